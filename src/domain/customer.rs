@@ -1,0 +1,255 @@
+//! Customer accounts: public bodies and their eligibility for the administrative procedure.
+
+use super::date::Timestamp;
+use super::ids::Siret;
+use super::legal::{self, LegalClass};
+use serde::{Deserialize, Serialize};
+
+/// Stable internal identifier of a customer account.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct CustomerId(pub u64);
+
+/// The kind of public body, which sets the payment delay and helps staff read the board.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum CustomerKind {
+    Commune,
+    LyceeCollege,
+    Universite,
+    Hopital,
+    DepartementRegion,
+    Autre,
+}
+
+impl CustomerKind {
+    pub const ALL: [CustomerKind; 6] = [
+        CustomerKind::Commune,
+        CustomerKind::LyceeCollege,
+        CustomerKind::Universite,
+        CustomerKind::Hopital,
+        CustomerKind::DepartementRegion,
+        CustomerKind::Autre,
+    ];
+
+    /// The kind a catégorie juridique implies.
+    pub fn from_categorie(code: &str) -> CustomerKind {
+        match code {
+            "7210" | "7312" => CustomerKind::Commune,
+            "7331" => CustomerKind::LyceeCollege,
+            "7383" => CustomerKind::Universite,
+            "7364" | "7365" => CustomerKind::Hopital,
+            "7220" | "7230" | "7225" | "7229" => CustomerKind::DepartementRegion,
+            _ => CustomerKind::Autre,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            CustomerKind::Commune => "Commune",
+            CustomerKind::LyceeCollege => "Lycée / collège",
+            CustomerKind::Universite => "Université",
+            CustomerKind::Hopital => "Hôpital",
+            CustomerKind::DepartementRegion => "Département / région",
+            CustomerKind::Autre => "Autre organisme",
+        }
+    }
+
+    pub fn slug(self) -> &'static str {
+        match self {
+            CustomerKind::Commune => "commune",
+            CustomerKind::LyceeCollege => "lycee-college",
+            CustomerKind::Universite => "universite",
+            CustomerKind::Hopital => "hopital",
+            CustomerKind::DepartementRegion => "departement-region",
+            CustomerKind::Autre => "autre",
+        }
+    }
+
+    pub fn from_slug(s: &str) -> Option<CustomerKind> {
+        CustomerKind::ALL.into_iter().find(|k| k.slug() == s)
+    }
+}
+
+/// Délai global de paiement: 50 days for public hospitals, 60 for public bodies under
+/// commercial law (41xx), 30 for the State, local authorities and their establishments.
+pub fn payment_delay_days(kind: CustomerKind, categorie: &str) -> u32 {
+    if kind == CustomerKind::Hopital || categorie == "7364" || categorie == "7365" {
+        50
+    } else if categorie.starts_with("41") {
+        60
+    } else {
+        30
+    }
+}
+
+/// Whether the body may use the administrative payment procedure.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum EligibilityStatus {
+    Approved,
+    PendingReview,
+    Refused,
+}
+
+impl EligibilityStatus {
+    pub fn label(self) -> &'static str {
+        match self {
+            EligibilityStatus::Approved => "Éligible",
+            EligibilityStatus::PendingReview => "À examiner",
+            EligibilityStatus::Refused => "Refusé",
+        }
+    }
+}
+
+/// The eligibility decision: who took it, when and why ("auto" for the catégorie test).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Eligibility {
+    pub status: EligibilityStatus,
+    pub decided_by: String,
+    pub decided_at: Timestamp,
+    pub reason: String,
+}
+
+impl Eligibility {
+    /// The automatic decision from the catégorie juridique.
+    pub fn automatic(categorie: &str, at: Timestamp) -> Eligibility {
+        let label = legal::categorie_label(categorie).unwrap_or("");
+        let (status, reason) = match legal::classify(categorie) {
+            LegalClass::PublicBody => (
+                EligibilityStatus::Approved,
+                format!("personne morale de droit public ({categorie} {label})"),
+            ),
+            LegalClass::NeedsReview => (
+                EligibilityStatus::PendingReview,
+                format!("organisme public de droit commercial ({categorie} {label}) : examen manuel"),
+            ),
+            LegalClass::Private => (
+                EligibilityStatus::Refused,
+                format!("catégorie juridique {categorie} : organisme privé, mandat administratif exclu"),
+            ),
+        };
+        Eligibility { status, decided_by: "auto".into(), decided_at: at, reason: reason.trim().to_string() }
+    }
+}
+
+/// A postal address as printed on documents.
+#[derive(Clone, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Address {
+    /// Recipient or service line ("Service financier", "Lycée Jean Moulin — intendance").
+    pub name: String,
+    pub street: String,
+    pub extra: String,
+    pub postcode: String,
+    pub city: String,
+}
+
+impl Address {
+    /// The printed lines, skipping empty ones.
+    pub fn lines(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for l in [&self.name, &self.street, &self.extra] {
+            if !l.trim().is_empty() {
+                out.push(l.trim().to_string());
+            }
+        }
+        out.push(format!("{} {}", self.postcode.trim(), self.city.trim()).trim().to_string());
+        out
+    }
+
+    pub fn one_line(&self) -> String {
+        self.lines().join(", ")
+    }
+}
+
+/// A named physical contact: the procedure requires one.
+#[derive(Clone, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Contact {
+    pub name: String,
+    pub phone: String,
+    pub email: String,
+}
+
+/// Chorus Pro routing of a body's invoices.
+#[derive(Clone, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ChorusRouting {
+    /// Code service (BT-10 BuyerReference), when the body has one.
+    pub service_code: Option<String>,
+    /// The body's Chorus structure demands a service code on every invoice.
+    pub service_code_required: bool,
+    /// The body's Chorus structure demands an engagement number (BT-13).
+    pub engagement_required: bool,
+}
+
+/// A customer account.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Customer {
+    pub id: CustomerId,
+    pub legal_name: String,
+    pub siret: Siret,
+    pub categorie: String,
+    pub kind: CustomerKind,
+    pub eligibility: Eligibility,
+    pub header_address: Address,
+    pub delivery_addresses: Vec<Address>,
+    pub contacts: Vec<Contact>,
+    pub chorus: ChorusRouting,
+    pub created_at: Timestamp,
+}
+
+impl Customer {
+    pub fn siren(&self) -> &str {
+        self.siret.siren()
+    }
+
+    pub fn payment_delay_days(&self) -> u32 {
+        payment_delay_days(self.kind, &self.categorie)
+    }
+
+    pub fn is_approved(&self) -> bool {
+        self.eligibility.status == EligibilityStatus::Approved
+    }
+
+    pub fn city(&self) -> &str {
+        &self.header_address.city
+    }
+
+    pub fn main_contact(&self) -> Option<&Contact> {
+        self.contacts.first()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payment_delays() {
+        assert_eq!(payment_delay_days(CustomerKind::Commune, "7210"), 30);
+        assert_eq!(payment_delay_days(CustomerKind::Hopital, "7364"), 50);
+        assert_eq!(payment_delay_days(CustomerKind::Autre, "7364"), 50);
+        assert_eq!(payment_delay_days(CustomerKind::Autre, "4140"), 60);
+        assert_eq!(payment_delay_days(CustomerKind::Universite, "7383"), 30);
+    }
+
+    #[test]
+    fn automatic_eligibility() {
+        let t = Timestamp(0);
+        assert_eq!(Eligibility::automatic("7331", t).status, EligibilityStatus::Approved);
+        assert_eq!(Eligibility::automatic("4110", t).status, EligibilityStatus::PendingReview);
+        let refused = Eligibility::automatic("5710", t);
+        assert_eq!(refused.status, EligibilityStatus::Refused);
+        assert!(refused.reason.contains("privé"));
+        assert_eq!(CustomerKind::from_categorie("7331"), CustomerKind::LyceeCollege);
+        assert_eq!(CustomerKind::from_categorie("7230"), CustomerKind::DepartementRegion);
+    }
+
+    #[test]
+    fn address_lines_skip_blanks() {
+        let a = Address {
+            name: "Mairie".into(),
+            street: "1 place de l'Hôtel de Ville".into(),
+            extra: " ".into(),
+            postcode: "42000".into(),
+            city: "Saint-Étienne".into(),
+        };
+        assert_eq!(a.lines(), vec!["Mairie", "1 place de l'Hôtel de Ville", "42000 Saint-Étienne"]);
+    }
+}

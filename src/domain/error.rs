@@ -1,0 +1,164 @@
+//! Why a transition was refused, worded for the member of staff who tried it.
+
+use super::date::Date;
+use super::document::DocNumber;
+use super::money::Cents;
+use thiserror::Error;
+
+/// The operation that was attempted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Operation {
+    CreateQuote,
+    PreOrder,
+    ReceiveOriginal,
+    Deliver,
+    Invoice,
+    Pay,
+    Cancel,
+    RefuseQuote,
+    CreditNote,
+    Renew,
+    DecideEligibility,
+}
+
+impl Operation {
+    pub fn phrase(self) -> &'static str {
+        match self {
+            Operation::CreateQuote => "créer le devis",
+            Operation::PreOrder => "enregistrer la pré-commande",
+            Operation::ReceiveOriginal => "enregistrer le bon de commande original",
+            Operation::Deliver => "émettre le bon de livraison",
+            Operation::Invoice => "émettre la facture",
+            Operation::Pay => "enregistrer le paiement",
+            Operation::Cancel => "annuler la commande",
+            Operation::RefuseQuote => "refuser le devis",
+            Operation::CreditNote => "émettre l'avoir",
+            Operation::Renew => "renouveler le devis",
+            Operation::DecideEligibility => "modifier l'éligibilité",
+        }
+    }
+}
+
+/// Why.
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+pub enum Reason {
+    #[error("le bon de commande original n'a pas été reçu")]
+    OriginalNotReceived,
+    #[error("le bon de commande original a déjà été enregistré")]
+    OriginalAlreadyReceived,
+    #[error("le client n'est pas un organisme public approuvé (éligibilité : {0})")]
+    CustomerNotApproved(&'static str),
+    #[error("le client est refusé pour le paiement par mandat administratif : {0}")]
+    CustomerRefused(String),
+    #[error("le devis a expiré le {}", .0.fr())]
+    QuoteExpired(Date),
+    #[error("le bon de commande est daté du {}, après la fin de validité du devis ({})", .po_date.fr(), .valid_until.fr())]
+    PoDateAfterValidity { po_date: Date, valid_until: Date },
+    #[error("le bon de commande est daté du {}, dans le futur", .0.fr())]
+    PoDateInFuture(Date),
+    #[error("le numéro de bon de commande / d'engagement est obligatoire (50 caractères au plus)")]
+    PoNumberInvalid,
+    #[error("la vérification de l'original est incomplète : {}", .0.join(", "))]
+    ChecklistIncomplete(Vec<&'static str>),
+    #[error("la commande est au stade « {0} »")]
+    WrongStage(&'static str),
+    #[error("ce devis a été renouvelé par {0} : travaillez sur la nouvelle version")]
+    Renewed(DocNumber),
+    #[error("le devis n'a pas expiré (valable jusqu'au {})", .0.fr())]
+    NotExpired(Date),
+    #[error("tout a déjà été livré")]
+    NothingToDeliver,
+    #[error("la ligne {line} ({sku}) n'a plus que {remaining} unité(s) à livrer, {requested} demandée(s)")]
+    QuantityTooLarge { line: usize, sku: String, requested: u32, remaining: u32 },
+    #[error("le nombre de quantités ({given}) ne correspond pas au nombre de lignes ({lines})")]
+    QuantityCount { given: usize, lines: usize },
+    #[error("stock insuffisant pour {sku} : {available} disponible(s), {requested} demandée(s)")]
+    InsufficientStock { sku: String, requested: u32, available: i64 },
+    #[error("rien n'a été livré qui ne soit déjà facturé")]
+    NothingToInvoice,
+    #[error("la commande est déjà entièrement facturée")]
+    AlreadyInvoiced,
+    #[error("le client exige un code service Chorus Pro et sa fiche n'en a pas")]
+    MissingServiceCode,
+    #[error("le client exige un numéro d'engagement Chorus Pro et la commande n'en a pas")]
+    MissingEngagement,
+    #[error("aucune facture n'a été émise")]
+    NoInvoice,
+    #[error("le montant doit être positif")]
+    AmountNotPositive,
+    #[error("le montant ({}) dépasse le reste dû ({})", .amount.fr(), .outstanding.fr())]
+    Overpayment { amount: Cents, outstanding: Cents },
+    #[error("la date de paiement ({}) précède la facture du {}", .date.fr(), .invoice_date.fr())]
+    PaymentBeforeInvoice { date: Date, invoice_date: Date },
+    #[error("la date ({}) est dans le futur", .0.fr())]
+    DateInFuture(Date),
+    #[error("la référence du mandat est obligatoire (100 caractères au plus)")]
+    ReferenceRequired,
+    #[error("un motif est obligatoire")]
+    ReasonRequired,
+    #[error("des marchandises ont déjà été livrées")]
+    AlreadyDelivered,
+    #[error("la commande est facturée, seul un avoir peut l'annuler")]
+    InvoicedUseCreditNote,
+    #[error("aucune facture à annuler")]
+    NoInvoiceToCredit,
+    #[error("plusieurs factures peuvent être annulées ({}) : précisez laquelle", .0.join(", "))]
+    AmbiguousInvoice(Vec<String>),
+    #[error("la facture {0} n'appartient pas à cette commande")]
+    InvoiceNotInOrder(String),
+    #[error("la facture {0} a déjà été annulée par l'avoir {1}")]
+    InvoiceAlreadyCredited(DocNumber, DocNumber),
+    #[error("les paiements reçus ({}) dépasseraient le montant facturé restant ({})", .paid.fr(), .remaining.fr())]
+    PaymentsExceedCredit { paid: Cents, remaining: Cents },
+    #[error("le devis n'a aucune ligne")]
+    EmptyQuote,
+    #[error("la quantité de la ligne {0} doit être positive")]
+    ZeroQuantity(usize),
+    #[error("le prix de la ligne {0} ne peut pas être négatif")]
+    NegativePrice(usize),
+    #[error("une catégorie juridique privée ({0}) ne peut pas être approuvée")]
+    PrivateCannotBeApproved(String),
+    #[error("le client est déjà dans cet état ({0})")]
+    SameEligibility(&'static str),
+}
+
+/// A refused transition: the operation and its reason. Displays as
+/// "impossible d'émettre le bon de livraison : le bon de commande original n'a pas été reçu".
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+#[error("impossible {} : {reason}", elide(.op.phrase()))]
+pub struct PipelineError {
+    pub op: Operation,
+    pub reason: Reason,
+}
+
+/// "de émettre" → "d'émettre".
+fn elide(phrase: &str) -> String {
+    match phrase.chars().next() {
+        Some('a' | 'e' | 'é' | 'i' | 'o' | 'u') => format!("d'{phrase}"),
+        _ => format!("de {phrase}"),
+    }
+}
+
+impl PipelineError {
+    pub fn new(op: Operation, reason: Reason) -> PipelineError {
+        PipelineError { op, reason }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_read_as_french_sentences() {
+        let e = PipelineError::new(Operation::Deliver, Reason::OriginalNotReceived);
+        assert_eq!(
+            e.to_string(),
+            "impossible d'émettre le bon de livraison : le bon de commande original n'a pas été reçu"
+        );
+        let e = PipelineError::new(Operation::Cancel, Reason::InvoicedUseCreditNote);
+        assert_eq!(e.to_string(), "impossible d'annuler la commande : la commande est facturée, seul un avoir peut l'annuler");
+        let e = PipelineError::new(Operation::ReceiveOriginal, Reason::CustomerNotApproved("Refusé"));
+        assert!(e.to_string().starts_with("impossible d'enregistrer le bon de commande original"));
+    }
+}

@@ -1,0 +1,790 @@
+//! The state machine of an order. Every transition is a pure function: it takes the order
+//! (and what it needs to look at), and returns either the new state with the events to
+//! record, or a [`PipelineError`] that says, in French, why not. Nothing here reads a clock
+//! or a file; callers persist the result.
+
+use super::customer::{Address, Contact, Customer, Eligibility, EligibilityStatus};
+use super::date::{Date, Timestamp};
+use super::document::{BuyerSnapshot, DocKind, DocLine, DocNumber, IssuedDocument, PoRef};
+use super::error::{Operation, PipelineError, Reason};
+use super::event::{Action, Event};
+use super::legal::{self, LegalClass};
+use super::money::{Cents, Totals};
+use super::order::{
+    Checklist, DocRef, InvoiceRef, Order, OrderId, OrderLine, OriginalPo, Payment, PreOrderInfo, Product, QuoteInfo,
+    Stage,
+};
+use std::collections::BTreeMap;
+
+/// Longest PO / engagement number Chorus Pro accepts.
+pub const PO_NUMBER_MAX: usize = 50;
+
+/// Products touched by a transition, by SKU. Transitions mutate a copy; the caller
+/// persists it only when the transition succeeds.
+pub type Stock = BTreeMap<String, Product>;
+
+/// Who acts, and when.
+#[derive(Clone, Copy, Debug)]
+pub struct Ctx<'a> {
+    pub now: Timestamp,
+    pub actor: &'a str,
+}
+
+impl Ctx<'_> {
+    pub fn today(&self) -> Date {
+        self.now.paris_date()
+    }
+}
+
+/// A transition that changed an order.
+#[derive(Clone, Debug)]
+pub struct Step {
+    pub order: Order,
+    pub events: Vec<Event>,
+}
+
+/// A transition that also issued a document.
+#[derive(Clone, Debug)]
+pub struct Issued {
+    pub order: Order,
+    pub document: IssuedDocument,
+    pub events: Vec<Event>,
+}
+
+/// A product the quote asks for more of than is available.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Shortage {
+    pub sku: String,
+    pub designation: String,
+    pub wanted: u32,
+    pub available: i64,
+}
+
+/// What a quote line asks for.
+#[derive(Clone, Debug)]
+pub struct QuoteLine {
+    pub sku: String,
+    pub designation: String,
+    pub unit_price: Cents,
+    pub vat: super::money::VatRate,
+    pub quantity: u32,
+}
+
+/// Everything needed to create a quote (a new order).
+#[derive(Clone, Debug)]
+pub struct NewQuote {
+    pub id: OrderId,
+    pub number: DocNumber,
+    pub version: u32,
+    pub renews: Option<DocNumber>,
+    pub external_ref: Option<String>,
+    pub lines: Vec<QuoteLine>,
+    pub delivery_address: Address,
+    pub contact: Contact,
+}
+
+/// What staff enter when the original purchase order arrives.
+#[derive(Clone, Debug)]
+pub struct OriginalPoInput {
+    pub po_number: String,
+    pub po_date: Date,
+    pub checklist: Checklist,
+}
+
+fn refuse<T>(op: Operation, reason: Reason) -> Result<T, PipelineError> {
+    Err(PipelineError::new(op, reason))
+}
+
+/// The buyer block of a document, from the account and the order's frozen addresses.
+pub fn buyer_snapshot(customer: &Customer, order: &Order) -> BuyerSnapshot {
+    BuyerSnapshot {
+        customer: customer.id,
+        legal_name: customer.legal_name.clone(),
+        siret: customer.siret.as_str().to_string(),
+        categorie: customer.categorie.clone(),
+        header_address: order.header_address.clone(),
+        delivery_address: order.delivery_address.clone(),
+        contact: order.contact.clone(),
+        service_code: customer.chorus.service_code.clone(),
+        payment_delay_days: customer.payment_delay_days(),
+    }
+}
+
+fn document(order: &Order, customer: &Customer, number: DocNumber, lines: Vec<DocLine>, ctx: &Ctx) -> IssuedDocument {
+    let totals = Totals::from_lines(lines.iter().map(|l| (l.amount, l.vat)));
+    IssuedDocument {
+        number,
+        order: order.id,
+        order_number: order.number,
+        issued_at: ctx.now,
+        date: ctx.today(),
+        issued_by: ctx.actor.to_string(),
+        buyer: buyer_snapshot(customer, order),
+        lines,
+        totals,
+        po: order.po.as_ref().map(|p| PoRef { number: p.po_number.clone(), date: p.po_date }),
+        quote_version: None,
+        valid_until: None,
+        renews: None,
+        delivery_date: None,
+        due_date: None,
+        cancels: None,
+        reason: None,
+        files: Vec::new(),
+        synthetic: false,
+    }
+}
+
+fn doc_ref(doc: &IssuedDocument) -> DocRef {
+    DocRef { number: doc.number, date: doc.date, amount_incl_vat: doc.amount() }
+}
+
+fn set_stage(order: &mut Order, stage: Stage, now: Timestamp) {
+    if order.stage != stage {
+        order.stage = stage;
+        order.stage_since = now;
+    }
+}
+
+/// Creates a new order in the Quote stage and its quote document.
+pub fn create_quote(customer: &Customer, q: NewQuote, ctx: &Ctx) -> Result<Issued, PipelineError> {
+    let op = Operation::CreateQuote;
+    if customer.eligibility.status == EligibilityStatus::Refused {
+        return refuse(op, Reason::CustomerRefused(customer.eligibility.reason.clone()));
+    }
+    if q.lines.is_empty() {
+        return refuse(op, Reason::EmptyQuote);
+    }
+    for (i, l) in q.lines.iter().enumerate() {
+        if l.quantity == 0 {
+            return refuse(op, Reason::ZeroQuantity(i + 1));
+        }
+        if l.unit_price < Cents::ZERO {
+            return refuse(op, Reason::NegativePrice(i + 1));
+        }
+    }
+    let today = ctx.today();
+    let order = Order {
+        id: q.id,
+        number: q.number,
+        customer: customer.id,
+        quote: QuoteInfo {
+            version: q.version,
+            issued_on: today,
+            valid_until: today.add_months(1),
+            renews: q.renews,
+            renewed_by: None,
+            external_ref: q.external_ref,
+        },
+        header_address: customer.header_address.clone(),
+        delivery_address: q.delivery_address,
+        contact: q.contact,
+        lines: q
+            .lines
+            .iter()
+            .map(|l| OrderLine {
+                sku: l.sku.clone(),
+                designation: l.designation.clone(),
+                unit_price: l.unit_price,
+                vat: l.vat,
+                ordered: l.quantity,
+                reserved: 0,
+                delivered: 0,
+                invoiced: 0,
+            })
+            .collect(),
+        stage: Stage::Quote,
+        stage_since: ctx.now,
+        pre_order: None,
+        po: None,
+        documents: Vec::new(),
+        invoices: Vec::new(),
+        payments: Vec::new(),
+        closing_reason: None,
+        created_at: ctx.now,
+    };
+    let lines = order
+        .lines
+        .iter()
+        .map(|l| DocLine {
+            sku: l.sku.clone(),
+            designation: l.designation.clone(),
+            quantity: l.ordered,
+            unit_price: l.unit_price,
+            vat: l.vat,
+            amount: l.amount(),
+            ordered: l.ordered,
+            remaining: l.ordered,
+        })
+        .collect();
+    let mut doc = document(&order, customer, q.number, lines, ctx);
+    doc.quote_version = Some(order.quote.version);
+    doc.valid_until = Some(order.quote.valid_until);
+    doc.renews = order.quote.renews;
+    let mut order = order;
+    order.documents.push(doc_ref(&doc));
+    let detail = match order.quote.renews {
+        Some(old) => format!("version {} (renouvelle {old})", order.quote.version),
+        None => format!("version {}", order.quote.version),
+    };
+    let events = vec![
+        Event::new(Action::QuoteIssued, "", Stage::Quote.label())
+            .detail(format!("{detail}, {}", doc.totals.incl_vat.fr()))
+            .document(q.number),
+    ];
+    Ok(Issued { order, document: doc, events })
+}
+
+/// Checks that a quote (or pre-order) is still the live version and not closed.
+fn check_open_quote(order: &Order, op: Operation, today: Date) -> Result<(), PipelineError> {
+    if let Some(to) = order.quote.renewed_by {
+        return refuse(op, Reason::Renewed(to));
+    }
+    match order.stage {
+        Stage::Quote if today > order.quote.valid_until && op != Operation::ReceiveOriginal => {
+            refuse(op, Reason::QuoteExpired(order.quote.valid_until))
+        }
+        Stage::Quote | Stage::PreOrder => Ok(()),
+        Stage::PoReceived | Stage::Delivered | Stage::Invoiced | Stage::Paid => {
+            refuse(op, Reason::OriginalAlreadyReceived)
+        }
+        other => refuse(op, Reason::WrongStage(other.label())),
+    }
+}
+
+/// What each line would still need to reserve, against what is available.
+pub fn shortages(order: &Order, stock: &Stock) -> Vec<Shortage> {
+    let mut out = Vec::new();
+    for l in &order.lines {
+        let wanted = l.ordered - l.delivered - l.reserved;
+        if wanted == 0 {
+            continue;
+        }
+        let available = stock.get(&l.sku).map(|p| p.available()).unwrap_or(0).max(0);
+        if (wanted as i64) > available {
+            out.push(Shortage { sku: l.sku.clone(), designation: l.designation.clone(), wanted, available });
+        }
+    }
+    out
+}
+
+/// Reserves what is available for every line; returns (reserved now, still missing).
+fn reserve(order: &mut Order, stock: &mut Stock) -> (u64, u64) {
+    let (mut got, mut missing) = (0u64, 0u64);
+    for l in &mut order.lines {
+        let wanted = l.ordered - l.delivered - l.reserved;
+        if wanted == 0 {
+            continue;
+        }
+        let Some(p) = stock.get_mut(&l.sku) else {
+            missing += wanted as u64;
+            continue;
+        };
+        let take = (wanted as i64).min(p.available().max(0)) as u32;
+        p.reserved += take as i64;
+        l.reserved += take;
+        got += take as u64;
+        missing += (wanted - take) as u64;
+    }
+    (got, missing)
+}
+
+/// Gives back every reservation of the order.
+fn release(order: &mut Order, stock: &mut Stock) {
+    for l in &mut order.lines {
+        if let Some(p) = stock.get_mut(&l.sku) {
+            p.reserved -= l.reserved as i64;
+        }
+        l.reserved = 0;
+    }
+}
+
+fn reservation_detail(got: u64, missing: u64) -> String {
+    if missing == 0 {
+        format!("{got} unité(s) réservée(s)")
+    } else {
+        format!("{got} unité(s) réservée(s), {missing} en rupture")
+    }
+}
+
+/// The emailed copy arrived: reserve the goods, shipping stays blocked.
+pub fn record_pre_order(order: &Order, customer: &Customer, stock: &mut Stock, ctx: &Ctx) -> Result<Step, PipelineError> {
+    let op = Operation::PreOrder;
+    check_open_quote(order, op, ctx.today())?;
+    if order.stage == Stage::PreOrder {
+        return refuse(op, Reason::WrongStage(Stage::PreOrder.label()));
+    }
+    if customer.eligibility.status == EligibilityStatus::Refused {
+        return refuse(op, Reason::CustomerRefused(customer.eligibility.reason.clone()));
+    }
+    let mut o = order.clone();
+    let (got, missing) = reserve(&mut o, stock);
+    o.pre_order = Some(PreOrderInfo { emailed_at: ctx.now, recorded_by: ctx.actor.to_string() });
+    set_stage(&mut o, Stage::PreOrder, ctx.now);
+    let ev = Event::new(Action::PreOrderRecorded, order.stage.label(), Stage::PreOrder.label())
+        .detail(reservation_detail(got, missing));
+    Ok(Step { order: o, events: vec![ev] })
+}
+
+/// The original purchase order arrived and was verified against the checklist.
+pub fn mark_original_received(
+    order: &Order,
+    customer: &Customer,
+    stock: &mut Stock,
+    input: &OriginalPoInput,
+    ctx: &Ctx,
+) -> Result<Step, PipelineError> {
+    let op = Operation::ReceiveOriginal;
+    check_open_quote(order, op, ctx.today())?;
+    if customer.eligibility.status != EligibilityStatus::Approved {
+        return refuse(op, Reason::CustomerNotApproved(customer.eligibility.status.label()));
+    }
+    let po_number = input.po_number.trim();
+    if po_number.is_empty() || po_number.chars().count() > PO_NUMBER_MAX || po_number.chars().any(char::is_control) {
+        return refuse(op, Reason::PoNumberInvalid);
+    }
+    let missing = input.checklist.missing();
+    if !missing.is_empty() {
+        return refuse(op, Reason::ChecklistIncomplete(missing));
+    }
+    if input.po_date > order.quote.valid_until {
+        return refuse(op, Reason::PoDateAfterValidity { po_date: input.po_date, valid_until: order.quote.valid_until });
+    }
+    if input.po_date > ctx.today() {
+        return refuse(op, Reason::PoDateInFuture(input.po_date));
+    }
+    let mut o = order.clone();
+    let (got, missing) = reserve(&mut o, stock);
+    o.po = Some(OriginalPo {
+        po_number: po_number.to_string(),
+        po_date: input.po_date,
+        received_at: ctx.now,
+        checklist: input.checklist,
+        verified_by: ctx.actor.to_string(),
+    });
+    set_stage(&mut o, Stage::PoReceived, ctx.now);
+    let ev = Event::new(Action::OriginalReceived, order.stage.label(), Stage::PoReceived.label()).detail(format!(
+        "BC {po_number} du {}, vérifié ; {}",
+        input.po_date.fr(),
+        reservation_detail(got, missing)
+    ));
+    Ok(Step { order: o, events: vec![ev] })
+}
+
+/// Checks the order is past the original-PO gate and still alive.
+fn check_po_gate(order: &Order, op: Operation) -> Result<(), PipelineError> {
+    match order.stage {
+        Stage::Cancelled | Stage::Refused => refuse(op, Reason::WrongStage(order.stage.label())),
+        _ if order.po.is_none() => refuse(op, Reason::OriginalNotReceived),
+        _ => Ok(()),
+    }
+}
+
+/// Ships goods: all remaining quantities by default, or the given per-line quantities.
+pub fn issue_delivery_note(
+    order: &Order,
+    customer: &Customer,
+    stock: &mut Stock,
+    quantities: Option<&[u32]>,
+    number: DocNumber,
+    ctx: &Ctx,
+) -> Result<Issued, PipelineError> {
+    let op = Operation::Deliver;
+    check_po_gate(order, op)?;
+    let qty: Vec<u32> = match quantities {
+        Some(q) if q.len() != order.lines.len() => {
+            return refuse(op, Reason::QuantityCount { given: q.len(), lines: order.lines.len() });
+        }
+        Some(q) => q.to_vec(),
+        None => order.lines.iter().map(OrderLine::to_deliver).collect(),
+    };
+    if qty.iter().all(|q| *q == 0) {
+        return refuse(op, Reason::NothingToDeliver);
+    }
+    let mut o = order.clone();
+    for (i, (l, &q)) in o.lines.iter_mut().zip(&qty).enumerate() {
+        if q > l.to_deliver() {
+            return refuse(
+                op,
+                Reason::QuantityTooLarge { line: i + 1, sku: l.sku.clone(), requested: q, remaining: l.to_deliver() },
+            );
+        }
+        if q == 0 {
+            continue;
+        }
+        let from_reserved = q.min(l.reserved);
+        let extra = (q - from_reserved) as i64;
+        let Some(p) = stock.get_mut(&l.sku) else {
+            return refuse(op, Reason::InsufficientStock { sku: l.sku.clone(), requested: q, available: 0 });
+        };
+        if p.available() < extra || p.on_hand < q as i64 {
+            return refuse(
+                op,
+                Reason::InsufficientStock {
+                    sku: l.sku.clone(),
+                    requested: q,
+                    available: p.available().max(0) + from_reserved as i64,
+                },
+            );
+        }
+        p.on_hand -= q as i64;
+        p.reserved -= from_reserved as i64;
+        l.reserved -= from_reserved;
+        l.delivered += q;
+    }
+    let lines: Vec<DocLine> = o
+        .lines
+        .iter()
+        .zip(&qty)
+        .filter(|(l, q)| **q > 0 || l.to_deliver() > 0)
+        .map(|(l, &q)| DocLine {
+            sku: l.sku.clone(),
+            designation: l.designation.clone(),
+            quantity: q,
+            unit_price: l.unit_price,
+            vat: l.vat,
+            amount: l.unit_price * q as i64,
+            ordered: l.ordered,
+            remaining: l.to_deliver(),
+        })
+        .collect();
+    let before = o.stage;
+    let after = o.progress_stage();
+    set_stage(&mut o, after, ctx.now);
+    let doc = document(&o, customer, number, lines, ctx);
+    o.documents.push(doc_ref(&doc));
+    let shipped: u32 = qty.iter().sum();
+    let detail = if after == Stage::PoReceived {
+        format!("{shipped} unité(s) livrée(s), livraison partielle")
+    } else {
+        format!("{shipped} unité(s) livrée(s)")
+    };
+    let ev = Event::new(Action::DeliveryNoteIssued, before.label(), after.label()).detail(detail).document(number);
+    Ok(Issued { order: o, document: doc, events: vec![ev] })
+}
+
+/// Chorus Pro routing data the customer requires, checked before an invoice is issued.
+pub fn check_chorus_routing(order: &Order, customer: &Customer, op: Operation) -> Result<(), PipelineError> {
+    let service_code = customer.chorus.service_code.as_deref().map(str::trim).unwrap_or("");
+    if customer.chorus.service_code_required && service_code.is_empty() {
+        return refuse(op, Reason::MissingServiceCode);
+    }
+    let engagement = order.po.as_ref().map(|p| p.po_number.trim()).unwrap_or("");
+    if customer.chorus.engagement_required && engagement.is_empty() {
+        return refuse(op, Reason::MissingEngagement);
+    }
+    Ok(())
+}
+
+/// Bills everything delivered and not yet invoiced.
+pub fn issue_invoice(order: &Order, customer: &Customer, number: DocNumber, ctx: &Ctx) -> Result<Issued, PipelineError> {
+    let op = Operation::Invoice;
+    check_po_gate(order, op)?;
+    let qty: Vec<u32> = order.lines.iter().map(OrderLine::to_invoice).collect();
+    if qty.iter().all(|q| *q == 0) {
+        let reason = if order.invoiced_units() == order.ordered_units() {
+            Reason::AlreadyInvoiced
+        } else {
+            Reason::NothingToInvoice
+        };
+        return refuse(op, reason);
+    }
+    check_chorus_routing(order, customer, op)?;
+    let mut o = order.clone();
+    let lines: Vec<DocLine> = o
+        .lines
+        .iter()
+        .zip(&qty)
+        .filter(|(_, q)| **q > 0)
+        .map(|(l, &q)| DocLine {
+            sku: l.sku.clone(),
+            designation: l.designation.clone(),
+            quantity: q,
+            unit_price: l.unit_price,
+            vat: l.vat,
+            amount: l.unit_price * q as i64,
+            ordered: l.ordered,
+            remaining: 0,
+        })
+        .collect();
+    for (l, q) in o.lines.iter_mut().zip(&qty) {
+        l.invoiced += q;
+    }
+    let mut doc = document(&o, customer, number, lines, ctx);
+    let delivery_date = o.documents_of(DocKind::DeliveryNote).map(|d| d.date).max();
+    let due = doc.date.add_days(customer.payment_delay_days() as i32);
+    doc.delivery_date = delivery_date;
+    doc.due_date = Some(due);
+    o.invoices.push(InvoiceRef {
+        number,
+        date: doc.date,
+        due_date: due,
+        amount_incl_vat: doc.totals.incl_vat,
+        quantities: qty,
+        credited_by: None,
+    });
+    o.documents.push(doc_ref(&doc));
+    let before = o.stage;
+    let after = o.progress_stage();
+    set_stage(&mut o, after, ctx.now);
+    let ev = Event::new(Action::InvoiceIssued, before.label(), after.label())
+        .detail(format!("{}, échéance {}", doc.totals.incl_vat.fr(), due.fr()))
+        .document(number);
+    Ok(Issued { order: o, document: doc, events: vec![ev] })
+}
+
+/// A mandate was paid.
+pub fn record_payment(order: &Order, date: Date, amount: Cents, reference: &str, ctx: &Ctx) -> Result<Step, PipelineError> {
+    let op = Operation::Pay;
+    let first_invoice = order.live_invoices().map(|i| i.date).min();
+    let Some(first_invoice) = first_invoice else {
+        return refuse(op, Reason::NoInvoice);
+    };
+    if amount <= Cents::ZERO {
+        return refuse(op, Reason::AmountNotPositive);
+    }
+    let outstanding = order.outstanding();
+    if amount > outstanding {
+        return refuse(op, Reason::Overpayment { amount, outstanding });
+    }
+    let reference = reference.trim();
+    if reference.is_empty() || reference.chars().count() > 100 {
+        return refuse(op, Reason::ReferenceRequired);
+    }
+    if date > ctx.today() {
+        return refuse(op, Reason::DateInFuture(date));
+    }
+    if date < first_invoice {
+        return refuse(op, Reason::PaymentBeforeInvoice { date, invoice_date: first_invoice });
+    }
+    let mut o = order.clone();
+    o.payments.push(Payment {
+        date,
+        amount,
+        reference: reference.to_string(),
+        recorded_by: ctx.actor.to_string(),
+        recorded_at: ctx.now,
+    });
+    let before = o.stage;
+    let after = o.progress_stage();
+    set_stage(&mut o, after, ctx.now);
+    let ev = Event::new(Action::PaymentRecorded, before.label(), after.label()).detail(format!(
+        "{} le {}, mandat {reference} ; reste dû {}",
+        amount.fr(),
+        date.fr(),
+        o.outstanding().fr()
+    ));
+    Ok(Step { order: o, events: vec![ev] })
+}
+
+fn check_closable(order: &Order, op: Operation) -> Result<(), PipelineError> {
+    if !order.invoices.is_empty() {
+        return refuse(op, Reason::InvoicedUseCreditNote);
+    }
+    if order.delivered_units() > 0 {
+        return refuse(op, Reason::AlreadyDelivered);
+    }
+    match order.stage {
+        Stage::Quote | Stage::PreOrder | Stage::PoReceived => Ok(()),
+        other => refuse(op, Reason::WrongStage(other.label())),
+    }
+}
+
+fn close(order: &Order, stock: &mut Stock, stage: Stage, reason: &str, action: Action, ctx: &Ctx) -> Step {
+    let mut o = order.clone();
+    let before = o.stage_on(ctx.today());
+    release(&mut o, stock);
+    o.closing_reason = Some(reason.to_string());
+    set_stage(&mut o, stage, ctx.now);
+    let ev = Event::new(action, before.label(), stage.label()).detail(reason.to_string());
+    Step { order: o, events: vec![ev] }
+}
+
+/// Cancels an order before anything was delivered; reservations are released.
+pub fn cancel(order: &Order, stock: &mut Stock, reason: &str, ctx: &Ctx) -> Result<Step, PipelineError> {
+    let op = Operation::Cancel;
+    check_closable(order, op)?;
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return refuse(op, Reason::ReasonRequired);
+    }
+    Ok(close(order, stock, Stage::Cancelled, reason, Action::OrderCancelled, ctx))
+}
+
+/// The body declined the quote (or cannot use the procedure).
+pub fn refuse_quote(order: &Order, stock: &mut Stock, reason: &str, ctx: &Ctx) -> Result<Step, PipelineError> {
+    let op = Operation::RefuseQuote;
+    if !matches!(order.stage, Stage::Quote | Stage::PreOrder) {
+        return refuse(op, Reason::WrongStage(order.stage.label()));
+    }
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return refuse(op, Reason::ReasonRequired);
+    }
+    Ok(close(order, stock, Stage::Refused, reason, Action::QuoteRefused, ctx))
+}
+
+/// Cancels an invoice with a credit note; its quantities can be invoiced again.
+pub fn issue_credit_note(
+    order: &Order,
+    customer: &Customer,
+    invoice: Option<DocNumber>,
+    reason: &str,
+    number: DocNumber,
+    ctx: &Ctx,
+) -> Result<Issued, PipelineError> {
+    let op = Operation::CreditNote;
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return refuse(op, Reason::ReasonRequired);
+    }
+    let idx = match invoice {
+        Some(n) => {
+            let Some(i) = order.invoices.iter().position(|i| i.number == n) else {
+                return refuse(op, Reason::InvoiceNotInOrder(n.to_string()));
+            };
+            if let Some(by) = order.invoices[i].credited_by {
+                return refuse(op, Reason::InvoiceAlreadyCredited(n, by));
+            }
+            i
+        }
+        None => {
+            let live: Vec<usize> =
+                (0..order.invoices.len()).filter(|i| order.invoices[*i].credited_by.is_none()).collect();
+            match live.as_slice() {
+                [] => return refuse(op, Reason::NoInvoiceToCredit),
+                [one] => *one,
+                many => {
+                    return refuse(
+                        op,
+                        Reason::AmbiguousInvoice(many.iter().map(|i| order.invoices[*i].number.to_string()).collect()),
+                    );
+                }
+            }
+        }
+    };
+    let inv = order.invoices[idx].clone();
+    let remaining = order.invoiced_amount() - inv.amount_incl_vat;
+    if order.paid_amount() > remaining {
+        return refuse(op, Reason::PaymentsExceedCredit { paid: order.paid_amount(), remaining });
+    }
+    let mut o = order.clone();
+    let lines: Vec<DocLine> = o
+        .lines
+        .iter()
+        .zip(&inv.quantities)
+        .filter(|(_, q)| **q > 0)
+        .map(|(l, &q)| DocLine {
+            sku: l.sku.clone(),
+            designation: l.designation.clone(),
+            quantity: q,
+            unit_price: l.unit_price,
+            vat: l.vat,
+            amount: l.unit_price * q as i64,
+            ordered: l.ordered,
+            remaining: 0,
+        })
+        .collect();
+    for (l, q) in o.lines.iter_mut().zip(&inv.quantities) {
+        l.invoiced -= q;
+    }
+    o.invoices[idx].credited_by = Some(number);
+    let mut doc = document(&o, customer, number, lines, ctx);
+    doc.cancels = Some((inv.number, inv.date));
+    doc.reason = Some(reason.to_string());
+    doc.delivery_date = o.documents_of(DocKind::DeliveryNote).map(|d| d.date).max();
+    o.documents.push(doc_ref(&doc));
+    let before = o.stage;
+    let after = o.progress_stage();
+    set_stage(&mut o, after, ctx.now);
+    let ev = Event::new(Action::CreditNoteIssued, before.label(), after.label())
+        .detail(format!("annule la facture {} ({}) : {reason}", inv.number, inv.amount_incl_vat.fr()))
+        .document(number);
+    Ok(Issued { order: o, document: doc, events: vec![ev] })
+}
+
+/// Renews an expired quote: a new version, linked both ways, at current catalogue prices.
+pub fn renew_quote(
+    old: &Order,
+    customer: &Customer,
+    catalogue: &Stock,
+    id: OrderId,
+    number: DocNumber,
+    ctx: &Ctx,
+) -> Result<(Order, Issued), PipelineError> {
+    let op = Operation::Renew;
+    if let Some(to) = old.quote.renewed_by {
+        return refuse(op, Reason::Renewed(to));
+    }
+    if old.stage != Stage::Quote {
+        return refuse(op, Reason::WrongStage(old.stage.label()));
+    }
+    if ctx.today() <= old.quote.valid_until {
+        return refuse(op, Reason::NotExpired(old.quote.valid_until));
+    }
+    let lines = old
+        .lines
+        .iter()
+        .map(|l| {
+            let current = catalogue.get(&l.sku);
+            QuoteLine {
+                sku: l.sku.clone(),
+                designation: current.map(|p| p.designation.clone()).unwrap_or_else(|| l.designation.clone()),
+                unit_price: current.map(|p| p.unit_price).unwrap_or(l.unit_price),
+                vat: current.map(|p| p.vat).unwrap_or(l.vat),
+                quantity: l.ordered,
+            }
+        })
+        .collect();
+    let new_quote = NewQuote {
+        id,
+        number,
+        version: old.quote.version + 1,
+        renews: Some(old.number),
+        external_ref: None,
+        lines,
+        delivery_address: old.delivery_address.clone(),
+        contact: old.contact.clone(),
+    };
+    let issued = create_quote(customer, new_quote, ctx).map_err(|e| PipelineError::new(op, e.reason))?;
+    let mut old2 = old.clone();
+    old2.quote.renewed_by = Some(number);
+    let mut issued = issued;
+    issued.events.push(
+        Event::new(Action::QuoteRenewed, Stage::Expired.label(), Stage::Expired.label())
+            .detail(format!("renouvelé par {number}"))
+            .document(old.number),
+    );
+    Ok((old2, issued))
+}
+
+/// Staff approve or refuse a body for the administrative procedure; a private catégorie
+/// can never be approved.
+pub fn decide_eligibility(
+    customer: &Customer,
+    status: EligibilityStatus,
+    reason: &str,
+    ctx: &Ctx,
+) -> Result<(Customer, Event), PipelineError> {
+    let op = Operation::DecideEligibility;
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return refuse(op, Reason::ReasonRequired);
+    }
+    if status == customer.eligibility.status {
+        return refuse(op, Reason::SameEligibility(status.label()));
+    }
+    if status == EligibilityStatus::Approved && legal::classify(&customer.categorie) == LegalClass::Private {
+        return refuse(op, Reason::PrivateCannotBeApproved(customer.categorie.clone()));
+    }
+    let mut c = customer.clone();
+    let before = c.eligibility.status.label();
+    c.eligibility =
+        Eligibility { status, decided_by: ctx.actor.to_string(), decided_at: ctx.now, reason: reason.to_string() };
+    let ev = Event::new(Action::EligibilityDecided, before, status.label()).detail(reason.to_string());
+    Ok((c, ev))
+}
+
+#[cfg(test)]
+#[path = "pipeline_tests.rs"]
+mod tests;

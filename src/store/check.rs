@@ -1,0 +1,368 @@
+//! `comptoir check`: every invariant of the store, verified from the records themselves.
+
+use super::{Rx, StoreError};
+use crate::domain::{
+    Action, DocKind, EligibilityStatus, IssuedDocument, OrderCard, OrderId, Stage, ids,
+};
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+
+/// One broken invariant.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Violation {
+    /// What it is about: a document number, an order number, a SKU, a table.
+    pub subject: String,
+    pub message: String,
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.subject, self.message)
+    }
+}
+
+/// What `check` looked at and what it found.
+#[derive(Debug, Default)]
+pub struct Report {
+    pub customers: u64,
+    pub orders: u64,
+    pub documents: u64,
+    pub synthetic_documents: u64,
+    pub files: u64,
+    pub audit_records: u64,
+    pub violations: Vec<Violation>,
+}
+
+impl Report {
+    fn violation(&mut self, subject: impl Into<String>, message: impl Into<String>) {
+        // Thousands of copies of the same fault help nobody: keep the first 10 000.
+        if self.violations.len() < 10_000 {
+            self.violations.push(Violation { subject: subject.into(), message: message.into() });
+        }
+    }
+
+    pub fn is_clean(&self) -> bool {
+        self.violations.is_empty()
+    }
+}
+
+/// What the documents of one order add up to.
+#[derive(Default)]
+struct OrderDocs {
+    delivered_units: u64,
+    live_invoiced_units: i64,
+    numbers: Vec<String>,
+}
+
+fn sha256(bytes: &[u8]) -> [u8; 32] {
+    Sha256::digest(bytes).into()
+}
+
+/// Verifies every invariant; returns the violations found (an empty list when clean).
+pub fn check(rx: &Rx) -> Result<Report, StoreError> {
+    let mut report = Report::default();
+    let docs = check_documents(rx, &mut report)?;
+    check_orders_and_stock(rx, &docs, &mut report)?;
+    check_customers(rx, &mut report)?;
+    check_audit_sequence(rx, &mut report)?;
+    Ok(report)
+}
+
+/// Numbering without gaps, files present with their hashes.
+fn check_documents(rx: &Rx, report: &mut Report) -> Result<HashMap<OrderId, OrderDocs>, StoreError> {
+    let mut seqs: BTreeMap<(DocKind, u16), Vec<u32>> = BTreeMap::new();
+    let mut per_order: HashMap<OrderId, OrderDocs> = HashMap::new();
+    let mut credited: HashMap<String, String> = HashMap::new();
+    let mut invoices: HashMap<String, (OrderId, Vec<(String, u32)>)> = HashMap::new();
+    rx.for_each_document(|doc: IssuedDocument| -> Result<(), StoreError> {
+        report.documents += 1;
+        let number = doc.number.to_string();
+        seqs.entry((doc.kind(), doc.number.year)).or_default().push(doc.number.seq);
+        if doc.date.year() != doc.number.year as i32 {
+            report.violation(&number, format!("dated {} but numbered in the {} series", doc.date, doc.number.year));
+        }
+        if doc.synthetic {
+            report.synthetic_documents += 1;
+        } else {
+            for format in doc.required_formats() {
+                if doc.file(*format).is_none() {
+                    report.violation(&number, format!("no {} file recorded", format.extension()));
+                }
+            }
+        }
+        for f in &doc.files {
+            report.files += 1;
+            match rx.document_file(&number, f.format)? {
+                None => report.violation(&number, format!("{} file missing from the store", f.format.extension())),
+                Some(bytes) => {
+                    if bytes.len() as u64 != f.size || sha256(&bytes) != f.sha256 {
+                        report.violation(
+                            &number,
+                            format!("{} file does not match its SHA-256 (altered after issue)", f.format.extension()),
+                        );
+                    }
+                }
+            }
+        }
+        let entry = per_order.entry(doc.order).or_default();
+        entry.numbers.push(number.clone());
+        let units: i64 = doc.lines.iter().map(|l| l.quantity as i64).sum();
+        match doc.kind() {
+            DocKind::DeliveryNote => entry.delivered_units += units as u64,
+            DocKind::Invoice => {
+                entry.live_invoiced_units += units;
+                invoices.insert(number.clone(), (doc.order, doc.lines.iter().map(|l| (l.sku.clone(), l.quantity)).collect()));
+            }
+            DocKind::CreditNote => {
+                entry.live_invoiced_units -= units;
+                match &doc.cancels {
+                    None => report.violation(&number, "credit note that cancels no invoice"),
+                    Some((inv, _)) => {
+                        let inv = inv.to_string();
+                        if let Some(prev) = credited.insert(inv.clone(), number.clone()) {
+                            report.violation(&number, format!("{inv} was already cancelled by {prev}"));
+                        }
+                        match invoices.get(&inv) {
+                            None => report.violation(&number, format!("cancels {inv}, which was not issued before it")),
+                            Some((order, _)) if *order != doc.order => {
+                                report.violation(&number, format!("cancels {inv} of another order"))
+                            }
+                            Some(_) => {}
+                        }
+                    }
+                }
+            }
+            DocKind::Quote => {}
+        }
+        Ok(())
+    })?;
+    for (prefix, year, last) in rx.counters()? {
+        let Some(kind) = DocKind::from_prefix(&prefix) else {
+            report.violation(format!("{prefix}-{year}"), "counter of an unknown series");
+            continue;
+        };
+        let mut got = seqs.remove(&(kind, year)).unwrap_or_default();
+        got.sort_unstable();
+        let mut expected = 1u32;
+        for s in got {
+            if s == expected {
+                expected += 1;
+            } else if s < expected {
+                report.violation(format!("{prefix}-{year}-{s:05}"), "number used twice");
+            } else {
+                report.violation(
+                    format!("{prefix}-{year}"),
+                    format!("gap in the numbering: {expected:05} to {:05} missing", s - 1),
+                );
+                expected = s + 1;
+            }
+        }
+        if expected - 1 != last {
+            report.violation(
+                format!("{prefix}-{year}"),
+                format!("counter at {last:05} but documents go up to {:05}", expected - 1),
+            );
+        }
+    }
+    for ((kind, year), _) in seqs {
+        report.violation(format!("{}-{year}", kind.prefix()), "documents without a numbering counter");
+    }
+    Ok(per_order)
+}
+
+/// Stage, counters, documents, indexes, audit trail of each order; stock of each product.
+fn check_orders_and_stock(rx: &Rx, docs: &HashMap<OrderId, OrderDocs>, report: &mut Report) -> Result<(), StoreError> {
+    let mut reserved_by_sku: HashMap<String, i64> = HashMap::new();
+    let empty = OrderDocs::default();
+    rx.for_each_order(|o| -> Result<(), StoreError> {
+        report.orders += 1;
+        let subject = o.number.to_string();
+        let mut v = |m: String| report.violation(&subject, m);
+        for (i, l) in o.lines.iter().enumerate() {
+            if l.reserved as u64 + l.delivered as u64 > l.ordered as u64 {
+                v(format!("line {}: reserved + delivered exceed ordered", i + 1));
+            }
+            if l.invoiced > l.delivered {
+                v(format!("line {}: more invoiced ({}) than delivered ({})", i + 1, l.invoiced, l.delivered));
+            }
+            *reserved_by_sku.entry(l.sku.clone()).or_default() += l.reserved as i64;
+        }
+        let live: Vec<_> = o.live_invoices().collect();
+        for (i, l) in o.lines.iter().enumerate() {
+            let billed: u32 = live.iter().map(|inv| inv.quantities.get(i).copied().unwrap_or(0)).sum();
+            if billed != l.invoiced {
+                v(format!("line {}: invoiced counter {} but live invoices bill {billed}", i + 1, l.invoiced));
+            }
+        }
+        let d = docs.get(&o.id).unwrap_or(&empty);
+        if d.delivered_units != o.delivered_units() {
+            v(format!("delivery notes ship {} units, the order counts {}", d.delivered_units, o.delivered_units()));
+        }
+        if d.live_invoiced_units != o.invoiced_units() as i64 {
+            v(format!(
+                "invoices minus credit notes bill {} units, the order counts {}",
+                d.live_invoiced_units,
+                o.invoiced_units()
+            ));
+        }
+        for r in &o.documents {
+            if !d.numbers.contains(&r.number.to_string()) {
+                v(format!("refers to {} which is not a document of this order", r.number));
+            }
+        }
+        if d.numbers.len() != o.documents.len() {
+            v(format!("{} documents point to this order, it lists {}", d.numbers.len(), o.documents.len()));
+        }
+        if !o.documents.iter().any(|r| r.number == o.number) {
+            v("its quote document is missing".into());
+        }
+        if o.paid_amount() > o.invoiced_amount() {
+            v("payments exceed what was invoiced".into());
+        }
+        let stage_ok = match o.stage {
+            Stage::Quote => o.po.is_none() && o.pre_order.is_none() && o.delivered_units() == 0,
+            Stage::PreOrder => o.pre_order.is_some() && o.po.is_none() && o.delivered_units() == 0,
+            Stage::PoReceived | Stage::Delivered | Stage::Invoiced | Stage::Paid => {
+                o.po.is_some() && o.progress_stage() == o.stage
+            }
+            Stage::Cancelled | Stage::Refused => {
+                o.delivered_units() == 0 && o.invoices.is_empty() && o.reserved_units() == 0 && o.closing_reason.is_some()
+            }
+            Stage::Expired => false,
+        };
+        if !stage_ok {
+            v(format!("stage « {} » does not match its counters and documents", o.stage.label()));
+        }
+        match rx.order_card(o.id)? {
+            Some(card) if card == OrderCard::from_order(&o) => {}
+            _ => v("board card missing or out of date".into()),
+        }
+        if rx.order_id_by_number(&o.number)? != Some(o.id) {
+            v("number index does not point to this order".into());
+        }
+        if !rx.orders_of_customer(o.customer)?.contains(&o.id) {
+            v("missing from its customer's index".into());
+        }
+        if !rx.orders_in_stage_contains(o.stage, o.id)? {
+            v("missing from the stage index".into());
+        }
+        // The audit trail explains every step.
+        let audit = rx.audit_of_order(o.id)?;
+        let has = |a: Action, doc: Option<String>| {
+            audit.iter().any(|r| r.action == a && (doc.is_none() || r.document.map(|n| n.to_string()) == doc))
+        };
+        for r in &o.documents {
+            let action = match r.number.kind {
+                DocKind::Quote => Action::QuoteIssued,
+                DocKind::DeliveryNote => Action::DeliveryNoteIssued,
+                DocKind::Invoice => Action::InvoiceIssued,
+                DocKind::CreditNote => Action::CreditNoteIssued,
+            };
+            if !has(action, Some(r.number.to_string())) {
+                v(format!("no audit event for the issue of {}", r.number));
+            }
+        }
+        if o.pre_order.is_some() && !has(Action::PreOrderRecorded, None) {
+            v("no audit event for its pre-order".into());
+        }
+        if o.po.is_some() && !has(Action::OriginalReceived, None) {
+            v("no audit event for the receipt of its original".into());
+        }
+        let payments = audit.iter().filter(|r| r.action == Action::PaymentRecorded).count();
+        if payments != o.payments.len() {
+            v(format!("{} payments but {payments} payment audit events", o.payments.len()));
+        }
+        if o.stage == Stage::Cancelled && !has(Action::OrderCancelled, None) {
+            v("no audit event for its cancellation".into());
+        }
+        if o.stage == Stage::Refused && !has(Action::QuoteRefused, None) {
+            v("no audit event for its refusal".into());
+        }
+        if o.quote.renewed_by.is_some() && !has(Action::QuoteRenewed, Some(o.number.to_string())) {
+            v("no audit event for its renewal".into());
+        }
+        if let Some(last) = audit.iter().rev().find(|r| !r.after.is_empty() && r.action != Action::QuoteRenewed)
+            && last.after != o.stage.label()
+        {
+            v(format!("last audit event leaves it « {} », the order says « {} »", last.after, o.stage.label()));
+        }
+        Ok(())
+    })?;
+    for p in rx.products()? {
+        if p.on_hand < 0 {
+            report.violation(&p.sku, format!("negative stock ({})", p.on_hand));
+        }
+        if p.reserved < 0 || p.reserved > p.on_hand {
+            report.violation(&p.sku, format!("reserved {} outside 0..=on hand {}", p.reserved, p.on_hand));
+        }
+        let by_orders = reserved_by_sku.remove(&p.sku).unwrap_or(0);
+        if by_orders != p.reserved {
+            report.violation(&p.sku, format!("reserved {} but orders reserve {by_orders}", p.reserved));
+        }
+    }
+    for (sku, n) in reserved_by_sku {
+        if n > 0 {
+            report.violation(&sku, format!("orders reserve {n} units of a product not in the catalogue"));
+        }
+    }
+    Ok(())
+}
+
+fn check_customers(rx: &Rx, report: &mut Report) -> Result<(), StoreError> {
+    rx.for_each_customer(|c| -> Result<(), StoreError> {
+        report.customers += 1;
+        let subject = format!("client {} ({})", c.siret, c.legal_name);
+        if !ids::siret_valid(c.siret.as_str()) {
+            report.violation(&subject, "invalid SIRET");
+        }
+        if rx.customer_id_by_siret(c.siret.as_str())? != Some(c.id) {
+            report.violation(&subject, "SIRET index does not point to this customer");
+        }
+        if c.contacts.is_empty() {
+            report.violation(&subject, "no named contact");
+        }
+        if c.delivery_addresses.is_empty() {
+            report.violation(&subject, "no delivery address");
+        }
+        if c.eligibility.status == EligibilityStatus::Approved
+            && crate::domain::legal::classify(&c.categorie) == crate::domain::legal::LegalClass::Private
+        {
+            report.violation(&subject, "a private catégorie juridique is approved");
+        }
+        let audit = rx.audit_of_customer(c.id)?;
+        if !audit.iter().any(|r| r.action == Action::CustomerCreated) {
+            report.violation(&subject, "no audit event for its creation");
+        }
+        if c.eligibility.decided_by != "auto" && !audit.iter().any(|r| r.action == Action::EligibilityDecided) {
+            report.violation(&subject, "no audit event for its eligibility decision");
+        }
+        Ok(())
+    })?;
+    Ok(())
+}
+
+/// The audit log is append-only: sequence numbers run 1..=last without a hole.
+fn check_audit_sequence(rx: &Rx, report: &mut Report) -> Result<(), StoreError> {
+    let last = rx.last_audit_seq()?;
+    let mut expected = 1u64;
+    let mut from = 0u64;
+    loop {
+        let batch = rx.audit_after(from, 10_000)?;
+        if batch.is_empty() {
+            break;
+        }
+        for r in &batch {
+            report.audit_records += 1;
+            if r.seq != expected {
+                report.violation("audit", format!("records {expected} to {} are missing", r.seq - 1));
+            }
+            expected = r.seq + 1;
+            from = r.seq;
+        }
+    }
+    if expected - 1 != last {
+        report.violation("audit", "sequence does not end at the last record");
+    }
+    Ok(())
+}

@@ -1,0 +1,198 @@
+//! The redb store: one file, `comptoir.redb`, under the data folder.
+//!
+//! Invariants: only this module knows redb; every record is a version byte + postcard;
+//! secondary indexes and counters change in the same write transaction as the records
+//! they index; issued documents and audit records are inserted once and never rewritten.
+
+mod codec;
+pub mod check;
+pub mod tables;
+mod tx;
+
+pub use tx::{Rx, Tx};
+
+use redb::{Database, DatabaseError, ReadableDatabase, ReadableTable};
+use std::path::{Path, PathBuf};
+use tables::*;
+use thiserror::Error;
+
+/// File name of the store inside the data folder.
+pub const STORE_FILE: &str = "comptoir.redb";
+
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error(
+        "the store {0} is already open in another process (is `comptoir serve` running? use the ssh commands, or stop it first)"
+    )]
+    InUse(PathBuf),
+    #[error("cannot open the store {path}: {reason}")]
+    Open { path: PathBuf, reason: String },
+    #[error("storage error: {0}")]
+    Db(String),
+    #[error("corrupt record in {table} for key {key}: {reason}")]
+    Corrupt { table: &'static str, key: String, reason: String },
+    #[error("record in {table} for key {key} has format version {version}, unknown to this comptoir")]
+    UnknownVersion { table: &'static str, key: String, version: u8 },
+    #[error("the store has schema version {found}; this comptoir knows up to {known}: upgrade comptoir")]
+    SchemaTooNew { found: u64, known: u64 },
+    #[error("document {0} already exists: an issued document is never rewritten")]
+    DocumentExists(String),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+macro_rules! db_error_from {
+    ($($t:ty),*) => {$(
+        impl From<$t> for StoreError {
+            fn from(e: $t) -> Self {
+                StoreError::Db(e.to_string())
+            }
+        }
+    )*};
+}
+db_error_from!(redb::Error, redb::TransactionError, redb::TableError, redb::StorageError, redb::CommitError);
+
+/// A named migration: brings the schema from `from` to `from + 1` in its own transaction.
+struct Migration {
+    from: u64,
+    #[allow(dead_code)]
+    name: &'static str,
+    run: fn(&redb::WriteTransaction) -> Result<(), StoreError>,
+}
+
+/// The ordered migrations. Empty while the schema is at version 1.
+const MIGRATIONS: &[Migration] = &[];
+
+/// The embedded database.
+pub struct Store {
+    db: Database,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens (or creates) the store in `data_dir`, creating every table and running
+    /// pending migrations.
+    pub fn open(data_dir: &Path) -> Result<Store, StoreError> {
+        std::fs::create_dir_all(data_dir)?;
+        let path = data_dir.join(STORE_FILE);
+        let db = Database::builder().create(&path).map_err(|e| match e {
+            DatabaseError::DatabaseAlreadyOpen => StoreError::InUse(path.clone()),
+            other => StoreError::Open { path: path.clone(), reason: other.to_string() },
+        })?;
+        let store = Store { db, path };
+        store.init()?;
+        Ok(store)
+    }
+
+    fn init(&self) -> Result<(), StoreError> {
+        let txn = self.db.begin_write()?;
+        let version = {
+            // Opening a table creates it.
+            let mut meta = txn.open_table(META)?;
+            txn.open_table(CUSTOMERS)?;
+            txn.open_table(CUSTOMER_BY_SIRET)?;
+            txn.open_table(PRODUCTS)?;
+            txn.open_table(ORDERS)?;
+            txn.open_table(ORDER_CARDS)?;
+            txn.open_table(ORDER_BY_NUMBER)?;
+            txn.open_table(ORDERS_BY_STAGE)?;
+            txn.open_table(ORDERS_BY_CUSTOMER)?;
+            txn.open_table(ORDER_BY_EXTERNAL_REF)?;
+            txn.open_table(DOCUMENTS)?;
+            txn.open_table(DOCUMENTS_CHRONO)?;
+            txn.open_table(DOCUMENT_FILES)?;
+            txn.open_table(COUNTERS)?;
+            txn.open_table(AUDIT)?;
+            txn.open_multimap_table(AUDIT_BY_ORDER)?;
+            txn.open_multimap_table(AUDIT_BY_CUSTOMER)?;
+            txn.open_table(PREFERENCES)?;
+            let current = meta.get("schema_version")?.map(|v| v.value());
+            match current {
+                None => {
+                    meta.insert("schema_version", SCHEMA_VERSION)?;
+                    SCHEMA_VERSION
+                }
+                Some(v) => v,
+            }
+        };
+        txn.commit()?;
+        if version > SCHEMA_VERSION {
+            return Err(StoreError::SchemaTooNew { found: version, known: SCHEMA_VERSION });
+        }
+        let mut v = version;
+        while v < SCHEMA_VERSION {
+            let Some(m) = MIGRATIONS.iter().find(|m| m.from == v) else {
+                return Err(StoreError::Db(format!("no migration from schema version {v}")));
+            };
+            let txn = self.db.begin_write()?;
+            (m.run)(&txn)?;
+            {
+                let mut meta = txn.open_table(META)?;
+                meta.insert("schema_version", v + 1)?;
+            }
+            txn.commit()?;
+            v += 1;
+        }
+        Ok(())
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Size of the store file in bytes.
+    pub fn file_size(&self) -> u64 {
+        std::fs::metadata(&self.path).map(|m| m.len()).unwrap_or(0)
+    }
+
+    /// Runs `f` in one write transaction: committed (durably) when `f` returns `Ok`,
+    /// aborted — with every counter it advanced — when it returns `Err`.
+    pub fn write<R, E: From<StoreError>>(&self, f: impl FnOnce(&mut Tx<'_>) -> Result<R, E>) -> Result<R, E> {
+        self.write_with(redb::Durability::Immediate, f)
+    }
+
+    /// As [`Store::write`], without waiting for the disk (bulk loads; a final durable commit
+    /// persists them).
+    pub fn write_fast<R, E: From<StoreError>>(&self, f: impl FnOnce(&mut Tx<'_>) -> Result<R, E>) -> Result<R, E> {
+        self.write_with(redb::Durability::None, f)
+    }
+
+    fn write_with<R, E: From<StoreError>>(
+        &self,
+        durability: redb::Durability,
+        f: impl FnOnce(&mut Tx<'_>) -> Result<R, E>,
+    ) -> Result<R, E> {
+        let mut txn = self.db.begin_write().map_err(StoreError::from)?;
+        txn.set_durability(durability).map_err(|e| StoreError::Db(e.to_string()))?;
+        let result = {
+            let mut tx = Tx::open(&txn)?;
+            f(&mut tx)
+        };
+        match result {
+            Ok(v) => {
+                txn.commit().map_err(StoreError::from)?;
+                Ok(v)
+            }
+            Err(e) => {
+                // Dropping would abort too; an explicit abort reports nothing useful.
+                let _ = txn.abort();
+                Err(e)
+            }
+        }
+    }
+
+    /// Runs `f` on a consistent snapshot; never blocks the writer.
+    pub fn read<R, E: From<StoreError>>(&self, f: impl FnOnce(&Rx) -> Result<R, E>) -> Result<R, E> {
+        let txn = self.db.begin_read().map_err(StoreError::from)?;
+        let rx = Rx::open(&txn)?;
+        f(&rx)
+    }
+
+    /// redb's own structural check (pages, checksums). Needs exclusive access.
+    pub fn check_integrity(&mut self) -> Result<bool, StoreError> {
+        self.db.check_integrity().map_err(|e| StoreError::Db(e.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests;

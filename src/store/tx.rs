@@ -1,0 +1,479 @@
+//! Typed access to the tables inside one transaction: [`Rx`] for reads, [`Tx`] for writes
+//! (which can read too). Index maintenance lives here so that no caller can forget it.
+
+use super::StoreError;
+use super::codec::{decode, encode};
+use super::tables::*;
+use crate::domain::{
+    AuditRecord, Customer, CustomerId, DocKind, DocNumber, FileFormat, IssuedDocument, Order, OrderCard, OrderId,
+    Product, Stage,
+};
+use redb::{
+    MultimapTable, ReadOnlyMultimapTable, ReadOnlyTable, ReadTransaction, ReadableMultimapTable, ReadableTable,
+    ReadableTableMetadata, Table, WriteTransaction,
+};
+
+/// The tables of a write transaction.
+pub struct Tx<'t> {
+    meta: Table<'t, &'static str, u64>,
+    customers: Table<'t, u64, &'static [u8]>,
+    customer_by_siret: Table<'t, &'static str, u64>,
+    products: Table<'t, &'static str, &'static [u8]>,
+    orders: Table<'t, u64, &'static [u8]>,
+    order_cards: Table<'t, u64, &'static [u8]>,
+    order_by_number: Table<'t, &'static str, u64>,
+    orders_by_stage: Table<'t, (u8, u64), ()>,
+    orders_by_customer: Table<'t, (u64, u64), ()>,
+    order_by_external_ref: Table<'t, &'static str, u64>,
+    documents: Table<'t, &'static str, &'static [u8]>,
+    documents_chrono: Table<'t, u64, &'static str>,
+    document_files: Table<'t, (&'static str, u8), &'static [u8]>,
+    counters: Table<'t, (&'static str, u16), u32>,
+    audit: Table<'t, u64, &'static [u8]>,
+    audit_by_order: MultimapTable<'t, u64, u64>,
+    audit_by_customer: MultimapTable<'t, u64, u64>,
+    preferences: Table<'t, &'static str, &'static [u8]>,
+}
+
+/// The tables of a read transaction (a consistent snapshot).
+pub struct Rx {
+    meta: ReadOnlyTable<&'static str, u64>,
+    customers: ReadOnlyTable<u64, &'static [u8]>,
+    customer_by_siret: ReadOnlyTable<&'static str, u64>,
+    products: ReadOnlyTable<&'static str, &'static [u8]>,
+    orders: ReadOnlyTable<u64, &'static [u8]>,
+    order_cards: ReadOnlyTable<u64, &'static [u8]>,
+    order_by_number: ReadOnlyTable<&'static str, u64>,
+    orders_by_stage: ReadOnlyTable<(u8, u64), ()>,
+    orders_by_customer: ReadOnlyTable<(u64, u64), ()>,
+    order_by_external_ref: ReadOnlyTable<&'static str, u64>,
+    documents: ReadOnlyTable<&'static str, &'static [u8]>,
+    documents_chrono: ReadOnlyTable<u64, &'static str>,
+    document_files: ReadOnlyTable<(&'static str, u8), &'static [u8]>,
+    counters: ReadOnlyTable<(&'static str, u16), u32>,
+    audit: ReadOnlyTable<u64, &'static [u8]>,
+    audit_by_order: ReadOnlyMultimapTable<u64, u64>,
+    audit_by_customer: ReadOnlyMultimapTable<u64, u64>,
+    preferences: ReadOnlyTable<&'static str, &'static [u8]>,
+}
+
+macro_rules! open_all {
+    ($txn:expr, $ty:ident) => {
+        $ty {
+            meta: $txn.open_table(META)?,
+            customers: $txn.open_table(CUSTOMERS)?,
+            customer_by_siret: $txn.open_table(CUSTOMER_BY_SIRET)?,
+            products: $txn.open_table(PRODUCTS)?,
+            orders: $txn.open_table(ORDERS)?,
+            order_cards: $txn.open_table(ORDER_CARDS)?,
+            order_by_number: $txn.open_table(ORDER_BY_NUMBER)?,
+            orders_by_stage: $txn.open_table(ORDERS_BY_STAGE)?,
+            orders_by_customer: $txn.open_table(ORDERS_BY_CUSTOMER)?,
+            order_by_external_ref: $txn.open_table(ORDER_BY_EXTERNAL_REF)?,
+            documents: $txn.open_table(DOCUMENTS)?,
+            documents_chrono: $txn.open_table(DOCUMENTS_CHRONO)?,
+            document_files: $txn.open_table(DOCUMENT_FILES)?,
+            counters: $txn.open_table(COUNTERS)?,
+            audit: $txn.open_table(AUDIT)?,
+            audit_by_order: $txn.open_multimap_table(AUDIT_BY_ORDER)?,
+            audit_by_customer: $txn.open_multimap_table(AUDIT_BY_CUSTOMER)?,
+            preferences: $txn.open_table(PREFERENCES)?,
+        }
+    };
+}
+
+impl<'t> Tx<'t> {
+    pub(super) fn open(txn: &'t WriteTransaction) -> Result<Tx<'t>, StoreError> {
+        Ok(open_all!(txn, Tx))
+    }
+}
+
+impl Rx {
+    pub(super) fn open(txn: &ReadTransaction) -> Result<Rx, StoreError> {
+        Ok(open_all!(txn, Rx))
+    }
+}
+
+/// Read methods, identical on both sides.
+macro_rules! impl_reads {
+    ($ty:ty) => {
+        impl $ty {
+            pub fn meta(&self, key: &str) -> Result<Option<u64>, StoreError> {
+                Ok(self.meta.get(key)?.map(|v| v.value()))
+            }
+
+            pub fn customer(&self, id: CustomerId) -> Result<Option<Customer>, StoreError> {
+                match self.customers.get(id.0)? {
+                    Some(v) => Ok(Some(decode("customers", &id.0, v.value())?)),
+                    None => Ok(None),
+                }
+            }
+
+            pub fn customer_id_by_siret(&self, siret: &str) -> Result<Option<CustomerId>, StoreError> {
+                Ok(self.customer_by_siret.get(siret)?.map(|v| CustomerId(v.value())))
+            }
+
+            pub fn customer_by_siret(&self, siret: &str) -> Result<Option<Customer>, StoreError> {
+                match self.customer_id_by_siret(siret)? {
+                    Some(id) => self.customer(id),
+                    None => Ok(None),
+                }
+            }
+
+            pub fn customer_count(&self) -> Result<u64, StoreError> {
+                Ok(self.customers.len()?)
+            }
+
+            /// Visits every customer in id order; stops at the first error of `f`.
+            pub fn for_each_customer<E: From<StoreError>>(
+                &self,
+                mut f: impl FnMut(Customer) -> Result<(), E>,
+            ) -> Result<(), E> {
+                for entry in self.customers.iter().map_err(StoreError::from)? {
+                    let (k, v) = entry.map_err(StoreError::from)?;
+                    f(decode("customers", &k.value(), v.value())?)?;
+                }
+                Ok(())
+            }
+
+            pub fn product(&self, sku: &str) -> Result<Option<Product>, StoreError> {
+                match self.products.get(sku)? {
+                    Some(v) => Ok(Some(decode("products", &sku, v.value())?)),
+                    None => Ok(None),
+                }
+            }
+
+            pub fn products(&self) -> Result<Vec<Product>, StoreError> {
+                let mut out = Vec::new();
+                for entry in self.products.iter()? {
+                    let (k, v) = entry?;
+                    out.push(decode("products", &k.value(), v.value())?);
+                }
+                Ok(out)
+            }
+
+            pub fn order(&self, id: OrderId) -> Result<Option<Order>, StoreError> {
+                match self.orders.get(id.0)? {
+                    Some(v) => Ok(Some(decode("orders", &id.0, v.value())?)),
+                    None => Ok(None),
+                }
+            }
+
+            pub fn order_id_by_number(&self, number: &DocNumber) -> Result<Option<OrderId>, StoreError> {
+                Ok(self.order_by_number.get(number.to_string().as_str())?.map(|v| OrderId(v.value())))
+            }
+
+            pub fn order_by_number(&self, number: &DocNumber) -> Result<Option<Order>, StoreError> {
+                match self.order_id_by_number(number)? {
+                    Some(id) => self.order(id),
+                    None => Ok(None),
+                }
+            }
+
+            pub fn order_by_external_ref(&self, r: &str) -> Result<Option<OrderId>, StoreError> {
+                Ok(self.order_by_external_ref.get(r)?.map(|v| OrderId(v.value())))
+            }
+
+            pub fn order_card(&self, id: OrderId) -> Result<Option<OrderCard>, StoreError> {
+                match self.order_cards.get(id.0)? {
+                    Some(v) => Ok(Some(decode("order_cards", &id.0, v.value())?)),
+                    None => Ok(None),
+                }
+            }
+
+            pub fn order_count(&self) -> Result<u64, StoreError> {
+                Ok(self.orders.len()?)
+            }
+
+            /// Visits every order card in id order.
+            pub fn for_each_card<E: From<StoreError>>(
+                &self,
+                mut f: impl FnMut(OrderCard) -> Result<(), E>,
+            ) -> Result<(), E> {
+                for entry in self.order_cards.iter().map_err(StoreError::from)? {
+                    let (k, v) = entry.map_err(StoreError::from)?;
+                    f(decode("order_cards", &k.value(), v.value())?)?;
+                }
+                Ok(())
+            }
+
+            /// Visits every order in id order.
+            pub fn for_each_order<E: From<StoreError>>(
+                &self,
+                mut f: impl FnMut(Order) -> Result<(), E>,
+            ) -> Result<(), E> {
+                for entry in self.orders.iter().map_err(StoreError::from)? {
+                    let (k, v) = entry.map_err(StoreError::from)?;
+                    f(decode("orders", &k.value(), v.value())?)?;
+                }
+                Ok(())
+            }
+
+            /// Orders of a customer, oldest first.
+            pub fn orders_of_customer(&self, customer: CustomerId) -> Result<Vec<OrderId>, StoreError> {
+                let mut out = Vec::new();
+                for entry in self.orders_by_customer.range((customer.0, 0)..=(customer.0, u64::MAX))? {
+                    out.push(OrderId(entry?.0.value().1));
+                }
+                Ok(out)
+            }
+
+            /// Ids of orders whose *stored* stage is `stage`, in id order.
+            pub fn orders_in_stage(&self, stage: Stage, limit: usize) -> Result<Vec<OrderId>, StoreError> {
+                let s = stage.index() as u8;
+                let mut out = Vec::new();
+                for entry in self.orders_by_stage.range((s, 0)..=(s, u64::MAX))? {
+                    if out.len() >= limit {
+                        break;
+                    }
+                    out.push(OrderId(entry?.0.value().1));
+                }
+                Ok(out)
+            }
+
+            pub fn orders_in_stage_contains(&self, stage: Stage, id: OrderId) -> Result<bool, StoreError> {
+                Ok(self.orders_by_stage.get((stage.index() as u8, id.0))?.is_some())
+            }
+
+            /// Number of orders per stored stage (from the index).
+            pub fn count_in_stage(&self, stage: Stage) -> Result<u64, StoreError> {
+                let s = stage.index() as u8;
+                let mut n = 0;
+                for entry in self.orders_by_stage.range((s, 0)..=(s, u64::MAX))? {
+                    entry?;
+                    n += 1;
+                }
+                Ok(n)
+            }
+
+            pub fn document(&self, number: &str) -> Result<Option<IssuedDocument>, StoreError> {
+                match self.documents.get(number)? {
+                    Some(v) => Ok(Some(decode("documents", &number, v.value())?)),
+                    None => Ok(None),
+                }
+            }
+
+            /// Document numbers that start with `prefix`, in order, at most `limit`.
+            pub fn document_numbers_with_prefix(&self, prefix: &str, limit: usize) -> Result<Vec<String>, StoreError> {
+                let mut out = Vec::new();
+                for entry in self.documents.range(prefix..)? {
+                    let (k, _) = entry?;
+                    let key = k.value();
+                    if !key.starts_with(prefix) || out.len() >= limit {
+                        break;
+                    }
+                    out.push(key.to_string());
+                }
+                Ok(out)
+            }
+
+            pub fn document_file(&self, number: &str, format: FileFormat) -> Result<Option<Vec<u8>>, StoreError> {
+                Ok(self.document_files.get((number, format.code()))?.map(|v| v.value().to_vec()))
+            }
+
+            pub fn document_count(&self) -> Result<u64, StoreError> {
+                Ok(self.documents.len()?)
+            }
+
+            /// Document numbers, newest first, skipping `offset`.
+            pub fn documents_newest(&self, offset: usize, limit: usize) -> Result<Vec<String>, StoreError> {
+                let mut out = Vec::new();
+                for entry in self.documents_chrono.iter()?.rev().skip(offset).take(limit) {
+                    out.push(entry?.1.value().to_string());
+                }
+                Ok(out)
+            }
+
+            /// Visits every document in issue order.
+            pub fn for_each_document<E: From<StoreError>>(
+                &self,
+                mut f: impl FnMut(IssuedDocument) -> Result<(), E>,
+            ) -> Result<(), E> {
+                for entry in self.documents_chrono.iter().map_err(StoreError::from)? {
+                    let (_, number) = entry.map_err(StoreError::from)?;
+                    let number = number.value().to_string();
+                    match self.document(&number)? {
+                        Some(doc) => f(doc)?,
+                        None => {
+                            return Err(StoreError::Corrupt {
+                                table: "documents_chrono",
+                                key: number,
+                                reason: "listed document has no record".into(),
+                            }
+                            .into());
+                        }
+                    }
+                }
+                Ok(())
+            }
+
+            /// The last number drawn in a series and year (0 when none).
+            pub fn counter(&self, kind: DocKind, year: u16) -> Result<u32, StoreError> {
+                Ok(self.counters.get((kind.prefix(), year))?.map(|v| v.value()).unwrap_or(0))
+            }
+
+            /// Every (series, year, last number).
+            pub fn counters(&self) -> Result<Vec<(String, u16, u32)>, StoreError> {
+                let mut out = Vec::new();
+                for entry in self.counters.iter()? {
+                    let (k, v) = entry?;
+                    let (p, y) = k.value();
+                    out.push((p.to_string(), y, v.value()));
+                }
+                Ok(out)
+            }
+
+            pub fn audit_record(&self, seq: u64) -> Result<Option<AuditRecord>, StoreError> {
+                match self.audit.get(seq)? {
+                    Some(v) => Ok(Some(decode("audit", &seq, v.value())?)),
+                    None => Ok(None),
+                }
+            }
+
+            /// Audit records of an order, oldest first.
+            pub fn audit_of_order(&self, order: OrderId) -> Result<Vec<AuditRecord>, StoreError> {
+                let mut out = Vec::new();
+                for seq in self.audit_by_order.get(order.0)? {
+                    let seq = seq?.value();
+                    if let Some(r) = self.audit_record(seq)? {
+                        out.push(r);
+                    }
+                }
+                Ok(out)
+            }
+
+            /// Audit records of a customer, oldest first.
+            pub fn audit_of_customer(&self, customer: CustomerId) -> Result<Vec<AuditRecord>, StoreError> {
+                let mut out = Vec::new();
+                for seq in self.audit_by_customer.get(customer.0)? {
+                    let seq = seq?.value();
+                    if let Some(r) = self.audit_record(seq)? {
+                        out.push(r);
+                    }
+                }
+                Ok(out)
+            }
+
+            /// Audit records with `seq > after`, oldest first, at most `limit`.
+            pub fn audit_after(&self, after: u64, limit: usize) -> Result<Vec<AuditRecord>, StoreError> {
+                let mut out = Vec::new();
+                for entry in self.audit.range(after.saturating_add(1)..)?.take(limit) {
+                    let (k, v) = entry?;
+                    out.push(decode("audit", &k.value(), v.value())?);
+                }
+                Ok(out)
+            }
+
+            /// Newest audit records first, skipping `offset`.
+            pub fn audit_newest(&self, offset: usize, limit: usize) -> Result<Vec<AuditRecord>, StoreError> {
+                let mut out = Vec::new();
+                for entry in self.audit.iter()?.rev().skip(offset).take(limit) {
+                    let (k, v) = entry?;
+                    out.push(decode("audit", &k.value(), v.value())?);
+                }
+                Ok(out)
+            }
+
+            /// Highest audit sequence number (0 when empty).
+            pub fn last_audit_seq(&self) -> Result<u64, StoreError> {
+                Ok(self.audit.last()?.map(|(k, _)| k.value()).unwrap_or(0))
+            }
+
+            pub fn preference(&self, person: &str) -> Result<Option<Vec<u8>>, StoreError> {
+                Ok(self.preferences.get(person)?.map(|v| v.value().to_vec()))
+            }
+        }
+    };
+}
+
+impl_reads!(Rx);
+impl_reads!(Tx<'_>);
+
+impl Tx<'_> {
+    /// Draws the next value of a named id sequence (customers, orders…), starting at 1.
+    pub fn next_id(&mut self, name: &str) -> Result<u64, StoreError> {
+        let key = format!("next_{name}");
+        let next = self.meta.get(key.as_str())?.map(|v| v.value()).unwrap_or(1);
+        self.meta.insert(key.as_str(), next + 1)?;
+        Ok(next)
+    }
+
+    /// Draws the next number of a series in a year. Inside the issuing transaction, so an
+    /// aborted issue gives its number back.
+    pub fn draw_number(&mut self, kind: DocKind, year: u16) -> Result<DocNumber, StoreError> {
+        let next = self.counter(kind, year)? + 1;
+        self.counters.insert((kind.prefix(), year), next)?;
+        Ok(DocNumber { kind, year, seq: next })
+    }
+
+    /// Inserts or updates a customer and its SIRET index.
+    pub fn put_customer(&mut self, c: &Customer) -> Result<(), StoreError> {
+        if let Some(old) = self.customer(c.id)?
+            && old.siret != c.siret
+        {
+            self.customer_by_siret.remove(old.siret.as_str())?;
+        }
+        self.customers.insert(c.id.0, encode(c).as_slice())?;
+        self.customer_by_siret.insert(c.siret.as_str(), c.id.0)?;
+        Ok(())
+    }
+
+    pub fn put_product(&mut self, p: &Product) -> Result<(), StoreError> {
+        self.products.insert(p.sku.as_str(), encode(p).as_slice())?;
+        Ok(())
+    }
+
+    /// Inserts or updates an order with its card and every index.
+    pub fn put_order(&mut self, o: &Order) -> Result<(), StoreError> {
+        if let Some(old) = self.order_card(o.id)? {
+            if old.stage != o.stage {
+                self.orders_by_stage.remove((old.stage.index() as u8, o.id.0))?;
+            }
+        } else {
+            self.orders_by_customer.insert((o.customer.0, o.id.0), ())?;
+            self.order_by_number.insert(o.number.to_string().as_str(), o.id.0)?;
+            if let Some(r) = &o.quote.external_ref {
+                self.order_by_external_ref.insert(r.as_str(), o.id.0)?;
+            }
+        }
+        self.orders_by_stage.insert((o.stage.index() as u8, o.id.0), ())?;
+        self.orders.insert(o.id.0, encode(o).as_slice())?;
+        self.order_cards.insert(o.id.0, encode(&OrderCard::from_order(o)).as_slice())?;
+        Ok(())
+    }
+
+    /// Stores an issued document and its files. Refuses to overwrite: issued documents are
+    /// immutable.
+    pub fn insert_document(&mut self, doc: &IssuedDocument, files: &[(FileFormat, &[u8])]) -> Result<(), StoreError> {
+        let number = doc.number.to_string();
+        if self.documents.get(number.as_str())?.is_some() {
+            return Err(StoreError::DocumentExists(number));
+        }
+        self.documents.insert(number.as_str(), encode(doc).as_slice())?;
+        let seq = self.next_id("document_seq")?;
+        self.documents_chrono.insert(seq, number.as_str())?;
+        for (format, bytes) in files {
+            self.document_files.insert((number.as_str(), format.code()), *bytes)?;
+        }
+        Ok(())
+    }
+
+    /// Appends an audit record (its `seq` is assigned here) and indexes it.
+    pub fn append_audit(&mut self, mut rec: AuditRecord) -> Result<u64, StoreError> {
+        let seq = self.next_id("audit_seq")?;
+        rec.seq = seq;
+        self.audit.insert(seq, encode(&rec).as_slice())?;
+        if let Some(o) = rec.order {
+            self.audit_by_order.insert(o.0, seq)?;
+        }
+        if let Some(c) = rec.customer {
+            self.audit_by_customer.insert(c.0, seq)?;
+        }
+        Ok(seq)
+    }
+
+    pub fn set_preference(&mut self, person: &str, bytes: &[u8]) -> Result<(), StoreError> {
+        self.preferences.insert(person, bytes)?;
+        Ok(())
+    }
+}
