@@ -1,5 +1,7 @@
 //! comptoir: a back-office console, served over SSH, for the orders French public bodies
 //! place by administrative payment. See ARCHITECTURE.md for the map.
 
+pub mod app;
+pub mod documents;
 pub mod domain;
 pub mod store;

@@ -13,6 +13,7 @@ pub mod legal;
 pub mod money;
 pub mod order;
 pub mod pipeline;
+pub mod seller;
 pub mod text;
 
 pub use card::{Flag, OrderCard};

@@ -1,0 +1,350 @@
+//! What the app keeps in memory: the customer search index and every order's board card.
+//! Built once at start-up from the store, patched after each commit from the records the
+//! commit touched (re-read from the store, so the order of patches does not matter).
+
+use super::search::{self, CustomerIndex, Entry, Found, Query};
+use crate::domain::{Cents, CustomerId, Date, DocNumber, Flag, OrderCard, OrderId, Stage};
+use crate::store::{Store, StoreError};
+use std::collections::{BTreeSet, HashSet};
+use std::ops::Bound;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+
+/// Count and total incl. VAT of a board column.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ColumnTotals {
+    pub count: u64,
+    pub total: Cents,
+}
+
+/// The board's cards, per stored stage, sorted for display.
+#[derive(Default)]
+struct Board {
+    /// Card of order `id` at `id - 1`.
+    cards: Vec<Option<OrderCard>>,
+    /// Per stored stage: (sort key, id). Quotes sort by end of validity, so the expired
+    /// ones (derived from today's date) are a prefix; other stages by entry time.
+    sets: [BTreeSet<(i64, u64)>; 9],
+    totals: [ColumnTotals; 9],
+}
+
+fn sort_key(c: &OrderCard) -> i64 {
+    if c.stage == Stage::Quote { c.valid_until.days() as i64 } else { c.stage_since.0 }
+}
+
+impl Board {
+    fn remove(&mut self, id: OrderId) {
+        let i = id.0 as usize - 1;
+        if let Some(Some(old)) = self.cards.get(i).cloned() {
+            let s = old.stage.index();
+            self.sets[s].remove(&(sort_key(&old), id.0));
+            self.totals[s].count -= 1;
+            self.totals[s].total -= old.total_incl_vat;
+            self.cards[i] = None;
+        }
+    }
+
+    fn insert(&mut self, card: OrderCard) {
+        let id = card.id;
+        if id.0 == 0 {
+            return;
+        }
+        self.remove(id);
+        let i = id.0 as usize - 1;
+        if self.cards.len() <= i {
+            self.cards.resize(i + 1, None);
+        }
+        let s = card.stage.index();
+        self.sets[s].insert((sort_key(&card), id.0));
+        self.totals[s].count += 1;
+        self.totals[s].total += card.total_incl_vat;
+        self.cards[i] = Some(card);
+    }
+
+    fn card(&self, id: u64) -> Option<&OrderCard> {
+        self.cards.get((id as usize).checked_sub(1)?)?.as_ref()
+    }
+
+    /// Ids of a board column on `today`, in display order.
+    fn column(&self, stage: Stage, today: Date) -> Box<dyn Iterator<Item = u64> + '_> {
+        let split = (today.days() as i64, 0u64);
+        let quotes = &self.sets[Stage::Quote.index()];
+        match stage {
+            Stage::Quote => Box::new(
+                quotes
+                    .range((Bound::Included(split), Bound::Unbounded))
+                    .map(|(_, id)| *id)
+                    .filter(move |id| self.card(*id).is_some_and(|c| !c.renewed)),
+            ),
+            Stage::Expired => Box::new(
+                quotes
+                    .range((Bound::Unbounded, Bound::Excluded(split)))
+                    .rev()
+                    .map(|(_, id)| *id)
+                    .chain(
+                        // A renewed quote still within its dates (clock moved back) is expired too.
+                        quotes
+                            .range((Bound::Included(split), Bound::Unbounded))
+                            .map(|(_, id)| *id)
+                            .filter(move |id| self.card(*id).is_some_and(|c| c.renewed)),
+                    ),
+            ),
+            Stage::Paid | Stage::Refused | Stage::Cancelled => {
+                Box::new(self.sets[stage.index()].iter().rev().map(|(_, id)| *id))
+            }
+            _ => Box::new(self.sets[stage.index()].iter().map(|(_, id)| *id)),
+        }
+    }
+}
+
+/// A card as the board shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CardView {
+    pub id: OrderId,
+    pub number: DocNumber,
+    pub customer: CustomerId,
+    pub customer_name: String,
+    pub stage: Stage,
+    pub total_incl_vat: Cents,
+    pub outstanding: Cents,
+    pub days_in_stage: i32,
+    pub flags: Vec<Flag>,
+}
+
+/// A fuzzy filter of the board: the orders whose customer or number matches.
+#[derive(Clone, Debug)]
+pub struct BoardFilter {
+    pub query: String,
+    version: u64,
+    customers: Arc<HashSet<u32>>,
+    number_needle: String,
+}
+
+/// Per-column totals on a day, computed once per (version, day, filter) and shared.
+type SummaryKey = (u64, Date, String);
+
+/// The in-memory index.
+pub struct Index {
+    version: AtomicU64,
+    customers: RwLock<Arc<CustomerIndex>>,
+    board: RwLock<Board>,
+    summary: Mutex<Option<(SummaryKey, Arc<[ColumnTotals; 9]>)>>,
+    alerts: Mutex<Option<((u64, Date), usize)>>,
+}
+
+impl Index {
+    /// Reads every customer and every order card.
+    pub fn build(store: &Store) -> Result<Index, StoreError> {
+        let mut entries = Vec::new();
+        let mut board = Board::default();
+        store.read(|rx| {
+            rx.for_each_customer(|c| {
+                entries.push((c.id, Entry::of(&c)));
+                Ok::<_, StoreError>(())
+            })?;
+            board.cards.reserve(rx.order_count()? as usize);
+            rx.for_each_card(|card| {
+                board.insert(card);
+                Ok::<_, StoreError>(())
+            })
+        })?;
+        Ok(Index {
+            version: AtomicU64::new(1),
+            customers: RwLock::new(Arc::new(CustomerIndex::from_entries(entries))),
+            board: RwLock::new(board),
+            summary: Mutex::new(None),
+            alerts: Mutex::new(None),
+        })
+    }
+
+    /// Increases with every refresh.
+    pub fn version(&self) -> u64 {
+        self.version.load(Ordering::SeqCst)
+    }
+
+    /// Re-reads the given orders and customers from the store.
+    pub fn refresh(&self, store: &Store, orders: &[OrderId], customers: &[CustomerId]) -> Result<(), StoreError> {
+        let (cards, entries) = store.read(|rx| {
+            let mut cards = Vec::new();
+            for id in orders {
+                cards.push((*id, rx.order_card(*id)?));
+            }
+            let mut entries = Vec::new();
+            for id in customers {
+                if let Some(c) = rx.customer(*id)? {
+                    entries.push((c.id, Entry::of(&c)));
+                }
+            }
+            Ok::<_, StoreError>((cards, entries))
+        })?;
+        if !entries.is_empty() {
+            let mut guard = self.customers.write().unwrap_or_else(|e| e.into_inner());
+            let mut next = (**guard).clone();
+            for (id, e) in entries {
+                next.set(id, e);
+            }
+            *guard = Arc::new(next);
+        }
+        {
+            let mut board = self.board.write().unwrap_or_else(|e| e.into_inner());
+            for (id, card) in cards {
+                match card {
+                    Some(c) => board.insert(c),
+                    None => board.remove(id),
+                }
+            }
+        }
+        self.version.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    }
+
+    /// The current customer index snapshot (cheap: an `Arc`).
+    pub fn customers(&self) -> Arc<CustomerIndex> {
+        self.customers.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    pub fn customer_name(&self, id: CustomerId) -> String {
+        self.customers().get(id).map(|e| e.name.to_string()).unwrap_or_else(|| format!("client #{}", id.0))
+    }
+
+    /// Searches customers (see [`search::search`]).
+    pub fn search_customers(&self, query: &str, previous: Option<&Found>, limit: usize) -> Found {
+        let idx = self.customers();
+        search::with_thread_matcher(|m| search::search(&idx, &Query::new(query), previous, limit, m))
+    }
+
+    /// Prepares a board filter for `query`.
+    pub fn board_filter(&self, query: &str) -> Option<BoardFilter> {
+        let q = Query::new(query);
+        if q.is_empty() {
+            return None;
+        }
+        let idx = self.customers();
+        let ids = search::with_thread_matcher(|m| search::matching_ids(&idx, &q, m));
+        let number_needle: String = q.folded.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+        Some(BoardFilter {
+            query: query.to_string(),
+            version: self.version(),
+            customers: Arc::new(ids.into_iter().collect()),
+            number_needle,
+        })
+    }
+
+    fn passes(filter: Option<&BoardFilter>, card: &OrderCard) -> bool {
+        let Some(f) = filter else { return true };
+        if f.customers.contains(&(card.customer.0 as u32)) {
+            return true;
+        }
+        if f.number_needle.is_empty() {
+            return false;
+        }
+        let compact: String = card.number.to_string().to_ascii_lowercase().replace('-', "");
+        compact.contains(&f.number_needle)
+    }
+
+    /// Count and total of every column on `today` (with the filter, when given).
+    pub fn board_totals(&self, today: Date, filter: Option<&BoardFilter>) -> Arc<[ColumnTotals; 9]> {
+        let key = (self.version(), today, filter.map(|f| format!("{}#{}", f.query, f.version)).unwrap_or_default());
+        if let Some((k, v)) = &*self.summary.lock().unwrap_or_else(|e| e.into_inner())
+            && *k == key
+        {
+            return v.clone();
+        }
+        let board = self.board.read().unwrap_or_else(|e| e.into_inner());
+        let mut totals = [ColumnTotals::default(); 9];
+        for stage in Stage::ALL {
+            let t = &mut totals[stage.index()];
+            if filter.is_none() && !matches!(stage, Stage::Quote | Stage::Expired) {
+                *t = board.totals[stage.index()];
+                continue;
+            }
+            for id in board.column(stage, today) {
+                if let Some(c) = board.card(id)
+                    && Index::passes(filter, c)
+                {
+                    t.count += 1;
+                    t.total += c.total_incl_vat;
+                }
+            }
+        }
+        let totals = Arc::new(totals);
+        *self.summary.lock().unwrap_or_else(|e| e.into_inner()) = Some((key, totals.clone()));
+        totals
+    }
+
+    /// Cards of one column on `today`, skipping `offset`, at most `limit`.
+    pub fn column(
+        &self,
+        stage: Stage,
+        today: Date,
+        filter: Option<&BoardFilter>,
+        offset: usize,
+        limit: usize,
+        ecb_rate_bp: u32,
+    ) -> Vec<CardView> {
+        let idx = self.customers();
+        let board = self.board.read().unwrap_or_else(|e| e.into_inner());
+        board
+            .column(stage, today)
+            .filter_map(|id| board.card(id))
+            .filter(|c| Index::passes(filter, c))
+            .skip(offset)
+            .take(limit)
+            .map(|c| CardView {
+                id: c.id,
+                number: c.number,
+                customer: c.customer,
+                customer_name: idx.get(c.customer).map(|e| e.name.to_string()).unwrap_or_default(),
+                stage: c.stage_on(today),
+                total_incl_vat: c.total_incl_vat,
+                outstanding: c.outstanding,
+                days_in_stage: c.days_in_stage(today),
+                flags: c.flags(today, ecb_rate_bp),
+            })
+            .collect()
+    }
+
+    /// Position of an order in its column (to keep a cursor on it after an update).
+    pub fn position(&self, id: OrderId, today: Date, filter: Option<&BoardFilter>) -> Option<(Stage, usize)> {
+        let board = self.board.read().unwrap_or_else(|e| e.into_inner());
+        let card = board.card(id.0)?;
+        let stage = card.stage_on(today);
+        board
+            .column(stage, today)
+            .filter_map(|i| board.card(i))
+            .filter(|c| Index::passes(filter, c))
+            .position(|c| c.id == id)
+            .map(|p| (stage, p))
+    }
+
+    /// The card of one order.
+    pub fn card(&self, id: OrderId) -> Option<OrderCard> {
+        self.board.read().unwrap_or_else(|e| e.into_inner()).card(id.0).cloned()
+    }
+
+    /// Orders of a board column (all of them), for `orders --stage`.
+    pub fn orders_in(&self, stage: Stage, today: Date, limit: usize) -> Vec<OrderId> {
+        let board = self.board.read().unwrap_or_else(|e| e.into_inner());
+        board.column(stage, today).take(limit).map(OrderId).collect()
+    }
+
+    /// Alerts for the header: quotes expiring soon, pre-orders waiting, invoices overdue.
+    /// Computed once per (version, day) and shared by every session's header.
+    pub fn alert_count(&self, today: Date, ecb_rate_bp: u32) -> usize {
+        let key = (self.version(), today);
+        if let Some((k, n)) = *self.alerts.lock().unwrap_or_else(|e| e.into_inner())
+            && k == key
+        {
+            return n;
+        }
+        let board = self.board.read().unwrap_or_else(|e| e.into_inner());
+        let n = [Stage::Quote, Stage::PreOrder, Stage::PoReceived, Stage::Delivered, Stage::Invoiced]
+            .into_iter()
+            .flat_map(|s| board.column(s, today))
+            .filter_map(|id| board.card(id))
+            .filter(|c| c.flags(today, ecb_rate_bp).iter().any(|f| !matches!(f, Flag::PartialDelivery)))
+            .count();
+        *self.alerts.lock().unwrap_or_else(|e| e.into_inner()) = Some((key, n));
+        n
+    }
+}

@@ -1,0 +1,346 @@
+//! Use cases. Each one checks the caller's role, runs in one write transaction, writes its
+//! audit events, and — once committed — patches the in-memory index and tells every open
+//! session what changed.
+//!
+//! Invariant: every state change of the store goes through this module. The UI and the SSH
+//! commands call it and never open a transaction themselves.
+
+pub mod import;
+pub mod index;
+mod orders;
+pub mod queries;
+pub mod search;
+pub mod seed;
+
+pub use index::Index;
+
+use crate::documents::{Renderer, RenderedFile};
+use crate::domain::pipeline::Stock;
+use crate::domain::seller::Seller;
+use crate::domain::{
+    ActorKind, ActorRef, AuditRecord, Customer, CustomerId, DocNumber, Event, FileRef, IssuedDocument, Order,
+    OrderId, PipelineError, Timestamp,
+};
+use crate::store::{Store, StoreError, Tx};
+use sha2::{Digest, Sha256};
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use thiserror::Error;
+use tokio::sync::broadcast;
+
+/// What a person may do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+pub enum Role {
+    Staff,
+    Admin,
+}
+
+impl Role {
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Staff => "staff",
+            Role::Admin => "admin",
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+/// The caller of a use case.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Actor {
+    pub name: String,
+    pub role: Role,
+    pub fingerprint: Option<String>,
+    pub kind: ActorKind,
+}
+
+impl Actor {
+    /// A person logged in with a key.
+    pub fn person(name: &str, role: Role, fingerprint: &str) -> Actor {
+        Actor { name: name.into(), role, fingerprint: Some(fingerprint.into()), kind: ActorKind::Person }
+    }
+
+    /// The local command line (whoever can read the data folder is an admin).
+    pub fn cli() -> Actor {
+        Actor { name: "cli".into(), role: Role::Admin, fingerprint: None, kind: ActorKind::Cli }
+    }
+
+    /// `comptoir import`.
+    pub fn import() -> Actor {
+        Actor { name: "import".into(), role: Role::Staff, fingerprint: None, kind: ActorKind::Import }
+    }
+
+    pub fn system() -> Actor {
+        Actor { name: "system".into(), role: Role::Admin, fingerprint: None, kind: ActorKind::System }
+    }
+
+    pub fn reference(&self) -> ActorRef {
+        ActorRef { name: self.name.clone(), fingerprint: self.fingerprint.clone(), kind: self.kind.clone() }
+    }
+
+    /// Refuses when the actor's role is below `role`.
+    pub fn require(&self, role: Role) -> Result<(), AppError> {
+        if self.role >= role {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden("action réservée aux administrateurs".into()))
+        }
+    }
+}
+
+/// Why a use case did not happen. Whatever the variant, nothing was written.
+#[derive(Debug, Error)]
+pub enum AppError {
+    #[error("{0}")]
+    Refused(#[from] PipelineError),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("permission refusée : {0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("le document n'a pas pu être produit, rien n'a été émis : {0}")]
+    Render(String),
+    #[error("{0}")]
+    Store(#[from] StoreError),
+}
+
+impl AppError {
+    pub fn invalid(msg: impl Into<String>) -> AppError {
+        AppError::Invalid(msg.into())
+    }
+}
+
+/// The source of "now". Tests and the seed use a fixed clock.
+pub trait Clock: Send + Sync {
+    fn now(&self) -> Timestamp;
+}
+
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> Timestamp {
+        let secs = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or(0);
+        Timestamp(secs)
+    }
+}
+
+/// A clock that only moves when told to.
+pub struct FixedClock(AtomicI64);
+
+impl FixedClock {
+    pub fn new(t: Timestamp) -> FixedClock {
+        FixedClock(AtomicI64::new(t.0))
+    }
+
+    pub fn set(&self, t: Timestamp) {
+        self.0.store(t.0, Ordering::SeqCst)
+    }
+
+    pub fn advance(&self, secs: i64) {
+        self.0.fetch_add(secs, Ordering::SeqCst);
+    }
+}
+
+impl Clock for FixedClock {
+    fn now(&self) -> Timestamp {
+        Timestamp(self.0.load(Ordering::SeqCst))
+    }
+}
+
+/// What changed, sent to every open session after a commit.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Change {
+    /// Increases with every change; lets a session tell whether its view is stale.
+    pub version: u64,
+    pub orders: Vec<OrderId>,
+    pub customers: Vec<CustomerId>,
+    /// Access rules (keys, roles) changed.
+    pub access: bool,
+}
+
+/// Settings of the business that use cases need.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub seller: Seller,
+    /// ECB refinancing rate in basis points; moratory interest adds 8 points.
+    pub ecb_rate_bp: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings { seller: Seller::demo(), ecb_rate_bp: 215 }
+    }
+}
+
+/// The application: the store, the in-memory index, and the change feed.
+pub struct App {
+    store: Store,
+    settings: Settings,
+    clock: Arc<dyn Clock>,
+    renderer: Arc<dyn Renderer>,
+    index: Index,
+    changes: broadcast::Sender<Change>,
+}
+
+impl App {
+    /// Builds the app over an opened store; reads what the index needs into memory.
+    pub fn new(
+        store: Store,
+        settings: Settings,
+        clock: Arc<dyn Clock>,
+        renderer: Arc<dyn Renderer>,
+    ) -> Result<App, AppError> {
+        let index = Index::build(&store)?;
+        let (changes, _) = broadcast::channel(1024);
+        Ok(App { store, settings, clock, renderer, index, changes })
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    pub fn index(&self) -> &Index {
+        &self.index
+    }
+
+    pub fn now(&self) -> Timestamp {
+        self.clock.now()
+    }
+
+    pub fn today(&self) -> crate::domain::Date {
+        self.clock.now().paris_date()
+    }
+
+    /// Subscribes to changes (for live sessions).
+    pub fn subscribe(&self) -> broadcast::Receiver<Change> {
+        self.changes.subscribe()
+    }
+
+    /// Refreshes the index for what a commit touched and notifies sessions.
+    fn publish(&self, orders: Vec<OrderId>, customers: Vec<CustomerId>) {
+        if let Err(e) = self.index.refresh(&self.store, &orders, &customers) {
+            tracing::error!("index refresh failed: {e}");
+        }
+        let version = self.index.version();
+        let _ = self.changes.send(Change { version, orders, customers, access: false });
+    }
+
+    /// Tells sessions that access rules changed (keys are files, not store records).
+    pub fn publish_access_change(&self) {
+        let _ = self.changes.send(Change { version: self.index.version(), access: true, ..Change::default() });
+    }
+
+    /// Writes audit records for the events of a transition.
+    fn write_audit(
+        &self,
+        tx: &mut Tx<'_>,
+        actor: &Actor,
+        at: Timestamp,
+        order: Option<&Order>,
+        customer: Option<CustomerId>,
+        events: Vec<Event>,
+    ) -> Result<(), StoreError> {
+        record_events(tx, &actor.reference(), at, order, customer, events)
+    }
+
+    /// Renders a document's files, fingerprints them and stores everything; a render
+    /// failure aborts the transaction (and gives back its number).
+    fn store_document(&self, tx: &mut Tx<'_>, mut doc: IssuedDocument) -> Result<IssuedDocument, AppError> {
+        let files: Vec<RenderedFile> =
+            self.renderer.render(&doc, &self.settings.seller).map_err(|e| AppError::Render(e.to_string()))?;
+        doc.files = files
+            .iter()
+            .map(|f| FileRef { format: f.format, sha256: Sha256::digest(&f.bytes).into(), size: f.bytes.len() as u64 })
+            .collect();
+        let refs: Vec<_> = files.iter().map(|f| (f.format, f.bytes.as_slice())).collect();
+        tx.insert_document(&doc, &refs)?;
+        Ok(doc)
+    }
+
+    /// Loads the products an order's lines use.
+    fn stock_for(tx: &Tx<'_>, order: &Order) -> Result<Stock, StoreError> {
+        let mut stock = Stock::new();
+        for l in &order.lines {
+            if !stock.contains_key(&l.sku)
+                && let Some(p) = tx.product(&l.sku)?
+            {
+                stock.insert(l.sku.clone(), p);
+            }
+        }
+        Ok(stock)
+    }
+
+    fn save_stock(tx: &mut Tx<'_>, stock: &Stock) -> Result<(), StoreError> {
+        for p in stock.values() {
+            tx.put_product(p)?;
+        }
+        Ok(())
+    }
+
+    fn find_order(tx: &Tx<'_>, number: &DocNumber) -> Result<(Order, Customer), AppError> {
+        let order = tx.order_by_number(number)?.ok_or_else(|| not_found_order(number))?;
+        let customer = tx
+            .customer(order.customer)?
+            .ok_or_else(|| AppError::NotFound(format!("client de la commande {number} introuvable")))?;
+        Ok((order, customer))
+    }
+}
+
+/// Appends one audit record per event.
+pub(crate) fn record_events(
+    tx: &mut Tx<'_>,
+    actor: &ActorRef,
+    at: Timestamp,
+    order: Option<&Order>,
+    customer: Option<CustomerId>,
+    events: Vec<Event>,
+) -> Result<(), StoreError> {
+    for e in events {
+        tx.append_audit(AuditRecord {
+            seq: 0,
+            at,
+            actor: actor.clone(),
+            action: e.action,
+            order: order.map(|o| o.id),
+            order_number: order.map(|o| o.number),
+            customer: customer.or(order.map(|o| o.customer)),
+            before: e.before,
+            after: e.after,
+            detail: e.detail,
+            document: e.document,
+        })?;
+    }
+    Ok(())
+}
+
+fn not_found_order(number: &DocNumber) -> AppError {
+    AppError::NotFound(format!("commande {number} introuvable"))
+}
+
+/// Parses an order reference typed by a person (`DEV-2026-00042`, `dev 2026 42`).
+pub fn parse_order_number(s: &str) -> Result<DocNumber, AppError> {
+    match DocNumber::parse(s) {
+        Some(n) if n.kind == crate::domain::DocKind::Quote => Ok(n),
+        Some(n) => Err(AppError::invalid(format!(
+            "{n} est un document, pas une commande : une commande se désigne par son numéro de devis (DEV-…)"
+        ))),
+        None => Err(AppError::invalid(format!("« {} » n'est pas un numéro de commande (DEV-AAAA-NNNNN)", s.trim()))),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,304 @@
+//! Read-only views for the console and the commands. Both roles may read.
+
+use super::index::CardView;
+use super::search::{Found, Query, with_thread_matcher};
+use super::{App, AppError, parse_order_number};
+use crate::domain::order::Overdue;
+use crate::domain::{
+    AuditRecord, Cents, Customer, CustomerId, DocKind, DocNumber, EligibilityStatus, FileFormat, Flag,
+    IssuedDocument, Order, OrderCard, Stage, Totals,
+};
+use crate::store::StoreError;
+
+/// Everything the order screen shows.
+#[derive(Clone, Debug)]
+pub struct OrderView {
+    pub order: Order,
+    pub customer: Customer,
+    pub stage: Stage,
+    pub totals: Totals,
+    pub flags: Vec<Flag>,
+    pub overdue: Vec<Overdue>,
+    pub documents: Vec<DocSummary>,
+    pub timeline: Vec<AuditRecord>,
+}
+
+/// A line of a document list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DocSummary {
+    pub number: DocNumber,
+    pub date: crate::domain::Date,
+    pub customer: CustomerId,
+    pub customer_name: String,
+    pub order_number: DocNumber,
+    pub amount: Cents,
+    pub issued_by: String,
+    /// (format, size, SHA-256 hex) of each stored file.
+    pub files: Vec<(FileFormat, u64, String)>,
+    pub synthetic: bool,
+}
+
+impl DocSummary {
+    pub fn of(d: &IssuedDocument) -> DocSummary {
+        DocSummary {
+            number: d.number,
+            date: d.date,
+            customer: d.buyer.customer,
+            customer_name: d.buyer.legal_name.clone(),
+            order_number: d.order_number,
+            amount: d.amount(),
+            issued_by: d.issued_by.clone(),
+            files: d.files.iter().map(|f| (f.format, f.size, f.sha256_hex())).collect(),
+            synthetic: d.synthetic,
+        }
+    }
+
+    pub fn kind(&self) -> DocKind {
+        self.number.kind
+    }
+}
+
+/// Everything the customer screen shows.
+#[derive(Clone, Debug)]
+pub struct CustomerView {
+    pub customer: Customer,
+    pub orders: Vec<CardView>,
+    pub outstanding: Cents,
+    pub overdue: Cents,
+    pub timeline: Vec<AuditRecord>,
+}
+
+/// One result of the customer search.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CustomerHit {
+    pub id: CustomerId,
+    pub name: String,
+    pub city: String,
+    pub siret: String,
+    pub status: Option<EligibilityStatus>,
+    /// The document or order number that matched, when the query was a number.
+    pub via_number: Option<String>,
+    /// Char positions of `name` to highlight.
+    pub highlight: Vec<usize>,
+}
+
+/// Search results with the state needed to narrow the next keystroke.
+#[derive(Clone, Debug, Default)]
+pub struct SearchResult {
+    pub hits: Vec<CustomerHit>,
+    pub total: usize,
+    pub found: Found,
+}
+
+fn card_view(app: &App, c: &OrderCard) -> CardView {
+    let today = app.today();
+    CardView {
+        id: c.id,
+        number: c.number,
+        customer: c.customer,
+        customer_name: app.index.customer_name(c.customer),
+        stage: c.stage_on(today),
+        total_incl_vat: c.total_incl_vat,
+        outstanding: c.outstanding,
+        days_in_stage: c.days_in_stage(today),
+        flags: c.flags(today, app.settings.ecb_rate_bp),
+    }
+}
+
+/// Does the query look like a document number (`FA-2026-001`, `dev2026`, `AV-`)?
+fn number_prefix(query: &str) -> Option<String> {
+    let q: String = query.trim().chars().filter(|c| !c.is_whitespace()).collect::<String>().to_uppercase();
+    let letters: String = q.chars().take_while(|c| c.is_ascii_alphabetic()).collect();
+    DocKind::from_prefix(&letters)?;
+    let rest: String = q[letters.len()..].chars().filter(|c| *c != '-').collect();
+    if rest.is_empty() || !rest.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let mut out = format!("{letters}-{}", &rest[..rest.len().min(4)]);
+    if rest.len() > 4 {
+        out.push('-');
+        out.push_str(&rest[4..]);
+    }
+    Some(out)
+}
+
+impl App {
+    pub fn order_view(&self, number: &str) -> Result<OrderView, AppError> {
+        let number = parse_order_number(number)?;
+        let today = self.today();
+        self.store.read(|rx| {
+            let order = rx.order_by_number(&number)?.ok_or_else(|| super::not_found_order(&number))?;
+            let customer = rx
+                .customer(order.customer)?
+                .ok_or_else(|| AppError::NotFound(format!("client de la commande {number} introuvable")))?;
+            let mut documents = Vec::new();
+            for r in &order.documents {
+                if let Some(d) = rx.document(&r.number.to_string())? {
+                    documents.push(DocSummary::of(&d));
+                }
+            }
+            let card = OrderCard::from_order(&order);
+            Ok(OrderView {
+                stage: order.stage_on(today),
+                totals: order.totals(),
+                flags: card.flags(today, self.settings.ecb_rate_bp),
+                overdue: order.overdue(today, self.settings.ecb_rate_bp),
+                timeline: rx.audit_of_order(order.id)?,
+                documents,
+                customer,
+                order,
+            })
+        })
+    }
+
+    pub fn customer(&self, id: CustomerId) -> Result<Customer, AppError> {
+        self.store.read(|rx| rx.customer(id)?.ok_or_else(|| AppError::NotFound("client introuvable".into())))
+    }
+
+    pub fn customer_by_siret(&self, siret: &str) -> Result<Customer, AppError> {
+        let digits: String = siret.chars().filter(|c| c.is_ascii_digit()).collect();
+        self.store.read(|rx| {
+            rx.customer_by_siret(&digits)?
+                .ok_or_else(|| AppError::NotFound(format!("aucun client de SIRET {}", siret.trim())))
+        })
+    }
+
+    pub fn customer_view(&self, id: CustomerId) -> Result<CustomerView, AppError> {
+        let today = self.today();
+        let (customer, cards, timeline) = self.store.read(|rx| {
+            let c = rx.customer(id)?.ok_or_else(|| AppError::NotFound("client introuvable".into()))?;
+            let mut cards = Vec::new();
+            for oid in rx.orders_of_customer(id)? {
+                if let Some(card) = rx.order_card(oid)? {
+                    cards.push(card);
+                }
+            }
+            Ok::<_, AppError>((c, cards, rx.audit_of_customer(id)?))
+        })?;
+        let outstanding = cards.iter().map(|c| c.outstanding).sum();
+        let overdue =
+            cards.iter().filter_map(|c| c.overdue(today, self.settings.ecb_rate_bp)).map(|(_, unpaid, _)| unpaid).sum();
+        let mut orders: Vec<CardView> = cards.iter().map(|c| card_view(self, c)).collect();
+        orders.reverse();
+        Ok(CustomerView { customer, orders, outstanding, overdue, timeline })
+    }
+
+    /// Fuzzy search across name, city, SIRET and contact names, plus document and order
+    /// numbers when the query looks like one. `previous` narrows a growing query.
+    pub fn search_customers(&self, query: &str, previous: Option<&Found>, limit: usize) -> SearchResult {
+        let idx = self.index.customers();
+        let mut hits = Vec::new();
+        if let Some(prefix) = number_prefix(query)
+            && let Ok(numbers) = self.store.read(|rx| rx.document_numbers_with_prefix(&prefix, limit))
+        {
+            for n in numbers {
+                let customer = self.store.read(|rx| Ok::<_, StoreError>(rx.document(&n)?.map(|d| d.buyer.customer)));
+                if let Ok(Some(cid)) = customer
+                    && let Some(e) = idx.get(cid)
+                {
+                    hits.push(CustomerHit {
+                        id: cid,
+                        name: e.name.to_string(),
+                        city: e.city.to_string(),
+                        siret: e.siret.to_string(),
+                        status: e.status,
+                        via_number: Some(n),
+                        highlight: Vec::new(),
+                    });
+                }
+            }
+        }
+        let found = self.index.search_customers(query, previous, limit);
+        let q = Query::new(query);
+        with_thread_matcher(|m| {
+            for (id, _) in &found.top {
+                if hits.len() >= limit {
+                    break;
+                }
+                if let Some(e) = idx.get(*id) {
+                    hits.push(CustomerHit {
+                        id: *id,
+                        name: e.name.to_string(),
+                        city: e.city.to_string(),
+                        siret: e.siret.to_string(),
+                        status: e.status,
+                        via_number: None,
+                        highlight: q.highlight(&e.name, m),
+                    });
+                }
+            }
+        });
+        SearchResult { total: found.total + hits.iter().filter(|h| h.via_number.is_some()).count(), hits, found }
+    }
+
+    /// Orders shown in a board column today (`orders --stage`), at most `limit`.
+    pub fn orders_in_stage(&self, stage: Stage, limit: usize) -> Vec<CardView> {
+        self.index.column(stage, self.today(), None, 0, limit, self.settings.ecb_rate_bp)
+    }
+
+    pub fn document(&self, number: &str) -> Result<IssuedDocument, AppError> {
+        let n = DocNumber::parse(number)
+            .ok_or_else(|| AppError::invalid(format!("« {} » n'est pas un numéro de document", number.trim())))?;
+        self.store.read(|rx| {
+            rx.document(&n.to_string())?.ok_or_else(|| AppError::NotFound(format!("document {n} introuvable")))
+        })
+    }
+
+    /// The stored bytes of a document's file, exactly as issued.
+    pub fn document_file(&self, number: &str, format: FileFormat) -> Result<Vec<u8>, AppError> {
+        let doc = self.document(number)?;
+        let n = doc.number.to_string();
+        if doc.synthetic {
+            return Err(AppError::NotFound(format!("{n} est un document synthétique (seed) sans fichier")));
+        }
+        self.store.read(|rx| {
+            rx.document_file(&n, format)?.ok_or_else(|| {
+                AppError::NotFound(match format {
+                    FileFormat::FacturX => format!("{n} n'a pas de XML Factur-X (seuls factures et avoirs en ont)"),
+                    FileFormat::Pdf => format!("{n} n'a pas de PDF"),
+                })
+            })
+        })
+    }
+
+    /// Documents, newest first.
+    pub fn documents(&self, offset: usize, limit: usize) -> Result<Vec<DocSummary>, AppError> {
+        self.store.read(|rx| {
+            let mut out = Vec::new();
+            for n in rx.documents_newest(offset, limit)? {
+                if let Some(d) = rx.document(&n)? {
+                    out.push(DocSummary::of(&d));
+                }
+            }
+            Ok(out)
+        })
+    }
+
+    pub fn document_count(&self) -> Result<u64, AppError> {
+        Ok(self.store.read(|rx| rx.document_count())?)
+    }
+
+    /// Newest audit records first.
+    pub fn audit(&self, offset: usize, limit: usize) -> Result<Vec<AuditRecord>, AppError> {
+        Ok(self.store.read(|rx| rx.audit_newest(offset, limit))?)
+    }
+
+    pub fn products(&self) -> Result<Vec<crate::domain::Product>, AppError> {
+        Ok(self.store.read(|rx| rx.products())?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::number_prefix;
+
+    #[test]
+    fn number_like_queries() {
+        assert_eq!(number_prefix("FA-2026-001").as_deref(), Some("FA-2026-001"));
+        assert_eq!(number_prefix("fa 2026 00103").as_deref(), Some("FA-2026-00103"));
+        assert_eq!(number_prefix("dev2026").as_deref(), Some("DEV-2026"));
+        assert_eq!(number_prefix("AV"), None);
+        assert_eq!(number_prefix("lycée"), None);
+        assert_eq!(number_prefix("fanny"), None);
+    }
+}

@@ -1,0 +1,283 @@
+//! The Factur-X XML (UN/CEFACT CII D16B, profile EN 16931) of an invoice or credit note,
+//! with the routing Chorus Pro reads: buyer SIRET (BT-47), service code (BT-10 buyer
+//! reference), engagement number (BT-13), seller SIRET (BT-30) and IBAN (BT-84).
+
+use crate::domain::seller::Seller;
+use crate::domain::{Address, DocKind, IssuedDocument, VatRate};
+use std::fmt::Write;
+
+/// The Factur-X profile URN of EN 16931 (called "EN 16931" or "COMFORT").
+pub const GUIDELINE_EN16931: &str = "urn:cen.eu:en16931:2017";
+/// The conformance level written in the PDF's XMP metadata.
+pub const XMP_CONFORMANCE_LEVEL: &str = "EN 16931";
+
+/// Escapes text for XML element content and attributes.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c if c.is_control() && c != '\n' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A tiny writer of nested elements.
+struct Xml {
+    out: String,
+    depth: usize,
+}
+
+impl Xml {
+    fn open(&mut self, tag: &str) {
+        let _ = writeln!(self.out, "{:indent$}<{tag}>", "", indent = self.depth * 2);
+        self.depth += 1;
+    }
+
+    fn close(&mut self, tag: &str) {
+        self.depth -= 1;
+        let _ = writeln!(self.out, "{:indent$}</{tag}>", "", indent = self.depth * 2);
+    }
+
+    fn leaf(&mut self, tag: &str, text: &str) {
+        let _ = writeln!(self.out, "{:indent$}<{tag}>{}</{tag}>", "", escape(text), indent = self.depth * 2);
+    }
+
+    fn leaf_attr(&mut self, tag: &str, attr: &str, value: &str, text: &str) {
+        let _ = writeln!(
+            self.out,
+            "{:indent$}<{tag} {attr}=\"{}\">{}</{tag}>",
+            "",
+            escape(value),
+            escape(text),
+            indent = self.depth * 2
+        );
+    }
+
+    fn date(&mut self, tag: &str, ns: &str, d: crate::domain::Date) {
+        self.open(tag);
+        self.leaf_attr(&format!("{ns}:DateTimeString"), "format", "102", &d.compact());
+        self.close(tag);
+    }
+}
+
+/// EN 16931 VAT category: S (standard and reduced rates) or Z (zero rated).
+fn category(rate: VatRate) -> &'static str {
+    if rate.0 == 0 { "Z" } else { "S" }
+}
+
+fn address(x: &mut Xml, a: &Address) {
+    x.open("ram:PostalTradeAddress");
+    x.leaf("ram:PostcodeCode", a.postcode.trim());
+    let lines: Vec<&str> =
+        [a.name.as_str(), a.street.as_str(), a.extra.as_str()].into_iter().map(str::trim).filter(|l| !l.is_empty()).collect();
+    for (tag, line) in ["ram:LineOne", "ram:LineTwo", "ram:LineThree"].iter().zip(lines) {
+        x.leaf(tag, line);
+    }
+    x.leaf("ram:CityName", a.city.trim());
+    x.leaf("ram:CountryID", "FR");
+    x.close("ram:PostalTradeAddress");
+}
+
+/// The CII XML of an invoice or credit note.
+pub fn cii_xml(doc: &IssuedDocument, seller: &Seller) -> String {
+    let mut x = Xml { out: String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"), depth: 0 };
+    x.out.push_str(
+        "<rsm:CrossIndustryInvoice \
+         xmlns:rsm=\"urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100\" \
+         xmlns:qdt=\"urn:un:unece:uncefact:data:standard:QualifiedDataType:100\" \
+         xmlns:ram=\"urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100\" \
+         xmlns:udt=\"urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100\">\n",
+    );
+    x.depth = 1;
+    let number = doc.number.to_string();
+    let credit = doc.kind() == DocKind::CreditNote;
+
+    x.open("rsm:ExchangedDocumentContext");
+    x.open("ram:GuidelineSpecifiedDocumentContextParameter");
+    x.leaf("ram:ID", GUIDELINE_EN16931);
+    x.close("ram:GuidelineSpecifiedDocumentContextParameter");
+    x.close("rsm:ExchangedDocumentContext");
+
+    x.open("rsm:ExchangedDocument");
+    x.leaf("ram:ID", &number);
+    x.leaf("ram:TypeCode", if credit { "381" } else { "380" });
+    x.date("ram:IssueDateTime", "udt", doc.date);
+    let notes = [
+        ("AAB", "Pas d'escompte pour paiement anticipé.".to_string()),
+        (
+            "PMD",
+            "Intérêts moratoires au taux de la BCE majoré de 8 points en cas de retard de paiement \
+             (art. R2192-31 du Code de la commande publique)."
+                .to_string(),
+        ),
+        ("PMT", "Indemnité forfaitaire pour frais de recouvrement : 40 € (art. D2192-35).".to_string()),
+        (
+            "REG",
+            format!(
+                "{} {} au capital de {}, SIRET {}, {}",
+                seller.name, seller.legal_form, seller.capital, seller.siret, seller.rcs
+            ),
+        ),
+    ];
+    for (code, text) in notes {
+        x.open("ram:IncludedNote");
+        x.leaf("ram:Content", &text);
+        x.leaf("ram:SubjectCode", code);
+        x.close("ram:IncludedNote");
+    }
+    if let Some(reason) = &doc.reason {
+        x.open("ram:IncludedNote");
+        x.leaf("ram:Content", &format!("Motif de l'avoir : {reason}"));
+        x.close("ram:IncludedNote");
+    }
+    x.close("rsm:ExchangedDocument");
+
+    x.open("rsm:SupplyChainTradeTransaction");
+    for (i, l) in doc.lines.iter().enumerate() {
+        x.open("ram:IncludedSupplyChainTradeLineItem");
+        x.open("ram:AssociatedDocumentLineDocument");
+        x.leaf("ram:LineID", &(i + 1).to_string());
+        x.close("ram:AssociatedDocumentLineDocument");
+        x.open("ram:SpecifiedTradeProduct");
+        x.leaf("ram:SellerAssignedID", &l.sku);
+        x.leaf("ram:Name", &l.designation);
+        x.close("ram:SpecifiedTradeProduct");
+        x.open("ram:SpecifiedLineTradeAgreement");
+        x.open("ram:NetPriceProductTradePrice");
+        x.leaf("ram:ChargeAmount", &l.unit_price.decimal());
+        x.close("ram:NetPriceProductTradePrice");
+        x.close("ram:SpecifiedLineTradeAgreement");
+        x.open("ram:SpecifiedLineTradeDelivery");
+        x.leaf_attr("ram:BilledQuantity", "unitCode", "C62", &l.quantity.to_string());
+        x.close("ram:SpecifiedLineTradeDelivery");
+        x.open("ram:SpecifiedLineTradeSettlement");
+        x.open("ram:ApplicableTradeTax");
+        x.leaf("ram:TypeCode", "VAT");
+        x.leaf("ram:CategoryCode", category(l.vat));
+        x.leaf("ram:RateApplicablePercent", &l.vat.percent_str());
+        x.close("ram:ApplicableTradeTax");
+        x.open("ram:SpecifiedTradeSettlementLineMonetarySummation");
+        x.leaf("ram:LineTotalAmount", &l.amount.decimal());
+        x.close("ram:SpecifiedTradeSettlementLineMonetarySummation");
+        x.close("ram:SpecifiedLineTradeSettlement");
+        x.close("ram:IncludedSupplyChainTradeLineItem");
+    }
+
+    let buyer = &doc.buyer;
+    x.open("ram:ApplicableHeaderTradeAgreement");
+    if let Some(code) = buyer.service_code.as_deref().filter(|c| !c.trim().is_empty()) {
+        x.leaf("ram:BuyerReference", code.trim());
+    }
+    x.open("ram:SellerTradeParty");
+    x.leaf("ram:Name", &seller.name);
+    x.open("ram:SpecifiedLegalOrganization");
+    x.leaf_attr("ram:ID", "schemeID", "0009", &seller.siret);
+    x.close("ram:SpecifiedLegalOrganization");
+    x.open("ram:DefinedTradeContact");
+    x.leaf("ram:PersonName", "Service comptabilité");
+    x.open("ram:TelephoneUniversalCommunication");
+    x.leaf("ram:CompleteNumber", &seller.phone);
+    x.close("ram:TelephoneUniversalCommunication");
+    x.open("ram:EmailURIUniversalCommunication");
+    x.leaf("ram:URIID", &seller.email);
+    x.close("ram:EmailURIUniversalCommunication");
+    x.close("ram:DefinedTradeContact");
+    address(&mut x, &seller.address);
+    x.open("ram:SpecifiedTaxRegistration");
+    x.leaf_attr("ram:ID", "schemeID", "VA", &seller.vat_number);
+    x.close("ram:SpecifiedTaxRegistration");
+    x.close("ram:SellerTradeParty");
+    x.open("ram:BuyerTradeParty");
+    x.leaf("ram:Name", &buyer.legal_name);
+    x.open("ram:SpecifiedLegalOrganization");
+    x.leaf_attr("ram:ID", "schemeID", "0009", &buyer.siret);
+    x.close("ram:SpecifiedLegalOrganization");
+    if !buyer.contact.name.trim().is_empty() {
+        x.open("ram:DefinedTradeContact");
+        x.leaf("ram:PersonName", &buyer.contact.name);
+        x.close("ram:DefinedTradeContact");
+    }
+    address(&mut x, &buyer.header_address);
+    x.close("ram:BuyerTradeParty");
+    if let Some(po) = &doc.po {
+        x.open("ram:BuyerOrderReferencedDocument");
+        x.leaf("ram:IssuerAssignedID", &po.number);
+        x.close("ram:BuyerOrderReferencedDocument");
+    }
+    x.close("ram:ApplicableHeaderTradeAgreement");
+
+    x.open("ram:ApplicableHeaderTradeDelivery");
+    if buyer.delivery_address != buyer.header_address {
+        x.open("ram:ShipToTradeParty");
+        x.leaf("ram:Name", &buyer.legal_name);
+        address(&mut x, &buyer.delivery_address);
+        x.close("ram:ShipToTradeParty");
+    }
+    if let Some(d) = doc.delivery_date {
+        x.open("ram:ActualDeliverySupplyChainEvent");
+        x.date("ram:OccurrenceDateTime", "udt", d);
+        x.close("ram:ActualDeliverySupplyChainEvent");
+    }
+    x.close("ram:ApplicableHeaderTradeDelivery");
+
+    x.open("ram:ApplicableHeaderTradeSettlement");
+    x.leaf("ram:PaymentReference", &number);
+    x.leaf("ram:InvoiceCurrencyCode", "EUR");
+    x.open("ram:SpecifiedTradeSettlementPaymentMeans");
+    x.leaf("ram:TypeCode", "30");
+    x.leaf("ram:Information", "Virement (mandat administratif)");
+    x.open("ram:PayeePartyCreditorFinancialAccount");
+    x.leaf("ram:IBANID", &seller.iban);
+    x.leaf("ram:AccountName", &seller.bank_holder);
+    x.close("ram:PayeePartyCreditorFinancialAccount");
+    x.open("ram:PayeeSpecifiedCreditorFinancialInstitution");
+    x.leaf("ram:BICID", &seller.bic);
+    x.close("ram:PayeeSpecifiedCreditorFinancialInstitution");
+    x.close("ram:SpecifiedTradeSettlementPaymentMeans");
+    for v in &doc.totals.vat {
+        x.open("ram:ApplicableTradeTax");
+        x.leaf("ram:CalculatedAmount", &v.tax.decimal());
+        x.leaf("ram:TypeCode", "VAT");
+        x.leaf("ram:BasisAmount", &v.base.decimal());
+        x.leaf("ram:CategoryCode", category(v.rate));
+        x.leaf("ram:RateApplicablePercent", &v.rate.percent_str());
+        x.close("ram:ApplicableTradeTax");
+    }
+    x.open("ram:SpecifiedTradePaymentTerms");
+    x.leaf(
+        "ram:Description",
+        &format!(
+            "Paiement par mandat administratif, délai global de paiement de {} jours",
+            buyer.payment_delay_days
+        ),
+    );
+    if let Some(due) = doc.due_date.filter(|_| !credit) {
+        x.date("ram:DueDateDateTime", "udt", due);
+    }
+    x.close("ram:SpecifiedTradePaymentTerms");
+    let t = &doc.totals;
+    x.open("ram:SpecifiedTradeSettlementHeaderMonetarySummation");
+    x.leaf("ram:LineTotalAmount", &t.excl_vat.decimal());
+    x.leaf("ram:TaxBasisTotalAmount", &t.excl_vat.decimal());
+    x.leaf_attr("ram:TaxTotalAmount", "currencyID", "EUR", &t.vat_total.decimal());
+    x.leaf("ram:GrandTotalAmount", &t.incl_vat.decimal());
+    x.leaf("ram:DuePayableAmount", &t.incl_vat.decimal());
+    x.close("ram:SpecifiedTradeSettlementHeaderMonetarySummation");
+    if let Some((inv, date)) = &doc.cancels {
+        x.open("ram:InvoiceReferencedDocument");
+        x.leaf("ram:IssuerAssignedID", &inv.to_string());
+        x.date("ram:FormattedIssueDateTime", "qdt", *date);
+        x.close("ram:InvoiceReferencedDocument");
+    }
+    x.close("ram:ApplicableHeaderTradeSettlement");
+    x.close("rsm:SupplyChainTradeTransaction");
+    x.out.push_str("</rsm:CrossIndustryInvoice>\n");
+    x.out
+}

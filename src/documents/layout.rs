@@ -1,0 +1,248 @@
+//! A small page-description layer over printpdf: text, lines and boxes placed in
+//! millimetres from the top-left corner of an A4 page, then turned into a PDF whose fonts
+//! are subset to the characters actually drawn.
+
+use super::RenderError;
+use super::fonts::{self, Face};
+use printpdf::{
+    Color, FontId, Line, LinePoint, Mm, Op, PaintMode, PdfConformance, PdfDocument, PdfFontHandle, PdfPage, Point,
+    Pt, Rect, Rgb, TextItem, TextRenderingMode,
+};
+use std::collections::BTreeSet;
+
+pub const PAGE_W: f32 = 210.0;
+pub const PAGE_H: f32 = 297.0;
+pub const MARGIN: f32 = 15.0;
+
+/// An RGB colour, 0–255.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Rgb8(pub u8, pub u8, pub u8);
+
+pub const BLACK: Rgb8 = Rgb8(0, 0, 0);
+pub const GREY: Rgb8 = Rgb8(90, 90, 90);
+pub const LIGHT: Rgb8 = Rgb8(236, 239, 243);
+pub const ACCENT: Rgb8 = Rgb8(31, 73, 125);
+
+fn color(c: Rgb8) -> Color {
+    Color::Rgb(Rgb { r: c.0 as f32 / 255.0, g: c.1 as f32 / 255.0, b: c.2 as f32 / 255.0, icc_profile: None })
+}
+
+#[derive(Clone, Debug)]
+enum Item {
+    Text { x: f32, y: f32, size: f32, bold: bool, color: Rgb8, text: String },
+    Line { x1: f32, y1: f32, x2: f32, y2: f32, width: f32, color: Rgb8 },
+    Rect { x: f32, y: f32, w: f32, h: f32, fill: Option<Rgb8>, stroke: Option<Rgb8> },
+}
+
+/// Pages under construction.
+#[derive(Default)]
+pub struct Canvas {
+    pages: Vec<Vec<Item>>,
+    /// While set, drawing goes to this page instead of the last one.
+    target: Option<usize>,
+}
+
+/// The face used for layout; bold text has the same advances (it is stroked, not a
+/// second face).
+pub fn face(_bold: bool) -> &'static Face {
+    fonts::regular()
+}
+
+impl Canvas {
+    pub fn new() -> Canvas {
+        Canvas::default()
+    }
+
+    /// Starts a new page; later drawing goes there.
+    pub fn new_page(&mut self) {
+        self.pages.push(Vec::new());
+    }
+
+    pub fn page_count(&self) -> usize {
+        self.pages.len()
+    }
+
+    fn push(&mut self, item: Item) {
+        if self.pages.is_empty() {
+            self.new_page();
+        }
+        let page = match self.target {
+            Some(i) => self.pages.get_mut(i),
+            None => self.pages.last_mut(),
+        };
+        if let Some(p) = page {
+            p.push(item);
+        }
+    }
+
+    /// Draws on an earlier page (footers, once the page count is known).
+    pub fn on_page(&mut self, page: usize, f: impl FnOnce(&mut Canvas)) {
+        let saved = self.target.replace(page);
+        f(self);
+        self.target = saved;
+    }
+
+    /// Text with its baseline at `y`.
+    pub fn text(&mut self, x: f32, y: f32, size: f32, bold: bool, s: &str) {
+        self.text_colored(x, y, size, bold, BLACK, s);
+    }
+
+    pub fn text_colored(&mut self, x: f32, y: f32, size: f32, bold: bool, color: Rgb8, s: &str) {
+        let text = fonts::printable(s);
+        if text.trim().is_empty() {
+            return;
+        }
+        self.push(Item::Text { x, y, size, bold, color, text });
+    }
+
+    /// Text whose right edge is at `right`.
+    pub fn text_right(&mut self, right: f32, y: f32, size: f32, bold: bool, s: &str) {
+        let w = face(bold).width_mm(&fonts::printable(s), size);
+        self.text(right - w, y, size, bold, s);
+    }
+
+    pub fn text_center(&mut self, center: f32, y: f32, size: f32, bold: bool, s: &str) {
+        let w = face(bold).width_mm(&fonts::printable(s), size);
+        self.text(center - w / 2.0, y, size, bold, s);
+    }
+
+    pub fn line(&mut self, x1: f32, y1: f32, x2: f32, y2: f32, width: f32, color: Rgb8) {
+        self.push(Item::Line { x1, y1, x2, y2, width, color });
+    }
+
+    pub fn hline(&mut self, x1: f32, x2: f32, y: f32) {
+        self.line(x1, y, x2, y, 0.3, GREY);
+    }
+
+    /// A box; `y` is its top edge.
+    pub fn rect(&mut self, x: f32, y: f32, w: f32, h: f32, fill: Option<Rgb8>, stroke: Option<Rgb8>) {
+        self.push(Item::Rect { x, y, w, h, fill, stroke });
+    }
+
+    /// Renders to a printpdf document with subset fonts. Returns the document and ids.
+    pub fn into_document(self, title: &str) -> Result<PdfDocument, RenderError> {
+        let mut used = BTreeSet::new();
+        for page in &self.pages {
+            for item in page {
+                if let Item::Text { text, .. } = item {
+                    used.extend(text.chars());
+                }
+            }
+        }
+        let mut doc = PdfDocument::new(title);
+        doc.metadata.info.conformance = PdfConformance::Custom(printpdf::conformance::CustomPdfConformance {
+            identifier: String::new(),
+            requires_icc_profile: false,
+            requires_xmp_metadata: false,
+            ..Default::default()
+        });
+        let font: Option<FontId> =
+            if used.is_empty() { None } else { Some(doc.add_font(&fonts::regular().subset(&used)?)) };
+        let pages = self
+            .pages
+            .into_iter()
+            .map(|items| {
+                let mut ops = vec![Op::SetFillColor { col: color(BLACK) }];
+                let mut fill = BLACK;
+                for item in items {
+                    match item {
+                        Item::Text { x, y, size, bold, color: c, text } => {
+                            let Some(font) = font.clone() else { continue };
+                            if c != fill {
+                                ops.push(Op::SetFillColor { col: color(c) });
+                                fill = c;
+                            }
+                            if bold {
+                                ops.push(Op::SetOutlineColor { col: color(c) });
+                                ops.push(Op::SetOutlineThickness { pt: Pt(size * 0.045) });
+                                ops.push(Op::SetTextRenderingMode { mode: TextRenderingMode::FillStroke });
+                            }
+                            ops.push(Op::StartTextSection);
+                            ops.push(Op::SetFont { font: PdfFontHandle::External(font), size: Pt(size) });
+                            ops.push(Op::SetTextCursor { pos: point(x, y) });
+                            ops.push(Op::ShowText { items: vec![TextItem::Text(text)] });
+                            ops.push(Op::EndTextSection);
+                            if bold {
+                                ops.push(Op::SetTextRenderingMode { mode: TextRenderingMode::Fill });
+                            }
+                        }
+                        Item::Line { x1, y1, x2, y2, width, color: c } => {
+                            ops.push(Op::SetOutlineColor { col: color(c) });
+                            ops.push(Op::SetOutlineThickness { pt: Pt(width / fonts::MM_PER_PT) });
+                            ops.push(Op::DrawLine {
+                                line: Line {
+                                    points: vec![
+                                        LinePoint { p: point(x1, y1), bezier: false },
+                                        LinePoint { p: point(x2, y2), bezier: false },
+                                    ],
+                                    is_closed: false,
+                                },
+                            });
+                        }
+                        Item::Rect { x, y, w, h, fill: f, stroke } => {
+                            let rect = |mode| Rect {
+                                x: Mm(x).into(),
+                                y: Mm(PAGE_H - y - h).into(),
+                                width: Mm(w).into(),
+                                height: Mm(h).into(),
+                                mode: Some(mode),
+                                winding_order: None,
+                            };
+                            if let Some(c) = f {
+                                ops.push(Op::SetFillColor { col: color(c) });
+                                fill = c;
+                                ops.push(Op::DrawRectangle { rectangle: rect(PaintMode::Fill) });
+                            }
+                            if let Some(c) = stroke {
+                                ops.push(Op::SetOutlineColor { col: color(c) });
+                                ops.push(Op::SetOutlineThickness { pt: Pt(0.3 / fonts::MM_PER_PT) });
+                                ops.push(Op::DrawRectangle { rectangle: rect(PaintMode::Stroke) });
+                            }
+                        }
+                    }
+                }
+                PdfPage::new(Mm(PAGE_W), Mm(PAGE_H), ops)
+            })
+            .collect();
+        doc.with_pages(pages);
+        Ok(doc)
+    }
+}
+
+fn point(x: f32, y: f32) -> Point {
+    Point { x: Mm(x).into(), y: Mm(PAGE_H - y).into() }
+}
+
+/// Greedy word wrap of `s` into lines no wider than `width` mm.
+pub fn wrap(s: &str, width: f32, size: f32, bold: bool) -> Vec<String> {
+    let f = face(bold);
+    let mut lines = Vec::new();
+    let mut current = String::new();
+    for word in s.split_whitespace() {
+        let candidate = if current.is_empty() { word.to_string() } else { format!("{current} {word}") };
+        if f.width_mm(&candidate, size) <= width || current.is_empty() {
+            // A single word wider than the line is cut.
+            if current.is_empty() && f.width_mm(word, size) > width {
+                let mut cut = String::new();
+                for ch in word.chars() {
+                    if f.width_mm(&format!("{cut}{ch}"), size) > width && !cut.is_empty() {
+                        lines.push(std::mem::take(&mut cut));
+                    }
+                    cut.push(ch);
+                }
+                current = cut;
+            } else {
+                current = candidate;
+            }
+        } else {
+            lines.push(std::mem::replace(&mut current, word.to_string()));
+        }
+    }
+    if !current.is_empty() {
+        lines.push(current);
+    }
+    if lines.is_empty() {
+        lines.push(String::new());
+    }
+    lines
+}
