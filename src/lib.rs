@@ -2,6 +2,8 @@
 //! place by administrative payment. See ARCHITECTURE.md for the map.
 
 pub mod app;
+pub mod cli;
+pub mod config;
 pub mod documents;
 pub mod domain;
 pub mod store;

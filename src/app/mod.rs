@@ -11,6 +11,7 @@ mod orders;
 pub mod queries;
 pub mod search;
 pub mod seed;
+mod seed_data;
 
 pub use index::Index;
 
@@ -131,6 +132,13 @@ impl Clock for SystemClock {
             .map(|d| d.as_secs() as i64)
             .unwrap_or(0);
         Timestamp(secs)
+    }
+}
+
+impl SystemClock {
+    /// Today in Paris.
+    pub fn now_date(&self) -> crate::domain::Date {
+        self.now().paris_date()
     }
 }
 

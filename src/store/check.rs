@@ -71,14 +71,14 @@ pub fn check(rx: &Rx) -> Result<Report, StoreError> {
 
 /// Numbering without gaps, files present with their hashes.
 fn check_documents(rx: &Rx, report: &mut Report) -> Result<HashMap<OrderId, OrderDocs>, StoreError> {
-    let mut seqs: BTreeMap<(DocKind, u16), Vec<u32>> = BTreeMap::new();
+    let mut seqs: BTreeMap<(DocKind, u16), Vec<(u32, crate::domain::Date)>> = BTreeMap::new();
     let mut per_order: HashMap<OrderId, OrderDocs> = HashMap::new();
     let mut credited: HashMap<String, String> = HashMap::new();
     let mut invoices: HashMap<String, (OrderId, Vec<(String, u32)>)> = HashMap::new();
     rx.for_each_document(|doc: IssuedDocument| -> Result<(), StoreError> {
         report.documents += 1;
         let number = doc.number.to_string();
-        seqs.entry((doc.kind(), doc.number.year)).or_default().push(doc.number.seq);
+        seqs.entry((doc.kind(), doc.number.year)).or_default().push((doc.number.seq, doc.date));
         if doc.date.year() != doc.number.year as i32 {
             report.violation(&number, format!("dated {} but numbered in the {} series", doc.date, doc.number.year));
         }
@@ -144,8 +144,17 @@ fn check_documents(rx: &Rx, report: &mut Report) -> Result<HashMap<OrderId, Orde
         };
         let mut got = seqs.remove(&(kind, year)).unwrap_or_default();
         got.sort_unstable();
+        // A series is chronological: a later number never carries an earlier date.
+        for pair in got.windows(2) {
+            if pair[1].1 < pair[0].1 {
+                report.violation(
+                    format!("{prefix}-{year}-{:05}", pair[1].0),
+                    format!("dated {}, before {prefix}-{year}-{:05} dated {}", pair[1].1, pair[0].0, pair[0].1),
+                );
+            }
+        }
         let mut expected = 1u32;
-        for s in got {
+        for (s, _) in got {
             if s == expected {
                 expected += 1;
             } else if s < expected {

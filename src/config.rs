@@ -1,0 +1,236 @@
+//! `comptoir.toml`: the shop's identity, payment terms and server limits. Every field is
+//! optional (the demo shop fills the gaps), but a field that is present must be valid and
+//! known: a typo is an error naming the file and the field, never a silent default.
+
+use crate::app::Settings;
+use crate::domain::seller::Seller;
+use crate::domain::{Address, ids};
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    shop: Option<Shop>,
+    payments: Option<Payments>,
+    server: Option<Server>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Shop {
+    name: Option<String>,
+    legal_form: Option<String>,
+    street: Option<String>,
+    extra: Option<String>,
+    postcode: Option<String>,
+    city: Option<String>,
+    siret: Option<String>,
+    rcs: Option<String>,
+    vat_number: Option<String>,
+    capital: Option<String>,
+    phone: Option<String>,
+    email: Option<String>,
+    bank_name: Option<String>,
+    bank_holder: Option<String>,
+    iban: Option<String>,
+    bic: Option<String>,
+    logo_png: Option<PathBuf>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Payments {
+    /// ECB main refinancing rate, in percent (e.g. 2.15).
+    ecb_rate_percent: Option<f64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Server {
+    listen: Option<String>,
+    max_sessions: Option<usize>,
+    idle_timeout_minutes: Option<u64>,
+    keepalive_seconds: Option<u64>,
+    shop_title: Option<String>,
+}
+
+/// Limits of the SSH server.
+#[derive(Clone, Debug)]
+pub struct ServerConfig {
+    pub listen: Option<String>,
+    pub max_sessions: usize,
+    pub idle_timeout: Duration,
+    pub keepalive: Duration,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            listen: None,
+            max_sessions: 64,
+            idle_timeout: Duration::from_secs(30 * 60),
+            keepalive: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Everything `comptoir.toml` configures.
+#[derive(Clone, Debug, Default)]
+pub struct Config {
+    pub settings: Settings,
+    pub server: ServerConfig,
+}
+
+fn err(path: &Path, field: &str, msg: impl std::fmt::Display) -> String {
+    format!("{}: {field}: {msg}", path.display())
+}
+
+impl Config {
+    /// Loads a configuration file; `None` gives the demo defaults.
+    pub fn load(path: Option<&Path>) -> Result<Config, String> {
+        let Some(path) = path else { return Ok(Config::default()) };
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        Config::parse(&text, path)
+    }
+
+    pub fn parse(text: &str, path: &Path) -> Result<Config, String> {
+        let file: File = toml::from_str(text).map_err(|e| format!("{}: {}", path.display(), e.to_string().trim()))?;
+        let mut cfg = Config::default();
+        if let Some(shop) = file.shop {
+            cfg.settings.seller = seller(shop, path)?;
+        }
+        if let Some(p) = file.payments
+            && let Some(rate) = p.ecb_rate_percent
+        {
+            if !(0.0..=25.0).contains(&rate) {
+                return Err(err(path, "payments.ecb_rate_percent", format!("{rate} is not a plausible rate (0 to 25)")));
+            }
+            cfg.settings.ecb_rate_bp = (rate * 100.0).round() as u32;
+        }
+        if let Some(s) = file.server {
+            cfg.server.listen = s.listen;
+            if let Some(n) = s.max_sessions {
+                if n == 0 || n > 10_000 {
+                    return Err(err(path, "server.max_sessions", "must be between 1 and 10000"));
+                }
+                cfg.server.max_sessions = n;
+            }
+            if let Some(m) = s.idle_timeout_minutes {
+                if m == 0 {
+                    return Err(err(path, "server.idle_timeout_minutes", "must be at least 1"));
+                }
+                cfg.server.idle_timeout = Duration::from_secs(m * 60);
+            }
+            if let Some(k) = s.keepalive_seconds {
+                if k == 0 {
+                    return Err(err(path, "server.keepalive_seconds", "must be at least 1"));
+                }
+                cfg.server.keepalive = Duration::from_secs(k);
+            }
+            if let Some(t) = s.shop_title {
+                cfg.settings.seller.name = t;
+            }
+        }
+        Ok(cfg)
+    }
+}
+
+fn seller(shop: Shop, path: &Path) -> Result<Seller, String> {
+    let mut s = Seller::demo();
+    let set = |target: &mut String, v: Option<String>| {
+        if let Some(v) = v {
+            *target = v.trim().to_string();
+        }
+    };
+    set(&mut s.name, shop.name);
+    set(&mut s.legal_form, shop.legal_form);
+    let mut address = Address { name: String::new(), ..s.address.clone() };
+    set(&mut address.street, shop.street);
+    set(&mut address.extra, shop.extra);
+    set(&mut address.postcode, shop.postcode);
+    set(&mut address.city, shop.city);
+    s.address = address;
+    if let Some(siret) = shop.siret {
+        let parsed = ids::Siret::parse(&siret).map_err(|e| err(path, "shop.siret", e))?;
+        s.siren = parsed.siren().to_string();
+        s.siret = parsed.as_str().to_string();
+    }
+    set(&mut s.rcs, shop.rcs);
+    if let Some(vat) = shop.vat_number {
+        let v: String = vat.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_uppercase();
+        if !ids::vat_number_valid(&v) {
+            return Err(err(path, "shop.vat_number", format!("{vat} is not a valid French VAT number")));
+        }
+        s.vat_number = v;
+    }
+    set(&mut s.capital, shop.capital);
+    set(&mut s.phone, shop.phone);
+    set(&mut s.email, shop.email);
+    set(&mut s.bank_name, shop.bank_name);
+    set(&mut s.bank_holder, shop.bank_holder);
+    if let Some(iban) = shop.iban {
+        s.iban = ids::parse_iban(&iban).map_err(|e| err(path, "shop.iban", e))?;
+    }
+    if let Some(bic) = shop.bic {
+        let b = bic.trim().to_uppercase();
+        if !(b.len() == 8 || b.len() == 11) || !b.chars().all(|c| c.is_ascii_alphanumeric()) {
+            return Err(err(path, "shop.bic", format!("{bic} is not a BIC (8 or 11 letters and digits)")));
+        }
+        s.bic = b;
+    }
+    if !s.vat_number.ends_with(&s.siren) {
+        return Err(err(path, "shop.vat_number", format!("{} does not match the SIREN {}", s.vat_number, s.siren)));
+    }
+    if let Some(logo) = shop.logo_png {
+        let logo = if logo.is_relative() { path.parent().unwrap_or(Path::new(".")).join(logo) } else { logo };
+        let bytes = std::fs::read(&logo).map_err(|e| err(path, "shop.logo_png", format!("{}: {e}", logo.display())))?;
+        if !bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+            return Err(err(path, "shop.logo_png", format!("{} is not a PNG file", logo.display())));
+        }
+        s.logo_png = Some(bytes);
+    }
+    Ok(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(t: &str) -> Result<Config, String> {
+        Config::parse(t, Path::new("comptoir.toml"))
+    }
+
+    #[test]
+    fn defaults_and_overrides() {
+        let c = parse("").unwrap();
+        assert_eq!(c.server.max_sessions, 64);
+        assert_eq!(c.settings.ecb_rate_bp, 215);
+        let c = parse(
+            "[shop]\nname = \"Audio Lyon\"\nsiret = \"912 345 675 00017\"\niban = \"FR14 2004 1010 0505 0001 3M02 606\"\n\
+             [payments]\necb_rate_percent = 2.4\n[server]\nmax_sessions = 10\n",
+        )
+        .unwrap();
+        assert_eq!(c.settings.seller.name, "Audio Lyon");
+        assert_eq!(c.settings.seller.iban, "FR1420041010050500013M02606");
+        assert_eq!(c.settings.ecb_rate_bp, 240);
+        assert_eq!(c.server.max_sessions, 10);
+    }
+
+    #[test]
+    fn bad_fields_are_named() {
+        let e = parse("[shop]\nnmae = \"x\"\n").unwrap_err();
+        assert!(e.starts_with("comptoir.toml:") && e.contains("nmae"), "{e}");
+        let e = parse("[shop]\niban = \"FR76 3000 6000 0112 3456 7890 188\"\n").unwrap_err();
+        assert!(e.contains("shop.iban"), "{e}");
+        let e = parse("[shop]\nsiret = \"12345678901234\"\n").unwrap_err();
+        assert!(e.contains("shop.siret"), "{e}");
+        let e = parse("[shop]\nvat_number = \"FR03552081317\"\n").unwrap_err();
+        assert!(e.contains("does not match the SIREN"), "{e}");
+        let e = parse("[payments]\necb_rate_percent = 80\n").unwrap_err();
+        assert!(e.contains("payments.ecb_rate_percent"), "{e}");
+        let e = parse("[server]\nmax_sessions = 0\n").unwrap_err();
+        assert!(e.contains("server.max_sessions"), "{e}");
+    }
+}
