@@ -15,7 +15,11 @@ use std::sync::Arc;
 use std::time::Instant;
 
 #[derive(Parser)]
-#[command(name = "comptoir", version, about = "Back office for orders of French public bodies (mandat administratif), served over SSH")]
+#[command(
+    name = "comptoir",
+    version,
+    about = "Back office for orders of French public bodies (mandat administratif), served over SSH"
+)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -61,6 +65,27 @@ enum Command {
         #[command(subcommand)]
         what: DocWhat,
     },
+    /// Measurements for BENCHMARKS.md (run on a copy of the data: some write)
+    Bench {
+        #[command(subcommand)]
+        what: BenchWhat,
+    },
+}
+
+#[derive(Subcommand)]
+enum BenchWhat {
+    /// Time to open the store and build the in-memory index, and its memory
+    Open {
+        #[arg(long, default_value = "./data")]
+        data: PathBuf,
+    },
+    /// Latency of `mark original received` (a durable use case), p50/p99
+    Receive {
+        #[arg(long, default_value_t = 1000)]
+        n: usize,
+        #[arg(long, default_value = "./data")]
+        data: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -101,7 +126,13 @@ enum Documents {
 /// Opens the store and builds the app with the system clock and the PDF renderer.
 pub fn open_app(data: &Path, config: &Config) -> Result<App, String> {
     let store = Store::open(data).map_err(|e| e.to_string())?;
-    App::new(store, config.settings.clone(), Arc::new(SystemClock), Arc::new(PdfRenderer)).map_err(|e| e.to_string())
+    App::new(
+        store,
+        config.settings.clone(),
+        Arc::new(SystemClock),
+        Arc::new(PdfRenderer),
+    )
+    .map_err(|e| e.to_string())
 }
 
 fn fail(msg: impl std::fmt::Display) -> ExitCode {
@@ -112,12 +143,46 @@ fn fail(msg: impl std::fmt::Display) -> ExitCode {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Seed { customers, orders, seed_value, today, documents, data, config } => {
-            seed_command(customers, orders, seed_value, today, documents, &data, config.as_deref())
-        }
-        Command::Import { what: ImportWhat::Quote { file, data, config } } => import_command(&file, &data, config.as_deref()),
+        Command::Seed {
+            customers,
+            orders,
+            seed_value,
+            today,
+            documents,
+            data,
+            config,
+        } => seed_command(
+            customers,
+            orders,
+            seed_value,
+            today,
+            documents,
+            &data,
+            config.as_deref(),
+        ),
+        Command::Import {
+            what: ImportWhat::Quote { file, data, config },
+        } => import_command(&file, &data, config.as_deref()),
         Command::Check { data } => check_command(&data),
-        Command::Doc { what: DocWhat::Export { number, output, xml, data } } => export_command(&number, output, xml, &data),
+        Command::Doc {
+            what:
+                DocWhat::Export {
+                    number,
+                    output,
+                    xml,
+                    data,
+                },
+        } => export_command(&number, output, xml, &data),
+        Command::Bench { what } => {
+            let result = match what {
+                BenchWhat::Open { data } => crate::bench::open(&data).map(|_| ()),
+                BenchWhat::Receive { n, data } => crate::bench::receive(&data, n),
+            };
+            match result {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => fail(e),
+            }
+        }
     }
 }
 
@@ -152,8 +217,16 @@ fn seed_command(
         Err(e) => return fail(e),
     };
     let started = Instant::now();
-    let opts = SeedOptions { customers, orders, seed: seed_value, today, documents: mode };
-    let result = seed::seed(&store, &PdfRenderer, &config.settings.seller, &opts, |p| eprint!("\r  {p}…    "));
+    let opts = SeedOptions {
+        customers,
+        orders,
+        seed: seed_value,
+        today,
+        documents: mode,
+    };
+    let result = seed::seed(&store, &PdfRenderer, &config.settings.seller, &opts, |p| {
+        eprint!("\r  {p}…    ")
+    });
     eprintln!();
     match result {
         Ok(r) => {
@@ -162,7 +235,11 @@ fn seed_command(
                 r.customers,
                 r.orders,
                 r.documents,
-                if mode == DocumentMode::Full { "with PDF/XML" } else { "records only" },
+                if mode == DocumentMode::Full {
+                    "with PDF/XML"
+                } else {
+                    "records only"
+                },
                 r.audit_records,
                 started.elapsed().as_secs_f64(),
                 store.path().display(),
@@ -200,7 +277,10 @@ fn import_command(file: &str, data: &Path, config: Option<&Path>) -> ExitCode {
         Ok(out) => {
             println!("{}", out.number);
             if out.pending_review {
-                eprintln!("note: {} needs a manual eligibility review before its original can be accepted", req.legal_name);
+                eprintln!(
+                    "note: {} needs a manual eligibility review before its original can be accepted",
+                    req.legal_name
+                );
             }
             ExitCode::SUCCESS
         }
@@ -219,7 +299,7 @@ fn check_command(data: &Path) -> ExitCode {
         Ok(false) => println!("redb repaired the file on open"),
         Err(e) => return fail(format!("storage integrity: {e}")),
     }
-    let report = match store.read(|rx| check::check(rx)) {
+    let report = match store.read(check::check) {
         Ok(r) => r,
         Err(e) => return fail(e),
     };
@@ -235,9 +315,17 @@ fn check_command(data: &Path) -> ExitCode {
         report.synthetic_documents,
         report.audit_records,
         started.elapsed().as_secs_f64(),
-        if report.is_clean() { "clean".to_string() } else { format!("{} violation(s)", report.violations.len()) }
+        if report.is_clean() {
+            "clean".to_string()
+        } else {
+            format!("{} violation(s)", report.violations.len())
+        }
     );
-    if report.is_clean() { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+    if report.is_clean() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
 }
 
 fn export_command(number: &str, output: Option<PathBuf>, xml: bool, data: &Path) -> ExitCode {
@@ -245,13 +333,21 @@ fn export_command(number: &str, output: Option<PathBuf>, xml: bool, data: &Path)
         Ok(a) => a,
         Err(e) => return fail(e),
     };
-    let format = if xml { FileFormat::FacturX } else { FileFormat::Pdf };
+    let format = if xml {
+        FileFormat::FacturX
+    } else {
+        FileFormat::Pdf
+    };
     let bytes = match app.document_file(number, format) {
         Ok(b) => b,
         Err(e) => return fail(e),
     };
-    let canonical = app.document(number).map(|d| d.number.to_string()).unwrap_or_else(|_| number.to_string());
-    let path = output.unwrap_or_else(|| PathBuf::from(format!("{canonical}.{}", format.extension())));
+    let canonical = app
+        .document(number)
+        .map(|d| d.number.to_string())
+        .unwrap_or_else(|_| number.to_string());
+    let path =
+        output.unwrap_or_else(|| PathBuf::from(format!("{canonical}.{}", format.extension())));
     let written = if path.as_os_str() == "-" {
         std::io::stdout().write_all(&bytes)
     } else {

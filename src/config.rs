@@ -90,13 +90,16 @@ fn err(path: &Path, field: &str, msg: impl std::fmt::Display) -> String {
 impl Config {
     /// Loads a configuration file; `None` gives the demo defaults.
     pub fn load(path: Option<&Path>) -> Result<Config, String> {
-        let Some(path) = path else { return Ok(Config::default()) };
+        let Some(path) = path else {
+            return Ok(Config::default());
+        };
         let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
         Config::parse(&text, path)
     }
 
     pub fn parse(text: &str, path: &Path) -> Result<Config, String> {
-        let file: File = toml::from_str(text).map_err(|e| format!("{}: {}", path.display(), e.to_string().trim()))?;
+        let file: File = toml::from_str(text)
+            .map_err(|e| format!("{}: {}", path.display(), e.to_string().trim()))?;
         let mut cfg = Config::default();
         if let Some(shop) = file.shop {
             cfg.settings.seller = seller(shop, path)?;
@@ -105,7 +108,11 @@ impl Config {
             && let Some(rate) = p.ecb_rate_percent
         {
             if !(0.0..=25.0).contains(&rate) {
-                return Err(err(path, "payments.ecb_rate_percent", format!("{rate} is not a plausible rate (0 to 25)")));
+                return Err(err(
+                    path,
+                    "payments.ecb_rate_percent",
+                    format!("{rate} is not a plausible rate (0 to 25)"),
+                ));
             }
             cfg.settings.ecb_rate_bp = (rate * 100.0).round() as u32;
         }
@@ -113,13 +120,21 @@ impl Config {
             cfg.server.listen = s.listen;
             if let Some(n) = s.max_sessions {
                 if n == 0 || n > 10_000 {
-                    return Err(err(path, "server.max_sessions", "must be between 1 and 10000"));
+                    return Err(err(
+                        path,
+                        "server.max_sessions",
+                        "must be between 1 and 10000",
+                    ));
                 }
                 cfg.server.max_sessions = n;
             }
             if let Some(m) = s.idle_timeout_minutes {
                 if m == 0 {
-                    return Err(err(path, "server.idle_timeout_minutes", "must be at least 1"));
+                    return Err(err(
+                        path,
+                        "server.idle_timeout_minutes",
+                        "must be at least 1",
+                    ));
                 }
                 cfg.server.idle_timeout = Duration::from_secs(m * 60);
             }
@@ -146,7 +161,10 @@ fn seller(shop: Shop, path: &Path) -> Result<Seller, String> {
     };
     set(&mut s.name, shop.name);
     set(&mut s.legal_form, shop.legal_form);
-    let mut address = Address { name: String::new(), ..s.address.clone() };
+    let mut address = Address {
+        name: String::new(),
+        ..s.address.clone()
+    };
     set(&mut address.street, shop.street);
     set(&mut address.extra, shop.extra);
     set(&mut address.postcode, shop.postcode);
@@ -159,9 +177,17 @@ fn seller(shop: Shop, path: &Path) -> Result<Seller, String> {
     }
     set(&mut s.rcs, shop.rcs);
     if let Some(vat) = shop.vat_number {
-        let v: String = vat.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_uppercase();
+        let v: String = vat
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>()
+            .to_uppercase();
         if !ids::vat_number_valid(&v) {
-            return Err(err(path, "shop.vat_number", format!("{vat} is not a valid French VAT number")));
+            return Err(err(
+                path,
+                "shop.vat_number",
+                format!("{vat} is not a valid French VAT number"),
+            ));
         }
         s.vat_number = v;
     }
@@ -176,18 +202,35 @@ fn seller(shop: Shop, path: &Path) -> Result<Seller, String> {
     if let Some(bic) = shop.bic {
         let b = bic.trim().to_uppercase();
         if !(b.len() == 8 || b.len() == 11) || !b.chars().all(|c| c.is_ascii_alphanumeric()) {
-            return Err(err(path, "shop.bic", format!("{bic} is not a BIC (8 or 11 letters and digits)")));
+            return Err(err(
+                path,
+                "shop.bic",
+                format!("{bic} is not a BIC (8 or 11 letters and digits)"),
+            ));
         }
         s.bic = b;
     }
     if !s.vat_number.ends_with(&s.siren) {
-        return Err(err(path, "shop.vat_number", format!("{} does not match the SIREN {}", s.vat_number, s.siren)));
+        return Err(err(
+            path,
+            "shop.vat_number",
+            format!("{} does not match the SIREN {}", s.vat_number, s.siren),
+        ));
     }
     if let Some(logo) = shop.logo_png {
-        let logo = if logo.is_relative() { path.parent().unwrap_or(Path::new(".")).join(logo) } else { logo };
-        let bytes = std::fs::read(&logo).map_err(|e| err(path, "shop.logo_png", format!("{}: {e}", logo.display())))?;
+        let logo = if logo.is_relative() {
+            path.parent().unwrap_or(Path::new(".")).join(logo)
+        } else {
+            logo
+        };
+        let bytes = std::fs::read(&logo)
+            .map_err(|e| err(path, "shop.logo_png", format!("{}: {e}", logo.display())))?;
         if !bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-            return Err(err(path, "shop.logo_png", format!("{} is not a PNG file", logo.display())));
+            return Err(err(
+                path,
+                "shop.logo_png",
+                format!("{} is not a PNG file", logo.display()),
+            ));
         }
         s.logo_png = Some(bytes);
     }
@@ -216,6 +259,17 @@ mod tests {
         assert_eq!(c.settings.seller.iban, "FR1420041010050500013M02606");
         assert_eq!(c.settings.ecb_rate_bp, 240);
         assert_eq!(c.server.max_sessions, 10);
+    }
+
+    #[test]
+    fn the_example_file_is_valid() {
+        let c = Config::parse(
+            include_str!("../comptoir.example.toml"),
+            Path::new("comptoir.example.toml"),
+        )
+        .unwrap();
+        assert_eq!(c.settings.seller, Seller::demo());
+        assert_eq!(c.server.listen.as_deref(), Some("127.0.0.1:2222"));
     }
 
     #[test]

@@ -8,8 +8,8 @@ use crate::domain::legal::{self, LegalClass};
 use crate::domain::money::parse_eur;
 use crate::domain::pipeline::{self, Ctx, NewQuote, QuoteLine};
 use crate::domain::{
-    Action, Address, ChorusRouting, Contact, Customer, CustomerId, CustomerKind, DocKind, DocNumber, Eligibility,
-    EligibilityStatus, Event, OrderId, Product, Siret, VatRate,
+    Action, Address, ChorusRouting, Contact, Customer, CustomerId, CustomerKind, DocKind,
+    DocNumber, Eligibility, EligibilityStatus, Event, OrderId, Product, Siret, VatRate,
 };
 use serde_json::{Map, Value};
 
@@ -45,16 +45,29 @@ fn err(path: &str, msg: impl std::fmt::Display) -> AppError {
 }
 
 fn field<'a>(obj: &'a Map<String, Value>, path: &str, name: &str) -> Result<&'a Value, AppError> {
-    obj.get(name).filter(|v| !v.is_null()).ok_or_else(|| err(&join(path, name), "champ obligatoire manquant"))
+    obj.get(name)
+        .filter(|v| !v.is_null())
+        .ok_or_else(|| err(&join(path, name), "champ obligatoire manquant"))
 }
 
 fn join(path: &str, name: &str) -> String {
-    if path.is_empty() { name.to_string() } else { format!("{path}.{name}") }
+    if path.is_empty() {
+        name.to_string()
+    } else {
+        format!("{path}.{name}")
+    }
 }
 
-fn string(obj: &Map<String, Value>, path: &str, name: &str, max: usize) -> Result<String, AppError> {
+fn string(
+    obj: &Map<String, Value>,
+    path: &str,
+    name: &str,
+    max: usize,
+) -> Result<String, AppError> {
     let p = join(path, name);
-    let s = field(obj, path, name)?.as_str().ok_or_else(|| err(&p, "doit être une chaîne de caractères"))?;
+    let s = field(obj, path, name)?
+        .as_str()
+        .ok_or_else(|| err(&p, "doit être une chaîne de caractères"))?;
     let s = s.trim();
     if s.is_empty() {
         return Err(err(&p, "ne peut pas être vide"));
@@ -68,7 +81,12 @@ fn string(obj: &Map<String, Value>, path: &str, name: &str, max: usize) -> Resul
     Ok(s.to_string())
 }
 
-fn opt_string(obj: &Map<String, Value>, path: &str, name: &str, max: usize) -> Result<String, AppError> {
+fn opt_string(
+    obj: &Map<String, Value>,
+    path: &str,
+    name: &str,
+    max: usize,
+) -> Result<String, AppError> {
     match obj.get(name) {
         None | Some(Value::Null) => Ok(String::new()),
         Some(Value::String(s)) if s.trim().is_empty() => Ok(String::new()),
@@ -93,7 +111,10 @@ fn address(v: &Value, path: &str) -> Result<Address, AppError> {
     let o = object(v, path)?;
     let postcode = string(o, path, "postcode", 10)?;
     if !(postcode.len() == 5 && postcode.bytes().all(|b| b.is_ascii_digit())) {
-        return Err(err(&join(path, "postcode"), format!("code postal invalide « {postcode} »")));
+        return Err(err(
+            &join(path, "postcode"),
+            format!("code postal invalide « {postcode} »"),
+        ));
     }
     Ok(Address {
         name: opt_string(o, path, "name", 120)?,
@@ -108,15 +129,31 @@ fn contact(v: &Value, path: &str) -> Result<Contact, AppError> {
     let o = object(v, path)?;
     let email = string(o, path, "email", 120)?;
     let at = email.find('@');
-    if !matches!(at, Some(i) if i > 0 && email[i + 1..].contains('.')) || email.contains(char::is_whitespace) {
-        return Err(err(&join(path, "email"), format!("adresse e-mail invalide « {email} »")));
+    if !matches!(at, Some(i) if i > 0 && email[i + 1..].contains('.'))
+        || email.contains(char::is_whitespace)
+    {
+        return Err(err(
+            &join(path, "email"),
+            format!("adresse e-mail invalide « {email} »"),
+        ));
     }
     let phone = string(o, path, "phone", 30)?;
     let digits = phone.chars().filter(char::is_ascii_digit).count();
-    if digits < 9 || phone.chars().any(|c| !(c.is_ascii_digit() || " +.-()".contains(c))) {
-        return Err(err(&join(path, "phone"), format!("numéro de téléphone invalide « {phone} »")));
+    if digits < 9
+        || phone
+            .chars()
+            .any(|c| !(c.is_ascii_digit() || " +.-()".contains(c)))
+    {
+        return Err(err(
+            &join(path, "phone"),
+            format!("numéro de téléphone invalide « {phone} »"),
+        ));
     }
-    Ok(Contact { name: string(o, path, "name", 120)?, phone, email })
+    Ok(Contact {
+        name: string(o, path, "name", 120)?,
+        phone,
+        email,
+    })
 }
 
 fn index_field(o: &Map<String, Value>, name: &str, len: usize) -> Result<usize, AppError> {
@@ -124,7 +161,10 @@ fn index_field(o: &Map<String, Value>, name: &str, len: usize) -> Result<usize, 
         None | Some(Value::Null) => Ok(0),
         Some(v) => match v.as_u64() {
             Some(i) if (i as usize) < len => Ok(i as usize),
-            _ => Err(err(name, format!("doit être un indice entre 0 et {}", len.saturating_sub(1)))),
+            _ => Err(err(
+                name,
+                format!("doit être un indice entre 0 et {}", len.saturating_sub(1)),
+            )),
         },
     }
 }
@@ -132,13 +172,18 @@ fn index_field(o: &Map<String, Value>, name: &str, len: usize) -> Result<usize, 
 /// Parses and validates the JSON of a quote; the error names the faulty field.
 pub fn parse_quote_request(json: &str) -> Result<QuoteRequest, AppError> {
     let root: Value = serde_json::from_str(json).map_err(|e| {
-        AppError::Invalid(format!("JSON invalide (ligne {}, colonne {}) : {e}", e.line(), e.column()))
+        AppError::Invalid(format!(
+            "JSON invalide (ligne {}, colonne {}) : {e}",
+            e.line(),
+            e.column()
+        ))
     })?;
     let o = object(&root, "(racine)")?;
     let reference = string(o, "", "reference", 64)?;
     let c = object(field(o, "", "customer")?, "customer")?;
     let legal_name = string(c, "customer", "legal_name", 120)?;
-    let siret = Siret::parse(&string(c, "customer", "siret", 20)?).map_err(|e| err("customer.siret", e))?;
+    let siret =
+        Siret::parse(&string(c, "customer", "siret", 20)?).map_err(|e| err("customer.siret", e))?;
     let categorie = string(c, "customer", "categorie_juridique", 10)?;
     legal::validate_categorie(&categorie).map_err(|e| err("customer.categorie_juridique", e))?;
     let kind = match c.get("kind") {
@@ -148,13 +193,20 @@ pub fn parse_quote_request(json: &str) -> Result<QuoteRequest, AppError> {
                 "customer.kind",
                 format!(
                     "« {s} » inconnu (valeurs : {})",
-                    CustomerKind::ALL.iter().map(|k| k.slug()).collect::<Vec<_>>().join(", ")
+                    CustomerKind::ALL
+                        .iter()
+                        .map(|k| k.slug())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             )
         })?,
         Some(_) => return Err(err("customer.kind", "doit être une chaîne de caractères")),
     };
-    let header_address = address(field(c, "customer", "header_address")?, "customer.header_address")?;
+    let header_address = address(
+        field(c, "customer", "header_address")?,
+        "customer.header_address",
+    )?;
     let delivery_addresses = match c.get("delivery_addresses") {
         None | Some(Value::Null) => vec![header_address.clone()],
         Some(Value::Array(a)) if a.is_empty() => vec![header_address.clone()],
@@ -171,7 +223,12 @@ pub fn parse_quote_request(json: &str) -> Result<QuoteRequest, AppError> {
             .enumerate()
             .map(|(i, v)| contact(v, &format!("customer.contacts[{i}]")))
             .collect::<Result<_, _>>()?,
-        _ => return Err(err("customer.contacts", "au moins un contact nommé (nom, téléphone, e-mail) est obligatoire")),
+        _ => {
+            return Err(err(
+                "customer.contacts",
+                "au moins un contact nommé (nom, téléphone, e-mail) est obligatoire",
+            ));
+        }
     };
     let chorus = match c.get("chorus") {
         None | Some(Value::Null) => None,
@@ -182,7 +239,10 @@ pub fn parse_quote_request(json: &str) -> Result<QuoteRequest, AppError> {
                 match ch.get(name) {
                     None | Some(Value::Null) => Ok(false),
                     Some(Value::Bool(b)) => Ok(*b),
-                    Some(_) => Err(err(&format!("customer.chorus.{name}"), "doit valoir true ou false")),
+                    Some(_) => Err(err(
+                        &format!("customer.chorus.{name}"),
+                        "doit valoir true ou false",
+                    )),
                 }
             };
             Some(ChorusRouting {
@@ -199,7 +259,12 @@ pub fn parse_quote_request(json: &str) -> Result<QuoteRequest, AppError> {
             .map(|(i, v)| quote_line(v, &format!("lines[{i}]")))
             .collect::<Result<Vec<_>, _>>()?,
         Some(Value::Array(_)) => return Err(err("lines", "le devis n'a aucune ligne")),
-        _ => return Err(err("lines", "champ obligatoire manquant (liste des lignes)")),
+        _ => {
+            return Err(err(
+                "lines",
+                "champ obligatoire manquant (liste des lignes)",
+            ));
+        }
     };
     Ok(QuoteRequest {
         reference,
@@ -225,33 +290,64 @@ fn quote_line(v: &Value, path: &str) -> Result<QuoteLine, AppError> {
     let quantity = match field(o, path, "quantity")? {
         Value::Number(n) => match n.as_i64() {
             Some(q) if q > 0 && q <= 100_000 => q as u32,
-            Some(q) => return Err(err(&qp, format!("la quantité doit être un entier positif (reçu {q})"))),
-            None => return Err(err(&qp, format!("la quantité doit être un entier positif (reçu {n})"))),
+            Some(q) => {
+                return Err(err(
+                    &qp,
+                    format!("la quantité doit être un entier positif (reçu {q})"),
+                ));
+            }
+            None => {
+                return Err(err(
+                    &qp,
+                    format!("la quantité doit être un entier positif (reçu {n})"),
+                ));
+            }
         },
         _ => return Err(err(&qp, "doit être un nombre entier")),
     };
     let pp = join(path, "unit_price");
     let price_text = decimal_text(field(o, path, "unit_price")?, &pp)?;
-    let unit_price = parse_eur(&price_text)
-        .ok_or_else(|| err(&pp, format!("prix invalide « {price_text} » (euros, 2 décimales au plus)")))?;
+    let unit_price = parse_eur(&price_text).ok_or_else(|| {
+        err(
+            &pp,
+            format!("prix invalide « {price_text} » (euros, 2 décimales au plus)"),
+        )
+    })?;
     if unit_price.0 < 0 {
         return Err(err(&pp, "le prix ne peut pas être négatif"));
     }
     let vp = join(path, "vat_rate");
     let vat_text = decimal_text(field(o, path, "vat_rate")?, &vp)?;
-    let vat = VatRate::parse_percent(&vat_text)
-        .ok_or_else(|| err(&vp, format!("taux de TVA inconnu « {vat_text} » (20, 10, 5.5, 2.1 ou 0)")))?;
-    Ok(QuoteLine { sku, designation, unit_price, vat, quantity })
+    let vat = VatRate::parse_percent(&vat_text).ok_or_else(|| {
+        err(
+            &vp,
+            format!("taux de TVA inconnu « {vat_text} » (20, 10, 5.5, 2.1 ou 0)"),
+        )
+    })?;
+    Ok(QuoteLine {
+        sku,
+        designation,
+        unit_price,
+        vat,
+        quantity,
+    })
 }
 
 impl App {
     /// Imports a quote: upserts the customer by SIRET, creates the order and issues the
     /// quote document with its PDF. Refused — writing nothing — for a private entity, a
     /// refused body, or a reference already imported.
-    pub fn import_quote(&self, actor: &Actor, req: &QuoteRequest) -> Result<ImportOutcome, AppError> {
+    pub fn import_quote(
+        &self,
+        actor: &Actor,
+        req: &QuoteRequest,
+    ) -> Result<ImportOutcome, AppError> {
         actor.require(Role::Staff)?;
         let now = self.now();
-        let ctx = Ctx { now, actor: &actor.name };
+        let ctx = Ctx {
+            now,
+            actor: &actor.name,
+        };
         let outcome = self.store.write(|tx| {
             if let Some(id) = tx.order_by_external_ref(&req.reference)? {
                 let existing = tx.order(id)?.map(|o| o.number.to_string()).unwrap_or_default();
@@ -343,7 +439,9 @@ impl App {
                 pending_review: customer.eligibility.status == EligibilityStatus::PendingReview,
             })
         })?;
-        let order_id = self.store.read(|rx| rx.order_id_by_number(&outcome.number))?;
+        let order_id = self
+            .store
+            .read(|rx| rx.order_id_by_number(&outcome.number))?;
         self.publish(order_id.into_iter().collect(), vec![outcome.customer]);
         Ok(outcome)
     }
@@ -367,7 +465,11 @@ impl App {
             }
         }
         for k in &req.contacts {
-            match c.contacts.iter_mut().find(|x| x.email.eq_ignore_ascii_case(&k.email)) {
+            match c
+                .contacts
+                .iter_mut()
+                .find(|x| x.email.eq_ignore_ascii_case(&k.email))
+            {
                 Some(x) => *x = k.clone(),
                 None => c.contacts.push(k.clone()),
             }
@@ -408,8 +510,12 @@ impl App {
                     payment_delay_days(c.kind, &c.categorie)
                 ));
             }
-            let ev = Event::new(Action::CustomerUpdated, old.eligibility.status.label(), c.eligibility.status.label())
-                .detail(format!("import {} : {}", req.reference, changed.join(", ")));
+            let ev = Event::new(
+                Action::CustomerUpdated,
+                old.eligibility.status.label(),
+                c.eligibility.status.label(),
+            )
+            .detail(format!("import {} : {}", req.reference, changed.join(", ")));
             self.write_audit(tx, actor, now, None, Some(c.id), vec![ev])?;
         }
         Ok(c)
@@ -445,15 +551,25 @@ mod tests {
     fn errors_name_the_field() {
         let mut v = sample();
         v["customer"]["siret"] = "21750001600018".into();
-        assert!(error_of(&v).starts_with("customer.siret : le SIRET 21750001600018 est invalide"), "{}", error_of(&v));
+        assert!(
+            error_of(&v).starts_with("customer.siret : le SIRET 21750001600018 est invalide"),
+            "{}",
+            error_of(&v)
+        );
 
         let mut v = sample();
         v["customer"]["categorie_juridique"] = "7999".into();
-        assert!(error_of(&v).starts_with("customer.categorie_juridique : catégorie juridique 7999 inconnue"));
+        assert!(
+            error_of(&v)
+                .starts_with("customer.categorie_juridique : catégorie juridique 7999 inconnue")
+        );
 
         let mut v = sample();
         v["lines"][1]["quantity"] = (-2).into();
-        assert_eq!(error_of(&v), "lines[1].quantity : la quantité doit être un entier positif (reçu -2)");
+        assert_eq!(
+            error_of(&v),
+            "lines[1].quantity : la quantité doit être un entier positif (reçu -2)"
+        );
 
         let mut v = sample();
         v["lines"][0]["quantity"] = 1.5.into();
@@ -483,7 +599,9 @@ mod tests {
         v.as_object_mut().unwrap().remove("reference");
         assert_eq!(error_of(&v), "reference : champ obligatoire manquant");
 
-        let e = parse_quote_request("{\"reference\": \"x\",").unwrap_err().to_string();
+        let e = parse_quote_request("{\"reference\": \"x\",")
+            .unwrap_err()
+            .to_string();
         assert!(e.starts_with("JSON invalide (ligne 1"), "{e}");
     }
 

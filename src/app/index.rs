@@ -29,7 +29,11 @@ struct Board {
 }
 
 fn sort_key(c: &OrderCard) -> i64 {
-    if c.stage == Stage::Quote { c.valid_until.days() as i64 } else { c.stage_since.0 }
+    if c.stage == Stage::Quote {
+        c.valid_until.days() as i64
+    } else {
+        c.stage_since.0
+    }
 }
 
 impl Board {
@@ -163,7 +167,12 @@ impl Index {
     }
 
     /// Re-reads the given orders and customers from the store.
-    pub fn refresh(&self, store: &Store, orders: &[OrderId], customers: &[CustomerId]) -> Result<(), StoreError> {
+    pub fn refresh(
+        &self,
+        store: &Store,
+        orders: &[OrderId],
+        customers: &[CustomerId],
+    ) -> Result<(), StoreError> {
         let (cards, entries) = store.read(|rx| {
             let mut cards = Vec::new();
             for id in orders {
@@ -200,17 +209,25 @@ impl Index {
 
     /// The current customer index snapshot (cheap: an `Arc`).
     pub fn customers(&self) -> Arc<CustomerIndex> {
-        self.customers.read().unwrap_or_else(|e| e.into_inner()).clone()
+        self.customers
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     pub fn customer_name(&self, id: CustomerId) -> String {
-        self.customers().get(id).map(|e| e.name.to_string()).unwrap_or_else(|| format!("client #{}", id.0))
+        self.customers()
+            .get(id)
+            .map(|e| e.name.to_string())
+            .unwrap_or_else(|| format!("client #{}", id.0))
     }
 
     /// Searches customers (see [`search::search`]).
     pub fn search_customers(&self, query: &str, previous: Option<&Found>, limit: usize) -> Found {
         let idx = self.customers();
-        search::with_thread_matcher(|m| search::search(&idx, &Query::new(query), previous, limit, m))
+        search::with_thread_matcher(|m| {
+            search::search(&idx, &Query::new(query), previous, limit, m)
+        })
     }
 
     /// Prepares a board filter for `query`.
@@ -221,7 +238,11 @@ impl Index {
         }
         let idx = self.customers();
         let ids = search::with_thread_matcher(|m| search::matching_ids(&idx, &q, m));
-        let number_needle: String = q.folded.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+        let number_needle: String = q
+            .folded
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .collect();
         Some(BoardFilter {
             query: query.to_string(),
             version: self.version(),
@@ -238,13 +259,27 @@ impl Index {
         if f.number_needle.is_empty() {
             return false;
         }
-        let compact: String = card.number.to_string().to_ascii_lowercase().replace('-', "");
+        let compact: String = card
+            .number
+            .to_string()
+            .to_ascii_lowercase()
+            .replace('-', "");
         compact.contains(&f.number_needle)
     }
 
     /// Count and total of every column on `today` (with the filter, when given).
-    pub fn board_totals(&self, today: Date, filter: Option<&BoardFilter>) -> Arc<[ColumnTotals; 9]> {
-        let key = (self.version(), today, filter.map(|f| format!("{}#{}", f.query, f.version)).unwrap_or_default());
+    pub fn board_totals(
+        &self,
+        today: Date,
+        filter: Option<&BoardFilter>,
+    ) -> Arc<[ColumnTotals; 9]> {
+        let key = (
+            self.version(),
+            today,
+            filter
+                .map(|f| format!("{}#{}", f.query, f.version))
+                .unwrap_or_default(),
+        );
         if let Some((k, v)) = &*self.summary.lock().unwrap_or_else(|e| e.into_inner())
             && *k == key
         {
@@ -294,7 +329,10 @@ impl Index {
                 id: c.id,
                 number: c.number,
                 customer: c.customer,
-                customer_name: idx.get(c.customer).map(|e| e.name.to_string()).unwrap_or_default(),
+                customer_name: idx
+                    .get(c.customer)
+                    .map(|e| e.name.to_string())
+                    .unwrap_or_default(),
                 stage: c.stage_on(today),
                 total_incl_vat: c.total_incl_vat,
                 outstanding: c.outstanding,
@@ -305,7 +343,12 @@ impl Index {
     }
 
     /// Position of an order in its column (to keep a cursor on it after an update).
-    pub fn position(&self, id: OrderId, today: Date, filter: Option<&BoardFilter>) -> Option<(Stage, usize)> {
+    pub fn position(
+        &self,
+        id: OrderId,
+        today: Date,
+        filter: Option<&BoardFilter>,
+    ) -> Option<(Stage, usize)> {
         let board = self.board.read().unwrap_or_else(|e| e.into_inner());
         let card = board.card(id.0)?;
         let stage = card.stage_on(today);
@@ -319,13 +362,21 @@ impl Index {
 
     /// The card of one order.
     pub fn card(&self, id: OrderId) -> Option<OrderCard> {
-        self.board.read().unwrap_or_else(|e| e.into_inner()).card(id.0).cloned()
+        self.board
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .card(id.0)
+            .cloned()
     }
 
     /// Orders of a board column (all of them), for `orders --stage`.
     pub fn orders_in(&self, stage: Stage, today: Date, limit: usize) -> Vec<OrderId> {
         let board = self.board.read().unwrap_or_else(|e| e.into_inner());
-        board.column(stage, today).take(limit).map(OrderId).collect()
+        board
+            .column(stage, today)
+            .take(limit)
+            .map(OrderId)
+            .collect()
     }
 
     /// Alerts for the header: quotes expiring soon, pre-orders waiting, invoices overdue.
@@ -338,12 +389,22 @@ impl Index {
             return n;
         }
         let board = self.board.read().unwrap_or_else(|e| e.into_inner());
-        let n = [Stage::Quote, Stage::PreOrder, Stage::PoReceived, Stage::Delivered, Stage::Invoiced]
-            .into_iter()
-            .flat_map(|s| board.column(s, today))
-            .filter_map(|id| board.card(id))
-            .filter(|c| c.flags(today, ecb_rate_bp).iter().any(|f| !matches!(f, Flag::PartialDelivery)))
-            .count();
+        let n = [
+            Stage::Quote,
+            Stage::PreOrder,
+            Stage::PoReceived,
+            Stage::Delivered,
+            Stage::Invoiced,
+        ]
+        .into_iter()
+        .flat_map(|s| board.column(s, today))
+        .filter_map(|id| board.card(id))
+        .filter(|c| {
+            c.flags(today, ecb_rate_bp)
+                .iter()
+                .any(|f| !matches!(f, Flag::PartialDelivery))
+        })
+        .count();
         *self.alerts.lock().unwrap_or_else(|e| e.into_inner()) = Some((key, n));
         n
     }

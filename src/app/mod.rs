@@ -15,12 +15,12 @@ mod seed_data;
 
 pub use index::Index;
 
-use crate::documents::{Renderer, RenderedFile};
+use crate::documents::{RenderedFile, Renderer};
 use crate::domain::pipeline::Stock;
 use crate::domain::seller::Seller;
 use crate::domain::{
-    ActorKind, ActorRef, AuditRecord, Customer, CustomerId, DocNumber, Event, FileRef, IssuedDocument, Order,
-    OrderId, PipelineError, Timestamp,
+    ActorKind, ActorRef, AuditRecord, Customer, CustomerId, DocNumber, Event, FileRef,
+    IssuedDocument, Order, OrderId, PipelineError, Timestamp,
 };
 use crate::store::{Store, StoreError, Tx};
 use sha2::{Digest, Sha256};
@@ -31,7 +31,9 @@ use thiserror::Error;
 use tokio::sync::broadcast;
 
 /// What a person may do.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum Role {
     Staff,
     Admin,
@@ -64,25 +66,49 @@ pub struct Actor {
 impl Actor {
     /// A person logged in with a key.
     pub fn person(name: &str, role: Role, fingerprint: &str) -> Actor {
-        Actor { name: name.into(), role, fingerprint: Some(fingerprint.into()), kind: ActorKind::Person }
+        Actor {
+            name: name.into(),
+            role,
+            fingerprint: Some(fingerprint.into()),
+            kind: ActorKind::Person,
+        }
     }
 
     /// The local command line (whoever can read the data folder is an admin).
     pub fn cli() -> Actor {
-        Actor { name: "cli".into(), role: Role::Admin, fingerprint: None, kind: ActorKind::Cli }
+        Actor {
+            name: "cli".into(),
+            role: Role::Admin,
+            fingerprint: None,
+            kind: ActorKind::Cli,
+        }
     }
 
     /// `comptoir import`.
     pub fn import() -> Actor {
-        Actor { name: "import".into(), role: Role::Staff, fingerprint: None, kind: ActorKind::Import }
+        Actor {
+            name: "import".into(),
+            role: Role::Staff,
+            fingerprint: None,
+            kind: ActorKind::Import,
+        }
     }
 
     pub fn system() -> Actor {
-        Actor { name: "system".into(), role: Role::Admin, fingerprint: None, kind: ActorKind::System }
+        Actor {
+            name: "system".into(),
+            role: Role::Admin,
+            fingerprint: None,
+            kind: ActorKind::System,
+        }
     }
 
     pub fn reference(&self) -> ActorRef {
-        ActorRef { name: self.name.clone(), fingerprint: self.fingerprint.clone(), kind: self.kind.clone() }
+        ActorRef {
+            name: self.name.clone(),
+            fingerprint: self.fingerprint.clone(),
+            kind: self.kind.clone(),
+        }
     }
 
     /// Refuses when the actor's role is below `role`.
@@ -90,7 +116,9 @@ impl Actor {
         if self.role >= role {
             Ok(())
         } else {
-            Err(AppError::Forbidden("action réservée aux administrateurs".into()))
+            Err(AppError::Forbidden(
+                "action réservée aux administrateurs".into(),
+            ))
         }
     }
 }
@@ -186,7 +214,10 @@ pub struct Settings {
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { seller: Seller::demo(), ecb_rate_bp: 215 }
+        Settings {
+            seller: Seller::demo(),
+            ecb_rate_bp: 215,
+        }
     }
 }
 
@@ -210,7 +241,14 @@ impl App {
     ) -> Result<App, AppError> {
         let index = Index::build(&store)?;
         let (changes, _) = broadcast::channel(1024);
-        Ok(App { store, settings, clock, renderer, index, changes })
+        Ok(App {
+            store,
+            settings,
+            clock,
+            renderer,
+            index,
+            changes,
+        })
     }
 
     pub fn store(&self) -> &Store {
@@ -244,12 +282,21 @@ impl App {
             tracing::error!("index refresh failed: {e}");
         }
         let version = self.index.version();
-        let _ = self.changes.send(Change { version, orders, customers, access: false });
+        let _ = self.changes.send(Change {
+            version,
+            orders,
+            customers,
+            access: false,
+        });
     }
 
     /// Tells sessions that access rules changed (keys are files, not store records).
     pub fn publish_access_change(&self) {
-        let _ = self.changes.send(Change { version: self.index.version(), access: true, ..Change::default() });
+        let _ = self.changes.send(Change {
+            version: self.index.version(),
+            access: true,
+            ..Change::default()
+        });
     }
 
     /// Writes audit records for the events of a transition.
@@ -267,14 +314,27 @@ impl App {
 
     /// Renders a document's files, fingerprints them and stores everything; a render
     /// failure aborts the transaction (and gives back its number).
-    fn store_document(&self, tx: &mut Tx<'_>, mut doc: IssuedDocument) -> Result<IssuedDocument, AppError> {
-        let files: Vec<RenderedFile> =
-            self.renderer.render(&doc, &self.settings.seller).map_err(|e| AppError::Render(e.to_string()))?;
+    fn store_document(
+        &self,
+        tx: &mut Tx<'_>,
+        mut doc: IssuedDocument,
+    ) -> Result<IssuedDocument, AppError> {
+        let files: Vec<RenderedFile> = self
+            .renderer
+            .render(&doc, &self.settings.seller)
+            .map_err(|e| AppError::Render(e.to_string()))?;
         doc.files = files
             .iter()
-            .map(|f| FileRef { format: f.format, sha256: Sha256::digest(&f.bytes).into(), size: f.bytes.len() as u64 })
+            .map(|f| FileRef {
+                format: f.format,
+                sha256: Sha256::digest(&f.bytes).into(),
+                size: f.bytes.len() as u64,
+            })
             .collect();
-        let refs: Vec<_> = files.iter().map(|f| (f.format, f.bytes.as_slice())).collect();
+        let refs: Vec<_> = files
+            .iter()
+            .map(|f| (f.format, f.bytes.as_slice()))
+            .collect();
         tx.insert_document(&doc, &refs)?;
         Ok(doc)
     }
@@ -300,10 +360,12 @@ impl App {
     }
 
     fn find_order(tx: &Tx<'_>, number: &DocNumber) -> Result<(Order, Customer), AppError> {
-        let order = tx.order_by_number(number)?.ok_or_else(|| not_found_order(number))?;
-        let customer = tx
-            .customer(order.customer)?
-            .ok_or_else(|| AppError::NotFound(format!("client de la commande {number} introuvable")))?;
+        let order = tx
+            .order_by_number(number)?
+            .ok_or_else(|| not_found_order(number))?;
+        let customer = tx.customer(order.customer)?.ok_or_else(|| {
+            AppError::NotFound(format!("client de la commande {number} introuvable"))
+        })?;
         Ok((order, customer))
     }
 }
@@ -346,7 +408,10 @@ pub fn parse_order_number(s: &str) -> Result<DocNumber, AppError> {
         Some(n) => Err(AppError::invalid(format!(
             "{n} est un document, pas une commande : une commande se désigne par son numéro de devis (DEV-…)"
         ))),
-        None => Err(AppError::invalid(format!("« {} » n'est pas un numéro de commande (DEV-AAAA-NNNNN)", s.trim()))),
+        None => Err(AppError::invalid(format!(
+            "« {} » n'est pas un numéro de commande (DEV-AAAA-NNNNN)",
+            s.trim()
+        ))),
     }
 }
 

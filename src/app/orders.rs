@@ -3,8 +3,8 @@
 use super::{Actor, App, AppError, Role, parse_order_number};
 use crate::domain::pipeline::{self, Ctx, Issued, OriginalPoInput, Shortage, Step, Stock};
 use crate::domain::{
-    Action, Cents, Customer, CustomerId, Date, DocKind, DocNumber, EligibilityStatus, Event, IssuedDocument, Order,
-    OrderId, PipelineError, Product, Stage,
+    Action, Cents, Customer, CustomerId, Date, DocKind, DocNumber, EligibilityStatus, Event,
+    IssuedDocument, Order, OrderId, PipelineError, Product, Stage,
 };
 use crate::store::Tx;
 
@@ -19,7 +19,10 @@ impl App {
         actor.require(Role::Staff)?;
         let number = parse_order_number(number)?;
         let now = self.now();
-        let ctx = Ctx { now, actor: &actor.name };
+        let ctx = Ctx {
+            now,
+            actor: &actor.name,
+        };
         let order = self.store.write(|tx| {
             let (order, customer) = App::find_order(tx, &number)?;
             let mut stock = App::stock_for(tx, &order)?;
@@ -45,7 +48,10 @@ impl App {
         actor.require(Role::Staff)?;
         let number = parse_order_number(number)?;
         let now = self.now();
-        let ctx = Ctx { now, actor: &actor.name };
+        let ctx = Ctx {
+            now,
+            actor: &actor.name,
+        };
         let (doc, order_id) = self.store.write(|tx| {
             let (order, customer) = App::find_order(tx, &number)?;
             let mut stock = App::stock_for(tx, &order)?;
@@ -65,7 +71,9 @@ impl App {
     pub fn shortages(&self, number: &str) -> Result<Vec<Shortage>, AppError> {
         let number = parse_order_number(number)?;
         self.store.read(|rx| {
-            let order = rx.order_by_number(&number)?.ok_or_else(|| super::not_found_order(&number))?;
+            let order = rx
+                .order_by_number(&number)?
+                .ok_or_else(|| super::not_found_order(&number))?;
             let mut stock = Stock::new();
             for l in &order.lines {
                 if let Some(p) = rx.product(&l.sku)? {
@@ -82,8 +90,15 @@ impl App {
     }
 
     /// The original purchase order arrived and was checked.
-    pub fn mark_original_received(&self, actor: &Actor, number: &str, input: &OriginalPoInput) -> Result<Order, AppError> {
-        self.order_step(actor, number, |o, c, s, ctx| pipeline::mark_original_received(o, c, s, input, ctx))
+    pub fn mark_original_received(
+        &self,
+        actor: &Actor,
+        number: &str,
+        input: &OriginalPoInput,
+    ) -> Result<Order, AppError> {
+        self.order_step(actor, number, |o, c, s, ctx| {
+            pipeline::mark_original_received(o, c, s, input, ctx)
+        })
     }
 
     /// Ships the remaining quantities, or `quantities` per line.
@@ -100,7 +115,9 @@ impl App {
 
     /// Bills everything delivered and not yet billed.
     pub fn issue_invoice(&self, actor: &Actor, number: &str) -> Result<IssuedDocument, AppError> {
-        self.order_issue(actor, number, DocKind::Invoice, |o, c, _, n, ctx| pipeline::issue_invoice(o, c, n, ctx))
+        self.order_issue(actor, number, DocKind::Invoice, |o, c, _, n, ctx| {
+            pipeline::issue_invoice(o, c, n, ctx)
+        })
     }
 
     /// Cancels an invoice of the order (the only live one when `invoice` is `None`).
@@ -125,17 +142,33 @@ impl App {
         amount: Cents,
         reference: &str,
     ) -> Result<Order, AppError> {
-        self.order_step(actor, number, |o, _, _, ctx| pipeline::record_payment(o, date, amount, reference, ctx))
+        self.order_step(actor, number, |o, _, _, ctx| {
+            pipeline::record_payment(o, date, amount, reference, ctx)
+        })
     }
 
     /// Cancels before delivery, releasing reservations.
-    pub fn cancel_order(&self, actor: &Actor, number: &str, reason: &str) -> Result<Order, AppError> {
-        self.order_step(actor, number, |o, _, s, ctx| pipeline::cancel(o, s, reason, ctx))
+    pub fn cancel_order(
+        &self,
+        actor: &Actor,
+        number: &str,
+        reason: &str,
+    ) -> Result<Order, AppError> {
+        self.order_step(actor, number, |o, _, s, ctx| {
+            pipeline::cancel(o, s, reason, ctx)
+        })
     }
 
     /// The body declined the quote.
-    pub fn refuse_quote(&self, actor: &Actor, number: &str, reason: &str) -> Result<Order, AppError> {
-        self.order_step(actor, number, |o, _, s, ctx| pipeline::refuse_quote(o, s, reason, ctx))
+    pub fn refuse_quote(
+        &self,
+        actor: &Actor,
+        number: &str,
+        reason: &str,
+    ) -> Result<Order, AppError> {
+        self.order_step(actor, number, |o, _, s, ctx| {
+            pipeline::refuse_quote(o, s, reason, ctx)
+        })
     }
 
     /// Renews an expired quote as a new version at current prices; returns the new order.
@@ -143,18 +176,24 @@ impl App {
         actor.require(Role::Staff)?;
         let number = parse_order_number(number)?;
         let now = self.now();
-        let ctx = Ctx { now, actor: &actor.name };
+        let ctx = Ctx {
+            now,
+            actor: &actor.name,
+        };
         let (old_id, new_order) = self.store.write(|tx| {
             let (old, customer) = App::find_order(tx, &number)?;
             let catalogue = App::stock_for(tx, &old)?;
             let id = OrderId(tx.next_id("order")?);
             let new_number = tx.draw_number(DocKind::Quote, ctx.today().year() as u16)?;
-            let (old2, issued) = pipeline::renew_quote(&old, &customer, &catalogue, id, new_number, &ctx)?;
+            let (old2, issued) =
+                pipeline::renew_quote(&old, &customer, &catalogue, id, new_number, &ctx)?;
             self.store_document(tx, issued.document)?;
             tx.put_order(&old2)?;
             tx.put_order(&issued.order)?;
-            let (renewal, quote): (Vec<Event>, Vec<Event>) =
-                issued.events.into_iter().partition(|e| e.action == Action::QuoteRenewed);
+            let (renewal, quote): (Vec<Event>, Vec<Event>) = issued
+                .events
+                .into_iter()
+                .partition(|e| e.action == Action::QuoteRenewed);
             self.write_audit(tx, actor, now, Some(&old2), None, renewal)?;
             self.write_audit(tx, actor, now, Some(&issued.order), None, quote)?;
             Ok::<_, AppError>((old2.id, issued.order))
@@ -174,9 +213,14 @@ impl App {
     ) -> Result<Customer, AppError> {
         actor.require(Role::Admin)?;
         let now = self.now();
-        let ctx = Ctx { now, actor: &actor.name };
+        let ctx = Ctx {
+            now,
+            actor: &actor.name,
+        };
         let (updated, touched) = self.store.write(|tx| {
-            let c = tx.customer(customer)?.ok_or_else(|| AppError::NotFound("client introuvable".into()))?;
+            let c = tx
+                .customer(customer)?
+                .ok_or_else(|| AppError::NotFound("client introuvable".into()))?;
             let (updated, event) = pipeline::decide_eligibility(&c, status, reason, &ctx)?;
             tx.put_customer(&updated)?;
             self.write_audit(tx, actor, now, None, Some(updated.id), vec![event])?;
@@ -184,7 +228,9 @@ impl App {
             if status == EligibilityStatus::Refused {
                 for id in tx.orders_of_customer(updated.id)? {
                     let Some(order) = tx.order(id)? else { continue };
-                    if !matches!(order.stage, Stage::Quote | Stage::PreOrder) || order.quote.renewed_by.is_some() {
+                    if !matches!(order.stage, Stage::Quote | Stage::PreOrder)
+                        || order.quote.renewed_by.is_some()
+                    {
                         continue;
                     }
                     let mut stock = App::stock_for(tx, &order)?;
@@ -203,15 +249,24 @@ impl App {
     }
 
     /// Adds (or removes, with a negative delta) units to a product's stock.
-    pub fn adjust_stock(&self, actor: &Actor, sku: &str, delta: i64, reason: &str) -> Result<Product, AppError> {
+    pub fn adjust_stock(
+        &self,
+        actor: &Actor,
+        sku: &str,
+        delta: i64,
+        reason: &str,
+    ) -> Result<Product, AppError> {
         actor.require(Role::Staff)?;
         if reason.trim().is_empty() {
-            return Err(AppError::invalid("un motif est obligatoire pour ajuster le stock"));
+            return Err(AppError::invalid(
+                "un motif est obligatoire pour ajuster le stock",
+            ));
         }
         let now = self.now();
         let product = self.store.write(|tx| {
-            let mut p =
-                tx.product(sku)?.ok_or_else(|| AppError::NotFound(format!("produit {sku} introuvable")))?;
+            let mut p = tx
+                .product(sku)?
+                .ok_or_else(|| AppError::NotFound(format!("produit {sku} introuvable")))?;
             let before = p.on_hand;
             p.on_hand += delta;
             if p.on_hand < p.reserved {
@@ -221,8 +276,12 @@ impl App {
                 )));
             }
             tx.put_product(&p)?;
-            let ev = Event::new(Action::StockAdjusted, before.to_string(), p.on_hand.to_string())
-                .detail(format!("{sku} : {delta:+} ({})", reason.trim()));
+            let ev = Event::new(
+                Action::StockAdjusted,
+                before.to_string(),
+                p.on_hand.to_string(),
+            )
+            .detail(format!("{sku} : {delta:+} ({})", reason.trim()));
             self.write_audit(tx, actor, now, None, None, vec![ev])?;
             Ok::<_, AppError>(p)
         })?;
@@ -234,10 +293,14 @@ impl App {
     pub fn upsert_product(&self, actor: &Actor, product: Product) -> Result<Product, AppError> {
         actor.require(Role::Admin)?;
         if product.sku.trim().is_empty() || product.designation.trim().is_empty() {
-            return Err(AppError::invalid("un produit a besoin d'une référence et d'une désignation"));
+            return Err(AppError::invalid(
+                "un produit a besoin d'une référence et d'une désignation",
+            ));
         }
         if product.unit_price < Cents::ZERO || product.on_hand < 0 {
-            return Err(AppError::invalid("prix et stock ne peuvent pas être négatifs"));
+            return Err(AppError::invalid(
+                "prix et stock ne peuvent pas être négatifs",
+            ));
         }
         let now = self.now();
         let saved = self.store.write(|tx| {
@@ -249,8 +312,12 @@ impl App {
                 p.reserved = 0;
             }
             tx.put_product(&p)?;
-            let ev = Event::new(Action::ProductUpserted, "", p.sku.clone())
-                .detail(format!("{} à {} HT, stock {}", p.designation, p.unit_price.fr(), p.on_hand));
+            let ev = Event::new(Action::ProductUpserted, "", p.sku.clone()).detail(format!(
+                "{} à {} HT, stock {}",
+                p.designation,
+                p.unit_price.fr(),
+                p.on_hand
+            ));
             self.write_audit(tx, actor, now, None, None, vec![ev])?;
             Ok::<_, AppError>(p)
         })?;
@@ -259,10 +326,17 @@ impl App {
 }
 
 /// Saves a new customer with its creation audit event (used by import and seed).
-pub(crate) fn create_customer_in(tx: &mut Tx<'_>, app: &App, actor: &Actor, c: &Customer) -> Result<(), AppError> {
+pub(crate) fn create_customer_in(
+    tx: &mut Tx<'_>,
+    app: &App,
+    actor: &Actor,
+    c: &Customer,
+) -> Result<(), AppError> {
     tx.put_customer(c)?;
-    let ev = Event::new(Action::CustomerCreated, "", c.eligibility.status.label())
-        .detail(format!("{} ({}), {}", c.legal_name, c.siret, c.eligibility.reason));
+    let ev = Event::new(Action::CustomerCreated, "", c.eligibility.status.label()).detail(format!(
+        "{} ({}), {}",
+        c.legal_name, c.siret, c.eligibility.reason
+    ));
     app.write_audit(tx, actor, c.created_at, None, Some(c.id), vec![ev])?;
     Ok(())
 }

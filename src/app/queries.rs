@@ -5,8 +5,8 @@ use super::search::{Found, Query, with_thread_matcher};
 use super::{App, AppError, parse_order_number};
 use crate::domain::order::Overdue;
 use crate::domain::{
-    AuditRecord, Cents, Customer, CustomerId, DocKind, DocNumber, EligibilityStatus, FileFormat, Flag,
-    IssuedDocument, Order, OrderCard, Stage, Totals,
+    AuditRecord, Cents, Customer, CustomerId, DocKind, DocNumber, EligibilityStatus, FileFormat,
+    Flag, IssuedDocument, Order, OrderCard, Stage, Totals,
 };
 use crate::store::StoreError;
 
@@ -48,7 +48,11 @@ impl DocSummary {
             order_number: d.order_number,
             amount: d.amount(),
             issued_by: d.issued_by.clone(),
-            files: d.files.iter().map(|f| (f.format, f.size, f.sha256_hex())).collect(),
+            files: d
+                .files
+                .iter()
+                .map(|f| (f.format, f.size, f.sha256_hex()))
+                .collect(),
             synthetic: d.synthetic,
         }
     }
@@ -107,7 +111,12 @@ fn card_view(app: &App, c: &OrderCard) -> CardView {
 
 /// Does the query look like a document number (`FA-2026-001`, `dev2026`, `AV-`)?
 fn number_prefix(query: &str) -> Option<String> {
-    let q: String = query.trim().chars().filter(|c| !c.is_whitespace()).collect::<String>().to_uppercase();
+    let q: String = query
+        .trim()
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_uppercase();
     let letters: String = q.chars().take_while(|c| c.is_ascii_alphabetic()).collect();
     DocKind::from_prefix(&letters)?;
     let rest: String = q[letters.len()..].chars().filter(|c| *c != '-').collect();
@@ -127,10 +136,12 @@ impl App {
         let number = parse_order_number(number)?;
         let today = self.today();
         self.store.read(|rx| {
-            let order = rx.order_by_number(&number)?.ok_or_else(|| super::not_found_order(&number))?;
-            let customer = rx
-                .customer(order.customer)?
-                .ok_or_else(|| AppError::NotFound(format!("client de la commande {number} introuvable")))?;
+            let order = rx
+                .order_by_number(&number)?
+                .ok_or_else(|| super::not_found_order(&number))?;
+            let customer = rx.customer(order.customer)?.ok_or_else(|| {
+                AppError::NotFound(format!("client de la commande {number} introuvable"))
+            })?;
             let mut documents = Vec::new();
             for r in &order.documents {
                 if let Some(d) = rx.document(&r.number.to_string())? {
@@ -152,21 +163,27 @@ impl App {
     }
 
     pub fn customer(&self, id: CustomerId) -> Result<Customer, AppError> {
-        self.store.read(|rx| rx.customer(id)?.ok_or_else(|| AppError::NotFound("client introuvable".into())))
+        self.store.read(|rx| {
+            rx.customer(id)?
+                .ok_or_else(|| AppError::NotFound("client introuvable".into()))
+        })
     }
 
     pub fn customer_by_siret(&self, siret: &str) -> Result<Customer, AppError> {
         let digits: String = siret.chars().filter(|c| c.is_ascii_digit()).collect();
         self.store.read(|rx| {
-            rx.customer_by_siret(&digits)?
-                .ok_or_else(|| AppError::NotFound(format!("aucun client de SIRET {}", siret.trim())))
+            rx.customer_by_siret(&digits)?.ok_or_else(|| {
+                AppError::NotFound(format!("aucun client de SIRET {}", siret.trim()))
+            })
         })
     }
 
     pub fn customer_view(&self, id: CustomerId) -> Result<CustomerView, AppError> {
         let today = self.today();
         let (customer, cards, timeline) = self.store.read(|rx| {
-            let c = rx.customer(id)?.ok_or_else(|| AppError::NotFound("client introuvable".into()))?;
+            let c = rx
+                .customer(id)?
+                .ok_or_else(|| AppError::NotFound("client introuvable".into()))?;
             let mut cards = Vec::new();
             for oid in rx.orders_of_customer(id)? {
                 if let Some(card) = rx.order_card(oid)? {
@@ -176,23 +193,41 @@ impl App {
             Ok::<_, AppError>((c, cards, rx.audit_of_customer(id)?))
         })?;
         let outstanding = cards.iter().map(|c| c.outstanding).sum();
-        let overdue =
-            cards.iter().filter_map(|c| c.overdue(today, self.settings.ecb_rate_bp)).map(|(_, unpaid, _)| unpaid).sum();
+        let overdue = cards
+            .iter()
+            .filter_map(|c| c.overdue(today, self.settings.ecb_rate_bp))
+            .map(|(_, unpaid, _)| unpaid)
+            .sum();
         let mut orders: Vec<CardView> = cards.iter().map(|c| card_view(self, c)).collect();
         orders.reverse();
-        Ok(CustomerView { customer, orders, outstanding, overdue, timeline })
+        Ok(CustomerView {
+            customer,
+            orders,
+            outstanding,
+            overdue,
+            timeline,
+        })
     }
 
     /// Fuzzy search across name, city, SIRET and contact names, plus document and order
     /// numbers when the query looks like one. `previous` narrows a growing query.
-    pub fn search_customers(&self, query: &str, previous: Option<&Found>, limit: usize) -> SearchResult {
+    pub fn search_customers(
+        &self,
+        query: &str,
+        previous: Option<&Found>,
+        limit: usize,
+    ) -> SearchResult {
         let idx = self.index.customers();
         let mut hits = Vec::new();
         if let Some(prefix) = number_prefix(query)
-            && let Ok(numbers) = self.store.read(|rx| rx.document_numbers_with_prefix(&prefix, limit))
+            && let Ok(numbers) = self
+                .store
+                .read(|rx| rx.document_numbers_with_prefix(&prefix, limit))
         {
             for n in numbers {
-                let customer = self.store.read(|rx| Ok::<_, StoreError>(rx.document(&n)?.map(|d| d.buyer.customer)));
+                let customer = self
+                    .store
+                    .read(|rx| Ok::<_, StoreError>(rx.document(&n)?.map(|d| d.buyer.customer)));
                 if let Ok(Some(cid)) = customer
                     && let Some(e) = idx.get(cid)
                 {
@@ -228,19 +263,35 @@ impl App {
                 }
             }
         });
-        SearchResult { total: found.total + hits.iter().filter(|h| h.via_number.is_some()).count(), hits, found }
+        SearchResult {
+            total: found.total + hits.iter().filter(|h| h.via_number.is_some()).count(),
+            hits,
+            found,
+        }
     }
 
     /// Orders shown in a board column today (`orders --stage`), at most `limit`.
     pub fn orders_in_stage(&self, stage: Stage, limit: usize) -> Vec<CardView> {
-        self.index.column(stage, self.today(), None, 0, limit, self.settings.ecb_rate_bp)
+        self.index.column(
+            stage,
+            self.today(),
+            None,
+            0,
+            limit,
+            self.settings.ecb_rate_bp,
+        )
     }
 
     pub fn document(&self, number: &str) -> Result<IssuedDocument, AppError> {
-        let n = DocNumber::parse(number)
-            .ok_or_else(|| AppError::invalid(format!("« {} » n'est pas un numéro de document", number.trim())))?;
+        let n = DocNumber::parse(number).ok_or_else(|| {
+            AppError::invalid(format!(
+                "« {} » n'est pas un numéro de document",
+                number.trim()
+            ))
+        })?;
         self.store.read(|rx| {
-            rx.document(&n.to_string())?.ok_or_else(|| AppError::NotFound(format!("document {n} introuvable")))
+            rx.document(&n.to_string())?
+                .ok_or_else(|| AppError::NotFound(format!("document {n} introuvable")))
         })
     }
 
@@ -249,12 +300,16 @@ impl App {
         let doc = self.document(number)?;
         let n = doc.number.to_string();
         if doc.synthetic {
-            return Err(AppError::NotFound(format!("{n} est un document synthétique (seed) sans fichier")));
+            return Err(AppError::NotFound(format!(
+                "{n} est un document synthétique (seed) sans fichier"
+            )));
         }
         self.store.read(|rx| {
             rx.document_file(&n, format)?.ok_or_else(|| {
                 AppError::NotFound(match format {
-                    FileFormat::FacturX => format!("{n} n'a pas de XML Factur-X (seuls factures et avoirs en ont)"),
+                    FileFormat::FacturX => {
+                        format!("{n} n'a pas de XML Factur-X (seuls factures et avoirs en ont)")
+                    }
                     FileFormat::Pdf => format!("{n} n'a pas de PDF"),
                 })
             })
@@ -295,7 +350,10 @@ mod tests {
     #[test]
     fn number_like_queries() {
         assert_eq!(number_prefix("FA-2026-001").as_deref(), Some("FA-2026-001"));
-        assert_eq!(number_prefix("fa 2026 00103").as_deref(), Some("FA-2026-00103"));
+        assert_eq!(
+            number_prefix("fa 2026 00103").as_deref(),
+            Some("FA-2026-00103")
+        );
         assert_eq!(number_prefix("dev2026").as_deref(), Some("DEV-2026"));
         assert_eq!(number_prefix("AV"), None);
         assert_eq!(number_prefix("lycée"), None);

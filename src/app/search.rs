@@ -98,12 +98,17 @@ impl CustomerIndex {
 
     pub fn get(&self, id: CustomerId) -> Option<&Entry> {
         let i = (id.0 as usize).checked_sub(1)?;
-        self.chunks.get(i / CHUNK)?.get(i % CHUNK).filter(|e| e.is_present())
+        self.chunks
+            .get(i / CHUNK)?
+            .get(i % CHUNK)
+            .filter(|e| e.is_present())
     }
 
     /// Replaces (or adds) one entry, copying only its chunk.
     pub fn set(&mut self, id: CustomerId, e: Entry) {
-        let Some(i) = (id.0 as usize).checked_sub(1) else { return };
+        let Some(i) = (id.0 as usize).checked_sub(1) else {
+            return;
+        };
         let (c, o) = (i / CHUNK, i % CHUNK);
         while self.chunks.len() <= c {
             self.chunks.push(Arc::new(Vec::new()));
@@ -120,7 +125,10 @@ impl CustomerIndex {
 
     fn entries(&self) -> impl Iterator<Item = (u32, &Entry)> {
         self.chunks.iter().enumerate().flat_map(|(c, chunk)| {
-            chunk.iter().enumerate().map(move |(o, e)| ((c * CHUNK + o + 1) as u32, e))
+            chunk
+                .iter()
+                .enumerate()
+                .map(move |(o, e)| ((c * CHUNK + o + 1) as u32, e))
         })
     }
 }
@@ -141,7 +149,11 @@ impl Query {
             .split_whitespace()
             .filter(|w| !w.starts_with('!'))
             .fold(0, |m, w| m | mask_of(w));
-        Query { folded, pattern, mask }
+        Query {
+            folded,
+            pattern,
+            mask,
+        }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -183,11 +195,17 @@ impl Query {
                 continue;
             }
             let mut part = Vec::new();
-            if atom.indices(Utf32Str::Ascii(folded.as_bytes()), matcher, &mut part).is_some() {
+            if atom
+                .indices(Utf32Str::Ascii(folded.as_bytes()), matcher, &mut part)
+                .is_some()
+            {
                 idx.extend(part);
             }
         }
-        let mut out: Vec<usize> = idx.into_iter().filter_map(|i| origin.get(i as usize).copied()).collect();
+        let mut out: Vec<usize> = idx
+            .into_iter()
+            .filter_map(|i| origin.get(i as usize).copied())
+            .collect();
         out.sort_unstable();
         out.dedup();
         out
@@ -238,7 +256,9 @@ pub fn search(
     let mut hits: Vec<(u32, u32)> = Vec::new();
     let narrowed = previous.and_then(|p| {
         let prev_q = Query::new(&p.query);
-        (prev_q.narrows_to(query)).then_some(p.all.clone()).flatten()
+        (prev_q.narrows_to(query))
+            .then_some(p.all.clone())
+            .flatten()
     });
     match narrowed {
         Some(ids) => {
@@ -262,7 +282,8 @@ pub fn search(
         }
     }
     let total = hits.len();
-    let all = (total <= NARROW_CAP).then(|| Arc::new(hits.iter().map(|(id, _)| *id).collect::<Vec<_>>()));
+    let all =
+        (total <= NARROW_CAP).then(|| Arc::new(hits.iter().map(|(id, _)| *id).collect::<Vec<_>>()));
     // Best first; ties broken by id for stable results.
     let by_rank = |a: &(u32, u32), b: &(u32, u32)| b.1.cmp(&a.1).then(a.0.cmp(&b.0));
     if hits.len() > limit && limit > 0 {
@@ -275,7 +296,10 @@ pub fn search(
         query: query.folded.clone(),
         all,
         total,
-        top: hits.into_iter().map(|(id, s)| (CustomerId(id as u64), s)).collect(),
+        top: hits
+            .into_iter()
+            .map(|(id, s)| (CustomerId(id as u64), s))
+            .collect(),
     }
 }
 
@@ -291,7 +315,9 @@ pub fn matching_ids(index: &CustomerIndex, query: &Query, matcher: &mut Matcher)
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{Address, ChorusRouting, Contact, CustomerKind, Eligibility, Siret, Timestamp};
+    use crate::domain::{
+        Address, ChorusRouting, Contact, CustomerKind, Eligibility, Siret, Timestamp,
+    };
 
     fn customer(id: u64, name: &str, city: &str, contact: &str) -> Customer {
         Customer {
@@ -301,9 +327,16 @@ mod tests {
             categorie: "7210".into(),
             kind: CustomerKind::Commune,
             eligibility: Eligibility::automatic("7210", Timestamp(0)),
-            header_address: Address { city: city.into(), postcode: "42000".into(), ..Address::default() },
+            header_address: Address {
+                city: city.into(),
+                postcode: "42000".into(),
+                ..Address::default()
+            },
             delivery_addresses: vec![],
-            contacts: vec![Contact { name: contact.into(), ..Contact::default() }],
+            contacts: vec![Contact {
+                name: contact.into(),
+                ..Contact::default()
+            }],
             chorus: ChorusRouting::default(),
             created_at: Timestamp(0),
         }
@@ -316,13 +349,22 @@ mod tests {
             ("Collège Jean Macé", "Besançon", "Luc Moulinier"),
             ("Centre hospitalier de Besançon", "Besançon", "Anne Roux"),
             ("Université Jean Monnet", "Saint-Étienne", "Marc Petit"),
-            ("Commune de Saint-Étienne-de-Tinée", "Saint-Étienne-de-Tinée", "Léa Blanc"),
+            (
+                "Commune de Saint-Étienne-de-Tinée",
+                "Saint-Étienne-de-Tinée",
+                "Léa Blanc",
+            ),
         ];
         CustomerIndex::from_entries(
             names
                 .iter()
                 .enumerate()
-                .map(|(i, (n, c, k))| (CustomerId(i as u64 + 1), Entry::of(&customer(i as u64 + 1, n, c, k))))
+                .map(|(i, (n, c, k))| {
+                    (
+                        CustomerId(i as u64 + 1),
+                        Entry::of(&customer(i as u64 + 1, n, c, k)),
+                    )
+                })
                 .collect(),
         )
     }
@@ -341,7 +383,10 @@ mod tests {
         let idx = index();
         let r = names(&idx, "stetienne");
         assert_eq!(r[0], "Commune de Saint-Étienne");
-        assert!(r.contains(&"Université Jean Monnet".to_string()), "matches the city too: {r:?}");
+        assert!(
+            r.contains(&"Université Jean Monnet".to_string()),
+            "matches the city too: {r:?}"
+        );
         assert_eq!(names(&idx, "lyc moulin")[0], "Lycée Jean Moulin");
         assert_eq!(names(&idx, "BESANCON").len(), 2);
         assert_eq!(names(&idx, "Dubois"), vec!["Lycée Jean Moulin"]);
@@ -366,10 +411,19 @@ mod tests {
     fn chunks_are_copied_on_write() {
         let mut idx = index();
         let snapshot = idx.clone();
-        idx.set(CustomerId(2), Entry::of(&customer(2, "Lycée Victor Hugo", "Besançon", "X")));
-        assert_eq!(&*snapshot.get(CustomerId(2)).unwrap().name, "Lycée Jean Moulin");
+        idx.set(
+            CustomerId(2),
+            Entry::of(&customer(2, "Lycée Victor Hugo", "Besançon", "X")),
+        );
+        assert_eq!(
+            &*snapshot.get(CustomerId(2)).unwrap().name,
+            "Lycée Jean Moulin"
+        );
         assert_eq!(&*idx.get(CustomerId(2)).unwrap().name, "Lycée Victor Hugo");
-        idx.set(CustomerId(9000), Entry::of(&customer(9000, "Loin", "Paris", "Y")));
+        idx.set(
+            CustomerId(9000),
+            Entry::of(&customer(9000, "Loin", "Paris", "Y")),
+        );
         assert_eq!(idx.len(), 7);
         assert!(idx.get(CustomerId(8999)).is_none());
     }
@@ -379,7 +433,12 @@ mod tests {
         let q = Query::new("stetienne");
         let mut m = new_matcher();
         let pos = q.highlight("Saint-Étienne", &mut m);
-        let s: String = "Saint-Étienne".chars().enumerate().filter(|(i, _)| pos.contains(i)).map(|(_, c)| c).collect();
+        let s: String = "Saint-Étienne"
+            .chars()
+            .enumerate()
+            .filter(|(i, _)| pos.contains(i))
+            .map(|(_, c)| c)
+            .collect();
         assert_eq!(s, "StÉtienne");
     }
 }

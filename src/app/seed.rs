@@ -10,12 +10,14 @@
 use super::record_events;
 use super::seed_data::*;
 use crate::documents::Renderer;
-use crate::domain::pipeline::{self, Ctx, Issued, NewQuote, OriginalPoInput, QuoteLine, Step, Stock};
+use crate::domain::pipeline::{
+    self, Ctx, Issued, NewQuote, OriginalPoInput, QuoteLine, Step, Stock,
+};
 use crate::domain::seller::Seller;
 use crate::domain::{
-    Action, ActorKind, ActorRef, Address, Cents, ChorusRouting, Checklist, Contact, Customer, CustomerId,
-    CustomerKind, Date, DocKind, Eligibility, EligibilityStatus, Event, FileRef, IssuedDocument, Order, OrderId,
-    Product, Siret, Timestamp, VatRate, ids,
+    Action, ActorKind, ActorRef, Address, Cents, Checklist, ChorusRouting, Contact, Customer,
+    CustomerId, CustomerKind, Date, DocKind, Eligibility, EligibilityStatus, Event, FileRef,
+    IssuedDocument, Order, OrderId, Product, Siret, Timestamp, VatRate, ids,
 };
 use crate::store::{Store, StoreError, Tx};
 use sha2::{Digest, Sha256};
@@ -91,11 +93,18 @@ impl Rng {
 const STAFF: &[&str] = &["marie", "julien", "sophie", "karim"];
 
 fn actor(name: &str) -> ActorRef {
-    ActorRef { name: name.to_string(), fingerprint: None, kind: ActorKind::Seed }
+    ActorRef {
+        name: name.to_string(),
+        fingerprint: None,
+        kind: ActorKind::Seed,
+    }
 }
 
 fn slug(s: &str) -> String {
-    crate::domain::text::fold(s).chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect()
+    crate::domain::text::fold(s)
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect()
 }
 
 /// A valid, unique SIRET for customer `i`: a kind digit, seven digits of `i`, Luhn keys.
@@ -108,16 +117,22 @@ fn siret_for(i: u64, digit: u8) -> Siret {
 }
 
 fn person(rng: &mut Rng) -> (String, String) {
-    (rng.pick(FIRST_NAMES).to_string(), rng.pick(LAST_NAMES).to_string())
+    (
+        rng.pick(FIRST_NAMES).to_string(),
+        rng.pick(LAST_NAMES).to_string(),
+    )
 }
 
 fn town(rng: &mut Rng, i: u64) -> (String, String) {
-    if i % 3 == 0 {
+    if i.is_multiple_of(3) {
         let (c, p, _) = *rng.pick(CITIES);
         (c.to_string(), p.to_string())
     } else {
         let name = format!("{}-{}", rng.pick(TOWN_PREFIXES), rng.pick(TOWN_SUFFIXES));
-        (name, format!("{:02}{:03}", rng.range(1, 95), rng.range(0, 999)))
+        (
+            name,
+            format!("{:02}{:03}", rng.range(1, 95), rng.range(0, 999)),
+        )
     }
 }
 
@@ -126,28 +141,86 @@ fn customer(i: u64, rng: &mut Rng, at: Timestamp) -> Customer {
     let (city, postcode) = town(rng, i);
     let roll = rng.below(100);
     let (name, categorie, digit, service) = match roll {
-        0..=39 => (format!("Commune de {city}"), "7210", 2, "Mairie — service financier"),
-        40..=51 => (format!("Lycée {}", rng.pick(NOTABLES)), "7331", 1, "Intendance"),
-        52..=59 => (format!("Collège {}", rng.pick(NOTABLES)), "7331", 1, "Intendance"),
-        60..=62 => (format!("Université de {city}"), "7383", 1, "Service facturier"),
+        0..=39 => (
+            format!("Commune de {city}"),
+            "7210",
+            2,
+            "Mairie — service financier",
+        ),
+        40..=51 => (
+            format!("Lycée {}", rng.pick(NOTABLES)),
+            "7331",
+            1,
+            "Intendance",
+        ),
+        52..=59 => (
+            format!("Collège {}", rng.pick(NOTABLES)),
+            "7331",
+            1,
+            "Intendance",
+        ),
+        60..=62 => (
+            format!("Université de {city}"),
+            "7383",
+            1,
+            "Service facturier",
+        ),
         63..=67 => {
-            let prefix = if rng.chance(30) { "CHU" } else { "Centre hospitalier" };
-            (format!("{prefix} de {city}"), "7364", 2, "Direction des achats")
+            let prefix = if rng.chance(30) {
+                "CHU"
+            } else {
+                "Centre hospitalier"
+            };
+            (
+                format!("{prefix} de {city}"),
+                "7364",
+                2,
+                "Direction des achats",
+            )
         }
         68..=69 => {
             let (_, _, dept) = *rng.pick(CITIES);
-            (format!("Département {dept}"), "7220", 2, "Direction des finances")
+            (
+                format!("Département {dept}"),
+                "7220",
+                2,
+                "Direction des finances",
+            )
         }
         70..=74 => (format!("CCAS de {city}"), "7361", 2, "Comptabilité"),
-        75..=79 => (format!("Communauté de communes de {city}"), "7346", 2, "Service des finances"),
-        80..=83 => (format!("Conservatoire de {city}"), "7373", 2, "Administration"),
+        75..=79 => (
+            format!("Communauté de communes de {city}"),
+            "7346",
+            2,
+            "Service des finances",
+        ),
+        80..=83 => (
+            format!("Conservatoire de {city}"),
+            "7373",
+            2,
+            "Administration",
+        ),
         84..=86 => (format!("SDIS de {city}"), "7372", 2, "Service achats"),
-        87..=89 => (format!("Caisse des écoles de {city}"), "7362", 2, "Comptabilité"),
+        87..=89 => (
+            format!("Caisse des écoles de {city}"),
+            "7362",
+            2,
+            "Comptabilité",
+        ),
         90..=93 => (format!("Régie des festivals de {city}"), "4140", 4, "Régie"),
         _ => {
             let (_, last) = person(rng);
-            let form = if rng.chance(50) { ("SARL", "5499") } else { ("SAS", "5710") };
-            (format!("{last} Sonorisation {}", form.0), form.1, 5, "Comptabilité")
+            let form = if rng.chance(50) {
+                ("SARL", "5499")
+            } else {
+                ("SAS", "5710")
+            };
+            (
+                format!("{last} Sonorisation {}", form.0),
+                form.1,
+                5,
+                "Comptabilité",
+            )
         }
     };
     let street = format!("{} {}", rng.range(1, 120), rng.pick(STREETS));
@@ -169,13 +242,25 @@ fn customer(i: u64, rng: &mut Rng, at: Timestamp) -> Customer {
         });
     }
     let (first, last) = person(rng);
-    let domain = format!("{}.example", slug(&name).chars().take(30).collect::<String>());
+    let domain = format!(
+        "{}.example",
+        slug(&name).chars().take(30).collect::<String>()
+    );
     let contacts = vec![Contact {
         name: format!("{first} {last}"),
-        phone: format!("0{} {:02} {:02} {:02} {:02}", rng.range(1, 5), rng.range(0, 99), rng.range(0, 99), rng.range(0, 99), rng.range(0, 99)),
+        phone: format!(
+            "0{} {:02} {:02} {:02} {:02}",
+            rng.range(1, 5),
+            rng.range(0, 99),
+            rng.range(0, 99),
+            rng.range(0, 99),
+            rng.range(0, 99)
+        ),
         email: format!("{}.{}@{domain}", slug(&first), slug(&last)),
     }];
-    let service_code = rng.chance(35).then(|| format!("SERV-{:04}", rng.range(1, 9999)));
+    let service_code = rng
+        .chance(35)
+        .then(|| format!("SERV-{:04}", rng.range(1, 9999)));
     let chorus = ChorusRouting {
         service_code_required: service_code.is_some() && rng.chance(50),
         service_code,
@@ -199,10 +284,17 @@ fn customer(i: u64, rng: &mut Rng, at: Timestamp) -> Customer {
 /// What will happen to an order.
 #[derive(Clone, Copy, Debug)]
 enum Fate {
-    Expire { renew: bool },
+    Expire {
+        renew: bool,
+    },
     Refuse,
     Cancel,
-    Complete { pre_order: bool, partial: bool, credit_note: bool, late_payment: bool },
+    Complete {
+        pre_order: bool,
+        partial: bool,
+        credit_note: bool,
+        late_payment: bool,
+    },
 }
 
 /// The next thing to do to an order.
@@ -271,7 +363,7 @@ struct Sim<'a> {
 
 /// Office hours in Paris: a timestamp on `day` between 08:30 and 18:00.
 fn office_time(rng: &mut Rng, day: Date) -> Timestamp {
-    let t = Timestamp::from_date_utc(day, 7 * 3600 + 1800 + rng.range(0, 9 * 3600) as i64);
+    let t = Timestamp::from_date_utc(day, 7 * 3600 + 1800 + rng.range(0, 9 * 3600));
     t.add_secs(-(t.paris_offset() - 3600))
 }
 
@@ -282,7 +374,11 @@ impl<'a> Sim<'a> {
             return;
         }
         self.seq += 1;
-        self.heap.push(Reverse(Pending { at, seq: self.seq, sim }));
+        self.heap.push(Reverse(Pending {
+            at,
+            seq: self.seq,
+            sim,
+        }));
     }
 
     fn after_days(&mut self, from: Timestamp, lo: i64, hi: i64) -> Timestamp {
@@ -290,10 +386,17 @@ impl<'a> Sim<'a> {
         office_time(&mut self.rng, day)
     }
 
-    fn write_document(&mut self, tx: &mut Tx<'_>, mut doc: IssuedDocument) -> Result<(), SeedError> {
+    fn write_document(
+        &mut self,
+        tx: &mut Tx<'_>,
+        mut doc: IssuedDocument,
+    ) -> Result<(), SeedError> {
         match self.opts.documents {
             DocumentMode::Full => {
-                let files = self.renderer.render(&doc, self.seller).map_err(|e| SeedError::Sim(e.to_string()))?;
+                let files = self
+                    .renderer
+                    .render(&doc, self.seller)
+                    .map_err(|e| SeedError::Sim(e.to_string()))?;
                 doc.files = files
                     .iter()
                     .map(|f| FileRef {
@@ -302,7 +405,10 @@ impl<'a> Sim<'a> {
                         size: f.bytes.len() as u64,
                     })
                     .collect();
-                let refs: Vec<_> = files.iter().map(|f| (f.format, f.bytes.as_slice())).collect();
+                let refs: Vec<_> = files
+                    .iter()
+                    .map(|f| (f.format, f.bytes.as_slice()))
+                    .collect();
                 tx.insert_document(&doc, &refs)?;
             }
             DocumentMode::Records => {
@@ -314,7 +420,14 @@ impl<'a> Sim<'a> {
         Ok(())
     }
 
-    fn audit(&mut self, tx: &mut Tx<'_>, who: &str, at: Timestamp, order: &Order, events: Vec<Event>) -> Result<(), SeedError> {
+    fn audit(
+        &mut self,
+        tx: &mut Tx<'_>,
+        who: &str,
+        at: Timestamp,
+        order: &Order,
+        events: Vec<Event>,
+    ) -> Result<(), SeedError> {
         self.report.audit_records += events.len() as u64;
         record_events(tx, &actor(who), at, Some(order), None, events)?;
         Ok(())
@@ -329,8 +442,16 @@ impl<'a> Sim<'a> {
             {
                 let before = p.on_hand;
                 p.on_hand += needed + 200;
-                let ev = Event::new(Action::StockAdjusted, before.to_string(), p.on_hand.to_string())
-                    .detail(format!("{} : +{} (réception fournisseur)", l.sku, needed + 200));
+                let ev = Event::new(
+                    Action::StockAdjusted,
+                    before.to_string(),
+                    p.on_hand.to_string(),
+                )
+                .detail(format!(
+                    "{} : +{} (réception fournisseur)",
+                    l.sku,
+                    needed + 200
+                ));
                 self.report.audit_records += 1;
                 record_events(tx, &actor("logistique"), at, None, None, vec![ev])?;
             }
@@ -343,19 +464,32 @@ impl<'a> Sim<'a> {
         let k = self.created;
         self.created += 1;
         let span = (self.end.0 - self.start.0).max(1);
-        let day = Timestamp(self.start.0 + (span as i128 * k as i128 / self.opts.orders.max(1) as i128) as i64).paris_date();
+        let day = Timestamp(
+            self.start.0 + (span as i128 * k as i128 / self.opts.orders.max(1) as i128) as i64,
+        )
+        .paris_date();
         let at = office_time(&mut self.rng, day);
         let pending_body = !self.pending.is_empty() && self.rng.chance(4);
-        let pool = if pending_body || self.approved.is_empty() { &self.pending } else { &self.approved };
+        let pool = if pending_body || self.approved.is_empty() {
+            &self.pending
+        } else {
+            &self.approved
+        };
         if pool.is_empty() {
             return Ok(());
         }
         let ci = pool[self.rng.below(pool.len() as u64) as usize];
         let fate = if pending_body {
-            if self.rng.chance(50) { Fate::Expire { renew: false } } else { Fate::Refuse }
+            if self.rng.chance(50) {
+                Fate::Expire { renew: false }
+            } else {
+                Fate::Refuse
+            }
         } else {
             match self.rng.below(100) {
-                0..=7 => Fate::Expire { renew: self.rng.chance(30) },
+                0..=7 => Fate::Expire {
+                    renew: self.rng.chance(30),
+                },
                 8..=10 => Fate::Refuse,
                 11..=13 => Fate::Cancel,
                 _ => Fate::Complete {
@@ -369,13 +503,19 @@ impl<'a> Sim<'a> {
         let lines = (0..self.rng.range(1, 6))
             .map(|_| {
                 let (sku, designation, price) = *self.rng.pick(PRODUCTS);
-                let big = sku.starts_with("CASQ-ELEVE") || sku.starts_with("ENC-PLAF") || sku.starts_with("CAB-");
+                let big = sku.starts_with("CASQ-ELEVE")
+                    || sku.starts_with("ENC-PLAF")
+                    || sku.starts_with("CAB-");
                 QuoteLine {
                     sku: sku.into(),
                     designation: designation.into(),
                     unit_price: Cents(price),
                     vat: VatRate::STANDARD,
-                    quantity: if big { self.rng.range(5, 30) as u32 } else { self.rng.range(1, 6) as u32 },
+                    quantity: if big {
+                        self.rng.range(5, 30) as u32
+                    } else {
+                        self.rng.range(1, 6) as u32
+                    },
                 }
             })
             .collect();
@@ -387,19 +527,35 @@ impl<'a> Sim<'a> {
                 return Ok(());
             }
             Fate::Refuse => Next::Refuse,
-            Fate::Cancel | Fate::Complete { pre_order: false, .. } => Next::Original,
-            Fate::Complete { pre_order: true, .. } => Next::PreOrder,
+            Fate::Cancel
+            | Fate::Complete {
+                pre_order: false, ..
+            } => Next::Original,
+            Fate::Complete {
+                pre_order: true, ..
+            } => Next::PreOrder,
         };
         let when = match next {
             Next::Renew => {
-                let d = order.quote.valid_until.add_days(self.rng.range(1, 12) as i32);
+                let d = order
+                    .quote
+                    .valid_until
+                    .add_days(self.rng.range(1, 12) as i32);
                 office_time(&mut self.rng, d)
             }
             Next::PreOrder => self.after_days(at, 1, 12),
             Next::Refuse => self.after_days(at, 3, 25),
             _ => self.after_days(at, 5, 28),
         };
-        self.schedule(Box::new(SimOrder { order, customer: ci, fate, next }), when);
+        self.schedule(
+            Box::new(SimOrder {
+                order,
+                customer: ci,
+                fate,
+                next,
+            }),
+            when,
+        );
         Ok(())
     }
 
@@ -415,7 +571,9 @@ impl<'a> Sim<'a> {
         let c = &self.customers[ci];
         let id = OrderId(tx.next_id("order")?);
         let number = tx.draw_number(DocKind::Quote, at.paris_date().year() as u16)?;
-        let delivery = c.delivery_addresses[self.rng.below(c.delivery_addresses.len() as u64) as usize].clone();
+        let delivery = c.delivery_addresses
+            [self.rng.below(c.delivery_addresses.len() as u64) as usize]
+            .clone();
         let who = *self.rng.pick(STAFF);
         let q = NewQuote {
             id,
@@ -427,20 +585,45 @@ impl<'a> Sim<'a> {
             delivery_address: delivery,
             contact: c.contacts[0].clone(),
         };
-        let issued = pipeline::create_quote(c, q, &Ctx { now: at, actor: "web" })
-            .map_err(|e| SeedError::Sim(e.to_string()))?;
+        let issued = pipeline::create_quote(
+            c,
+            q,
+            &Ctx {
+                now: at,
+                actor: "web",
+            },
+        )
+        .map_err(|e| SeedError::Sim(e.to_string()))?;
         self.write_document(tx, issued.document)?;
-        self.audit(tx, if version == 1 { "import" } else { who }, at, &issued.order, issued.events)?;
+        self.audit(
+            tx,
+            if version == 1 { "import" } else { who },
+            at,
+            &issued.order,
+            issued.events,
+        )?;
         Ok(issued.order)
     }
 
-    fn apply_step(&mut self, tx: &mut Tx<'_>, who: &str, at: Timestamp, r: Result<Step, crate::domain::PipelineError>) -> Result<Order, SeedError> {
+    fn apply_step(
+        &mut self,
+        tx: &mut Tx<'_>,
+        who: &str,
+        at: Timestamp,
+        r: Result<Step, crate::domain::PipelineError>,
+    ) -> Result<Order, SeedError> {
         let step = r.map_err(|e| SeedError::Sim(e.to_string()))?;
         self.audit(tx, who, at, &step.order, step.events)?;
         Ok(step.order)
     }
 
-    fn apply_issue(&mut self, tx: &mut Tx<'_>, who: &str, at: Timestamp, r: Result<Issued, crate::domain::PipelineError>) -> Result<Order, SeedError> {
+    fn apply_issue(
+        &mut self,
+        tx: &mut Tx<'_>,
+        who: &str,
+        at: Timestamp,
+        r: Result<Issued, crate::domain::PipelineError>,
+    ) -> Result<Order, SeedError> {
         let issued = r.map_err(|e| SeedError::Sim(e.to_string()))?;
         self.write_document(tx, issued.document)?;
         self.audit(tx, who, at, &issued.order, issued.events)?;
@@ -448,13 +631,26 @@ impl<'a> Sim<'a> {
     }
 
     /// Runs one scheduled step of an order and schedules the following one.
-    fn run(&mut self, tx: &mut Tx<'_>, at: Timestamp, mut sim: Box<SimOrder>) -> Result<(), SeedError> {
+    fn run(
+        &mut self,
+        tx: &mut Tx<'_>,
+        at: Timestamp,
+        mut sim: Box<SimOrder>,
+    ) -> Result<(), SeedError> {
         let who = *self.rng.pick(STAFF);
-        let ctx = Ctx { now: at, actor: who };
+        let ctx = Ctx {
+            now: at,
+            actor: who,
+        };
         let year = at.paris_date().year() as u16;
         let customer = self.customers[sim.customer].clone();
         let (partial, credit_note, late) = match sim.fate {
-            Fate::Complete { partial, credit_note, late_payment, .. } => (partial, credit_note, late_payment),
+            Fate::Complete {
+                partial,
+                credit_note,
+                late_payment,
+                ..
+            } => (partial, credit_note, late_payment),
             _ => (false, false, false),
         };
         let next: Option<(Next, Timestamp)> = match sim.next {
@@ -462,21 +658,42 @@ impl<'a> Sim<'a> {
                 let old = sim.order.clone();
                 let id = OrderId(tx.next_id("order")?);
                 let number = tx.draw_number(DocKind::Quote, year)?;
-                let (old2, issued) = pipeline::renew_quote(&old, &customer, &self.stock, id, number, &ctx)
-                    .map_err(|e| SeedError::Sim(e.to_string()))?;
+                let (old2, issued) =
+                    pipeline::renew_quote(&old, &customer, &self.stock, id, number, &ctx)
+                        .map_err(|e| SeedError::Sim(e.to_string()))?;
                 self.write_document(tx, issued.document)?;
-                let (renewal, quote): (Vec<Event>, Vec<Event>) =
-                    issued.events.into_iter().partition(|e| e.action == Action::QuoteRenewed);
+                let (renewal, quote): (Vec<Event>, Vec<Event>) = issued
+                    .events
+                    .into_iter()
+                    .partition(|e| e.action == Action::QuoteRenewed);
                 self.audit(tx, who, at, &old2, renewal)?;
                 self.audit(tx, who, at, &issued.order, quote)?;
                 self.finished.push(old2);
-                let fate = Fate::Complete { pre_order: false, partial: false, credit_note: false, late_payment: false };
+                let fate = Fate::Complete {
+                    pre_order: false,
+                    partial: false,
+                    credit_note: false,
+                    late_payment: false,
+                };
                 let when = self.after_days(at, 3, 20);
-                self.schedule(Box::new(SimOrder { order: issued.order, customer: sim.customer, fate, next: Next::Original }), when);
+                self.schedule(
+                    Box::new(SimOrder {
+                        order: issued.order,
+                        customer: sim.customer,
+                        fate,
+                        next: Next::Original,
+                    }),
+                    when,
+                );
                 return Ok(());
             }
             Next::Refuse => {
-                let r = pipeline::refuse_quote(&sim.order, &mut self.stock, "le budget n'a pas été voté", &ctx);
+                let r = pipeline::refuse_quote(
+                    &sim.order,
+                    &mut self.stock,
+                    "le budget n'a pas été voté",
+                    &ctx,
+                );
                 sim.order = self.apply_step(tx, who, at, r)?;
                 None
             }
@@ -484,38 +701,79 @@ impl<'a> Sim<'a> {
                 self.restock(tx, &sim.order, at)?;
                 let r = pipeline::record_pre_order(&sim.order, &customer, &mut self.stock, &ctx);
                 sim.order = self.apply_step(tx, who, at, r)?;
-                Some((if matches!(sim.fate, Fate::Cancel) { Next::Cancel } else { Next::Original }, self.after_days(at, 2, 25)))
+                Some((
+                    if matches!(sim.fate, Fate::Cancel) {
+                        Next::Cancel
+                    } else {
+                        Next::Original
+                    },
+                    self.after_days(at, 2, 25),
+                ))
             }
             Next::Cancel => {
-                let r = pipeline::cancel(&sim.order, &mut self.stock, "commande annulée par l'acheteur", &ctx);
+                let r = pipeline::cancel(
+                    &sim.order,
+                    &mut self.stock,
+                    "commande annulée par l'acheteur",
+                    &ctx,
+                );
                 sim.order = self.apply_step(tx, who, at, r)?;
                 None
             }
             Next::Original => {
                 if matches!(sim.fate, Fate::Cancel) {
-                    let r = pipeline::cancel(&sim.order, &mut self.stock, "doublon d'une autre commande", &ctx);
+                    let r = pipeline::cancel(
+                        &sim.order,
+                        &mut self.stock,
+                        "doublon d'une autre commande",
+                        &ctx,
+                    );
                     sim.order = self.apply_step(tx, who, at, r)?;
                     None
                 } else {
                     self.restock(tx, &sim.order, at)?;
                     let today = at.paris_date();
-                    let po_date = today.add_days(-(self.rng.range(1, 4) as i32)).min(sim.order.quote.valid_until);
+                    let po_date = today
+                        .add_days(-(self.rng.range(1, 4) as i32))
+                        .min(sim.order.quote.valid_until);
                     let input = OriginalPoInput {
-                        po_number: format!("ENG-{}-{:06}", po_date.year(), self.rng.range(1, 999_999)),
+                        po_number: format!(
+                            "ENG-{}-{:06}",
+                            po_date.year(),
+                            self.rng.range(1, 999_999)
+                        ),
                         po_date,
                         checklist: Checklist::ALL_TICKED,
                     };
-                    let r = pipeline::mark_original_received(&sim.order, &customer, &mut self.stock, &input, &ctx);
+                    let r = pipeline::mark_original_received(
+                        &sim.order,
+                        &customer,
+                        &mut self.stock,
+                        &input,
+                        &ctx,
+                    );
                     sim.order = self.apply_step(tx, who, at, r)?;
                     Some((Next::Deliver { partial }, self.after_days(at, 1, 6)))
                 }
             }
             Next::Deliver { partial: split } => {
                 self.restock(tx, &sim.order, at)?;
-                let quantities: Option<Vec<u32>> =
-                    split.then(|| sim.order.lines.iter().map(|l| l.to_deliver().div_ceil(2)).collect());
+                let quantities: Option<Vec<u32>> = split.then(|| {
+                    sim.order
+                        .lines
+                        .iter()
+                        .map(|l| l.to_deliver().div_ceil(2))
+                        .collect()
+                });
                 let n = tx.draw_number(DocKind::DeliveryNote, year)?;
-                let r = pipeline::issue_delivery_note(&sim.order, &customer, &mut self.stock, quantities.as_deref(), n, &ctx);
+                let r = pipeline::issue_delivery_note(
+                    &sim.order,
+                    &customer,
+                    &mut self.stock,
+                    quantities.as_deref(),
+                    n,
+                    &ctx,
+                );
                 sim.order = self.apply_issue(tx, who, at, r)?;
                 if sim.order.delivered_units() < sim.order.ordered_units() {
                     Some((Next::Deliver { partial: false }, self.after_days(at, 7, 20)))
@@ -537,7 +795,14 @@ impl<'a> Sim<'a> {
             }
             Next::CreditNote => {
                 let n = tx.draw_number(DocKind::CreditNote, year)?;
-                let r = pipeline::issue_credit_note(&sim.order, &customer, None, "erreur de prix unitaire", n, &ctx);
+                let r = pipeline::issue_credit_note(
+                    &sim.order,
+                    &customer,
+                    None,
+                    "erreur de prix unitaire",
+                    n,
+                    &ctx,
+                );
                 sim.order = self.apply_issue(tx, "compta", at, r)?;
                 Some((Next::Reinvoice, self.after_days(at, 0, 2)))
             }
@@ -564,7 +829,11 @@ impl<'a> Sim<'a> {
     fn step(&mut self, tx: &mut Tx<'_>) -> Result<bool, SeedError> {
         let next_creation = (self.created < self.opts.orders).then(|| {
             let span = (self.end.0 - self.start.0).max(1);
-            Timestamp(self.start.0 + (span as i128 * self.created as i128 / self.opts.orders.max(1) as i128) as i64)
+            Timestamp(
+                self.start.0
+                    + (span as i128 * self.created as i128 / self.opts.orders.max(1) as i128)
+                        as i64,
+            )
         });
         let next_event = self.heap.peek().map(|Reverse(p)| p.at);
         let result = match (next_creation, next_event) {
@@ -632,9 +901,18 @@ pub fn seed(
                 let id = CustomerId(tx.next_id("customer")?);
                 debug_assert_eq!(id, c.id);
                 tx.put_customer(&c)?;
-                let ev = Event::new(Action::CustomerCreated, "", c.eligibility.status.label())
-                    .detail(format!("{} ({}), {}", c.legal_name, c.siret, c.eligibility.reason));
-                record_events(tx, &actor("import"), c.created_at, None, Some(c.id), vec![ev])?;
+                let ev =
+                    Event::new(Action::CustomerCreated, "", c.eligibility.status.label()).detail(
+                        format!("{} ({}), {}", c.legal_name, c.siret, c.eligibility.reason),
+                    );
+                record_events(
+                    tx,
+                    &actor("import"),
+                    c.created_at,
+                    None,
+                    Some(c.id),
+                    vec![ev],
+                )?;
                 report.audit_records += 1;
                 customers.push(c);
                 i += 1;
@@ -644,7 +922,12 @@ pub fn seed(
         progress(&format!("{i} customers"));
     }
     report.customers = customers.len() as u64;
-    let approved = customers.iter().enumerate().filter(|(_, c)| c.is_approved()).map(|(i, _)| i).collect();
+    let approved = customers
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.is_approved())
+        .map(|(i, _)| i)
+        .collect();
     let pending = customers
         .iter()
         .enumerate()
@@ -669,7 +952,11 @@ pub fn seed(
         report,
         finished: Vec::new(),
     };
-    let batch = if opts.documents == DocumentMode::Full { 2_000 } else { 50_000 };
+    let batch = if opts.documents == DocumentMode::Full {
+        2_000
+    } else {
+        50_000
+    };
     loop {
         let more = store.write_fast(|tx| {
             for _ in 0..batch {

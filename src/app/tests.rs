@@ -24,7 +24,11 @@ pub(crate) fn fixture_with(renderer: Arc<dyn Renderer>) -> Fixture {
     let store = Store::open(dir.path()).unwrap();
     let clock = Arc::new(FixedClock::new(noon("2026-03-02")));
     let app = App::new(store, Settings::default(), clock.clone(), renderer).unwrap();
-    Fixture { app, clock, _dir: dir }
+    Fixture {
+        app,
+        clock,
+        _dir: dir,
+    }
 }
 
 pub(crate) fn fixture() -> Fixture {
@@ -40,7 +44,11 @@ fn admin() -> Actor {
 }
 
 fn po(date: &str) -> OriginalPoInput {
-    OriginalPoInput { po_number: "ENG-2026-0042".into(), po_date: Date::parse_iso(date).unwrap(), checklist: Checklist::ALL_TICKED }
+    OriginalPoInput {
+        po_number: "ENG-2026-0042".into(),
+        po_date: Date::parse_iso(date).unwrap(),
+        checklist: Checklist::ALL_TICKED,
+    }
 }
 
 /// Imports the sample quote and stocks its products.
@@ -48,13 +56,15 @@ fn imported(f: &Fixture) -> String {
     let req = parse_quote_request(SAMPLE).unwrap();
     let out = f.app.import_quote(&Actor::import(), &req).unwrap();
     for l in &req.lines {
-        f.app.adjust_stock(&staff(), &l.sku, 50, "réception fournisseur").unwrap();
+        f.app
+            .adjust_stock(&staff(), &l.sku, 50, "réception fournisseur")
+            .unwrap();
     }
     out.number.to_string()
 }
 
 fn assert_clean(app: &App) {
-    let report = app.store().read(|rx| check::check(rx)).unwrap();
+    let report = app.store().read(check::check).unwrap();
     assert!(report.is_clean(), "{:#?}", report.violations);
 }
 
@@ -66,19 +76,38 @@ fn full_pipeline_with_documents_and_audit() {
     f.clock.set(noon("2026-03-03"));
     f.app.record_pre_order(&staff(), &n).unwrap();
     f.clock.set(noon("2026-03-06"));
-    let o = f.app.mark_original_received(&staff(), &n, &po("2026-03-04")).unwrap();
+    let o = f
+        .app
+        .mark_original_received(&staff(), &n, &po("2026-03-04"))
+        .unwrap();
     assert_eq!(o.stage, Stage::PoReceived);
     let bl = f.app.issue_delivery_note(&staff(), &n, None).unwrap();
     assert_eq!(bl.number.to_string(), "BL-2026-00001");
     let fa = f.app.issue_invoice(&staff(), &n).unwrap();
     assert_eq!(fa.number.to_string(), "FA-2026-00001");
     assert!(fa.file(FileFormat::Pdf).is_some() && fa.file(FileFormat::FacturX).is_some());
-    let pdf = f.app.document_file("FA-2026-00001", FileFormat::Pdf).unwrap();
+    let pdf = f
+        .app
+        .document_file("FA-2026-00001", FileFormat::Pdf)
+        .unwrap();
     assert!(pdf.starts_with(b"%PDF-1.7"));
-    assert_eq!(pdf, f.app.document_file("fa-2026-1", FileFormat::Pdf).unwrap(), "downloads are identical");
+    assert_eq!(
+        pdf,
+        f.app.document_file("fa-2026-1", FileFormat::Pdf).unwrap(),
+        "downloads are identical"
+    );
     f.clock.set(noon("2026-03-20"));
     let total = fa.totals.incl_vat;
-    let paid = f.app.record_payment(&staff(), &n, Date::parse_iso("2026-03-19").unwrap(), total, "MANDAT-778").unwrap();
+    let paid = f
+        .app
+        .record_payment(
+            &staff(),
+            &n,
+            Date::parse_iso("2026-03-19").unwrap(),
+            total,
+            "MANDAT-778",
+        )
+        .unwrap();
     assert_eq!(paid.stage, Stage::Paid);
     let view = f.app.order_view(&n).unwrap();
     let actions: Vec<_> = view.timeline.iter().map(|r| r.action).collect();
@@ -93,7 +122,12 @@ fn full_pipeline_with_documents_and_audit() {
             crate::domain::Action::PaymentRecorded,
         ]
     );
-    assert!(view.timeline.iter().skip(1).all(|r| r.actor.name == "marie"));
+    assert!(
+        view.timeline
+            .iter()
+            .skip(1)
+            .all(|r| r.actor.name == "marie")
+    );
     assert_eq!(view.documents.len(), 3);
     assert_clean(&f.app);
 }
@@ -109,16 +143,36 @@ fn refused_actions_change_nothing() {
         "impossible d'émettre le bon de livraison : le bon de commande original n'a pas été reçu"
     );
     assert!(f.app.issue_invoice(&staff(), &n).is_err());
-    assert_eq!(f.app.store().read(|rx| rx.last_audit_seq()).unwrap(), before);
-    assert_eq!(f.app.store().read(|rx| rx.counter(DocKind::DeliveryNote, 2026)).unwrap(), 0, "no number burned");
-    assert!(matches!(f.app.order_view("DEV-2026-00099"), Err(AppError::NotFound(_))));
-    assert!(matches!(f.app.record_pre_order(&staff(), "FA-2026-00001"), Err(AppError::Invalid(_))));
+    assert_eq!(
+        f.app.store().read(|rx| rx.last_audit_seq()).unwrap(),
+        before
+    );
+    assert_eq!(
+        f.app
+            .store()
+            .read(|rx| rx.counter(DocKind::DeliveryNote, 2026))
+            .unwrap(),
+        0,
+        "no number burned"
+    );
+    assert!(matches!(
+        f.app.order_view("DEV-2026-00099"),
+        Err(AppError::NotFound(_))
+    ));
+    assert!(matches!(
+        f.app.record_pre_order(&staff(), "FA-2026-00001"),
+        Err(AppError::Invalid(_))
+    ));
     assert_clean(&f.app);
 }
 
 struct FailingRenderer;
 impl Renderer for FailingRenderer {
-    fn render(&self, doc: &IssuedDocument, seller: &Seller) -> Result<Vec<RenderedFile>, RenderError> {
+    fn render(
+        &self,
+        doc: &IssuedDocument,
+        seller: &Seller,
+    ) -> Result<Vec<RenderedFile>, RenderError> {
         if doc.kind() == DocKind::Invoice {
             Err(RenderError::Failed("panne simulée".into()))
         } else {
@@ -132,11 +186,19 @@ fn render_failure_burns_no_number() {
     let f = fixture_with(Arc::new(FailingRenderer));
     let n = imported(&f);
     f.clock.set(noon("2026-03-06"));
-    f.app.mark_original_received(&staff(), &n, &po("2026-03-04")).unwrap();
+    f.app
+        .mark_original_received(&staff(), &n, &po("2026-03-04"))
+        .unwrap();
     f.app.issue_delivery_note(&staff(), &n, None).unwrap();
     let e = f.app.issue_invoice(&staff(), &n).unwrap_err();
     assert!(matches!(e, AppError::Render(_)), "{e}");
-    assert_eq!(f.app.store().read(|rx| rx.counter(DocKind::Invoice, 2026)).unwrap(), 0);
+    assert_eq!(
+        f.app
+            .store()
+            .read(|rx| rx.counter(DocKind::Invoice, 2026))
+            .unwrap(),
+        0
+    );
     assert_eq!(f.app.order_view(&n).unwrap().order.stage, Stage::Delivered);
     assert_clean(&f.app);
 }
@@ -146,11 +208,24 @@ fn roles_are_checked_by_the_app() {
     let f = fixture();
     imported(&f);
     let id = f.app.customer_by_siret("19690123500016").unwrap().id;
-    let e = f.app.decide_eligibility(&staff(), id, EligibilityStatus::Refused, "test").unwrap_err();
+    let e = f
+        .app
+        .decide_eligibility(&staff(), id, EligibilityStatus::Refused, "test")
+        .unwrap_err();
     assert!(matches!(e, AppError::Forbidden(_)));
-    f.app.decide_eligibility(&admin(), id, EligibilityStatus::Refused, "plus de comptable public").unwrap();
+    f.app
+        .decide_eligibility(
+            &admin(),
+            id,
+            EligibilityStatus::Refused,
+            "plus de comptable public",
+        )
+        .unwrap();
     // Refusing the body refused its open quote too.
-    assert_eq!(f.app.order_view("DEV-2026-00001").unwrap().order.stage, Stage::Refused);
+    assert_eq!(
+        f.app.order_view("DEV-2026-00001").unwrap().order.stage,
+        Stage::Refused
+    );
     assert_clean(&f.app);
 }
 
@@ -159,7 +234,11 @@ fn import_is_idempotent_by_reference_and_refuses_private_bodies() {
     let f = fixture();
     imported(&f);
     let req = parse_quote_request(SAMPLE).unwrap();
-    let e = f.app.import_quote(&Actor::import(), &req).unwrap_err().to_string();
+    let e = f
+        .app
+        .import_quote(&Actor::import(), &req)
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("déjà été importé (DEV-2026-00001)"), "{e}");
     let mut v: serde_json::Value = serde_json::from_str(SAMPLE).unwrap();
     v["reference"] = "WEB-PRIVATE".into();
@@ -168,9 +247,17 @@ fn import_is_idempotent_by_reference_and_refuses_private_bodies() {
     v["customer"]["kind"] = serde_json::Value::Null;
     let req = parse_quote_request(&v.to_string()).unwrap();
     let before = f.app.store().read(|rx| rx.last_audit_seq()).unwrap();
-    let e = f.app.import_quote(&Actor::import(), &req).unwrap_err().to_string();
+    let e = f
+        .app
+        .import_quote(&Actor::import(), &req)
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("organisme privé"), "{e}");
-    assert_eq!(f.app.store().read(|rx| rx.last_audit_seq()).unwrap(), before, "nothing written");
+    assert_eq!(
+        f.app.store().read(|rx| rx.last_audit_seq()).unwrap(),
+        before,
+        "nothing written"
+    );
     assert!(f.app.customer_by_siret("44306184100047").is_err());
 }
 
@@ -190,7 +277,11 @@ fn changes_are_published_and_indexed() {
     assert_eq!(totals[Stage::Quote.index()].count, 1);
     f.clock.set(noon("2026-04-10"));
     let totals = f.app.index().board_totals(f.app.today(), None);
-    assert_eq!(totals[Stage::Expired.index()].count, 1, "expiry is derived from the date");
+    assert_eq!(
+        totals[Stage::Expired.index()].count,
+        1,
+        "expiry is derived from the date"
+    );
     let renewed = f.app.renew_quote(&staff(), &n).unwrap();
     assert_eq!(renewed.number.to_string(), "DEV-2026-00002");
     assert_eq!(renewed.quote.version, 2);
@@ -206,13 +297,40 @@ fn dump_documents_for_inspection() {
     let f = fixture();
     let n = imported(&f);
     f.clock.set(noon("2026-03-06"));
-    f.app.mark_original_received(&staff(), &n, &po("2026-03-04")).unwrap();
-    f.app.issue_delivery_note(&staff(), &n, Some(&[2, 6, 1])).unwrap();
+    f.app
+        .mark_original_received(&staff(), &n, &po("2026-03-04"))
+        .unwrap();
+    f.app
+        .issue_delivery_note(&staff(), &n, Some(&[2, 6, 1]))
+        .unwrap();
     f.app.issue_invoice(&staff(), &n).unwrap();
-    f.app.issue_credit_note(&staff(), &n, None, "erreur de quantité").unwrap();
-    for d in ["DEV-2026-00001", "BL-2026-00001", "FA-2026-00001", "AV-2026-00001"] {
-        std::fs::write(format!("/tmp/{d}.pdf"), f.app.document_file(d, FileFormat::Pdf).unwrap()).unwrap();
+    f.app
+        .issue_credit_note(&staff(), &n, None, "erreur de quantité")
+        .unwrap();
+    for d in [
+        "DEV-2026-00001",
+        "BL-2026-00001",
+        "FA-2026-00001",
+        "AV-2026-00001",
+    ] {
+        std::fs::write(
+            format!("/tmp/{d}.pdf"),
+            f.app.document_file(d, FileFormat::Pdf).unwrap(),
+        )
+        .unwrap();
     }
-    std::fs::write("/tmp/FA-2026-00001.xml", f.app.document_file("FA-2026-00001", FileFormat::FacturX).unwrap()).unwrap();
-    std::fs::write("/tmp/AV-2026-00001.xml", f.app.document_file("AV-2026-00001", FileFormat::FacturX).unwrap()).unwrap();
+    std::fs::write(
+        "/tmp/FA-2026-00001.xml",
+        f.app
+            .document_file("FA-2026-00001", FileFormat::FacturX)
+            .unwrap(),
+    )
+    .unwrap();
+    std::fs::write(
+        "/tmp/AV-2026-00001.xml",
+        f.app
+            .document_file("AV-2026-00001", FileFormat::FacturX)
+            .unwrap(),
+    )
+    .unwrap();
 }

@@ -46,7 +46,13 @@ impl Xml {
     }
 
     fn leaf(&mut self, tag: &str, text: &str) {
-        let _ = writeln!(self.out, "{:indent$}<{tag}>{}</{tag}>", "", escape(text), indent = self.depth * 2);
+        let _ = writeln!(
+            self.out,
+            "{:indent$}<{tag}>{}</{tag}>",
+            "",
+            escape(text),
+            indent = self.depth * 2
+        );
     }
 
     fn leaf_attr(&mut self, tag: &str, attr: &str, value: &str, text: &str) {
@@ -62,7 +68,12 @@ impl Xml {
 
     fn date(&mut self, tag: &str, ns: &str, d: crate::domain::Date) {
         self.open(tag);
-        self.leaf_attr(&format!("{ns}:DateTimeString"), "format", "102", &d.compact());
+        self.leaf_attr(
+            &format!("{ns}:DateTimeString"),
+            "format",
+            "102",
+            &d.compact(),
+        );
         self.close(tag);
     }
 }
@@ -75,9 +86,15 @@ fn category(rate: VatRate) -> &'static str {
 fn address(x: &mut Xml, a: &Address) {
     x.open("ram:PostalTradeAddress");
     x.leaf("ram:PostcodeCode", a.postcode.trim());
-    let lines: Vec<&str> =
-        [a.name.as_str(), a.street.as_str(), a.extra.as_str()].into_iter().map(str::trim).filter(|l| !l.is_empty()).collect();
-    for (tag, line) in ["ram:LineOne", "ram:LineTwo", "ram:LineThree"].iter().zip(lines) {
+    let lines: Vec<&str> = [a.name.as_str(), a.street.as_str(), a.extra.as_str()]
+        .into_iter()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    for (tag, line) in ["ram:LineOne", "ram:LineTwo", "ram:LineThree"]
+        .iter()
+        .zip(lines)
+    {
         x.leaf(tag, line);
     }
     x.leaf("ram:CityName", a.city.trim());
@@ -87,7 +104,10 @@ fn address(x: &mut Xml, a: &Address) {
 
 /// The CII XML of an invoice or credit note.
 pub fn cii_xml(doc: &IssuedDocument, seller: &Seller) -> String {
-    let mut x = Xml { out: String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"), depth: 0 };
+    let mut x = Xml {
+        out: String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"),
+        depth: 0,
+    };
     x.out.push_str(
         "<rsm:CrossIndustryInvoice \
          xmlns:rsm=\"urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100\" \
@@ -155,7 +175,12 @@ pub fn cii_xml(doc: &IssuedDocument, seller: &Seller) -> String {
         x.close("ram:NetPriceProductTradePrice");
         x.close("ram:SpecifiedLineTradeAgreement");
         x.open("ram:SpecifiedLineTradeDelivery");
-        x.leaf_attr("ram:BilledQuantity", "unitCode", "C62", &l.quantity.to_string());
+        x.leaf_attr(
+            "ram:BilledQuantity",
+            "unitCode",
+            "C62",
+            &l.quantity.to_string(),
+        );
         x.close("ram:SpecifiedLineTradeDelivery");
         x.open("ram:SpecifiedLineTradeSettlement");
         x.open("ram:ApplicableTradeTax");
@@ -172,7 +197,11 @@ pub fn cii_xml(doc: &IssuedDocument, seller: &Seller) -> String {
 
     let buyer = &doc.buyer;
     x.open("ram:ApplicableHeaderTradeAgreement");
-    if let Some(code) = buyer.service_code.as_deref().filter(|c| !c.trim().is_empty()) {
+    if let Some(code) = buyer
+        .service_code
+        .as_deref()
+        .filter(|c| !c.trim().is_empty())
+    {
         x.leaf("ram:BuyerReference", code.trim());
     }
     x.open("ram:SellerTradeParty");
@@ -266,7 +295,12 @@ pub fn cii_xml(doc: &IssuedDocument, seller: &Seller) -> String {
     x.open("ram:SpecifiedTradeSettlementHeaderMonetarySummation");
     x.leaf("ram:LineTotalAmount", &t.excl_vat.decimal());
     x.leaf("ram:TaxBasisTotalAmount", &t.excl_vat.decimal());
-    x.leaf_attr("ram:TaxTotalAmount", "currencyID", "EUR", &t.vat_total.decimal());
+    x.leaf_attr(
+        "ram:TaxTotalAmount",
+        "currencyID",
+        "EUR",
+        &t.vat_total.decimal(),
+    );
     x.leaf("ram:GrandTotalAmount", &t.incl_vat.decimal());
     x.leaf("ram:DuePayableAmount", &t.incl_vat.decimal());
     x.close("ram:SpecifiedTradeSettlementHeaderMonetarySummation");

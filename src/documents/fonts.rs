@@ -33,7 +33,12 @@ impl Face {
                 widths: p.glyph_widths,
                 units_per_em: p.units_per_em.max(1) as f32,
             },
-            None => Face { bytes, cmap: BTreeMap::new(), widths: BTreeMap::new(), units_per_em: 1000.0 },
+            None => Face {
+                bytes,
+                cmap: BTreeMap::new(),
+                widths: BTreeMap::new(),
+                units_per_em: 1000.0,
+            },
         }
     }
 
@@ -57,17 +62,24 @@ impl Face {
     /// printpdf maps text to the subset's glyph ids and writes a ToUnicode map.
     pub fn subset(&self, chars: &BTreeSet<char>) -> Result<ParsedFont, RenderError> {
         let fail = |e: String| RenderError::Failed(format!("police : {e}"));
-        let mut gids: Vec<u16> = chars.iter().filter_map(|c| self.cmap.get(&(*c as u32)).copied()).collect();
+        let mut gids: Vec<u16> = chars
+            .iter()
+            .filter_map(|c| self.cmap.get(&(*c as u32)).copied())
+            .collect();
         gids.sort_unstable();
         gids.dedup();
         gids.retain(|g| *g != 0);
         gids.insert(0, 0);
         let scope = ReadScope::new(self.bytes);
-        let data = scope.read::<FontData<'_>>().map_err(|e| fail(e.to_string()))?;
-        let provider = data.table_provider(0).map_err(|e| fail(e.to_string()))?;
-        let bytes = allsorts::subset::subset(&provider, &gids, &SubsetProfile::Pdf, CmapTarget::Unicode)
+        let data = scope
+            .read::<FontData<'_>>()
             .map_err(|e| fail(e.to_string()))?;
-        ParsedFont::from_bytes(&bytes, 0, &mut Vec::new()).ok_or_else(|| fail("sous-ensemble illisible".into()))
+        let provider = data.table_provider(0).map_err(|e| fail(e.to_string()))?;
+        let bytes =
+            allsorts::subset::subset(&provider, &gids, &SubsetProfile::Pdf, CmapTarget::Unicode)
+                .map_err(|e| fail(e.to_string()))?;
+        ParsedFont::from_bytes(&bytes, 0, &mut Vec::new())
+            .ok_or_else(|| fail("sous-ensemble illisible".into()))
     }
 }
 
@@ -80,7 +92,19 @@ pub fn regular() -> &'static Face {
 pub fn printable(s: &str) -> String {
     let face = regular();
     s.chars()
-        .map(|c| if c == '\u{a0}' || c == '\u{202f}' { ' ' } else { c })
-        .map(|c| if c.is_control() || !face.has(c) { '?' } else { c })
+        .map(|c| {
+            if c == '\u{a0}' || c == '\u{202f}' {
+                ' '
+            } else {
+                c
+            }
+        })
+        .map(|c| {
+            if c.is_control() || !face.has(c) {
+                '?'
+            } else {
+                c
+            }
+        })
         .collect()
 }

@@ -5,8 +5,8 @@
 use super::RenderError;
 use super::fonts::{self, Face};
 use printpdf::{
-    Color, FontId, Line, LinePoint, Mm, Op, PaintMode, PdfConformance, PdfDocument, PdfFontHandle, PdfPage, Point,
-    Pt, Rect, Rgb, TextItem, TextRenderingMode,
+    Color, FontId, Line, LinePoint, Mm, Op, PaintMode, PdfConformance, PdfDocument, PdfFontHandle,
+    PdfPage, Point, Pt, Rect, Rgb, TextItem, TextRenderingMode,
 };
 use std::collections::BTreeSet;
 
@@ -24,20 +24,50 @@ pub const LIGHT: Rgb8 = Rgb8(236, 239, 243);
 pub const ACCENT: Rgb8 = Rgb8(31, 73, 125);
 
 fn color(c: Rgb8) -> Color {
-    Color::Rgb(Rgb { r: c.0 as f32 / 255.0, g: c.1 as f32 / 255.0, b: c.2 as f32 / 255.0, icc_profile: None })
+    Color::Rgb(Rgb {
+        r: c.0 as f32 / 255.0,
+        g: c.1 as f32 / 255.0,
+        b: c.2 as f32 / 255.0,
+        icc_profile: None,
+    })
 }
 
 #[derive(Clone, Debug)]
 enum Item {
-    Text { x: f32, y: f32, size: f32, bold: bool, color: Rgb8, text: String },
-    Line { x1: f32, y1: f32, x2: f32, y2: f32, width: f32, color: Rgb8 },
-    Rect { x: f32, y: f32, w: f32, h: f32, fill: Option<Rgb8>, stroke: Option<Rgb8> },
+    Text {
+        x: f32,
+        y: f32,
+        size: f32,
+        bold: bool,
+        color: Rgb8,
+        text: String,
+    },
+    Line {
+        x1: f32,
+        y1: f32,
+        x2: f32,
+        y2: f32,
+        width: f32,
+        color: Rgb8,
+    },
+    Rect {
+        x: f32,
+        y: f32,
+        w: f32,
+        h: f32,
+        fill: Option<Rgb8>,
+        stroke: Option<Rgb8>,
+    },
+    /// A PNG `width` mm wide, its top-left corner at (x, y).
+    Image { x: f32, y: f32, width: f32 },
 }
 
 /// Pages under construction.
 #[derive(Default)]
 pub struct Canvas {
     pages: Vec<Vec<Item>>,
+    /// The one image documents use (the shop's logo), decoded once per document.
+    image: Option<printpdf::RawImage>,
     /// While set, drawing goes to this page instead of the last one.
     target: Option<usize>,
 }
@@ -92,7 +122,14 @@ impl Canvas {
         if text.trim().is_empty() {
             return;
         }
-        self.push(Item::Text { x, y, size, bold, color, text });
+        self.push(Item::Text {
+            x,
+            y,
+            size,
+            bold,
+            color,
+            text,
+        });
     }
 
     /// Text whose right edge is at `right`.
@@ -107,20 +144,54 @@ impl Canvas {
     }
 
     pub fn line(&mut self, x1: f32, y1: f32, x2: f32, y2: f32, width: f32, color: Rgb8) {
-        self.push(Item::Line { x1, y1, x2, y2, width, color });
+        self.push(Item::Line {
+            x1,
+            y1,
+            x2,
+            y2,
+            width,
+            color,
+        });
     }
 
     pub fn hline(&mut self, x1: f32, x2: f32, y: f32) {
         self.line(x1, y, x2, y, 0.3, GREY);
     }
 
+    /// Places a PNG `width` mm wide; returns its height in mm, or `None` when the bytes
+    /// are not a readable image (the document is then rendered without it).
+    pub fn png(&mut self, x: f32, y: f32, width: f32, png: &[u8]) -> Option<f32> {
+        if self.image.is_none() {
+            self.image = printpdf::RawImage::decode_from_bytes(png, &mut Vec::new()).ok();
+        }
+        let img = self.image.as_ref()?;
+        let height = width * img.height as f32 / img.width.max(1) as f32;
+        self.push(Item::Image { x, y, width });
+        Some(height)
+    }
+
     /// A box; `y` is its top edge.
-    pub fn rect(&mut self, x: f32, y: f32, w: f32, h: f32, fill: Option<Rgb8>, stroke: Option<Rgb8>) {
-        self.push(Item::Rect { x, y, w, h, fill, stroke });
+    pub fn rect(
+        &mut self,
+        x: f32,
+        y: f32,
+        w: f32,
+        h: f32,
+        fill: Option<Rgb8>,
+        stroke: Option<Rgb8>,
+    ) {
+        self.push(Item::Rect {
+            x,
+            y,
+            w,
+            h,
+            fill,
+            stroke,
+        });
     }
 
     /// Renders to a printpdf document with subset fonts. Returns the document and ids.
-    pub fn into_document(self, title: &str) -> Result<PdfDocument, RenderError> {
+    pub fn into_document(mut self, title: &str) -> Result<PdfDocument, RenderError> {
         let mut used = BTreeSet::new();
         for page in &self.pages {
             for item in page {
@@ -130,23 +201,37 @@ impl Canvas {
             }
         }
         let mut doc = PdfDocument::new(title);
-        doc.metadata.info.conformance = PdfConformance::Custom(printpdf::conformance::CustomPdfConformance {
-            identifier: String::new(),
-            requires_icc_profile: false,
-            requires_xmp_metadata: false,
-            ..Default::default()
-        });
-        let font: Option<FontId> =
-            if used.is_empty() { None } else { Some(doc.add_font(&fonts::regular().subset(&used)?)) };
-        let pages = self
-            .pages
+        doc.metadata.info.conformance =
+            PdfConformance::Custom(printpdf::conformance::CustomPdfConformance {
+                identifier: String::new(),
+                requires_icc_profile: false,
+                requires_xmp_metadata: false,
+                ..Default::default()
+            });
+        let font: Option<FontId> = if used.is_empty() {
+            None
+        } else {
+            Some(doc.add_font(&fonts::regular().subset(&used)?))
+        };
+        let image = self
+            .image
+            .as_ref()
+            .map(|img| (doc.add_image(img), img.width.max(1) as f32));
+        let pages = std::mem::take(&mut self.pages)
             .into_iter()
             .map(|items| {
                 let mut ops = vec![Op::SetFillColor { col: color(BLACK) }];
                 let mut fill = BLACK;
                 for item in items {
                     match item {
-                        Item::Text { x, y, size, bold, color: c, text } => {
+                        Item::Text {
+                            x,
+                            y,
+                            size,
+                            bold,
+                            color: c,
+                            text,
+                        } => {
                             let Some(font) = font.clone() else { continue };
                             if c != fill {
                                 ops.push(Op::SetFillColor { col: color(c) });
@@ -154,32 +239,86 @@ impl Canvas {
                             }
                             if bold {
                                 ops.push(Op::SetOutlineColor { col: color(c) });
-                                ops.push(Op::SetOutlineThickness { pt: Pt(size * 0.045) });
-                                ops.push(Op::SetTextRenderingMode { mode: TextRenderingMode::FillStroke });
+                                ops.push(Op::SetOutlineThickness {
+                                    pt: Pt(size * 0.045),
+                                });
+                                ops.push(Op::SetTextRenderingMode {
+                                    mode: TextRenderingMode::FillStroke,
+                                });
                             }
                             ops.push(Op::StartTextSection);
-                            ops.push(Op::SetFont { font: PdfFontHandle::External(font), size: Pt(size) });
+                            ops.push(Op::SetFont {
+                                font: PdfFontHandle::External(font),
+                                size: Pt(size),
+                            });
                             ops.push(Op::SetTextCursor { pos: point(x, y) });
-                            ops.push(Op::ShowText { items: vec![TextItem::Text(text)] });
+                            ops.push(Op::ShowText {
+                                items: vec![TextItem::Text(text)],
+                            });
                             ops.push(Op::EndTextSection);
                             if bold {
-                                ops.push(Op::SetTextRenderingMode { mode: TextRenderingMode::Fill });
+                                ops.push(Op::SetTextRenderingMode {
+                                    mode: TextRenderingMode::Fill,
+                                });
                             }
                         }
-                        Item::Line { x1, y1, x2, y2, width, color: c } => {
+                        Item::Line {
+                            x1,
+                            y1,
+                            x2,
+                            y2,
+                            width,
+                            color: c,
+                        } => {
                             ops.push(Op::SetOutlineColor { col: color(c) });
-                            ops.push(Op::SetOutlineThickness { pt: Pt(width / fonts::MM_PER_PT) });
+                            ops.push(Op::SetOutlineThickness {
+                                pt: Pt(width / fonts::MM_PER_PT),
+                            });
                             ops.push(Op::DrawLine {
                                 line: Line {
                                     points: vec![
-                                        LinePoint { p: point(x1, y1), bezier: false },
-                                        LinePoint { p: point(x2, y2), bezier: false },
+                                        LinePoint {
+                                            p: point(x1, y1),
+                                            bezier: false,
+                                        },
+                                        LinePoint {
+                                            p: point(x2, y2),
+                                            bezier: false,
+                                        },
                                     ],
                                     is_closed: false,
                                 },
                             });
                         }
-                        Item::Rect { x, y, w, h, fill: f, stroke } => {
+                        Item::Image { x, y, width } => {
+                            let Some((id, px)) = image.clone() else {
+                                continue;
+                            };
+                            let dpi = px / (width / 25.4);
+                            let height = width
+                                * self
+                                    .image
+                                    .as_ref()
+                                    .map(|i| i.height as f32 / px)
+                                    .unwrap_or(1.0);
+                            ops.push(Op::UseXobject {
+                                id,
+                                transform: printpdf::XObjectTransform {
+                                    translate_x: Some(Mm(x).into()),
+                                    translate_y: Some(Mm(PAGE_H - y - height).into()),
+                                    dpi: Some(dpi),
+                                    ..Default::default()
+                                },
+                            });
+                        }
+                        Item::Rect {
+                            x,
+                            y,
+                            w,
+                            h,
+                            fill: f,
+                            stroke,
+                        } => {
                             let rect = |mode| Rect {
                                 x: Mm(x).into(),
                                 y: Mm(PAGE_H - y - h).into(),
@@ -191,12 +330,18 @@ impl Canvas {
                             if let Some(c) = f {
                                 ops.push(Op::SetFillColor { col: color(c) });
                                 fill = c;
-                                ops.push(Op::DrawRectangle { rectangle: rect(PaintMode::Fill) });
+                                ops.push(Op::DrawRectangle {
+                                    rectangle: rect(PaintMode::Fill),
+                                });
                             }
                             if let Some(c) = stroke {
                                 ops.push(Op::SetOutlineColor { col: color(c) });
-                                ops.push(Op::SetOutlineThickness { pt: Pt(0.3 / fonts::MM_PER_PT) });
-                                ops.push(Op::DrawRectangle { rectangle: rect(PaintMode::Stroke) });
+                                ops.push(Op::SetOutlineThickness {
+                                    pt: Pt(0.3 / fonts::MM_PER_PT),
+                                });
+                                ops.push(Op::DrawRectangle {
+                                    rectangle: rect(PaintMode::Stroke),
+                                });
                             }
                         }
                     }
@@ -210,7 +355,10 @@ impl Canvas {
 }
 
 fn point(x: f32, y: f32) -> Point {
-    Point { x: Mm(x).into(), y: Mm(PAGE_H - y).into() }
+    Point {
+        x: Mm(x).into(),
+        y: Mm(PAGE_H - y).into(),
+    }
 }
 
 /// Greedy word wrap of `s` into lines no wider than `width` mm.
@@ -219,7 +367,11 @@ pub fn wrap(s: &str, width: f32, size: f32, bold: bool) -> Vec<String> {
     let mut lines = Vec::new();
     let mut current = String::new();
     for word in s.split_whitespace() {
-        let candidate = if current.is_empty() { word.to_string() } else { format!("{current} {word}") };
+        let candidate = if current.is_empty() {
+            word.to_string()
+        } else {
+            format!("{current} {word}")
+        };
         if f.width_mm(&candidate, size) <= width || current.is_empty() {
             // A single word wider than the line is cut.
             if current.is_empty() && f.width_mm(word, size) > width {

@@ -24,7 +24,11 @@ pub enum RenderError {
 /// Turns an issued document into its files. The app calls it inside the issuing
 /// transaction: an error aborts the issue.
 pub trait Renderer: Send + Sync {
-    fn render(&self, doc: &IssuedDocument, seller: &Seller) -> Result<Vec<RenderedFile>, RenderError>;
+    fn render(
+        &self,
+        doc: &IssuedDocument,
+        seller: &Seller,
+    ) -> Result<Vec<RenderedFile>, RenderError>;
 }
 
 pub mod facturx;
@@ -35,20 +39,40 @@ pub mod pdfa;
 
 use printpdf::PdfSaveOptions;
 
-fn to_pdfa(canvas: layout::Canvas, doc: &IssuedDocument, seller: &Seller, xml: Option<&[u8]>) -> Result<Vec<u8>, RenderError> {
+fn to_pdfa(
+    canvas: layout::Canvas,
+    doc: &IssuedDocument,
+    seller: &Seller,
+    xml: Option<&[u8]>,
+) -> Result<Vec<u8>, RenderError> {
     let title = format!("{} {}", doc.kind().label(), doc.number);
     let subject = format!("{} — {}", title, doc.buyer.legal_name);
     let pdf = canvas.into_document(&title)?;
-    let opts = PdfSaveOptions { optimize: false, subset_fonts: false, secure: true, image_optimization: None };
+    let opts = PdfSaveOptions {
+        optimize: false,
+        subset_fonts: false,
+        secure: true,
+        image_optimization: None,
+    };
     let lo = pdf.to_lopdf_document(&opts, &mut Vec::new());
     pdfa::finish(
         lo,
-        &pdfa::Meta { title: &title, author: &seller.name, subject: &subject, created: doc.issued_at, facturx: xml },
+        &pdfa::Meta {
+            title: &title,
+            author: &seller.name,
+            subject: &subject,
+            created: doc.issued_at,
+            facturx: xml,
+        },
     )
 }
 
 /// The PDF of a document; for invoices and credit notes, with `xml` attached.
-pub fn render_pdf(doc: &IssuedDocument, seller: &Seller, xml: Option<&[u8]>) -> Result<Vec<u8>, RenderError> {
+pub fn render_pdf(
+    doc: &IssuedDocument,
+    seller: &Seller,
+    xml: Option<&[u8]>,
+) -> Result<Vec<u8>, RenderError> {
     let mut canvas = pdf::document_canvas(doc, seller);
     pdf::finish_canvas(&mut canvas, seller);
     to_pdfa(canvas, doc, seller, xml)
@@ -56,7 +80,11 @@ pub fn render_pdf(doc: &IssuedDocument, seller: &Seller, xml: Option<&[u8]>) -> 
 
 /// The accounting pack of an invoice: the invoice, then the RIB and the purchase order
 /// summary, in one PDF for the body's payment service.
-pub fn render_pack(doc: &IssuedDocument, seller: &Seller, po_lines: &[String]) -> Result<Vec<u8>, RenderError> {
+pub fn render_pack(
+    doc: &IssuedDocument,
+    seller: &Seller,
+    po_lines: &[String],
+) -> Result<Vec<u8>, RenderError> {
     let mut canvas = pdf::document_canvas(doc, seller);
     pdf::pack_pages(&mut canvas, doc, seller, po_lines);
     pdf::finish_canvas(&mut canvas, seller);
@@ -68,12 +96,25 @@ pub fn render_pack(doc: &IssuedDocument, seller: &Seller, po_lines: &[String]) -
 pub struct PdfRenderer;
 
 impl Renderer for PdfRenderer {
-    fn render(&self, doc: &IssuedDocument, seller: &Seller) -> Result<Vec<RenderedFile>, RenderError> {
-        let xml = doc.kind().has_xml().then(|| facturx::cii_xml(doc, seller).into_bytes());
+    fn render(
+        &self,
+        doc: &IssuedDocument,
+        seller: &Seller,
+    ) -> Result<Vec<RenderedFile>, RenderError> {
+        let xml = doc
+            .kind()
+            .has_xml()
+            .then(|| facturx::cii_xml(doc, seller).into_bytes());
         let pdf = render_pdf(doc, seller, xml.as_deref())?;
-        let mut files = vec![RenderedFile { format: FileFormat::Pdf, bytes: pdf }];
+        let mut files = vec![RenderedFile {
+            format: FileFormat::Pdf,
+            bytes: pdf,
+        }];
         if let Some(xml) = xml {
-            files.push(RenderedFile { format: FileFormat::FacturX, bytes: xml });
+            files.push(RenderedFile {
+                format: FileFormat::FacturX,
+                bytes: xml,
+            });
         }
         Ok(files)
     }

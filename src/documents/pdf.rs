@@ -21,22 +21,52 @@ fn title_of(kind: DocKind) -> &'static str {
 }
 
 fn spaced_siret(s: &str) -> String {
-    if s.len() == 14 { format!("{} {} {} {}", &s[..3], &s[3..6], &s[6..9], &s[9..]) } else { s.to_string() }
+    if s.len() == 14 {
+        format!("{} {} {} {}", &s[..3], &s[3..6], &s[6..9], &s[9..])
+    } else {
+        s.to_string()
+    }
 }
 
 /// Seller identity at the top of every page, document title on the right.
 fn page_header(c: &mut Canvas, doc: &IssuedDocument, seller: &Seller) {
     let mut y = 19.0;
-    c.text_colored(MARGIN, y, 13.0, true, ACCENT, &seller.name);
+    let mut x = MARGIN;
+    if let Some(png) = &seller.logo_png
+        && c.png(MARGIN, 12.0, 22.0, png).is_some()
+    {
+        x += 25.0;
+    }
+    c.text_colored(x, y, 13.0, true, ACCENT, &seller.name);
     y += 5.0;
     for line in seller.address.lines() {
-        c.text(MARGIN, y, BODY, false, &line);
+        c.text(x, y, BODY, false, &line);
         y += 3.8;
     }
-    c.text_colored(MARGIN, y, 7.5, false, GREY, &format!("Tél. {} — {}", seller.phone, seller.email));
-    c.text_colored(RIGHT - super::layout::face(true).width_mm(title_of(doc.kind()), 16.0), 19.0, 16.0, true, ACCENT, title_of(doc.kind()));
+    c.text_colored(
+        x,
+        y,
+        7.5,
+        false,
+        GREY,
+        &format!("Tél. {} — {}", seller.phone, seller.email),
+    );
+    c.text_colored(
+        RIGHT - super::layout::face(true).width_mm(title_of(doc.kind()), 16.0),
+        19.0,
+        16.0,
+        true,
+        ACCENT,
+        title_of(doc.kind()),
+    );
     c.text_right(RIGHT, 25.5, 10.0, true, &format!("N° {}", doc.number));
-    c.text_right(RIGHT, 30.5, BODY, false, &format!("Date : {}", doc.date.fr_long()));
+    c.text_right(
+        RIGHT,
+        30.5,
+        BODY,
+        false,
+        &format!("Date : {}", doc.date.fr_long()),
+    );
     c.hline(MARGIN, RIGHT, 38.0);
 }
 
@@ -55,7 +85,10 @@ fn footers(c: &mut Canvas, seller: &Seller) {
     for p in 0..n {
         c.on_page(p, |c| {
             c.hline(MARGIN, RIGHT, 280.0);
-            for (i, line) in wrap(&legal, RIGHT - MARGIN - 20.0, 6.8, false).iter().enumerate() {
+            for (i, line) in wrap(&legal, RIGHT - MARGIN - 20.0, 6.8, false)
+                .iter()
+                .enumerate()
+            {
                 c.text_colored(MARGIN, 284.0 + i as f32 * 3.2, 6.8, false, GREY, line);
             }
             c.text_right(RIGHT, 284.0, 7.5, false, &format!("page {}/{}", p + 1, n));
@@ -83,7 +116,11 @@ fn address_lines(name: &str, a: &Address) -> Vec<String> {
 fn first_page_blocks(c: &mut Canvas, doc: &IssuedDocument) -> f32 {
     let b = &doc.buyer;
     let mut buyer = address_lines(&b.legal_name, &b.header_address);
-    buyer.push(format!("SIRET {} — SIREN {}", spaced_siret(&b.siret), &b.siret[..b.siret.len().min(9)]));
+    buyer.push(format!(
+        "SIRET {} — SIREN {}",
+        spaced_siret(&b.siret),
+        &b.siret[..b.siret.len().min(9)]
+    ));
     if let Some(code) = b.service_code.as_deref().filter(|s| !s.trim().is_empty()) {
         buyer.push(format!("Code service Chorus Pro : {code}"));
     }
@@ -94,14 +131,30 @@ fn first_page_blocks(c: &mut Canvas, doc: &IssuedDocument) -> f32 {
     };
     let mut left_end = 45.0;
     if show_delivery {
-        let label = if doc.kind() == DocKind::Quote { "ADRESSE DE LIVRAISON" } else { "LIVRÉ À" };
-        left_end = block(c, MARGIN, 45.0, label, &address_lines(&b.legal_name, &b.delivery_address));
+        let label = if doc.kind() == DocKind::Quote {
+            "ADRESSE DE LIVRAISON"
+        } else {
+            "LIVRÉ À"
+        };
+        left_end = block(
+            c,
+            MARGIN,
+            45.0,
+            label,
+            &address_lines(&b.legal_name, &b.delivery_address),
+        );
     }
     let contact = &b.contact;
     if !contact.name.trim().is_empty() {
         c.text_colored(MARGIN, left_end + 1.0, 7.0, true, GREY, "CONTACT");
         c.text(MARGIN, left_end + 5.0, BODY, false, &contact.name);
-        c.text(MARGIN, left_end + 9.0, BODY, false, &format!("{} — {}", contact.phone, contact.email));
+        c.text(
+            MARGIN,
+            left_end + 9.0,
+            BODY,
+            false,
+            &format!("{} — {}", contact.phone, contact.email),
+        );
         left_end += 12.0;
     }
     let mut y = right_end.max(left_end) + 3.0;
@@ -109,7 +162,10 @@ fn first_page_blocks(c: &mut Canvas, doc: &IssuedDocument) -> f32 {
     match doc.kind() {
         DocKind::Quote => {
             let version = doc.quote_version.unwrap_or(1);
-            let renews = doc.renews.map(|n| format!(" (renouvelle {n})")).unwrap_or_default();
+            let renews = doc
+                .renews
+                .map(|n| format!(" (renouvelle {n})"))
+                .unwrap_or_default();
             refs.push(("Version du devis".into(), format!("{version}{renews}")));
             if let Some(v) = doc.valid_until {
                 refs.push(("Valable jusqu'au".into(), v.fr_long()));
@@ -118,7 +174,10 @@ fn first_page_blocks(c: &mut Canvas, doc: &IssuedDocument) -> f32 {
         _ => {
             refs.push(("Commande (devis)".into(), doc.order_number.to_string()));
             if let Some(po) = &doc.po {
-                refs.push(("Bon de commande / n° d'engagement".into(), format!("{} du {}", po.number, po.date.fr())));
+                refs.push((
+                    "Bon de commande / n° d'engagement".into(),
+                    format!("{} du {}", po.number, po.date.fr()),
+                ));
             }
         }
     }
@@ -128,7 +187,10 @@ fn first_page_blocks(c: &mut Canvas, doc: &IssuedDocument) -> f32 {
                 refs.push(("Date de livraison".into(), d.fr()));
             }
             if let Some((inv, date)) = &doc.cancels {
-                refs.push(("Annule la facture".into(), format!("{inv} du {}", date.fr())));
+                refs.push((
+                    "Annule la facture".into(),
+                    format!("{inv} du {}", date.fr()),
+                ));
             }
             if let Some(due) = doc.due_date.filter(|_| doc.kind() == DocKind::Invoice) {
                 refs.push(("Date d'échéance".into(), due.fr()));
@@ -138,7 +200,14 @@ fn first_page_blocks(c: &mut Canvas, doc: &IssuedDocument) -> f32 {
         DocKind::DeliveryNote => refs.push(("Date d'expédition".into(), doc.date.fr())),
         DocKind::Quote => {}
     }
-    c.rect(MARGIN, y - 3.5, RIGHT - MARGIN, (refs.len().div_ceil(2) as f32) * 4.6 + 2.0, Some(LIGHT), None);
+    c.rect(
+        MARGIN,
+        y - 3.5,
+        RIGHT - MARGIN,
+        (refs.len().div_ceil(2) as f32) * 4.6 + 2.0,
+        Some(LIGHT),
+        None,
+    );
     for (i, (k, v)) in refs.iter().enumerate() {
         let x = if i % 2 == 0 { MARGIN + 2.0 } else { 105.0 };
         let yy = y + (i / 2) as f32 * 4.6;
@@ -183,7 +252,14 @@ fn table_header(c: &mut Canvas, cols: &[Column], y: f32) -> f32 {
     for col in cols {
         let w = super::layout::face(true).width_mm(col.title, 8.0);
         let x = if col.right { col.x - w } else { col.x };
-        c.text_colored(x, y, 8.0, true, super::layout::Rgb8(255, 255, 255), col.title);
+        c.text_colored(
+            x,
+            y,
+            8.0,
+            true,
+            super::layout::Rgb8(255, 255, 255),
+            col.title,
+        );
     }
     y + 6.0
 }
@@ -226,11 +302,25 @@ fn table(c: &mut Canvas, doc: &IssuedDocument, seller: &Seller, mut y: f32) -> f
             c.text_right(RIGHT, y + 1.0, 7.5, false, "Suite page suivante…");
             c.new_page();
             page_header(c, doc, seller);
-            c.text_colored(MARGIN, 45.0, 7.5, false, GREY, &format!("{} (suite)", title_of(doc.kind())));
+            c.text_colored(
+                MARGIN,
+                45.0,
+                7.5,
+                false,
+                GREY,
+                &format!("{} (suite)", title_of(doc.kind())),
+            );
             y = table_header(c, &cols, 52.0);
         }
         if i % 2 == 1 {
-            c.rect(MARGIN, y - 3.6, RIGHT - MARGIN, height, Some(super::layout::Rgb8(247, 248, 250)), None);
+            c.rect(
+                MARGIN,
+                y - 3.6,
+                RIGHT - MARGIN,
+                height,
+                Some(super::layout::Rgb8(247, 248, 250)),
+                None,
+            );
         }
         c.text(cols[0].x, y, 7.5, false, &cells[0]);
         for (k, line) in desig.iter().enumerate() {
@@ -265,11 +355,24 @@ fn totals(c: &mut Canvas, doc: &IssuedDocument, seller: &Seller, y: f32) -> f32 
     c.text_right(RIGHT, y, 9.0, false, &t.excl_vat.fr());
     y += 5.0;
     for v in &t.vat {
-        c.text(label_x, y, 9.0, false, &format!("TVA {} sur {}", v.rate.fr(), v.base.fr()));
+        c.text(
+            label_x,
+            y,
+            9.0,
+            false,
+            &format!("TVA {} sur {}", v.rate.fr(), v.base.fr()),
+        );
         c.text_right(RIGHT, y, 9.0, false, &v.tax.fr());
         y += 5.0;
     }
-    c.rect(label_x - 2.0, y - 4.2, RIGHT - label_x + 2.0, 6.5, Some(LIGHT), None);
+    c.rect(
+        label_x - 2.0,
+        y - 4.2,
+        RIGHT - label_x + 2.0,
+        6.5,
+        Some(LIGHT),
+        None,
+    );
     let label = match doc.kind() {
         DocKind::CreditNote => "Total de l'avoir TTC",
         DocKind::Invoice => "Net à payer TTC",
@@ -284,7 +387,15 @@ fn paragraph(c: &mut Canvas, y: f32, size: f32, bold: bool, text: &str) -> f32 {
     paragraph_at(c, MARGIN, RIGHT - MARGIN, y, size, bold, text)
 }
 
-fn paragraph_at(c: &mut Canvas, x: f32, width: f32, y: f32, size: f32, bold: bool, text: &str) -> f32 {
+fn paragraph_at(
+    c: &mut Canvas,
+    x: f32,
+    width: f32,
+    y: f32,
+    size: f32,
+    bold: bool,
+    text: &str,
+) -> f32 {
     let mut y = y;
     for line in wrap(text, width, size, bold) {
         c.text(x, y, size, bold, &line);
@@ -295,11 +406,41 @@ fn paragraph_at(c: &mut Canvas, x: f32, width: f32, y: f32, size: f32, bold: boo
 
 fn rib_block(c: &mut Canvas, seller: &Seller, y: f32) -> f32 {
     c.rect(MARGIN, y, RIGHT - MARGIN, 22.0, None, Some(GREY));
-    c.text(MARGIN + 3.0, y + 5.0, 9.0, true, "Coordonnées bancaires (RIB) pour le règlement par virement");
-    c.text(MARGIN + 3.0, y + 10.0, BODY, false, &format!("Titulaire : {}", seller.bank_holder));
-    c.text(110.0, y + 10.0, BODY, false, &format!("Banque : {}", seller.bank_name));
-    c.text(MARGIN + 3.0, y + 15.0, BODY, true, &format!("IBAN : {}", iban_spaced(&seller.iban)));
-    c.text(MARGIN + 3.0, y + 19.5, BODY, true, &format!("BIC : {}", seller.bic));
+    c.text(
+        MARGIN + 3.0,
+        y + 5.0,
+        9.0,
+        true,
+        "Coordonnées bancaires (RIB) pour le règlement par virement",
+    );
+    c.text(
+        MARGIN + 3.0,
+        y + 10.0,
+        BODY,
+        false,
+        &format!("Titulaire : {}", seller.bank_holder),
+    );
+    c.text(
+        110.0,
+        y + 10.0,
+        BODY,
+        false,
+        &format!("Banque : {}", seller.bank_name),
+    );
+    c.text(
+        MARGIN + 3.0,
+        y + 15.0,
+        BODY,
+        true,
+        &format!("IBAN : {}", iban_spaced(&seller.iban)),
+    );
+    c.text(
+        MARGIN + 3.0,
+        y + 19.5,
+        BODY,
+        true,
+        &format!("BIC : {}", seller.bic),
+    );
     y + 26.0
 }
 
@@ -342,7 +483,10 @@ fn invoice_mentions(c: &mut Canvas, doc: &IssuedDocument, seller: &Seller, y: f3
          européenne majoré de 8 points (art. R2192-31 du Code de la commande publique) et une indemnité forfaitaire \
          pour frais de recouvrement de 40 € (art. D2192-35).",
     );
-    let mut routing = format!("Dépôt Chorus Pro — destinataire SIRET {}", spaced_siret(&b.siret));
+    let mut routing = format!(
+        "Dépôt Chorus Pro — destinataire SIRET {}",
+        spaced_siret(&b.siret)
+    );
     if let Some(code) = b.service_code.as_deref().filter(|s| !s.trim().is_empty()) {
         routing.push_str(&format!(", code service {code}"));
     }
@@ -357,10 +501,24 @@ fn invoice_mentions(c: &mut Canvas, doc: &IssuedDocument, seller: &Seller, y: f3
 fn quote_mentions(c: &mut Canvas, doc: &IssuedDocument, seller: &Seller, y: f32) -> f32 {
     let y = ensure_room(c, doc, seller, y, 45.0);
     let until = doc.valid_until.map(|d| d.fr_long()).unwrap_or_default();
-    let mut yy = paragraph(c, y, 9.5, true, &format!("Devis valable un mois, jusqu'au {until}."));
+    let mut yy = paragraph(
+        c,
+        y,
+        9.5,
+        true,
+        &format!("Devis valable un mois, jusqu'au {until}."),
+    );
     c.rect(MARGIN, yy - 1.0, RIGHT - MARGIN, 27.0, None, Some(ACCENT));
     let (x, w) = (MARGIN + 3.0, RIGHT - MARGIN - 6.0);
-    yy = paragraph_at(c, x, w, yy + 4.0, 9.0, true, "IMPORTANT — Un devis signé ne suffit pas pour commander.");
+    yy = paragraph_at(
+        c,
+        x,
+        w,
+        yy + 4.0,
+        9.0,
+        true,
+        "IMPORTANT — Un devis signé ne suffit pas pour commander.",
+    );
     yy = paragraph_at(
         c,
         x,
@@ -387,16 +545,34 @@ fn delivery_mentions(c: &mut Canvas, doc: &IssuedDocument, seller: &Seller, y: f
     let y = ensure_room(c, doc, seller, y, 42.0);
     let remaining: u32 = doc.lines.iter().map(|l| l.remaining).sum();
     let mut y = if remaining > 0 {
-        paragraph(c, y, 9.0, true, &format!("Livraison partielle : {remaining} unité(s) restent à livrer."))
+        paragraph(
+            c,
+            y,
+            9.0,
+            true,
+            &format!("Livraison partielle : {remaining} unité(s) restent à livrer."),
+        )
     } else {
         paragraph(c, y, 9.0, true, "Livraison complète de la commande.")
     };
     y += 2.0;
     let half = (RIGHT - MARGIN - 6.0) / 2.0;
     c.rect(MARGIN, y, half, 30.0, None, Some(GREY));
-    c.text(MARGIN + 2.0, y + 4.5, BODY, true, "Réserves à la livraison :");
+    c.text(
+        MARGIN + 2.0,
+        y + 4.5,
+        BODY,
+        true,
+        "Réserves à la livraison :",
+    );
     c.rect(MARGIN + half + 6.0, y, half, 30.0, None, Some(GREY));
-    c.text(MARGIN + half + 8.0, y + 4.5, BODY, true, "Date, nom, signature et cachet du destinataire :");
+    c.text(
+        MARGIN + half + 8.0,
+        y + 4.5,
+        BODY,
+        true,
+        "Date, nom, signature et cachet du destinataire :",
+    );
     y + 34.0
 }
 
@@ -431,12 +607,29 @@ pub fn pack_pages(c: &mut Canvas, doc: &IssuedDocument, seller: &Seller, po_line
         y,
         BODY,
         false,
-        &format!("À joindre au mandat de paiement de la facture {} ({}).", doc.number, doc.totals.incl_vat.fr()),
+        &format!(
+            "À joindre au mandat de paiement de la facture {} ({}).",
+            doc.number,
+            doc.totals.incl_vat.fr()
+        ),
     );
     y = rib_block(c, seller, y + 2.0);
-    c.text(MARGIN, y + 2.0, BODY, false, &format!("Adresse du titulaire : {}", seller.address.one_line()));
+    c.text(
+        MARGIN,
+        y + 2.0,
+        BODY,
+        false,
+        &format!("Adresse du titulaire : {}", seller.address.one_line()),
+    );
     y += 16.0;
-    c.text_colored(MARGIN, y, 13.0, true, ACCENT, "Bon de commande de l'acheteur");
+    c.text_colored(
+        MARGIN,
+        y,
+        13.0,
+        true,
+        ACCENT,
+        "Bon de commande de l'acheteur",
+    );
     y += 8.0;
     for line in po_lines {
         y = paragraph(c, y, BODY, false, line);

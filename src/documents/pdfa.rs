@@ -119,18 +119,27 @@ pub fn finish(mut doc: lopdf::Document, meta: &Meta) -> Result<Vec<u8>, RenderEr
     doc.binary_mark = vec![0xE2, 0xE3, 0xCF, 0xD3];
 
     let mut metadata = Stream::new(
-        Dictionary::from_iter(vec![("Type", Object::Name(b"Metadata".to_vec())), ("Subtype", Object::Name(b"XML".to_vec()))]),
+        Dictionary::from_iter(vec![
+            ("Type", Object::Name(b"Metadata".to_vec())),
+            ("Subtype", Object::Name(b"XML".to_vec())),
+        ]),
         xmp(meta).into_bytes(),
     );
     metadata.allows_compression = false;
     let metadata_id = doc.add_object(metadata);
 
-    let icc = Stream::new(Dictionary::from_iter(vec![("N", Object::Integer(3))]), SRGB_ICC.to_vec());
+    let icc = Stream::new(
+        Dictionary::from_iter(vec![("N", Object::Integer(3))]),
+        SRGB_ICC.to_vec(),
+    );
     let icc_id = doc.add_object(icc);
     let intent = Dictionary::from_iter(vec![
         ("Type", Object::Name(b"OutputIntent".to_vec())),
         ("S", Object::Name(b"GTS_PDFA1".to_vec())),
-        ("OutputConditionIdentifier", Object::string_literal("sRGB IEC61966-2.1")),
+        (
+            "OutputConditionIdentifier",
+            Object::string_literal("sRGB IEC61966-2.1"),
+        ),
         ("Info", Object::string_literal("sRGB IEC61966-2.1")),
         ("DestOutputProfile", Object::Reference(icc_id)),
     ]);
@@ -187,8 +196,17 @@ pub fn finish(mut doc: lopdf::Document, meta: &Meta) -> Result<Vec<u8>, RenderEr
 
     let catalog = doc.catalog_mut().map_err(|e| fail(e.to_string()))?;
     catalog.set("Metadata", Object::Reference(metadata_id));
-    catalog.set("OutputIntents", Object::Array(vec![Object::Dictionary(intent)]));
-    catalog.set("MarkInfo", Object::Dictionary(Dictionary::from_iter(vec![("Marked", Object::Boolean(false))])));
+    catalog.set(
+        "OutputIntents",
+        Object::Array(vec![Object::Dictionary(intent)]),
+    );
+    catalog.set(
+        "MarkInfo",
+        Object::Dictionary(Dictionary::from_iter(vec![(
+            "Marked",
+            Object::Boolean(false),
+        )])),
+    );
     if let Some(fs) = attachment {
         catalog.set(
             "Names",
@@ -196,7 +214,10 @@ pub fn finish(mut doc: lopdf::Document, meta: &Meta) -> Result<Vec<u8>, RenderEr
                 "EmbeddedFiles",
                 Object::Dictionary(Dictionary::from_iter(vec![(
                     "Names",
-                    Object::Array(vec![Object::string_literal(FACTURX_FILENAME), Object::Reference(fs)]),
+                    Object::Array(vec![
+                        Object::string_literal(FACTURX_FILENAME),
+                        Object::Reference(fs),
+                    ]),
                 )])),
             )])),
         );

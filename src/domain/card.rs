@@ -38,7 +38,11 @@ pub enum Flag {
     /// Pre-order waiting for its original for this many days.
     WaitingOriginal(i32),
     /// Invoice(s) overdue: days late of the oldest, unpaid amount, interest + indemnity due.
-    Overdue { days: i32, unpaid: Cents, penalty: Cents },
+    Overdue {
+        days: i32,
+        unpaid: Cents,
+        penalty: Cents,
+    },
     PartialDelivery,
 }
 
@@ -50,7 +54,9 @@ impl Flag {
             Flag::ExpiringSoon(d) => format!("⏳ expire dans {d} j"),
             Flag::Expired => "✗ expiré".into(),
             Flag::WaitingOriginal(d) => format!("✉ attend l'original depuis {d} j"),
-            Flag::Overdue { days, penalty, .. } => format!("⚠ retard {days} j, pénalités {}", penalty.fr()),
+            Flag::Overdue { days, penalty, .. } => {
+                format!("⚠ retard {days} j, pénalités {}", penalty.fr())
+            }
             Flag::PartialDelivery => "◐ livraison partielle".into(),
         }
     }
@@ -147,7 +153,11 @@ impl OrderCard {
             flags.push(Flag::PartialDelivery);
         }
         if let Some((days, unpaid, penalty)) = self.overdue(today, ecb_rate_bp) {
-            flags.push(Flag::Overdue { days, unpaid, penalty });
+            flags.push(Flag::Overdue {
+                days,
+                unpaid,
+                penalty,
+            });
         }
         flags
     }

@@ -119,14 +119,23 @@ impl Eligibility {
             ),
             LegalClass::NeedsReview => (
                 EligibilityStatus::PendingReview,
-                format!("organisme public de droit commercial ({categorie} {label}) : examen manuel"),
+                format!(
+                    "organisme public de droit commercial ({categorie} {label}) : examen manuel"
+                ),
             ),
             LegalClass::Private => (
                 EligibilityStatus::Refused,
-                format!("catégorie juridique {categorie} : organisme privé, mandat administratif exclu"),
+                format!(
+                    "catégorie juridique {categorie} : organisme privé, mandat administratif exclu"
+                ),
             ),
         };
-        Eligibility { status, decided_by: "auto".into(), decided_at: at, reason: reason.trim().to_string() }
+        Eligibility {
+            status,
+            decided_by: "auto".into(),
+            decided_at: at,
+            reason: reason.trim().to_string(),
+        }
     }
 }
 
@@ -150,7 +159,11 @@ impl Address {
                 out.push(l.trim().to_string());
             }
         }
-        out.push(format!("{} {}", self.postcode.trim(), self.city.trim()).trim().to_string());
+        out.push(
+            format!("{} {}", self.postcode.trim(), self.city.trim())
+                .trim()
+                .to_string(),
+        );
         out
     }
 
@@ -232,13 +245,25 @@ mod tests {
     #[test]
     fn automatic_eligibility() {
         let t = Timestamp(0);
-        assert_eq!(Eligibility::automatic("7331", t).status, EligibilityStatus::Approved);
-        assert_eq!(Eligibility::automatic("4110", t).status, EligibilityStatus::PendingReview);
+        assert_eq!(
+            Eligibility::automatic("7331", t).status,
+            EligibilityStatus::Approved
+        );
+        assert_eq!(
+            Eligibility::automatic("4110", t).status,
+            EligibilityStatus::PendingReview
+        );
         let refused = Eligibility::automatic("5710", t);
         assert_eq!(refused.status, EligibilityStatus::Refused);
         assert!(refused.reason.contains("privé"));
-        assert_eq!(CustomerKind::from_categorie("7331"), CustomerKind::LyceeCollege);
-        assert_eq!(CustomerKind::from_categorie("7230"), CustomerKind::DepartementRegion);
+        assert_eq!(
+            CustomerKind::from_categorie("7331"),
+            CustomerKind::LyceeCollege
+        );
+        assert_eq!(
+            CustomerKind::from_categorie("7230"),
+            CustomerKind::DepartementRegion
+        );
     }
 
     #[test]
@@ -250,6 +275,13 @@ mod tests {
             postcode: "42000".into(),
             city: "Saint-Étienne".into(),
         };
-        assert_eq!(a.lines(), vec!["Mairie", "1 place de l'Hôtel de Ville", "42000 Saint-Étienne"]);
+        assert_eq!(
+            a.lines(),
+            vec![
+                "Mairie",
+                "1 place de l'Hôtel de Ville",
+                "42000 Saint-Étienne"
+            ]
+        );
     }
 }

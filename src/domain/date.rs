@@ -129,7 +129,11 @@ impl Date {
     /// `27 novembre 2026`, the long form used on documents.
     pub fn fr_long(self) -> String {
         let (y, m, d) = self.ymd();
-        let day = if d == 1 { "1er".to_string() } else { d.to_string() };
+        let day = if d == 1 {
+            "1er".to_string()
+        } else {
+            d.to_string()
+        };
         format!("{day} {} {y}", MONTHS_FR[(m - 1) as usize])
     }
 
@@ -167,7 +171,11 @@ impl Timestamp {
         let y = utc_date.year();
         let start = Timestamp::from_date_utc(last_sunday(y, 3), 3600).0;
         let end = Timestamp::from_date_utc(last_sunday(y, 10), 3600).0;
-        if self.0 >= start && self.0 < end { 7200 } else { 3600 }
+        if self.0 >= start && self.0 < end {
+            7200
+        } else {
+            3600
+        }
     }
 
     /// The civil date in Paris.
@@ -179,14 +187,24 @@ impl Timestamp {
     pub fn fr(self) -> String {
         let local = self.0 + self.paris_offset();
         let secs = local.rem_euclid(86_400);
-        format!("{} {:02}:{:02}", self.paris_date().fr(), secs / 3600, (secs % 3600) / 60)
+        format!(
+            "{} {:02}:{:02}",
+            self.paris_date().fr(),
+            secs / 3600,
+            (secs % 3600) / 60
+        )
     }
 
     /// `2026-11-27T13:03:22Z`, for logs and JSON.
     pub fn iso_utc(self) -> String {
         let d = Date(self.0.div_euclid(86_400) as i32);
         let secs = self.0.rem_euclid(86_400);
-        format!("{d}T{:02}:{:02}:{:02}Z", secs / 3600, (secs % 3600) / 60, secs % 60)
+        format!(
+            "{d}T{:02}:{:02}:{:02}Z",
+            secs / 3600,
+            (secs % 3600) / 60,
+            secs % 60
+        )
     }
 
     pub fn add_secs(self, s: i64) -> Timestamp {
@@ -206,7 +224,10 @@ mod tests {
             assert_eq!(Date::from_ymd(y, m, dd), Some(d), "{days}");
         }
         assert_eq!(Date::from_ymd(1970, 1, 1), Some(Date(0)));
-        assert_eq!(Date::from_ymd(2026, 11, 27).unwrap().to_string(), "2026-11-27");
+        assert_eq!(
+            Date::from_ymd(2026, 11, 27).unwrap().to_string(),
+            "2026-11-27"
+        );
     }
 
     #[test]

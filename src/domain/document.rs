@@ -18,7 +18,12 @@ pub enum DocKind {
 }
 
 impl DocKind {
-    pub const ALL: [DocKind; 4] = [DocKind::Quote, DocKind::DeliveryNote, DocKind::Invoice, DocKind::CreditNote];
+    pub const ALL: [DocKind; 4] = [
+        DocKind::Quote,
+        DocKind::DeliveryNote,
+        DocKind::Invoice,
+        DocKind::CreditNote,
+    ];
 
     /// The series prefix of its numbers.
     pub fn prefix(self) -> &'static str {
@@ -31,7 +36,9 @@ impl DocKind {
     }
 
     pub fn from_prefix(p: &str) -> Option<DocKind> {
-        DocKind::ALL.into_iter().find(|k| k.prefix().eq_ignore_ascii_case(p))
+        DocKind::ALL
+            .into_iter()
+            .find(|k| k.prefix().eq_ignore_ascii_case(p))
     }
 
     /// The French title printed on the document.
@@ -61,7 +68,12 @@ pub struct DocNumber {
 impl DocNumber {
     /// Parses `FA-2026-00103` (case-insensitive, spaces or no separators tolerated).
     pub fn parse(s: &str) -> Option<DocNumber> {
-        let s: String = s.trim().chars().filter(|c| !c.is_whitespace()).collect::<String>().to_uppercase();
+        let s: String = s
+            .trim()
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>()
+            .to_uppercase();
         let letters: String = s.chars().take_while(|c| c.is_ascii_alphabetic()).collect();
         let kind = DocKind::from_prefix(&letters)?;
         let rest = s[letters.len()..].trim_start_matches('-');
@@ -197,7 +209,11 @@ impl IssuedDocument {
 
     /// The files a document of this kind must have once issued.
     pub fn required_formats(&self) -> &'static [FileFormat] {
-        if self.kind().has_xml() { &[FileFormat::Pdf, FileFormat::FacturX] } else { &[FileFormat::Pdf] }
+        if self.kind().has_xml() {
+            &[FileFormat::Pdf, FileFormat::FacturX]
+        } else {
+            &[FileFormat::Pdf]
+        }
     }
 
     pub fn file(&self, format: FileFormat) -> Option<&FileRef> {
@@ -219,13 +235,24 @@ mod tests {
 
     #[test]
     fn numbers_print_and_parse() {
-        let n = DocNumber { kind: DocKind::Invoice, year: 2026, seq: 103 };
+        let n = DocNumber {
+            kind: DocKind::Invoice,
+            year: 2026,
+            seq: 103,
+        };
         assert_eq!(n.to_string(), "FA-2026-00103");
         assert_eq!(DocNumber::parse("FA-2026-00103"), Some(n));
         assert_eq!(DocNumber::parse("fa-2026-103"), Some(n));
         assert_eq!(DocNumber::parse(" FA 2026 00103 "), Some(n));
-        assert_eq!(DocNumber::parse("AV-2026-00002").unwrap().kind, DocKind::CreditNote);
-        let big = DocNumber { kind: DocKind::Quote, year: 2026, seq: 1_234_567 };
+        assert_eq!(
+            DocNumber::parse("AV-2026-00002").unwrap().kind,
+            DocKind::CreditNote
+        );
+        let big = DocNumber {
+            kind: DocKind::Quote,
+            year: 2026,
+            seq: 1_234_567,
+        };
         assert_eq!(big.to_string(), "DEV-2026-1234567");
         assert_eq!(DocNumber::parse(&big.to_string()), Some(big));
         assert_eq!(DocNumber::parse("XX-2026-00001"), None);

@@ -68,12 +68,23 @@ pub enum Reason {
     NotExpired(Date),
     #[error("tout a déjà été livré")]
     NothingToDeliver,
-    #[error("la ligne {line} ({sku}) n'a plus que {remaining} unité(s) à livrer, {requested} demandée(s)")]
-    QuantityTooLarge { line: usize, sku: String, requested: u32, remaining: u32 },
+    #[error(
+        "la ligne {line} ({sku}) n'a plus que {remaining} unité(s) à livrer, {requested} demandée(s)"
+    )]
+    QuantityTooLarge {
+        line: usize,
+        sku: String,
+        requested: u32,
+        remaining: u32,
+    },
     #[error("le nombre de quantités ({given}) ne correspond pas au nombre de lignes ({lines})")]
     QuantityCount { given: usize, lines: usize },
     #[error("stock insuffisant pour {sku} : {available} disponible(s), {requested} demandée(s)")]
-    InsufficientStock { sku: String, requested: u32, available: i64 },
+    InsufficientStock {
+        sku: String,
+        requested: u32,
+        available: i64,
+    },
     #[error("rien n'a été livré qui ne soit déjà facturé")]
     NothingToInvoice,
     #[error("la commande est déjà entièrement facturée")]
@@ -157,8 +168,17 @@ mod tests {
             "impossible d'émettre le bon de livraison : le bon de commande original n'a pas été reçu"
         );
         let e = PipelineError::new(Operation::Cancel, Reason::InvoicedUseCreditNote);
-        assert_eq!(e.to_string(), "impossible d'annuler la commande : la commande est facturée, seul un avoir peut l'annuler");
-        let e = PipelineError::new(Operation::ReceiveOriginal, Reason::CustomerNotApproved("Refusé"));
-        assert!(e.to_string().starts_with("impossible d'enregistrer le bon de commande original"));
+        assert_eq!(
+            e.to_string(),
+            "impossible d'annuler la commande : la commande est facturée, seul un avoir peut l'annuler"
+        );
+        let e = PipelineError::new(
+            Operation::ReceiveOriginal,
+            Reason::CustomerNotApproved("Refusé"),
+        );
+        assert!(
+            e.to_string()
+                .starts_with("impossible d'enregistrer le bon de commande original")
+        );
     }
 }

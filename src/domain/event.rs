@@ -115,7 +115,13 @@ pub struct Event {
 
 impl Event {
     pub fn new(action: Action, before: impl Into<String>, after: impl Into<String>) -> Event {
-        Event { action, before: before.into(), after: after.into(), detail: String::new(), document: None }
+        Event {
+            action,
+            before: before.into(),
+            after: after.into(),
+            detail: String::new(),
+            document: None,
+        }
     }
 
     pub fn detail(mut self, d: impl Into<String>) -> Event {

@@ -23,7 +23,9 @@ pub enum IdError {
 }
 
 fn digits_only(s: &str) -> String {
-    s.chars().filter(|c| !c.is_whitespace() && *c != '.' && *c != '-').collect()
+    s.chars()
+        .filter(|c| !c.is_whitespace() && *c != '.' && *c != '-')
+        .collect()
 }
 
 /// Luhn checksum: from the rightmost digit, double every second digit, subtract 9 when the
@@ -46,7 +48,7 @@ pub fn luhn_valid(digits: &str) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// The Luhn key digit that completes `prefix` into a valid number.
@@ -75,7 +77,7 @@ pub fn siret_valid(s: &str) -> bool {
     }
     if s.starts_with(LA_POSTE_SIREN) && s != LA_POSTE_HEAD_OFFICE {
         let sum: u32 = s.bytes().map(|b| (b - b'0') as u32).sum();
-        return sum % 5 == 0;
+        return sum.is_multiple_of(5);
     }
     luhn_valid(s) && siren_valid(&s[..9])
 }
@@ -111,7 +113,13 @@ impl Siret {
 
     /// `217 500 016 00019`, the usual printed grouping.
     pub fn spaced(&self) -> String {
-        format!("{} {} {} {}", &self.0[..3], &self.0[3..6], &self.0[6..9], &self.0[9..])
+        format!(
+            "{} {} {} {}",
+            &self.0[..3],
+            &self.0[3..6],
+            &self.0[6..9],
+            &self.0[9..]
+        )
     }
 }
 
@@ -146,7 +154,11 @@ pub fn fr_vat_number(siren: &str) -> Option<String> {
 
 /// Checks a French intra-community VAT number (`FR03552081317`, spaces allowed).
 pub fn vat_number_valid(input: &str) -> bool {
-    let s: String = input.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_uppercase();
+    let s: String = input
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_uppercase();
     if s.len() != 13 || !s.starts_with("FR") {
         return false;
     }
@@ -174,12 +186,18 @@ fn iban_length(country: &str) -> Option<usize> {
 
 /// Normalises an IBAN (upper case, no spaces) and checks its length and mod-97 key.
 pub fn parse_iban(input: &str) -> Result<String, IdError> {
-    let s: String = input.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_uppercase();
+    let s: String = input
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_uppercase();
     let bad = || IdError::Iban(input.trim().to_string());
     if s.len() < 15 || s.len() > 34 || !s.chars().all(|c| c.is_ascii_alphanumeric()) {
         return Err(bad());
     }
-    if !s[..2].chars().all(|c| c.is_ascii_uppercase()) || !s[2..4].chars().all(|c| c.is_ascii_digit()) {
+    if !s[..2].chars().all(|c| c.is_ascii_uppercase())
+        || !s[2..4].chars().all(|c| c.is_ascii_digit())
+    {
         return Err(bad());
     }
     if let Some(len) = iban_length(&s[..2])
@@ -191,7 +209,11 @@ pub fn parse_iban(input: &str) -> Result<String, IdError> {
     let mut rem: u32 = 0;
     for c in rearranged.chars() {
         let v = c.to_digit(36).ok_or_else(bad)?;
-        rem = if v >= 10 { (rem * 100 + v) % 97 } else { (rem * 10 + v) % 97 };
+        rem = if v >= 10 {
+            (rem * 100 + v) % 97
+        } else {
+            (rem * 10 + v) % 97
+        };
     }
     if rem != 1 {
         return Err(bad());
@@ -215,18 +237,38 @@ mod tests {
     #[test]
     fn real_sirets() {
         // Ville de Paris, Ville de Lyon, Danone, Google France, a public hospital (AP-HP).
-        for s in ["21750001600019", "21690123100011", "44306184100047", "26750045200011"] {
+        for s in [
+            "21750001600019",
+            "21690123100011",
+            "44306184100047",
+            "26750045200011",
+        ] {
             assert!(siret_valid(s), "{s}");
         }
-        assert_eq!(Siret::parse("217 500 016 00019").unwrap().siren(), "217500016");
-        assert_eq!(Siret::parse("21750001600019").unwrap().spaced(), "217 500 016 00019");
+        assert_eq!(
+            Siret::parse("217 500 016 00019").unwrap().siren(),
+            "217500016"
+        );
+        assert_eq!(
+            Siret::parse("21750001600019").unwrap().spaced(),
+            "217 500 016 00019"
+        );
     }
 
     #[test]
     fn bad_sirets_are_explained() {
-        assert_eq!(Siret::parse("2175000160001"), Err(IdError::SiretLength("2175000160001".into())));
-        assert_eq!(Siret::parse("2175000160001A"), Err(IdError::SiretLength("2175000160001A".into())));
-        assert!(matches!(Siret::parse("21750001600018"), Err(IdError::SiretChecksum(_))));
+        assert_eq!(
+            Siret::parse("2175000160001"),
+            Err(IdError::SiretLength("2175000160001".into()))
+        );
+        assert_eq!(
+            Siret::parse("2175000160001A"),
+            Err(IdError::SiretLength("2175000160001A".into()))
+        );
+        assert!(matches!(
+            Siret::parse("21750001600018"),
+            Err(IdError::SiretChecksum(_))
+        ));
         // Luhn-valid over 14 digits but the SIREN part is not.
         let bad_siren = "123456789";
         assert!(!siren_valid(bad_siren));
@@ -234,7 +276,10 @@ mod tests {
         s.push_str("0000");
         s.push(luhn_complete(&s));
         assert!(luhn_valid(&s));
-        assert_eq!(Siret::parse(&s), Err(IdError::SirenChecksum(bad_siren.into())));
+        assert_eq!(
+            Siret::parse(&s),
+            Err(IdError::SirenChecksum(bad_siren.into()))
+        );
         assert!(Siret::parse("00000000000000").is_ok() == siret_valid("00000000000000"));
     }
 
@@ -272,7 +317,10 @@ mod tests {
 
     #[test]
     fn ibans() {
-        assert_eq!(parse_iban("FR76 3000 6000 0112 3456 7890 189").unwrap(), "FR7630006000011234567890189");
+        assert_eq!(
+            parse_iban("FR76 3000 6000 0112 3456 7890 189").unwrap(),
+            "FR7630006000011234567890189"
+        );
         assert!(parse_iban("fr14 2004 1010 0505 0001 3m02 606").is_ok());
         assert!(parse_iban("GB82 WEST 1234 5698 7654 32").is_ok());
         assert!(parse_iban("DE89 3704 0044 0532 0130 00").is_ok());
@@ -280,6 +328,9 @@ mod tests {
         assert!(parse_iban("FR76 3000 6000 0112 3456 7890 188").is_err());
         assert!(parse_iban("FR76 3000 6000 0112 3456 7890 18").is_err());
         assert!(parse_iban("FR76-3000").is_err());
-        assert_eq!(iban_spaced("FR7630006000011234567890189"), "FR76 3000 6000 0112 3456 7890 189");
+        assert_eq!(
+            iban_spaced("FR7630006000011234567890189"),
+            "FR76 3000 6000 0112 3456 7890 189"
+        );
     }
 }

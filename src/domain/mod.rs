@@ -17,9 +17,14 @@ pub mod seller;
 pub mod text;
 
 pub use card::{Flag, OrderCard};
-pub use customer::{Address, ChorusRouting, Contact, Customer, CustomerId, CustomerKind, Eligibility, EligibilityStatus};
+pub use customer::{
+    Address, ChorusRouting, Contact, Customer, CustomerId, CustomerKind, Eligibility,
+    EligibilityStatus,
+};
 pub use date::{Date, Timestamp};
-pub use document::{BuyerSnapshot, DocKind, DocLine, DocNumber, FileFormat, FileRef, IssuedDocument, PoRef};
+pub use document::{
+    BuyerSnapshot, DocKind, DocLine, DocNumber, FileFormat, FileRef, IssuedDocument, PoRef,
+};
 pub use error::{Operation, PipelineError, Reason};
 pub use event::{Action, ActorKind, ActorRef, AuditRecord, Event};
 pub use ids::Siret;

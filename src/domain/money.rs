@@ -6,7 +6,9 @@ use std::fmt;
 use std::ops::{Add, AddAssign, Mul, Neg, Sub, SubAssign};
 
 /// An amount in euro cents.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 pub struct Cents(pub i64);
 
 impl Cents {
@@ -87,7 +89,7 @@ pub fn format_number_fr(c: Cents) -> String {
     let units = (a / 100).to_string();
     let mut grouped = String::with_capacity(units.len() + units.len() / 3);
     for (i, ch) in units.chars().enumerate() {
-        if i > 0 && (units.len() - i) % 3 == 0 {
+        if i > 0 && (units.len() - i).is_multiple_of(3) {
             grouped.push(' ');
         }
         grouped.push(ch);
@@ -135,7 +137,13 @@ pub struct VatRate(pub u16);
 impl VatRate {
     pub const STANDARD: VatRate = VatRate(2000);
     /// The rates French law knows for goods: 20 %, 10 %, 5,5 %, 2,1 % and 0 %.
-    pub const KNOWN: [VatRate; 5] = [VatRate(2000), VatRate(1000), VatRate(550), VatRate(210), VatRate(0)];
+    pub const KNOWN: [VatRate; 5] = [
+        VatRate(2000),
+        VatRate(1000),
+        VatRate(550),
+        VatRate(210),
+        VatRate(0),
+    ];
 
     /// Parses `20`, `5.5`, `5,5`, `20 %`.
     pub fn parse_percent(s: &str) -> Option<VatRate> {
@@ -168,7 +176,11 @@ impl VatRate {
 
 /// Integer division rounding half away from zero.
 pub fn round_div(n: i128, d: i128) -> i64 {
-    let q = if n >= 0 { (n + d / 2) / d } else { (n - d / 2) / d };
+    let q = if n >= 0 {
+        (n + d / 2) / d
+    } else {
+        (n - d / 2) / d
+    };
     q as i64
 }
 
@@ -200,11 +212,20 @@ impl Totals {
         let vat: Vec<VatLine> = per_rate
             .into_iter()
             .rev()
-            .map(|(rate, base)| VatLine { rate, base, tax: rate.tax_on(base) })
+            .map(|(rate, base)| VatLine {
+                rate,
+                base,
+                tax: rate.tax_on(base),
+            })
             .collect();
         let excl_vat = vat.iter().map(|l| l.base).sum();
         let vat_total = vat.iter().map(|l| l.tax).sum();
-        Totals { excl_vat, vat, vat_total, incl_vat: excl_vat + vat_total }
+        Totals {
+            excl_vat,
+            vat,
+            vat_total,
+            incl_vat: excl_vat + vat_total,
+        }
     }
 }
 
@@ -261,8 +282,22 @@ mod tests {
         ]);
         assert_eq!(t.excl_vat, Cents(1099));
         assert_eq!(t.vat.len(), 2);
-        assert_eq!(t.vat[0], VatLine { rate: VatRate(2000), base: Cents(99), tax: Cents(20) });
-        assert_eq!(t.vat[1], VatLine { rate: VatRate(550), base: Cents(1000), tax: Cents(55) });
+        assert_eq!(
+            t.vat[0],
+            VatLine {
+                rate: VatRate(2000),
+                base: Cents(99),
+                tax: Cents(20)
+            }
+        );
+        assert_eq!(
+            t.vat[1],
+            VatLine {
+                rate: VatRate(550),
+                base: Cents(1000),
+                tax: Cents(55)
+            }
+        );
         assert_eq!(t.incl_vat, Cents(1099 + 75));
     }
 }

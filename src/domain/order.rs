@@ -78,7 +78,10 @@ impl Stage {
 
     /// Terminal stages leave the pipeline.
     pub fn is_terminal(self) -> bool {
-        matches!(self, Stage::Paid | Stage::Expired | Stage::Refused | Stage::Cancelled)
+        matches!(
+            self,
+            Stage::Paid | Stage::Expired | Stage::Refused | Stage::Cancelled
+        )
     }
 }
 
@@ -166,8 +169,13 @@ pub struct Checklist {
 }
 
 impl Checklist {
-    pub const ALL_TICKED: Checklist =
-        Checklist { letterhead: true, dated: true, signed: true, stamped: true, amount_matches: true };
+    pub const ALL_TICKED: Checklist = Checklist {
+        letterhead: true,
+        dated: true,
+        signed: true,
+        stamped: true,
+        amount_matches: true,
+    };
 
     /// The French names of the boxes left unticked.
     pub fn missing(&self) -> Vec<&'static str> {
@@ -278,7 +286,9 @@ impl Order {
 
     /// The stage as the board shows it on `today`: a quote past its validity is expired.
     pub fn stage_on(&self, today: Date) -> Stage {
-        if self.stage == Stage::Quote && (today > self.quote.valid_until || self.quote.renewed_by.is_some()) {
+        if self.stage == Stage::Quote
+            && (today > self.quote.valid_until || self.quote.renewed_by.is_some())
+        {
             Stage::Expired
         } else {
             self.stage
@@ -378,7 +388,10 @@ impl Order {
 /// Interest at (ECB + 8 points) over `days` on `amount`, pro rata on a 365-day year.
 pub fn moratory_interest(amount: Cents, days: i32, ecb_rate_bp: u32) -> Cents {
     let rate_bp = ecb_rate_bp as i128 + 800;
-    Cents(round_div(amount.0 as i128 * rate_bp * days.max(0) as i128, 10_000 * 365))
+    Cents(round_div(
+        amount.0 as i128 * rate_bp * days.max(0) as i128,
+        10_000 * 365,
+    ))
 }
 
 #[cfg(test)]
@@ -404,7 +417,13 @@ mod tests {
 
     #[test]
     fn checklist_names_what_is_missing() {
-        let c = Checklist { letterhead: true, dated: true, signed: false, stamped: false, amount_matches: true };
+        let c = Checklist {
+            letterhead: true,
+            dated: true,
+            signed: false,
+            stamped: false,
+            amount_matches: true,
+        };
         assert_eq!(c.missing(), vec!["signé", "cachet officiel"]);
         assert!(Checklist::ALL_TICKED.missing().is_empty());
     }

@@ -11,8 +11,8 @@ use super::event::{Action, Event};
 use super::legal::{self, LegalClass};
 use super::money::{Cents, Totals};
 use super::order::{
-    Checklist, DocRef, InvoiceRef, Order, OrderId, OrderLine, OriginalPo, Payment, PreOrderInfo, Product, QuoteInfo,
-    Stage,
+    Checklist, DocRef, InvoiceRef, Order, OrderId, OrderLine, OriginalPo, Payment, PreOrderInfo,
+    Product, QuoteInfo, Stage,
 };
 use std::collections::BTreeMap;
 
@@ -110,7 +110,13 @@ pub fn buyer_snapshot(customer: &Customer, order: &Order) -> BuyerSnapshot {
     }
 }
 
-fn document(order: &Order, customer: &Customer, number: DocNumber, lines: Vec<DocLine>, ctx: &Ctx) -> IssuedDocument {
+fn document(
+    order: &Order,
+    customer: &Customer,
+    number: DocNumber,
+    lines: Vec<DocLine>,
+    ctx: &Ctx,
+) -> IssuedDocument {
     let totals = Totals::from_lines(lines.iter().map(|l| (l.amount, l.vat)));
     IssuedDocument {
         number,
@@ -122,7 +128,10 @@ fn document(order: &Order, customer: &Customer, number: DocNumber, lines: Vec<Do
         buyer: buyer_snapshot(customer, order),
         lines,
         totals,
-        po: order.po.as_ref().map(|p| PoRef { number: p.po_number.clone(), date: p.po_date }),
+        po: order.po.as_ref().map(|p| PoRef {
+            number: p.po_number.clone(),
+            date: p.po_date,
+        }),
         quote_version: None,
         valid_until: None,
         renews: None,
@@ -136,7 +145,11 @@ fn document(order: &Order, customer: &Customer, number: DocNumber, lines: Vec<Do
 }
 
 fn doc_ref(doc: &IssuedDocument) -> DocRef {
-    DocRef { number: doc.number, date: doc.date, amount_incl_vat: doc.amount() }
+    DocRef {
+        number: doc.number,
+        date: doc.date,
+        amount_incl_vat: doc.amount(),
+    }
 }
 
 fn set_stage(order: &mut Order, stage: Stage, now: Timestamp) {
@@ -150,7 +163,10 @@ fn set_stage(order: &mut Order, stage: Stage, now: Timestamp) {
 pub fn create_quote(customer: &Customer, q: NewQuote, ctx: &Ctx) -> Result<Issued, PipelineError> {
     let op = Operation::CreateQuote;
     if customer.eligibility.status == EligibilityStatus::Refused {
-        return refuse(op, Reason::CustomerRefused(customer.eligibility.reason.clone()));
+        return refuse(
+            op,
+            Reason::CustomerRefused(customer.eligibility.reason.clone()),
+        );
     }
     if q.lines.is_empty() {
         return refuse(op, Reason::EmptyQuote);
@@ -232,7 +248,11 @@ pub fn create_quote(customer: &Customer, q: NewQuote, ctx: &Ctx) -> Result<Issue
             .detail(format!("{detail}, {}", doc.totals.incl_vat.fr()))
             .document(q.number),
     ];
-    Ok(Issued { order, document: doc, events })
+    Ok(Issued {
+        order,
+        document: doc,
+        events,
+    })
 }
 
 /// Checks that a quote (or pre-order) is still the live version and not closed.
@@ -262,7 +282,12 @@ pub fn shortages(order: &Order, stock: &Stock) -> Vec<Shortage> {
         }
         let available = stock.get(&l.sku).map(|p| p.available()).unwrap_or(0).max(0);
         if (wanted as i64) > available {
-            out.push(Shortage { sku: l.sku.clone(), designation: l.designation.clone(), wanted, available });
+            out.push(Shortage {
+                sku: l.sku.clone(),
+                designation: l.designation.clone(),
+                wanted,
+                available,
+            });
         }
     }
     out
@@ -308,22 +333,40 @@ fn reservation_detail(got: u64, missing: u64) -> String {
 }
 
 /// The emailed copy arrived: reserve the goods, shipping stays blocked.
-pub fn record_pre_order(order: &Order, customer: &Customer, stock: &mut Stock, ctx: &Ctx) -> Result<Step, PipelineError> {
+pub fn record_pre_order(
+    order: &Order,
+    customer: &Customer,
+    stock: &mut Stock,
+    ctx: &Ctx,
+) -> Result<Step, PipelineError> {
     let op = Operation::PreOrder;
     check_open_quote(order, op, ctx.today())?;
     if order.stage == Stage::PreOrder {
         return refuse(op, Reason::WrongStage(Stage::PreOrder.label()));
     }
     if customer.eligibility.status == EligibilityStatus::Refused {
-        return refuse(op, Reason::CustomerRefused(customer.eligibility.reason.clone()));
+        return refuse(
+            op,
+            Reason::CustomerRefused(customer.eligibility.reason.clone()),
+        );
     }
     let mut o = order.clone();
     let (got, missing) = reserve(&mut o, stock);
-    o.pre_order = Some(PreOrderInfo { emailed_at: ctx.now, recorded_by: ctx.actor.to_string() });
+    o.pre_order = Some(PreOrderInfo {
+        emailed_at: ctx.now,
+        recorded_by: ctx.actor.to_string(),
+    });
     set_stage(&mut o, Stage::PreOrder, ctx.now);
-    let ev = Event::new(Action::PreOrderRecorded, order.stage.label(), Stage::PreOrder.label())
-        .detail(reservation_detail(got, missing));
-    Ok(Step { order: o, events: vec![ev] })
+    let ev = Event::new(
+        Action::PreOrderRecorded,
+        order.stage.label(),
+        Stage::PreOrder.label(),
+    )
+    .detail(reservation_detail(got, missing));
+    Ok(Step {
+        order: o,
+        events: vec![ev],
+    })
 }
 
 /// The original purchase order arrived and was verified against the checklist.
@@ -337,10 +380,16 @@ pub fn mark_original_received(
     let op = Operation::ReceiveOriginal;
     check_open_quote(order, op, ctx.today())?;
     if customer.eligibility.status != EligibilityStatus::Approved {
-        return refuse(op, Reason::CustomerNotApproved(customer.eligibility.status.label()));
+        return refuse(
+            op,
+            Reason::CustomerNotApproved(customer.eligibility.status.label()),
+        );
     }
     let po_number = input.po_number.trim();
-    if po_number.is_empty() || po_number.chars().count() > PO_NUMBER_MAX || po_number.chars().any(char::is_control) {
+    if po_number.is_empty()
+        || po_number.chars().count() > PO_NUMBER_MAX
+        || po_number.chars().any(char::is_control)
+    {
         return refuse(op, Reason::PoNumberInvalid);
     }
     let missing = input.checklist.missing();
@@ -348,7 +397,13 @@ pub fn mark_original_received(
         return refuse(op, Reason::ChecklistIncomplete(missing));
     }
     if input.po_date > order.quote.valid_until {
-        return refuse(op, Reason::PoDateAfterValidity { po_date: input.po_date, valid_until: order.quote.valid_until });
+        return refuse(
+            op,
+            Reason::PoDateAfterValidity {
+                po_date: input.po_date,
+                valid_until: order.quote.valid_until,
+            },
+        );
     }
     if input.po_date > ctx.today() {
         return refuse(op, Reason::PoDateInFuture(input.po_date));
@@ -363,12 +418,20 @@ pub fn mark_original_received(
         verified_by: ctx.actor.to_string(),
     });
     set_stage(&mut o, Stage::PoReceived, ctx.now);
-    let ev = Event::new(Action::OriginalReceived, order.stage.label(), Stage::PoReceived.label()).detail(format!(
+    let ev = Event::new(
+        Action::OriginalReceived,
+        order.stage.label(),
+        Stage::PoReceived.label(),
+    )
+    .detail(format!(
         "BC {po_number} du {}, vérifié ; {}",
         input.po_date.fr(),
         reservation_detail(got, missing)
     ));
-    Ok(Step { order: o, events: vec![ev] })
+    Ok(Step {
+        order: o,
+        events: vec![ev],
+    })
 }
 
 /// Checks the order is past the original-PO gate and still alive.
@@ -393,7 +456,13 @@ pub fn issue_delivery_note(
     check_po_gate(order, op)?;
     let qty: Vec<u32> = match quantities {
         Some(q) if q.len() != order.lines.len() => {
-            return refuse(op, Reason::QuantityCount { given: q.len(), lines: order.lines.len() });
+            return refuse(
+                op,
+                Reason::QuantityCount {
+                    given: q.len(),
+                    lines: order.lines.len(),
+                },
+            );
         }
         Some(q) => q.to_vec(),
         None => order.lines.iter().map(OrderLine::to_deliver).collect(),
@@ -406,7 +475,12 @@ pub fn issue_delivery_note(
         if q > l.to_deliver() {
             return refuse(
                 op,
-                Reason::QuantityTooLarge { line: i + 1, sku: l.sku.clone(), requested: q, remaining: l.to_deliver() },
+                Reason::QuantityTooLarge {
+                    line: i + 1,
+                    sku: l.sku.clone(),
+                    requested: q,
+                    remaining: l.to_deliver(),
+                },
             );
         }
         if q == 0 {
@@ -415,7 +489,14 @@ pub fn issue_delivery_note(
         let from_reserved = q.min(l.reserved);
         let extra = (q - from_reserved) as i64;
         let Some(p) = stock.get_mut(&l.sku) else {
-            return refuse(op, Reason::InsufficientStock { sku: l.sku.clone(), requested: q, available: 0 });
+            return refuse(
+                op,
+                Reason::InsufficientStock {
+                    sku: l.sku.clone(),
+                    requested: q,
+                    available: 0,
+                },
+            );
         };
         if p.available() < extra || p.on_hand < q as i64 {
             return refuse(
@@ -459,13 +540,28 @@ pub fn issue_delivery_note(
     } else {
         format!("{shipped} unité(s) livrée(s)")
     };
-    let ev = Event::new(Action::DeliveryNoteIssued, before.label(), after.label()).detail(detail).document(number);
-    Ok(Issued { order: o, document: doc, events: vec![ev] })
+    let ev = Event::new(Action::DeliveryNoteIssued, before.label(), after.label())
+        .detail(detail)
+        .document(number);
+    Ok(Issued {
+        order: o,
+        document: doc,
+        events: vec![ev],
+    })
 }
 
 /// Chorus Pro routing data the customer requires, checked before an invoice is issued.
-pub fn check_chorus_routing(order: &Order, customer: &Customer, op: Operation) -> Result<(), PipelineError> {
-    let service_code = customer.chorus.service_code.as_deref().map(str::trim).unwrap_or("");
+pub fn check_chorus_routing(
+    order: &Order,
+    customer: &Customer,
+    op: Operation,
+) -> Result<(), PipelineError> {
+    let service_code = customer
+        .chorus
+        .service_code
+        .as_deref()
+        .map(str::trim)
+        .unwrap_or("");
     if customer.chorus.service_code_required && service_code.is_empty() {
         return refuse(op, Reason::MissingServiceCode);
     }
@@ -477,7 +573,12 @@ pub fn check_chorus_routing(order: &Order, customer: &Customer, op: Operation) -
 }
 
 /// Bills everything delivered and not yet invoiced.
-pub fn issue_invoice(order: &Order, customer: &Customer, number: DocNumber, ctx: &Ctx) -> Result<Issued, PipelineError> {
+pub fn issue_invoice(
+    order: &Order,
+    customer: &Customer,
+    number: DocNumber,
+    ctx: &Ctx,
+) -> Result<Issued, PipelineError> {
     let op = Operation::Invoice;
     check_po_gate(order, op)?;
     let qty: Vec<u32> = order.lines.iter().map(OrderLine::to_invoice).collect();
@@ -528,13 +629,27 @@ pub fn issue_invoice(order: &Order, customer: &Customer, number: DocNumber, ctx:
     let after = o.progress_stage();
     set_stage(&mut o, after, ctx.now);
     let ev = Event::new(Action::InvoiceIssued, before.label(), after.label())
-        .detail(format!("{}, échéance {}", doc.totals.incl_vat.fr(), due.fr()))
+        .detail(format!(
+            "{}, échéance {}",
+            doc.totals.incl_vat.fr(),
+            due.fr()
+        ))
         .document(number);
-    Ok(Issued { order: o, document: doc, events: vec![ev] })
+    Ok(Issued {
+        order: o,
+        document: doc,
+        events: vec![ev],
+    })
 }
 
 /// A mandate was paid.
-pub fn record_payment(order: &Order, date: Date, amount: Cents, reference: &str, ctx: &Ctx) -> Result<Step, PipelineError> {
+pub fn record_payment(
+    order: &Order,
+    date: Date,
+    amount: Cents,
+    reference: &str,
+    ctx: &Ctx,
+) -> Result<Step, PipelineError> {
     let op = Operation::Pay;
     let first_invoice = order.live_invoices().map(|i| i.date).min();
     let Some(first_invoice) = first_invoice else {
@@ -545,7 +660,13 @@ pub fn record_payment(order: &Order, date: Date, amount: Cents, reference: &str,
     }
     let outstanding = order.outstanding();
     if amount > outstanding {
-        return refuse(op, Reason::Overpayment { amount, outstanding });
+        return refuse(
+            op,
+            Reason::Overpayment {
+                amount,
+                outstanding,
+            },
+        );
     }
     let reference = reference.trim();
     if reference.is_empty() || reference.chars().count() > 100 {
@@ -555,7 +676,13 @@ pub fn record_payment(order: &Order, date: Date, amount: Cents, reference: &str,
         return refuse(op, Reason::DateInFuture(date));
     }
     if date < first_invoice {
-        return refuse(op, Reason::PaymentBeforeInvoice { date, invoice_date: first_invoice });
+        return refuse(
+            op,
+            Reason::PaymentBeforeInvoice {
+                date,
+                invoice_date: first_invoice,
+            },
+        );
     }
     let mut o = order.clone();
     o.payments.push(Payment {
@@ -574,7 +701,10 @@ pub fn record_payment(order: &Order, date: Date, amount: Cents, reference: &str,
         date.fr(),
         o.outstanding().fr()
     ));
-    Ok(Step { order: o, events: vec![ev] })
+    Ok(Step {
+        order: o,
+        events: vec![ev],
+    })
 }
 
 fn check_closable(order: &Order, op: Operation) -> Result<(), PipelineError> {
@@ -590,29 +720,56 @@ fn check_closable(order: &Order, op: Operation) -> Result<(), PipelineError> {
     }
 }
 
-fn close(order: &Order, stock: &mut Stock, stage: Stage, reason: &str, action: Action, ctx: &Ctx) -> Step {
+fn close(
+    order: &Order,
+    stock: &mut Stock,
+    stage: Stage,
+    reason: &str,
+    action: Action,
+    ctx: &Ctx,
+) -> Step {
     let mut o = order.clone();
     let before = o.stage_on(ctx.today());
     release(&mut o, stock);
     o.closing_reason = Some(reason.to_string());
     set_stage(&mut o, stage, ctx.now);
     let ev = Event::new(action, before.label(), stage.label()).detail(reason.to_string());
-    Step { order: o, events: vec![ev] }
+    Step {
+        order: o,
+        events: vec![ev],
+    }
 }
 
 /// Cancels an order before anything was delivered; reservations are released.
-pub fn cancel(order: &Order, stock: &mut Stock, reason: &str, ctx: &Ctx) -> Result<Step, PipelineError> {
+pub fn cancel(
+    order: &Order,
+    stock: &mut Stock,
+    reason: &str,
+    ctx: &Ctx,
+) -> Result<Step, PipelineError> {
     let op = Operation::Cancel;
     check_closable(order, op)?;
     let reason = reason.trim();
     if reason.is_empty() {
         return refuse(op, Reason::ReasonRequired);
     }
-    Ok(close(order, stock, Stage::Cancelled, reason, Action::OrderCancelled, ctx))
+    Ok(close(
+        order,
+        stock,
+        Stage::Cancelled,
+        reason,
+        Action::OrderCancelled,
+        ctx,
+    ))
 }
 
 /// The body declined the quote (or cannot use the procedure).
-pub fn refuse_quote(order: &Order, stock: &mut Stock, reason: &str, ctx: &Ctx) -> Result<Step, PipelineError> {
+pub fn refuse_quote(
+    order: &Order,
+    stock: &mut Stock,
+    reason: &str,
+    ctx: &Ctx,
+) -> Result<Step, PipelineError> {
     let op = Operation::RefuseQuote;
     if !matches!(order.stage, Stage::Quote | Stage::PreOrder) {
         return refuse(op, Reason::WrongStage(order.stage.label()));
@@ -621,7 +778,14 @@ pub fn refuse_quote(order: &Order, stock: &mut Stock, reason: &str, ctx: &Ctx) -
     if reason.is_empty() {
         return refuse(op, Reason::ReasonRequired);
     }
-    Ok(close(order, stock, Stage::Refused, reason, Action::QuoteRefused, ctx))
+    Ok(close(
+        order,
+        stock,
+        Stage::Refused,
+        reason,
+        Action::QuoteRefused,
+        ctx,
+    ))
 }
 
 /// Cancels an invoice with a credit note; its quantities can be invoiced again.
@@ -649,15 +813,20 @@ pub fn issue_credit_note(
             i
         }
         None => {
-            let live: Vec<usize> =
-                (0..order.invoices.len()).filter(|i| order.invoices[*i].credited_by.is_none()).collect();
+            let live: Vec<usize> = (0..order.invoices.len())
+                .filter(|i| order.invoices[*i].credited_by.is_none())
+                .collect();
             match live.as_slice() {
                 [] => return refuse(op, Reason::NoInvoiceToCredit),
                 [one] => *one,
                 many => {
                     return refuse(
                         op,
-                        Reason::AmbiguousInvoice(many.iter().map(|i| order.invoices[*i].number.to_string()).collect()),
+                        Reason::AmbiguousInvoice(
+                            many.iter()
+                                .map(|i| order.invoices[*i].number.to_string())
+                                .collect(),
+                        ),
                     );
                 }
             }
@@ -666,7 +835,13 @@ pub fn issue_credit_note(
     let inv = order.invoices[idx].clone();
     let remaining = order.invoiced_amount() - inv.amount_incl_vat;
     if order.paid_amount() > remaining {
-        return refuse(op, Reason::PaymentsExceedCredit { paid: order.paid_amount(), remaining });
+        return refuse(
+            op,
+            Reason::PaymentsExceedCredit {
+                paid: order.paid_amount(),
+                remaining,
+            },
+        );
     }
     let mut o = order.clone();
     let lines: Vec<DocLine> = o
@@ -698,9 +873,17 @@ pub fn issue_credit_note(
     let after = o.progress_stage();
     set_stage(&mut o, after, ctx.now);
     let ev = Event::new(Action::CreditNoteIssued, before.label(), after.label())
-        .detail(format!("annule la facture {} ({}) : {reason}", inv.number, inv.amount_incl_vat.fr()))
+        .detail(format!(
+            "annule la facture {} ({}) : {reason}",
+            inv.number,
+            inv.amount_incl_vat.fr()
+        ))
         .document(number);
-    Ok(Issued { order: o, document: doc, events: vec![ev] })
+    Ok(Issued {
+        order: o,
+        document: doc,
+        events: vec![ev],
+    })
 }
 
 /// Renews an expired quote: a new version, linked both ways, at current catalogue prices.
@@ -729,7 +912,9 @@ pub fn renew_quote(
             let current = catalogue.get(&l.sku);
             QuoteLine {
                 sku: l.sku.clone(),
-                designation: current.map(|p| p.designation.clone()).unwrap_or_else(|| l.designation.clone()),
+                designation: current
+                    .map(|p| p.designation.clone())
+                    .unwrap_or_else(|| l.designation.clone()),
                 unit_price: current.map(|p| p.unit_price).unwrap_or(l.unit_price),
                 vat: current.map(|p| p.vat).unwrap_or(l.vat),
                 quantity: l.ordered,
@@ -746,14 +931,19 @@ pub fn renew_quote(
         delivery_address: old.delivery_address.clone(),
         contact: old.contact.clone(),
     };
-    let issued = create_quote(customer, new_quote, ctx).map_err(|e| PipelineError::new(op, e.reason))?;
+    let issued =
+        create_quote(customer, new_quote, ctx).map_err(|e| PipelineError::new(op, e.reason))?;
     let mut old2 = old.clone();
     old2.quote.renewed_by = Some(number);
     let mut issued = issued;
     issued.events.push(
-        Event::new(Action::QuoteRenewed, Stage::Expired.label(), Stage::Expired.label())
-            .detail(format!("renouvelé par {number}"))
-            .document(old.number),
+        Event::new(
+            Action::QuoteRenewed,
+            Stage::Expired.label(),
+            Stage::Expired.label(),
+        )
+        .detail(format!("renouvelé par {number}"))
+        .document(old.number),
     );
     Ok((old2, issued))
 }
@@ -774,14 +964,24 @@ pub fn decide_eligibility(
     if status == customer.eligibility.status {
         return refuse(op, Reason::SameEligibility(status.label()));
     }
-    if status == EligibilityStatus::Approved && legal::classify(&customer.categorie) == LegalClass::Private {
-        return refuse(op, Reason::PrivateCannotBeApproved(customer.categorie.clone()));
+    if status == EligibilityStatus::Approved
+        && legal::classify(&customer.categorie) == LegalClass::Private
+    {
+        return refuse(
+            op,
+            Reason::PrivateCannotBeApproved(customer.categorie.clone()),
+        );
     }
     let mut c = customer.clone();
     let before = c.eligibility.status.label();
-    c.eligibility =
-        Eligibility { status, decided_by: ctx.actor.to_string(), decided_at: ctx.now, reason: reason.to_string() };
-    let ev = Event::new(Action::EligibilityDecided, before, status.label()).detail(reason.to_string());
+    c.eligibility = Eligibility {
+        status,
+        decided_by: ctx.actor.to_string(),
+        decided_at: ctx.now,
+        reason: reason.to_string(),
+    };
+    let ev =
+        Event::new(Action::EligibilityDecided, before, status.label()).detail(reason.to_string());
     Ok((c, ev))
 }
 

@@ -15,18 +15,26 @@ fn at(s: &str) -> Timestamp {
 }
 
 fn ctx(s: &str) -> Ctx<'static> {
-    Ctx { now: at(s), actor: "marie" }
+    Ctx {
+        now: at(s),
+        actor: "marie",
+    }
 }
 
 fn num(kind: DocKind, seq: u32) -> DocNumber {
-    DocNumber { kind, year: 2026, seq }
+    DocNumber {
+        kind,
+        year: 2026,
+        seq,
+    }
 }
 
 fn customer(categorie: &str) -> Customer {
     Customer {
         id: CustomerId(1),
         legal_name: "Commune de Saint-Étienne".into(),
-        siret: Siret::parse("21420218600017").unwrap_or_else(|_| Siret::parse("21750001600019").unwrap()),
+        siret: Siret::parse("21420218600017")
+            .unwrap_or_else(|_| Siret::parse("21750001600019").unwrap()),
         categorie: categorie.into(),
         kind: CustomerKind::from_categorie(categorie),
         eligibility: Eligibility::automatic(categorie, at("2026-01-01")),
@@ -38,7 +46,11 @@ fn customer(categorie: &str) -> Customer {
             city: "Saint-Étienne".into(),
         },
         delivery_addresses: vec![Address::default()],
-        contacts: vec![Contact { name: "Jeanne Martin".into(), phone: "04 77 00 00 00".into(), email: "j@x.fr".into() }],
+        contacts: vec![Contact {
+            name: "Jeanne Martin".into(),
+            phone: "04 77 00 00 00".into(),
+            email: "j@x.fr".into(),
+        }],
         chorus: ChorusRouting::default(),
         created_at: at("2026-01-01"),
     }
@@ -92,7 +104,11 @@ fn quote_on(day: &str, c: &Customer) -> Order {
 }
 
 fn po(date: &str) -> OriginalPoInput {
-    OriginalPoInput { po_number: "ENG-2026-0042".into(), po_date: d(date), checklist: Checklist::ALL_TICKED }
+    OriginalPoInput {
+        po_number: "ENG-2026-0042".into(),
+        po_date: d(date),
+        checklist: Checklist::ALL_TICKED,
+    }
 }
 
 /// An order whose original was received on 2026-03-05 (quote of 2026-03-01).
@@ -100,19 +116,32 @@ fn received() -> (Order, Customer, Stock) {
     let c = customer("7210");
     let mut s = stock();
     let o = quote_on("2026-03-01", &c);
-    let o = mark_original_received(&o, &c, &mut s, &po("2026-03-04"), &ctx("2026-03-05")).unwrap().order;
+    let o = mark_original_received(&o, &c, &mut s, &po("2026-03-04"), &ctx("2026-03-05"))
+        .unwrap()
+        .order;
     (o, c, s)
 }
 
 fn delivered() -> (Order, Customer, Stock) {
     let (o, c, mut s) = received();
-    let o = issue_delivery_note(&o, &c, &mut s, None, num(DocKind::DeliveryNote, 1), &ctx("2026-03-06")).unwrap().order;
+    let o = issue_delivery_note(
+        &o,
+        &c,
+        &mut s,
+        None,
+        num(DocKind::DeliveryNote, 1),
+        &ctx("2026-03-06"),
+    )
+    .unwrap()
+    .order;
     (o, c, s)
 }
 
 fn invoiced() -> (Order, Customer, Stock) {
     let (o, c, s) = delivered();
-    let o = issue_invoice(&o, &c, num(DocKind::Invoice, 1), &ctx("2026-03-07")).unwrap().order;
+    let o = issue_invoice(&o, &c, num(DocKind::Invoice, 1), &ctx("2026-03-07"))
+        .unwrap()
+        .order;
     (o, c, s)
 }
 
@@ -174,10 +203,30 @@ fn quote_refused_for_private_entities_and_bad_lines() {
         vat: VatRate::STANDARD,
         quantity: q,
     };
-    assert!(matches!(reason(create_quote(&private, mk(vec![line(1, 1)]), &ctx("2026-03-01"))), Reason::CustomerRefused(_)));
-    assert_eq!(reason(create_quote(&c, mk(vec![]), &ctx("2026-03-01"))), Reason::EmptyQuote);
-    assert_eq!(reason(create_quote(&c, mk(vec![line(1, 1), line(0, 1)]), &ctx("2026-03-01"))), Reason::ZeroQuantity(2));
-    assert_eq!(reason(create_quote(&c, mk(vec![line(1, -1)]), &ctx("2026-03-01"))), Reason::NegativePrice(1));
+    assert!(matches!(
+        reason(create_quote(
+            &private,
+            mk(vec![line(1, 1)]),
+            &ctx("2026-03-01")
+        )),
+        Reason::CustomerRefused(_)
+    ));
+    assert_eq!(
+        reason(create_quote(&c, mk(vec![]), &ctx("2026-03-01"))),
+        Reason::EmptyQuote
+    );
+    assert_eq!(
+        reason(create_quote(
+            &c,
+            mk(vec![line(1, 1), line(0, 1)]),
+            &ctx("2026-03-01")
+        )),
+        Reason::ZeroQuantity(2)
+    );
+    assert_eq!(
+        reason(create_quote(&c, mk(vec![line(1, -1)]), &ctx("2026-03-01"))),
+        Reason::NegativePrice(1)
+    );
 }
 
 #[test]
@@ -188,7 +237,12 @@ fn pre_order_reserves_what_is_available() {
     let o = quote_on("2026-03-01", &c);
     assert_eq!(
         shortages(&o, &s),
-        vec![Shortage { sku: "MIC-02".into(), designation: "Micro".into(), wanted: 2, available: 1 }]
+        vec![Shortage {
+            sku: "MIC-02".into(),
+            designation: "Micro".into(),
+            wanted: 2,
+            available: 1
+        }]
     );
     let step = record_pre_order(&o, &c, &mut s, &ctx("2026-03-02")).unwrap();
     assert_eq!(step.order.stage, Stage::PreOrder);
@@ -199,9 +253,19 @@ fn pre_order_reserves_what_is_available() {
     assert!(step.events[0].detail.contains("1 en rupture"));
     // Twice is refused; shipping a pre-order is refused.
     let o = step.order;
-    assert_eq!(reason(record_pre_order(&o, &c, &mut s, &ctx("2026-03-02"))), Reason::WrongStage("Pré-commande"));
     assert_eq!(
-        reason(issue_delivery_note(&o, &c, &mut s, None, num(DocKind::DeliveryNote, 1), &ctx("2026-03-03"))),
+        reason(record_pre_order(&o, &c, &mut s, &ctx("2026-03-02"))),
+        Reason::WrongStage("Pré-commande")
+    );
+    assert_eq!(
+        reason(issue_delivery_note(
+            &o,
+            &c,
+            &mut s,
+            None,
+            num(DocKind::DeliveryNote, 1),
+            &ctx("2026-03-03")
+        )),
         Reason::OriginalNotReceived
     );
 }
@@ -211,10 +275,16 @@ fn pre_order_refused_for_expired_quote_and_refused_customer() {
     let c = customer("7210");
     let mut s = stock();
     let o = quote_on("2026-03-01", &c);
-    assert_eq!(reason(record_pre_order(&o, &c, &mut s, &ctx("2026-04-02"))), Reason::QuoteExpired(d("2026-04-01")));
+    assert_eq!(
+        reason(record_pre_order(&o, &c, &mut s, &ctx("2026-04-02"))),
+        Reason::QuoteExpired(d("2026-04-01"))
+    );
     let mut refused = c.clone();
     refused.eligibility.status = EligibilityStatus::Refused;
-    assert!(matches!(reason(record_pre_order(&o, &refused, &mut s, &ctx("2026-03-02"))), Reason::CustomerRefused(_)));
+    assert!(matches!(
+        reason(record_pre_order(&o, &refused, &mut s, &ctx("2026-03-02"))),
+        Reason::CustomerRefused(_)
+    ));
 }
 
 #[test]
@@ -228,10 +298,16 @@ fn original_received_from_quote_or_pre_order() {
     let c = customer("7210");
     let mut s = stock();
     let o = quote_on("2026-03-01", &c);
-    let o = record_pre_order(&o, &c, &mut s, &ctx("2026-03-02")).unwrap().order;
-    let step = mark_original_received(&o, &c, &mut s, &po("2026-03-02"), &ctx("2026-03-10")).unwrap();
+    let o = record_pre_order(&o, &c, &mut s, &ctx("2026-03-02"))
+        .unwrap()
+        .order;
+    let step =
+        mark_original_received(&o, &c, &mut s, &po("2026-03-02"), &ctx("2026-03-10")).unwrap();
     assert_eq!(step.order.stage, Stage::PoReceived);
-    assert_eq!(s["ENC-01"].reserved, 4, "the pre-order's reservation is kept, not doubled");
+    assert_eq!(
+        s["ENC-01"].reserved, 4,
+        "the pre-order's reservation is kept, not doubled"
+    );
     assert_eq!(step.events[0].before, "Pré-commande");
 }
 
@@ -243,9 +319,27 @@ fn original_gate_refusals() {
     let today = ctx("2026-03-05");
 
     let pending = customer("4140");
-    assert_eq!(reason(mark_original_received(&o, &pending, &mut s, &po("2026-03-04"), &today)), Reason::CustomerNotApproved("À examiner"));
+    assert_eq!(
+        reason(mark_original_received(
+            &o,
+            &pending,
+            &mut s,
+            &po("2026-03-04"),
+            &today
+        )),
+        Reason::CustomerNotApproved("À examiner")
+    );
     let private = customer("5710");
-    assert_eq!(reason(mark_original_received(&o, &private, &mut s, &po("2026-03-04"), &today)), Reason::CustomerNotApproved("Refusé"));
+    assert_eq!(
+        reason(mark_original_received(
+            &o,
+            &private,
+            &mut s,
+            &po("2026-03-04"),
+            &today
+        )),
+        Reason::CustomerNotApproved("Refusé")
+    );
 
     let mut input = po("2026-03-04");
     input.checklist.stamped = false;
@@ -256,27 +350,81 @@ fn original_gate_refusals() {
     );
     let mut input = po("2026-03-04");
     input.po_number = "  ".into();
-    assert_eq!(reason(mark_original_received(&o, &c, &mut s, &input, &today)), Reason::PoNumberInvalid);
+    assert_eq!(
+        reason(mark_original_received(&o, &c, &mut s, &input, &today)),
+        Reason::PoNumberInvalid
+    );
     input.po_number = "X".repeat(51);
-    assert_eq!(reason(mark_original_received(&o, &c, &mut s, &input, &today)), Reason::PoNumberInvalid);
+    assert_eq!(
+        reason(mark_original_received(&o, &c, &mut s, &input, &today)),
+        Reason::PoNumberInvalid
+    );
     input.po_number = "É".repeat(50);
-    assert!(mark_original_received(&o, &c, &mut s.clone(), &input, &today).is_ok(), "50 characters, not bytes");
+    assert!(
+        mark_original_received(&o, &c, &mut s.clone(), &input, &today).is_ok(),
+        "50 characters, not bytes"
+    );
 
     // PO dated after the validity: refused, even if it arrives.
     assert_eq!(
-        reason(mark_original_received(&o, &c, &mut s, &po("2026-04-02"), &ctx("2026-04-03"))),
-        Reason::PoDateAfterValidity { po_date: d("2026-04-02"), valid_until: d("2026-04-01") }
+        reason(mark_original_received(
+            &o,
+            &c,
+            &mut s,
+            &po("2026-04-02"),
+            &ctx("2026-04-03")
+        )),
+        Reason::PoDateAfterValidity {
+            po_date: d("2026-04-02"),
+            valid_until: d("2026-04-01")
+        }
     );
     // PO dated within validity but posted late: accepted.
-    assert!(mark_original_received(&o, &c, &mut s.clone(), &po("2026-03-30"), &ctx("2026-04-06")).is_ok());
+    assert!(
+        mark_original_received(
+            &o,
+            &c,
+            &mut s.clone(),
+            &po("2026-03-30"),
+            &ctx("2026-04-06")
+        )
+        .is_ok()
+    );
     // Future date.
-    assert_eq!(reason(mark_original_received(&o, &c, &mut s, &po("2026-03-20"), &today)), Reason::PoDateInFuture(d("2026-03-20")));
+    assert_eq!(
+        reason(mark_original_received(
+            &o,
+            &c,
+            &mut s,
+            &po("2026-03-20"),
+            &today
+        )),
+        Reason::PoDateInFuture(d("2026-03-20"))
+    );
 
     // Cancelled, already received.
     let cancelled = cancel(&o, &mut s.clone(), "doublon", &today).unwrap().order;
-    assert_eq!(reason(mark_original_received(&cancelled, &c, &mut s, &po("2026-03-04"), &today)), Reason::WrongStage("Annulé"));
+    assert_eq!(
+        reason(mark_original_received(
+            &cancelled,
+            &c,
+            &mut s,
+            &po("2026-03-04"),
+            &today
+        )),
+        Reason::WrongStage("Annulé")
+    );
     let (r, c2, mut s2) = received();
-    assert_eq!(reason(mark_original_received(&r, &c2, &mut s2, &po("2026-03-04"), &today)), Reason::OriginalAlreadyReceived);
+    assert_eq!(
+        reason(mark_original_received(
+            &r,
+            &c2,
+            &mut s2,
+            &po("2026-03-04"),
+            &today
+        )),
+        Reason::OriginalAlreadyReceived
+    );
 }
 
 #[test]
@@ -284,8 +432,19 @@ fn no_shipping_before_the_original() {
     let c = customer("7210");
     let mut s = stock();
     let o = quote_on("2026-03-01", &c);
-    let e = issue_delivery_note(&o, &c, &mut s, None, num(DocKind::DeliveryNote, 1), &ctx("2026-03-02")).unwrap_err();
-    assert_eq!(e.to_string(), "impossible d'émettre le bon de livraison : le bon de commande original n'a pas été reçu");
+    let e = issue_delivery_note(
+        &o,
+        &c,
+        &mut s,
+        None,
+        num(DocKind::DeliveryNote, 1),
+        &ctx("2026-03-02"),
+    )
+    .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "impossible d'émettre le bon de livraison : le bon de commande original n'a pas été reçu"
+    );
     assert_eq!(s["ENC-01"].on_hand, 10, "nothing moved");
 }
 
@@ -296,17 +455,36 @@ fn full_delivery_decrements_stock() {
     assert_eq!(s["ENC-01"].on_hand, 6);
     assert_eq!(s["ENC-01"].reserved, 0);
     assert_eq!(s["MIC-02"].on_hand, 1);
-    assert!(o.lines.iter().all(|l| l.delivered == l.ordered && l.reserved == 0));
+    assert!(
+        o.lines
+            .iter()
+            .all(|l| l.delivered == l.ordered && l.reserved == 0)
+    );
     assert_eq!(o.documents.len(), 2);
 }
 
 #[test]
 fn partial_delivery_then_the_rest() {
     let (o, c, mut s) = received();
-    let issued =
-        issue_delivery_note(&o, &c, &mut s, Some(&[1, 0]), num(DocKind::DeliveryNote, 1), &ctx("2026-03-06")).unwrap();
-    assert_eq!(issued.order.stage, Stage::PoReceived, "partial delivery stays ready to ship");
-    assert_eq!(issued.document.lines.len(), 2, "the note shows what remains");
+    let issued = issue_delivery_note(
+        &o,
+        &c,
+        &mut s,
+        Some(&[1, 0]),
+        num(DocKind::DeliveryNote, 1),
+        &ctx("2026-03-06"),
+    )
+    .unwrap();
+    assert_eq!(
+        issued.order.stage,
+        Stage::PoReceived,
+        "partial delivery stays ready to ship"
+    );
+    assert_eq!(
+        issued.document.lines.len(),
+        2,
+        "the note shows what remains"
+    );
     assert_eq!(issued.document.lines[0].remaining, 3);
     assert_eq!(issued.document.lines[1].quantity, 0);
     assert_eq!(s["ENC-01"].on_hand, 9);
@@ -317,10 +495,29 @@ fn partial_delivery_then_the_rest() {
     assert_eq!(inv.document.totals.excl_vat, Cents(24_900));
     assert_eq!(inv.order.stage, Stage::PoReceived);
     let o = inv.order;
-    assert_eq!(reason(issue_invoice(&o, &c, num(DocKind::Invoice, 2), &ctx("2026-03-07"))), Reason::NothingToInvoice);
-    let o = issue_delivery_note(&o, &c, &mut s, None, num(DocKind::DeliveryNote, 2), &ctx("2026-03-08")).unwrap().order;
+    assert_eq!(
+        reason(issue_invoice(
+            &o,
+            &c,
+            num(DocKind::Invoice, 2),
+            &ctx("2026-03-07")
+        )),
+        Reason::NothingToInvoice
+    );
+    let o = issue_delivery_note(
+        &o,
+        &c,
+        &mut s,
+        None,
+        num(DocKind::DeliveryNote, 2),
+        &ctx("2026-03-08"),
+    )
+    .unwrap()
+    .order;
     assert_eq!(o.stage, Stage::Delivered);
-    let o = issue_invoice(&o, &c, num(DocKind::Invoice, 2), &ctx("2026-03-09")).unwrap().order;
+    let o = issue_invoice(&o, &c, num(DocKind::Invoice, 2), &ctx("2026-03-09"))
+        .unwrap()
+        .order;
     assert_eq!(o.stage, Stage::Invoiced);
     assert_eq!(o.invoiced_amount(), o.totals().incl_vat);
 }
@@ -332,19 +529,36 @@ fn delivery_quantity_checks() {
     let t = ctx("2026-03-06");
     assert_eq!(
         reason(issue_delivery_note(&o, &c, &mut s, Some(&[5, 0]), n, &t)),
-        Reason::QuantityTooLarge { line: 1, sku: "ENC-01".into(), requested: 5, remaining: 4 }
+        Reason::QuantityTooLarge {
+            line: 1,
+            sku: "ENC-01".into(),
+            requested: 5,
+            remaining: 4
+        }
     );
-    assert_eq!(reason(issue_delivery_note(&o, &c, &mut s, Some(&[0, 0]), n, &t)), Reason::NothingToDeliver);
-    assert_eq!(reason(issue_delivery_note(&o, &c, &mut s, Some(&[1]), n, &t)), Reason::QuantityCount { given: 1, lines: 2 });
+    assert_eq!(
+        reason(issue_delivery_note(&o, &c, &mut s, Some(&[0, 0]), n, &t)),
+        Reason::NothingToDeliver
+    );
+    assert_eq!(
+        reason(issue_delivery_note(&o, &c, &mut s, Some(&[1]), n, &t)),
+        Reason::QuantityCount { given: 1, lines: 2 }
+    );
     // Not enough stock: the reservation was short.
     let c2 = customer("7210");
     let mut s2 = stock();
     s2.get_mut("MIC-02").unwrap().on_hand = 1;
     let o2 = quote_on("2026-03-01", &c2);
-    let o2 = mark_original_received(&o2, &c2, &mut s2, &po("2026-03-04"), &ctx("2026-03-05")).unwrap().order;
+    let o2 = mark_original_received(&o2, &c2, &mut s2, &po("2026-03-04"), &ctx("2026-03-05"))
+        .unwrap()
+        .order;
     assert_eq!(
         reason(issue_delivery_note(&o2, &c2, &mut s2, None, n, &t)),
-        Reason::InsufficientStock { sku: "MIC-02".into(), requested: 2, available: 1 }
+        Reason::InsufficientStock {
+            sku: "MIC-02".into(),
+            requested: 2,
+            available: 1
+        }
     );
 }
 
@@ -352,7 +566,14 @@ fn delivery_quantity_checks() {
 fn nothing_delivered_twice() {
     let (o, c, mut s) = delivered();
     assert_eq!(
-        reason(issue_delivery_note(&o, &c, &mut s, None, num(DocKind::DeliveryNote, 2), &ctx("2026-03-07"))),
+        reason(issue_delivery_note(
+            &o,
+            &c,
+            &mut s,
+            None,
+            num(DocKind::DeliveryNote, 2),
+            &ctx("2026-03-07")
+        )),
         Reason::NothingToDeliver
     );
 }
@@ -367,31 +588,73 @@ fn invoice_bills_deliveries_with_due_date() {
     assert_eq!(doc.due_date, Some(d("2026-04-06")), "30 days for a commune");
     assert_eq!(doc.po.as_ref().unwrap().number, "ENG-2026-0042");
     assert_eq!(doc.totals.excl_vat, Cents(4 * 24_900 + 2 * 8_900));
-    assert_eq!(doc.totals.incl_vat, Cents((4 * 24_900 + 2 * 8_900) * 12 / 10));
+    assert_eq!(
+        doc.totals.incl_vat,
+        Cents((4 * 24_900 + 2 * 8_900) * 12 / 10)
+    );
     assert_eq!(issued.order.stage, Stage::Invoiced);
     let mut hospital = customer("7364");
     hospital.kind = CustomerKind::Hopital;
-    let issued = issue_invoice(&o, &hospital, num(DocKind::Invoice, 1), &ctx("2026-03-07")).unwrap();
-    assert_eq!(issued.document.due_date, Some(d("2026-04-26")), "50 days for a hospital");
+    let issued =
+        issue_invoice(&o, &hospital, num(DocKind::Invoice, 1), &ctx("2026-03-07")).unwrap();
+    assert_eq!(
+        issued.document.due_date,
+        Some(d("2026-04-26")),
+        "50 days for a hospital"
+    );
 }
 
 #[test]
 fn invoicing_refusals() {
     let (o, c, _) = received();
-    assert_eq!(reason(issue_invoice(&o, &c, num(DocKind::Invoice, 1), &ctx("2026-03-07"))), Reason::NothingToInvoice);
+    assert_eq!(
+        reason(issue_invoice(
+            &o,
+            &c,
+            num(DocKind::Invoice, 1),
+            &ctx("2026-03-07")
+        )),
+        Reason::NothingToInvoice
+    );
     let q = quote_on("2026-03-01", &c);
-    assert_eq!(reason(issue_invoice(&q, &c, num(DocKind::Invoice, 1), &ctx("2026-03-07"))), Reason::OriginalNotReceived);
+    assert_eq!(
+        reason(issue_invoice(
+            &q,
+            &c,
+            num(DocKind::Invoice, 1),
+            &ctx("2026-03-07")
+        )),
+        Reason::OriginalNotReceived
+    );
     let (o, c, _) = invoiced();
-    assert_eq!(reason(issue_invoice(&o, &c, num(DocKind::Invoice, 2), &ctx("2026-03-08"))), Reason::AlreadyInvoiced);
+    assert_eq!(
+        reason(issue_invoice(
+            &o,
+            &c,
+            num(DocKind::Invoice, 2),
+            &ctx("2026-03-08")
+        )),
+        Reason::AlreadyInvoiced
+    );
 }
 
 #[test]
 fn chorus_routing_is_checked_before_invoicing() {
     let (o, mut c, _) = delivered();
     c.chorus.service_code_required = true;
-    assert_eq!(reason(issue_invoice(&o, &c, num(DocKind::Invoice, 1), &ctx("2026-03-07"))), Reason::MissingServiceCode);
+    assert_eq!(
+        reason(issue_invoice(
+            &o,
+            &c,
+            num(DocKind::Invoice, 1),
+            &ctx("2026-03-07")
+        )),
+        Reason::MissingServiceCode
+    );
     c.chorus.service_code = Some("SERV-FIN".into());
-    let doc = issue_invoice(&o, &c, num(DocKind::Invoice, 1), &ctx("2026-03-07")).unwrap().document;
+    let doc = issue_invoice(&o, &c, num(DocKind::Invoice, 1), &ctx("2026-03-07"))
+        .unwrap()
+        .document;
     assert_eq!(doc.buyer.service_code.as_deref(), Some("SERV-FIN"));
 }
 
@@ -400,25 +663,51 @@ fn payments_until_paid() {
     let (o, _, _) = invoiced();
     let total = o.outstanding();
     let t = ctx("2026-04-01");
-    assert_eq!(reason(record_payment(&o, d("2026-03-20"), Cents(0), "M-1", &t)), Reason::AmountNotPositive);
     assert_eq!(
-        reason(record_payment(&o, d("2026-03-20"), total + Cents(1), "M-1", &t)),
-        Reason::Overpayment { amount: total + Cents(1), outstanding: total }
+        reason(record_payment(&o, d("2026-03-20"), Cents(0), "M-1", &t)),
+        Reason::AmountNotPositive
     );
-    assert_eq!(reason(record_payment(&o, d("2026-03-20"), Cents(100), " ", &t)), Reason::ReferenceRequired);
-    assert_eq!(reason(record_payment(&o, d("2026-04-02"), Cents(100), "M-1", &t)), Reason::DateInFuture(d("2026-04-02")));
+    assert_eq!(
+        reason(record_payment(
+            &o,
+            d("2026-03-20"),
+            total + Cents(1),
+            "M-1",
+            &t
+        )),
+        Reason::Overpayment {
+            amount: total + Cents(1),
+            outstanding: total
+        }
+    );
+    assert_eq!(
+        reason(record_payment(&o, d("2026-03-20"), Cents(100), " ", &t)),
+        Reason::ReferenceRequired
+    );
+    assert_eq!(
+        reason(record_payment(&o, d("2026-04-02"), Cents(100), "M-1", &t)),
+        Reason::DateInFuture(d("2026-04-02"))
+    );
     assert_eq!(
         reason(record_payment(&o, d("2026-03-01"), Cents(100), "M-1", &t)),
-        Reason::PaymentBeforeInvoice { date: d("2026-03-01"), invoice_date: d("2026-03-07") }
+        Reason::PaymentBeforeInvoice {
+            date: d("2026-03-01"),
+            invoice_date: d("2026-03-07")
+        }
     );
     let half = Cents(total.0 / 2);
-    let o = record_payment(&o, d("2026-03-20"), half, "M-1", &t).unwrap().order;
+    let o = record_payment(&o, d("2026-03-20"), half, "M-1", &t)
+        .unwrap()
+        .order;
     assert_eq!(o.stage, Stage::Invoiced);
     let step = record_payment(&o, d("2026-03-25"), total - half, "M-2", &t).unwrap();
     assert_eq!(step.order.stage, Stage::Paid);
     assert_eq!(step.order.outstanding(), Cents::ZERO);
     let (q, _, _) = received();
-    assert_eq!(reason(record_payment(&q, d("2026-03-20"), Cents(1), "M", &t)), Reason::NoInvoice);
+    assert_eq!(
+        reason(record_payment(&q, d("2026-03-20"), Cents(1), "M", &t)),
+        Reason::NoInvoice
+    );
 }
 
 #[test]
@@ -431,7 +720,15 @@ fn overdue_and_moratory_interest() {
     assert_eq!(late[0].unpaid, o.invoiced_amount());
     assert_eq!(late[0].indemnity, Cents(4000));
     assert!(late[0].interest > Cents::ZERO);
-    let paid = record_payment(&o, d("2026-04-10"), o.outstanding(), "M", &ctx("2026-04-10")).unwrap().order;
+    let paid = record_payment(
+        &o,
+        d("2026-04-10"),
+        o.outstanding(),
+        "M",
+        &ctx("2026-04-10"),
+    )
+    .unwrap()
+    .order;
     assert!(paid.overdue(d("2026-05-01"), 200).is_empty());
 }
 
@@ -440,16 +737,27 @@ fn cancel_before_delivery_only() {
     let c = customer("7210");
     let mut s = stock();
     let o = quote_on("2026-03-01", &c);
-    let o = record_pre_order(&o, &c, &mut s, &ctx("2026-03-02")).unwrap().order;
-    assert_eq!(reason(cancel(&o, &mut s, "  ", &ctx("2026-03-03"))), Reason::ReasonRequired);
+    let o = record_pre_order(&o, &c, &mut s, &ctx("2026-03-02"))
+        .unwrap()
+        .order;
+    assert_eq!(
+        reason(cancel(&o, &mut s, "  ", &ctx("2026-03-03"))),
+        Reason::ReasonRequired
+    );
     let step = cancel(&o, &mut s, "commande passée ailleurs", &ctx("2026-03-03")).unwrap();
     assert_eq!(step.order.stage, Stage::Cancelled);
     assert_eq!(s["ENC-01"].reserved, 0, "reservation released");
     assert_eq!(step.order.lines[0].reserved, 0);
-    assert_eq!(reason(cancel(&step.order, &mut s, "encore", &ctx("2026-03-03"))), Reason::WrongStage("Annulé"));
+    assert_eq!(
+        reason(cancel(&step.order, &mut s, "encore", &ctx("2026-03-03"))),
+        Reason::WrongStage("Annulé")
+    );
 
     let (o, _, mut s) = delivered();
-    assert_eq!(reason(cancel(&o, &mut s, "x", &ctx("2026-03-08"))), Reason::AlreadyDelivered);
+    assert_eq!(
+        reason(cancel(&o, &mut s, "x", &ctx("2026-03-08"))),
+        Reason::AlreadyDelivered
+    );
     let (o, _, mut s) = invoiced();
     let e = cancel(&o, &mut s, "x", &ctx("2026-03-08")).unwrap_err();
     assert_eq!(e.reason, Reason::InvoicedUseCreditNote);
@@ -460,32 +768,82 @@ fn refuse_quote_releases_reservations() {
     let c = customer("7210");
     let mut s = stock();
     let o = quote_on("2026-03-01", &c);
-    let o = record_pre_order(&o, &c, &mut s, &ctx("2026-03-02")).unwrap().order;
+    let o = record_pre_order(&o, &c, &mut s, &ctx("2026-03-02"))
+        .unwrap()
+        .order;
     let step = refuse_quote(&o, &mut s, "budget non voté", &ctx("2026-03-03")).unwrap();
     assert_eq!(step.order.stage, Stage::Refused);
     assert_eq!(s["MIC-02"].reserved, 0);
     let (r, _, mut s) = received();
-    assert_eq!(reason(refuse_quote(&r, &mut s, "x", &ctx("2026-03-08"))), Reason::WrongStage("BC original reçu"));
+    assert_eq!(
+        reason(refuse_quote(&r, &mut s, "x", &ctx("2026-03-08"))),
+        Reason::WrongStage("BC original reçu")
+    );
 }
 
 #[test]
 fn credit_note_cancels_an_invoice_which_can_be_reissued() {
     let (o, c, _) = invoiced();
     let t = ctx("2026-03-10");
-    assert_eq!(reason(issue_credit_note(&o, &c, None, "", num(DocKind::CreditNote, 1), &t)), Reason::ReasonRequired);
-    let issued = issue_credit_note(&o, &c, None, "erreur de prix", num(DocKind::CreditNote, 1), &t).unwrap();
-    assert_eq!(issued.document.cancels, Some((num(DocKind::Invoice, 1), d("2026-03-07"))));
+    assert_eq!(
+        reason(issue_credit_note(
+            &o,
+            &c,
+            None,
+            "",
+            num(DocKind::CreditNote, 1),
+            &t
+        )),
+        Reason::ReasonRequired
+    );
+    let issued = issue_credit_note(
+        &o,
+        &c,
+        None,
+        "erreur de prix",
+        num(DocKind::CreditNote, 1),
+        &t,
+    )
+    .unwrap();
+    assert_eq!(
+        issued.document.cancels,
+        Some((num(DocKind::Invoice, 1), d("2026-03-07")))
+    );
     assert_eq!(issued.document.totals.incl_vat, o.invoiced_amount());
     assert_eq!(issued.order.stage, Stage::Delivered);
     assert_eq!(issued.order.invoiced_amount(), Cents::ZERO);
     let o2 = issued.order;
-    assert_eq!(reason(issue_credit_note(&o2, &c, None, "x", num(DocKind::CreditNote, 2), &t)), Reason::NoInvoiceToCredit);
     assert_eq!(
-        reason(issue_credit_note(&o2, &c, Some(num(DocKind::Invoice, 1)), "x", num(DocKind::CreditNote, 2), &t)),
+        reason(issue_credit_note(
+            &o2,
+            &c,
+            None,
+            "x",
+            num(DocKind::CreditNote, 2),
+            &t
+        )),
+        Reason::NoInvoiceToCredit
+    );
+    assert_eq!(
+        reason(issue_credit_note(
+            &o2,
+            &c,
+            Some(num(DocKind::Invoice, 1)),
+            "x",
+            num(DocKind::CreditNote, 2),
+            &t
+        )),
         Reason::InvoiceAlreadyCredited(num(DocKind::Invoice, 1), num(DocKind::CreditNote, 1))
     );
     assert_eq!(
-        reason(issue_credit_note(&o2, &c, Some(num(DocKind::Invoice, 7)), "x", num(DocKind::CreditNote, 2), &t)),
+        reason(issue_credit_note(
+            &o2,
+            &c,
+            Some(num(DocKind::Invoice, 7)),
+            "x",
+            num(DocKind::CreditNote, 2),
+            &t
+        )),
         Reason::InvoiceNotInOrder("FA-2026-00007".into())
     );
     let again = issue_invoice(&o2, &c, num(DocKind::Invoice, 2), &t).unwrap();
@@ -495,10 +853,22 @@ fn credit_note_cancels_an_invoice_which_can_be_reissued() {
 #[test]
 fn credit_note_refused_when_payments_exceed() {
     let (o, c, _) = invoiced();
-    let o = record_payment(&o, d("2026-03-08"), Cents(100), "M", &ctx("2026-03-08")).unwrap().order;
+    let o = record_payment(&o, d("2026-03-08"), Cents(100), "M", &ctx("2026-03-08"))
+        .unwrap()
+        .order;
     assert_eq!(
-        reason(issue_credit_note(&o, &c, None, "erreur", num(DocKind::CreditNote, 1), &ctx("2026-03-09"))),
-        Reason::PaymentsExceedCredit { paid: Cents(100), remaining: Cents::ZERO }
+        reason(issue_credit_note(
+            &o,
+            &c,
+            None,
+            "erreur",
+            num(DocKind::CreditNote, 1),
+            &ctx("2026-03-09")
+        )),
+        Reason::PaymentsExceedCredit {
+            paid: Cents(100),
+            remaining: Cents::ZERO
+        }
     );
 }
 
@@ -510,23 +880,48 @@ fn renewal_of_an_expired_quote() {
     let old = quote_on("2026-03-01", &c);
     let t = ctx("2026-04-10");
     assert_eq!(
-        reason(renew_quote(&old, &c, &catalogue, OrderId(2), num(DocKind::Quote, 2), &ctx("2026-03-15"))),
+        reason(renew_quote(
+            &old,
+            &c,
+            &catalogue,
+            OrderId(2),
+            num(DocKind::Quote, 2),
+            &ctx("2026-03-15")
+        )),
         Reason::NotExpired(d("2026-04-01"))
     );
-    let (old2, issued) = renew_quote(&old, &c, &catalogue, OrderId(2), num(DocKind::Quote, 2), &t).unwrap();
+    let (old2, issued) =
+        renew_quote(&old, &c, &catalogue, OrderId(2), num(DocKind::Quote, 2), &t).unwrap();
     assert_eq!(old2.quote.renewed_by, Some(num(DocKind::Quote, 2)));
     assert_eq!(issued.order.quote.version, 2);
     assert_eq!(issued.order.quote.renews, Some(num(DocKind::Quote, 1)));
-    assert_eq!(issued.order.lines[0].unit_price, Cents(25_900), "current catalogue price");
+    assert_eq!(
+        issued.order.lines[0].unit_price,
+        Cents(25_900),
+        "current catalogue price"
+    );
     assert_eq!(issued.order.quote.valid_until, d("2026-05-10"));
     assert_eq!(issued.events.len(), 2);
     assert_eq!(
-        reason(renew_quote(&old2, &c, &catalogue, OrderId(3), num(DocKind::Quote, 3), &t)),
+        reason(renew_quote(
+            &old2,
+            &c,
+            &catalogue,
+            OrderId(3),
+            num(DocKind::Quote, 3),
+            &t
+        )),
         Reason::Renewed(num(DocKind::Quote, 2))
     );
     // The old version cannot take an original any more.
     assert_eq!(
-        reason(mark_original_received(&old2, &c, &mut catalogue, &po("2026-03-20"), &t)),
+        reason(mark_original_received(
+            &old2,
+            &c,
+            &mut catalogue,
+            &po("2026-03-20"),
+            &t
+        )),
         Reason::Renewed(num(DocKind::Quote, 2))
     );
     assert_eq!(old2.stage_on(d("2026-03-02")), Stage::Expired);
@@ -536,20 +931,50 @@ fn renewal_of_an_expired_quote() {
 fn eligibility_decisions() {
     let pending = customer("4140");
     let t = ctx("2026-03-01");
-    assert_eq!(reason(decide_eligibility(&pending, EligibilityStatus::Approved, "", &t)), Reason::ReasonRequired);
-    let (approved, ev) = decide_eligibility(&pending, EligibilityStatus::Approved, "régie avec comptable public", &t).unwrap();
+    assert_eq!(
+        reason(decide_eligibility(
+            &pending,
+            EligibilityStatus::Approved,
+            "",
+            &t
+        )),
+        Reason::ReasonRequired
+    );
+    let (approved, ev) = decide_eligibility(
+        &pending,
+        EligibilityStatus::Approved,
+        "régie avec comptable public",
+        &t,
+    )
+    .unwrap();
     assert!(approved.is_approved());
     assert_eq!(approved.eligibility.decided_by, "marie");
     assert_eq!(ev.before, "À examiner");
     assert_eq!(
-        reason(decide_eligibility(&approved, EligibilityStatus::Approved, "x", &t)),
+        reason(decide_eligibility(
+            &approved,
+            EligibilityStatus::Approved,
+            "x",
+            &t
+        )),
         Reason::SameEligibility("Éligible")
     );
     let private = customer("5710");
     assert_eq!(
-        reason(decide_eligibility(&private, EligibilityStatus::Approved, "x", &t)),
+        reason(decide_eligibility(
+            &private,
+            EligibilityStatus::Approved,
+            "x",
+            &t
+        )),
         Reason::PrivateCannotBeApproved("5710".into())
     );
-    let (refused, _) = decide_eligibility(&approved, EligibilityStatus::Refused, "pas de comptable public", &t).unwrap();
+    let (refused, _) = decide_eligibility(
+        &approved,
+        EligibilityStatus::Refused,
+        "pas de comptable public",
+        &t,
+    )
+    .unwrap();
     assert_eq!(refused.eligibility.status, EligibilityStatus::Refused);
 }

@@ -53,7 +53,10 @@ mod tests {
     fn folding() {
         assert_eq!(fold("Saint-Étienne"), "saint-etienne");
         assert_eq!(fold("Lycée Jean Moulin"), "lycee jean moulin");
-        assert_eq!(fold("Œuvre d’Orléans — Besançon"), "oeuvre d'orleans - besancon");
+        assert_eq!(
+            fold("Œuvre d’Orléans — Besançon"),
+            "oeuvre d'orleans - besancon"
+        );
         assert_eq!(fold("ÇA 123"), "ca 123");
     }
 }

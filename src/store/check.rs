@@ -38,7 +38,10 @@ impl Report {
     fn violation(&mut self, subject: impl Into<String>, message: impl Into<String>) {
         // Thousands of copies of the same fault help nobody: keep the first 10 000.
         if self.violations.len() < 10_000 {
-            self.violations.push(Violation { subject: subject.into(), message: message.into() });
+            self.violations.push(Violation {
+                subject: subject.into(),
+                message: message.into(),
+            });
         }
     }
 
@@ -70,7 +73,10 @@ pub fn check(rx: &Rx) -> Result<Report, StoreError> {
 }
 
 /// Numbering without gaps, files present with their hashes.
-fn check_documents(rx: &Rx, report: &mut Report) -> Result<HashMap<OrderId, OrderDocs>, StoreError> {
+fn check_documents(
+    rx: &Rx,
+    report: &mut Report,
+) -> Result<HashMap<OrderId, OrderDocs>, StoreError> {
     let mut seqs: BTreeMap<(DocKind, u16), Vec<(u32, crate::domain::Date)>> = BTreeMap::new();
     let mut per_order: HashMap<OrderId, OrderDocs> = HashMap::new();
     let mut credited: HashMap<String, String> = HashMap::new();
@@ -78,9 +84,17 @@ fn check_documents(rx: &Rx, report: &mut Report) -> Result<HashMap<OrderId, Orde
     rx.for_each_document(|doc: IssuedDocument| -> Result<(), StoreError> {
         report.documents += 1;
         let number = doc.number.to_string();
-        seqs.entry((doc.kind(), doc.number.year)).or_default().push((doc.number.seq, doc.date));
+        seqs.entry((doc.kind(), doc.number.year))
+            .or_default()
+            .push((doc.number.seq, doc.date));
         if doc.date.year() != doc.number.year as i32 {
-            report.violation(&number, format!("dated {} but numbered in the {} series", doc.date, doc.number.year));
+            report.violation(
+                &number,
+                format!(
+                    "dated {} but numbered in the {} series",
+                    doc.date, doc.number.year
+                ),
+            );
         }
         if doc.synthetic {
             report.synthetic_documents += 1;
@@ -94,12 +108,18 @@ fn check_documents(rx: &Rx, report: &mut Report) -> Result<HashMap<OrderId, Orde
         for f in &doc.files {
             report.files += 1;
             match rx.document_file(&number, f.format)? {
-                None => report.violation(&number, format!("{} file missing from the store", f.format.extension())),
+                None => report.violation(
+                    &number,
+                    format!("{} file missing from the store", f.format.extension()),
+                ),
                 Some(bytes) => {
                     if bytes.len() as u64 != f.size || sha256(&bytes) != f.sha256 {
                         report.violation(
                             &number,
-                            format!("{} file does not match its SHA-256 (altered after issue)", f.format.extension()),
+                            format!(
+                                "{} file does not match its SHA-256 (altered after issue)",
+                                f.format.extension()
+                            ),
                         );
                     }
                 }
@@ -112,7 +132,16 @@ fn check_documents(rx: &Rx, report: &mut Report) -> Result<HashMap<OrderId, Orde
             DocKind::DeliveryNote => entry.delivered_units += units as u64,
             DocKind::Invoice => {
                 entry.live_invoiced_units += units;
-                invoices.insert(number.clone(), (doc.order, doc.lines.iter().map(|l| (l.sku.clone(), l.quantity)).collect()));
+                invoices.insert(
+                    number.clone(),
+                    (
+                        doc.order,
+                        doc.lines
+                            .iter()
+                            .map(|l| (l.sku.clone(), l.quantity))
+                            .collect(),
+                    ),
+                );
             }
             DocKind::CreditNote => {
                 entry.live_invoiced_units -= units;
@@ -121,10 +150,16 @@ fn check_documents(rx: &Rx, report: &mut Report) -> Result<HashMap<OrderId, Orde
                     Some((inv, _)) => {
                         let inv = inv.to_string();
                         if let Some(prev) = credited.insert(inv.clone(), number.clone()) {
-                            report.violation(&number, format!("{inv} was already cancelled by {prev}"));
+                            report.violation(
+                                &number,
+                                format!("{inv} was already cancelled by {prev}"),
+                            );
                         }
                         match invoices.get(&inv) {
-                            None => report.violation(&number, format!("cancels {inv}, which was not issued before it")),
+                            None => report.violation(
+                                &number,
+                                format!("cancels {inv}, which was not issued before it"),
+                            ),
                             Some((order, _)) if *order != doc.order => {
                                 report.violation(&number, format!("cancels {inv} of another order"))
                             }
@@ -149,7 +184,10 @@ fn check_documents(rx: &Rx, report: &mut Report) -> Result<HashMap<OrderId, Orde
             if pair[1].1 < pair[0].1 {
                 report.violation(
                     format!("{prefix}-{year}-{:05}", pair[1].0),
-                    format!("dated {}, before {prefix}-{year}-{:05} dated {}", pair[1].1, pair[0].0, pair[0].1),
+                    format!(
+                        "dated {}, before {prefix}-{year}-{:05} dated {}",
+                        pair[1].1, pair[0].0, pair[0].1
+                    ),
                 );
             }
         }
@@ -162,7 +200,10 @@ fn check_documents(rx: &Rx, report: &mut Report) -> Result<HashMap<OrderId, Orde
             } else {
                 report.violation(
                     format!("{prefix}-{year}"),
-                    format!("gap in the numbering: {expected:05} to {:05} missing", s - 1),
+                    format!(
+                        "gap in the numbering: {expected:05} to {:05} missing",
+                        s - 1
+                    ),
                 );
                 expected = s + 1;
             }
@@ -170,18 +211,28 @@ fn check_documents(rx: &Rx, report: &mut Report) -> Result<HashMap<OrderId, Orde
         if expected - 1 != last {
             report.violation(
                 format!("{prefix}-{year}"),
-                format!("counter at {last:05} but documents go up to {:05}", expected - 1),
+                format!(
+                    "counter at {last:05} but documents go up to {:05}",
+                    expected - 1
+                ),
             );
         }
     }
     for ((kind, year), _) in seqs {
-        report.violation(format!("{}-{year}", kind.prefix()), "documents without a numbering counter");
+        report.violation(
+            format!("{}-{year}", kind.prefix()),
+            "documents without a numbering counter",
+        );
     }
     Ok(per_order)
 }
 
 /// Stage, counters, documents, indexes, audit trail of each order; stock of each product.
-fn check_orders_and_stock(rx: &Rx, docs: &HashMap<OrderId, OrderDocs>, report: &mut Report) -> Result<(), StoreError> {
+fn check_orders_and_stock(
+    rx: &Rx,
+    docs: &HashMap<OrderId, OrderDocs>,
+    report: &mut Report,
+) -> Result<(), StoreError> {
     let mut reserved_by_sku: HashMap<String, i64> = HashMap::new();
     let empty = OrderDocs::default();
     rx.for_each_order(|o| -> Result<(), StoreError> {
@@ -190,23 +241,42 @@ fn check_orders_and_stock(rx: &Rx, docs: &HashMap<OrderId, OrderDocs>, report: &
         let mut v = |m: String| report.violation(&subject, m);
         for (i, l) in o.lines.iter().enumerate() {
             if l.reserved as u64 + l.delivered as u64 > l.ordered as u64 {
-                v(format!("line {}: reserved + delivered exceed ordered", i + 1));
+                v(format!(
+                    "line {}: reserved + delivered exceed ordered",
+                    i + 1
+                ));
             }
             if l.invoiced > l.delivered {
-                v(format!("line {}: more invoiced ({}) than delivered ({})", i + 1, l.invoiced, l.delivered));
+                v(format!(
+                    "line {}: more invoiced ({}) than delivered ({})",
+                    i + 1,
+                    l.invoiced,
+                    l.delivered
+                ));
             }
             *reserved_by_sku.entry(l.sku.clone()).or_default() += l.reserved as i64;
         }
         let live: Vec<_> = o.live_invoices().collect();
         for (i, l) in o.lines.iter().enumerate() {
-            let billed: u32 = live.iter().map(|inv| inv.quantities.get(i).copied().unwrap_or(0)).sum();
+            let billed: u32 = live
+                .iter()
+                .map(|inv| inv.quantities.get(i).copied().unwrap_or(0))
+                .sum();
             if billed != l.invoiced {
-                v(format!("line {}: invoiced counter {} but live invoices bill {billed}", i + 1, l.invoiced));
+                v(format!(
+                    "line {}: invoiced counter {} but live invoices bill {billed}",
+                    i + 1,
+                    l.invoiced
+                ));
             }
         }
         let d = docs.get(&o.id).unwrap_or(&empty);
         if d.delivered_units != o.delivered_units() {
-            v(format!("delivery notes ship {} units, the order counts {}", d.delivered_units, o.delivered_units()));
+            v(format!(
+                "delivery notes ship {} units, the order counts {}",
+                d.delivered_units,
+                o.delivered_units()
+            ));
         }
         if d.live_invoiced_units != o.invoiced_units() as i64 {
             v(format!(
@@ -217,11 +287,18 @@ fn check_orders_and_stock(rx: &Rx, docs: &HashMap<OrderId, OrderDocs>, report: &
         }
         for r in &o.documents {
             if !d.numbers.contains(&r.number.to_string()) {
-                v(format!("refers to {} which is not a document of this order", r.number));
+                v(format!(
+                    "refers to {} which is not a document of this order",
+                    r.number
+                ));
             }
         }
         if d.numbers.len() != o.documents.len() {
-            v(format!("{} documents point to this order, it lists {}", d.numbers.len(), o.documents.len()));
+            v(format!(
+                "{} documents point to this order, it lists {}",
+                d.numbers.len(),
+                o.documents.len()
+            ));
         }
         if !o.documents.iter().any(|r| r.number == o.number) {
             v("its quote document is missing".into());
@@ -236,12 +313,18 @@ fn check_orders_and_stock(rx: &Rx, docs: &HashMap<OrderId, OrderDocs>, report: &
                 o.po.is_some() && o.progress_stage() == o.stage
             }
             Stage::Cancelled | Stage::Refused => {
-                o.delivered_units() == 0 && o.invoices.is_empty() && o.reserved_units() == 0 && o.closing_reason.is_some()
+                o.delivered_units() == 0
+                    && o.invoices.is_empty()
+                    && o.reserved_units() == 0
+                    && o.closing_reason.is_some()
             }
             Stage::Expired => false,
         };
         if !stage_ok {
-            v(format!("stage « {} » does not match its counters and documents", o.stage.label()));
+            v(format!(
+                "stage « {} » does not match its counters and documents",
+                o.stage.label()
+            ));
         }
         match rx.order_card(o.id)? {
             Some(card) if card == OrderCard::from_order(&o) => {}
@@ -259,7 +342,9 @@ fn check_orders_and_stock(rx: &Rx, docs: &HashMap<OrderId, OrderDocs>, report: &
         // The audit trail explains every step.
         let audit = rx.audit_of_order(o.id)?;
         let has = |a: Action, doc: Option<String>| {
-            audit.iter().any(|r| r.action == a && (doc.is_none() || r.document.map(|n| n.to_string()) == doc))
+            audit.iter().any(|r| {
+                r.action == a && (doc.is_none() || r.document.map(|n| n.to_string()) == doc)
+            })
         };
         for r in &o.documents {
             let action = match r.number.kind {
@@ -278,9 +363,15 @@ fn check_orders_and_stock(rx: &Rx, docs: &HashMap<OrderId, OrderDocs>, report: &
         if o.po.is_some() && !has(Action::OriginalReceived, None) {
             v("no audit event for the receipt of its original".into());
         }
-        let payments = audit.iter().filter(|r| r.action == Action::PaymentRecorded).count();
+        let payments = audit
+            .iter()
+            .filter(|r| r.action == Action::PaymentRecorded)
+            .count();
         if payments != o.payments.len() {
-            v(format!("{} payments but {payments} payment audit events", o.payments.len()));
+            v(format!(
+                "{} payments but {payments} payment audit events",
+                o.payments.len()
+            ));
         }
         if o.stage == Stage::Cancelled && !has(Action::OrderCancelled, None) {
             v("no audit event for its cancellation".into());
@@ -291,10 +382,17 @@ fn check_orders_and_stock(rx: &Rx, docs: &HashMap<OrderId, OrderDocs>, report: &
         if o.quote.renewed_by.is_some() && !has(Action::QuoteRenewed, Some(o.number.to_string())) {
             v("no audit event for its renewal".into());
         }
-        if let Some(last) = audit.iter().rev().find(|r| !r.after.is_empty() && r.action != Action::QuoteRenewed)
+        if let Some(last) = audit
+            .iter()
+            .rev()
+            .find(|r| !r.after.is_empty() && r.action != Action::QuoteRenewed)
             && last.after != o.stage.label()
         {
-            v(format!("last audit event leaves it « {} », the order says « {} »", last.after, o.stage.label()));
+            v(format!(
+                "last audit event leaves it « {} », the order says « {} »",
+                last.after,
+                o.stage.label()
+            ));
         }
         Ok(())
     })?;
@@ -303,16 +401,25 @@ fn check_orders_and_stock(rx: &Rx, docs: &HashMap<OrderId, OrderDocs>, report: &
             report.violation(&p.sku, format!("negative stock ({})", p.on_hand));
         }
         if p.reserved < 0 || p.reserved > p.on_hand {
-            report.violation(&p.sku, format!("reserved {} outside 0..=on hand {}", p.reserved, p.on_hand));
+            report.violation(
+                &p.sku,
+                format!("reserved {} outside 0..=on hand {}", p.reserved, p.on_hand),
+            );
         }
         let by_orders = reserved_by_sku.remove(&p.sku).unwrap_or(0);
         if by_orders != p.reserved {
-            report.violation(&p.sku, format!("reserved {} but orders reserve {by_orders}", p.reserved));
+            report.violation(
+                &p.sku,
+                format!("reserved {} but orders reserve {by_orders}", p.reserved),
+            );
         }
     }
     for (sku, n) in reserved_by_sku {
         if n > 0 {
-            report.violation(&sku, format!("orders reserve {n} units of a product not in the catalogue"));
+            report.violation(
+                &sku,
+                format!("orders reserve {n} units of a product not in the catalogue"),
+            );
         }
     }
     Ok(())
@@ -335,7 +442,8 @@ fn check_customers(rx: &Rx, report: &mut Report) -> Result<(), StoreError> {
             report.violation(&subject, "no delivery address");
         }
         if c.eligibility.status == EligibilityStatus::Approved
-            && crate::domain::legal::classify(&c.categorie) == crate::domain::legal::LegalClass::Private
+            && crate::domain::legal::classify(&c.categorie)
+                == crate::domain::legal::LegalClass::Private
         {
             report.violation(&subject, "a private catégorie juridique is approved");
         }
@@ -343,7 +451,9 @@ fn check_customers(rx: &Rx, report: &mut Report) -> Result<(), StoreError> {
         if !audit.iter().any(|r| r.action == Action::CustomerCreated) {
             report.violation(&subject, "no audit event for its creation");
         }
-        if c.eligibility.decided_by != "auto" && !audit.iter().any(|r| r.action == Action::EligibilityDecided) {
+        if c.eligibility.decided_by != "auto"
+            && !audit.iter().any(|r| r.action == Action::EligibilityDecided)
+        {
             report.violation(&subject, "no audit event for its eligibility decision");
         }
         Ok(())
@@ -364,7 +474,10 @@ fn check_audit_sequence(rx: &Rx, report: &mut Report) -> Result<(), StoreError> 
         for r in &batch {
             report.audit_records += 1;
             if r.seq != expected {
-                report.violation("audit", format!("records {expected} to {} are missing", r.seq - 1));
+                report.violation(
+                    "audit",
+                    format!("records {expected} to {} are missing", r.seq - 1),
+                );
             }
             expected = r.seq + 1;
             from = r.seq;

@@ -18,14 +18,28 @@ pub fn encode<T: Serialize>(value: &T) -> Vec<u8> {
     }
 }
 
-pub fn decode<T: DeserializeOwned>(table: &'static str, key: &dyn std::fmt::Display, bytes: &[u8]) -> Result<T, StoreError> {
+pub fn decode<T: DeserializeOwned>(
+    table: &'static str,
+    key: &dyn std::fmt::Display,
+    bytes: &[u8],
+) -> Result<T, StoreError> {
     match bytes.split_first() {
-        Some((&RECORD_VERSION, body)) => postcard::from_bytes(body).map_err(|e| StoreError::Corrupt {
+        Some((&RECORD_VERSION, body)) => {
+            postcard::from_bytes(body).map_err(|e| StoreError::Corrupt {
+                table,
+                key: key.to_string(),
+                reason: e.to_string(),
+            })
+        }
+        Some((&v, _)) => Err(StoreError::UnknownVersion {
             table,
             key: key.to_string(),
-            reason: e.to_string(),
+            version: v,
         }),
-        Some((&v, _)) => Err(StoreError::UnknownVersion { table, key: key.to_string(), version: v }),
-        None => Err(StoreError::Corrupt { table, key: key.to_string(), reason: "empty record".into() }),
+        None => Err(StoreError::Corrupt {
+            table,
+            key: key.to_string(),
+            reason: "empty record".into(),
+        }),
     }
 }

@@ -4,8 +4,8 @@
 //! secondary indexes and counters change in the same write transaction as the records
 //! they index; issued documents and audit records are inserted once and never rewritten.
 
-mod codec;
 pub mod check;
+mod codec;
 pub mod tables;
 mod tx;
 
@@ -30,10 +30,22 @@ pub enum StoreError {
     #[error("storage error: {0}")]
     Db(String),
     #[error("corrupt record in {table} for key {key}: {reason}")]
-    Corrupt { table: &'static str, key: String, reason: String },
-    #[error("record in {table} for key {key} has format version {version}, unknown to this comptoir")]
-    UnknownVersion { table: &'static str, key: String, version: u8 },
-    #[error("the store has schema version {found}; this comptoir knows up to {known}: upgrade comptoir")]
+    Corrupt {
+        table: &'static str,
+        key: String,
+        reason: String,
+    },
+    #[error(
+        "record in {table} for key {key} has format version {version}, unknown to this comptoir"
+    )]
+    UnknownVersion {
+        table: &'static str,
+        key: String,
+        version: u8,
+    },
+    #[error(
+        "the store has schema version {found}; this comptoir knows up to {known}: upgrade comptoir"
+    )]
     SchemaTooNew { found: u64, known: u64 },
     #[error("document {0} already exists: an issued document is never rewritten")]
     DocumentExists(String),
@@ -50,7 +62,13 @@ macro_rules! db_error_from {
         }
     )*};
 }
-db_error_from!(redb::Error, redb::TransactionError, redb::TableError, redb::StorageError, redb::CommitError);
+db_error_from!(
+    redb::Error,
+    redb::TransactionError,
+    redb::TableError,
+    redb::StorageError,
+    redb::CommitError
+);
 
 /// A named migration: brings the schema from `from` to `from + 1` in its own transaction.
 struct Migration {
@@ -77,7 +95,10 @@ impl Store {
         let path = data_dir.join(STORE_FILE);
         let db = Database::builder().create(&path).map_err(|e| match e {
             DatabaseError::DatabaseAlreadyOpen => StoreError::InUse(path.clone()),
-            other => StoreError::Open { path: path.clone(), reason: other.to_string() },
+            other => StoreError::Open {
+                path: path.clone(),
+                reason: other.to_string(),
+            },
         })?;
         let store = Store { db, path };
         store.init()?;
@@ -117,12 +138,17 @@ impl Store {
         };
         txn.commit()?;
         if version > SCHEMA_VERSION {
-            return Err(StoreError::SchemaTooNew { found: version, known: SCHEMA_VERSION });
+            return Err(StoreError::SchemaTooNew {
+                found: version,
+                known: SCHEMA_VERSION,
+            });
         }
         let mut v = version;
         while v < SCHEMA_VERSION {
             let Some(m) = MIGRATIONS.iter().find(|m| m.from == v) else {
-                return Err(StoreError::Db(format!("no migration from schema version {v}")));
+                return Err(StoreError::Db(format!(
+                    "no migration from schema version {v}"
+                )));
             };
             let txn = self.db.begin_write()?;
             (m.run)(&txn)?;
@@ -147,13 +173,19 @@ impl Store {
 
     /// Runs `f` in one write transaction: committed (durably) when `f` returns `Ok`,
     /// aborted — with every counter it advanced — when it returns `Err`.
-    pub fn write<R, E: From<StoreError>>(&self, f: impl FnOnce(&mut Tx<'_>) -> Result<R, E>) -> Result<R, E> {
+    pub fn write<R, E: From<StoreError>>(
+        &self,
+        f: impl FnOnce(&mut Tx<'_>) -> Result<R, E>,
+    ) -> Result<R, E> {
         self.write_with(redb::Durability::Immediate, f)
     }
 
     /// As [`Store::write`], without waiting for the disk (bulk loads; a final durable commit
     /// persists them).
-    pub fn write_fast<R, E: From<StoreError>>(&self, f: impl FnOnce(&mut Tx<'_>) -> Result<R, E>) -> Result<R, E> {
+    pub fn write_fast<R, E: From<StoreError>>(
+        &self,
+        f: impl FnOnce(&mut Tx<'_>) -> Result<R, E>,
+    ) -> Result<R, E> {
         self.write_with(redb::Durability::None, f)
     }
 
@@ -163,7 +195,8 @@ impl Store {
         f: impl FnOnce(&mut Tx<'_>) -> Result<R, E>,
     ) -> Result<R, E> {
         let mut txn = self.db.begin_write().map_err(StoreError::from)?;
-        txn.set_durability(durability).map_err(|e| StoreError::Db(e.to_string()))?;
+        txn.set_durability(durability)
+            .map_err(|e| StoreError::Db(e.to_string()))?;
         let result = {
             let mut tx = Tx::open(&txn)?;
             f(&mut tx)
@@ -182,7 +215,10 @@ impl Store {
     }
 
     /// Runs `f` on a consistent snapshot; never blocks the writer.
-    pub fn read<R, E: From<StoreError>>(&self, f: impl FnOnce(&Rx) -> Result<R, E>) -> Result<R, E> {
+    pub fn read<R, E: From<StoreError>>(
+        &self,
+        f: impl FnOnce(&Rx) -> Result<R, E>,
+    ) -> Result<R, E> {
         let txn = self.db.begin_read().map_err(StoreError::from)?;
         let rx = Rx::open(&txn)?;
         f(&rx)
@@ -190,7 +226,9 @@ impl Store {
 
     /// redb's own structural check (pages, checksums). Needs exclusive access.
     pub fn check_integrity(&mut self) -> Result<bool, StoreError> {
-        self.db.check_integrity().map_err(|e| StoreError::Db(e.to_string()))
+        self.db
+            .check_integrity()
+            .map_err(|e| StoreError::Db(e.to_string()))
     }
 }
 

@@ -6,7 +6,8 @@ use redb::{MultimapTableDefinition, TableDefinition};
 /// Named counters: next ids and the schema version.
 pub const META: TableDefinition<&str, u64> = TableDefinition::new("meta_v1");
 pub const CUSTOMERS: TableDefinition<u64, &[u8]> = TableDefinition::new("customers_v1");
-pub const CUSTOMER_BY_SIRET: TableDefinition<&str, u64> = TableDefinition::new("customer_by_siret_v1");
+pub const CUSTOMER_BY_SIRET: TableDefinition<&str, u64> =
+    TableDefinition::new("customer_by_siret_v1");
 pub const PRODUCTS: TableDefinition<&str, &[u8]> = TableDefinition::new("products_v1");
 pub const ORDERS: TableDefinition<u64, &[u8]> = TableDefinition::new("orders_v1");
 /// Compact summary of each order, read at start-up to build the board without decoding
@@ -15,23 +16,30 @@ pub const ORDER_CARDS: TableDefinition<u64, &[u8]> = TableDefinition::new("order
 /// Order number (its quote number) → order id.
 pub const ORDER_BY_NUMBER: TableDefinition<&str, u64> = TableDefinition::new("order_by_number_v1");
 /// (stored stage index, order id).
-pub const ORDERS_BY_STAGE: TableDefinition<(u8, u64), ()> = TableDefinition::new("orders_by_stage_v1");
+pub const ORDERS_BY_STAGE: TableDefinition<(u8, u64), ()> =
+    TableDefinition::new("orders_by_stage_v1");
 /// (customer id, order id).
-pub const ORDERS_BY_CUSTOMER: TableDefinition<(u64, u64), ()> = TableDefinition::new("orders_by_customer_v1");
+pub const ORDERS_BY_CUSTOMER: TableDefinition<(u64, u64), ()> =
+    TableDefinition::new("orders_by_customer_v1");
 /// The web shop's reference of an imported quote → order id.
-pub const ORDER_BY_EXTERNAL_REF: TableDefinition<&str, u64> = TableDefinition::new("order_by_external_ref_v1");
+pub const ORDER_BY_EXTERNAL_REF: TableDefinition<&str, u64> =
+    TableDefinition::new("order_by_external_ref_v1");
 /// Document number (`FA-2026-00001`) → issued document record.
 pub const DOCUMENTS: TableDefinition<&str, &[u8]> = TableDefinition::new("documents_v1");
 /// Issue sequence → document number, for "newest first" listings.
-pub const DOCUMENTS_CHRONO: TableDefinition<u64, &str> = TableDefinition::new("documents_chrono_v1");
+pub const DOCUMENTS_CHRONO: TableDefinition<u64, &str> =
+    TableDefinition::new("documents_chrono_v1");
 /// (document number, file format code) → bytes of the PDF or XML.
-pub const DOCUMENT_FILES: TableDefinition<(&str, u8), &[u8]> = TableDefinition::new("document_files_v1");
+pub const DOCUMENT_FILES: TableDefinition<(&str, u8), &[u8]> =
+    TableDefinition::new("document_files_v1");
 /// (series prefix, year) → last number drawn.
 pub const COUNTERS: TableDefinition<(&str, u16), u32> = TableDefinition::new("counters_v1");
 /// Audit sequence → audit record (append only).
 pub const AUDIT: TableDefinition<u64, &[u8]> = TableDefinition::new("audit_v1");
-pub const AUDIT_BY_ORDER: MultimapTableDefinition<u64, u64> = MultimapTableDefinition::new("audit_by_order_v1");
-pub const AUDIT_BY_CUSTOMER: MultimapTableDefinition<u64, u64> = MultimapTableDefinition::new("audit_by_customer_v1");
+pub const AUDIT_BY_ORDER: MultimapTableDefinition<u64, u64> =
+    MultimapTableDefinition::new("audit_by_order_v1");
+pub const AUDIT_BY_CUSTOMER: MultimapTableDefinition<u64, u64> =
+    MultimapTableDefinition::new("audit_by_customer_v1");
 /// Per-person preferences (theme…).
 pub const PREFERENCES: TableDefinition<&str, &[u8]> = TableDefinition::new("preferences_v1");
 

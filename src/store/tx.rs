@@ -5,12 +5,12 @@ use super::StoreError;
 use super::codec::{decode, encode};
 use super::tables::*;
 use crate::domain::{
-    AuditRecord, Customer, CustomerId, DocKind, DocNumber, FileFormat, IssuedDocument, Order, OrderCard, OrderId,
-    Product, Stage,
+    AuditRecord, Customer, CustomerId, DocKind, DocNumber, FileFormat, IssuedDocument, Order,
+    OrderCard, OrderId, Product, Stage,
 };
 use redb::{
-    MultimapTable, ReadOnlyMultimapTable, ReadOnlyTable, ReadTransaction, ReadableMultimapTable, ReadableTable,
-    ReadableTableMetadata, Table, WriteTransaction,
+    MultimapTable, ReadOnlyMultimapTable, ReadOnlyTable, ReadTransaction, ReadableMultimapTable,
+    ReadableTable, ReadableTableMetadata, Table, WriteTransaction,
 };
 
 /// The tables of a write transaction.
@@ -109,8 +109,14 @@ macro_rules! impl_reads {
                 }
             }
 
-            pub fn customer_id_by_siret(&self, siret: &str) -> Result<Option<CustomerId>, StoreError> {
-                Ok(self.customer_by_siret.get(siret)?.map(|v| CustomerId(v.value())))
+            pub fn customer_id_by_siret(
+                &self,
+                siret: &str,
+            ) -> Result<Option<CustomerId>, StoreError> {
+                Ok(self
+                    .customer_by_siret
+                    .get(siret)?
+                    .map(|v| CustomerId(v.value())))
             }
 
             pub fn customer_by_siret(&self, siret: &str) -> Result<Option<Customer>, StoreError> {
@@ -159,8 +165,14 @@ macro_rules! impl_reads {
                 }
             }
 
-            pub fn order_id_by_number(&self, number: &DocNumber) -> Result<Option<OrderId>, StoreError> {
-                Ok(self.order_by_number.get(number.to_string().as_str())?.map(|v| OrderId(v.value())))
+            pub fn order_id_by_number(
+                &self,
+                number: &DocNumber,
+            ) -> Result<Option<OrderId>, StoreError> {
+                Ok(self
+                    .order_by_number
+                    .get(number.to_string().as_str())?
+                    .map(|v| OrderId(v.value())))
             }
 
             pub fn order_by_number(&self, number: &DocNumber) -> Result<Option<Order>, StoreError> {
@@ -171,7 +183,10 @@ macro_rules! impl_reads {
             }
 
             pub fn order_by_external_ref(&self, r: &str) -> Result<Option<OrderId>, StoreError> {
-                Ok(self.order_by_external_ref.get(r)?.map(|v| OrderId(v.value())))
+                Ok(self
+                    .order_by_external_ref
+                    .get(r)?
+                    .map(|v| OrderId(v.value())))
             }
 
             pub fn order_card(&self, id: OrderId) -> Result<Option<OrderCard>, StoreError> {
@@ -210,16 +225,26 @@ macro_rules! impl_reads {
             }
 
             /// Orders of a customer, oldest first.
-            pub fn orders_of_customer(&self, customer: CustomerId) -> Result<Vec<OrderId>, StoreError> {
+            pub fn orders_of_customer(
+                &self,
+                customer: CustomerId,
+            ) -> Result<Vec<OrderId>, StoreError> {
                 let mut out = Vec::new();
-                for entry in self.orders_by_customer.range((customer.0, 0)..=(customer.0, u64::MAX))? {
+                for entry in self
+                    .orders_by_customer
+                    .range((customer.0, 0)..=(customer.0, u64::MAX))?
+                {
                     out.push(OrderId(entry?.0.value().1));
                 }
                 Ok(out)
             }
 
             /// Ids of orders whose *stored* stage is `stage`, in id order.
-            pub fn orders_in_stage(&self, stage: Stage, limit: usize) -> Result<Vec<OrderId>, StoreError> {
+            pub fn orders_in_stage(
+                &self,
+                stage: Stage,
+                limit: usize,
+            ) -> Result<Vec<OrderId>, StoreError> {
                 let s = stage.index() as u8;
                 let mut out = Vec::new();
                 for entry in self.orders_by_stage.range((s, 0)..=(s, u64::MAX))? {
@@ -231,8 +256,15 @@ macro_rules! impl_reads {
                 Ok(out)
             }
 
-            pub fn orders_in_stage_contains(&self, stage: Stage, id: OrderId) -> Result<bool, StoreError> {
-                Ok(self.orders_by_stage.get((stage.index() as u8, id.0))?.is_some())
+            pub fn orders_in_stage_contains(
+                &self,
+                stage: Stage,
+                id: OrderId,
+            ) -> Result<bool, StoreError> {
+                Ok(self
+                    .orders_by_stage
+                    .get((stage.index() as u8, id.0))?
+                    .is_some())
             }
 
             /// Number of orders per stored stage (from the index).
@@ -254,7 +286,11 @@ macro_rules! impl_reads {
             }
 
             /// Document numbers that start with `prefix`, in order, at most `limit`.
-            pub fn document_numbers_with_prefix(&self, prefix: &str, limit: usize) -> Result<Vec<String>, StoreError> {
+            pub fn document_numbers_with_prefix(
+                &self,
+                prefix: &str,
+                limit: usize,
+            ) -> Result<Vec<String>, StoreError> {
                 let mut out = Vec::new();
                 for entry in self.documents.range(prefix..)? {
                     let (k, _) = entry?;
@@ -267,8 +303,15 @@ macro_rules! impl_reads {
                 Ok(out)
             }
 
-            pub fn document_file(&self, number: &str, format: FileFormat) -> Result<Option<Vec<u8>>, StoreError> {
-                Ok(self.document_files.get((number, format.code()))?.map(|v| v.value().to_vec()))
+            pub fn document_file(
+                &self,
+                number: &str,
+                format: FileFormat,
+            ) -> Result<Option<Vec<u8>>, StoreError> {
+                Ok(self
+                    .document_files
+                    .get((number, format.code()))?
+                    .map(|v| v.value().to_vec()))
             }
 
             pub fn document_count(&self) -> Result<u64, StoreError> {
@@ -276,7 +319,11 @@ macro_rules! impl_reads {
             }
 
             /// Document numbers, newest first, skipping `offset`.
-            pub fn documents_newest(&self, offset: usize, limit: usize) -> Result<Vec<String>, StoreError> {
+            pub fn documents_newest(
+                &self,
+                offset: usize,
+                limit: usize,
+            ) -> Result<Vec<String>, StoreError> {
                 let mut out = Vec::new();
                 for entry in self.documents_chrono.iter()?.rev().skip(offset).take(limit) {
                     out.push(entry?.1.value().to_string());
@@ -309,7 +356,11 @@ macro_rules! impl_reads {
 
             /// The last number drawn in a series and year (0 when none).
             pub fn counter(&self, kind: DocKind, year: u16) -> Result<u32, StoreError> {
-                Ok(self.counters.get((kind.prefix(), year))?.map(|v| v.value()).unwrap_or(0))
+                Ok(self
+                    .counters
+                    .get((kind.prefix(), year))?
+                    .map(|v| v.value())
+                    .unwrap_or(0))
             }
 
             /// Every (series, year, last number).
@@ -343,7 +394,10 @@ macro_rules! impl_reads {
             }
 
             /// Audit records of a customer, oldest first.
-            pub fn audit_of_customer(&self, customer: CustomerId) -> Result<Vec<AuditRecord>, StoreError> {
+            pub fn audit_of_customer(
+                &self,
+                customer: CustomerId,
+            ) -> Result<Vec<AuditRecord>, StoreError> {
                 let mut out = Vec::new();
                 for seq in self.audit_by_customer.get(customer.0)? {
                     let seq = seq?.value();
@@ -355,7 +409,11 @@ macro_rules! impl_reads {
             }
 
             /// Audit records with `seq > after`, oldest first, at most `limit`.
-            pub fn audit_after(&self, after: u64, limit: usize) -> Result<Vec<AuditRecord>, StoreError> {
+            pub fn audit_after(
+                &self,
+                after: u64,
+                limit: usize,
+            ) -> Result<Vec<AuditRecord>, StoreError> {
                 let mut out = Vec::new();
                 for entry in self.audit.range(after.saturating_add(1)..)?.take(limit) {
                     let (k, v) = entry?;
@@ -365,7 +423,11 @@ macro_rules! impl_reads {
             }
 
             /// Newest audit records first, skipping `offset`.
-            pub fn audit_newest(&self, offset: usize, limit: usize) -> Result<Vec<AuditRecord>, StoreError> {
+            pub fn audit_newest(
+                &self,
+                offset: usize,
+                limit: usize,
+            ) -> Result<Vec<AuditRecord>, StoreError> {
                 let mut out = Vec::new();
                 for entry in self.audit.iter()?.rev().skip(offset).take(limit) {
                     let (k, v) = entry?;
@@ -403,7 +465,11 @@ impl Tx<'_> {
     pub fn draw_number(&mut self, kind: DocKind, year: u16) -> Result<DocNumber, StoreError> {
         let next = self.counter(kind, year)? + 1;
         self.counters.insert((kind.prefix(), year), next)?;
-        Ok(DocNumber { kind, year, seq: next })
+        Ok(DocNumber {
+            kind,
+            year,
+            seq: next,
+        })
     }
 
     /// Inserts or updates a customer and its SIRET index.
@@ -427,33 +493,43 @@ impl Tx<'_> {
     pub fn put_order(&mut self, o: &Order) -> Result<(), StoreError> {
         if let Some(old) = self.order_card(o.id)? {
             if old.stage != o.stage {
-                self.orders_by_stage.remove((old.stage.index() as u8, o.id.0))?;
+                self.orders_by_stage
+                    .remove((old.stage.index() as u8, o.id.0))?;
             }
         } else {
             self.orders_by_customer.insert((o.customer.0, o.id.0), ())?;
-            self.order_by_number.insert(o.number.to_string().as_str(), o.id.0)?;
+            self.order_by_number
+                .insert(o.number.to_string().as_str(), o.id.0)?;
             if let Some(r) = &o.quote.external_ref {
                 self.order_by_external_ref.insert(r.as_str(), o.id.0)?;
             }
         }
-        self.orders_by_stage.insert((o.stage.index() as u8, o.id.0), ())?;
+        self.orders_by_stage
+            .insert((o.stage.index() as u8, o.id.0), ())?;
         self.orders.insert(o.id.0, encode(o).as_slice())?;
-        self.order_cards.insert(o.id.0, encode(&OrderCard::from_order(o)).as_slice())?;
+        self.order_cards
+            .insert(o.id.0, encode(&OrderCard::from_order(o)).as_slice())?;
         Ok(())
     }
 
     /// Stores an issued document and its files. Refuses to overwrite: issued documents are
     /// immutable.
-    pub fn insert_document(&mut self, doc: &IssuedDocument, files: &[(FileFormat, &[u8])]) -> Result<(), StoreError> {
+    pub fn insert_document(
+        &mut self,
+        doc: &IssuedDocument,
+        files: &[(FileFormat, &[u8])],
+    ) -> Result<(), StoreError> {
         let number = doc.number.to_string();
         if self.documents.get(number.as_str())?.is_some() {
             return Err(StoreError::DocumentExists(number));
         }
-        self.documents.insert(number.as_str(), encode(doc).as_slice())?;
+        self.documents
+            .insert(number.as_str(), encode(doc).as_slice())?;
         let seq = self.next_id("document_seq")?;
         self.documents_chrono.insert(seq, number.as_str())?;
         for (format, bytes) in files {
-            self.document_files.insert((number.as_str(), format.code()), *bytes)?;
+            self.document_files
+                .insert((number.as_str(), format.code()), *bytes)?;
         }
         Ok(())
     }

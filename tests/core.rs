@@ -1,0 +1,545 @@
+//! The core on a real redb file: store round trip and indexes, property tests of the
+//! pipeline, and the `import` / `check` commands as a person runs them.
+
+use comptoir::app::import::parse_quote_request;
+use comptoir::app::{Actor, App, FixedClock, Role, Settings};
+use comptoir::documents::{RenderError, RenderedFile, Renderer};
+use comptoir::domain::pipeline::OriginalPoInput;
+use comptoir::domain::seller::Seller;
+use comptoir::domain::{
+    Checklist, Date, DocKind, EligibilityStatus, FileFormat, IssuedDocument, OrderId, Stage,
+    Timestamp,
+};
+use comptoir::store::{Store, check, tables};
+use proptest::prelude::*;
+use redb::ReadableTable;
+use std::process::Command;
+use std::sync::Arc;
+
+const SAMPLE: &str = include_str!("fixtures/quote.json");
+
+/// Small, fast files: the properties here are about the pipeline, not the rendering.
+struct StubRenderer;
+impl Renderer for StubRenderer {
+    fn render(&self, doc: &IssuedDocument, _: &Seller) -> Result<Vec<RenderedFile>, RenderError> {
+        let mut files = vec![RenderedFile {
+            format: FileFormat::Pdf,
+            bytes: format!("%PDF {}", doc.number).into_bytes(),
+        }];
+        if doc.kind().has_xml() {
+            files.push(RenderedFile {
+                format: FileFormat::FacturX,
+                bytes: format!("<xml>{}</xml>", doc.number).into_bytes(),
+            });
+        }
+        Ok(files)
+    }
+}
+
+fn noon(day: &str) -> Timestamp {
+    Timestamp::from_date_utc(Date::parse_iso(day).unwrap(), 11 * 3600)
+}
+
+fn app_in(dir: &std::path::Path, clock: Arc<FixedClock>) -> App {
+    App::new(
+        Store::open(dir).unwrap(),
+        Settings::default(),
+        clock,
+        Arc::new(StubRenderer),
+    )
+    .unwrap()
+}
+
+fn staff() -> Actor {
+    Actor::person("marie", Role::Staff, "SHA256:marie")
+}
+
+fn admin() -> Actor {
+    Actor::person("paul", Role::Admin, "SHA256:paul")
+}
+
+/// A quote for one of several bodies (varied SIRETs, one 41xx needing review).
+fn quote_json(body: usize, reference: u32, lines: &[(usize, u32)]) -> String {
+    let bodies = [
+        ("Lycée Jean Moulin", "19690123500016", "7331"),
+        ("Commune de Paris", "21750001600019", "7210"),
+        ("Centre hospitalier de Lyon", "26750045200011", "7364"),
+        ("Régie des festivals", "21690123100011", "4140"),
+    ];
+    let skus = [
+        ("ENC-ACT-8", "249.00"),
+        ("MIC-DYN-58", "89.90"),
+        ("TAB-MIX-12", "459.00"),
+    ];
+    let (name, siret, cat) = bodies[body % bodies.len()];
+    let mut v: serde_json::Value = serde_json::from_str(SAMPLE).unwrap();
+    v["reference"] = format!("WEB-{reference}").into();
+    v["customer"]["legal_name"] = name.into();
+    v["customer"]["siret"] = siret.into();
+    v["customer"]["categorie_juridique"] = cat.into();
+    v["customer"]["kind"] = serde_json::Value::Null;
+    v["customer"]["chorus"] = serde_json::Value::Null;
+    v["lines"] = lines
+        .iter()
+        .map(|(p, q)| {
+            let (sku, price) = skus[p % skus.len()];
+            serde_json::json!({"sku": sku, "designation": sku, "unit_price": price, "vat_rate": "20", "quantity": q})
+        })
+        .collect();
+    v.to_string()
+}
+
+#[derive(Clone, Debug)]
+enum Action {
+    Import {
+        body: usize,
+        lines: Vec<(usize, u32)>,
+    },
+    PreOrder(usize),
+    Receive {
+        order: usize,
+        po_days_before: i32,
+    },
+    Deliver {
+        order: usize,
+        partial: bool,
+    },
+    Invoice(usize),
+    Pay {
+        order: usize,
+        percent: u8,
+    },
+    Cancel(usize),
+    Refuse(usize),
+    CreditNote(usize),
+    Renew(usize),
+    Restock {
+        sku: usize,
+        units: i64,
+    },
+    Approve(usize),
+    RefuseBody(usize),
+    Wait(i64),
+}
+
+fn action() -> impl Strategy<Value = Action> {
+    prop_oneof![
+        3 => (0usize..4, prop::collection::vec((0usize..3, 1u32..6), 1..4))
+            .prop_map(|(body, lines)| Action::Import { body, lines }),
+        2 => (0usize..8).prop_map(Action::PreOrder),
+        4 => (0usize..8, prop_oneof![4 => 0i32..5, 1 => 0i32..40]).prop_map(|(order, po_days_before)| Action::Receive { order, po_days_before }),
+        3 => (0usize..8, any::<bool>()).prop_map(|(order, partial)| Action::Deliver { order, partial }),
+        3 => (0usize..8).prop_map(Action::Invoice),
+        2 => (0usize..8, 1u8..101).prop_map(|(order, percent)| Action::Pay { order, percent }),
+        1 => (0usize..8).prop_map(Action::Cancel),
+        1 => (0usize..8).prop_map(Action::Refuse),
+        1 => (0usize..8).prop_map(Action::CreditNote),
+        1 => (0usize..8).prop_map(Action::Renew),
+        3 => (0usize..3, 1i64..30).prop_map(|(sku, units)| Action::Restock { sku, units }),
+        1 => (0usize..4).prop_map(Action::Approve),
+        1 => (0usize..4).prop_map(Action::RefuseBody),
+        2 => prop_oneof![3 => 1i64..5, 1 => 5i64..40].prop_map(Action::Wait),
+    ]
+}
+
+/// The number of the `i`-th existing order (modulo their count), or one that does not exist.
+fn order_number(app: &App, i: usize) -> String {
+    let count = app.store().read(|rx| rx.order_count()).unwrap() as usize;
+    if count == 0 {
+        return "DEV-2026-99999".into();
+    }
+    let n = app
+        .store()
+        .read(|rx| rx.order(OrderId((i % count) as u64 + 1)))
+        .unwrap();
+    n.map(|o| o.number.to_string())
+        .unwrap_or_else(|| "DEV-2026-99999".into())
+}
+
+/// Everything a refused action must leave untouched.
+fn fingerprint(app: &App) -> (u64, Vec<(String, u16, u32)>) {
+    app.store()
+        .read(|rx| Ok::<_, comptoir::store::StoreError>((rx.last_audit_seq()?, rx.counters()?)))
+        .unwrap()
+}
+
+fn run(app: &App, clock: &FixedClock, a: &Action, next_ref: &mut u32) -> bool {
+    let skus = ["ENC-ACT-8", "MIC-DYN-58", "TAB-MIX-12"];
+    let customer = |body: usize| {
+        let sirets = [
+            "19690123500016",
+            "21750001600019",
+            "26750045200011",
+            "21690123100011",
+        ];
+        app.customer_by_siret(sirets[body % 4]).ok().map(|c| c.id)
+    };
+    let result: Result<(), String> = match a {
+        Action::Import { body, lines } => {
+            *next_ref += 1;
+            let req = parse_quote_request(&quote_json(*body, *next_ref, lines))
+                .map_err(|e| e.to_string());
+            req.and_then(|r| {
+                app.import_quote(&Actor::import(), &r)
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
+            })
+        }
+        Action::PreOrder(i) => app
+            .record_pre_order(&staff(), &order_number(app, *i))
+            .map(|_| ())
+            .map_err(|e| e.to_string()),
+        Action::Receive {
+            order,
+            po_days_before,
+        } => {
+            let input = OriginalPoInput {
+                po_number: format!("ENG-{order}"),
+                po_date: app.today().add_days(-po_days_before),
+                checklist: Checklist::ALL_TICKED,
+            };
+            app.mark_original_received(&staff(), &order_number(app, *order), &input)
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        }
+        Action::Deliver { order, partial } => {
+            let n = order_number(app, *order);
+            let q = app.order_view(&n).ok().map(|v| {
+                v.order
+                    .lines
+                    .iter()
+                    .map(|l| l.to_deliver().min(1))
+                    .collect::<Vec<_>>()
+            });
+            let q = if *partial { q } else { None };
+            app.issue_delivery_note(&staff(), &n, q.as_deref())
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        }
+        Action::Invoice(i) => app
+            .issue_invoice(&staff(), &order_number(app, *i))
+            .map(|_| ())
+            .map_err(|e| e.to_string()),
+        Action::Pay { order, percent } => {
+            let n = order_number(app, *order);
+            let due = app
+                .order_view(&n)
+                .map(|v| v.order.outstanding())
+                .unwrap_or_default();
+            let amount = comptoir::domain::Cents((due.0 * *percent as i64 / 100).max(1));
+            app.record_payment(&staff(), &n, app.today(), amount, "MANDAT-1")
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        }
+        Action::Cancel(i) => app
+            .cancel_order(&staff(), &order_number(app, *i), "test")
+            .map(|_| ())
+            .map_err(|e| e.to_string()),
+        Action::Refuse(i) => app
+            .refuse_quote(&staff(), &order_number(app, *i), "test")
+            .map(|_| ())
+            .map_err(|e| e.to_string()),
+        Action::CreditNote(i) => app
+            .issue_credit_note(&staff(), &order_number(app, *i), None, "erreur")
+            .map(|_| ())
+            .map_err(|e| e.to_string()),
+        Action::Renew(i) => app
+            .renew_quote(&staff(), &order_number(app, *i))
+            .map(|_| ())
+            .map_err(|e| e.to_string()),
+        Action::Restock { sku, units } => app
+            .adjust_stock(&staff(), skus[*sku], *units, "réception")
+            .map(|_| ())
+            .map_err(|e| e.to_string()),
+        Action::Approve(b) => match customer(*b) {
+            Some(id) => app
+                .decide_eligibility(&admin(), id, EligibilityStatus::Approved, "vu")
+                .map(|_| ())
+                .map_err(|e| e.to_string()),
+            None => Err("no such customer".into()),
+        },
+        Action::RefuseBody(b) => match customer(*b) {
+            Some(id) => app
+                .decide_eligibility(&admin(), id, EligibilityStatus::Refused, "vu")
+                .map(|_| ())
+                .map_err(|e| e.to_string()),
+            None => Err("no such customer".into()),
+        },
+        Action::Wait(days) => {
+            clock.advance(days * 86_400);
+            Ok(())
+        }
+    };
+    result.is_ok()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 96, max_shrink_iters: 200, ..ProptestConfig::default() })]
+
+    /// Random sequences of actions on several customers: a refused action writes nothing;
+    /// whatever happens, numbers stay continuous, nothing is delivered or invoiced twice,
+    /// stock never goes negative, and `check` finds nothing.
+    #[test]
+    fn random_sequences_keep_every_invariant(
+        first in (0usize..3, prop::collection::vec((0usize..3, 1u32..6), 1..4)),
+        rest in prop::collection::vec(action(), 1..60),
+    ) {
+        let mut actions = vec![Action::Import { body: first.0, lines: first.1 }];
+        actions.extend(rest);
+        let dir = tempfile::tempdir().unwrap();
+        let clock = Arc::new(FixedClock::new(noon("2026-03-02")));
+        let app = app_in(dir.path(), clock.clone());
+        for (sku, price) in [("ENC-ACT-8", 24_900), ("MIC-DYN-58", 8_990), ("TAB-MIX-12", 45_900)] {
+            let p = comptoir::domain::Product {
+                sku: sku.into(),
+                designation: sku.into(),
+                unit_price: comptoir::domain::Cents(price),
+                vat: comptoir::domain::VatRate::STANDARD,
+                on_hand: 40,
+                reserved: 0,
+            };
+            app.upsert_product(&admin(), p).unwrap();
+        }
+        let mut next_ref = 0;
+        for a in &actions {
+            let before = fingerprint(&app);
+            let ok = run(&app, &clock, a, &mut next_ref);
+            if !ok {
+                prop_assert_eq!(&fingerprint(&app), &before, "refused {:?} wrote something", a);
+            }
+            let report = app.store().read(check::check).unwrap();
+            prop_assert!(report.is_clean(), "after {:?}: {:#?}", a, report.violations);
+            for p in app.products().unwrap() {
+                prop_assert!(p.on_hand >= 0 && p.reserved >= 0 && p.reserved <= p.on_hand, "{:?}", p);
+            }
+        }
+        // Reopening the file gives the same answers.
+        let counters = fingerprint(&app);
+        drop(app);
+        let app = app_in(dir.path(), clock);
+        prop_assert_eq!(fingerprint(&app), counters);
+    }
+}
+
+#[test]
+fn store_round_trip_and_indexes_on_a_real_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(FixedClock::new(noon("2026-03-02")));
+    let app = app_in(dir.path(), clock.clone());
+    let req = parse_quote_request(SAMPLE).unwrap();
+    let out = app.import_quote(&Actor::import(), &req).unwrap();
+    let n = out.number.to_string();
+    app.adjust_stock(&staff(), "ENC-ACT-8", 10, "r").unwrap();
+    app.adjust_stock(&staff(), "MIC-DYN-58", 10, "r").unwrap();
+    app.adjust_stock(&staff(), "TAB-MIX-12", 10, "r").unwrap();
+    app.record_pre_order(&staff(), &n).unwrap();
+    let before = app.order_view(&n).unwrap().order;
+    let customer = app.customer(out.customer).unwrap();
+    drop(app);
+
+    // Reopen: records decode to what was written; every index agrees.
+    let store = Store::open(dir.path()).unwrap();
+    store
+        .read(|rx| {
+            let o = rx.order_by_number(&out.number)?.unwrap();
+            assert_eq!(o, before);
+            assert_eq!(rx.customer_by_siret("19690123500016")?.unwrap(), customer);
+            assert_eq!(rx.orders_of_customer(customer.id)?, vec![o.id]);
+            assert_eq!(rx.orders_in_stage(Stage::PreOrder, 10)?, vec![o.id]);
+            assert!(
+                rx.orders_in_stage(Stage::Quote, 10)?.is_empty(),
+                "the old stage entry is gone"
+            );
+            assert_eq!(rx.order_by_external_ref("WEB-2026-118734")?, Some(o.id));
+            assert_eq!(rx.document(&n)?.unwrap().order, o.id);
+            assert_eq!(rx.counter(DocKind::Quote, 2026)?, 1);
+            assert_eq!(rx.product("ENC-ACT-8")?.unwrap().reserved, 4);
+            assert_eq!(rx.audit_of_order(o.id)?.len(), 2);
+            Ok::<_, comptoir::store::StoreError>(())
+        })
+        .unwrap();
+    let report = store.read(check::check).unwrap();
+    assert!(report.is_clean(), "{:#?}", report.violations);
+
+    // A second process cannot open the same file while this one holds it.
+    let e = Store::open(dir.path()).err().expect("the file is locked");
+    assert!(e.to_string().contains("already open"), "{e}");
+}
+
+fn comptoir(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_comptoir"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn stdout(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn import_command_with_good_and_bad_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let data = data.to_str().unwrap();
+    let good = comptoir(&[
+        "import",
+        "quote",
+        "tests/fixtures/quote.json",
+        "--data",
+        data,
+    ]);
+    assert!(good.status.success(), "{}", stderr(&good));
+    assert!(
+        stdout(&good).trim().starts_with("DEV-"),
+        "{}",
+        stdout(&good)
+    );
+
+    type Tamper = Box<dyn Fn(&mut serde_json::Value)>;
+    let bad_cases: Vec<(&str, Tamper)> = vec![
+        (
+            "customer.siret",
+            Box::new(|v| v["customer"]["siret"] = "19690123500017".into()),
+        ),
+        (
+            "customer.categorie_juridique",
+            Box::new(|v| v["customer"]["categorie_juridique"] = "7999".into()),
+        ),
+        (
+            "lines[0].quantity",
+            Box::new(|v| v["lines"][0]["quantity"] = (-3).into()),
+        ),
+        (
+            "customer.contacts",
+            Box::new(|v| v["customer"]["contacts"] = serde_json::json!([])),
+        ),
+    ];
+    for (field, tamper) in bad_cases {
+        let mut v: serde_json::Value = serde_json::from_str(SAMPLE).unwrap();
+        v["reference"] = format!("WEB-BAD-{field}").into();
+        tamper(&mut v);
+        let file = dir.path().join("bad.json");
+        std::fs::write(&file, v.to_string()).unwrap();
+        let out = comptoir(&["import", "quote", file.to_str().unwrap(), "--data", data]);
+        assert_eq!(out.status.code(), Some(1), "{field}");
+        assert!(stderr(&out).contains(field), "{field}: {}", stderr(&out));
+        assert!(stdout(&out).is_empty());
+    }
+    let file = dir.path().join("broken.json");
+    std::fs::write(&file, "{\"reference\": \"WEB-1\", \"customer\": ").unwrap();
+    let out = comptoir(&["import", "quote", file.to_str().unwrap(), "--data", data]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("JSON invalide"), "{}", stderr(&out));
+
+    // Nothing was written by the refused imports: one quote, clean.
+    let check = comptoir(&["check", "--data", data]);
+    assert!(check.status.success(), "{}", stdout(&check));
+    assert!(stdout(&check).contains("1 orders"), "{}", stdout(&check));
+
+    // Standard input works too.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_comptoir"))
+        .args(["import", "quote", "-", "--data", data])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    let mut v: serde_json::Value = serde_json::from_str(SAMPLE).unwrap();
+    v["reference"] = "WEB-STDIN".into();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(v.to_string().as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    assert!(
+        stdout(&out).trim().starts_with("DEV-") && stdout(&out).trim().ends_with("-00002"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+/// Seeds a small store with rendered documents, then damages it in several ways.
+#[test]
+fn check_detects_a_corrupted_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let seed = comptoir(&[
+        "seed",
+        "--customers",
+        "20",
+        "--orders",
+        "40",
+        "--today",
+        "2026-11-27",
+        "--data",
+        data,
+    ]);
+    assert!(seed.status.success(), "{}", stderr(&seed));
+    let clean = comptoir(&["check", "--data", data]);
+    assert!(clean.status.success(), "{}", stdout(&clean));
+    assert!(stdout(&clean).contains("clean"));
+
+    let path = dir.path().join("comptoir.redb");
+    let tamper = |f: &dyn Fn(&redb::WriteTransaction)| {
+        let db = redb::Database::open(&path).unwrap();
+        let txn = db.begin_write().unwrap();
+        f(&txn);
+        txn.commit().unwrap();
+    };
+    // 1. A stored PDF is altered after issue.
+    let first_invoice = {
+        let store = Store::open(dir.path()).unwrap();
+        store
+            .read(|rx| rx.document_numbers_with_prefix("FA-", 1))
+            .unwrap()
+            .remove(0)
+    };
+    tamper(&|txn| {
+        let mut files = txn.open_table(tables::DOCUMENT_FILES).unwrap();
+        let mut bytes = files
+            .get((first_invoice.as_str(), 1u8))
+            .unwrap()
+            .unwrap()
+            .value()
+            .to_vec();
+        let last = bytes.len() - 10;
+        bytes[last] ^= 0xFF;
+        files
+            .insert((first_invoice.as_str(), 1u8), bytes.as_slice())
+            .unwrap();
+    });
+    // 2. The invoice counter jumps (a gap in the numbering).
+    tamper(&|txn| {
+        let mut counters = txn.open_table(tables::COUNTERS).unwrap();
+        let year: u16 = first_invoice[3..7].parse().unwrap();
+        let last = counters.get(("FA", year)).unwrap().unwrap().value();
+        counters.insert(("FA", year), last + 2).unwrap();
+    });
+    // 3. An audit record disappears.
+    tamper(&|txn| {
+        let mut audit = txn.open_table(tables::AUDIT).unwrap();
+        audit.remove(3u64).unwrap();
+    });
+    let out = comptoir(&["check", "--data", data]);
+    assert_eq!(out.status.code(), Some(1));
+    let report = stdout(&out);
+    assert!(
+        report.contains(&format!(
+            "{first_invoice}: pdf file does not match its SHA-256"
+        )),
+        "{report}"
+    );
+    assert!(report.contains("counter at"), "{report}");
+    assert!(
+        report.contains("audit: records 3 to 3 are missing"),
+        "{report}"
+    );
+}
