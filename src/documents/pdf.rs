@@ -73,24 +73,24 @@ fn page_header(c: &mut Canvas, doc: &IssuedDocument, seller: &Seller) {
 /// Legal identity and page number at the bottom of every page.
 fn footers(c: &mut Canvas, seller: &Seller) {
     let n = c.page_count();
-    let legal = format!(
-        "{} — {} au capital de {} — SIRET {} — {} — TVA intracommunautaire {}",
+    let line1 = format!(
+        "{} — {} au capital de {} — SIRET {} — {}",
         seller.name,
         seller.legal_form,
         seller.capital,
         spaced_siret(&seller.siret),
-        seller.rcs,
-        seller.vat_number
+        seller.rcs
+    );
+    let line2 = format!(
+        "TVA intracommunautaire {} — {}",
+        seller.vat_number,
+        seller.address.one_line()
     );
     for p in 0..n {
         c.on_page(p, |c| {
             c.hline(MARGIN, RIGHT, 280.0);
-            for (i, line) in wrap(&legal, RIGHT - MARGIN - 20.0, 6.8, false)
-                .iter()
-                .enumerate()
-            {
-                c.text_colored(MARGIN, 284.0 + i as f32 * 3.2, 6.8, false, GREY, line);
-            }
+            c.text_colored(MARGIN, 284.0, 6.8, false, GREY, &line1);
+            c.text_colored(MARGIN, 287.5, 6.8, false, GREY, &line2);
             c.text_right(RIGHT, 284.0, 7.5, false, &format!("page {}/{}", p + 1, n));
         });
     }

@@ -224,6 +224,11 @@ impl Store {
         f(&rx)
     }
 
+    /// Rewrites the file without its free pages (after a bulk load). Needs exclusive access.
+    pub fn compact(&mut self) -> Result<bool, StoreError> {
+        self.db.compact().map_err(|e| StoreError::Db(e.to_string()))
+    }
+
     /// redb's own structural check (pages, checksums). Needs exclusive access.
     pub fn check_integrity(&mut self) -> Result<bool, StoreError> {
         self.db
