@@ -65,10 +65,60 @@ enum Command {
         #[command(subcommand)]
         what: DocWhat,
     },
+    /// Serve the console over SSH
+    Serve {
+        /// Address to listen on (default: the config's, else 127.0.0.1:2222)
+        #[arg(long)]
+        listen: Option<String>,
+        #[arg(long, default_value = "./data")]
+        data: PathBuf,
+        /// Folder of public keys: keys/admin/NAME.pub, keys/staff/NAME.pub, and the host key
+        #[arg(long, default_value = "./keys")]
+        keys: PathBuf,
+        /// Folder of themes (*.toml); the bundled themes when absent
+        #[arg(long, default_value = "./themes")]
+        themes: PathBuf,
+        /// Seed a realistic demo data set when the store is empty
+        #[arg(long)]
+        demo: bool,
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Manage who may connect (the files in keys/)
+    Keys {
+        #[command(subcommand)]
+        what: KeysWhat,
+    },
     /// Measurements for BENCHMARKS.md (run on a copy of the data: some write)
     Bench {
         #[command(subcommand)]
         what: BenchWhat,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeysWhat {
+    /// Enroll a public key (a file, or `-` for standard input) for NAME
+    Add {
+        name: String,
+        pubkey_file: String,
+        #[arg(long)]
+        admin: bool,
+        #[arg(long, default_value = "./keys")]
+        keys: PathBuf,
+    },
+    /// Everyone who may connect: name, role, fingerprint, comment
+    List {
+        #[arg(long, default_value = "./keys")]
+        keys: PathBuf,
+    },
+    /// Remove a person (or one key with --fingerprint); never the last admin
+    Revoke {
+        name: String,
+        #[arg(long)]
+        fingerprint: Option<String>,
+        #[arg(long, default_value = "./keys")]
+        keys: PathBuf,
     },
 }
 
@@ -173,6 +223,15 @@ pub fn main() -> ExitCode {
                     data,
                 },
         } => export_command(&number, output, xml, &data),
+        Command::Serve {
+            listen,
+            data,
+            keys,
+            themes,
+            demo,
+            config,
+        } => serve_command(listen, &data, &keys, &themes, demo, config.as_deref()),
+        Command::Keys { what } => keys_command(what),
         Command::Bench { what } => {
             let result = match what {
                 BenchWhat::Open { data } => crate::bench::open(&data).map(|_| ()),
@@ -361,5 +420,297 @@ fn export_command(number: &str, output: Option<PathBuf>, xml: bool, data: &Path)
             ExitCode::SUCCESS
         }
         Err(e) => fail(format!("{}: {e}", path.display())),
+    }
+}
+
+fn keys_command(what: KeysWhat) -> ExitCode {
+    use crate::ssh::keys;
+    match what {
+        KeysWhat::Add {
+            name,
+            pubkey_file,
+            admin,
+            keys: dir,
+        } => {
+            let mut text = String::new();
+            let read = if pubkey_file == "-" {
+                std::io::stdin().read_to_string(&mut text).map(|_| ())
+            } else {
+                std::fs::read_to_string(&pubkey_file).map(|t| text = t)
+            };
+            if let Err(e) = read {
+                return fail(format!("{pubkey_file}: {e}"));
+            }
+            let role = if admin {
+                crate::app::Role::Admin
+            } else {
+                crate::app::Role::Staff
+            };
+            match keys::add_key(&dir, &name, role, &text) {
+                Ok(e) => {
+                    println!(
+                        "{name} ({role}) may now connect with {} {} {}",
+                        e.bits, e.fingerprint, e.comment
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(e),
+            }
+        }
+        KeysWhat::List { keys: dir } => {
+            let list = keys::AccessList::load(&dir);
+            for p in &list.people {
+                for k in &p.keys {
+                    println!(
+                        "{}\t{}\t{} {} {} ({})",
+                        p.name, p.role, k.bits, k.fingerprint, k.comment, k.kind
+                    );
+                }
+            }
+            for pb in &list.problems {
+                eprintln!("ignored: {pb}");
+            }
+            if list.people.is_empty() {
+                eprintln!(
+                    "nobody may connect yet: comptoir keys add NAME ~/.ssh/id_ed25519.pub --admin --keys {}",
+                    dir.display()
+                );
+            }
+            ExitCode::SUCCESS
+        }
+        KeysWhat::Revoke {
+            name,
+            fingerprint,
+            keys: dir,
+        } => {
+            let r = match &fingerprint {
+                Some(fp) => keys::revoke_key(&dir, &name, fp)
+                    .map(|e| format!("revoked {} of {name}", e.fingerprint)),
+                None => keys::revoke_person(&dir, &name)
+                    .map(|p| format!("revoked {} ({} key(s))", p.name, p.keys.len())),
+            };
+            match r {
+                Ok(m) => {
+                    println!("{m}; a running server ends their sessions within 2 seconds");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(e),
+            }
+        }
+    }
+}
+
+/// Loads every `*.toml` of the themes folder (an invalid file is an error), or the
+/// bundled themes when the folder does not exist.
+pub fn load_themes(dir: &Path) -> Result<Vec<crate::ui::Theme>, String> {
+    use crate::ui::Theme;
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(crate::ui::theme::BUNDLED
+            .iter()
+            .filter_map(|(n, _)| Theme::bundled(n))
+            .collect());
+    };
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().and_then(|e| e.to_str()) == Some("toml"))
+        .collect();
+    files.sort_by_key(|p| {
+        let name = p
+            .file_stem()
+            .and_then(|n| n.to_str())
+            .unwrap_or("")
+            .to_string();
+        (name != "default", name)
+    });
+    let mut out = Vec::new();
+    for f in files {
+        let text = std::fs::read_to_string(&f).map_err(|e| format!("{}: {e}", f.display()))?;
+        let name = f.file_stem().and_then(|n| n.to_str()).unwrap_or("theme");
+        out.push(Theme::parse(name, &text, &f.display().to_string())?);
+    }
+    if out.is_empty() {
+        return Err(format!("{}: no *.toml theme", dir.display()));
+    }
+    Ok(out)
+}
+
+/// When nobody can administer comptoir, enroll the invoking user's own public keys.
+fn enroll_first_admin(keys_dir: &Path) {
+    use crate::ssh::keys;
+    if keys::AccessList::load(keys_dir).admin_count() > 0 {
+        return;
+    }
+    let user = std::env::var("USER").unwrap_or_else(|_| "admin".into());
+    let name: String = user
+        .to_lowercase()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '_' || c == '-' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let name = if keys::validate_name(&name).is_ok() {
+        name
+    } else {
+        "admin".to_string()
+    };
+    let home = std::env::var("HOME").map(PathBuf::from).unwrap_or_default();
+    let mut enrolled = 0;
+    if let Ok(entries) = std::fs::read_dir(home.join(".ssh")) {
+        let mut files: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        files.sort();
+        for f in files
+            .into_iter()
+            .filter(|f| f.extension().and_then(|e| e.to_str()) == Some("pub"))
+        {
+            let Ok(text) = std::fs::read_to_string(&f) else {
+                continue;
+            };
+            match keys::add_key(keys_dir, &name, crate::app::Role::Admin, &text) {
+                Ok(e) => {
+                    eprintln!(
+                        "No admin yet: enrolled {} ({}) as admin « {name} »",
+                        f.display(),
+                        e.fingerprint
+                    );
+                    enrolled += 1;
+                }
+                Err(e) => eprintln!("not enrolled {}: {e}", f.display()),
+            }
+        }
+    }
+    if enrolled == 0 {
+        eprintln!(
+            "No admin key yet, and no usable ~/.ssh/*.pub. Add one with:\n  comptoir keys add {name} ~/.ssh/id_ed25519.pub --admin --keys {}\n(create a key first with: ssh-keygen -t ed25519)",
+            keys_dir.display()
+        );
+    }
+}
+
+fn serve_command(
+    listen: Option<String>,
+    data: &Path,
+    keys_dir: &Path,
+    themes_dir: &Path,
+    demo: bool,
+    config: Option<&Path>,
+) -> ExitCode {
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .try_init();
+    let config = match Config::load(config) {
+        Ok(c) => c,
+        Err(e) => return fail(e),
+    };
+    let themes = match load_themes(themes_dir) {
+        Ok(t) => t,
+        Err(e) => return fail(e),
+    };
+    let store = match Store::open(data) {
+        Ok(s) => s,
+        Err(e) => return fail(e),
+    };
+    if demo {
+        match store.read(|rx| rx.customer_count()) {
+            Ok(0) => {
+                eprintln!("Empty store: seeding a demo data set (300 public bodies, 1000 orders)…");
+                let opts = SeedOptions {
+                    customers: 300,
+                    orders: 1000,
+                    seed: 42,
+                    today: SystemClock.now_date(),
+                    documents: DocumentMode::Full,
+                };
+                if let Err(e) =
+                    seed::seed(&store, &PdfRenderer, &config.settings.seller, &opts, |_| {})
+                {
+                    return fail(e);
+                }
+            }
+            Ok(_) => {}
+            Err(e) => return fail(e),
+        }
+    }
+    let app = match App::new(
+        store,
+        config.settings.clone(),
+        Arc::new(SystemClock),
+        Arc::new(PdfRenderer),
+    ) {
+        Ok(a) => Arc::new(a),
+        Err(e) => return fail(e),
+    };
+    enroll_first_admin(keys_dir);
+    let listen = listen
+        .or(config.server.listen.clone())
+        .unwrap_or_else(|| "127.0.0.1:2222".into());
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => return fail(e),
+    };
+    runtime.block_on(async move {
+        let opts = crate::ssh::ServeOptions {
+            listen: listen.clone(),
+            keys_dir: keys_dir.to_path_buf(),
+            config: config.server.clone(),
+            themes,
+            public_host: None,
+        };
+        let handle = match crate::ssh::start(app, opts).await {
+            Ok(h) => h,
+            Err(e) => return fail(format!("cannot listen on {listen}: {e}")),
+        };
+        println!("comptoir is listening on {}", handle.addr);
+        println!(
+            "host key {} ({})",
+            handle.host_fingerprint,
+            keys_dir.join(crate::ssh::keys::HOST_KEY_FILE).display()
+        );
+        println!(
+            "connect with:  ssh -p {} {}",
+            handle.addr.port(),
+            handle.addr.ip()
+        );
+        println!(
+            "commands:      ssh -p {} {} help",
+            handle.addr.port(),
+            handle.addr.ip()
+        );
+        wait_for_signal().await;
+        eprintln!("stopping: ending sessions…");
+        handle.shutdown().await;
+        ExitCode::SUCCESS
+    })
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = tokio::signal::ctrl_c().await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
     }
 }

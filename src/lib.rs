@@ -7,4 +7,6 @@ pub mod cli;
 pub mod config;
 pub mod documents;
 pub mod domain;
+pub mod ssh;
 pub mod store;
+pub mod ui;

@@ -8,6 +8,7 @@
 pub mod import;
 pub mod index;
 mod orders;
+pub mod pool;
 pub mod queries;
 pub mod search;
 pub mod seed;

@@ -316,6 +316,47 @@ impl App {
         })
     }
 
+    /// The accounting pack of an invoice: the invoice, the RIB and the purchase order
+    /// summary in one PDF, ready for the body's payment service.
+    pub fn accounting_pack(&self, invoice: &IssuedDocument) -> Result<Vec<u8>, AppError> {
+        let order = self
+            .store
+            .read(|rx| rx.order(invoice.order))?
+            .ok_or_else(|| AppError::NotFound("commande introuvable".into()))?;
+        let mut lines = Vec::new();
+        match &order.po {
+            Some(po) => {
+                lines.push(format!(
+                    "Bon de commande / numéro d'engagement : {}",
+                    po.po_number
+                ));
+                lines.push(format!(
+                    "Daté du {} ; original reçu le {}.",
+                    po.po_date.fr(),
+                    po.received_at.fr()
+                ));
+                lines.push(format!(
+                    "Vérifié par {} : papier à en-tête, daté, signé, cachet officiel, montant conforme au devis {} (version {}).",
+                    po.verified_by, order.number, order.quote.version
+                ));
+                lines.push(format!(
+                    "Montant du devis : {} TTC. Montant de la facture : {} TTC.",
+                    order.totals().incl_vat.fr(),
+                    invoice.totals.incl_vat.fr()
+                ));
+                lines.push(
+                    "L'original du bon de commande est joint à l'envoi papier de ce dossier."
+                        .into(),
+                );
+            }
+            None => lines.push(
+                "Aucun bon de commande original n'est enregistré pour cette commande.".into(),
+            ),
+        }
+        crate::documents::render_pack(invoice, &self.settings.seller, &lines)
+            .map_err(|e| AppError::Render(e.to_string()))
+    }
+
     /// Documents, newest first.
     pub fn documents(&self, offset: usize, limit: usize) -> Result<Vec<DocSummary>, AppError> {
         self.store.read(|rx| {
@@ -336,6 +377,18 @@ impl App {
     /// Newest audit records first.
     pub fn audit(&self, offset: usize, limit: usize) -> Result<Vec<AuditRecord>, AppError> {
         Ok(self.store.read(|rx| rx.audit_newest(offset, limit))?)
+    }
+
+    /// A person's saved preferences (theme…), as stored.
+    pub fn preference(&self, person: &str) -> Option<Vec<u8>> {
+        self.store.read(|rx| rx.preference(person)).ok().flatten()
+    }
+
+    /// Saves a person's preferences; a failure only loses the preference.
+    pub fn set_preference(&self, person: &str, bytes: &[u8]) {
+        if let Err(e) = self.store.write(|tx| tx.set_preference(person, bytes)) {
+            tracing::warn!("preference of {person} not saved: {e}");
+        }
     }
 
     pub fn products(&self) -> Result<Vec<crate::domain::Product>, AppError> {

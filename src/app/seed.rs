@@ -57,7 +57,9 @@ pub enum SeedError {
     NotEmpty(u64),
     #[error("{0}")]
     Store(#[from] StoreError),
-    #[error("seed simulation: {0}")]
+    #[error(
+        "seed simulation: {0} (the data folder holds a partial seed: delete it and seed again)"
+    )]
     Sim(String),
 }
 
@@ -433,11 +435,16 @@ impl<'a> Sim<'a> {
         Ok(())
     }
 
-    /// Makes sure `needed` units of each line can be reserved or shipped.
+    /// Makes sure every unit the order still needs can be reserved or shipped (lines of
+    /// the same product add up).
     fn restock(&mut self, tx: &mut Tx<'_>, order: &Order, at: Timestamp) -> Result<(), SeedError> {
+        let mut needed: std::collections::BTreeMap<&str, i64> = std::collections::BTreeMap::new();
         for l in &order.lines {
-            let needed = (l.ordered - l.delivered - l.reserved) as i64;
-            if let Some(p) = self.stock.get_mut(&l.sku)
+            *needed.entry(l.sku.as_str()).or_default() +=
+                (l.ordered - l.delivered - l.reserved) as i64;
+        }
+        for (sku, needed) in needed {
+            if let Some(p) = self.stock.get_mut(sku)
                 && p.available() < needed
             {
                 let before = p.on_hand;
@@ -447,11 +454,7 @@ impl<'a> Sim<'a> {
                     before.to_string(),
                     p.on_hand.to_string(),
                 )
-                .detail(format!(
-                    "{} : +{} (réception fournisseur)",
-                    l.sku,
-                    needed + 200
-                ));
+                .detail(format!("{sku} : +{} (réception fournisseur)", needed + 200));
                 self.report.audit_records += 1;
                 record_events(tx, &actor("logistique"), at, None, None, vec![ev])?;
             }

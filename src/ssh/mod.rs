@@ -1,0 +1,685 @@
+//! The SSH server: the only module that knows russh.
+//!
+//! One handler per connection authenticates by public key only (identity bound after the
+//! signature is verified, never at the offer), then serves either the console (pty +
+//! shell, one task per session owning its terminal) or a command (`ssh host COMMAND`).
+//! Handlers never await output: they forward bytes to the session task, which writes
+//! through the channel's window-respecting writer with a stall timeout.
+
+mod access_tab;
+pub mod commands;
+pub mod input;
+pub mod keys;
+pub mod registry;
+mod session;
+pub mod terminal;
+
+use crate::app::pool::SearchPool;
+use crate::app::{Actor, App, Role};
+use crate::config::ServerConfig;
+use crate::domain::{Action, AuditRecord, Timestamp};
+use crate::ui::Theme;
+use keys::AccessList;
+use registry::{RateLimiter, Registry, SessionInfo};
+use russh::keys::PrivateKey;
+use russh::server::{
+    Auth, ChannelOpenHandle, Msg, PublicKeyOffer, Server as _, Session, VerifiedPublicKey,
+};
+use russh::{Channel, ChannelId, ChannelWriteHalf, MethodKind, MethodSet, Pty};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::{Semaphore, mpsc, watch};
+
+/// How often `keys/` is checked for changes.
+pub const KEYS_POLL: Duration = Duration::from_millis(400);
+
+/// Everything the connections share.
+pub struct Shared {
+    pub app: Arc<App>,
+    pub keys_dir: PathBuf,
+    access_tx: watch::Sender<Arc<AccessList>>,
+    pub limiter: RateLimiter,
+    pub sessions: Registry,
+    permits: Arc<Semaphore>,
+    pub config: ServerConfig,
+    pub themes: Arc<Vec<Theme>>,
+    pub pool: SearchPool,
+    shutdown: watch::Receiver<bool>,
+    /// `ssh -p 2222 127.0.0.1`, shown next to downloadable documents.
+    pub ssh_hint: String,
+}
+
+impl Shared {
+    pub fn access(&self) -> Arc<AccessList> {
+        self.access_tx.borrow().clone()
+    }
+
+    pub fn subscribe_access(&self) -> watch::Receiver<Arc<AccessList>> {
+        self.access_tx.subscribe()
+    }
+
+    /// Re-reads `keys/` now (after a change made through a command).
+    pub fn reload_access(&self) {
+        let list = Arc::new(AccessList::load(&self.keys_dir));
+        for p in &list.problems {
+            tracing::warn!("keys: {p}");
+        }
+        self.access_tx.send_replace(list);
+        self.app.publish_access_change();
+    }
+
+    /// Writes an access event (login, failed login, key change) to the audit log.
+    pub fn audit_access(
+        &self,
+        actor: &Actor,
+        action: Action,
+        before: &str,
+        after: &str,
+        detail: String,
+    ) {
+        let rec = AuditRecord {
+            seq: 0,
+            at: self.app.now(),
+            actor: actor.reference(),
+            action,
+            order: None,
+            order_number: None,
+            customer: None,
+            before: before.to_string(),
+            after: after.to_string(),
+            detail,
+            document: None,
+        };
+        if let Err(e) = self.app.store().write(|tx| tx.append_audit(rec)) {
+            tracing::error!("audit of {action:?} failed: {e}");
+        }
+    }
+}
+
+/// Options of `comptoir serve`.
+pub struct ServeOptions {
+    pub listen: String,
+    pub keys_dir: PathBuf,
+    pub config: ServerConfig,
+    pub themes: Vec<Theme>,
+    /// Shown in `ssh …` hints; defaults to the listen address.
+    pub public_host: Option<String>,
+}
+
+/// A running server.
+pub struct ServerHandle {
+    pub addr: SocketAddr,
+    pub host_fingerprint: String,
+    pub shared: Arc<Shared>,
+    shutdown_tx: watch::Sender<bool>,
+    server: russh::server::RunningServerHandle,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl ServerHandle {
+    /// Graceful stop: sessions are told, restore their terminals and end; then the
+    /// listener closes.
+    pub async fn shutdown(self) {
+        let _ = self.shutdown_tx.send(true);
+        let deadline = Instant::now() + Duration::from_secs(3);
+        while !self.shared.sessions.is_empty() && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        self.server.shutdown("comptoir s'arrête".into());
+        for t in self.tasks {
+            t.abort();
+        }
+    }
+}
+
+/// Binds, starts watching `keys/`, and serves until [`ServerHandle::shutdown`].
+pub async fn start(app: Arc<App>, opts: ServeOptions) -> anyhow::Result<ServerHandle> {
+    let (host_key, _created) = keys::host_key(&opts.keys_dir).map_err(anyhow::Error::msg)?;
+    let host_fingerprint = keys::fingerprint(host_key.public_key());
+    let listener = tokio::net::TcpListener::bind(&opts.listen).await?;
+    let addr = listener.local_addr()?;
+    let (access_tx, _) = watch::channel(Arc::new(AccessList::load(&opts.keys_dir)));
+    for p in &access_tx.borrow().problems {
+        tracing::warn!("keys: {p}");
+    }
+    let (shutdown_tx, shutdown_rx) = watch::channel(false);
+    let host = opts
+        .public_host
+        .clone()
+        .unwrap_or_else(|| addr.ip().to_string());
+    let themes = if opts.themes.is_empty() {
+        vec![Theme::default_theme()]
+    } else {
+        opts.themes
+    };
+    let shared = Arc::new(Shared {
+        app,
+        keys_dir: opts.keys_dir.clone(),
+        access_tx,
+        limiter: RateLimiter::default(),
+        sessions: Registry::default(),
+        permits: Arc::new(Semaphore::new(opts.config.max_sessions)),
+        pool: SearchPool::new(2, 256),
+        themes: Arc::new(themes),
+        shutdown: shutdown_rx,
+        ssh_hint: format!("ssh -p {} {host}", addr.port()),
+        config: opts.config,
+    });
+    let mut tasks = Vec::new();
+    tasks.push(tokio::spawn(watch_keys(shared.clone())));
+    tasks.push(tokio::spawn(tick_changes(shared.clone())));
+    let config = russh::server::Config {
+        server_id: russh::SshId::Standard(
+            format!("SSH-2.0-comptoir_{}", env!("CARGO_PKG_VERSION")).into(),
+        ),
+        methods: MethodSet::from(&[MethodKind::PublicKey][..]),
+        auth_rejection_time: Duration::from_millis(300),
+        auth_rejection_time_initial: Some(Duration::ZERO),
+        keys: vec![host_key],
+        inactivity_timeout: Some(shared.config.idle_timeout + Duration::from_secs(300)),
+        keepalive_interval: Some(shared.config.keepalive),
+        keepalive_max: 3,
+        max_auth_attempts: 20,
+        nodelay: true,
+        ..Default::default()
+    };
+    // The running server borrows its listener: both live in one task.
+    let (handle_tx, handle_rx) = tokio::sync::oneshot::channel();
+    let server_shared = shared.clone();
+    tasks.push(tokio::spawn(async move {
+        let mut server = Server {
+            shared: server_shared,
+        };
+        let running = server.run_on_socket(Arc::new(config), &listener);
+        let _ = handle_tx.send(running.handle());
+        if let Err(e) = running.await {
+            tracing::error!("server stopped: {e}");
+        }
+    }));
+    let handle = handle_rx
+        .await
+        .map_err(|_| anyhow::anyhow!("the server task ended before starting"))?;
+    Ok(ServerHandle {
+        addr,
+        host_fingerprint,
+        shared,
+        shutdown_tx,
+        server: handle,
+        tasks,
+    })
+}
+
+/// Re-reads `keys/` when its files change; ends the live sessions of removed keys.
+async fn watch_keys(shared: Arc<Shared>) {
+    let mut last = keys::folder_signature(&shared.keys_dir);
+    loop {
+        tokio::time::sleep(KEYS_POLL).await;
+        let now = keys::folder_signature(&shared.keys_dir);
+        if now != last {
+            last = now;
+            tracing::info!("keys/ changed: reloading");
+            shared.reload_access();
+        }
+    }
+}
+
+/// The board's flags depend on the date: nudge sessions every minute.
+async fn tick_changes(shared: Arc<Shared>) {
+    let mut day = shared.app.today();
+    loop {
+        tokio::time::sleep(Duration::from_secs(60)).await;
+        let today = shared.app.today();
+        if today != day {
+            day = today;
+            shared.app.publish_access_change();
+        }
+    }
+}
+
+struct Server {
+    shared: Arc<Shared>,
+}
+
+impl russh::server::Server for Server {
+    type Handler = Conn;
+
+    fn new_client(&mut self, peer: Option<SocketAddr>) -> Conn {
+        tracing::info!(peer = ?peer, "connection");
+        Conn {
+            shared: self.shared.clone(),
+            peer,
+            who: None,
+            tried: false,
+            permit: None,
+            full: false,
+            channels: HashMap::new(),
+            client: String::new(),
+            since: Instant::now(),
+        }
+    }
+}
+
+/// Who a connection authenticated as.
+#[derive(Clone, Debug)]
+pub struct Identity {
+    pub name: String,
+    pub role: Role,
+    pub fingerprint: String,
+}
+
+impl Identity {
+    pub fn actor(&self) -> Actor {
+        Actor::person(&self.name, self.role, &self.fingerprint)
+    }
+}
+
+/// What arrives for a console session from the handler.
+pub(crate) enum SessionEvent {
+    Data(Vec<u8>),
+    Resize(u32, u32),
+    Closed,
+}
+
+#[derive(Default)]
+struct Chan {
+    writer: Option<ChannelWriteHalf<Msg>>,
+    pty: Option<(u32, u32)>,
+    console: Option<mpsc::Sender<SessionEvent>>,
+    stdin: Option<mpsc::Sender<Option<Vec<u8>>>>,
+}
+
+pub struct Conn {
+    shared: Arc<Shared>,
+    peer: Option<SocketAddr>,
+    who: Option<Identity>,
+    tried: bool,
+    permit: Option<tokio::sync::OwnedSemaphorePermit>,
+    full: bool,
+    channels: HashMap<ChannelId, Chan>,
+    client: String,
+    since: Instant,
+}
+
+impl Drop for Conn {
+    fn drop(&mut self) {
+        if self.who.is_none()
+            && self.tried
+            && let Some(p) = self.peer
+        {
+            self.shared.limiter.failure(p.ip());
+        }
+        tracing::info!(
+            peer = ?self.peer,
+            person = self.who.as_ref().map(|w| w.name.as_str()).unwrap_or("-"),
+            duration_s = self.since.elapsed().as_secs(),
+            "connection closed"
+        );
+    }
+}
+
+impl Conn {
+    async fn penalty(&self) {
+        if let Some(p) = self.peer {
+            let d = self.shared.limiter.delay(p.ip());
+            if !d.is_zero() {
+                tokio::time::sleep(d).await;
+            }
+        }
+    }
+
+    fn reject() -> Auth {
+        Auth::Reject {
+            proceed_with_methods: Some(MethodSet::from(&[MethodKind::PublicKey][..])),
+            partial_success: false,
+        }
+    }
+
+    fn log_failed(&self, what: &str, fingerprint: &str) {
+        tracing::warn!(peer = ?self.peer, fingerprint, "refused {what}");
+        let actor = Actor {
+            name: "inconnu".into(),
+            role: Role::Staff,
+            fingerprint: None,
+            kind: crate::domain::ActorKind::System,
+        };
+        let detail = format!(
+            "{what} {fingerprint} depuis {}",
+            self.peer
+                .map(|p| p.ip().to_string())
+                .unwrap_or_else(|| "?".into())
+        );
+        self.shared
+            .audit_access(&actor, Action::LoginFailed, "", "", detail);
+    }
+
+    /// Sends a message on stderr and closes the channel with `status`.
+    async fn refuse_channel(&mut self, channel: ChannelId, message: &str, status: u32) {
+        if let Some(w) = self
+            .channels
+            .get_mut(&channel)
+            .and_then(|c| c.writer.take())
+        {
+            let _ = w
+                .extended_data_bytes(1, format!("{message}\r\n").into_bytes())
+                .await;
+            let _ = w.exit_status(status).await;
+            let _ = w.eof().await;
+            let _ = w.close().await;
+        }
+    }
+}
+
+impl russh::server::Handler for Conn {
+    type Error = anyhow::Error;
+
+    async fn auth_none(&mut self, _user: &str) -> Result<Auth, Self::Error> {
+        self.penalty().await;
+        Ok(Conn::reject())
+    }
+
+    async fn auth_password(&mut self, _user: &str, _password: &str) -> Result<Auth, Self::Error> {
+        self.tried = true;
+        self.penalty().await;
+        self.log_failed("mot de passe", "");
+        Ok(Conn::reject())
+    }
+
+    async fn auth_keyboard_interactive<'a>(
+        &'a mut self,
+        _user: &str,
+        _submethods: &str,
+        _response: Option<russh::server::Response<'a>>,
+    ) -> Result<Auth, Self::Error> {
+        self.tried = true;
+        self.penalty().await;
+        Ok(Conn::reject())
+    }
+
+    /// The offer is unverified: it only decides whether a signature is worth asking for.
+    async fn auth_publickey_offered(
+        &mut self,
+        _user: &str,
+        offer: PublicKeyOffer<'_>,
+    ) -> Result<Auth, Self::Error> {
+        self.tried = true;
+        self.penalty().await;
+        if self.shared.access().find(offer.public_key).is_some() {
+            Ok(Auth::Accept)
+        } else {
+            self.log_failed("clé inconnue", &keys::fingerprint(offer.public_key));
+            Ok(Conn::reject())
+        }
+    }
+
+    /// Called once russh has verified the signature: identity is bound here only.
+    async fn auth_publickey(
+        &mut self,
+        _user: &str,
+        key: VerifiedPublicKey<'_>,
+    ) -> Result<Auth, Self::Error> {
+        let access = self.shared.access();
+        let Some((person, entry)) = access.find(key.public_key) else {
+            return Ok(Conn::reject());
+        };
+        self.who = Some(Identity {
+            name: person.name.clone(),
+            role: person.role,
+            fingerprint: entry.fingerprint.clone(),
+        });
+        Ok(Auth::Accept)
+    }
+
+    async fn auth_succeeded(&mut self, session: &mut Session) -> Result<(), Self::Error> {
+        self.client = String::from_utf8_lossy(session.remote_sshid()).into_owned();
+        if let Some(p) = self.peer {
+            self.shared.limiter.success(p.ip());
+        }
+        match self.shared.permits.clone().try_acquire_owned() {
+            Ok(p) => self.permit = Some(p),
+            Err(_) => self.full = true,
+        }
+        if let Some(who) = &self.who {
+            tracing::info!(peer = ?self.peer, person = %who.name, role = %who.role, fingerprint = %who.fingerprint, client = %self.client, "login");
+            let peer = self
+                .peer
+                .map(|p| p.ip().to_string())
+                .unwrap_or_else(|| "?".into());
+            self.shared.audit_access(
+                &who.actor(),
+                Action::Login,
+                "",
+                "",
+                format!("{} depuis {peer} ({})", who.fingerprint, self.client),
+            );
+        }
+        Ok(())
+    }
+
+    async fn channel_open_session(
+        &mut self,
+        channel: Channel<Msg>,
+        reply: ChannelOpenHandle,
+        _session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        // Only the writing half is kept: an unread reading half would stall the session.
+        let (read, write) = channel.split();
+        drop(read);
+        self.channels.insert(
+            write.id(),
+            Chan {
+                writer: Some(write),
+                ..Chan::default()
+            },
+        );
+        reply.accept().await;
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn pty_request(
+        &mut self,
+        channel: ChannelId,
+        term: &str,
+        cols: u32,
+        rows: u32,
+        _pix_w: u32,
+        _pix_h: u32,
+        _modes: &[(Pty, u32)],
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        tracing::info!(person = ?self.who.as_ref().map(|w| &w.name), term, cols, rows, "pty");
+        if let Some(c) = self.channels.get_mut(&channel) {
+            c.pty = Some((cols, rows));
+        }
+        session.channel_success(channel)?;
+        Ok(())
+    }
+
+    async fn shell_request(
+        &mut self,
+        channel: ChannelId,
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        session.channel_success(channel)?;
+        let Some(who) = self.who.clone() else {
+            return Ok(());
+        };
+        if self.full {
+            let msg = format!(
+                "comptoir : {} sessions déjà ouvertes, le maximum — réessayez dans quelques minutes",
+                self.shared.config.max_sessions
+            );
+            self.refuse_channel(channel, &msg, 1).await;
+            return Ok(());
+        }
+        let Some(chan) = self.channels.get_mut(&channel) else {
+            return Ok(());
+        };
+        let Some((cols, rows)) = chan.pty else {
+            self.refuse_channel(
+                channel,
+                "comptoir needs a terminal: use ssh -t (comptoir a besoin d'un terminal : ssh -t)",
+                1,
+            )
+            .await;
+            return Ok(());
+        };
+        let Some(writer) = chan.writer.take() else {
+            return Ok(());
+        };
+        let (tx, rx) = mpsc::channel(256);
+        chan.console = Some(tx);
+        tokio::spawn(session::run_console(session::ConsoleStart {
+            shared: self.shared.clone(),
+            who,
+            peer: self.peer,
+            writer,
+            events: rx,
+            cols,
+            rows,
+        }));
+        Ok(())
+    }
+
+    async fn exec_request(
+        &mut self,
+        channel: ChannelId,
+        data: &[u8],
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        session.channel_success(channel)?;
+        let Some(who) = self.who.clone() else {
+            return Ok(());
+        };
+        let line = String::from_utf8_lossy(data).into_owned();
+        if self.full {
+            let msg = format!(
+                "comptoir : {} sessions déjà ouvertes, le maximum — réessayez plus tard",
+                self.shared.config.max_sessions
+            );
+            self.refuse_channel(channel, &msg, 1).await;
+            return Ok(());
+        }
+        let Some(chan) = self.channels.get_mut(&channel) else {
+            return Ok(());
+        };
+        let Some(writer) = chan.writer.take() else {
+            return Ok(());
+        };
+        let (stdin_tx, stdin_rx) = mpsc::channel(64);
+        chan.stdin = Some(stdin_tx);
+        tokio::spawn(commands::run_exec(
+            self.shared.clone(),
+            who,
+            self.peer,
+            line,
+            writer,
+            stdin_rx,
+        ));
+        Ok(())
+    }
+
+    async fn data(
+        &mut self,
+        channel: ChannelId,
+        data: &[u8],
+        _session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        if let Some(c) = self.channels.get(&channel) {
+            if let Some(tx) = &c.console {
+                // Never wait here: the session loop must keep running (it carries the
+                // window adjustments the session task may be waiting for).
+                if tx.try_send(SessionEvent::Data(data.to_vec())).is_err() {
+                    tracing::warn!("console input queue full: input dropped");
+                }
+            } else if let Some(tx) = &c.stdin
+                && tx.try_send(Some(data.to_vec())).is_err()
+            {
+                tracing::warn!("command input queue full: input dropped");
+            }
+        }
+        Ok(())
+    }
+
+    async fn channel_eof(
+        &mut self,
+        channel: ChannelId,
+        _session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        if let Some(c) = self.channels.get_mut(&channel)
+            && let Some(tx) = c.stdin.take()
+        {
+            let _ = tx.try_send(None);
+        }
+        Ok(())
+    }
+
+    async fn channel_close(
+        &mut self,
+        channel: ChannelId,
+        _session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        if let Some(c) = self.channels.remove(&channel)
+            && let Some(tx) = c.console
+        {
+            let _ = tx.try_send(SessionEvent::Closed);
+        }
+        Ok(())
+    }
+
+    async fn window_change_request(
+        &mut self,
+        channel: ChannelId,
+        cols: u32,
+        rows: u32,
+        _pix_w: u32,
+        _pix_h: u32,
+        _session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        if let Some(c) = self.channels.get_mut(&channel) {
+            c.pty = Some((cols, rows));
+            if let Some(tx) = &c.console {
+                let _ = tx.try_send(SessionEvent::Resize(cols, rows));
+            }
+        }
+        Ok(())
+    }
+
+    async fn env_request(
+        &mut self,
+        _channel: ChannelId,
+        _name: &str,
+        _value: &str,
+        _session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        Ok(())
+    }
+}
+
+/// Loads the host key only (for `keys` commands that print the server fingerprint).
+pub fn host_fingerprint(keys_dir: &std::path::Path) -> Option<String> {
+    PrivateKey::read_openssh_file(keys_dir.join(keys::HOST_KEY_FILE))
+        .ok()
+        .map(|k| keys::fingerprint(k.public_key()))
+}
+
+/// Describes a session for the registry.
+pub(crate) fn session_info(
+    who: &Identity,
+    peer: Option<SocketAddr>,
+    what: &str,
+    now: Timestamp,
+) -> SessionInfo {
+    SessionInfo {
+        id: 0,
+        person: who.name.clone(),
+        role: who.role,
+        fingerprint: who.fingerprint.clone(),
+        peer,
+        started: now,
+        what: what.to_string(),
+    }
+}

@@ -1,0 +1,278 @@
+//! One console session: a task that owns its terminal, decodes input, runs the console
+//! model, and sends one message per frame. A panic in it ends this session only, after
+//! restoring the client's terminal.
+
+use super::input::{Decoder, ESC_TIMEOUT};
+use super::terminal::{ENTER, LEAVE, RemoteBackend, clamp_size};
+use super::{Identity, SessionEvent, Shared};
+use crate::ui::{Cmd, Console, Msg, Person};
+use ratatui::Terminal;
+use russh::ChannelWriteHalf;
+use russh::server::Msg as RusshMsg;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::{broadcast, mpsc};
+
+/// A client that has not read its output for this long is disconnected.
+const OUTPUT_STALL: Duration = Duration::from_secs(30);
+
+pub(crate) struct ConsoleStart {
+    pub shared: Arc<Shared>,
+    pub who: Identity,
+    pub peer: Option<SocketAddr>,
+    pub writer: ChannelWriteHalf<RusshMsg>,
+    pub events: mpsc::Receiver<SessionEvent>,
+    pub cols: u32,
+    pub rows: u32,
+}
+
+/// Why a session ended, and what the person is told.
+#[derive(Debug)]
+enum End {
+    Quit,
+    ClientClosed,
+    Stalled,
+    Message(String),
+}
+
+async fn send(writer: &ChannelWriteHalf<RusshMsg>, bytes: Vec<u8>) -> Result<(), End> {
+    if bytes.is_empty() {
+        return Ok(());
+    }
+    match tokio::time::timeout(OUTPUT_STALL, writer.data_bytes(bytes)).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(_)) => Err(End::ClientClosed),
+        Err(_) => Err(End::Stalled),
+    }
+}
+
+/// Supervises the session: runs it in its own task so that a panic is caught here.
+pub(crate) async fn run_console(start: ConsoleStart) {
+    let ConsoleStart {
+        shared,
+        who,
+        peer,
+        writer,
+        events,
+        cols,
+        rows,
+    } = start;
+    let writer = Arc::new(writer);
+    let started = Instant::now();
+    let (registration, kill) =
+        shared
+            .sessions
+            .register(super::session_info(&who, peer, "console", shared.app.now()));
+    let id = registration.id;
+    tracing::info!(session = id, person = %who.name, cols, rows, "console opened");
+    let inner = tokio::spawn(console_loop(
+        shared.clone(),
+        who.clone(),
+        writer.clone(),
+        events,
+        kill,
+        cols,
+        rows,
+    ));
+    let (end, status) = match inner.await {
+        Ok(end) => {
+            let status = if matches!(end, End::Quit) { 0 } else { 1 };
+            (end, status)
+        }
+        Err(e) => {
+            tracing::error!(session = id, person = %who.name, "console task failed: {e}");
+            (
+                End::Message(
+                    "Erreur interne : la session a été fermée (les autres sessions continuent)."
+                        .into(),
+                ),
+                1,
+            )
+        }
+    };
+    if !matches!(end, End::ClientClosed | End::Stalled) {
+        let mut bytes = LEAVE.to_vec();
+        if let End::Message(m) = &end {
+            bytes.extend_from_slice(format!("{m}\r\n").as_bytes());
+        }
+        let _ = send(&writer, bytes).await;
+        let _ = writer.exit_status(status).await;
+        let _ = writer.eof().await;
+    }
+    let _ = writer.close().await;
+    drop(registration);
+    tracing::info!(session = id, person = %who.name, reason = ?end, duration_s = started.elapsed().as_secs(), "console closed");
+}
+
+async fn console_loop(
+    shared: Arc<Shared>,
+    who: Identity,
+    writer: Arc<ChannelWriteHalf<RusshMsg>>,
+    mut events: mpsc::Receiver<SessionEvent>,
+    mut kill: mpsc::UnboundedReceiver<String>,
+    cols: u32,
+    rows: u32,
+) -> End {
+    let person = Person {
+        name: who.name.clone(),
+        role: who.role,
+        fingerprint: who.fingerprint.clone(),
+    };
+    let mut console = Console::new(
+        shared.app.clone(),
+        person,
+        shared.themes.clone(),
+        shared.ssh_hint.clone(),
+    );
+    if who.role == crate::app::Role::Admin {
+        console = console.with_access(Box::new(super::commands::AccessTab::new(
+            shared.clone(),
+            who.clone(),
+        )));
+    }
+    let mut terminal = match Terminal::new(RemoteBackend::new(clamp_size(cols, rows))) {
+        Ok(t) => t,
+        Err(e) => return End::Message(format!("terminal : {e}")),
+    };
+    if let Err(e) = send(&writer, ENTER.to_vec()).await {
+        return e;
+    }
+    let mut decoder = Decoder::default();
+    let mut changes = shared.app.subscribe();
+    let mut access = shared.subscribe_access();
+    let mut shutdown = shared.shutdown.clone();
+    let (found_tx, mut found_rx) = mpsc::channel(8);
+    let mut search_busy = false;
+    let mut search_next: Option<Cmd> = None;
+    let mut last_input = Instant::now();
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    let mut ticks = 0u64;
+    let mut dirty = true;
+    loop {
+        if dirty {
+            if let Err(e) = terminal.draw(|f| console.draw(f)) {
+                return End::Message(format!("affichage : {e}"));
+            }
+            let bytes = terminal.backend_mut().take();
+            if let Err(e) = send(&writer, bytes).await {
+                return e;
+            }
+            dirty = false;
+        }
+        if console.quitting() {
+            return End::Quit;
+        }
+        let mut cmds = Vec::new();
+        let esc_wait = if decoder.waiting() {
+            ESC_TIMEOUT
+        } else {
+            Duration::from_secs(3600)
+        };
+        tokio::select! {
+            ev = events.recv() => match ev {
+                Some(SessionEvent::Data(bytes)) => {
+                    last_input = Instant::now();
+                    for input in decoder.feed(&bytes) {
+                        cmds.extend(console.update(Msg::Input(input)));
+                    }
+                    dirty = true;
+                }
+                Some(SessionEvent::Resize(c, r)) => {
+                    let size = clamp_size(c, r);
+                    terminal.backend_mut().set_size(size);
+                    tracing::info!(person = %who.name, cols = size.width, rows = size.height, "resize");
+                    if let Err(e) = terminal.autoresize() {
+                        return End::Message(format!("affichage : {e}"));
+                    }
+                    dirty = true;
+                }
+                Some(SessionEvent::Closed) | None => return End::ClientClosed,
+            },
+            _ = tokio::time::sleep(esc_wait) => {
+                for input in decoder.flush() {
+                    cmds.extend(console.update(Msg::Input(input)));
+                }
+                dirty = true;
+            }
+            change = changes.recv() => {
+                match change {
+                    Ok(c) => { console.update(Msg::Changed(c)); }
+                    Err(broadcast::error::RecvError::Lagged(_)) => { console.update(Msg::Changed(Default::default())); }
+                    Err(broadcast::error::RecvError::Closed) => return End::Message("Le serveur s'arrête.".into()),
+                }
+                dirty = true;
+            }
+            found = found_rx.recv() => {
+                if let Some((target, result)) = found {
+                    console.update(Msg::Found(target, result));
+                    dirty = true;
+                }
+                search_busy = false;
+                if let Some(next) = search_next.take() {
+                    cmds.push(next);
+                }
+            }
+            changed = access.changed() => {
+                if changed.is_err() {
+                    return End::Message("Le serveur s'arrête.".into());
+                }
+                let list = access.borrow_and_update().clone();
+                match list.still_allowed(&who.name, &who.fingerprint) {
+                    None => return End::Message("Votre clé a été révoquée : session terminée.".into()),
+                    Some(role) if role != who.role => {
+                        return End::Message(format!("Votre rôle est maintenant « {role} » : reconnectez-vous."));
+                    }
+                    Some(_) => {}
+                }
+            }
+            msg = kill.recv() => {
+                return End::Message(msg.unwrap_or_else(|| "Session terminée par un administrateur.".into()));
+            }
+            _ = shutdown.changed() => {
+                return End::Message("Le serveur s'arrête : session terminée. À bientôt.".into());
+            }
+            _ = tick.tick() => {
+                ticks += 1;
+                if last_input.elapsed() >= shared.config.idle_timeout {
+                    let minutes = shared.config.idle_timeout.as_secs() / 60;
+                    return End::Message(format!("Session fermée après {minutes} min d'inactivité."));
+                }
+                // Clock in the header and expiring status lines: once a minute is enough.
+                if ticks.is_multiple_of(60) {
+                    console.update(Msg::Tick);
+                    dirty = true;
+                }
+            }
+        }
+        for cmd in cmds {
+            match cmd {
+                Cmd::Search {
+                    target,
+                    query,
+                    previous,
+                } => {
+                    if search_busy {
+                        search_next = Some(Cmd::Search {
+                            target,
+                            query,
+                            previous,
+                        });
+                        continue;
+                    }
+                    search_busy = true;
+                    let app = shared.app.clone();
+                    let tx = found_tx.clone();
+                    let submitted = shared.pool.submit(move || {
+                        let result = app.search_customers(&query, previous.as_ref(), 50);
+                        let _ = tx.blocking_send((target, result));
+                    });
+                    if submitted.is_err() {
+                        search_busy = false;
+                        tracing::warn!("search pool full");
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,445 @@
+//! Clients: search as you type, and the customer's page.
+
+use super::actions::{Action, Op};
+use super::key::{Input, Key};
+use super::theme::Theme;
+use super::widgets::{fit, highlighted, pad, right, spread};
+use crate::app::App;
+use crate::app::queries::{CustomerHit, CustomerView, SearchResult};
+use crate::app::search::Found;
+use crate::domain::{CustomerId, EligibilityStatus, legal};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+
+mod text {
+    pub const SEARCH: &str = "Rechercher";
+    pub const PLACEHOLDER: &str = "nom, ville, SIRET, contact, n° de devis ou de facture…";
+    pub const RESULTS: &str = "résultat(s)";
+    pub const NONE: &str = "Aucun client ne correspond.";
+    pub const KEYS: &str = "tapez pour chercher · ↓↑ choisir · Entrée ouvrir · Échap effacer · F1-F4 onglets · Ctrl-C quitter";
+    pub const DETAIL_KEYS: &str =
+        "↓↑ commandes · Entrée ouvrir · a approuver · r refuser · Échap retour · ? aide";
+    pub const HEADER_ADDRESS: &str = "Adresse (en-tête)";
+    pub const DELIVERY: &str = "Livraison";
+    pub const CONTACTS: &str = "Contacts";
+    pub const ORDERS: &str = "Commandes";
+    pub const OUTSTANDING: &str = "Encours";
+    pub const OVERDUE: &str = "dont en retard";
+}
+
+#[derive(Default)]
+pub struct Customers {
+    query: String,
+    result: SearchResult,
+    selected: usize,
+    /// The query the shown result answers (results arrive after the keystroke).
+    answered: String,
+}
+
+impl Customers {
+    pub fn typing(&self) -> bool {
+        true
+    }
+
+    pub fn previous(&self) -> Option<Found> {
+        (!self.result.found.query.is_empty()).then(|| self.result.found.clone())
+    }
+
+    pub fn found(&mut self, result: SearchResult) {
+        // Results of an older keystroke are dropped: only the latest query counts.
+        if crate::app::search::Query::new(&self.query).folded != result.found.query {
+            return;
+        }
+        self.answered = self.query.clone();
+        self.result = result;
+        self.selected = self.selected.min(self.result.hits.len().saturating_sub(1));
+    }
+
+    pub fn changed(&mut self, _app: &App) {}
+
+    pub fn handle(&mut self, input: &Input) -> (Option<Action>, Vec<super::Cmd>) {
+        let before = self.query.clone();
+        match input {
+            Input::Paste(t) => self.query.push_str(&t.replace(['\r', '\n'], " ")),
+            Input::Key(k) => match k {
+                Key::Char(c) => self.query.push(*c),
+                Key::Backspace => {
+                    self.query.pop();
+                }
+                Key::Ctrl('u') => self.query.clear(),
+                Key::Esc => {
+                    if self.query.is_empty() {
+                        return (Some(Action::Tab(super::Tab::Board)), Vec::new());
+                    }
+                    self.query.clear();
+                }
+                Key::Down => {
+                    self.selected =
+                        (self.selected + 1).min(self.result.hits.len().saturating_sub(1))
+                }
+                Key::Up => self.selected = self.selected.saturating_sub(1),
+                Key::PageDown => {
+                    self.selected =
+                        (self.selected + 10).min(self.result.hits.len().saturating_sub(1))
+                }
+                Key::PageUp => self.selected = self.selected.saturating_sub(10),
+                Key::Enter => {
+                    return (
+                        self.result
+                            .hits
+                            .get(self.selected)
+                            .map(|h| Action::OpenCustomer(h.id)),
+                        Vec::new(),
+                    );
+                }
+                _ => {}
+            },
+        }
+        if self.query != before {
+            self.selected = 0;
+            if self.query.trim().is_empty() {
+                self.result = SearchResult::default();
+                return (None, Vec::new());
+            }
+            return (Some(Action::Search(self.query.clone())), Vec::new());
+        }
+        (None, Vec::new())
+    }
+
+    pub fn keys(&self) -> String {
+        text::KEYS.to_string()
+    }
+
+    pub fn draw(&mut self, f: &mut Frame, area: Rect, theme: &Theme) {
+        let [input, list] =
+            Layout::vertical([Constraint::Length(3), Constraint::Min(1)]).areas(area);
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(Style::default().fg(theme.color("border_focus")))
+            .title(format!(" {} ", text::SEARCH));
+        let content = if self.query.is_empty() {
+            Line::from(vec![
+                Span::styled("▏", Style::default().fg(theme.color("text"))),
+                Span::styled(text::PLACEHOLDER, Style::default().fg(theme.color("muted"))),
+            ])
+        } else {
+            Line::from(Span::styled(
+                format!("{}▏", self.query),
+                Style::default().fg(theme.color("text")),
+            ))
+        };
+        f.render_widget(Paragraph::new(content).block(block), input);
+        let w = list.width as usize;
+        let mut lines = Vec::new();
+        if !self.query.trim().is_empty() {
+            let pending = if self.answered != self.query {
+                " …"
+            } else {
+                ""
+            };
+            lines.push(Line::from(Span::styled(
+                format!(" {} {}{pending}", self.result.total, text::RESULTS),
+                Style::default().fg(theme.color("muted")),
+            )));
+            if self.result.hits.is_empty() && pending.is_empty() {
+                lines.push(Line::from(Span::styled(
+                    format!(" {}", text::NONE),
+                    Style::default().fg(theme.color("muted")),
+                )));
+            }
+        }
+        let name_w = w.saturating_sub(48).max(20);
+        for (i, h) in self
+            .result
+            .hits
+            .iter()
+            .enumerate()
+            .take(list.height.saturating_sub(1) as usize)
+        {
+            lines.push(hit_line(h, i == self.selected, name_w, w, theme));
+        }
+        f.render_widget(Paragraph::new(lines), list);
+    }
+}
+
+fn status_role(s: Option<EligibilityStatus>) -> &'static str {
+    match s {
+        Some(EligibilityStatus::Approved) => "ok",
+        Some(EligibilityStatus::PendingReview) => "warning",
+        _ => "danger",
+    }
+}
+
+fn hit_line(
+    h: &CustomerHit,
+    selected: bool,
+    name_w: usize,
+    w: usize,
+    theme: &Theme,
+) -> Line<'static> {
+    let base = if selected {
+        Style::default()
+            .fg(theme.color("selection_text"))
+            .bg(theme.color("selection_bg"))
+    } else {
+        Style::default().fg(theme.color("text"))
+    };
+    let marker = if selected { "▶ " } else { "  " };
+    let mut spans = vec![Span::styled(marker.to_string(), base)];
+    let name = highlighted(&h.name, &h.highlight, base, theme, name_w);
+    let name_len: usize = name.spans.iter().map(|s| s.content.chars().count()).sum();
+    spans.extend(name.spans);
+    spans.push(Span::styled(
+        " ".repeat(name_w.saturating_sub(name_len) + 1),
+        base,
+    ));
+    let status = h.status.map(|s| s.label()).unwrap_or("");
+    let rest = format!(
+        "{} {} {}",
+        pad(&h.city, 16),
+        pad(&h.siret, 14),
+        h.via_number
+            .as_ref()
+            .map(|n| format!("↳ {n}"))
+            .unwrap_or_default()
+    );
+    spans.push(Span::styled(
+        rest,
+        base.fg(if selected {
+            theme.color("selection_text")
+        } else {
+            theme.color("muted")
+        }),
+    ));
+    spans.push(Span::styled(
+        format!(" {status}"),
+        base.fg(theme.color(status_role(h.status)))
+            .add_modifier(Modifier::BOLD),
+    ));
+    let _ = w;
+    Line::from(spans)
+}
+
+/// The customer's page.
+pub struct CustomerScreen {
+    id: CustomerId,
+    view: CustomerView,
+    selected: usize,
+}
+
+impl CustomerScreen {
+    pub fn open(app: &App, id: CustomerId) -> Result<CustomerScreen, crate::app::AppError> {
+        Ok(CustomerScreen {
+            id,
+            view: app.customer_view(id)?,
+            selected: 0,
+        })
+    }
+
+    pub fn reload(&mut self, app: &App) {
+        if let Ok(v) = app.customer_view(self.id) {
+            self.view = v;
+            self.selected = self.selected.min(self.view.orders.len().saturating_sub(1));
+        }
+    }
+
+    pub fn handle(&mut self, input: &Input) -> Option<Action> {
+        let Input::Key(k) = input else { return None };
+        match k {
+            Key::Down | Key::Char('j') => {
+                self.selected = (self.selected + 1).min(self.view.orders.len().saturating_sub(1))
+            }
+            Key::Up | Key::Char('k') => self.selected = self.selected.saturating_sub(1),
+            Key::Enter => {
+                return self
+                    .view
+                    .orders
+                    .get(self.selected)
+                    .map(|o| Action::OpenOrder(o.number.to_string()));
+            }
+            Key::Char('a') => return Some(Action::Do(Op::Approve(self.id))),
+            Key::Char('r') => return Some(Action::Do(Op::RefuseCustomer(self.id))),
+            Key::Esc | Key::Backspace => return Some(Action::Back),
+            _ => {}
+        }
+        None
+    }
+
+    pub fn keys(&self) -> String {
+        text::DETAIL_KEYS.to_string()
+    }
+
+    pub fn draw(&self, f: &mut Frame, area: Rect, theme: &Theme) {
+        let c = &self.view.customer;
+        let base = Style::default().fg(theme.color("text"));
+        let muted = Style::default().fg(theme.color("muted"));
+        let [top, bottom] =
+            Layout::vertical([Constraint::Length(10), Constraint::Min(3)]).areas(area);
+        let [left, right_area] =
+            Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(top);
+        let w = left.width.saturating_sub(2) as usize;
+        let e = &c.eligibility;
+        let mut l = vec![
+            Line::from(Span::styled(
+                fit(&c.legal_name, w),
+                base.add_modifier(Modifier::BOLD),
+            )),
+            Line::from(Span::styled(
+                fit(
+                    &format!(
+                        "SIRET {} · SIREN {} · {}",
+                        c.siret.spaced(),
+                        c.siren(),
+                        c.kind.label()
+                    ),
+                    w,
+                ),
+                base,
+            )),
+            Line::from(Span::styled(
+                fit(
+                    &format!(
+                        "Catégorie {} {}",
+                        c.categorie,
+                        legal::categorie_label(&c.categorie).unwrap_or("")
+                    ),
+                    w,
+                ),
+                muted,
+            )),
+            Line::from(vec![
+                Span::styled("Mandat administratif : ", muted),
+                Span::styled(
+                    e.status.label(),
+                    base.fg(theme.color(status_role(Some(e.status))))
+                        .add_modifier(Modifier::BOLD),
+                ),
+            ]),
+            Line::from(Span::styled(
+                fit(
+                    &format!("  {} — {} le {}", e.reason, e.decided_by, e.decided_at.fr()),
+                    w,
+                ),
+                muted,
+            )),
+            Line::from(Span::styled(
+                fit(
+                    &format!(
+                        "Paiement à {} jours · Chorus : {}{}",
+                        c.payment_delay_days(),
+                        c.chorus
+                            .service_code
+                            .as_deref()
+                            .map(|s| format!("code service {s}"))
+                            .unwrap_or("pas de code service".into()),
+                        if c.chorus.engagement_required {
+                            " · n° d'engagement exigé"
+                        } else {
+                            ""
+                        }
+                    ),
+                    w,
+                ),
+                base,
+            )),
+            Line::from(vec![
+                Span::styled(format!("{} : ", text::OUTSTANDING), muted),
+                Span::styled(
+                    self.view.outstanding.fr(),
+                    base.add_modifier(Modifier::BOLD),
+                ),
+                Span::styled(format!(" · {} : ", text::OVERDUE), muted),
+                Span::styled(
+                    self.view.overdue.fr(),
+                    if self.view.overdue.0 > 0 {
+                        base.fg(theme.color("danger")).add_modifier(Modifier::BOLD)
+                    } else {
+                        base
+                    },
+                ),
+            ]),
+        ];
+        if e.status == EligibilityStatus::PendingReview {
+            l.push(Line::from(Span::styled(
+                "⚠ À examiner : a approuver · r refuser (motif obligatoire, administrateurs)",
+                base.fg(theme.color("warning")),
+            )));
+        }
+        f.render_widget(
+            Paragraph::new(l).block(Block::default().borders(Borders::ALL).title(" Client ")),
+            left,
+        );
+        let rw = right_area.width.saturating_sub(2) as usize;
+        let mut r = vec![Line::from(Span::styled(text::HEADER_ADDRESS, muted))];
+        r.extend(
+            c.header_address
+                .lines()
+                .into_iter()
+                .map(|s| Line::from(fit(&s, rw))),
+        );
+        r.push(Line::from(Span::styled(
+            format!("{} ({})", text::DELIVERY, c.delivery_addresses.len()),
+            muted,
+        )));
+        for a in c.delivery_addresses.iter().take(2) {
+            r.push(Line::from(fit(&a.one_line(), rw)));
+        }
+        r.push(Line::from(Span::styled(text::CONTACTS, muted)));
+        for k in &c.contacts {
+            r.push(Line::from(fit(
+                &format!("{} · {} · {}", k.name, k.phone, k.email),
+                rw,
+            )));
+        }
+        f.render_widget(
+            Paragraph::new(r).block(
+                Block::default()
+                    .borders(Borders::ALL)
+                    .title(" Coordonnées "),
+            ),
+            right_area,
+        );
+        let bw = bottom.width.saturating_sub(2) as usize;
+        let mut lines = Vec::new();
+        let visible = bottom.height.saturating_sub(2) as usize;
+        let start = self.selected.saturating_sub(visible.saturating_sub(1));
+        for (i, o) in self
+            .view
+            .orders
+            .iter()
+            .enumerate()
+            .skip(start)
+            .take(visible)
+        {
+            let sel = i == self.selected;
+            let style = if sel {
+                Style::default()
+                    .fg(theme.color("selection_text"))
+                    .bg(theme.color("selection_bg"))
+            } else {
+                base
+            };
+            let flags: Vec<String> = o.flags.iter().map(|f| f.text()).collect();
+            let left = format!(
+                "{}{}  {}  {} j  {}",
+                if sel { "▶ " } else { "  " },
+                o.number,
+                pad(o.stage.label(), 16),
+                right(&o.days_in_stage.to_string(), 4),
+                flags.join(" ")
+            );
+            lines.push(Line::from(Span::styled(
+                spread(&left, &o.total_incl_vat.fr(), bw),
+                style,
+            )));
+        }
+        let title = format!(" {} ({}) ", text::ORDERS, self.view.orders.len());
+        f.render_widget(
+            Paragraph::new(lines).block(Block::default().borders(Borders::ALL).title(title)),
+            bottom,
+        );
+    }
+}

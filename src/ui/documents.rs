@@ -1,0 +1,364 @@
+//! Documents: every issued document, newest first, and one document's details with the
+//! exact command that downloads it.
+
+use super::actions::Action;
+use super::key::{Input, Key};
+use super::theme::Theme;
+use super::widgets::{fit, pad, right};
+use crate::app::App;
+use crate::app::queries::DocSummary;
+use crate::domain::text::fold;
+use crate::domain::{DocKind, FileFormat, IssuedDocument};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+
+mod text {
+    pub const TITLE: &str = "Documents émis (du plus récent au plus ancien)";
+    pub const HEADER: &str = "Type              Numéro            Date         Client                          Montant TTC";
+    pub const KEYS: &str =
+        "↓↑ choisir · Entrée détail · k type · / filtrer · PgPréc/PgSuiv · ? aide · q quitter";
+    pub const FILTER_HINT: &str = "n° (FA-2026…) ou nom du client · Entrée garder · Échap effacer";
+    pub const ALL: &str = "tous";
+    pub const DETAIL_KEYS: &str = "Échap retour · ? aide";
+    /// How many recent documents a text filter looks through.
+    pub const FILTER_WINDOW: usize = 5000;
+}
+
+pub struct Documents {
+    rows: Vec<DocSummary>,
+    total: u64,
+    offset: usize,
+    selected: usize,
+    kind: Option<DocKind>,
+    filter: String,
+    typing: bool,
+    page: usize,
+}
+
+impl Documents {
+    pub fn new() -> Documents {
+        Documents {
+            rows: Vec::new(),
+            total: 0,
+            offset: 0,
+            selected: 0,
+            kind: None,
+            filter: String::new(),
+            typing: false,
+            page: 20,
+        }
+    }
+
+    pub fn typing(&self) -> bool {
+        self.typing
+    }
+
+    /// Reloads the visible page (or the filtered window).
+    pub fn reload(&mut self, app: &App) {
+        self.total = app.document_count().unwrap_or(0);
+        let filtered = self.kind.is_some() || !self.filter.trim().is_empty();
+        let rows = if filtered {
+            let needle = fold(self.filter.trim());
+            let compact: String = needle
+                .chars()
+                .filter(|c| c.is_ascii_alphanumeric())
+                .collect();
+            app.documents(0, text::FILTER_WINDOW)
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|d| self.kind.is_none_or(|k| d.kind() == k))
+                .filter(|d| {
+                    needle.is_empty()
+                        || fold(&d.customer_name).contains(&needle)
+                        || d.number
+                            .to_string()
+                            .to_ascii_lowercase()
+                            .replace('-', "")
+                            .contains(&compact)
+                })
+                .skip(self.offset)
+                .take(self.page.max(1))
+                .collect()
+        } else {
+            app.documents(self.offset, self.page.max(1))
+                .unwrap_or_default()
+        };
+        self.rows = rows;
+        self.selected = self.selected.min(self.rows.len().saturating_sub(1));
+    }
+
+    pub fn handle(&mut self, app: &App, input: &Input) -> Option<Action> {
+        if self.typing {
+            match input {
+                Input::Paste(t) => self.filter.push_str(t),
+                Input::Key(Key::Char(c)) => self.filter.push(*c),
+                Input::Key(Key::Backspace) => {
+                    self.filter.pop();
+                }
+                Input::Key(Key::Enter) => self.typing = false,
+                Input::Key(Key::Esc) => {
+                    self.typing = false;
+                    self.filter.clear();
+                }
+                _ => return None,
+            }
+            self.offset = 0;
+            self.selected = 0;
+            self.reload(app);
+            return None;
+        }
+        let Input::Key(k) = input else { return None };
+        match k {
+            Key::Down | Key::Char('j') => {
+                if self.selected + 1 < self.rows.len() {
+                    self.selected += 1;
+                } else if self.rows.len() == self.page {
+                    self.offset += 1;
+                }
+            }
+            Key::Up => {
+                if self.selected > 0 {
+                    self.selected -= 1;
+                } else {
+                    self.offset = self.offset.saturating_sub(1);
+                }
+            }
+            Key::PageDown => self.offset += self.page,
+            Key::PageUp => self.offset = self.offset.saturating_sub(self.page),
+            Key::Home => {
+                self.offset = 0;
+                self.selected = 0;
+            }
+            Key::Char('k') => {
+                self.kind = match self.kind {
+                    None => Some(DocKind::Quote),
+                    Some(DocKind::Quote) => Some(DocKind::DeliveryNote),
+                    Some(DocKind::DeliveryNote) => Some(DocKind::Invoice),
+                    Some(DocKind::Invoice) => Some(DocKind::CreditNote),
+                    Some(DocKind::CreditNote) => None,
+                };
+                self.offset = 0;
+                self.selected = 0;
+            }
+            Key::Char('/') => {
+                self.typing = true;
+                return None;
+            }
+            Key::Esc if !self.filter.is_empty() || self.kind.is_some() => {
+                self.filter.clear();
+                self.kind = None;
+            }
+            Key::Enter => {
+                return self
+                    .rows
+                    .get(self.selected)
+                    .map(|d| Action::OpenDocument(d.number.to_string()));
+            }
+            _ => return None,
+        }
+        self.reload(app);
+        None
+    }
+
+    pub fn keys(&self) -> String {
+        if self.typing {
+            text::FILTER_HINT.to_string()
+        } else {
+            text::KEYS.to_string()
+        }
+    }
+
+    pub fn draw(&mut self, f: &mut Frame, area: Rect, theme: &Theme) {
+        let page = area.height.saturating_sub(4) as usize;
+        if page != self.page {
+            self.page = page.max(1);
+        }
+        let w = area.width.saturating_sub(2) as usize;
+        let base = Style::default().fg(theme.color("text"));
+        let muted = Style::default().fg(theme.color("muted"));
+        let kind = self.kind.map(|k| k.label()).unwrap_or(text::ALL);
+        let cursor = if self.typing { "▏" } else { "" };
+        let mut lines = vec![
+            Line::from(Span::styled(
+                fit(
+                    &format!(
+                        "type : {kind} · filtre : {}{cursor} · {} documents au total",
+                        self.filter, self.total
+                    ),
+                    w,
+                ),
+                if self.typing {
+                    base.bg(theme.color("input_bg"))
+                } else {
+                    muted
+                },
+            )),
+            Line::from(Span::styled(
+                fit(text::HEADER, w),
+                muted.add_modifier(Modifier::BOLD),
+            )),
+        ];
+        for (i, d) in self.rows.iter().enumerate() {
+            let sel = i == self.selected;
+            let style = if sel {
+                Style::default()
+                    .fg(theme.color("selection_text"))
+                    .bg(theme.color("selection_bg"))
+            } else {
+                base
+            };
+            let amount = if d.kind() == DocKind::DeliveryNote {
+                String::new()
+            } else {
+                d.amount.fr()
+            };
+            let row = format!(
+                "{}{} {} {}  {} {}",
+                if sel { "▶" } else { " " },
+                pad(d.kind().label(), 17),
+                pad(&d.number.to_string(), 17),
+                d.date.fr(),
+                pad(&d.customer_name, 30),
+                right(&amount, 14)
+            );
+            lines.push(Line::from(Span::styled(fit(&row, w), style)));
+        }
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .title(format!(" {} ", text::TITLE));
+        f.render_widget(Paragraph::new(lines).block(block), area);
+    }
+}
+
+/// One document: its summary, files and the command that downloads it.
+pub struct DocumentScreen {
+    doc: IssuedDocument,
+    ssh_hint: String,
+}
+
+impl DocumentScreen {
+    pub fn open(
+        app: &App,
+        number: &str,
+        ssh_hint: &str,
+    ) -> Result<DocumentScreen, crate::app::AppError> {
+        Ok(DocumentScreen {
+            doc: app.document(number)?,
+            ssh_hint: ssh_hint.to_string(),
+        })
+    }
+
+    pub fn handle(&mut self, input: &Input) -> Option<Action> {
+        match input {
+            Input::Key(Key::Esc | Key::Backspace) => Some(Action::Back),
+            Input::Key(Key::Char('o')) => {
+                Some(Action::OpenOrder(self.doc.order_number.to_string()))
+            }
+            _ => None,
+        }
+    }
+
+    pub fn keys(&self) -> String {
+        format!("o ouvrir la commande · {}", text::DETAIL_KEYS)
+    }
+
+    pub fn draw(&self, f: &mut Frame, area: Rect, theme: &Theme) {
+        let d = &self.doc;
+        let w = area.width.saturating_sub(2) as usize;
+        let base = Style::default().fg(theme.color("text"));
+        let muted = Style::default().fg(theme.color("muted"));
+        let n = d.number.to_string();
+        let mut lines = vec![
+            Line::from(Span::styled(
+                format!("{} {n}", d.kind().label()),
+                base.add_modifier(Modifier::BOLD),
+            )),
+            Line::from(Span::styled(
+                format!("Émis le {} par {}", d.issued_at.fr(), d.issued_by),
+                base,
+            )),
+            Line::from(Span::styled(
+                fit(
+                    &format!("Client : {} (SIRET {})", d.buyer.legal_name, d.buyer.siret),
+                    w,
+                ),
+                base,
+            )),
+            Line::from(Span::styled(format!("Commande : {}", d.order_number), base)),
+        ];
+        if d.kind() != DocKind::DeliveryNote {
+            lines.push(Line::from(Span::styled(
+                format!(
+                    "Montant : {} HT · {} TTC",
+                    d.totals.excl_vat.fr(),
+                    d.totals.incl_vat.fr()
+                ),
+                base,
+            )));
+        }
+        if let Some(due) = d.due_date {
+            lines.push(Line::from(Span::styled(
+                format!("Échéance : {}", due.fr()),
+                base,
+            )));
+        }
+        if let Some((inv, date)) = &d.cancels {
+            lines.push(Line::from(Span::styled(
+                format!("Annule la facture {inv} du {}", date.fr()),
+                base,
+            )));
+        }
+        if let Some(po) = &d.po {
+            lines.push(Line::from(Span::styled(
+                format!("Bon de commande : {} du {}", po.number, po.date.fr()),
+                base,
+            )));
+        }
+        lines.push(Line::from(""));
+        if d.synthetic {
+            lines.push(Line::from(Span::styled(
+                "Document synthétique (seed) : aucun fichier stocké.",
+                muted,
+            )));
+        }
+        for file in &d.files {
+            lines.push(Line::from(Span::styled(
+                format!(
+                    "{} : {} octets · SHA-256 {}…",
+                    file.format.extension().to_uppercase(),
+                    file.size,
+                    &file.sha256_hex()[..16]
+                ),
+                base,
+            )));
+        }
+        if !d.files.is_empty() {
+            lines.push(Line::from(""));
+            lines.push(Line::from(Span::styled("Télécharger :", muted)));
+            lines.push(Line::from(Span::styled(
+                format!("  {} doc get {n} > {n}.pdf", self.ssh_hint),
+                base.fg(theme.color("info")),
+            )));
+            if d.file(FileFormat::FacturX).is_some() {
+                lines.push(Line::from(Span::styled(
+                    format!("  {} doc xml {n} > {n}.xml", self.ssh_hint),
+                    base.fg(theme.color("info")),
+                )));
+                lines.push(Line::from(Span::styled(
+                    format!(
+                        "  {} doc pack {n} > {n}-dossier.pdf   (facture + RIB + bon de commande)",
+                        self.ssh_hint
+                    ),
+                    base.fg(theme.color("info")),
+                )));
+            }
+        }
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .title(format!(" {n} "));
+        f.render_widget(Paragraph::new(lines).block(block), area);
+    }
+}

@@ -1,0 +1,348 @@
+//! Modal forms and confirmations. A form is a list of fields edited with the keyboard;
+//! submitting it leads to a confirmation that says exactly what will happen.
+
+use super::key::{Input, Key};
+use super::theme::Theme;
+use super::widgets::{centered, fit};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+mod text {
+    pub const CHECKED: &str = "[x]";
+    pub const UNCHECKED: &str = "[ ]";
+    pub const SUBMIT: &str = "Valider";
+    pub const HINT: &str = "Tab/↑↓ champ · Espace cocher · Entrée valider · Échap annuler";
+    pub const CONFIRM_HINT: &str = "o / Entrée : confirmer · n / Échap : annuler";
+    pub const REQUIRED: &str = "champ obligatoire";
+}
+
+/// What a field holds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FieldKind {
+    Text,
+    Check,
+}
+
+#[derive(Clone, Debug)]
+pub struct Field {
+    pub label: String,
+    pub kind: FieldKind,
+    pub value: String,
+    pub checked: bool,
+    pub required: bool,
+    pub hint: String,
+}
+
+impl Field {
+    pub fn text(label: &str, value: &str, hint: &str) -> Field {
+        Field {
+            label: label.into(),
+            kind: FieldKind::Text,
+            value: value.into(),
+            checked: false,
+            required: true,
+            hint: hint.into(),
+        }
+    }
+
+    pub fn check(label: &str) -> Field {
+        Field {
+            label: label.into(),
+            kind: FieldKind::Check,
+            value: String::new(),
+            checked: false,
+            required: true,
+            hint: String::new(),
+        }
+    }
+
+    pub fn optional(mut self) -> Field {
+        self.required = false;
+        self
+    }
+}
+
+/// Result of feeding a key to a form.
+#[derive(Debug, PartialEq, Eq)]
+pub enum FormEvent {
+    None,
+    Cancel,
+    Submit,
+}
+
+#[derive(Clone, Debug)]
+pub struct Form {
+    pub title: String,
+    pub intro: Vec<String>,
+    pub fields: Vec<Field>,
+    /// Index of the focused field; `fields.len()` is the submit button.
+    pub focus: usize,
+    pub error: Option<String>,
+    initial: Vec<(String, bool)>,
+}
+
+impl Form {
+    pub fn new(title: &str, intro: Vec<String>, fields: Vec<Field>) -> Form {
+        let initial = fields
+            .iter()
+            .map(|f| (f.value.clone(), f.checked))
+            .collect();
+        Form {
+            title: title.into(),
+            intro,
+            fields,
+            focus: 0,
+            error: None,
+            initial,
+        }
+    }
+
+    /// Whether the person typed something that would be lost by leaving.
+    pub fn dirty(&self) -> bool {
+        self.fields
+            .iter()
+            .zip(&self.initial)
+            .any(|(f, (v, c))| f.value != *v || f.checked != *c)
+    }
+
+    pub fn value(&self, i: usize) -> &str {
+        self.fields.get(i).map(|f| f.value.trim()).unwrap_or("")
+    }
+
+    pub fn checked(&self, i: usize) -> bool {
+        self.fields.get(i).is_some_and(|f| f.checked)
+    }
+
+    /// Required fields that are empty or unticked, by label.
+    pub fn missing(&self) -> Vec<String> {
+        self.fields
+            .iter()
+            .filter(|f| {
+                f.required
+                    && (if f.kind == FieldKind::Check {
+                        !f.checked
+                    } else {
+                        f.value.trim().is_empty()
+                    })
+            })
+            .map(|f| f.label.clone())
+            .collect()
+    }
+
+    pub fn handle(&mut self, input: &Input) -> FormEvent {
+        let n = self.fields.len();
+        match input {
+            Input::Paste(t) => {
+                if let Some(f) = self.fields.get_mut(self.focus)
+                    && f.kind == FieldKind::Text
+                {
+                    f.value.push_str(&t.replace(['\r', '\n'], " "));
+                }
+            }
+            Input::Key(k) => match k {
+                Key::Esc => return FormEvent::Cancel,
+                Key::Tab | Key::Down => self.focus = (self.focus + 1) % (n + 1),
+                Key::BackTab | Key::Up => self.focus = (self.focus + n) % (n + 1),
+                Key::Enter => {
+                    if self.focus < n && self.fields[self.focus].kind == FieldKind::Check {
+                        self.fields[self.focus].checked = !self.fields[self.focus].checked;
+                        return FormEvent::None;
+                    }
+                    let missing = self.missing();
+                    if missing.is_empty() {
+                        self.error = None;
+                        return FormEvent::Submit;
+                    }
+                    self.error = Some(format!("{} : {}", text::REQUIRED, missing.join(", ")));
+                }
+                Key::Char(' ')
+                    if self.focus < n && self.fields[self.focus].kind == FieldKind::Check =>
+                {
+                    self.fields[self.focus].checked = !self.fields[self.focus].checked;
+                }
+                Key::Char(c) => {
+                    if let Some(f) = self.fields.get_mut(self.focus)
+                        && f.kind == FieldKind::Text
+                        && f.value.chars().count() < 200
+                    {
+                        f.value.push(*c);
+                    }
+                }
+                Key::Backspace => {
+                    if let Some(f) = self.fields.get_mut(self.focus) {
+                        f.value.pop();
+                    }
+                }
+                Key::Ctrl('u') => {
+                    if let Some(f) = self.fields.get_mut(self.focus) {
+                        f.value.clear();
+                    }
+                }
+                _ => {}
+            },
+        }
+        FormEvent::None
+    }
+
+    pub fn draw(&self, f: &mut Frame, area: Rect, theme: &Theme) {
+        let height = (self.intro.len() + self.fields.len() + 7) as u16;
+        let r = centered(area, 72, height);
+        f.render_widget(Clear, r);
+        let base = Style::default()
+            .fg(theme.color("text"))
+            .bg(theme.color("background"));
+        let block = Block::default()
+            .title(format!(" {} ", self.title))
+            .borders(Borders::ALL)
+            .border_style(Style::default().fg(theme.color("border_focus")))
+            .style(base);
+        let inner_w = r.width.saturating_sub(4) as usize;
+        let mut lines: Vec<Line> = self
+            .intro
+            .iter()
+            .map(|l| Line::from(fit(l, inner_w)))
+            .collect();
+        lines.push(Line::from(""));
+        for (i, field) in self.fields.iter().enumerate() {
+            let focused = i == self.focus;
+            let marker = if focused { "▶ " } else { "  " };
+            let style = if focused {
+                Style::default()
+                    .fg(theme.color("selection_text"))
+                    .bg(theme.color("selection_bg"))
+            } else {
+                base
+            };
+            let body = match field.kind {
+                FieldKind::Check => {
+                    format!(
+                        "{marker}{} {}",
+                        if field.checked {
+                            text::CHECKED
+                        } else {
+                            text::UNCHECKED
+                        },
+                        field.label
+                    )
+                }
+                FieldKind::Text => {
+                    let cursor = if focused { "▏" } else { "" };
+                    let hint = if field.value.is_empty() && !field.hint.is_empty() {
+                        format!("  ({})", field.hint)
+                    } else {
+                        String::new()
+                    };
+                    format!("{marker}{} : {}{cursor}{hint}", field.label, field.value)
+                }
+            };
+            lines.push(Line::from(Span::styled(fit(&body, inner_w), style)));
+        }
+        let submit_style = if self.focus == self.fields.len() {
+            Style::default()
+                .fg(theme.color("selection_text"))
+                .bg(theme.color("selection_bg"))
+                .add_modifier(Modifier::BOLD)
+        } else {
+            base.add_modifier(Modifier::BOLD)
+        };
+        lines.push(Line::from(""));
+        lines.push(Line::from(Span::styled(
+            format!("  [ {} ]", text::SUBMIT),
+            submit_style,
+        )));
+        if let Some(e) = &self.error {
+            lines.push(Line::from(Span::styled(
+                fit(&format!("✗ {e}"), inner_w),
+                base.fg(theme.color("danger")),
+            )));
+        } else {
+            lines.push(Line::from(Span::styled(
+                text::HINT,
+                base.fg(theme.color("muted")),
+            )));
+        }
+        f.render_widget(Paragraph::new(lines).block(block), r);
+    }
+}
+
+/// A yes/no question before an action runs.
+#[derive(Clone, Debug)]
+pub struct Confirm {
+    pub title: String,
+    pub lines: Vec<String>,
+}
+
+impl Confirm {
+    /// `Some(true)` confirmed, `Some(false)` cancelled, `None` not decided yet.
+    pub fn handle(&self, input: &Input) -> Option<bool> {
+        match input {
+            Input::Key(Key::Char('o' | 'O' | 'y' | 'Y')) | Input::Key(Key::Enter) => Some(true),
+            Input::Key(Key::Char('n' | 'N')) | Input::Key(Key::Esc) => Some(false),
+            _ => None,
+        }
+    }
+
+    pub fn draw(&self, f: &mut Frame, area: Rect, theme: &Theme) {
+        let r = centered(area, 72, self.lines.len() as u16 + 5);
+        f.render_widget(Clear, r);
+        let base = Style::default()
+            .fg(theme.color("text"))
+            .bg(theme.color("background"));
+        let mut lines: Vec<Line> = self.lines.iter().map(|l| Line::from(l.clone())).collect();
+        lines.push(Line::from(""));
+        lines.push(Line::from(Span::styled(
+            text::CONFIRM_HINT,
+            base.fg(theme.color("muted")),
+        )));
+        let block = Block::default()
+            .title(format!(" {} ", self.title))
+            .borders(Borders::ALL)
+            .border_style(Style::default().fg(theme.color("warning")))
+            .style(base);
+        f.render_widget(
+            Paragraph::new(lines)
+                .wrap(Wrap { trim: false })
+                .block(block),
+            r,
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn k(c: char) -> Input {
+        Input::Key(Key::Char(c))
+    }
+
+    #[test]
+    fn typing_ticking_and_submitting() {
+        let mut form = Form::new(
+            "BC",
+            vec![],
+            vec![Field::text("N°", "", "ENG-…"), Field::check("Signé")],
+        );
+        assert!(!form.dirty());
+        form.handle(&k('A'));
+        assert!(form.dirty());
+        assert_eq!(form.handle(&Input::Key(Key::Tab)), FormEvent::None);
+        form.handle(&Input::Key(Key::Tab));
+        assert_eq!(
+            form.handle(&Input::Key(Key::Enter)),
+            FormEvent::None,
+            "the box is not ticked"
+        );
+        assert!(form.error.as_deref().unwrap().contains("Signé"));
+        form.handle(&Input::Key(Key::BackTab));
+        form.handle(&k(' '));
+        form.handle(&Input::Key(Key::Tab));
+        assert_eq!(form.handle(&Input::Key(Key::Enter)), FormEvent::Submit);
+        assert_eq!(form.value(0), "A");
+        assert!(form.checked(1));
+        assert_eq!(form.handle(&Input::Key(Key::Esc)), FormEvent::Cancel);
+    }
+}

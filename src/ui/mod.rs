@@ -1,0 +1,710 @@
+//! The console: one [`Console`] model per SSH session, in The Elm Architecture — `update`
+//! takes a message (a key, a change made elsewhere, a clock tick, a search result) and
+//! returns commands for the session to run (searches, on the shared worker pool); `draw`
+//! renders the model. The UI calls the app layer and never the store or russh.
+
+pub mod actions;
+mod board;
+mod customers;
+mod documents;
+pub mod forms;
+mod help;
+pub mod key;
+mod order;
+mod palette;
+pub mod theme;
+pub mod widgets;
+
+pub use key::{Input, Key};
+pub use theme::Theme;
+
+use crate::app::search::Found;
+use crate::app::{App, Change, Role};
+use crate::domain::DocNumber;
+use actions::Action;
+use forms::{Confirm, Form};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use widgets::{fit, spread};
+
+mod text {
+    pub const TABS: [&str; 4] = ["Tableau", "Clients", "Documents", "Accès"];
+    pub const TOO_SMALL: &str = "Agrandissez le terminal : 80 × 24 au minimum";
+    pub const ALERTS: &str = "alertes";
+    pub const QUIT_TITLE: &str = "Quitter ?";
+    pub const QUIT_DIRTY: &str =
+        "Un formulaire contient une saisie non enregistrée : quitter quand même ?";
+    pub const ACCESS_ONLY_ADMINS: &str = "L'onglet Accès est réservé aux administrateurs";
+}
+
+/// Who is at the keyboard.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Person {
+    pub name: String,
+    pub role: Role,
+    pub fingerprint: String,
+}
+
+/// Which search a result belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SearchTarget {
+    Customers,
+    Palette,
+}
+
+/// What the session feeds the model.
+#[derive(Debug)]
+pub enum Msg {
+    Input(Input),
+    Changed(Change),
+    /// Time passes (flags that depend on the date, status messages that expire).
+    Tick,
+    Found(SearchTarget, crate::app::queries::SearchResult),
+}
+
+/// Work the model asks the session to do off the input path.
+#[derive(Clone, Debug)]
+pub enum Cmd {
+    Search {
+        target: SearchTarget,
+        query: String,
+        previous: Option<Found>,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tab {
+    Board,
+    Customers,
+    Documents,
+    Access,
+}
+
+impl Tab {
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// A screen opened on top of a tab.
+enum View {
+    Order(Box<order::OrderScreen>),
+    Customer(Box<customers::CustomerScreen>),
+    Document(Box<documents::DocumentScreen>),
+}
+
+/// A modal on top of everything.
+enum Modal {
+    Form(Form, actions::FormKind),
+    Confirm(Confirm, actions::Pending),
+    Help,
+    Palette(palette::Palette),
+    Quit,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Level {
+    Ok,
+    Error,
+    Info,
+}
+
+/// Access administration is another module's business; the console only needs this.
+pub trait AccessPanel: Send {
+    fn draw(&mut self, f: &mut Frame, area: Rect, theme: &Theme);
+    fn handle(&mut self, input: &Input) -> Option<(Level, String)>;
+    fn keys(&self) -> &'static str;
+    fn refresh(&mut self);
+    fn typing(&self) -> bool;
+}
+
+pub struct Console {
+    app: Arc<App>,
+    me: Person,
+    theme: Theme,
+    themes: Arc<Vec<Theme>>,
+    tab: Tab,
+    board: board::Board,
+    customers: customers::Customers,
+    documents: documents::Documents,
+    access: Option<Box<dyn AccessPanel>>,
+    views: Vec<View>,
+    modal: Option<Modal>,
+    status: Option<(Level, String, Instant)>,
+    quit: bool,
+    /// Shop name shown in the header, and the `ssh` command prefix shown for downloads.
+    shop: String,
+    ssh_hint: String,
+}
+
+const STATUS_TTL: Duration = Duration::from_secs(12);
+
+impl Console {
+    pub fn new(app: Arc<App>, me: Person, themes: Arc<Vec<Theme>>, ssh_hint: String) -> Console {
+        let theme = crate::ui::actions::saved_theme(&app, &me.name, &themes)
+            .unwrap_or_else(|| themes.first().cloned().unwrap_or_else(Theme::default_theme));
+        let shop = app.settings().seller.name.clone();
+        let board = board::Board::new(&app);
+        let documents = documents::Documents::new();
+        Console {
+            customers: customers::Customers::default(),
+            app,
+            me,
+            theme,
+            themes,
+            tab: Tab::Board,
+            board,
+            documents,
+            access: None,
+            views: Vec::new(),
+            modal: None,
+            status: None,
+            quit: false,
+            shop,
+            ssh_hint,
+        }
+    }
+
+    /// Plugs in the Accès tab (admins only).
+    pub fn with_access(mut self, panel: Box<dyn AccessPanel>) -> Console {
+        if self.me.role == Role::Admin {
+            self.access = Some(panel);
+        }
+        self
+    }
+
+    pub fn quitting(&self) -> bool {
+        self.quit
+    }
+
+    pub fn theme(&self) -> &Theme {
+        &self.theme
+    }
+
+    pub fn tab(&self) -> Tab {
+        self.tab
+    }
+
+    /// Whether a text field has the keyboard (so letters are not shortcuts).
+    fn typing(&self) -> bool {
+        match self.modal {
+            Some(Modal::Form(..)) | Some(Modal::Palette(_)) => return true,
+            Some(_) => return false,
+            None => {}
+        }
+        if !self.views.is_empty() {
+            return false;
+        }
+        match self.tab {
+            Tab::Board => self.board.typing(),
+            Tab::Customers => self.customers.typing(),
+            Tab::Documents => self.documents.typing(),
+            Tab::Access => self.access.as_ref().is_some_and(|a| a.typing()),
+        }
+    }
+
+    fn dirty(&self) -> bool {
+        matches!(&self.modal, Some(Modal::Form(form, _)) if form.dirty())
+    }
+
+    pub fn set_status(&mut self, level: Level, text: impl Into<String>) {
+        self.status = Some((level, text.into(), Instant::now()));
+    }
+
+    pub fn update(&mut self, msg: Msg) -> Vec<Cmd> {
+        match msg {
+            Msg::Input(input) => self.on_input(input),
+            Msg::Changed(change) => {
+                self.refresh(&change);
+                Vec::new()
+            }
+            Msg::Tick => {
+                if matches!(&self.status, Some((_, _, at)) if at.elapsed() > STATUS_TTL) {
+                    self.status = None;
+                }
+                self.board.reload(&self.app);
+                Vec::new()
+            }
+            Msg::Found(target, result) => {
+                match target {
+                    SearchTarget::Customers => self.customers.found(result),
+                    SearchTarget::Palette => {
+                        if let Some(Modal::Palette(p)) = &mut self.modal {
+                            p.found(result);
+                        }
+                    }
+                }
+                Vec::new()
+            }
+        }
+    }
+
+    /// Something changed elsewhere: reload what is on screen, keep the cursor.
+    fn refresh(&mut self, change: &Change) {
+        if change.access
+            && let Some(a) = &mut self.access
+        {
+            a.refresh();
+        }
+        self.board.reload(&self.app);
+        self.documents.reload(&self.app);
+        for v in &mut self.views {
+            match v {
+                View::Order(o) => o.reload(&self.app),
+                View::Customer(c) => c.reload(&self.app),
+                View::Document(_) => {}
+            }
+        }
+        self.customers.changed(&self.app);
+    }
+
+    fn on_input(&mut self, input: Input) -> Vec<Cmd> {
+        // Modals first.
+        if let Some(modal) = self.modal.take() {
+            return self.on_modal(modal, input);
+        }
+        let typing = self.typing();
+        if let Input::Key(k) = &input {
+            match k {
+                Key::Ctrl('c') => {
+                    self.quit = true;
+                    return Vec::new();
+                }
+                Key::Ctrl('k') => return self.open_palette(),
+                Key::F(n @ 1..=4) => {
+                    self.go_tab(
+                        [Tab::Board, Tab::Customers, Tab::Documents, Tab::Access][*n as usize - 1],
+                    );
+                    return Vec::new();
+                }
+                _ => {}
+            }
+            if !typing {
+                match k {
+                    Key::Char('q') => {
+                        self.quit = true;
+                        return Vec::new();
+                    }
+                    Key::Char('?') => {
+                        self.modal = Some(Modal::Help);
+                        return Vec::new();
+                    }
+                    Key::Char(':') => return self.open_palette(),
+                    Key::Char('t') => {
+                        self.next_theme();
+                        return Vec::new();
+                    }
+                    Key::Char(c @ '1'..='4') if self.views.is_empty() => {
+                        let i = *c as usize - '1' as usize;
+                        self.go_tab([Tab::Board, Tab::Customers, Tab::Documents, Tab::Access][i]);
+                        return Vec::new();
+                    }
+                    Key::Esc if !self.views.is_empty() => {
+                        self.views.pop();
+                        return Vec::new();
+                    }
+                    _ => {}
+                }
+            }
+        }
+        if let Some(view) = self.views.last_mut() {
+            let action = match view {
+                View::Order(o) => o.handle(&input),
+                View::Customer(c) => c.handle(&input),
+                View::Document(d) => d.handle(&input),
+            };
+            return self.run(action);
+        }
+        match self.tab {
+            Tab::Board => {
+                let action = self.board.handle(&self.app, &input);
+                self.run(action)
+            }
+            Tab::Customers => {
+                let (action, cmds) = self.customers.handle(&input);
+                let mut out = cmds;
+                out.extend(self.run(action));
+                out
+            }
+            Tab::Documents => {
+                let action = self.documents.handle(&self.app, &input);
+                self.run(action)
+            }
+            Tab::Access => {
+                if let Some(a) = &mut self.access
+                    && let Some((level, msg)) = a.handle(&input)
+                {
+                    self.set_status(level, msg);
+                }
+                Vec::new()
+            }
+        }
+    }
+
+    fn on_modal(&mut self, modal: Modal, input: Input) -> Vec<Cmd> {
+        match modal {
+            Modal::Help => {
+                if !matches!(
+                    input,
+                    Input::Key(Key::Char('?') | Key::Esc | Key::Char('q') | Key::Enter)
+                ) {
+                    self.modal = Some(Modal::Help);
+                }
+                Vec::new()
+            }
+            Modal::Quit => {
+                let c = Confirm {
+                    title: text::QUIT_TITLE.into(),
+                    lines: vec![],
+                };
+                match c.handle(&input) {
+                    Some(true) => self.quit = true,
+                    Some(false) => {}
+                    None => self.modal = Some(Modal::Quit),
+                }
+                Vec::new()
+            }
+            Modal::Confirm(confirm, pending) => {
+                match confirm.handle(&input) {
+                    Some(true) => {
+                        let (level, msg, follow) = actions::execute(&self.app, &self.me, pending);
+                        self.set_status(level, msg);
+                        if let Some(next) = follow {
+                            self.open_after(next);
+                        }
+                        self.refresh(&Change::default());
+                    }
+                    Some(false) => self.set_status(Level::Info, "Action annulée, rien n'a changé"),
+                    None => self.modal = Some(Modal::Confirm(confirm, pending)),
+                }
+                Vec::new()
+            }
+            Modal::Form(mut form, kind) => {
+                if matches!(input, Input::Key(Key::Ctrl('c'))) {
+                    self.modal = Some(Modal::Form(form, kind));
+                    self.modal_quit();
+                    return Vec::new();
+                }
+                match form.handle(&input) {
+                    forms::FormEvent::Cancel => {
+                        self.set_status(Level::Info, "Saisie abandonnée, rien n'a changé")
+                    }
+                    forms::FormEvent::None => self.modal = Some(Modal::Form(form, kind)),
+                    forms::FormEvent::Submit => {
+                        match actions::confirm_form(&self.app, &form, &kind) {
+                            Ok((confirm, pending)) => {
+                                self.modal = Some(Modal::Confirm(confirm, pending))
+                            }
+                            Err(e) => {
+                                form.error = Some(e);
+                                self.modal = Some(Modal::Form(form, kind));
+                            }
+                        }
+                    }
+                }
+                Vec::new()
+            }
+            Modal::Palette(mut p) => match p.handle(&input) {
+                palette::Outcome::Close => Vec::new(),
+                palette::Outcome::Run(action) => self.run(Some(action)),
+                palette::Outcome::Search(query) => {
+                    let previous = p.previous();
+                    self.modal = Some(Modal::Palette(p));
+                    vec![Cmd::Search {
+                        target: SearchTarget::Palette,
+                        query,
+                        previous,
+                    }]
+                }
+                palette::Outcome::None => {
+                    self.modal = Some(Modal::Palette(p));
+                    Vec::new()
+                }
+            },
+        }
+    }
+
+    fn modal_quit(&mut self) {
+        if self.dirty() {
+            self.modal = Some(Modal::Quit);
+        } else {
+            self.quit = true;
+        }
+    }
+
+    fn open_palette(&mut self) -> Vec<Cmd> {
+        self.modal = Some(Modal::Palette(palette::Palette::new(&self.me)));
+        Vec::new()
+    }
+
+    fn go_tab(&mut self, tab: Tab) {
+        if tab == Tab::Access && self.access.is_none() {
+            self.set_status(Level::Error, text::ACCESS_ONLY_ADMINS);
+            return;
+        }
+        self.views.clear();
+        self.tab = tab;
+        if tab == Tab::Documents {
+            self.documents.reload(&self.app);
+        }
+    }
+
+    fn next_theme(&mut self) {
+        let i = self
+            .themes
+            .iter()
+            .position(|t| t.name == self.theme.name)
+            .unwrap_or(0);
+        if let Some(t) = self.themes.get((i + 1) % self.themes.len().max(1)) {
+            self.theme = t.clone();
+        }
+        actions::save_theme(&self.app, &self.me.name, &self.theme.name);
+        self.set_status(
+            Level::Info,
+            format!(
+                "Thème « {} » (retenu pour vos prochaines sessions)",
+                self.theme.name
+            ),
+        );
+    }
+
+    /// Opens what an action returned to look at next (a new quote after a renewal…).
+    fn open_after(&mut self, number: DocNumber) {
+        if let Ok(screen) = order::OrderScreen::open(&self.app, &number.to_string()) {
+            if matches!(self.views.last(), Some(View::Order(_))) {
+                self.views.pop();
+            }
+            self.views.push(View::Order(Box::new(screen)));
+        }
+    }
+
+    /// Turns an action into a screen, a form or a confirmation.
+    fn run(&mut self, action: Option<Action>) -> Vec<Cmd> {
+        let Some(action) = action else {
+            return Vec::new();
+        };
+        match action {
+            Action::Quit => self.modal_quit(),
+            Action::Help => self.modal = Some(Modal::Help),
+            Action::Theme => self.next_theme(),
+            Action::Tab(t) => self.go_tab(t),
+            Action::Back => {
+                self.views.pop();
+            }
+            Action::Search(query) => {
+                return vec![Cmd::Search {
+                    target: SearchTarget::Customers,
+                    query,
+                    previous: self.customers.previous(),
+                }];
+            }
+            Action::OpenOrder(n) => match order::OrderScreen::open(&self.app, &n) {
+                Ok(s) => self.views.push(View::Order(Box::new(s))),
+                Err(e) => self.set_status(Level::Error, e.to_string()),
+            },
+            Action::OpenCustomer(id) => match customers::CustomerScreen::open(&self.app, id) {
+                Ok(s) => self.views.push(View::Customer(Box::new(s))),
+                Err(e) => self.set_status(Level::Error, e.to_string()),
+            },
+            Action::OpenDocument(n) => {
+                match documents::DocumentScreen::open(&self.app, &n, &self.ssh_hint) {
+                    Ok(s) => self.views.push(View::Document(Box::new(s))),
+                    Err(e) => self.set_status(Level::Error, e.to_string()),
+                }
+            }
+            Action::Do(op) => match actions::prepare(&self.app, &self.me, op) {
+                Ok(actions::Prepared::Form(form, kind)) => {
+                    self.modal = Some(Modal::Form(form, kind))
+                }
+                Ok(actions::Prepared::Confirm(c, p)) => self.modal = Some(Modal::Confirm(c, p)),
+                Err(e) => self.set_status(Level::Error, e),
+            },
+        }
+        Vec::new()
+    }
+
+    pub fn draw(&mut self, f: &mut Frame) {
+        let area = f.area();
+        let theme = self.theme.clone();
+        let base = Style::default()
+            .fg(theme.color("text"))
+            .bg(theme.color("background"));
+        f.render_widget(Block::default().style(base), area);
+        if area.width < 80 || area.height < 24 {
+            let msg = format!(
+                "{} (actuellement {} × {})",
+                text::TOO_SMALL,
+                area.width,
+                area.height
+            );
+            let lines: Vec<Line> = widgets_wrap(&msg, area.width as usize)
+                .into_iter()
+                .map(Line::from)
+                .collect();
+            f.render_widget(
+                Paragraph::new(lines).style(base.fg(theme.color("warning"))),
+                area,
+            );
+            return;
+        }
+        let [header, tabs, body, footer] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Length(1),
+            Constraint::Min(1),
+            Constraint::Length(1),
+        ])
+        .areas(area);
+        self.draw_header(f, header, &theme);
+        self.draw_tabs(f, tabs, &theme);
+        let keys = match self.views.last_mut() {
+            Some(View::Order(o)) => {
+                o.draw(f, body, &theme, &self.ssh_hint);
+                o.keys()
+            }
+            Some(View::Customer(c)) => {
+                c.draw(f, body, &theme);
+                c.keys()
+            }
+            Some(View::Document(d)) => {
+                d.draw(f, body, &theme);
+                d.keys()
+            }
+            None => match self.tab {
+                Tab::Board => {
+                    self.board.draw(f, body, &theme, &self.app);
+                    self.board.keys(&self.app)
+                }
+                Tab::Customers => {
+                    self.customers.draw(f, body, &theme);
+                    self.customers.keys()
+                }
+                Tab::Documents => {
+                    self.documents.draw(f, body, &theme);
+                    self.documents.keys()
+                }
+                Tab::Access => match &mut self.access {
+                    Some(a) => {
+                        a.draw(f, body, &theme);
+                        a.keys().to_string()
+                    }
+                    None => String::new(),
+                },
+            },
+        };
+        self.draw_footer(f, footer, &theme, &keys);
+        match &self.modal {
+            Some(Modal::Form(form, _)) => form.draw(f, body, &theme),
+            Some(Modal::Confirm(c, _)) => c.draw(f, body, &theme),
+            Some(Modal::Help) => help::draw(f, body, &theme, self.tab, self.me.role),
+            Some(Modal::Palette(p)) => p.draw(f, body, &theme),
+            Some(Modal::Quit) => Confirm {
+                title: text::QUIT_TITLE.into(),
+                lines: vec![text::QUIT_DIRTY.into()],
+            }
+            .draw(f, body, &theme),
+            None => {}
+        }
+    }
+
+    fn draw_header(&self, f: &mut Frame, area: Rect, theme: &Theme) {
+        let style = Style::default()
+            .fg(theme.color("header_text"))
+            .bg(theme.color("header_bg"));
+        let alerts = self
+            .app
+            .index()
+            .alert_count(self.app.today(), self.app.settings().ecb_rate_bp);
+        let left = format!(" comptoir · {}", self.shop);
+        let right = format!(
+            "{} ({}) · ⚠ {alerts} {} · {} ",
+            self.me.name,
+            self.me.role,
+            text::ALERTS,
+            self.app.now().fr()
+        );
+        f.render_widget(
+            Paragraph::new(spread(&left, &right, area.width as usize)).style(style),
+            area,
+        );
+    }
+
+    fn draw_tabs(&self, f: &mut Frame, area: Rect, theme: &Theme) {
+        let mut spans = vec![Span::raw(" ")];
+        for (i, name) in text::TABS.iter().enumerate() {
+            if i == 3 && self.access.is_none() {
+                continue;
+            }
+            let active = i == self.tab.index();
+            let style = if active {
+                Style::default()
+                    .fg(theme.color("tab_active"))
+                    .add_modifier(Modifier::BOLD | Modifier::UNDERLINED)
+            } else {
+                Style::default().fg(theme.color("tab_inactive"))
+            };
+            spans.push(Span::styled(format!("{} {name}", i + 1), style));
+            spans.push(Span::styled(
+                "  │  ",
+                Style::default().fg(theme.color("border")),
+            ));
+        }
+        spans.pop();
+        spans.push(Span::styled(
+            format!("   thème : {}", self.theme.name),
+            Style::default().fg(theme.color("muted")),
+        ));
+        f.render_widget(Paragraph::new(Line::from(spans)), area);
+    }
+
+    fn draw_footer(&self, f: &mut Frame, area: Rect, theme: &Theme, keys: &str) {
+        let (text, style) = match &self.status {
+            Some((level, msg, _)) => {
+                let (symbol, role) = match level {
+                    Level::Ok => ("✓", "ok"),
+                    Level::Error => ("✗", "danger"),
+                    Level::Info => ("ℹ", "info"),
+                };
+                (
+                    format!(" {symbol} {msg}"),
+                    Style::default()
+                        .fg(theme.color(role))
+                        .add_modifier(Modifier::BOLD),
+                )
+            }
+            None => (
+                format!(" {keys}"),
+                Style::default().fg(theme.color("muted")),
+            ),
+        };
+        f.render_widget(
+            Paragraph::new(fit(&text, area.width as usize)).style(style),
+            area,
+        );
+    }
+}
+
+fn widgets_wrap(s: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut cur = String::new();
+    for w in s.split_whitespace() {
+        if !cur.is_empty() && cur.chars().count() + 1 + w.chars().count() > width {
+            lines.push(std::mem::take(&mut cur));
+        }
+        if !cur.is_empty() {
+            cur.push(' ');
+        }
+        cur.push_str(w);
+    }
+    if !cur.is_empty() {
+        lines.push(cur);
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,385 @@
+//! The order screen: everything about one order, and what can be done next.
+
+use super::actions::{Action, Op};
+use super::key::{Input, Key};
+use super::theme::Theme;
+use super::widgets::{fit, pad, right, spread};
+use crate::app::App;
+use crate::app::queries::OrderView;
+use crate::domain::{DocKind, FileFormat, Flag};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+
+mod text {
+    pub const LINES: &str = "Lignes";
+    pub const COLUMNS: &str =
+        "Réf.          Désignation                    Cmd  Rés  Liv  Fact      PU HT     Total HT";
+    pub const TOTALS: &str = "Totaux";
+    pub const PO: &str = "Bon de commande";
+    pub const NO_PO: &str = "Original pas encore reçu";
+    pub const DOCUMENTS: &str = "Documents";
+    pub const TIMELINE: &str = "Historique";
+    pub const KEYS: &str = "↓↑ défiler · d documents · c client · Échap retour · ? aide";
+}
+
+pub struct OrderScreen {
+    number: String,
+    view: OrderView,
+    scroll: u16,
+    doc_cursor: usize,
+}
+
+impl OrderScreen {
+    pub fn open(app: &App, number: &str) -> Result<OrderScreen, crate::app::AppError> {
+        let view = app.order_view(number)?;
+        Ok(OrderScreen {
+            number: view.order.number.to_string(),
+            view,
+            scroll: 0,
+            doc_cursor: 0,
+        })
+    }
+
+    pub fn reload(&mut self, app: &App) {
+        if let Ok(v) = app.order_view(&self.number) {
+            self.view = v;
+        }
+    }
+
+    fn ops(&self) -> Vec<(char, &'static str, Op)> {
+        let o = &self.view.order;
+        let live = o.live_invoices().next().is_some();
+        let to_invoice = o.lines.iter().any(|l| l.to_invoice() > 0);
+        Op::for_stage(self.view.stage, &self.number, live, to_invoice)
+    }
+
+    pub fn handle(&mut self, input: &Input) -> Option<Action> {
+        let Input::Key(k) = input else { return None };
+        match k {
+            Key::Down | Key::Char('j') => self.scroll = self.scroll.saturating_add(1),
+            Key::Up | Key::Char('k') => self.scroll = self.scroll.saturating_sub(1),
+            Key::PageDown => self.scroll = self.scroll.saturating_add(10),
+            Key::PageUp => self.scroll = self.scroll.saturating_sub(10),
+            Key::Home => self.scroll = 0,
+            Key::Char('c') => return Some(Action::OpenCustomer(self.view.customer.id)),
+            Key::Char('d') => {
+                let docs = &self.view.documents;
+                if docs.is_empty() {
+                    return None;
+                }
+                self.doc_cursor %= docs.len();
+                let n = docs[docs.len() - 1 - self.doc_cursor].number.to_string();
+                self.doc_cursor += 1;
+                return Some(Action::OpenDocument(n));
+            }
+            Key::Esc | Key::Backspace => return Some(Action::Back),
+            Key::Char(ch) => {
+                return self
+                    .ops()
+                    .into_iter()
+                    .find(|(key, _, _)| key == ch)
+                    .map(|(_, _, op)| Action::Do(op));
+            }
+            _ => {}
+        }
+        None
+    }
+
+    pub fn keys(&self) -> String {
+        let mut s = String::new();
+        for (k, label, _) in self.ops() {
+            s.push_str(&format!("{k} {label} · "));
+        }
+        s.push_str(text::KEYS);
+        s
+    }
+
+    pub fn draw(&mut self, f: &mut Frame, area: Rect, theme: &Theme, ssh_hint: &str) {
+        let v = &self.view;
+        let o = &v.order;
+        let w = area.width.saturating_sub(2) as usize;
+        let base = Style::default().fg(theme.color("text"));
+        let muted = Style::default().fg(theme.color("muted"));
+        let bold = base.add_modifier(Modifier::BOLD);
+        let section = |t: &str| {
+            Line::from(Span::styled(
+                format!("── {t} "),
+                Style::default()
+                    .fg(theme.color("title"))
+                    .add_modifier(Modifier::BOLD),
+            ))
+        };
+        let mut lines: Vec<Line> = Vec::new();
+        let renews = o
+            .quote
+            .renews
+            .map(|n| format!(" · renouvelle {n}"))
+            .unwrap_or_default();
+        let renewed = o
+            .quote
+            .renewed_by
+            .map(|n| format!(" · renouvelé par {n}"))
+            .unwrap_or_default();
+        lines.push(Line::from(vec![
+            Span::styled(format!("{} ", o.number), bold),
+            Span::styled(
+                format!(" {} ", v.stage.label()),
+                Style::default()
+                    .fg(theme.color("background"))
+                    .bg(theme.stage(v.stage))
+                    .add_modifier(Modifier::BOLD),
+            ),
+            Span::styled(
+                format!(
+                    "  devis v{} du {} valable jusqu'au {}{renews}{renewed}",
+                    o.quote.version,
+                    o.quote.issued_on.fr(),
+                    o.quote.valid_until.fr()
+                ),
+                muted,
+            ),
+        ]));
+        lines.push(Line::from(Span::styled(
+            fit(
+                &format!(
+                    "{} · SIRET {} · {}",
+                    v.customer.legal_name,
+                    v.customer.siret.spaced(),
+                    v.customer.eligibility.status.label()
+                ),
+                w,
+            ),
+            base,
+        )));
+        lines.push(Line::from(Span::styled(
+            fit(&format!("Livraison : {}", o.delivery_address.one_line()), w),
+            muted,
+        )));
+        lines.push(Line::from(Span::styled(
+            fit(
+                &format!(
+                    "Contact : {} · {} · {}",
+                    o.contact.name, o.contact.phone, o.contact.email
+                ),
+                w,
+            ),
+            muted,
+        )));
+        for flag in &v.flags {
+            let role = match flag {
+                Flag::Overdue { .. } | Flag::Expired => "danger",
+                Flag::PartialDelivery => "info",
+                _ => "warning",
+            };
+            lines.push(Line::from(Span::styled(
+                flag.text(),
+                base.fg(theme.color(role)).add_modifier(Modifier::BOLD),
+            )));
+        }
+        for od in &v.overdue {
+            lines.push(Line::from(Span::styled(
+                format!(
+                    "  {} échue le {} : {} impayés, {} j de retard, intérêts moratoires {} + indemnité {}",
+                    od.invoice,
+                    od.due_date.fr(),
+                    od.unpaid.fr(),
+                    od.days_late,
+                    od.interest.fr(),
+                    od.indemnity.fr()
+                ),
+                base.fg(theme.color("danger")),
+            )));
+        }
+        lines.push(section(text::LINES));
+        lines.push(Line::from(Span::styled(fit(text::COLUMNS, w), muted)));
+        for l in &o.lines {
+            lines.push(Line::from(Span::styled(
+                fit(
+                    &format!(
+                        "{} {} {} {} {} {} {} {}",
+                        pad(&l.sku, 13),
+                        pad(&l.designation, 30),
+                        right(&l.ordered.to_string(), 4),
+                        right(&l.reserved.to_string(), 4),
+                        right(&l.delivered.to_string(), 4),
+                        right(&l.invoiced.to_string(), 5),
+                        right(&crate::domain::money::format_number_fr(l.unit_price), 10),
+                        right(&crate::domain::money::format_number_fr(l.amount()), 12)
+                    ),
+                    w,
+                ),
+                base,
+            )));
+        }
+        lines.push(section(text::TOTALS));
+        let t = &v.totals;
+        lines.push(Line::from(Span::styled(
+            spread("Total HT", &t.excl_vat.fr(), 44),
+            base,
+        )));
+        for vat in &t.vat {
+            lines.push(Line::from(Span::styled(
+                spread(
+                    &format!("TVA {} sur {}", vat.rate.fr(), vat.base.fr()),
+                    &vat.tax.fr(),
+                    44,
+                ),
+                base,
+            )));
+        }
+        lines.push(Line::from(Span::styled(
+            spread("Total TTC", &t.incl_vat.fr(), 44),
+            bold,
+        )));
+        if !o.invoices.is_empty() {
+            lines.push(Line::from(Span::styled(
+                format!(
+                    "Facturé {} · payé {} · reste dû {}",
+                    o.invoiced_amount().fr(),
+                    o.paid_amount().fr(),
+                    o.outstanding().fr()
+                ),
+                base,
+            )));
+            for p in &o.payments {
+                lines.push(Line::from(Span::styled(
+                    format!(
+                        "  paiement {} le {} — mandat {} ({})",
+                        p.amount.fr(),
+                        p.date.fr(),
+                        p.reference,
+                        p.recorded_by
+                    ),
+                    muted,
+                )));
+            }
+        }
+        lines.push(section(text::PO));
+        match &o.po {
+            Some(po) => {
+                lines.push(Line::from(Span::styled(
+                    format!(
+                        "N° {} du {} · original reçu le {} · vérifié par {}",
+                        po.po_number,
+                        po.po_date.fr(),
+                        po.received_at.fr(),
+                        po.verified_by
+                    ),
+                    base,
+                )));
+                let c = po.checklist;
+                let tick = |b: bool| if b { "☑" } else { "☐" };
+                lines.push(Line::from(Span::styled(
+                    format!(
+                        "{} en-tête  {} daté  {} signé  {} cachet  {} montant conforme",
+                        tick(c.letterhead),
+                        tick(c.dated),
+                        tick(c.signed),
+                        tick(c.stamped),
+                        tick(c.amount_matches)
+                    ),
+                    muted,
+                )));
+            }
+            None => {
+                let pre = o
+                    .pre_order
+                    .as_ref()
+                    .map(|p| {
+                        format!(
+                            " · copie reçue par e-mail le {} ({}) : marchandises réservées",
+                            p.emailed_at.fr(),
+                            p.recorded_by
+                        )
+                    })
+                    .unwrap_or_default();
+                lines.push(Line::from(Span::styled(
+                    format!("{}{pre}", text::NO_PO),
+                    base.fg(theme.color("warning")),
+                )));
+            }
+        }
+        if let Some(reason) = &o.closing_reason {
+            lines.push(Line::from(Span::styled(
+                format!("Motif : {reason}"),
+                base.fg(theme.color("danger")),
+            )));
+        }
+        lines.push(section(&format!(
+            "{} ({}) — d pour le détail",
+            text::DOCUMENTS,
+            v.documents.len()
+        )));
+        for d in &v.documents {
+            let pdf = d.files.iter().find(|(f, _, _)| *f == FileFormat::Pdf);
+            let file = match pdf {
+                Some((_, size, sha)) => {
+                    format!("{:.1} Ko · SHA-256 {}…", *size as f64 / 1024.0, &sha[..12])
+                }
+                None if d.synthetic => "synthétique (seed)".into(),
+                None => String::new(),
+            };
+            let amount = if d.kind() == DocKind::DeliveryNote {
+                String::new()
+            } else {
+                d.amount.fr()
+            };
+            lines.push(Line::from(Span::styled(
+                fit(
+                    &format!(
+                        "{} {} {}  {}  {}",
+                        pad(d.kind().label(), 16),
+                        d.number,
+                        d.date.fr(),
+                        right(&amount, 14),
+                        file
+                    ),
+                    w,
+                ),
+                base,
+            )));
+            lines.push(Line::from(Span::styled(
+                fit(
+                    &format!("    {ssh_hint} doc get {} > {}.pdf", d.number, d.number),
+                    w,
+                ),
+                muted,
+            )));
+        }
+        lines.push(section(text::TIMELINE));
+        for r in &v.timeline {
+            let change = if r.before.is_empty() && r.after.is_empty() {
+                String::new()
+            } else {
+                format!(" [{} → {}]", r.before, r.after)
+            };
+            lines.push(Line::from(Span::styled(
+                fit(
+                    &format!(
+                        "{}  {}  {}{change} {}",
+                        r.at.fr(),
+                        pad(&r.actor.name, 10),
+                        r.action.label(),
+                        r.detail
+                    ),
+                    w,
+                ),
+                base,
+            )));
+        }
+        let max_scroll = (lines.len() as u16).saturating_sub(area.height.saturating_sub(2));
+        self.scroll = self.scroll.min(max_scroll);
+        let title = format!(" Commande {} ", o.number);
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .title(title)
+            .border_style(Style::default().fg(theme.stage(v.stage)));
+        f.render_widget(
+            Paragraph::new(lines).block(block).scroll((self.scroll, 0)),
+            area,
+        );
+    }
+}

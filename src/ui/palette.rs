@@ -1,0 +1,226 @@
+//! The command palette (`:` or Ctrl-K): jump to an order, a document or a customer by
+//! number or name, or run any action by name ("livrer DEV-2026-00042").
+
+use super::actions::{Action, Op};
+use super::key::{Input, Key};
+use super::theme::Theme;
+use super::widgets::{centered, fit};
+use super::{Person, Tab};
+use crate::app::Role;
+use crate::app::queries::SearchResult;
+use crate::app::search::Found;
+use crate::domain::text::fold;
+use crate::domain::{DocKind, DocNumber};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+
+mod text {
+    pub const TITLE: &str = " Commande — Entrée exécuter · ↓↑ choisir · Échap fermer ";
+    pub const HINT: &str = "DEV-2026-00042, FA-2026-…, un nom de client, ou « livrer DEV-… », « facturer … », « thème »…";
+}
+
+/// Builds an operation on an order number.
+type MakeOp = fn(String) -> Op;
+
+/// Verbs that act on an order, with the operation they build.
+const VERBS: &[(&str, &str, MakeOp)] = &[
+    (
+        "precommande",
+        "Enregistrer la pré-commande de",
+        Op::PreOrder,
+    ),
+    ("recu", "BC original reçu pour", Op::ReceiveOriginal),
+    ("livrer", "Livrer (bon de livraison)", Op::Deliver),
+    ("facturer", "Facturer", Op::Invoice),
+    ("encaisser", "Enregistrer un paiement pour", Op::Pay),
+    ("avoir", "Émettre un avoir pour", Op::CreditNote),
+    ("annuler", "Annuler", Op::Cancel),
+    ("refuser", "Devis refusé par l'acheteur :", Op::RefuseQuote),
+    ("renouveler", "Renouveler le devis", Op::Renew),
+];
+
+pub enum Outcome {
+    None,
+    Close,
+    Run(Action),
+    Search(String),
+}
+
+pub struct Palette {
+    input: String,
+    entries: Vec<(String, Action)>,
+    customers: Option<SearchResult>,
+    selected: usize,
+    admin: bool,
+}
+
+impl Palette {
+    pub fn new(me: &Person) -> Palette {
+        let mut p = Palette {
+            input: String::new(),
+            entries: Vec::new(),
+            customers: None,
+            selected: 0,
+            admin: me.role == Role::Admin,
+        };
+        p.rebuild();
+        p
+    }
+
+    pub fn previous(&self) -> Option<Found> {
+        self.customers.as_ref().map(|r| r.found.clone())
+    }
+
+    pub fn found(&mut self, result: SearchResult) {
+        if crate::app::search::Query::new(&self.input).folded == result.found.query {
+            self.customers = Some(result);
+            self.rebuild();
+        }
+    }
+
+    fn rebuild(&mut self) {
+        let q = fold(self.input.trim());
+        let mut entries: Vec<(String, Action)> = Vec::new();
+        let words: Vec<&str> = q.split_whitespace().collect();
+        // A number anywhere in the input: open it, or act on it.
+        let number = words
+            .iter()
+            .rev()
+            .find_map(|w| DocNumber::parse(w))
+            .or_else(|| DocNumber::parse(&q));
+        if let Some(n) = number {
+            let verb = words.first().copied().unwrap_or("");
+            if n.kind == DocKind::Quote {
+                for (v, label, op) in VERBS {
+                    if !verb.is_empty() && v.starts_with(verb) && DocNumber::parse(verb).is_none() {
+                        entries.push((format!("{label} {n}"), Action::Do(op(n.to_string()))));
+                    }
+                }
+                entries.push((
+                    format!("Ouvrir la commande {n}"),
+                    Action::OpenOrder(n.to_string()),
+                ));
+            } else {
+                entries.push((
+                    format!("Ouvrir le document {n}"),
+                    Action::OpenDocument(n.to_string()),
+                ));
+            }
+        }
+        let statics: Vec<(&str, Action)> = vec![
+            ("Aller au tableau", Action::Tab(Tab::Board)),
+            ("Chercher un client", Action::Tab(Tab::Customers)),
+            ("Documents émis", Action::Tab(Tab::Documents)),
+            ("Thème suivant", Action::Theme),
+            ("Aide", Action::Help),
+            ("Quitter", Action::Quit),
+        ];
+        for (label, action) in statics {
+            if q.is_empty()
+                || fold(label).contains(&q)
+                || words.iter().all(|w| fold(label).contains(w))
+            {
+                entries.push((label.to_string(), action));
+            }
+        }
+        if self.admin && (q.is_empty() || "acces cles".contains(&q)) {
+            entries.push(("Accès : personnes et clés".into(), Action::Tab(Tab::Access)));
+        }
+        for (v, label, _) in VERBS {
+            if !q.is_empty()
+                && v.starts_with(words.first().copied().unwrap_or(""))
+                && number.is_none()
+            {
+                entries.push((format!("{label} … (ajoutez le n° DEV-…)"), Action::Help));
+            }
+        }
+        if let Some(r) = &self.customers
+            && number.is_none()
+        {
+            for h in r.hits.iter().take(8) {
+                entries.push((
+                    format!("Client : {} — {}", h.name, h.city),
+                    Action::OpenCustomer(h.id),
+                ));
+            }
+        }
+        self.entries = entries;
+        self.selected = self.selected.min(self.entries.len().saturating_sub(1));
+    }
+
+    pub fn handle(&mut self, input: &Input) -> Outcome {
+        let before = self.input.clone();
+        match input {
+            Input::Paste(t) => self.input.push_str(t),
+            Input::Key(k) => match k {
+                Key::Esc => return Outcome::Close,
+                Key::Enter => {
+                    return match self.entries.get(self.selected) {
+                        Some((_, a)) => Outcome::Run(a.clone()),
+                        None => Outcome::None,
+                    };
+                }
+                Key::Down | Key::Tab => {
+                    self.selected = (self.selected + 1).min(self.entries.len().saturating_sub(1))
+                }
+                Key::Up | Key::BackTab => self.selected = self.selected.saturating_sub(1),
+                Key::Backspace => {
+                    self.input.pop();
+                }
+                Key::Char(c) => self.input.push(*c),
+                _ => {}
+            },
+        }
+        if self.input != before {
+            self.selected = 0;
+            self.customers = None;
+            self.rebuild();
+            let q = self.input.trim();
+            if q.chars().count() >= 2 && DocNumber::parse(q).is_none() {
+                return Outcome::Search(q.to_string());
+            }
+        }
+        Outcome::None
+    }
+
+    pub fn draw(&self, f: &mut Frame, area: Rect, theme: &Theme) {
+        let r = centered(area, 90, 16);
+        f.render_widget(Clear, r);
+        let base = Style::default()
+            .fg(theme.color("text"))
+            .bg(theme.color("background"));
+        let w = r.width.saturating_sub(2) as usize;
+        let mut lines = vec![Line::from(vec![
+            Span::styled(": ", base.fg(theme.color("info"))),
+            Span::styled(format!("{}▏", self.input), base.bg(theme.color("input_bg"))),
+        ])];
+        if self.input.is_empty() {
+            lines.push(Line::from(Span::styled(
+                fit(text::HINT, w),
+                base.fg(theme.color("muted")),
+            )));
+        }
+        for (i, (label, _)) in self.entries.iter().enumerate().take(12) {
+            let style = if i == self.selected {
+                Style::default()
+                    .fg(theme.color("selection_text"))
+                    .bg(theme.color("selection_bg"))
+            } else {
+                base
+            };
+            let marker = if i == self.selected { "▶ " } else { "  " };
+            lines.push(Line::from(Span::styled(
+                fit(&format!("{marker}{label}"), w),
+                style,
+            )));
+        }
+        let block = Block::default()
+            .title(text::TITLE)
+            .borders(Borders::ALL)
+            .style(base);
+        f.render_widget(Paragraph::new(lines).block(block), r);
+    }
+}

@@ -1,0 +1,763 @@
+//! The SSH server with an in-process russh client: authentication, the console read back
+//! through vt100, commands, live updates between sessions, downloads, and access
+//! administration with real keys.
+
+use comptoir::app::import::parse_quote_request;
+use comptoir::app::{Actor, App, FixedClock, Role, Settings};
+use comptoir::config::ServerConfig;
+use comptoir::documents::PdfRenderer;
+use comptoir::domain::{Date, FileFormat, Timestamp};
+use comptoir::ssh::{self, ServeOptions, ServerHandle, keys};
+use comptoir::store::Store;
+use comptoir::ui::Theme;
+use russh::client;
+use russh::keys::{Algorithm, PrivateKey, PrivateKeyWithHashAlg};
+use russh::{Channel, ChannelMsg};
+use std::num::NonZeroU16;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const SAMPLE: &str = include_str!("fixtures/quote.json");
+
+struct Trusting;
+
+impl client::Handler for Trusting {
+    type Error = russh::Error;
+    async fn check_server_key(
+        &mut self,
+        _: &russh::keys::PublicKeyOrCertificate,
+    ) -> Result<bool, Self::Error> {
+        Ok(true)
+    }
+}
+
+struct World {
+    server: Option<ServerHandle>,
+    app: Arc<App>,
+    keys: PathBuf,
+    admin: PrivateKey,
+    staff: PrivateKey,
+    _dir: tempfile::TempDir,
+}
+
+fn new_key() -> PrivateKey {
+    PrivateKey::random(&mut rand::rng(), Algorithm::Ed25519).unwrap()
+}
+
+fn pub_line(k: &PrivateKey) -> String {
+    k.public_key().to_openssh().unwrap()
+}
+
+/// A server on a free loopback port, with admin `marie` and staff `paul`, and one
+/// imported quote (stock available for its products).
+async fn world() -> World {
+    world_with(ServerConfig::default()).await
+}
+
+async fn world_with(config: ServerConfig) -> World {
+    let dir = tempfile::tempdir().unwrap();
+    let keys_dir = dir.path().join("keys");
+    let admin = new_key();
+    let staff = new_key();
+    keys::add_key(&keys_dir, "marie", Role::Admin, &pub_line(&admin)).unwrap();
+    keys::add_key(&keys_dir, "paul", Role::Staff, &pub_line(&staff)).unwrap();
+    let clock = Arc::new(FixedClock::new(Timestamp::from_date_utc(
+        Date::parse_iso("2026-03-02").unwrap(),
+        11 * 3600,
+    )));
+    let store = Store::open(&dir.path().join("data")).unwrap();
+    let app = Arc::new(App::new(store, Settings::default(), clock, Arc::new(PdfRenderer)).unwrap());
+    let req = parse_quote_request(SAMPLE).unwrap();
+    app.import_quote(&Actor::import(), &req).unwrap();
+    for l in &req.lines {
+        app.adjust_stock(&Actor::cli(), &l.sku, 20, "réception")
+            .unwrap();
+    }
+    let themes =
+        comptoir::cli::load_themes(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("themes"))
+            .unwrap();
+    let server = ssh::start(
+        app.clone(),
+        ServeOptions {
+            listen: "127.0.0.1:0".into(),
+            keys_dir: keys_dir.clone(),
+            config,
+            themes,
+            public_host: None,
+        },
+    )
+    .await
+    .unwrap();
+    World {
+        server: Some(server),
+        app,
+        keys: keys_dir,
+        admin,
+        staff,
+        _dir: dir,
+    }
+}
+
+impl World {
+    fn addr(&self) -> std::net::SocketAddr {
+        self.server.as_ref().unwrap().addr
+    }
+
+    async fn connect(&self, key: &PrivateKey) -> Result<client::Handle<Trusting>, String> {
+        let mut h = client::connect(Arc::new(client::Config::default()), self.addr(), Trusting)
+            .await
+            .map_err(|e| e.to_string())?;
+        let auth = h
+            .authenticate_publickey("x", PrivateKeyWithHashAlg::new(Arc::new(key.clone()), None))
+            .await
+            .map_err(|e| e.to_string())?;
+        if auth.success() {
+            Ok(h)
+        } else {
+            Err("authentication refused".into())
+        }
+    }
+
+    /// `ssh host COMMAND` with optional stdin: (stdout, stderr, exit status).
+    async fn exec(
+        &self,
+        key: &PrivateKey,
+        cmd: &str,
+        stdin: Option<&[u8]>,
+    ) -> (Vec<u8>, String, u32) {
+        let h = self.connect(key).await.unwrap();
+        let mut ch = h.channel_open_session().await.unwrap();
+        ch.exec(true, cmd).await.unwrap();
+        if let Some(data) = stdin {
+            ch.data(data).await.unwrap();
+        }
+        ch.eof().await.unwrap();
+        let (mut out, mut err, mut status) = (Vec::new(), Vec::new(), u32::MAX);
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        while let Ok(Some(msg)) = tokio::time::timeout_at(deadline, ch.wait()).await {
+            match msg {
+                ChannelMsg::Data { data } => out.extend_from_slice(&data),
+                ChannelMsg::ExtendedData { data, .. } => err.extend_from_slice(&data),
+                ChannelMsg::ExitStatus { exit_status } => status = exit_status,
+                ChannelMsg::Close => break,
+                _ => {}
+            }
+        }
+        (out, String::from_utf8_lossy(&err).into_owned(), status)
+    }
+
+    async fn run(&self, key: &PrivateKey, cmd: &str) -> (String, String, u32) {
+        let (o, e, s) = self.exec(key, cmd, None).await;
+        (String::from_utf8_lossy(&o).into_owned(), e, s)
+    }
+
+    async fn console(&self, key: &PrivateKey, cols: u32, rows: u32) -> Console {
+        let h = self.connect(key).await.unwrap();
+        let ch = h.channel_open_session().await.unwrap();
+        ch.request_pty(true, "xterm-256color", cols, rows, 0, 0, &[])
+            .await
+            .unwrap();
+        ch.request_shell(true).await.unwrap();
+        let parser = vt100::Parser::new(
+            NonZeroU16::new(rows as u16).unwrap(),
+            NonZeroU16::new(cols as u16).unwrap(),
+            0,
+        );
+        Console {
+            _h: h,
+            ch,
+            parser,
+            exit: None,
+            closed: false,
+            raw: Vec::new(),
+        }
+    }
+}
+
+struct Console {
+    _h: client::Handle<Trusting>,
+    ch: Channel<client::Msg>,
+    parser: vt100::Parser,
+    exit: Option<u32>,
+    closed: bool,
+    raw: Vec<u8>,
+}
+
+impl Console {
+    fn screen(&self) -> String {
+        self.parser.screen().contents()
+    }
+
+    async fn send(&self, bytes: &[u8]) {
+        self.ch.data(bytes).await.unwrap();
+    }
+
+    /// Types keys one at a time (a burst would look like Alt+key after an Esc).
+    async fn keys(&mut self, keys: &[&[u8]]) {
+        for k in keys {
+            self.send(k).await;
+            tokio::time::sleep(Duration::from_millis(60)).await;
+            self.pump(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Reads what arrives for at most `d`.
+    async fn pump(&mut self, d: Duration) {
+        let deadline = tokio::time::Instant::now() + d;
+        while let Ok(Some(msg)) = tokio::time::timeout_at(deadline, self.ch.wait()).await {
+            self.absorb(msg);
+        }
+    }
+
+    fn absorb(&mut self, msg: ChannelMsg) {
+        match msg {
+            ChannelMsg::Data { data } => {
+                self.raw.extend_from_slice(&data);
+                self.parser.process(&data);
+            }
+            ChannelMsg::ExtendedData { data, .. } => self.raw.extend_from_slice(&data),
+            ChannelMsg::ExitStatus { exit_status } => self.exit = Some(exit_status),
+            ChannelMsg::Close | ChannelMsg::Eof => self.closed = true,
+            _ => {}
+        }
+    }
+
+    /// Waits until the screen satisfies `pred`, reading output; panics after `secs`.
+    async fn wait_for(&mut self, secs: u64, what: &str, pred: impl Fn(&Console) -> bool) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+        loop {
+            if pred(self) {
+                return;
+            }
+            match tokio::time::timeout_at(deadline, self.ch.wait()).await {
+                Ok(Some(msg)) => self.absorb(msg),
+                Ok(None) => {
+                    self.closed = true;
+                    if pred(self) {
+                        return;
+                    }
+                    panic!(
+                        "channel closed while waiting for {what}; screen:\n{}",
+                        self.screen()
+                    );
+                }
+                Err(_) => panic!("timed out waiting for {what}; screen:\n{}", self.screen()),
+            }
+        }
+    }
+
+    async fn wait_text(&mut self, text: &str) {
+        let t = text.to_string();
+        self.wait_for(10, text, move |c| c.screen().contains(&t))
+            .await;
+    }
+
+    async fn wait_end(&mut self, secs: u64) {
+        self.wait_for(secs, "the end of the session", |c| {
+            c.exit.is_some() && c.closed
+        })
+        .await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keys_decide_who_gets_in() {
+    let w = world().await;
+    let (out, _, status) = w.run(&w.admin, "whoami").await;
+    assert_eq!(status, 0);
+    let fp = keys::fingerprint(w.admin.public_key());
+    assert_eq!(out.trim(), format!("marie\tadmin\t{fp}"));
+    assert!(fp.starts_with("SHA256:"));
+    let (out, _, _) = w.run(&w.staff, "whoami").await;
+    assert!(out.starts_with("paul\tstaff\t"));
+
+    // An unknown key, a password, "none": all refused.
+    assert_eq!(
+        w.connect(&new_key()).await.err().as_deref(),
+        Some("authentication refused")
+    );
+    let mut h = client::connect(Arc::new(client::Config::default()), w.addr(), Trusting)
+        .await
+        .unwrap();
+    assert!(
+        !h.authenticate_password("marie", "secret")
+            .await
+            .unwrap()
+            .success()
+    );
+    assert!(!h.authenticate_none("marie").await.unwrap().success());
+    // The failed attempts are audited.
+    let audit = w.app.audit(0, 50).unwrap();
+    assert!(
+        audit
+            .iter()
+            .any(|r| r.action == comptoir::domain::Action::LoginFailed)
+    );
+    assert!(
+        audit
+            .iter()
+            .any(|r| r.action == comptoir::domain::Action::Login && r.actor.name == "marie")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn console_session_draws_resizes_and_restores_the_terminal() {
+    let w = world().await;
+    let mut c = w.console(&w.admin, 100, 30).await;
+    c.wait_text("Tableau").await;
+    c.wait_text("BC original reçu").await;
+    assert!(
+        c.parser.screen().alternate_screen(),
+        "the console uses the alternate screen"
+    );
+    assert!(c.screen().contains("marie (admin)"));
+    assert!(c.screen().contains("DEV-2026-00001"));
+    // Resize: the console redraws at the new size.
+    c.ch.window_change(130, 40, 0, 0).await.unwrap();
+    c.parser
+        .screen_mut()
+        .set_size(NonZeroU16::new(40).unwrap(), NonZeroU16::new(130).unwrap());
+    c.wait_for(10, "a 130-column frame", |c| {
+        c.screen()
+            .lines()
+            .next()
+            .is_some_and(|l| l.trim_end().chars().count() > 110)
+    })
+    .await;
+    // Too small: it says so.
+    c.ch.window_change(60, 20, 0, 0).await.unwrap();
+    c.parser
+        .screen_mut()
+        .set_size(NonZeroU16::new(20).unwrap(), NonZeroU16::new(60).unwrap());
+    c.wait_text("Agrandissez le terminal").await;
+    c.ch.window_change(100, 30, 0, 0).await.unwrap();
+    c.parser
+        .screen_mut()
+        .set_size(NonZeroU16::new(30).unwrap(), NonZeroU16::new(100).unwrap());
+    c.wait_text("Tableau").await;
+    c.keys(&[b"q"]).await;
+    c.wait_end(10).await;
+    assert_eq!(c.exit, Some(0));
+    assert!(
+        !c.parser.screen().alternate_screen(),
+        "alternate screen left"
+    );
+    assert!(!c.parser.screen().hide_cursor(), "cursor shown again");
+    assert!(
+        c.raw.ends_with(b"\x1b[?1049l"),
+        "the last bytes restore the terminal"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shell_without_a_pty_is_told_to_use_ssh_t() {
+    let w = world().await;
+    let h = w.connect(&w.staff).await.unwrap();
+    let mut ch = h.channel_open_session().await.unwrap();
+    ch.request_shell(true).await.unwrap();
+    let (mut err, mut status) = (Vec::new(), None);
+    while let Ok(Some(msg)) = tokio::time::timeout(Duration::from_secs(10), ch.wait()).await {
+        match msg {
+            ChannelMsg::ExtendedData { data, .. } => err.extend_from_slice(&data),
+            ChannelMsg::ExitStatus { exit_status } => status = Some(exit_status),
+            ChannelMsg::Close => break,
+            _ => {}
+        }
+    }
+    assert!(String::from_utf8_lossy(&err).contains("comptoir needs a terminal: use ssh -t"));
+    assert_eq!(status, Some(1));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn commands_check_roles_on_the_server() {
+    let w = world().await;
+    let before = std::fs::read_dir(w.keys.join("staff")).unwrap().count();
+    for cmd in [
+        "keys list",
+        "sessions list",
+        "audit",
+        "keys revoke marie",
+        "customer approve 19690123500016 --reason x",
+    ] {
+        let (out, err, status) = w.run(&w.staff, cmd).await;
+        assert_eq!(status, 1, "{cmd}");
+        assert!(err.contains("permission refusée"), "{cmd}: {err}");
+        assert!(out.is_empty());
+    }
+    let mut stdin = pub_line(&new_key()).into_bytes();
+    stdin.push(b'\n');
+    let (_, err, status) = w.exec(&w.staff, "keys add eve", Some(&stdin)).await;
+    assert_eq!(status, 1, "{err}");
+    assert_eq!(
+        std::fs::read_dir(w.keys.join("staff")).unwrap().count(),
+        before,
+        "nothing changed"
+    );
+    // Usage errors are status 2, help is there.
+    let (_, err, status) = w.run(&w.staff, "order frobnicate").await;
+    assert_eq!(status, 2, "{err}");
+    let (out, _, status) = w.run(&w.staff, "help").await;
+    assert_eq!(status, 0);
+    assert!(out.contains("order receive-original"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_whole_workflow_by_command_and_byte_exact_downloads() {
+    let w = world().await;
+    let n = "DEV-2026-00001";
+    let (out, _, s) = w.run(&w.staff, &format!("order deliver {n}")).await;
+    assert_eq!(
+        (out.as_str(), s),
+        ("", 1),
+        "no shipping before the original"
+    );
+    let (_, err, s) = w
+        .run(&w.staff, &format!("order receive-original {n} --po-number ENG-42 --po-date 2026-03-01 --letterhead --dated --signed --stamped"))
+        .await;
+    assert_eq!(s, 1);
+    assert!(err.contains("montant conforme au devis"), "{err}");
+    let (out, err, s) = w
+        .run(
+            &w.staff,
+            &format!("order receive-original {n} --po-number 'ENG 42' --po-date 2026-03-01 --letterhead --dated --signed --stamped --amount-matches"),
+        )
+        .await;
+    assert_eq!(s, 0, "{err}");
+    assert_eq!(out.trim(), format!("{n}\tpo-received"));
+    let (out, _, s) = w.run(&w.staff, &format!("order deliver {n}")).await;
+    assert_eq!((out.trim(), s), ("BL-2026-00001", 0));
+    let (out, _, s) = w.run(&w.staff, &format!("order invoice {n}")).await;
+    assert_eq!((out.trim(), s), ("FA-2026-00001", 0));
+    let (pdf, _, s) = w.exec(&w.staff, "doc get FA-2026-00001", None).await;
+    assert_eq!(s, 0);
+    assert_eq!(
+        pdf,
+        w.app
+            .document_file("FA-2026-00001", FileFormat::Pdf)
+            .unwrap(),
+        "byte-identical download"
+    );
+    let (again, _, _) = w.exec(&w.staff, "doc get FA-2026-00001", None).await;
+    assert_eq!(again, pdf);
+    let (xml, _, _) = w.exec(&w.staff, "doc xml FA-2026-00001", None).await;
+    assert_eq!(
+        xml,
+        w.app
+            .document_file("FA-2026-00001", FileFormat::FacturX)
+            .unwrap()
+    );
+    let (pack, _, s) = w.exec(&w.staff, "doc pack FA-2026-00001", None).await;
+    assert_eq!(s, 0);
+    assert!(pack.starts_with(b"%PDF") && pack.len() > pdf.len() / 2);
+    let (_, err, s) = w.run(&w.staff, "doc xml BL-2026-00001").await;
+    assert_eq!(s, 1);
+    assert!(err.contains("pas de XML Factur-X"), "{err}");
+    let (json, _, _) = w.run(&w.staff, "doc list --json").await;
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v[0]["number"], "FA-2026-00001");
+    let (json, _, _) = w.run(&w.staff, "orders --stage invoiced --json").await;
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v[0]["number"], n);
+    let (out, err, s) = w
+        .run(
+            &w.staff,
+            &format!("order pay {n} --date 2026-03-02 --amount '100,00' --reference MANDAT-1"),
+        )
+        .await;
+    assert_eq!(s, 0, "{err}");
+    assert_eq!(out.trim(), format!("{n}\tinvoiced"));
+    let (out, _, _) = w.run(&w.staff, "customers search lyc moulin --json").await;
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v[0]["name"], "Lycée Jean Moulin");
+    let (out, _, _) = w.run(&w.staff, "customer show 19690123500016").await;
+    assert!(
+        out.contains("Lycée Jean Moulin") && out.contains("Encours"),
+        "{out}"
+    );
+    // quote import over ssh, then a bad one.
+    let mut v: serde_json::Value = serde_json::from_str(SAMPLE).unwrap();
+    v["reference"] = "WEB-SSH".into();
+    let (out, err, s) = w
+        .exec(&w.staff, "quote import", Some(v.to_string().as_bytes()))
+        .await;
+    assert_eq!(s, 0, "{err}");
+    assert_eq!(String::from_utf8_lossy(&out).trim(), "DEV-2026-00002");
+    v["reference"] = "WEB-BAD".into();
+    v["lines"][0]["quantity"] = (-1).into();
+    let (_, err, s) = w
+        .exec(&w.staff, "quote import", Some(v.to_string().as_bytes()))
+        .await;
+    assert_eq!(s, 1);
+    assert!(err.contains("lines[0].quantity"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keys_added_and_removed_at_run_time() {
+    let w = world().await;
+    let newcomer = new_key();
+    assert!(w.connect(&newcomer).await.is_err());
+    std::fs::write(
+        w.keys.join("staff/lea.pub"),
+        format!("# Léa\n{}\n", pub_line(&newcomer)),
+    )
+    .unwrap();
+    let started = Instant::now();
+    loop {
+        if w.connect(&newcomer).await.is_ok() {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "a new key works within 2 seconds"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let mut c = w.console(&newcomer, 100, 30).await;
+    c.wait_text("lea (staff)").await;
+    std::fs::remove_file(w.keys.join("staff/lea.pub")).unwrap();
+    c.wait_end(2).await;
+    assert!(
+        String::from_utf8_lossy(&c.raw).contains("révoquée"),
+        "told why"
+    );
+    assert!(!c.parser.screen().alternate_screen());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hostile_client_does_not_disturb_the_others() {
+    let w = world().await;
+    let mut calm = w.console(&w.staff, 100, 30).await;
+    calm.wait_text("Tableau").await;
+    let mut noisy = w.console(&w.admin, 100, 30).await;
+    noisy.wait_text("Tableau").await;
+    // Garbage, broken escape sequences, invalid UTF-8, a huge paste, absurd sizes.
+    let mut junk = Vec::new();
+    for i in 0..20_000u32 {
+        junk.push((i.wrapping_mul(2_654_435_761) >> 24) as u8);
+    }
+    noisy.send(&junk).await;
+    noisy.send(b"\x1b[200~").await;
+    noisy.send(&vec![b'x'; 200_000]).await;
+    noisy.send(b"\x1b[201~").await;
+    noisy.ch.window_change(100_000, 0, 0, 0).await.unwrap();
+    noisy.pump(Duration::from_millis(500)).await;
+    // The other session still works.
+    calm.keys(&[b"2"]).await;
+    calm.wait_text("Rechercher").await;
+    let (out, _, s) = w.run(&w.staff, "whoami").await;
+    assert_eq!(s, 0);
+    assert!(out.starts_with("paul"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_in_one_session_appears_in_another_without_a_keypress() {
+    let w = world().await;
+    let mut watcher = w.console(&w.staff, 200, 32).await;
+    watcher.wait_text("Facturé").await;
+    let mut worker = w.console(&w.admin, 130, 32).await;
+    worker.wait_text("DEV-2026-00001").await;
+    // Mark the original received with the form: r, PO number, date, five boxes.
+    worker.keys(&[b"r"]).await;
+    worker.wait_text("Bon de commande original reçu").await;
+    worker.send(b"ENG-77").await;
+    worker.keys(&[b"\t"]).await;
+    worker.send(b"01/03/2026").await;
+    for _ in 0..5 {
+        worker.keys(&[b"\t", b" "]).await;
+    }
+    worker.keys(&[b"\t", b"\r"]).await;
+    worker.wait_text("confirmer ?").await;
+    worker.keys(&[b"o"]).await;
+    worker.wait_text("BC original enregistré").await;
+    // The watcher's board moved without a keypress: one order in "BC original reçu".
+    watcher
+        .wait_for(1, "the card in BC original reçu", |c| {
+            board_count(&c.screen(), 3) == Some(1)
+        })
+        .await;
+    // Deliver and invoice from the worker's board (column 3).
+    worker.keys(&[b"l", b"l"]).await;
+    worker.keys(&[b"b"]).await;
+    worker.wait_text("Bon de livraison").await;
+    worker.keys(&[b"\r"]).await;
+    worker.wait_text("confirmer ?").await;
+    worker.keys(&[b"o"]).await;
+    worker.wait_text("BL-2026-00001").await;
+    watcher
+        .wait_for(1, "the card in Livré", |c| {
+            board_count(&c.screen(), 4) == Some(1)
+        })
+        .await;
+    worker.keys(&[b"l"]).await;
+    worker.keys(&[b"f"]).await;
+    worker.wait_text("Émettre la facture ?").await;
+    worker.keys(&[b"o"]).await;
+    worker.wait_text("FA-2026-00001").await;
+    watcher
+        .wait_for(1, "the card in Facturé", |c| {
+            board_count(&c.screen(), 5) == Some(1)
+        })
+        .await;
+}
+
+/// The count in the header of the board's `column`-th visible column ("1 cmd").
+fn board_count(screen: &str, column: usize) -> Option<u64> {
+    let line = screen.lines().nth(3)?;
+    let counts: Vec<u64> = line
+        .split("cmd")
+        .filter_map(|part| {
+            part.rsplit(['│', ' '])
+                .find(|s| !s.is_empty())
+                .and_then(|s| s.parse().ok())
+        })
+        .collect();
+    counts.get(column - 1).copied()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admins_manage_access_with_safety_rails() {
+    let w = world().await;
+    let bob = new_key();
+    let (out, err, s) = w
+        .exec(&w.admin, "keys add bob", Some(pub_line(&bob).as_bytes()))
+        .await;
+    assert_eq!(s, 0, "{err}");
+    assert!(String::from_utf8_lossy(&out).contains(&keys::fingerprint(bob.public_key())));
+    let (out, _, _) = w.run(&bob, "whoami").await;
+    assert!(
+        out.starts_with("bob\tstaff\t"),
+        "the new key logs in at once"
+    );
+    // One key = one person; bad keys and names are refused with the reason.
+    let (_, err, s) = w
+        .exec(&w.admin, "keys add carla", Some(pub_line(&bob).as_bytes()))
+        .await;
+    assert_eq!(s, 1);
+    assert!(err.contains("déjà attribuée à bob"), "{err}");
+    let dsa = include_str!("fixtures/keys/dsa.pub");
+    let (_, err, s) = w
+        .exec(&w.admin, "keys add carla", Some(dsa.as_bytes()))
+        .await;
+    assert_eq!(s, 1);
+    assert!(err.contains("DSA"), "{err}");
+    let rsa = include_str!("fixtures/keys/rsa1024.pub");
+    let (_, err, s) = w
+        .exec(&w.admin, "keys add carla", Some(rsa.as_bytes()))
+        .await;
+    assert_eq!(s, 1);
+    assert!(err.contains("1024 bits refusée"), "{err}");
+    let (_, err, s) = w
+        .exec(
+            &w.admin,
+            "keys add ../evil",
+            Some(pub_line(&new_key()).as_bytes()),
+        )
+        .await;
+    assert_eq!(s, 1);
+    assert!(err.contains("nom « ../evil » refusé"), "{err}");
+    assert!(
+        !w.keys.join("evil.pub").exists() && !w.keys.parent().unwrap().join("evil.pub").exists()
+    );
+    // The last admin can be neither removed nor demoted.
+    let (_, err, s) = w.run(&w.admin, "keys revoke marie").await;
+    assert_eq!(s, 1);
+    assert!(err.contains("dernier administrateur"), "{err}");
+    let (_, err, s) = w.run(&w.admin, "keys role marie staff").await;
+    assert_eq!(s, 1);
+    assert!(err.contains("dernier administrateur"), "{err}");
+    // Revoking bob ends his open session within 2 seconds.
+    let mut c = w.console(&bob, 100, 30).await;
+    c.wait_text("bob (staff)").await;
+    let (_, err, s) = w.run(&w.admin, "keys revoke bob").await;
+    assert_eq!(s, 0, "{err}");
+    c.wait_end(2).await;
+    assert!(w.connect(&bob).await.is_err());
+    // Role change, then sessions list / kill.
+    let (_, err, s) = w.run(&w.admin, "keys role paul admin").await;
+    assert_eq!(s, 0, "{err}");
+    let (out, _, _) = w.run(&w.staff, "whoami").await;
+    assert!(out.starts_with("paul\tadmin"));
+    let mut victim = w.console(&w.staff, 100, 30).await;
+    victim.wait_text("paul (admin)").await;
+    let (list, _, _) = w.run(&w.admin, "sessions list --json").await;
+    let v: serde_json::Value = serde_json::from_str(&list).unwrap();
+    let id = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["person"] == "paul" && s["what"] == "console")
+        .unwrap()["id"]
+        .as_u64()
+        .unwrap();
+    let (_, err, s) = w.run(&w.admin, &format!("sessions kill {id}")).await;
+    assert_eq!(s, 0, "{err}");
+    victim.wait_end(2).await;
+    assert!(String::from_utf8_lossy(&victim.raw).contains("terminée par marie"));
+    // Everything above is in the audit log.
+    let (audit, _, s) = w.run(&w.admin, "audit --json").await;
+    assert_eq!(s, 0);
+    let v: serde_json::Value = serde_json::from_str(&audit).unwrap();
+    let actions: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["action"].as_str().unwrap())
+        .collect();
+    for a in [
+        "access-key-added",
+        "access-person-revoked",
+        "access-role-changed",
+        "session-ended",
+        "login",
+        "login-failed",
+    ] {
+        assert!(actions.contains(&a), "{a} missing from {actions:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn everyone_manages_their_own_keys() {
+    let w = world().await;
+    let laptop = new_key();
+    let (out, err, s) = w
+        .exec(&w.staff, "pubkey add", Some(pub_line(&laptop).as_bytes()))
+        .await;
+    assert_eq!(s, 0, "{err}");
+    let fp = keys::fingerprint(laptop.public_key());
+    assert!(String::from_utf8_lossy(&out).contains(&fp));
+    let (out, _, _) = w.run(&laptop, "whoami").await;
+    assert!(out.starts_with("paul\tstaff"), "the second key is paul's");
+    let (out, _, _) = w.run(&w.staff, "pubkey list").await;
+    assert_eq!(out.lines().count(), 2);
+    assert!(out.contains("(clé de cette session)"));
+    let (_, err, s) = w.run(&w.staff, &format!("pubkey remove {fp}")).await;
+    assert_eq!(s, 0, "{err}");
+    assert!(w.connect(&laptop).await.is_err());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_session_cap_is_clear() {
+    let w = world_with(ServerConfig {
+        max_sessions: 1,
+        ..ServerConfig::default()
+    })
+    .await;
+    let mut first = w.console(&w.admin, 100, 30).await;
+    first.wait_text("Tableau").await;
+    let (_, err, s) = w.run(&w.staff, "whoami").await;
+    assert_eq!(s, 1);
+    assert!(err.contains("sessions déjà ouvertes"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_tells_sessions_and_restores_terminals() {
+    let mut w = world().await;
+    let mut c = w.console(&w.staff, 100, 30).await;
+    c.wait_text("Tableau").await;
+    w.server.take().unwrap().shutdown().await;
+    c.wait_end(5).await;
+    assert!(String::from_utf8_lossy(&c.raw).contains("Le serveur s'arrête"));
+    assert!(!c.parser.screen().alternate_screen());
+    let _ = Theme::default_theme();
+}
