@@ -45,6 +45,13 @@ fn new_key() -> PrivateKey {
     PrivateKey::random(&mut rand::rng(), Algorithm::Ed25519).unwrap()
 }
 
+/// The same key on every run (stable fingerprints for snapshots).
+fn fixed_key(seed: u8) -> PrivateKey {
+    PrivateKey::from(russh::keys::ssh_key::private::Ed25519Keypair::from_seed(
+        &[seed; 32],
+    ))
+}
+
 fn pub_line(k: &PrivateKey) -> String {
     k.public_key().to_openssh().unwrap()
 }
@@ -58,8 +65,8 @@ async fn world() -> World {
 async fn world_with(config: ServerConfig) -> World {
     let dir = tempfile::tempdir().unwrap();
     let keys_dir = dir.path().join("keys");
-    let admin = new_key();
-    let staff = new_key();
+    let admin = fixed_key(1);
+    let staff = fixed_key(2);
     keys::add_key(&keys_dir, "marie", Role::Admin, &pub_line(&admin)).unwrap();
     keys::add_key(&keys_dir, "paul", Role::Staff, &pub_line(&staff)).unwrap();
     let clock = Arc::new(FixedClock::new(Timestamp::from_date_utc(
@@ -760,4 +767,67 @@ async fn shutdown_tells_sessions_and_restores_terminals() {
     assert!(String::from_utf8_lossy(&c.raw).contains("Le serveur s'arrête"));
     assert!(!c.parser.screen().alternate_screen());
     let _ = Theme::default_theme();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_access_tab() {
+    use comptoir::ui::{AccessPanel, Input, Key};
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    let w = world().await;
+    w.run(&w.admin, "whoami").await;
+    w.run(&w.staff, "whoami").await;
+    let _ = w.connect(&fixed_key(9)).await;
+    let shared = w.server.as_ref().unwrap().shared.clone();
+    let me = ssh::Identity {
+        name: "marie".into(),
+        role: Role::Admin,
+        fingerprint: keys::fingerprint(w.admin.public_key()),
+    };
+    let mut tab = ssh::commands::AccessTab::new(shared, me);
+    let theme = Theme::default_theme();
+    let render = |tab: &mut ssh::commands::AccessTab, width: u16, height: u16| {
+        let mut t = Terminal::new(TestBackend::new(width, height)).unwrap();
+        t.draw(|f| tab.draw(f, f.area(), &theme)).unwrap();
+        let buf = t.backend().buffer().clone();
+        (0..buf.area.height)
+            .map(|y| {
+                (0..buf.area.width)
+                    .map(|x| buf[(x, y)].symbol().to_string())
+                    .collect::<String>()
+                    .trim_end()
+                    .to_string()
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    insta::assert_snapshot!("acces_100x28", render(&mut tab, 100, 28));
+    insta::assert_snapshot!("acces_80x22", render(&mut tab, 80, 22));
+    // Adding a person shows the key's fingerprint before anything is written.
+    tab.handle(&Input::Key(Key::Char('a')));
+    for c in "lea".chars() {
+        tab.handle(&Input::Key(Key::Char(c)));
+    }
+    tab.handle(&Input::Key(Key::Tab));
+    tab.handle(&Input::Key(Key::Tab));
+    tab.handle(&Input::Paste(pub_line(&fixed_key(3))));
+    tab.handle(&Input::Key(Key::Tab));
+    tab.handle(&Input::Key(Key::Enter));
+    let confirm = render(&mut tab, 100, 28);
+    assert!(
+        confirm.contains(&keys::fingerprint(fixed_key(3).public_key())),
+        "{confirm}"
+    );
+    assert!(
+        !w.keys.join("staff/lea.pub").exists(),
+        "nothing written before confirmation"
+    );
+    insta::assert_snapshot!("acces_confirm_add", confirm);
+    let (level, msg) = tab.handle(&Input::Key(Key::Char('o'))).unwrap();
+    assert_eq!(level, comptoir::ui::Level::Ok, "{msg}");
+    assert!(w.keys.join("staff/lea.pub").exists());
+    assert_eq!(
+        w.run(&fixed_key(3), "whoami").await.0.split('\t').next(),
+        Some("lea")
+    );
 }

@@ -35,6 +35,8 @@ pub enum Flag {
     /// The quote expires in this many days (0 = today).
     ExpiringSoon(i32),
     Expired,
+    /// An expired quote that was already renewed as a new version.
+    Renewed,
     /// Pre-order waiting for its original for this many days.
     WaitingOriginal(i32),
     /// Invoice(s) overdue: days late of the oldest, unpaid amount, interest + indemnity due.
@@ -53,6 +55,7 @@ impl Flag {
             Flag::ExpiringSoon(0) => "⏳ expire aujourd'hui".into(),
             Flag::ExpiringSoon(d) => format!("⏳ expire dans {d} j"),
             Flag::Expired => "✗ expiré".into(),
+            Flag::Renewed => "↻ renouvelé".into(),
             Flag::WaitingOriginal(d) => format!("✉ attend l'original depuis {d} j"),
             Flag::Overdue { days, penalty, .. } => {
                 format!("⚠ retard {days} j, pénalités {}", penalty.fr())
@@ -140,6 +143,7 @@ impl OrderCard {
                     flags.push(Flag::ExpiringSoon(left));
                 }
             }
+            Stage::Expired if self.renewed => flags.push(Flag::Renewed),
             Stage::Expired => flags.push(Flag::Expired),
             Stage::PreOrder => {
                 let waited = self.days_in_stage(today);

@@ -771,13 +771,13 @@ impl AccessPanel for AccessTab {
         let pw = people_area.width.saturating_sub(2) as usize;
         let mut lines = Vec::new();
         for (i, p) in self.list.people.iter().enumerate() {
-            let login = self
-                .logins
-                .get(&p.name)
-                .map(|(t, s)| format!("{t} {s}"))
-                .unwrap_or_else(|| "jamais connecté".into());
+            let seen = if self.logins.contains_key(&p.name) {
+                ""
+            } else {
+                " · jamais connecté"
+            };
             let row = format!(
-                "{}{} {} {} clé(s) · {login}",
+                "{}{} {} {} clé(s){seen}",
                 if i == self.person { "▶" } else { " " },
                 pad(&p.name, 12),
                 pad(p.role.label(), 5),
@@ -810,6 +810,11 @@ impl AccessPanel for AccessTab {
         let kw = keys_area.width.saturating_sub(2) as usize;
         let mut klines = Vec::new();
         if let Some(p) = self.selected_person() {
+            let login = match self.logins.get(&p.name) {
+                Some((at, from)) => format!("{} : dernière connexion {at} depuis {from}", p.name),
+                None => format!("{} : jamais connecté", p.name),
+            };
+            klines.push(Line::from(Span::styled(fit(&login, kw), muted)));
             for (i, k) in p.keys.iter().enumerate() {
                 let style = if self.zone == Zone::Keys && i == self.key {
                     sel

@@ -1010,10 +1010,11 @@ pub(crate) async fn run_exec(
     if !out.stderr.is_empty() {
         let _ = writer.extended_data_bytes(1, out.stderr.clone()).await;
     }
+    // Unregistered before the close: when the client sees the end, the session is gone.
+    drop(registration);
     let _ = writer.exit_status(out.status).await;
     let _ = writer.eof().await;
     let _ = writer.close().await;
-    drop(registration);
     tracing::info!(person = %who.name, command = %line, status = out.status, duration_ms = started.elapsed().as_millis() as u64, "command");
 }
 

@@ -199,6 +199,9 @@ impl Board {
                 )
             })
             .unwrap_or((false, false));
+        if card.flags.contains(&Flag::Renewed) {
+            return Vec::new();
+        }
         Op::for_stage(card.stage, &card.number.to_string(), live, to_invoice)
     }
 
@@ -356,6 +359,7 @@ fn flag_role(flag: &Flag) -> &'static str {
     match flag {
         Flag::ExpiringSoon(_) => "flag_expiring",
         Flag::Expired => "flag_expired",
+        Flag::Renewed => "muted",
         Flag::WaitingOriginal(_) => "flag_waiting",
         Flag::Overdue { .. } => "flag_overdue",
         Flag::PartialDelivery => "flag_partial",

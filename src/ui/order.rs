@@ -51,6 +51,9 @@ impl OrderScreen {
 
     fn ops(&self) -> Vec<(char, &'static str, Op)> {
         let o = &self.view.order;
+        if o.quote.renewed_by.is_some() {
+            return Vec::new();
+        }
         let live = o.live_invoices().next().is_some();
         let to_invoice = o.lines.iter().any(|l| l.to_invoice() > 0);
         Op::for_stage(self.view.stage, &self.number, live, to_invoice)
@@ -171,6 +174,7 @@ impl OrderScreen {
         for flag in &v.flags {
             let role = match flag {
                 Flag::Overdue { .. } | Flag::Expired => "danger",
+                Flag::Renewed => "muted",
                 Flag::PartialDelivery => "info",
                 _ => "warning",
             };

@@ -1,1 +1,497 @@
+//! The console without a terminal: snapshots of every screen (insta + TestBackend) at
+//! 100×30 and 80×24 on fixed demo data, styles that carry meaning, and the model driven
+//! by key sequences.
 
+use super::*;
+use crate::app::seed::{self, DocumentMode, SeedOptions};
+use crate::app::{FixedClock, Settings};
+use crate::documents::PdfRenderer;
+use crate::domain::{Date, Stage, Timestamp};
+use crate::store::Store;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+
+struct World {
+    app: Arc<App>,
+    clock: Arc<FixedClock>,
+    _dir: tempfile::TempDir,
+}
+
+/// Fixed demo data: 60 bodies and 400 orders as of 27 November 2026, 10:00 in Paris.
+fn world() -> World {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let today = Date::parse_iso("2026-11-27").unwrap();
+    let opts = SeedOptions {
+        customers: 60,
+        orders: 400,
+        seed: 7,
+        today,
+        documents: DocumentMode::Records,
+    };
+    seed::seed(
+        &store,
+        &PdfRenderer,
+        &Settings::default().seller,
+        &opts,
+        |_| {},
+    )
+    .unwrap();
+    let clock = Arc::new(FixedClock::new(Timestamp::from_date_utc(today, 9 * 3600)));
+    let app = Arc::new(
+        App::new(
+            store,
+            Settings::default(),
+            clock.clone(),
+            Arc::new(PdfRenderer),
+        )
+        .unwrap(),
+    );
+    World {
+        app,
+        clock,
+        _dir: dir,
+    }
+}
+
+fn themes() -> Arc<Vec<Theme>> {
+    Arc::new(
+        theme::BUNDLED
+            .iter()
+            .filter_map(|(n, _)| Theme::bundled(n))
+            .collect(),
+    )
+}
+
+fn console(w: &World, role: Role) -> Console {
+    let me = Person {
+        name: if role == Role::Admin {
+            "paul".into()
+        } else {
+            "marie".into()
+        },
+        role,
+        fingerprint: "SHA256:test".into(),
+    };
+    Console::new(
+        w.app.clone(),
+        me,
+        themes(),
+        "ssh -p 2222 comptoir.example".into(),
+    )
+}
+
+fn draw(c: &mut Console, width: u16, height: u16) -> Buffer {
+    let mut t = Terminal::new(TestBackend::new(width, height)).unwrap();
+    t.draw(|f| c.draw(f)).unwrap();
+    t.backend().buffer().clone()
+}
+
+fn text(buf: &Buffer) -> String {
+    let mut s = String::new();
+    for y in 0..buf.area.height {
+        let mut line = String::new();
+        for x in 0..buf.area.width {
+            line.push_str(buf[(x, y)].symbol());
+        }
+        s.push_str(line.trim_end());
+        s.push('\n');
+    }
+    s
+}
+
+/// Feeds keys and runs the commands the model asks for (searches) synchronously.
+fn press(w: &World, c: &mut Console, keys: &[Key]) {
+    for k in keys {
+        let cmds = c.update(Msg::Input(Input::Key(*k)));
+        run(w, c, cmds);
+    }
+}
+
+fn type_text(w: &World, c: &mut Console, s: &str) {
+    let keys: Vec<Key> = s.chars().map(Key::Char).collect();
+    press(w, c, &keys);
+}
+
+fn run(w: &World, c: &mut Console, cmds: Vec<Cmd>) {
+    for cmd in cmds {
+        let Cmd::Search {
+            target,
+            query,
+            previous,
+        } = cmd;
+        let result = w.app.search_customers(&query, previous.as_ref(), 50);
+        let more = c.update(Msg::Found(target, result));
+        run(w, c, more);
+    }
+}
+
+fn status(c: &Console) -> Option<(Level, String)> {
+    c.status.as_ref().map(|(l, m, _)| (*l, m.clone()))
+}
+
+/// Snapshots a screen at both sizes.
+fn snap(c: &mut Console, name: &str) {
+    insta::assert_snapshot!(format!("{name}_100x30"), text(&draw(c, 100, 30)));
+    insta::assert_snapshot!(format!("{name}_80x24"), text(&draw(c, 80, 24)));
+}
+
+#[test]
+fn snapshots_of_every_screen() {
+    let w = world();
+    let mut c = console(&w, Role::Staff);
+    snap(&mut c, "board");
+    press(
+        &w,
+        &mut c,
+        &[
+            Key::Char('l'),
+            Key::Char('l'),
+            Key::Char('l'),
+            Key::Char('l'),
+        ],
+    );
+    snap(&mut c, "board_invoiced");
+    press(&w, &mut c, &[Key::Char('/')]);
+    type_text(&w, &mut c, "lyc");
+    snap(&mut c, "board_filtered");
+    press(&w, &mut c, &[Key::Esc, Key::Enter]);
+    snap(&mut c, "order");
+    press(&w, &mut c, &[Key::Char('c')]);
+    snap(&mut c, "customer");
+    press(&w, &mut c, &[Key::Esc, Key::Esc, Key::Char('2')]);
+    type_text(&w, &mut c, "stetienne");
+    snap(&mut c, "customers_search");
+    press(&w, &mut c, &[Key::Esc, Key::Esc, Key::Char('3')]);
+    snap(&mut c, "documents");
+    press(&w, &mut c, &[Key::Enter]);
+    snap(&mut c, "document");
+    press(&w, &mut c, &[Key::Esc, Key::Char('?')]);
+    snap(&mut c, "help");
+    press(&w, &mut c, &[Key::Esc, Key::Char(':')]);
+    type_text(&w, &mut c, "DEV-2026-00001");
+    snap(&mut c, "palette");
+    press(&w, &mut c, &[Key::Esc, Key::Char('1')]);
+    press(
+        &w,
+        &mut c,
+        &[Key::Left, Key::Left, Key::Left, Key::Left, Key::Char('r')],
+    );
+    snap(&mut c, "form_receive_original");
+    press(&w, &mut c, &[Key::Esc, Key::Char('p')]);
+    snap(&mut c, "confirm_pre_order");
+    insta::assert_snapshot!("too_small", text(&draw(&mut c, 70, 20)));
+}
+
+#[test]
+fn meaning_is_carried_by_style_and_by_words() {
+    let w = world();
+    let mut c = console(&w, Role::Staff);
+    let theme = c.theme().clone();
+    // The Facturé column holds overdue invoices: their flag is in the overdue colour and
+    // also says "retard" with a symbol.
+    for _ in 0..4 {
+        press(&w, &mut c, &[Key::Char('l')]);
+    }
+    let buf = draw(&mut c, 100, 30);
+    let screen = text(&buf);
+    let (x, y) = find(&buf, "⚠ retard").unwrap_or_else(|| panic!("no overdue flag:\n{screen}"));
+    assert_eq!(buf[(x, y)].fg, theme.color("flag_overdue"));
+    // Expired quotes: ✗ expiré in the expired colour.
+    for _ in 0..2 {
+        press(&w, &mut c, &[Key::Char('l')]);
+    }
+    let buf = draw(&mut c, 100, 30);
+    let (x, y) =
+        find(&buf, "✗ expiré").unwrap_or_else(|| panic!("no expired flag:\n{}", text(&buf)));
+    assert_eq!(buf[(x, y)].fg, theme.color("flag_expired"));
+    // The high-contrast theme keeps the words.
+    press(&w, &mut c, &[Key::Char('t'), Key::Char('t')]);
+    assert_eq!(c.theme().name, "high-contrast");
+    assert!(text(&draw(&mut c, 100, 30)).contains("✗ expiré"));
+}
+
+fn find(buf: &Buffer, needle: &str) -> Option<(u16, u16)> {
+    let first = needle.chars().next()?.to_string();
+    for y in 0..buf.area.height {
+        for x in 0..buf.area.width {
+            if buf[(x, y)].symbol() == first {
+                let rest: String = (x..buf.area.width.min(x + needle.chars().count() as u16))
+                    .map(|i| buf[(i, y)].symbol().to_string())
+                    .collect();
+                if rest == needle {
+                    return Some((x, y));
+                }
+            }
+        }
+    }
+    None
+}
+
+/// The first order in a board column that can still move (not a renewed quote).
+fn first_in(w: &World, stage: Stage) -> String {
+    let cards = w.app.orders_in_stage(stage, 100);
+    let card = cards
+        .iter()
+        .find(|c| !c.flags.contains(&crate::domain::Flag::Renewed));
+    card.unwrap_or_else(|| panic!("no order in {stage}"))
+        .number
+        .to_string()
+}
+
+#[test]
+fn the_workflow_driven_by_keys() {
+    let w = world();
+    let mut c = console(&w, Role::Staff);
+    // Pre-order of the first quote: p, confirm.
+    let quote = first_in(&w, Stage::Quote);
+    press(&w, &mut c, &[Key::Char('p')]);
+    assert!(text(&draw(&mut c, 100, 30)).contains("Enregistrer la pré-commande ?"));
+    press(&w, &mut c, &[Key::Char('o')]);
+    let (level, msg) = status(&c).unwrap();
+    assert_eq!(level, Level::Ok, "{msg}");
+    assert!(msg.contains("pré-commande enregistrée"), "{msg}");
+    assert_eq!(
+        w.app.order_view(&quote).unwrap().order.stage,
+        Stage::PreOrder
+    );
+
+    // Open it from the palette, then receive the original through the form.
+    press(&w, &mut c, &[Key::Char(':')]);
+    type_text(&w, &mut c, &quote);
+    press(&w, &mut c, &[Key::Enter]);
+    assert!(text(&draw(&mut c, 100, 30)).contains(&format!("Commande {quote}")));
+    press(&w, &mut c, &[Key::Char('r')]);
+    type_text(&w, &mut c, "ENG-2026-777");
+    press(&w, &mut c, &[Key::Tab]);
+    type_text(&w, &mut c, "20/11/2026");
+    press(
+        &w,
+        &mut c,
+        &[
+            Key::Tab,
+            Key::Char(' '),
+            Key::Tab,
+            Key::Char(' '),
+            Key::Tab,
+            Key::Char(' '),
+        ],
+    );
+    // Two boxes left unticked: the form says which.
+    press(&w, &mut c, &[Key::Tab, Key::Tab, Key::Tab, Key::Enter]);
+    let screen = text(&draw(&mut c, 100, 30));
+    assert!(
+        screen.contains("champ obligatoire") && screen.contains("Revêtu du cachet officiel"),
+        "{screen}"
+    );
+    press(
+        &w,
+        &mut c,
+        &[
+            Key::BackTab,
+            Key::BackTab,
+            Key::Char(' '),
+            Key::Tab,
+            Key::Char(' '),
+            Key::Tab,
+            Key::Enter,
+        ],
+    );
+    assert!(text(&draw(&mut c, 100, 30)).contains("confirmer ?"));
+    press(&w, &mut c, &[Key::Enter]);
+    let (level, msg) = status(&c).unwrap();
+    assert_eq!(level, Level::Ok, "{msg}");
+    assert_eq!(
+        w.app.order_view(&quote).unwrap().order.stage,
+        Stage::PoReceived
+    );
+
+    // Deliver (default quantities), invoice, pay.
+    press(&w, &mut c, &[Key::Char('b'), Key::Enter, Key::Char('o')]);
+    assert!(
+        status(&c)
+            .unwrap()
+            .1
+            .starts_with("Bon de livraison BL-2026-"),
+        "{:?}",
+        status(&c)
+    );
+    press(&w, &mut c, &[Key::Char('f'), Key::Char('o')]);
+    let (_, msg) = status(&c).unwrap();
+    assert!(msg.starts_with("Facture FA-2026-"), "{msg}");
+    assert!(text(&draw(&mut c, 100, 30)).contains("Facturé"));
+    press(&w, &mut c, &[Key::Char('a')]);
+    press(&w, &mut c, &[Key::Tab, Key::Tab]);
+    type_text(&w, &mut c, "MANDAT-2026-1");
+    press(&w, &mut c, &[Key::Enter, Key::Char('o')]);
+    let (level, msg) = status(&c).unwrap();
+    assert_eq!(level, Level::Ok, "{msg}");
+    assert_eq!(w.app.order_view(&quote).unwrap().order.stage, Stage::Paid);
+
+    // A refused action shows the app's message and changes nothing.
+    press(&w, &mut c, &[Key::Esc]);
+    let other = first_in(&w, Stage::Expired);
+    let before = w.app.store().read(|rx| rx.last_audit_seq()).unwrap();
+    let cmds = c.run(Some(Action::Do(actions::Op::Deliver(other.clone()))));
+    run(&w, &mut c, cmds);
+    press(&w, &mut c, &[Key::Enter, Key::Char('o')]);
+    let (level, msg) = status(&c).unwrap();
+    assert_eq!(level, Level::Error);
+    assert_eq!(
+        msg,
+        "impossible d'émettre le bon de livraison : le bon de commande original n'a pas été reçu"
+    );
+    assert_eq!(
+        w.app.store().read(|rx| rx.last_audit_seq()).unwrap(),
+        before
+    );
+    assert!(text(&draw(&mut c, 100, 30)).contains("✗ impossible d'émettre le bon de livraison"));
+}
+
+#[test]
+fn cancel_credit_note_and_renewal_by_keys() {
+    let w = world();
+    let mut c = console(&w, Role::Staff);
+    let quote = first_in(&w, Stage::Quote);
+    press(&w, &mut c, &[Key::Char('x')]);
+    press(&w, &mut c, &[Key::Enter]);
+    assert!(text(&draw(&mut c, 100, 30)).contains("champ obligatoire : Motif"));
+    type_text(&w, &mut c, "doublon");
+    press(&w, &mut c, &[Key::Enter, Key::Char('o')]);
+    assert_eq!(
+        w.app.order_view(&quote).unwrap().order.stage,
+        Stage::Cancelled
+    );
+
+    let invoiced = first_in(&w, Stage::Invoiced);
+    c.run(Some(Action::OpenOrder(invoiced.clone())));
+    press(&w, &mut c, &[Key::Char('v')]);
+    type_text(&w, &mut c, "erreur de prix");
+    press(&w, &mut c, &[Key::Enter, Key::Char('o')]);
+    let (level, msg) = status(&c).unwrap();
+    // An invoice with payments already recorded cannot be fully credited: either way the
+    // console says what happened.
+    if level == Level::Ok {
+        assert!(msg.starts_with("Avoir AV-2026-"), "{msg}");
+    } else {
+        assert!(msg.starts_with("impossible d'émettre l'avoir"), "{msg}");
+    }
+
+    let expired = first_in(&w, Stage::Expired);
+    c.run(Some(Action::OpenOrder(expired.clone())));
+    press(&w, &mut c, &[Key::Char('n'), Key::Char('o')]);
+    let (level, msg) = status(&c).unwrap();
+    assert_eq!(level, Level::Ok, "{msg}");
+    assert!(msg.starts_with("Devis renouvelé"), "{msg}");
+    let screen = text(&draw(&mut c, 100, 30));
+    assert!(
+        screen.contains(&format!("renouvelle {expired}")),
+        "the new version is opened:\n{screen}"
+    );
+}
+
+#[test]
+fn search_narrows_and_opens_customers() {
+    let w = world();
+    let mut c = console(&w, Role::Admin);
+    press(&w, &mut c, &[Key::Char('2')]);
+    type_text(&w, &mut c, "com");
+    let broad = c.customers.previous().unwrap().total;
+    type_text(&w, &mut c, "mune");
+    let narrow = c.customers.previous().unwrap().total;
+    assert!(narrow <= broad && narrow > 0);
+    press(&w, &mut c, &[Key::Enter]);
+    let screen = text(&draw(&mut c, 100, 30));
+    assert!(
+        screen.contains("Mandat administratif") && screen.contains("Commune"),
+        "{screen}"
+    );
+    // Staff cannot approve; the app's refusal is shown.
+    let mut staff = console(&w, Role::Staff);
+    let pending = w.app.store().read(|rx| {
+        let mut found = None;
+        rx.for_each_customer(|cu| {
+            if found.is_none()
+                && cu.eligibility.status == crate::domain::EligibilityStatus::PendingReview
+            {
+                found = Some(cu.id);
+            }
+            Ok::<_, crate::store::StoreError>(())
+        })?;
+        Ok::<_, crate::store::StoreError>(found)
+    });
+    let id = pending
+        .unwrap()
+        .expect("the seed has a body pending review");
+    staff.run(Some(Action::OpenCustomer(id)));
+    press(&w, &mut staff, &[Key::Char('a')]);
+    type_text(&w, &mut staff, "régie avec comptable public");
+    press(&w, &mut staff, &[Key::Enter, Key::Char('o')]);
+    assert_eq!(
+        status(&staff).unwrap(),
+        (
+            Level::Error,
+            "permission refusée : action réservée aux administrateurs".into()
+        )
+    );
+    // An admin can.
+    c.run(Some(Action::OpenCustomer(id)));
+    press(&w, &mut c, &[Key::Char('a')]);
+    type_text(&w, &mut c, "régie avec comptable public");
+    press(&w, &mut c, &[Key::Enter, Key::Char('o')]);
+    assert_eq!(status(&c).unwrap().0, Level::Ok);
+}
+
+#[test]
+fn cursor_survives_live_updates_and_quit_confirms_unsaved_input() {
+    let w = world();
+    let mut c = console(&w, Role::Staff);
+    press(&w, &mut c, &[Key::Char('j'), Key::Char('j')]);
+    let selected = c.board.selected_card(&w.app).unwrap().number;
+    // Another session pre-orders the first quote: the board reloads, the cursor stays on
+    // the same card.
+    let first = first_in(&w, Stage::Quote);
+    w.app
+        .record_pre_order(
+            &crate::app::Actor::person("julien", Role::Staff, "SHA256:j"),
+            &first,
+        )
+        .unwrap();
+    c.update(Msg::Changed(Change::default()));
+    assert_eq!(c.board.selected_card(&w.app).unwrap().number, selected);
+    // Time passes: the quotes expire and their flags say so.
+    let mut later = console(&w, Role::Staff);
+    w.clock.advance(40 * 86_400);
+    later.update(Msg::Tick);
+    assert!(
+        !text(&draw(&mut later, 100, 30)).contains("⏳"),
+        "no quote is still 'expiring' 40 days later"
+    );
+    w.clock.advance(-40 * 86_400);
+    // Quitting with input in a form asks first.
+    press(&w, &mut c, &[Key::Char('r')]);
+    type_text(&w, &mut c, "ENG");
+    press(&w, &mut c, &[Key::Ctrl('c')]);
+    assert!(!c.quitting());
+    assert!(text(&draw(&mut c, 100, 30)).contains("Quitter ?"));
+    press(&w, &mut c, &[Key::Char('o')]);
+    assert!(c.quitting());
+}
+
+#[test]
+fn theme_choice_is_remembered() {
+    let w = world();
+    let mut c = console(&w, Role::Staff);
+    assert_eq!(c.theme().name, "default");
+    press(&w, &mut c, &[Key::Char('t')]);
+    assert_eq!(c.theme().name, "light");
+    let again = console(&w, Role::Staff);
+    assert_eq!(
+        again.theme().name,
+        "light",
+        "the next session of marie starts with her theme"
+    );
+    let other = console(&w, Role::Admin);
+    assert_eq!(other.theme().name, "default", "paul keeps his own");
+}

@@ -1,0 +1,287 @@
+//! The real OpenSSH client, in tmux, against `comptoir serve` started as a service would
+//! be: no controlling terminal (setsid), no TERM. `.ci/run` installs openssh-client and
+//! tmux; a missing tool fails this test with the package to install.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn need(tool: &str, package: &str) {
+    let ok = Command::new("sh")
+        .args(["-c", &format!("command -v {tool}")])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    assert!(
+        ok,
+        "{tool} is missing: install the Debian package {package} (see .ci/run)"
+    );
+}
+
+struct Served {
+    child: Child,
+    port: u16,
+    dir: tempfile::TempDir,
+    socket: String,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .output();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn key_path(dir: &Path) -> PathBuf {
+    dir.join("id_ed25519")
+}
+
+impl Served {
+    fn ssh_args(&self) -> Vec<String> {
+        vec![
+            "-p".into(),
+            self.port.to_string(),
+            "-i".into(),
+            key_path(self.dir.path()).display().to_string(),
+            "-o".into(),
+            "IdentitiesOnly=yes".into(),
+            "-o".into(),
+            "StrictHostKeyChecking=no".into(),
+            "-o".into(),
+            "UserKnownHostsFile=/dev/null".into(),
+            "-o".into(),
+            "LogLevel=ERROR".into(),
+            "-o".into(),
+            "BatchMode=yes".into(),
+        ]
+    }
+
+    fn tmux(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn screen(&self) -> String {
+        self.tmux(&["capture-pane", "-p", "-t", "console"])
+    }
+
+    fn wait_screen(&self, what: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let s = self.screen();
+            if s.contains(what) {
+                return s;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for « {what} »; screen:\n{s}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        for k in keys {
+            self.tmux(&["send-keys", "-t", "console", k]);
+            std::thread::sleep(Duration::from_millis(120));
+        }
+    }
+}
+
+fn serve() -> Served {
+    need("ssh", "openssh-client");
+    need("ssh-keygen", "openssh-client");
+    need("tmux", "tmux");
+    need("setsid", "util-linux");
+    let dir = tempfile::tempdir().unwrap();
+    let key = key_path(dir.path());
+    let made = Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-C", "tester@poste", "-f"])
+        .arg(&key)
+        .output()
+        .unwrap();
+    assert!(made.status.success());
+    let bin = env!("CARGO_BIN_EXE_comptoir");
+    let keys_dir = dir.path().join("keys");
+    let added = Command::new(bin)
+        .args(["keys", "add", "tester"])
+        .arg(key.with_extension("pub"))
+        .arg("--admin")
+        .arg("--keys")
+        .arg(&keys_dir)
+        .output()
+        .unwrap();
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+    let port = free_port();
+    let log = std::fs::File::create(dir.path().join("server.log")).unwrap();
+    let child = Command::new("setsid")
+        .arg(bin)
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .arg("--data")
+        .arg(dir.path().join("data"))
+        .arg("--keys")
+        .arg(&keys_dir)
+        .arg("--themes")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("themes"))
+        .env_remove("TERM")
+        .env("HOME", dir.path())
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "server did not start: {}",
+            std::fs::read_to_string(dir.path().join("server.log")).unwrap_or_default()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let socket = format!("comptoir-test-{port}");
+    Served {
+        child,
+        port,
+        dir,
+        socket,
+    }
+}
+
+#[test]
+fn openssh_client_in_tmux_against_a_service() {
+    let s = serve();
+    // A command, with a quote on standard input, like the web shop would send it.
+    let fixture = std::fs::File::open(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/quote.json"),
+    )
+    .unwrap();
+    let out = Command::new("ssh")
+        .args(s.ssh_args())
+        .arg("127.0.0.1")
+        .args(["quote", "import"])
+        .stdin(fixture)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let number = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    assert!(number.starts_with("DEV-"), "{number}");
+    let out = Command::new("ssh")
+        .args(s.ssh_args())
+        .arg("127.0.0.1")
+        .arg("whoami")
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("tester\tadmin\tSHA256:"));
+    // ssh -T: no terminal, a clear message, status 1.
+    let out = Command::new("ssh")
+        .args(s.ssh_args())
+        .arg("-T")
+        .arg("127.0.0.1")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("use ssh -t"));
+    // An unknown key: OpenSSH reports "Permission denied (publickey)".
+    let other = s.dir.path().join("other");
+    Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+        .arg(&other)
+        .output()
+        .unwrap();
+    let mut args = s.ssh_args();
+    args[3] = other.display().to_string();
+    let out = Command::new("ssh")
+        .args(&args)
+        .arg("127.0.0.1")
+        .arg("whoami")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(255));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("Permission denied (publickey)"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // The console in a real terminal.
+    // The shell around ssh prints its exit status once the console is left.
+    let cmd = format!(
+        "ssh {} -t 127.0.0.1; echo \"ssh exited with $?\"; sleep 60",
+        s.ssh_args().join(" ")
+    );
+    s.tmux(&[
+        "new-session",
+        "-d",
+        "-s",
+        "console",
+        "-x",
+        "100",
+        "-y",
+        "30",
+        &cmd,
+    ]);
+    let board = s.wait_screen(&number);
+    assert!(
+        board.contains("Tableau") && board.contains("Devis") && board.contains("tester (admin)"),
+        "{board}"
+    );
+    // Customers: search as you type, accents and case folded.
+    s.keys(&["2"]);
+    s.wait_screen("Rechercher");
+    for c in ["l", "y", "c", "Space", "m", "o", "u", "l", "i", "n"] {
+        s.keys(&[c]);
+    }
+    let found = s.wait_screen("Lycée Jean Moulin");
+    assert!(found.contains("196901235"), "{found}");
+    s.keys(&["Enter"]);
+    let page = s.wait_screen("Mandat administratif");
+    assert!(
+        page.contains("code service") && page.contains(&number),
+        "{page}"
+    );
+    // Resize the window: the console follows.
+    s.tmux(&["resize-window", "-t", "console", "-x", "140", "-y", "40"]);
+    let wide = s.wait_screen("Coordonnées");
+    assert!(
+        wide.lines().any(|l| l.trim_end().chars().count() > 110),
+        "{wide}"
+    );
+    // Back to the search (Esc), then quit with Ctrl-C: the terminal is restored, ssh exits 0.
+    s.keys(&["Escape"]);
+    std::thread::sleep(Duration::from_millis(200));
+    s.wait_screen("Rechercher");
+    s.keys(&["C-c"]);
+    s.wait_screen("ssh exited with");
+    let after = s.screen();
+    assert!(after.contains("ssh exited with 0"), "{after}");
+    assert!(
+        !after.contains("Tableau"),
+        "the alternate screen was left:\n{after}"
+    );
+}
