@@ -82,15 +82,19 @@ impl Served {
     }
 
     fn wait_screen(&self, what: &str) -> String {
+        self.wait_until(what, |s| s.contains(what))
+    }
+
+    fn wait_until(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
         let deadline = Instant::now() + Duration::from_secs(15);
         loop {
             let s = self.screen();
-            if s.contains(what) {
+            if pred(&s) {
                 return s;
             }
             assert!(
                 Instant::now() < deadline,
-                "timed out waiting for « {what} »; screen:\n{s}"
+                "timed out waiting for {what}; screen:\n{s}"
             );
             std::thread::sleep(Duration::from_millis(100));
         }
@@ -267,11 +271,9 @@ fn openssh_client_in_tmux_against_a_service() {
     );
     // Resize the window: the console follows.
     s.tmux(&["resize-window", "-t", "console", "-x", "140", "-y", "40"]);
-    let wide = s.wait_screen("Coordonnées");
-    assert!(
-        wide.lines().any(|l| l.trim_end().chars().count() > 110),
-        "{wide}"
-    );
+    s.wait_until("a 140-column frame", |screen| {
+        screen.contains("Coordonnées") && screen.lines().any(|l| l.trim_end().chars().count() > 110)
+    });
     // Back to the search (Esc), then quit with Ctrl-C: the terminal is restored, ssh exits 0.
     s.keys(&["Escape"]);
     std::thread::sleep(Duration::from_millis(200));

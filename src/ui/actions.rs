@@ -180,10 +180,10 @@ pub fn prepare(app: &App, _me: &Person, op: Op) -> Result<Prepared, String> {
         Op::PreOrder(n) => {
             let (mut lines, _) = order_intro(&n)?;
             lines.push(
-                "L'e-mail du bon de commande est arrivé : les marchandises seront réservées,"
+                "L'e-mail du bon de commande est arrivé : les marchandises seront réservées, \
+                 l'expédition attendra l'original."
                     .into(),
             );
-            lines.push("l'expédition attendra l'original.".into());
             for s in app.shortages(&n).map_err(|e| e.to_string())? {
                 lines.push(format!(
                     "⚠ Rupture : {} — {} disponible(s) pour {} demandée(s)",
