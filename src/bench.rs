@@ -6,6 +6,7 @@ use crate::cli::open_app;
 use crate::config::Config;
 use crate::domain::pipeline::OriginalPoInput;
 use crate::domain::{Checklist, EligibilityStatus, Stage};
+
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -91,5 +92,179 @@ pub fn receive(data: &Path, n: usize) -> Result<(), String> {
     println!(
         "mark original received: {count} durable commits, p50 {p50:.2} ms, p99 {p99:.2} ms, max {max:.2} ms"
     );
+    Ok(())
+}
+
+/// Queries typed as staff type them, one keystroke at a time.
+pub const QUERIES: &[&str] = &[
+    "lycee jean moulin",
+    "stetienne",
+    "commune de saint",
+    "chu besancon",
+    "college ravel",
+    "caisse des ecoles lyon",
+    "20000020600017",
+    "sdis montigny",
+];
+
+/// Per-keystroke search latency: each query typed character by character, each keystroke
+/// narrowing the previous result as a session does.
+pub fn search(data: &Path) -> Result<(), String> {
+    let app = open(data)?;
+    let mut times = Vec::new();
+    for q in QUERIES {
+        let mut previous = None;
+        for end in 1..=q.len() {
+            let prefix = &q[..end];
+            let started = Instant::now();
+            let r = app.search_customers(prefix, previous.as_ref(), 50);
+            times.push(started.elapsed());
+            previous = Some(r.found);
+        }
+    }
+    let n = times.len();
+    let (p50, p99, max) = percentiles(times);
+    println!(
+        "search: {n} keystrokes over {} queries: p50 {p50:.2} ms, p99 {p99:.2} ms, max {max:.2} ms",
+        QUERIES.len()
+    );
+    Ok(())
+}
+
+/// Issue-invoice latency (render PDF + Factur-X XML + durable commit) on delivered orders.
+pub fn issue(data: &Path, n: usize) -> Result<(), String> {
+    let app = open(data)?;
+    let actor = Actor::person("bench", Role::Staff, "SHA256:bench");
+    let mut times = Vec::new();
+    let mut sizes = Vec::new();
+    for card in app.orders_in_stage(Stage::Delivered, usize::MAX) {
+        if times.len() >= n {
+            break;
+        }
+        let started = Instant::now();
+        if let Ok(doc) = app.issue_invoice(&actor, &card.number.to_string()) {
+            times.push(started.elapsed());
+            sizes.extend(doc.file(crate::domain::FileFormat::Pdf).map(|f| f.size));
+        }
+    }
+    let count = times.len();
+    let (p50, p99, max) = percentiles(times);
+    let avg = sizes.iter().sum::<u64>() as f64 / sizes.len().max(1) as f64;
+    println!(
+        "issue invoice (render + XML + durable commit): {count} invoices, p50 {p50:.1} ms, p99 {p99:.1} ms, max {max:.1} ms; PDF average {:.1} KB",
+        avg / 1024.0
+    );
+    Ok(())
+}
+
+/// PDF sizes of invoices with 10 and 60 lines.
+pub fn pdf_sizes() -> Result<(), String> {
+    use crate::domain::{
+        BuyerSnapshot, Cents, CustomerId, Date, DocKind, DocLine, DocNumber, IssuedDocument,
+        OrderId, PoRef, Timestamp, Totals, VatRate,
+    };
+    let seller = crate::domain::seller::Seller::demo();
+    for lines in [10usize, 60] {
+        let doc_lines: Vec<DocLine> = (0..lines)
+            .map(|i| DocLine {
+                sku: format!("SKU-{i:03}"),
+                designation: format!("Enceinte active {i} — 200 W, pied et housse"),
+                quantity: 2,
+                unit_price: Cents(24_900 + i as i64 * 100),
+                vat: VatRate::STANDARD,
+                amount: Cents(2 * (24_900 + i as i64 * 100)),
+                ordered: 2,
+                remaining: 0,
+            })
+            .collect();
+        let date = Date::parse_iso("2026-11-27").unwrap_or(Date::from_days(0));
+        let address = crate::domain::Address {
+            name: "Intendance".into(),
+            street: "1 place des Minimes".into(),
+            extra: String::new(),
+            postcode: "69005".into(),
+            city: "Lyon".into(),
+        };
+        let doc = IssuedDocument {
+            number: DocNumber {
+                kind: DocKind::Invoice,
+                year: 2026,
+                seq: 1,
+            },
+            order: OrderId(1),
+            order_number: DocNumber {
+                kind: DocKind::Quote,
+                year: 2026,
+                seq: 1,
+            },
+            issued_at: Timestamp::from_date_utc(date, 36_000),
+            date,
+            issued_by: "bench".into(),
+            buyer: BuyerSnapshot {
+                customer: CustomerId(1),
+                legal_name: "Lycée Jean Moulin".into(),
+                siret: "19690123500016".into(),
+                categorie: "7331".into(),
+                header_address: address.clone(),
+                delivery_address: address,
+                contact: crate::domain::Contact {
+                    name: "Claire Dubois".into(),
+                    phone: "04 78 00 12 34".into(),
+                    email: "intendance@lycee.example".into(),
+                },
+                service_code: Some("INTENDANCE".into()),
+                payment_delay_days: 30,
+            },
+            totals: Totals::from_lines(doc_lines.iter().map(|l| (l.amount, l.vat))),
+            lines: doc_lines,
+            po: Some(PoRef {
+                number: "ENG-2026-42".into(),
+                date,
+            }),
+            quote_version: None,
+            valid_until: None,
+            renews: None,
+            delivery_date: Some(date),
+            due_date: Some(date.add_days(30)),
+            cancels: None,
+            reason: None,
+            files: Vec::new(),
+            synthetic: false,
+        };
+        let started = Instant::now();
+        let files =
+            crate::documents::Renderer::render(&crate::documents::PdfRenderer, &doc, &seller)
+                .map_err(|e| e.to_string())?;
+        let elapsed = started.elapsed();
+        for f in files {
+            println!(
+                "{lines}-line invoice {}: {} bytes (rendered in {:.1} ms)",
+                f.format.extension(),
+                f.bytes.len(),
+                elapsed.as_secs_f64() * 1000.0
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Per-keystroke detail of [`search`] (for tuning).
+pub fn search_detail(data: &Path) -> Result<(), String> {
+    let app = open(data)?;
+    for q in QUERIES {
+        let mut previous = None;
+        let mut line = format!("{q:>24}:");
+        for end in 1..=q.len() {
+            let started = Instant::now();
+            let r = app.search_customers(&q[..end], previous.as_ref(), 50);
+            line.push_str(&format!(
+                " {:.0}/{}",
+                started.elapsed().as_secs_f64() * 1000.0,
+                r.total
+            ));
+            previous = Some(r.found);
+        }
+        println!("{line}");
+    }
     Ok(())
 }

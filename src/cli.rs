@@ -136,6 +136,35 @@ enum BenchWhat {
         #[arg(long, default_value = "./data")]
         data: PathBuf,
     },
+    /// Per-keystroke customer search latency
+    Search {
+        #[arg(long, default_value = "./data")]
+        data: PathBuf,
+    },
+    /// Issue-invoice latency (render + XML + durable commit)
+    Issue {
+        #[arg(long, default_value_t = 200)]
+        n: usize,
+        #[arg(long, default_value = "./data")]
+        data: PathBuf,
+    },
+    /// PDF sizes of 10- and 60-line invoices
+    Pdf,
+    /// Against `comptoir serve` in a child process: first frame, idle memory, concurrent
+    /// searches, downloads
+    Ssh {
+        #[arg(long, default_value = "./data")]
+        data: PathBuf,
+        #[arg(long, default_value_t = 100)]
+        connections: usize,
+        #[arg(long, value_delimiter = ',', default_value = "1,50,200")]
+        idle: Vec<usize>,
+        #[arg(long, default_value_t = 50)]
+        search_sessions: usize,
+        /// A document to download (needs a store with rendered documents)
+        #[arg(long)]
+        download: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -236,6 +265,24 @@ pub fn main() -> ExitCode {
             let result = match what {
                 BenchWhat::Open { data } => crate::bench::open(&data).map(|_| ()),
                 BenchWhat::Receive { n, data } => crate::bench::receive(&data, n),
+                BenchWhat::Search { data } => {
+                    crate::bench::search(&data).and_then(|_| crate::bench::search_detail(&data))
+                }
+                BenchWhat::Issue { n, data } => crate::bench::issue(&data, n),
+                BenchWhat::Pdf => crate::bench::pdf_sizes(),
+                BenchWhat::Ssh {
+                    data,
+                    connections,
+                    idle,
+                    search_sessions,
+                    download,
+                } => bench_ssh(
+                    &data,
+                    connections,
+                    &idle,
+                    search_sessions,
+                    download.as_deref(),
+                ),
             };
             match result {
                 Ok(()) => ExitCode::SUCCESS,
@@ -713,4 +760,30 @@ async fn wait_for_signal() {
     {
         let _ = tokio::signal::ctrl_c().await;
     }
+}
+
+fn bench_ssh(
+    data: &Path,
+    connections: usize,
+    idle: &[usize],
+    search_sessions: usize,
+    download: Option<&str>,
+) -> Result<(), String> {
+    use crate::ssh::bench;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    runtime.block_on(async {
+        let server = bench::BenchServer::start(data)?;
+        bench::first_frame(&server, connections).await?;
+        if search_sessions > 0 {
+            bench::concurrent_search(&server, search_sessions, crate::bench::QUERIES).await?;
+        }
+        if let Some(n) = download {
+            bench::download(&server, n, 20).await?;
+        }
+        bench::idle_memory(&server, idle).await?;
+        Ok(())
+    })
 }

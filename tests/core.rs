@@ -487,6 +487,43 @@ fn check_detects_a_corrupted_store() {
     assert!(clean.status.success(), "{}", stdout(&clean));
     assert!(stdout(&clean).contains("clean"));
 
+    // doc export writes the stored bytes.
+    let exported = dir.path().join("export.pdf");
+    let out = comptoir(&[
+        "doc",
+        "export",
+        "FA-2026-00001",
+        "-o",
+        exported.to_str().unwrap(),
+        "--data",
+        data,
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let stored = {
+        let store = Store::open(dir.path()).unwrap();
+        store
+            .read(|rx| rx.document_file("FA-2026-00001", FileFormat::Pdf))
+            .unwrap()
+            .unwrap()
+    };
+    assert_eq!(std::fs::read(&exported).unwrap(), stored);
+    let out = comptoir(&[
+        "doc",
+        "export",
+        "BL-2026-00001",
+        "--xml",
+        "-o",
+        "-",
+        "--data",
+        data,
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("pas de XML Factur-X"),
+        "{}",
+        stderr(&out)
+    );
+
     let path = dir.path().join("comptoir.redb");
     let tamper = |f: &dyn Fn(&redb::WriteTransaction)| {
         let db = redb::Database::open(&path).unwrap();

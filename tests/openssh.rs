@@ -286,4 +286,19 @@ fn openssh_client_in_tmux_against_a_service() {
         !after.contains("Tableau"),
         "the alternate screen was left:\n{after}"
     );
+    // SIGTERM to the service: open sessions are told and their terminals restored.
+    let cmd = format!(
+        "ssh {} -t 127.0.0.1; echo \"second ssh exited with $?\"; sleep 60",
+        s.ssh_args().join(" ")
+    );
+    s.tmux(&["new-window", "-t", "console", &cmd]);
+    s.wait_screen("Tableau");
+    let killed = Command::new("kill")
+        .args(["-TERM", &s.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let end = s.wait_screen("second ssh exited with");
+    assert!(end.contains("Le serveur s'arrête"), "{end}");
+    assert!(!end.contains("Tableau"), "terminal restored:\n{end}");
 }

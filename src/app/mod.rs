@@ -131,7 +131,7 @@ pub enum AppError {
     Refused(#[from] PipelineError),
     #[error("{0}")]
     NotFound(String),
-    #[error("permission refusée : {0}")]
+    #[error("permission refusée (permission denied) : {0}")]
     Forbidden(String),
     #[error("{0}")]
     Invalid(String),

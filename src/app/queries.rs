@@ -243,6 +243,29 @@ impl App {
                 }
             }
         }
+        // A SIRET (or its beginning) is looked up in the store's index.
+        let digits: String = query.chars().filter(|c| !c.is_whitespace()).collect();
+        if digits.len() >= 3
+            && digits.len() <= 14
+            && digits.bytes().all(|b| b.is_ascii_digit())
+            && let Ok(ids) = self
+                .store
+                .read(|rx| rx.customers_with_siret_prefix(&digits, limit))
+        {
+            for cid in ids {
+                if let Some(e) = idx.get(cid) {
+                    hits.push(CustomerHit {
+                        id: cid,
+                        name: e.name.to_string(),
+                        city: e.city.to_string(),
+                        siret: e.siret.to_string(),
+                        status: e.status,
+                        via_number: None,
+                        highlight: Vec::new(),
+                    });
+                }
+            }
+        }
         let found = self.index.search_customers(query, previous, limit);
         let q = Query::new(query);
         with_thread_matcher(|m| {

@@ -14,7 +14,12 @@ use std::sync::Arc;
 
 const CHUNK: usize = 4096;
 /// Above this many matches, a session does not keep them for narrowing.
-pub const NARROW_CAP: usize = 300_000;
+pub const NARROW_CAP: usize = 1_000_000;
+/// Shorter queries match nearly everything: they are not run.
+pub const MIN_QUERY_CHARS: usize = 2;
+/// A match must score at least this much per query character: a subsequence scattered
+/// over the whole haystack (a letter here, a letter there) is noise, not a match.
+const MIN_SCORE_PER_CHAR: u32 = 12;
 
 /// One customer in the index.
 #[derive(Clone, Debug, Default)]
@@ -50,8 +55,7 @@ impl Entry {
         let name_len = hay.len().min(u16::MAX as usize) as u16;
         hay.push_str("  ");
         fold_into(c.city(), &mut hay);
-        hay.push_str("  ");
-        hay.push_str(c.siret.as_str());
+        // SIRETs are found by prefix through the store's index, not fuzzily.
         for k in &c.contacts {
             hay.push_str("  ");
             fold_into(&k.name, &mut hay);
@@ -138,6 +142,8 @@ pub struct Query {
     pub folded: String,
     pattern: Pattern,
     mask: u64,
+    min_score: u32,
+    significant: usize,
 }
 
 impl Query {
@@ -149,11 +155,19 @@ impl Query {
             .split_whitespace()
             .filter(|w| !w.starts_with('!'))
             .fold(0, |m, w| m | mask_of(w));
+        let significant = folded.chars().filter(|c| c.is_ascii_alphanumeric()).count();
         Query {
             folded,
             pattern,
             mask,
+            min_score: MIN_SCORE_PER_CHAR * significant as u32,
+            significant,
         }
+    }
+
+    /// Too short to be worth running.
+    pub fn too_short(&self) -> bool {
+        self.significant < MIN_QUERY_CHARS
     }
 
     pub fn is_empty(&self) -> bool {
@@ -165,7 +179,9 @@ impl Query {
         if mask & self.mask != self.mask {
             return None;
         }
-        self.pattern.score(Utf32Str::Ascii(hay.as_bytes()), matcher)
+        self.pattern
+            .score(Utf32Str::Ascii(hay.as_bytes()), matcher)
+            .filter(|s| *s >= self.min_score)
     }
 
     /// Whether `longer` can only match a subset of what this query matched, so its
@@ -246,6 +262,10 @@ pub struct Found {
 }
 
 /// Runs `query` over the index, or over `previous` matches when the query only grew.
+///
+/// Narrowing works on the raw matches (every haystack the query is a subsequence of), which
+/// can only shrink as the query grows; the hits shown are the raw matches that also score
+/// well enough, so a narrowed search gives exactly what a full search would.
 pub fn search(
     index: &CustomerIndex,
     query: &Query,
@@ -253,37 +273,50 @@ pub fn search(
     limit: usize,
     matcher: &mut Matcher,
 ) -> Found {
+    if query.too_short() {
+        return Found {
+            query: query.folded.clone(),
+            ..Found::default()
+        };
+    }
+    let mut raw: Vec<u32> = Vec::new();
     let mut hits: Vec<(u32, u32)> = Vec::new();
+    let mut visit = |id: u32, e: &Entry, matcher: &mut Matcher| {
+        if e.mask & query.mask != query.mask {
+            return;
+        }
+        if let Some(s) = query
+            .pattern
+            .score(Utf32Str::Ascii(e.hay.as_bytes()), matcher)
+        {
+            raw.push(id);
+            if s >= query.min_score {
+                hits.push((id, s));
+            }
+        }
+    };
     let narrowed = previous.and_then(|p| {
         let prev_q = Query::new(&p.query);
-        (prev_q.narrows_to(query))
-            .then_some(p.all.clone())
-            .flatten()
+        prev_q.narrows_to(query).then_some(p.all.clone()).flatten()
     });
     match narrowed {
         Some(ids) => {
             for &id in ids.iter() {
-                if let Some(e) = index.get(CustomerId(id as u64))
-                    && let Some(s) = query.score(&e.hay, e.mask, matcher)
-                {
-                    hits.push((id, s));
+                if let Some(e) = index.get(CustomerId(id as u64)) {
+                    visit(id, e, matcher);
                 }
             }
         }
         None => {
             for (id, e) in index.entries() {
-                if !e.is_present() {
-                    continue;
-                }
-                if let Some(s) = query.score(&e.hay, e.mask, matcher) {
-                    hits.push((id, s));
+                if e.is_present() {
+                    visit(id, e, matcher);
                 }
             }
         }
     }
     let total = hits.len();
-    let all =
-        (total <= NARROW_CAP).then(|| Arc::new(hits.iter().map(|(id, _)| *id).collect::<Vec<_>>()));
+    let all = (raw.len() <= NARROW_CAP).then(|| Arc::new(raw));
     // Best first; ties broken by id for stable results.
     let by_rank = |a: &(u32, u32), b: &(u32, u32)| b.1.cmp(&a.1).then(a.0.cmp(&b.0));
     if hits.len() > limit && limit > 0 {

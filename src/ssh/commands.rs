@@ -466,7 +466,7 @@ pub fn dispatch(
     );
     if admin_only && who.role != Role::Admin {
         return Output::err(
-            "permission refusée : commande réservée aux administrateurs",
+            "permission refusée (permission denied) : commande réservée aux administrateurs",
             1,
         );
     }

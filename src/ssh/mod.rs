@@ -7,6 +7,7 @@
 //! through the channel's window-respecting writer with a stall timeout.
 
 mod access_tab;
+pub mod bench;
 pub mod commands;
 pub mod input;
 pub mod keys;

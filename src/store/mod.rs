@@ -16,6 +16,9 @@ use std::path::{Path, PathBuf};
 use tables::*;
 use thiserror::Error;
 
+/// Size of redb's page cache.
+const CACHE_BYTES: usize = 128 * 1024 * 1024;
+
 /// File name of the store inside the data folder.
 pub const STORE_FILE: &str = "comptoir.redb";
 
@@ -93,13 +96,18 @@ impl Store {
     pub fn open(data_dir: &Path) -> Result<Store, StoreError> {
         std::fs::create_dir_all(data_dir)?;
         let path = data_dir.join(STORE_FILE);
-        let db = Database::builder().create(&path).map_err(|e| match e {
-            DatabaseError::DatabaseAlreadyOpen => StoreError::InUse(path.clone()),
-            other => StoreError::Open {
-                path: path.clone(),
-                reason: other.to_string(),
-            },
-        })?;
+        // redb's page cache defaults to 1 GiB; the OS caches the file too, and the app keeps
+        // its own index in memory, so a smaller cache keeps the server's footprint sane.
+        let db = Database::builder()
+            .set_cache_size(CACHE_BYTES)
+            .create(&path)
+            .map_err(|e| match e {
+                DatabaseError::DatabaseAlreadyOpen => StoreError::InUse(path.clone()),
+                other => StoreError::Open {
+                    path: path.clone(),
+                    reason: other.to_string(),
+                },
+            })?;
         let store = Store { db, path };
         store.init()?;
         Ok(store)

@@ -126,6 +126,23 @@ macro_rules! impl_reads {
                 }
             }
 
+            /// Customers whose SIRET starts with `prefix`, at most `limit`.
+            pub fn customers_with_siret_prefix(
+                &self,
+                prefix: &str,
+                limit: usize,
+            ) -> Result<Vec<CustomerId>, StoreError> {
+                let mut out = Vec::new();
+                for entry in self.customer_by_siret.range(prefix..)? {
+                    let (k, v) = entry?;
+                    if !k.value().starts_with(prefix) || out.len() >= limit {
+                        break;
+                    }
+                    out.push(CustomerId(v.value()));
+                }
+                Ok(out)
+            }
+
             pub fn customer_count(&self) -> Result<u64, StoreError> {
                 Ok(self.customers.len()?)
             }

@@ -432,7 +432,7 @@ fn search_narrows_and_opens_customers() {
         status(&staff).unwrap(),
         (
             Level::Error,
-            "permission refusée : action réservée aux administrateurs".into()
+            "permission refusée (permission denied) : action réservée aux administrateurs".into()
         )
     );
     // An admin can.

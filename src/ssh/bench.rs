@@ -1,0 +1,314 @@
+//! SSH measurements for BENCHMARKS.md, against `comptoir serve` run as a separate process
+//! (so its memory is measured alone) and an in-process russh client.
+
+use crate::bench::percentiles;
+use russh::client;
+use russh::keys::{Algorithm, PrivateKey, PrivateKeyWithHashAlg};
+use russh::{Channel, ChannelMsg};
+use std::num::NonZeroU16;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+struct Trusting;
+
+impl client::Handler for Trusting {
+    type Error = russh::Error;
+    async fn check_server_key(
+        &mut self,
+        _: &russh::keys::PublicKeyOrCertificate,
+    ) -> Result<bool, Self::Error> {
+        Ok(true)
+    }
+}
+
+/// A `comptoir serve` child process on a free port, with a fresh admin key.
+pub struct BenchServer {
+    child: Child,
+    pub port: u16,
+    pub key: PrivateKey,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for BenchServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl BenchServer {
+    pub fn start(data: &Path) -> Result<BenchServer, String> {
+        let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+        let key =
+            PrivateKey::random(&mut rand::rng(), Algorithm::Ed25519).map_err(|e| e.to_string())?;
+        let keys_dir = dir.path().join("keys");
+        super::keys::add_key(
+            &keys_dir,
+            "bench",
+            crate::app::Role::Admin,
+            &key.public_key().to_openssh().map_err(|e| e.to_string())?,
+        )
+        .map_err(|e| e.to_string())?;
+        let config = dir.path().join("comptoir.toml");
+        std::fs::write(&config, "[server]\nmax_sessions = 400\n").map_err(|e| e.to_string())?;
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map_err(|e| e.to_string())?
+            .port();
+        let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+        let child = Command::new(exe)
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .arg("--data")
+            .arg(data)
+            .arg("--keys")
+            .arg(&keys_dir)
+            .arg("--themes")
+            .arg(PathBuf::from("themes"))
+            .arg("--config")
+            .arg(&config)
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .map_err(|e| e.to_string())?;
+        let started = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if started.elapsed() > Duration::from_secs(120) {
+                return Err("the server did not start".into());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Ok(BenchServer {
+            child,
+            port,
+            key,
+            _dir: dir,
+        })
+    }
+
+    /// Resident memory of the server process, in MB.
+    pub fn rss_mb(&self) -> f64 {
+        std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find(|l| l.starts_with("VmRSS:"))
+                    .map(|l| l.to_string())
+            })
+            .and_then(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .and_then(|v| v.parse::<f64>().ok())
+            })
+            .map(|kb| kb / 1000.0)
+            .unwrap_or(0.0)
+    }
+
+    async fn connect(&self) -> Result<client::Handle<Trusting>, String> {
+        let config = Arc::new(client::Config {
+            nodelay: true,
+            ..Default::default()
+        });
+        let mut h = client::connect(config, ("127.0.0.1", self.port), Trusting)
+            .await
+            .map_err(|e| e.to_string())?;
+        let ok = h
+            .authenticate_publickey(
+                "bench",
+                PrivateKeyWithHashAlg::new(Arc::new(self.key.clone()), None),
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        if ok.success() {
+            Ok(h)
+        } else {
+            Err("authentication refused".into())
+        }
+    }
+
+    async fn console(
+        &self,
+        cols: u16,
+        rows: u16,
+    ) -> Result<(client::Handle<Trusting>, Channel<client::Msg>), String> {
+        let h = self.connect().await?;
+        let ch = h.channel_open_session().await.map_err(|e| e.to_string())?;
+        ch.request_pty(true, "xterm", cols as u32, rows as u32, 0, 0, &[])
+            .await
+            .map_err(|e| e.to_string())?;
+        ch.request_shell(true).await.map_err(|e| e.to_string())?;
+        Ok((h, ch))
+    }
+
+    /// Runs a command; returns stdout.
+    pub async fn exec(&self, cmd: &str) -> Result<Vec<u8>, String> {
+        let h = self.connect().await?;
+        let mut ch = h.channel_open_session().await.map_err(|e| e.to_string())?;
+        ch.exec(true, cmd).await.map_err(|e| e.to_string())?;
+        let mut out = Vec::new();
+        while let Some(msg) = ch.wait().await {
+            match msg {
+                ChannelMsg::Data { data } => out.extend_from_slice(&data),
+                ChannelMsg::Close => break,
+                _ => {}
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Reads until the screen satisfies `pred`; returns false on timeout.
+async fn read_until(
+    ch: &mut Channel<client::Msg>,
+    parser: &mut vt100::Parser,
+    secs: u64,
+    pred: impl Fn(&vt100::Screen) -> bool,
+) -> bool {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+    loop {
+        if pred(parser.screen()) {
+            return true;
+        }
+        match tokio::time::timeout_at(deadline, ch.wait()).await {
+            Ok(Some(ChannelMsg::Data { data })) => parser.process(&data),
+            Ok(Some(_)) => {}
+            _ => return false,
+        }
+    }
+}
+
+fn parser(cols: u16, rows: u16) -> vt100::Parser {
+    vt100::Parser::new(
+        NonZeroU16::new(rows).unwrap_or(NonZeroU16::MIN),
+        NonZeroU16::new(cols).unwrap_or(NonZeroU16::MIN),
+        0,
+    )
+}
+
+/// A complete board frame: header, tabs and footer are on screen.
+fn complete(s: &vt100::Screen) -> bool {
+    let c = s.contents();
+    c.contains("Tableau") && c.contains("naviguer")
+}
+
+/// Connect (TCP) → first complete frame, over `n` connections.
+pub async fn first_frame(server: &BenchServer, n: usize) -> Result<(), String> {
+    let mut times = Vec::new();
+    for _ in 0..n {
+        let started = Instant::now();
+        let (_h, mut ch) = server.console(100, 30).await?;
+        let mut p = parser(100, 30);
+        if !read_until(&mut ch, &mut p, 30, complete).await {
+            return Err("no complete frame".into());
+        }
+        times.push(started.elapsed());
+        let _ = ch.data(&b"q"[..]).await;
+    }
+    let (p50, p99, max) = percentiles(times);
+    println!(
+        "connect → first complete frame (100×30), {n} connections: p50 {p50:.1} ms, p99 {p99:.1} ms, max {max:.1} ms"
+    );
+    Ok(())
+}
+
+/// Server memory with `counts` idle console sessions at 100×30.
+pub async fn idle_memory(server: &BenchServer, counts: &[usize]) -> Result<(), String> {
+    let base = server.rss_mb();
+    println!("server RSS with no session: {base:.0} MB");
+    let mut sessions = Vec::new();
+    for &target in counts {
+        while sessions.len() < target {
+            let (h, mut ch) = server.console(100, 30).await?;
+            let mut p = parser(100, 30);
+            if !read_until(&mut ch, &mut p, 30, complete).await {
+                return Err("no frame".into());
+            }
+            sessions.push((h, ch));
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let rss = server.rss_mb();
+        println!(
+            "server RSS with {target} idle session(s) at 100×30: {rss:.0} MB (+{:.2} MB per session)",
+            (rss - base) / target as f64
+        );
+    }
+    Ok(())
+}
+
+/// `sessions` consoles type customer searches at the same time; per keystroke, the time
+/// until the frame echoing it arrives, and until the frame with its results arrives.
+pub async fn concurrent_search(
+    server: &BenchServer,
+    sessions: usize,
+    queries: &[&str],
+) -> Result<(), String> {
+    let mut tasks = Vec::new();
+    for i in 0..sessions {
+        let (h, mut ch) = server.console(100, 30).await?;
+        let query = queries[i % queries.len()].to_string();
+        tasks.push(tokio::spawn(async move {
+            let _h = h;
+            let mut p = parser(100, 30);
+            read_until(&mut ch, &mut p, 30, complete).await;
+            let _ = ch.data(&b"2"[..]).await;
+            read_until(&mut ch, &mut p, 30, |s| s.contents().contains("Rechercher")).await;
+            let (mut echo, mut done) = (Vec::new(), Vec::new());
+            let mut typed = String::new();
+            for c in query.chars() {
+                typed.push(c);
+                let started = Instant::now();
+                let _ = ch.data(c.to_string().as_bytes()).await;
+                let shown = format!("{typed}▏");
+                if !read_until(&mut ch, &mut p, 30, |s| s.contents().contains(&shown)).await {
+                    break;
+                }
+                echo.push(started.elapsed());
+                let ok = read_until(&mut ch, &mut p, 30, |s| {
+                    let c = s.contents();
+                    c.contains(&shown) && c.contains("résultat(s)") && !c.contains("résultat(s) …")
+                })
+                .await;
+                if ok {
+                    done.push(started.elapsed());
+                }
+                tokio::time::sleep(Duration::from_millis(80)).await;
+            }
+            let _ = ch.data(&b"\x03"[..]).await;
+            (echo, done)
+        }));
+    }
+    let (mut echo, mut done) = (Vec::new(), Vec::new());
+    for t in tasks {
+        if let Ok((e, d)) = t.await {
+            echo.extend(e);
+            done.extend(d);
+        }
+    }
+    let (e50, e99, _) = percentiles(echo.clone());
+    let (d50, d99, _) = percentiles(done.clone());
+    println!(
+        "{sessions} sessions searching at once: keystroke → frame p50 {e50:.1} ms, p99 {e99:.1} ms; keystroke → results frame p50 {d50:.1} ms, p99 {d99:.1} ms ({} keystrokes)",
+        echo.len()
+    );
+    Ok(())
+}
+
+/// Download time of a document over SSH (`doc get`), `n` times.
+pub async fn download(server: &BenchServer, number: &str, n: usize) -> Result<(), String> {
+    let mut times = Vec::new();
+    let mut size = 0;
+    for _ in 0..n {
+        let started = Instant::now();
+        let bytes = server.exec(&format!("doc get {number}")).await?;
+        times.push(started.elapsed());
+        size = bytes.len();
+    }
+    let (p50, p99, _) = percentiles(times);
+    println!(
+        "doc get {number} ({size} bytes), {n} downloads incl. connection and auth: p50 {p50:.1} ms, p99 {p99:.1} ms"
+    );
+    Ok(())
+}
