@@ -14,7 +14,8 @@ use std::process::Command;
 use std::sync::Arc;
 
 const SAMPLE: &str = include_str!("fixtures/quote.json");
-const SCHEMAS: &str = "../shared/facturx-en16931";
+/// The official Factur-X EN 16931 XSD and schematron, vendored from ../shared.
+const SCHEMAS: &str = "tests/facturx-en16931";
 
 fn tool(name: &str, package: &str) -> Command {
     let found = Command::new("sh")

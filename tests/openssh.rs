@@ -293,8 +293,8 @@ fn openssh_client_in_tmux_against_a_service() {
     );
     s.tmux(&["new-window", "-t", "console", &cmd]);
     s.wait_screen("Tableau");
-    let killed = Command::new("kill")
-        .args(["-TERM", &s.child.id().to_string()])
+    let killed = Command::new("sh")
+        .args(["-c", &format!("kill -TERM {}", s.child.id())])
         .status()
         .unwrap();
     assert!(killed.success());
