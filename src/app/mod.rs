@@ -318,26 +318,9 @@ impl App {
     fn store_document(
         &self,
         tx: &mut Tx<'_>,
-        mut doc: IssuedDocument,
+        doc: IssuedDocument,
     ) -> Result<IssuedDocument, AppError> {
-        let files: Vec<RenderedFile> = self
-            .renderer
-            .render(&doc, &self.settings.seller)
-            .map_err(|e| AppError::Render(e.to_string()))?;
-        doc.files = files
-            .iter()
-            .map(|f| FileRef {
-                format: f.format,
-                sha256: Sha256::digest(&f.bytes).into(),
-                size: f.bytes.len() as u64,
-            })
-            .collect();
-        let refs: Vec<_> = files
-            .iter()
-            .map(|f| (f.format, f.bytes.as_slice()))
-            .collect();
-        tx.insert_document(&doc, &refs)?;
-        Ok(doc)
+        render_and_insert(tx, self.renderer.as_ref(), &self.settings.seller, doc)
     }
 
     /// Loads the products an order's lines use.
@@ -369,6 +352,32 @@ impl App {
         })?;
         Ok((order, customer))
     }
+}
+
+/// Renders a document's files, fingerprints them, and stores the record with its files.
+pub(crate) fn render_and_insert(
+    tx: &mut Tx<'_>,
+    renderer: &dyn Renderer,
+    seller: &Seller,
+    mut doc: IssuedDocument,
+) -> Result<IssuedDocument, AppError> {
+    let files: Vec<RenderedFile> = renderer
+        .render(&doc, seller)
+        .map_err(|e| AppError::Render(e.to_string()))?;
+    doc.files = files
+        .iter()
+        .map(|f| FileRef {
+            format: f.format,
+            sha256: Sha256::digest(&f.bytes).into(),
+            size: f.bytes.len() as u64,
+        })
+        .collect();
+    let refs: Vec<_> = files
+        .iter()
+        .map(|f| (f.format, f.bytes.as_slice()))
+        .collect();
+    tx.insert_document(&doc, &refs)?;
+    Ok(doc)
 }
 
 /// Appends one audit record per event.

@@ -86,6 +86,25 @@ pub struct CustomerHit {
     pub highlight: Vec<usize>,
 }
 
+impl CustomerHit {
+    fn of(
+        id: CustomerId,
+        e: &super::search::Entry,
+        via_number: Option<String>,
+        highlight: Vec<usize>,
+    ) -> CustomerHit {
+        CustomerHit {
+            id,
+            name: e.name.to_string(),
+            city: e.city.to_string(),
+            siret: e.siret.to_string(),
+            status: e.status,
+            via_number,
+            highlight,
+        }
+    }
+}
+
 /// Search results with the state needed to narrow the next keystroke.
 #[derive(Clone, Debug, Default)]
 pub struct SearchResult {
@@ -231,15 +250,7 @@ impl App {
                 if let Ok(Some(cid)) = customer
                     && let Some(e) = idx.get(cid)
                 {
-                    hits.push(CustomerHit {
-                        id: cid,
-                        name: e.name.to_string(),
-                        city: e.city.to_string(),
-                        siret: e.siret.to_string(),
-                        status: e.status,
-                        via_number: Some(n),
-                        highlight: Vec::new(),
-                    });
+                    hits.push(CustomerHit::of(cid, e, Some(n), Vec::new()));
                 }
             }
         }
@@ -254,15 +265,7 @@ impl App {
         {
             for cid in ids {
                 if let Some(e) = idx.get(cid) {
-                    hits.push(CustomerHit {
-                        id: cid,
-                        name: e.name.to_string(),
-                        city: e.city.to_string(),
-                        siret: e.siret.to_string(),
-                        status: e.status,
-                        via_number: None,
-                        highlight: Vec::new(),
-                    });
+                    hits.push(CustomerHit::of(cid, e, None, Vec::new()));
                 }
             }
         }
@@ -274,15 +277,7 @@ impl App {
                     break;
                 }
                 if let Some(e) = idx.get(*id) {
-                    hits.push(CustomerHit {
-                        id: *id,
-                        name: e.name.to_string(),
-                        city: e.city.to_string(),
-                        siret: e.siret.to_string(),
-                        status: e.status,
-                        via_number: None,
-                        highlight: q.highlight(&e.name, m),
-                    });
+                    hits.push(CustomerHit::of(*id, e, None, q.highlight(&e.name, m)));
                 }
             }
         });

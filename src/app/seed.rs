@@ -16,11 +16,10 @@ use crate::domain::pipeline::{
 use crate::domain::seller::Seller;
 use crate::domain::{
     Action, ActorKind, ActorRef, Address, Cents, Checklist, ChorusRouting, Contact, Customer,
-    CustomerId, CustomerKind, Date, DocKind, Eligibility, EligibilityStatus, Event, FileRef,
-    IssuedDocument, Order, OrderId, Product, Siret, Timestamp, VatRate, ids,
+    CustomerId, CustomerKind, Date, DocKind, Eligibility, EligibilityStatus, Event, IssuedDocument,
+    Order, OrderId, Product, Siret, Timestamp, VatRate, ids,
 };
 use crate::store::{Store, StoreError, Tx};
-use sha2::{Digest, Sha256};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use thiserror::Error;
@@ -395,23 +394,8 @@ impl<'a> Sim<'a> {
     ) -> Result<(), SeedError> {
         match self.opts.documents {
             DocumentMode::Full => {
-                let files = self
-                    .renderer
-                    .render(&doc, self.seller)
+                super::render_and_insert(tx, self.renderer, self.seller, doc)
                     .map_err(|e| SeedError::Sim(e.to_string()))?;
-                doc.files = files
-                    .iter()
-                    .map(|f| FileRef {
-                        format: f.format,
-                        sha256: Sha256::digest(&f.bytes).into(),
-                        size: f.bytes.len() as u64,
-                    })
-                    .collect();
-                let refs: Vec<_> = files
-                    .iter()
-                    .map(|f| (f.format, f.bytes.as_slice()))
-                    .collect();
-                tx.insert_document(&doc, &refs)?;
             }
             DocumentMode::Records => {
                 doc.synthetic = true;

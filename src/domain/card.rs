@@ -67,18 +67,11 @@ impl Flag {
 
 impl OrderCard {
     pub fn from_order(o: &Order) -> OrderCard {
-        let mut paid = o.paid_amount();
-        let mut invoices: Vec<_> = o.live_invoices().collect();
-        invoices.sort_by_key(|i| (i.date, i.number));
-        let mut unpaid_invoices = Vec::new();
-        for inv in invoices {
-            let covered = paid.min(inv.amount_incl_vat).max(Cents::ZERO);
-            paid -= covered;
-            let unpaid = inv.amount_incl_vat - covered;
-            if unpaid > Cents::ZERO {
-                unpaid_invoices.push((inv.due_date, unpaid));
-            }
-        }
+        let unpaid_invoices = o
+            .unpaid_invoices()
+            .into_iter()
+            .map(|(inv, unpaid)| (inv.due_date, unpaid))
+            .collect();
         OrderCard {
             id: o.id,
             number: o.number,

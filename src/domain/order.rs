@@ -347,24 +347,36 @@ impl Order {
     /// The invoices overdue on `today`, with payments allocated to the oldest first.
     /// `ecb_rate_bp` is the ECB refinancing rate in basis points; 8 points are added.
     pub fn overdue(&self, today: Date, ecb_rate_bp: u32) -> Vec<Overdue> {
-        let mut paid = self.paid_amount();
-        let mut out = Vec::new();
-        let mut invoices: Vec<&InvoiceRef> = self.live_invoices().collect();
-        invoices.sort_by_key(|i| (i.date, i.number));
-        for inv in invoices {
-            let covered = paid.min(inv.amount_incl_vat).max(Cents::ZERO);
-            paid -= covered;
-            let unpaid = inv.amount_incl_vat - covered;
-            if unpaid > Cents::ZERO && today > inv.due_date {
+        self.unpaid_invoices()
+            .into_iter()
+            .filter(|(inv, _)| today > inv.due_date)
+            .map(|(inv, unpaid)| {
                 let days_late = today.days_since(inv.due_date);
-                out.push(Overdue {
+                Overdue {
                     invoice: inv.number,
                     due_date: inv.due_date,
                     days_late,
                     unpaid,
                     interest: moratory_interest(unpaid, days_late, ecb_rate_bp),
                     indemnity: RECOVERY_INDEMNITY,
-                });
+                }
+            })
+            .collect()
+    }
+
+    /// The live invoices not fully paid, oldest first, with what remains unpaid on each:
+    /// payments settle the oldest invoices first.
+    pub fn unpaid_invoices(&self) -> Vec<(&InvoiceRef, Cents)> {
+        let mut paid = self.paid_amount();
+        let mut invoices: Vec<&InvoiceRef> = self.live_invoices().collect();
+        invoices.sort_by_key(|i| (i.date, i.number));
+        let mut out = Vec::new();
+        for inv in invoices {
+            let covered = paid.min(inv.amount_incl_vat).max(Cents::ZERO);
+            paid -= covered;
+            let unpaid = inv.amount_incl_vat - covered;
+            if unpaid > Cents::ZERO {
+                out.push((inv, unpaid));
             }
         }
         out

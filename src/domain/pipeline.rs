@@ -144,6 +144,30 @@ fn document(
     }
 }
 
+/// The printed line for `quantity` units of an order line.
+fn doc_line(l: &OrderLine, quantity: u32, remaining: u32) -> DocLine {
+    DocLine {
+        sku: l.sku.clone(),
+        designation: l.designation.clone(),
+        quantity,
+        unit_price: l.unit_price,
+        vat: l.vat,
+        amount: l.unit_price * quantity as i64,
+        ordered: l.ordered,
+        remaining,
+    }
+}
+
+/// The lines an invoice or credit note bills: every order line with a quantity.
+fn billed_lines(lines: &[OrderLine], quantities: &[u32]) -> Vec<DocLine> {
+    lines
+        .iter()
+        .zip(quantities)
+        .filter(|(_, q)| **q > 0)
+        .map(|(l, &q)| doc_line(l, q, 0))
+        .collect()
+}
+
 fn doc_ref(doc: &IssuedDocument) -> DocRef {
     DocRef {
         number: doc.number,
@@ -222,16 +246,7 @@ pub fn create_quote(customer: &Customer, q: NewQuote, ctx: &Ctx) -> Result<Issue
     let lines = order
         .lines
         .iter()
-        .map(|l| DocLine {
-            sku: l.sku.clone(),
-            designation: l.designation.clone(),
-            quantity: l.ordered,
-            unit_price: l.unit_price,
-            vat: l.vat,
-            amount: l.amount(),
-            ordered: l.ordered,
-            remaining: l.ordered,
-        })
+        .map(|l| doc_line(l, l.ordered, l.ordered))
         .collect();
     let mut doc = document(&order, customer, q.number, lines, ctx);
     doc.quote_version = Some(order.quote.version);
@@ -513,21 +528,13 @@ pub fn issue_delivery_note(
         l.reserved -= from_reserved;
         l.delivered += q;
     }
+    // The note shows every line still concerned: shipped now, or still to ship.
     let lines: Vec<DocLine> = o
         .lines
         .iter()
         .zip(&qty)
         .filter(|(l, q)| **q > 0 || l.to_deliver() > 0)
-        .map(|(l, &q)| DocLine {
-            sku: l.sku.clone(),
-            designation: l.designation.clone(),
-            quantity: q,
-            unit_price: l.unit_price,
-            vat: l.vat,
-            amount: l.unit_price * q as i64,
-            ordered: l.ordered,
-            remaining: l.to_deliver(),
-        })
+        .map(|(l, &q)| doc_line(l, q, l.to_deliver()))
         .collect();
     let before = o.stage;
     let after = o.progress_stage();
@@ -592,22 +599,7 @@ pub fn issue_invoice(
     }
     check_chorus_routing(order, customer, op)?;
     let mut o = order.clone();
-    let lines: Vec<DocLine> = o
-        .lines
-        .iter()
-        .zip(&qty)
-        .filter(|(_, q)| **q > 0)
-        .map(|(l, &q)| DocLine {
-            sku: l.sku.clone(),
-            designation: l.designation.clone(),
-            quantity: q,
-            unit_price: l.unit_price,
-            vat: l.vat,
-            amount: l.unit_price * q as i64,
-            ordered: l.ordered,
-            remaining: 0,
-        })
-        .collect();
+    let lines = billed_lines(&o.lines, &qty);
     for (l, q) in o.lines.iter_mut().zip(&qty) {
         l.invoiced += q;
     }
@@ -844,22 +836,7 @@ pub fn issue_credit_note(
         );
     }
     let mut o = order.clone();
-    let lines: Vec<DocLine> = o
-        .lines
-        .iter()
-        .zip(&inv.quantities)
-        .filter(|(_, q)| **q > 0)
-        .map(|(l, &q)| DocLine {
-            sku: l.sku.clone(),
-            designation: l.designation.clone(),
-            quantity: q,
-            unit_price: l.unit_price,
-            vat: l.vat,
-            amount: l.unit_price * q as i64,
-            ordered: l.ordered,
-            remaining: 0,
-        })
-        .collect();
+    let lines = billed_lines(&o.lines, &inv.quantities);
     for (l, q) in o.lines.iter_mut().zip(&inv.quantities) {
         l.invoiced -= q;
     }
