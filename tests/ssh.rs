@@ -7,11 +7,12 @@ use comptoir::app::{Actor, App, FixedClock, Role, Settings};
 use comptoir::config::ServerConfig;
 use comptoir::documents::PdfRenderer;
 use comptoir::domain::{Date, FileFormat, Timestamp};
+use comptoir::ssh::bench::{Trusting, connect_with_key};
 use comptoir::ssh::{self, ServeOptions, ServerHandle, keys};
 use comptoir::store::Store;
 use comptoir::ui::Theme;
 use russh::client;
-use russh::keys::{Algorithm, PrivateKey, PrivateKeyWithHashAlg};
+use russh::keys::{Algorithm, PrivateKey};
 use russh::{Channel, ChannelMsg};
 use std::num::NonZeroU16;
 use std::path::PathBuf;
@@ -19,18 +20,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const SAMPLE: &str = include_str!("fixtures/quote.json");
-
-struct Trusting;
-
-impl client::Handler for Trusting {
-    type Error = russh::Error;
-    async fn check_server_key(
-        &mut self,
-        _: &russh::keys::PublicKeyOrCertificate,
-    ) -> Result<bool, Self::Error> {
-        Ok(true)
-    }
-}
 
 struct World {
     server: Option<ServerHandle>,
@@ -112,18 +101,7 @@ impl World {
     }
 
     async fn connect(&self, key: &PrivateKey) -> Result<client::Handle<Trusting>, String> {
-        let mut h = client::connect(Arc::new(client::Config::default()), self.addr(), Trusting)
-            .await
-            .map_err(|e| e.to_string())?;
-        let auth = h
-            .authenticate_publickey("x", PrivateKeyWithHashAlg::new(Arc::new(key.clone()), None))
-            .await
-            .map_err(|e| e.to_string())?;
-        if auth.success() {
-            Ok(h)
-        } else {
-            Err("authentication refused".into())
-        }
+        connect_with_key(self.addr(), "x", key).await
     }
 
     /// `ssh host COMMAND` with optional stdin: (stdout, stderr, exit status).

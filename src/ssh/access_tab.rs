@@ -751,9 +751,7 @@ impl AccessPanel for AccessTab {
     fn draw(&mut self, f: &mut Frame, area: Rect, theme: &Theme) {
         let base = Style::default().fg(theme.color("text"));
         let muted = Style::default().fg(theme.color("muted"));
-        let sel = Style::default()
-            .fg(theme.color("selection_text"))
-            .bg(theme.color("selection_bg"));
+        let sel = theme.selected();
         let [top, bottom] =
             Layout::vertical([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(area);
         let [people_area, keys_area] =

@@ -11,7 +11,9 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-struct Trusting;
+/// A client handler that accepts any host key: only for loopback measurements and tests
+/// against a server this process started itself.
+pub struct Trusting;
 
 impl client::Handler for Trusting {
     type Error = russh::Error;
@@ -20,6 +22,33 @@ impl client::Handler for Trusting {
         _: &russh::keys::PublicKeyOrCertificate,
     ) -> Result<bool, Self::Error> {
         Ok(true)
+    }
+}
+
+/// Connects to a loopback server and authenticates with `key` as `user`.
+pub async fn connect_with_key(
+    addr: std::net::SocketAddr,
+    user: &str,
+    key: &PrivateKey,
+) -> Result<client::Handle<Trusting>, String> {
+    let config = Arc::new(client::Config {
+        nodelay: true,
+        ..Default::default()
+    });
+    let mut h = client::connect(config, addr, Trusting)
+        .await
+        .map_err(|e| e.to_string())?;
+    let auth = h
+        .authenticate_publickey(
+            user,
+            PrivateKeyWithHashAlg::new(Arc::new(key.clone()), None),
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    if auth.success() {
+        Ok(h)
+    } else {
+        Err("authentication refused".into())
     }
 }
 
@@ -108,25 +137,7 @@ impl BenchServer {
     }
 
     async fn connect(&self) -> Result<client::Handle<Trusting>, String> {
-        let config = Arc::new(client::Config {
-            nodelay: true,
-            ..Default::default()
-        });
-        let mut h = client::connect(config, ("127.0.0.1", self.port), Trusting)
-            .await
-            .map_err(|e| e.to_string())?;
-        let ok = h
-            .authenticate_publickey(
-                "bench",
-                PrivateKeyWithHashAlg::new(Arc::new(self.key.clone()), None),
-            )
-            .await
-            .map_err(|e| e.to_string())?;
-        if ok.success() {
-            Ok(h)
-        } else {
-            Err("authentication refused".into())
-        }
+        connect_with_key(([127, 0, 0, 1], self.port).into(), "bench", &self.key).await
     }
 
     async fn console(

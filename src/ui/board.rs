@@ -370,9 +370,7 @@ fn flag_role(flag: &Flag) -> &'static str {
 /// so it reads without colour).
 fn card_lines(card: &CardView, selected: bool, width: usize, theme: &Theme) -> Vec<Line<'static>> {
     let base = if selected {
-        Style::default()
-            .fg(theme.color("selection_text"))
-            .bg(theme.color("selection_bg"))
+        theme.selected()
     } else {
         Style::default().fg(theme.color("text"))
     };

@@ -181,9 +181,7 @@ fn hit_line(
     theme: &Theme,
 ) -> Line<'static> {
     let base = if selected {
-        Style::default()
-            .fg(theme.color("selection_text"))
-            .bg(theme.color("selection_bg"))
+        theme.selected()
     } else {
         Style::default().fg(theme.color("text"))
     };
@@ -415,13 +413,7 @@ impl CustomerScreen {
             .take(visible)
         {
             let sel = i == self.selected;
-            let style = if sel {
-                Style::default()
-                    .fg(theme.color("selection_text"))
-                    .bg(theme.color("selection_bg"))
-            } else {
-                base
-            };
+            let style = if sel { theme.selected() } else { base };
             let flags: Vec<String> = o.flags.iter().map(|f| f.text()).collect();
             let left = format!(
                 "{}{}  {}  {} j  {}",

@@ -203,13 +203,7 @@ impl Documents {
         ];
         for (i, d) in self.rows.iter().enumerate() {
             let sel = i == self.selected;
-            let style = if sel {
-                Style::default()
-                    .fg(theme.color("selection_text"))
-                    .bg(theme.color("selection_bg"))
-            } else {
-                base
-            };
+            let style = if sel { theme.selected() } else { base };
             let amount = if d.kind() == DocKind::DeliveryNote {
                 String::new()
             } else {

@@ -209,13 +209,7 @@ impl Form {
         for (i, field) in self.fields.iter().enumerate() {
             let focused = i == self.focus;
             let marker = if focused { "▶ " } else { "  " };
-            let style = if focused {
-                Style::default()
-                    .fg(theme.color("selection_text"))
-                    .bg(theme.color("selection_bg"))
-            } else {
-                base
-            };
+            let style = if focused { theme.selected() } else { base };
             let body = match field.kind {
                 FieldKind::Check => {
                     format!(
@@ -241,10 +235,7 @@ impl Form {
             lines.push(Line::from(Span::styled(fit(&body, inner_w), style)));
         }
         let submit_style = if self.focus == self.fields.len() {
-            Style::default()
-                .fg(theme.color("selection_text"))
-                .bg(theme.color("selection_bg"))
-                .add_modifier(Modifier::BOLD)
+            theme.selected().add_modifier(Modifier::BOLD)
         } else {
             base.add_modifier(Modifier::BOLD)
         };

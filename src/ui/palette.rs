@@ -205,9 +205,7 @@ impl Palette {
         }
         for (i, (label, _)) in self.entries.iter().enumerate().take(12) {
             let style = if i == self.selected {
-                Style::default()
-                    .fg(theme.color("selection_text"))
-                    .bg(theme.color("selection_bg"))
+                theme.selected()
             } else {
                 base
             };

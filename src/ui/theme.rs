@@ -3,7 +3,7 @@
 //! field — never a silent fallback. The three bundled themes are compiled in.
 
 use crate::domain::Stage;
-use ratatui::style::Color;
+use ratatui::style::{Color, Style};
 use std::collections::BTreeMap;
 
 /// Every colour role, in the order of the theme files.
@@ -153,6 +153,13 @@ impl Theme {
 
     pub fn color(&self, role: &str) -> Color {
         self.colors.get(role).copied().unwrap_or(Color::Reset)
+    }
+
+    /// The style of the selected row or focused field.
+    pub fn selected(&self) -> Style {
+        Style::default()
+            .fg(self.color("selection_text"))
+            .bg(self.color("selection_bg"))
     }
 
     pub fn stage(&self, stage: Stage) -> Color {
