@@ -90,9 +90,17 @@ enum Command {
         what: KeysWhat,
     },
     /// Measurements for BENCHMARKS.md (run on a copy of the data: some write)
+    #[cfg(feature = "bench")]
     Bench {
         #[command(subcommand)]
-        what: BenchWhat,
+        what: crate::bench::BenchWhat,
+    },
+    /// Measurements for BENCHMARKS.md: only in a build with `--features bench`
+    #[cfg(not(feature = "bench"))]
+    #[command(hide = true)]
+    Bench {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
     },
 }
 
@@ -119,51 +127,6 @@ enum KeysWhat {
         fingerprint: Option<String>,
         #[arg(long, default_value = "./keys")]
         keys: PathBuf,
-    },
-}
-
-#[derive(Subcommand)]
-enum BenchWhat {
-    /// Time to open the store and build the in-memory index, and its memory
-    Open {
-        #[arg(long, default_value = "./data")]
-        data: PathBuf,
-    },
-    /// Latency of `mark original received` (a durable use case), p50/p99
-    Receive {
-        #[arg(long, default_value_t = 1000)]
-        n: usize,
-        #[arg(long, default_value = "./data")]
-        data: PathBuf,
-    },
-    /// Per-keystroke customer search latency
-    Search {
-        #[arg(long, default_value = "./data")]
-        data: PathBuf,
-    },
-    /// Issue-invoice latency (render + XML + durable commit)
-    Issue {
-        #[arg(long, default_value_t = 200)]
-        n: usize,
-        #[arg(long, default_value = "./data")]
-        data: PathBuf,
-    },
-    /// PDF sizes of 10- and 60-line invoices
-    Pdf,
-    /// Against `comptoir serve` in a child process: first frame, idle memory, concurrent
-    /// searches, downloads
-    Ssh {
-        #[arg(long, default_value = "./data")]
-        data: PathBuf,
-        #[arg(long, default_value_t = 100)]
-        connections: usize,
-        #[arg(long, value_delimiter = ',', default_value = "1,50,200")]
-        idle: Vec<usize>,
-        #[arg(long, default_value_t = 50)]
-        search_sessions: usize,
-        /// A document to download (needs a store with rendered documents)
-        #[arg(long)]
-        download: Option<String>,
     },
 }
 
@@ -203,15 +166,8 @@ enum Documents {
 }
 
 /// Opens the store and builds the app with the system clock and the PDF renderer.
-pub fn open_app(data: &Path, config: &Config) -> Result<App, String> {
-    let store = Store::open(data).map_err(|e| e.to_string())?;
-    App::new(
-        store,
-        config.settings.clone(),
-        Arc::new(SystemClock),
-        Arc::new(PdfRenderer),
-    )
-    .map_err(|e| e.to_string())
+fn open_app(data: &Path, config: &Config) -> Result<App, String> {
+    App::open(data, config.settings.clone())
 }
 
 fn fail(msg: impl std::fmt::Display) -> ExitCode {
@@ -261,34 +217,15 @@ pub fn main() -> ExitCode {
             config,
         } => serve_command(listen, &data, &keys, &themes, demo, config.as_deref()),
         Command::Keys { what } => keys_command(what),
-        Command::Bench { what } => {
-            let result = match what {
-                BenchWhat::Open { data } => crate::bench::open(&data).map(|_| ()),
-                BenchWhat::Receive { n, data } => crate::bench::receive(&data, n),
-                BenchWhat::Search { data } => {
-                    crate::bench::search(&data).and_then(|_| crate::bench::search_detail(&data))
-                }
-                BenchWhat::Issue { n, data } => crate::bench::issue(&data, n),
-                BenchWhat::Pdf => crate::bench::pdf_sizes(),
-                BenchWhat::Ssh {
-                    data,
-                    connections,
-                    idle,
-                    search_sessions,
-                    download,
-                } => bench_ssh(
-                    &data,
-                    connections,
-                    &idle,
-                    search_sessions,
-                    download.as_deref(),
-                ),
-            };
-            match result {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(e) => fail(e),
-            }
-        }
+        #[cfg(feature = "bench")]
+        Command::Bench { what } => match crate::bench::run(what) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => fail(e),
+        },
+        #[cfg(not(feature = "bench"))]
+        Command::Bench { .. } => fail(
+            "the measurements are not part of the server build: run them with `cargo run --release --features bench -- bench …`",
+        ),
     }
 }
 
@@ -760,30 +697,4 @@ async fn wait_for_signal() {
     {
         let _ = tokio::signal::ctrl_c().await;
     }
-}
-
-fn bench_ssh(
-    data: &Path,
-    connections: usize,
-    idle: &[usize],
-    search_sessions: usize,
-    download: Option<&str>,
-) -> Result<(), String> {
-    use crate::ssh::bench;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| e.to_string())?;
-    runtime.block_on(async {
-        let server = bench::BenchServer::start(data)?;
-        bench::first_frame(&server, connections).await?;
-        if search_sessions > 0 {
-            bench::concurrent_search(&server, search_sessions, crate::bench::QUERIES).await?;
-        }
-        if let Some(n) = download {
-            bench::download(&server, n, 20).await?;
-        }
-        bench::idle_memory(&server, idle).await?;
-        Ok(())
-    })
 }

@@ -2,6 +2,7 @@
 //! place by administrative payment. See ARCHITECTURE.md for the map.
 
 pub mod app;
+#[cfg(feature = "bench")]
 pub mod bench;
 pub mod cli;
 pub mod config;

@@ -144,12 +144,11 @@ fn action() -> impl Strategy<Value = Action> {
 
 /// The number of the `i`-th existing order (modulo their count), or one that does not exist.
 fn order_number(app: &App, i: usize) -> String {
-    let count = app.store().read(|rx| rx.order_count()).unwrap() as usize;
+    let count = app.read(|rx| rx.order_count()).unwrap() as usize;
     if count == 0 {
         return "DEV-2026-99999".into();
     }
     let n = app
-        .store()
         .read(|rx| rx.order(OrderId((i % count) as u64 + 1)))
         .unwrap();
     n.map(|o| o.number.to_string())
@@ -158,8 +157,7 @@ fn order_number(app: &App, i: usize) -> String {
 
 /// Everything a refused action must leave untouched.
 fn fingerprint(app: &App) -> (u64, Vec<(String, u16, u32)>) {
-    app.store()
-        .read(|rx| Ok::<_, comptoir::store::StoreError>((rx.last_audit_seq()?, rx.counters()?)))
+    app.read(|rx| Ok::<_, comptoir::store::StoreError>((rx.last_audit_seq()?, rx.counters()?)))
         .unwrap()
 }
 
@@ -307,7 +305,7 @@ proptest! {
             if !ok {
                 prop_assert_eq!(&fingerprint(&app), &before, "refused {:?} wrote something", a);
             }
-            let report = app.store().read(check::check).unwrap();
+            let report = app.read(check::check).unwrap();
             prop_assert!(report.is_clean(), "after {:?}: {:#?}", a, report.violations);
             for p in app.products().unwrap() {
                 prop_assert!(p.on_hand >= 0 && p.reserved >= 0 && p.reserved <= p.on_hand, "{:?}", p);

@@ -542,10 +542,7 @@ fn invoices_stay_small_and_routing_is_checked_before_issue() {
         "impossible d'émettre la facture : le client exige un code service Chorus Pro et sa fiche n'en a pas"
     );
     assert_eq!(
-        s.app
-            .store()
-            .read(|rx| rx.counter(DocKind::Invoice, 2026))
-            .unwrap(),
+        s.app.read(|rx| rx.counter(DocKind::Invoice, 2026)).unwrap(),
         0
     );
     v["reference"] = "WEB-UPDATE-2".into();

@@ -2,15 +2,17 @@
 //! through vt100, commands, live updates between sessions, downloads, and access
 //! administration with real keys.
 
+#[path = "../src/bench/loopback.rs"]
+mod loopback;
 use comptoir::app::import::parse_quote_request;
 use comptoir::app::{Actor, App, FixedClock, Role, Settings};
 use comptoir::config::ServerConfig;
 use comptoir::documents::PdfRenderer;
 use comptoir::domain::{Date, FileFormat, Timestamp};
-use comptoir::ssh::bench::{Trusting, connect_with_key};
 use comptoir::ssh::{self, ServeOptions, ServerHandle, keys};
 use comptoir::store::Store;
 use comptoir::ui::Theme;
+use loopback::{Trusting, connect_with_key};
 use russh::client;
 use russh::keys::{Algorithm, PrivateKey};
 use russh::{Channel, ChannelMsg};
@@ -749,7 +751,8 @@ async fn shutdown_tells_sessions_and_restores_terminals() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_access_tab() {
-    use comptoir::ui::{AccessPanel, Input, Key};
+    use comptoir::ui::access::AccessTab;
+    use comptoir::ui::{Input, Key};
     use ratatui::Terminal;
     use ratatui::backend::TestBackend;
     let w = world().await;
@@ -757,14 +760,14 @@ async fn the_access_tab() {
     w.run(&w.staff, "whoami").await;
     let _ = w.connect(&fixed_key(9)).await;
     let shared = w.server.as_ref().unwrap().shared.clone();
-    let me = ssh::Identity {
-        name: "marie".into(),
-        role: Role::Admin,
-        fingerprint: keys::fingerprint(w.admin.public_key()),
-    };
-    let mut tab = ssh::commands::AccessTab::new(shared, me);
+    let me = Actor::person(
+        "marie",
+        Role::Admin,
+        &keys::fingerprint(w.admin.public_key()),
+    );
+    let mut tab = AccessTab::new(Box::new(ssh::access::AccessService::new(shared)), me);
     let theme = Theme::default_theme();
-    let render = |tab: &mut ssh::commands::AccessTab, width: u16, height: u16| {
+    let render = |tab: &mut AccessTab, width: u16, height: u16| {
         let mut t = Terminal::new(TestBackend::new(width, height)).unwrap();
         t.draw(|f| tab.draw(f, f.area(), &theme)).unwrap();
         let buf = t.backend().buffer().clone();

@@ -5,6 +5,7 @@
 //! Invariant: every state change of the store goes through this module. The UI and the SSH
 //! commands call it and never open a transaction themselves.
 
+pub mod access;
 pub mod import;
 pub mod index;
 mod orders;
@@ -17,43 +18,19 @@ mod seed_data;
 pub use index::Index;
 
 use crate::documents::{RenderedFile, Renderer};
+pub use crate::domain::Role;
 use crate::domain::pipeline::Stock;
 use crate::domain::seller::Seller;
 use crate::domain::{
-    ActorKind, ActorRef, AuditRecord, Customer, CustomerId, DocNumber, Event, FileRef,
+    AccessEvent, ActorKind, ActorRef, AuditRecord, Customer, CustomerId, DocNumber, Event, FileRef,
     IssuedDocument, Order, OrderId, PipelineError, Timestamp,
 };
 use crate::store::{Store, StoreError, Tx};
 use sha2::{Digest, Sha256};
-use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use thiserror::Error;
 use tokio::sync::broadcast;
-
-/// What a person may do.
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
-)]
-pub enum Role {
-    Staff,
-    Admin,
-}
-
-impl Role {
-    pub fn label(self) -> &'static str {
-        match self {
-            Role::Staff => "staff",
-            Role::Admin => "admin",
-        }
-    }
-}
-
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.label())
-    }
-}
 
 /// The caller of a use case.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -92,6 +69,16 @@ impl Actor {
             role: Role::Staff,
             fingerprint: None,
             kind: ActorKind::Import,
+        }
+    }
+
+    /// Someone who has not (yet) proved who they are: the author of a refused login.
+    pub fn unknown() -> Actor {
+        Actor {
+            name: "inconnu".into(),
+            role: Role::Staff,
+            fingerprint: None,
+            kind: ActorKind::System,
         }
     }
 
@@ -252,8 +239,55 @@ impl App {
         })
     }
 
-    pub fn store(&self) -> &Store {
-        &self.store
+    /// Opens the store in `data` with the system clock and the PDF renderer: the wiring
+    /// every entry point (server, local commands, benchmarks) shares.
+    pub fn open(data: &std::path::Path, settings: Settings) -> Result<App, String> {
+        let store = Store::open(data).map_err(|e| e.to_string())?;
+        App::new(
+            store,
+            settings,
+            Arc::new(SystemClock),
+            Arc::new(crate::documents::PdfRenderer),
+        )
+        .map_err(|e| e.to_string())
+    }
+
+    /// A read-only snapshot of the store, for checks, benchmarks and tests. The store
+    /// itself stays inside `app`: every write goes through a use case.
+    pub fn read<T, E: From<StoreError>>(
+        &self,
+        f: impl FnOnce(&crate::store::Rx) -> Result<T, E>,
+    ) -> Result<T, E> {
+        self.store.read(f)
+    }
+
+    /// Size of the store file in bytes.
+    pub fn file_size(&self) -> u64 {
+        self.store.file_size()
+    }
+
+    /// Records an access event (login, refused login, key or role change, session ended)
+    /// in the audit log. A failure is logged, never fatal: the event already happened.
+    pub fn record_access(&self, actor: &Actor, event: AccessEvent) {
+        let action = event.action();
+        let (before, after) = event.change();
+        let rec = AuditRecord {
+            seq: 0,
+            at: self.now(),
+            actor: actor.reference(),
+            action,
+            order: None,
+            order_number: None,
+            customer: None,
+            before,
+            after,
+            detail: event.describe(),
+            document: None,
+            access: Some(event),
+        };
+        if let Err(e) = self.store.write(|tx| tx.append_audit(rec)) {
+            tracing::error!("audit of {action:?} failed: {e}");
+        }
     }
 
     pub fn settings(&self) -> &Settings {
@@ -402,6 +436,7 @@ pub(crate) fn record_events(
             after: e.after,
             detail: e.detail,
             document: e.document,
+            access: None,
         })?;
     }
     Ok(())

@@ -64,7 +64,7 @@ fn imported(f: &Fixture) -> String {
 }
 
 fn assert_clean(app: &App) {
-    let report = app.store().read(check::check).unwrap();
+    let report = app.read(check::check).unwrap();
     assert!(report.is_clean(), "{:#?}", report.violations);
 }
 
@@ -136,20 +136,16 @@ fn full_pipeline_with_documents_and_audit() {
 fn refused_actions_change_nothing() {
     let f = fixture();
     let n = imported(&f);
-    let before = f.app.store().read(|rx| rx.last_audit_seq()).unwrap();
+    let before = f.app.read(|rx| rx.last_audit_seq()).unwrap();
     let e = f.app.issue_delivery_note(&staff(), &n, None).unwrap_err();
     assert_eq!(
         e.to_string(),
         "impossible d'émettre le bon de livraison : le bon de commande original n'a pas été reçu"
     );
     assert!(f.app.issue_invoice(&staff(), &n).is_err());
-    assert_eq!(
-        f.app.store().read(|rx| rx.last_audit_seq()).unwrap(),
-        before
-    );
+    assert_eq!(f.app.read(|rx| rx.last_audit_seq()).unwrap(), before);
     assert_eq!(
         f.app
-            .store()
             .read(|rx| rx.counter(DocKind::DeliveryNote, 2026))
             .unwrap(),
         0,
@@ -193,10 +189,7 @@ fn render_failure_burns_no_number() {
     let e = f.app.issue_invoice(&staff(), &n).unwrap_err();
     assert!(matches!(e, AppError::Render(_)), "{e}");
     assert_eq!(
-        f.app
-            .store()
-            .read(|rx| rx.counter(DocKind::Invoice, 2026))
-            .unwrap(),
+        f.app.read(|rx| rx.counter(DocKind::Invoice, 2026)).unwrap(),
         0
     );
     assert_eq!(f.app.order_view(&n).unwrap().order.stage, Stage::Delivered);
@@ -246,7 +239,7 @@ fn import_is_idempotent_by_reference_and_refuses_private_bodies() {
     v["customer"]["categorie_juridique"] = "5710".into();
     v["customer"]["kind"] = serde_json::Value::Null;
     let req = parse_quote_request(&v.to_string()).unwrap();
-    let before = f.app.store().read(|rx| rx.last_audit_seq()).unwrap();
+    let before = f.app.read(|rx| rx.last_audit_seq()).unwrap();
     let e = f
         .app
         .import_quote(&Actor::import(), &req)
@@ -254,7 +247,7 @@ fn import_is_idempotent_by_reference_and_refuses_private_bodies() {
         .to_string();
     assert!(e.contains("organisme privé"), "{e}");
     assert_eq!(
-        f.app.store().read(|rx| rx.last_audit_seq()).unwrap(),
+        f.app.read(|rx| rx.last_audit_seq()).unwrap(),
         before,
         "nothing written"
     );
@@ -289,48 +282,4 @@ fn changes_are_published_and_indexed() {
     assert_eq!(totals[Stage::Quote.index()].count, 1);
     assert_eq!(totals[Stage::Expired.index()].count, 1);
     assert_clean(&f.app);
-}
-
-#[test]
-#[ignore]
-fn dump_documents_for_inspection() {
-    let f = fixture();
-    let n = imported(&f);
-    f.clock.set(noon("2026-03-06"));
-    f.app
-        .mark_original_received(&staff(), &n, &po("2026-03-04"))
-        .unwrap();
-    f.app
-        .issue_delivery_note(&staff(), &n, Some(&[2, 6, 1]))
-        .unwrap();
-    f.app.issue_invoice(&staff(), &n).unwrap();
-    f.app
-        .issue_credit_note(&staff(), &n, None, "erreur de quantité")
-        .unwrap();
-    for d in [
-        "DEV-2026-00001",
-        "BL-2026-00001",
-        "FA-2026-00001",
-        "AV-2026-00001",
-    ] {
-        std::fs::write(
-            format!("/tmp/{d}.pdf"),
-            f.app.document_file(d, FileFormat::Pdf).unwrap(),
-        )
-        .unwrap();
-    }
-    std::fs::write(
-        "/tmp/FA-2026-00001.xml",
-        f.app
-            .document_file("FA-2026-00001", FileFormat::FacturX)
-            .unwrap(),
-    )
-    .unwrap();
-    std::fs::write(
-        "/tmp/AV-2026-00001.xml",
-        f.app
-            .document_file("AV-2026-00001", FileFormat::FacturX)
-            .unwrap(),
-    )
-    .unwrap();
 }

@@ -120,6 +120,25 @@ impl Date {
         Date::from_ymd(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?)
     }
 
+    /// A date as staff type it: `27/11/2026`, `27/11/26`, `27.11.2026` or `2026-11-27`.
+    pub fn parse_fr(s: &str) -> Option<Date> {
+        let s = s.trim();
+        if let Some(d) = Date::parse_iso(s) {
+            return Some(d);
+        }
+        let parts: Vec<&str> = s.split(['/', '.', '-']).collect();
+        if parts.len() != 3 {
+            return None;
+        }
+        let d: u32 = parts[0].parse().ok()?;
+        let m: u32 = parts[1].parse().ok()?;
+        let mut y: i32 = parts[2].parse().ok()?;
+        if parts[2].len() == 2 {
+            y += 2000;
+        }
+        Date::from_ymd(y, m, d)
+    }
+
     /// `27/11/2026`, the French short form used in the console.
     pub fn fr(self) -> String {
         let (y, m, d) = self.ymd();
@@ -215,6 +234,15 @@ impl Timestamp {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn french_dates() {
+        assert_eq!(Date::parse_fr("27/11/2026"), Date::parse_iso("2026-11-27"));
+        assert_eq!(Date::parse_fr("5/3/26"), Date::parse_iso("2026-03-05"));
+        assert_eq!(Date::parse_fr("2026-03-05"), Date::parse_iso("2026-03-05"));
+        assert_eq!(Date::parse_fr("31/02/2026"), None);
+        assert_eq!(Date::parse_fr("hier"), None);
+    }
 
     #[test]
     fn civil_round_trip_over_centuries() {

@@ -113,6 +113,41 @@ pub struct Event {
     pub document: Option<DocNumber>,
 }
 
+/// An audit record as written before access events were data (record version 1).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditRecordV1 {
+    pub seq: u64,
+    pub at: super::date::Timestamp,
+    pub actor: ActorRef,
+    pub action: Action,
+    pub order: Option<super::order::OrderId>,
+    pub order_number: Option<DocNumber>,
+    pub customer: Option<super::customer::CustomerId>,
+    pub before: String,
+    pub after: String,
+    pub detail: String,
+    pub document: Option<DocNumber>,
+}
+
+impl From<AuditRecordV1> for AuditRecord {
+    fn from(r: AuditRecordV1) -> AuditRecord {
+        AuditRecord {
+            seq: r.seq,
+            at: r.at,
+            actor: r.actor,
+            action: r.action,
+            order: r.order,
+            order_number: r.order_number,
+            customer: r.customer,
+            before: r.before,
+            after: r.after,
+            detail: r.detail,
+            document: r.document,
+            access: None,
+        }
+    }
+}
+
 impl Event {
     pub fn new(action: Action, before: impl Into<String>, after: impl Into<String>) -> Event {
         Event {
@@ -132,6 +167,169 @@ impl Event {
     pub fn document(mut self, n: DocNumber) -> Event {
         self.document = Some(n);
         self
+    }
+}
+
+/// What a person may do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Role {
+    Staff,
+    Admin,
+}
+
+impl Role {
+    pub const ALL: [Role; 2] = [Role::Staff, Role::Admin];
+
+    /// `admin` or `staff`, as typed in the Accès tab.
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.label() == s.trim())
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Staff => "staff",
+            Role::Admin => "admin",
+        }
+    }
+}
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+/// Why a login was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LoginRefusal {
+    /// A public key that no one is enrolled with.
+    UnknownKey,
+    /// A password was tried (only keys are accepted).
+    Password,
+}
+
+/// An access event as data: who connected from where with which key, which key or role
+/// changed. Stored in the audit record so that nothing has to be read back out of prose.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AccessEvent {
+    Login {
+        /// The client's address (IP only).
+        peer: Option<String>,
+        fingerprint: String,
+        /// The client's SSH version string (`SSH-2.0-OpenSSH_9.2p1`).
+        client: String,
+    },
+    LoginRefused {
+        peer: Option<String>,
+        fingerprint: Option<String>,
+        reason: LoginRefusal,
+    },
+    KeyAdded {
+        person: String,
+        role: Role,
+        fingerprint: String,
+        kind: String,
+        comment: String,
+    },
+    KeyRevoked {
+        person: String,
+        fingerprint: String,
+    },
+    PersonRevoked {
+        person: String,
+        role: Role,
+        fingerprints: Vec<String>,
+    },
+    RoleChanged {
+        person: String,
+        before: Role,
+        after: Role,
+    },
+    SessionEnded {
+        session: u64,
+        person: String,
+        fingerprint: String,
+    },
+}
+
+impl AccessEvent {
+    pub fn action(&self) -> Action {
+        match self {
+            AccessEvent::Login { .. } => Action::Login,
+            AccessEvent::LoginRefused { .. } => Action::LoginFailed,
+            AccessEvent::KeyAdded { .. } => Action::AccessKeyAdded,
+            AccessEvent::KeyRevoked { .. } => Action::AccessKeyRevoked,
+            AccessEvent::PersonRevoked { .. } => Action::AccessPersonRevoked,
+            AccessEvent::RoleChanged { .. } => Action::AccessRoleChanged,
+            AccessEvent::SessionEnded { .. } => Action::SessionEnded,
+        }
+    }
+
+    /// The before → after columns of the audit line.
+    pub fn change(&self) -> (String, String) {
+        match self {
+            AccessEvent::KeyAdded { role, .. } => (String::new(), role.label().into()),
+            AccessEvent::KeyRevoked { fingerprint, .. } => (fingerprint.clone(), String::new()),
+            AccessEvent::PersonRevoked { role, .. } => (role.label().into(), String::new()),
+            AccessEvent::RoleChanged { before, after, .. } => {
+                (before.label().into(), after.label().into())
+            }
+            _ => (String::new(), String::new()),
+        }
+    }
+
+    /// French wording for the audit log and the Accès tab.
+    pub fn describe(&self) -> String {
+        let from = |peer: &Option<String>| peer.clone().unwrap_or_else(|| "?".into());
+        match self {
+            AccessEvent::Login {
+                peer,
+                fingerprint,
+                client,
+            } => format!("{fingerprint} depuis {} ({client})", from(peer)),
+            AccessEvent::LoginRefused {
+                peer,
+                fingerprint,
+                reason,
+            } => {
+                let what = match reason {
+                    LoginRefusal::UnknownKey => "clé inconnue",
+                    LoginRefusal::Password => "mot de passe",
+                };
+                let fp = fingerprint.as_deref().unwrap_or("");
+                format!("{what} {fp} depuis {}", from(peer))
+            }
+            AccessEvent::KeyAdded {
+                person,
+                fingerprint,
+                kind,
+                comment,
+                ..
+            } => format!("{person} : clé {kind} {fingerprint} ({comment})"),
+            AccessEvent::KeyRevoked {
+                person,
+                fingerprint,
+            } => format!("{person} : clé {fingerprint} révoquée"),
+            AccessEvent::PersonRevoked {
+                person,
+                fingerprints,
+                ..
+            } => format!(
+                "{person} révoqué ({} clé(s) : {})",
+                fingerprints.len(),
+                fingerprints.join(", ")
+            ),
+            AccessEvent::RoleChanged {
+                person,
+                before,
+                after,
+            } => format!("{person} : {before} → {after}"),
+            AccessEvent::SessionEnded {
+                session,
+                person,
+                fingerprint,
+            } => format!("session {session} de {person} ({fingerprint}) terminée"),
+        }
     }
 }
 
@@ -177,4 +375,6 @@ pub struct AuditRecord {
     pub after: String,
     pub detail: String,
     pub document: Option<DocNumber>,
+    /// The access event as data, for access records (logins, keys, roles, sessions).
+    pub access: Option<AccessEvent>,
 }

@@ -26,7 +26,7 @@ pub use document::{
     BuyerSnapshot, DocKind, DocLine, DocNumber, FileFormat, FileRef, IssuedDocument, PoRef,
 };
 pub use error::{Operation, PipelineError, Reason};
-pub use event::{Action, ActorKind, ActorRef, AuditRecord, Event};
+pub use event::{AccessEvent, Action, ActorKind, ActorRef, AuditRecord, Event, LoginRefusal, Role};
 pub use ids::Siret;
 pub use money::{Cents, Totals, VatLine, VatRate, format_eur};
 pub use order::{Checklist, Order, OrderId, OrderLine, Product, Stage};

@@ -4,9 +4,10 @@
 //! the `keys` commands and the Accès tab.
 
 use crate::app::Role;
+pub use crate::app::access::AccessError;
+use crate::app::access::{KeyInfo, PersonInfo};
 use russh::keys::ssh_key::public::KeyData;
 use russh::keys::{HashAlg, PrivateKey, PublicKey};
-use std::fmt;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -37,6 +38,27 @@ pub struct Person {
     pub keys: Vec<KeyEntry>,
 }
 
+impl KeyEntry {
+    pub fn info(&self) -> KeyInfo {
+        KeyInfo {
+            kind: self.kind.clone(),
+            bits: self.bits,
+            fingerprint: self.fingerprint.clone(),
+            comment: self.comment.clone(),
+        }
+    }
+}
+
+impl Person {
+    pub fn info(&self) -> PersonInfo {
+        PersonInfo {
+            name: self.name.clone(),
+            role: self.role,
+            keys: self.keys.iter().map(KeyEntry::info).collect(),
+        }
+    }
+}
+
 /// Everything `keys/` says, plus what it could not read.
 #[derive(Clone, Debug, Default)]
 pub struct AccessList {
@@ -44,18 +66,6 @@ pub struct AccessList {
     /// `keys/staff/bob.pub:3: …`, for the log and `keys list`.
     pub problems: Vec<String>,
 }
-
-/// Why an access change was refused.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AccessError(pub String);
-
-impl fmt::Display for AccessError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for AccessError {}
 
 fn refuse<T>(msg: impl Into<String>) -> Result<T, AccessError> {
     Err(AccessError(msg.into()))

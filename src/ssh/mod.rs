@@ -6,8 +6,7 @@
 //! Handlers never await output: they forward bytes to the session task, which writes
 //! through the channel's window-respecting writer with a stall timeout.
 
-mod access_tab;
-pub mod bench;
+pub mod access;
 pub mod commands;
 pub mod input;
 pub mod keys;
@@ -16,9 +15,9 @@ mod session;
 pub mod terminal;
 
 use crate::app::pool::SearchPool;
-use crate::app::{Actor, App, Role};
+use crate::app::{Actor, App};
 use crate::config::ServerConfig;
-use crate::domain::{Action, AuditRecord, Timestamp};
+use crate::domain::{AccessEvent, LoginRefusal, Timestamp};
 use crate::ui::Theme;
 use keys::AccessList;
 use registry::{RateLimiter, Registry, SessionInfo};
@@ -70,33 +69,6 @@ impl Shared {
         }
         self.access_tx.send_replace(list);
         self.app.publish_access_change();
-    }
-
-    /// Writes an access event (login, failed login, key change) to the audit log.
-    pub fn audit_access(
-        &self,
-        actor: &Actor,
-        action: Action,
-        before: &str,
-        after: &str,
-        detail: String,
-    ) {
-        let rec = AuditRecord {
-            seq: 0,
-            at: self.app.now(),
-            actor: actor.reference(),
-            action,
-            order: None,
-            order_number: None,
-            customer: None,
-            before: before.to_string(),
-            after: after.to_string(),
-            detail,
-            document: None,
-        };
-        if let Err(e) = self.app.store().write(|tx| tx.append_audit(rec)) {
-            tracing::error!("audit of {action:?} failed: {e}");
-        }
     }
 }
 
@@ -263,20 +235,6 @@ impl russh::server::Server for Server {
     }
 }
 
-/// Who a connection authenticated as.
-#[derive(Clone, Debug)]
-pub struct Identity {
-    pub name: String,
-    pub role: Role,
-    pub fingerprint: String,
-}
-
-impl Identity {
-    pub fn actor(&self) -> Actor {
-        Actor::person(&self.name, self.role, &self.fingerprint)
-    }
-}
-
 /// What arrives for a console session from the handler.
 pub(crate) enum SessionEvent {
     Data(Vec<u8>),
@@ -295,7 +253,7 @@ struct Chan {
 pub struct Conn {
     shared: Arc<Shared>,
     peer: Option<SocketAddr>,
-    who: Option<Identity>,
+    who: Option<Actor>,
     tried: bool,
     permit: Option<tokio::sync::OwnedSemaphorePermit>,
     full: bool,
@@ -338,22 +296,16 @@ impl Conn {
         }
     }
 
-    fn log_failed(&self, what: &str, fingerprint: &str) {
-        tracing::warn!(peer = ?self.peer, fingerprint, "refused {what}");
-        let actor = Actor {
-            name: "inconnu".into(),
-            role: Role::Staff,
-            fingerprint: None,
-            kind: crate::domain::ActorKind::System,
-        };
-        let detail = format!(
-            "{what} {fingerprint} depuis {}",
-            self.peer
-                .map(|p| p.ip().to_string())
-                .unwrap_or_else(|| "?".into())
+    fn log_failed(&self, reason: LoginRefusal, fingerprint: Option<String>) {
+        tracing::warn!(peer = ?self.peer, fingerprint, ?reason, "login refused");
+        self.shared.app.record_access(
+            &Actor::unknown(),
+            AccessEvent::LoginRefused {
+                peer: self.peer.map(|p| p.ip().to_string()),
+                fingerprint,
+                reason,
+            },
         );
-        self.shared
-            .audit_access(&actor, Action::LoginFailed, "", "", detail);
     }
 
     /// Sends a message on stderr and closes the channel with `status`.
@@ -384,7 +336,7 @@ impl russh::server::Handler for Conn {
     async fn auth_password(&mut self, _user: &str, _password: &str) -> Result<Auth, Self::Error> {
         self.tried = true;
         self.penalty().await;
-        self.log_failed("mot de passe", "");
+        self.log_failed(LoginRefusal::Password, None);
         Ok(Conn::reject())
     }
 
@@ -410,7 +362,10 @@ impl russh::server::Handler for Conn {
         if self.shared.access().find(offer.public_key).is_some() {
             Ok(Auth::Accept)
         } else {
-            self.log_failed("clé inconnue", &keys::fingerprint(offer.public_key));
+            self.log_failed(
+                LoginRefusal::UnknownKey,
+                Some(keys::fingerprint(offer.public_key)),
+            );
             Ok(Conn::reject())
         }
     }
@@ -425,11 +380,7 @@ impl russh::server::Handler for Conn {
         let Some((person, entry)) = access.find(key.public_key) else {
             return Ok(Conn::reject());
         };
-        self.who = Some(Identity {
-            name: person.name.clone(),
-            role: person.role,
-            fingerprint: entry.fingerprint.clone(),
-        });
+        self.who = Some(Actor::person(&person.name, person.role, &entry.fingerprint));
         Ok(Auth::Accept)
     }
 
@@ -443,17 +394,15 @@ impl russh::server::Handler for Conn {
             Err(_) => self.full = true,
         }
         if let Some(who) = &self.who {
-            tracing::info!(peer = ?self.peer, person = %who.name, role = %who.role, fingerprint = %who.fingerprint, client = %self.client, "login");
-            let peer = self
-                .peer
-                .map(|p| p.ip().to_string())
-                .unwrap_or_else(|| "?".into());
-            self.shared.audit_access(
-                &who.actor(),
-                Action::Login,
-                "",
-                "",
-                format!("{} depuis {peer} ({})", who.fingerprint, self.client),
+            let fingerprint = who.fingerprint.clone().unwrap_or_default();
+            tracing::info!(peer = ?self.peer, person = %who.name, role = %who.role, %fingerprint, client = %self.client, "login");
+            self.shared.app.record_access(
+                who,
+                AccessEvent::Login {
+                    peer: self.peer.map(|p| p.ip().to_string()),
+                    fingerprint,
+                    client: self.client.clone(),
+                },
             );
         }
         Ok(())
@@ -669,7 +618,7 @@ pub fn host_fingerprint(keys_dir: &std::path::Path) -> Option<String> {
 
 /// Describes a session for the registry.
 pub(crate) fn session_info(
-    who: &Identity,
+    who: &Actor,
     peer: Option<SocketAddr>,
     what: &str,
     now: Timestamp,
@@ -678,7 +627,7 @@ pub(crate) fn session_info(
         id: 0,
         person: who.name.clone(),
         role: who.role,
-        fingerprint: who.fingerprint.clone(),
+        fingerprint: who.fingerprint.clone().unwrap_or_default(),
         peer,
         started: now,
         what: what.to_string(),

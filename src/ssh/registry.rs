@@ -1,27 +1,13 @@
 //! Live sessions (for `sessions list` / `sessions kill` and the Accès tab) and the
 //! per-address rate limiter of failed logins.
 
-use crate::app::Role;
-use crate::domain::Timestamp;
+pub use crate::app::access::SessionInfo;
 use std::collections::HashMap;
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
-
-/// One live session.
-#[derive(Clone, Debug)]
-pub struct SessionInfo {
-    pub id: u64,
-    pub person: String,
-    pub role: Role,
-    pub fingerprint: String,
-    pub peer: Option<SocketAddr>,
-    pub started: Timestamp,
-    /// `console` or the command being run.
-    pub what: String,
-}
 
 struct Entry {
     info: SessionInfo,
@@ -163,6 +149,8 @@ impl RateLimiter {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::app::Role;
+    use crate::domain::Timestamp;
 
     #[test]
     fn delays_grow_after_a_few_failures_and_reset_on_success() {

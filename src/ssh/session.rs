@@ -4,8 +4,9 @@
 
 use super::input::{Decoder, ESC_TIMEOUT};
 use super::terminal::{ENTER, LEAVE, RemoteBackend, clamp_size};
-use super::{Identity, SessionEvent, Shared};
-use crate::ui::{Cmd, Console, Msg, Person};
+use super::{SessionEvent, Shared};
+use crate::app::Actor;
+use crate::ui::{Cmd, Console, Msg};
 use ratatui::Terminal;
 use russh::ChannelWriteHalf;
 use russh::server::Msg as RusshMsg;
@@ -19,7 +20,7 @@ const OUTPUT_STALL: Duration = Duration::from_secs(30);
 
 pub(crate) struct ConsoleStart {
     pub shared: Arc<Shared>,
-    pub who: Identity,
+    pub who: Actor,
     pub peer: Option<SocketAddr>,
     pub writer: ChannelWriteHalf<RusshMsg>,
     pub events: mpsc::Receiver<SessionEvent>,
@@ -107,29 +108,21 @@ pub(crate) async fn run_console(start: ConsoleStart) {
 
 async fn console_loop(
     shared: Arc<Shared>,
-    who: Identity,
+    who: Actor,
     writer: Arc<ChannelWriteHalf<RusshMsg>>,
     mut events: mpsc::Receiver<SessionEvent>,
     mut kill: mpsc::UnboundedReceiver<String>,
     cols: u32,
     rows: u32,
 ) -> End {
-    let person = Person {
-        name: who.name.clone(),
-        role: who.role,
-        fingerprint: who.fingerprint.clone(),
-    };
     let mut console = Console::new(
         shared.app.clone(),
-        person,
+        who.clone(),
         shared.themes.clone(),
         shared.ssh_hint.clone(),
     );
     if who.role == crate::app::Role::Admin {
-        console = console.with_access(Box::new(super::commands::AccessTab::new(
-            shared.clone(),
-            who.clone(),
-        )));
+        console = console.with_access(Box::new(super::access::AccessService::new(shared.clone())));
     }
     let mut terminal = match Terminal::new(RemoteBackend::new(clamp_size(cols, rows))) {
         Ok(t) => t,
@@ -218,7 +211,7 @@ async fn console_loop(
                     return End::Message("Le serveur s'arrête.".into());
                 }
                 let list = access.borrow_and_update().clone();
-                match list.still_allowed(&who.name, &who.fingerprint) {
+                match list.still_allowed(&who.name, who.fingerprint.as_deref().unwrap_or_default()) {
                     None => return End::Message("Votre clé a été révoquée : session terminée.".into()),
                     Some(role) if role != who.role => {
                         return End::Message(format!("Votre rôle est maintenant « {role} » : reconnectez-vous."));

@@ -496,13 +496,15 @@ impl Tx<'_> {
         {
             self.customer_by_siret.remove(old.siret.as_str())?;
         }
-        self.customers.insert(c.id.0, encode(c).as_slice())?;
+        self.customers
+            .insert(c.id.0, encode("customers", &c.id.0, c)?.as_slice())?;
         self.customer_by_siret.insert(c.siret.as_str(), c.id.0)?;
         Ok(())
     }
 
     pub fn put_product(&mut self, p: &Product) -> Result<(), StoreError> {
-        self.products.insert(p.sku.as_str(), encode(p).as_slice())?;
+        self.products
+            .insert(p.sku.as_str(), encode("products", &p.sku, p)?.as_slice())?;
         Ok(())
     }
 
@@ -523,9 +525,12 @@ impl Tx<'_> {
         }
         self.orders_by_stage
             .insert((o.stage.index() as u8, o.id.0), ())?;
-        self.orders.insert(o.id.0, encode(o).as_slice())?;
-        self.order_cards
-            .insert(o.id.0, encode(&OrderCard::from_order(o)).as_slice())?;
+        self.orders
+            .insert(o.id.0, encode("orders", &o.id.0, o)?.as_slice())?;
+        self.order_cards.insert(
+            o.id.0,
+            encode("order_cards", &o.id.0, &OrderCard::from_order(o))?.as_slice(),
+        )?;
         Ok(())
     }
 
@@ -540,8 +545,10 @@ impl Tx<'_> {
         if self.documents.get(number.as_str())?.is_some() {
             return Err(StoreError::DocumentExists(number));
         }
-        self.documents
-            .insert(number.as_str(), encode(doc).as_slice())?;
+        self.documents.insert(
+            number.as_str(),
+            encode("documents", &number, doc)?.as_slice(),
+        )?;
         let seq = self.next_id("document_seq")?;
         self.documents_chrono.insert(seq, number.as_str())?;
         for (format, bytes) in files {
@@ -555,7 +562,8 @@ impl Tx<'_> {
     pub fn append_audit(&mut self, mut rec: AuditRecord) -> Result<u64, StoreError> {
         let seq = self.next_id("audit_seq")?;
         rec.seq = seq;
-        self.audit.insert(seq, encode(&rec).as_slice())?;
+        self.audit
+            .insert(seq, encode("audit", &seq, &rec)?.as_slice())?;
         if let Some(o) = rec.order {
             self.audit_by_order.insert(o.0, seq)?;
         }

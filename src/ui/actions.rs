@@ -1,12 +1,18 @@
-//! What staff can do from the console: every action goes form → confirmation → app use
-//! case → result line. A refused action shows the app's own message and changes nothing.
+//! What staff can do from the console. Every operation is described once, in [`ORDER_OPS`]
+//! or [`CUSTOMER_OPS`]: its key, its French wording, when it applies, its form and the app
+//! call it makes. The footer, the help overlay, the palette and the confirmations are all
+//! derived from these specs. An operation goes form → confirmation → app use case →
+//! result line; a refused one shows the app's own message and changes nothing.
 
+use super::Tab;
 use super::forms::{Confirm, Field, Form};
-use super::{Level, Person, Tab, Theme};
-use crate::app::{Actor, App};
+use crate::app::queries::OrderView;
+use crate::app::{Actor, App, AppError};
 use crate::domain::money::parse_eur;
 use crate::domain::pipeline::OriginalPoInput;
-use crate::domain::{Cents, Checklist, CustomerId, Date, DocNumber, EligibilityStatus, Stage};
+use crate::domain::{
+    Cents, Checklist, CustomerId, Date, DocNumber, EligibilityStatus, IssuedDocument, Order, Stage,
+};
 
 mod text {
     pub const PO_NUMBER: &str = "N° de bon de commande / d'engagement";
@@ -38,507 +44,715 @@ pub enum Action {
     Do(Op),
 }
 
-/// An operation that changes data.
+/// Which operation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OpKind {
+    PreOrder,
+    ReceiveOriginal,
+    Deliver,
+    Invoice,
+    Pay,
+    CreditNote,
+    Cancel,
+    RefuseQuote,
+    Renew,
+    Approve,
+    RefuseCustomer,
+}
+
+/// What an operation acts on.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Op {
-    PreOrder(String),
-    ReceiveOriginal(String),
-    Deliver(String),
-    Invoice(String),
-    Pay(String),
-    Cancel(String),
-    RefuseQuote(String),
-    CreditNote(String),
-    Renew(String),
-    Approve(CustomerId),
-    RefuseCustomer(CustomerId),
+pub enum Target {
+    /// An order, by its number (`DEV-2026-00042`).
+    Order(String),
+    Customer(CustomerId),
+}
+
+/// An operation that changes data, on its target.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Op {
+    pub kind: OpKind,
+    pub target: Target,
 }
 
 impl Op {
-    /// The operations that make sense for an order at this stage, with their key.
-    pub fn for_stage(
-        stage: Stage,
-        number: &str,
-        has_live_invoice: bool,
-        to_invoice: bool,
-    ) -> Vec<(char, &'static str, Op)> {
-        let n = || number.to_string();
-        let mut ops = Vec::new();
-        match stage {
-            Stage::Quote => {
-                ops.push(('p', "pré-commande", Op::PreOrder(n())));
-                ops.push(('r', "BC original reçu", Op::ReceiveOriginal(n())));
-                ops.push(('x', "annuler", Op::Cancel(n())));
-                ops.push(('z', "refusé par l'acheteur", Op::RefuseQuote(n())));
-            }
-            Stage::PreOrder => {
-                ops.push(('r', "BC original reçu", Op::ReceiveOriginal(n())));
-                ops.push(('x', "annuler", Op::Cancel(n())));
-                ops.push(('z', "refusé par l'acheteur", Op::RefuseQuote(n())));
-            }
-            Stage::PoReceived => {
-                ops.push(('b', "livrer (BL)", Op::Deliver(n())));
-                if to_invoice {
-                    ops.push(('f', "facturer", Op::Invoice(n())));
-                }
-                if !has_live_invoice {
-                    ops.push(('x', "annuler", Op::Cancel(n())));
-                }
-            }
-            Stage::Delivered => ops.push(('f', "facturer", Op::Invoice(n()))),
-            Stage::Invoiced => {
-                ops.push(('a', "encaisser", Op::Pay(n())));
-                ops.push(('v', "avoir", Op::CreditNote(n())));
-            }
-            Stage::Expired => ops.push(('n', "renouveler", Op::Renew(n()))),
-            Stage::Paid | Stage::Refused | Stage::Cancelled => {}
+    pub fn order(kind: OpKind, number: impl Into<String>) -> Op {
+        Op {
+            kind,
+            target: Target::Order(number.into()),
         }
-        if stage == Stage::PoReceived && has_live_invoice {
-            ops.push(('a', "encaisser", Op::Pay(n())));
-            ops.push(('v', "avoir", Op::CreditNote(n())));
+    }
+
+    pub fn customer(kind: OpKind, id: CustomerId) -> Op {
+        Op {
+            kind,
+            target: Target::Customer(id),
         }
-        ops
+    }
+
+    pub fn spec(&self) -> &'static OpSpec {
+        self.kind.spec()
     }
 }
 
-/// What a form is for.
+/// What decides which operations an order offers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Situation {
+    pub stage: Stage,
+    /// An invoice is issued and not cancelled (payments and credit notes apply).
+    pub live_invoice: bool,
+    /// Delivered quantities are waiting for their invoice.
+    pub to_invoice: bool,
+    /// The quote was renewed: the new version is the one to act on.
+    pub renewed: bool,
+}
+
+/// The inputs an operation collected from its form.
 #[derive(Clone, Debug)]
-pub enum FormKind {
-    Receive(String),
-    Deliver(String),
-    Pay(String),
-    Cancel(String),
-    RefuseQuote(String),
-    CreditNote(String),
-    Eligibility(CustomerId, EligibilityStatus),
+pub enum Args {
+    None,
+    Original(OriginalPoInput),
+    Quantities(Vec<u32>),
+    Payment {
+        date: Date,
+        amount: Cents,
+        reference: String,
+    },
+    Reason(String),
 }
 
 /// A confirmed operation with all its inputs.
 #[derive(Clone, Debug)]
-pub enum Pending {
-    PreOrder(String),
-    Receive(String, OriginalPoInput),
-    Deliver(String, Option<Vec<u32>>),
-    Invoice(String),
-    Pay(String, Date, Cents, String),
-    Cancel(String, String),
-    RefuseQuote(String, String),
-    CreditNote(String, String),
-    Renew(String),
-    Eligibility(CustomerId, EligibilityStatus, String),
+pub struct Pending {
+    pub op: Op,
+    pub args: Args,
 }
 
+/// What the console shows first for an operation.
 pub enum Prepared {
-    Form(Form, FormKind),
+    Form(Form, Op),
     Confirm(Confirm, Pending),
 }
 
-/// `27/11/2026`, `27/11/26`, `2026-11-27`.
-pub fn parse_date(s: &str) -> Option<Date> {
-    let s = s.trim();
-    if let Some(d) = Date::parse_iso(s) {
-        return Some(d);
-    }
-    let parts: Vec<&str> = s.split(['/', '.', '-']).collect();
-    if parts.len() != 3 {
-        return None;
-    }
-    let d: u32 = parts[0].parse().ok()?;
-    let m: u32 = parts[1].parse().ok()?;
-    let mut y: i32 = parts[2].parse().ok()?;
-    if parts[2].len() == 2 {
-        y += 2000;
-    }
-    Date::from_ymd(y, m, d)
+/// The result line of an operation, and what to open next (a renewed quote).
+pub type Outcome = (super::Level, String, Option<DocNumber>);
+
+/// Everything about one operation.
+pub struct OpSpec {
+    pub kind: OpKind,
+    pub key: char,
+    /// Footer wording: `livrer (BL)`.
+    pub label: &'static str,
+    /// Help wording: `livrer`.
+    pub short: &'static str,
+    /// Palette verb, folded (`livrer DEV-…`), and its sentence.
+    pub verb: &'static str,
+    pub phrase: &'static str,
+    /// Whether it applies to an order in this situation (customer operations: always).
+    pub applies: fn(&Situation) -> bool,
+    /// The form, or directly the confirmation.
+    pub prepare: fn(&App, &Op) -> Result<Prepared, String>,
+    /// Reads a submitted form: the confirmation's line and the collected inputs.
+    pub submit: fn(&Form) -> Result<(String, Args), String>,
+    /// Runs the app's use case.
+    pub run: fn(&App, &Actor, &Target, Args) -> Outcome,
 }
 
-fn reason_form(title: &str, intro: Vec<String>, kind: FormKind) -> Prepared {
-    Prepared::Form(
-        Form::new(
-            title,
-            intro,
-            vec![Field::text(text::REASON, "", "obligatoire")],
-        ),
-        kind,
-    )
-}
-
-/// Builds the form or confirmation of an operation.
-pub fn prepare(app: &App, _me: &Person, op: Op) -> Result<Prepared, String> {
-    let order_intro = |n: &str| -> Result<(Vec<String>, crate::app::queries::OrderView), String> {
-        let v = app.order_view(n).map_err(|e| e.to_string())?;
-        let intro = vec![format!(
-            "{} — {} — {} TTC — {}",
-            v.order.number,
-            v.customer.legal_name,
-            v.totals.incl_vat.fr(),
-            v.stage.label()
-        )];
-        Ok((intro, v))
-    };
-    Ok(match op {
-        Op::PreOrder(n) => {
-            let (mut lines, _) = order_intro(&n)?;
-            lines.push(
-                "L'e-mail du bon de commande est arrivé : les marchandises seront réservées, \
-                 l'expédition attendra l'original."
-                    .into(),
-            );
-            for s in app.shortages(&n).map_err(|e| e.to_string())? {
-                lines.push(format!(
-                    "⚠ Rupture : {} — {} disponible(s) pour {} demandée(s)",
-                    s.designation, s.available, s.wanted
-                ));
-            }
-            Prepared::Confirm(
-                Confirm {
-                    title: "Enregistrer la pré-commande ?".into(),
-                    lines,
-                },
-                Pending::PreOrder(n),
+/// Operations on an order, in the order the footer lists them.
+pub const ORDER_OPS: [OpSpec; 9] = [
+    OpSpec {
+        kind: OpKind::PreOrder,
+        key: 'p',
+        label: "pré-commande",
+        short: "pré-commande",
+        verb: "precommande",
+        phrase: "Enregistrer la pré-commande de",
+        applies: |s| s.stage == Stage::Quote,
+        prepare: prepare_pre_order,
+        submit: no_form,
+        run: |app, who, t, _| {
+            order_result(
+                app.record_pre_order(who, order_of(t)),
+                "pré-commande enregistrée",
             )
-        }
-        Op::ReceiveOriginal(n) => {
-            let (intro, v) = order_intro(&n)?;
-            let mut intro = intro;
-            intro.push(format!(
-                "Devis valable jusqu'au {} : cochez chaque point vérifié sur l'original.",
-                v.order.quote.valid_until.fr()
-            ));
-            Prepared::Form(
-                Form::new(
-                    "Bon de commande original reçu",
-                    intro,
-                    vec![
-                        Field::text(text::PO_NUMBER, "", "50 caractères au plus"),
-                        Field::text(text::PO_DATE, "", text::DATE_HINT),
-                        Field::check(text::LETTERHEAD),
-                        Field::check(text::DATED),
-                        Field::check(text::SIGNED),
-                        Field::check(text::STAMPED),
-                        Field::check(text::AMOUNT_MATCHES),
-                    ],
-                ),
-                FormKind::Receive(n),
+        },
+    },
+    OpSpec {
+        kind: OpKind::ReceiveOriginal,
+        key: 'r',
+        label: "BC original reçu",
+        short: "BC reçu",
+        verb: "recu",
+        phrase: "BC original reçu pour",
+        applies: |s| matches!(s.stage, Stage::Quote | Stage::PreOrder),
+        prepare: prepare_receive,
+        submit: submit_receive,
+        run: |app, who, t, args| match args {
+            Args::Original(input) => order_result(
+                app.mark_original_received(who, order_of(t), &input),
+                "BC original enregistré",
+            ),
+            _ => missing_input(),
+        },
+    },
+    OpSpec {
+        kind: OpKind::Deliver,
+        key: 'b',
+        label: "livrer (BL)",
+        short: "livrer",
+        verb: "livrer",
+        phrase: "Livrer (bon de livraison)",
+        applies: |s| s.stage == Stage::PoReceived,
+        prepare: prepare_deliver,
+        submit: submit_deliver,
+        run: |app, who, t, args| {
+            let q = match args {
+                Args::Quantities(q) => Some(q),
+                _ => None,
+            };
+            doc_result(
+                app.issue_delivery_note(who, order_of(t), q.as_deref()),
+                "Bon de livraison",
             )
-        }
-        Op::Deliver(n) => {
-            let (mut intro, v) = order_intro(&n)?;
-            intro.push(
-                "Quantités à expédier (tout le reste par défaut ; 0 pour ne pas livrer une ligne)."
-                    .into(),
-            );
-            let fields = v
-                .order
-                .lines
-                .iter()
-                .map(|l| {
-                    Field::text(
-                        &format!("{} (reste {})", l.designation, l.to_deliver()),
-                        &l.to_deliver().to_string(),
-                        "",
-                    )
-                })
-                .collect();
-            Prepared::Form(
-                Form::new("Bon de livraison", intro, fields),
-                FormKind::Deliver(n),
-            )
-        }
-        Op::Invoice(n) => {
-            let (mut lines, v) = order_intro(&n)?;
-            let billable: Cents = v
-                .order
-                .lines
-                .iter()
-                .map(|l| l.unit_price * l.to_invoice() as i64)
-                .sum();
-            lines.push(format!(
-                "Facturer ce qui a été livré et pas encore facturé ({} HT).",
-                billable.fr()
-            ));
-            lines.push(format!(
-                "Échéance : {} jours (délai global de paiement).",
-                v.customer.payment_delay_days()
-            ));
-            Prepared::Confirm(
-                Confirm {
-                    title: "Émettre la facture ?".into(),
-                    lines,
-                },
-                Pending::Invoice(n),
-            )
-        }
-        Op::Pay(n) => {
-            let (intro, v) = order_intro(&n)?;
-            let today = app.today().fr();
-            let due =
-                crate::domain::money::format_number_fr(v.order.outstanding()).replace(' ', "");
-            Prepared::Form(
-                Form::new(
-                    "Paiement reçu",
-                    intro,
-                    vec![
-                        Field::text(text::PAY_DATE, &today, text::DATE_HINT),
-                        Field::text(text::PAY_AMOUNT, &due, ""),
-                        Field::text(text::PAY_REF, "", "n° du mandat"),
-                    ],
-                ),
-                FormKind::Pay(n),
-            )
-        }
-        Op::Cancel(n) => {
-            let (intro, _) = order_intro(&n)?;
-            reason_form("Annuler la commande", intro, FormKind::Cancel(n))
-        }
-        Op::RefuseQuote(n) => {
-            let (intro, _) = order_intro(&n)?;
-            reason_form(
-                "Devis refusé par l'acheteur",
-                intro,
-                FormKind::RefuseQuote(n),
-            )
-        }
-        Op::CreditNote(n) => {
-            let (mut intro, _) = order_intro(&n)?;
+        },
+    },
+    OpSpec {
+        kind: OpKind::Invoice,
+        key: 'f',
+        label: "facturer",
+        short: "facturer",
+        verb: "facturer",
+        phrase: "Facturer",
+        applies: |s| s.stage == Stage::Delivered || (s.stage == Stage::PoReceived && s.to_invoice),
+        prepare: prepare_invoice,
+        submit: no_form,
+        run: |app, who, t, _| doc_result(app.issue_invoice(who, order_of(t)), "Facture"),
+    },
+    OpSpec {
+        kind: OpKind::Pay,
+        key: 'a',
+        label: "encaisser",
+        short: "encaisser",
+        verb: "encaisser",
+        phrase: "Enregistrer un paiement pour",
+        applies: |s| has_live_invoice(s),
+        prepare: prepare_pay,
+        submit: submit_pay,
+        run: |app, who, t, args| match args {
+            Args::Payment {
+                date,
+                amount,
+                reference,
+            } => order_result(
+                app.record_payment(who, order_of(t), date, amount, &reference),
+                "paiement enregistré",
+            ),
+            _ => missing_input(),
+        },
+    },
+    OpSpec {
+        kind: OpKind::CreditNote,
+        key: 'v',
+        label: "avoir",
+        short: "avoir",
+        verb: "avoir",
+        phrase: "Émettre un avoir pour",
+        applies: |s| has_live_invoice(s),
+        prepare: |app, op| {
+            let mut intro = order_intro(app, op)?.0;
             intro.push(
                 "L'avoir annule la dernière facture ; elle pourra être émise à nouveau.".into(),
             );
-            reason_form("Émettre un avoir", intro, FormKind::CreditNote(n))
-        }
-        Op::Renew(n) => {
-            let (mut lines, _) = order_intro(&n)?;
-            lines.push(
-                "Une nouvelle version du devis sera émise aux prix actuels, valable un mois."
-                    .into(),
-            );
-            Prepared::Confirm(
-                Confirm {
-                    title: "Renouveler le devis ?".into(),
-                    lines,
-                },
-                Pending::Renew(n),
-            )
-        }
-        Op::Approve(id) | Op::RefuseCustomer(id) => {
-            let approve = matches!(op, Op::Approve(_));
-            let c = app.customer(id).map_err(|e| e.to_string())?;
-            let intro = vec![
-                format!(
-                    "{} — SIRET {} — catégorie {}",
-                    c.legal_name,
-                    c.siret.spaced(),
-                    c.categorie
-                ),
-                format!(
-                    "Actuellement : {} ({})",
-                    c.eligibility.status.label(),
-                    c.eligibility.reason
-                ),
-            ];
-            let (title, status) = if approve {
-                (
-                    "Approuver pour le mandat administratif",
-                    EligibilityStatus::Approved,
-                )
-            } else {
-                (
-                    "Refuser le mandat administratif",
-                    EligibilityStatus::Refused,
-                )
-            };
-            reason_form(title, intro, FormKind::Eligibility(id, status))
-        }
-    })
-}
-
-/// Validates a submitted form and builds its confirmation.
-pub fn confirm_form(app: &App, form: &Form, kind: &FormKind) -> Result<(Confirm, Pending), String> {
-    let mut lines = form.intro.iter().take(1).cloned().collect::<Vec<_>>();
-    let pending = match kind {
-        FormKind::Receive(n) => {
-            let po_date = parse_date(form.value(1))
-                .ok_or_else(|| format!("date « {} » invalide (JJ/MM/AAAA)", form.value(1)))?;
-            let checklist = Checklist {
-                letterhead: form.checked(2),
-                dated: form.checked(3),
-                signed: form.checked(4),
-                stamped: form.checked(5),
-                amount_matches: form.checked(6),
-            };
-            lines.push(format!(
-                "BC n° {} du {}, vérifié : à en-tête, daté, signé, cacheté, montant conforme.",
-                form.value(0),
-                po_date.fr()
-            ));
-            Pending::Receive(
-                n.clone(),
-                OriginalPoInput {
-                    po_number: form.value(0).to_string(),
-                    po_date,
-                    checklist,
-                },
-            )
-        }
-        FormKind::Deliver(n) => {
-            let mut q = Vec::new();
-            for (i, f) in form.fields.iter().enumerate() {
-                let v: u32 = form.value(i).parse().map_err(|_| {
-                    format!("{} : « {} » n'est pas une quantité", f.label, form.value(i))
-                })?;
-                q.push(v);
-            }
-            lines.push(format!(
-                "Expédier {} unité(s) et émettre le bon de livraison.",
-                q.iter().sum::<u32>()
-            ));
-            Pending::Deliver(n.clone(), Some(q))
-        }
-        FormKind::Pay(n) => {
-            let date = parse_date(form.value(0))
-                .ok_or_else(|| format!("date « {} » invalide (JJ/MM/AAAA)", form.value(0)))?;
-            let amount = parse_eur(form.value(1))
-                .ok_or_else(|| format!("montant « {} » invalide", form.value(1)))?;
-            lines.push(format!(
-                "Paiement de {} le {}, mandat {}.",
-                amount.fr(),
-                date.fr(),
-                form.value(2)
-            ));
-            Pending::Pay(n.clone(), date, amount, form.value(2).to_string())
-        }
-        FormKind::Cancel(n) => {
-            lines.push(format!(
-                "Annuler la commande (motif : {}) ; les réservations sont libérées.",
-                form.value(0)
-            ));
-            Pending::Cancel(n.clone(), form.value(0).to_string())
-        }
-        FormKind::RefuseQuote(n) => {
-            lines.push(format!(
-                "Marquer le devis comme refusé (motif : {}).",
-                form.value(0)
-            ));
-            Pending::RefuseQuote(n.clone(), form.value(0).to_string())
-        }
-        FormKind::CreditNote(n) => {
-            lines.push(format!("Émettre un avoir (motif : {}).", form.value(0)));
-            Pending::CreditNote(n.clone(), form.value(0).to_string())
-        }
-        FormKind::Eligibility(id, status) => {
-            lines = form.intro.clone();
-            lines.push(format!(
-                "Nouvelle décision : {} (motif : {}).",
-                status.label(),
-                form.value(0)
-            ));
-            Pending::Eligibility(*id, *status, form.value(0).to_string())
-        }
-    };
-    let _ = app;
-    Ok((
-        Confirm {
-            title: form.title.clone() + " — confirmer ?",
-            lines,
+            Ok(reason_form("Émettre un avoir", intro, op))
         },
-        pending,
-    ))
-}
-
-fn doc_result(
-    r: Result<crate::domain::IssuedDocument, crate::app::AppError>,
-    what: &str,
-) -> (Level, String, Option<DocNumber>) {
-    match r {
-        Ok(d) => (
-            Level::Ok,
-            format!("{what} {} émis ({} TTC)", d.number, d.totals.incl_vat.fr()),
-            None,
-        ),
-        Err(e) => (Level::Error, e.to_string(), None),
-    }
-}
-
-fn order_result(
-    r: Result<crate::domain::Order, crate::app::AppError>,
-    what: &str,
-) -> (Level, String, Option<DocNumber>) {
-    match r {
-        Ok(o) => (
-            Level::Ok,
-            format!("{} : {what} — désormais « {} »", o.number, o.stage.label()),
-            None,
-        ),
-        Err(e) => (Level::Error, e.to_string(), None),
-    }
-}
-
-/// Runs a confirmed operation; returns the result line and what to open next.
-pub fn execute(app: &App, me: &Person, pending: Pending) -> (Level, String, Option<DocNumber>) {
-    let actor = Actor::person(&me.name, me.role, &me.fingerprint);
-    match pending {
-        Pending::PreOrder(n) => {
-            order_result(app.record_pre_order(&actor, &n), "pré-commande enregistrée")
-        }
-        Pending::Receive(n, input) => order_result(
-            app.mark_original_received(&actor, &n, &input),
-            "BC original enregistré",
-        ),
-        Pending::Deliver(n, q) => doc_result(
-            app.issue_delivery_note(&actor, &n, q.as_deref()),
-            "Bon de livraison",
-        ),
-        Pending::Invoice(n) => doc_result(app.issue_invoice(&actor, &n), "Facture"),
-        Pending::Pay(n, date, amount, reference) => order_result(
-            app.record_payment(&actor, &n, date, amount, &reference),
-            "paiement enregistré",
-        ),
-        Pending::Cancel(n, reason) => {
-            order_result(app.cancel_order(&actor, &n, &reason), "commande annulée")
-        }
-        Pending::RefuseQuote(n, reason) => {
-            order_result(app.refuse_quote(&actor, &n, &reason), "devis refusé")
-        }
-        Pending::CreditNote(n, reason) => {
-            doc_result(app.issue_credit_note(&actor, &n, None, &reason), "Avoir")
-        }
-        Pending::Renew(n) => match app.renew_quote(&actor, &n) {
+        submit: |form| {
+            let reason = form.value("reason").to_string();
+            let line = format!("Émettre un avoir (motif : {reason}).");
+            Ok((line, Args::Reason(reason)))
+        },
+        run: |app, who, t, args| {
+            doc_result(
+                app.issue_credit_note(who, order_of(t), None, &reason_of(args)),
+                "Avoir",
+            )
+        },
+    },
+    OpSpec {
+        kind: OpKind::Cancel,
+        key: 'x',
+        label: "annuler",
+        short: "annuler",
+        verb: "annuler",
+        phrase: "Annuler",
+        applies: |s| {
+            matches!(s.stage, Stage::Quote | Stage::PreOrder)
+                || (s.stage == Stage::PoReceived && !s.live_invoice)
+        },
+        prepare: |app, op| {
+            let intro = order_intro(app, op)?.0;
+            Ok(reason_form("Annuler la commande", intro, op))
+        },
+        submit: |form| {
+            let reason = form.value("reason").to_string();
+            let line =
+                format!("Annuler la commande (motif : {reason}) ; les réservations sont libérées.");
+            Ok((line, Args::Reason(reason)))
+        },
+        run: |app, who, t, args| {
+            order_result(
+                app.cancel_order(who, order_of(t), &reason_of(args)),
+                "commande annulée",
+            )
+        },
+    },
+    OpSpec {
+        kind: OpKind::RefuseQuote,
+        key: 'z',
+        label: "refusé par l'acheteur",
+        short: "refus",
+        verb: "refuser",
+        phrase: "Devis refusé par l'acheteur :",
+        applies: |s| matches!(s.stage, Stage::Quote | Stage::PreOrder),
+        prepare: |app, op| {
+            let intro = order_intro(app, op)?.0;
+            Ok(reason_form("Devis refusé par l'acheteur", intro, op))
+        },
+        submit: |form| {
+            let reason = form.value("reason").to_string();
+            let line = format!("Marquer le devis comme refusé (motif : {reason}).");
+            Ok((line, Args::Reason(reason)))
+        },
+        run: |app, who, t, args| {
+            order_result(
+                app.refuse_quote(who, order_of(t), &reason_of(args)),
+                "devis refusé",
+            )
+        },
+    },
+    OpSpec {
+        kind: OpKind::Renew,
+        key: 'n',
+        label: "renouveler",
+        short: "renouveler",
+        verb: "renouveler",
+        phrase: "Renouveler le devis",
+        applies: |s| s.stage == Stage::Expired,
+        prepare: prepare_renew,
+        submit: no_form,
+        run: |app, who, t, _| match app.renew_quote(who, order_of(t)) {
             Ok(o) => (
-                Level::Ok,
+                super::Level::Ok,
                 format!(
                     "Devis renouvelé : {} (version {})",
                     o.number, o.quote.version
                 ),
                 Some(o.number),
             ),
-            Err(e) => (Level::Error, e.to_string(), None),
+            Err(e) => (super::Level::Error, e.to_string(), None),
         },
-        Pending::Eligibility(id, status, reason) => {
-            match app.decide_eligibility(&actor, id, status, &reason) {
-                Ok(c) => (
-                    Level::Ok,
-                    format!("{} : {}", c.legal_name, c.eligibility.status.label()),
-                    None,
-                ),
-                Err(e) => (Level::Error, e.to_string(), None),
-            }
-        }
+    },
+];
+
+/// Operations on a customer (its screen).
+pub const CUSTOMER_OPS: [OpSpec; 2] = [
+    OpSpec {
+        kind: OpKind::Approve,
+        key: 'a',
+        label: "approuver le mandat administratif",
+        short: "approuver",
+        verb: "approuver",
+        phrase: "Approuver pour le mandat administratif",
+        applies: |_| true,
+        prepare: |app, op| prepare_eligibility(app, op, true),
+        submit: |form| submit_eligibility(form, EligibilityStatus::Approved),
+        run: |app, who, t, args| eligibility(app, who, t, EligibilityStatus::Approved, args),
+    },
+    OpSpec {
+        kind: OpKind::RefuseCustomer,
+        key: 'r',
+        label: "refuser le mandat administratif",
+        short: "refuser",
+        verb: "refuser",
+        phrase: "Refuser le mandat administratif",
+        applies: |_| true,
+        prepare: |app, op| prepare_eligibility(app, op, false),
+        submit: |form| submit_eligibility(form, EligibilityStatus::Refused),
+        run: |app, who, t, args| eligibility(app, who, t, EligibilityStatus::Refused, args),
+    },
+];
+
+impl OpKind {
+    pub fn spec(self) -> &'static OpSpec {
+        ORDER_OPS
+            .iter()
+            .chain(CUSTOMER_OPS.iter())
+            .find(|s| s.kind == self)
+            .expect("every operation kind has a spec")
     }
 }
 
-const THEME_PREFIX: &[u8] = b"theme=";
-
-/// The theme a person chose last time.
-pub fn saved_theme(app: &App, person: &str, themes: &[Theme]) -> Option<Theme> {
-    let bytes = app.preference(person)?;
-    let name = std::str::from_utf8(bytes.strip_prefix(THEME_PREFIX)?).ok()?;
-    themes.iter().find(|t| t.name == name).cloned()
+/// The operations an order offers in this situation, in footer order.
+pub fn order_ops(s: &Situation) -> impl Iterator<Item = &'static OpSpec> + '_ {
+    ORDER_OPS
+        .iter()
+        .filter(move |spec| !s.renewed && (spec.applies)(s))
 }
 
-pub fn save_theme(app: &App, person: &str, theme: &str) {
-    let mut bytes = THEME_PREFIX.to_vec();
-    bytes.extend_from_slice(theme.as_bytes());
-    app.set_preference(person, &bytes);
+/// `p pré-commande · r BC original reçu · ` for the footer.
+pub fn footer(specs: impl Iterator<Item = &'static OpSpec>) -> String {
+    specs.map(|s| format!("{} {} · ", s.key, s.label)).collect()
+}
+
+fn has_live_invoice(s: &Situation) -> bool {
+    s.stage == Stage::Invoiced || (s.stage == Stage::PoReceived && s.live_invoice)
+}
+
+fn order_of(t: &Target) -> &str {
+    match t {
+        Target::Order(n) => n,
+        Target::Customer(_) => "",
+    }
+}
+
+fn reason_of(args: Args) -> String {
+    match args {
+        Args::Reason(r) => r,
+        _ => String::new(),
+    }
+}
+
+fn missing_input() -> Outcome {
+    (
+        super::Level::Error,
+        "saisie incomplète : rien n'a été fait".into(),
+        None,
+    )
+}
+
+fn no_form(_: &Form) -> Result<(String, Args), String> {
+    Ok((String::new(), Args::None))
+}
+
+/// The first lines of every order form: number, body, amount, stage.
+fn order_intro(app: &App, op: &Op) -> Result<(Vec<String>, OrderView), String> {
+    let v = app
+        .order_view(order_of(&op.target))
+        .map_err(|e| e.to_string())?;
+    let intro = vec![format!(
+        "{} — {} — {} TTC — {}",
+        v.order.number,
+        v.customer.legal_name,
+        v.totals.incl_vat.fr(),
+        v.stage.label()
+    )];
+    Ok((intro, v))
+}
+
+fn reason_form(title: &str, intro: Vec<String>, op: &Op) -> Prepared {
+    Prepared::Form(
+        Form::new(
+            title,
+            intro,
+            vec![Field::text("reason", text::REASON, "", "obligatoire")],
+        ),
+        op.clone(),
+    )
+}
+
+fn confirm(title: &str, lines: Vec<String>, op: &Op) -> Prepared {
+    Prepared::Confirm(
+        Confirm {
+            title: title.into(),
+            lines,
+        },
+        Pending {
+            op: op.clone(),
+            args: Args::None,
+        },
+    )
+}
+
+fn prepare_pre_order(app: &App, op: &Op) -> Result<Prepared, String> {
+    let mut lines = order_intro(app, op)?.0;
+    lines.push(
+        "L'e-mail du bon de commande est arrivé : les marchandises seront réservées, \
+         l'expédition attendra l'original."
+            .into(),
+    );
+    for s in app
+        .shortages(order_of(&op.target))
+        .map_err(|e| e.to_string())?
+    {
+        lines.push(format!(
+            "⚠ Rupture : {} — {} disponible(s) pour {} demandée(s)",
+            s.designation, s.available, s.wanted
+        ));
+    }
+    Ok(confirm("Enregistrer la pré-commande ?", lines, op))
+}
+
+fn prepare_receive(app: &App, op: &Op) -> Result<Prepared, String> {
+    let (mut intro, v) = order_intro(app, op)?;
+    intro.push(format!(
+        "Devis valable jusqu'au {} : cochez chaque point vérifié sur l'original.",
+        v.order.quote.valid_until.fr()
+    ));
+    Ok(Prepared::Form(
+        Form::new(
+            "Bon de commande original reçu",
+            intro,
+            vec![
+                Field::text("po_number", text::PO_NUMBER, "", "50 caractères au plus"),
+                Field::text("po_date", text::PO_DATE, "", text::DATE_HINT),
+                Field::check("letterhead", text::LETTERHEAD),
+                Field::check("dated", text::DATED),
+                Field::check("signed", text::SIGNED),
+                Field::check("stamped", text::STAMPED),
+                Field::check("amount_matches", text::AMOUNT_MATCHES),
+            ],
+        ),
+        op.clone(),
+    ))
+}
+
+fn submit_receive(form: &Form) -> Result<(String, Args), String> {
+    let date = form.value("po_date");
+    let po_date =
+        Date::parse_fr(date).ok_or_else(|| format!("date « {date} » invalide (JJ/MM/AAAA)"))?;
+    let checklist = Checklist {
+        letterhead: form.checked("letterhead"),
+        dated: form.checked("dated"),
+        signed: form.checked("signed"),
+        stamped: form.checked("stamped"),
+        amount_matches: form.checked("amount_matches"),
+    };
+    let po_number = form.value("po_number").to_string();
+    let line = format!(
+        "BC n° {po_number} du {}, vérifié : à en-tête, daté, signé, cacheté, montant conforme.",
+        po_date.fr()
+    );
+    Ok((
+        line,
+        Args::Original(OriginalPoInput {
+            po_number,
+            po_date,
+            checklist,
+        }),
+    ))
+}
+
+fn prepare_deliver(app: &App, op: &Op) -> Result<Prepared, String> {
+    let (mut intro, v) = order_intro(app, op)?;
+    intro.push(
+        "Quantités à expédier (tout le reste par défaut ; 0 pour ne pas livrer une ligne).".into(),
+    );
+    let fields = v
+        .order
+        .lines
+        .iter()
+        .map(|l| {
+            Field::text(
+                "quantity",
+                &format!("{} (reste {})", l.designation, l.to_deliver()),
+                &l.to_deliver().to_string(),
+                "",
+            )
+        })
+        .collect();
+    Ok(Prepared::Form(
+        Form::new("Bon de livraison", intro, fields),
+        op.clone(),
+    ))
+}
+
+fn submit_deliver(form: &Form) -> Result<(String, Args), String> {
+    let mut q = Vec::new();
+    for f in form.fields_named("quantity") {
+        let value = f.value.trim();
+        let n: u32 = value
+            .parse()
+            .map_err(|_| format!("{} : « {value} » n'est pas une quantité", f.label))?;
+        q.push(n);
+    }
+    let line = format!(
+        "Expédier {} unité(s) et émettre le bon de livraison.",
+        q.iter().sum::<u32>()
+    );
+    Ok((line, Args::Quantities(q)))
+}
+
+fn prepare_invoice(app: &App, op: &Op) -> Result<Prepared, String> {
+    let (mut lines, v) = order_intro(app, op)?;
+    let billable: Cents = v
+        .order
+        .lines
+        .iter()
+        .map(|l| l.unit_price * l.to_invoice() as i64)
+        .sum();
+    lines.push(format!(
+        "Facturer ce qui a été livré et pas encore facturé ({} HT).",
+        billable.fr()
+    ));
+    lines.push(format!(
+        "Échéance : {} jours (délai global de paiement).",
+        v.customer.payment_delay_days()
+    ));
+    Ok(confirm("Émettre la facture ?", lines, op))
+}
+
+fn prepare_pay(app: &App, op: &Op) -> Result<Prepared, String> {
+    let (intro, v) = order_intro(app, op)?;
+    let today = app.today().fr();
+    let due = crate::domain::money::format_number_fr(v.order.outstanding()).replace(' ', "");
+    Ok(Prepared::Form(
+        Form::new(
+            "Paiement reçu",
+            intro,
+            vec![
+                Field::text("date", text::PAY_DATE, &today, text::DATE_HINT),
+                Field::text("amount", text::PAY_AMOUNT, &due, ""),
+                Field::text("reference", text::PAY_REF, "", "n° du mandat"),
+            ],
+        ),
+        op.clone(),
+    ))
+}
+
+fn submit_pay(form: &Form) -> Result<(String, Args), String> {
+    let date_text = form.value("date");
+    let date = Date::parse_fr(date_text)
+        .ok_or_else(|| format!("date « {date_text} » invalide (JJ/MM/AAAA)"))?;
+    let amount_text = form.value("amount");
+    let amount =
+        parse_eur(amount_text).ok_or_else(|| format!("montant « {amount_text} » invalide"))?;
+    let reference = form.value("reference").to_string();
+    let line = format!(
+        "Paiement de {} le {}, mandat {reference}.",
+        amount.fr(),
+        date.fr()
+    );
+    Ok((
+        line,
+        Args::Payment {
+            date,
+            amount,
+            reference,
+        },
+    ))
+}
+
+fn prepare_renew(app: &App, op: &Op) -> Result<Prepared, String> {
+    let mut lines = order_intro(app, op)?.0;
+    lines
+        .push("Une nouvelle version du devis sera émise aux prix actuels, valable un mois.".into());
+    Ok(confirm("Renouveler le devis ?", lines, op))
+}
+
+fn prepare_eligibility(app: &App, op: &Op, approve: bool) -> Result<Prepared, String> {
+    let Target::Customer(id) = op.target else {
+        return Err("cette action porte sur un client".into());
+    };
+    let c = app.customer(id).map_err(|e| e.to_string())?;
+    let intro = vec![
+        format!(
+            "{} — SIRET {} — catégorie {}",
+            c.legal_name,
+            c.siret.spaced(),
+            c.categorie
+        ),
+        format!(
+            "Actuellement : {} ({})",
+            c.eligibility.status.label(),
+            c.eligibility.reason
+        ),
+    ];
+    let title = if approve {
+        "Approuver pour le mandat administratif"
+    } else {
+        "Refuser le mandat administratif"
+    };
+    Ok(reason_form(title, intro, op))
+}
+
+fn submit_eligibility(form: &Form, status: EligibilityStatus) -> Result<(String, Args), String> {
+    let reason = form.value("reason").to_string();
+    let line = format!("Nouvelle décision : {} (motif : {reason}).", status.label());
+    Ok((line, Args::Reason(reason)))
+}
+
+fn eligibility(
+    app: &App,
+    who: &Actor,
+    target: &Target,
+    status: EligibilityStatus,
+    args: Args,
+) -> Outcome {
+    let Target::Customer(id) = target else {
+        return missing_input();
+    };
+    match app.decide_eligibility(who, *id, status, &reason_of(args)) {
+        Ok(c) => (
+            super::Level::Ok,
+            format!("{} : {}", c.legal_name, c.eligibility.status.label()),
+            None,
+        ),
+        Err(e) => (super::Level::Error, e.to_string(), None),
+    }
+}
+
+fn doc_result(r: Result<IssuedDocument, AppError>, what: &str) -> Outcome {
+    match r {
+        Ok(d) => (
+            super::Level::Ok,
+            format!("{what} {} émis ({} TTC)", d.number, d.totals.incl_vat.fr()),
+            None,
+        ),
+        Err(e) => (super::Level::Error, e.to_string(), None),
+    }
+}
+
+fn order_result(r: Result<Order, AppError>, what: &str) -> Outcome {
+    match r {
+        Ok(o) => (
+            super::Level::Ok,
+            format!("{} : {what} — désormais « {} »", o.number, o.stage.label()),
+            None,
+        ),
+        Err(e) => (super::Level::Error, e.to_string(), None),
+    }
+}
+
+/// Builds the form or confirmation of an operation.
+pub fn prepare(app: &App, op: Op) -> Result<Prepared, String> {
+    (op.spec().prepare)(app, &op)
+}
+
+/// Validates a submitted form and builds its confirmation.
+pub fn confirm_form(form: &Form, op: &Op) -> Result<(Confirm, Pending), String> {
+    let (line, args) = (op.spec().submit)(form)?;
+    // An order's confirmation repeats its first line; a customer's, its whole card.
+    let mut lines = match op.target {
+        Target::Customer(_) => form.intro.clone(),
+        Target::Order(_) => form.intro.iter().take(1).cloned().collect(),
+    };
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    Ok((
+        Confirm {
+            title: form.title.clone() + " — confirmer ?",
+            lines,
+        },
+        Pending {
+            op: op.clone(),
+            args,
+        },
+    ))
+}
+
+/// Runs a confirmed operation; returns the result line and what to open next.
+pub fn execute(app: &App, me: &Actor, pending: Pending) -> Outcome {
+    (pending.op.spec().run)(app, me, &pending.op.target, pending.args)
 }
 
 #[cfg(test)]
@@ -546,21 +760,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn french_dates() {
-        assert_eq!(parse_date("27/11/2026"), Date::parse_iso("2026-11-27"));
-        assert_eq!(parse_date("5/3/26"), Date::parse_iso("2026-03-05"));
-        assert_eq!(parse_date("2026-03-05"), Date::parse_iso("2026-03-05"));
-        assert_eq!(parse_date("31/02/2026"), None);
-        assert_eq!(parse_date("hier"), None);
-    }
-
-    #[test]
     fn next_steps_depend_on_the_stage() {
-        let keys = |s, inv, toinv| {
-            Op::for_stage(s, "DEV-2026-00001", inv, toinv)
-                .iter()
-                .map(|(k, _, _)| *k)
-                .collect::<String>()
+        let keys = |stage, live_invoice, to_invoice| {
+            order_ops(&Situation {
+                stage,
+                live_invoice,
+                to_invoice,
+                renewed: false,
+            })
+            .map(|s| s.key)
+            .collect::<String>()
         };
         assert_eq!(keys(Stage::Quote, false, false), "prxz");
         assert_eq!(keys(Stage::PoReceived, false, false), "bx");
@@ -569,5 +778,16 @@ mod tests {
         assert_eq!(keys(Stage::Invoiced, true, false), "av");
         assert_eq!(keys(Stage::Expired, false, false), "n");
         assert_eq!(keys(Stage::Paid, false, false), "");
+    }
+
+    #[test]
+    fn every_kind_has_one_spec_with_a_distinct_key() {
+        let mut order_keys: Vec<char> = ORDER_OPS.iter().map(|s| s.key).collect();
+        order_keys.sort();
+        order_keys.dedup();
+        assert_eq!(order_keys.len(), ORDER_OPS.len());
+        for spec in ORDER_OPS.iter().chain(CUSTOMER_OPS.iter()) {
+            assert_eq!(spec.kind.spec().key, spec.key);
+        }
     }
 }

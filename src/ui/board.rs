@@ -1,6 +1,6 @@
 //! Tableau: one column per stage, cards that say what needs attention, a fuzzy filter.
 
-use super::actions::{Action, Op};
+use super::actions::{self, Action, Op, OpSpec, Situation};
 use super::key::{Input, Key};
 use super::theme::Theme;
 use super::widgets::{fit, spread};
@@ -176,11 +176,8 @@ impl Board {
             }
             Key::Char(ch) => {
                 let card = self.selected_card(app)?;
-                let op = Self::ops(app, &card)
-                    .into_iter()
-                    .find(|(k, _, _)| k == ch)
-                    .map(|(_, _, op)| op)?;
-                return Some(Action::Do(op));
+                let spec = Self::ops(app, &card).into_iter().find(|s| s.key == *ch)?;
+                return Some(Action::Do(Op::order(spec.kind, card.number.to_string())));
             }
             _ => {}
         }
@@ -188,8 +185,8 @@ impl Board {
         None
     }
 
-    fn ops(app: &App, card: &CardView) -> Vec<(char, &'static str, Op)> {
-        let (live, to_invoice) = app
+    fn ops(app: &App, card: &CardView) -> Vec<&'static OpSpec> {
+        let (live_invoice, to_invoice) = app
             .index()
             .card(card.id)
             .map(|c| {
@@ -199,10 +196,13 @@ impl Board {
                 )
             })
             .unwrap_or((false, false));
-        if card.flags.contains(&Flag::Renewed) {
-            return Vec::new();
-        }
-        Op::for_stage(card.stage, &card.number.to_string(), live, to_invoice)
+        actions::order_ops(&Situation {
+            stage: card.stage,
+            live_invoice,
+            to_invoice,
+            renewed: card.flags.contains(&Flag::Renewed),
+        })
+        .collect()
     }
 
     /// The footer: navigation, and what can be done to the selected card.
@@ -212,9 +212,7 @@ impl Board {
         }
         let mut s = String::new();
         if let Some(card) = self.selected_card(app) {
-            for (k, label, _) in Self::ops(app, &card) {
-                s.push_str(&format!("{k} {label} · "));
-            }
+            s.push_str(&actions::footer(Self::ops(app, &card).into_iter()));
         }
         s.push_str(text::KEYS);
         s
@@ -236,13 +234,13 @@ impl Board {
             let line = Line::from(vec![
                 Span::styled(
                     format!(" {} : ", text::FILTER),
-                    Style::default().fg(theme.color("muted")),
+                    Style::default().fg(theme.colors.muted),
                 ),
                 Span::styled(
                     format!("{q}{cursor}"),
                     Style::default()
-                        .fg(theme.color("text"))
-                        .bg(theme.color("input_bg")),
+                        .fg(theme.colors.text)
+                        .bg(theme.colors.input_bg),
                 ),
             ]);
             f.render_widget(Paragraph::new(line), Rect { height: 1, ..area });
@@ -280,9 +278,9 @@ impl Board {
             };
             let focused = c == self.column;
             let border = if focused {
-                theme.color("border_focus")
+                theme.colors.border_focus
             } else {
-                theme.color("border")
+                theme.colors.border
             };
             let t = totals[c];
             let title = Line::from(vec![Span::styled(
@@ -301,11 +299,11 @@ impl Board {
             let mut lines = vec![
                 Line::from(Span::styled(
                     spread(&format!("{} cmd", t.count), &t.total.fr(), iw),
-                    Style::default().fg(theme.color("muted")),
+                    Style::default().fg(theme.colors.muted),
                 )),
                 Line::from(Span::styled(
                     "─".repeat(iw),
-                    Style::default().fg(theme.color("border")),
+                    Style::default().fg(theme.colors.border),
                 )),
             ];
             let cards = app.index().column(
@@ -319,7 +317,7 @@ impl Board {
             if cards.is_empty() {
                 lines.push(Line::from(Span::styled(
                     text::EMPTY,
-                    Style::default().fg(theme.color("muted")),
+                    Style::default().fg(theme.colors.muted),
                 )));
             }
             for (k, card) in cards.iter().enumerate() {
@@ -329,7 +327,7 @@ impl Board {
             f.render_widget(Paragraph::new(lines), inner);
         }
         // Arrows say there are more columns off screen.
-        let more = Style::default().fg(theme.color("muted"));
+        let more = Style::default().fg(theme.colors.muted);
         if self.first_column > 0 {
             f.render_widget(
                 Paragraph::new("◀").style(more),
@@ -355,14 +353,15 @@ impl Board {
     }
 }
 
-fn flag_role(flag: &Flag) -> &'static str {
+fn flag_colour(theme: &Theme, flag: &Flag) -> ratatui::style::Color {
+    let c = &theme.colors;
     match flag {
-        Flag::ExpiringSoon(_) => "flag_expiring",
-        Flag::Expired => "flag_expired",
-        Flag::Renewed => "muted",
-        Flag::WaitingOriginal(_) => "flag_waiting",
-        Flag::Overdue { .. } => "flag_overdue",
-        Flag::PartialDelivery => "flag_partial",
+        Flag::ExpiringSoon(_) => c.flag_expiring,
+        Flag::Expired => c.flag_expired,
+        Flag::Renewed => c.muted,
+        Flag::WaitingOriginal(_) => c.flag_waiting,
+        Flag::Overdue { .. } => c.flag_overdue,
+        Flag::PartialDelivery => c.flag_partial,
     }
 }
 
@@ -372,7 +371,7 @@ fn card_lines(card: &CardView, selected: bool, width: usize, theme: &Theme) -> V
     let base = if selected {
         theme.selected()
     } else {
-        Style::default().fg(theme.color("text"))
+        Style::default().fg(theme.colors.text)
     };
     let marker = if selected { "▶" } else { " " };
     let head = spread(
@@ -395,9 +394,7 @@ fn card_lines(card: &CardView, selected: bool, width: usize, theme: &Theme) -> V
         .or(card.flags.first());
     match flag {
         Some(fl) => {
-            let style = base
-                .fg(theme.color(flag_role(fl)))
-                .add_modifier(Modifier::BOLD);
+            let style = base.fg(flag_colour(theme, fl)).add_modifier(Modifier::BOLD);
             let txt = fit(
                 &format!(" · {}", fl.text()),
                 width.saturating_sub(age.chars().count()),

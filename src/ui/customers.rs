@@ -1,6 +1,6 @@
 //! Clients: search as you type, and the customer's page.
 
-use super::actions::{Action, Op};
+use super::actions::{Action, CUSTOMER_OPS, Op};
 use super::key::{Input, Key};
 use super::theme::Theme;
 use super::widgets::{fit, highlighted, pad, right, spread};
@@ -118,17 +118,17 @@ impl Customers {
             Layout::vertical([Constraint::Length(3), Constraint::Min(1)]).areas(area);
         let block = Block::default()
             .borders(Borders::ALL)
-            .border_style(Style::default().fg(theme.color("border_focus")))
+            .border_style(Style::default().fg(theme.colors.border_focus))
             .title(format!(" {} ", text::SEARCH));
         let content = if self.query.is_empty() {
             Line::from(vec![
-                Span::styled("▏", Style::default().fg(theme.color("text"))),
-                Span::styled(text::PLACEHOLDER, Style::default().fg(theme.color("muted"))),
+                Span::styled("▏", Style::default().fg(theme.colors.text)),
+                Span::styled(text::PLACEHOLDER, Style::default().fg(theme.colors.muted)),
             ])
         } else {
             Line::from(Span::styled(
                 format!("{}▏", self.query),
-                Style::default().fg(theme.color("text")),
+                Style::default().fg(theme.colors.text),
             ))
         };
         f.render_widget(Paragraph::new(content).block(block), input);
@@ -142,12 +142,12 @@ impl Customers {
             };
             lines.push(Line::from(Span::styled(
                 format!(" {} {}{pending}", self.result.total, text::RESULTS),
-                Style::default().fg(theme.color("muted")),
+                Style::default().fg(theme.colors.muted),
             )));
             if self.result.hits.is_empty() && pending.is_empty() {
                 lines.push(Line::from(Span::styled(
                     format!(" {}", text::NONE),
-                    Style::default().fg(theme.color("muted")),
+                    Style::default().fg(theme.colors.muted),
                 )));
             }
         }
@@ -165,11 +165,11 @@ impl Customers {
     }
 }
 
-fn status_role(s: Option<EligibilityStatus>) -> &'static str {
+fn status_colour(theme: &Theme, s: Option<EligibilityStatus>) -> ratatui::style::Color {
     match s {
-        Some(EligibilityStatus::Approved) => "ok",
-        Some(EligibilityStatus::PendingReview) => "warning",
-        _ => "danger",
+        Some(EligibilityStatus::Approved) => theme.colors.ok,
+        Some(EligibilityStatus::PendingReview) => theme.colors.warning,
+        _ => theme.colors.danger,
     }
 }
 
@@ -183,7 +183,7 @@ fn hit_line(
     let base = if selected {
         theme.selected()
     } else {
-        Style::default().fg(theme.color("text"))
+        Style::default().fg(theme.colors.text)
     };
     let marker = if selected { "▶ " } else { "  " };
     let mut spans = vec![Span::styled(marker.to_string(), base)];
@@ -207,14 +207,14 @@ fn hit_line(
     spans.push(Span::styled(
         rest,
         base.fg(if selected {
-            theme.color("selection_text")
+            theme.colors.selection_text
         } else {
-            theme.color("muted")
+            theme.colors.muted
         }),
     ));
     spans.push(Span::styled(
         format!(" {status}"),
-        base.fg(theme.color(status_role(h.status)))
+        base.fg(status_colour(theme, h.status))
             .add_modifier(Modifier::BOLD),
     ));
     let _ = w;
@@ -258,8 +258,10 @@ impl CustomerScreen {
                     .get(self.selected)
                     .map(|o| Action::OpenOrder(o.number.to_string()));
             }
-            Key::Char('a') => return Some(Action::Do(Op::Approve(self.id))),
-            Key::Char('r') => return Some(Action::Do(Op::RefuseCustomer(self.id))),
+            Key::Char(ch) if CUSTOMER_OPS.iter().any(|s| s.key == *ch) => {
+                let spec = CUSTOMER_OPS.iter().find(|s| s.key == *ch)?;
+                return Some(Action::Do(Op::customer(spec.kind, self.id)));
+            }
             Key::Esc | Key::Backspace => return Some(Action::Back),
             _ => {}
         }
@@ -272,8 +274,8 @@ impl CustomerScreen {
 
     pub fn draw(&self, f: &mut Frame, area: Rect, theme: &Theme) {
         let c = &self.view.customer;
-        let base = Style::default().fg(theme.color("text"));
-        let muted = Style::default().fg(theme.color("muted"));
+        let base = Style::default().fg(theme.colors.text);
+        let muted = Style::default().fg(theme.colors.muted);
         let [top, bottom] =
             Layout::vertical([Constraint::Length(10), Constraint::Min(3)]).areas(area);
         let [left, right_area] =
@@ -312,7 +314,7 @@ impl CustomerScreen {
                 Span::styled("Mandat administratif : ", muted),
                 Span::styled(
                     e.status.label(),
-                    base.fg(theme.color(status_role(Some(e.status))))
+                    base.fg(status_colour(theme, Some(e.status)))
                         .add_modifier(Modifier::BOLD),
                 ),
             ]),
@@ -353,7 +355,7 @@ impl CustomerScreen {
                 Span::styled(
                     self.view.overdue.fr(),
                     if self.view.overdue.0 > 0 {
-                        base.fg(theme.color("danger")).add_modifier(Modifier::BOLD)
+                        base.fg(theme.colors.danger).add_modifier(Modifier::BOLD)
                     } else {
                         base
                     },
@@ -363,7 +365,7 @@ impl CustomerScreen {
         if e.status == EligibilityStatus::PendingReview {
             l.push(Line::from(Span::styled(
                 "⚠ À examiner : a approuver · r refuser (motif obligatoire, administrateurs)",
-                base.fg(theme.color("warning")),
+                base.fg(theme.colors.warning),
             )));
         }
         f.render_widget(

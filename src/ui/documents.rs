@@ -177,8 +177,8 @@ impl Documents {
             self.page = page.max(1);
         }
         let w = area.width.saturating_sub(2) as usize;
-        let base = Style::default().fg(theme.color("text"));
-        let muted = Style::default().fg(theme.color("muted"));
+        let base = Style::default().fg(theme.colors.text);
+        let muted = Style::default().fg(theme.colors.muted);
         let kind = self.kind.map(|k| k.label()).unwrap_or(text::ALL);
         let cursor = if self.typing { "▏" } else { "" };
         let mut lines = vec![
@@ -191,7 +191,7 @@ impl Documents {
                     w,
                 ),
                 if self.typing {
-                    base.bg(theme.color("input_bg"))
+                    base.bg(theme.colors.input_bg)
                 } else {
                     muted
                 },
@@ -262,8 +262,8 @@ impl DocumentScreen {
     pub fn draw(&self, f: &mut Frame, area: Rect, theme: &Theme) {
         let d = &self.doc;
         let w = area.width.saturating_sub(2) as usize;
-        let base = Style::default().fg(theme.color("text"));
-        let muted = Style::default().fg(theme.color("muted"));
+        let base = Style::default().fg(theme.colors.text);
+        let muted = Style::default().fg(theme.colors.muted);
         let n = d.number.to_string();
         let mut lines = vec![
             Line::from(Span::styled(
@@ -334,19 +334,19 @@ impl DocumentScreen {
             lines.push(Line::from(Span::styled("Télécharger :", muted)));
             lines.push(Line::from(Span::styled(
                 format!("  {} doc get {n} > {n}.pdf", self.ssh_hint),
-                base.fg(theme.color("info")),
+                base.fg(theme.colors.info),
             )));
             if d.file(FileFormat::FacturX).is_some() {
                 lines.push(Line::from(Span::styled(
                     format!("  {} doc xml {n} > {n}.xml", self.ssh_hint),
-                    base.fg(theme.color("info")),
+                    base.fg(theme.colors.info),
                 )));
                 lines.push(Line::from(Span::styled(
                     format!(
                         "  {} doc pack {n} > {n}-dossier.pdf   (facture + RIB + bon de commande)",
                         self.ssh_hint
                     ),
-                    base.fg(theme.color("info")),
+                    base.fg(theme.colors.info),
                 )));
             }
         }

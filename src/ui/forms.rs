@@ -28,6 +28,8 @@ pub enum FieldKind {
 
 #[derive(Clone, Debug)]
 pub struct Field {
+    /// How the code that reads the form addresses the field (`po_number`).
+    pub name: &'static str,
     pub label: String,
     pub kind: FieldKind,
     pub value: String,
@@ -37,8 +39,9 @@ pub struct Field {
 }
 
 impl Field {
-    pub fn text(label: &str, value: &str, hint: &str) -> Field {
+    pub fn text(name: &'static str, label: &str, value: &str, hint: &str) -> Field {
         Field {
+            name,
             label: label.into(),
             kind: FieldKind::Text,
             value: value.into(),
@@ -48,8 +51,9 @@ impl Field {
         }
     }
 
-    pub fn check(label: &str) -> Field {
+    pub fn check(name: &'static str, label: &str) -> Field {
         Field {
+            name,
             label: label.into(),
             kind: FieldKind::Check,
             value: String::new(),
@@ -108,12 +112,23 @@ impl Form {
             .any(|(f, (v, c))| f.value != *v || f.checked != *c)
     }
 
-    pub fn value(&self, i: usize) -> &str {
-        self.fields.get(i).map(|f| f.value.trim()).unwrap_or("")
+    fn field(&self, name: &str) -> Option<&Field> {
+        self.fields.iter().find(|f| f.name == name)
     }
 
-    pub fn checked(&self, i: usize) -> bool {
-        self.fields.get(i).is_some_and(|f| f.checked)
+    /// The trimmed text of the field `name` (empty when there is none).
+    pub fn value(&self, name: &str) -> &str {
+        self.field(name).map(|f| f.value.trim()).unwrap_or("")
+    }
+
+    /// Whether the box `name` is ticked.
+    pub fn checked(&self, name: &str) -> bool {
+        self.field(name).is_some_and(|f| f.checked)
+    }
+
+    /// Every field called `name`, in order (one per line of a delivery, say).
+    pub fn fields_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Field> + 'a {
+        self.fields.iter().filter(move |f| f.name == name)
     }
 
     /// Required fields that are empty or unticked, by label.
@@ -192,12 +207,12 @@ impl Form {
         let r = centered(area, 72, height);
         f.render_widget(Clear, r);
         let base = Style::default()
-            .fg(theme.color("text"))
-            .bg(theme.color("background"));
+            .fg(theme.colors.text)
+            .bg(theme.colors.background);
         let block = Block::default()
             .title(format!(" {} ", self.title))
             .borders(Borders::ALL)
-            .border_style(Style::default().fg(theme.color("border_focus")))
+            .border_style(Style::default().fg(theme.colors.border_focus))
             .style(base);
         let inner_w = r.width.saturating_sub(4) as usize;
         let mut lines: Vec<Line> = self
@@ -247,12 +262,12 @@ impl Form {
         if let Some(e) = &self.error {
             lines.push(Line::from(Span::styled(
                 fit(&format!("✗ {e}"), inner_w),
-                base.fg(theme.color("danger")),
+                base.fg(theme.colors.danger),
             )));
         } else {
             lines.push(Line::from(Span::styled(
                 text::HINT,
-                base.fg(theme.color("muted")),
+                base.fg(theme.colors.muted),
             )));
         }
         f.render_widget(Paragraph::new(lines).block(block), r);
@@ -280,18 +295,18 @@ impl Confirm {
         let r = centered(area, 72, self.lines.len() as u16 + 5);
         f.render_widget(Clear, r);
         let base = Style::default()
-            .fg(theme.color("text"))
-            .bg(theme.color("background"));
+            .fg(theme.colors.text)
+            .bg(theme.colors.background);
         let mut lines: Vec<Line> = self.lines.iter().map(|l| Line::from(l.clone())).collect();
         lines.push(Line::from(""));
         lines.push(Line::from(Span::styled(
             text::CONFIRM_HINT,
-            base.fg(theme.color("muted")),
+            base.fg(theme.colors.muted),
         )));
         let block = Block::default()
             .title(format!(" {} ", self.title))
             .borders(Borders::ALL)
-            .border_style(Style::default().fg(theme.color("warning")))
+            .border_style(Style::default().fg(theme.colors.warning))
             .style(base);
         f.render_widget(
             Paragraph::new(lines)
@@ -315,7 +330,10 @@ mod tests {
         let mut form = Form::new(
             "BC",
             vec![],
-            vec![Field::text("N°", "", "ENG-…"), Field::check("Signé")],
+            vec![
+                Field::text("number", "N°", "", "ENG-…"),
+                Field::check("signed", "Signé"),
+            ],
         );
         assert!(!form.dirty());
         form.handle(&k('A'));
@@ -332,8 +350,8 @@ mod tests {
         form.handle(&k(' '));
         form.handle(&Input::Key(Key::Tab));
         assert_eq!(form.handle(&Input::Key(Key::Enter)), FormEvent::Submit);
-        assert_eq!(form.value(0), "A");
-        assert!(form.checked(1));
+        assert_eq!(form.value("number"), "A");
+        assert!(form.checked("signed"));
         assert_eq!(form.handle(&Input::Key(Key::Esc)), FormEvent::Cancel);
     }
 }

@@ -1,6 +1,7 @@
 //! The help overlay (`?`): every key, per screen.
 
 use super::Tab;
+use super::actions::{CUSTOMER_OPS, ORDER_OPS};
 use super::theme::Theme;
 use super::widgets::centered;
 use crate::app::Role;
@@ -34,10 +35,6 @@ const BOARD: &[(&str, &str)] = &[
     ("Entrée", "ouvrir la commande"),
     ("c", "ouvrir le client de la carte"),
     ("/", "filtrer le tableau (client, ville, SIRET, n°)"),
-    (
-        "p r b f a v x z n",
-        "pré-commande, BC reçu, livrer, facturer, encaisser, avoir, annuler, refus, renouveler",
-    ),
 ];
 
 const CUSTOMERS: &[(&str, &str)] = &[
@@ -46,11 +43,35 @@ const CUSTOMERS: &[(&str, &str)] = &[
         "recherche floue : nom, ville, SIRET, contact, n° de document",
     ),
     ("↓ ↑ Entrée", "choisir et ouvrir un client"),
-    (
-        "a / r",
-        "sur la fiche : approuver / refuser le mandat administratif (admins)",
-    ),
 ];
+
+/// `p r b f …` and what each does, from the operations' specs.
+fn order_ops_row() -> (String, String) {
+    let keys: Vec<String> = ORDER_OPS.iter().map(|s| s.key.to_string()).collect();
+    let what: Vec<&str> = ORDER_OPS.iter().map(|s| s.short).collect();
+    (keys.join(" "), what.join(", "))
+}
+
+/// `a / r` on a customer's card, from the operations' specs.
+fn customer_ops_row() -> (String, String) {
+    let keys: Vec<String> = CUSTOMER_OPS.iter().map(|s| s.key.to_string()).collect();
+    let what: Vec<&str> = CUSTOMER_OPS.iter().map(|s| s.short).collect();
+    (
+        keys.join(" / "),
+        format!(
+            "sur la fiche : {} le mandat administratif (admins)",
+            what.join(" / ")
+        ),
+    )
+}
+
+fn rows(fixed: &[(&str, &str)], more: Option<(String, String)>) -> Vec<(String, String)> {
+    fixed
+        .iter()
+        .map(|(k, d)| (k.to_string(), d.to_string()))
+        .chain(more)
+        .collect()
+}
 
 const DOCUMENTS: &[(&str, &str)] = &[
     (
@@ -82,35 +103,35 @@ pub fn draw(f: &mut Frame, area: Rect, theme: &Theme, tab: Tab, role: Role) {
     let r = centered(area, 100, area.height);
     f.render_widget(Clear, r);
     let base = Style::default()
-        .fg(theme.color("text"))
-        .bg(theme.color("background"));
-    let key = base.fg(theme.color("info")).add_modifier(Modifier::BOLD);
+        .fg(theme.colors.text)
+        .bg(theme.colors.background);
+    let key = base.fg(theme.colors.info).add_modifier(Modifier::BOLD);
     let title = |t: &str| {
         Line::from(Span::styled(
             t.to_string(),
-            base.fg(theme.color("title")).add_modifier(Modifier::BOLD),
+            base.fg(theme.colors.title).add_modifier(Modifier::BOLD),
         ))
     };
     let mut lines = Vec::new();
-    let mut section = |name: &str, rows: &[(&str, &str)]| {
+    let mut section = |name: &str, rows: Vec<(String, String)>| {
         lines.push(title(name));
         for (k, d) in rows {
             lines.push(Line::from(vec![
                 Span::styled(format!("  {k:<26}"), key),
-                Span::styled(d.to_string(), base),
+                Span::styled(d, base),
             ]));
         }
     };
-    section("Partout", GLOBAL);
+    section("Partout", rows(GLOBAL, None));
     match tab {
-        Tab::Board => section("Tableau", BOARD),
-        Tab::Customers => section("Clients", CUSTOMERS),
-        Tab::Documents => section("Documents", DOCUMENTS),
+        Tab::Board => section("Tableau", rows(BOARD, Some(order_ops_row()))),
+        Tab::Customers => section("Clients", rows(CUSTOMERS, Some(customer_ops_row()))),
+        Tab::Documents => section("Documents", rows(DOCUMENTS, None)),
         Tab::Access => {}
     }
     section(
         "Signaux des cartes (symbole + texte, lisibles sans couleur)",
-        FLAGS,
+        rows(FLAGS, None),
     );
     if role == Role::Admin {
         lines.push(title(

@@ -3,6 +3,7 @@
 //! returns commands for the session to run (searches, on the shared worker pool); `draw`
 //! renders the model. The UI calls the app layer and never the store or russh.
 
+pub mod access;
 pub mod actions;
 mod board;
 mod customers;
@@ -19,7 +20,7 @@ pub use key::{Input, Key};
 pub use theme::Theme;
 
 use crate::app::search::Found;
-use crate::app::{App, Change, Role};
+use crate::app::{Actor, App, Change, Role};
 use crate::domain::DocNumber;
 use actions::Action;
 use forms::{Confirm, Form};
@@ -40,14 +41,6 @@ mod text {
     pub const QUIT_DIRTY: &str =
         "Un formulaire contient une saisie non enregistrée : quitter quand même ?";
     pub const ACCESS_ONLY_ADMINS: &str = "L'onglet Accès est réservé aux administrateurs";
-}
-
-/// Who is at the keyboard.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Person {
-    pub name: String,
-    pub role: Role,
-    pub fingerprint: String,
 }
 
 /// Which search a result belongs to.
@@ -100,7 +93,7 @@ enum View {
 
 /// A modal on top of everything.
 enum Modal {
-    Form(Form, actions::FormKind),
+    Form(Form, actions::Op),
     Confirm(Confirm, actions::Pending),
     Help,
     Palette(palette::Palette),
@@ -114,25 +107,16 @@ pub enum Level {
     Info,
 }
 
-/// Access administration is another module's business; the console only needs this.
-pub trait AccessPanel: Send {
-    fn draw(&mut self, f: &mut Frame, area: Rect, theme: &Theme);
-    fn handle(&mut self, input: &Input) -> Option<(Level, String)>;
-    fn keys(&self) -> &'static str;
-    fn refresh(&mut self);
-    fn typing(&self) -> bool;
-}
-
 pub struct Console {
     app: Arc<App>,
-    me: Person,
+    me: Actor,
     theme: Theme,
     themes: Arc<Vec<Theme>>,
     tab: Tab,
     board: board::Board,
     customers: customers::Customers,
     documents: documents::Documents,
-    access: Option<Box<dyn AccessPanel>>,
+    access: Option<access::AccessTab>,
     views: Vec<View>,
     modal: Option<Modal>,
     status: Option<(Level, String, Instant)>,
@@ -145,8 +129,8 @@ pub struct Console {
 const STATUS_TTL: Duration = Duration::from_secs(12);
 
 impl Console {
-    pub fn new(app: Arc<App>, me: Person, themes: Arc<Vec<Theme>>, ssh_hint: String) -> Console {
-        let theme = crate::ui::actions::saved_theme(&app, &me.name, &themes)
+    pub fn new(app: Arc<App>, me: Actor, themes: Arc<Vec<Theme>>, ssh_hint: String) -> Console {
+        let theme = saved_theme(&app, &me.name, &themes)
             .unwrap_or_else(|| themes.first().cloned().unwrap_or_else(Theme::default_theme));
         let shop = app.settings().seller.name.clone();
         let board = board::Board::new(&app);
@@ -171,9 +155,9 @@ impl Console {
     }
 
     /// Plugs in the Accès tab (admins only).
-    pub fn with_access(mut self, panel: Box<dyn AccessPanel>) -> Console {
+    pub fn with_access(mut self, admin: Box<dyn access::AccessAdmin>) -> Console {
         if self.me.role == Role::Admin {
-            self.access = Some(panel);
+            self.access = Some(access::AccessTab::new(admin, self.me.clone()));
         }
         self
     }
@@ -384,9 +368,9 @@ impl Console {
                 }
                 Vec::new()
             }
-            Modal::Form(mut form, kind) => {
+            Modal::Form(mut form, op) => {
                 if matches!(input, Input::Key(Key::Ctrl('c'))) {
-                    self.modal = Some(Modal::Form(form, kind));
+                    self.modal = Some(Modal::Form(form, op));
                     self.modal_quit();
                     return Vec::new();
                 }
@@ -394,18 +378,16 @@ impl Console {
                     forms::FormEvent::Cancel => {
                         self.set_status(Level::Info, "Saisie abandonnée, rien n'a changé")
                     }
-                    forms::FormEvent::None => self.modal = Some(Modal::Form(form, kind)),
-                    forms::FormEvent::Submit => {
-                        match actions::confirm_form(&self.app, &form, &kind) {
-                            Ok((confirm, pending)) => {
-                                self.modal = Some(Modal::Confirm(confirm, pending))
-                            }
-                            Err(e) => {
-                                form.error = Some(e);
-                                self.modal = Some(Modal::Form(form, kind));
-                            }
+                    forms::FormEvent::None => self.modal = Some(Modal::Form(form, op)),
+                    forms::FormEvent::Submit => match actions::confirm_form(&form, &op) {
+                        Ok((confirm, pending)) => {
+                            self.modal = Some(Modal::Confirm(confirm, pending))
                         }
-                    }
+                        Err(e) => {
+                            form.error = Some(e);
+                            self.modal = Some(Modal::Form(form, op));
+                        }
+                    },
                 }
                 Vec::new()
             }
@@ -463,7 +445,7 @@ impl Console {
         if let Some(t) = self.themes.get((i + 1) % self.themes.len().max(1)) {
             self.theme = t.clone();
         }
-        actions::save_theme(&self.app, &self.me.name, &self.theme.name);
+        save_theme(&self.app, &self.me.name, &self.theme.name);
         self.set_status(
             Level::Info,
             format!(
@@ -517,10 +499,8 @@ impl Console {
                     Err(e) => self.set_status(Level::Error, e.to_string()),
                 }
             }
-            Action::Do(op) => match actions::prepare(&self.app, &self.me, op) {
-                Ok(actions::Prepared::Form(form, kind)) => {
-                    self.modal = Some(Modal::Form(form, kind))
-                }
+            Action::Do(op) => match actions::prepare(&self.app, op) {
+                Ok(actions::Prepared::Form(form, op)) => self.modal = Some(Modal::Form(form, op)),
                 Ok(actions::Prepared::Confirm(c, p)) => self.modal = Some(Modal::Confirm(c, p)),
                 Err(e) => self.set_status(Level::Error, e),
             },
@@ -532,8 +512,8 @@ impl Console {
         let area = f.area();
         let theme = self.theme.clone();
         let base = Style::default()
-            .fg(theme.color("text"))
-            .bg(theme.color("background"));
+            .fg(theme.colors.text)
+            .bg(theme.colors.background);
         f.render_widget(Block::default().style(base), area);
         if area.width < 80 || area.height < 24 {
             let msg = format!(
@@ -547,7 +527,7 @@ impl Console {
                 .map(Line::from)
                 .collect();
             f.render_widget(
-                Paragraph::new(lines).style(base.fg(theme.color("warning"))),
+                Paragraph::new(lines).style(base.fg(theme.colors.warning)),
                 area,
             );
             return;
@@ -613,8 +593,8 @@ impl Console {
 
     fn draw_header(&self, f: &mut Frame, area: Rect, theme: &Theme) {
         let style = Style::default()
-            .fg(theme.color("header_text"))
-            .bg(theme.color("header_bg"));
+            .fg(theme.colors.header_text)
+            .bg(theme.colors.header_bg);
         let alerts = self
             .app
             .index()
@@ -642,21 +622,21 @@ impl Console {
             let active = i == self.tab.index();
             let style = if active {
                 Style::default()
-                    .fg(theme.color("tab_active"))
+                    .fg(theme.colors.tab_active)
                     .add_modifier(Modifier::BOLD | Modifier::UNDERLINED)
             } else {
-                Style::default().fg(theme.color("tab_inactive"))
+                Style::default().fg(theme.colors.tab_inactive)
             };
             spans.push(Span::styled(format!("{} {name}", i + 1), style));
             spans.push(Span::styled(
                 "  │  ",
-                Style::default().fg(theme.color("border")),
+                Style::default().fg(theme.colors.border),
             ));
         }
         spans.pop();
         spans.push(Span::styled(
             format!("   thème : {}", self.theme.name),
-            Style::default().fg(theme.color("muted")),
+            Style::default().fg(theme.colors.muted),
         ));
         f.render_widget(Paragraph::new(Line::from(spans)), area);
     }
@@ -664,28 +644,38 @@ impl Console {
     fn draw_footer(&self, f: &mut Frame, area: Rect, theme: &Theme, keys: &str) {
         let (text, style) = match &self.status {
             Some((level, msg, _)) => {
-                let (symbol, role) = match level {
-                    Level::Ok => ("✓", "ok"),
-                    Level::Error => ("✗", "danger"),
-                    Level::Info => ("ℹ", "info"),
+                let (symbol, colour) = match level {
+                    Level::Ok => ("✓", theme.colors.ok),
+                    Level::Error => ("✗", theme.colors.danger),
+                    Level::Info => ("ℹ", theme.colors.info),
                 };
                 (
                     format!(" {symbol} {msg}"),
-                    Style::default()
-                        .fg(theme.color(role))
-                        .add_modifier(Modifier::BOLD),
+                    Style::default().fg(colour).add_modifier(Modifier::BOLD),
                 )
             }
-            None => (
-                format!(" {keys}"),
-                Style::default().fg(theme.color("muted")),
-            ),
+            None => (format!(" {keys}"), Style::default().fg(theme.colors.muted)),
         };
         f.render_widget(
             Paragraph::new(fit(&text, area.width as usize)).style(style),
             area,
         );
     }
+}
+
+const THEME_PREFIX: &[u8] = b"theme=";
+
+/// The theme a person chose last time.
+fn saved_theme(app: &App, person: &str, themes: &[Theme]) -> Option<Theme> {
+    let bytes = app.preference(person)?;
+    let name = std::str::from_utf8(bytes.strip_prefix(THEME_PREFIX)?).ok()?;
+    themes.iter().find(|t| t.name == name).cloned()
+}
+
+fn save_theme(app: &App, person: &str, theme: &str) {
+    let mut bytes = THEME_PREFIX.to_vec();
+    bytes.extend_from_slice(theme.as_bytes());
+    app.set_preference(person, &bytes);
 }
 
 fn widgets_wrap(s: &str, width: usize) -> Vec<String> {

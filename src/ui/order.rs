@@ -1,6 +1,6 @@
 //! The order screen: everything about one order, and what can be done next.
 
-use super::actions::{Action, Op};
+use super::actions::{self, Action, Op, OpSpec, Situation};
 use super::key::{Input, Key};
 use super::theme::Theme;
 use super::widgets::{fit, pad, right, spread};
@@ -49,14 +49,15 @@ impl OrderScreen {
         }
     }
 
-    fn ops(&self) -> Vec<(char, &'static str, Op)> {
+    fn ops(&self) -> Vec<&'static OpSpec> {
         let o = &self.view.order;
-        if o.quote.renewed_by.is_some() {
-            return Vec::new();
-        }
-        let live = o.live_invoices().next().is_some();
-        let to_invoice = o.lines.iter().any(|l| l.to_invoice() > 0);
-        Op::for_stage(self.view.stage, &self.number, live, to_invoice)
+        actions::order_ops(&Situation {
+            stage: self.view.stage,
+            live_invoice: o.live_invoices().next().is_some(),
+            to_invoice: o.lines.iter().any(|l| l.to_invoice() > 0),
+            renewed: o.quote.renewed_by.is_some(),
+        })
+        .collect()
     }
 
     pub fn handle(&mut self, input: &Input) -> Option<Action> {
@@ -83,8 +84,8 @@ impl OrderScreen {
                 return self
                     .ops()
                     .into_iter()
-                    .find(|(key, _, _)| key == ch)
-                    .map(|(_, _, op)| Action::Do(op));
+                    .find(|s| s.key == *ch)
+                    .map(|s| Action::Do(Op::order(s.kind, self.number.clone())));
             }
             _ => {}
         }
@@ -93,9 +94,7 @@ impl OrderScreen {
 
     pub fn keys(&self) -> String {
         let mut s = String::new();
-        for (k, label, _) in self.ops() {
-            s.push_str(&format!("{k} {label} · "));
-        }
+        s.push_str(&actions::footer(self.ops().into_iter()));
         s.push_str(text::KEYS);
         s
     }
@@ -104,14 +103,14 @@ impl OrderScreen {
         let v = &self.view;
         let o = &v.order;
         let w = area.width.saturating_sub(2) as usize;
-        let base = Style::default().fg(theme.color("text"));
-        let muted = Style::default().fg(theme.color("muted"));
+        let base = Style::default().fg(theme.colors.text);
+        let muted = Style::default().fg(theme.colors.muted);
         let bold = base.add_modifier(Modifier::BOLD);
         let section = |t: &str| {
             Line::from(Span::styled(
                 format!("── {t} "),
                 Style::default()
-                    .fg(theme.color("title"))
+                    .fg(theme.colors.title)
                     .add_modifier(Modifier::BOLD),
             ))
         };
@@ -131,7 +130,7 @@ impl OrderScreen {
             Span::styled(
                 format!(" {} ", v.stage.label()),
                 Style::default()
-                    .fg(theme.color("background"))
+                    .fg(theme.colors.background)
                     .bg(theme.stage(v.stage))
                     .add_modifier(Modifier::BOLD),
             ),
@@ -172,15 +171,15 @@ impl OrderScreen {
             muted,
         )));
         for flag in &v.flags {
-            let role = match flag {
-                Flag::Overdue { .. } | Flag::Expired => "danger",
-                Flag::Renewed => "muted",
-                Flag::PartialDelivery => "info",
-                _ => "warning",
+            let colour = match flag {
+                Flag::Overdue { .. } | Flag::Expired => theme.colors.danger,
+                Flag::Renewed => theme.colors.muted,
+                Flag::PartialDelivery => theme.colors.info,
+                _ => theme.colors.warning,
             };
             lines.push(Line::from(Span::styled(
                 flag.text(),
-                base.fg(theme.color(role)).add_modifier(Modifier::BOLD),
+                base.fg(colour).add_modifier(Modifier::BOLD),
             )));
         }
         for od in &v.overdue {
@@ -194,7 +193,7 @@ impl OrderScreen {
                     od.interest.fr(),
                     od.indemnity.fr()
                 ),
-                base.fg(theme.color("danger")),
+                base.fg(theme.colors.danger),
             )));
         }
         lines.push(section(text::LINES));
@@ -302,14 +301,14 @@ impl OrderScreen {
                     .unwrap_or_default();
                 lines.push(Line::from(Span::styled(
                     format!("{}{pre}", text::NO_PO),
-                    base.fg(theme.color("warning")),
+                    base.fg(theme.colors.warning),
                 )));
             }
         }
         if let Some(reason) = &o.closing_reason {
             lines.push(Line::from(Span::styled(
                 format!("Motif : {reason}"),
-                base.fg(theme.color("danger")),
+                base.fg(theme.colors.danger),
             )));
         }
         lines.push(section(&format!(

@@ -1,11 +1,12 @@
 //! The command palette (`:` or Ctrl-K): jump to an order, a document or a customer by
 //! number or name, or run any action by name ("livrer DEV-2026-00042").
 
-use super::actions::{Action, Op};
+use super::Tab;
+use super::actions::{Action, ORDER_OPS, Op};
 use super::key::{Input, Key};
 use super::theme::Theme;
 use super::widgets::{centered, fit};
-use super::{Person, Tab};
+use crate::app::Actor;
 use crate::app::Role;
 use crate::app::queries::SearchResult;
 use crate::app::search::Found;
@@ -21,26 +22,6 @@ mod text {
     pub const TITLE: &str = " Commande — Entrée exécuter · ↓↑ choisir · Échap fermer ";
     pub const HINT: &str = "DEV-2026-00042, FA-2026-…, un nom de client, ou « livrer DEV-… », « facturer … », « thème »…";
 }
-
-/// Builds an operation on an order number.
-type MakeOp = fn(String) -> Op;
-
-/// Verbs that act on an order, with the operation they build.
-const VERBS: &[(&str, &str, MakeOp)] = &[
-    (
-        "precommande",
-        "Enregistrer la pré-commande de",
-        Op::PreOrder,
-    ),
-    ("recu", "BC original reçu pour", Op::ReceiveOriginal),
-    ("livrer", "Livrer (bon de livraison)", Op::Deliver),
-    ("facturer", "Facturer", Op::Invoice),
-    ("encaisser", "Enregistrer un paiement pour", Op::Pay),
-    ("avoir", "Émettre un avoir pour", Op::CreditNote),
-    ("annuler", "Annuler", Op::Cancel),
-    ("refuser", "Devis refusé par l'acheteur :", Op::RefuseQuote),
-    ("renouveler", "Renouveler le devis", Op::Renew),
-];
 
 pub enum Outcome {
     None,
@@ -58,7 +39,7 @@ pub struct Palette {
 }
 
 impl Palette {
-    pub fn new(me: &Person) -> Palette {
+    pub fn new(me: &Actor) -> Palette {
         let mut p = Palette {
             input: String::new(),
             entries: Vec::new(),
@@ -94,9 +75,15 @@ impl Palette {
         if let Some(n) = number {
             let verb = words.first().copied().unwrap_or("");
             if n.kind == DocKind::Quote {
-                for (v, label, op) in VERBS {
-                    if !verb.is_empty() && v.starts_with(verb) && DocNumber::parse(verb).is_none() {
-                        entries.push((format!("{label} {n}"), Action::Do(op(n.to_string()))));
+                for spec in &ORDER_OPS {
+                    if !verb.is_empty()
+                        && spec.verb.starts_with(verb)
+                        && DocNumber::parse(verb).is_none()
+                    {
+                        entries.push((
+                            format!("{} {n}", spec.phrase),
+                            Action::Do(Op::order(spec.kind, n.to_string())),
+                        ));
                     }
                 }
                 entries.push((
@@ -129,12 +116,15 @@ impl Palette {
         if self.admin && (q.is_empty() || "acces cles".contains(&q)) {
             entries.push(("Accès : personnes et clés".into(), Action::Tab(Tab::Access)));
         }
-        for (v, label, _) in VERBS {
+        for spec in &ORDER_OPS {
             if !q.is_empty()
-                && v.starts_with(words.first().copied().unwrap_or(""))
+                && spec.verb.starts_with(words.first().copied().unwrap_or(""))
                 && number.is_none()
             {
-                entries.push((format!("{label} … (ajoutez le n° DEV-…)"), Action::Help));
+                entries.push((
+                    format!("{} … (ajoutez le n° DEV-…)", spec.phrase),
+                    Action::Help,
+                ));
             }
         }
         if let Some(r) = &self.customers
@@ -190,17 +180,17 @@ impl Palette {
         let r = centered(area, 90, 16);
         f.render_widget(Clear, r);
         let base = Style::default()
-            .fg(theme.color("text"))
-            .bg(theme.color("background"));
+            .fg(theme.colors.text)
+            .bg(theme.colors.background);
         let w = r.width.saturating_sub(2) as usize;
         let mut lines = vec![Line::from(vec![
-            Span::styled(": ", base.fg(theme.color("info"))),
-            Span::styled(format!("{}▏", self.input), base.bg(theme.color("input_bg"))),
+            Span::styled(": ", base.fg(theme.colors.info)),
+            Span::styled(format!("{}▏", self.input), base.bg(theme.colors.input_bg)),
         ])];
         if self.input.is_empty() {
             lines.push(Line::from(Span::styled(
                 fit(text::HINT, w),
-                base.fg(theme.color("muted")),
+                base.fg(theme.colors.muted),
             )));
         }
         for (i, (label, _)) in self.entries.iter().enumerate().take(12) {

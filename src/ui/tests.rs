@@ -65,15 +65,8 @@ fn themes() -> Arc<Vec<Theme>> {
 }
 
 fn console(w: &World, role: Role) -> Console {
-    let me = Person {
-        name: if role == Role::Admin {
-            "paul".into()
-        } else {
-            "marie".into()
-        },
-        role,
-        fingerprint: "SHA256:test".into(),
-    };
+    let name = if role == Role::Admin { "paul" } else { "marie" };
+    let me = Actor::person(name, role, "SHA256:test");
     Console::new(
         w.app.clone(),
         me,
@@ -197,7 +190,7 @@ fn meaning_is_carried_by_style_and_by_words() {
     let buf = draw(&mut c, 100, 30);
     let screen = text(&buf);
     let (x, y) = find(&buf, "⚠ retard").unwrap_or_else(|| panic!("no overdue flag:\n{screen}"));
-    assert_eq!(buf[(x, y)].fg, theme.color("flag_overdue"));
+    assert_eq!(buf[(x, y)].fg, theme.colors.flag_overdue);
     // Expired quotes: ✗ expiré in the expired colour.
     for _ in 0..2 {
         press(&w, &mut c, &[Key::Char('l')]);
@@ -205,7 +198,7 @@ fn meaning_is_carried_by_style_and_by_words() {
     let buf = draw(&mut c, 100, 30);
     let (x, y) =
         find(&buf, "✗ expiré").unwrap_or_else(|| panic!("no expired flag:\n{}", text(&buf)));
-    assert_eq!(buf[(x, y)].fg, theme.color("flag_expired"));
+    assert_eq!(buf[(x, y)].fg, theme.colors.flag_expired);
     // The high-contrast theme keeps the words.
     press(&w, &mut c, &[Key::Char('t'), Key::Char('t')]);
     assert_eq!(c.theme().name, "high-contrast");
@@ -332,8 +325,11 @@ fn the_workflow_driven_by_keys() {
     // A refused action shows the app's message and changes nothing.
     press(&w, &mut c, &[Key::Esc]);
     let other = first_in(&w, Stage::Expired);
-    let before = w.app.store().read(|rx| rx.last_audit_seq()).unwrap();
-    let cmds = c.run(Some(Action::Do(actions::Op::Deliver(other.clone()))));
+    let before = w.app.read(|rx| rx.last_audit_seq()).unwrap();
+    let cmds = c.run(Some(Action::Do(actions::Op::order(
+        actions::OpKind::Deliver,
+        other.clone(),
+    ))));
     run(&w, &mut c, cmds);
     press(&w, &mut c, &[Key::Enter, Key::Char('o')]);
     let (level, msg) = status(&c).unwrap();
@@ -342,10 +338,7 @@ fn the_workflow_driven_by_keys() {
         msg,
         "impossible d'émettre le bon de livraison : le bon de commande original n'a pas été reçu"
     );
-    assert_eq!(
-        w.app.store().read(|rx| rx.last_audit_seq()).unwrap(),
-        before
-    );
+    assert_eq!(w.app.read(|rx| rx.last_audit_seq()).unwrap(), before);
     assert!(text(&draw(&mut c, 100, 30)).contains("✗ impossible d'émettre le bon de livraison"));
 }
 
@@ -409,7 +402,7 @@ fn search_narrows_and_opens_customers() {
     );
     // Staff cannot approve; the app's refusal is shown.
     let mut staff = console(&w, Role::Staff);
-    let pending = w.app.store().read(|rx| {
+    let pending = w.app.read(|rx| {
         let mut found = None;
         rx.for_each_customer(|cu| {
             if found.is_none()

@@ -4,43 +4,97 @@
 
 use crate::domain::Stage;
 use ratatui::style::{Color, Style};
-use std::collections::BTreeMap;
 
-/// Every colour role, in the order of the theme files.
-pub const ROLES: &[&str] = &[
-    "background",
-    "text",
-    "muted",
-    "border",
-    "border_focus",
-    "title",
-    "header_bg",
-    "header_text",
-    "tab_active",
-    "tab_inactive",
-    "selection_bg",
-    "selection_text",
-    "match",
-    "input_bg",
-    "ok",
-    "warning",
-    "danger",
-    "info",
-    "stage_quote",
-    "stage_preorder",
-    "stage_po_received",
-    "stage_delivered",
-    "stage_invoiced",
-    "stage_paid",
-    "stage_expired",
-    "stage_refused",
-    "stage_cancelled",
-    "flag_expiring",
-    "flag_expired",
-    "flag_waiting",
-    "flag_overdue",
-    "flag_partial",
-];
+/// The name of a role in theme files: the field's name unless given.
+macro_rules! role_name {
+    ($role:ident) => {
+        stringify!($role)
+    };
+    ($role:ident, $file:literal) => {
+        $file
+    };
+}
+
+/// Declares the colour roles once: the typed [`Colors`] every screen reads, the role names
+/// of the theme files, and the strict reader that fills them.
+macro_rules! colour_roles {
+    ($($role:ident $(= $file:literal)?),* $(,)?) => {
+        /// Every colour the console uses, by role. A typo in a role is a compile error.
+        #[derive(Clone, Debug, PartialEq)]
+        pub struct Colors {
+            $(pub $role: Color,)*
+        }
+
+        /// Every colour role, in the order of the theme files.
+        pub const ROLES: &[&str] = &[$(role_name!($role $(, $file)?)),*];
+
+        /// The roles read so far from a theme file.
+        #[derive(Default)]
+        struct PartialColors {
+            $($role: Option<Color>,)*
+        }
+
+        impl PartialColors {
+            fn slot(&mut self, role: &str) -> Option<&mut Option<Color>> {
+                match role {
+                    $(role_name!($role $(, $file)?) => Some(&mut self.$role),)*
+                    _ => None,
+                }
+            }
+
+            /// Every role, or the name of the first one missing.
+            fn complete(self) -> Result<Colors, &'static str> {
+                Ok(Colors {
+                    $($role: self.$role.ok_or(role_name!($role $(, $file)?))?,)*
+                })
+            }
+        }
+
+        impl Colors {
+            /// The terminal's own colours everywhere (only if a bundled theme were broken).
+            fn terminal() -> Colors {
+                Colors {
+                    $($role: Color::Reset,)*
+                }
+            }
+        }
+    };
+}
+
+colour_roles!(
+    background,
+    text,
+    muted,
+    border,
+    border_focus,
+    title,
+    header_bg,
+    header_text,
+    tab_active,
+    tab_inactive,
+    selection_bg,
+    selection_text,
+    highlight = "match",
+    input_bg,
+    ok,
+    warning,
+    danger,
+    info,
+    stage_quote,
+    stage_preorder,
+    stage_po_received,
+    stage_delivered,
+    stage_invoiced,
+    stage_paid,
+    stage_expired,
+    stage_refused,
+    stage_cancelled,
+    flag_expiring,
+    flag_expired,
+    flag_waiting,
+    flag_overdue,
+    flag_partial,
+);
 
 /// The bundled themes: (name, TOML).
 pub const BUNDLED: &[(&str, &str)] = &[
@@ -55,7 +109,7 @@ pub const BUNDLED: &[(&str, &str)] = &[
 #[derive(Clone, Debug, PartialEq)]
 pub struct Theme {
     pub name: String,
-    colors: BTreeMap<&'static str, Color>,
+    pub colors: Colors,
 }
 
 fn parse_color(s: &str) -> Option<Color> {
@@ -94,7 +148,7 @@ impl Theme {
     pub fn parse(name: &str, text: &str, file: &str) -> Result<Theme, String> {
         let value: toml::Table =
             toml::from_str(text).map_err(|e| format!("{file}: {}", e.to_string().trim()))?;
-        let mut colors = BTreeMap::new();
+        let mut colors = PartialColors::default();
         for (section, v) in &value {
             if section != "colors" {
                 return Err(format!(
@@ -105,21 +159,20 @@ impl Theme {
                 .as_table()
                 .ok_or_else(|| format!("{file}: colors : doit être une table"))?;
             for (key, v) in table {
-                let role = ROLES
-                    .iter()
-                    .find(|r| **r == key)
+                let slot = colors
+                    .slot(key)
                     .ok_or_else(|| format!("{file}: colors.{key} : rôle de couleur inconnu"))?;
                 let text = v.as_str().ok_or_else(|| {
                     format!("{file}: colors.{key} : doit être une chaîne (\"#rrggbb\" ou un nom)")
                 })?;
                 let color = parse_color(text)
                     .ok_or_else(|| format!("{file}: colors.{key} : couleur « {text} » invalide (\"#rrggbb\" ou black, red, …, white, reset)"))?;
-                colors.insert(*role, color);
+                *slot = Some(color);
             }
         }
-        if let Some(missing) = ROLES.iter().find(|r| !colors.contains_key(*r)) {
-            return Err(format!("{file}: colors.{missing} : rôle manquant"));
-        }
+        let colors = colors
+            .complete()
+            .map_err(|missing| format!("{file}: colors.{missing} : rôle manquant"))?;
         Ok(Theme {
             name: name.to_string(),
             colors,
@@ -137,7 +190,7 @@ impl Theme {
     pub fn default_theme() -> Theme {
         Theme::bundled("default").unwrap_or(Theme {
             name: "default".into(),
-            colors: BTreeMap::new(),
+            colors: Colors::terminal(),
         })
     }
 
@@ -151,29 +204,26 @@ impl Theme {
         Theme::bundled(n).unwrap_or_else(Theme::default_theme)
     }
 
-    pub fn color(&self, role: &str) -> Color {
-        self.colors.get(role).copied().unwrap_or(Color::Reset)
-    }
-
     /// The style of the selected row or focused field.
     pub fn selected(&self) -> Style {
         Style::default()
-            .fg(self.color("selection_text"))
-            .bg(self.color("selection_bg"))
+            .fg(self.colors.selection_text)
+            .bg(self.colors.selection_bg)
     }
 
     pub fn stage(&self, stage: Stage) -> Color {
-        self.color(match stage {
-            Stage::Quote => "stage_quote",
-            Stage::PreOrder => "stage_preorder",
-            Stage::PoReceived => "stage_po_received",
-            Stage::Delivered => "stage_delivered",
-            Stage::Invoiced => "stage_invoiced",
-            Stage::Paid => "stage_paid",
-            Stage::Expired => "stage_expired",
-            Stage::Refused => "stage_refused",
-            Stage::Cancelled => "stage_cancelled",
-        })
+        let c = &self.colors;
+        match stage {
+            Stage::Quote => c.stage_quote,
+            Stage::PreOrder => c.stage_preorder,
+            Stage::PoReceived => c.stage_po_received,
+            Stage::Delivered => c.stage_delivered,
+            Stage::Invoiced => c.stage_invoiced,
+            Stage::Paid => c.stage_paid,
+            Stage::Expired => c.stage_expired,
+            Stage::Refused => c.stage_refused,
+            Stage::Cancelled => c.stage_cancelled,
+        }
     }
 }
 

@@ -59,7 +59,7 @@ pub fn highlighted(
 ) -> Line<'static> {
     let text = fit(name, width);
     let hl = base
-        .fg(theme.color("match"))
+        .fg(theme.colors.highlight)
         .add_modifier(Modifier::BOLD | Modifier::UNDERLINED);
     let spans: Vec<Span<'static>> = text
         .chars()

@@ -1,13 +1,15 @@
 //! `comptoir bench …`: the measurements reported in BENCHMARKS.md. Benchmarks, not tests:
 //! they print figures and assert nothing about time.
 
-use crate::app::{Actor, App, Role};
-use crate::cli::open_app;
-use crate::config::Config;
+mod loopback;
+mod ssh;
+
+use crate::app::{Actor, App, Role, Settings};
 use crate::domain::pipeline::OriginalPoInput;
 use crate::domain::{Checklist, EligibilityStatus, Stage};
+use clap::Subcommand;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 /// Resident memory of this process, in MB (Linux).
@@ -37,15 +39,14 @@ pub fn percentiles(mut d: Vec<Duration>) -> (f64, f64, f64) {
 pub fn open(data: &Path) -> Result<App, String> {
     let before = rss_mb();
     let started = Instant::now();
-    let app = open_app(data, &Config::default())?;
+    let app = App::open(data, Settings::default())?;
     let elapsed = started.elapsed();
     let (customers, orders) = app
-        .store()
         .read(|rx| Ok::<_, crate::store::StoreError>((rx.customer_count()?, rx.order_count()?)))
         .map_err(|e| e.to_string())?;
     println!(
         "open: {customers} customers, {orders} orders, store {:.0} MB: opened and indexed in {:.2} s, RSS +{:.0} MB",
-        app.store().file_size() as f64 / 1e6,
+        app.file_size() as f64 / 1e6,
         elapsed.as_secs_f64(),
         rss_mb() - before
     );
@@ -267,4 +268,98 @@ pub fn search_detail(data: &Path) -> Result<(), String> {
         println!("{line}");
     }
     Ok(())
+}
+
+#[derive(Subcommand)]
+pub enum BenchWhat {
+    /// Time to open the store and build the in-memory index, and its memory
+    Open {
+        #[arg(long, default_value = "./data")]
+        data: PathBuf,
+    },
+    /// Latency of `mark original received` (a durable use case), p50/p99
+    Receive {
+        #[arg(long, default_value_t = 1000)]
+        n: usize,
+        #[arg(long, default_value = "./data")]
+        data: PathBuf,
+    },
+    /// Per-keystroke customer search latency
+    Search {
+        #[arg(long, default_value = "./data")]
+        data: PathBuf,
+    },
+    /// Issue-invoice latency (render + XML + durable commit)
+    Issue {
+        #[arg(long, default_value_t = 200)]
+        n: usize,
+        #[arg(long, default_value = "./data")]
+        data: PathBuf,
+    },
+    /// PDF sizes of 10- and 60-line invoices
+    Pdf,
+    /// Against `comptoir serve` in a child process: first frame, idle memory, concurrent
+    /// searches, downloads
+    Ssh {
+        #[arg(long, default_value = "./data")]
+        data: PathBuf,
+        #[arg(long, default_value_t = 100)]
+        connections: usize,
+        #[arg(long, value_delimiter = ',', default_value = "1,50,200")]
+        idle: Vec<usize>,
+        #[arg(long, default_value_t = 50)]
+        search_sessions: usize,
+        /// A document to download (needs a store with rendered documents)
+        #[arg(long)]
+        download: Option<String>,
+    },
+}
+
+/// Runs one measurement and prints its figures.
+pub fn run(what: BenchWhat) -> Result<(), String> {
+    match what {
+        BenchWhat::Open { data } => open(&data).map(|_| ()),
+        BenchWhat::Receive { n, data } => receive(&data, n),
+        BenchWhat::Search { data } => search(&data).and_then(|_| search_detail(&data)),
+        BenchWhat::Issue { n, data } => issue(&data, n),
+        BenchWhat::Pdf => pdf_sizes(),
+        BenchWhat::Ssh {
+            data,
+            connections,
+            idle,
+            search_sessions,
+            download,
+        } => bench_ssh(
+            &data,
+            connections,
+            &idle,
+            search_sessions,
+            download.as_deref(),
+        ),
+    }
+}
+
+fn bench_ssh(
+    data: &Path,
+    connections: usize,
+    idle: &[usize],
+    search_sessions: usize,
+    download: Option<&str>,
+) -> Result<(), String> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    runtime.block_on(async {
+        let server = ssh::BenchServer::start(data)?;
+        ssh::first_frame(&server, connections).await?;
+        if search_sessions > 0 {
+            ssh::concurrent_search(&server, search_sessions, QUERIES).await?;
+        }
+        if let Some(n) = download {
+            ssh::download(&server, n, 20).await?;
+        }
+        ssh::idle_memory(&server, idle).await?;
+        Ok(())
+    })
 }

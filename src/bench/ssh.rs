@@ -1,56 +1,15 @@
 //! SSH measurements for BENCHMARKS.md, against `comptoir serve` run as a separate process
 //! (so its memory is measured alone) and an in-process russh client.
 
-use crate::bench::percentiles;
+use super::loopback::{Trusting, connect_with_key};
+use super::percentiles;
 use russh::client;
-use russh::keys::{Algorithm, PrivateKey, PrivateKeyWithHashAlg};
+use russh::keys::{Algorithm, PrivateKey};
 use russh::{Channel, ChannelMsg};
 use std::num::NonZeroU16;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-/// A client handler that accepts any host key: only for loopback measurements and tests
-/// against a server this process started itself.
-pub struct Trusting;
-
-impl client::Handler for Trusting {
-    type Error = russh::Error;
-    async fn check_server_key(
-        &mut self,
-        _: &russh::keys::PublicKeyOrCertificate,
-    ) -> Result<bool, Self::Error> {
-        Ok(true)
-    }
-}
-
-/// Connects to a loopback server and authenticates with `key` as `user`.
-pub async fn connect_with_key(
-    addr: std::net::SocketAddr,
-    user: &str,
-    key: &PrivateKey,
-) -> Result<client::Handle<Trusting>, String> {
-    let config = Arc::new(client::Config {
-        nodelay: true,
-        ..Default::default()
-    });
-    let mut h = client::connect(config, addr, Trusting)
-        .await
-        .map_err(|e| e.to_string())?;
-    let auth = h
-        .authenticate_publickey(
-            user,
-            PrivateKeyWithHashAlg::new(Arc::new(key.clone()), None),
-        )
-        .await
-        .map_err(|e| e.to_string())?;
-    if auth.success() {
-        Ok(h)
-    } else {
-        Err("authentication refused".into())
-    }
-}
 
 /// A `comptoir serve` child process on a free port, with a fresh admin key.
 pub struct BenchServer {
@@ -73,7 +32,7 @@ impl BenchServer {
         let key =
             PrivateKey::random(&mut rand::rng(), Algorithm::Ed25519).map_err(|e| e.to_string())?;
         let keys_dir = dir.path().join("keys");
-        super::keys::add_key(
+        crate::ssh::keys::add_key(
             &keys_dir,
             "bench",
             crate::app::Role::Admin,

@@ -1,387 +1,47 @@
-//! Access administration: the `keys`, `sessions`, `pubkey` and `audit` commands and the
-//! console's Accès tab. `keys/` stays the single source of truth; every change is written
-//! atomically there, audited, and applied to live sessions at once.
+//! The Accès tab (admins): people and their keys, live sessions, recent access events.
+//! Everything it reads or changes goes through [`AccessAdmin`], which the SSH edge
+//! implements (the keys live in `keys/`, the sessions in the server): the tab knows
+//! neither files nor russh.
 
-use super::commands::Output;
-use super::keys::{self, AccessList};
-use super::{Identity, Shared};
-use crate::app::Role;
-use crate::domain::{Action, AuditRecord, Date};
-use crate::ui::forms::{Confirm, Field, Form, FormEvent};
-use crate::ui::widgets::{fit, pad};
-use crate::ui::{AccessPanel, Input, Key, Level, Theme};
+use super::forms::{Confirm, Field, Form, FormEvent};
+use super::widgets::{fit, pad};
+use super::{Input, Key, Level, Theme};
+use crate::app::access::{
+    AccessError, AccessOverview, KeyInfo, LastLogin, PersonInfo, PersonRevoked, SessionInfo,
+};
+use crate::app::{Actor, Role};
+use crate::domain::AuditRecord;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
-use serde_json::json;
 use std::collections::HashMap;
-use std::sync::Arc;
 
-pub enum KeysOp {
-    List {
-        json: bool,
-    },
-    Add {
-        name: String,
-        admin: bool,
-    },
-    Revoke {
-        name: String,
-        fingerprint: Option<String>,
-    },
-    Role {
-        name: String,
-        role: String,
-    },
-}
-
-pub enum PubkeyOp {
-    List,
-    Add,
-    Remove(String),
-}
-
-fn parse_role(s: &str) -> Option<Role> {
-    match s {
-        "admin" => Some(Role::Admin),
-        "staff" => Some(Role::Staff),
-        _ => None,
-    }
-}
-
-/// Last login (time, source) per person, from the newest audit records.
-fn last_logins(shared: &Shared) -> HashMap<String, (String, String)> {
-    let mut out = HashMap::new();
-    if let Ok(records) = shared.app.audit(0, 20_000) {
-        for r in records {
-            if r.action == Action::Login && !out.contains_key(&r.actor.name) {
-                let source = r
-                    .detail
-                    .split(" depuis ")
-                    .nth(1)
-                    .unwrap_or("")
-                    .split(' ')
-                    .next()
-                    .unwrap_or("")
-                    .to_string();
-                out.insert(r.actor.name.clone(), (r.at.fr(), source));
-            }
-        }
-    }
-    out
-}
-
-/// Adds a key (a new person or another key), audits, reloads, and returns the entry.
-fn add(
-    shared: &Shared,
-    by: &Identity,
-    name: &str,
-    role: Role,
-    key: &str,
-) -> Result<keys::KeyEntry, String> {
-    let entry = keys::add_key(&shared.keys_dir, name, role, key).map_err(|e| e.to_string())?;
-    shared.audit_access(
-        &by.actor(),
-        Action::AccessKeyAdded,
-        "",
-        role.label(),
-        format!(
-            "{name} : clé {} {} ({})",
-            entry.kind, entry.fingerprint, entry.comment
-        ),
-    );
-    shared.reload_access();
-    Ok(entry)
-}
-
-fn revoke(
-    shared: &Shared,
-    by: &Identity,
-    name: &str,
-    fingerprint: Option<&str>,
-) -> Result<String, String> {
-    match fingerprint {
-        Some(fp) => {
-            let e = keys::revoke_key(&shared.keys_dir, name, fp).map_err(|e| e.to_string())?;
-            shared.audit_access(
-                &by.actor(),
-                Action::AccessKeyRevoked,
-                &e.fingerprint,
-                "",
-                format!("{name} : clé {} révoquée", e.fingerprint),
-            );
-            shared.reload_access();
-            Ok(format!("clé {} de {name} révoquée", e.fingerprint))
-        }
-        None => {
-            let p = keys::revoke_person(&shared.keys_dir, name).map_err(|e| e.to_string())?;
-            let fps: Vec<String> = p.keys.iter().map(|k| k.fingerprint.clone()).collect();
-            shared.audit_access(
-                &by.actor(),
-                Action::AccessPersonRevoked,
-                p.role.label(),
-                "",
-                format!("{name} révoqué ({} clé(s) : {})", fps.len(), fps.join(", ")),
-            );
-            shared.reload_access();
-            let ended = shared
-                .sessions
-                .kill_person(name, "Votre accès a été révoqué : session terminée.");
-            Ok(format!("{name} révoqué ; {ended} session(s) terminée(s)"))
-        }
-    }
-}
-
-fn change_role(shared: &Shared, by: &Identity, name: &str, role: Role) -> Result<String, String> {
-    let before = keys::set_role(&shared.keys_dir, name, role).map_err(|e| e.to_string())?;
-    shared.audit_access(
-        &by.actor(),
-        Action::AccessRoleChanged,
-        before.label(),
-        role.label(),
-        format!("{name} : {before} → {role}"),
-    );
-    shared.reload_access();
-    Ok(format!("{name} : {before} → {role}"))
-}
-
-pub fn keys_command(shared: &Shared, who: &Identity, op: KeysOp, stdin: String) -> Output {
-    match op {
-        KeysOp::List { json } => {
-            let list = shared.access();
-            let logins = last_logins(shared);
-            if json {
-                let v: Vec<_> = list
-                    .people
-                    .iter()
-                    .map(|p| {
-                        json!({
-                            "name": p.name, "role": p.role.label(),
-                            "last_login": logins.get(&p.name).map(|l| l.0.clone()),
-                            "last_source": logins.get(&p.name).map(|l| l.1.clone()),
-                            "keys": p.keys.iter().map(|k| json!({"type": k.kind, "bits": k.bits, "fingerprint": k.fingerprint, "comment": k.comment})).collect::<Vec<_>>(),
-                        })
-                    })
-                    .collect();
-                return ok_json(json!({"people": v, "problems": list.problems}));
-            }
-            let mut s = String::new();
-            for p in &list.people {
-                for k in &p.keys {
-                    s.push_str(&format!(
-                        "{}\t{}\t{} {} {} ({})\n",
-                        p.name, p.role, k.bits, k.fingerprint, k.comment, k.kind
-                    ));
-                }
-            }
-            for pb in &list.problems {
-                s.push_str(&format!("# ignoré : {pb}\n"));
-            }
-            Output {
-                stdout: s.into_bytes(),
-                ..Output::default()
-            }
-        }
-        KeysOp::Add { name, admin } => {
-            let role = if admin { Role::Admin } else { Role::Staff };
-            match add(shared, who, &name, role, &stdin) {
-                Ok(e) => text(format!("{name}\t{role}\t{}\t{}", e.fingerprint, e.kind)),
-                Err(e) => fail(e),
-            }
-        }
-        KeysOp::Revoke { name, fingerprint } => {
-            match revoke(shared, who, &name, fingerprint.as_deref()) {
-                Ok(m) => text(m),
-                Err(e) => fail(e),
-            }
-        }
-        KeysOp::Role { name, role } => match parse_role(&role) {
-            None => Output {
-                stderr: format!("rôle « {role} » inconnu : admin ou staff\n").into_bytes(),
-                status: 2,
-                ..Output::default()
-            },
-            Some(r) => match change_role(shared, who, &name, r) {
-                Ok(m) => text(m),
-                Err(e) => fail(e),
-            },
-        },
-    }
-}
-
-fn text(s: String) -> Output {
-    Output {
-        stdout: format!("{s}\n").into_bytes(),
-        ..Output::default()
-    }
-}
-
-fn fail(e: String) -> Output {
-    Output {
-        stderr: format!("{e}\n").into_bytes(),
-        status: 1,
-        ..Output::default()
-    }
-}
-
-fn ok_json(v: serde_json::Value) -> Output {
-    text(serde_json::to_string_pretty(&v).unwrap_or_default())
-}
-
-pub fn sessions_list(shared: &Shared, as_json: bool) -> Output {
-    let sessions = shared.sessions.list();
-    if as_json {
-        return ok_json(json!(sessions.iter().map(|s| json!({
-            "id": s.id, "person": s.person, "role": s.role.label(), "fingerprint": s.fingerprint,
-            "source": s.peer.map(|p| p.to_string()), "since": s.started.iso_utc(), "what": s.what,
-        })).collect::<Vec<_>>()));
-    }
-    let mut s = String::new();
-    for x in sessions {
-        s.push_str(&format!(
-            "{}\t{}\t{}\t{}\t{}\t{}\n",
-            x.id,
-            x.person,
-            x.role,
-            x.peer.map(|p| p.to_string()).unwrap_or_default(),
-            x.started.fr(),
-            x.what
-        ));
-    }
-    text(s.trim_end().to_string())
-}
-
-pub fn sessions_kill(shared: &Shared, who: &Identity, id: u64) -> Output {
-    let target = shared.sessions.list().into_iter().find(|s| s.id == id);
-    let Some(target) = target else {
-        return fail(format!("aucune session {id}"));
-    };
-    if shared.sessions.kill(
-        id,
-        &format!("Session terminée par {} (administrateur).", who.name),
-    ) {
-        shared.audit_access(
-            &who.actor(),
-            Action::SessionEnded,
-            "",
-            "",
-            format!(
-                "session {id} de {} ({}) terminée",
-                target.person, target.fingerprint
-            ),
-        );
-        text(format!("session {id} de {} terminée", target.person))
-    } else {
-        fail(format!("la session {id} est déjà terminée"))
-    }
-}
-
-pub fn pubkey_command(shared: &Shared, who: &Identity, op: PubkeyOp, stdin: String) -> Output {
-    match op {
-        PubkeyOp::List => {
-            let list = shared.access();
-            let Some(p) = list.person(&who.name) else {
-                return fail("vous n'avez plus d'accès".into());
-            };
-            let s: String = p
-                .keys
-                .iter()
-                .map(|k| {
-                    let current = if k.fingerprint == who.fingerprint {
-                        "\t(clé de cette session)"
-                    } else {
-                        ""
-                    };
-                    format!(
-                        "{} {} {} ({}){current}\n",
-                        k.bits, k.fingerprint, k.comment, k.kind
-                    )
-                })
-                .collect();
-            text(s.trim_end().to_string())
-        }
-        PubkeyOp::Add => match add(shared, who, &who.name, who.role, &stdin) {
-            Ok(e) => text(format!("{}\t{}", e.fingerprint, e.kind)),
-            Err(e) => fail(e),
-        },
-        PubkeyOp::Remove(fp) => match revoke(shared, who, &who.name, Some(&fp)) {
-            Ok(m) => text(m),
-            Err(e) => fail(e),
-        },
-    }
-}
-
-fn audit_line(r: &AuditRecord) -> String {
-    let subject = r
-        .order_number
-        .map(|n| n.to_string())
-        .or(r.customer.map(|c| format!("client #{}", c.0)))
-        .unwrap_or_default();
-    let change = if r.before.is_empty() && r.after.is_empty() {
-        String::new()
-    } else {
-        format!("{} → {}", r.before, r.after)
-    };
-    format!(
-        "{}\t{}\t{}\t{}\t{}\t{}",
-        r.at.iso_utc(),
-        r.actor.display(),
-        r.action.slug(),
-        subject,
-        change,
-        r.detail
-    )
-}
-
-pub fn audit_command(shared: &Shared, since: Option<&str>, limit: usize, as_json: bool) -> Output {
-    let since = match since.map(|s| Date::parse_iso(s).ok_or(s)) {
-        Some(Ok(d)) => Some(d),
-        Some(Err(s)) => {
-            return Output {
-                stderr: format!("--since : « {s} » n'est pas une date (AAAA-MM-JJ)\n").into_bytes(),
-                status: 2,
-                ..Output::default()
-            };
-        }
-        None => None,
-    };
-    let mut records = Vec::new();
-    let mut offset = 0;
-    'outer: loop {
-        let batch = match shared.app.audit(offset, 1000) {
-            Ok(b) => b,
-            Err(e) => return fail(e.to_string()),
-        };
-        if batch.is_empty() {
-            break;
-        }
-        offset += batch.len();
-        for r in batch {
-            if since.is_some_and(|d| r.at.paris_date() < d) {
-                break 'outer;
-            }
-            records.push(r);
-            if records.len() >= limit {
-                break 'outer;
-            }
-        }
-    }
-    if as_json {
-        return ok_json(json!(records.iter().map(|r| json!({
-            "seq": r.seq, "at": r.at.iso_utc(), "who": r.actor.name, "fingerprint": r.actor.fingerprint,
-            "action": r.action.slug(), "order": r.order_number.map(|n| n.to_string()), "customer": r.customer.map(|c| c.0),
-            "before": r.before, "after": r.after, "detail": r.detail, "document": r.document.map(|d| d.to_string()),
-        })).collect::<Vec<_>>()));
-    }
-    text(
-        records
-            .iter()
-            .map(audit_line)
-            .collect::<Vec<_>>()
-            .join("\n"),
-    )
+/// What the Accès tab needs from whoever keeps the keys and the sessions.
+pub trait AccessAdmin: Send {
+    fn overview(&self) -> AccessOverview;
+    fn sessions(&self) -> Vec<SessionInfo>;
+    fn last_logins(&self) -> HashMap<String, LastLogin>;
+    /// The newest access events, newest first.
+    fn recent_events(&self, n: usize) -> Vec<AuditRecord>;
+    /// Whether a name can be a person's name (it becomes a file name).
+    fn check_name(&self, name: &str) -> Result<(), AccessError>;
+    /// Describes a pasted public key (type, bits, fingerprint, comment) without storing it.
+    fn describe_key(&self, line: &str) -> Result<String, AccessError>;
+    fn add_key(
+        &self,
+        by: &Actor,
+        name: &str,
+        role: Role,
+        key: &str,
+    ) -> Result<KeyInfo, AccessError>;
+    fn revoke_key(&self, by: &Actor, name: &str, fingerprint: &str)
+    -> Result<KeyInfo, AccessError>;
+    fn revoke_person(&self, by: &Actor, name: &str) -> Result<PersonRevoked, AccessError>;
+    /// Returns the role the person had before.
+    fn set_role(&self, by: &Actor, name: &str, role: Role) -> Result<Role, AccessError>;
+    fn end_session(&self, by: &Actor, id: u64) -> Result<SessionInfo, AccessError>;
 }
 
 mod txt {
@@ -433,10 +93,11 @@ enum Modal {
 
 /// The Accès tab.
 pub struct AccessTab {
-    shared: Arc<Shared>,
-    me: Identity,
-    list: Arc<AccessList>,
-    logins: HashMap<String, (String, String)>,
+    admin: Box<dyn AccessAdmin>,
+    me: Actor,
+    list: AccessOverview,
+    sessions: Vec<SessionInfo>,
+    logins: HashMap<String, LastLogin>,
     events: Vec<AuditRecord>,
     zone: Zone,
     person: usize,
@@ -446,10 +107,11 @@ pub struct AccessTab {
 }
 
 impl AccessTab {
-    pub fn new(shared: Arc<Shared>, me: Identity) -> AccessTab {
+    pub fn new(admin: Box<dyn AccessAdmin>, me: Actor) -> AccessTab {
         let mut t = AccessTab {
-            list: shared.access(),
-            shared,
+            list: AccessOverview::default(),
+            sessions: Vec::new(),
+            admin,
             me,
             logins: HashMap::new(),
             events: Vec::new(),
@@ -463,77 +125,63 @@ impl AccessTab {
         t
     }
 
-    fn selected_person(&self) -> Option<&keys::Person> {
+    fn selected_person(&self) -> Option<&PersonInfo> {
         self.list.people.get(self.person)
     }
 
     fn run(&mut self, p: Pending) -> (Level, String) {
-        let s = &self.shared;
+        let a = &self.admin;
+        let me = &self.me;
         let r = match p {
-            Pending::AddPerson { name, role, key } => add(s, &self.me, &name, role, &key)
-                .map(|e| format!("{name} ajouté ({role}), clé {}", e.fingerprint)),
-            Pending::AddKey { name, role, key } => add(s, &self.me, &name, role, &key)
-                .map(|e| format!("clé {} ajoutée à {name}", e.fingerprint)),
-            Pending::Role { name, role } => change_role(s, &self.me, &name, role),
-            Pending::RevokeKey { name, fingerprint } => {
-                revoke(s, &self.me, &name, Some(&fingerprint))
-            }
-            Pending::RevokePerson { name } => revoke(s, &self.me, &name, None),
-            Pending::Kill { id } => {
-                let out = sessions_kill(s, &self.me, id);
-                if out.status == 0 {
-                    Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
-                } else {
-                    Err(String::from_utf8_lossy(&out.stderr).trim().to_string())
-                }
-            }
+            Pending::AddPerson { name, role, key } => a
+                .add_key(me, &name, role, &key)
+                .map(|k| format!("{name} ajouté ({role}), clé {}", k.fingerprint)),
+            Pending::AddKey { name, role, key } => a
+                .add_key(me, &name, role, &key)
+                .map(|k| format!("clé {} ajoutée à {name}", k.fingerprint)),
+            Pending::Role { name, role } => a
+                .set_role(me, &name, role)
+                .map(|before| format!("{name} : {before} → {role}")),
+            Pending::RevokeKey { name, fingerprint } => a
+                .revoke_key(me, &name, &fingerprint)
+                .map(|k| format!("clé {} de {name} révoquée", k.fingerprint)),
+            Pending::RevokePerson { name } => a.revoke_person(me, &name).map(|r| {
+                format!(
+                    "{name} révoqué ; {} session(s) terminée(s)",
+                    r.sessions_ended
+                )
+            }),
+            Pending::Kill { id } => a
+                .end_session(me, id)
+                .map(|s| format!("session {id} de {} terminée", s.person)),
         };
         self.refresh();
         match r {
             Ok(m) => (Level::Ok, m),
-            Err(e) => (Level::Error, e),
+            Err(e) => (Level::Error, e.0),
         }
-    }
-
-    /// Describes a pasted key before anything is written.
-    fn describe_key(key: &str) -> Result<String, String> {
-        keys::parse_key_line(key)
-            .map(|(k, kind, bits)| {
-                format!(
-                    "{kind} {bits} bits {} {}",
-                    keys::fingerprint(&k),
-                    k.comment()
-                )
-            })
-            .map_err(|e| e.0)
     }
 }
 
-impl AccessPanel for AccessTab {
-    fn refresh(&mut self) {
-        self.list = self.shared.access();
-        self.logins = last_logins(&self.shared);
-        self.events = self
-            .shared
-            .app
-            .audit(0, 2000)
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|r| r.action.is_access())
-            .take(8)
-            .collect();
+impl AccessTab {
+    /// Reads people, sessions and events again (after a change made anywhere).
+    pub fn refresh(&mut self) {
+        self.list = self.admin.overview();
+        self.sessions = self.admin.sessions();
+        self.logins = self.admin.last_logins();
+        self.events = self.admin.recent_events(8);
         self.person = self.person.min(self.list.people.len().saturating_sub(1));
     }
 
-    fn typing(&self) -> bool {
+    pub fn typing(&self) -> bool {
         matches!(self.modal, Some(Modal::Form(..)))
     }
 
-    fn keys(&self) -> &'static str {
+    pub fn keys(&self) -> &'static str {
         txt::FOOTER
     }
 
-    fn handle(&mut self, input: &Input) -> Option<(Level, String)> {
+    pub fn handle(&mut self, input: &Input) -> Option<(Level, String)> {
         if let Some(modal) = self.modal.take() {
             match modal {
                 Modal::Form(mut form, new_person) => match form.handle(input) {
@@ -544,9 +192,9 @@ impl AccessPanel for AccessTab {
                     FormEvent::Submit => {
                         let (name, role_text, key) = if new_person {
                             (
-                                form.value(0).to_string(),
-                                form.value(1).to_string(),
-                                form.value(2).to_string(),
+                                form.value("name").to_string(),
+                                form.value("role").to_string(),
+                                form.value("key").to_string(),
                             )
                         } else {
                             (
@@ -554,20 +202,25 @@ impl AccessPanel for AccessTab {
                                     .map(|p| p.name.clone())
                                     .unwrap_or_default(),
                                 String::new(),
-                                form.value(0).to_string(),
+                                form.value("key").to_string(),
                             )
                         };
                         let role = if new_person {
-                            parse_role(&role_text)
+                            Role::parse(&role_text)
                         } else {
                             self.selected_person().map(|p| p.role)
                         };
-                        let check = keys::validate_name(&name).map_err(|e| e.0).and_then(|_| {
+                        let check = self.admin.check_name(&name).map_err(|e| e.0).and_then(|_| {
                             role.ok_or_else(|| {
                                 format!("rôle « {role_text} » inconnu : admin ou staff")
                             })
                         });
-                        match check.and_then(|r| Self::describe_key(&key).map(|d| (r, d))) {
+                        match check.and_then(|r| {
+                            self.admin
+                                .describe_key(&key)
+                                .map(|d| (r, d))
+                                .map_err(|e| e.0)
+                        }) {
                             Err(e) => {
                                 form.error = Some(e);
                                 self.modal = Some(Modal::Form(form, new_person));
@@ -614,7 +267,7 @@ impl AccessPanel for AccessTab {
             return None;
         }
         let Input::Key(k) = input else { return None };
-        let sessions = self.shared.sessions.list();
+        let sessions = self.sessions.clone();
         match k {
             Key::Tab => {
                 self.zone = match self.zone {
@@ -655,9 +308,9 @@ impl AccessPanel for AccessTab {
                     "Ajouter une personne",
                     vec!["La clé publique OpenSSH se colle en une ligne (ssh-ed25519 AAAA… commentaire).".into()],
                     vec![
-                        Field::text("Nom", "", "a-z 0-9 . - _"),
-                        Field::text("Rôle", "staff", "admin ou staff"),
-                        Field::text("Clé publique", "", "collez la ligne du fichier .pub"),
+                        Field::text("name", "Nom", "", "a-z 0-9 . - _"),
+                        Field::text("role", "Rôle", "staff", "admin ou staff"),
+                        Field::text("key", "Clé publique", "", "collez la ligne du fichier .pub"),
                     ],
                 );
                 self.modal = Some(Modal::Form(form, true));
@@ -668,6 +321,7 @@ impl AccessPanel for AccessTab {
                     &format!("Ajouter une clé à {name}"),
                     vec!["Une clé = une personne : une clé déjà attribuée est refusée.".into()],
                     vec![Field::text(
+                        "key",
                         "Clé publique",
                         "",
                         "collez la ligne du fichier .pub",
@@ -748,9 +402,9 @@ impl AccessPanel for AccessTab {
         None
     }
 
-    fn draw(&mut self, f: &mut Frame, area: Rect, theme: &Theme) {
-        let base = Style::default().fg(theme.color("text"));
-        let muted = Style::default().fg(theme.color("muted"));
+    pub fn draw(&mut self, f: &mut Frame, area: Rect, theme: &Theme) {
+        let base = Style::default().fg(theme.colors.text);
+        let muted = Style::default().fg(theme.colors.muted);
         let sel = theme.selected();
         let [top, bottom] =
             Layout::vertical([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(area);
@@ -761,9 +415,9 @@ impl AccessPanel for AccessTab {
                 .areas(bottom);
         let border = |z: Zone| {
             Style::default().fg(if self.zone == z {
-                theme.color("border_focus")
+                theme.colors.border_focus
             } else {
-                theme.color("border")
+                theme.colors.border
             })
         };
         let pw = people_area.width.saturating_sub(2) as usize;
@@ -793,7 +447,7 @@ impl AccessPanel for AccessTab {
         for pb in self.list.problems.iter().take(3) {
             lines.push(Line::from(Span::styled(
                 fit(&format!("⚠ {pb}"), pw),
-                base.fg(theme.color("warning")),
+                base.fg(theme.colors.warning),
             )));
         }
         f.render_widget(
@@ -809,7 +463,12 @@ impl AccessPanel for AccessTab {
         let mut klines = Vec::new();
         if let Some(p) = self.selected_person() {
             let login = match self.logins.get(&p.name) {
-                Some((at, from)) => format!("{} : dernière connexion {at} depuis {from}", p.name),
+                Some(l) => format!(
+                    "{} : dernière connexion {} depuis {}",
+                    p.name,
+                    l.at.fr(),
+                    l.source
+                ),
                 None => format!("{} : jamais connecté", p.name),
             };
             klines.push(Line::from(Span::styled(fit(&login, kw), muted)));
@@ -839,9 +498,7 @@ impl AccessPanel for AccessTab {
         );
         let sw = sessions_area.width.saturating_sub(2) as usize;
         let slines: Vec<Line> = self
-            .shared
             .sessions
-            .list()
             .iter()
             .enumerate()
             .map(|(i, s)| {
@@ -850,7 +507,9 @@ impl AccessPanel for AccessTab {
                 } else {
                     base
                 };
-                let me = if s.fingerprint == self.me.fingerprint && s.what == "console" {
+                let me = if Some(&s.fingerprint) == self.me.fingerprint.as_ref()
+                    && s.what == "console"
+                {
                     " (vous)"
                 } else {
                     ""

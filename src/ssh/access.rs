@@ -1,0 +1,157 @@
+//! Access administration use cases: add a key or a person, revoke, change a role, end a
+//! session. `keys/` stays the single source of truth (written atomically by `keys`); every
+//! change is audited through the app as a typed event and applied to live sessions at once.
+//! The console's Accès tab and the `keys`/`pubkey`/`sessions` commands both call these.
+
+use super::Shared;
+use super::keys;
+use crate::app::access::{
+    AccessError, AccessOverview, KeyInfo, LastLogin, PersonRevoked, SessionInfo,
+};
+use crate::app::{Actor, Role};
+use crate::domain::{AccessEvent, AuditRecord};
+use crate::ui::access::AccessAdmin;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// The access use cases over the server's shared state.
+#[derive(Clone)]
+pub struct AccessService {
+    shared: Arc<Shared>,
+}
+
+impl AccessService {
+    pub fn new(shared: Arc<Shared>) -> AccessService {
+        AccessService { shared }
+    }
+}
+
+impl AccessAdmin for AccessService {
+    fn overview(&self) -> AccessOverview {
+        let list = self.shared.access();
+        AccessOverview {
+            people: list.people.iter().map(keys::Person::info).collect(),
+            problems: list.problems.clone(),
+        }
+    }
+
+    fn sessions(&self) -> Vec<SessionInfo> {
+        self.shared.sessions.list()
+    }
+
+    fn last_logins(&self) -> HashMap<String, LastLogin> {
+        self.shared.app.last_logins()
+    }
+
+    fn recent_events(&self, n: usize) -> Vec<AuditRecord> {
+        self.shared.app.recent_access_events(n)
+    }
+
+    fn check_name(&self, name: &str) -> Result<(), AccessError> {
+        keys::validate_name(name)
+    }
+
+    fn describe_key(&self, line: &str) -> Result<String, AccessError> {
+        keys::parse_key_line(line).map(|(k, kind, bits)| {
+            format!(
+                "{kind} {bits} bits {} {}",
+                keys::fingerprint(&k),
+                k.comment()
+            )
+        })
+    }
+
+    fn add_key(
+        &self,
+        by: &Actor,
+        name: &str,
+        role: Role,
+        key: &str,
+    ) -> Result<KeyInfo, AccessError> {
+        let entry = keys::add_key(&self.shared.keys_dir, name, role, key)?;
+        self.shared.app.record_access(
+            by,
+            AccessEvent::KeyAdded {
+                person: name.to_string(),
+                role,
+                fingerprint: entry.fingerprint.clone(),
+                kind: entry.kind.clone(),
+                comment: entry.comment.clone(),
+            },
+        );
+        self.shared.reload_access();
+        Ok(entry.info())
+    }
+
+    fn revoke_key(
+        &self,
+        by: &Actor,
+        name: &str,
+        fingerprint: &str,
+    ) -> Result<KeyInfo, AccessError> {
+        let entry = keys::revoke_key(&self.shared.keys_dir, name, fingerprint)?;
+        self.shared.app.record_access(
+            by,
+            AccessEvent::KeyRevoked {
+                person: name.to_string(),
+                fingerprint: entry.fingerprint.clone(),
+            },
+        );
+        self.shared.reload_access();
+        Ok(entry.info())
+    }
+
+    fn revoke_person(&self, by: &Actor, name: &str) -> Result<PersonRevoked, AccessError> {
+        let p = keys::revoke_person(&self.shared.keys_dir, name)?;
+        self.shared.app.record_access(
+            by,
+            AccessEvent::PersonRevoked {
+                person: name.to_string(),
+                role: p.role,
+                fingerprints: p.keys.iter().map(|k| k.fingerprint.clone()).collect(),
+            },
+        );
+        self.shared.reload_access();
+        let sessions_ended = self
+            .shared
+            .sessions
+            .kill_person(name, "Votre accès a été révoqué : session terminée.");
+        Ok(PersonRevoked {
+            person: p.info(),
+            sessions_ended,
+        })
+    }
+
+    fn set_role(&self, by: &Actor, name: &str, role: Role) -> Result<Role, AccessError> {
+        let before = keys::set_role(&self.shared.keys_dir, name, role)?;
+        self.shared.app.record_access(
+            by,
+            AccessEvent::RoleChanged {
+                person: name.to_string(),
+                before,
+                after: role,
+            },
+        );
+        self.shared.reload_access();
+        Ok(before)
+    }
+
+    fn end_session(&self, by: &Actor, id: u64) -> Result<SessionInfo, AccessError> {
+        let Some(target) = self.shared.sessions.list().into_iter().find(|s| s.id == id) else {
+            return Err(AccessError(format!("aucune session {id}")));
+        };
+        let message = format!("Session terminée par {} (administrateur).", by.name);
+        if !self.shared.sessions.kill(id, &message) {
+            return Err(AccessError(format!("la session {id} est déjà terminée")));
+        }
+        self.shared.app.record_access(
+            by,
+            AccessEvent::SessionEnded {
+                session: id,
+                person: target.person.clone(),
+                fingerprint: target.fingerprint.clone(),
+            },
+        );
+        Ok(target)
+    }
+}

@@ -1,0 +1,154 @@
+//! `sessions …` and `audit` (admins): who is connected, and what happened.
+
+use super::grammar::SessionsCmd;
+use super::{Output, Render, Shared, parse_day};
+use crate::app::Actor;
+use crate::app::access::SessionInfo;
+use crate::domain::AuditRecord;
+use crate::ssh::access::AccessService;
+use crate::ui::access::AccessAdmin;
+use serde::Serialize;
+use std::sync::Arc;
+
+/// One live session.
+#[derive(Serialize)]
+struct SessionRow {
+    id: u64,
+    person: String,
+    role: &'static str,
+    fingerprint: String,
+    source: Option<String>,
+    since: String,
+    what: String,
+    #[serde(skip)]
+    since_fr: String,
+}
+
+impl SessionRow {
+    fn of(s: &SessionInfo) -> SessionRow {
+        SessionRow {
+            id: s.id,
+            person: s.person.clone(),
+            role: s.role.label(),
+            fingerprint: s.fingerprint.clone(),
+            source: s.peer.map(|p| p.to_string()),
+            since: s.started.iso_utc(),
+            what: s.what.clone(),
+            since_fr: s.started.fr(),
+        }
+    }
+}
+
+impl Render for SessionRow {
+    fn text(&self) -> String {
+        format!(
+            "{}\t{}\t{}\t{}\t{}\t{}",
+            self.id,
+            self.person,
+            self.role,
+            self.source.as_deref().unwrap_or(""),
+            self.since_fr,
+            self.what
+        )
+    }
+}
+
+pub(super) fn sessions(shared: &Arc<Shared>, who: &Actor, what: SessionsCmd) -> Output {
+    let access = AccessService::new(shared.clone());
+    match what {
+        SessionsCmd::List { json } => {
+            let rows: Vec<SessionRow> = access.sessions().iter().map(SessionRow::of).collect();
+            Output::render(&rows, json)
+        }
+        SessionsCmd::Kill { id } => match access.end_session(who, id) {
+            Ok(s) => Output::ok(format!("session {id} de {} terminée", s.person)),
+            Err(e) => e.into(),
+        },
+    }
+}
+
+/// One audit record.
+#[derive(Serialize)]
+struct AuditRow {
+    seq: u64,
+    at: String,
+    who: String,
+    fingerprint: Option<String>,
+    action: &'static str,
+    order: Option<String>,
+    customer: Option<u64>,
+    before: String,
+    after: String,
+    detail: String,
+    document: Option<String>,
+    /// The access event as data (logins, keys, roles, sessions).
+    access: Option<crate::domain::AccessEvent>,
+    #[serde(skip)]
+    author: String,
+}
+
+impl AuditRow {
+    fn of(r: &AuditRecord) -> AuditRow {
+        AuditRow {
+            seq: r.seq,
+            at: r.at.iso_utc(),
+            who: r.actor.name.clone(),
+            fingerprint: r.actor.fingerprint.clone(),
+            action: r.action.slug(),
+            order: r.order_number.map(|n| n.to_string()),
+            customer: r.customer.map(|c| c.0),
+            before: r.before.clone(),
+            after: r.after.clone(),
+            detail: r.detail.clone(),
+            document: r.document.map(|d| d.to_string()),
+            access: r.access.clone(),
+            author: r.actor.display(),
+        }
+    }
+}
+
+impl Render for AuditRow {
+    fn text(&self) -> String {
+        let subject = self
+            .order
+            .clone()
+            .or(self.customer.map(|c| format!("client #{c}")))
+            .unwrap_or_default();
+        let change = if self.before.is_empty() && self.after.is_empty() {
+            String::new()
+        } else {
+            format!("{} → {}", self.before, self.after)
+        };
+        format!(
+            "{}\t{}\t{}\t{}\t{}\t{}",
+            self.at, self.author, self.action, subject, change, self.detail
+        )
+    }
+}
+
+pub(super) fn audit(shared: &Shared, since: Option<&str>, limit: usize, json: bool) -> Output {
+    let since = match since.map(|s| parse_day(s, "--since")) {
+        Some(Ok(d)) => Some(d),
+        Some(Err(out)) => return out,
+        None => None,
+    };
+    let mut rows = Vec::new();
+    let mut offset = 0;
+    'pages: loop {
+        let batch = match shared.app.audit(offset, 1000) {
+            Ok(b) => b,
+            Err(e) => return e.into(),
+        };
+        if batch.is_empty() {
+            break;
+        }
+        offset += batch.len();
+        for r in &batch {
+            if since.is_some_and(|d| r.at.paris_date() < d) || rows.len() >= limit {
+                break 'pages;
+            }
+            rows.push(AuditRow::of(r));
+        }
+    }
+    Output::render(&rows, json)
+}

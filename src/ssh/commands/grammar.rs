@@ -1,0 +1,482 @@
+//! The grammar of `ssh host COMMAND`: one clap tree, from which the commands are parsed,
+//! the `help` text is generated, and the admin gate is read. Closed sets (stages, roles)
+//! are value enums, so a typo is a usage error listing the valid values.
+
+use crate::app::Role;
+use crate::domain::Stage;
+use clap::builder::PossibleValue;
+use clap::{ArgAction, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
+
+/// Subcommand paths reserved to admins. A path gates everything under it, so a new
+/// subcommand of an admin group is protected by default.
+pub(super) const ADMIN_ONLY: &[&str] = &[
+    "keys",
+    "sessions",
+    "audit",
+    "customer approve",
+    "customer refuse",
+];
+
+/// Whether the subcommand at `path` (`keys add`, `order deliver`) is for admins only.
+pub(super) fn admin_only(path: &str) -> bool {
+    ADMIN_ONLY
+        .iter()
+        .any(|p| path == *p || path.starts_with(&format!("{p} ")))
+}
+
+impl ValueEnum for Stage {
+    fn value_variants<'a>() -> &'a [Self] {
+        &Stage::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(PossibleValue::new(self.slug()))
+    }
+}
+
+impl ValueEnum for Role {
+    fn value_variants<'a>() -> &'a [Self] {
+        &Role::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(PossibleValue::new(self.label()))
+    }
+}
+
+#[derive(Parser)]
+#[command(
+    name = "comptoir",
+    no_binary_name = true,
+    disable_version_flag = true,
+    about = "comptoir over ssh: every console action as a command"
+)]
+struct Remote {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+pub(super) enum Cmd {
+    /// Qui suis-je : nom, rôle, empreinte de clé
+    Whoami,
+    /// Chercher un client
+    Customers {
+        #[command(subcommand)]
+        what: CustomersCmd,
+    },
+    /// Un client
+    Customer {
+        #[command(subcommand)]
+        what: CustomerCmd,
+    },
+    /// Commandes d'une colonne du tableau (toutes les commandes en cours par défaut)
+    Orders {
+        #[arg(long, value_enum)]
+        stage: Option<Stage>,
+        #[arg(long, default_value_t = 200)]
+        limit: usize,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Une commande et son déroulement
+    Order {
+        #[command(subcommand)]
+        what: OrderCmd,
+    },
+    /// Devis du site
+    Quote {
+        #[command(subcommand)]
+        what: QuoteCmd,
+    },
+    /// Documents émis
+    Doc {
+        #[command(subcommand)]
+        what: DocCmd,
+    },
+    /// Stock du catalogue
+    Stock {
+        #[command(subcommand)]
+        what: StockCmd,
+    },
+    /// Personnes et clés
+    Keys {
+        #[command(subcommand)]
+        what: KeysCmd,
+    },
+    /// Sessions en cours
+    Sessions {
+        #[command(subcommand)]
+        what: SessionsCmd,
+    },
+    /// Vos clés publiques
+    Pubkey {
+        #[command(subcommand)]
+        what: PubkeyCmd,
+    },
+    /// Journal d'audit
+    Audit {
+        /// Seulement à partir de ce jour (AAAA-MM-JJ)
+        #[arg(long)]
+        since: Option<String>,
+        #[arg(long, default_value_t = 200)]
+        limit: usize,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+impl Cmd {
+    /// Commands that read standard input (a quote, a public key).
+    pub(super) fn reads_stdin(&self) -> bool {
+        matches!(
+            self,
+            Cmd::Quote {
+                what: QuoteCmd::Import
+            } | Cmd::Keys {
+                what: KeysCmd::Add { .. }
+            } | Cmd::Pubkey {
+                what: PubkeyCmd::Add
+            }
+        )
+    }
+}
+
+#[derive(Subcommand)]
+pub(super) enum CustomersCmd {
+    /// Recherche floue : nom, ville, SIRET, contact, n° de document
+    Search {
+        query: Vec<String>,
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub(super) enum CustomerCmd {
+    /// Fiche client
+    Show {
+        siret: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Approuver un organisme pour le mandat administratif
+    Approve {
+        siret: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Refuser le mandat administratif à un organisme
+    Refuse {
+        siret: String,
+        #[arg(long)]
+        reason: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub(super) enum OrderCmd {
+    /// Une commande (N = DEV-AAAA-NNNNN)
+    Show {
+        number: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Pré-commande : la copie du bon de commande est arrivée par e-mail
+    Preorder { number: String },
+    /// Bon de commande original reçu ; chaque point vérifié est exigé
+    ReceiveOriginal {
+        number: String,
+        #[arg(long)]
+        po_number: String,
+        #[arg(long)]
+        po_date: String,
+        #[arg(long)]
+        letterhead: bool,
+        #[arg(long)]
+        dated: bool,
+        #[arg(long)]
+        signed: bool,
+        #[arg(long)]
+        stamped: bool,
+        #[arg(long)]
+        amount_matches: bool,
+    },
+    /// Bon de livraison (tout le reste, ou --quantities 2,0,1 par ligne)
+    Deliver {
+        number: String,
+        #[arg(long, value_delimiter = ',')]
+        quantities: Option<Vec<u32>>,
+    },
+    /// Facture de ce qui a été livré
+    Invoice { number: String },
+    /// Paiement par mandat
+    Pay {
+        number: String,
+        #[arg(long)]
+        date: String,
+        #[arg(long)]
+        amount: String,
+        #[arg(long)]
+        reference: String,
+    },
+    /// Annuler (avant livraison)
+    Cancel {
+        number: String,
+        #[arg(
+            long,
+            default_value = "annulation demandée (commande ssh, sans motif précisé)"
+        )]
+        reason: String,
+    },
+    /// Devis refusé par l'acheteur
+    Refuse {
+        number: String,
+        #[arg(long, default_value = "devis refusé par l'acheteur")]
+        reason: String,
+    },
+    /// Avoir annulant une facture
+    CreditNote {
+        number: String,
+        #[arg(long)]
+        invoice: Option<String>,
+        #[arg(
+            long,
+            default_value = "facture annulée (commande ssh, sans motif précisé)"
+        )]
+        reason: String,
+    },
+    /// Renouveler un devis expiré
+    Renew { number: String },
+}
+
+#[derive(Subcommand)]
+pub(super) enum QuoteCmd {
+    /// Importer un devis du site (JSON sur l'entrée standard)
+    Import,
+}
+
+#[derive(Subcommand)]
+pub(super) enum DocCmd {
+    /// Le PDF tel qu'émis (binaire sur la sortie standard)
+    Get { number: String },
+    /// Le XML Factur-X d'une facture ou d'un avoir
+    Xml { number: String },
+    /// Documents émis, du plus récent au plus ancien
+    List {
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Dossier comptable d'une facture : facture + RIB + bon de commande, un PDF
+    Pack { number: String },
+}
+
+#[derive(Subcommand)]
+pub(super) enum StockCmd {
+    /// Niveaux de stock
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Ajouter (ou retirer, négatif) des unités
+    Add {
+        sku: String,
+        #[arg(allow_hyphen_values = true)]
+        quantity: i64,
+        #[arg(long, default_value = "réception fournisseur")]
+        reason: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub(super) enum KeysCmd {
+    /// Personnes et clés
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Ajouter une personne, ou une clé à une personne (clé publique OpenSSH sur l'entrée standard)
+    Add {
+        name: String,
+        #[arg(long)]
+        admin: bool,
+    },
+    /// Révoquer une personne, ou une de ses clés
+    Revoke {
+        name: String,
+        #[arg(long)]
+        fingerprint: Option<String>,
+    },
+    /// Changer le rôle d'une personne
+    Role {
+        name: String,
+        #[arg(value_enum)]
+        role: Role,
+    },
+}
+
+#[derive(Subcommand)]
+pub(super) enum SessionsCmd {
+    /// Sessions en cours
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Terminer une session
+    Kill { id: u64 },
+}
+
+#[derive(Subcommand)]
+pub(super) enum PubkeyCmd {
+    /// Vos clés
+    List,
+    /// Ajouter une clé (clé publique OpenSSH sur l'entrée standard)
+    Add,
+    /// Retirer une de vos clés
+    Remove { fingerprint: String },
+}
+
+/// Parses a command line; returns the command and its subcommand path (`order deliver`).
+pub(super) fn parse(argv: &[String]) -> Result<(Cmd, String), clap::Error> {
+    let matches = Remote::command().try_get_matches_from(argv)?;
+    let mut path = Vec::new();
+    let mut m = &matches;
+    while let Some((name, sub)) = m.subcommand() {
+        path.push(name.to_string());
+        m = sub;
+    }
+    let remote = Remote::from_arg_matches(&matches)?;
+    Ok((remote.cmd, path.join(" ")))
+}
+
+/// `help`: every command with its arguments, generated from the grammar.
+pub(super) fn help() -> String {
+    let mut rows = Vec::new();
+    collect(&Remote::command(), "", &mut rows);
+    let width = rows
+        .iter()
+        .map(|(u, _)| u.chars().count())
+        .max()
+        .unwrap_or(0);
+    let mut out =
+        String::from("comptoir — commandes disponibles par ssh (ssh -p PORT HOTE COMMANDE) :\n\n");
+    for (usage, about) in rows {
+        let pad = width - usage.chars().count();
+        out.push_str(&format!("  {usage}{}  {about}\n", " ".repeat(pad)));
+    }
+    out.push_str(
+        "\n(admins) : réservé aux administrateurs. Chaque commande accepte --help.\n\
+         Dates : AAAA-MM-JJ ou JJ/MM/AAAA ; montants en euros (1234,56).",
+    );
+    out
+}
+
+/// Collects (usage, description) for every leaf command under `cmd`.
+fn collect(cmd: &clap::Command, prefix: &str, rows: &mut Vec<(String, String)>) {
+    for sub in cmd.get_subcommands() {
+        let path = if prefix.is_empty() {
+            sub.get_name().to_string()
+        } else {
+            format!("{prefix} {}", sub.get_name())
+        };
+        if sub.has_subcommands() {
+            collect(sub, &path, rows);
+            continue;
+        }
+        let mut usage = path.clone();
+        for arg in sub.get_arguments() {
+            if arg.get_id() == "help" {
+                continue;
+            }
+            usage.push(' ');
+            usage.push_str(&arg_usage(arg));
+        }
+        let mut about = sub
+            .get_about()
+            .or_else(|| cmd.get_about())
+            .map(|a| a.to_string())
+            .unwrap_or_default();
+        if admin_only(&path) {
+            about.push_str(" (admins)");
+        }
+        rows.push((usage, about));
+    }
+}
+
+fn arg_usage(arg: &clap::Arg) -> String {
+    let values: Vec<String> = arg
+        .get_possible_values()
+        .iter()
+        .map(|v| v.get_name().to_string())
+        .collect();
+    let value = if values.is_empty() {
+        arg.get_value_names()
+            .and_then(|v| v.first())
+            .map(|v| v.to_string())
+            .unwrap_or_else(|| arg.get_id().as_str().to_uppercase())
+    } else {
+        values.join("|")
+    };
+    let takes_value = !matches!(
+        arg.get_action(),
+        ArgAction::SetTrue | ArgAction::SetFalse | ArgAction::Count
+    );
+    let text = match arg.get_long() {
+        None if arg.get_num_args().is_some_and(|n| n.max_values() > 1) => format!("{value}…"),
+        None => value,
+        Some(long) if takes_value => format!("--{long} {value}"),
+        Some(long) => format!("--{long}"),
+    };
+    if arg.is_required_set() || (arg.is_positional() && arg.get_num_args().is_none()) {
+        text
+    } else {
+        format!("[{text}]")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn argv(s: &str) -> Vec<String> {
+        s.split_whitespace().map(String::from).collect()
+    }
+
+    #[test]
+    fn help_lists_every_command_from_the_grammar() {
+        let h = help();
+        for line in [
+            "order receive-original NUMBER --po-number PO_NUMBER --po-date PO_DATE [--letterhead]",
+            "keys role NAME staff|admin",
+            "orders [--stage quote|preorder|",
+        ] {
+            assert!(h.contains(line), "{line}\n{h}");
+        }
+        assert!(
+            h.lines()
+                .any(|l| l.contains("keys add") && l.ends_with("(admins)"))
+        );
+        assert!(
+            h.lines()
+                .any(|l| l.contains("order deliver") && !l.contains("(admins)"))
+        );
+    }
+
+    #[test]
+    fn closed_sets_are_checked_by_the_grammar() {
+        let (_, path) = parse(&argv("orders --stage invoiced")).unwrap();
+        assert_eq!(path, "orders");
+        assert!(parse(&argv("orders --stage facturee")).is_err());
+        assert!(parse(&argv("keys role paul boss")).is_err());
+        let (_, path) = parse(&argv("keys role paul admin")).unwrap();
+        assert!(admin_only(&path));
+        let (_, path) = parse(&argv("customer approve 1 --reason x")).unwrap();
+        assert!(admin_only(&path));
+        let (_, path) = parse(&argv("customer show 1")).unwrap();
+        assert!(!admin_only(&path));
+    }
+}

@@ -1,0 +1,325 @@
+//! `ssh host COMMAND …`: every action of the console as a command, for scripts and for
+//! the web shop. Output on stdout, errors on stderr, exit status 1 when refused (2 for a
+//! usage error), `--json` where the output is data.
+//!
+//! `grammar.rs` is the clap grammar (and the `help` text generated from it); one file per
+//! command group turns a parsed command into app calls and [`Output`]. Roles are checked
+//! here, per command group (admin groups are gated as a whole, see
+//! [`grammar::ADMIN_ONLY`]), and again by the app.
+
+mod access;
+mod admin;
+mod customers;
+mod documents;
+mod grammar;
+mod orders;
+
+use super::Shared;
+use crate::app::{Actor, AppError, Role};
+use crate::domain::Date;
+use grammar::Cmd;
+use russh::ChannelWriteHalf;
+use russh::server::Msg;
+use serde::Serialize;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+use tokio::sync::mpsc;
+
+/// Largest standard input a command accepts (a quote, a public key).
+const MAX_STDIN: usize = 4 * 1024 * 1024;
+
+/// What a command produced.
+#[derive(Debug, Default)]
+pub struct Output {
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+    pub status: u32,
+}
+
+/// Data a command prints: the same value gives the `--json` form and the text form.
+trait Render: Serialize {
+    /// The text form: one tab-separated line per row, or a short report.
+    fn text(&self) -> String;
+}
+
+impl<T: Render> Render for Vec<T> {
+    fn text(&self) -> String {
+        self.iter().map(|r| r.text() + "\n").collect()
+    }
+}
+
+impl Output {
+    fn ok(text: impl Into<String>) -> Output {
+        let mut s = text.into();
+        if !s.is_empty() && !s.ends_with('\n') {
+            s.push('\n');
+        }
+        Output {
+            stdout: s.into_bytes(),
+            ..Output::default()
+        }
+    }
+
+    fn bytes(b: Vec<u8>) -> Output {
+        Output {
+            stdout: b,
+            ..Output::default()
+        }
+    }
+
+    fn err(text: impl std::fmt::Display, status: u32) -> Output {
+        Output {
+            stderr: format!("{text}\n").into_bytes(),
+            status,
+            ..Output::default()
+        }
+    }
+
+    /// A usage error (status 2).
+    fn usage(text: impl std::fmt::Display) -> Output {
+        Output::err(text, 2)
+    }
+
+    /// Prints `value` as pretty JSON or as text.
+    fn render<T: Render>(value: &T, json: bool) -> Output {
+        if !json {
+            return Output::ok(value.text());
+        }
+        match serde_json::to_string_pretty(value) {
+            Ok(s) => Output::ok(s),
+            Err(e) => Output::err(format!("erreur interne : sortie JSON impossible ({e})"), 1),
+        }
+    }
+
+    /// The result of a use case: its text on success, its refusal on stderr.
+    fn from_result<T>(r: Result<T, AppError>, text: impl FnOnce(T) -> String) -> Output {
+        match r {
+            Ok(v) => Output::ok(text(v)),
+            Err(e) => e.into(),
+        }
+    }
+}
+
+impl From<AppError> for Output {
+    fn from(e: AppError) -> Output {
+        Output::err(e, 1)
+    }
+}
+
+/// A date given as an option: `2026-03-01` or `01/03/2026`.
+fn parse_day(s: &str, option: &str) -> Result<Date, Output> {
+    Date::parse_fr(s).ok_or_else(|| {
+        Output::usage(format!(
+            "{option} : « {s} » n'est pas une date (AAAA-MM-JJ)"
+        ))
+    })
+}
+
+/// A parsed command line, before it runs.
+struct Parsed {
+    cmd: Cmd,
+    /// `order deliver`, `keys add`…: the subcommand path, for the role check.
+    path: String,
+}
+
+fn parse(argv: &[String]) -> Result<Parsed, Output> {
+    if argv.is_empty() || argv[0] == "help" || argv[0] == "--help" {
+        return Err(Output::ok(grammar::help()));
+    }
+    grammar::parse(argv)
+        .map(|(cmd, path)| Parsed { cmd, path })
+        .map_err(|e| {
+            let text = e.render().to_string();
+            if e.use_stderr() {
+                Output::usage(text.trim_end())
+            } else {
+                Output::ok(text)
+            }
+        })
+}
+
+/// Runs one parsed command for `who`.
+fn run(shared: &Arc<Shared>, who: &Actor, parsed: Parsed, stdin: Option<Vec<u8>>) -> Output {
+    if grammar::admin_only(&parsed.path) && who.role != Role::Admin {
+        return Output::err(
+            "permission refusée (permission denied) : commande réservée aux administrateurs",
+            1,
+        );
+    }
+    let stdin = String::from_utf8_lossy(stdin.as_deref().unwrap_or_default()).into_owned();
+    match parsed.cmd {
+        Cmd::Whoami => access::whoami(who),
+        Cmd::Customers { what } => customers::search(shared, what),
+        Cmd::Customer { what } => customers::customer(shared, who, what),
+        Cmd::Stock { what } => customers::stock(shared, who, what),
+        Cmd::Orders { stage, limit, json } => orders::list(shared, stage, limit, json),
+        Cmd::Order { what } => orders::order(shared, who, what),
+        Cmd::Quote { what } => orders::quote(shared, who, what, &stdin),
+        Cmd::Doc { what } => documents::doc(shared, what),
+        Cmd::Keys { what } => access::keys(shared, who, what, &stdin),
+        Cmd::Pubkey { what } => access::pubkey(shared, who, what, &stdin),
+        Cmd::Sessions { what } => admin::sessions(shared, who, what),
+        Cmd::Audit { since, limit, json } => admin::audit(shared, since.as_deref(), limit, json),
+    }
+}
+
+/// Parses and runs a command line for `who` (the local tests' entry point).
+pub fn dispatch(
+    shared: &Arc<Shared>,
+    who: &Actor,
+    argv: &[String],
+    stdin: Option<Vec<u8>>,
+) -> Output {
+    match parse(argv) {
+        Ok(parsed) => run(shared, who, parsed, stdin),
+        Err(out) => out,
+    }
+}
+
+/// Splits a command line like a shell would (quotes and backslashes), without expanding.
+pub fn split(line: &str) -> Result<Vec<String>, String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut in_word = false;
+    let mut quote: Option<char> = None;
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some('"'), '\\') => {
+                if let Some(n) = chars.next() {
+                    cur.push(n);
+                }
+            }
+            (Some(_), c) => cur.push(c),
+            (None, '\'' | '"') => {
+                quote = Some(c);
+                in_word = true;
+            }
+            (None, '\\') => {
+                if let Some(n) = chars.next() {
+                    cur.push(n);
+                    in_word = true;
+                }
+            }
+            (None, c) if c.is_whitespace() => {
+                if in_word {
+                    out.push(std::mem::take(&mut cur));
+                    in_word = false;
+                }
+            }
+            (None, c) => {
+                cur.push(c);
+                in_word = true;
+            }
+        }
+    }
+    if quote.is_some() {
+        return Err("guillemet non fermé dans la commande".into());
+    }
+    if in_word {
+        out.push(cur);
+    }
+    Ok(out)
+}
+
+/// Reads standard input up to [`MAX_STDIN`]; `None` when it is larger.
+async fn read_stdin(stdin_rx: &mut mpsc::Receiver<Option<Vec<u8>>>) -> Option<Vec<u8>> {
+    let mut buf = Vec::new();
+    while let Some(Some(chunk)) = stdin_rx.recv().await {
+        buf.extend_from_slice(&chunk);
+        if buf.len() > MAX_STDIN {
+            return None;
+        }
+    }
+    Some(buf)
+}
+
+/// Runs an exec request: parses the command, reads standard input when the command
+/// needs it, runs it off the async runtime, writes its output and exit status, closes.
+pub(crate) async fn run_exec(
+    shared: Arc<Shared>,
+    who: Actor,
+    peer: Option<SocketAddr>,
+    line: String,
+    writer: ChannelWriteHalf<Msg>,
+    mut stdin_rx: mpsc::Receiver<Option<Vec<u8>>>,
+) {
+    let started = Instant::now();
+    let (registration, _kill) =
+        shared
+            .sessions
+            .register(super::session_info(&who, peer, &line, shared.app.now()));
+    let parsed = split(&line)
+        .map_err(Output::usage)
+        .and_then(|argv| parse(&argv));
+    let out = match parsed {
+        Err(out) => out,
+        Ok(parsed) => {
+            let stdin = if parsed.cmd.reads_stdin() {
+                read_stdin(&mut stdin_rx).await
+            } else {
+                Some(Vec::new())
+            };
+            match stdin {
+                None => Output::err(
+                    format!(
+                        "entrée trop grande (plus de {} Mo)",
+                        MAX_STDIN / 1024 / 1024
+                    ),
+                    1,
+                ),
+                Some(stdin) => {
+                    let shared2 = shared.clone();
+                    let who2 = who.clone();
+                    let task = tokio::task::spawn_blocking(move || {
+                        run(&shared2, &who2, parsed, Some(stdin))
+                    });
+                    match task.await {
+                        Ok(o) => o,
+                        Err(e) => {
+                            tracing::error!("command panicked: {e}");
+                            Output::err(
+                                "erreur interne : la commande a échoué, rien n'a été modifié",
+                                1,
+                            )
+                        }
+                    }
+                }
+            }
+        }
+    };
+    if !out.stdout.is_empty() {
+        let _ = writer.data_bytes(out.stdout).await;
+    }
+    if !out.stderr.is_empty() {
+        let _ = writer.extended_data_bytes(1, out.stderr).await;
+    }
+    // Unregistered before the close: when the client sees the end, the session is gone.
+    drop(registration);
+    let _ = writer.exit_status(out.status).await;
+    let _ = writer.eof().await;
+    let _ = writer.close().await;
+    tracing::info!(person = %who.name, command = %line, status = out.status, duration_ms = started.elapsed().as_millis() as u64, "command");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split;
+
+    #[test]
+    fn splits_like_a_shell() {
+        assert_eq!(
+            split("order pay DEV-1 --reference 'MANDAT 12'").unwrap(),
+            vec!["order", "pay", "DEV-1", "--reference", "MANDAT 12"]
+        );
+        assert_eq!(
+            split(r#"customers search "lycée jean" x\ y"#).unwrap(),
+            vec!["customers", "search", "lycée jean", "x y"]
+        );
+        assert_eq!(split("  a   b ").unwrap(), vec!["a", "b"]);
+        assert!(split("a 'b").is_err());
+        assert_eq!(split("x ''").unwrap(), vec!["x", ""]);
+    }
+}

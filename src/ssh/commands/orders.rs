@@ -1,0 +1,383 @@
+//! `orders`, `order …` and `quote import`: the pipeline, one command per step.
+
+use super::grammar::{OrderCmd, QuoteCmd};
+use super::{Output, Render, Shared, parse_day};
+use crate::app::import::parse_quote_request;
+use crate::app::index::CardView;
+use crate::app::queries::OrderView;
+use crate::app::{Actor, AppError};
+use crate::domain::money::parse_eur;
+use crate::domain::pipeline::OriginalPoInput;
+use crate::domain::{Checklist, DocNumber, IssuedDocument, Order, Stage};
+use serde::Serialize;
+
+/// The board's active columns, listed when no stage is given.
+const ACTIVE: [Stage; 5] = [
+    Stage::Quote,
+    Stage::PreOrder,
+    Stage::PoReceived,
+    Stage::Delivered,
+    Stage::Invoiced,
+];
+
+/// One card of the board.
+#[derive(Serialize)]
+struct CardRow {
+    number: String,
+    customer: String,
+    stage: &'static str,
+    total_incl_vat_cents: i64,
+    outstanding_cents: i64,
+    days_in_stage: i32,
+    flags: Vec<String>,
+    #[serde(skip)]
+    total: String,
+}
+
+impl CardRow {
+    fn of(c: &CardView) -> CardRow {
+        CardRow {
+            number: c.number.to_string(),
+            customer: c.customer_name.clone(),
+            stage: c.stage.slug(),
+            total_incl_vat_cents: c.total_incl_vat.0,
+            outstanding_cents: c.outstanding.0,
+            days_in_stage: c.days_in_stage,
+            flags: c.flags.iter().map(|f| f.text()).collect(),
+            total: c.total_incl_vat.fr(),
+        }
+    }
+}
+
+impl Render for CardRow {
+    fn text(&self) -> String {
+        format!(
+            "{}\t{}\t{}\t{}\t{} j\t{}",
+            self.number,
+            self.stage,
+            self.customer,
+            self.total,
+            self.days_in_stage,
+            self.flags.join(", ")
+        )
+    }
+}
+
+pub(super) fn list(shared: &Shared, stage: Option<Stage>, limit: usize, json: bool) -> Output {
+    let stages = stage.map(|s| vec![s]).unwrap_or_else(|| ACTIVE.to_vec());
+    let mut rows: Vec<CardRow> = stages
+        .into_iter()
+        .flat_map(|st| shared.app.orders_in_stage(st, limit))
+        .map(|c| CardRow::of(&c))
+        .collect();
+    rows.truncate(limit);
+    Output::render(&rows, json)
+}
+
+#[derive(Serialize)]
+struct CustomerRef {
+    name: String,
+    siret: String,
+}
+
+#[derive(Serialize)]
+struct LineRow {
+    sku: String,
+    designation: String,
+    unit_price_cents: i64,
+    vat_rate: String,
+    ordered: u32,
+    reserved: u32,
+    delivered: u32,
+    invoiced: u32,
+    #[serde(skip)]
+    amount: String,
+}
+
+#[derive(Serialize)]
+struct TotalsRow {
+    excl_vat_cents: i64,
+    vat_cents: i64,
+    incl_vat_cents: i64,
+}
+
+#[derive(Serialize)]
+struct PoRow {
+    number: String,
+    date: String,
+    received_at: String,
+    verified_by: String,
+    #[serde(skip)]
+    date_fr: String,
+    #[serde(skip)]
+    received_fr: String,
+}
+
+#[derive(Serialize)]
+struct DocRef {
+    number: String,
+    date: String,
+    amount_cents: i64,
+    #[serde(skip)]
+    date_fr: String,
+}
+
+#[derive(Serialize)]
+struct TimelineRow {
+    at: String,
+    who: String,
+    action: &'static str,
+    before: String,
+    after: String,
+    detail: String,
+}
+
+/// `order show`: the order, its lines, its documents, its flags and its history.
+#[derive(Serialize)]
+struct OrderReport {
+    number: String,
+    version: u32,
+    stage: &'static str,
+    valid_until: String,
+    customer: CustomerRef,
+    lines: Vec<LineRow>,
+    totals: TotalsRow,
+    purchase_order: Option<PoRow>,
+    outstanding_cents: i64,
+    documents: Vec<DocRef>,
+    flags: Vec<String>,
+    timeline: Vec<TimelineRow>,
+    #[serde(skip)]
+    heading: String,
+    #[serde(skip)]
+    totals_fr: String,
+}
+
+impl OrderReport {
+    fn of(v: &OrderView) -> OrderReport {
+        let o = &v.order;
+        OrderReport {
+            number: o.number.to_string(),
+            version: o.quote.version,
+            stage: v.stage.slug(),
+            valid_until: o.quote.valid_until.to_string(),
+            customer: CustomerRef {
+                name: v.customer.legal_name.clone(),
+                siret: v.customer.siret.as_str().to_string(),
+            },
+            lines: o
+                .lines
+                .iter()
+                .map(|l| LineRow {
+                    sku: l.sku.clone(),
+                    designation: l.designation.clone(),
+                    unit_price_cents: l.unit_price.0,
+                    vat_rate: l.vat.percent_str(),
+                    ordered: l.ordered,
+                    reserved: l.reserved,
+                    delivered: l.delivered,
+                    invoiced: l.invoiced,
+                    amount: l.amount().fr(),
+                })
+                .collect(),
+            totals: TotalsRow {
+                excl_vat_cents: v.totals.excl_vat.0,
+                vat_cents: v.totals.vat_total.0,
+                incl_vat_cents: v.totals.incl_vat.0,
+            },
+            purchase_order: o.po.as_ref().map(|p| PoRow {
+                number: p.po_number.clone(),
+                date: p.po_date.to_string(),
+                received_at: p.received_at.iso_utc(),
+                verified_by: p.verified_by.clone(),
+                date_fr: p.po_date.fr(),
+                received_fr: p.received_at.fr(),
+            }),
+            outstanding_cents: o.outstanding().0,
+            documents: v
+                .documents
+                .iter()
+                .map(|d| DocRef {
+                    number: d.number.to_string(),
+                    date: d.date.to_string(),
+                    amount_cents: d.amount.0,
+                    date_fr: d.date.fr(),
+                })
+                .collect(),
+            flags: v.flags.iter().map(|f| f.text()).collect(),
+            timeline: v
+                .timeline
+                .iter()
+                .map(|r| TimelineRow {
+                    at: r.at.iso_utc(),
+                    who: r.actor.name.clone(),
+                    action: r.action.slug(),
+                    before: r.before.clone(),
+                    after: r.after.clone(),
+                    detail: r.detail.clone(),
+                })
+                .collect(),
+            heading: format!(
+                "{} (devis v{}, valable jusqu'au {}) — {}\n{} · SIRET {}",
+                o.number,
+                o.quote.version,
+                o.quote.valid_until.fr(),
+                v.stage.label(),
+                v.customer.legal_name,
+                v.customer.siret.spaced()
+            ),
+            totals_fr: format!(
+                "Total HT {} · TVA {} · TTC {}",
+                v.totals.excl_vat.fr(),
+                v.totals.vat_total.fr(),
+                v.totals.incl_vat.fr()
+            ),
+        }
+    }
+}
+
+impl Render for OrderReport {
+    fn text(&self) -> String {
+        let mut s = format!("{}\n", self.heading);
+        for l in &self.lines {
+            s.push_str(&format!(
+                "  {}\t{}\tcmd {} · rés {} · liv {} · fact {}\t{}\n",
+                l.sku, l.designation, l.ordered, l.reserved, l.delivered, l.invoiced, l.amount
+            ));
+        }
+        s.push_str(&self.totals_fr);
+        s.push('\n');
+        if let Some(p) = &self.purchase_order {
+            s.push_str(&format!(
+                "BC {} du {} (reçu le {}, vérifié par {})\n",
+                p.number, p.date_fr, p.received_fr, p.verified_by
+            ));
+        }
+        for d in &self.documents {
+            s.push_str(&format!("  {} {}\n", d.number, d.date_fr));
+        }
+        for f in &self.flags {
+            s.push_str(&format!("  {f}\n"));
+        }
+        s
+    }
+}
+
+/// `DEV-2026-00042\tpo-received`: the order and the stage it reached.
+fn stage_line(r: Result<Order, AppError>) -> Output {
+    Output::from_result(r, |o| format!("{}\t{}", o.number, o.stage.slug()))
+}
+
+/// The number of the document a step issued.
+fn doc_line(r: Result<IssuedDocument, AppError>) -> Output {
+    Output::from_result(r, |d| d.number.to_string())
+}
+
+pub(super) fn order(shared: &Shared, actor: &Actor, what: OrderCmd) -> Output {
+    let app = &shared.app;
+    match what {
+        OrderCmd::Show { number, json } => match app.order_view(&number) {
+            Ok(v) => Output::render(&OrderReport::of(&v), json),
+            Err(e) => e.into(),
+        },
+        OrderCmd::Preorder { number } => stage_line(app.record_pre_order(actor, &number)),
+        OrderCmd::ReceiveOriginal {
+            number,
+            po_number,
+            po_date,
+            letterhead,
+            dated,
+            signed,
+            stamped,
+            amount_matches,
+        } => {
+            let po_date = match parse_day(&po_date, "--po-date") {
+                Ok(d) => d,
+                Err(o) => return o,
+            };
+            let input = OriginalPoInput {
+                po_number,
+                po_date,
+                checklist: Checklist {
+                    letterhead,
+                    dated,
+                    signed,
+                    stamped,
+                    amount_matches,
+                },
+            };
+            stage_line(app.mark_original_received(actor, &number, &input))
+        }
+        OrderCmd::Deliver { number, quantities } => {
+            doc_line(app.issue_delivery_note(actor, &number, quantities.as_deref()))
+        }
+        OrderCmd::Invoice { number } => doc_line(app.issue_invoice(actor, &number)),
+        OrderCmd::Pay {
+            number,
+            date,
+            amount,
+            reference,
+        } => {
+            let date = match parse_day(&date, "--date") {
+                Ok(d) => d,
+                Err(o) => return o,
+            };
+            let Some(amount) = parse_eur(&amount) else {
+                return Output::usage(format!(
+                    "--amount : « {amount} » n'est pas un montant en euros"
+                ));
+            };
+            stage_line(app.record_payment(actor, &number, date, amount, &reference))
+        }
+        OrderCmd::Cancel { number, reason } => {
+            stage_line(app.cancel_order(actor, &number, &reason))
+        }
+        OrderCmd::Refuse { number, reason } => {
+            stage_line(app.refuse_quote(actor, &number, &reason))
+        }
+        OrderCmd::CreditNote {
+            number,
+            invoice,
+            reason,
+        } => {
+            let invoice = match invoice.map(|i| DocNumber::parse(&i).ok_or(i)) {
+                Some(Ok(n)) => Some(n),
+                Some(Err(i)) => {
+                    return Output::usage(format!(
+                        "--invoice : « {i} » n'est pas un numéro de facture"
+                    ));
+                }
+                None => None,
+            };
+            doc_line(app.issue_credit_note(actor, &number, invoice, &reason))
+        }
+        OrderCmd::Renew { number } => {
+            Output::from_result(app.renew_quote(actor, &number), |o| o.number.to_string())
+        }
+    }
+}
+
+pub(super) fn quote(shared: &Shared, actor: &Actor, what: QuoteCmd, stdin: &str) -> Output {
+    match what {
+        QuoteCmd::Import => {
+            let req = match parse_quote_request(stdin) {
+                Ok(r) => r,
+                Err(e) => return e.into(),
+            };
+            match shared.app.import_quote(actor, &req) {
+                Ok(o) => {
+                    let mut out = Output::ok(o.number.to_string());
+                    if o.pending_review {
+                        out.stderr = format!(
+                            "note : {} doit être examiné avant d'accepter l'original\n",
+                            req.legal_name
+                        )
+                        .into_bytes();
+                    }
+                    out
+                }
+                Err(e) => e.into(),
+            }
+        }
+    }
+}
