@@ -1,6 +1,8 @@
 //! comptoir: a back-office console, served over SSH, for the orders French public bodies
 //! place by administrative payment. See ARCHITECTURE.md for the map.
 
+#![warn(unreachable_pub)]
+
 pub mod app;
 #[cfg(feature = "bench")]
 pub mod bench;

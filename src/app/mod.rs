@@ -7,12 +7,12 @@
 
 pub mod access;
 pub mod import;
-pub mod index;
+pub(crate) mod index;
 mod orders;
-pub mod pool;
-pub mod queries;
-pub mod search;
-pub mod seed;
+pub(crate) mod pool;
+pub(crate) mod queries;
+pub(crate) mod search;
+pub(crate) mod seed;
 mod seed_data;
 
 pub use index::Index;

@@ -14,9 +14,9 @@ use std::sync::Arc;
 
 const CHUNK: usize = 4096;
 /// Above this many matches, a session does not keep them for narrowing.
-pub const NARROW_CAP: usize = 1_000_000;
+pub(crate) const NARROW_CAP: usize = 1_000_000;
 /// Shorter queries match nearly everything: they are not run.
-pub const MIN_QUERY_CHARS: usize = 2;
+pub(crate) const MIN_QUERY_CHARS: usize = 2;
 /// A match must score at least this much per query character: a subsequence scattered
 /// over the whole haystack (a letter here, a letter there) is noise, not a match.
 const MIN_SCORE_PER_CHAR: u32 = 12;
@@ -138,7 +138,7 @@ impl CustomerIndex {
 }
 
 /// A parsed query, folded like the index.
-pub struct Query {
+pub(crate) struct Query {
     pub folded: String,
     pattern: Pattern,
     mask: u64,
@@ -147,7 +147,7 @@ pub struct Query {
 }
 
 impl Query {
-    pub fn new(raw: &str) -> Query {
+    pub(crate) fn new(raw: &str) -> Query {
         let mut folded = String::new();
         fold_into(raw.trim(), &mut folded);
         let pattern = Pattern::parse(&folded, CaseMatching::Ignore, Normalization::Never);
@@ -166,16 +166,16 @@ impl Query {
     }
 
     /// Too short to be worth running.
-    pub fn too_short(&self) -> bool {
+    pub(crate) fn too_short(&self) -> bool {
         self.significant < MIN_QUERY_CHARS
     }
 
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.pattern.atoms.is_empty()
     }
 
     /// Score of a folded ASCII haystack, or `None` when it does not match.
-    pub fn score(&self, hay: &str, mask: u64, matcher: &mut Matcher) -> Option<u32> {
+    pub(crate) fn score(&self, hay: &str, mask: u64, matcher: &mut Matcher) -> Option<u32> {
         if mask & self.mask != self.mask {
             return None;
         }
@@ -186,7 +186,7 @@ impl Query {
 
     /// Whether `longer` can only match a subset of what this query matched, so its
     /// results can be narrowed from ours.
-    pub fn narrows_to(&self, longer: &Query) -> bool {
+    pub(crate) fn narrows_to(&self, longer: &Query) -> bool {
         !self.folded.is_empty()
             && longer.folded.starts_with(&self.folded)
             && !longer.folded.contains(['!', '$', '|', '\\'])
@@ -196,7 +196,7 @@ impl Query {
     /// Positions (in chars of `original`) that the query matches in `original`, for
     /// highlighting. Each atom is matched on its own, so a word that matched the city
     /// does not prevent highlighting the name.
-    pub fn highlight(&self, original: &str, matcher: &mut Matcher) -> Vec<usize> {
+    pub(crate) fn highlight(&self, original: &str, matcher: &mut Matcher) -> Vec<usize> {
         // Fold char by char, remembering which original char produced each byte.
         let mut folded = String::new();
         let mut origin = Vec::new();
@@ -229,7 +229,7 @@ impl Query {
 }
 
 /// A new matcher configured for pre-folded haystacks, names first.
-pub fn new_matcher() -> Matcher {
+pub(crate) fn new_matcher() -> Matcher {
     let mut config = Config::DEFAULT;
     config.prefer_prefix = true;
     config.normalize = false;
@@ -242,7 +242,7 @@ thread_local! {
 }
 
 /// Runs `f` with this thread's matcher (about 135 KB of scratch, created once per thread).
-pub fn with_thread_matcher<R>(f: impl FnOnce(&mut Matcher) -> R) -> R {
+pub(crate) fn with_thread_matcher<R>(f: impl FnOnce(&mut Matcher) -> R) -> R {
     MATCHER.with(|cell| {
         let mut slot = cell.borrow_mut();
         let m = slot.get_or_insert_with(new_matcher);
@@ -266,7 +266,7 @@ pub struct Found {
 /// Narrowing works on the raw matches (every haystack the query is a subsequence of), which
 /// can only shrink as the query grows; the hits shown are the raw matches that also score
 /// well enough, so a narrowed search gives exactly what a full search would.
-pub fn search(
+pub(crate) fn search(
     index: &CustomerIndex,
     query: &Query,
     previous: Option<&Found>,
@@ -337,7 +337,11 @@ pub fn search(
 }
 
 /// The ids of every customer matching `query` (board filter).
-pub fn matching_ids(index: &CustomerIndex, query: &Query, matcher: &mut Matcher) -> Vec<u32> {
+pub(crate) fn matching_ids(
+    index: &CustomerIndex,
+    query: &Query,
+    matcher: &mut Matcher,
+) -> Vec<u32> {
     index
         .entries()
         .filter(|(_, e)| e.is_present() && query.score(&e.hay, e.mask, matcher).is_some())

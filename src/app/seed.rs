@@ -26,7 +26,7 @@ use thiserror::Error;
 
 /// Whether issued documents get their PDF/XML rendered.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DocumentMode {
+pub(crate) enum DocumentMode {
     /// Render and store every file (demo-sized data).
     Full,
     /// Store document records only, marked synthetic (benchmark-sized data).
@@ -34,7 +34,7 @@ pub enum DocumentMode {
 }
 
 #[derive(Clone, Debug)]
-pub struct SeedOptions {
+pub(crate) struct SeedOptions {
     pub customers: u64,
     pub orders: u64,
     pub seed: u64,
@@ -43,7 +43,7 @@ pub struct SeedOptions {
 }
 
 #[derive(Clone, Debug, Default)]
-pub struct SeedReport {
+pub(crate) struct SeedReport {
     pub customers: u64,
     pub orders: u64,
     pub documents: u64,
@@ -51,7 +51,7 @@ pub struct SeedReport {
 }
 
 #[derive(Debug, Error)]
-pub enum SeedError {
+pub(crate) enum SeedError {
     #[error("the store already holds data ({0} customers): seed needs an empty data folder")]
     NotEmpty(u64),
     #[error("{0}")]
@@ -846,7 +846,7 @@ impl<'a> Sim<'a> {
 }
 
 /// Fills an empty store. `progress` is called now and then with a short status line.
-pub fn seed(
+pub(crate) fn seed(
     store: &Store,
     renderer: &dyn Renderer,
     seller: &Seller,

@@ -1,7 +1,7 @@
 //! Word lists for synthetic data: real French places and names, audio products.
 
 /// (city, postcode, département).
-pub const CITIES: &[(&str, &str, &str)] = &[
+pub(super) const CITIES: &[(&str, &str, &str)] = &[
     ("Paris", "75001", "Paris"),
     ("Marseille", "13001", "Bouches-du-Rhône"),
     ("Lyon", "69001", "Rhône"),
@@ -89,7 +89,7 @@ pub const CITIES: &[(&str, &str, &str)] = &[
 ];
 
 /// Pieces of synthetic commune names, so a million bodies do not share ten names.
-pub const TOWN_PREFIXES: &[&str] = &[
+pub(super) const TOWN_PREFIXES: &[&str] = &[
     "Saint-Martin",
     "Sainte-Marie",
     "Saint-Jean",
@@ -121,7 +121,7 @@ pub const TOWN_PREFIXES: &[&str] = &[
     "Saint-Laurent",
     "Sainte-Anne",
 ];
-pub const TOWN_SUFFIXES: &[&str] = &[
+pub(super) const TOWN_SUFFIXES: &[&str] = &[
     "sur-Loire",
     "sur-Marne",
     "sur-Seine",
@@ -149,7 +149,7 @@ pub const TOWN_SUFFIXES: &[&str] = &[
 ];
 
 /// People lycées and collèges are named after.
-pub const NOTABLES: &[&str] = &[
+pub(super) const NOTABLES: &[&str] = &[
     "Jean Moulin",
     "Victor Hugo",
     "Marie Curie",
@@ -190,7 +190,7 @@ pub const NOTABLES: &[&str] = &[
     "Nelson Mandela",
 ];
 
-pub const FIRST_NAMES: &[&str] = &[
+pub(super) const FIRST_NAMES: &[&str] = &[
     "Marie",
     "Jean",
     "Claire",
@@ -225,7 +225,7 @@ pub const FIRST_NAMES: &[&str] = &[
     "Mehdi",
 ];
 
-pub const LAST_NAMES: &[&str] = &[
+pub(super) const LAST_NAMES: &[&str] = &[
     "Martin",
     "Bernard",
     "Dubois",
@@ -270,7 +270,7 @@ pub const LAST_NAMES: &[&str] = &[
     "Mathieu",
 ];
 
-pub const STREETS: &[&str] = &[
+pub(super) const STREETS: &[&str] = &[
     "place de l'Hôtel de Ville",
     "rue de la République",
     "avenue Jean Jaurès",
@@ -294,7 +294,7 @@ pub const STREETS: &[&str] = &[
 ];
 
 /// (SKU, designation, price in cents excl. VAT).
-pub const PRODUCTS: &[(&str, &str, i64)] = &[
+pub(super) const PRODUCTS: &[(&str, &str, i64)] = &[
     ("ENC-ACT-8", "Enceinte active 8\" 200 W", 24_900),
     ("ENC-ACT-12", "Enceinte active 12\" 400 W", 44_900),
     ("ENC-ACT-15", "Enceinte active 15\" 600 W", 62_900),

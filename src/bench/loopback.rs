@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 /// A client handler that accepts any host key: only for loopback measurements and tests
 /// against a server this process started itself.
-pub struct Trusting;
+pub(super) struct Trusting;
 
 impl client::Handler for Trusting {
     type Error = russh::Error;
@@ -21,7 +21,7 @@ impl client::Handler for Trusting {
 }
 
 /// Connects to a loopback server and authenticates with `key` as `user`.
-pub async fn connect_with_key(
+pub(super) async fn connect_with_key(
     addr: std::net::SocketAddr,
     user: &str,
     key: &PrivateKey,

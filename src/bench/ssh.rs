@@ -12,7 +12,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// A `comptoir serve` child process on a free port, with a fresh admin key.
-pub struct BenchServer {
+pub(super) struct BenchServer {
     child: Child,
     pub port: u16,
     pub key: PrivateKey,
@@ -27,7 +27,7 @@ impl Drop for BenchServer {
 }
 
 impl BenchServer {
-    pub fn start(data: &Path) -> Result<BenchServer, String> {
+    pub(super) fn start(data: &Path) -> Result<BenchServer, String> {
         let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
         let key =
             PrivateKey::random(&mut rand::rng(), Algorithm::Ed25519).map_err(|e| e.to_string())?;
@@ -78,7 +78,7 @@ impl BenchServer {
     }
 
     /// Resident memory of the server process, in MB.
-    pub fn rss_mb(&self) -> f64 {
+    pub(super) fn rss_mb(&self) -> f64 {
         std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
             .ok()
             .and_then(|s| {
@@ -114,7 +114,7 @@ impl BenchServer {
     }
 
     /// Runs a command; returns stdout.
-    pub async fn exec(&self, cmd: &str) -> Result<Vec<u8>, String> {
+    pub(super) async fn exec(&self, cmd: &str) -> Result<Vec<u8>, String> {
         let h = self.connect().await?;
         let mut ch = h.channel_open_session().await.map_err(|e| e.to_string())?;
         ch.exec(true, cmd).await.map_err(|e| e.to_string())?;
@@ -165,7 +165,7 @@ fn complete(s: &vt100::Screen) -> bool {
 }
 
 /// Connect (TCP) → first complete frame, over `n` connections.
-pub async fn first_frame(server: &BenchServer, n: usize) -> Result<(), String> {
+pub(super) async fn first_frame(server: &BenchServer, n: usize) -> Result<(), String> {
     let mut times = Vec::new();
     for _ in 0..n {
         let started = Instant::now();
@@ -185,7 +185,7 @@ pub async fn first_frame(server: &BenchServer, n: usize) -> Result<(), String> {
 }
 
 /// Server memory with `counts` idle console sessions at 100×30.
-pub async fn idle_memory(server: &BenchServer, counts: &[usize]) -> Result<(), String> {
+pub(super) async fn idle_memory(server: &BenchServer, counts: &[usize]) -> Result<(), String> {
     let base = server.rss_mb();
     println!("server RSS with no session: {base:.0} MB");
     let mut sessions = Vec::new();
@@ -210,7 +210,7 @@ pub async fn idle_memory(server: &BenchServer, counts: &[usize]) -> Result<(), S
 
 /// `sessions` consoles type customer searches at the same time; per keystroke, the time
 /// until the frame echoing it arrives, and until the frame with its results arrives.
-pub async fn concurrent_search(
+pub(super) async fn concurrent_search(
     server: &BenchServer,
     sessions: usize,
     queries: &[&str],
@@ -267,7 +267,7 @@ pub async fn concurrent_search(
 }
 
 /// Download time of a document over SSH (`doc get`), `n` times.
-pub async fn download(server: &BenchServer, number: &str, n: usize) -> Result<(), String> {
+pub(super) async fn download(server: &BenchServer, number: &str, n: usize) -> Result<(), String> {
     let mut times = Vec::new();
     let mut size = 0;
     for _ in 0..n {

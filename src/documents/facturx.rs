@@ -7,12 +7,12 @@ use crate::domain::{Address, DocKind, IssuedDocument, VatRate};
 use std::fmt::Write;
 
 /// The Factur-X profile URN of EN 16931 (called "EN 16931" or "COMFORT").
-pub const GUIDELINE_EN16931: &str = "urn:cen.eu:en16931:2017";
+pub(crate) const GUIDELINE_EN16931: &str = "urn:cen.eu:en16931:2017";
 /// The conformance level written in the PDF's XMP metadata.
-pub const XMP_CONFORMANCE_LEVEL: &str = "EN 16931";
+pub(crate) const XMP_CONFORMANCE_LEVEL: &str = "EN 16931";
 
 /// Escapes text for XML element content and attributes.
-pub fn escape(s: &str) -> String {
+pub(crate) fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -103,7 +103,7 @@ fn address(x: &mut Xml, a: &Address) {
 }
 
 /// The CII XML of an invoice or credit note.
-pub fn cii_xml(doc: &IssuedDocument, seller: &Seller) -> String {
+pub(crate) fn cii_xml(doc: &IssuedDocument, seller: &Seller) -> String {
     let mut x = Xml {
         out: String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"),
         depth: 0,

@@ -14,10 +14,10 @@ use std::sync::OnceLock;
 const REGULAR_TTF: &[u8] = include_bytes!("../../assets/fonts/LiberationSans-Regular.ttf");
 
 /// Millimetres per PDF point.
-pub const MM_PER_PT: f32 = 25.4 / 72.0;
+pub(crate) const MM_PER_PT: f32 = 25.4 / 72.0;
 
 /// A face's character map and advance widths.
-pub struct Face {
+pub(crate) struct Face {
     bytes: &'static [u8],
     cmap: BTreeMap<u32, u16>,
     widths: BTreeMap<u16, u16>,
@@ -42,12 +42,12 @@ impl Face {
         }
     }
 
-    pub fn has(&self, c: char) -> bool {
+    pub(crate) fn has(&self, c: char) -> bool {
         self.cmap.contains_key(&(c as u32))
     }
 
     /// Width of `s` at `size` points, in millimetres.
-    pub fn width_mm(&self, s: &str, size: f32) -> f32 {
+    pub(crate) fn width_mm(&self, s: &str, size: f32) -> f32 {
         let units: u32 = s
             .chars()
             .map(|c| {
@@ -60,7 +60,7 @@ impl Face {
 
     /// A font holding only the glyphs of `chars` (plus .notdef), with a Unicode cmap so
     /// printpdf maps text to the subset's glyph ids and writes a ToUnicode map.
-    pub fn subset(&self, chars: &BTreeSet<char>) -> Result<ParsedFont, RenderError> {
+    pub(crate) fn subset(&self, chars: &BTreeSet<char>) -> Result<ParsedFont, RenderError> {
         let fail = |e: String| RenderError::Failed(format!("police : {e}"));
         let mut gids: Vec<u16> = chars
             .iter()
@@ -83,13 +83,13 @@ impl Face {
     }
 }
 
-pub fn regular() -> &'static Face {
+pub(crate) fn regular() -> &'static Face {
     static FACE: OnceLock<Face> = OnceLock::new();
     FACE.get_or_init(|| Face::load(REGULAR_TTF))
 }
 
 /// Replaces characters the font cannot draw (emoji, control characters) by `?`.
-pub fn printable(s: &str) -> String {
+pub(crate) fn printable(s: &str) -> String {
     let face = regular();
     s.chars()
         .map(|c| {

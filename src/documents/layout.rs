@@ -10,18 +10,18 @@ use printpdf::{
 };
 use std::collections::BTreeSet;
 
-pub const PAGE_W: f32 = 210.0;
-pub const PAGE_H: f32 = 297.0;
-pub const MARGIN: f32 = 15.0;
+pub(crate) const PAGE_W: f32 = 210.0;
+pub(crate) const PAGE_H: f32 = 297.0;
+pub(crate) const MARGIN: f32 = 15.0;
 
 /// An RGB colour, 0–255.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Rgb8(pub u8, pub u8, pub u8);
+pub(crate) struct Rgb8(pub u8, pub u8, pub u8);
 
-pub const BLACK: Rgb8 = Rgb8(0, 0, 0);
-pub const GREY: Rgb8 = Rgb8(90, 90, 90);
-pub const LIGHT: Rgb8 = Rgb8(236, 239, 243);
-pub const ACCENT: Rgb8 = Rgb8(31, 73, 125);
+pub(crate) const BLACK: Rgb8 = Rgb8(0, 0, 0);
+pub(crate) const GREY: Rgb8 = Rgb8(90, 90, 90);
+pub(crate) const LIGHT: Rgb8 = Rgb8(236, 239, 243);
+pub(crate) const ACCENT: Rgb8 = Rgb8(31, 73, 125);
 
 fn color(c: Rgb8) -> Color {
     Color::Rgb(Rgb {
@@ -64,7 +64,7 @@ enum Item {
 
 /// Pages under construction.
 #[derive(Default)]
-pub struct Canvas {
+pub(crate) struct Canvas {
     pages: Vec<Vec<Item>>,
     /// The one image documents use (the shop's logo), decoded once per document.
     image: Option<printpdf::RawImage>,
@@ -74,21 +74,21 @@ pub struct Canvas {
 
 /// The face used for layout; bold text has the same advances (it is stroked, not a
 /// second face).
-pub fn face(_bold: bool) -> &'static Face {
+pub(crate) fn face(_bold: bool) -> &'static Face {
     fonts::regular()
 }
 
 impl Canvas {
-    pub fn new() -> Canvas {
+    pub(crate) fn new() -> Canvas {
         Canvas::default()
     }
 
     /// Starts a new page; later drawing goes there.
-    pub fn new_page(&mut self) {
+    pub(crate) fn new_page(&mut self) {
         self.pages.push(Vec::new());
     }
 
-    pub fn page_count(&self) -> usize {
+    pub(crate) fn page_count(&self) -> usize {
         self.pages.len()
     }
 
@@ -106,18 +106,26 @@ impl Canvas {
     }
 
     /// Draws on an earlier page (footers, once the page count is known).
-    pub fn on_page(&mut self, page: usize, f: impl FnOnce(&mut Canvas)) {
+    pub(crate) fn on_page(&mut self, page: usize, f: impl FnOnce(&mut Canvas)) {
         let saved = self.target.replace(page);
         f(self);
         self.target = saved;
     }
 
     /// Text with its baseline at `y`.
-    pub fn text(&mut self, x: f32, y: f32, size: f32, bold: bool, s: &str) {
+    pub(crate) fn text(&mut self, x: f32, y: f32, size: f32, bold: bool, s: &str) {
         self.text_colored(x, y, size, bold, BLACK, s);
     }
 
-    pub fn text_colored(&mut self, x: f32, y: f32, size: f32, bold: bool, color: Rgb8, s: &str) {
+    pub(crate) fn text_colored(
+        &mut self,
+        x: f32,
+        y: f32,
+        size: f32,
+        bold: bool,
+        color: Rgb8,
+        s: &str,
+    ) {
         let text = fonts::printable(s);
         if text.trim().is_empty() {
             return;
@@ -133,17 +141,12 @@ impl Canvas {
     }
 
     /// Text whose right edge is at `right`.
-    pub fn text_right(&mut self, right: f32, y: f32, size: f32, bold: bool, s: &str) {
+    pub(crate) fn text_right(&mut self, right: f32, y: f32, size: f32, bold: bool, s: &str) {
         let w = face(bold).width_mm(&fonts::printable(s), size);
         self.text(right - w, y, size, bold, s);
     }
 
-    pub fn text_center(&mut self, center: f32, y: f32, size: f32, bold: bool, s: &str) {
-        let w = face(bold).width_mm(&fonts::printable(s), size);
-        self.text(center - w / 2.0, y, size, bold, s);
-    }
-
-    pub fn line(&mut self, x1: f32, y1: f32, x2: f32, y2: f32, width: f32, color: Rgb8) {
+    pub(crate) fn line(&mut self, x1: f32, y1: f32, x2: f32, y2: f32, width: f32, color: Rgb8) {
         self.push(Item::Line {
             x1,
             y1,
@@ -154,13 +157,13 @@ impl Canvas {
         });
     }
 
-    pub fn hline(&mut self, x1: f32, x2: f32, y: f32) {
+    pub(crate) fn hline(&mut self, x1: f32, x2: f32, y: f32) {
         self.line(x1, y, x2, y, 0.3, GREY);
     }
 
     /// Places a PNG `width` mm wide; returns its height in mm, or `None` when the bytes
     /// are not a readable image (the document is then rendered without it).
-    pub fn png(&mut self, x: f32, y: f32, width: f32, png: &[u8]) -> Option<f32> {
+    pub(crate) fn png(&mut self, x: f32, y: f32, width: f32, png: &[u8]) -> Option<f32> {
         if self.image.is_none() {
             self.image = printpdf::RawImage::decode_from_bytes(png, &mut Vec::new()).ok();
         }
@@ -171,7 +174,7 @@ impl Canvas {
     }
 
     /// A box; `y` is its top edge.
-    pub fn rect(
+    pub(crate) fn rect(
         &mut self,
         x: f32,
         y: f32,
@@ -191,7 +194,7 @@ impl Canvas {
     }
 
     /// Renders to a printpdf document with subset fonts. Returns the document and ids.
-    pub fn into_document(mut self, title: &str) -> Result<PdfDocument, RenderError> {
+    pub(crate) fn into_document(mut self, title: &str) -> Result<PdfDocument, RenderError> {
         let mut used = BTreeSet::new();
         for page in &self.pages {
             for item in page {
@@ -362,7 +365,7 @@ fn point(x: f32, y: f32) -> Point {
 }
 
 /// Greedy word wrap of `s` into lines no wider than `width` mm.
-pub fn wrap(s: &str, width: f32, size: f32, bold: bool) -> Vec<String> {
+pub(crate) fn wrap(s: &str, width: f32, size: f32, bold: bool) -> Vec<String> {
     let f = face(bold);
     let mut lines = Vec::new();
     let mut current = String::new();

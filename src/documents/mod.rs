@@ -31,11 +31,11 @@ pub trait Renderer: Send + Sync {
     ) -> Result<Vec<RenderedFile>, RenderError>;
 }
 
-pub mod facturx;
-pub mod fonts;
-pub mod layout;
-pub mod pdf;
-pub mod pdfa;
+pub(crate) mod facturx;
+pub(crate) mod fonts;
+pub(crate) mod layout;
+pub(crate) mod pdf;
+pub(crate) mod pdfa;
 
 use printpdf::PdfSaveOptions;
 

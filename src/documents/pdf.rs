@@ -577,7 +577,7 @@ fn delivery_mentions(c: &mut Canvas, doc: &IssuedDocument, seller: &Seller, y: f
 }
 
 /// The pages of a document (before PDF/A finishing).
-pub fn document_canvas(doc: &IssuedDocument, seller: &Seller) -> Canvas {
+pub(crate) fn document_canvas(doc: &IssuedDocument, seller: &Seller) -> Canvas {
     let mut c = Canvas::new();
     c.new_page();
     page_header(&mut c, doc, seller);
@@ -596,7 +596,12 @@ pub fn document_canvas(doc: &IssuedDocument, seller: &Seller) -> Canvas {
 }
 
 /// Appends the accounting pack's pages after an invoice: the RIB and the purchase order.
-pub fn pack_pages(c: &mut Canvas, doc: &IssuedDocument, seller: &Seller, po_lines: &[String]) {
+pub(crate) fn pack_pages(
+    c: &mut Canvas,
+    doc: &IssuedDocument,
+    seller: &Seller,
+    po_lines: &[String],
+) {
     c.new_page();
     page_header(c, doc, seller);
     let mut y = 50.0;
@@ -637,6 +642,6 @@ pub fn pack_pages(c: &mut Canvas, doc: &IssuedDocument, seller: &Seller, po_line
 }
 
 /// Finishes the pages with their footers.
-pub fn finish_canvas(c: &mut Canvas, seller: &Seller) {
+pub(crate) fn finish_canvas(c: &mut Canvas, seller: &Seller) {
     footers(c, seller);
 }

@@ -10,10 +10,10 @@ use lopdf::{Dictionary, Object, Stream, StringFormat};
 
 const SRGB_ICC: &[u8] = include_bytes!("../../assets/icc/sRGB.icc");
 /// Name of the attachment Factur-X readers (and Chorus Pro) look for.
-pub const FACTURX_FILENAME: &str = "factur-x.xml";
+pub(crate) const FACTURX_FILENAME: &str = "factur-x.xml";
 
 /// What the metadata says about the document.
-pub struct Meta<'a> {
+pub(crate) struct Meta<'a> {
     pub title: &'a str,
     pub author: &'a str,
     pub subject: &'a str,
@@ -113,7 +113,7 @@ fn xmp(meta: &Meta) -> String {
 }
 
 /// Applies PDF/A-3 finishing and serialises the document.
-pub fn finish(mut doc: lopdf::Document, meta: &Meta) -> Result<Vec<u8>, RenderError> {
+pub(crate) fn finish(mut doc: lopdf::Document, meta: &Meta) -> Result<Vec<u8>, RenderError> {
     let fail = |e: String| RenderError::Failed(format!("PDF/A : {e}"));
     doc.version = "1.7".into();
     doc.binary_mark = vec![0xE2, 0xE3, 0xCF, 0xD3];

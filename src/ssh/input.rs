@@ -7,10 +7,10 @@ use termina::Event;
 use termina::event::{KeyCode, KeyEventKind, Modifiers};
 
 /// How long to wait after a lone ESC byte before treating it as the Esc key.
-pub const ESC_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(30);
+pub(crate) const ESC_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(30);
 
 #[derive(Default)]
-pub struct Decoder {
+pub(crate) struct Decoder {
     parser: termina::Parser,
     pending_escape: bool,
 }
@@ -44,7 +44,7 @@ fn key_of(code: KeyCode, mods: Modifiers) -> Option<Key> {
 
 impl Decoder {
     /// Feeds bytes; returns the inputs that are complete.
-    pub fn feed(&mut self, bytes: &[u8]) -> Vec<Input> {
+    pub(crate) fn feed(&mut self, bytes: &[u8]) -> Vec<Input> {
         // Some terminals send DEL (0x7f) or ^H for Backspace and \r for Enter; termina maps them.
         self.parser.parse(bytes, true);
         self.pending_escape = bytes.last() == Some(&0x1b);
@@ -52,12 +52,12 @@ impl Decoder {
     }
 
     /// Whether an Esc is waiting for [`ESC_TIMEOUT`] to pass.
-    pub fn waiting(&self) -> bool {
+    pub(crate) fn waiting(&self) -> bool {
         self.pending_escape
     }
 
     /// Called after [`ESC_TIMEOUT`] without input: a pending lone ESC becomes the Esc key.
-    pub fn flush(&mut self) -> Vec<Input> {
+    pub(crate) fn flush(&mut self) -> Vec<Input> {
         self.pending_escape = false;
         self.parser.parse(&[], false);
         self.drain()

@@ -7,12 +7,12 @@
 //! through the channel's window-respecting writer with a stall timeout.
 
 pub mod access;
-pub mod commands;
-pub mod input;
+pub(crate) mod commands;
+pub(crate) mod input;
 pub mod keys;
-pub mod registry;
+pub(crate) mod registry;
 mod session;
-pub mod terminal;
+pub(crate) mod terminal;
 
 use crate::app::pool::SearchPool;
 use crate::app::{Actor, App};

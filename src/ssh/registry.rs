@@ -1,7 +1,7 @@
 //! Live sessions (for `sessions list` / `sessions kill` and the Accès tab) and the
 //! per-address rate limiter of failed logins.
 
-pub use crate::app::access::SessionInfo;
+pub(crate) use crate::app::access::SessionInfo;
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Mutex;

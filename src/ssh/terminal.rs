@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 
 /// Where crossterm writes: a byte buffer drained after each frame.
 #[derive(Clone, Default)]
-pub struct FrameBytes(Arc<Mutex<Vec<u8>>>);
+pub(crate) struct FrameBytes(Arc<Mutex<Vec<u8>>>);
 
 impl Write for FrameBytes {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
@@ -27,7 +27,7 @@ impl Write for FrameBytes {
     }
 }
 
-pub struct RemoteBackend {
+pub(crate) struct RemoteBackend {
     inner: CrosstermBackend<FrameBytes>,
     out: FrameBytes,
     size: Size,
@@ -36,7 +36,7 @@ pub struct RemoteBackend {
 
 /// Sizes outside 1..=1000 are clamped: a hostile or buggy client cannot make the server
 /// allocate a gigantic buffer.
-pub fn clamp_size(cols: u32, rows: u32) -> Size {
+pub(crate) fn clamp_size(cols: u32, rows: u32) -> Size {
     Size {
         width: cols.clamp(1, 1000) as u16,
         height: rows.clamp(1, 1000) as u16,
@@ -44,7 +44,7 @@ pub fn clamp_size(cols: u32, rows: u32) -> Size {
 }
 
 impl RemoteBackend {
-    pub fn new(size: Size) -> RemoteBackend {
+    pub(crate) fn new(size: Size) -> RemoteBackend {
         let out = FrameBytes::default();
         RemoteBackend {
             inner: CrosstermBackend::new(out.clone()),
@@ -54,12 +54,12 @@ impl RemoteBackend {
         }
     }
 
-    pub fn set_size(&mut self, size: Size) {
+    pub(crate) fn set_size(&mut self, size: Size) {
         self.size = size;
     }
 
     /// The bytes produced since the last call.
-    pub fn take(&mut self) -> Vec<u8> {
+    pub(crate) fn take(&mut self) -> Vec<u8> {
         std::mem::take(&mut *self.out.0.lock().unwrap_or_else(|e| e.into_inner()))
     }
 }
@@ -120,9 +120,9 @@ impl Backend for RemoteBackend {
 }
 
 /// Enter the alternate screen, hide the cursor, enable bracketed paste, clear.
-pub const ENTER: &[u8] = b"\x1b[?1049h\x1b[?25l\x1b[?2004h\x1b[H\x1b[2J";
+pub(crate) const ENTER: &[u8] = b"\x1b[?1049h\x1b[?25l\x1b[?2004h\x1b[H\x1b[2J";
 /// Leave it again: colours reset, bracketed paste off, cursor shown, main screen back.
-pub const LEAVE: &[u8] = b"\x1b[0m\x1b[?2004l\x1b[?25h\x1b[?1049l";
+pub(crate) const LEAVE: &[u8] = b"\x1b[0m\x1b[?2004l\x1b[?25h\x1b[?1049l";
 
 #[cfg(test)]
 mod tests {

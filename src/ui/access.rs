@@ -45,11 +45,11 @@ pub trait AccessAdmin: Send {
 }
 
 mod txt {
-    pub const PEOPLE: &str = "Personnes";
-    pub const KEYS: &str = "Clés";
-    pub const SESSIONS: &str = "Sessions en cours";
-    pub const EVENTS: &str = "Derniers événements d'accès";
-    pub const FOOTER: &str = "Tab zone · ↓↑ choisir · a ajouter une personne · k ajouter une clé · r changer le rôle · d révoquer la clé · x révoquer la personne · e terminer la session";
+    pub(super) const PEOPLE: &str = "Personnes";
+    pub(super) const KEYS: &str = "Clés";
+    pub(super) const SESSIONS: &str = "Sessions en cours";
+    pub(super) const EVENTS: &str = "Derniers événements d'accès";
+    pub(super) const FOOTER: &str = "Tab zone · ↓↑ choisir · a ajouter une personne · k ajouter une clé · r changer le rôle · d révoquer la clé · x révoquer la personne · e terminer la session";
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]

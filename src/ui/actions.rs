@@ -15,23 +15,23 @@ use crate::domain::{
 };
 
 mod text {
-    pub const PO_NUMBER: &str = "N° de bon de commande / d'engagement";
-    pub const PO_DATE: &str = "Date du bon de commande";
-    pub const LETTERHEAD: &str = "Sur papier à en-tête de l'organisme";
-    pub const DATED: &str = "Daté";
-    pub const SIGNED: &str = "Signé";
-    pub const STAMPED: &str = "Revêtu du cachet officiel";
-    pub const AMOUNT_MATCHES: &str = "Montant conforme au devis";
-    pub const REASON: &str = "Motif";
-    pub const PAY_DATE: &str = "Date du paiement";
-    pub const PAY_AMOUNT: &str = "Montant (€)";
-    pub const PAY_REF: &str = "Référence du mandat";
-    pub const DATE_HINT: &str = "JJ/MM/AAAA";
+    pub(super) const PO_NUMBER: &str = "N° de bon de commande / d'engagement";
+    pub(super) const PO_DATE: &str = "Date du bon de commande";
+    pub(super) const LETTERHEAD: &str = "Sur papier à en-tête de l'organisme";
+    pub(super) const DATED: &str = "Daté";
+    pub(super) const SIGNED: &str = "Signé";
+    pub(super) const STAMPED: &str = "Revêtu du cachet officiel";
+    pub(super) const AMOUNT_MATCHES: &str = "Montant conforme au devis";
+    pub(super) const REASON: &str = "Motif";
+    pub(super) const PAY_DATE: &str = "Date du paiement";
+    pub(super) const PAY_AMOUNT: &str = "Montant (€)";
+    pub(super) const PAY_REF: &str = "Référence du mandat";
+    pub(super) const DATE_HINT: &str = "JJ/MM/AAAA";
 }
 
 /// A user intent, from a key, the palette or a screen.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Action {
+pub(crate) enum Action {
     Quit,
     Help,
     Theme,
@@ -46,7 +46,7 @@ pub enum Action {
 
 /// Which operation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum OpKind {
+pub(crate) enum OpKind {
     PreOrder,
     ReceiveOriginal,
     Deliver,
@@ -62,7 +62,7 @@ pub enum OpKind {
 
 /// What an operation acts on.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Target {
+pub(crate) enum Target {
     /// An order, by its number (`DEV-2026-00042`).
     Order(String),
     Customer(CustomerId),
@@ -70,34 +70,34 @@ pub enum Target {
 
 /// An operation that changes data, on its target.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Op {
+pub(crate) struct Op {
     pub kind: OpKind,
     pub target: Target,
 }
 
 impl Op {
-    pub fn order(kind: OpKind, number: impl Into<String>) -> Op {
+    pub(crate) fn order(kind: OpKind, number: impl Into<String>) -> Op {
         Op {
             kind,
             target: Target::Order(number.into()),
         }
     }
 
-    pub fn customer(kind: OpKind, id: CustomerId) -> Op {
+    pub(crate) fn customer(kind: OpKind, id: CustomerId) -> Op {
         Op {
             kind,
             target: Target::Customer(id),
         }
     }
 
-    pub fn spec(&self) -> &'static OpSpec {
+    pub(crate) fn spec(&self) -> &'static OpSpec {
         self.kind.spec()
     }
 }
 
 /// What decides which operations an order offers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Situation {
+pub(crate) struct Situation {
     pub stage: Stage,
     /// An invoice is issued and not cancelled (payments and credit notes apply).
     pub live_invoice: bool,
@@ -109,7 +109,7 @@ pub struct Situation {
 
 /// The inputs an operation collected from its form.
 #[derive(Clone, Debug)]
-pub enum Args {
+pub(crate) enum Args {
     None,
     Original(OriginalPoInput),
     Quantities(Vec<u32>),
@@ -123,22 +123,22 @@ pub enum Args {
 
 /// A confirmed operation with all its inputs.
 #[derive(Clone, Debug)]
-pub struct Pending {
+pub(crate) struct Pending {
     pub op: Op,
     pub args: Args,
 }
 
 /// What the console shows first for an operation.
-pub enum Prepared {
+pub(crate) enum Prepared {
     Form(Form, Op),
     Confirm(Confirm, Pending),
 }
 
 /// The result line of an operation, and what to open next (a renewed quote).
-pub type Outcome = (super::Level, String, Option<DocNumber>);
+pub(crate) type Outcome = (super::Level, String, Option<DocNumber>);
 
 /// Everything about one operation.
-pub struct OpSpec {
+pub(crate) struct OpSpec {
     pub kind: OpKind,
     pub key: char,
     /// Footer wording: `livrer (BL)`.
@@ -159,7 +159,7 @@ pub struct OpSpec {
 }
 
 /// Operations on an order, in the order the footer lists them.
-pub const ORDER_OPS: [OpSpec; 9] = [
+pub(crate) const ORDER_OPS: [OpSpec; 9] = [
     OpSpec {
         kind: OpKind::PreOrder,
         key: 'p',
@@ -354,7 +354,7 @@ pub const ORDER_OPS: [OpSpec; 9] = [
 ];
 
 /// Operations on a customer (its screen).
-pub const CUSTOMER_OPS: [OpSpec; 2] = [
+pub(crate) const CUSTOMER_OPS: [OpSpec; 2] = [
     OpSpec {
         kind: OpKind::Approve,
         key: 'a',
@@ -382,7 +382,7 @@ pub const CUSTOMER_OPS: [OpSpec; 2] = [
 ];
 
 impl OpKind {
-    pub fn spec(self) -> &'static OpSpec {
+    pub(crate) fn spec(self) -> &'static OpSpec {
         ORDER_OPS
             .iter()
             .chain(CUSTOMER_OPS.iter())
@@ -392,14 +392,14 @@ impl OpKind {
 }
 
 /// The operations an order offers in this situation, in footer order.
-pub fn order_ops(s: &Situation) -> impl Iterator<Item = &'static OpSpec> + '_ {
+pub(crate) fn order_ops(s: &Situation) -> impl Iterator<Item = &'static OpSpec> + '_ {
     ORDER_OPS
         .iter()
         .filter(move |spec| !s.renewed && (spec.applies)(s))
 }
 
 /// `p pré-commande · r BC original reçu · ` for the footer.
-pub fn footer(specs: impl Iterator<Item = &'static OpSpec>) -> String {
+pub(crate) fn footer(specs: impl Iterator<Item = &'static OpSpec>) -> String {
     specs.map(|s| format!("{} {} · ", s.key, s.label)).collect()
 }
 
@@ -723,12 +723,12 @@ fn order_result(r: Result<Order, AppError>, what: &str) -> Outcome {
 }
 
 /// Builds the form or confirmation of an operation.
-pub fn prepare(app: &App, op: Op) -> Result<Prepared, String> {
+pub(crate) fn prepare(app: &App, op: Op) -> Result<Prepared, String> {
     (op.spec().prepare)(app, &op)
 }
 
 /// Validates a submitted form and builds its confirmation.
-pub fn confirm_form(form: &Form, op: &Op) -> Result<(Confirm, Pending), String> {
+pub(crate) fn confirm_form(form: &Form, op: &Op) -> Result<(Confirm, Pending), String> {
     let (line, args) = (op.spec().submit)(form)?;
     // An order's confirmation repeats its first line; a customer's, its whole card.
     let mut lines = match op.target {
@@ -751,7 +751,7 @@ pub fn confirm_form(form: &Form, op: &Op) -> Result<(Confirm, Pending), String> 
 }
 
 /// Runs a confirmed operation; returns the result line and what to open next.
-pub fn execute(app: &App, me: &Actor, pending: Pending) -> Outcome {
+pub(crate) fn execute(app: &App, me: &Actor, pending: Pending) -> Outcome {
     (pending.op.spec().run)(app, me, &pending.op.target, pending.args)
 }
 

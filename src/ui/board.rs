@@ -14,19 +14,19 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
 mod text {
-    pub const FILTER: &str = "Filtre";
-    pub const FILTER_HINT: &str =
+    pub(super) const FILTER: &str = "Filtre";
+    pub(super) const FILTER_HINT: &str =
         "tapez pour filtrer (client, ville, SIRET, n°) · Entrée garder · Échap effacer";
-    pub const EMPTY: &str = "(aucune commande)";
-    pub const KEYS: &str = "←↓↑→/hjkl naviguer · Entrée ouvrir · c client · / filtrer · : commandes · ? aide · t thème · q quitter";
-    pub const DAYS: &str = "j";
+    pub(super) const EMPTY: &str = "(aucune commande)";
+    pub(super) const KEYS: &str = "←↓↑→/hjkl naviguer · Entrée ouvrir · c client · / filtrer · : commandes · ? aide · t thème · q quitter";
+    pub(super) const DAYS: &str = "j";
 }
 
 /// Lines per card (number, customer, amount, flags) plus a separator.
 const CARD_HEIGHT: u16 = 4;
 const MIN_COLUMN_WIDTH: u16 = 30;
 
-pub struct Board {
+pub(super) struct Board {
     column: usize,
     /// Per column: first visible card and selected card index.
     offset: [usize; 9],
@@ -41,7 +41,7 @@ pub struct Board {
 }
 
 impl Board {
-    pub fn new(_app: &App) -> Board {
+    pub(super) fn new(_app: &App) -> Board {
         Board {
             column: 0,
             offset: [0; 9],
@@ -54,7 +54,7 @@ impl Board {
         }
     }
 
-    pub fn typing(&self) -> bool {
+    pub(super) fn typing(&self) -> bool {
         self.filter_input.is_some()
     }
 
@@ -80,12 +80,12 @@ impl Board {
             .next()
     }
 
-    pub fn selected_card(&self, app: &App) -> Option<CardView> {
+    pub(super) fn selected_card(&self, app: &App) -> Option<CardView> {
         self.card_at(app, self.column, self.row[self.column])
     }
 
     /// After a change: keep the cursor on the same card when it is still in the column.
-    pub fn reload(&mut self, app: &App) {
+    pub(super) fn reload(&mut self, app: &App) {
         if let Some(f) = &self.filter {
             self.filter = app.index().board_filter(&f.query);
         }
@@ -113,7 +113,7 @@ impl Board {
         self.selected = self.selected_card(app).map(|c| c.id);
     }
 
-    pub fn handle(&mut self, app: &App, input: &Input) -> Option<Action> {
+    pub(super) fn handle(&mut self, app: &App, input: &Input) -> Option<Action> {
         if let Some(buf) = &mut self.filter_input {
             match input {
                 Input::Paste(t) => buf.push_str(t),
@@ -206,7 +206,7 @@ impl Board {
     }
 
     /// The footer: navigation, and what can be done to the selected card.
-    pub fn keys(&self, app: &App) -> String {
+    pub(super) fn keys(&self, app: &App) -> String {
         if self.filter_input.is_some() {
             return text::FILTER_HINT.to_string();
         }
@@ -218,7 +218,7 @@ impl Board {
         s
     }
 
-    pub fn draw(&mut self, f: &mut Frame, area: Rect, theme: &Theme, app: &App) {
+    pub(super) fn draw(&mut self, f: &mut Frame, area: Rect, theme: &Theme, app: &App) {
         let mut area = area;
         if self.filter_input.is_some() || self.filter.is_some() {
             let q = self

@@ -15,23 +15,23 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
 mod text {
-    pub const SEARCH: &str = "Rechercher";
-    pub const PLACEHOLDER: &str = "nom, ville, SIRET, contact, n° de devis ou de facture…";
-    pub const RESULTS: &str = "résultat(s)";
-    pub const NONE: &str = "Aucun client ne correspond.";
-    pub const KEYS: &str = "tapez pour chercher · ↓↑ choisir · Entrée ouvrir · Échap effacer · F1-F4 onglets · Ctrl-C quitter";
-    pub const DETAIL_KEYS: &str =
+    pub(super) const SEARCH: &str = "Rechercher";
+    pub(super) const PLACEHOLDER: &str = "nom, ville, SIRET, contact, n° de devis ou de facture…";
+    pub(super) const RESULTS: &str = "résultat(s)";
+    pub(super) const NONE: &str = "Aucun client ne correspond.";
+    pub(super) const KEYS: &str = "tapez pour chercher · ↓↑ choisir · Entrée ouvrir · Échap effacer · F1-F4 onglets · Ctrl-C quitter";
+    pub(super) const DETAIL_KEYS: &str =
         "↓↑ commandes · Entrée ouvrir · a approuver · r refuser · Échap retour · ? aide";
-    pub const HEADER_ADDRESS: &str = "Adresse (en-tête)";
-    pub const DELIVERY: &str = "Livraison";
-    pub const CONTACTS: &str = "Contacts";
-    pub const ORDERS: &str = "Commandes";
-    pub const OUTSTANDING: &str = "Encours";
-    pub const OVERDUE: &str = "dont en retard";
+    pub(super) const HEADER_ADDRESS: &str = "Adresse (en-tête)";
+    pub(super) const DELIVERY: &str = "Livraison";
+    pub(super) const CONTACTS: &str = "Contacts";
+    pub(super) const ORDERS: &str = "Commandes";
+    pub(super) const OUTSTANDING: &str = "Encours";
+    pub(super) const OVERDUE: &str = "dont en retard";
 }
 
 #[derive(Default)]
-pub struct Customers {
+pub(super) struct Customers {
     query: String,
     result: SearchResult,
     selected: usize,
@@ -40,15 +40,15 @@ pub struct Customers {
 }
 
 impl Customers {
-    pub fn typing(&self) -> bool {
+    pub(super) fn typing(&self) -> bool {
         true
     }
 
-    pub fn previous(&self) -> Option<Found> {
+    pub(super) fn previous(&self) -> Option<Found> {
         (!self.result.found.query.is_empty()).then(|| self.result.found.clone())
     }
 
-    pub fn found(&mut self, result: SearchResult) {
+    pub(super) fn found(&mut self, result: SearchResult) {
         // Results of an older keystroke are dropped: only the latest query counts.
         if crate::app::search::Query::new(&self.query).folded != result.found.query {
             return;
@@ -58,9 +58,9 @@ impl Customers {
         self.selected = self.selected.min(self.result.hits.len().saturating_sub(1));
     }
 
-    pub fn changed(&mut self, _app: &App) {}
+    pub(super) fn changed(&mut self, _app: &App) {}
 
-    pub fn handle(&mut self, input: &Input) -> (Option<Action>, Vec<super::Cmd>) {
+    pub(super) fn handle(&mut self, input: &Input) -> (Option<Action>, Vec<super::Cmd>) {
         let before = self.query.clone();
         match input {
             Input::Paste(t) => self.query.push_str(&t.replace(['\r', '\n'], " ")),
@@ -109,11 +109,11 @@ impl Customers {
         (None, Vec::new())
     }
 
-    pub fn keys(&self) -> String {
+    pub(super) fn keys(&self) -> String {
         text::KEYS.to_string()
     }
 
-    pub fn draw(&mut self, f: &mut Frame, area: Rect, theme: &Theme) {
+    pub(super) fn draw(&mut self, f: &mut Frame, area: Rect, theme: &Theme) {
         let [input, list] =
             Layout::vertical([Constraint::Length(3), Constraint::Min(1)]).areas(area);
         let block = Block::default()
@@ -222,14 +222,14 @@ fn hit_line(
 }
 
 /// The customer's page.
-pub struct CustomerScreen {
+pub(super) struct CustomerScreen {
     id: CustomerId,
     view: CustomerView,
     selected: usize,
 }
 
 impl CustomerScreen {
-    pub fn open(app: &App, id: CustomerId) -> Result<CustomerScreen, crate::app::AppError> {
+    pub(super) fn open(app: &App, id: CustomerId) -> Result<CustomerScreen, crate::app::AppError> {
         Ok(CustomerScreen {
             id,
             view: app.customer_view(id)?,
@@ -237,14 +237,14 @@ impl CustomerScreen {
         })
     }
 
-    pub fn reload(&mut self, app: &App) {
+    pub(super) fn reload(&mut self, app: &App) {
         if let Ok(v) = app.customer_view(self.id) {
             self.view = v;
             self.selected = self.selected.min(self.view.orders.len().saturating_sub(1));
         }
     }
 
-    pub fn handle(&mut self, input: &Input) -> Option<Action> {
+    pub(super) fn handle(&mut self, input: &Input) -> Option<Action> {
         let Input::Key(k) = input else { return None };
         match k {
             Key::Down | Key::Char('j') => {
@@ -268,11 +268,11 @@ impl CustomerScreen {
         None
     }
 
-    pub fn keys(&self) -> String {
+    pub(super) fn keys(&self) -> String {
         text::DETAIL_KEYS.to_string()
     }
 
-    pub fn draw(&self, f: &mut Frame, area: Rect, theme: &Theme) {
+    pub(super) fn draw(&self, f: &mut Frame, area: Rect, theme: &Theme) {
         let c = &self.view.customer;
         let base = Style::default().fg(theme.colors.text);
         let muted = Style::default().fg(theme.colors.muted);

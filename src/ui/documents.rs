@@ -16,18 +16,19 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
 mod text {
-    pub const TITLE: &str = "Documents émis (du plus récent au plus ancien)";
-    pub const HEADER: &str = "Type              Numéro            Date         Client                          Montant TTC";
-    pub const KEYS: &str =
+    pub(super) const TITLE: &str = "Documents émis (du plus récent au plus ancien)";
+    pub(super) const HEADER: &str = "Type              Numéro            Date         Client                          Montant TTC";
+    pub(super) const KEYS: &str =
         "↓↑ choisir · Entrée détail · k type · / filtrer · PgPréc/PgSuiv · ? aide · q quitter";
-    pub const FILTER_HINT: &str = "n° (FA-2026…) ou nom du client · Entrée garder · Échap effacer";
-    pub const ALL: &str = "tous";
-    pub const DETAIL_KEYS: &str = "Échap retour · ? aide";
+    pub(super) const FILTER_HINT: &str =
+        "n° (FA-2026…) ou nom du client · Entrée garder · Échap effacer";
+    pub(super) const ALL: &str = "tous";
+    pub(super) const DETAIL_KEYS: &str = "Échap retour · ? aide";
     /// How many recent documents a text filter looks through.
-    pub const FILTER_WINDOW: usize = 5000;
+    pub(super) const FILTER_WINDOW: usize = 5000;
 }
 
-pub struct Documents {
+pub(super) struct Documents {
     rows: Vec<DocSummary>,
     total: u64,
     offset: usize,
@@ -39,7 +40,7 @@ pub struct Documents {
 }
 
 impl Documents {
-    pub fn new() -> Documents {
+    pub(super) fn new() -> Documents {
         Documents {
             rows: Vec::new(),
             total: 0,
@@ -52,12 +53,12 @@ impl Documents {
         }
     }
 
-    pub fn typing(&self) -> bool {
+    pub(super) fn typing(&self) -> bool {
         self.typing
     }
 
     /// Reloads the visible page (or the filtered window).
-    pub fn reload(&mut self, app: &App) {
+    pub(super) fn reload(&mut self, app: &App) {
         self.total = app.document_count().unwrap_or(0);
         let filtered = self.kind.is_some() || !self.filter.trim().is_empty();
         let rows = if filtered {
@@ -90,7 +91,7 @@ impl Documents {
         self.selected = self.selected.min(self.rows.len().saturating_sub(1));
     }
 
-    pub fn handle(&mut self, app: &App, input: &Input) -> Option<Action> {
+    pub(super) fn handle(&mut self, app: &App, input: &Input) -> Option<Action> {
         if self.typing {
             match input {
                 Input::Paste(t) => self.filter.push_str(t),
@@ -163,7 +164,7 @@ impl Documents {
         None
     }
 
-    pub fn keys(&self) -> String {
+    pub(super) fn keys(&self) -> String {
         if self.typing {
             text::FILTER_HINT.to_string()
         } else {
@@ -171,7 +172,7 @@ impl Documents {
         }
     }
 
-    pub fn draw(&mut self, f: &mut Frame, area: Rect, theme: &Theme) {
+    pub(super) fn draw(&mut self, f: &mut Frame, area: Rect, theme: &Theme) {
         let page = area.height.saturating_sub(4) as usize;
         if page != self.page {
             self.page = page.max(1);
@@ -228,13 +229,13 @@ impl Documents {
 }
 
 /// One document: its summary, files and the command that downloads it.
-pub struct DocumentScreen {
+pub(super) struct DocumentScreen {
     doc: IssuedDocument,
     ssh_hint: String,
 }
 
 impl DocumentScreen {
-    pub fn open(
+    pub(super) fn open(
         app: &App,
         number: &str,
         ssh_hint: &str,
@@ -245,7 +246,7 @@ impl DocumentScreen {
         })
     }
 
-    pub fn handle(&mut self, input: &Input) -> Option<Action> {
+    pub(super) fn handle(&mut self, input: &Input) -> Option<Action> {
         match input {
             Input::Key(Key::Esc | Key::Backspace) => Some(Action::Back),
             Input::Key(Key::Char('o')) => {
@@ -255,11 +256,11 @@ impl DocumentScreen {
         }
     }
 
-    pub fn keys(&self) -> String {
+    pub(super) fn keys(&self) -> String {
         format!("o ouvrir la commande · {}", text::DETAIL_KEYS)
     }
 
-    pub fn draw(&self, f: &mut Frame, area: Rect, theme: &Theme) {
+    pub(super) fn draw(&self, f: &mut Frame, area: Rect, theme: &Theme) {
         let d = &self.doc;
         let w = area.width.saturating_sub(2) as usize;
         let base = Style::default().fg(theme.colors.text);

@@ -11,74 +11,66 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 mod text {
-    pub const CHECKED: &str = "[x]";
-    pub const UNCHECKED: &str = "[ ]";
-    pub const SUBMIT: &str = "Valider";
-    pub const HINT: &str = "Tab/↑↓ champ · Espace cocher · Entrée valider · Échap annuler";
-    pub const CONFIRM_HINT: &str = "o / Entrée : confirmer · n / Échap : annuler";
-    pub const REQUIRED: &str = "champ obligatoire";
+    pub(super) const CHECKED: &str = "[x]";
+    pub(super) const UNCHECKED: &str = "[ ]";
+    pub(super) const SUBMIT: &str = "Valider";
+    pub(super) const HINT: &str = "Tab/↑↓ champ · Espace cocher · Entrée valider · Échap annuler";
+    pub(super) const CONFIRM_HINT: &str = "o / Entrée : confirmer · n / Échap : annuler";
+    pub(super) const REQUIRED: &str = "champ obligatoire";
 }
 
 /// What a field holds.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum FieldKind {
+pub(crate) enum FieldKind {
     Text,
     Check,
 }
 
 #[derive(Clone, Debug)]
-pub struct Field {
+pub(crate) struct Field {
     /// How the code that reads the form addresses the field (`po_number`).
     pub name: &'static str,
     pub label: String,
     pub kind: FieldKind,
     pub value: String,
     pub checked: bool,
-    pub required: bool,
     pub hint: String,
 }
 
 impl Field {
-    pub fn text(name: &'static str, label: &str, value: &str, hint: &str) -> Field {
+    pub(crate) fn text(name: &'static str, label: &str, value: &str, hint: &str) -> Field {
         Field {
             name,
             label: label.into(),
             kind: FieldKind::Text,
             value: value.into(),
             checked: false,
-            required: true,
             hint: hint.into(),
         }
     }
 
-    pub fn check(name: &'static str, label: &str) -> Field {
+    pub(crate) fn check(name: &'static str, label: &str) -> Field {
         Field {
             name,
             label: label.into(),
             kind: FieldKind::Check,
             value: String::new(),
             checked: false,
-            required: true,
             hint: String::new(),
         }
-    }
-
-    pub fn optional(mut self) -> Field {
-        self.required = false;
-        self
     }
 }
 
 /// Result of feeding a key to a form.
 #[derive(Debug, PartialEq, Eq)]
-pub enum FormEvent {
+pub(crate) enum FormEvent {
     None,
     Cancel,
     Submit,
 }
 
 #[derive(Clone, Debug)]
-pub struct Form {
+pub(crate) struct Form {
     pub title: String,
     pub intro: Vec<String>,
     pub fields: Vec<Field>,
@@ -89,7 +81,7 @@ pub struct Form {
 }
 
 impl Form {
-    pub fn new(title: &str, intro: Vec<String>, fields: Vec<Field>) -> Form {
+    pub(crate) fn new(title: &str, intro: Vec<String>, fields: Vec<Field>) -> Form {
         let initial = fields
             .iter()
             .map(|f| (f.value.clone(), f.checked))
@@ -105,7 +97,7 @@ impl Form {
     }
 
     /// Whether the person typed something that would be lost by leaving.
-    pub fn dirty(&self) -> bool {
+    pub(crate) fn dirty(&self) -> bool {
         self.fields
             .iter()
             .zip(&self.initial)
@@ -117,37 +109,39 @@ impl Form {
     }
 
     /// The trimmed text of the field `name` (empty when there is none).
-    pub fn value(&self, name: &str) -> &str {
+    pub(crate) fn value(&self, name: &str) -> &str {
         self.field(name).map(|f| f.value.trim()).unwrap_or("")
     }
 
     /// Whether the box `name` is ticked.
-    pub fn checked(&self, name: &str) -> bool {
+    pub(crate) fn checked(&self, name: &str) -> bool {
         self.field(name).is_some_and(|f| f.checked)
     }
 
     /// Every field called `name`, in order (one per line of a delivery, say).
-    pub fn fields_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Field> + 'a {
+    pub(crate) fn fields_named<'a>(
+        &'a self,
+        name: &'a str,
+    ) -> impl Iterator<Item = &'a Field> + 'a {
         self.fields.iter().filter(move |f| f.name == name)
     }
 
-    /// Required fields that are empty or unticked, by label.
-    pub fn missing(&self) -> Vec<String> {
+    /// Fields that are empty or unticked (every field is required), by label.
+    pub(crate) fn missing(&self) -> Vec<String> {
         self.fields
             .iter()
             .filter(|f| {
-                f.required
-                    && (if f.kind == FieldKind::Check {
-                        !f.checked
-                    } else {
-                        f.value.trim().is_empty()
-                    })
+                if f.kind == FieldKind::Check {
+                    !f.checked
+                } else {
+                    f.value.trim().is_empty()
+                }
             })
             .map(|f| f.label.clone())
             .collect()
     }
 
-    pub fn handle(&mut self, input: &Input) -> FormEvent {
+    pub(crate) fn handle(&mut self, input: &Input) -> FormEvent {
         let n = self.fields.len();
         match input {
             Input::Paste(t) => {
@@ -202,7 +196,7 @@ impl Form {
         FormEvent::None
     }
 
-    pub fn draw(&self, f: &mut Frame, area: Rect, theme: &Theme) {
+    pub(crate) fn draw(&self, f: &mut Frame, area: Rect, theme: &Theme) {
         let height = (self.intro.len() + self.fields.len() + 7) as u16;
         let r = centered(area, 72, height);
         f.render_widget(Clear, r);
@@ -276,14 +270,14 @@ impl Form {
 
 /// A yes/no question before an action runs.
 #[derive(Clone, Debug)]
-pub struct Confirm {
+pub(crate) struct Confirm {
     pub title: String,
     pub lines: Vec<String>,
 }
 
 impl Confirm {
     /// `Some(true)` confirmed, `Some(false)` cancelled, `None` not decided yet.
-    pub fn handle(&self, input: &Input) -> Option<bool> {
+    pub(crate) fn handle(&self, input: &Input) -> Option<bool> {
         match input {
             Input::Key(Key::Char('o' | 'O' | 'y' | 'Y')) | Input::Key(Key::Enter) => Some(true),
             Input::Key(Key::Char('n' | 'N')) | Input::Key(Key::Esc) => Some(false),
@@ -291,7 +285,7 @@ impl Confirm {
         }
     }
 
-    pub fn draw(&self, f: &mut Frame, area: Rect, theme: &Theme) {
+    pub(crate) fn draw(&self, f: &mut Frame, area: Rect, theme: &Theme) {
         let r = centered(area, 72, self.lines.len() as u16 + 5);
         f.render_widget(Clear, r);
         let base = Style::default()

@@ -99,7 +99,7 @@ const FLAGS: &[(&str, &str)] = &[
     ("◐ livraison partielle", "il reste des quantités à livrer"),
 ];
 
-pub fn draw(f: &mut Frame, area: Rect, theme: &Theme, tab: Tab, role: Role) {
+pub(super) fn draw(f: &mut Frame, area: Rect, theme: &Theme, tab: Tab, role: Role) {
     let r = centered(area, 100, area.height);
     f.render_widget(Clear, r);
     let base = Style::default()

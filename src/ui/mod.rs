@@ -4,17 +4,17 @@
 //! renders the model. The UI calls the app layer and never the store or russh.
 
 pub mod access;
-pub mod actions;
+pub(crate) mod actions;
 mod board;
 mod customers;
 mod documents;
-pub mod forms;
+pub(crate) mod forms;
 mod help;
-pub mod key;
+pub(crate) mod key;
 mod order;
 mod palette;
-pub mod theme;
-pub mod widgets;
+pub(crate) mod theme;
+pub(crate) mod widgets;
 
 pub use key::{Input, Key};
 pub use theme::Theme;
@@ -34,13 +34,13 @@ use std::time::{Duration, Instant};
 use widgets::{fit, spread};
 
 mod text {
-    pub const TABS: [&str; 4] = ["Tableau", "Clients", "Documents", "Accès"];
-    pub const TOO_SMALL: &str = "Agrandissez le terminal : 80 × 24 au minimum";
-    pub const ALERTS: &str = "alertes";
-    pub const QUIT_TITLE: &str = "Quitter ?";
-    pub const QUIT_DIRTY: &str =
+    pub(super) const TABS: [&str; 4] = ["Tableau", "Clients", "Documents", "Accès"];
+    pub(super) const TOO_SMALL: &str = "Agrandissez le terminal : 80 × 24 au minimum";
+    pub(super) const ALERTS: &str = "alertes";
+    pub(super) const QUIT_TITLE: &str = "Quitter ?";
+    pub(super) const QUIT_DIRTY: &str =
         "Un formulaire contient une saisie non enregistrée : quitter quand même ?";
-    pub const ACCESS_ONLY_ADMINS: &str = "L'onglet Accès est réservé aux administrateurs";
+    pub(super) const ACCESS_ONLY_ADMINS: &str = "L'onglet Accès est réservé aux administrateurs";
 }
 
 /// Which search a result belongs to.

@@ -14,18 +14,18 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
 mod text {
-    pub const LINES: &str = "Lignes";
-    pub const COLUMNS: &str =
+    pub(super) const LINES: &str = "Lignes";
+    pub(super) const COLUMNS: &str =
         "Réf.          Désignation                    Cmd  Rés  Liv  Fact      PU HT     Total HT";
-    pub const TOTALS: &str = "Totaux";
-    pub const PO: &str = "Bon de commande";
-    pub const NO_PO: &str = "Original pas encore reçu";
-    pub const DOCUMENTS: &str = "Documents";
-    pub const TIMELINE: &str = "Historique";
-    pub const KEYS: &str = "↓↑ défiler · d documents · c client · Échap retour · ? aide";
+    pub(super) const TOTALS: &str = "Totaux";
+    pub(super) const PO: &str = "Bon de commande";
+    pub(super) const NO_PO: &str = "Original pas encore reçu";
+    pub(super) const DOCUMENTS: &str = "Documents";
+    pub(super) const TIMELINE: &str = "Historique";
+    pub(super) const KEYS: &str = "↓↑ défiler · d documents · c client · Échap retour · ? aide";
 }
 
-pub struct OrderScreen {
+pub(super) struct OrderScreen {
     number: String,
     view: OrderView,
     scroll: u16,
@@ -33,7 +33,7 @@ pub struct OrderScreen {
 }
 
 impl OrderScreen {
-    pub fn open(app: &App, number: &str) -> Result<OrderScreen, crate::app::AppError> {
+    pub(super) fn open(app: &App, number: &str) -> Result<OrderScreen, crate::app::AppError> {
         let view = app.order_view(number)?;
         Ok(OrderScreen {
             number: view.order.number.to_string(),
@@ -43,7 +43,7 @@ impl OrderScreen {
         })
     }
 
-    pub fn reload(&mut self, app: &App) {
+    pub(super) fn reload(&mut self, app: &App) {
         if let Ok(v) = app.order_view(&self.number) {
             self.view = v;
         }
@@ -60,7 +60,7 @@ impl OrderScreen {
         .collect()
     }
 
-    pub fn handle(&mut self, input: &Input) -> Option<Action> {
+    pub(super) fn handle(&mut self, input: &Input) -> Option<Action> {
         let Input::Key(k) = input else { return None };
         match k {
             Key::Down | Key::Char('j') => self.scroll = self.scroll.saturating_add(1),
@@ -92,14 +92,14 @@ impl OrderScreen {
         None
     }
 
-    pub fn keys(&self) -> String {
+    pub(super) fn keys(&self) -> String {
         let mut s = String::new();
         s.push_str(&actions::footer(self.ops().into_iter()));
         s.push_str(text::KEYS);
         s
     }
 
-    pub fn draw(&mut self, f: &mut Frame, area: Rect, theme: &Theme, ssh_hint: &str) {
+    pub(super) fn draw(&mut self, f: &mut Frame, area: Rect, theme: &Theme, ssh_hint: &str) {
         let v = &self.view;
         let o = &v.order;
         let w = area.width.saturating_sub(2) as usize;

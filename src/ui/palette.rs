@@ -19,18 +19,18 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 mod text {
-    pub const TITLE: &str = " Commande — Entrée exécuter · ↓↑ choisir · Échap fermer ";
-    pub const HINT: &str = "DEV-2026-00042, FA-2026-…, un nom de client, ou « livrer DEV-… », « facturer … », « thème »…";
+    pub(super) const TITLE: &str = " Commande — Entrée exécuter · ↓↑ choisir · Échap fermer ";
+    pub(super) const HINT: &str = "DEV-2026-00042, FA-2026-…, un nom de client, ou « livrer DEV-… », « facturer … », « thème »…";
 }
 
-pub enum Outcome {
+pub(super) enum Outcome {
     None,
     Close,
     Run(Action),
     Search(String),
 }
 
-pub struct Palette {
+pub(super) struct Palette {
     input: String,
     entries: Vec<(String, Action)>,
     customers: Option<SearchResult>,
@@ -39,7 +39,7 @@ pub struct Palette {
 }
 
 impl Palette {
-    pub fn new(me: &Actor) -> Palette {
+    pub(super) fn new(me: &Actor) -> Palette {
         let mut p = Palette {
             input: String::new(),
             entries: Vec::new(),
@@ -51,11 +51,11 @@ impl Palette {
         p
     }
 
-    pub fn previous(&self) -> Option<Found> {
+    pub(super) fn previous(&self) -> Option<Found> {
         self.customers.as_ref().map(|r| r.found.clone())
     }
 
-    pub fn found(&mut self, result: SearchResult) {
+    pub(super) fn found(&mut self, result: SearchResult) {
         if crate::app::search::Query::new(&self.input).folded == result.found.query {
             self.customers = Some(result);
             self.rebuild();
@@ -141,7 +141,7 @@ impl Palette {
         self.selected = self.selected.min(self.entries.len().saturating_sub(1));
     }
 
-    pub fn handle(&mut self, input: &Input) -> Outcome {
+    pub(super) fn handle(&mut self, input: &Input) -> Outcome {
         let before = self.input.clone();
         match input {
             Input::Paste(t) => self.input.push_str(t),
@@ -176,7 +176,7 @@ impl Palette {
         Outcome::None
     }
 
-    pub fn draw(&self, f: &mut Frame, area: Rect, theme: &Theme) {
+    pub(super) fn draw(&self, f: &mut Frame, area: Rect, theme: &Theme) {
         let r = centered(area, 90, 16);
         f.render_widget(Clear, r);
         let base = Style::default()

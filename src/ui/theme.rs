@@ -25,9 +25,6 @@ macro_rules! colour_roles {
             $(pub $role: Color,)*
         }
 
-        /// Every colour role, in the order of the theme files.
-        pub const ROLES: &[&str] = &[$(role_name!($role $(, $file)?)),*];
-
         /// The roles read so far from a theme file.
         #[derive(Default)]
         struct PartialColors {
@@ -97,7 +94,7 @@ colour_roles!(
 );
 
 /// The bundled themes: (name, TOML).
-pub const BUNDLED: &[(&str, &str)] = &[
+pub(crate) const BUNDLED: &[(&str, &str)] = &[
     ("default", include_str!("../../themes/default.toml")),
     ("light", include_str!("../../themes/light.toml")),
     (

@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use unicode_width::UnicodeWidthStr;
 
 /// Truncates to `width` columns, ending with `…` when cut.
-pub fn fit(s: &str, width: usize) -> String {
+pub(crate) fn fit(s: &str, width: usize) -> String {
     if s.width() <= width {
         return s.to_string();
     }
@@ -26,7 +26,7 @@ pub fn fit(s: &str, width: usize) -> String {
 }
 
 /// `left` and `right` on one line of `width` columns, right part aligned to the edge.
-pub fn spread(left: &str, right: &str, width: usize) -> String {
+pub(crate) fn spread(left: &str, right: &str, width: usize) -> String {
     let rw = right.width();
     if rw >= width {
         return fit(right, width);
@@ -37,20 +37,20 @@ pub fn spread(left: &str, right: &str, width: usize) -> String {
 }
 
 /// Pads or cuts to exactly `width` columns.
-pub fn pad(s: &str, width: usize) -> String {
+pub(crate) fn pad(s: &str, width: usize) -> String {
     let f = fit(s, width);
     let w = f.width();
     format!("{f}{}", " ".repeat(width.saturating_sub(w)))
 }
 
 /// Right-aligns in `width` columns.
-pub fn right(s: &str, width: usize) -> String {
+pub(crate) fn right(s: &str, width: usize) -> String {
     let f = fit(s, width);
     format!("{}{f}", " ".repeat(width.saturating_sub(f.width())))
 }
 
 /// A name with matched characters highlighted (bold + the match colour).
-pub fn highlighted(
+pub(crate) fn highlighted(
     name: &str,
     positions: &[usize],
     base: Style,
@@ -75,7 +75,7 @@ pub fn highlighted(
 }
 
 /// A rectangle centred in `area`, at most `w` × `h`.
-pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
+pub(crate) fn centered(area: Rect, w: u16, h: u16) -> Rect {
     let w = w.min(area.width);
     let h = h.min(area.height);
     Rect {

@@ -31,7 +31,7 @@ const MAX_STDIN: usize = 4 * 1024 * 1024;
 
 /// What a command produced.
 #[derive(Debug, Default)]
-pub struct Output {
+pub(crate) struct Output {
     pub stdout: Vec<u8>,
     pub stderr: Vec<u8>,
     pub status: u32,
@@ -164,21 +164,8 @@ fn run(shared: &Arc<Shared>, who: &Actor, parsed: Parsed, stdin: Option<Vec<u8>>
     }
 }
 
-/// Parses and runs a command line for `who` (the local tests' entry point).
-pub fn dispatch(
-    shared: &Arc<Shared>,
-    who: &Actor,
-    argv: &[String],
-    stdin: Option<Vec<u8>>,
-) -> Output {
-    match parse(argv) {
-        Ok(parsed) => run(shared, who, parsed, stdin),
-        Err(out) => out,
-    }
-}
-
 /// Splits a command line like a shell would (quotes and backslashes), without expanding.
-pub fn split(line: &str) -> Result<Vec<String>, String> {
+pub(crate) fn split(line: &str) -> Result<Vec<String>, String> {
     let mut out = Vec::new();
     let mut cur = String::new();
     let mut in_word = false;
