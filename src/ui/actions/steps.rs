@@ -1,0 +1,344 @@
+//! The steps of each operation: the forms it shows, how a submitted form is read, and
+//! the result line of its app call. `mod.rs` ties them to each operation's spec.
+
+use super::{Args, Op, Outcome, Pending, Prepared, Target};
+use crate::app::queries::OrderView;
+use crate::app::{Actor, App, AppError};
+use crate::domain::money::parse_eur;
+use crate::domain::pipeline::OriginalPoInput;
+use crate::domain::{Cents, Checklist, Date, EligibilityStatus, IssuedDocument, Order};
+use crate::ui::Level;
+use crate::ui::forms::{Confirm, Field, Form};
+
+mod text {
+    pub(super) const PO_NUMBER: &str = "N° de bon de commande / d'engagement";
+    pub(super) const PO_DATE: &str = "Date du bon de commande";
+    pub(super) const LETTERHEAD: &str = "Sur papier à en-tête de l'organisme";
+    pub(super) const DATED: &str = "Daté";
+    pub(super) const SIGNED: &str = "Signé";
+    pub(super) const STAMPED: &str = "Revêtu du cachet officiel";
+    pub(super) const AMOUNT_MATCHES: &str = "Montant conforme au devis";
+    pub(super) const REASON: &str = "Motif";
+    pub(super) const PAY_DATE: &str = "Date du paiement";
+    pub(super) const PAY_AMOUNT: &str = "Montant (€)";
+    pub(super) const PAY_REF: &str = "Référence du mandat";
+    pub(super) const DATE_HINT: &str = "JJ/MM/AAAA";
+}
+
+pub(super) fn order_of(t: &Target) -> &str {
+    match t {
+        Target::Order(n) => n,
+        Target::Customer(_) => "",
+    }
+}
+
+pub(super) fn reason_of(args: Args) -> String {
+    match args {
+        Args::Reason(r) => r,
+        _ => String::new(),
+    }
+}
+
+pub(super) fn missing_input() -> Outcome {
+    (
+        Level::Error,
+        "saisie incomplète : rien n'a été fait".into(),
+        None,
+    )
+}
+
+pub(super) fn no_form(_: &Form) -> Result<(String, Args), String> {
+    Ok((String::new(), Args::None))
+}
+
+/// The first lines of every order form: number, body, amount, stage.
+pub(super) fn order_intro(app: &App, op: &Op) -> Result<(Vec<String>, OrderView), String> {
+    let v = app
+        .order_view(order_of(&op.target))
+        .map_err(|e| e.to_string())?;
+    let intro = vec![format!(
+        "{} — {} — {} TTC — {}",
+        v.order.number,
+        v.customer.legal_name,
+        v.totals.incl_vat.fr(),
+        v.stage.label()
+    )];
+    Ok((intro, v))
+}
+
+pub(super) fn reason_form(title: &str, intro: Vec<String>, op: &Op) -> Prepared {
+    Prepared::Form(
+        Form::new(
+            title,
+            intro,
+            vec![Field::text("reason", text::REASON, "", "obligatoire")],
+        ),
+        op.clone(),
+    )
+}
+
+pub(super) fn confirm(title: &str, lines: Vec<String>, op: &Op) -> Prepared {
+    Prepared::Confirm(
+        Confirm {
+            title: title.into(),
+            lines,
+        },
+        Pending {
+            op: op.clone(),
+            args: Args::None,
+        },
+    )
+}
+
+pub(super) fn prepare_pre_order(app: &App, op: &Op) -> Result<Prepared, String> {
+    let mut lines = order_intro(app, op)?.0;
+    lines.push(
+        "L'e-mail du bon de commande est arrivé : les marchandises seront réservées, \
+         l'expédition attendra l'original."
+            .into(),
+    );
+    for s in app
+        .shortages(order_of(&op.target))
+        .map_err(|e| e.to_string())?
+    {
+        lines.push(format!(
+            "⚠ Rupture : {} — {} disponible(s) pour {} demandée(s)",
+            s.designation, s.available, s.wanted
+        ));
+    }
+    Ok(confirm("Enregistrer la pré-commande ?", lines, op))
+}
+
+pub(super) fn prepare_receive(app: &App, op: &Op) -> Result<Prepared, String> {
+    let (mut intro, v) = order_intro(app, op)?;
+    intro.push(format!(
+        "Devis valable jusqu'au {} : cochez chaque point vérifié sur l'original.",
+        v.order.quote.valid_until.fr()
+    ));
+    Ok(Prepared::Form(
+        Form::new(
+            "Bon de commande original reçu",
+            intro,
+            vec![
+                Field::text("po_number", text::PO_NUMBER, "", "50 caractères au plus"),
+                Field::text("po_date", text::PO_DATE, "", text::DATE_HINT),
+                Field::check("letterhead", text::LETTERHEAD),
+                Field::check("dated", text::DATED),
+                Field::check("signed", text::SIGNED),
+                Field::check("stamped", text::STAMPED),
+                Field::check("amount_matches", text::AMOUNT_MATCHES),
+            ],
+        ),
+        op.clone(),
+    ))
+}
+
+pub(super) fn submit_receive(form: &Form) -> Result<(String, Args), String> {
+    let date = form.value("po_date");
+    let po_date =
+        Date::parse_fr(date).ok_or_else(|| format!("date « {date} » invalide (JJ/MM/AAAA)"))?;
+    let checklist = Checklist {
+        letterhead: form.checked("letterhead"),
+        dated: form.checked("dated"),
+        signed: form.checked("signed"),
+        stamped: form.checked("stamped"),
+        amount_matches: form.checked("amount_matches"),
+    };
+    let po_number = form.value("po_number").to_string();
+    let line = format!(
+        "BC n° {po_number} du {}, vérifié : à en-tête, daté, signé, cacheté, montant conforme.",
+        po_date.fr()
+    );
+    Ok((
+        line,
+        Args::Original(OriginalPoInput {
+            po_number,
+            po_date,
+            checklist,
+        }),
+    ))
+}
+
+pub(super) fn prepare_deliver(app: &App, op: &Op) -> Result<Prepared, String> {
+    let (mut intro, v) = order_intro(app, op)?;
+    intro.push(
+        "Quantités à expédier (tout le reste par défaut ; 0 pour ne pas livrer une ligne).".into(),
+    );
+    let fields = v
+        .order
+        .lines
+        .iter()
+        .map(|l| {
+            Field::text(
+                "quantity",
+                &format!("{} (reste {})", l.designation, l.to_deliver()),
+                &l.to_deliver().to_string(),
+                "",
+            )
+        })
+        .collect();
+    Ok(Prepared::Form(
+        Form::new("Bon de livraison", intro, fields),
+        op.clone(),
+    ))
+}
+
+pub(super) fn submit_deliver(form: &Form) -> Result<(String, Args), String> {
+    let mut q = Vec::new();
+    for f in form.fields_named("quantity") {
+        let value = f.value.trim();
+        let n: u32 = value
+            .parse()
+            .map_err(|_| format!("{} : « {value} » n'est pas une quantité", f.label))?;
+        q.push(n);
+    }
+    let line = format!(
+        "Expédier {} unité(s) et émettre le bon de livraison.",
+        q.iter().sum::<u32>()
+    );
+    Ok((line, Args::Quantities(q)))
+}
+
+pub(super) fn prepare_invoice(app: &App, op: &Op) -> Result<Prepared, String> {
+    let (mut lines, v) = order_intro(app, op)?;
+    let billable: Cents = v
+        .order
+        .lines
+        .iter()
+        .map(|l| l.unit_price * l.to_invoice() as i64)
+        .sum();
+    lines.push(format!(
+        "Facturer ce qui a été livré et pas encore facturé ({} HT).",
+        billable.fr()
+    ));
+    lines.push(format!(
+        "Échéance : {} jours (délai global de paiement).",
+        v.customer.payment_delay_days()
+    ));
+    Ok(confirm("Émettre la facture ?", lines, op))
+}
+
+pub(super) fn prepare_pay(app: &App, op: &Op) -> Result<Prepared, String> {
+    let (intro, v) = order_intro(app, op)?;
+    let today = app.today().fr();
+    let due = crate::domain::money::format_number_fr(v.order.outstanding()).replace(' ', "");
+    Ok(Prepared::Form(
+        Form::new(
+            "Paiement reçu",
+            intro,
+            vec![
+                Field::text("date", text::PAY_DATE, &today, text::DATE_HINT),
+                Field::text("amount", text::PAY_AMOUNT, &due, ""),
+                Field::text("reference", text::PAY_REF, "", "n° du mandat"),
+            ],
+        ),
+        op.clone(),
+    ))
+}
+
+pub(super) fn submit_pay(form: &Form) -> Result<(String, Args), String> {
+    let date_text = form.value("date");
+    let date = Date::parse_fr(date_text)
+        .ok_or_else(|| format!("date « {date_text} » invalide (JJ/MM/AAAA)"))?;
+    let amount_text = form.value("amount");
+    let amount =
+        parse_eur(amount_text).ok_or_else(|| format!("montant « {amount_text} » invalide"))?;
+    let reference = form.value("reference").to_string();
+    let line = format!(
+        "Paiement de {} le {}, mandat {reference}.",
+        amount.fr(),
+        date.fr()
+    );
+    Ok((
+        line,
+        Args::Payment {
+            date,
+            amount,
+            reference,
+        },
+    ))
+}
+
+pub(super) fn prepare_renew(app: &App, op: &Op) -> Result<Prepared, String> {
+    let mut lines = order_intro(app, op)?.0;
+    lines
+        .push("Une nouvelle version du devis sera émise aux prix actuels, valable un mois.".into());
+    Ok(confirm("Renouveler le devis ?", lines, op))
+}
+
+pub(super) fn prepare_eligibility(app: &App, op: &Op, approve: bool) -> Result<Prepared, String> {
+    let Target::Customer(id) = op.target else {
+        return Err("cette action porte sur un client".into());
+    };
+    let c = app.customer(id).map_err(|e| e.to_string())?;
+    let intro = vec![
+        format!(
+            "{} — SIRET {} — catégorie {}",
+            c.legal_name,
+            c.siret.spaced(),
+            c.categorie
+        ),
+        format!(
+            "Actuellement : {} ({})",
+            c.eligibility.status.label(),
+            c.eligibility.reason
+        ),
+    ];
+    let title = if approve {
+        "Approuver pour le mandat administratif"
+    } else {
+        "Refuser le mandat administratif"
+    };
+    Ok(reason_form(title, intro, op))
+}
+
+pub(super) fn submit_eligibility(
+    form: &Form,
+    status: EligibilityStatus,
+) -> Result<(String, Args), String> {
+    let reason = form.value("reason").to_string();
+    let line = format!("Nouvelle décision : {} (motif : {reason}).", status.label());
+    Ok((line, Args::Reason(reason)))
+}
+
+pub(super) fn eligibility(
+    app: &App,
+    who: &Actor,
+    target: &Target,
+    status: EligibilityStatus,
+    args: Args,
+) -> Outcome {
+    let Target::Customer(id) = target else {
+        return missing_input();
+    };
+    match app.decide_eligibility(who, *id, status, &reason_of(args)) {
+        Ok(c) => (
+            Level::Ok,
+            format!("{} : {}", c.legal_name, c.eligibility.status.label()),
+            None,
+        ),
+        Err(e) => (Level::Error, e.to_string(), None),
+    }
+}
+
+pub(super) fn doc_result(r: Result<IssuedDocument, AppError>, what: &str) -> Outcome {
+    match r {
+        Ok(d) => (
+            Level::Ok,
+            format!("{what} {} émis ({} TTC)", d.number, d.totals.incl_vat.fr()),
+            None,
+        ),
+        Err(e) => (Level::Error, e.to_string(), None),
+    }
+}
+
+pub(super) fn order_result(r: Result<Order, AppError>, what: &str) -> Outcome {
+    match r {
+        Ok(o) => (
+            Level::Ok,
+            format!("{} : {what} — désormais « {} »", o.number, o.stage.label()),
+            None,
+        ),
+        Err(e) => (Level::Error, e.to_string(), None),
+    }
+}
