@@ -7,6 +7,8 @@ use crate::domain::{AccessEvent, AuditRecord, Role, Timestamp};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, Weak};
 use thiserror::Error;
 
 /// One enrolled key, as `ssh-keygen -l` describes it.
@@ -74,6 +76,90 @@ impl From<AppError> for AccessError {
 pub struct PersonRevoked {
     pub person: PersonInfo,
     pub sessions_ended: usize,
+}
+
+/// A logged-in person's right to act, as of their login. Withdrawn (never given back)
+/// when their key is revoked or their role changes; their connection then ends.
+#[derive(Debug)]
+pub struct Grant {
+    person: String,
+    fingerprint: String,
+    role: Role,
+    valid: AtomicBool,
+    withdrawn: tokio::sync::Notify,
+}
+
+impl Grant {
+    pub fn person(&self) -> &str {
+        &self.person
+    }
+
+    pub fn fingerprint(&self) -> &str {
+        &self.fingerprint
+    }
+
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    pub fn is_valid(&self) -> bool {
+        self.valid.load(Ordering::SeqCst)
+    }
+
+    /// Resolves once the right is withdrawn.
+    pub async fn withdrawn(&self) {
+        let notified = self.withdrawn.notified();
+        if !self.is_valid() {
+            return;
+        }
+        notified.await;
+    }
+
+    fn withdraw(&self) {
+        self.valid.store(false, Ordering::SeqCst);
+        self.withdrawn.notify_waiters();
+    }
+}
+
+/// Two grants are the same only if they are the same login.
+impl PartialEq for Grant {
+    fn eq(&self, other: &Grant) -> bool {
+        std::ptr::eq(self, other)
+    }
+}
+
+impl Eq for Grant {}
+
+/// The rights given to logged-in people (weakly held: a grant lives as long as the
+/// connection's actor).
+#[derive(Default)]
+pub(crate) struct Grants {
+    live: Mutex<Vec<Weak<Grant>>>,
+}
+
+impl Grants {
+    pub(crate) fn give(&self, actor: &super::Actor) -> Arc<Grant> {
+        let grant = Arc::new(Grant {
+            person: actor.name.clone(),
+            fingerprint: actor.fingerprint.clone().unwrap_or_default(),
+            role: actor.role,
+            valid: AtomicBool::new(true),
+            withdrawn: tokio::sync::Notify::new(),
+        });
+        let mut live = self.live.lock().unwrap_or_else(|e| e.into_inner());
+        live.retain(|w| w.strong_count() > 0);
+        live.push(Arc::downgrade(&grant));
+        grant
+    }
+
+    pub(crate) fn withdraw(&self, stale: impl Fn(&Grant) -> bool) {
+        let live = self.live.lock().unwrap_or_else(|e| e.into_inner());
+        for g in live.iter().filter_map(Weak::upgrade) {
+            if g.is_valid() && stale(&g) {
+                g.withdraw();
+            }
+        }
+    }
 }
 
 /// How far back the last logins are looked for.

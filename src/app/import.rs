@@ -348,7 +348,7 @@ impl App {
             now,
             actor: &actor.name,
         };
-        let outcome = self.store.write(|tx| {
+        let outcome = self.write_as(actor, |tx| {
             if let Some(id) = tx.order_by_external_ref(&req.reference)? {
                 let existing = tx.order(id)?.map(|o| o.number.to_string()).unwrap_or_default();
                 return Err(AppError::invalid(format!(

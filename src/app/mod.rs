@@ -39,6 +39,9 @@ pub struct Actor {
     pub role: Role,
     pub fingerprint: Option<String>,
     pub kind: ActorKind,
+    /// For a person logged in over SSH: the right to act given at login, withdrawn when
+    /// their key or role changes. Checked inside every write transaction.
+    pub grant: Option<Arc<access::Grant>>,
 }
 
 impl Actor {
@@ -49,6 +52,19 @@ impl Actor {
             role,
             fingerprint: Some(fingerprint.into()),
             kind: ActorKind::Person,
+            grant: None,
+        }
+    }
+
+    /// Refuses when the right given at login was withdrawn since (key revoked, role
+    /// changed). Called inside write transactions, which withdrawals also take.
+    pub fn still_granted(&self) -> Result<(), AppError> {
+        match &self.grant {
+            Some(g) if !g.is_valid() => Err(AppError::Forbidden(
+                "votre accès a changé (clé révoquée ou rôle modifié) : rien n'a été enregistré, reconnectez-vous"
+                    .into(),
+            )),
+            _ => Ok(()),
         }
     }
 
@@ -59,6 +75,7 @@ impl Actor {
             role: Role::Admin,
             fingerprint: None,
             kind: ActorKind::Cli,
+            grant: None,
         }
     }
 
@@ -69,6 +86,7 @@ impl Actor {
             role: Role::Staff,
             fingerprint: None,
             kind: ActorKind::Import,
+            grant: None,
         }
     }
 
@@ -79,6 +97,7 @@ impl Actor {
             role: Role::Staff,
             fingerprint: None,
             kind: ActorKind::System,
+            grant: None,
         }
     }
 
@@ -88,6 +107,7 @@ impl Actor {
             role: Role::Admin,
             fingerprint: None,
             kind: ActorKind::System,
+            grant: None,
         }
     }
 
@@ -217,6 +237,7 @@ pub struct App {
     renderer: Arc<dyn Renderer>,
     index: Index,
     changes: broadcast::Sender<Change>,
+    grants: access::Grants,
 }
 
 impl App {
@@ -236,7 +257,44 @@ impl App {
             renderer,
             index,
             changes,
+            grants: access::Grants::default(),
         })
+    }
+
+    /// Runs a use case's write transaction for `actor`: refused, with nothing written, when
+    /// the actor's right to act was withdrawn since they logged in.
+    fn write_as<R>(
+        &self,
+        actor: &Actor,
+        f: impl FnOnce(&mut Tx<'_>) -> Result<R, AppError>,
+    ) -> Result<R, AppError> {
+        self.store.write(|tx| {
+            actor.still_granted()?;
+            f(tx)
+        })
+    }
+
+    /// Gives a person who just logged in the right to act (see [`Actor::grant`]).
+    pub fn grant(&self, actor: Actor) -> Actor {
+        let grant = self.grants.give(&actor);
+        Actor {
+            grant: Some(grant),
+            ..actor
+        }
+    }
+
+    /// Withdraws the rights of every logged-in person for whom `stale` says so (after
+    /// `keys/` changed on disk), in a write transaction so that no use case of theirs
+    /// commits after it.
+    pub fn withdraw_grants(&self, stale: impl Fn(&access::Grant) -> bool) {
+        let r = self.store.write(|_tx| {
+            self.grants.withdraw(&stale);
+            Ok::<_, StoreError>(())
+        });
+        if let Err(e) = r {
+            // The withdrawal itself happened; only the serialising commit failed.
+            tracing::error!("withdrawing access rights: {e}");
+        }
     }
 
     /// Opens the store in `data` with the system clock and the PDF renderer: the wiring
@@ -285,7 +343,28 @@ impl App {
             document: None,
             access: Some(event),
         };
-        if let Err(e) = self.store.write(|tx| tx.append_audit(rec)) {
+        let withdrawn = match &rec.access {
+            Some(
+                AccessEvent::PersonRevoked { person, .. } | AccessEvent::RoleChanged { person, .. },
+            ) => Some((person.clone(), None)),
+            Some(AccessEvent::KeyRevoked {
+                person,
+                fingerprint,
+            }) => Some((person.clone(), Some(fingerprint.clone()))),
+            _ => None,
+        };
+        let written = self.store.write(|tx| {
+            // Withdrawn in the transaction that records the change: a use case of that
+            // person either committed before it, or sees the withdrawal.
+            if let Some((person, fingerprint)) = &withdrawn {
+                self.grants.withdraw(|g| {
+                    g.person() == person
+                        && fingerprint.as_ref().is_none_or(|f| g.fingerprint() == f)
+                });
+            }
+            tx.append_audit(rec)
+        });
+        if let Err(e) = written {
             tracing::error!("audit of {action:?} failed: {e}");
         }
     }

@@ -23,7 +23,7 @@ impl App {
             now,
             actor: &actor.name,
         };
-        let order = self.store.write(|tx| {
+        let order = self.write_as(actor, |tx| {
             let (order, customer) = App::find_order(tx, &number)?;
             let mut stock = App::stock_for(tx, &order)?;
             let step = f(&order, &customer, &mut stock, &ctx)?;
@@ -52,7 +52,7 @@ impl App {
             now,
             actor: &actor.name,
         };
-        let (doc, order_id) = self.store.write(|tx| {
+        let (doc, order_id) = self.write_as(actor, |tx| {
             let (order, customer) = App::find_order(tx, &number)?;
             let mut stock = App::stock_for(tx, &order)?;
             let doc_number = tx.draw_number(kind, ctx.today().year() as u16)?;
@@ -180,7 +180,7 @@ impl App {
             now,
             actor: &actor.name,
         };
-        let (old_id, new_order) = self.store.write(|tx| {
+        let (old_id, new_order) = self.write_as(actor, |tx| {
             let (old, customer) = App::find_order(tx, &number)?;
             let catalogue = App::stock_for(tx, &old)?;
             let id = OrderId(tx.next_id("order")?);
@@ -217,7 +217,7 @@ impl App {
             now,
             actor: &actor.name,
         };
-        let (updated, touched) = self.store.write(|tx| {
+        let (updated, touched) = self.write_as(actor, |tx| {
             let c = tx
                 .customer(customer)?
                 .ok_or_else(|| AppError::NotFound("client introuvable".into()))?;
@@ -263,7 +263,7 @@ impl App {
             ));
         }
         let now = self.now();
-        let product = self.store.write(|tx| {
+        let product = self.write_as(actor, |tx| {
             let mut p = tx
                 .product(sku)?
                 .ok_or_else(|| AppError::NotFound(format!("produit {sku} introuvable")))?;
@@ -303,7 +303,7 @@ impl App {
             ));
         }
         let now = self.now();
-        let saved = self.store.write(|tx| {
+        let saved = self.write_as(actor, |tx| {
             let mut p = product.clone();
             if let Some(old) = tx.product(&p.sku)? {
                 p.reserved = old.reserved;

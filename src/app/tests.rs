@@ -283,3 +283,45 @@ fn changes_are_published_and_indexed() {
     assert_eq!(totals[Stage::Expired.index()].count, 1);
     assert_clean(&f.app);
 }
+
+#[test]
+fn a_withdrawn_right_commits_nothing() {
+    let f = fixture();
+    let n = imported(&f);
+    let marie = f.app.grant(staff());
+    let paul = f.app.grant(admin());
+    f.app.record_pre_order(&marie, &n).unwrap();
+    // Marie's role changes (say, an admin demotes or revokes her): her login's right goes,
+    // paul's stays.
+    f.app.record_access(
+        &paul,
+        AccessEvent::RoleChanged {
+            person: "marie".into(),
+            before: Role::Staff,
+            after: Role::Admin,
+        },
+    );
+    assert!(!marie.grant.as_ref().unwrap().is_valid());
+    assert!(paul.grant.as_ref().unwrap().is_valid());
+    let before = f.app.read(|rx| rx.last_audit_seq()).unwrap();
+    let e = f.app.cancel_order(&marie, &n, "essai").unwrap_err();
+    assert!(matches!(e, AppError::Forbidden(_)), "{e}");
+    assert!(e.to_string().contains("reconnectez-vous"), "{e}");
+    assert_eq!(f.app.read(|rx| rx.last_audit_seq()).unwrap(), before);
+    // A key revocation withdraws that key's logins only.
+    let other_key = f
+        .app
+        .grant(Actor::person("paul", Role::Admin, "SHA256:other"));
+    f.app.record_access(
+        &Actor::cli(),
+        AccessEvent::KeyRevoked {
+            person: "paul".into(),
+            fingerprint: "SHA256:test-paul".into(),
+        },
+    );
+    assert!(!paul.grant.as_ref().unwrap().is_valid());
+    assert!(other_key.grant.as_ref().unwrap().is_valid());
+    // Rights withdrawn because keys/ changed on disk.
+    f.app.withdraw_grants(|g| g.person() == "paul");
+    assert!(!other_key.grant.as_ref().unwrap().is_valid());
+}

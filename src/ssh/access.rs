@@ -68,6 +68,7 @@ impl AccessAdmin for AccessService {
         role: Role,
         key: &str,
     ) -> Result<KeyInfo, AccessError> {
+        by.still_granted()?;
         let entry = keys::add_key(&self.shared.keys_dir, name, role, key)?;
         self.shared.app.record_access(
             by,
@@ -89,6 +90,7 @@ impl AccessAdmin for AccessService {
         name: &str,
         fingerprint: &str,
     ) -> Result<KeyInfo, AccessError> {
+        by.still_granted()?;
         let entry = keys::revoke_key(&self.shared.keys_dir, name, fingerprint)?;
         self.shared.app.record_access(
             by,
@@ -102,6 +104,7 @@ impl AccessAdmin for AccessService {
     }
 
     fn revoke_person(&self, by: &Actor, name: &str) -> Result<PersonRevoked, AccessError> {
+        by.still_granted()?;
         let p = keys::revoke_person(&self.shared.keys_dir, name)?;
         self.shared.app.record_access(
             by,
@@ -123,6 +126,7 @@ impl AccessAdmin for AccessService {
     }
 
     fn set_role(&self, by: &Actor, name: &str, role: Role) -> Result<Role, AccessError> {
+        by.still_granted()?;
         let before = keys::set_role(&self.shared.keys_dir, name, role)?;
         self.shared.app.record_access(
             by,
@@ -137,6 +141,7 @@ impl AccessAdmin for AccessService {
     }
 
     fn end_session(&self, by: &Actor, id: u64) -> Result<SessionInfo, AccessError> {
+        by.still_granted()?;
         let Some(target) = self.shared.sessions.list().into_iter().find(|s| s.id == id) else {
             return Err(AccessError(format!("aucune session {id}")));
         };

@@ -33,6 +33,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::{Semaphore, mpsc, watch};
 
+/// How long open consoles have to say goodbye before a revoked connection is closed.
+const CONSOLE_FAREWELL: Duration = Duration::from_millis(500);
+
 /// How often `keys/` is checked for changes.
 pub const KEYS_POLL: Duration = Duration::from_millis(400);
 
@@ -67,6 +70,9 @@ impl Shared {
         for p in &list.problems {
             tracing::warn!("keys: {p}");
         }
+        // Whoever lost their key or role since they logged in loses their right to act.
+        self.app
+            .withdraw_grants(|g| list.still_allowed(g.person(), g.fingerprint()) != Some(g.role()));
         self.access_tx.send_replace(list);
         self.app.publish_access_change();
     }
@@ -231,6 +237,7 @@ impl russh::server::Server for Server {
             channels: HashMap::new(),
             client: String::new(),
             since: Instant::now(),
+            revocation_watch: None,
         }
     }
 }
@@ -260,10 +267,15 @@ pub struct Conn {
     channels: HashMap<ChannelId, Chan>,
     client: String,
     since: Instant,
+    /// Ends the connection when the person's right to act is withdrawn.
+    revocation_watch: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Drop for Conn {
     fn drop(&mut self) {
+        if let Some(w) = self.revocation_watch.take() {
+            w.abort();
+        }
         if self.who.is_none()
             && self.tried
             && let Some(p) = self.peer
@@ -380,7 +392,8 @@ impl russh::server::Handler for Conn {
         let Some((person, entry)) = access.find(key.public_key) else {
             return Ok(Conn::reject());
         };
-        self.who = Some(Actor::person(&person.name, person.role, &entry.fingerprint));
+        let who = Actor::person(&person.name, person.role, &entry.fingerprint);
+        self.who = Some(self.shared.app.grant(who));
         Ok(Auth::Accept)
     }
 
@@ -392,6 +405,24 @@ impl russh::server::Handler for Conn {
         match self.shared.permits.clone().try_acquire_owned() {
             Ok(p) => self.permit = Some(p),
             Err(_) => self.full = true,
+        }
+        if let Some(grant) = self.who.as_ref().and_then(|w| w.grant.clone()) {
+            let handle = session.handle();
+            self.revocation_watch = Some(tokio::spawn(async move {
+                grant.withdrawn().await;
+                // Nothing can be done on this connection any more (every channel request
+                // and write checks the grant); open consoles get a moment to say why and
+                // restore the terminal before the connection goes.
+                tokio::time::sleep(CONSOLE_FAREWELL).await;
+                let _ = handle
+                    .disconnect(
+                        russh::Disconnect::ByApplication,
+                        "Votre accès a changé (clé révoquée ou rôle modifié) : connexion fermée."
+                            .into(),
+                        "fr".into(),
+                    )
+                    .await;
+            }));
         }
         if let Some(who) = &self.who {
             let fingerprint = who.fingerprint.clone().unwrap_or_default();
@@ -457,6 +488,10 @@ impl russh::server::Handler for Conn {
         let Some(who) = self.who.clone() else {
             return Ok(());
         };
+        if let Err(e) = who.still_granted() {
+            self.refuse_channel(channel, &e.to_string(), 1).await;
+            return Ok(());
+        }
         if self.full {
             let msg = format!(
                 "comptoir : {} sessions déjà ouvertes, le maximum — réessayez dans quelques minutes",
@@ -505,6 +540,10 @@ impl russh::server::Handler for Conn {
             return Ok(());
         };
         let line = String::from_utf8_lossy(data).into_owned();
+        if let Err(e) = who.still_granted() {
+            self.refuse_channel(channel, &e.to_string(), 1).await;
+            return Ok(());
+        }
         if self.full {
             let msg = format!(
                 "comptoir : {} sessions déjà ouvertes, le maximum — réessayez plus tard",

@@ -1,0 +1,199 @@
+//! The attack of issue 10 kept as tests: a real `comptoir serve` process on a loopback
+//! port, driven by hostile clients in bounded loops. Each test says which hole it keeps
+//! closed.
+
+#[path = "../src/bench/loopback.rs"]
+mod loopback;
+
+use comptoir::app::Role;
+use comptoir::ssh::keys;
+use loopback::{Trusting, connect_with_key};
+use russh::ChannelMsg;
+use russh::client;
+use russh::keys::PrivateKey;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const SAMPLE: &str = include_str!("fixtures/quote.json");
+
+fn fixed_key(seed: u8) -> PrivateKey {
+    PrivateKey::from(russh::keys::ssh_key::private::Ed25519Keypair::from_seed(
+        &[seed; 32],
+    ))
+}
+
+fn pub_line(k: &PrivateKey) -> String {
+    k.public_key().to_openssh().unwrap()
+}
+
+/// A `comptoir serve` child process with its own folder, keys and configuration.
+struct Served {
+    child: Child,
+    addr: std::net::SocketAddr,
+    dir: tempfile::TempDir,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+struct Setup<'a> {
+    people: &'a [(&'a str, Role, &'a PrivateKey)],
+    /// Lines added to the `[server]` section of comptoir.toml.
+    server: &'a str,
+    /// A shell prefix run before `exec comptoir serve` (`ulimit -n 256;`).
+    shell: &'a str,
+}
+
+fn serve(setup: Setup<'_>) -> Served {
+    let dir = tempfile::tempdir().unwrap();
+    let keys_dir = dir.path().join("keys");
+    for (name, role, key) in setup.people {
+        keys::add_key(&keys_dir, name, *role, &pub_line(key)).unwrap();
+    }
+    let config = dir.path().join("comptoir.toml");
+    std::fs::write(&config, format!("[server]\n{}\n", setup.server)).unwrap();
+    let exe = env!("CARGO_BIN_EXE_comptoir");
+    let command = format!(
+        "{} exec '{exe}' serve --listen 127.0.0.1:0 --data '{}' --keys '{}' --config '{}' --themes '{}'",
+        setup.shell,
+        dir.path().join("data").display(),
+        keys_dir.display(),
+        config.display(),
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("themes")
+            .display()
+    );
+    let mut child = Command::new("sh")
+        .args(["-c", &command])
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    let addr = loop {
+        let line = lines
+            .next()
+            .expect("the server printed its address")
+            .unwrap();
+        if let Some(a) = line.strip_prefix("comptoir is listening on ") {
+            break a.trim().parse().unwrap();
+        }
+    };
+    // Keep reading stdout so the server never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines.by_ref() {});
+    Served { child, addr, dir }
+}
+
+impl Served {
+    async fn connect(&self, key: &PrivateKey) -> client::Handle<Trusting> {
+        connect_with_key(self.addr, "x", key).await.unwrap()
+    }
+
+    async fn run(&self, key: &PrivateKey, cmd: &str) -> (String, String, u32) {
+        let h = self.connect(key).await;
+        exec_on(&h, cmd, None).await.expect("a channel")
+    }
+
+    fn data(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+}
+
+/// Runs a command on an open connection; `None` when the connection refuses the channel.
+async fn exec_on(
+    h: &client::Handle<Trusting>,
+    cmd: &str,
+    stdin: Option<&[u8]>,
+) -> Option<(String, String, u32)> {
+    let mut ch = h.channel_open_session().await.ok()?;
+    ch.exec(true, cmd).await.ok()?;
+    if let Some(data) = stdin {
+        let _ = ch.data(data).await;
+    }
+    let _ = ch.eof().await;
+    let (mut out, mut err, mut status) = (Vec::new(), Vec::new(), u32::MAX);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while let Ok(Some(msg)) = tokio::time::timeout_at(deadline, ch.wait()).await {
+        match msg {
+            ChannelMsg::Data { data } => out.extend_from_slice(&data),
+            ChannelMsg::ExtendedData { data, .. } => err.extend_from_slice(&data),
+            ChannelMsg::ExitStatus { exit_status } => status = exit_status,
+            ChannelMsg::Close => break,
+            _ => {}
+        }
+    }
+    Some((
+        String::from_utf8_lossy(&out).into_owned(),
+        String::from_utf8_lossy(&err).into_owned(),
+        status,
+    ))
+}
+
+/// Waits until `h`'s connection is closed by the server (at most `secs`).
+async fn closed_within(h: &client::Handle<Trusting>, secs: u64) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while Instant::now() < deadline {
+        if h.is_closed() {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    h.is_closed()
+}
+
+/// Hole 1: a revoked person's open connection can do nothing more, and a demoted admin's
+/// open connection cannot promote itself back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn revocation_and_demotion_reach_open_connections() {
+    let (marie, carol, dave) = (fixed_key(1), fixed_key(2), fixed_key(3));
+    let s = serve(Setup {
+        people: &[
+            ("marie", Role::Admin, &marie),
+            ("carol", Role::Staff, &carol),
+            ("dave", Role::Admin, &dave),
+        ],
+        server: "",
+        shell: "",
+    });
+    let carol_conn = s.connect(&carol).await;
+    let (out, _, status) = exec_on(&carol_conn, "whoami", None).await.unwrap();
+    assert_eq!((out.split('\t').next(), status), (Some("carol"), 0));
+    let (_, err, status) = s.run(&marie, "keys revoke carol").await;
+    assert_eq!(status, 0, "{err}");
+    // The open connection is closed, and nothing it asks for afterwards happens.
+    let refused = match exec_on(&carol_conn, "quote import", Some(SAMPLE.as_bytes())).await {
+        None => true,
+        Some((_, err, status)) => status != 0 && !err.is_empty(),
+    };
+    assert!(refused, "a revoked connection imported a quote");
+    assert!(
+        closed_within(&carol_conn, 5).await,
+        "the connection stays open"
+    );
+    let (orders, _, _) = s.run(&marie, "orders").await;
+    assert!(orders.trim().is_empty(), "a quote was imported: {orders}");
+
+    let dave_conn = s.connect(&dave).await;
+    let (_, _, status) = exec_on(&dave_conn, "keys list", None).await.unwrap();
+    assert_eq!(status, 0);
+    let (_, err, status) = s.run(&marie, "keys role dave staff").await;
+    assert_eq!(status, 0, "{err}");
+    let promoted = matches!(
+        exec_on(&dave_conn, "keys role dave admin", None).await,
+        Some((_, _, 0))
+    );
+    assert!(!promoted, "a demoted admin promoted himself back");
+    let (list, _, _) = s.run(&marie, "keys list").await;
+    assert!(list.lines().any(|l| l.starts_with("dave\tstaff")), "{list}");
+    assert!(closed_within(&dave_conn, 5).await);
+    drop(s.data());
+}
