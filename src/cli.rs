@@ -635,6 +635,10 @@ fn serve_command(
     let listen = listen
         .or(config.server.listen.clone())
         .unwrap_or_else(|| "127.0.0.1:2222".into());
+    match crate::ssh::raise_open_files_limit() {
+        Some((soft, hard)) => tracing::info!(soft, hard, "open files limit"),
+        None => tracing::warn!("cannot read the open files limit"),
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

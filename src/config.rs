@@ -54,6 +54,8 @@ struct Server {
     idle_timeout_minutes: Option<u64>,
     keepalive_seconds: Option<u64>,
     shop_title: Option<String>,
+    login_grace_seconds: Option<u64>,
+    max_startups: Option<String>,
 }
 
 /// Limits of the SSH server.
@@ -63,6 +65,32 @@ pub struct ServerConfig {
     pub max_sessions: usize,
     pub idle_timeout: Duration,
     pub keepalive: Duration,
+    /// A connection that has not authenticated by then is closed (OpenSSH's LoginGraceTime).
+    pub login_grace: Duration,
+    /// Unauthenticated connections: from `start` on, new ones are dropped at random with
+    /// probability `rate` %, rising linearly to 100 % at `full` (OpenSSH's MaxStartups).
+    pub max_startups: MaxStartups,
+}
+
+/// `start:rate:full`, as OpenSSH's MaxStartups.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MaxStartups {
+    pub start: usize,
+    pub rate: u32,
+    pub full: usize,
+}
+
+impl MaxStartups {
+    fn parse(s: &str) -> Option<MaxStartups> {
+        let mut it = s.trim().split(':').map(|p| p.trim().parse::<usize>().ok());
+        let (start, rate, full) = (it.next()??, it.next()??, it.next()??);
+        let ok = it.next().is_none() && start >= 1 && rate <= 100 && full > start;
+        ok.then_some(MaxStartups {
+            start,
+            rate: rate as u32,
+            full,
+        })
+    }
 }
 
 impl Default for ServerConfig {
@@ -72,6 +100,12 @@ impl Default for ServerConfig {
             max_sessions: 64,
             idle_timeout: Duration::from_secs(30 * 60),
             keepalive: Duration::from_secs(30),
+            login_grace: Duration::from_secs(60),
+            max_startups: MaxStartups {
+                start: 10,
+                rate: 30,
+                full: 100,
+            },
         }
     }
 }
@@ -143,6 +177,27 @@ impl Config {
                     return Err(err(path, "server.keepalive_seconds", "must be at least 1"));
                 }
                 cfg.server.keepalive = Duration::from_secs(k);
+            }
+            if let Some(g) = s.login_grace_seconds {
+                if !(1..=600).contains(&g) {
+                    return Err(err(
+                        path,
+                        "server.login_grace_seconds",
+                        "must be between 1 and 600",
+                    ));
+                }
+                cfg.server.login_grace = Duration::from_secs(g);
+            }
+            if let Some(m) = s.max_startups {
+                cfg.server.max_startups = MaxStartups::parse(&m).ok_or_else(|| {
+                    err(
+                        path,
+                        "server.max_startups",
+                        format!(
+                            "« {m} » : attendu start:rate:full, par exemple \"10:30:100\" (start ≥ 1, rate ≤ 100, full > start)"
+                        ),
+                    )
+                })?;
             }
             if let Some(t) = s.shop_title {
                 cfg.settings.seller.name = t;
@@ -286,5 +341,19 @@ mod tests {
         assert!(e.contains("payments.ecb_rate_percent"), "{e}");
         let e = parse("[server]\nmax_sessions = 0\n").unwrap_err();
         assert!(e.contains("server.max_sessions"), "{e}");
+        let e = parse("[server]\nmax_startups = \"100:30:10\"\n").unwrap_err();
+        assert!(e.contains("server.max_startups"), "{e}");
+        let e = parse("[server]\nlogin_grace_seconds = 0\n").unwrap_err();
+        assert!(e.contains("server.login_grace_seconds"), "{e}");
+        let c = parse("[server]\nmax_startups = \"5:50:20\"\nlogin_grace_seconds = 2\n").unwrap();
+        assert_eq!(
+            c.server.max_startups,
+            MaxStartups {
+                start: 5,
+                rate: 50,
+                full: 20
+            }
+        );
+        assert_eq!(c.server.login_grace, Duration::from_secs(2));
     }
 }

@@ -197,3 +197,68 @@ async fn revocation_and_demotion_reach_open_connections() {
     assert!(closed_within(&dave_conn, 5).await);
     drop(s.data());
 }
+
+/// Hole 2: connections that never speak cannot take the listener down, even when they
+/// exhaust the process's file descriptors; they are closed after the login grace time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn silent_connections_cannot_kill_the_listener() {
+    let marie = fixed_key(1);
+    let s = serve(Setup {
+        people: &[("marie", Role::Admin, &marie)],
+        server: "login_grace_seconds = 2\nmax_startups = \"10:30:100\"",
+        shell: "ulimit -n 64;",
+    });
+    // 200 connections that send nothing, opened at once: more than the descriptors the
+    // server may hold.
+    let mut opening = Vec::new();
+    for _ in 0..200 {
+        let addr = s.addr;
+        opening.push(tokio::spawn(async move {
+            tokio::time::timeout(Duration::from_secs(2), tokio::net::TcpStream::connect(addr))
+                .await
+                .ok()
+                .and_then(Result::ok)
+        }));
+    }
+    let mut silent = Vec::new();
+    for o in opening {
+        if let Some(stream) = o.await.unwrap() {
+            silent.push(stream);
+        }
+    }
+    assert!(
+        silent.len() > 64,
+        "only {} connections opened",
+        silent.len()
+    );
+    // Once the grace time has passed, a real client gets in (the listener survived).
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let started = Instant::now();
+    let whoami = loop {
+        if let Ok(h) = connect_with_key(s.addr, "x", &marie).await
+            && let Some(r) = exec_on(&h, "whoami", None).await
+        {
+            break r;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the listener no longer serves"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(whoami.2, 0);
+    // And every silent connection was closed by the server.
+    use tokio::io::AsyncReadExt;
+    let deadline = Instant::now() + Duration::from_secs(15);
+    for mut stream in silent {
+        let mut buf = [0u8; 256];
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match tokio::time::timeout(left, stream.read(&mut buf)).await {
+                Ok(Ok(0)) | Ok(Err(_)) => break,
+                Ok(Ok(_)) => continue, // the server's SSH banner
+                Err(_) => panic!("a silent connection is still open after its grace time"),
+            }
+        }
+    }
+}

@@ -10,6 +10,7 @@ pub mod access;
 pub(crate) mod commands;
 pub(crate) mod input;
 pub mod keys;
+mod listener;
 pub(crate) mod registry;
 mod session;
 pub(crate) mod terminal;
@@ -22,19 +23,23 @@ use crate::ui::Theme;
 use keys::AccessList;
 use registry::{RateLimiter, Registry, SessionInfo};
 use russh::keys::PrivateKey;
-use russh::server::{
-    Auth, ChannelOpenHandle, Msg, PublicKeyOffer, Server as _, Session, VerifiedPublicKey,
-};
+use russh::server::{Auth, ChannelOpenHandle, Msg, PublicKeyOffer, Session, VerifiedPublicKey};
 use russh::{Channel, ChannelId, ChannelWriteHalf, MethodKind, MethodSet, Pty};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 use tokio::sync::{Semaphore, mpsc, watch};
 
+pub use listener::raise_open_files_limit;
+
 /// How long open consoles have to say goodbye before a revoked connection is closed.
 const CONSOLE_FAREWELL: Duration = Duration::from_millis(500);
+
+/// Authentication attempts allowed on one connection (OpenSSH's MaxAuthTries).
+const MAX_AUTH_ATTEMPTS: usize = 6;
 
 /// How often `keys/` is checked for changes.
 pub const KEYS_POLL: Duration = Duration::from_millis(400);
@@ -53,6 +58,8 @@ pub struct Shared {
     shutdown: watch::Receiver<bool>,
     /// `ssh -p 2222 127.0.0.1`, shown next to downloadable documents.
     pub ssh_hint: String,
+    startups: Arc<listener::Startups>,
+    connections: listener::Connections,
 }
 
 impl Shared {
@@ -94,7 +101,6 @@ pub struct ServerHandle {
     pub host_fingerprint: String,
     pub shared: Arc<Shared>,
     shutdown_tx: watch::Sender<bool>,
-    server: russh::server::RunningServerHandle,
     tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
@@ -107,7 +113,10 @@ impl ServerHandle {
         while !self.shared.sessions.is_empty() && Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        self.server.shutdown("comptoir s'arrête".into());
+        for t in &self.tasks {
+            t.abort();
+        }
+        self.shared.connections.close_all("comptoir s'arrête").await;
         for t in self.tasks {
             t.abort();
         }
@@ -145,6 +154,8 @@ pub async fn start(app: Arc<App>, opts: ServeOptions) -> anyhow::Result<ServerHa
         themes: Arc::new(themes),
         shutdown: shutdown_rx,
         ssh_hint: format!("ssh -p {} {host}", addr.port()),
+        startups: listener::Startups::new(opts.config.max_startups),
+        connections: listener::Connections::default(),
         config: opts.config,
     });
     let mut tasks = Vec::new();
@@ -161,32 +172,20 @@ pub async fn start(app: Arc<App>, opts: ServeOptions) -> anyhow::Result<ServerHa
         inactivity_timeout: Some(shared.config.idle_timeout + Duration::from_secs(300)),
         keepalive_interval: Some(shared.config.keepalive),
         keepalive_max: 3,
-        max_auth_attempts: 20,
+        max_auth_attempts: MAX_AUTH_ATTEMPTS,
         nodelay: true,
         ..Default::default()
     };
-    // The running server borrows its listener: both live in one task.
-    let (handle_tx, handle_rx) = tokio::sync::oneshot::channel();
-    let server_shared = shared.clone();
-    tasks.push(tokio::spawn(async move {
-        let mut server = Server {
-            shared: server_shared,
-        };
-        let running = server.run_on_socket(Arc::new(config), &listener);
-        let _ = handle_tx.send(running.handle());
-        if let Err(e) = running.await {
-            tracing::error!("server stopped: {e}");
-        }
-    }));
-    let handle = handle_rx
-        .await
-        .map_err(|_| anyhow::anyhow!("the server task ended before starting"))?;
+    tasks.push(tokio::spawn(listener::accept_loop(
+        listener,
+        Arc::new(config),
+        shared.clone(),
+    )));
     Ok(ServerHandle {
         addr,
         host_fingerprint,
         shared,
         shutdown_tx,
-        server: handle,
         tasks,
     })
 }
@@ -218,30 +217,6 @@ async fn tick_changes(shared: Arc<Shared>) {
     }
 }
 
-struct Server {
-    shared: Arc<Shared>,
-}
-
-impl russh::server::Server for Server {
-    type Handler = Conn;
-
-    fn new_client(&mut self, peer: Option<SocketAddr>) -> Conn {
-        tracing::info!(peer = ?peer, "connection");
-        Conn {
-            shared: self.shared.clone(),
-            peer,
-            who: None,
-            tried: false,
-            permit: None,
-            full: false,
-            channels: HashMap::new(),
-            client: String::new(),
-            since: Instant::now(),
-            revocation_watch: None,
-        }
-    }
-}
-
 /// What arrives for a console session from the handler.
 pub(crate) enum SessionEvent {
     Data(Vec<u8>),
@@ -269,6 +244,11 @@ pub struct Conn {
     since: Instant,
     /// Ends the connection when the person's right to act is withdrawn.
     revocation_watch: Option<tokio::task::JoinHandle<()>>,
+    /// Its place among unauthenticated connections, until it logs in.
+    startup: Option<listener::StartupSlot>,
+    /// Set at login; the listener closes connections still unauthenticated after the
+    /// grace time.
+    authenticated: Arc<AtomicBool>,
 }
 
 impl Drop for Conn {
@@ -292,6 +272,24 @@ impl Drop for Conn {
 }
 
 impl Conn {
+    fn new(shared: Arc<Shared>, peer: Option<SocketAddr>, slot: listener::StartupSlot) -> Conn {
+        tracing::info!(peer = ?peer, "connection");
+        Conn {
+            shared,
+            peer,
+            who: None,
+            tried: false,
+            permit: None,
+            full: false,
+            channels: HashMap::new(),
+            client: String::new(),
+            since: Instant::now(),
+            revocation_watch: None,
+            startup: Some(slot),
+            authenticated: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
     async fn penalty(&self) {
         if let Some(p) = self.peer {
             let d = self.shared.limiter.delay(p.ip());
@@ -398,6 +396,8 @@ impl russh::server::Handler for Conn {
     }
 
     async fn auth_succeeded(&mut self, session: &mut Session) -> Result<(), Self::Error> {
+        self.authenticated.store(true, Ordering::SeqCst);
+        self.startup = None;
         self.client = String::from_utf8_lossy(session.remote_sshid()).into_owned();
         if let Some(p) = self.peer {
             self.shared.limiter.success(p.ip());

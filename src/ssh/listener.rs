@@ -1,0 +1,249 @@
+//! Accepting connections the way a well-kept sshd does: an error from `accept` (out of
+//! file descriptors, say) is survived with a back-off; a connection that has not logged
+//! in within the grace time is closed; unauthenticated connections beyond a threshold are
+//! dropped at random, then all of them (MaxStartups); every live connection is known, so
+//! that a shutdown can close them.
+
+use super::{Conn, Shared};
+use crate::config::MaxStartups;
+use russh::server::Handle;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::Duration;
+use tokio::net::{TcpListener, TcpStream};
+
+const MIN_BACKOFF: Duration = Duration::from_millis(50);
+const MAX_BACKOFF: Duration = Duration::from_secs(1);
+
+/// Unauthenticated connections, counted for the random early drop.
+pub(crate) struct Startups {
+    count: AtomicUsize,
+    limits: MaxStartups,
+}
+
+/// One unauthenticated connection's place; given back when it logs in or ends.
+pub(crate) struct StartupSlot(Arc<Startups>);
+
+impl Drop for StartupSlot {
+    fn drop(&mut self) {
+        self.0.count.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+impl Startups {
+    pub(crate) fn new(limits: MaxStartups) -> Arc<Startups> {
+        Arc::new(Startups {
+            count: AtomicUsize::new(0),
+            limits,
+        })
+    }
+
+    /// Probability (in ‰) that a new connection is dropped with `n` already waiting.
+    fn drop_per_mille(&self, n: usize) -> u32 {
+        let MaxStartups { start, rate, full } = self.limits;
+        if n < start {
+            0
+        } else if n >= full {
+            1000
+        } else {
+            let extra = (100 - rate) as usize * (n - start) * 10 / (full - start);
+            rate * 10 + extra as u32
+        }
+    }
+
+    /// A place for a new connection, or `None` when it is to be dropped.
+    pub(crate) fn admit(self: &Arc<Startups>) -> Option<StartupSlot> {
+        let n = self.count.load(Ordering::SeqCst);
+        let p = self.drop_per_mille(n);
+        if p >= 1000 || (p > 0 && rand::random_range(0..1000) < p) {
+            return None;
+        }
+        self.count.fetch_add(1, Ordering::SeqCst);
+        Some(StartupSlot(self.clone()))
+    }
+
+    pub(crate) fn waiting(&self) -> usize {
+        self.count.load(Ordering::SeqCst)
+    }
+}
+
+/// Every live connection's handle, to close them at shutdown.
+#[derive(Default)]
+pub(crate) struct Connections {
+    next: AtomicU64,
+    live: Mutex<HashMap<u64, Handle>>,
+}
+
+impl Connections {
+    fn add(&self, h: Handle) -> u64 {
+        let id = self.next.fetch_add(1, Ordering::SeqCst);
+        self.live
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(id, h);
+        id
+    }
+
+    fn remove(&self, id: u64) {
+        self.live
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&id);
+    }
+
+    /// Closes every connection with `reason`.
+    pub(crate) async fn close_all(&self, reason: &str) {
+        let all: Vec<Handle> = self
+            .live
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .drain()
+            .map(|(_, h)| h)
+            .collect();
+        for h in all {
+            let _ = h
+                .disconnect(
+                    russh::Disconnect::ByApplication,
+                    reason.to_string(),
+                    "fr".into(),
+                )
+                .await;
+        }
+    }
+}
+
+/// Accepts connections until the task is aborted. Never returns on an `accept` error.
+pub(crate) async fn accept_loop(
+    listener: TcpListener,
+    config: Arc<russh::server::Config>,
+    shared: Arc<Shared>,
+) {
+    let mut backoff = MIN_BACKOFF;
+    loop {
+        match listener.accept().await {
+            Ok((socket, peer)) => {
+                backoff = MIN_BACKOFF;
+                let Some(slot) = shared.startups.admit() else {
+                    tracing::debug!(%peer, waiting = shared.startups.waiting(), "dropped: too many unauthenticated connections");
+                    continue;
+                };
+                tokio::spawn(serve(socket, peer, config.clone(), shared.clone(), slot));
+            }
+            Err(e) => {
+                // EMFILE and friends: the listener stays, new connections wait in the
+                // kernel's queue until descriptors are free again.
+                tracing::warn!("accept failed: {e}; retrying in {} ms", backoff.as_millis());
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(MAX_BACKOFF);
+            }
+        }
+    }
+}
+
+/// One connection: the SSH handshake and login within the grace time, then its life.
+async fn serve(
+    socket: TcpStream,
+    peer: SocketAddr,
+    config: Arc<russh::server::Config>,
+    shared: Arc<Shared>,
+    slot: StartupSlot,
+) {
+    let _ = socket.set_nodelay(true);
+    let grace = shared.config.login_grace;
+    let deadline = tokio::time::Instant::now() + grace;
+    let conn = Conn::new(shared.clone(), Some(peer), slot);
+    let authenticated = conn.authenticated.clone();
+    let session =
+        match tokio::time::timeout_at(deadline, russh::server::run_stream(config, socket, conn))
+            .await
+        {
+            Ok(Ok(s)) => s,
+            Ok(Err(e)) => {
+                tracing::debug!(%peer, "handshake failed: {e}");
+                return;
+            }
+            Err(_) => {
+                tracing::info!(%peer, "closed: no SSH handshake within the login grace time");
+                return;
+            }
+        };
+    let handle = session.handle();
+    let id = shared.connections.add(handle.clone());
+    let grace_watch = tokio::spawn(async move {
+        tokio::time::sleep_until(deadline).await;
+        if !authenticated.load(Ordering::SeqCst) {
+            tracing::info!(%peer, "closed: not logged in within the login grace time");
+            let _ = handle
+                .disconnect(
+                    russh::Disconnect::ByApplication,
+                    "délai de connexion dépassé".into(),
+                    "fr".into(),
+                )
+                .await;
+        }
+    });
+    if let Err(e) = session.await {
+        tracing::debug!(%peer, "connection ended: {e}");
+    }
+    grace_watch.abort();
+    shared.connections.remove(id);
+}
+
+/// Raises this process's soft limit of open files to its hard limit, so that the limit
+/// an administrator set is the one in force. Returns (soft, hard) after the change.
+pub fn raise_open_files_limit() -> Option<(u64, u64)> {
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit/setrlimit only read and write the struct we pass.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) != 0 {
+            return None;
+        }
+        if lim.rlim_cur < lim.rlim_max {
+            let raised = libc::rlimit {
+                rlim_cur: lim.rlim_max,
+                rlim_max: lim.rlim_max,
+            };
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &raised) == 0 {
+                lim = raised;
+            }
+        }
+    }
+    #[allow(clippy::unnecessary_cast)] // rlim_t is not u64 on every platform
+    Some((lim.rlim_cur as u64, lim.rlim_max as u64))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn early_drop_rises_from_start_to_full() {
+        let s = Startups::new(MaxStartups {
+            start: 10,
+            rate: 30,
+            full: 100,
+        });
+        assert_eq!(s.drop_per_mille(0), 0);
+        assert_eq!(s.drop_per_mille(9), 0);
+        assert_eq!(s.drop_per_mille(10), 300);
+        assert_eq!(s.drop_per_mille(55), 650);
+        assert_eq!(s.drop_per_mille(100), 1000);
+        let slots: Vec<_> = (0..10).map(|_| s.admit().unwrap()).collect();
+        assert_eq!(s.waiting(), 10);
+        drop(slots);
+        assert_eq!(s.waiting(), 0);
+        let full = Startups::new(MaxStartups {
+            start: 1,
+            rate: 100,
+            full: 2,
+        });
+        let _one = full.admit().unwrap();
+        assert!(full.admit().is_none(), "beyond start at 100 %: dropped");
+    }
+}
