@@ -56,6 +56,8 @@ struct Server {
     shop_title: Option<String>,
     login_grace_seconds: Option<u64>,
     max_startups: Option<String>,
+    admin_reserved_sessions: Option<usize>,
+    max_sessions_per_person: Option<usize>,
 }
 
 /// Limits of the SSH server.
@@ -65,11 +67,23 @@ pub struct ServerConfig {
     pub max_sessions: usize,
     pub idle_timeout: Duration,
     pub keepalive: Duration,
+    /// Connections kept for admins, so that staff cannot lock them out (at most half of
+    /// `max_sessions`).
+    pub admin_reserved_sessions: usize,
+    /// Logged-in connections one person may hold at once.
+    pub max_sessions_per_person: usize,
     /// A connection that has not authenticated by then is closed (OpenSSH's LoginGraceTime).
     pub login_grace: Duration,
     /// Unauthenticated connections: from `start` on, new ones are dropped at random with
     /// probability `rate` %, rising linearly to 100 % at `full` (OpenSSH's MaxStartups).
     pub max_startups: MaxStartups,
+}
+
+impl ServerConfig {
+    /// The connections kept for admins.
+    pub fn admin_slots(&self) -> usize {
+        self.admin_reserved_sessions.min(self.max_sessions / 2)
+    }
 }
 
 /// `start:rate:full`, as OpenSSH's MaxStartups.
@@ -100,6 +114,8 @@ impl Default for ServerConfig {
             max_sessions: 64,
             idle_timeout: Duration::from_secs(30 * 60),
             keepalive: Duration::from_secs(30),
+            admin_reserved_sessions: 4,
+            max_sessions_per_person: 8,
             login_grace: Duration::from_secs(60),
             max_startups: MaxStartups {
                 start: 10,
@@ -177,6 +193,19 @@ impl Config {
                     return Err(err(path, "server.keepalive_seconds", "must be at least 1"));
                 }
                 cfg.server.keepalive = Duration::from_secs(k);
+            }
+            if let Some(n) = s.admin_reserved_sessions {
+                cfg.server.admin_reserved_sessions = n;
+            }
+            if let Some(n) = s.max_sessions_per_person {
+                if n == 0 {
+                    return Err(err(
+                        path,
+                        "server.max_sessions_per_person",
+                        "must be at least 1",
+                    ));
+                }
+                cfg.server.max_sessions_per_person = n;
             }
             if let Some(g) = s.login_grace_seconds {
                 if !(1..=600).contains(&g) {

@@ -262,3 +262,127 @@ async fn silent_connections_cannot_kill_the_listener() {
         }
     }
 }
+
+/// A console opened on `h`: `Ok(channel)` once its first frame arrived, `Err(message)`
+/// when the server refused it.
+async fn open_console(
+    h: &client::Handle<Trusting>,
+    cols: u32,
+    rows: u32,
+) -> Result<russh::Channel<client::Msg>, String> {
+    let mut ch = h
+        .channel_open_session()
+        .await
+        .map_err(|e| format!("channel refused: {e}"))?;
+    ch.request_pty(true, "xterm-256color", cols, rows, 0, 0, &[])
+        .await
+        .map_err(|e| e.to_string())?;
+    ch.request_shell(true).await.map_err(|e| e.to_string())?;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let mut err = Vec::new();
+    loop {
+        match tokio::time::timeout_at(deadline, ch.wait()).await {
+            Ok(Some(ChannelMsg::Data { .. })) => return Ok(ch),
+            Ok(Some(ChannelMsg::ExtendedData { data, .. })) => err.extend_from_slice(&data),
+            Ok(Some(ChannelMsg::Close)) | Ok(None) => {
+                return Err(String::from_utf8_lossy(&err).into_owned());
+            }
+            Ok(Some(_)) => {}
+            Err(_) => return Err("no frame within 10 s".into()),
+        }
+    }
+}
+
+/// Resident memory of a process, in MB.
+fn rss_mb(pid: u32) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let kb: f64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .unwrap();
+    kb / 1024.0
+}
+
+/// Reads what a channel sends for `d`, keeping nothing.
+async fn drain(ch: &mut russh::Channel<client::Msg>, d: Duration) -> usize {
+    let deadline = tokio::time::Instant::now() + d;
+    let mut n = 0;
+    while let Ok(Some(msg)) = tokio::time::timeout_at(deadline, ch.wait()).await {
+        if let ChannelMsg::Data { data } = msg {
+            n += data.len();
+        }
+    }
+    n
+}
+
+/// Hole 3: what a client controls is bounded — screen size, channels per connection,
+/// sessions per person, places kept for admins, escape soup in the input — and the
+/// server's memory stays low while a healthy console keeps answering.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_a_client_controls_is_bounded() {
+    let (marie, paul, lea) = (fixed_key(1), fixed_key(2), fixed_key(3));
+    let s = serve(Setup {
+        people: &[
+            ("marie", Role::Admin, &marie),
+            ("paul", Role::Staff, &paul),
+            ("lea", Role::Staff, &lea),
+        ],
+        server: "max_sessions = 6\nadmin_reserved_sessions = 2\nmax_sessions_per_person = 3",
+        shell: "",
+    });
+    let pid = s.child.id();
+    let before = rss_mb(pid);
+    // At most 10 channels on one connection.
+    let hoarder = s.connect(&paul).await;
+    let mut held = Vec::new();
+    for _ in 0..12 {
+        if let Ok(ch) = hoarder.channel_open_session().await {
+            held.push(ch);
+        }
+    }
+    assert_eq!(held.len(), 10, "channels per connection");
+    drop(held);
+    drop(hoarder);
+    // Huge screens are clamped; a person holds at most 3 sessions.
+    let p = s.connect(&paul).await;
+    let mut consoles = Vec::new();
+    for _ in 0..3 {
+        consoles.push(open_console(&p, 1000, 1000).await.unwrap());
+    }
+    let refused = open_console(&p, 1000, 1000).await.unwrap_err();
+    assert!(refused.contains("par personne"), "{refused}");
+    // Staff fill the places anyone may take; an admin still gets in.
+    let l = s.connect(&lea).await;
+    let _lea_console = open_console(&l, 100, 30).await.unwrap();
+    let full = open_console(&l, 100, 30).await.unwrap_err();
+    assert!(full.contains("sessions déjà ouvertes"), "{full}");
+    let m = s.connect(&marie).await;
+    let mut healthy = open_console(&m, 100, 30).await.unwrap();
+    drain(&mut healthy, Duration::from_millis(300)).await;
+    // 1.4 MB of paste markers, CSI prefixes, digits and `;` into each of paul's consoles.
+    let mut soup = Vec::new();
+    while soup.len() < 1_400_000 {
+        soup.extend_from_slice(b"\x1b[200~\x1b[1;2;3;4;5;6;7;8;9;\x1b[");
+        soup.extend_from_slice(&b"0123456789;".repeat(20));
+    }
+    for c in &consoles {
+        for chunk in soup.chunks(32 * 1024) {
+            c.data(chunk).await.unwrap();
+        }
+    }
+    // The healthy console still answers a key.
+    healthy.data(&b"2"[..]).await.unwrap();
+    let answered = drain(&mut healthy, Duration::from_secs(3)).await;
+    assert!(answered > 0, "the admin's console did not redraw");
+    for c in consoles.iter_mut() {
+        drain(c, Duration::from_millis(200)).await;
+    }
+    let after = rss_mb(pid);
+    eprintln!("server RSS: {before:.0} MB before, {after:.0} MB under the load");
+    assert!(
+        after < 250.0,
+        "server RSS {after:.0} MB (bound 250 MB) with 3 clamped screens and escape soup"
+    );
+}

@@ -9,10 +9,21 @@ use termina::event::{KeyCode, KeyEventKind, Modifiers};
 /// How long to wait after a lone ESC byte before treating it as the Esc key.
 pub(crate) const ESC_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(30);
 
+/// Most bytes the parser may hold without producing a key or a paste: a longer escape
+/// sequence or bracketed paste is dropped. termina re-reads its whole buffer at every byte,
+/// so this bounds both the memory and the work one client can cause.
+pub(crate) const MAX_PENDING: usize = 8 * 1024;
+
+/// Bytes are handed to the parser in slices this long, so the bound is checked often.
+const SLICE: usize = 256;
+
 #[derive(Default)]
 pub(crate) struct Decoder {
     parser: termina::Parser,
     pending_escape: bool,
+    /// Bytes given to the parser since it last produced an event (an upper bound of what
+    /// it holds).
+    pending: usize,
 }
 
 fn key_of(code: KeyCode, mods: Modifiers) -> Option<Key> {
@@ -46,9 +57,22 @@ impl Decoder {
     /// Feeds bytes; returns the inputs that are complete.
     pub(crate) fn feed(&mut self, bytes: &[u8]) -> Vec<Input> {
         // Some terminals send DEL (0x7f) or ^H for Backspace and \r for Enter; termina maps them.
-        self.parser.parse(bytes, true);
+        let mut out = Vec::new();
+        for slice in bytes.chunks(SLICE) {
+            self.parser.parse(slice, true);
+            self.pending += slice.len();
+            let before = out.len();
+            self.drain_into(&mut out);
+            if out.len() > before {
+                self.pending = 0;
+            } else if self.pending > MAX_PENDING {
+                // An endless sequence or paste: forget it, keep the session.
+                self.parser = termina::Parser::default();
+                self.pending = 0;
+            }
+        }
         self.pending_escape = bytes.last() == Some(&0x1b);
-        self.drain()
+        out
     }
 
     /// Whether an Esc is waiting for [`ESC_TIMEOUT`] to pass.
@@ -60,11 +84,13 @@ impl Decoder {
     pub(crate) fn flush(&mut self) -> Vec<Input> {
         self.pending_escape = false;
         self.parser.parse(&[], false);
-        self.drain()
+        self.pending = 0;
+        let mut out = Vec::new();
+        self.drain_into(&mut out);
+        out
     }
 
-    fn drain(&mut self) -> Vec<Input> {
-        let mut out = Vec::new();
+    fn drain_into(&mut self, out: &mut Vec<Input>) {
         while let Some(ev) = self.parser.pop() {
             match ev {
                 Event::Key(k) if k.kind != KeyEventKind::Release => {
@@ -76,7 +102,6 @@ impl Decoder {
                 _ => {}
             }
         }
-        out
     }
 }
 
@@ -138,6 +163,43 @@ mod tests {
         assert_eq!(
             keys(&mut d, b"Jean Moulin\x1b[201~"),
             vec![Input::Paste("Lycée Jean Moulin".into())]
+        );
+    }
+
+    #[test]
+    fn endless_sequences_and_pastes_are_dropped_not_kept() {
+        let mut d = Decoder::default();
+        // The attack's soup: paste markers, CSI prefixes, digits and `;`, 1.4 MB of it.
+        let mut soup = Vec::new();
+        while soup.len() < 1_400_000 {
+            soup.extend_from_slice(b"\x1b[200~\x1b[1;2;3;4;5;6;7;8;9;\x1b[");
+            soup.extend_from_slice(&b"0123456789;".repeat(20));
+        }
+        for chunk in soup.chunks(32 * 1024) {
+            let _ = d.feed(chunk);
+            assert!(d.pending <= MAX_PENDING + SLICE, "{}", d.pending);
+        }
+        // The session goes on: once any open paste is closed, keys typed afterwards arrive.
+        let _ = d.feed(b"\x1b[201~");
+        let _ = d.flush();
+        assert_eq!(
+            keys(&mut d, b"ab"),
+            vec![Input::Key(Key::Char('a')), Input::Key(Key::Char('b'))]
+        );
+        // A paste longer than the bound is dropped whole; a normal one still arrives.
+        let mut long = b"\x1b[200~".to_vec();
+        long.extend(std::iter::repeat_n(b'x', MAX_PENDING * 2));
+        long.extend_from_slice(b"\x1b[201~");
+        let got = keys(&mut d, &long);
+        assert!(
+            !got.iter()
+                .any(|i| matches!(i, Input::Paste(p) if p.len() > MAX_PENDING)),
+            "a paste over the bound went through"
+        );
+        let _ = d.flush();
+        assert_eq!(
+            keys(&mut d, b"\x1b[200~ENG-42\x1b[201~"),
+            vec![Input::Paste("ENG-42".into())]
         );
     }
 }

@@ -16,7 +16,7 @@ mod session;
 pub(crate) mod terminal;
 
 use crate::app::pool::SearchPool;
-use crate::app::{Actor, App};
+use crate::app::{Actor, App, Role};
 use crate::config::ServerConfig;
 use crate::domain::{AccessEvent, LoginRefusal, Timestamp};
 use crate::ui::Theme;
@@ -38,6 +38,9 @@ pub use listener::raise_open_files_limit;
 /// How long open consoles have to say goodbye before a revoked connection is closed.
 const CONSOLE_FAREWELL: Duration = Duration::from_millis(500);
 
+/// Channels open at once on one connection (OpenSSH's MaxSessions).
+const MAX_CHANNELS: usize = 10;
+
 /// Authentication attempts allowed on one connection (OpenSSH's MaxAuthTries).
 const MAX_AUTH_ATTEMPTS: usize = 6;
 
@@ -51,7 +54,11 @@ pub struct Shared {
     access_tx: watch::Sender<Arc<AccessList>>,
     pub limiter: RateLimiter,
     pub sessions: Registry,
+    /// Connections anyone may take, and those kept for admins.
     permits: Arc<Semaphore>,
+    admin_permits: Arc<Semaphore>,
+    /// Logged-in connections per person.
+    per_person: std::sync::Mutex<HashMap<String, usize>>,
     pub config: ServerConfig,
     pub themes: Arc<Vec<Theme>>,
     pub pool: SearchPool,
@@ -149,7 +156,11 @@ pub async fn start(app: Arc<App>, opts: ServeOptions) -> anyhow::Result<ServerHa
         access_tx,
         limiter: RateLimiter::default(),
         sessions: Registry::default(),
-        permits: Arc::new(Semaphore::new(opts.config.max_sessions)),
+        permits: Arc::new(Semaphore::new(
+            opts.config.max_sessions - opts.config.admin_slots(),
+        )),
+        admin_permits: Arc::new(Semaphore::new(opts.config.admin_slots())),
+        per_person: Default::default(),
         pool: SearchPool::new(2, 256),
         themes: Arc::new(themes),
         shutdown: shutdown_rx,
@@ -217,6 +228,28 @@ async fn tick_changes(shared: Arc<Shared>) {
     }
 }
 
+/// One of a person's connections, counted while it lives.
+struct PersonSlot {
+    shared: Arc<Shared>,
+    name: String,
+}
+
+impl Drop for PersonSlot {
+    fn drop(&mut self) {
+        let mut counts = self
+            .shared
+            .per_person
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if let Some(n) = counts.get_mut(&self.name) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                counts.remove(&self.name);
+            }
+        }
+    }
+}
+
 /// What arrives for a console session from the handler.
 pub(crate) enum SessionEvent {
     Data(Vec<u8>),
@@ -237,8 +270,11 @@ pub struct Conn {
     peer: Option<SocketAddr>,
     who: Option<Actor>,
     tried: bool,
-    permit: Option<tokio::sync::OwnedSemaphorePermit>,
-    full: bool,
+    /// Why this connection may not open sessions (the server or the person is at the
+    /// limit), told on every channel it asks for.
+    refusal: Option<String>,
+    /// Its place in the per-person count.
+    person_slot: Option<PersonSlot>,
     channels: HashMap<ChannelId, Chan>,
     client: String,
     since: Instant,
@@ -279,8 +315,8 @@ impl Conn {
             peer,
             who: None,
             tried: false,
-            permit: None,
-            full: false,
+            refusal: None,
+            person_slot: None,
             channels: HashMap::new(),
             client: String::new(),
             since: Instant::now(),
@@ -288,6 +324,61 @@ impl Conn {
             startup: Some(slot),
             authenticated: Arc::new(AtomicBool::new(false)),
         }
+    }
+
+    /// Counts this connection among the person's; sets `refusal` when they hold their
+    /// maximum already.
+    fn take_slots(&mut self, name: &str) {
+        let limit = self.shared.config.max_sessions_per_person;
+        {
+            let mut counts = self
+                .shared
+                .per_person
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            let n = counts.entry(name.to_string()).or_insert(0);
+            if *n >= limit {
+                self.refusal = Some(format!(
+                    "comptoir : vous avez déjà {n} connexions ouvertes, le maximum par personne — fermez-en une"
+                ));
+                return;
+            }
+            *n += 1;
+        }
+        self.person_slot = Some(PersonSlot {
+            shared: self.shared.clone(),
+            name: name.to_string(),
+        });
+    }
+
+    /// A place for one more session (console or command) of `who`: refused when the person
+    /// already has their maximum, or the server is full (admins may use the places kept
+    /// for them). The place is given back when the session ends.
+    fn session_place(&self, who: &Actor) -> Result<tokio::sync::OwnedSemaphorePermit, String> {
+        let limit = self.shared.config.max_sessions_per_person;
+        let open = self.shared.sessions.count_person(&who.name);
+        if open >= limit {
+            return Err(format!(
+                "comptoir : vous avez déjà {open} sessions ouvertes, le maximum par personne — fermez-en une"
+            ));
+        }
+        let shared = &self.shared;
+        shared
+            .permits
+            .clone()
+            .try_acquire_owned()
+            .ok()
+            .or_else(|| {
+                (who.role == Role::Admin)
+                    .then(|| shared.admin_permits.clone().try_acquire_owned().ok())
+                    .flatten()
+            })
+            .ok_or_else(|| {
+                format!(
+                    "comptoir : {} sessions déjà ouvertes, le maximum — réessayez dans quelques minutes",
+                    shared.config.max_sessions
+                )
+            })
     }
 
     async fn penalty(&self) {
@@ -402,9 +493,8 @@ impl russh::server::Handler for Conn {
         if let Some(p) = self.peer {
             self.shared.limiter.success(p.ip());
         }
-        match self.shared.permits.clone().try_acquire_owned() {
-            Ok(p) => self.permit = Some(p),
-            Err(_) => self.full = true,
+        if let Some(who) = &self.who {
+            self.take_slots(&who.name.clone());
         }
         if let Some(grant) = self.who.as_ref().and_then(|w| w.grant.clone()) {
             let handle = session.handle();
@@ -445,6 +535,13 @@ impl russh::server::Handler for Conn {
         reply: ChannelOpenHandle,
         _session: &mut Session,
     ) -> Result<(), Self::Error> {
+        if self.channels.len() >= MAX_CHANNELS {
+            tracing::warn!(peer = ?self.peer, "channel refused: {MAX_CHANNELS} already open on this connection");
+            reply
+                .reject(russh::ChannelOpenFailure::ResourceShortage)
+                .await;
+            return Ok(());
+        }
         // Only the writing half is kept: an unread reading half would stall the session.
         let (read, write) = channel.split();
         drop(read);
@@ -492,11 +589,7 @@ impl russh::server::Handler for Conn {
             self.refuse_channel(channel, &e.to_string(), 1).await;
             return Ok(());
         }
-        if self.full {
-            let msg = format!(
-                "comptoir : {} sessions déjà ouvertes, le maximum — réessayez dans quelques minutes",
-                self.shared.config.max_sessions
-            );
+        if let Some(msg) = self.refusal.clone() {
             self.refuse_channel(channel, &msg, 1).await;
             return Ok(());
         }
@@ -512,6 +605,19 @@ impl russh::server::Handler for Conn {
             .await;
             return Ok(());
         };
+        if chan.writer.is_none() {
+            return Ok(());
+        }
+        let place = match self.session_place(&who) {
+            Ok(p) => p,
+            Err(msg) => {
+                self.refuse_channel(channel, &msg, 1).await;
+                return Ok(());
+            }
+        };
+        let Some(chan) = self.channels.get_mut(&channel) else {
+            return Ok(());
+        };
         let Some(writer) = chan.writer.take() else {
             return Ok(());
         };
@@ -519,6 +625,7 @@ impl russh::server::Handler for Conn {
         chan.console = Some(tx);
         tokio::spawn(session::run_console(session::ConsoleStart {
             shared: self.shared.clone(),
+            place,
             who,
             peer: self.peer,
             writer,
@@ -544,14 +651,24 @@ impl russh::server::Handler for Conn {
             self.refuse_channel(channel, &e.to_string(), 1).await;
             return Ok(());
         }
-        if self.full {
-            let msg = format!(
-                "comptoir : {} sessions déjà ouvertes, le maximum — réessayez plus tard",
-                self.shared.config.max_sessions
-            );
+        if let Some(msg) = self.refusal.clone() {
             self.refuse_channel(channel, &msg, 1).await;
             return Ok(());
         }
+        if self
+            .channels
+            .get(&channel)
+            .is_none_or(|c| c.writer.is_none())
+        {
+            return Ok(());
+        }
+        let place = match self.session_place(&who) {
+            Ok(p) => p,
+            Err(msg) => {
+                self.refuse_channel(channel, &msg, 1).await;
+                return Ok(());
+            }
+        };
         let Some(chan) = self.channels.get_mut(&channel) else {
             return Ok(());
         };
@@ -562,6 +679,7 @@ impl russh::server::Handler for Conn {
         chan.stdin = Some(stdin_tx);
         tokio::spawn(commands::run_exec(
             self.shared.clone(),
+            place,
             who,
             self.peer,
             line,

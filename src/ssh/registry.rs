@@ -75,6 +75,16 @@ impl Registry {
         self.len() == 0
     }
 
+    /// How many sessions `person` has open.
+    pub(crate) fn count_person(&self, person: &str) -> usize {
+        self.sessions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+            .filter(|e| e.info.person == person)
+            .count()
+    }
+
     /// Ends one session with a message; false when there is no such session.
     pub fn kill(&self, id: u64, message: &str) -> bool {
         match self

@@ -20,6 +20,8 @@ const OUTPUT_STALL: Duration = Duration::from_secs(30);
 
 pub(crate) struct ConsoleStart {
     pub shared: Arc<Shared>,
+    /// The session's place among the server's; given back when it ends.
+    pub place: tokio::sync::OwnedSemaphorePermit,
     pub who: Actor,
     pub peer: Option<SocketAddr>,
     pub writer: ChannelWriteHalf<RusshMsg>,
@@ -52,6 +54,7 @@ async fn send(writer: &ChannelWriteHalf<RusshMsg>, bytes: Vec<u8>) -> Result<(),
 pub(crate) async fn run_console(start: ConsoleStart) {
     let ConsoleStart {
         shared,
+        place,
         who,
         peer,
         writer,
@@ -103,6 +106,7 @@ pub(crate) async fn run_console(start: ConsoleStart) {
     }
     let _ = writer.close().await;
     drop(registration);
+    drop(place);
     tracing::info!(session = id, person = %who.name, reason = ?end, duration_s = started.elapsed().as_secs(), "console closed");
 }
 

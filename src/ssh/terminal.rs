@@ -34,14 +34,18 @@ pub(crate) struct RemoteBackend {
     cursor: Position,
 }
 
-/// Sizes outside 1..=1000 are clamped: a hostile or buggy client cannot make the server
-/// allocate a gigantic buffer.
+/// Sizes outside 1..=500 columns and 1..=200 rows are clamped: a hostile or buggy client
+/// cannot make the server allocate a gigantic buffer.
 pub(crate) fn clamp_size(cols: u32, rows: u32) -> Size {
     Size {
-        width: cols.clamp(1, 1000) as u16,
-        height: rows.clamp(1, 1000) as u16,
+        width: cols.clamp(1, MAX_COLS) as u16,
+        height: rows.clamp(1, MAX_ROWS) as u16,
     }
 }
+
+/// The largest screen drawn: more than a person can read; a larger terminal gets this.
+pub(crate) const MAX_COLS: u32 = 500;
+pub(crate) const MAX_ROWS: u32 = 200;
 
 impl RemoteBackend {
     pub(crate) fn new(size: Size) -> RemoteBackend {
@@ -150,7 +154,14 @@ mod tests {
             clamp_size(0, 100_000),
             Size {
                 width: 1,
-                height: 1000
+                height: 200
+            }
+        );
+        assert_eq!(
+            clamp_size(1000, 1000),
+            Size {
+                width: 500,
+                height: 200
             }
         );
     }

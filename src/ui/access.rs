@@ -18,6 +18,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 use std::collections::HashMap;
 
+/// Longest public-key line the tab takes (an RSA 8192-bit key is about 1,400 characters).
+const MAX_KEY_LINE: usize = 4000;
+
 /// What the Accès tab needs from whoever keeps the keys and the sessions.
 pub trait AccessAdmin: Send {
     fn overview(&self) -> AccessOverview;
@@ -310,7 +313,8 @@ impl AccessTab {
                     vec![
                         Field::text("name", "Nom", "", "a-z 0-9 . - _"),
                         Field::text("role", "Rôle", "staff", "admin ou staff"),
-                        Field::text("key", "Clé publique", "", "collez la ligne du fichier .pub"),
+                        Field::text("key", "Clé publique", "", "collez la ligne du fichier .pub")
+                            .long(MAX_KEY_LINE),
                     ],
                 );
                 self.modal = Some(Modal::Form(form, true));
@@ -320,12 +324,10 @@ impl AccessTab {
                 let form = Form::new(
                     &format!("Ajouter une clé à {name}"),
                     vec!["Une clé = une personne : une clé déjà attribuée est refusée.".into()],
-                    vec![Field::text(
-                        "key",
-                        "Clé publique",
-                        "",
-                        "collez la ligne du fichier .pub",
-                    )],
+                    vec![
+                        Field::text("key", "Clé publique", "", "collez la ligne du fichier .pub")
+                            .long(MAX_KEY_LINE),
+                    ],
                 );
                 self.modal = Some(Modal::Form(form, false));
             }

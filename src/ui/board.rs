@@ -3,7 +3,7 @@
 use super::actions::{self, Action, Op, OpSpec, Situation};
 use super::key::{Input, Key};
 use super::theme::Theme;
-use super::widgets::{fit, spread};
+use super::widgets::{MAX_TYPED, fit, push_text, spread};
 use crate::app::App;
 use crate::app::index::{BoardFilter, CardView, ColumnTotals};
 use crate::domain::{Flag, OrderId, Stage};
@@ -116,8 +116,8 @@ impl Board {
     pub(super) fn handle(&mut self, app: &App, input: &Input) -> Option<Action> {
         if let Some(buf) = &mut self.filter_input {
             match input {
-                Input::Paste(t) => buf.push_str(t),
-                Input::Key(Key::Char(c)) => buf.push(*c),
+                Input::Paste(t) => push_text(buf, t, MAX_TYPED),
+                Input::Key(Key::Char(c)) => push_text(buf, c.encode_utf8(&mut [0; 4]), MAX_TYPED),
                 Input::Key(Key::Backspace) => {
                     buf.pop();
                 }

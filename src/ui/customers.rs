@@ -3,7 +3,7 @@
 use super::actions::{Action, CUSTOMER_OPS, Op};
 use super::key::{Input, Key};
 use super::theme::Theme;
-use super::widgets::{fit, highlighted, pad, right, spread};
+use super::widgets::{MAX_TYPED, fit, highlighted, pad, push_text, right, spread};
 use crate::app::App;
 use crate::app::queries::{CustomerHit, CustomerView, SearchResult};
 use crate::app::search::Found;
@@ -63,9 +63,9 @@ impl Customers {
     pub(super) fn handle(&mut self, input: &Input) -> (Option<Action>, Vec<super::Cmd>) {
         let before = self.query.clone();
         match input {
-            Input::Paste(t) => self.query.push_str(&t.replace(['\r', '\n'], " ")),
+            Input::Paste(t) => push_text(&mut self.query, t, MAX_TYPED),
             Input::Key(k) => match k {
-                Key::Char(c) => self.query.push(*c),
+                Key::Char(c) => push_text(&mut self.query, c.encode_utf8(&mut [0; 4]), MAX_TYPED),
                 Key::Backspace => {
                     self.query.pop();
                 }

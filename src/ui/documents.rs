@@ -4,7 +4,7 @@
 use super::actions::Action;
 use super::key::{Input, Key};
 use super::theme::Theme;
-use super::widgets::{fit, pad, right};
+use super::widgets::{MAX_TYPED, fit, pad, push_text, right};
 use crate::app::App;
 use crate::app::queries::DocSummary;
 use crate::domain::text::fold;
@@ -94,8 +94,10 @@ impl Documents {
     pub(super) fn handle(&mut self, app: &App, input: &Input) -> Option<Action> {
         if self.typing {
             match input {
-                Input::Paste(t) => self.filter.push_str(t),
-                Input::Key(Key::Char(c)) => self.filter.push(*c),
+                Input::Paste(t) => push_text(&mut self.filter, t, MAX_TYPED),
+                Input::Key(Key::Char(c)) => {
+                    push_text(&mut self.filter, c.encode_utf8(&mut [0; 4]), MAX_TYPED)
+                }
                 Input::Key(Key::Backspace) => {
                     self.filter.pop();
                 }

@@ -3,7 +3,7 @@
 
 use super::key::{Input, Key};
 use super::theme::Theme;
-use super::widgets::{centered, fit};
+use super::widgets::{centered, fit, push_text};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
@@ -35,9 +35,17 @@ pub(crate) struct Field {
     pub value: String,
     pub checked: bool,
     pub hint: String,
+    /// Longest text the field takes, in characters.
+    pub max_chars: usize,
 }
 
 impl Field {
+    /// A field that takes longer text than usual (a pasted public key).
+    pub(crate) fn long(mut self, max_chars: usize) -> Field {
+        self.max_chars = max_chars;
+        self
+    }
+
     pub(crate) fn text(name: &'static str, label: &str, value: &str, hint: &str) -> Field {
         Field {
             name,
@@ -46,6 +54,7 @@ impl Field {
             value: value.into(),
             checked: false,
             hint: hint.into(),
+            max_chars: 200,
         }
     }
 
@@ -57,6 +66,7 @@ impl Field {
             value: String::new(),
             checked: false,
             hint: String::new(),
+            max_chars: 0,
         }
     }
 }
@@ -148,7 +158,7 @@ impl Form {
                 if let Some(f) = self.fields.get_mut(self.focus)
                     && f.kind == FieldKind::Text
                 {
-                    f.value.push_str(&t.replace(['\r', '\n'], " "));
+                    push_text(&mut f.value, t, f.max_chars);
                 }
             }
             Input::Key(k) => match k {
@@ -175,9 +185,8 @@ impl Form {
                 Key::Char(c) => {
                     if let Some(f) = self.fields.get_mut(self.focus)
                         && f.kind == FieldKind::Text
-                        && f.value.chars().count() < 200
                     {
-                        f.value.push(*c);
+                        push_text(&mut f.value, c.encode_utf8(&mut [0; 4]), f.max_chars);
                     }
                 }
                 Key::Backspace => {

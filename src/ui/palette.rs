@@ -5,7 +5,7 @@ use super::Tab;
 use super::actions::{Action, ORDER_OPS, Op};
 use super::key::{Input, Key};
 use super::theme::Theme;
-use super::widgets::{centered, fit};
+use super::widgets::{MAX_TYPED, centered, fit, push_text};
 use crate::app::Actor;
 use crate::app::Role;
 use crate::app::queries::SearchResult;
@@ -144,7 +144,7 @@ impl Palette {
     pub(super) fn handle(&mut self, input: &Input) -> Outcome {
         let before = self.input.clone();
         match input {
-            Input::Paste(t) => self.input.push_str(t),
+            Input::Paste(t) => push_text(&mut self.input, t, MAX_TYPED),
             Input::Key(k) => match k {
                 Key::Esc => return Outcome::Close,
                 Key::Enter => {
@@ -160,7 +160,7 @@ impl Palette {
                 Key::Backspace => {
                     self.input.pop();
                 }
-                Key::Char(c) => self.input.push(*c),
+                Key::Char(c) => push_text(&mut self.input, c.encode_utf8(&mut [0; 4]), MAX_TYPED),
                 _ => {}
             },
         }

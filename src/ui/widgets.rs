@@ -6,6 +6,28 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use unicode_width::UnicodeWidthStr;
 
+/// Longest text a search box or a filter takes, in characters.
+pub(crate) const MAX_TYPED: usize = 200;
+
+/// Appends typed or pasted text to `buf`, at most `max` characters in all: line breaks and
+/// tabs become spaces, other control characters (escape sequences…) are dropped, so that
+/// nothing a person types can reach another person's terminal or a document.
+pub(crate) fn push_text(buf: &mut String, text: &str, max: usize) {
+    let mut room = max.saturating_sub(buf.chars().count());
+    for c in text.chars() {
+        if room == 0 {
+            break;
+        }
+        let c = match c {
+            '\r' | '\n' | '\t' => ' ',
+            c if c.is_control() => continue,
+            c => c,
+        };
+        buf.push(c);
+        room -= 1;
+    }
+}
+
 /// Truncates to `width` columns, ending with `…` when cut.
 pub(crate) fn fit(s: &str, width: usize) -> String {
     if s.width() <= width {
@@ -89,6 +111,18 @@ pub(crate) fn centered(area: Rect, w: u16, h: u16) -> Rect {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn typed_text_is_bounded_and_printable() {
+        let mut s = String::from("ab");
+        push_text(&mut s, "c\x1b]52;c;aGk=\x07d\r\ne", 10);
+        assert_eq!(s, "abc]52;c;a");
+        let mut s = String::new();
+        push_text(&mut s, &"x".repeat(10_000), MAX_TYPED);
+        assert_eq!(s.chars().count(), MAX_TYPED);
+        push_text(&mut s, "y", MAX_TYPED);
+        assert_eq!(s.chars().count(), MAX_TYPED);
+    }
 
     #[test]
     fn fitting_text() {

@@ -227,6 +227,7 @@ async fn read_stdin(stdin_rx: &mut mpsc::Receiver<Option<Vec<u8>>>) -> Option<Ve
 /// needs it, runs it off the async runtime, writes its output and exit status, closes.
 pub(crate) async fn run_exec(
     shared: Arc<Shared>,
+    place: tokio::sync::OwnedSemaphorePermit,
     who: Actor,
     peer: Option<SocketAddr>,
     line: String,
@@ -285,6 +286,7 @@ pub(crate) async fn run_exec(
     }
     // Unregistered before the close: when the client sees the end, the session is gone.
     drop(registration);
+    drop(place);
     let _ = writer.exit_status(out.status).await;
     let _ = writer.eof().await;
     let _ = writer.close().await;
