@@ -386,3 +386,90 @@ async fn what_a_client_controls_is_bounded() {
         "server RSS {after:.0} MB (bound 250 MB) with 3 clamped screens and escape soup"
     );
 }
+
+/// Hole 4: nobody can write escape sequences onto someone else's terminal — control
+/// characters are refused where text comes in, and escaped where stored text goes out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_escape_sequences_reach_a_terminal() {
+    let (marie, paul) = (fixed_key(1), fixed_key(2));
+    let s = serve(Setup {
+        people: &[("marie", Role::Admin, &marie), ("paul", Role::Staff, &paul)],
+        server: "",
+        shell: "",
+    });
+    let osc52 = "\x1b]52;c;cm0gLXJmIH4=\x07";
+    for cmd in [
+        format!("stock add ENC-ACT-8 1 --reason '{osc52}'"),
+        format!("order cancel DEV-2026-00001 --reason 'x{osc52}'"),
+        format!("customers search '\x1b]0;pwned\x07'"),
+    ] {
+        let (_, err, status) = s.run(&paul, &cmd).await;
+        assert_eq!(status, 2, "{cmd:?}: {err}");
+        assert!(err.contains("caractère de contrôle U+001B"), "{err}");
+        assert!(!err.contains('\x1b'), "the refusal echoed the escape");
+    }
+    // A key whose comment carries an escape is refused…
+    let evil = format!("{} evil{osc52}\n", pub_line(&fixed_key(9)));
+    let h = s.connect(&marie).await;
+    let (_, err, status) = exec_on(&h, "keys add eve", Some(evil.as_bytes()))
+        .await
+        .unwrap();
+    assert_eq!(status, 1, "{err}");
+    // …and one put in keys/ by hand is reported, escaped, never printed raw.
+    std::fs::write(s.dir.path().join("keys/staff/eve.pub"), &evil).unwrap();
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let (list, _, status) = s.run(&marie, "keys list").await;
+    assert_eq!(status, 0);
+    assert!(list.contains("eve.pub"), "{list}");
+    let (audit, _, _) = s.run(&marie, "audit").await;
+    for out in [&list, &audit] {
+        assert!(!out.contains('\x1b') && !out.contains('\x07'), "{out:?}");
+    }
+}
+
+/// Hole 8: unsupported requests are answered at once, and a client that vanishes in the
+/// middle of a download leaves no session behind.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unsupported_requests_fail_fast_and_no_session_is_left_behind() {
+    let marie = fixed_key(1);
+    let s = serve(Setup {
+        people: &[("marie", Role::Admin, &marie)],
+        server: "",
+        shell: "",
+    });
+    let h = s.connect(&marie).await;
+    let ch = h.channel_open_session().await.unwrap();
+    let answered =
+        tokio::time::timeout(Duration::from_secs(5), ch.request_subsystem(true, "sftp")).await;
+    assert!(answered.is_ok(), "the sftp request was never answered");
+    // Clients that go away in the middle of a download, many times over.
+    let h = s.connect(&marie).await;
+    let (number, err, status) = exec_on(&h, "quote import", Some(SAMPLE.as_bytes()))
+        .await
+        .unwrap();
+    assert_eq!(status, 0, "{err}");
+    let get = format!("doc get {}", number.trim());
+    for _ in 0..20 {
+        let h = s.connect(&marie).await;
+        let ch = h.channel_open_session().await.unwrap();
+        ch.exec(true, get.as_str()).await.unwrap();
+        drop(ch);
+        drop(h);
+    }
+    let started = Instant::now();
+    loop {
+        let (list, _, _) = s.run(&marie, "sessions list").await;
+        let others = list
+            .lines()
+            .filter(|l| !l.contains("sessions list"))
+            .count();
+        if others == 0 {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "sessions left behind:\n{list}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}

@@ -569,7 +569,7 @@ async fn a_change_in_one_session_appears_in_another_without_a_keypress() {
     worker.wait_text("Bon de livraison").await;
     worker.keys(&[b"\r"]).await;
     worker.wait_text("confirmer ?").await;
-    worker.keys(&[b"o"]).await;
+    worker.keys(&[b"\t", b"\r"]).await;
     worker.wait_text("BL-2026-00001").await;
     watcher
         .wait_for(1, "the card in Livré", |c| {
@@ -579,7 +579,7 @@ async fn a_change_in_one_session_appears_in_another_without_a_keypress() {
     worker.keys(&[b"l"]).await;
     worker.keys(&[b"f"]).await;
     worker.wait_text("Émettre la facture ?").await;
-    worker.keys(&[b"o"]).await;
+    worker.keys(&[b"\t", b"\r"]).await;
     worker.wait_text("FA-2026-00001").await;
     watcher
         .wait_for(1, "the card in Facturé", |c| {

@@ -29,6 +29,36 @@ fn fold_char(c: char, out: &mut String) {
     out.push_str(s);
 }
 
+/// Characters that change how a terminal shows text: controls (escape sequences, bells,
+/// backspaces, C1 codes) and the bidirectional overrides that reorder what is shown.
+pub fn is_unprintable(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// The first character of `s` that a terminal would not just show, if any (line breaks
+/// and tabs excepted when `lines` is true).
+pub fn first_unprintable(s: &str, lines: bool) -> Option<char> {
+    s.chars()
+        .find(|&c| is_unprintable(c) && !(lines && matches!(c, '\n' | '\t')))
+}
+
+/// `s` as it may be printed to someone's terminal: every unprintable character (but line
+/// breaks and tabs) is written as `\u{1b}`, so stored text can never drive the terminal.
+pub fn printable(s: &str) -> std::borrow::Cow<'_, str> {
+    if first_unprintable(s, true).is_none() {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if is_unprintable(c) && !matches!(c, '\n' | '\t') {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// Lower-case ASCII form of `s`, accents removed, other non-ASCII characters dropped.
 pub fn fold(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -48,6 +78,18 @@ pub fn fold_into(s: &str, out: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unprintable_characters_are_shown_not_obeyed() {
+        assert_eq!(printable("ok\nline\tcol"), "ok\nline\tcol");
+        assert_eq!(
+            printable("a\x1b]0;pwned\x07b\u{202e}c"),
+            "a\\u{1b}]0;pwned\\u{7}b\\u{202e}c"
+        );
+        assert_eq!(first_unprintable("motif\x1b[2J", false), Some('\x1b'));
+        assert_eq!(first_unprintable("a\nb", true), None);
+        assert_eq!(first_unprintable("a\nb", false), Some('\n'));
+    }
 
     #[test]
     fn folding() {

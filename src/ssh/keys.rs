@@ -105,6 +105,12 @@ pub fn fingerprint(key: &PublicKey) -> String {
 /// RSA of at least 3072 bits; DSA and short RSA are refused with the reason.
 pub fn parse_key_line(line: &str) -> Result<(PublicKey, String, u32), AccessError> {
     let line = line.trim();
+    if let Some(c) = crate::domain::text::first_unprintable(line, false) {
+        return refuse(format!(
+            "caractère de contrôle U+{:04X} dans la clé ou son commentaire : refusé",
+            c as u32
+        ));
+    }
     // Options before the key type (authorized_keys syntax) are not supported: say so.
     let start = line
         .find("ssh-")

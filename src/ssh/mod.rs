@@ -755,6 +755,42 @@ impl russh::server::Handler for Conn {
         Ok(())
     }
 
+    /// No subsystem (sftp…): say so at once, the client must not wait.
+    async fn subsystem_request(
+        &mut self,
+        channel: ChannelId,
+        name: &str,
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        tracing::info!(peer = ?self.peer, subsystem = ?name, "subsystem refused");
+        session.channel_failure(channel)?;
+        Ok(())
+    }
+
+    /// No X11 forwarding.
+    async fn x11_request(
+        &mut self,
+        channel: ChannelId,
+        _single_connection: bool,
+        _x11_auth_protocol: &str,
+        _x11_auth_cookie: &str,
+        _x11_screen_number: u32,
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        session.channel_failure(channel)?;
+        Ok(())
+    }
+
+    /// No agent forwarding.
+    async fn agent_request(
+        &mut self,
+        channel: ChannelId,
+        session: &mut Session,
+    ) -> Result<bool, Self::Error> {
+        session.channel_failure(channel)?;
+        Ok(false)
+    }
+
     async fn env_request(
         &mut self,
         _channel: ChannelId,

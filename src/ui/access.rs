@@ -250,6 +250,8 @@ impl AccessTab {
                                 };
                                 self.modal = Some(Modal::Confirm(
                                     Confirm {
+                                        issue: None,
+                                        issue_focused: false,
                                         title,
                                         lines: vec![format!("Clé : {desc}")],
                                     },
@@ -259,7 +261,7 @@ impl AccessTab {
                         }
                     }
                 },
-                Modal::Confirm(c, pending) => match c.handle(input) {
+                Modal::Confirm(mut c, pending) => match c.handle(input) {
                     Some(true) => return Some(self.run(pending)),
                     Some(false) => {
                         return Some((Level::Info, "Action annulée, rien n'a changé".into()));
@@ -339,6 +341,8 @@ impl AccessTab {
                     Role::Admin
                 };
                 let c = Confirm {
+                    issue: None,
+                    issue_focused: false,
                     title: format!("{} devient {role} ?", p.name),
                     lines: vec![format!(
                         "Ses sessions ouvertes seront fermées pour prendre en compte le rôle « {role} »."
@@ -356,6 +360,8 @@ impl AccessTab {
                 let p = self.selected_person()?;
                 let key = p.keys.get(self.key)?;
                 let c = Confirm {
+                    issue: None,
+                    issue_focused: false,
                     title: format!("Révoquer une clé de {} ?", p.name),
                     lines: vec![
                         format!("{} {} ({})", key.kind, key.fingerprint, key.comment),
@@ -373,6 +379,8 @@ impl AccessTab {
             Key::Char('x') => {
                 let p = self.selected_person()?;
                 let c = Confirm {
+                    issue: None,
+                    issue_focused: false,
                     title: format!("Révoquer {} ?", p.name),
                     lines: vec![format!(
                         "Ses {} clé(s) seront retirées et ses sessions fermées immédiatement.",
@@ -389,6 +397,8 @@ impl AccessTab {
             Key::Char('e') => {
                 let s = sessions.get(self.session)?;
                 let c = Confirm {
+                    issue: None,
+                    issue_focused: false,
                     title: format!("Terminer la session {} de {} ?", s.id, s.person),
                     lines: vec![format!(
                         "{} depuis {} ({})",

@@ -17,6 +17,9 @@ mod text {
     pub(super) const HINT: &str = "Tab/↑↓ champ · Espace cocher · Entrée valider · Échap annuler";
     pub(super) const CONFIRM_HINT: &str = "o / Entrée : confirmer · n / Échap : annuler";
     pub(super) const REQUIRED: &str = "champ obligatoire";
+    pub(super) const ISSUE_HINT: &str =
+        "Tab : choisir le bouton · Entrée : valider le bouton choisi · Échap : annuler";
+    pub(super) const CANCEL: &str = "Annuler";
 }
 
 /// What a field holds.
@@ -282,30 +285,70 @@ impl Form {
 pub(crate) struct Confirm {
     pub title: String,
     pub lines: Vec<String>,
+    /// For an action that issues a legal document: the button that issues it
+    /// (`Émettre la facture`). No letter confirms such a dialog: the person moves to the
+    /// button with Tab and presses Enter; Enter on `Annuler` (where the focus starts)
+    /// cancels.
+    pub issue: Option<String>,
+    pub issue_focused: bool,
 }
 
 impl Confirm {
     /// `Some(true)` confirmed, `Some(false)` cancelled, `None` not decided yet.
-    pub(crate) fn handle(&self, input: &Input) -> Option<bool> {
-        match input {
-            Input::Key(Key::Char('o' | 'O' | 'y' | 'Y')) | Input::Key(Key::Enter) => Some(true),
-            Input::Key(Key::Char('n' | 'N')) | Input::Key(Key::Esc) => Some(false),
+    pub(crate) fn handle(&mut self, input: &Input) -> Option<bool> {
+        let Input::Key(key) = input else { return None };
+        if self.issue.is_some() {
+            return match key {
+                Key::Esc => Some(false),
+                Key::Tab | Key::BackTab | Key::Left | Key::Right => {
+                    self.issue_focused = !self.issue_focused;
+                    None
+                }
+                Key::Enter => Some(self.issue_focused),
+                _ => None,
+            };
+        }
+        match key {
+            Key::Char('o' | 'O' | 'y' | 'Y') | Key::Enter => Some(true),
+            Key::Char('n' | 'N') | Key::Esc => Some(false),
             _ => None,
         }
     }
 
     pub(crate) fn draw(&self, f: &mut Frame, area: Rect, theme: &Theme) {
-        let r = centered(area, 72, self.lines.len() as u16 + 5);
+        let extra = if self.issue.is_some() { 6 } else { 5 };
+        let r = centered(area, 72, self.lines.len() as u16 + extra);
         f.render_widget(Clear, r);
         let base = Style::default()
             .fg(theme.colors.text)
             .bg(theme.colors.background);
         let mut lines: Vec<Line> = self.lines.iter().map(|l| Line::from(l.clone())).collect();
         lines.push(Line::from(""));
-        lines.push(Line::from(Span::styled(
-            text::CONFIRM_HINT,
-            base.fg(theme.colors.muted),
-        )));
+        if let Some(issue) = &self.issue {
+            let button = |label: &str, focused: bool| {
+                let style = if focused {
+                    theme.selected().add_modifier(Modifier::BOLD)
+                } else {
+                    base
+                };
+                Span::styled(format!("[ {label} ]"), style)
+            };
+            lines.push(Line::from(vec![
+                Span::raw("  "),
+                button(text::CANCEL, !self.issue_focused),
+                Span::raw("   "),
+                button(issue, self.issue_focused),
+            ]));
+            lines.push(Line::from(Span::styled(
+                text::ISSUE_HINT,
+                base.fg(theme.colors.muted),
+            )));
+        } else {
+            lines.push(Line::from(Span::styled(
+                text::CONFIRM_HINT,
+                base.fg(theme.colors.muted),
+            )));
+        }
         let block = Block::default()
             .title(format!(" {} ", self.title))
             .borders(Borders::ALL)

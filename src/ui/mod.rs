@@ -342,7 +342,9 @@ impl Console {
                 Vec::new()
             }
             Modal::Quit => {
-                let c = Confirm {
+                let mut c = Confirm {
+                    issue: None,
+                    issue_focused: false,
                     title: text::QUIT_TITLE.into(),
                     lines: vec![],
                 };
@@ -353,7 +355,7 @@ impl Console {
                 }
                 Vec::new()
             }
-            Modal::Confirm(confirm, pending) => {
+            Modal::Confirm(mut confirm, pending) => {
                 match confirm.handle(&input) {
                     Some(true) => {
                         let (level, msg, follow) = actions::execute(&self.app, &self.me, pending);
@@ -583,6 +585,8 @@ impl Console {
             Some(Modal::Help) => help::draw(f, body, &theme, self.tab, self.me.role),
             Some(Modal::Palette(p)) => p.draw(f, body, &theme),
             Some(Modal::Quit) => Confirm {
+                issue: None,
+                issue_focused: false,
                 title: text::QUIT_TITLE.into(),
                 lines: vec![text::QUIT_DIRTY.into()],
             }

@@ -301,7 +301,11 @@ fn the_workflow_driven_by_keys() {
     );
 
     // Deliver (default quantities), invoice, pay.
-    press(&w, &mut c, &[Key::Char('b'), Key::Enter, Key::Char('o')]);
+    press(
+        &w,
+        &mut c,
+        &[Key::Char('b'), Key::Enter, Key::Tab, Key::Enter],
+    );
     assert!(
         status(&c)
             .unwrap()
@@ -310,7 +314,22 @@ fn the_workflow_driven_by_keys() {
         "{:?}",
         status(&c)
     );
-    press(&w, &mut c, &[Key::Char('f'), Key::Char('o')]);
+    // Issuing the invoice needs its button: letters and Enter on « Annuler » issue nothing.
+    let before = w.app.read(|rx| rx.last_audit_seq()).unwrap();
+    press(&w, &mut c, &[Key::Char('f')]);
+    let dialog = text(&draw(&mut c, 100, 30));
+    assert!(
+        dialog.contains("[ Émettre la facture ]") && dialog.contains("Sera émis : une facture"),
+        "{dialog}"
+    );
+    press(
+        &w,
+        &mut c,
+        &[Key::Char('o'), Key::Char('y'), Key::Char('O'), Key::Enter],
+    );
+    assert_eq!(w.app.read(|rx| rx.last_audit_seq()).unwrap(), before);
+    assert_eq!(status(&c).unwrap().0, Level::Info);
+    press(&w, &mut c, &[Key::Char('f'), Key::Tab, Key::Enter]);
     let (_, msg) = status(&c).unwrap();
     assert!(msg.starts_with("Facture FA-2026-"), "{msg}");
     assert!(text(&draw(&mut c, 100, 30)).contains("Facturé"));
@@ -331,7 +350,7 @@ fn the_workflow_driven_by_keys() {
         other.clone(),
     ))));
     run(&w, &mut c, cmds);
-    press(&w, &mut c, &[Key::Enter, Key::Char('o')]);
+    press(&w, &mut c, &[Key::Enter, Key::Tab, Key::Enter]);
     let (level, msg) = status(&c).unwrap();
     assert_eq!(level, Level::Error);
     assert_eq!(
@@ -361,7 +380,7 @@ fn cancel_credit_note_and_renewal_by_keys() {
     c.run(Some(Action::OpenOrder(invoiced.clone())));
     press(&w, &mut c, &[Key::Char('v')]);
     type_text(&w, &mut c, "erreur de prix");
-    press(&w, &mut c, &[Key::Enter, Key::Char('o')]);
+    press(&w, &mut c, &[Key::Enter, Key::Tab, Key::Enter]);
     let (level, msg) = status(&c).unwrap();
     // An invoice with payments already recorded cannot be fully credited: either way the
     // console says what happened.
@@ -373,7 +392,7 @@ fn cancel_credit_note_and_renewal_by_keys() {
 
     let expired = first_in(&w, Stage::Expired);
     c.run(Some(Action::OpenOrder(expired.clone())));
-    press(&w, &mut c, &[Key::Char('n'), Key::Char('o')]);
+    press(&w, &mut c, &[Key::Char('n'), Key::Tab, Key::Enter]);
     let (level, msg) = status(&c).unwrap();
     assert_eq!(level, Level::Ok, "{msg}");
     assert!(msg.starts_with("Devis renouvelé"), "{msg}");

@@ -17,6 +17,7 @@ mod orders;
 use super::Shared;
 use crate::app::{Actor, AppError, Role};
 use crate::domain::Date;
+use crate::domain::text::{first_unprintable, printable};
 use grammar::Cmd;
 use russh::ChannelWriteHalf;
 use russh::server::Msg;
@@ -25,6 +26,12 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 use tokio::sync::mpsc;
+
+/// A client that has not taken a command's output after this long is given up on.
+const OUTPUT_STALL: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// How long a command waits for the end of its standard input.
+const STDIN_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Largest standard input a command accepts (a quote, a public key).
 const MAX_STDIN: usize = 4 * 1024 * 1024;
@@ -50,8 +57,10 @@ impl<T: Render> Render for Vec<T> {
 }
 
 impl Output {
+    /// Text for the person's terminal: anything stored that would drive the terminal
+    /// (escape sequences) is shown escaped.
     fn ok(text: impl Into<String>) -> Output {
-        let mut s = text.into();
+        let mut s = printable(&text.into()).into_owned();
         if !s.is_empty() && !s.ends_with('\n') {
             s.push('\n');
         }
@@ -70,7 +79,7 @@ impl Output {
 
     fn err(text: impl std::fmt::Display, status: u32) -> Output {
         Output {
-            stderr: format!("{text}\n").into_bytes(),
+            stderr: format!("{}\n", printable(&text.to_string())).into_bytes(),
             status,
             ..Output::default()
         }
@@ -124,6 +133,16 @@ struct Parsed {
 }
 
 fn parse(argv: &[String]) -> Result<Parsed, Output> {
+    // Text given on the command line is stored and shown to others: no control characters.
+    for (i, arg) in argv.iter().enumerate() {
+        if let Some(c) = first_unprintable(arg, false) {
+            return Err(Output::usage(format!(
+                "argument {} : caractère de contrôle U+{:04X} refusé (rien n'a été fait)",
+                i + 1,
+                c as u32
+            )));
+        }
+    }
     if argv.is_empty() || argv[0] == "help" || argv[0] == "--help" {
         return Err(Output::ok(grammar::help()));
     }
@@ -246,19 +265,26 @@ pub(crate) async fn run_exec(
         Err(out) => out,
         Ok(parsed) => {
             let stdin = if parsed.cmd.reads_stdin() {
-                read_stdin(&mut stdin_rx).await
+                tokio::time::timeout(STDIN_WAIT, read_stdin(&mut stdin_rx)).await
             } else {
-                Some(Vec::new())
+                Ok(Some(Vec::new()))
             };
             match stdin {
-                None => Output::err(
+                Err(_) => Output::err(
+                    format!(
+                        "entrée standard non terminée après {} s : rien n'a été fait",
+                        STDIN_WAIT.as_secs()
+                    ),
+                    1,
+                ),
+                Ok(None) => Output::err(
                     format!(
                         "entrée trop grande (plus de {} Mo)",
                         MAX_STDIN / 1024 / 1024
                     ),
                     1,
                 ),
-                Some(stdin) => {
+                Ok(Some(stdin)) => {
                     let shared2 = shared.clone();
                     let who2 = who.clone();
                     let task = tokio::task::spawn_blocking(move || {
@@ -278,19 +304,32 @@ pub(crate) async fn run_exec(
             }
         }
     };
-    if !out.stdout.is_empty() {
-        let _ = writer.data_bytes(out.stdout).await;
-    }
-    if !out.stderr.is_empty() {
-        let _ = writer.extended_data_bytes(1, out.stderr).await;
-    }
+    // A client that went away or stopped reading must not keep the session listed: every
+    // write has a deadline, and the session is unregistered whatever happens.
+    let delivered = tokio::time::timeout(OUTPUT_STALL, async {
+        if !out.stdout.is_empty() {
+            writer.data_bytes(out.stdout).await?;
+        }
+        if !out.stderr.is_empty() {
+            writer.extended_data_bytes(1, out.stderr).await?;
+        }
+        Ok::<_, russh::Error>(())
+    })
+    .await;
     // Unregistered before the close: when the client sees the end, the session is gone.
     drop(registration);
     drop(place);
-    let _ = writer.exit_status(out.status).await;
-    let _ = writer.eof().await;
-    let _ = writer.close().await;
-    tracing::info!(person = %who.name, command = %line, status = out.status, duration_ms = started.elapsed().as_millis() as u64, "command");
+    if matches!(delivered, Ok(Ok(()))) {
+        let _ = tokio::time::timeout(OUTPUT_STALL, async {
+            let _ = writer.exit_status(out.status).await;
+            let _ = writer.eof().await;
+        })
+        .await;
+    } else {
+        tracing::info!(person = %who.name, "command output not delivered: the client went away or stopped reading");
+    }
+    let _ = tokio::time::timeout(OUTPUT_STALL, writer.close()).await;
+    tracing::info!(person = %who.name, command = ?line, status = out.status, duration_ms = started.elapsed().as_millis() as u64, "command");
 }
 
 #[cfg(test)]

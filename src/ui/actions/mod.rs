@@ -132,6 +132,10 @@ pub(crate) struct OpSpec {
     /// Palette verb, folded (`livrer DEV-…`), and its sentence.
     pub verb: &'static str,
     pub phrase: &'static str,
+    /// For an operation that issues a legal document: its button (`Émettre la facture`)
+    /// and what is issued (`une facture`). Such a confirmation needs the button, not a
+    /// letter.
+    pub issues: Option<(&'static str, &'static str)>,
     /// Whether it applies to an order in this situation (customer operations: always).
     pub applies: fn(&Situation) -> bool,
     /// The form, or directly the confirmation.
@@ -146,6 +150,7 @@ pub(crate) struct OpSpec {
 pub(crate) const ORDER_OPS: [OpSpec; 9] = [
     OpSpec {
         kind: OpKind::PreOrder,
+        issues: None,
         key: 'p',
         label: "pré-commande",
         short: "pré-commande",
@@ -163,6 +168,7 @@ pub(crate) const ORDER_OPS: [OpSpec; 9] = [
     },
     OpSpec {
         kind: OpKind::ReceiveOriginal,
+        issues: None,
         key: 'r',
         label: "BC original reçu",
         short: "BC reçu",
@@ -181,6 +187,7 @@ pub(crate) const ORDER_OPS: [OpSpec; 9] = [
     },
     OpSpec {
         kind: OpKind::Deliver,
+        issues: Some(("Émettre le bon de livraison", "un bon de livraison")),
         key: 'b',
         label: "livrer (BL)",
         short: "livrer",
@@ -202,6 +209,10 @@ pub(crate) const ORDER_OPS: [OpSpec; 9] = [
     },
     OpSpec {
         kind: OpKind::Invoice,
+        issues: Some((
+            "Émettre la facture",
+            "une facture (PDF/A-3 avec son XML Factur-X)",
+        )),
         key: 'f',
         label: "facturer",
         short: "facturer",
@@ -214,6 +225,7 @@ pub(crate) const ORDER_OPS: [OpSpec; 9] = [
     },
     OpSpec {
         kind: OpKind::Pay,
+        issues: None,
         key: 'a',
         label: "encaisser",
         short: "encaisser",
@@ -236,6 +248,7 @@ pub(crate) const ORDER_OPS: [OpSpec; 9] = [
     },
     OpSpec {
         kind: OpKind::CreditNote,
+        issues: Some(("Émettre l'avoir", "un avoir")),
         key: 'v',
         label: "avoir",
         short: "avoir",
@@ -263,6 +276,7 @@ pub(crate) const ORDER_OPS: [OpSpec; 9] = [
     },
     OpSpec {
         kind: OpKind::Cancel,
+        issues: None,
         key: 'x',
         label: "annuler",
         short: "annuler",
@@ -291,6 +305,7 @@ pub(crate) const ORDER_OPS: [OpSpec; 9] = [
     },
     OpSpec {
         kind: OpKind::RefuseQuote,
+        issues: None,
         key: 'z',
         label: "refusé par l'acheteur",
         short: "refus",
@@ -315,6 +330,7 @@ pub(crate) const ORDER_OPS: [OpSpec; 9] = [
     },
     OpSpec {
         kind: OpKind::Renew,
+        issues: Some(("Émettre le nouveau devis", "une nouvelle version du devis")),
         key: 'n',
         label: "renouveler",
         short: "renouveler",
@@ -341,6 +357,7 @@ pub(crate) const ORDER_OPS: [OpSpec; 9] = [
 pub(crate) const CUSTOMER_OPS: [OpSpec; 2] = [
     OpSpec {
         kind: OpKind::Approve,
+        issues: None,
         key: 'a',
         label: "approuver le mandat administratif",
         short: "approuver",
@@ -353,6 +370,7 @@ pub(crate) const CUSTOMER_OPS: [OpSpec; 2] = [
     },
     OpSpec {
         kind: OpKind::RefuseCustomer,
+        issues: None,
         key: 'r',
         label: "refuser le mandat administratif",
         short: "refuser",
@@ -408,10 +426,15 @@ pub(crate) fn confirm_form(form: &Form, op: &Op) -> Result<(Confirm, Pending), S
         lines.push(line);
     }
     Ok((
-        Confirm {
-            title: form.title.clone() + " — confirmer ?",
-            lines,
-        },
+        issuing(
+            Confirm {
+                issue: None,
+                issue_focused: false,
+                title: form.title.clone() + " — confirmer ?",
+                lines,
+            },
+            op,
+        ),
         Pending {
             op: op.clone(),
             args,

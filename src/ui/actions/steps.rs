@@ -77,12 +77,28 @@ pub(super) fn reason_form(title: &str, intro: Vec<String>, op: &Op) -> Prepared 
     )
 }
 
+/// A confirmation that issues a legal document says what is issued and needs its button.
+pub(super) fn issuing(mut c: Confirm, op: &Op) -> Confirm {
+    if let Some((button, what)) = op.spec().issues {
+        c.lines.push(format!(
+            "Sera émis : {what}, numéroté à l'émission — un document émis ne change plus."
+        ));
+        c.issue = Some(button.to_string());
+    }
+    c
+}
+
 pub(super) fn confirm(title: &str, lines: Vec<String>, op: &Op) -> Prepared {
     Prepared::Confirm(
-        Confirm {
-            title: title.into(),
-            lines,
-        },
+        issuing(
+            Confirm {
+                issue: None,
+                issue_focused: false,
+                title: title.into(),
+                lines,
+            },
+            op,
+        ),
         Pending {
             op: op.clone(),
             args: Args::None,
