@@ -401,7 +401,7 @@ async fn no_escape_sequences_reach_a_terminal() {
     for cmd in [
         format!("stock add ENC-ACT-8 1 --reason '{osc52}'"),
         format!("order cancel DEV-2026-00001 --reason 'x{osc52}'"),
-        format!("customers search '\x1b]0;pwned\x07'"),
+        "customers search '\x1b]0;pwned\x07'".to_string(),
     ] {
         let (_, err, status) = s.run(&paul, &cmd).await;
         assert_eq!(status, 2, "{cmd:?}: {err}");
