@@ -58,6 +58,8 @@ struct Server {
     max_startups: Option<String>,
     admin_reserved_sessions: Option<usize>,
     max_sessions_per_person: Option<usize>,
+    failed_logins_per_minute: Option<u32>,
+    penalty_seconds: Option<u64>,
 }
 
 /// Limits of the SSH server.
@@ -72,6 +74,10 @@ pub struct ServerConfig {
     pub admin_reserved_sessions: usize,
     /// Logged-in connections one person may hold at once.
     pub max_sessions_per_person: usize,
+    /// Refused logins from one address within a minute before it is refused at accept.
+    pub failed_logins_per_minute: u32,
+    /// How long such an address is refused (doubling while it goes on, up to 16 times).
+    pub penalty: Duration,
     /// A connection that has not authenticated by then is closed (OpenSSH's LoginGraceTime).
     pub login_grace: Duration,
     /// Unauthenticated connections: from `start` on, new ones are dropped at random with
@@ -116,6 +122,8 @@ impl Default for ServerConfig {
             keepalive: Duration::from_secs(30),
             admin_reserved_sessions: 4,
             max_sessions_per_person: 8,
+            failed_logins_per_minute: 20,
+            penalty: Duration::from_secs(30),
             login_grace: Duration::from_secs(60),
             max_startups: MaxStartups {
                 start: 10,
@@ -206,6 +214,26 @@ impl Config {
                     ));
                 }
                 cfg.server.max_sessions_per_person = n;
+            }
+            if let Some(n) = s.failed_logins_per_minute {
+                if n == 0 {
+                    return Err(err(
+                        path,
+                        "server.failed_logins_per_minute",
+                        "must be at least 1",
+                    ));
+                }
+                cfg.server.failed_logins_per_minute = n;
+            }
+            if let Some(p) = s.penalty_seconds {
+                if !(1..=3600).contains(&p) {
+                    return Err(err(
+                        path,
+                        "server.penalty_seconds",
+                        "must be between 1 and 3600",
+                    ));
+                }
+                cfg.server.penalty = Duration::from_secs(p);
             }
             if let Some(g) = s.login_grace_seconds {
                 if !(1..=600).contains(&g) {

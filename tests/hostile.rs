@@ -473,3 +473,93 @@ async fn unsupported_requests_fail_fast_and_no_session_is_left_behind() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
+
+/// Hole 6: refused attempts count at once per source, a connection gets 6 of them, a
+/// flooding source is refused at accept for a while, the audit log gets a few records
+/// rather than one per attempt, and a legitimate login afterwards does not wait.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_failed_login_limiter_holds() {
+    let marie = fixed_key(1);
+    let s = serve(Setup {
+        people: &[("marie", Role::Admin, &marie)],
+        server: "failed_logins_per_minute = 20\npenalty_seconds = 3",
+        shell: "",
+    });
+    let config = std::sync::Arc::new(client::Config::default());
+    let strangers: Vec<PrivateKey> = (100..110).map(fixed_key).collect();
+    // Ten connections in parallel, each offering ten unknown keys.
+    let mut attacks = Vec::new();
+    for _ in 0..10 {
+        let (addr, config, keys) = (s.addr, config.clone(), strangers.clone());
+        attacks.push(tokio::spawn(async move {
+            let Ok(mut h) = client::connect(config, addr, Trusting).await else {
+                return true; // refused at accept: the source is already penalised
+            };
+            for k in keys {
+                let key = russh::keys::PrivateKeyWithHashAlg::new(std::sync::Arc::new(k), None);
+                match h.authenticate_publickey("x", key).await {
+                    Ok(r) if !r.success() => {}
+                    _ => break,
+                }
+            }
+            // The server hangs up after its 6 attempts.
+            closed_within(&h, 3).await
+        }));
+    }
+    for a in attacks {
+        assert!(
+            a.await.unwrap(),
+            "a connection was left open after 10 refused keys"
+        );
+    }
+    // The source is penalised: even a good key is refused at accept for now.
+    assert!(
+        connect_with_key(s.addr, "x", &marie).await.is_err(),
+        "a flooding source is still accepted"
+    );
+    // Once the penalty is over (3 s, doubled while the attack went on), the legitimate
+    // login goes straight in: refused connections are closed at once, never held.
+    let deadline = Instant::now() + Duration::from_secs(40);
+    let h = loop {
+        let started = Instant::now();
+        let attempt = connect_with_key(s.addr, "x", &marie).await;
+        let waited = started.elapsed();
+        assert!(
+            waited < Duration::from_secs(10),
+            "a login attempt waited {waited:?} for others' failures"
+        );
+        match attempt {
+            Ok(h) => break h,
+            Err(_) => {
+                assert!(Instant::now() < deadline, "the penalty never ends");
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+        }
+    };
+    // The audit log has a few records for the burst, with the attempts counted.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let (audit, _, status) = exec_on(&h, "audit --json --limit 1000", None)
+        .await
+        .unwrap();
+    assert_eq!(status, 0);
+    let records: serde_json::Value = serde_json::from_str(&audit).unwrap();
+    let failed: Vec<&serde_json::Value> = records
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["action"] == "login-failed")
+        .collect();
+    let counted: u64 = failed
+        .iter()
+        .map(|r| r["access"]["LoginRefused"]["attempts"].as_u64().unwrap())
+        .sum();
+    assert!(
+        counted > 20 && counted <= 60,
+        "{counted} attempts counted for 10 connections of at most 6"
+    );
+    assert!(
+        failed.len() <= 5,
+        "{} records for {counted} attempts",
+        failed.len()
+    );
+}

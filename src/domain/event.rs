@@ -200,7 +200,7 @@ impl std::fmt::Display for Role {
 }
 
 /// Why a login was refused.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum LoginRefusal {
     /// A public key that no one is enrolled with.
     UnknownKey,
@@ -219,10 +219,14 @@ pub enum AccessEvent {
         /// The client's SSH version string (`SSH-2.0-OpenSSH_9.2p1`).
         client: String,
     },
+    /// Refused attempts from one address for one reason, counted together (a flood is
+    /// one record every few seconds, not one per attempt).
     LoginRefused {
         peer: Option<String>,
-        fingerprint: Option<String>,
         reason: LoginRefusal,
+        attempts: u32,
+        /// The keys offered (the first few).
+        fingerprints: Vec<String>,
     },
     KeyAdded {
         person: String,
@@ -289,15 +293,20 @@ impl AccessEvent {
             } => format!("{fingerprint} depuis {} ({client})", from(peer)),
             AccessEvent::LoginRefused {
                 peer,
-                fingerprint,
                 reason,
+                attempts,
+                fingerprints,
             } => {
                 let what = match reason {
                     LoginRefusal::UnknownKey => "clé inconnue",
                     LoginRefusal::Password => "mot de passe",
                 };
-                let fp = fingerprint.as_deref().unwrap_or("");
-                format!("{what} {fp} depuis {}", from(peer))
+                let fps = fingerprints.join(", ");
+                if *attempts <= 1 {
+                    format!("{what} {fps} depuis {}", from(peer))
+                } else {
+                    format!("{attempts} tentatives ({what} {fps}) depuis {}", from(peer))
+                }
             }
             AccessEvent::KeyAdded {
                 person,

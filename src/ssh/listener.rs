@@ -126,6 +126,10 @@ pub(crate) async fn accept_loop(
         match listener.accept().await {
             Ok((socket, peer)) => {
                 backoff = MIN_BACKOFF;
+                if shared.limiter.refuse_at_accept(peer.ip()) {
+                    tracing::debug!(%peer, "refused: too many failed logins from this address");
+                    continue;
+                }
                 let Some(slot) = shared.startups.admit() else {
                     tracing::debug!(%peer, waiting = shared.startups.waiting(), "dropped: too many unauthenticated connections");
                     continue;

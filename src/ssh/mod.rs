@@ -21,7 +21,7 @@ use crate::config::ServerConfig;
 use crate::domain::{AccessEvent, LoginRefusal, Timestamp};
 use crate::ui::Theme;
 use keys::AccessList;
-use registry::{RateLimiter, Registry, SessionInfo};
+use registry::{FailedLogins, RateLimiter, Registry, SessionInfo};
 use russh::keys::PrivateKey;
 use russh::server::{Auth, ChannelOpenHandle, Msg, PublicKeyOffer, Session, VerifiedPublicKey};
 use russh::{Channel, ChannelId, ChannelWriteHalf, MethodKind, MethodSet, Pty};
@@ -44,6 +44,9 @@ const MAX_CHANNELS: usize = 10;
 /// Authentication attempts allowed on one connection (OpenSSH's MaxAuthTries).
 const MAX_AUTH_ATTEMPTS: usize = 6;
 
+/// How often bursts of refused logins are written to the audit log.
+const FAILED_LOGINS_FLUSH: Duration = Duration::from_secs(2);
+
 /// How often `keys/` is checked for changes.
 pub const KEYS_POLL: Duration = Duration::from_millis(400);
 
@@ -53,6 +56,7 @@ pub struct Shared {
     pub keys_dir: PathBuf,
     access_tx: watch::Sender<Arc<AccessList>>,
     pub limiter: RateLimiter,
+    failed_logins: FailedLogins,
     pub sessions: Registry,
     /// Connections anyone may take, and those kept for admins.
     permits: Arc<Semaphore>,
@@ -154,7 +158,8 @@ pub async fn start(app: Arc<App>, opts: ServeOptions) -> anyhow::Result<ServerHa
         app,
         keys_dir: opts.keys_dir.clone(),
         access_tx,
-        limiter: RateLimiter::default(),
+        limiter: RateLimiter::new(opts.config.failed_logins_per_minute, opts.config.penalty),
+        failed_logins: FailedLogins::default(),
         sessions: Registry::default(),
         permits: Arc::new(Semaphore::new(
             opts.config.max_sessions - opts.config.admin_slots(),
@@ -172,6 +177,7 @@ pub async fn start(app: Arc<App>, opts: ServeOptions) -> anyhow::Result<ServerHa
     let mut tasks = Vec::new();
     tasks.push(tokio::spawn(watch_keys(shared.clone())));
     tasks.push(tokio::spawn(tick_changes(shared.clone())));
+    tasks.push(tokio::spawn(flush_failed_logins(shared.clone())));
     let config = russh::server::Config {
         server_id: russh::SshId::Standard(
             format!("SSH-2.0-comptoir_{}", env!("CARGO_PKG_VERSION")).into(),
@@ -211,6 +217,16 @@ async fn watch_keys(shared: Arc<Shared>) {
             last = now;
             tracing::info!("keys/ changed: reloading");
             shared.reload_access();
+        }
+    }
+}
+
+/// Writes the bursts of refused logins gathered since the last time.
+async fn flush_failed_logins(shared: Arc<Shared>) {
+    loop {
+        tokio::time::sleep(FAILED_LOGINS_FLUSH).await;
+        for event in shared.failed_logins.flush() {
+            shared.app.record_access(&Actor::unknown(), event);
         }
     }
 }
@@ -269,7 +285,6 @@ pub struct Conn {
     shared: Arc<Shared>,
     peer: Option<SocketAddr>,
     who: Option<Actor>,
-    tried: bool,
     /// Why this connection may not open sessions (the server or the person is at the
     /// limit), told on every channel it asks for.
     refusal: Option<String>,
@@ -292,12 +307,6 @@ impl Drop for Conn {
         if let Some(w) = self.revocation_watch.take() {
             w.abort();
         }
-        if self.who.is_none()
-            && self.tried
-            && let Some(p) = self.peer
-        {
-            self.shared.limiter.failure(p.ip());
-        }
         tracing::info!(
             peer = ?self.peer,
             person = self.who.as_ref().map(|w| w.name.as_str()).unwrap_or("-"),
@@ -314,7 +323,6 @@ impl Conn {
             shared,
             peer,
             who: None,
-            tried: false,
             refusal: None,
             person_slot: None,
             channels: HashMap::new(),
@@ -381,15 +389,6 @@ impl Conn {
             })
     }
 
-    async fn penalty(&self) {
-        if let Some(p) = self.peer {
-            let d = self.shared.limiter.delay(p.ip());
-            if !d.is_zero() {
-                tokio::time::sleep(d).await;
-            }
-        }
-    }
-
     fn reject() -> Auth {
         Auth::Reject {
             proceed_with_methods: Some(MethodSet::from(&[MethodKind::PublicKey][..])),
@@ -397,16 +396,18 @@ impl Conn {
         }
     }
 
+    /// Counts a refused attempt against its source at once, and audits it (a burst from
+    /// one source is written as one record every few seconds).
     fn log_failed(&self, reason: LoginRefusal, fingerprint: Option<String>) {
-        tracing::warn!(peer = ?self.peer, fingerprint, ?reason, "login refused");
-        self.shared.app.record_access(
-            &Actor::unknown(),
-            AccessEvent::LoginRefused {
-                peer: self.peer.map(|p| p.ip().to_string()),
-                fingerprint,
-                reason,
-            },
-        );
+        tracing::debug!(peer = ?self.peer, fingerprint, ?reason, "login refused");
+        let ip = self.peer.map(|p| p.ip());
+        if let Some(ip) = ip {
+            self.shared.limiter.failure(ip);
+        }
+        if let Some(event) = self.shared.failed_logins.record(ip, reason, fingerprint) {
+            tracing::warn!(peer = ?self.peer, ?reason, "login refused");
+            self.shared.app.record_access(&Actor::unknown(), event);
+        }
     }
 
     /// Sends a message on stderr and closes the channel with `status`.
@@ -430,13 +431,10 @@ impl russh::server::Handler for Conn {
     type Error = anyhow::Error;
 
     async fn auth_none(&mut self, _user: &str) -> Result<Auth, Self::Error> {
-        self.penalty().await;
         Ok(Conn::reject())
     }
 
     async fn auth_password(&mut self, _user: &str, _password: &str) -> Result<Auth, Self::Error> {
-        self.tried = true;
-        self.penalty().await;
         self.log_failed(LoginRefusal::Password, None);
         Ok(Conn::reject())
     }
@@ -447,8 +445,6 @@ impl russh::server::Handler for Conn {
         _submethods: &str,
         _response: Option<russh::server::Response<'a>>,
     ) -> Result<Auth, Self::Error> {
-        self.tried = true;
-        self.penalty().await;
         Ok(Conn::reject())
     }
 
@@ -458,8 +454,6 @@ impl russh::server::Handler for Conn {
         _user: &str,
         offer: PublicKeyOffer<'_>,
     ) -> Result<Auth, Self::Error> {
-        self.tried = true;
-        self.penalty().await;
         if self.shared.access().find(offer.public_key).is_some() {
             Ok(Auth::Accept)
         } else {

@@ -2,6 +2,7 @@
 //! per-address rate limiter of failed logins.
 
 pub(crate) use crate::app::access::SessionInfo;
+use crate::domain::{AccessEvent, LoginRefusal};
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Mutex;
@@ -109,50 +110,144 @@ impl Registry {
     }
 }
 
-/// Failed logins per source address, with delays that grow after a few failures — a
-/// legitimate key is slowed down after many failures from its address, never locked out.
-#[derive(Default)]
+/// Failed logins per source address. Every refused attempt counts at once; a source with
+/// more than `allowed` failures within a minute is refused at accept for `penalty`,
+/// doubling (up to 16 times) while it goes on. Nothing sleeps during the handshake, so a
+/// legitimate login never waits for others' failures.
 pub struct RateLimiter {
-    failures: Mutex<HashMap<IpAddr, (u32, Instant)>>,
+    sources: Mutex<HashMap<IpAddr, Source>>,
+    allowed: u32,
+    penalty: Duration,
 }
 
-/// Failures allowed before any delay.
-const FREE_FAILURES: u32 = 3;
-const MAX_DELAY: Duration = Duration::from_secs(16);
+struct Source {
+    window: Instant,
+    failures: u32,
+    strikes: u32,
+    until: Option<Instant>,
+}
+
+const WINDOW: Duration = Duration::from_secs(60);
 const FORGET_AFTER: Duration = Duration::from_secs(15 * 60);
 
 impl RateLimiter {
-    pub fn delay(&self, ip: IpAddr) -> Duration {
-        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        match map.get(&ip) {
-            Some((_, last)) if last.elapsed() > FORGET_AFTER => {
-                map.remove(&ip);
-                Duration::ZERO
-            }
-            Some((n, _)) if *n > FREE_FAILURES => {
-                let exp = (n - FREE_FAILURES - 1).min(10);
-                Duration::from_secs(1u64 << exp).min(MAX_DELAY)
-            }
-            _ => Duration::ZERO,
+    pub fn new(allowed_per_minute: u32, penalty: Duration) -> RateLimiter {
+        RateLimiter {
+            sources: Mutex::new(HashMap::new()),
+            allowed: allowed_per_minute,
+            penalty,
         }
     }
 
+    /// Whether new connections from `ip` are refused now.
+    pub fn refuse_at_accept(&self, ip: IpAddr) -> bool {
+        let map = self.sources.lock().unwrap_or_else(|e| e.into_inner());
+        map.get(&ip)
+            .and_then(|s| s.until)
+            .is_some_and(|until| Instant::now() < until)
+    }
+
+    /// Counts one refused attempt from `ip`.
     pub fn failure(&self, ip: IpAddr) {
-        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        let e = map.entry(ip).or_insert((0, Instant::now()));
-        e.0 += 1;
-        e.1 = Instant::now();
+        let now = Instant::now();
+        let mut map = self.sources.lock().unwrap_or_else(|e| e.into_inner());
         // A flood of addresses must not grow the map without bound.
         if map.len() > 100_000 {
-            map.retain(|_, (_, last)| last.elapsed() < FORGET_AFTER);
+            map.retain(|_, s| now.duration_since(s.window) < FORGET_AFTER);
+        }
+        let s = map.entry(ip).or_insert(Source {
+            window: now,
+            failures: 0,
+            strikes: 0,
+            until: None,
+        });
+        if now.duration_since(s.window) > WINDOW {
+            s.window = now;
+            s.failures = 0;
+        }
+        s.failures += 1;
+        if s.failures > self.allowed {
+            s.strikes += 1;
+            let factor = 1u32 << (s.strikes - 1).min(4);
+            s.until = Some(now + self.penalty * factor);
+            s.window = now;
+            s.failures = 0;
         }
     }
 
+    /// A login succeeded from `ip`: its failures are forgotten.
     pub fn success(&self, ip: IpAddr) {
-        self.failures
+        self.sources
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .remove(&ip);
+    }
+}
+
+/// Refused logins waiting to be written to the audit log, per address and reason: the
+/// first one of a burst is written at once, the others together every few seconds.
+#[derive(Default)]
+pub(crate) struct FailedLogins {
+    pending: Mutex<HashMap<(Option<IpAddr>, LoginRefusal), Burst>>,
+}
+
+/// Attempts since the last record of a burst, and the keys they offered.
+type Burst = (u32, Vec<String>);
+
+/// Keys named in one record at most.
+const FINGERPRINTS_SHOWN: usize = 5;
+
+impl FailedLogins {
+    /// Notes a refused attempt; returns the event to write now when it starts a burst.
+    pub(crate) fn record(
+        &self,
+        peer: Option<IpAddr>,
+        reason: LoginRefusal,
+        fingerprint: Option<String>,
+    ) -> Option<AccessEvent> {
+        let mut map = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+        match map.get_mut(&(peer, reason)) {
+            None => {
+                map.insert((peer, reason), (0, Vec::new()));
+                Some(AccessEvent::LoginRefused {
+                    peer: peer.map(|p| p.to_string()),
+                    reason,
+                    attempts: 1,
+                    fingerprints: fingerprint.into_iter().collect(),
+                })
+            }
+            Some((n, fps)) => {
+                *n += 1;
+                if let Some(fp) = fingerprint
+                    && fps.len() < FINGERPRINTS_SHOWN
+                    && !fps.contains(&fp)
+                {
+                    fps.push(fp);
+                }
+                None
+            }
+        }
+    }
+
+    /// The bursts gathered since the last flush, one event each; quiet addresses are
+    /// forgotten (their next attempt is written at once again).
+    pub(crate) fn flush(&self) -> Vec<AccessEvent> {
+        let mut map = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+        let mut out = Vec::new();
+        map.retain(|(peer, reason), (n, fps)| {
+            if *n == 0 {
+                return false;
+            }
+            out.push(AccessEvent::LoginRefused {
+                peer: peer.map(|p| p.to_string()),
+                reason: *reason,
+                attempts: *n,
+                fingerprints: std::mem::take(fps),
+            });
+            *n = 0;
+            true
+        });
+        out
     }
 }
 
@@ -163,27 +258,62 @@ mod tests {
     use crate::domain::Timestamp;
 
     #[test]
-    fn delays_grow_after_a_few_failures_and_reset_on_success() {
-        let r = RateLimiter::default();
-        let ip: IpAddr = "127.0.0.1".parse().unwrap();
+    fn a_flooding_source_is_refused_for_a_while_then_forgiven() {
+        let r = RateLimiter::new(3, Duration::from_millis(200));
+        let ip: IpAddr = "192.0.2.7".parse().unwrap();
+        let other: IpAddr = "192.0.2.8".parse().unwrap();
         for _ in 0..3 {
             r.failure(ip);
         }
-        assert_eq!(r.delay(ip), Duration::ZERO, "a few failures cost nothing");
+        assert!(!r.refuse_at_accept(ip), "a few failures cost nothing");
         r.failure(ip);
-        assert_eq!(r.delay(ip), Duration::from_secs(1));
-        r.failure(ip);
-        assert_eq!(r.delay(ip), Duration::from_secs(2));
-        for _ in 0..20 {
+        assert!(r.refuse_at_accept(ip));
+        assert!(!r.refuse_at_accept(other), "only that source");
+        std::thread::sleep(Duration::from_millis(250));
+        assert!(!r.refuse_at_accept(ip), "the penalty ends");
+        for _ in 0..4 {
             r.failure(ip);
         }
-        assert_eq!(
-            r.delay(ip),
-            MAX_DELAY,
-            "capped: slowed down, never locked out"
-        );
+        assert!(r.refuse_at_accept(ip));
         r.success(ip);
-        assert_eq!(r.delay(ip), Duration::ZERO);
+        assert!(!r.refuse_at_accept(ip));
+    }
+
+    #[test]
+    fn refused_logins_are_written_in_bursts() {
+        let f = FailedLogins::default();
+        let ip: IpAddr = "192.0.2.7".parse().unwrap();
+        let first = f.record(Some(ip), LoginRefusal::UnknownKey, Some("SHA256:a".into()));
+        assert!(matches!(
+            first,
+            Some(AccessEvent::LoginRefused { attempts: 1, .. })
+        ));
+        for i in 0..999 {
+            assert!(
+                f.record(
+                    Some(ip),
+                    LoginRefusal::UnknownKey,
+                    Some(format!("SHA256:{i}"))
+                )
+                .is_none()
+            );
+        }
+        let batch = f.flush();
+        assert_eq!(batch.len(), 1);
+        let AccessEvent::LoginRefused {
+            attempts,
+            fingerprints,
+            ..
+        } = &batch[0]
+        else {
+            panic!()
+        };
+        assert_eq!((*attempts, fingerprints.len()), (999, FINGERPRINTS_SHOWN));
+        assert!(f.flush().is_empty(), "a quiet source is forgotten");
+        assert!(
+            f.record(Some(ip), LoginRefusal::UnknownKey, None).is_some(),
+            "and written at once next time"
+        );
     }
 
     #[test]
