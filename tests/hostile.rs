@@ -563,3 +563,55 @@ async fn the_failed_login_limiter_holds() {
         failed.len()
     );
 }
+
+/// Hole 7: the keys folder is read like a careful sshd reads authorized_keys — no link
+/// is followed, and a key found in two people's files logs in as neither.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_keys_folder_is_not_trusted_blindly() {
+    let (marie, paul) = (fixed_key(1), fixed_key(2));
+    let s = serve(Setup {
+        people: &[("marie", Role::Admin, &marie), ("paul", Role::Staff, &paul)],
+        server: "",
+        shell: "",
+    });
+    let keys_dir = s.dir.path().join("keys");
+    let secret = s.dir.path().join("secret");
+    std::fs::write(&secret, "root:$6$salt$hash:19000:0:99999:7:::\n").unwrap();
+    std::os::unix::fs::symlink(&secret, keys_dir.join("staff/eve.pub")).unwrap();
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let (list, _, _) = s.run(&marie, "keys list").await;
+    assert!(
+        list.contains("eve.pub") && list.contains("fichier ordinaire"),
+        "{list}"
+    );
+    assert!(
+        !list.contains("root:"),
+        "the link's target was read: {list}"
+    );
+    let h = s.connect(&marie).await;
+    let eve = pub_line(&fixed_key(5));
+    let (_, err, status) = exec_on(&h, "keys add eve", Some(eve.as_bytes()))
+        .await
+        .unwrap();
+    assert_eq!(status, 1, "{err}");
+    assert_eq!(
+        std::fs::read_to_string(&secret).unwrap(),
+        "root:$6$salt$hash:19000:0:99999:7:::\n"
+    );
+    // Marie's key copied into paul's file: neither can log in with it.
+    let mut text = std::fs::read_to_string(keys_dir.join("staff/paul.pub")).unwrap();
+    text.push_str(&pub_line(&marie));
+    text.push('\n');
+    std::fs::write(keys_dir.join("staff/paul.pub"), text).unwrap();
+    let started = Instant::now();
+    while connect_with_key(s.addr, "x", &marie).await.is_ok() {
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "a key found in two files still logs in"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let (who, _, status) = s.run(&paul, "whoami").await;
+    assert_eq!(status, 0);
+    assert!(who.starts_with("paul\tstaff"), "{who}");
+}

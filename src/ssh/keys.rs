@@ -170,6 +170,16 @@ impl AccessList {
         let mut list = AccessList::default();
         for role in [Role::Admin, Role::Staff] {
             let folder = dir.join(role_dir(role));
+            if !folder.exists() {
+                continue;
+            }
+            if !real_folder(&folder) {
+                list.problems.push(format!(
+                    "{}: n'est pas un dossier ordinaire (lien symbolique ?) : ignoré",
+                    folder.display()
+                ));
+                continue;
+            }
             let Ok(entries) = std::fs::read_dir(&folder) else {
                 continue;
             };
@@ -196,8 +206,9 @@ impl AccessList {
                     ));
                     continue;
                 }
-                let text = match std::fs::read_to_string(&file) {
-                    Ok(t) => t,
+                let text = match read_key_file(&file) {
+                    Ok(Some(t)) => t,
+                    Ok(None) => continue,
                     Err(e) => {
                         list.problems.push(format!("{}: {e}", file.display()));
                         continue;
@@ -213,22 +224,22 @@ impl AccessList {
                     if trimmed.is_empty() || trimmed.starts_with('#') {
                         continue;
                     }
+                    if person.keys.len() >= MAX_KEYS_PER_PERSON {
+                        list.problems.push(format!(
+                            "{}:{}: plus de {MAX_KEYS_PER_PERSON} clés : les suivantes sont ignorées",
+                            file.display(),
+                            i + 1
+                        ));
+                        break;
+                    }
                     match parse_key_line(trimmed) {
                         Ok((key, kind, bits)) => {
                             let fp = fingerprint(&key);
-                            if let Some((owner, _)) = list.find_in(&key).or_else(|| {
-                                person
-                                    .keys
-                                    .iter()
-                                    .find(|k| k.key.key_data() == key.key_data())
-                                    .map(|k| (&person, k))
-                            }) {
-                                list.problems.push(format!(
-                                    "{}:{}: clé {fp} déjà attribuée à {} : ignorée (une clé = une personne)",
-                                    file.display(),
-                                    i + 1,
-                                    owner.name
-                                ));
+                            if person
+                                .keys
+                                .iter()
+                                .any(|k| k.key.key_data() == key.key_data())
+                            {
                                 continue;
                             }
                             person.keys.push(KeyEntry {
@@ -249,7 +260,43 @@ impl AccessList {
                 list.people.push(person);
             }
         }
+        list.refuse_shared_keys();
+        if list.problems.len() > MAX_PROBLEMS {
+            let more = list.problems.len() - MAX_PROBLEMS;
+            list.problems.truncate(MAX_PROBLEMS);
+            list.problems.push(format!(
+                "… et {more} autres problèmes dans {}",
+                dir.display()
+            ));
+        }
         list
+    }
+
+    /// One key = one person: a key found in two people's files logs in as neither, until
+    /// an admin removes it from the wrong file.
+    fn refuse_shared_keys(&mut self) {
+        let mut owners: Vec<(KeyData, Vec<String>, String)> = Vec::new();
+        for p in &self.people {
+            for k in &p.keys {
+                match owners.iter_mut().find(|(d, _, _)| d == k.key.key_data()) {
+                    Some((_, names, _)) => names.push(format!("{} ({})", p.name, p.role)),
+                    None => owners.push((
+                        k.key.key_data().clone(),
+                        vec![format!("{} ({})", p.name, p.role)],
+                        k.fingerprint.clone(),
+                    )),
+                }
+            }
+        }
+        for (data, names, fp) in owners.into_iter().filter(|(_, n, _)| n.len() > 1) {
+            self.problems.push(format!(
+                "clé {fp} présente chez {} : refusée pour tous jusqu'à ce qu'elle soit retirée du mauvais fichier",
+                names.join(" et ")
+            ));
+            for p in &mut self.people {
+                p.keys.retain(|k| k.key.key_data() != &data);
+            }
+        }
     }
 
     fn find_in(&self, key: &PublicKey) -> Option<(&Person, &KeyEntry)> {
@@ -294,6 +341,12 @@ fn write_atomic(path: &Path, text: &str) -> Result<(), AccessError> {
     let dir = path
         .parent()
         .ok_or_else(|| AccessError("chemin sans dossier".into()))?;
+    if dir.exists() && !real_folder(dir) {
+        return Err(AccessError(format!(
+            "{} n'est pas un dossier ordinaire (lien symbolique ?) : refusé",
+            dir.display()
+        )));
+    }
     std::fs::create_dir_all(dir).map_err(io)?;
     let tmp = dir.join(format!(
         ".{}.tmp",
@@ -309,6 +362,59 @@ fn write_atomic(path: &Path, text: &str) -> Result<(), AccessError> {
         let _ = d.sync_all();
     }
     Ok(())
+}
+
+/// Largest key file read: a person's few keys fit many times over.
+pub const MAX_KEY_FILE: u64 = 64 * 1024;
+/// Keys kept per person; further lines are reported and ignored.
+pub const MAX_KEYS_PER_PERSON: usize = 32;
+/// Problems listed one by one; beyond, they are counted.
+const MAX_PROBLEMS: usize = 50;
+
+/// Reads a key file: a regular file (never a symbolic link, a folder or a device) of at
+/// most [`MAX_KEY_FILE`] bytes. `Ok(None)` when it does not exist.
+fn read_key_file(path: &Path) -> Result<Option<String>, String> {
+    use std::io::Read;
+    let meta = match std::fs::symlink_metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e.to_string()),
+    };
+    if !meta.file_type().is_file() {
+        return Err("n'est pas un fichier ordinaire (lien symbolique, dossier…) : ignoré".into());
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        // The file may have been swapped for a link since: do not follow it.
+        options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+    }
+    let file = options.open(path).map_err(|e| e.to_string())?;
+    let meta = file.metadata().map_err(|e| e.to_string())?;
+    if !meta.is_file() {
+        return Err("n'est pas un fichier ordinaire : ignoré".into());
+    }
+    if meta.len() > MAX_KEY_FILE {
+        return Err(format!(
+            "{} octets : trop grand pour un fichier de clés (au plus {MAX_KEY_FILE}) : ignoré",
+            meta.len()
+        ));
+    }
+    let mut text = String::new();
+    file.take(MAX_KEY_FILE + 1)
+        .read_to_string(&mut text)
+        .map_err(|e| e.to_string())?;
+    if text.len() as u64 > MAX_KEY_FILE {
+        return Err("trop grand pour un fichier de clés : ignoré".into());
+    }
+    Ok(Some(text))
+}
+
+/// A folder of `keys/` must be a real folder, not a link to one elsewhere.
+fn real_folder(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_dir())
 }
 
 fn person_file(dir: &Path, role: Role, name: &str) -> PathBuf {
@@ -351,7 +457,9 @@ pub fn add_key(
         None => role,
     };
     let path = person_file(dir, role, name);
-    let mut text = std::fs::read_to_string(&path).unwrap_or_default();
+    let mut text = read_key_file(&path)
+        .map_err(|e| AccessError(format!("{} : {e}", path.display())))?
+        .unwrap_or_default();
     if !text.is_empty() && !text.ends_with('\n') {
         text.push('\n');
     }
@@ -403,7 +511,9 @@ pub fn revoke_key(dir: &Path, name: &str, fp: &str) -> Result<KeyEntry, AccessEr
         ));
     }
     let path = person_file(dir, p.role, name);
-    let text = std::fs::read_to_string(&path).map_err(|e| AccessError(e.to_string()))?;
+    let text = read_key_file(&path)
+        .map_err(|e| AccessError(format!("{} : {e}", path.display())))?
+        .unwrap_or_default();
     let kept: Vec<&str> = text
         .lines()
         .filter(|l| match parse_key_line(l.trim()) {
@@ -439,7 +549,9 @@ pub fn set_role(dir: &Path, name: &str, role: Role) -> Result<Role, AccessError>
     }
     let from = person_file(dir, p.role, name);
     let to = person_file(dir, role, name);
-    let text = std::fs::read_to_string(&from).map_err(|e| AccessError(e.to_string()))?;
+    let text = read_key_file(&from)
+        .map_err(|e| AccessError(format!("{} : {e}", from.display())))?
+        .unwrap_or_default();
     write_atomic(&to, &text)?;
     std::fs::remove_file(&from).map_err(|e| AccessError(e.to_string()))?;
     Ok(p.role)
@@ -472,7 +584,7 @@ pub fn folder_signature(dir: &Path) -> Vec<(PathBuf, u64, std::time::SystemTime)
     for sub in ["admin", "staff"] {
         if let Ok(entries) = std::fs::read_dir(dir.join(sub)) {
             for e in entries.flatten() {
-                if let Ok(m) = e.metadata() {
+                if let Ok(m) = std::fs::symlink_metadata(e.path()) {
                     out.push((
                         e.path(),
                         m.len(),
@@ -585,6 +697,63 @@ mod tests {
         assert_eq!(list.person("marie").unwrap().keys.len(), 1);
         assert!(
             list.problems[0].contains("marie.pub:3:"),
+            "{:?}",
+            list.problems
+        );
+    }
+
+    #[test]
+    fn the_folder_is_not_trusted_blindly() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        add_key(d, "marie", Role::Admin, ED).unwrap();
+        // A link to a secret file is never read, and never written through.
+        let secret = d.join("secret");
+        std::fs::write(&secret, "root:$6$hash:19000:0:99999:7:::\n").unwrap();
+        std::fs::create_dir_all(d.join("staff")).unwrap();
+        std::os::unix::fs::symlink(&secret, d.join("staff/eve.pub")).unwrap();
+        let list = AccessList::load(d);
+        assert!(list.person("eve").is_none());
+        assert!(
+            list.problems
+                .iter()
+                .any(|p| p.contains("eve.pub") && p.contains("fichier ordinaire")),
+            "{:?}",
+            list.problems
+        );
+        assert!(
+            !list.problems.iter().any(|p| p.contains("root:")),
+            "the target was read"
+        );
+        let other = PrivateKey::random(&mut rand::rng(), russh::keys::Algorithm::Ed25519)
+            .unwrap()
+            .public_key()
+            .to_openssh()
+            .unwrap();
+        let refused = add_key(d, "eve", Role::Staff, &other).unwrap_err();
+        assert!(refused.0.contains("fichier ordinaire"), "{refused}");
+        assert_eq!(
+            std::fs::read_to_string(&secret).unwrap(),
+            "root:$6$hash:19000:0:99999:7:::\n",
+            "the link's target is untouched"
+        );
+        std::fs::remove_file(d.join("staff/eve.pub")).unwrap();
+        // A huge file is refused without being read whole.
+        let big = "# x\n".repeat(50_000);
+        std::fs::write(d.join("staff/big.pub"), big).unwrap();
+        let list = AccessList::load(d);
+        assert!(list.person("big").is_none());
+        assert!(list.problems.iter().any(|p| p.contains("trop grand")));
+        std::fs::remove_file(d.join("staff/big.pub")).unwrap();
+        // The same key in two people's files logs in as neither.
+        std::fs::write(d.join("staff/paul.pub"), format!("{ED}\n")).unwrap();
+        let list = AccessList::load(d);
+        let key = parse_key_line(ED).unwrap().0;
+        assert!(list.find(&key).is_none(), "a shared key logs in");
+        assert!(
+            list.problems
+                .iter()
+                .any(|p| p.contains("marie (admin)") && p.contains("paul (staff)")),
             "{:?}",
             list.problems
         );

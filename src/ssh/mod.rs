@@ -85,8 +85,10 @@ impl Shared {
     /// Re-reads `keys/` now (after a change made through a command).
     pub fn reload_access(&self) {
         let list = Arc::new(AccessList::load(&self.keys_dir));
-        for p in &list.problems {
-            tracing::warn!("keys: {p}");
+        // A problem is logged when it appears, not at every reload while it lasts.
+        let before = self.access_tx.borrow().problems.clone();
+        for p in list.problems.iter().filter(|p| !before.contains(p)) {
+            tracing::warn!("keys: {}", crate::domain::text::printable(p));
         }
         // Whoever lost their key or role since they logged in loses their right to act.
         self.app
@@ -142,7 +144,7 @@ pub async fn start(app: Arc<App>, opts: ServeOptions) -> anyhow::Result<ServerHa
     let addr = listener.local_addr()?;
     let (access_tx, _) = watch::channel(Arc::new(AccessList::load(&opts.keys_dir)));
     for p in &access_tx.borrow().problems {
-        tracing::warn!("keys: {p}");
+        tracing::warn!("keys: {}", crate::domain::text::printable(p));
     }
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let host = opts
