@@ -5,7 +5,7 @@ use super::orders::create_customer_in;
 use super::{Actor, App, AppError, Role};
 use crate::domain::customer::payment_delay_days;
 use crate::domain::legal::{self, LegalClass};
-use crate::domain::money::parse_eur;
+use crate::domain::money::{MAX_AMOUNT, Totals, parse_eur};
 use crate::domain::pipeline::{self, Ctx, NewQuote, QuoteLine};
 use crate::domain::{
     Action, Address, ChorusRouting, Contact, Customer, CustomerId, CustomerKind, DocKind,
@@ -75,8 +75,14 @@ fn string(
     if s.chars().count() > max {
         return Err(err(&p, format!("{max} caractères au plus")));
     }
-    if s.chars().any(char::is_control) {
-        return Err(err(&p, "contient des caractères de contrôle"));
+    if let Some(c) = crate::domain::text::first_unprintable(s, false) {
+        return Err(err(
+            &p,
+            format!(
+                "contient un caractère refusé (U+{:04X} : contrôle ou interdit en XML)",
+                c as u32
+            ),
+        ));
     }
     Ok(s.to_string())
 }
@@ -168,6 +174,9 @@ fn index_field(o: &Map<String, Value>, name: &str, len: usize) -> Result<usize, 
         },
     }
 }
+
+/// Lines a quote may have.
+const MAX_LINES: usize = 500;
 
 /// Parses and validates the JSON of a quote; the error names the faulty field.
 pub fn parse_quote_request(json: &str) -> Result<QuoteRequest, AppError> {
@@ -266,6 +275,27 @@ pub fn parse_quote_request(json: &str) -> Result<QuoteRequest, AppError> {
             ));
         }
     };
+    if lines.len() > MAX_LINES {
+        return Err(err(
+            "lines",
+            format!("{} lignes : {MAX_LINES} au plus par devis", lines.len()),
+        ));
+    }
+    let totals = Totals::from_lines(
+        lines
+            .iter()
+            .map(|l| (l.unit_price * l.quantity as i64, l.vat)),
+    );
+    if totals.incl_vat > MAX_AMOUNT {
+        return Err(err(
+            "lines",
+            format!(
+                "total du devis {} TTC : un document ne dépasse pas {}",
+                totals.incl_vat.fr(),
+                MAX_AMOUNT.fr()
+            ),
+        ));
+    }
     Ok(QuoteRequest {
         reference,
         legal_name,
@@ -315,6 +345,16 @@ fn quote_line(v: &Value, path: &str) -> Result<QuoteLine, AppError> {
     })?;
     if unit_price.0 < 0 {
         return Err(err(&pp, "le prix ne peut pas être négatif"));
+    }
+    if unit_price.times_bounded(quantity as i64).is_none() {
+        return Err(err(
+            &pp,
+            format!(
+                "{} × {quantity} : une ligne ne dépasse pas {}",
+                unit_price.fr(),
+                MAX_AMOUNT.fr()
+            ),
+        ));
     }
     let vp = join(path, "vat_rate");
     let vat_text = decimal_text(field(o, path, "vat_rate")?, &vp)?;

@@ -1,12 +1,17 @@
 //! Order use cases: one write transaction each, audited, then published.
 
 use super::{Actor, App, AppError, Role, parse_order_number};
+use crate::domain::money::MAX_AMOUNT;
 use crate::domain::pipeline::{self, Ctx, Issued, OriginalPoInput, Shortage, Step, Stock};
 use crate::domain::{
     Action, Cents, Customer, CustomerId, Date, DocKind, DocNumber, EligibilityStatus, Event,
     IssuedDocument, Order, OrderId, PipelineError, Product, Stage,
 };
 use crate::store::Tx;
+
+/// Units one stock adjustment may add or remove, and the most a product may hold.
+const MAX_STOCK_CHANGE: i64 = 1_000_000;
+const MAX_STOCK: i64 = 10_000_000;
 
 impl App {
     /// A transition that changes an order (and maybe stock) without issuing a document.
@@ -268,7 +273,14 @@ impl App {
                 .product(sku)?
                 .ok_or_else(|| AppError::NotFound(format!("produit {sku} introuvable")))?;
             let before = p.on_hand;
-            p.on_hand += delta;
+            p.on_hand = match before.checked_add(delta) {
+                Some(n) if delta.abs() <= MAX_STOCK_CHANGE && n <= MAX_STOCK => n,
+                _ => {
+                    return Err(AppError::invalid(format!(
+                        "ajustement de {delta:+} refusé : au plus {MAX_STOCK_CHANGE} unités à la fois, {MAX_STOCK} en stock"
+                    )));
+                }
+            };
             if p.on_hand < p.reserved {
                 return Err(AppError::invalid(format!(
                     "le stock de {sku} tomberait à {} alors que {} unité(s) sont réservées",
@@ -301,6 +313,12 @@ impl App {
             return Err(AppError::invalid(
                 "prix et stock ne peuvent pas être négatifs",
             ));
+        }
+        if product.unit_price > MAX_AMOUNT || product.on_hand > MAX_STOCK {
+            return Err(AppError::invalid(format!(
+                "prix au plus {}, stock au plus {MAX_STOCK}",
+                MAX_AMOUNT.fr()
+            )));
         }
         let now = self.now();
         let saved = self.write_as(actor, |tx| {

@@ -325,3 +325,63 @@ fn a_withdrawn_right_commits_nothing() {
     f.app.withdraw_grants(|g| g.person() == "paul");
     assert!(!other_key.grant.as_ref().unwrap().is_valid());
 }
+
+#[test]
+fn amounts_that_would_wrap_and_characters_xml_forbids_are_refused() {
+    let mut v: serde_json::Value = serde_json::from_str(SAMPLE).unwrap();
+    v["lines"][0]["unit_price"] = "92233720368547758.07".into();
+    v["lines"][0]["quantity"] = 4.into();
+    let e = parse_quote_request(&v.to_string()).unwrap_err().to_string();
+    assert!(e.starts_with("lines[0].unit_price"), "{e}");
+    let mut v: serde_json::Value = serde_json::from_str(SAMPLE).unwrap();
+    v["lines"][0]["unit_price"] = "2500000.01".into();
+    v["lines"][0]["quantity"] = 4.into();
+    let e = parse_quote_request(&v.to_string()).unwrap_err().to_string();
+    assert!(
+        e.contains("une ligne ne dépasse pas 10 000 000,00 €"),
+        "{e}"
+    );
+    let mut v: serde_json::Value = serde_json::from_str(SAMPLE).unwrap();
+    v["customer"]["legal_name"] = "Lycée\u{fffe}Jean Moulin".into();
+    let e = parse_quote_request(&v.to_string()).unwrap_err().to_string();
+    assert!(
+        e.starts_with("customer.legal_name") && e.contains("U+FFFE"),
+        "{e}"
+    );
+    // A stock adjustment that would overflow is refused with a message.
+    let f = fixture();
+    imported(&f);
+    let e = f
+        .app
+        .adjust_stock(&staff(), "ENC-ACT-8", i64::MAX, "essai")
+        .unwrap_err();
+    assert!(e.to_string().contains("au plus"), "{e}");
+}
+
+#[test]
+fn check_recomputes_totals_and_reads_the_xml_back() {
+    let f = fixture();
+    let n = imported(&f);
+    f.app
+        .mark_original_received(&staff(), &n, &po("2026-03-02"))
+        .unwrap();
+    f.app.issue_delivery_note(&staff(), &n, None).unwrap();
+    let invoice = f.app.issue_invoice(&staff(), &n).unwrap();
+    assert_clean(&f.app);
+    let number = invoice.number.to_string();
+    let mut report = check::Report::default();
+    check::check_amounts(&invoice, &number, &mut report);
+    assert!(report.is_clean(), "{:?}", report.violations);
+    let mut tampered = invoice.clone();
+    tampered.lines[0].amount += crate::domain::Cents(1);
+    check::check_amounts(&tampered, &number, &mut report);
+    assert!(!report.is_clean(), "a line that does not add up passes");
+    let xml = f.app.document_file(&number, FileFormat::FacturX).unwrap();
+    assert!(check::well_formed(&xml).is_ok());
+    assert!(check::well_formed("<a>\u{ffff}</a>".as_bytes()).is_err());
+    // Whatever got stored, the XML written for it stays well-formed.
+    let mut odd = invoice.clone();
+    odd.buyer.legal_name = "Lycée\u{ffff}".into();
+    let written = crate::documents::facturx::cii_xml(&odd, &f.app.settings().seller);
+    assert!(check::well_formed(written.as_bytes()).is_ok(), "{written}");
+}

@@ -22,6 +22,8 @@ pub(crate) fn escape(s: &str) -> String {
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
             c if c.is_control() && c != '\n' => out.push(' '),
+            // Characters XML 1.0 forbids never reach the file, whatever was stored.
+            '\u{fffe}' | '\u{ffff}' => out.push('\u{fffd}'),
             c => out.push(c),
         }
     }

@@ -31,6 +31,20 @@ impl Cents {
     }
 }
 
+/// The most a line, a document or a payment may amount to: 10 million euros, far beyond
+/// what the shop sells, far below any overflow.
+pub const MAX_AMOUNT: Cents = Cents(1_000_000_000);
+
+impl Cents {
+    /// `self × q`, or `None` past [`MAX_AMOUNT`] (or on overflow).
+    pub fn times_bounded(self, q: i64) -> Option<Cents> {
+        self.0
+            .checked_mul(q)
+            .map(Cents)
+            .filter(|c| c.0.abs() <= MAX_AMOUNT.0)
+    }
+}
+
 impl Add for Cents {
     type Output = Cents;
     fn add(self, o: Cents) -> Cents {

@@ -31,8 +31,14 @@ fn fold_char(c: char, out: &mut String) {
 
 /// Characters that change how a terminal shows text: controls (escape sequences, bells,
 /// backspaces, C1 codes) and the bidirectional overrides that reorder what is shown.
+/// U+FFFE and U+FFFF are refused too: XML 1.0 forbids them, and they would make an
+/// invoice's Factur-X XML ill-formed.
 pub fn is_unprintable(c: char) -> bool {
-    c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    c.is_control()
+        || matches!(
+            c,
+            '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{fffe}' | '\u{ffff}'
+        )
 }
 
 /// The first character of `s` that a terminal would not just show, if any (line breaks

@@ -1,9 +1,11 @@
 //! `comptoir check`: every invariant of the store, verified from the records themselves.
 
 use super::{Rx, StoreError};
+use crate::domain::money::MAX_AMOUNT;
 use crate::domain::{
     Action, DocKind, EligibilityStatus, IssuedDocument, OrderCard, OrderId, Stage, ids,
 };
+use crate::domain::{FileFormat, Totals};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -105,6 +107,7 @@ fn check_documents(
                 }
             }
         }
+        check_amounts(&doc, &number, report);
         for f in &doc.files {
             report.files += 1;
             match rx.document_file(&number, f.format)? {
@@ -121,6 +124,11 @@ fn check_documents(
                                 f.format.extension()
                             ),
                         );
+                    }
+                    if f.format == FileFormat::FacturX
+                        && let Err(e) = well_formed(&bytes)
+                    {
+                        report.violation(&number, format!("Factur-X XML is not well-formed: {e}"));
                     }
                 }
             }
@@ -225,6 +233,64 @@ fn check_documents(
         );
     }
     Ok(per_order)
+}
+
+/// Every line amount is its quantity times its unit price, the totals recompute from the
+/// lines (VAT per rate), and nothing exceeds what a document may amount to.
+pub(crate) fn check_amounts(doc: &IssuedDocument, number: &str, report: &mut Report) {
+    if doc.kind() == DocKind::DeliveryNote {
+        return;
+    }
+    for (i, l) in doc.lines.iter().enumerate() {
+        match l.unit_price.times_bounded(l.quantity as i64) {
+            Some(a) if a == l.amount => {}
+            Some(a) => report.violation(
+                number,
+                format!(
+                    "line {}: amount {} but {} × {} = {}",
+                    i + 1,
+                    l.amount,
+                    l.quantity,
+                    l.unit_price,
+                    a
+                ),
+            ),
+            None => report.violation(
+                number,
+                format!(
+                    "line {}: {} × {} exceeds {}",
+                    i + 1,
+                    l.quantity,
+                    l.unit_price,
+                    MAX_AMOUNT
+                ),
+            ),
+        }
+    }
+    let recomputed = Totals::from_lines(doc.lines.iter().map(|l| (l.amount, l.vat)));
+    if recomputed != doc.totals {
+        report.violation(
+            number,
+            format!(
+                "totals {} TTC do not recompute from the lines ({} TTC)",
+                doc.totals.incl_vat, recomputed.incl_vat
+            ),
+        );
+    }
+    if doc.totals.incl_vat.0.abs() > MAX_AMOUNT.0 {
+        report.violation(
+            number,
+            format!("total {} exceeds {}", doc.totals.incl_vat, MAX_AMOUNT),
+        );
+    }
+}
+
+/// Whether stored XML parses (an invoice Chorus Pro cannot read is no invoice).
+pub(crate) fn well_formed(bytes: &[u8]) -> Result<(), String> {
+    let text = std::str::from_utf8(bytes).map_err(|e| e.to_string())?;
+    roxmltree::Document::parse(text)
+        .map(|_| ())
+        .map_err(|e| e.to_string())
 }
 
 /// Stage, counters, documents, indexes, audit trail of each order; stock of each product.
