@@ -33,6 +33,8 @@ struct Served {
     child: Child,
     addr: std::net::SocketAddr,
     dir: tempfile::TempDir,
+    /// The shell command that starts it (to start it again after a kill).
+    command: String,
 }
 
 impl Drop for Served {
@@ -69,8 +71,19 @@ fn serve(setup: Setup<'_>) -> Served {
             .join("themes")
             .display()
     );
+    let (child, addr) = launch(&command);
+    Served {
+        child,
+        addr,
+        dir,
+        command,
+    }
+}
+
+/// Starts the server; returns it once it printed its address.
+fn launch(command: &str) -> (Child, std::net::SocketAddr) {
     let mut child = Command::new("sh")
-        .args(["-c", &command])
+        .args(["-c", command])
         .env("RUST_LOG", "warn")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -90,10 +103,19 @@ fn serve(setup: Setup<'_>) -> Served {
     };
     // Keep reading stdout so the server never blocks on a full pipe.
     std::thread::spawn(move || for _ in lines.by_ref() {});
-    Served { child, addr, dir }
+    (child, addr)
 }
 
 impl Served {
+    /// SIGKILL, then the same server again on the same folder (on a new port).
+    fn kill_and_restart(&mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+        let (child, addr) = launch(&self.command);
+        self.child = child;
+        self.addr = addr;
+    }
+
     async fn connect(&self, key: &PrivateKey) -> client::Handle<Trusting> {
         connect_with_key(self.addr, "x", key).await.unwrap()
     }
@@ -614,4 +636,109 @@ async fn the_keys_folder_is_not_trusted_blindly() {
     let (who, _, status) = s.run(&paul, "whoami").await;
     assert_eq!(status, 0);
     assert!(who.starts_with("paul\tstaff"), "{who}");
+}
+
+/// Crash consistency through real clients: writers import quotes and add stock while the
+/// server is killed with SIGKILL again and again; every acknowledged action is found
+/// afterwards and `check` is clean. `cargo test` kills 3 times; a longer run:
+/// `CRASH_KILLS=30 cargo test --release --test hostile acknowledged -- --nocapture`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acknowledged_actions_survive_sigkill() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, Mutex};
+    let kills: usize = std::env::var("CRASH_KILLS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3);
+    let marie = fixed_key(1);
+    let mut s = serve(Setup {
+        people: &[("marie", Role::Admin, &marie)],
+        server: "",
+        shell: "",
+    });
+    let (_, err, status) = exec_on(
+        &s.connect(&marie).await,
+        "quote import",
+        Some(SAMPLE.as_bytes()),
+    )
+    .await
+    .unwrap();
+    assert_eq!(status, 0, "{err}");
+    let addr = Arc::new(Mutex::new(s.addr));
+    let stop = Arc::new(AtomicBool::new(false));
+    let acked_quotes = Arc::new(Mutex::new(Vec::<String>::new()));
+    let stock = Arc::new(Mutex::new((0u64, 0u64))); // (acknowledged, attempted)
+    let mut writers = Vec::new();
+    for w in 0..4 {
+        let (addr, stop, acked_quotes, stock, key) = (
+            addr.clone(),
+            stop.clone(),
+            acked_quotes.clone(),
+            stock.clone(),
+            marie.clone(),
+        );
+        writers.push(tokio::spawn(async move {
+            let mut n = 0;
+            while !stop.load(Ordering::SeqCst) {
+                let target = *addr.lock().unwrap();
+                let Ok(h) = connect_with_key(target, "x", &key).await else {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                };
+                while !stop.load(Ordering::SeqCst) {
+                    n += 1;
+                    let reference = format!("CRASH-{w}-{n}");
+                    let mut v: serde_json::Value = serde_json::from_str(SAMPLE).unwrap();
+                    v["reference"] = reference.clone().into();
+                    match exec_on(&h, "quote import", Some(v.to_string().as_bytes())).await {
+                        Some((_, _, 0)) => acked_quotes.lock().unwrap().push(reference),
+                        Some(_) => {}
+                        None => break,
+                    }
+                    stock.lock().unwrap().1 += 1;
+                    match exec_on(&h, "stock add ENC-ACT-8 1 --reason crash", None).await {
+                        Some((_, _, 0)) => stock.lock().unwrap().0 += 1,
+                        Some(_) => {}
+                        None => break,
+                    }
+                }
+            }
+        }));
+    }
+    for _ in 0..kills {
+        tokio::time::sleep(Duration::from_millis(rand::random_range(400..900))).await;
+        s.kill_and_restart();
+        *addr.lock().unwrap() = s.addr;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    stop.store(true, Ordering::SeqCst);
+    for w in writers {
+        let _ = tokio::time::timeout(Duration::from_secs(30), w).await;
+    }
+    s.child.kill().unwrap();
+    s.child.wait().unwrap();
+    // The store, read by this process once the server is gone.
+    let app = comptoir::app::App::open(&s.data(), comptoir::app::Settings::default()).unwrap();
+    let acked = acked_quotes.lock().unwrap().clone();
+    assert!(!acked.is_empty(), "no action was acknowledged");
+    for r in &acked {
+        let found = app.read(|rx| rx.order_by_external_ref(r)).unwrap();
+        assert!(found.is_some(), "acknowledged quote {r} lost");
+    }
+    let (stock_acked, stock_tried) = *stock.lock().unwrap();
+    let on_hand = app
+        .read(|rx| rx.product("ENC-ACT-8"))
+        .unwrap()
+        .unwrap()
+        .on_hand as u64;
+    assert!(
+        on_hand >= stock_acked && on_hand <= stock_tried,
+        "stock {on_hand}: {stock_acked} additions acknowledged, {stock_tried} tried"
+    );
+    let report = app.read(comptoir::store::check::check).unwrap();
+    assert!(report.is_clean(), "{:#?}", report.violations);
+    eprintln!(
+        "crash: {kills} SIGKILLs, {} quotes and {stock_acked} stock additions acknowledged, none lost; check clean",
+        acked.len()
+    );
 }

@@ -655,4 +655,20 @@ mod tests {
         v["lines"][0]["unit_price"] = serde_json::from_str("0.30000000000000004").unwrap();
         assert!(parse(&v).is_err());
     }
+
+    proptest::proptest! {
+        /// Mutated quotes are refused with a message or accepted: never a panic.
+        #[test]
+        fn mutated_quotes_never_panic(
+            cuts in proptest::collection::vec((0usize..2000, 0usize..40, "[ -~\u{fffe}]{0,8}"), 0..6),
+        ) {
+            let mut text = include_str!("../../tests/fixtures/quote.json").to_string();
+            for (at, len, insert) in cuts {
+                let at = text.char_indices().map(|(i, _)| i).nth(at % text.chars().count().max(1)).unwrap_or(0);
+                let end = text[at..].char_indices().map(|(i, _)| at + i).nth(len).unwrap_or(text.len());
+                text.replace_range(at..end, &insert);
+            }
+            let _ = parse_quote_request(&text);
+        }
+    }
 }

@@ -1,6 +1,7 @@
 //! `comptoir bench …`: the measurements reported in BENCHMARKS.md. Benchmarks, not tests:
 //! they print figures and assert nothing about time.
 
+mod fuzz;
 mod loopback;
 mod ssh;
 
@@ -298,6 +299,15 @@ pub enum BenchWhat {
     },
     /// PDF sizes of 10- and 60-line invoices
     Pdf,
+    /// Mutation fuzzing of a parser that takes hostile bytes (no panic, bounded memory)
+    Fuzz {
+        #[arg(value_enum)]
+        target: fuzz::Target,
+        #[arg(long, default_value_t = 10.0)]
+        minutes: f64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// Against `comptoir serve` in a child process: first frame, idle memory, concurrent
     /// searches, downloads
     Ssh {
@@ -323,6 +333,11 @@ pub fn run(what: BenchWhat) -> Result<(), String> {
         BenchWhat::Search { data } => search(&data).and_then(|_| search_detail(&data)),
         BenchWhat::Issue { n, data } => issue(&data, n),
         BenchWhat::Pdf => pdf_sizes(),
+        BenchWhat::Fuzz {
+            target,
+            minutes,
+            seed,
+        } => fuzz::run(target, minutes, seed),
         BenchWhat::Ssh {
             data,
             connections,

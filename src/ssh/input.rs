@@ -75,6 +75,12 @@ impl Decoder {
         out
     }
 
+    /// Bytes held by the parser at most (for the fuzzer's bound check).
+    #[cfg(feature = "bench")]
+    pub(crate) fn pending_bytes(&self) -> usize {
+        self.pending
+    }
+
     /// Whether an Esc is waiting for [`ESC_TIMEOUT`] to pass.
     pub(crate) fn waiting(&self) -> bool {
         self.pending_escape
@@ -201,5 +207,22 @@ mod tests {
             keys(&mut d, b"\x1b[200~ENG-42\x1b[201~"),
             vec![Input::Paste("ENG-42".into())]
         );
+    }
+
+    proptest::proptest! {
+        /// Whatever bytes arrive, split however, the decoder neither panics nor holds more
+        /// than its bound (the long runs come from `bench fuzz input`).
+        #[test]
+        fn any_bytes_in_any_chunks(
+            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..4096),
+            cut in 1usize..512,
+        ) {
+            let mut d = Decoder::default();
+            for chunk in bytes.chunks(cut) {
+                let _ = d.feed(chunk);
+                proptest::prop_assert!(d.pending <= MAX_PENDING + SLICE);
+            }
+            let _ = d.flush();
+        }
     }
 }

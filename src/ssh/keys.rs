@@ -758,4 +758,13 @@ mod tests {
             list.problems
         );
     }
+
+    proptest::proptest! {
+        /// Any line offered as a public key is read or refused, never a panic.
+        #[test]
+        fn any_key_line(prefix in proptest::sample::select(vec!["ssh-ed25519 ", "ssh-rsa ", "ecdsa-sha2-nistp256 ", "", "command=\"x\" "]),
+                        body in "[A-Za-z0-9+/= \u{1b}#]{0,300}") {
+            let _ = parse_key_line(&format!("{prefix}{body}"));
+        }
+    }
 }

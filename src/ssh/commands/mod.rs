@@ -126,13 +126,13 @@ fn parse_day(s: &str, option: &str) -> Result<Date, Output> {
 }
 
 /// A parsed command line, before it runs.
-struct Parsed {
+pub(crate) struct Parsed {
     cmd: Cmd,
     /// `order deliver`, `keys add`…: the subcommand path, for the role check.
     path: String,
 }
 
-fn parse(argv: &[String]) -> Result<Parsed, Output> {
+pub(crate) fn parse(argv: &[String]) -> Result<Parsed, Output> {
     // Text given on the command line is stored and shown to others: no control characters.
     for (i, arg) in argv.iter().enumerate() {
         if let Some(c) = first_unprintable(arg, false) {
@@ -349,5 +349,30 @@ mod tests {
         assert_eq!(split("  a   b ").unwrap(), vec!["a", "b"]);
         assert!(split("a 'b").is_err());
         assert_eq!(split("x ''").unwrap(), vec!["x", ""]);
+    }
+
+    proptest::proptest! {
+        /// Any command line is split and parsed without a panic.
+        #[test]
+        fn any_command_line(line in "[ -~\\t'\"\\\\é\u{1b}\u{fffe}]{0,200}") {
+            if let Ok(argv) = split(&line) {
+                let _ = super::parse(&argv);
+            }
+        }
+
+        /// Words of the grammar in any order: refused or run, never a panic.
+        #[test]
+        fn grammar_words_in_any_order(words in proptest::collection::vec(
+            proptest::sample::select(vec![
+                "order", "orders", "keys", "role", "admin", "staff", "--stage", "invoiced",
+                "--json", "--limit", "18446744073709551616", "-1", "DEV-2026-00001", "stock",
+                "add", "--reason", "", "--quantities", "1,,2", "receive-original", "--po-date",
+                "31/02/2026", "help", "--help", "audit", "--since",
+            ]),
+            0..12,
+        )) {
+            let argv: Vec<String> = words.into_iter().map(String::from).collect();
+            let _ = super::parse(&argv);
+        }
     }
 }
