@@ -2,6 +2,7 @@
 //! they print figures and assert nothing about time.
 
 mod fuzz;
+mod hostile;
 mod loopback;
 mod ssh;
 
@@ -299,6 +300,12 @@ pub enum BenchWhat {
     },
     /// PDF sizes of 10- and 60-line invoices
     Pdf,
+    /// A healthy console's keystroke latency and the server's memory under each hostile
+    /// load of issue 10 (against `comptoir serve` in a child process)
+    Hostile {
+        #[arg(long, default_value = "./data")]
+        data: PathBuf,
+    },
     /// Mutation fuzzing of a parser that takes hostile bytes (no panic, bounded memory)
     Fuzz {
         #[arg(value_enum)]
@@ -333,6 +340,7 @@ pub fn run(what: BenchWhat) -> Result<(), String> {
         BenchWhat::Search { data } => search(&data).and_then(|_| search_detail(&data)),
         BenchWhat::Issue { n, data } => issue(&data, n),
         BenchWhat::Pdf => pdf_sizes(),
+        BenchWhat::Hostile { data } => bench_hostile(&data),
         BenchWhat::Fuzz {
             target,
             minutes,
@@ -376,5 +384,16 @@ fn bench_ssh(
         }
         ssh::idle_memory(&server, idle).await?;
         Ok(())
+    })
+}
+
+fn bench_hostile(data: &Path) -> Result<(), String> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    runtime.block_on(async {
+        let server = ssh::BenchServer::start(data)?;
+        hostile::hostile(&server).await
     })
 }

@@ -95,11 +95,11 @@ impl BenchServer {
             .unwrap_or(0.0)
     }
 
-    async fn connect(&self) -> Result<client::Handle<Trusting>, String> {
+    pub(super) async fn connect(&self) -> Result<client::Handle<Trusting>, String> {
         connect_with_key(([127, 0, 0, 1], self.port).into(), "bench", &self.key).await
     }
 
-    async fn console(
+    pub(super) async fn console(
         &self,
         cols: u16,
         rows: u16,

@@ -95,16 +95,22 @@ pub(crate) async fn run_console(start: ConsoleStart) {
             )
         }
     };
+    // The goodbye has a deadline too: a client that stopped reading cannot keep this
+    // session (and its place) alive.
     if !matches!(end, End::ClientClosed | End::Stalled) {
         let mut bytes = LEAVE.to_vec();
         if let End::Message(m) = &end {
             bytes.extend_from_slice(format!("{m}\r\n").as_bytes());
         }
-        let _ = send(&writer, bytes).await;
-        let _ = writer.exit_status(status).await;
-        let _ = writer.eof().await;
+        if send(&writer, bytes).await.is_ok() {
+            let _ = tokio::time::timeout(OUTPUT_STALL, async {
+                let _ = writer.exit_status(status).await;
+                let _ = writer.eof().await;
+            })
+            .await;
+        }
     }
-    let _ = writer.close().await;
+    let _ = tokio::time::timeout(OUTPUT_STALL, writer.close()).await;
     drop(registration);
     drop(place);
     tracing::info!(session = id, person = %who.name, reason = ?end, duration_s = started.elapsed().as_secs(), "console closed");
