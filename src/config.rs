@@ -60,6 +60,7 @@ struct Server {
     max_sessions_per_person: Option<usize>,
     failed_logins_per_minute: Option<u32>,
     penalty_seconds: Option<u64>,
+    output_stall_seconds: Option<u64>,
 }
 
 /// Limits of the SSH server.
@@ -78,6 +79,8 @@ pub struct ServerConfig {
     pub failed_logins_per_minute: u32,
     /// How long such an address is refused (doubling while it goes on, up to 16 times).
     pub penalty: Duration,
+    /// A session whose client has not taken its output for this long is ended.
+    pub output_stall: Duration,
     /// A connection that has not authenticated by then is closed (OpenSSH's LoginGraceTime).
     pub login_grace: Duration,
     /// Unauthenticated connections: from `start` on, new ones are dropped at random with
@@ -125,6 +128,7 @@ impl Default for ServerConfig {
             failed_logins_per_minute: 20,
             penalty: Duration::from_secs(30),
             login_grace: Duration::from_secs(60),
+            output_stall: Duration::from_secs(30),
             max_startups: MaxStartups {
                 start: 10,
                 rate: 30,
@@ -234,6 +238,16 @@ impl Config {
                     ));
                 }
                 cfg.server.penalty = Duration::from_secs(p);
+            }
+            if let Some(o) = s.output_stall_seconds {
+                if !(1..=600).contains(&o) {
+                    return Err(err(
+                        path,
+                        "server.output_stall_seconds",
+                        "must be between 1 and 600",
+                    ));
+                }
+                cfg.server.output_stall = Duration::from_secs(o);
             }
             if let Some(g) = s.login_grace_seconds {
                 if !(1..=600).contains(&g) {

@@ -18,6 +18,10 @@ use std::time::{Duration, Instant};
 
 const SAMPLE: &str = include_str!("fixtures/quote.json");
 
+/// One attack at a time: each test drives a server process hard, and their timings
+/// (grace times, penalties, stalls) must not depend on what the others are doing.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 fn fixed_key(seed: u8) -> PrivateKey {
     PrivateKey::from(russh::keys::ssh_key::private::Ed25519Keypair::from_seed(
         &[seed; 32],
@@ -125,6 +129,23 @@ impl Served {
         exec_on(&h, cmd, None).await.expect("a channel")
     }
 
+    /// `keys list` once the server has noticed a change of `keys/` that it mentions.
+    async fn keys_list_once_it_mentions(&self, admin: &PrivateKey, what: &str) -> String {
+        let started = Instant::now();
+        loop {
+            let (list, _, status) = self.run(admin, "keys list").await;
+            assert_eq!(status, 0);
+            if list.contains(what) {
+                return list;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "keys/ change not noticed: {list}"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
     fn data(&self) -> PathBuf {
         self.dir.path().join("data")
     }
@@ -176,6 +197,7 @@ async fn closed_within(h: &client::Handle<Trusting>, secs: u64) -> bool {
 /// open connection cannot promote itself back.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn revocation_and_demotion_reach_open_connections() {
+    let _turn = ONE_AT_A_TIME.lock().await;
     let (marie, carol, dave) = (fixed_key(1), fixed_key(2), fixed_key(3));
     let s = serve(Setup {
         people: &[
@@ -224,6 +246,7 @@ async fn revocation_and_demotion_reach_open_connections() {
 /// exhaust the process's file descriptors; they are closed after the login grace time.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn silent_connections_cannot_kill_the_listener() {
+    let _turn = ONE_AT_A_TIME.lock().await;
     let marie = fixed_key(1);
     let s = serve(Setup {
         people: &[("marie", Role::Admin, &marie)],
@@ -344,6 +367,7 @@ async fn drain(ch: &mut russh::Channel<client::Msg>, d: Duration) -> usize {
 /// server's memory stays low while a healthy console keeps answering.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn what_a_client_controls_is_bounded() {
+    let _turn = ONE_AT_A_TIME.lock().await;
     let (marie, paul, lea) = (fixed_key(1), fixed_key(2), fixed_key(3));
     let s = serve(Setup {
         people: &[
@@ -413,6 +437,7 @@ async fn what_a_client_controls_is_bounded() {
 /// characters are refused where text comes in, and escaped where stored text goes out.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_escape_sequences_reach_a_terminal() {
+    let _turn = ONE_AT_A_TIME.lock().await;
     let (marie, paul) = (fixed_key(1), fixed_key(2));
     let s = serve(Setup {
         people: &[("marie", Role::Admin, &marie), ("paul", Role::Staff, &paul)],
@@ -439,9 +464,7 @@ async fn no_escape_sequences_reach_a_terminal() {
     assert_eq!(status, 1, "{err}");
     // …and one put in keys/ by hand is reported, escaped, never printed raw.
     std::fs::write(s.dir.path().join("keys/staff/eve.pub"), &evil).unwrap();
-    tokio::time::sleep(Duration::from_millis(1200)).await;
-    let (list, _, status) = s.run(&marie, "keys list").await;
-    assert_eq!(status, 0);
+    let list = s.keys_list_once_it_mentions(&marie, "eve.pub").await;
     assert!(list.contains("eve.pub"), "{list}");
     let (audit, _, _) = s.run(&marie, "audit").await;
     for out in [&list, &audit] {
@@ -453,6 +476,7 @@ async fn no_escape_sequences_reach_a_terminal() {
 /// middle of a download leaves no session behind.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unsupported_requests_fail_fast_and_no_session_is_left_behind() {
+    let _turn = ONE_AT_A_TIME.lock().await;
     let marie = fixed_key(1);
     let s = serve(Setup {
         people: &[("marie", Role::Admin, &marie)],
@@ -501,6 +525,7 @@ async fn unsupported_requests_fail_fast_and_no_session_is_left_behind() {
 /// rather than one per attempt, and a legitimate login afterwards does not wait.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_failed_login_limiter_holds() {
+    let _turn = ONE_AT_A_TIME.lock().await;
     let marie = fixed_key(1);
     let s = serve(Setup {
         people: &[("marie", Role::Admin, &marie)],
@@ -590,6 +615,7 @@ async fn the_failed_login_limiter_holds() {
 /// is followed, and a key found in two people's files logs in as neither.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_keys_folder_is_not_trusted_blindly() {
+    let _turn = ONE_AT_A_TIME.lock().await;
     let (marie, paul) = (fixed_key(1), fixed_key(2));
     let s = serve(Setup {
         people: &[("marie", Role::Admin, &marie), ("paul", Role::Staff, &paul)],
@@ -600,8 +626,7 @@ async fn the_keys_folder_is_not_trusted_blindly() {
     let secret = s.dir.path().join("secret");
     std::fs::write(&secret, "root:$6$salt$hash:19000:0:99999:7:::\n").unwrap();
     std::os::unix::fs::symlink(&secret, keys_dir.join("staff/eve.pub")).unwrap();
-    tokio::time::sleep(Duration::from_millis(1200)).await;
-    let (list, _, _) = s.run(&marie, "keys list").await;
+    let list = s.keys_list_once_it_mentions(&marie, "eve.pub").await;
     assert!(
         list.contains("eve.pub") && list.contains("fichier ordinaire"),
         "{list}"
@@ -644,6 +669,7 @@ async fn the_keys_folder_is_not_trusted_blindly() {
 /// `CRASH_KILLS=30 cargo test --release --test hostile acknowledged -- --nocapture`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn acknowledged_actions_survive_sigkill() {
+    let _turn = ONE_AT_A_TIME.lock().await;
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::{Arc, Mutex};
     let kills: usize = std::env::var("CRASH_KILLS")
@@ -741,4 +767,75 @@ async fn acknowledged_actions_survive_sigkill() {
         "crash: {kills} SIGKILLs, {} quotes and {stock_acked} stock additions acknowledged, none lost; check clean",
         acked.len()
     );
+}
+
+/// Hole 3 (output): consoles whose clients stopped reading are ended after the output
+/// stall time — their sessions and places are given back — while a reading one stays.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn consoles_that_stop_reading_are_dropped() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let marie = fixed_key(1);
+    let s = serve(Setup {
+        people: &[("marie", Role::Admin, &marie)],
+        server: "output_stall_seconds = 2\nmax_sessions_per_person = 20",
+        shell: "",
+    });
+    let pid = s.child.id();
+    let mut stalled = Vec::new();
+    for i in 0..6 {
+        // Half of them advertise a huge window, as some clients do: the server must not
+        // buffer what they do not read.
+        let config = client::Config {
+            window_size: if i % 2 == 0 {
+                2 * 1024 * 1024
+            } else {
+                u32::MAX / 2
+            },
+            ..Default::default()
+        };
+        let mut h = client::connect(std::sync::Arc::new(config), s.addr, Trusting)
+            .await
+            .unwrap();
+        let key = russh::keys::PrivateKeyWithHashAlg::new(std::sync::Arc::new(marie.clone()), None);
+        assert!(h.authenticate_publickey("x", key).await.unwrap().success());
+        let ch = h.channel_open_session().await.unwrap();
+        ch.request_pty(true, "xterm-256color", 500, 200, 0, 0, &[])
+            .await
+            .unwrap();
+        ch.request_shell(true).await.unwrap();
+        // Full redraws asked for (each resize repaints 500×200 cells), never read: the
+        // client's buffers fill, then TCP's, then the window.
+        for i in 0..300u32 {
+            let (cols, rows) = if i % 2 == 0 { (499, 199) } else { (500, 200) };
+            match tokio::time::timeout(
+                Duration::from_millis(200),
+                ch.window_change(cols, rows, 0, 0),
+            )
+            .await
+            {
+                Ok(Ok(())) => {}
+                _ => break,
+            }
+        }
+        stalled.push((h, ch));
+    }
+    let started = Instant::now();
+    let mut peak = 0.0f64;
+    loop {
+        peak = peak.max(rss_mb(pid));
+        let (list, _, status) = s.run(&marie, "sessions list").await;
+        assert_eq!(status, 0);
+        let consoles = list.lines().filter(|l| l.ends_with("console")).count();
+        if consoles == 0 {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "{consoles} consoles still open after their clients stopped reading:\n{list}"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    eprintln!("server RSS peak with 6 consoles not reading: {peak:.0} MB");
+    assert!(peak < 300.0, "server RSS {peak:.0} MB (bound 300 MB)");
+    drop(stalled);
 }

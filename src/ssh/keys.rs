@@ -578,8 +578,11 @@ pub fn host_key(dir: &Path) -> Result<(PrivateKey, bool), String> {
     Ok((key, true))
 }
 
+/// One file of `keys/` as the watcher sees it: path, size, modification time.
+pub type FolderEntry = (PathBuf, u64, std::time::SystemTime);
+
 /// A cheap signature of the folder (names, sizes, modification times) to notice changes.
-pub fn folder_signature(dir: &Path) -> Vec<(PathBuf, u64, std::time::SystemTime)> {
+pub fn folder_signature(dir: &Path) -> Vec<FolderEntry> {
     let mut out = Vec::new();
     for sub in ["admin", "staff"] {
         if let Ok(entries) = std::fs::read_dir(dir.join(sub)) {

@@ -142,6 +142,8 @@ pub async fn start(app: Arc<App>, opts: ServeOptions) -> anyhow::Result<ServerHa
     let host_fingerprint = keys::fingerprint(host_key.public_key());
     let listener = tokio::net::TcpListener::bind(&opts.listen).await?;
     let addr = listener.local_addr()?;
+    // Taken before the keys are read: a change made meanwhile is seen by the watcher.
+    let keys_signature = keys::folder_signature(&opts.keys_dir);
     let (access_tx, _) = watch::channel(Arc::new(AccessList::load(&opts.keys_dir)));
     for p in &access_tx.borrow().problems {
         tracing::warn!("keys: {}", crate::domain::text::printable(p));
@@ -177,7 +179,7 @@ pub async fn start(app: Arc<App>, opts: ServeOptions) -> anyhow::Result<ServerHa
         config: opts.config,
     });
     let mut tasks = Vec::new();
-    tasks.push(tokio::spawn(watch_keys(shared.clone())));
+    tasks.push(tokio::spawn(watch_keys(shared.clone(), keys_signature)));
     tasks.push(tokio::spawn(tick_changes(shared.clone())));
     tasks.push(tokio::spawn(flush_failed_logins(shared.clone())));
     let config = russh::server::Config {
@@ -210,8 +212,7 @@ pub async fn start(app: Arc<App>, opts: ServeOptions) -> anyhow::Result<ServerHa
 }
 
 /// Re-reads `keys/` when its files change; ends the live sessions of removed keys.
-async fn watch_keys(shared: Arc<Shared>) {
-    let mut last = keys::folder_signature(&shared.keys_dir);
+async fn watch_keys(shared: Arc<Shared>, mut last: Vec<keys::FolderEntry>) {
     loop {
         tokio::time::sleep(KEYS_POLL).await;
         let now = keys::folder_signature(&shared.keys_dir);

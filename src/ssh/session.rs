@@ -15,9 +15,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::{broadcast, mpsc};
 
-/// A client that has not read its output for this long is disconnected.
-const OUTPUT_STALL: Duration = Duration::from_secs(30);
-
 pub(crate) struct ConsoleStart {
     pub shared: Arc<Shared>,
     /// The session's place among the server's; given back when it ends.
@@ -39,11 +36,16 @@ enum End {
     Message(String),
 }
 
-async fn send(writer: &ChannelWriteHalf<RusshMsg>, bytes: Vec<u8>) -> Result<(), End> {
+/// Sends a frame; a client that has not taken it within `stall` is given up on.
+async fn send(
+    writer: &ChannelWriteHalf<RusshMsg>,
+    bytes: Vec<u8>,
+    stall: Duration,
+) -> Result<(), End> {
     if bytes.is_empty() {
         return Ok(());
     }
-    match tokio::time::timeout(OUTPUT_STALL, writer.data_bytes(bytes)).await {
+    match tokio::time::timeout(stall, writer.data_bytes(bytes)).await {
         Ok(Ok(())) => Ok(()),
         Ok(Err(_)) => Err(End::ClientClosed),
         Err(_) => Err(End::Stalled),
@@ -63,6 +65,7 @@ pub(crate) async fn run_console(start: ConsoleStart) {
         rows,
     } = start;
     let writer = Arc::new(writer);
+    let stall = shared.config.output_stall;
     let started = Instant::now();
     let (registration, kill) =
         shared
@@ -102,15 +105,15 @@ pub(crate) async fn run_console(start: ConsoleStart) {
         if let End::Message(m) = &end {
             bytes.extend_from_slice(format!("{m}\r\n").as_bytes());
         }
-        if send(&writer, bytes).await.is_ok() {
-            let _ = tokio::time::timeout(OUTPUT_STALL, async {
+        if send(&writer, bytes, stall).await.is_ok() {
+            let _ = tokio::time::timeout(stall, async {
                 let _ = writer.exit_status(status).await;
                 let _ = writer.eof().await;
             })
             .await;
         }
     }
-    let _ = tokio::time::timeout(OUTPUT_STALL, writer.close()).await;
+    let _ = tokio::time::timeout(stall, writer.close()).await;
     drop(registration);
     drop(place);
     tracing::info!(session = id, person = %who.name, reason = ?end, duration_s = started.elapsed().as_secs(), "console closed");
@@ -138,7 +141,7 @@ async fn console_loop(
         Ok(t) => t,
         Err(e) => return End::Message(format!("terminal : {e}")),
     };
-    if let Err(e) = send(&writer, ENTER.to_vec()).await {
+    if let Err(e) = send(&writer, ENTER.to_vec(), shared.config.output_stall).await {
         return e;
     }
     let mut decoder = Decoder::default();
@@ -158,7 +161,7 @@ async fn console_loop(
                 return End::Message(format!("affichage : {e}"));
             }
             let bytes = terminal.backend_mut().take();
-            if let Err(e) = send(&writer, bytes).await {
+            if let Err(e) = send(&writer, bytes, shared.config.output_stall).await {
                 return e;
             }
             dirty = false;

@@ -27,9 +27,6 @@ use std::sync::Arc;
 use std::time::Instant;
 use tokio::sync::mpsc;
 
-/// A client that has not taken a command's output after this long is given up on.
-const OUTPUT_STALL: std::time::Duration = std::time::Duration::from_secs(30);
-
 /// How long a command waits for the end of its standard input.
 const STDIN_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
 
@@ -306,7 +303,8 @@ pub(crate) async fn run_exec(
     };
     // A client that went away or stopped reading must not keep the session listed: every
     // write has a deadline, and the session is unregistered whatever happens.
-    let delivered = tokio::time::timeout(OUTPUT_STALL, async {
+    let stall = shared.config.output_stall;
+    let delivered = tokio::time::timeout(stall, async {
         if !out.stdout.is_empty() {
             writer.data_bytes(out.stdout).await?;
         }
@@ -320,7 +318,7 @@ pub(crate) async fn run_exec(
     drop(registration);
     drop(place);
     if matches!(delivered, Ok(Ok(()))) {
-        let _ = tokio::time::timeout(OUTPUT_STALL, async {
+        let _ = tokio::time::timeout(stall, async {
             let _ = writer.exit_status(out.status).await;
             let _ = writer.eof().await;
         })
@@ -328,7 +326,7 @@ pub(crate) async fn run_exec(
     } else {
         tracing::info!(person = %who.name, "command output not delivered: the client went away or stopped reading");
     }
-    let _ = tokio::time::timeout(OUTPUT_STALL, writer.close()).await;
+    let _ = tokio::time::timeout(stall, writer.close()).await;
     tracing::info!(person = %who.name, command = ?line, status = out.status, duration_ms = started.elapsed().as_millis() as u64, "command");
 }
 
