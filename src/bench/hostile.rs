@@ -53,6 +53,17 @@ fn drain(mut ch: Channel<client::Msg>, stop: Arc<AtomicBool>) -> JoinHandle<()> 
     })
 }
 
+/// Reads what the reading half of a channel receives, keeping nothing, until `stop`.
+fn read_half(mut rx: russh::ChannelReadHalf, stop: Arc<AtomicBool>) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        while !stop.load(Ordering::SeqCst) {
+            if let Ok(None) = tokio::time::timeout(Duration::from_millis(200), rx.wait()).await {
+                break;
+            }
+        }
+    })
+}
+
 /// Keystroke → first byte of the frame that answers it, on the healthy console.
 async fn keystrokes(ch: &mut Channel<client::Msg>) -> Vec<Duration> {
     let mut times = Vec::new();
@@ -115,17 +126,8 @@ async fn escape_soup(server: &BenchServer, consoles: usize) -> Result<Load, Stri
         let (stop, soup) = (load.stop.clone(), soup.clone());
         load.tasks.push(tokio::spawn(async move {
             let _h = h;
-            let (mut rx, tx) = ch.split();
-            let reader_stop = stop.clone();
-            let reader = tokio::spawn(async move {
-                while !reader_stop.load(Ordering::SeqCst) {
-                    if let Ok(None) =
-                        tokio::time::timeout(Duration::from_millis(200), rx.wait()).await
-                    {
-                        break;
-                    }
-                }
-            });
+            let (rx, tx) = ch.split();
+            let reader = read_half(rx, stop.clone());
             while !stop.load(Ordering::SeqCst) {
                 for chunk in soup.chunks(32 * 1024) {
                     if stop.load(Ordering::SeqCst) || tx.data(chunk).await.is_err() {
@@ -146,17 +148,8 @@ async fn huge_screens(server: &BenchServer, consoles: usize) -> Result<Load, Str
         let stop = load.stop.clone();
         load.tasks.push(tokio::spawn(async move {
             let _h = h;
-            let (mut rx, tx) = ch.split();
-            let reader_stop = stop.clone();
-            let reader = tokio::spawn(async move {
-                while !reader_stop.load(Ordering::SeqCst) {
-                    if let Ok(None) =
-                        tokio::time::timeout(Duration::from_millis(200), rx.wait()).await
-                    {
-                        break;
-                    }
-                }
-            });
+            let (rx, tx) = ch.split();
+            let reader = read_half(rx, stop.clone());
             let mut i = 0u32;
             while !stop.load(Ordering::SeqCst) {
                 let key: &[u8] = if i.is_multiple_of(2) { b"2" } else { b"1" };

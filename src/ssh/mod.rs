@@ -413,6 +413,38 @@ impl Conn {
         }
     }
 
+    /// What every session (console or command) needs before it starts: a logged-in person
+    /// whose right still holds, room on the server and for the person, and the channel's
+    /// writer. `None` when refused (the client was told why) or the channel is gone.
+    async fn open_session(
+        &mut self,
+        channel: ChannelId,
+    ) -> Option<(
+        Actor,
+        tokio::sync::OwnedSemaphorePermit,
+        ChannelWriteHalf<Msg>,
+    )> {
+        let who = self.who.clone()?;
+        let refusal = match who.still_granted() {
+            Err(e) => Some(e.to_string()),
+            Ok(()) => self.refusal.clone(),
+        };
+        if let Some(msg) = refusal {
+            self.refuse_channel(channel, &msg, 1).await;
+            return None;
+        }
+        self.channels.get(&channel)?.writer.as_ref()?;
+        let place = match self.session_place(&who) {
+            Ok(p) => p,
+            Err(msg) => {
+                self.refuse_channel(channel, &msg, 1).await;
+                return None;
+            }
+        };
+        let writer = self.channels.get_mut(&channel)?.writer.take()?;
+        Some((who, place, writer))
+    }
+
     /// Sends a message on stderr and closes the channel with `status`.
     async fn refuse_channel(&mut self, channel: ChannelId, message: &str, status: u32) {
         if let Some(w) = self
@@ -579,21 +611,10 @@ impl russh::server::Handler for Conn {
         session: &mut Session,
     ) -> Result<(), Self::Error> {
         session.channel_success(channel)?;
-        let Some(who) = self.who.clone() else {
+        let Some(pty) = self.channels.get(&channel).map(|c| c.pty) else {
             return Ok(());
         };
-        if let Err(e) = who.still_granted() {
-            self.refuse_channel(channel, &e.to_string(), 1).await;
-            return Ok(());
-        }
-        if let Some(msg) = self.refusal.clone() {
-            self.refuse_channel(channel, &msg, 1).await;
-            return Ok(());
-        }
-        let Some(chan) = self.channels.get_mut(&channel) else {
-            return Ok(());
-        };
-        let Some((cols, rows)) = chan.pty else {
+        let Some((cols, rows)) = pty else {
             self.refuse_channel(
                 channel,
                 "comptoir needs a terminal: use ssh -t (comptoir a besoin d'un terminal : ssh -t)",
@@ -602,24 +623,13 @@ impl russh::server::Handler for Conn {
             .await;
             return Ok(());
         };
-        if chan.writer.is_none() {
-            return Ok(());
-        }
-        let place = match self.session_place(&who) {
-            Ok(p) => p,
-            Err(msg) => {
-                self.refuse_channel(channel, &msg, 1).await;
-                return Ok(());
-            }
-        };
-        let Some(chan) = self.channels.get_mut(&channel) else {
-            return Ok(());
-        };
-        let Some(writer) = chan.writer.take() else {
+        let Some((who, place, writer)) = self.open_session(channel).await else {
             return Ok(());
         };
         let (tx, rx) = mpsc::channel(256);
-        chan.console = Some(tx);
+        if let Some(chan) = self.channels.get_mut(&channel) {
+            chan.console = Some(tx);
+        }
         tokio::spawn(session::run_console(session::ConsoleStart {
             shared: self.shared.clone(),
             place,
@@ -640,40 +650,14 @@ impl russh::server::Handler for Conn {
         session: &mut Session,
     ) -> Result<(), Self::Error> {
         session.channel_success(channel)?;
-        let Some(who) = self.who.clone() else {
-            return Ok(());
-        };
         let line = String::from_utf8_lossy(data).into_owned();
-        if let Err(e) = who.still_granted() {
-            self.refuse_channel(channel, &e.to_string(), 1).await;
-            return Ok(());
-        }
-        if let Some(msg) = self.refusal.clone() {
-            self.refuse_channel(channel, &msg, 1).await;
-            return Ok(());
-        }
-        if self
-            .channels
-            .get(&channel)
-            .is_none_or(|c| c.writer.is_none())
-        {
-            return Ok(());
-        }
-        let place = match self.session_place(&who) {
-            Ok(p) => p,
-            Err(msg) => {
-                self.refuse_channel(channel, &msg, 1).await;
-                return Ok(());
-            }
-        };
-        let Some(chan) = self.channels.get_mut(&channel) else {
-            return Ok(());
-        };
-        let Some(writer) = chan.writer.take() else {
+        let Some((who, place, writer)) = self.open_session(channel).await else {
             return Ok(());
         };
         let (stdin_tx, stdin_rx) = mpsc::channel(64);
-        chan.stdin = Some(stdin_tx);
+        if let Some(chan) = self.channels.get_mut(&channel) {
+            chan.stdin = Some(stdin_tx);
+        }
         tokio::spawn(commands::run_exec(
             self.shared.clone(),
             place,
