@@ -77,6 +77,21 @@ impl BenchServer {
         })
     }
 
+    /// CPU time the server process has used so far (user + system), in seconds.
+    pub(super) fn cpu_seconds(&self) -> f64 {
+        let ticks = 100.0; // USER_HZ on Linux
+        std::fs::read_to_string(format!("/proc/{}/stat", self.child.id()))
+            .ok()
+            .and_then(|s| {
+                // Fields after the command name, which is in parentheses.
+                let rest = s.rsplit_once(')')?.1.split_whitespace().collect::<Vec<_>>();
+                let user: f64 = rest.get(11)?.parse().ok()?;
+                let system: f64 = rest.get(12)?.parse().ok()?;
+                Some((user + system) / ticks)
+            })
+            .unwrap_or(0.0)
+    }
+
     /// Resident memory of the server process, in MB.
     pub(super) fn rss_mb(&self) -> f64 {
         std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))

@@ -282,6 +282,8 @@ struct Chan {
     pty: Option<(u32, u32)>,
     console: Option<mpsc::Sender<SessionEvent>>,
     stdin: Option<mpsc::Sender<Option<Vec<u8>>>>,
+    /// Bytes a console may still send now (keys and pastes: a person never sends much).
+    input_budget: input::ByteBudget,
 }
 
 pub struct Conn {
@@ -676,12 +678,16 @@ impl russh::server::Handler for Conn {
         data: &[u8],
         _session: &mut Session,
     ) -> Result<(), Self::Error> {
-        if let Some(c) = self.channels.get(&channel) {
+        if let Some(c) = self.channels.get_mut(&channel) {
             if let Some(tx) = &c.console {
+                // A flood is dropped here, before anything is copied or decoded.
+                if !c.input_budget.take(data.len()) {
+                    return Ok(());
+                }
                 // Never wait here: the session loop must keep running (it carries the
                 // window adjustments the session task may be waiting for).
                 if tx.try_send(SessionEvent::Data(data.to_vec())).is_err() {
-                    tracing::warn!("console input queue full: input dropped");
+                    tracing::debug!("console input queue full: input dropped");
                 }
             } else if let Some(tx) = &c.stdin
                 && tx.try_send(Some(data.to_vec())).is_err()

@@ -2,7 +2,7 @@
 //! model, and sends one message per frame. A panic in it ends this session only, after
 //! restoring the client's terminal.
 
-use super::input::{Decoder, ESC_TIMEOUT};
+use super::input::{Decoder, ESC_TIMEOUT, InputBudget};
 use super::terminal::{ENTER, LEAVE, RemoteBackend, clamp_size};
 use super::{SessionEvent, Shared};
 use crate::app::Actor;
@@ -145,6 +145,8 @@ async fn console_loop(
         return e;
     }
     let mut decoder = Decoder::default();
+    let mut budget = InputBudget::default();
+    let mut flooding = false;
     let mut changes = shared.app.subscribe();
     let mut access = shared.subscribe_access();
     let mut shutdown = shared.shutdown.clone();
@@ -179,9 +181,18 @@ async fn console_loop(
             ev = events.recv() => match ev {
                 Some(SessionEvent::Data(bytes)) => {
                     last_input = Instant::now();
+                    let mut dropped = 0usize;
                     for input in decoder.feed(&bytes) {
-                        cmds.extend(console.update(Msg::Input(input)));
+                        if budget.take() {
+                            cmds.extend(console.update(Msg::Input(input)));
+                        } else {
+                            dropped += 1;
+                        }
                     }
+                    if dropped > 0 && !flooding {
+                        tracing::warn!(person = %who.name, dropped, "console input beyond the budget dropped");
+                    }
+                    flooding = dropped > 0;
                     dirty = true;
                 }
                 Some(SessionEvent::Resize(c, r)) => {
