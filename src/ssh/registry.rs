@@ -2,11 +2,13 @@
 //! per-address rate limiter of failed logins.
 
 pub(crate) use crate::app::access::SessionInfo;
+use crate::config::MaxStartups;
 use crate::domain::{AccessEvent, LoginRefusal};
 use std::collections::HashMap;
 use std::net::IpAddr;
+use std::sync::Arc;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
@@ -251,9 +253,88 @@ impl FailedLogins {
     }
 }
 
+/// Unauthenticated connections, counted for the random early drop.
+pub(crate) struct Startups {
+    count: AtomicUsize,
+    limits: MaxStartups,
+}
+
+/// One unauthenticated connection's place; given back when it logs in or ends.
+pub(crate) struct StartupSlot(Arc<Startups>);
+
+impl Drop for StartupSlot {
+    fn drop(&mut self) {
+        self.0.count.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+impl Startups {
+    pub(crate) fn new(limits: MaxStartups) -> Arc<Startups> {
+        Arc::new(Startups {
+            count: AtomicUsize::new(0),
+            limits,
+        })
+    }
+
+    /// Probability (in ‰) that a new connection is dropped with `n` already waiting.
+    fn drop_per_mille(&self, n: usize) -> u32 {
+        let MaxStartups { start, rate, full } = self.limits;
+        if n < start {
+            0
+        } else if n >= full {
+            1000
+        } else {
+            let extra = (100 - rate) as usize * (n - start) * 10 / (full - start);
+            rate * 10 + extra as u32
+        }
+    }
+
+    /// A place for a new connection, or `None` when it is to be dropped.
+    pub(crate) fn admit(self: &Arc<Startups>) -> Option<StartupSlot> {
+        let n = self.count.load(Ordering::SeqCst);
+        let p = self.drop_per_mille(n);
+        if p >= 1000 || (p > 0 && rand::random_range(0..1000) < p) {
+            return None;
+        }
+        self.count.fetch_add(1, Ordering::SeqCst);
+        Some(StartupSlot(self.clone()))
+    }
+
+    pub(crate) fn waiting(&self) -> usize {
+        self.count.load(Ordering::SeqCst)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::MaxStartups;
+
+    #[test]
+    fn early_drop_rises_from_start_to_full() {
+        let s = Startups::new(MaxStartups {
+            start: 10,
+            rate: 30,
+            full: 100,
+        });
+        assert_eq!(s.drop_per_mille(0), 0);
+        assert_eq!(s.drop_per_mille(9), 0);
+        assert_eq!(s.drop_per_mille(10), 300);
+        assert_eq!(s.drop_per_mille(55), 650);
+        assert_eq!(s.drop_per_mille(100), 1000);
+        let slots: Vec<_> = (0..10).map(|_| s.admit().unwrap()).collect();
+        assert_eq!(s.waiting(), 10);
+        drop(slots);
+        assert_eq!(s.waiting(), 0);
+        let full = Startups::new(MaxStartups {
+            start: 1,
+            rate: 100,
+            full: 2,
+        });
+        let _one = full.admit().unwrap();
+        assert!(full.admit().is_none(), "beyond start at 100 %: dropped");
+    }
+
     use crate::app::Role;
     use crate::domain::Timestamp;
 

@@ -2,9 +2,9 @@
 //! model, and sends one message per frame. A panic in it ends this session only, after
 //! restoring the client's terminal.
 
+use super::Shared;
 use super::input::{Decoder, ESC_TIMEOUT, InputBudget};
 use super::terminal::{ENTER, LEAVE, RemoteBackend, clamp_size};
-use super::{SessionEvent, Shared};
 use crate::app::Actor;
 use crate::ui::{Cmd, Console, Msg};
 use ratatui::Terminal;
@@ -14,6 +14,13 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::{broadcast, mpsc};
+
+/// What arrives for a console session from the handler.
+pub(crate) enum SessionEvent {
+    Data(Vec<u8>),
+    Resize(u32, u32),
+    Closed,
+}
 
 pub(crate) struct ConsoleStart {
     pub shared: Arc<Shared>,
