@@ -170,8 +170,12 @@ fn open_app(data: &Path, config: &Config) -> Result<App, String> {
     App::open(data, config.settings.clone())
 }
 
+/// An error for the terminal: whatever it quotes from a file is shown escaped.
 fn fail(msg: impl std::fmt::Display) -> ExitCode {
-    eprintln!("error: {msg}");
+    eprintln!(
+        "error: {}",
+        crate::domain::text::printable(&msg.to_string())
+    );
     ExitCode::FAILURE
 }
 
@@ -347,7 +351,7 @@ fn check_command(data: &Path) -> ExitCode {
         Err(e) => return fail(e),
     };
     for v in &report.violations {
-        println!("{v}");
+        println!("{}", crate::domain::text::printable(&v.to_string()));
     }
     println!(
         "checked {} customers, {} orders, {} documents ({} files, {} synthetic), {} audit records in {:.1} s: {}",
@@ -452,7 +456,7 @@ fn keys_command(what: KeysWhat) -> ExitCode {
                 }
             }
             for pb in &list.problems {
-                eprintln!("ignored: {pb}");
+                eprintln!("ignored: {}", crate::domain::text::printable(pb));
             }
             if list.people.is_empty() {
                 eprintln!(
