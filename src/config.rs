@@ -229,35 +229,25 @@ impl Config {
                 }
                 cfg.server.failed_logins_per_minute = n;
             }
-            if let Some(p) = s.penalty_seconds {
-                if !(1..=3600).contains(&p) {
-                    return Err(err(
-                        path,
-                        "server.penalty_seconds",
-                        "must be between 1 and 3600",
-                    ));
-                }
-                cfg.server.penalty = Duration::from_secs(p);
+            let seconds =
+                |v: Option<u64>, field: &str, max: u64| -> Result<Option<Duration>, String> {
+                    match v {
+                        Some(n) if !(1..=max).contains(&n) => Err(err(
+                            path,
+                            &format!("server.{field}"),
+                            format!("must be between 1 and {max}"),
+                        )),
+                        v => Ok(v.map(Duration::from_secs)),
+                    }
+                };
+            if let Some(d) = seconds(s.penalty_seconds, "penalty_seconds", 3600)? {
+                cfg.server.penalty = d;
             }
-            if let Some(o) = s.output_stall_seconds {
-                if !(1..=600).contains(&o) {
-                    return Err(err(
-                        path,
-                        "server.output_stall_seconds",
-                        "must be between 1 and 600",
-                    ));
-                }
-                cfg.server.output_stall = Duration::from_secs(o);
+            if let Some(d) = seconds(s.output_stall_seconds, "output_stall_seconds", 600)? {
+                cfg.server.output_stall = d;
             }
-            if let Some(g) = s.login_grace_seconds {
-                if !(1..=600).contains(&g) {
-                    return Err(err(
-                        path,
-                        "server.login_grace_seconds",
-                        "must be between 1 and 600",
-                    ));
-                }
-                cfg.server.login_grace = Duration::from_secs(g);
+            if let Some(d) = seconds(s.login_grace_seconds, "login_grace_seconds", 600)? {
+                cfg.server.login_grace = d;
             }
             if let Some(m) = s.max_startups {
                 cfg.server.max_startups = MaxStartups::parse(&m).ok_or_else(|| {

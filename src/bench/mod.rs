@@ -369,12 +369,7 @@ fn bench_ssh(
     search_sessions: usize,
     download: Option<&str>,
 ) -> Result<(), String> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| e.to_string())?;
-    runtime.block_on(async {
-        let server = ssh::BenchServer::start(data)?;
+    with_server(data, |server| async move {
         ssh::first_frame(&server, connections).await?;
         if search_sessions > 0 {
             ssh::concurrent_search(&server, search_sessions, QUERIES).await?;
@@ -388,12 +383,24 @@ fn bench_ssh(
 }
 
 fn bench_hostile(data: &Path) -> Result<(), String> {
+    with_server(
+        data,
+        |server| async move { hostile::hostile(&server).await },
+    )
+}
+
+/// Runs `measure` against `comptoir serve` started as a child process on `data`.
+fn with_server<F, Fut>(data: &Path, measure: F) -> Result<(), String>
+where
+    F: FnOnce(std::sync::Arc<ssh::BenchServer>) -> Fut,
+    Fut: std::future::Future<Output = Result<(), String>>,
+{
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| e.to_string())?;
     runtime.block_on(async {
-        let server = ssh::BenchServer::start(data)?;
-        hostile::hostile(&server).await
+        let server = std::sync::Arc::new(ssh::BenchServer::start(data)?);
+        measure(server).await
     })
 }
