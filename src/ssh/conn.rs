@@ -59,8 +59,8 @@ pub(super) struct Conn {
     shared: Arc<Shared>,
     peer: Option<SocketAddr>,
     who: Option<Actor>,
-    /// Why this connection may not open sessions (the server or the person is at the
-    /// limit), told on every channel it asks for.
+    /// Why this connection may not open sessions (the person already holds their most
+    /// connections), told on every channel it asks for.
     refusal: Option<String>,
     /// Its place in the per-person count.
     person_slot: Option<PersonSlot>,
