@@ -272,6 +272,7 @@ impl AccessTab {
             return None;
         }
         let Input::Key(k) = input else { return None };
+        self.sessions = self.admin.sessions();
         let sessions = self.sessions.clone();
         match k {
             Key::Tab => {
@@ -415,6 +416,8 @@ impl AccessTab {
     }
 
     pub fn draw(&mut self, f: &mut Frame, area: Rect, theme: &Theme) {
+        // Sessions come and go without an access change: always the live list.
+        self.sessions = self.admin.sessions();
         let base = Style::default().fg(theme.colors.text);
         let muted = Style::default().fg(theme.colors.muted);
         let sel = theme.selected();
