@@ -400,14 +400,14 @@ async fn the_whole_workflow_by_command_and_byte_exact_downloads() {
         "no shipping before the original"
     );
     let (_, err, s) = w
-        .run(&w.staff, &format!("order receive-original {n} --po-number ENG-42 --po-date 2026-03-01 --letterhead --dated --signed --stamped"))
+        .run(&w.staff, &format!("order receive-original {n} --po-number ENG-42 --po-date 2026-03-02 --letterhead --dated --signed --stamped"))
         .await;
     assert_eq!(s, 1);
     assert!(err.contains("montant conforme au devis"), "{err}");
     let (out, err, s) = w
         .run(
             &w.staff,
-            &format!("order receive-original {n} --po-number 'ENG 42' --po-date 2026-03-01 --letterhead --dated --signed --stamped --amount-matches"),
+            &format!("order receive-original {n} --po-number 'ENG 42' --po-date 2026-03-02 --letterhead --dated --signed --stamped --amount-matches"),
         )
         .await;
     assert_eq!(s, 0, "{err}");
@@ -549,7 +549,7 @@ async fn a_change_in_one_session_appears_in_another_without_a_keypress() {
     worker.wait_text("Bon de commande original reçu").await;
     worker.send(b"ENG-77").await;
     worker.keys(&[b"\t"]).await;
-    worker.send(b"01/03/2026").await;
+    worker.send(b"02/03/2026").await;
     for _ in 0..5 {
         worker.keys(&[b"\t", b" "]).await;
     }

@@ -54,6 +54,8 @@ pub enum Reason {
     QuoteExpired(Date),
     #[error("le bon de commande est daté du {}, après la fin de validité du devis ({})", .po_date.fr(), .valid_until.fr())]
     PoDateAfterValidity { po_date: Date, valid_until: Date },
+    #[error("le bon de commande est daté du {}, avant le devis du {} auquel il répond : vérifiez la date", .po_date.fr(), .quote_date.fr())]
+    PoDateBeforeQuote { po_date: Date, quote_date: Date },
     #[error("le bon de commande est daté du {}, dans le futur", .0.fr())]
     PoDateInFuture(Date),
     #[error("le numéro de bon de commande / d'engagement est obligatoire (50 caractères au plus)")]

@@ -423,6 +423,15 @@ pub fn mark_original_received(
     if input.po_date > ctx.today() {
         return refuse(op, Reason::PoDateInFuture(input.po_date));
     }
+    if input.po_date < order.quote.issued_on {
+        return refuse(
+            op,
+            Reason::PoDateBeforeQuote {
+                po_date: input.po_date,
+                quote_date: order.quote.issued_on,
+            },
+        );
+    }
     let mut o = order.clone();
     let (got, missing) = reserve(&mut o, stock);
     o.po = Some(OriginalPo {

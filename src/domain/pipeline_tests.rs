@@ -379,6 +379,15 @@ fn original_gate_refusals() {
             valid_until: d("2026-04-01")
         }
     );
+    // PO dated before the quote it answers: refused, with both dates.
+    let early = mark_original_received(&o, &c, &mut s.clone(), &po("2026-02-27"), &today);
+    assert_eq!(
+        reason(early),
+        Reason::PoDateBeforeQuote {
+            po_date: d("2026-02-27"),
+            quote_date: o.quote.issued_on
+        }
+    );
     // PO dated within validity but posted late: accepted.
     assert!(
         mark_original_received(
