@@ -253,9 +253,17 @@ fn every_document_carries_its_mandatory_mentions() {
             "Motif : erreur sur le prix des partitions",
             "Total de l'avoir TTC 1 392,86 €",
             "SIRET 196 901 235 00016",
-            "IBAN : FR76",
+            "Un avoir n'est pas une demande de paiement",
         ],
     );
+    // A credit note is not a payment request (domain.md): no RIB, no due date, no
+    // late-payment terms.
+    for absent in ["IBAN", "RIB", "échéance", "intérêts moratoires", "escompte"] {
+        assert!(
+            !credit.contains(absent),
+            "the credit note says « {absent} »:\n{credit}"
+        );
+    }
     // pdffonts: every font is embedded (PDF/A).
     let fonts = tool("pdffonts", "poppler-utils")
         .arg(s.dir.path().join("FA-2026-00001.pdf"))

@@ -261,17 +261,20 @@ pub(crate) fn cii_xml(doc: &IssuedDocument, seller: &Seller) -> String {
     x.open("ram:ApplicableHeaderTradeSettlement");
     x.leaf("ram:PaymentReference", &number);
     x.leaf("ram:InvoiceCurrencyCode", "EUR");
-    x.open("ram:SpecifiedTradeSettlementPaymentMeans");
-    x.leaf("ram:TypeCode", "30");
-    x.leaf("ram:Information", "Virement (mandat administratif)");
-    x.open("ram:PayeePartyCreditorFinancialAccount");
-    x.leaf("ram:IBANID", &seller.iban);
-    x.leaf("ram:AccountName", &seller.bank_holder);
-    x.close("ram:PayeePartyCreditorFinancialAccount");
-    x.open("ram:PayeeSpecifiedCreditorFinancialInstitution");
-    x.leaf("ram:BICID", &seller.bic);
-    x.close("ram:PayeeSpecifiedCreditorFinancialInstitution");
-    x.close("ram:SpecifiedTradeSettlementPaymentMeans");
+    // A credit note is not a payment request: no payment instructions (BG-16).
+    if !credit {
+        x.open("ram:SpecifiedTradeSettlementPaymentMeans");
+        x.leaf("ram:TypeCode", "30");
+        x.leaf("ram:Information", "Virement (mandat administratif)");
+        x.open("ram:PayeePartyCreditorFinancialAccount");
+        x.leaf("ram:IBANID", &seller.iban);
+        x.leaf("ram:AccountName", &seller.bank_holder);
+        x.close("ram:PayeePartyCreditorFinancialAccount");
+        x.open("ram:PayeeSpecifiedCreditorFinancialInstitution");
+        x.leaf("ram:BICID", &seller.bic);
+        x.close("ram:PayeeSpecifiedCreditorFinancialInstitution");
+        x.close("ram:SpecifiedTradeSettlementPaymentMeans");
+    }
     for v in &doc.totals.vat {
         x.open("ram:ApplicableTradeTax");
         x.leaf("ram:CalculatedAmount", &v.tax.decimal());
@@ -282,13 +285,15 @@ pub(crate) fn cii_xml(doc: &IssuedDocument, seller: &Seller) -> String {
         x.close("ram:ApplicableTradeTax");
     }
     x.open("ram:SpecifiedTradePaymentTerms");
-    x.leaf(
-        "ram:Description",
-        &format!(
+    let terms = if credit {
+        "Avoir : aucun paiement à effectuer, il réduit ou annule la facture citée".to_string()
+    } else {
+        format!(
             "Paiement par mandat administratif, délai global de paiement de {} jours",
             buyer.payment_delay_days
-        ),
-    );
+        )
+    };
+    x.leaf("ram:Description", &terms);
     if let Some(due) = doc.due_date.filter(|_| !credit) {
         x.date("ram:DueDateDateTime", "udt", due);
     }

@@ -460,6 +460,14 @@ fn invoice_mentions(c: &mut Canvas, doc: &IssuedDocument, seller: &Seller, y: f3
         if let Some(r) = &doc.reason {
             y = paragraph(c, y, BODY, false, &format!("Motif : {r}"));
         }
+        y = paragraph(
+            c,
+            y,
+            BODY,
+            false,
+            "Un avoir n'est pas une demande de paiement : il réduit ou annule la facture citée.",
+        );
+        return paragraph(c, y, BODY, false, &chorus_routing(doc));
     } else if let Some(due) = doc.due_date {
         y = paragraph(
             c,
@@ -483,6 +491,13 @@ fn invoice_mentions(c: &mut Canvas, doc: &IssuedDocument, seller: &Seller, y: f3
          européenne majoré de 8 points (art. R2192-31 du Code de la commande publique) et une indemnité forfaitaire \
          pour frais de recouvrement de 40 € (art. D2192-35).",
     );
+    y = paragraph(c, y, BODY, false, &chorus_routing(doc));
+    rib_block(c, seller, y + 1.0)
+}
+
+/// Where the document goes in Chorus Pro: the body's SIRET, service code, engagement.
+fn chorus_routing(doc: &IssuedDocument) -> String {
+    let b = &doc.buyer;
     let mut routing = format!(
         "Dépôt Chorus Pro — destinataire SIRET {}",
         spaced_siret(&b.siret)
@@ -494,8 +509,7 @@ fn invoice_mentions(c: &mut Canvas, doc: &IssuedDocument, seller: &Seller, y: f3
         routing.push_str(&format!(", n° d'engagement {}", po.number));
     }
     routing.push('.');
-    y = paragraph(c, y, BODY, false, &routing);
-    rib_block(c, seller, y + 1.0)
+    routing
 }
 
 fn quote_mentions(c: &mut Canvas, doc: &IssuedDocument, seller: &Seller, y: f32) -> f32 {
