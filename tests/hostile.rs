@@ -151,29 +151,14 @@ impl Served {
     }
 }
 
-/// Runs a command on an open connection; `None` when the connection refuses the channel.
+/// Runs a command on an open connection, output as text; `None` when the connection
+/// refuses the channel.
 async fn exec_on(
     h: &client::Handle<Trusting>,
     cmd: &str,
     stdin: Option<&[u8]>,
 ) -> Option<(String, String, u32)> {
-    let mut ch = h.channel_open_session().await.ok()?;
-    ch.exec(true, cmd).await.ok()?;
-    if let Some(data) = stdin {
-        let _ = ch.data(data).await;
-    }
-    let _ = ch.eof().await;
-    let (mut out, mut err, mut status) = (Vec::new(), Vec::new(), u32::MAX);
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    while let Ok(Some(msg)) = tokio::time::timeout_at(deadline, ch.wait()).await {
-        match msg {
-            ChannelMsg::Data { data } => out.extend_from_slice(&data),
-            ChannelMsg::ExtendedData { data, .. } => err.extend_from_slice(&data),
-            ChannelMsg::ExitStatus { exit_status } => status = exit_status,
-            ChannelMsg::Close => break,
-            _ => {}
-        }
-    }
+    let (out, err, status) = loopback::exec_on(h, cmd, stdin).await?;
     Some((
         String::from_utf8_lossy(&out).into_owned(),
         String::from_utf8_lossy(&err).into_owned(),

@@ -114,23 +114,9 @@ impl World {
         stdin: Option<&[u8]>,
     ) -> (Vec<u8>, String, u32) {
         let h = self.connect(key).await.unwrap();
-        let mut ch = h.channel_open_session().await.unwrap();
-        ch.exec(true, cmd).await.unwrap();
-        if let Some(data) = stdin {
-            ch.data(data).await.unwrap();
-        }
-        ch.eof().await.unwrap();
-        let (mut out, mut err, mut status) = (Vec::new(), Vec::new(), u32::MAX);
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-        while let Ok(Some(msg)) = tokio::time::timeout_at(deadline, ch.wait()).await {
-            match msg {
-                ChannelMsg::Data { data } => out.extend_from_slice(&data),
-                ChannelMsg::ExtendedData { data, .. } => err.extend_from_slice(&data),
-                ChannelMsg::ExitStatus { exit_status } => status = exit_status,
-                ChannelMsg::Close => break,
-                _ => {}
-            }
-        }
+        let (out, err, status) = loopback::exec_on(&h, cmd, stdin)
+            .await
+            .expect("the server opens a channel");
         (out, String::from_utf8_lossy(&err).into_owned(), status)
     }
 

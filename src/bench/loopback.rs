@@ -1,9 +1,9 @@
-//! The loopback SSH client that the benchmarks and `tests/ssh.rs` share (the tests include
-//! this file with `#[path]`). It trusts any host key: it only ever talks to a server its own
+//! The loopback SSH client that the benchmarks, `tests/ssh.rs` and `tests/hostile.rs`
+//! share (the tests include this file with `#[path]`). It trusts any host key: it only ever talks to a server its own
 //! process started on 127.0.0.1, and it is compiled into no server build.
 
-use russh::client;
 use russh::keys::{PrivateKey, PrivateKeyWithHashAlg};
+use russh::{ChannelMsg, client};
 use std::sync::Arc;
 
 /// A client handler that accepts any host key: only for loopback measurements and tests
@@ -45,4 +45,34 @@ pub(super) async fn connect_with_key(
     } else {
         Err("authentication refused".into())
     }
+}
+
+/// What a command sent back: stdout, stderr, exit status (`u32::MAX` when none came).
+pub(super) type Ran = (Vec<u8>, Vec<u8>, u32);
+
+/// Runs `cmd` on an open connection, with `stdin` if given, and collects what it sends
+/// for at most 30 s; `None` when the connection refuses the channel or the request.
+pub(super) async fn exec_on(
+    h: &client::Handle<Trusting>,
+    cmd: &str,
+    stdin: Option<&[u8]>,
+) -> Option<Ran> {
+    let mut ch = h.channel_open_session().await.ok()?;
+    ch.exec(true, cmd).await.ok()?;
+    if let Some(data) = stdin {
+        let _ = ch.data(data).await;
+    }
+    let _ = ch.eof().await;
+    let (mut out, mut err, mut status) = (Vec::new(), Vec::new(), u32::MAX);
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+    while let Ok(Some(msg)) = tokio::time::timeout_at(deadline, ch.wait()).await {
+        match msg {
+            ChannelMsg::Data { data } => out.extend_from_slice(&data),
+            ChannelMsg::ExtendedData { data, .. } => err.extend_from_slice(&data),
+            ChannelMsg::ExitStatus { exit_status } => status = exit_status,
+            ChannelMsg::Close => break,
+            _ => {}
+        }
+    }
+    Some((out, err, status))
 }

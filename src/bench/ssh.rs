@@ -1,7 +1,7 @@
 //! SSH measurements for BENCHMARKS.md, against `comptoir serve` run as a separate process
 //! (so its memory is measured alone) and an in-process russh client.
 
-use super::loopback::{Trusting, connect_with_key};
+use super::loopback::{Trusting, connect_with_key, exec_on};
 use super::percentiles;
 use russh::client;
 use russh::keys::{Algorithm, PrivateKey};
@@ -131,17 +131,10 @@ impl BenchServer {
     /// Runs a command; returns stdout.
     pub(super) async fn exec(&self, cmd: &str) -> Result<Vec<u8>, String> {
         let h = self.connect().await?;
-        let mut ch = h.channel_open_session().await.map_err(|e| e.to_string())?;
-        ch.exec(true, cmd).await.map_err(|e| e.to_string())?;
-        let mut out = Vec::new();
-        while let Some(msg) = ch.wait().await {
-            match msg {
-                ChannelMsg::Data { data } => out.extend_from_slice(&data),
-                ChannelMsg::Close => break,
-                _ => {}
-            }
-        }
-        Ok(out)
+        exec_on(&h, cmd, None)
+            .await
+            .map(|(out, _, _)| out)
+            .ok_or_else(|| format!("{cmd}: channel refused"))
     }
 }
 
