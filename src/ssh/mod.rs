@@ -83,10 +83,11 @@ impl Shared {
         for p in list.problems.iter().filter(|p| !before.contains(p)) {
             tracing::warn!("keys: {}", crate::domain::text::printable(p));
         }
-        // Whoever lost their key or role since they logged in loses their right to act.
+        // New logins see the new list first; then whoever lost their key or role since
+        // they logged in (on the old list) loses their right to act.
+        self.access_tx.send_replace(list.clone());
         self.app
             .withdraw_grants(|g| list.still_allowed(g.person(), g.fingerprint()) != Some(g.role()));
-        self.access_tx.send_replace(list);
         self.app.publish_access_change();
     }
 }
