@@ -3,8 +3,9 @@
 //! known: a typo is an error naming the file and the field, never a silent default.
 
 use crate::app::Settings;
+use crate::domain::interest::EcbRates;
 use crate::domain::seller::Seller;
-use crate::domain::{Address, ids};
+use crate::domain::{Address, Date, ids};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -42,8 +43,28 @@ struct Shop {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Payments {
-    /// ECB main refinancing rate, in percent (e.g. 2.15).
+    /// One ECB main refinancing rate for every date, in percent (e.g. 2.15).
     ecb_rate_percent: Option<f64>,
+    /// The ECB rate by date of change: `[{ from = "2025-06-11", percent = 2.15 }, …]`.
+    ecb_rates: Option<Vec<EcbChange>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EcbChange {
+    from: String,
+    percent: f64,
+}
+
+fn rate_bp(rate: f64, path: &Path, key: &str) -> Result<u32, String> {
+    if !(0.0..=25.0).contains(&rate) {
+        return Err(err(
+            path,
+            key,
+            format!("{rate} is not a plausible rate (0 to 25)"),
+        ));
+    }
+    Ok((rate * 100.0).round() as u32)
 }
 
 #[derive(Debug, Deserialize)]
@@ -166,17 +187,34 @@ impl Config {
         if let Some(shop) = file.shop {
             cfg.settings.seller = seller(shop, path)?;
         }
-        if let Some(p) = file.payments
-            && let Some(rate) = p.ecb_rate_percent
-        {
-            if !(0.0..=25.0).contains(&rate) {
+        if let Some(p) = file.payments {
+            if p.ecb_rate_percent.is_some() && p.ecb_rates.is_some() {
                 return Err(err(
                     path,
-                    "payments.ecb_rate_percent",
-                    format!("{rate} is not a plausible rate (0 to 25)"),
+                    "payments",
+                    "give either ecb_rate_percent or ecb_rates, not both",
                 ));
             }
-            cfg.settings.ecb_rate_bp = (rate * 100.0).round() as u32;
+            if let Some(rate) = p.ecb_rate_percent {
+                let bp = rate_bp(rate, path, "payments.ecb_rate_percent")?;
+                cfg.settings.ecb_rates = EcbRates::flat(bp);
+            }
+            if let Some(changes) = p.ecb_rates {
+                let mut v = Vec::new();
+                for (i, c) in changes.iter().enumerate() {
+                    let key = format!("payments.ecb_rates[{i}]");
+                    let day = Date::parse_iso(&c.from).ok_or_else(|| {
+                        err(
+                            path,
+                            &key,
+                            format!("from = {:?} is not a date YYYY-MM-DD", c.from),
+                        )
+                    })?;
+                    v.push((day, rate_bp(c.percent, path, &key)?));
+                }
+                cfg.settings.ecb_rates =
+                    EcbRates::new(v).map_err(|e| err(path, "payments.ecb_rates", e))?;
+            }
         }
         if let Some(s) = file.server {
             cfg.server.listen = s.listen;
@@ -365,7 +403,7 @@ mod tests {
     fn defaults_and_overrides() {
         let c = parse("").unwrap();
         assert_eq!(c.server.max_sessions, 64);
-        assert_eq!(c.settings.ecb_rate_bp, 215);
+        assert_eq!(c.settings.ecb_rates, EcbRates::default());
         let c = parse(
             "[shop]\nname = \"Audio Lyon\"\nsiret = \"912 345 675 00017\"\niban = \"FR14 2004 1010 0505 0001 3M02 606\"\n\
              [payments]\necb_rate_percent = 2.4\n[server]\nmax_sessions = 10\n",
@@ -373,8 +411,22 @@ mod tests {
         .unwrap();
         assert_eq!(c.settings.seller.name, "Audio Lyon");
         assert_eq!(c.settings.seller.iban, "FR1420041010050500013M02606");
-        assert_eq!(c.settings.ecb_rate_bp, 240);
+        assert_eq!(c.settings.ecb_rates, EcbRates::flat(240));
         assert_eq!(c.server.max_sessions, 10);
+        let c = parse(
+            "[payments]\necb_rates = [{ from = \"2026-01-01\", percent = 2.0 }, \
+             { from = \"2025-01-01\", percent = 3.15 }]\n",
+        )
+        .unwrap();
+        let day = |s| Date::parse_iso(s).unwrap();
+        assert_eq!(c.settings.ecb_rates.in_force_on(day("2025-12-31")), 315);
+        assert_eq!(
+            c.settings.ecb_rates.penalty_rate_bp(day("2026-03-01")),
+            1000
+        );
+        let e =
+            parse("[payments]\necb_rates = [{ from = \"hier\", percent = 2.0 }]\n").unwrap_err();
+        assert!(e.contains("payments.ecb_rates[0]"), "{e}");
     }
 
     #[test]

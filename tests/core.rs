@@ -192,6 +192,7 @@ fn run(app: &App, clock: &FixedClock, a: &Action, next_ref: &mut u32) -> bool {
             po_days_before,
         } => {
             let input = OriginalPoInput {
+                contract: None,
                 po_number: format!("ENG-{order}"),
                 po_date: app.today().add_days(-po_days_before),
                 checklist: Checklist::ALL_TICKED,
@@ -238,7 +239,13 @@ fn run(app: &App, clock: &FixedClock, a: &Action, next_ref: &mut u32) -> bool {
             .map(|_| ())
             .map_err(|e| e.to_string()),
         Action::CreditNote(i) => app
-            .issue_credit_note(&staff(), &order_number(app, *i), None, "erreur")
+            .issue_credit_note(
+                &staff(),
+                &order_number(app, *i),
+                None,
+                &comptoir::domain::pipeline::CreditScope::Full,
+                "erreur",
+            )
             .map(|_| ())
             .map_err(|e| e.to_string()),
         Action::Renew(i) => app

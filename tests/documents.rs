@@ -6,7 +6,7 @@
 use comptoir::app::import::parse_quote_request;
 use comptoir::app::{Actor, App, AppError, FixedClock, Role, Settings};
 use comptoir::documents::PdfRenderer;
-use comptoir::domain::pipeline::OriginalPoInput;
+use comptoir::domain::pipeline::{CreditScope, OriginalPoInput};
 use comptoir::domain::{Checklist, Date, DocKind, FileFormat, Timestamp};
 use comptoir::store::Store;
 use std::path::{Path, PathBuf};
@@ -87,6 +87,7 @@ fn import(s: &Shop, reference: &str, commune: bool, lines: &[(&str, &str, &str, 
 
 fn receive_and_deliver(s: &Shop, n: &str) {
     let po = OriginalPoInput {
+        contract: None,
         po_number: "ENG-2026-0042".into(),
         po_date: s.app.today().add_days(-1),
         checklist: Checklist::ALL_TICKED,
@@ -221,7 +222,7 @@ fn every_document_carries_its_mandatory_mentions() {
             "LIVRÉ À",
             "Date de livraison : 06/03/2026",
             "ENG-2026-0042 du 05/03/2026",
-            "Date d'échéance : 06/04/2026",
+            "Date d'échéance : 08/04/2026",
             "Nature de l'opération : livraison de biens",
             "4 249,00 20 % 996,00",
             "10 12,50 5,5 % 125,00",
@@ -239,7 +240,13 @@ fn every_document_carries_its_mandatory_mentions() {
 
     s.clock.set(noon("2026-03-09"));
     s.app
-        .issue_credit_note(&staff(), &n, None, "erreur sur le prix des partitions")
+        .issue_credit_note(
+            &staff(),
+            &n,
+            None,
+            &CreditScope::Full,
+            "erreur sur le prix des partitions",
+        )
         .unwrap();
     let credit = text_of(&save(&s, "AV-2026-00001", FileFormat::Pdf));
     assert_mentions(&credit, SELLER);
@@ -389,7 +396,7 @@ fn factur_x_validates_and_is_embedded() {
     s.app.issue_invoice(&staff(), &a).unwrap();
     s.app.issue_invoice(&staff(), &b).unwrap();
     s.app
-        .issue_credit_note(&staff(), &a, None, "erreur de TVA")
+        .issue_credit_note(&staff(), &a, None, &CreditScope::Full, "erreur de TVA")
         .unwrap();
     s.app.issue_invoice(&staff(), &a).unwrap();
 

@@ -364,12 +364,21 @@ fn quote_line(v: &Value, path: &str) -> Result<QuoteLine, AppError> {
             format!("taux de TVA inconnu « {vat_text} » (20, 10, 5.5, 2.1 ou 0)"),
         )
     })?;
+    let exemption = opt_string(o, path, "vat_exemption", 200)?;
+    if vat.is_zero() && exemption.is_empty() {
+        return Err(err(
+            &join(path, "vat_exemption"),
+            "une ligne à 0 % de TVA doit donner son motif d'exonération \
+             (ex. « Exonération de TVA, article 262 ter I du CGI »)",
+        ));
+    }
     Ok(QuoteLine {
         sku,
         designation,
         unit_price,
         vat,
         quantity,
+        exemption: (!exemption.is_empty()).then_some(exemption),
     })
 }
 

@@ -3,6 +3,7 @@
 //! commit touched (re-read from the store, so the order of patches does not matter).
 
 use super::search::{self, CustomerIndex, Entry, Found, Query};
+use crate::domain::interest::EcbRates;
 use crate::domain::{Cents, CustomerId, Date, DocNumber, Flag, OrderCard, OrderId, Stage};
 use crate::store::{Store, StoreError};
 use std::collections::{BTreeSet, HashSet};
@@ -315,7 +316,7 @@ impl Index {
         filter: Option<&BoardFilter>,
         offset: usize,
         limit: usize,
-        ecb_rate_bp: u32,
+        rates: &EcbRates,
     ) -> Vec<CardView> {
         let idx = self.customers();
         let board = self.board.read().unwrap_or_else(|e| e.into_inner());
@@ -337,7 +338,7 @@ impl Index {
                 total_incl_vat: c.total_incl_vat,
                 outstanding: c.outstanding,
                 days_in_stage: c.days_in_stage(today),
-                flags: c.flags(today, ecb_rate_bp),
+                flags: c.flags(today, rates),
             })
             .collect()
     }
@@ -379,9 +380,10 @@ impl Index {
             .collect()
     }
 
-    /// Alerts for the header: quotes expiring soon, pre-orders waiting, invoices overdue.
+    /// Alerts for the header: quotes expiring soon, pre-orders waiting, invoices overdue,
+    /// interest and indemnity still owed on paid orders.
     /// Computed once per (version, day) and shared by every session's header.
-    pub fn alert_count(&self, today: Date, ecb_rate_bp: u32) -> usize {
+    pub fn alert_count(&self, today: Date, rates: &EcbRates) -> usize {
         let key = (self.version(), today);
         if let Some((k, n)) = *self.alerts.lock().unwrap_or_else(|e| e.into_inner())
             && k == key
@@ -395,12 +397,14 @@ impl Index {
             Stage::PoReceived,
             Stage::Delivered,
             Stage::Invoiced,
+            Stage::Paid,
         ]
         .into_iter()
         .flat_map(|s| board.column(s, today))
         .filter_map(|id| board.card(id))
+        .filter(|c| c.stage != Stage::Paid || c.late.iter().any(|l| l.paid_late))
         .filter(|c| {
-            c.flags(today, ecb_rate_bp)
+            c.flags(today, rates)
                 .iter()
                 .any(|f| !matches!(f, Flag::PartialDelivery))
         })

@@ -19,6 +19,7 @@ pub use index::Index;
 
 use crate::documents::{RenderedFile, Renderer};
 pub use crate::domain::Role;
+use crate::domain::interest::EcbRates;
 use crate::domain::pipeline::Stock;
 use crate::domain::seller::Seller;
 use crate::domain::{
@@ -216,15 +217,15 @@ pub struct Change {
 #[derive(Clone, Debug)]
 pub struct Settings {
     pub seller: Seller,
-    /// ECB refinancing rate in basis points; moratory interest adds 8 points.
-    pub ecb_rate_bp: u32,
+    /// ECB refinancing rates by date; moratory interest adds 8 points.
+    pub ecb_rates: EcbRates,
 }
 
 impl Default for Settings {
     fn default() -> Self {
         Settings {
             seller: Seller::demo(),
-            ecb_rate_bp: 215,
+            ecb_rates: EcbRates::default(),
         }
     }
 }

@@ -2,7 +2,9 @@
 
 use super::{Actor, App, AppError, Role, parse_order_number};
 use crate::domain::money::MAX_AMOUNT;
-use crate::domain::pipeline::{self, Ctx, Issued, OriginalPoInput, Shortage, Step, Stock};
+use crate::domain::pipeline::{
+    self, CreditScope, Ctx, Issued, OriginalPoInput, Shortage, Step, Stock,
+};
 use crate::domain::{
     Action, Cents, Customer, CustomerId, Date, DocKind, DocNumber, EligibilityStatus, Event,
     IssuedDocument, Order, OrderId, PipelineError, Product, Stage,
@@ -120,21 +122,103 @@ impl App {
 
     /// Bills everything delivered and not yet billed.
     pub fn issue_invoice(&self, actor: &Actor, number: &str) -> Result<IssuedDocument, AppError> {
+        let late_rate = self.settings.ecb_rates.penalty_rate_bp(self.today());
         self.order_issue(actor, number, DocKind::Invoice, |o, c, _, n, ctx| {
-            pipeline::issue_invoice(o, c, n, ctx)
+            pipeline::issue_invoice(o, c, n, late_rate, ctx)
         })
     }
 
-    /// Cancels an invoice of the order (the only live one when `invoice` is `None`).
+    /// Cancels or reduces an invoice of the order (the only live one when `invoice` is
+    /// `None`).
     pub fn issue_credit_note(
         &self,
         actor: &Actor,
         number: &str,
         invoice: Option<DocNumber>,
+        scope: &CreditScope,
         reason: &str,
     ) -> Result<IssuedDocument, AppError> {
+        if let CreditScope::Amount { net, .. } = scope
+            && *net > MAX_AMOUNT
+        {
+            return Err(AppError::Invalid(format!(
+                "montant trop élevé ({}, au plus {})",
+                net.fr(),
+                MAX_AMOUNT.fr()
+            )));
+        }
         self.order_issue(actor, number, DocKind::CreditNote, |o, c, _, n, ctx| {
-            pipeline::issue_credit_note(o, c, invoice, reason, n, ctx)
+            pipeline::issue_credit_note(o, c, invoice, scope, reason, n, ctx)
+        })
+    }
+
+    /// The body received the invoice on `date` (Chorus Pro notification).
+    pub fn record_receipt(
+        &self,
+        actor: &Actor,
+        number: &str,
+        invoice: Option<DocNumber>,
+        date: Date,
+    ) -> Result<Order, AppError> {
+        self.order_step(actor, number, |o, _, _, ctx| {
+            pipeline::record_receipt(o, invoice, date, ctx)
+        })
+    }
+
+    /// The body interrupted the payment delay (R2192-27).
+    pub fn suspend_delay(
+        &self,
+        actor: &Actor,
+        number: &str,
+        invoice: Option<DocNumber>,
+        notice: Date,
+        reason: &str,
+    ) -> Result<Order, AppError> {
+        self.order_step(actor, number, |o, _, _, ctx| {
+            pipeline::suspend_delay(o, invoice, notice, reason, ctx)
+        })
+    }
+
+    /// The missing pieces arrived: the delay starts again (R2192-29).
+    pub fn resume_delay(
+        &self,
+        actor: &Actor,
+        number: &str,
+        invoice: Option<DocNumber>,
+        date: Date,
+    ) -> Result<Order, AppError> {
+        self.order_step(actor, number, |o, _, _, ctx| {
+            pipeline::resume_delay(o, invoice, date, ctx)
+        })
+    }
+
+    /// Moratory interest and indemnity received, apart from the principal.
+    pub fn record_penalty_payment(
+        &self,
+        actor: &Actor,
+        number: &str,
+        date: Date,
+        amount: Cents,
+        reference: &str,
+    ) -> Result<Order, AppError> {
+        let rates = &self.settings.ecb_rates;
+        self.order_step(actor, number, |o, _, _, ctx| {
+            pipeline::record_penalty_payment(o, date, amount, reference, rates, ctx)
+        })
+    }
+
+    /// An admin waives interest and indemnity owed (all, or `amount`), with a reason.
+    pub fn waive_penalties(
+        &self,
+        actor: &Actor,
+        number: &str,
+        amount: Option<Cents>,
+        reason: &str,
+    ) -> Result<Order, AppError> {
+        actor.require(Role::Admin)?;
+        let rates = &self.settings.ecb_rates;
+        self.order_step(actor, number, |o, _, _, ctx| {
+            pipeline::waive_penalties(o, amount, reason, rates, ctx)
         })
     }
 

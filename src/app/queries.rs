@@ -3,7 +3,8 @@
 use super::index::CardView;
 use super::search::{Found, Query, with_thread_matcher};
 use super::{App, AppError, parse_order_number};
-use crate::domain::order::Overdue;
+use crate::domain::interest::PenaltyTotals;
+use crate::domain::order::InvoiceLateness;
 use crate::domain::{
     AuditRecord, Cents, Customer, CustomerId, DocKind, DocNumber, EligibilityStatus, FileFormat,
     Flag, IssuedDocument, Order, OrderCard, Stage, Totals,
@@ -18,7 +19,9 @@ pub struct OrderView {
     pub stage: Stage,
     pub totals: Totals,
     pub flags: Vec<Flag>,
-    pub overdue: Vec<Overdue>,
+    /// Each live invoice's terms and lateness today.
+    pub invoices: Vec<InvoiceLateness>,
+    pub penalties: PenaltyTotals,
     pub documents: Vec<DocSummary>,
     pub timeline: Vec<AuditRecord>,
 }
@@ -124,7 +127,7 @@ fn card_view(app: &App, c: &OrderCard) -> CardView {
         total_incl_vat: c.total_incl_vat,
         outstanding: c.outstanding,
         days_in_stage: c.days_in_stage(today),
-        flags: c.flags(today, app.settings.ecb_rate_bp),
+        flags: c.flags(today, &app.settings.ecb_rates),
     }
 }
 
@@ -171,8 +174,9 @@ impl App {
             Ok(OrderView {
                 stage: order.stage_on(today),
                 totals: order.totals(),
-                flags: card.flags(today, self.settings.ecb_rate_bp),
-                overdue: order.overdue(today, self.settings.ecb_rate_bp),
+                flags: card.flags(today, &self.settings.ecb_rates),
+                invoices: order.lateness(today, &self.settings.ecb_rates),
+                penalties: order.penalty_totals(today, &self.settings.ecb_rates),
                 timeline: rx.audit_of_order(order.id)?,
                 documents,
                 customer,
@@ -214,7 +218,7 @@ impl App {
         let outstanding = cards.iter().map(|c| c.outstanding).sum();
         let overdue = cards
             .iter()
-            .filter_map(|c| c.overdue(today, self.settings.ecb_rate_bp))
+            .filter_map(|c| c.overdue(today, &self.settings.ecb_rates))
             .map(|(_, unpaid, _)| unpaid)
             .sum();
         let mut orders: Vec<CardView> = cards.iter().map(|c| card_view(self, c)).collect();
@@ -296,7 +300,7 @@ impl App {
             None,
             0,
             limit,
-            self.settings.ecb_rate_bp,
+            &self.settings.ecb_rates,
         )
     }
 

@@ -10,8 +10,9 @@
 use super::record_events;
 use super::seed_data::*;
 use crate::documents::Renderer;
+use crate::domain::interest::EcbRates;
 use crate::domain::pipeline::{
-    self, Ctx, Issued, NewQuote, OriginalPoInput, QuoteLine, Step, Stock,
+    self, CreditScope, Ctx, Issued, NewQuote, OriginalPoInput, QuoteLine, Step, Stock,
 };
 use crate::domain::seller::Seller;
 use crate::domain::{
@@ -310,6 +311,7 @@ enum Next {
     CreditNote,
     Reinvoice,
     Pay,
+    Penalties,
     Renew,
 }
 
@@ -498,6 +500,7 @@ impl<'a> Sim<'a> {
                     designation: designation.into(),
                     unit_price: Cents(price),
                     vat: VatRate::STANDARD,
+                    exemption: None,
                     quantity: if big {
                         self.rng.range(5, 30) as u32
                     } else {
@@ -731,6 +734,7 @@ impl<'a> Sim<'a> {
                         ),
                         po_date,
                         checklist: Checklist::ALL_TICKED,
+                        contract: None,
                     };
                     let r = pipeline::mark_original_received(
                         &sim.order,
@@ -771,7 +775,8 @@ impl<'a> Sim<'a> {
             Next::Invoice | Next::Reinvoice => {
                 let reinvoice = sim.next == Next::Reinvoice;
                 let n = tx.draw_number(DocKind::Invoice, year)?;
-                let r = pipeline::issue_invoice(&sim.order, &customer, n, &ctx);
+                let rate = EcbRates::default().penalty_rate_bp(at.paris_date());
+                let r = pipeline::issue_invoice(&sim.order, &customer, n, rate, &ctx);
                 sim.order = self.apply_issue(tx, "compta", at, r)?;
                 if credit_note && !reinvoice {
                     Some((Next::CreditNote, self.after_days(at, 2, 10)))
@@ -786,6 +791,7 @@ impl<'a> Sim<'a> {
                     &sim.order,
                     &customer,
                     None,
+                    &CreditScope::Full,
                     "erreur de prix unitaire",
                     n,
                     &ctx,
@@ -794,11 +800,50 @@ impl<'a> Sim<'a> {
                 Some((Next::Reinvoice, self.after_days(at, 0, 2)))
             }
             Next::Pay => {
+                // Chorus Pro notified the body a day or three after the invoice.
+                if let Some(inv) = sim.order.live_invoices().last().cloned()
+                    && inv.received_on.is_none()
+                {
+                    let received = inv.date.add_days(self.rng.range(1, 4) as i32);
+                    if received <= at.paris_date() {
+                        let r =
+                            pipeline::record_receipt(&sim.order, Some(inv.number), received, &ctx);
+                        sim.order = self.apply_step(tx, "compta", at, r)?;
+                    }
+                }
                 let amount = sim.order.outstanding();
                 let date = at.paris_date();
                 let reference = format!("MANDAT-{}-{:06}", date.year(), self.rng.range(1, 999_999));
                 let r = pipeline::record_payment(&sim.order, date, amount, &reference, &ctx);
                 sim.order = self.apply_step(tx, "compta", at, r)?;
+                let owed = sim.order.penalty_totals(date, &EcbRates::default()).owed();
+                (owed > Cents::ZERO).then(|| (Next::Penalties, self.after_days(at, 15, 60)))
+            }
+            Next::Penalties => {
+                let rates = EcbRates::default();
+                let date = at.paris_date();
+                let owed = sim.order.penalty_totals(date, &rates).owed();
+                match self.rng.range(0, 10) {
+                    0 => {}
+                    1 => {
+                        let r = pipeline::waive_penalties(
+                            &sim.order,
+                            None,
+                            "montant minime, relation suivie avec l'organisme",
+                            &rates,
+                            &ctx,
+                        );
+                        sim.order = self.apply_step(tx, "admin", at, r)?;
+                    }
+                    _ => {
+                        let reference =
+                            format!("MANDAT-{}-{:06}", date.year(), self.rng.range(1, 999_999));
+                        let r = pipeline::record_penalty_payment(
+                            &sim.order, date, owed, &reference, &rates, &ctx,
+                        );
+                        sim.order = self.apply_step(tx, "compta", at, r)?;
+                    }
+                }
                 None
             }
         };

@@ -45,6 +45,7 @@ fn admin() -> Actor {
 
 fn po(date: &str) -> OriginalPoInput {
     OriginalPoInput {
+        contract: None,
         po_number: "ENG-2026-0042".into(),
         po_date: Date::parse_iso(date).unwrap(),
         checklist: Checklist::ALL_TICKED,

@@ -78,6 +78,7 @@ pub fn receive(data: &Path, n: usize) -> Result<(), String> {
             continue;
         }
         let input = OriginalPoInput {
+            contract: None,
             po_number: format!("BENCH-{}", card.number),
             po_date: today,
             checklist: Checklist::ALL_TICKED,

@@ -357,6 +357,91 @@ impl Canvas {
     }
 }
 
+/// Where a piece of text landed on a page, in mm from the top-left corner.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TextBox {
+    pub page: usize,
+    pub x0: f32,
+    pub y0: f32,
+    pub x1: f32,
+    pub y1: f32,
+    pub text: String,
+}
+
+impl TextBox {
+    fn overlaps(&self, o: &TextBox) -> bool {
+        // A hair of tolerance: glyph boxes of neighbouring lines may touch.
+        const EPS: f32 = 0.05;
+        self.page == o.page
+            && self.x0 + EPS < o.x1
+            && o.x0 + EPS < self.x1
+            && self.y0 + EPS < o.y1
+            && o.y0 + EPS < self.y1
+    }
+}
+
+/// Text cut with an ellipsis, overlapping other text, or outside the printable area.
+pub fn layout_problems(boxes: &[TextBox]) -> Vec<String> {
+    let mut out = Vec::new();
+    for (i, b) in boxes.iter().enumerate() {
+        if b.x0 < MARGIN - 0.5 || b.x1 > PAGE_W - MARGIN + 0.5 || b.y0 < 5.0 || b.y1 > PAGE_H - 5.0
+        {
+            out.push(format!(
+                "page {} : « {} » sort de la page ({:.1}–{:.1} mm)",
+                b.page + 1,
+                b.text,
+                b.x0,
+                b.x1
+            ));
+        }
+        if b.text.ends_with('…') && !b.text.starts_with("Suite page suivante") {
+            out.push(format!("page {} : « {} » est coupé", b.page + 1, b.text));
+        }
+        for o in &boxes[i + 1..] {
+            if b.overlaps(o) {
+                out.push(format!(
+                    "page {} : « {} » chevauche « {} »",
+                    b.page + 1,
+                    b.text,
+                    o.text
+                ));
+            }
+        }
+    }
+    out
+}
+
+impl Canvas {
+    /// Every piece of text drawn, with its box (ascent and descent of the face).
+    pub(crate) fn text_boxes(&self) -> Vec<TextBox> {
+        const PT: f32 = 25.4 / 72.0;
+        let mut out = Vec::new();
+        for (page, items) in self.pages.iter().enumerate() {
+            for item in items {
+                if let Item::Text {
+                    x,
+                    y,
+                    size,
+                    bold,
+                    text,
+                    ..
+                } = item
+                {
+                    out.push(TextBox {
+                        page,
+                        x0: *x,
+                        x1: *x + face(*bold).width_mm(text, *size),
+                        y0: *y - size * PT * 0.75,
+                        y1: *y + size * PT * 0.2,
+                        text: text.clone(),
+                    });
+                }
+            }
+        }
+        out
+    }
+}
+
 fn point(x: f32, y: f32) -> Point {
     Point {
         x: Mm(x).into(),

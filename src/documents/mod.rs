@@ -67,6 +67,16 @@ fn to_pdfa(
     )
 }
 
+pub use layout::{TextBox, layout_problems};
+
+/// The text boxes of a document as laid out (for layout checks: nothing clipped,
+/// overlapping or off the page).
+pub fn text_boxes(doc: &IssuedDocument, seller: &Seller) -> Vec<TextBox> {
+    let mut canvas = pdf::document_canvas(doc, seller);
+    pdf::finish_canvas(&mut canvas, seller);
+    canvas.text_boxes()
+}
+
 /// The PDF of a document; for invoices and credit notes, with `xml` attached.
 pub fn render_pdf(
     doc: &IssuedDocument,

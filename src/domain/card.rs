@@ -4,8 +4,9 @@
 use super::customer::CustomerId;
 use super::date::{Date, Timestamp};
 use super::document::DocNumber;
+use super::interest::{EcbRates, LateState, PenaltyTotals};
 use super::money::Cents;
-use super::order::{Order, OrderId, RECOVERY_INDEMNITY, Stage, moratory_interest};
+use super::order::{Order, OrderId, Stage};
 use serde::{Deserialize, Serialize};
 
 /// Days before the end of validity from which a quote is flagged.
@@ -24,8 +25,11 @@ pub struct OrderCard {
     pub renewed: bool,
     pub total_incl_vat: Cents,
     pub outstanding: Cents,
-    /// Unpaid part of each live invoice with its due date (payments allocated oldest first).
-    pub unpaid_invoices: Vec<(Date, Cents)>,
+    /// The late state of each live invoice unpaid or paid late (payments allocated to the
+    /// oldest first), enough to reckon interest on any day.
+    pub late: Vec<LateState>,
+    /// Interest and indemnity received or waived.
+    pub penalty_settled: Cents,
     pub partial_delivery: bool,
 }
 
@@ -45,6 +49,8 @@ pub enum Flag {
         unpaid: Cents,
         penalty: Cents,
     },
+    /// The principal is paid but interest and indemnity are still owed.
+    PenaltiesOwed(Cents),
     PartialDelivery,
 }
 
@@ -60,6 +66,7 @@ impl Flag {
             Flag::Overdue { days, penalty, .. } => {
                 format!("⚠ retard {days} j, pénalités {}", penalty.fr())
             }
+            Flag::PenaltiesOwed(owed) => format!("€ intérêts et indemnité dus {}", owed.fr()),
             Flag::PartialDelivery => "◐ livraison partielle".into(),
         }
     }
@@ -67,11 +74,6 @@ impl Flag {
 
 impl OrderCard {
     pub fn from_order(o: &Order) -> OrderCard {
-        let unpaid_invoices = o
-            .unpaid_invoices()
-            .into_iter()
-            .map(|(inv, unpaid)| (inv.due_date, unpaid))
-            .collect();
         OrderCard {
             id: o.id,
             number: o.number,
@@ -82,7 +84,8 @@ impl OrderCard {
             renewed: o.quote.renewed_by.is_some(),
             total_incl_vat: o.totals().incl_vat,
             outstanding: o.outstanding(),
-            unpaid_invoices,
+            late: o.late_states(),
+            penalty_settled: o.penalty_received() + o.penalty_waived(),
             partial_delivery: o.stage == Stage::PoReceived
                 && o.lines.iter().any(|l| l.delivered > 0)
                 && o.lines.iter().any(|l| l.delivered < l.ordered),
@@ -111,23 +114,35 @@ impl OrderCard {
         today.days_since(self.stage_entered(today)).max(0)
     }
 
-    /// Overdue amount, days late of the oldest overdue invoice, and the penalties due.
-    pub fn overdue(&self, today: Date, ecb_rate_bp: u32) -> Option<(i32, Cents, Cents)> {
-        let mut days = 0;
-        let mut unpaid = Cents::ZERO;
-        let mut penalty = Cents::ZERO;
-        for (due, amount) in &self.unpaid_invoices {
-            if today > *due {
-                let late = today.days_since(*due);
-                days = days.max(late);
-                unpaid += *amount;
-                penalty += moratory_interest(*amount, late, ecb_rate_bp) + RECOVERY_INDEMNITY;
-            }
+    /// Interest and indemnity on `today`, with what was received or waived.
+    pub fn penalty_totals(&self, today: Date, rates: &EcbRates) -> PenaltyTotals {
+        let mut t = PenaltyTotals {
+            received: self.penalty_settled,
+            ..PenaltyTotals::default()
+        };
+        for s in &self.late {
+            let p = s.penalty(today, rates);
+            t.interest += p.interest;
+            t.indemnity += p.indemnity;
         }
-        (unpaid > Cents::ZERO).then_some((days, unpaid, penalty))
+        t
     }
 
-    pub fn flags(&self, today: Date, ecb_rate_bp: u32) -> Vec<Flag> {
+    /// Overdue principal: days late of the oldest overdue invoice, the unpaid amount, and
+    /// the interest and indemnity still owed.
+    pub fn overdue(&self, today: Date, rates: &EcbRates) -> Option<(i32, Cents, Cents)> {
+        let mut days = 0;
+        let mut unpaid = Cents::ZERO;
+        for s in &self.late {
+            let p = s.penalty(today, rates);
+            days = days.max(p.days_overdue);
+            unpaid += p.overdue;
+        }
+        let owed = self.penalty_totals(today, rates).owed();
+        (unpaid > Cents::ZERO).then_some((days, unpaid, owed))
+    }
+
+    pub fn flags(&self, today: Date, rates: &EcbRates) -> Vec<Flag> {
         let mut flags = Vec::new();
         match self.stage_on(today) {
             Stage::Quote => {
@@ -149,12 +164,17 @@ impl OrderCard {
         if self.partial_delivery {
             flags.push(Flag::PartialDelivery);
         }
-        if let Some((days, unpaid, penalty)) = self.overdue(today, ecb_rate_bp) {
+        if let Some((days, unpaid, penalty)) = self.overdue(today, rates) {
             flags.push(Flag::Overdue {
                 days,
                 unpaid,
                 penalty,
             });
+        } else {
+            let owed = self.penalty_totals(today, rates).owed();
+            if owed > Cents::ZERO {
+                flags.push(Flag::PenaltiesOwed(owed));
+            }
         }
         flags
     }

@@ -125,6 +125,10 @@ pub struct DocLine {
     /// For delivery notes: quantity ordered, and what remains to ship after this one.
     pub ordered: u32,
     pub remaining: u32,
+    /// For delivery notes: quantity shipped by earlier notes.
+    pub delivered_before: u32,
+    /// Legal ground of a VAT exemption (0 % lines).
+    pub exemption: Option<String>,
 }
 
 /// The purchase-order reference printed on delivery notes and invoices.
@@ -132,6 +136,8 @@ pub struct DocLine {
 pub struct PoRef {
     pub number: String,
     pub date: Date,
+    /// The market / contract reference (BT-12), when the body gave one.
+    pub contract: Option<String>,
 }
 
 /// Format of a stored file of a document.
@@ -192,9 +198,16 @@ pub struct IssuedDocument {
     /// Invoices: date of the last delivery they bill; due date.
     pub delivery_date: Option<Date>,
     pub due_date: Option<Date>,
-    /// Credit notes: the invoice they cancel, its date, and why.
+    /// Credit notes: the invoice they cancel or reduce, its date, and why.
     pub cancels: Option<(DocNumber, Date)>,
     pub reason: Option<String>,
+    /// Credit notes: `true` when it reduces the invoice (some lines, quantities or an
+    /// amount) rather than cancelling it.
+    pub partial: bool,
+    /// Invoices: the delivery notes they cover; delivery notes: the earlier notes.
+    pub delivery_notes: Vec<(DocNumber, Date)>,
+    /// Invoices: the moratory rate (ECB + 8 points) in force at issue, in basis points.
+    pub late_rate_bp: Option<u32>,
     /// Stored renderings (PDF, Factur-X XML) with their SHA-256.
     pub files: Vec<FileRef>,
     /// Made by `comptoir seed --documents records` for benchmarks: a record without

@@ -19,6 +19,11 @@ pub enum Operation {
     CreditNote,
     Renew,
     DecideEligibility,
+    RecordReceipt,
+    Suspend,
+    Resume,
+    PayPenalties,
+    WaivePenalties,
 }
 
 impl Operation {
@@ -35,6 +40,11 @@ impl Operation {
             Operation::CreditNote => "émettre l'avoir",
             Operation::Renew => "renouveler le devis",
             Operation::DecideEligibility => "modifier l'éligibilité",
+            Operation::RecordReceipt => "enregistrer la réception de la facture",
+            Operation::Suspend => "enregistrer l'interruption du délai de paiement",
+            Operation::Resume => "enregistrer la reprise du délai de paiement",
+            Operation::PayPenalties => "enregistrer le paiement des intérêts moratoires",
+            Operation::WaivePenalties => "abandonner les intérêts moratoires",
         }
     }
 }
@@ -133,6 +143,59 @@ pub enum Reason {
     PrivateCannotBeApproved(String),
     #[error("le client est déjà dans cet état ({0})")]
     SameEligibility(&'static str),
+    #[error(
+        "la ligne {line} ({sku}) est à 0 % de TVA sans motif d'exonération (ex. « Exonération de TVA, article 262 ter I du CGI »)"
+    )]
+    ExemptionGroundMissing { line: usize, sku: String },
+    #[error("la date ({}) précède la facture {} du {}", .date.fr(), .invoice, .invoice_date.fr())]
+    DateBeforeInvoice {
+        date: Date,
+        invoice: DocNumber,
+        invoice_date: Date,
+    },
+    #[error("plusieurs factures sont concernées ({}) : précisez laquelle", .0.join(", "))]
+    WhichInvoice(Vec<String>),
+    #[error(
+        "le délai de la facture {0} a déjà été interrompu une fois (R2192-27 : une seule interruption)"
+    )]
+    AlreadySuspended(DocNumber),
+    #[error("le délai de la facture {0} n'est pas interrompu")]
+    NotSuspended(DocNumber),
+    #[error("le délai de la facture {0} a déjà repris")]
+    AlreadyResumed(DocNumber),
+    #[error("l'interruption ({}) doit précéder l'échéance ({})", .notice.fr(), .due.fr())]
+    SuspendedAfterDue { notice: Date, due: Date },
+    #[error("la reprise ({}) précède l'interruption ({})", .resumed.fr(), .notice.fr())]
+    ResumedBeforeNotice { resumed: Date, notice: Date },
+    #[error("la facture {0} est entièrement payée ou annulée")]
+    InvoiceSettled(DocNumber),
+    #[error("aucun intérêt moratoire ni indemnité n'est dû")]
+    NoPenaltyOwed,
+    #[error("le montant ({}) dépasse les intérêts et l'indemnité dus ({})", .amount.fr(), .owed.fr())]
+    PenaltyOverpaid { amount: Cents, owed: Cents },
+    #[error(
+        "la ligne {line} ({sku}) : {requested} à créditer, {left} facturé(s) non encore crédité(s)"
+    )]
+    CreditQuantityTooLarge {
+        line: usize,
+        sku: String,
+        requested: u32,
+        left: u32,
+    },
+    #[error("l'avoir ({}) dépasserait ce qui reste de la facture {} ({})", .amount.fr(), .invoice, .left.fr())]
+    CreditExceedsInvoice {
+        amount: Cents,
+        invoice: DocNumber,
+        left: Cents,
+    },
+    #[error("la facture {0} a plusieurs taux de TVA : précisez le taux de la réduction")]
+    CreditVatRateNeeded(DocNumber),
+    #[error("la facture {invoice} n'a pas de ligne à {rate}")]
+    CreditVatRateNotOnInvoice { invoice: DocNumber, rate: String },
+    #[error("rien à créditer : toutes les quantités sont nulles")]
+    NothingToCredit,
+    #[error("la référence du marché dépasse 50 caractères ou contient des caractères invalides")]
+    ContractInvalid,
 }
 
 /// A refused transition: the operation and its reason. Displays as

@@ -29,6 +29,13 @@ pub enum Action {
     Login,
     LoginFailed,
     SessionEnded,
+    // Appended (postcard stores the variant index): never reorder.
+    InvoiceReceivedByBody,
+    DelaySuspended,
+    DelayResumed,
+    PenaltiesPaid,
+    PenaltiesWaived,
+    PoScanAttached,
 }
 
 impl Action {
@@ -57,6 +64,12 @@ impl Action {
             Action::Login => "Connexion",
             Action::LoginFailed => "Connexion refusée",
             Action::SessionEnded => "Session terminée",
+            Action::InvoiceReceivedByBody => "Réception de la facture",
+            Action::DelaySuspended => "Délai de paiement interrompu",
+            Action::DelayResumed => "Délai de paiement repris",
+            Action::PenaltiesPaid => "Intérêts moratoires reçus",
+            Action::PenaltiesWaived => "Intérêts moratoires abandonnés",
+            Action::PoScanAttached => "Scan du BC joint",
         }
     }
 
@@ -85,6 +98,12 @@ impl Action {
             Action::Login => "login",
             Action::LoginFailed => "login-failed",
             Action::SessionEnded => "session-ended",
+            Action::InvoiceReceivedByBody => "invoice-received-by-body",
+            Action::DelaySuspended => "delay-suspended",
+            Action::DelayResumed => "delay-resumed",
+            Action::PenaltiesPaid => "penalties-paid",
+            Action::PenaltiesWaived => "penalties-waived",
+            Action::PoScanAttached => "po-scan-attached",
         }
     }
 

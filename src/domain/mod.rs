@@ -9,6 +9,8 @@ pub mod document;
 pub mod error;
 pub mod event;
 pub mod ids;
+pub mod interest;
+pub mod legacy;
 pub mod legal;
 pub mod money;
 pub mod order;

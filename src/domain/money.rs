@@ -149,6 +149,10 @@ pub fn parse_eur(s: &str) -> Option<Cents> {
 pub struct VatRate(pub u16);
 
 impl VatRate {
+    pub fn is_zero(self) -> bool {
+        self.0 == 0
+    }
+
     pub const STANDARD: VatRate = VatRate(2000);
     /// The rates French law knows for goods: 20 %, 10 %, 5,5 %, 2,1 % and 0 %.
     pub const KNOWN: [VatRate; 5] = [

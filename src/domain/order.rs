@@ -3,7 +3,9 @@
 use super::customer::{Address, Contact, CustomerId};
 use super::date::{Date, Timestamp};
 use super::document::{DocKind, DocNumber};
-use super::money::{Cents, Totals, VatRate, round_div};
+use super::interest::{DueTerms, EcbRates, LatePeriod, LateState, Penalty, PenaltySettlement};
+use super::interest::{PenaltyTotals, SettlementKind, Suspension};
+use super::money::{Cents, Totals, VatRate};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -122,6 +124,8 @@ pub struct OrderLine {
     pub reserved: u32,
     pub delivered: u32,
     pub invoiced: u32,
+    /// Legal ground of a VAT exemption (a 0 % line must have one).
+    pub exemption: Option<String>,
 }
 
 impl OrderLine {
@@ -208,6 +212,8 @@ pub struct OriginalPo {
     pub received_at: Timestamp,
     pub checklist: Checklist,
     pub verified_by: String,
+    /// The market / contract reference (marché, BT-12), when the body gives one.
+    pub contract: Option<String>,
 }
 
 /// A document issued for this order, as the order remembers it.
@@ -223,11 +229,134 @@ pub struct DocRef {
 pub struct InvoiceRef {
     pub number: DocNumber,
     pub date: Date,
-    pub due_date: Date,
+    /// The body's payment delay when the invoice was issued.
+    pub delay_days: u32,
+    /// The day the body received the invoice (Chorus Pro notification), when recorded.
+    pub received_on: Option<Date>,
+    /// The one interruption of the delay the body may notify.
+    pub suspension: Option<Suspension>,
     pub amount_incl_vat: Cents,
     /// Quantities billed per order line (so a credit note can give them back).
     pub quantities: Vec<u32>,
-    pub credited_by: Option<DocNumber>,
+    /// Credit notes against this invoice, full or partial.
+    pub credits: Vec<CreditRef>,
+}
+
+/// A credit note as the invoice it reduces remembers it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreditRef {
+    pub number: DocNumber,
+    pub amount_incl_vat: Cents,
+    /// Quantities credited per order line (zero for a credit by amount).
+    pub quantities: Vec<u32>,
+    /// A full cancellation gives the quantities back to invoice again.
+    pub cancels: bool,
+}
+
+impl InvoiceRef {
+    pub fn terms(&self) -> DueTerms {
+        DueTerms {
+            invoice_date: self.date,
+            delay_days: self.delay_days,
+            received_on: self.received_on,
+            suspension: self.suspension.clone(),
+        }
+    }
+
+    /// The due date; `None` while the delay is interrupted.
+    pub fn due_date(&self) -> Option<Date> {
+        self.terms().due()
+    }
+
+    pub fn credited(&self) -> Cents {
+        self.credits.iter().map(|c| c.amount_incl_vat).sum()
+    }
+
+    /// What the invoice asks for once its credit notes are deducted.
+    pub fn net(&self) -> Cents {
+        self.amount_incl_vat - self.credited()
+    }
+
+    /// Fully cancelled or reduced to nothing.
+    pub fn is_cancelled(&self) -> bool {
+        self.net() <= Cents::ZERO
+    }
+
+    /// Quantities credited per line, all credit notes together.
+    pub fn credited_quantities(&self) -> Vec<u32> {
+        let mut q = vec![0; self.quantities.len()];
+        for c in &self.credits {
+            for (t, x) in q.iter_mut().zip(&c.quantities) {
+                *t += x;
+            }
+        }
+        q
+    }
+}
+
+/// How the payments settled one invoice, and for how long each part was late.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InvoiceSettlement<'a> {
+    pub invoice: &'a InvoiceRef,
+    pub due: Option<Date>,
+    /// Payments allocated to it: (date, amount).
+    pub paid: Vec<(Date, Cents)>,
+    pub unpaid: Cents,
+}
+
+impl InvoiceSettlement<'_> {
+    /// The parts paid after the due date, and the unpaid part when overdue on `today`.
+    pub fn late_periods(&self, today: Date) -> Vec<LatePeriod> {
+        let Some(due) = self.due else {
+            return Vec::new();
+        };
+        let mut out: Vec<LatePeriod> = self
+            .paid
+            .iter()
+            .filter(|(d, _)| *d > due)
+            .map(|(d, a)| LatePeriod {
+                amount: *a,
+                from: due.add_days(1),
+                to: *d,
+                days: d.days_since(due),
+                running: false,
+            })
+            .collect();
+        if self.unpaid > Cents::ZERO && today > due {
+            out.push(LatePeriod {
+                amount: self.unpaid,
+                from: due.add_days(1),
+                to: today,
+                days: today.days_since(due),
+                running: true,
+            });
+        }
+        out
+    }
+
+    /// The compact state that reckons the penalties on any day.
+    pub fn late_state(&self) -> LateState {
+        let due = self.due;
+        let paid_late: Vec<(Date, Cents)> = match due {
+            Some(due) => self
+                .paid
+                .iter()
+                .filter(|(d, _)| *d > due)
+                .cloned()
+                .collect(),
+            None => Vec::new(),
+        };
+        LateState {
+            invoice: self.invoice.number,
+            due,
+            unpaid: self.unpaid,
+            paid_late_cent_days: paid_late
+                .iter()
+                .map(|(d, a)| a.0 * d.days_since(due.unwrap_or(*d)) as i64)
+                .sum(),
+            paid_late: !paid_late.is_empty(),
+        }
+    }
 }
 
 /// A payment by mandate.
@@ -259,25 +388,110 @@ pub struct Order {
     pub documents: Vec<DocRef>,
     pub invoices: Vec<InvoiceRef>,
     pub payments: Vec<Payment>,
+    /// Interest and indemnity received or waived, apart from the principal.
+    pub penalty_settlements: Vec<PenaltySettlement>,
+    /// The scan of the original purchase order, when staff attached one.
+    pub po_scan: Option<Attachment>,
     /// Why it was cancelled or refused.
     pub closing_reason: Option<String>,
     pub created_at: Timestamp,
 }
 
-/// Overdue state of one invoice on a given day.
+/// One invoice's payment terms and lateness, as the order screen explains them.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Overdue {
+pub struct InvoiceLateness {
     pub invoice: DocNumber,
-    pub due_date: Date,
-    pub days_late: i32,
+    pub date: Date,
+    pub receipt: Date,
+    /// `false`: the receipt is presumed (invoice date + 2 days).
+    pub receipt_recorded: bool,
+    pub delay_days: u32,
+    pub suspension: Option<Suspension>,
+    pub due: Option<Date>,
+    pub net: Cents,
     pub unpaid: Cents,
-    /// Moratory interest (ECB rate + 8 points, pro rata temporis) plus the €40 indemnity.
+    pub periods: Vec<LatePeriod>,
+    pub rate_bp: u32,
     pub interest: Cents,
     pub indemnity: Cents,
 }
 
-/// The flat recovery indemnity owed for each invoice paid late (D2192-35).
-pub const RECOVERY_INDEMNITY: Cents = Cents(4000);
+impl InvoiceLateness {
+    /// The computation in French, line by line, so staff can answer the body.
+    pub fn explain(&self) -> Vec<String> {
+        let receipt = if self.receipt_recorded {
+            format!("reçue le {}", self.receipt.fr())
+        } else {
+            format!(
+                "réception présumée le {} (facture + 2 j)",
+                self.receipt.fr()
+            )
+        };
+        let mut out = vec![format!(
+            "{} du {} · {} · {receipt}",
+            self.invoice,
+            self.date.fr(),
+            self.net.fr()
+        )];
+        let mut terms = format!("  délai {} j", self.delay_days);
+        if let Some(s) = &self.suspension {
+            terms += &format!(", interrompu le {}", s.notice.fr());
+            match s.resumed {
+                Some(r) => terms += &format!(", repris le {}", r.fr()),
+                None => terms += &format!(" ({})", s.reason),
+            }
+        }
+        match self.due {
+            Some(d) => terms += &format!(" → échéance {}", d.fr()),
+            None => terms += " → échéance suspendue",
+        }
+        if self.unpaid > Cents::ZERO {
+            terms += &format!(" · reste dû {}", self.unpaid.fr());
+        } else {
+            terms += " · payée";
+        }
+        out.push(terms);
+        let rate = super::interest::rate_fr(self.rate_bp);
+        for p in &self.periods {
+            let what = if p.running {
+                format!("{} impayés depuis le {}", p.amount.fr(), p.from.fr())
+            } else {
+                format!("{} payés le {}", p.amount.fr(), p.to.fr())
+            };
+            out.push(format!(
+                "  {what} : {} j × {rate} → {}{}",
+                p.days,
+                super::interest::interest_of(p.cent_days(), self.rate_bp).fr(),
+                if p.running { " (en cours)" } else { "" }
+            ));
+        }
+        if self.interest > Cents::ZERO || self.indemnity > Cents::ZERO {
+            out.push(format!(
+                "  intérêts {} + indemnité {} (BCE du semestre + 8 points = {rate})",
+                self.interest.fr(),
+                self.indemnity.fr()
+            ));
+        }
+        out
+    }
+}
+
+/// A file attached to an order (the scan of the original purchase order), stored once,
+/// immutable, with its fingerprint.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attachment {
+    pub media_type: String,
+    pub sha256: [u8; 32],
+    pub size: u64,
+    pub attached_by: String,
+    pub attached_at: Timestamp,
+}
+
+impl Attachment {
+    pub fn sha256_hex(&self) -> String {
+        self.sha256.iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
 
 impl Order {
     pub fn totals(&self) -> Totals {
@@ -313,11 +527,12 @@ impl Order {
 
     /// Invoices not cancelled by a credit note.
     pub fn live_invoices(&self) -> impl Iterator<Item = &InvoiceRef> {
-        self.invoices.iter().filter(|i| i.credited_by.is_none())
+        self.invoices.iter().filter(|i| !i.is_cancelled())
     }
 
+    /// What the live invoices ask for, credit notes deducted.
     pub fn invoiced_amount(&self) -> Cents {
-        self.live_invoices().map(|i| i.amount_incl_vat).sum()
+        self.live_invoices().map(InvoiceRef::net).sum()
     }
 
     pub fn paid_amount(&self) -> Cents {
@@ -344,42 +559,110 @@ impl Order {
         }
     }
 
-    /// The invoices overdue on `today`, with payments allocated to the oldest first.
-    /// `ecb_rate_bp` is the ECB refinancing rate in basis points; 8 points are added.
-    pub fn overdue(&self, today: Date, ecb_rate_bp: u32) -> Vec<Overdue> {
-        self.unpaid_invoices()
+    /// How payments settled the live invoices: in the order they were paid, each payment
+    /// goes to the oldest invoice not yet settled.
+    pub fn settlements(&self) -> Vec<InvoiceSettlement<'_>> {
+        let mut invoices: Vec<&InvoiceRef> = self.live_invoices().collect();
+        invoices.sort_by_key(|i| (i.date, i.number));
+        let mut out: Vec<InvoiceSettlement> = invoices
             .into_iter()
-            .filter(|(inv, _)| today > inv.due_date)
-            .map(|(inv, unpaid)| {
-                let days_late = today.days_since(inv.due_date);
-                Overdue {
-                    invoice: inv.number,
-                    due_date: inv.due_date,
-                    days_late,
-                    unpaid,
-                    interest: moratory_interest(unpaid, days_late, ecb_rate_bp),
-                    indemnity: RECOVERY_INDEMNITY,
+            .map(|inv| InvoiceSettlement {
+                invoice: inv,
+                due: inv.due_date(),
+                paid: Vec::new(),
+                unpaid: inv.net(),
+            })
+            .collect();
+        let mut payments: Vec<&Payment> = self.payments.iter().collect();
+        payments.sort_by_key(|p| p.date);
+        let mut i = 0;
+        for p in payments {
+            let mut left = p.amount;
+            while left > Cents::ZERO && i < out.len() {
+                let take = left.min(out[i].unpaid);
+                if take > Cents::ZERO {
+                    out[i].paid.push((p.date, take));
+                    out[i].unpaid -= take;
+                    left -= take;
+                }
+                if out[i].unpaid <= Cents::ZERO {
+                    i += 1;
+                }
+            }
+        }
+        out
+    }
+
+    /// The live invoices not fully paid, oldest first, with what remains unpaid on each.
+    pub fn unpaid_invoices(&self) -> Vec<(&InvoiceRef, Cents)> {
+        self.settlements()
+            .into_iter()
+            .filter(|s| s.unpaid > Cents::ZERO)
+            .map(|s| (s.invoice, s.unpaid))
+            .collect()
+    }
+
+    /// The compact late state of every live invoice (kept on the order's card).
+    pub fn late_states(&self) -> Vec<LateState> {
+        self.settlements()
+            .iter()
+            .map(InvoiceSettlement::late_state)
+            .filter(|s| s.unpaid > Cents::ZERO || s.paid_late)
+            .collect()
+    }
+
+    /// Interest and indemnity per invoice on `today`.
+    pub fn penalties(&self, today: Date, rates: &EcbRates) -> Vec<Penalty> {
+        self.late_states()
+            .iter()
+            .map(|s| s.penalty(today, rates))
+            .collect()
+    }
+
+    /// Each live invoice's terms and lateness on `today`, for the order screen: receipt,
+    /// due date, the amounts late and for how long, the rate, the result.
+    pub fn lateness(&self, today: Date, rates: &EcbRates) -> Vec<InvoiceLateness> {
+        self.settlements()
+            .iter()
+            .map(|s| {
+                let terms = s.invoice.terms();
+                let p = s.late_state().penalty(today, rates);
+                InvoiceLateness {
+                    invoice: s.invoice.number,
+                    date: s.invoice.date,
+                    receipt: terms.receipt(),
+                    receipt_recorded: terms.received_on.is_some(),
+                    delay_days: terms.delay_days,
+                    suspension: terms.suspension.clone(),
+                    due: s.due,
+                    net: s.invoice.net(),
+                    unpaid: s.unpaid,
+                    periods: s.late_periods(today),
+                    rate_bp: p.rate_bp,
+                    interest: p.interest,
+                    indemnity: p.indemnity,
                 }
             })
             .collect()
     }
 
-    /// The live invoices not fully paid, oldest first, with what remains unpaid on each:
-    /// payments settle the oldest invoices first.
-    pub fn unpaid_invoices(&self) -> Vec<(&InvoiceRef, Cents)> {
-        let mut paid = self.paid_amount();
-        let mut invoices: Vec<&InvoiceRef> = self.live_invoices().collect();
-        invoices.sort_by_key(|i| (i.date, i.number));
-        let mut out = Vec::new();
-        for inv in invoices {
-            let covered = paid.min(inv.amount_incl_vat).max(Cents::ZERO);
-            paid -= covered;
-            let unpaid = inv.amount_incl_vat - covered;
-            if unpaid > Cents::ZERO {
-                out.push((inv, unpaid));
-            }
+    pub fn penalty_received(&self) -> Cents {
+        settled(&self.penalty_settlements, false)
+    }
+
+    pub fn penalty_waived(&self) -> Cents {
+        settled(&self.penalty_settlements, true)
+    }
+
+    /// Interest and indemnity owed, received and waived on `today`.
+    pub fn penalty_totals(&self, today: Date, rates: &EcbRates) -> PenaltyTotals {
+        let p = self.penalties(today, rates);
+        PenaltyTotals {
+            interest: p.iter().map(|p| p.interest).sum(),
+            indemnity: p.iter().map(|p| p.indemnity).sum(),
+            received: self.penalty_received(),
+            waived: self.penalty_waived(),
         }
-        out
     }
 
     /// Numbers of documents of a kind issued for this order.
@@ -397,13 +680,12 @@ impl Order {
     }
 }
 
-/// Interest at (ECB + 8 points) over `days` on `amount`, pro rata on a 365-day year.
-pub fn moratory_interest(amount: Cents, days: i32, ecb_rate_bp: u32) -> Cents {
-    let rate_bp = ecb_rate_bp as i128 + 800;
-    Cents(round_div(
-        amount.0 as i128 * rate_bp * days.max(0) as i128,
-        10_000 * 365,
-    ))
+/// Sum of the settlements received (`waived = false`) or waived.
+fn settled(all: &[PenaltySettlement], waived: bool) -> Cents {
+    all.iter()
+        .filter(|s| matches!(s.kind, SettlementKind::Waived { .. }) == waived)
+        .map(|s| s.amount)
+        .sum()
 }
 
 #[cfg(test)]
@@ -417,14 +699,6 @@ mod tests {
         }
         assert_eq!(Stage::from_slug("po-received"), Some(Stage::PoReceived));
         assert_eq!(Stage::from_slug("shipped"), None);
-    }
-
-    #[test]
-    fn moratory_interest_is_ecb_plus_eight() {
-        // 10 000 € late by 73 days at ECB 2 % + 8 = 10 %: 10 000 × 10 % × 73/365 = 200 €.
-        assert_eq!(moratory_interest(Cents(1_000_000), 73, 200), Cents(20_000));
-        assert_eq!(moratory_interest(Cents(1_000_000), 0, 200), Cents::ZERO);
-        assert_eq!(moratory_interest(Cents(1_000_000), -3, 200), Cents::ZERO);
     }
 
     #[test]

@@ -8,11 +8,12 @@ use super::date::{Date, Timestamp};
 use super::document::{BuyerSnapshot, DocKind, DocLine, DocNumber, IssuedDocument, PoRef};
 use super::error::{Operation, PipelineError, Reason};
 use super::event::{Action, Event};
+use super::interest::{EcbRates, PenaltySettlement, SettlementKind};
 use super::legal::{self, LegalClass};
-use super::money::{Cents, Totals};
+use super::money::{Cents, Totals, VatRate};
 use super::order::{
-    Checklist, DocRef, InvoiceRef, Order, OrderId, OrderLine, OriginalPo, Payment, PreOrderInfo,
-    Product, QuoteInfo, Stage,
+    Checklist, CreditRef, DocRef, InvoiceRef, Order, OrderId, OrderLine, OriginalPo, Payment,
+    PreOrderInfo, Product, QuoteInfo, Stage,
 };
 use std::collections::BTreeMap;
 
@@ -68,6 +69,8 @@ pub struct QuoteLine {
     pub unit_price: Cents,
     pub vat: super::money::VatRate,
     pub quantity: u32,
+    /// Legal ground of a VAT exemption; required for a 0 % line.
+    pub exemption: Option<String>,
 }
 
 /// Everything needed to create a quote (a new order).
@@ -89,6 +92,8 @@ pub struct OriginalPoInput {
     pub po_number: String,
     pub po_date: Date,
     pub checklist: Checklist,
+    /// The market / contract reference (BT-12), optional.
+    pub contract: Option<String>,
 }
 
 fn refuse<T>(op: Operation, reason: Reason) -> Result<T, PipelineError> {
@@ -131,6 +136,7 @@ fn document(
         po: order.po.as_ref().map(|p| PoRef {
             number: p.po_number.clone(),
             date: p.po_date,
+            contract: p.contract.clone(),
         }),
         quote_version: None,
         valid_until: None,
@@ -139,6 +145,9 @@ fn document(
         due_date: None,
         cancels: None,
         reason: None,
+        partial: false,
+        delivery_notes: Vec::new(),
+        late_rate_bp: None,
         files: Vec::new(),
         synthetic: false,
     }
@@ -155,6 +164,8 @@ fn doc_line(l: &OrderLine, quantity: u32, remaining: u32) -> DocLine {
         amount: l.unit_price * quantity as i64,
         ordered: l.ordered,
         remaining,
+        delivered_before: 0,
+        exemption: l.exemption.clone(),
     }
 }
 
@@ -202,6 +213,16 @@ pub fn create_quote(customer: &Customer, q: NewQuote, ctx: &Ctx) -> Result<Issue
         if l.unit_price < Cents::ZERO {
             return refuse(op, Reason::NegativePrice(i + 1));
         }
+        let ground = l.exemption.as_deref().map(str::trim).unwrap_or("");
+        if l.vat.is_zero() && ground.is_empty() {
+            return refuse(
+                op,
+                Reason::ExemptionGroundMissing {
+                    line: i + 1,
+                    sku: l.sku.clone(),
+                },
+            );
+        }
     }
     let today = ctx.today();
     let order = Order {
@@ -231,6 +252,12 @@ pub fn create_quote(customer: &Customer, q: NewQuote, ctx: &Ctx) -> Result<Issue
                 reserved: 0,
                 delivered: 0,
                 invoiced: 0,
+                exemption: l
+                    .exemption
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|g| l.vat.is_zero() && !g.is_empty())
+                    .map(str::to_string),
             })
             .collect(),
         stage: Stage::Quote,
@@ -240,6 +267,8 @@ pub fn create_quote(customer: &Customer, q: NewQuote, ctx: &Ctx) -> Result<Issue
         documents: Vec::new(),
         invoices: Vec::new(),
         payments: Vec::new(),
+        penalty_settlements: Vec::new(),
+        po_scan: None,
         closing_reason: None,
         created_at: ctx.now,
     };
@@ -407,6 +436,16 @@ pub fn mark_original_received(
     {
         return refuse(op, Reason::PoNumberInvalid);
     }
+    let contract = input
+        .contract
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty());
+    if contract
+        .is_some_and(|c| c.chars().count() > PO_NUMBER_MAX || c.chars().any(char::is_control))
+    {
+        return refuse(op, Reason::ContractInvalid);
+    }
     let missing = input.checklist.missing();
     if !missing.is_empty() {
         return refuse(op, Reason::ChecklistIncomplete(missing));
@@ -440,6 +479,7 @@ pub fn mark_original_received(
         received_at: ctx.now,
         checklist: input.checklist,
         verified_by: ctx.actor.to_string(),
+        contract: contract.map(str::to_string),
     });
     set_stage(&mut o, Stage::PoReceived, ctx.now);
     let ev = Event::new(
@@ -543,12 +583,20 @@ pub fn issue_delivery_note(
         .iter()
         .zip(&qty)
         .filter(|(l, q)| **q > 0 || l.to_deliver() > 0)
-        .map(|(l, &q)| doc_line(l, q, l.to_deliver()))
+        .map(|(l, &q)| DocLine {
+            delivered_before: l.delivered - q,
+            ..doc_line(l, q, l.to_deliver())
+        })
+        .collect();
+    let earlier: Vec<(DocNumber, Date)> = o
+        .documents_of(DocKind::DeliveryNote)
+        .map(|d| (d.number, d.date))
         .collect();
     let before = o.stage;
     let after = o.progress_stage();
     set_stage(&mut o, after, ctx.now);
-    let doc = document(&o, customer, number, lines, ctx);
+    let mut doc = document(&o, customer, number, lines, ctx);
+    doc.delivery_notes = earlier;
     o.documents.push(doc_ref(&doc));
     let shipped: u32 = qty.iter().sum();
     let detail = if after == Stage::PoReceived {
@@ -589,10 +637,12 @@ pub fn check_chorus_routing(
 }
 
 /// Bills everything delivered and not yet invoiced.
+/// `late_rate_bp` is the moratory rate in force on the day of issue, printed in the terms.
 pub fn issue_invoice(
     order: &Order,
     customer: &Customer,
     number: DocNumber,
+    late_rate_bp: u32,
     ctx: &Ctx,
 ) -> Result<Issued, PipelineError> {
     let op = Operation::Invoice;
@@ -614,26 +664,32 @@ pub fn issue_invoice(
     }
     let mut doc = document(&o, customer, number, lines, ctx);
     let delivery_date = o.documents_of(DocKind::DeliveryNote).map(|d| d.date).max();
-    let due = doc.date.add_days(customer.payment_delay_days() as i32);
-    doc.delivery_date = delivery_date;
-    doc.due_date = Some(due);
-    o.invoices.push(InvoiceRef {
+    let invoice = InvoiceRef {
         number,
         date: doc.date,
-        due_date: due,
+        delay_days: customer.payment_delay_days(),
+        received_on: None,
+        suspension: None,
         amount_incl_vat: doc.totals.incl_vat,
         quantities: qty,
-        credited_by: None,
-    });
+        credits: Vec::new(),
+    };
+    let due = invoice.terms().first_due();
+    doc.delivery_date = delivery_date;
+    doc.due_date = Some(due);
+    doc.delivery_notes = uninvoiced_notes(&o);
+    doc.late_rate_bp = Some(late_rate_bp);
+    o.invoices.push(invoice);
     o.documents.push(doc_ref(&doc));
     let before = o.stage;
     let after = o.progress_stage();
     set_stage(&mut o, after, ctx.now);
     let ev = Event::new(Action::InvoiceIssued, before.label(), after.label())
         .detail(format!(
-            "{}, échéance {}",
+            "{}, échéance estimée {} (réception présumée + {} j)",
             doc.totals.incl_vat.fr(),
-            due.fr()
+            due.fr(),
+            customer.payment_delay_days()
         ))
         .document(number);
     Ok(Issued {
@@ -641,6 +697,26 @@ pub fn issue_invoice(
         document: doc,
         events: vec![ev],
     })
+}
+
+/// The delivery notes an invoice covers: those issued since the last invoice still live.
+fn uninvoiced_notes(order: &Order) -> Vec<(DocNumber, Date)> {
+    let mut notes = Vec::new();
+    for d in &order.documents {
+        match d.number.kind {
+            DocKind::DeliveryNote => notes.push((d.number, d.date)),
+            DocKind::Invoice
+                if order
+                    .invoices
+                    .iter()
+                    .any(|i| i.number == d.number && !i.is_cancelled()) =>
+            {
+                notes.clear()
+            }
+            _ => {}
+        }
+    }
+    notes
 }
 
 /// A mandate was paid.
@@ -789,11 +865,56 @@ pub fn refuse_quote(
     ))
 }
 
-/// Cancels an invoice with a credit note; its quantities can be invoiced again.
+/// What a credit note takes back from an invoice.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CreditScope {
+    /// Everything not yet credited: the invoice is cancelled and its quantities can be
+    /// invoiced again (the Chorus "REJETEE" fix: credit note + new invoice).
+    Full,
+    /// Some quantities per order line: the invoice is reduced, nothing is invoiced again.
+    Quantities(Vec<u32>),
+    /// An amount excl. VAT at one of the invoice's VAT rates (needed when it has several).
+    Amount { net: Cents, vat: Option<VatRate> },
+}
+
+/// Picks the invoice an operation is about: the one named, or the only candidate.
+fn pick_invoice(
+    order: &Order,
+    invoice: Option<DocNumber>,
+    op: Operation,
+    candidate: impl Fn(&InvoiceRef) -> bool,
+    none: Reason,
+) -> Result<usize, PipelineError> {
+    if let Some(n) = invoice {
+        return match order.invoices.iter().position(|i| i.number == n) {
+            Some(i) => Ok(i),
+            None => refuse(op, Reason::InvoiceNotInOrder(n.to_string())),
+        };
+    }
+    let found: Vec<usize> = (0..order.invoices.len())
+        .filter(|i| candidate(&order.invoices[*i]))
+        .collect();
+    match found.as_slice() {
+        [] => refuse(op, none),
+        [one] => Ok(*one),
+        many => refuse(
+            op,
+            Reason::WhichInvoice(
+                many.iter()
+                    .map(|i| order.invoices[*i].number.to_string())
+                    .collect(),
+            ),
+        ),
+    }
+}
+
+/// Cancels or reduces an invoice with a credit note. Several credit notes against one
+/// invoice never exceed it.
 pub fn issue_credit_note(
     order: &Order,
     customer: &Customer,
     invoice: Option<DocNumber>,
+    scope: &CreditScope,
     reason: &str,
     number: DocNumber,
     ctx: &Ctx,
@@ -803,38 +924,116 @@ pub fn issue_credit_note(
     if reason.is_empty() {
         return refuse(op, Reason::ReasonRequired);
     }
-    let idx = match invoice {
-        Some(n) => {
-            let Some(i) = order.invoices.iter().position(|i| i.number == n) else {
-                return refuse(op, Reason::InvoiceNotInOrder(n.to_string()));
-            };
-            if let Some(by) = order.invoices[i].credited_by {
-                return refuse(op, Reason::InvoiceAlreadyCredited(n, by));
+    let idx = pick_invoice(
+        order,
+        invoice,
+        op,
+        |i| !i.is_cancelled(),
+        Reason::NoInvoiceToCredit,
+    )?;
+    let inv = order.invoices[idx].clone();
+    if inv.is_cancelled() {
+        let by = inv.credits.last().map(|c| c.number).unwrap_or(inv.number);
+        return refuse(op, Reason::InvoiceAlreadyCredited(inv.number, by));
+    }
+    let credited = inv.credited_quantities();
+    let left_qty: Vec<u32> = inv
+        .quantities
+        .iter()
+        .zip(&credited)
+        .map(|(q, c)| q.saturating_sub(*c))
+        .collect();
+    let (lines, quantities, cancels) = match scope {
+        CreditScope::Full => (billed_lines(&order.lines, &left_qty), left_qty, true),
+        CreditScope::Quantities(q) => {
+            if q.len() != order.lines.len() {
+                return refuse(
+                    op,
+                    Reason::QuantityCount {
+                        given: q.len(),
+                        lines: order.lines.len(),
+                    },
+                );
             }
-            i
-        }
-        None => {
-            let live: Vec<usize> = (0..order.invoices.len())
-                .filter(|i| order.invoices[*i].credited_by.is_none())
-                .collect();
-            match live.as_slice() {
-                [] => return refuse(op, Reason::NoInvoiceToCredit),
-                [one] => *one,
-                many => {
+            if q.iter().all(|x| *x == 0) {
+                return refuse(op, Reason::NothingToCredit);
+            }
+            for (i, (want, left)) in q.iter().zip(&left_qty).enumerate() {
+                if want > left {
                     return refuse(
                         op,
-                        Reason::AmbiguousInvoice(
-                            many.iter()
-                                .map(|i| order.invoices[*i].number.to_string())
-                                .collect(),
-                        ),
+                        Reason::CreditQuantityTooLarge {
+                            line: i + 1,
+                            sku: order.lines[i].sku.clone(),
+                            requested: *want,
+                            left: *left,
+                        },
                     );
                 }
             }
+            (billed_lines(&order.lines, q), q.clone(), false)
+        }
+        CreditScope::Amount { net, vat } => {
+            if *net <= Cents::ZERO {
+                return refuse(op, Reason::AmountNotPositive);
+            }
+            let billed: Vec<&OrderLine> = order
+                .lines
+                .iter()
+                .zip(&inv.quantities)
+                .filter(|(_, q)| **q > 0)
+                .map(|(l, _)| l)
+                .collect();
+            let mut rates: Vec<VatRate> = billed.iter().map(|l| l.vat).collect();
+            rates.sort();
+            rates.dedup();
+            let rate = match (vat, rates.as_slice()) {
+                (None, [one]) => *one,
+                (None, _) => return refuse(op, Reason::CreditVatRateNeeded(inv.number)),
+                (Some(v), _) if rates.contains(v) => *v,
+                (Some(v), _) => {
+                    return refuse(
+                        op,
+                        Reason::CreditVatRateNotOnInvoice {
+                            invoice: inv.number,
+                            rate: v.fr(),
+                        },
+                    );
+                }
+            };
+            let exemption = billed
+                .iter()
+                .find(|l| l.vat == rate)
+                .and_then(|l| l.exemption.clone());
+            let line = DocLine {
+                sku: String::new(),
+                designation: format!("Réduction sur la facture {} : {reason}", inv.number),
+                quantity: 1,
+                unit_price: *net,
+                vat: rate,
+                amount: *net,
+                ordered: 0,
+                remaining: 0,
+                delivered_before: 0,
+                exemption,
+            };
+            (vec![line], vec![0; order.lines.len()], false)
         }
     };
-    let inv = order.invoices[idx].clone();
-    let remaining = order.invoiced_amount() - inv.amount_incl_vat;
+    let mut o = order.clone();
+    let mut doc = document(&o, customer, number, lines, ctx);
+    let amount = doc.totals.incl_vat;
+    if amount > inv.net() {
+        return refuse(
+            op,
+            Reason::CreditExceedsInvoice {
+                amount,
+                invoice: inv.number,
+                left: inv.net(),
+            },
+        );
+    }
+    let remaining = order.invoiced_amount() - amount;
     if order.paid_amount() > remaining {
         return refuse(
             op,
@@ -844,30 +1043,307 @@ pub fn issue_credit_note(
             },
         );
     }
-    let mut o = order.clone();
-    let lines = billed_lines(&o.lines, &inv.quantities);
-    for (l, q) in o.lines.iter_mut().zip(&inv.quantities) {
-        l.invoiced -= q;
+    // A full cancellation gives its quantities back to be invoiced again.
+    let cancels = cancels && amount == inv.net();
+    if cancels {
+        for (l, q) in o.lines.iter_mut().zip(&quantities) {
+            l.invoiced -= q;
+        }
     }
-    o.invoices[idx].credited_by = Some(number);
-    let mut doc = document(&o, customer, number, lines, ctx);
+    o.invoices[idx].credits.push(CreditRef {
+        number,
+        amount_incl_vat: amount,
+        quantities,
+        cancels,
+    });
     doc.cancels = Some((inv.number, inv.date));
     doc.reason = Some(reason.to_string());
+    doc.partial = !cancels;
     doc.delivery_date = o.documents_of(DocKind::DeliveryNote).map(|d| d.date).max();
     o.documents.push(doc_ref(&doc));
     let before = o.stage;
     let after = o.progress_stage();
     set_stage(&mut o, after, ctx.now);
+    let verb = if cancels { "annule" } else { "réduit de" };
+    let what = if cancels {
+        format!("la facture {} ({})", inv.number, inv.amount_incl_vat.fr())
+    } else {
+        format!("{} la facture {}", amount.fr(), inv.number)
+    };
     let ev = Event::new(Action::CreditNoteIssued, before.label(), after.label())
-        .detail(format!(
-            "annule la facture {} ({}) : {reason}",
-            inv.number,
-            inv.amount_incl_vat.fr()
-        ))
+        .detail(format!("{verb} {what} : {reason}"))
         .document(number);
     Ok(Issued {
         order: o,
         document: doc,
+        events: vec![ev],
+    })
+}
+
+/// Checks a date given for an invoice: not before it, not in the future.
+fn check_invoice_date(
+    inv: &InvoiceRef,
+    date: Date,
+    op: Operation,
+    ctx: &Ctx,
+) -> Result<(), PipelineError> {
+    if date > ctx.today() {
+        return refuse(op, Reason::DateInFuture(date));
+    }
+    if date < inv.date {
+        return refuse(
+            op,
+            Reason::DateBeforeInvoice {
+                date,
+                invoice: inv.number,
+                invoice_date: inv.date,
+            },
+        );
+    }
+    Ok(())
+}
+
+fn due_text(inv: &InvoiceRef) -> String {
+    match inv.due_date() {
+        Some(d) => format!("échéance {}", d.fr()),
+        None => "délai interrompu".to_string(),
+    }
+}
+
+/// The body received the invoice on `date` (the Chorus Pro notification): the payment
+/// delay runs from that day.
+pub fn record_receipt(
+    order: &Order,
+    invoice: Option<DocNumber>,
+    date: Date,
+    ctx: &Ctx,
+) -> Result<Step, PipelineError> {
+    let op = Operation::RecordReceipt;
+    let idx = pick_invoice(
+        order,
+        invoice,
+        op,
+        |i| !i.is_cancelled() && i.received_on.is_none(),
+        Reason::NoInvoice,
+    )?;
+    let inv = &order.invoices[idx];
+    check_invoice_date(inv, date, op, ctx)?;
+    let mut o = order.clone();
+    let before = inv.received_on;
+    o.invoices[idx].received_on = Some(date);
+    let inv = &o.invoices[idx];
+    let was = match before {
+        Some(b) => format!(" (au lieu du {})", b.fr()),
+        None => String::new(),
+    };
+    let ev = Event::new(
+        Action::InvoiceReceivedByBody,
+        o.stage.label(),
+        o.stage.label(),
+    )
+    .detail(format!(
+        "facture reçue par l'organisme le {}{was} ; {}",
+        date.fr(),
+        due_text(inv)
+    ))
+    .document(inv.number);
+    Ok(Step {
+        order: o,
+        events: vec![ev],
+    })
+}
+
+/// The body interrupted the payment delay by a notice naming what is missing (R2192-27/28).
+pub fn suspend_delay(
+    order: &Order,
+    invoice: Option<DocNumber>,
+    notice: Date,
+    reason: &str,
+    ctx: &Ctx,
+) -> Result<Step, PipelineError> {
+    let op = Operation::Suspend;
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return refuse(op, Reason::ReasonRequired);
+    }
+    let unpaid: Vec<DocNumber> = order
+        .unpaid_invoices()
+        .iter()
+        .map(|(i, _)| i.number)
+        .collect();
+    let idx = pick_invoice(
+        order,
+        invoice,
+        op,
+        |i| unpaid.contains(&i.number) && i.suspension.is_none(),
+        Reason::NoInvoice,
+    )?;
+    let inv = &order.invoices[idx];
+    if !unpaid.contains(&inv.number) {
+        return refuse(op, Reason::InvoiceSettled(inv.number));
+    }
+    if inv.suspension.is_some() {
+        return refuse(op, Reason::AlreadySuspended(inv.number));
+    }
+    check_invoice_date(inv, notice, op, ctx)?;
+    let due = inv.terms().first_due();
+    if notice > due {
+        return refuse(op, Reason::SuspendedAfterDue { notice, due });
+    }
+    let mut o = order.clone();
+    o.invoices[idx].suspension = Some(super::interest::Suspension {
+        notice,
+        reason: reason.to_string(),
+        resumed: None,
+    });
+    let ev = Event::new(Action::DelaySuspended, o.stage.label(), o.stage.label())
+        .detail(format!(
+            "délai interrompu le {} ({} j restants) : {reason}",
+            notice.fr(),
+            due.days_since(notice)
+        ))
+        .document(inv.number);
+    Ok(Step {
+        order: o,
+        events: vec![ev],
+    })
+}
+
+/// The missing pieces reached the body: a new delay starts (R2192-29).
+pub fn resume_delay(
+    order: &Order,
+    invoice: Option<DocNumber>,
+    date: Date,
+    ctx: &Ctx,
+) -> Result<Step, PipelineError> {
+    let op = Operation::Resume;
+    let idx = pick_invoice(
+        order,
+        invoice,
+        op,
+        |i| i.suspension.as_ref().is_some_and(|s| s.resumed.is_none()),
+        Reason::NoInvoice,
+    )?;
+    let inv = &order.invoices[idx];
+    let Some(s) = &inv.suspension else {
+        return refuse(op, Reason::NotSuspended(inv.number));
+    };
+    if s.resumed.is_some() {
+        return refuse(op, Reason::AlreadyResumed(inv.number));
+    }
+    check_invoice_date(inv, date, op, ctx)?;
+    if date < s.notice {
+        return refuse(
+            op,
+            Reason::ResumedBeforeNotice {
+                resumed: date,
+                notice: s.notice,
+            },
+        );
+    }
+    let mut o = order.clone();
+    if let Some(s) = o.invoices[idx].suspension.as_mut() {
+        s.resumed = Some(date);
+    }
+    let inv = &o.invoices[idx];
+    let ev = Event::new(Action::DelayResumed, o.stage.label(), o.stage.label())
+        .detail(format!("délai repris le {} ; {}", date.fr(), due_text(inv)))
+        .document(inv.number);
+    Ok(Step {
+        order: o,
+        events: vec![ev],
+    })
+}
+
+/// Interest and indemnity received, recorded apart from the principal.
+pub fn record_penalty_payment(
+    order: &Order,
+    date: Date,
+    amount: Cents,
+    reference: &str,
+    rates: &EcbRates,
+    ctx: &Ctx,
+) -> Result<Step, PipelineError> {
+    let op = Operation::PayPenalties;
+    if amount <= Cents::ZERO {
+        return refuse(op, Reason::AmountNotPositive);
+    }
+    let reference = reference.trim();
+    if reference.is_empty() || reference.chars().count() > 100 {
+        return refuse(op, Reason::ReferenceRequired);
+    }
+    if date > ctx.today() {
+        return refuse(op, Reason::DateInFuture(date));
+    }
+    let owed = order.penalty_totals(ctx.today(), rates).owed();
+    if owed <= Cents::ZERO {
+        return refuse(op, Reason::NoPenaltyOwed);
+    }
+    if amount > owed {
+        return refuse(op, Reason::PenaltyOverpaid { amount, owed });
+    }
+    let mut o = order.clone();
+    o.penalty_settlements.push(PenaltySettlement {
+        kind: SettlementKind::Received {
+            date,
+            reference: reference.to_string(),
+        },
+        amount,
+        recorded_by: ctx.actor.to_string(),
+        recorded_at: ctx.now,
+    });
+    let ev = Event::new(Action::PenaltiesPaid, o.stage.label(), o.stage.label()).detail(format!(
+        "{} reçus le {}, mandat {reference} ; reste dû {}",
+        amount.fr(),
+        date.fr(),
+        (owed - amount).fr()
+    ));
+    Ok(Step {
+        order: o,
+        events: vec![ev],
+    })
+}
+
+/// An admin gives up interest and indemnity owed (all of it, or `amount`), with a reason.
+pub fn waive_penalties(
+    order: &Order,
+    amount: Option<Cents>,
+    reason: &str,
+    rates: &EcbRates,
+    ctx: &Ctx,
+) -> Result<Step, PipelineError> {
+    let op = Operation::WaivePenalties;
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return refuse(op, Reason::ReasonRequired);
+    }
+    let owed = order.penalty_totals(ctx.today(), rates).owed();
+    if owed <= Cents::ZERO {
+        return refuse(op, Reason::NoPenaltyOwed);
+    }
+    let amount = amount.unwrap_or(owed);
+    if amount <= Cents::ZERO {
+        return refuse(op, Reason::AmountNotPositive);
+    }
+    if amount > owed {
+        return refuse(op, Reason::PenaltyOverpaid { amount, owed });
+    }
+    let mut o = order.clone();
+    o.penalty_settlements.push(PenaltySettlement {
+        kind: SettlementKind::Waived {
+            reason: reason.to_string(),
+        },
+        amount,
+        recorded_by: ctx.actor.to_string(),
+        recorded_at: ctx.now,
+    });
+    let ev = Event::new(Action::PenaltiesWaived, o.stage.label(), o.stage.label()).detail(format!(
+        "{} abandonnés sur {} dus : {reason}",
+        amount.fr(),
+        owed.fr()
+    ));
+    Ok(Step {
+        order: o,
         events: vec![ev],
     })
 }
@@ -904,6 +1380,7 @@ pub fn renew_quote(
                 unit_price: current.map(|p| p.unit_price).unwrap_or(l.unit_price),
                 vat: current.map(|p| p.vat).unwrap_or(l.vat),
                 quantity: l.ordered,
+                exemption: l.exemption.clone(),
             }
         })
         .collect();

@@ -3,7 +3,8 @@
 use super::*;
 use crate::domain::customer::{ChorusRouting, CustomerId, CustomerKind};
 use crate::domain::ids::Siret;
-use crate::domain::money::VatRate;
+use crate::domain::interest::EcbRates;
+use crate::domain::money::{VatRate, round_div};
 
 fn d(s: &str) -> Date {
     Date::parse_iso(s).unwrap()
@@ -83,6 +84,7 @@ fn quote_on(day: &str, c: &Customer) -> Order {
         external_ref: Some("WEB-1".into()),
         lines: vec![
             QuoteLine {
+                exemption: None,
                 sku: "ENC-01".into(),
                 designation: "Enceinte".into(),
                 unit_price: Cents(24_900),
@@ -90,6 +92,7 @@ fn quote_on(day: &str, c: &Customer) -> Order {
                 quantity: 4,
             },
             QuoteLine {
+                exemption: None,
                 sku: "MIC-02".into(),
                 designation: "Micro".into(),
                 unit_price: Cents(8_900),
@@ -105,6 +108,7 @@ fn quote_on(day: &str, c: &Customer) -> Order {
 
 fn po(date: &str) -> OriginalPoInput {
     OriginalPoInput {
+        contract: None,
         po_number: "ENG-2026-0042".into(),
         po_date: d(date),
         checklist: Checklist::ALL_TICKED,
@@ -139,7 +143,7 @@ fn delivered() -> (Order, Customer, Stock) {
 
 fn invoiced() -> (Order, Customer, Stock) {
     let (o, c, s) = delivered();
-    let o = issue_invoice(&o, &c, num(DocKind::Invoice, 1), &ctx("2026-03-07"))
+    let o = issue_invoice(&o, &c, num(DocKind::Invoice, 1), 1015, &ctx("2026-03-07"))
         .unwrap()
         .order;
     (o, c, s)
@@ -161,6 +165,7 @@ fn quote_is_valid_one_calendar_month() {
             renews: None,
             external_ref: None,
             lines: vec![QuoteLine {
+                exemption: None,
                 sku: "ENC-01".into(),
                 designation: "Enceinte".into(),
                 unit_price: Cents(1000),
@@ -197,6 +202,7 @@ fn quote_refused_for_private_entities_and_bad_lines() {
         contact: Contact::default(),
     };
     let line = |q: u32, p: i64| QuoteLine {
+        exemption: None,
         sku: "X".into(),
         designation: "X".into(),
         unit_price: Cents(p),
@@ -500,7 +506,7 @@ fn partial_delivery_then_the_rest() {
     assert_eq!(s["ENC-01"].reserved, 3);
     let o = issued.order;
     // Partial invoicing of what was delivered.
-    let inv = issue_invoice(&o, &c, num(DocKind::Invoice, 1), &ctx("2026-03-07")).unwrap();
+    let inv = issue_invoice(&o, &c, num(DocKind::Invoice, 1), 1015, &ctx("2026-03-07")).unwrap();
     assert_eq!(inv.document.totals.excl_vat, Cents(24_900));
     assert_eq!(inv.order.stage, Stage::PoReceived);
     let o = inv.order;
@@ -509,6 +515,7 @@ fn partial_delivery_then_the_rest() {
             &o,
             &c,
             num(DocKind::Invoice, 2),
+            1015,
             &ctx("2026-03-07")
         )),
         Reason::NothingToInvoice
@@ -524,7 +531,7 @@ fn partial_delivery_then_the_rest() {
     .unwrap()
     .order;
     assert_eq!(o.stage, Stage::Delivered);
-    let o = issue_invoice(&o, &c, num(DocKind::Invoice, 2), &ctx("2026-03-09"))
+    let o = issue_invoice(&o, &c, num(DocKind::Invoice, 2), 1015, &ctx("2026-03-09"))
         .unwrap()
         .order;
     assert_eq!(o.stage, Stage::Invoiced);
@@ -591,10 +598,15 @@ fn nothing_delivered_twice() {
 fn invoice_bills_deliveries_with_due_date() {
     let (o, c, s) = delivered();
     let _ = s;
-    let issued = issue_invoice(&o, &c, num(DocKind::Invoice, 1), &ctx("2026-03-07")).unwrap();
+    let issued = issue_invoice(&o, &c, num(DocKind::Invoice, 1), 1015, &ctx("2026-03-07")).unwrap();
     let doc = &issued.document;
     assert_eq!(doc.delivery_date, Some(d("2026-03-06")));
-    assert_eq!(doc.due_date, Some(d("2026-04-06")), "30 days for a commune");
+    assert_eq!(
+        doc.due_date,
+        Some(d("2026-04-08")),
+        "presumed receipt + 2 days, then 30 days for a commune"
+    );
+    assert_eq!(doc.late_rate_bp, Some(1015));
     assert_eq!(doc.po.as_ref().unwrap().number, "ENG-2026-0042");
     assert_eq!(doc.totals.excl_vat, Cents(4 * 24_900 + 2 * 8_900));
     assert_eq!(
@@ -604,11 +616,17 @@ fn invoice_bills_deliveries_with_due_date() {
     assert_eq!(issued.order.stage, Stage::Invoiced);
     let mut hospital = customer("7364");
     hospital.kind = CustomerKind::Hopital;
-    let issued =
-        issue_invoice(&o, &hospital, num(DocKind::Invoice, 1), &ctx("2026-03-07")).unwrap();
+    let issued = issue_invoice(
+        &o,
+        &hospital,
+        num(DocKind::Invoice, 1),
+        1015,
+        &ctx("2026-03-07"),
+    )
+    .unwrap();
     assert_eq!(
         issued.document.due_date,
-        Some(d("2026-04-26")),
+        Some(d("2026-04-28")),
         "50 days for a hospital"
     );
 }
@@ -621,6 +639,7 @@ fn invoicing_refusals() {
             &o,
             &c,
             num(DocKind::Invoice, 1),
+            1015,
             &ctx("2026-03-07")
         )),
         Reason::NothingToInvoice
@@ -631,6 +650,7 @@ fn invoicing_refusals() {
             &q,
             &c,
             num(DocKind::Invoice, 1),
+            1015,
             &ctx("2026-03-07")
         )),
         Reason::OriginalNotReceived
@@ -641,6 +661,7 @@ fn invoicing_refusals() {
             &o,
             &c,
             num(DocKind::Invoice, 2),
+            1015,
             &ctx("2026-03-08")
         )),
         Reason::AlreadyInvoiced
@@ -656,12 +677,13 @@ fn chorus_routing_is_checked_before_invoicing() {
             &o,
             &c,
             num(DocKind::Invoice, 1),
+            1015,
             &ctx("2026-03-07")
         )),
         Reason::MissingServiceCode
     );
     c.chorus.service_code = Some("SERV-FIN".into());
-    let doc = issue_invoice(&o, &c, num(DocKind::Invoice, 1), &ctx("2026-03-07"))
+    let doc = issue_invoice(&o, &c, num(DocKind::Invoice, 1), 1015, &ctx("2026-03-07"))
         .unwrap()
         .document;
     assert_eq!(doc.buyer.service_code.as_deref(), Some("SERV-FIN"));
@@ -721,24 +743,182 @@ fn payments_until_paid() {
 
 #[test]
 fn overdue_and_moratory_interest() {
-    let (o, _, _) = invoiced(); // invoiced 2026-03-07, due 2026-04-06
-    assert!(o.overdue(d("2026-04-06"), 200).is_empty());
-    let late = o.overdue(d("2026-04-16"), 200);
+    let rates = EcbRates::flat(200);
+    let (o, _, _) = invoiced(); // invoiced 2026-03-07, presumed received 03-09, due 04-08
+    let due = d("2026-04-08");
+    assert_eq!(o.invoices[0].due_date(), Some(due));
+    assert_eq!(o.penalty_totals(due, &rates).owed(), Cents::ZERO);
+    let late = o.penalties(d("2026-04-18"), &rates);
     assert_eq!(late.len(), 1);
-    assert_eq!(late[0].days_late, 10);
-    assert_eq!(late[0].unpaid, o.invoiced_amount());
+    assert_eq!(late[0].days_overdue, 10);
+    assert_eq!(late[0].overdue, o.invoiced_amount());
     assert_eq!(late[0].indemnity, Cents(4000));
-    assert!(late[0].interest > Cents::ZERO);
-    let paid = record_payment(
-        &o,
-        d("2026-04-10"),
-        o.outstanding(),
-        "M",
-        &ctx("2026-04-10"),
-    )
-    .unwrap()
-    .order;
-    assert!(paid.overdue(d("2026-05-01"), 200).is_empty());
+    assert_eq!(late[0].rate_bp, 1000);
+    let total = o.invoiced_amount();
+    assert_eq!(
+        late[0].interest,
+        Cents(round_div(total.0 as i128 * 10 * 1000, 3_650_000))
+    );
+    // Paid 12 days late: interest and indemnity stay owed after the principal is paid.
+    let paid = record_payment(&o, d("2026-04-20"), total, "M", &ctx("2026-04-20"))
+        .unwrap()
+        .order;
+    assert_eq!(paid.stage, Stage::Paid);
+    let t = paid.penalty_totals(d("2026-06-01"), &rates);
+    assert_eq!(
+        t.interest,
+        Cents(round_div(total.0 as i128 * 12 * 1000, 3_650_000))
+    );
+    assert_eq!(t.indemnity, Cents(4000));
+    assert_eq!(t.owed(), t.interest + t.indemnity);
+    // Paid on time: nothing.
+    let on_time = record_payment(&o, due, total, "M", &ctx("2026-04-08"))
+        .unwrap()
+        .order;
+    assert_eq!(
+        on_time.penalty_totals(d("2026-06-01"), &rates).owed(),
+        Cents::ZERO
+    );
+}
+
+#[test]
+fn partial_payment_stops_interest_on_what_it_pays() {
+    let rates = EcbRates::flat(200);
+    let (o, _, _) = invoiced();
+    let total = o.invoiced_amount();
+    let half = Cents(total.0 / 2);
+    // Half paid 10 days late, the rest 30 days late.
+    let o = record_payment(&o, d("2026-04-18"), half, "M1", &ctx("2026-04-18"))
+        .unwrap()
+        .order;
+    let o = record_payment(&o, d("2026-05-08"), total - half, "M2", &ctx("2026-05-08"))
+        .unwrap()
+        .order;
+    let expected = round_div(
+        (half.0 as i128 * 10 + (total - half).0 as i128 * 30) * 1000,
+        3_650_000,
+    );
+    let t = o.penalty_totals(d("2026-07-01"), &rates);
+    assert_eq!(t.interest, Cents(expected));
+    assert_eq!(t.indemnity, Cents(4000), "one indemnity per invoice");
+    let lines = o.lateness(d("2026-07-01"), &rates)[0].explain().join("\n");
+    assert!(
+        lines.contains("payés le 18/04/2026 : 10 j × 10 %"),
+        "{lines}"
+    );
+    assert!(
+        lines.contains("payés le 08/05/2026 : 30 j × 10 %"),
+        "{lines}"
+    );
+}
+
+#[test]
+fn receipt_and_interruption_move_the_due_date() {
+    let (o, _, _) = invoiced(); // invoiced 2026-03-07
+    let t = ctx("2026-03-20");
+    let inv = Some(num(DocKind::Invoice, 1));
+    assert_eq!(
+        reason(record_receipt(&o, inv, d("2026-03-06"), &t)),
+        Reason::DateBeforeInvoice {
+            date: d("2026-03-06"),
+            invoice: num(DocKind::Invoice, 1),
+            invoice_date: d("2026-03-07")
+        }
+    );
+    assert_eq!(
+        reason(record_receipt(&o, None, d("2026-03-21"), &t)),
+        Reason::DateInFuture(d("2026-03-21"))
+    );
+    let o = record_receipt(&o, None, d("2026-03-12"), &t).unwrap().order;
+    assert_eq!(o.invoices[0].due_date(), Some(d("2026-04-11")));
+    let s = suspend_delay(&o, None, d("2026-03-20"), "attestation de service fait", &t).unwrap();
+    assert!(
+        s.events[0].detail.contains("22 j restants"),
+        "{}",
+        s.events[0].detail
+    );
+    let o = s.order;
+    assert_eq!(o.invoices[0].due_date(), None);
+    assert_eq!(
+        reason(suspend_delay(&o, inv, d("2026-03-20"), "encore", &t)),
+        Reason::AlreadySuspended(num(DocKind::Invoice, 1))
+    );
+    assert_eq!(
+        reason(resume_delay(&o, None, d("2026-03-19"), &t)),
+        Reason::ResumedBeforeNotice {
+            resumed: d("2026-03-19"),
+            notice: d("2026-03-20")
+        }
+    );
+    let o = resume_delay(&o, None, d("2026-03-20"), &t).unwrap().order;
+    assert_eq!(
+        o.invoices[0].due_date(),
+        Some(d("2026-04-19")),
+        "30 days from resumption (22 left was shorter)"
+    );
+    assert_eq!(
+        reason(resume_delay(&o, inv, d("2026-03-20"), &t)),
+        Reason::AlreadyResumed(num(DocKind::Invoice, 1))
+    );
+}
+
+#[test]
+fn penalties_received_or_waived_apart_from_the_principal() {
+    let rates = EcbRates::flat(200);
+    let (o, _, _) = invoiced();
+    let total = o.invoiced_amount();
+    let t = ctx("2026-05-10");
+    assert_eq!(
+        reason(record_penalty_payment(
+            &o,
+            d("2026-04-01"),
+            Cents(100),
+            "M",
+            &rates,
+            &ctx("2026-04-01")
+        )),
+        Reason::NoPenaltyOwed
+    );
+    let o = record_payment(&o, d("2026-05-08"), total, "M", &t)
+        .unwrap()
+        .order;
+    let owed = o.penalty_totals(d("2026-05-10"), &rates).owed();
+    assert!(owed > Cents(4000));
+    assert_eq!(
+        reason(record_penalty_payment(
+            &o,
+            d("2026-05-10"),
+            owed + Cents(1),
+            "I",
+            &rates,
+            &t
+        )),
+        Reason::PenaltyOverpaid {
+            amount: owed + Cents(1),
+            owed
+        }
+    );
+    let o = record_penalty_payment(&o, d("2026-05-10"), Cents(4000), "I-1", &rates, &t)
+        .unwrap()
+        .order;
+    let left = o.penalty_totals(d("2026-05-10"), &rates);
+    assert_eq!(left.received, Cents(4000));
+    assert_eq!(left.owed(), owed - Cents(4000));
+    assert_eq!(
+        reason(waive_penalties(&o, None, " ", &rates, &t)),
+        Reason::ReasonRequired
+    );
+    let w = waive_penalties(&o, None, "geste commercial", &rates, &t).unwrap();
+    assert!(w.events[0].detail.contains("geste commercial"));
+    let o = w.order;
+    let done = o.penalty_totals(d("2026-12-31"), &rates);
+    assert_eq!(done.owed(), Cents::ZERO);
+    assert_eq!(done.waived, owed - Cents(4000));
+    assert_eq!(
+        done.interest + done.indemnity,
+        owed,
+        "what was owed is still on record"
+    );
 }
 
 #[test]
@@ -799,6 +979,7 @@ fn credit_note_cancels_an_invoice_which_can_be_reissued() {
             &o,
             &c,
             None,
+            &CreditScope::Full,
             "",
             num(DocKind::CreditNote, 1),
             &t
@@ -809,6 +990,7 @@ fn credit_note_cancels_an_invoice_which_can_be_reissued() {
         &o,
         &c,
         None,
+        &CreditScope::Full,
         "erreur de prix",
         num(DocKind::CreditNote, 1),
         &t,
@@ -827,6 +1009,7 @@ fn credit_note_cancels_an_invoice_which_can_be_reissued() {
             &o2,
             &c,
             None,
+            &CreditScope::Full,
             "x",
             num(DocKind::CreditNote, 2),
             &t
@@ -838,6 +1021,7 @@ fn credit_note_cancels_an_invoice_which_can_be_reissued() {
             &o2,
             &c,
             Some(num(DocKind::Invoice, 1)),
+            &CreditScope::Full,
             "x",
             num(DocKind::CreditNote, 2),
             &t
@@ -849,13 +1033,14 @@ fn credit_note_cancels_an_invoice_which_can_be_reissued() {
             &o2,
             &c,
             Some(num(DocKind::Invoice, 7)),
+            &CreditScope::Full,
             "x",
             num(DocKind::CreditNote, 2),
             &t
         )),
         Reason::InvoiceNotInOrder("FA-2026-00007".into())
     );
-    let again = issue_invoice(&o2, &c, num(DocKind::Invoice, 2), &t).unwrap();
+    let again = issue_invoice(&o2, &c, num(DocKind::Invoice, 2), 1015, &t).unwrap();
     assert_eq!(again.order.stage, Stage::Invoiced);
 }
 
@@ -870,6 +1055,7 @@ fn credit_note_refused_when_payments_exceed() {
             &o,
             &c,
             None,
+            &CreditScope::Full,
             "erreur",
             num(DocKind::CreditNote, 1),
             &ctx("2026-03-09")
@@ -986,4 +1172,305 @@ fn eligibility_decisions() {
     )
     .unwrap();
     assert_eq!(refused.eligibility.status, EligibilityStatus::Refused);
+}
+
+/// Interest reckoned day by day, independently of the per-amount computation: on each day
+/// after the due date up to `end` included, everything not paid *before* that day is late.
+fn interest_day_by_day(o: &Order, due: Date, end: Date, rates: &[(Date, u32)]) -> i64 {
+    let total = o.invoiced_amount().0 as i128;
+    let mut cent_days: i128 = 0;
+    let mut day = due.add_days(1);
+    while day <= end {
+        let paid_before: i128 = o
+            .payments
+            .iter()
+            .filter(|p| p.date < day)
+            .map(|p| p.amount.0 as i128)
+            .sum();
+        cent_days += (total - paid_before).max(0);
+        day = day.add_days(1);
+    }
+    let start = due.add_days(1);
+    let (y, m, _) = start.ymd();
+    let half = Date::from_ymd(y, if m <= 6 { 1 } else { 7 }, 1).unwrap();
+    let ecb = rates
+        .iter()
+        .filter(|(d, _)| *d <= half)
+        .max_by_key(|(d, _)| *d)
+        .map(|(_, bp)| *bp)
+        .unwrap_or(0);
+    round_div(cent_days * (ecb + 800) as i128, 3_650_000)
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(200))]
+
+    /// Random receipts, partial payments and ECB rate tables: the interest is the
+    /// day-by-day sum, one indemnity per late invoice, and what is owed never shrinks as
+    /// time passes and payments arrive.
+    #[test]
+    fn interest_is_the_closed_form_sum(
+        receipt in proptest::option::of(0i32..10),
+        payments in proptest::collection::vec((0i32..70, 1i64..=100), 0..6),
+        changes in proptest::collection::vec((0i32..1000, 0u32..500), 1..6),
+        tail in 0i32..120,
+    ) {
+        let (mut o, _, _) = invoiced(); // 2026-03-07
+        let rate_list: Vec<(Date, u32)> = {
+            let mut seen = std::collections::BTreeMap::new();
+            for (off, bp) in &changes {
+                seen.insert(d("2024-01-01").add_days(*off), *bp);
+            }
+            seen.into_iter().collect()
+        };
+        let rates = EcbRates::new(rate_list.clone()).unwrap();
+        if let Some(r) = receipt {
+            let day = d("2026-03-07").add_days(r);
+            o = record_receipt(&o, None, day, &ctx_on(day)).unwrap().order;
+        }
+        let due = o.invoices[0].due_date().unwrap();
+        let mut day = d("2026-03-07");
+        let mut last_owed = Cents::ZERO;
+        for (gap, percent) in &payments {
+            day = day.add_days(*gap);
+            let left = o.outstanding();
+            if left <= Cents::ZERO {
+                break;
+            }
+            let amount = Cents((left.0 * percent / 100).max(1)).min(left);
+            o = record_payment(&o, day, amount, "M", &ctx_on(day)).unwrap().order;
+            let t = o.penalty_totals(day, &rates);
+            let owed = t.interest + t.indemnity;
+            proptest::prop_assert!(owed >= last_owed, "owed went from {last_owed} to {owed}");
+            last_owed = owed;
+        }
+        let today = day.add_days(tail);
+        let t = o.penalty_totals(today, &rates);
+        proptest::prop_assert!(t.interest + t.indemnity >= last_owed);
+        let end = if o.outstanding() > Cents::ZERO {
+            today
+        } else {
+            o.payments.iter().map(|p| p.date).max().unwrap_or(today)
+        };
+        proptest::prop_assert_eq!(
+            t.interest.0,
+            interest_day_by_day(&o, due, end, &rate_list)
+        );
+        let late = end > due;
+        proptest::prop_assert_eq!(t.indemnity, if late { Cents(4000) } else { Cents::ZERO });
+    }
+}
+
+fn ctx_on(day: Date) -> Ctx<'static> {
+    Ctx {
+        now: Timestamp::from_date_utc(day, 12 * 3600),
+        actor: "marie",
+    }
+}
+
+#[test]
+fn partial_credit_notes_never_exceed_the_invoice() {
+    let (o, c, _) = invoiced(); // 4 × 249,00 + 2 × 89,00 HT at 20 %
+    let t = ctx("2026-03-10");
+    let total = o.invoiced_amount();
+    let credit = |o: &Order, scope: CreditScope, seq| {
+        issue_credit_note(
+            o,
+            &c,
+            None,
+            &scope,
+            "retour",
+            num(DocKind::CreditNote, seq),
+            &t,
+        )
+    };
+    // One enceinte returned: the invoice is reduced, nothing is invoiced again.
+    let one = credit(&o, CreditScope::Quantities(vec![1, 0]), 1).unwrap();
+    assert!(one.document.partial);
+    assert_eq!(one.document.totals.incl_vat, Cents(24_900 * 12 / 10));
+    assert_eq!(one.order.stage, Stage::Invoiced);
+    assert_eq!(
+        one.order.lines[0].invoiced, 4,
+        "a reduction is not invoiced again"
+    );
+    assert_eq!(one.order.outstanding(), total - Cents(24_900 * 12 / 10));
+    assert!(
+        one.events[0]
+            .detail
+            .starts_with("réduit de 298,80 € la facture FA-2026-00001")
+    );
+    let o = one.order;
+    assert_eq!(
+        reason(credit(&o, CreditScope::Quantities(vec![4, 0]), 2)),
+        Reason::CreditQuantityTooLarge {
+            line: 1,
+            sku: "ENC-01".into(),
+            requested: 4,
+            left: 3
+        }
+    );
+    assert_eq!(
+        reason(credit(&o, CreditScope::Quantities(vec![0, 0]), 2)),
+        Reason::NothingToCredit
+    );
+    // A commercial gesture by amount, at the invoice's only rate.
+    let gesture = credit(
+        &o,
+        CreditScope::Amount {
+            net: Cents(10_000),
+            vat: None,
+        },
+        2,
+    )
+    .unwrap();
+    assert_eq!(gesture.document.totals.incl_vat, Cents(12_000));
+    assert!(
+        gesture.document.lines[0]
+            .designation
+            .contains("FA-2026-00001")
+    );
+    let o = gesture.order;
+    let left = o.invoices[0].net();
+    assert_eq!(left, total - Cents(29_880) - Cents(12_000));
+    assert_eq!(
+        reason(credit(
+            &o,
+            CreditScope::Amount {
+                net: Cents(left.0),
+                vat: None
+            },
+            3
+        )),
+        Reason::CreditExceedsInvoice {
+            amount: Cents(left.0 * 12 / 10),
+            invoice: num(DocKind::Invoice, 1),
+            left
+        }
+    );
+    assert_eq!(
+        reason(credit(
+            &o,
+            CreditScope::Amount {
+                net: Cents(100),
+                vat: Some(VatRate(550))
+            },
+            3
+        )),
+        Reason::CreditVatRateNotOnInvoice {
+            invoice: num(DocKind::Invoice, 1),
+            rate: "5,5 %".into()
+        }
+    );
+    // The rest by quantities brings the invoice to nothing; the sum equals the invoice.
+    let rest = credit(&o, CreditScope::Quantities(vec![3, 2]), 3);
+    assert_eq!(
+        reason(rest),
+        Reason::CreditExceedsInvoice {
+            amount: Cents((3 * 24_900 + 2 * 8_900) * 12 / 10),
+            invoice: num(DocKind::Invoice, 1),
+            left
+        },
+        "the gesture already took 120 €"
+    );
+    let o = credit(
+        &o,
+        CreditScope::Amount {
+            net: Cents(left.0 * 10 / 12),
+            vat: None,
+        },
+        3,
+    )
+    .unwrap()
+    .order;
+    assert_eq!(o.invoices[0].net(), Cents::ZERO);
+    assert_eq!(o.invoiced_amount(), Cents::ZERO);
+    assert_eq!(
+        reason(credit(&o, CreditScope::Full, 4)),
+        Reason::NoInvoiceToCredit
+    );
+}
+
+#[test]
+fn zero_rate_lines_need_their_exemption_ground() {
+    let c = customer("7210");
+    let line = |exemption: Option<&str>| QuoteLine {
+        sku: "FORM-01".into(),
+        designation: "Formation".into(),
+        unit_price: Cents(50_000),
+        vat: VatRate(0),
+        quantity: 1,
+        exemption: exemption.map(str::to_string),
+    };
+    let q = |l: QuoteLine| NewQuote {
+        id: OrderId(9),
+        number: num(DocKind::Quote, 9),
+        version: 1,
+        renews: None,
+        external_ref: None,
+        lines: vec![l],
+        delivery_address: c.header_address.clone(),
+        contact: c.contacts[0].clone(),
+    };
+    assert_eq!(
+        reason(create_quote(&c, q(line(Some("  "))), &ctx("2026-03-01"))),
+        Reason::ExemptionGroundMissing {
+            line: 1,
+            sku: "FORM-01".into()
+        }
+    );
+    let ground = "Exonération de TVA, article 261-4-4° du CGI";
+    let o = create_quote(&c, q(line(Some(ground))), &ctx("2026-03-01")).unwrap();
+    assert_eq!(o.order.lines[0].exemption.as_deref(), Some(ground));
+    assert_eq!(o.document.lines[0].exemption.as_deref(), Some(ground));
+}
+
+#[test]
+fn invoices_and_later_notes_cite_delivery_notes() {
+    let (o, c, mut s) = received();
+    let t = ctx("2026-03-06");
+    let first = issue_delivery_note(
+        &o,
+        &c,
+        &mut s,
+        Some(&[1, 0]),
+        num(DocKind::DeliveryNote, 1),
+        &t,
+    )
+    .unwrap();
+    assert!(first.document.delivery_notes.is_empty());
+    let second = issue_delivery_note(
+        &first.order,
+        &c,
+        &mut s,
+        Some(&[2, 1]),
+        num(DocKind::DeliveryNote, 2),
+        &t,
+    )
+    .unwrap();
+    assert_eq!(
+        second.document.delivery_notes,
+        vec![(num(DocKind::DeliveryNote, 1), d("2026-03-06"))]
+    );
+    let l = &second.document.lines[0];
+    assert_eq!(
+        (l.ordered, l.delivered_before, l.quantity, l.remaining),
+        (4, 1, 2, 1)
+    );
+    let inv = issue_invoice(&second.order, &c, num(DocKind::Invoice, 1), 1015, &t).unwrap();
+    assert_eq!(inv.document.delivery_notes.len(), 2);
+    let third = issue_delivery_note(
+        &inv.order,
+        &c,
+        &mut s,
+        None,
+        num(DocKind::DeliveryNote, 3),
+        &t,
+    )
+    .unwrap();
+    let inv2 = issue_invoice(&third.order, &c, num(DocKind::Invoice, 2), 1015, &t).unwrap();
+    assert_eq!(
+        inv2.document.delivery_notes,
+        vec![(num(DocKind::DeliveryNote, 3), d("2026-03-06"))],
+        "the second invoice covers only the note after the first"
+    );
 }

@@ -7,6 +7,7 @@
 
 use super::StoreError;
 use crate::domain::event::AuditRecordV1;
+use crate::domain::legacy::{IssuedDocumentV1, OrderCardV1, OrderV1};
 use crate::domain::{AuditRecord, Customer, IssuedDocument, Order, OrderCard, Product};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -26,9 +27,43 @@ pub(crate) trait Record: Serialize + DeserializeOwned {
 
 impl Record for Customer {}
 impl Record for Product {}
-impl Record for Order {}
-impl Record for OrderCard {}
-impl Record for IssuedDocument {}
+
+/// Version 2: receipt date, interruption and partial credits on invoices, penalty
+/// settlements, the PO scan, contract reference, VAT exemption grounds.
+impl Record for Order {
+    const VERSION: u8 = 2;
+
+    fn upgrade(version: u8, body: &[u8]) -> Option<Result<Self, postcard::Error>> {
+        match version {
+            1 => Some(postcard::from_bytes::<OrderV1>(body).map(Order::from)),
+            _ => None,
+        }
+    }
+}
+
+/// Version 2: the late state of each invoice instead of (due date, unpaid).
+impl Record for OrderCard {
+    const VERSION: u8 = 2;
+
+    fn upgrade(version: u8, body: &[u8]) -> Option<Result<Self, postcard::Error>> {
+        match version {
+            1 => Some(postcard::from_bytes::<OrderCardV1>(body).map(OrderCard::from)),
+            _ => None,
+        }
+    }
+}
+
+/// Version 2: delivery notes cited, contract reference, exemption grounds, rate in force.
+impl Record for IssuedDocument {
+    const VERSION: u8 = 2;
+
+    fn upgrade(version: u8, body: &[u8]) -> Option<Result<Self, postcard::Error>> {
+        match version {
+            1 => Some(postcard::from_bytes::<IssuedDocumentV1>(body).map(IssuedDocument::from)),
+            _ => None,
+        }
+    }
+}
 
 /// Version 2 added the access event as data.
 impl Record for AuditRecord {
@@ -116,6 +151,58 @@ mod tests {
         assert_eq!(r.access, None);
         let again: AuditRecord = decode("audit", &7, &encode("audit", &7, &r).unwrap()).unwrap();
         assert_eq!(again, r);
+    }
+
+    #[test]
+    fn version_1_orders_keep_their_due_dates_and_credits() {
+        use crate::domain::legacy::{InvoiceRefV1, OrderV1};
+        use crate::domain::order::QuoteInfo;
+        use crate::domain::{Address, Cents, Contact, CustomerId, Date, DocNumber, OrderId, Stage};
+        let day = |s| Date::parse_iso(s).unwrap();
+        let n = |s| DocNumber::parse(s).unwrap();
+        let old = OrderV1 {
+            id: OrderId(3),
+            number: n("DEV-2026-00003"),
+            customer: CustomerId(1),
+            quote: QuoteInfo {
+                version: 1,
+                issued_on: day("2026-03-01"),
+                valid_until: day("2026-04-01"),
+                renews: None,
+                renewed_by: None,
+                external_ref: None,
+            },
+            header_address: Address::default(),
+            delivery_address: Address::default(),
+            contact: Contact::default(),
+            lines: Vec::new(),
+            stage: Stage::Delivered,
+            stage_since: Timestamp(0),
+            pre_order: None,
+            po: None,
+            documents: Vec::new(),
+            invoices: vec![InvoiceRefV1 {
+                number: n("FA-2026-00001"),
+                date: day("2026-03-07"),
+                due_date: day("2026-04-26"),
+                amount_incl_vat: Cents(12_000),
+                quantities: vec![1],
+                credited_by: Some(n("AV-2026-00001")),
+            }],
+            payments: Vec::new(),
+            closing_reason: None,
+            created_at: Timestamp(0),
+        };
+        let mut bytes = vec![1u8];
+        bytes.extend(postcard::to_allocvec(&old).unwrap());
+        let o: Order = decode("orders", &3, &bytes).unwrap();
+        let inv = &o.invoices[0];
+        assert_eq!(inv.delay_days, 50, "the old due date's delay is kept");
+        assert_eq!(inv.credits[0].number, n("AV-2026-00001"));
+        assert!(inv.is_cancelled());
+        assert_eq!(o.outstanding(), Cents::ZERO);
+        let again: Order = decode("orders", &3, &encode("orders", &3, &o).unwrap()).unwrap();
+        assert_eq!(again, o);
     }
 
     #[test]

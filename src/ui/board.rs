@@ -74,7 +74,7 @@ impl Board {
                 self.filter.as_ref(),
                 row,
                 1,
-                app.settings().ecb_rate_bp,
+                &app.settings().ecb_rates,
             )
             .into_iter()
             .next()
@@ -186,21 +186,27 @@ impl Board {
     }
 
     fn ops(app: &App, card: &CardView) -> Vec<&'static OpSpec> {
-        let (live_invoice, to_invoice) = app
+        let (live_invoice, to_invoice, suspended) = app
             .index()
             .card(card.id)
             .map(|c| {
                 (
-                    !c.unpaid_invoices.is_empty() || c.outstanding.0 > 0,
+                    c.outstanding.0 > 0,
                     c.stage == Stage::PoReceived && c.partial_delivery,
+                    c.late.iter().any(|l| l.due.is_none()),
                 )
             })
-            .unwrap_or((false, false));
+            .unwrap_or((false, false, false));
         actions::order_ops(&Situation {
             stage: card.stage,
             live_invoice,
             to_invoice,
             renewed: card.flags.contains(&Flag::Renewed),
+            suspended,
+            penalties_owed: card
+                .flags
+                .iter()
+                .any(|f| matches!(f, Flag::Overdue { .. } | Flag::PenaltiesOwed(_))),
         })
         .collect()
     }
@@ -260,7 +266,7 @@ impl Board {
         self.clamp(app);
         let totals = self.totals(app);
         let today = app.today();
-        let ecb = app.settings().ecb_rate_bp;
+        let ecb = &app.settings().ecb_rates;
         for i in 0..visible {
             let c = self.first_column + i;
             let stage = Stage::ALL[c];
@@ -360,7 +366,7 @@ fn flag_colour(theme: &Theme, flag: &Flag) -> ratatui::style::Color {
         Flag::Expired => c.flag_expired,
         Flag::Renewed => c.muted,
         Flag::WaitingOriginal(_) => c.flag_waiting,
-        Flag::Overdue { .. } => c.flag_overdue,
+        Flag::Overdue { .. } | Flag::PenaltiesOwed(_) => c.flag_overdue,
         Flag::PartialDelivery => c.flag_partial,
     }
 }

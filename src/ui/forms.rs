@@ -40,12 +40,20 @@ pub(crate) struct Field {
     pub hint: String,
     /// Longest text the field takes, in characters.
     pub max_chars: usize,
+    /// May be left empty.
+    pub optional: bool,
 }
 
 impl Field {
     /// A field that takes longer text than usual (a pasted public key).
     pub(crate) fn long(mut self, max_chars: usize) -> Field {
         self.max_chars = max_chars;
+        self
+    }
+
+    /// A text field that may be left empty (a contract reference, a partial amount).
+    pub(crate) fn optional(mut self) -> Field {
+        self.optional = true;
         self
     }
 
@@ -58,6 +66,7 @@ impl Field {
             checked: false,
             hint: hint.into(),
             max_chars: 200,
+            optional: false,
         }
     }
 
@@ -70,6 +79,7 @@ impl Field {
             checked: false,
             hint: String::new(),
             max_chars: 0,
+            optional: false,
         }
     }
 }
@@ -139,10 +149,11 @@ impl Form {
         self.fields.iter().filter(move |f| f.name == name)
     }
 
-    /// Fields that are empty or unticked (every field is required), by label.
+    /// Required fields that are empty or unticked, by label.
     pub(crate) fn missing(&self) -> Vec<String> {
         self.fields
             .iter()
+            .filter(|f| !f.optional)
             .filter(|f| {
                 if f.kind == FieldKind::Check {
                     !f.checked

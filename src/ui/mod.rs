@@ -602,7 +602,7 @@ impl Console {
         let alerts = self
             .app
             .index()
-            .alert_count(self.app.today(), self.app.settings().ecb_rate_bp);
+            .alert_count(self.app.today(), &self.app.settings().ecb_rates);
         let left = format!(" comptoir · {}", self.shop);
         let right = format!(
             "{} ({}) · ⚠ {alerts} {} · {} ",

@@ -56,6 +56,10 @@ impl OrderScreen {
             live_invoice: o.live_invoices().next().is_some(),
             to_invoice: o.lines.iter().any(|l| l.to_invoice() > 0),
             renewed: o.quote.renewed_by.is_some(),
+            suspended: o
+                .live_invoices()
+                .any(|i| i.suspension.as_ref().is_some_and(|s| s.resumed.is_none())),
+            penalties_owed: self.view.penalties.owed() > crate::domain::Cents::ZERO,
         })
         .collect()
     }
@@ -182,20 +186,6 @@ impl OrderScreen {
                 base.fg(colour).add_modifier(Modifier::BOLD),
             )));
         }
-        for od in &v.overdue {
-            lines.push(Line::from(Span::styled(
-                format!(
-                    "  {} échue le {} : {} impayés, {} j de retard, intérêts moratoires {} + indemnité {}",
-                    od.invoice,
-                    od.due_date.fr(),
-                    od.unpaid.fr(),
-                    od.days_late,
-                    od.interest.fr(),
-                    od.indemnity.fr()
-                ),
-                base.fg(theme.colors.danger),
-            )));
-        }
         lines.push(section(text::LINES));
         lines.push(Line::from(Span::styled(fit(text::COLUMNS, w), muted)));
         for l in &o.lines {
@@ -247,6 +237,31 @@ impl OrderScreen {
                 ),
                 base,
             )));
+            for inv in &v.invoices {
+                for (i, text) in inv.explain().into_iter().enumerate() {
+                    let colour = if inv.periods.iter().any(|p| p.running) {
+                        theme.colors.danger
+                    } else if i == 0 {
+                        theme.colors.text
+                    } else {
+                        theme.colors.muted
+                    };
+                    lines.push(Line::from(Span::styled(text, base.fg(colour))));
+                }
+            }
+            let pt = &v.penalties;
+            if pt.interest + pt.indemnity > crate::domain::Cents::ZERO {
+                lines.push(Line::from(Span::styled(
+                    format!(
+                        "Intérêts et indemnité : {} dus · {} reçus · {} abandonnés · reste {}",
+                        (pt.interest + pt.indemnity).fr(),
+                        pt.received.fr(),
+                        pt.waived.fr(),
+                        pt.owed().fr()
+                    ),
+                    bold,
+                )));
+            }
             for p in &o.payments {
                 lines.push(Line::from(Span::styled(
                     format!(
@@ -256,6 +271,24 @@ impl OrderScreen {
                         p.reference,
                         p.recorded_by
                     ),
+                    muted,
+                )));
+            }
+            for st in &o.penalty_settlements {
+                let what = match &st.kind {
+                    crate::domain::interest::SettlementKind::Received { date, reference } => {
+                        format!(
+                            "intérêts reçus {} le {} — mandat {reference}",
+                            st.amount.fr(),
+                            date.fr()
+                        )
+                    }
+                    crate::domain::interest::SettlementKind::Waived { reason } => {
+                        format!("intérêts abandonnés {} — {reason}", st.amount.fr())
+                    }
+                };
+                lines.push(Line::from(Span::styled(
+                    format!("  {what} ({})", st.recorded_by),
                     muted,
                 )));
             }
@@ -273,6 +306,22 @@ impl OrderScreen {
                     ),
                     base,
                 )));
+                if let Some(c) = &po.contract {
+                    lines.push(Line::from(Span::styled(format!("Marché : {c}"), base)));
+                }
+                if let Some(a) = &o.po_scan {
+                    lines.push(Line::from(Span::styled(
+                        format!(
+                            "Scan de l'original joint ({}, {} octets, SHA-256 {}…) par {} le {}",
+                            a.media_type,
+                            a.size,
+                            &a.sha256_hex()[..16],
+                            a.attached_by,
+                            a.attached_at.fr()
+                        ),
+                        muted,
+                    )));
+                }
                 let c = po.checklist;
                 let tick = |b: bool| if b { "☑" } else { "☐" };
                 lines.push(Line::from(Span::styled(

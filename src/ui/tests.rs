@@ -379,6 +379,8 @@ fn cancel_credit_note_and_renewal_by_keys() {
     let invoiced = first_in(&w, Stage::Invoiced);
     c.run(Some(Action::OpenOrder(invoiced.clone())));
     press(&w, &mut c, &[Key::Char('v')]);
+    // The invoice is prefilled (the only live one); the reason comes next.
+    press(&w, &mut c, &[Key::Tab]);
     type_text(&w, &mut c, "erreur de prix");
     press(&w, &mut c, &[Key::Enter, Key::Tab, Key::Enter]);
     let (level, msg) = status(&c).unwrap();

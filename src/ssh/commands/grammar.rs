@@ -15,6 +15,7 @@ pub(super) const ADMIN_ONLY: &[&str] = &[
     "audit",
     "customer approve",
     "customer refuse",
+    "order waive-interest",
 ];
 
 /// Whether the subcommand at `path` (`keys add`, `order deliver`) is for admins only.
@@ -203,6 +204,9 @@ pub(super) enum OrderCmd {
         stamped: bool,
         #[arg(long)]
         amount_matches: bool,
+        /// Référence du marché (BT-12), facultative
+        #[arg(long)]
+        contract: Option<String>,
     },
     /// Bon de livraison (tout le reste, ou --quantities 2,0,1 par ligne)
     Deliver {
@@ -237,15 +241,67 @@ pub(super) enum OrderCmd {
         #[arg(long, default_value = "devis refusé par l'acheteur")]
         reason: String,
     },
-    /// Avoir annulant une facture
+    /// Avoir : annule une facture, ou la réduit (--quantities par ligne, ou --amount HT)
     CreditNote {
         number: String,
         #[arg(long)]
         invoice: Option<String>,
-        #[arg(
-            long,
-            default_value = "facture annulée (commande ssh, sans motif précisé)"
-        )]
+        /// Quantités à créditer par ligne de la commande (ex. 0,2,1) : avoir partiel
+        #[arg(long, value_delimiter = ',', conflicts_with = "amount")]
+        quantities: Option<Vec<u32>>,
+        /// Montant HT de la réduction (ex. 120,50) : avoir partiel
+        #[arg(long)]
+        amount: Option<String>,
+        /// Taux de TVA de la réduction, si la facture en a plusieurs (ex. 20)
+        #[arg(long, requires = "amount")]
+        vat: Option<String>,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Date de réception de la facture par l'organisme (notification Chorus Pro)
+    ReceivedByBody {
+        number: String,
+        #[arg(long)]
+        date: String,
+        #[arg(long)]
+        invoice: Option<String>,
+    },
+    /// Interruption du délai de paiement par l'organisme (R2192-27), ou sa reprise
+    Suspend {
+        number: String,
+        /// Date de la notification d'interruption
+        #[arg(long)]
+        date: String,
+        #[arg(long)]
+        reason: String,
+        #[arg(long)]
+        invoice: Option<String>,
+    },
+    /// Reprise du délai : les pièces manquantes sont parvenues (R2192-29)
+    Resume {
+        number: String,
+        #[arg(long)]
+        date: String,
+        #[arg(long)]
+        invoice: Option<String>,
+    },
+    /// Intérêts moratoires et indemnité reçus (à part du principal)
+    PayInterest {
+        number: String,
+        #[arg(long)]
+        date: String,
+        #[arg(long)]
+        amount: String,
+        #[arg(long)]
+        reference: String,
+    },
+    /// Abandon des intérêts moratoires et de l'indemnité dus (admin, motif obligatoire)
+    WaiveInterest {
+        number: String,
+        /// Montant abandonné (tout ce qui est dû par défaut)
+        #[arg(long)]
+        amount: Option<String>,
+        #[arg(long)]
         reason: String,
     },
     /// Renouveler un devis expiré

@@ -5,10 +5,10 @@ use super::{Output, Render, Shared, parse_day};
 use crate::app::import::parse_quote_request;
 use crate::app::index::CardView;
 use crate::app::queries::OrderView;
-use crate::app::{Actor, AppError};
+use crate::app::{Actor, App, AppError};
 use crate::domain::money::parse_eur;
-use crate::domain::pipeline::OriginalPoInput;
-use crate::domain::{Checklist, DocNumber, IssuedDocument, Order, Stage};
+use crate::domain::pipeline::{CreditScope, OriginalPoInput};
+use crate::domain::{Checklist, DocKind, DocNumber, IssuedDocument, Order, Stage, VatRate};
 use serde::Serialize;
 
 /// The board's active columns, listed when no stage is given.
@@ -290,6 +290,7 @@ pub(super) fn order(shared: &Shared, actor: &Actor, what: OrderCmd) -> Output {
             signed,
             stamped,
             amount_matches,
+            contract,
         } => {
             let po_date = match parse_day(&po_date, "--po-date") {
                 Ok(d) => d,
@@ -305,6 +306,7 @@ pub(super) fn order(shared: &Shared, actor: &Actor, what: OrderCmd) -> Output {
                     stamped,
                     amount_matches,
                 },
+                contract,
             };
             stage_line(app.mark_original_received(actor, &number, &input))
         }
@@ -338,23 +340,156 @@ pub(super) fn order(shared: &Shared, actor: &Actor, what: OrderCmd) -> Output {
         OrderCmd::CreditNote {
             number,
             invoice,
+            quantities,
+            amount,
+            vat,
             reason,
         } => {
-            let invoice = match invoice.map(|i| DocNumber::parse(&i).ok_or(i)) {
-                Some(Ok(n)) => Some(n),
-                Some(Err(i)) => {
+            let invoice = match invoice_arg(invoice) {
+                Ok(i) => i,
+                Err(o) => return o,
+            };
+            let scope = match (quantities, amount) {
+                (Some(q), _) => CreditScope::Quantities(q),
+                (None, Some(a)) => {
+                    let Some(net) = parse_eur(&a) else {
+                        return Output::usage(format!(
+                            "--amount : « {a} » n'est pas un montant en euros"
+                        ));
+                    };
+                    let vat = match vat.map(|v| VatRate::parse_percent(&v).ok_or(v)) {
+                        Some(Ok(v)) => Some(v),
+                        Some(Err(v)) => {
+                            return Output::usage(format!(
+                                "--vat : « {v} » n'est pas un taux de TVA (20, 10, 5.5, 2.1 ou 0)"
+                            ));
+                        }
+                        None => None,
+                    };
+                    CreditScope::Amount { net, vat }
+                }
+                (None, None) => CreditScope::Full,
+            };
+            doc_line(app.issue_credit_note(actor, &number, invoice, &scope, &reason))
+        }
+        OrderCmd::ReceivedByBody {
+            number,
+            date,
+            invoice,
+        } => {
+            let (date, invoice) = match (parse_day(&date, "--date"), invoice_arg(invoice)) {
+                (Ok(d), Ok(i)) => (d, i),
+                (Err(o), _) | (_, Err(o)) => return o,
+            };
+            due_line(app.record_receipt(actor, &number, invoice, date))
+        }
+        OrderCmd::Suspend {
+            number,
+            date,
+            reason,
+            invoice,
+        } => {
+            let (date, invoice) = match (parse_day(&date, "--date"), invoice_arg(invoice)) {
+                (Ok(d), Ok(i)) => (d, i),
+                (Err(o), _) | (_, Err(o)) => return o,
+            };
+            due_line(app.suspend_delay(actor, &number, invoice, date, &reason))
+        }
+        OrderCmd::Resume {
+            number,
+            date,
+            invoice,
+        } => {
+            let (date, invoice) = match (parse_day(&date, "--date"), invoice_arg(invoice)) {
+                (Ok(d), Ok(i)) => (d, i),
+                (Err(o), _) | (_, Err(o)) => return o,
+            };
+            due_line(app.resume_delay(actor, &number, invoice, date))
+        }
+        OrderCmd::PayInterest {
+            number,
+            date,
+            amount,
+            reference,
+        } => {
+            let date = match parse_day(&date, "--date") {
+                Ok(d) => d,
+                Err(o) => return o,
+            };
+            let Some(amount) = parse_eur(&amount) else {
+                return Output::usage(format!(
+                    "--amount : « {amount} » n'est pas un montant en euros"
+                ));
+            };
+            penalty_line(
+                app,
+                app.record_penalty_payment(actor, &number, date, amount, &reference),
+            )
+        }
+        OrderCmd::WaiveInterest {
+            number,
+            amount,
+            reason,
+        } => {
+            let amount = match amount.map(|a| parse_eur(&a).ok_or(a)) {
+                Some(Ok(a)) => Some(a),
+                Some(Err(a)) => {
                     return Output::usage(format!(
-                        "--invoice : « {i} » n'est pas un numéro de facture"
+                        "--amount : « {a} » n'est pas un montant en euros"
                     ));
                 }
                 None => None,
             };
-            doc_line(app.issue_credit_note(actor, &number, invoice, &reason))
+            penalty_line(app, app.waive_penalties(actor, &number, amount, &reason))
         }
         OrderCmd::Renew { number } => {
             Output::from_result(app.renew_quote(actor, &number), |o| o.number.to_string())
         }
     }
+}
+
+/// `--invoice FA-…` when given.
+fn invoice_arg(invoice: Option<String>) -> Result<Option<DocNumber>, Output> {
+    match invoice.map(|i| DocNumber::parse(&i).ok_or(i)) {
+        Some(Ok(n)) if n.kind == DocKind::Invoice => Ok(Some(n)),
+        Some(Ok(n)) => Err(Output::usage(format!(
+            "--invoice : {n} n'est pas une facture"
+        ))),
+        Some(Err(i)) => Err(Output::usage(format!(
+            "--invoice : « {i} » n'est pas un numéro de facture"
+        ))),
+        None => Ok(None),
+    }
+}
+
+/// The due dates after a change of receipt or interruption.
+fn due_line(r: Result<Order, AppError>) -> Output {
+    Output::from_result(r, |o| {
+        o.invoices
+            .iter()
+            .filter(|i| !i.is_cancelled())
+            .map(|i| match i.due_date() {
+                Some(d) => format!("{} échéance {}", i.number, d.fr()),
+                None => format!("{} délai interrompu", i.number),
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    })
+}
+
+/// What remains owed for lateness after a settlement.
+fn penalty_line(app: &App, r: Result<Order, AppError>) -> Output {
+    Output::from_result(r, |o| {
+        let t = o.penalty_totals(app.today(), &app.settings().ecb_rates);
+        format!(
+            "{} intérêts et indemnité : dus {}, reçus {}, abandonnés {}, reste {}",
+            o.number,
+            (t.interest + t.indemnity).fr(),
+            t.received.fr(),
+            t.waived.fr(),
+            t.owed().fr()
+        )
+    })
 }
 
 pub(super) fn quote(shared: &Shared, actor: &Actor, what: QuoteCmd, stdin: &str) -> Output {

@@ -9,7 +9,7 @@ mod steps;
 use super::Tab;
 use super::forms::{Confirm, Form};
 use crate::app::{Actor, App};
-use crate::domain::pipeline::OriginalPoInput;
+use crate::domain::pipeline::{CreditScope, OriginalPoInput};
 use crate::domain::{Cents, CustomerId, Date, DocNumber, EligibilityStatus, Stage};
 use steps::*;
 
@@ -42,6 +42,11 @@ pub(crate) enum OpKind {
     Renew,
     Approve,
     RefuseCustomer,
+    ReceivedByBody,
+    Suspend,
+    Resume,
+    PayInterest,
+    WaiveInterest,
 }
 
 /// What an operation acts on.
@@ -89,6 +94,10 @@ pub(crate) struct Situation {
     pub to_invoice: bool,
     /// The quote was renewed: the new version is the one to act on.
     pub renewed: bool,
+    /// An invoice's payment delay is interrupted.
+    pub suspended: bool,
+    /// Interest or indemnity is owed.
+    pub penalties_owed: bool,
 }
 
 /// The inputs an operation collected from its form.
@@ -103,6 +112,20 @@ pub(crate) enum Args {
         reference: String,
     },
     Reason(String),
+    Credit {
+        invoice: Option<DocNumber>,
+        scope: CreditScope,
+        reason: String,
+    },
+    InvoiceDate {
+        invoice: Option<DocNumber>,
+        date: Date,
+        reason: String,
+    },
+    Waive {
+        amount: Option<Cents>,
+        reason: String,
+    },
 }
 
 /// A confirmed operation with all its inputs.
@@ -147,7 +170,7 @@ pub(crate) struct OpSpec {
 }
 
 /// Operations on an order, in the order the footer lists them.
-pub(crate) const ORDER_OPS: [OpSpec; 9] = [
+pub(crate) const ORDER_OPS: [OpSpec; 14] = [
     OpSpec {
         kind: OpKind::PreOrder,
         issues: None,
@@ -254,24 +277,122 @@ pub(crate) const ORDER_OPS: [OpSpec; 9] = [
         short: "avoir",
         verb: "avoir",
         phrase: "Émettre un avoir pour",
-        applies: |s| has_live_invoice(s),
-        prepare: |app, op| {
-            let mut intro = order_intro(app, op)?.0;
-            intro.push(
-                "L'avoir annule la dernière facture ; elle pourra être émise à nouveau.".into(),
-            );
-            Ok(reason_form("Émettre un avoir", intro, op))
-        },
-        submit: |form| {
-            let reason = form.value("reason").to_string();
-            let line = format!("Émettre un avoir (motif : {reason}).");
-            Ok((line, Args::Reason(reason)))
-        },
-        run: |app, who, t, args| {
-            doc_result(
-                app.issue_credit_note(who, order_of(t), None, &reason_of(args)),
+        applies: has_live_invoice,
+        prepare: prepare_credit,
+        submit: submit_credit,
+        run: |app, who, t, args| match args {
+            Args::Credit {
+                invoice,
+                scope,
+                reason,
+            } => doc_result(
+                app.issue_credit_note(who, order_of(t), invoice, &scope, &reason),
                 "Avoir",
-            )
+            ),
+            _ => missing_input(),
+        },
+    },
+    OpSpec {
+        kind: OpKind::ReceivedByBody,
+        issues: None,
+        key: 'e',
+        label: "réception",
+        short: "réception par l'organisme",
+        verb: "reception",
+        phrase: "Date de réception de la facture par l'organisme pour",
+        applies: has_live_invoice,
+        prepare: |app, op| prepare_invoice_date(app, op, InvoiceDateForm::Receipt),
+        submit: submit_invoice_date,
+        run: |app, who, t, args| match args {
+            Args::InvoiceDate { invoice, date, .. } => order_result(
+                app.record_receipt(who, order_of(t), invoice, date),
+                "réception de la facture enregistrée",
+            ),
+            _ => missing_input(),
+        },
+    },
+    OpSpec {
+        kind: OpKind::Suspend,
+        issues: None,
+        key: 'i',
+        label: "interruption",
+        short: "interrompre le délai",
+        verb: "interrompre",
+        phrase: "Interruption du délai de paiement de",
+        applies: |s| has_live_invoice(s) && !s.suspended,
+        prepare: |app, op| prepare_invoice_date(app, op, InvoiceDateForm::Suspend),
+        submit: submit_invoice_date,
+        run: |app, who, t, args| match args {
+            Args::InvoiceDate {
+                invoice,
+                date,
+                reason,
+            } => order_result(
+                app.suspend_delay(who, order_of(t), invoice, date, &reason),
+                "délai de paiement interrompu",
+            ),
+            _ => missing_input(),
+        },
+    },
+    OpSpec {
+        kind: OpKind::Resume,
+        issues: None,
+        key: 'u',
+        label: "reprise",
+        short: "reprendre le délai",
+        verb: "reprendre",
+        phrase: "Reprise du délai de paiement de",
+        applies: |s| s.suspended,
+        prepare: |app, op| prepare_invoice_date(app, op, InvoiceDateForm::Resume),
+        submit: submit_invoice_date,
+        run: |app, who, t, args| match args {
+            Args::InvoiceDate { invoice, date, .. } => order_result(
+                app.resume_delay(who, order_of(t), invoice, date),
+                "délai de paiement repris",
+            ),
+            _ => missing_input(),
+        },
+    },
+    OpSpec {
+        kind: OpKind::PayInterest,
+        issues: None,
+        key: 'm',
+        label: "intérêts reçus",
+        short: "intérêts reçus",
+        verb: "interets",
+        phrase: "Intérêts moratoires reçus pour",
+        applies: |s| s.penalties_owed,
+        prepare: prepare_pay_interest,
+        submit: submit_pay,
+        run: |app, who, t, args| match args {
+            Args::Payment {
+                date,
+                amount,
+                reference,
+            } => order_result(
+                app.record_penalty_payment(who, order_of(t), date, amount, &reference),
+                "intérêts moratoires reçus",
+            ),
+            _ => missing_input(),
+        },
+    },
+    OpSpec {
+        kind: OpKind::WaiveInterest,
+        issues: None,
+        key: 'w',
+        label: "abandon intérêts",
+        short: "abandonner les intérêts",
+        verb: "abandonner",
+        phrase: "Abandonner les intérêts moratoires de",
+        applies: |s| s.penalties_owed,
+        prepare: prepare_waive,
+        submit: submit_waive,
+        run: |app, who, t, args| match args {
+            Args::Waive { amount, reason } => order_result(
+                app.waive_penalties(who, order_of(t), amount, &reason),
+                "intérêts moratoires abandonnés",
+            ),
+            _ => missing_input(),
         },
     },
     OpSpec {
@@ -459,6 +580,8 @@ mod tests {
                 live_invoice,
                 to_invoice,
                 renewed: false,
+                suspended: false,
+                penalties_owed: false,
             })
             .map(|s| s.key)
             .collect::<String>()
@@ -467,9 +590,18 @@ mod tests {
         assert_eq!(keys(Stage::PoReceived, false, false), "bx");
         assert_eq!(keys(Stage::PoReceived, false, true), "bfx");
         assert_eq!(keys(Stage::Delivered, false, true), "f");
-        assert_eq!(keys(Stage::Invoiced, true, false), "av");
+        assert_eq!(keys(Stage::Invoiced, true, false), "avei");
         assert_eq!(keys(Stage::Expired, false, false), "n");
         assert_eq!(keys(Stage::Paid, false, false), "");
+        let owed = Situation {
+            stage: Stage::Paid,
+            live_invoice: false,
+            to_invoice: false,
+            renewed: false,
+            suspended: false,
+            penalties_owed: true,
+        };
+        assert_eq!(order_ops(&owed).map(|s| s.key).collect::<String>(), "mw");
     }
 
     #[test]

@@ -5,8 +5,10 @@ use super::{Args, Op, Outcome, Pending, Prepared, Target};
 use crate::app::queries::OrderView;
 use crate::app::{Actor, App, AppError};
 use crate::domain::money::parse_eur;
-use crate::domain::pipeline::OriginalPoInput;
-use crate::domain::{Cents, Checklist, Date, EligibilityStatus, IssuedDocument, Order};
+use crate::domain::pipeline::{CreditScope, OriginalPoInput};
+use crate::domain::{
+    Cents, Checklist, Date, DocNumber, EligibilityStatus, IssuedDocument, Order, VatRate,
+};
 use crate::ui::Level;
 use crate::ui::forms::{Confirm, Field, Form};
 
@@ -23,6 +25,8 @@ mod text {
     pub(super) const PAY_AMOUNT: &str = "Montant (€)";
     pub(super) const PAY_REF: &str = "Référence du mandat";
     pub(super) const DATE_HINT: &str = "JJ/MM/AAAA";
+    pub(super) const CONTRACT: &str = "Référence du marché";
+    pub(super) const INVOICE: &str = "Facture";
 }
 
 pub(super) fn order_of(t: &Target) -> &str {
@@ -143,6 +147,7 @@ pub(super) fn prepare_receive(app: &App, op: &Op) -> Result<Prepared, String> {
                 Field::check("signed", text::SIGNED),
                 Field::check("stamped", text::STAMPED),
                 Field::check("amount_matches", text::AMOUNT_MATCHES),
+                Field::text("contract", text::CONTRACT, "", "facultatif (BT-12)").optional(),
             ],
         ),
         op.clone(),
@@ -171,6 +176,7 @@ pub(super) fn submit_receive(form: &Form) -> Result<(String, Args), String> {
             po_number,
             po_date,
             checklist,
+            contract: Some(form.value("contract").to_string()).filter(|c| !c.is_empty()),
         }),
     ))
 }
@@ -273,6 +279,260 @@ pub(super) fn submit_pay(form: &Form) -> Result<(String, Args), String> {
             reference,
         },
     ))
+}
+
+/// The invoice a form is about: the only candidate, prefilled; staff may type another.
+fn invoice_field(candidates: &[DocNumber]) -> Field {
+    let value = match candidates {
+        [one] => one.to_string(),
+        _ => String::new(),
+    };
+    let hint = candidates
+        .iter()
+        .map(|n| n.to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    Field::text("invoice", text::INVOICE, &value, &hint)
+}
+
+fn invoice_of(form: &Form) -> Result<Option<DocNumber>, String> {
+    let v = form.value("invoice");
+    if v.is_empty() {
+        return Ok(None);
+    }
+    DocNumber::parse(v)
+        .map(Some)
+        .ok_or_else(|| format!("« {v} » n'est pas un numéro de facture"))
+}
+
+fn date_of(form: &Form, name: &str) -> Result<Date, String> {
+    let v = form.value(name);
+    Date::parse_fr(v).ok_or_else(|| format!("date « {v} » invalide (JJ/MM/AAAA)"))
+}
+
+pub(super) fn prepare_credit(app: &App, op: &Op) -> Result<Prepared, String> {
+    let (mut intro, v) = order_intro(app, op)?;
+    let live: Vec<DocNumber> = v.order.live_invoices().map(|i| i.number).collect();
+    intro.push(
+        "Quantités à créditer par ligne, ou un montant HT avec son motif : l'avoir réduit \
+         la facture. Tout à 0 et montant vide : l'avoir annule toute la facture, qui \
+         pourra être émise à nouveau."
+            .into(),
+    );
+    let mut fields = vec![
+        invoice_field(&live),
+        Field::text("reason", text::REASON, "", "obligatoire"),
+    ];
+    for l in &v.order.lines {
+        fields.push(Field::text(
+            "quantity",
+            &format!("{} (facturé {})", l.designation, l.invoiced),
+            "0",
+            "",
+        ));
+    }
+    fields.push(Field::text("amount", "Ou montant HT (€)", "", "facultatif").optional());
+    fields.push(Field::text("vat", "Taux de TVA du montant", "", "si plusieurs taux").optional());
+    Ok(Prepared::Form(
+        Form::new("Avoir", intro, fields),
+        op.clone(),
+    ))
+}
+
+pub(super) fn submit_credit(form: &Form) -> Result<(String, Args), String> {
+    let invoice = invoice_of(form)?;
+    let reason = form.value("reason").to_string();
+    let mut q = Vec::new();
+    for f in form.fields_named("quantity") {
+        let value = f.value.trim();
+        let n: u32 = if value.is_empty() {
+            0
+        } else {
+            value
+                .parse()
+                .map_err(|_| format!("{} : « {value} » n'est pas une quantité", f.label))?
+        };
+        q.push(n);
+    }
+    let amount = form.value("amount");
+    let which = invoice
+        .map(|n| n.to_string())
+        .unwrap_or("la facture".into());
+    let (line, scope) = if !amount.is_empty() {
+        if q.iter().any(|x| *x > 0) {
+            return Err("donnez des quantités ou un montant, pas les deux".into());
+        }
+        let net = parse_eur(amount).ok_or_else(|| format!("montant « {amount} » invalide"))?;
+        let vat_text = form.value("vat");
+        let vat = if vat_text.is_empty() {
+            None
+        } else {
+            Some(
+                VatRate::parse_percent(vat_text)
+                    .ok_or_else(|| format!("taux de TVA « {vat_text} » inconnu"))?,
+            )
+        };
+        (
+            format!("Réduire {which} de {} HT (motif : {reason}).", net.fr()),
+            CreditScope::Amount { net, vat },
+        )
+    } else if q.iter().any(|x| *x > 0) {
+        (
+            format!(
+                "Créditer {} unité(s) de {which} (motif : {reason}).",
+                q.iter().sum::<u32>()
+            ),
+            CreditScope::Quantities(q),
+        )
+    } else {
+        (
+            format!("Annuler toute {which} (motif : {reason})."),
+            CreditScope::Full,
+        )
+    };
+    Ok((
+        line,
+        Args::Credit {
+            invoice,
+            scope,
+            reason,
+        },
+    ))
+}
+
+/// The three forms that date something about an invoice.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum InvoiceDateForm {
+    Receipt,
+    Suspend,
+    Resume,
+}
+
+pub(super) fn prepare_invoice_date(
+    app: &App,
+    op: &Op,
+    which: InvoiceDateForm,
+) -> Result<Prepared, String> {
+    let (mut intro, v) = order_intro(app, op)?;
+    for inv in &v.invoices {
+        intro.extend(inv.explain().into_iter().take(2));
+    }
+    let live = v.order.live_invoices();
+    let (title, label, candidates): (&str, &str, Vec<DocNumber>) = match which {
+        InvoiceDateForm::Receipt => (
+            "Réception de la facture par l'organisme",
+            "Date de réception (notification Chorus Pro)",
+            live.filter(|i| i.received_on.is_none())
+                .map(|i| i.number)
+                .collect(),
+        ),
+        InvoiceDateForm::Suspend => (
+            "Interruption du délai de paiement (R2192-27)",
+            "Date de la notification d'interruption",
+            live.filter(|i| i.suspension.is_none())
+                .map(|i| i.number)
+                .collect(),
+        ),
+        InvoiceDateForm::Resume => (
+            "Reprise du délai de paiement (R2192-29)",
+            "Date de réception des pièces manquantes",
+            live.filter(|i| i.suspension.as_ref().is_some_and(|s| s.resumed.is_none()))
+                .map(|i| i.number)
+                .collect(),
+        ),
+    };
+    let mut fields = vec![
+        invoice_field(&candidates),
+        Field::text("date", label, &app.today().fr(), text::DATE_HINT),
+    ];
+    if which == InvoiceDateForm::Suspend {
+        fields.push(Field::text(
+            "reason",
+            "Pièces manquantes (selon la notification)",
+            "",
+            "obligatoire",
+        ));
+    }
+    Ok(Prepared::Form(Form::new(title, intro, fields), op.clone()))
+}
+
+pub(super) fn submit_invoice_date(form: &Form) -> Result<(String, Args), String> {
+    let invoice = invoice_of(form)?;
+    let date = date_of(form, "date")?;
+    let reason = form.value("reason").to_string();
+    let which = invoice
+        .map(|n| n.to_string())
+        .unwrap_or("la facture".into());
+    let line = if reason.is_empty() {
+        format!("{which} : {}.", date.fr())
+    } else {
+        format!("{which} : interrompu le {} ({reason}).", date.fr())
+    };
+    Ok((
+        line,
+        Args::InvoiceDate {
+            invoice,
+            date,
+            reason,
+        },
+    ))
+}
+
+pub(super) fn prepare_pay_interest(app: &App, op: &Op) -> Result<Prepared, String> {
+    let (mut intro, v) = order_intro(app, op)?;
+    let owed = v.penalties.owed();
+    intro.push(format!(
+        "Intérêts moratoires et indemnité dus : {} (reçus à part du principal).",
+        owed.fr()
+    ));
+    let due = crate::domain::money::format_number_fr(owed).replace(' ', "");
+    Ok(Prepared::Form(
+        Form::new(
+            "Intérêts moratoires reçus",
+            intro,
+            vec![
+                Field::text("date", text::PAY_DATE, &app.today().fr(), text::DATE_HINT),
+                Field::text("amount", text::PAY_AMOUNT, &due, ""),
+                Field::text("reference", text::PAY_REF, "", "n° du mandat"),
+            ],
+        ),
+        op.clone(),
+    ))
+}
+
+pub(super) fn prepare_waive(app: &App, op: &Op) -> Result<Prepared, String> {
+    let (mut intro, v) = order_intro(app, op)?;
+    intro.push(format!(
+        "Intérêts moratoires et indemnité dus : {}. Leur abandon est réservé aux \
+         administrateurs et tracé avec son motif.",
+        v.penalties.owed().fr()
+    ));
+    Ok(Prepared::Form(
+        Form::new(
+            "Abandonner les intérêts moratoires",
+            intro,
+            vec![
+                Field::text("reason", text::REASON, "", "obligatoire"),
+                Field::text("amount", "Montant abandonné (€)", "", "tout par défaut").optional(),
+            ],
+        ),
+        op.clone(),
+    ))
+}
+
+pub(super) fn submit_waive(form: &Form) -> Result<(String, Args), String> {
+    let reason = form.value("reason").to_string();
+    let a = form.value("amount");
+    let amount = if a.is_empty() {
+        None
+    } else {
+        Some(parse_eur(a).ok_or_else(|| format!("montant « {a} » invalide"))?)
+    };
+    let line = match amount {
+        Some(a) => format!("Abandonner {} (motif : {reason}).", a.fr()),
+        None => format!("Abandonner tout ce qui est dû (motif : {reason})."),
+    };
+    Ok((line, Args::Waive { amount, reason }))
 }
 
 pub(super) fn prepare_renew(app: &App, op: &Op) -> Result<Prepared, String> {
