@@ -73,7 +73,13 @@ fn import(s: &Shop, reference: &str, commune: bool, lines: &[(&str, &str, &str, 
     v["lines"] = lines
         .iter()
         .enumerate()
-        .map(|(i, (d, p, vat, q))| serde_json::json!({"sku": format!("SKU-{i:03}"), "designation": d, "unit_price": p, "vat_rate": vat, "quantity": q}))
+        .map(|(i, (d, p, vat, q))| {
+            let mut l = serde_json::json!({"sku": format!("SKU-{i:03}"), "designation": d, "unit_price": p, "vat_rate": vat, "quantity": q});
+            if *vat == "0" {
+                l["vat_exemption"] = EXEMPTION.into();
+            }
+            l
+        })
         .collect();
     let req = parse_quote_request(&v.to_string()).unwrap();
     let out = s.app.import_quote(&Actor::import(), &req).unwrap();
@@ -84,6 +90,8 @@ fn import(s: &Shop, reference: &str, commune: bool, lines: &[(&str, &str, &str, 
     }
     out.number.to_string()
 }
+
+const EXEMPTION: &str = "Exonération de TVA, article 261-4-4° a du CGI";
 
 fn receive_and_deliver(s: &Shop, n: &str) {
     let po = OriginalPoInput {
@@ -195,7 +203,8 @@ fn every_document_carries_its_mandatory_mentions() {
             "LIVRÉ À",
             "Salle de musique",
             "Claire Dubois",
-            "Commandé Livré Reste",
+            "Commandé Déjà livré Ce bon Reste",
+            "Enceinte active 8\" 200 W 4 0 4 0",
             "Réserves à la livraison",
             "signature et cachet du destinataire",
             "Livraison complète",
@@ -222,14 +231,17 @@ fn every_document_carries_its_mandatory_mentions() {
             "LIVRÉ À",
             "Date de livraison : 06/03/2026",
             "ENG-2026-0042 du 05/03/2026",
-            "Date d'échéance : 08/04/2026",
+            "Échéance (estimée) : 08/04/2026",
+            "Bons de livraison : BL-2026-00001 du 06/03/2026",
             "Nature de l'opération : livraison de biens",
             "4 249,00 20 % 996,00",
             "10 12,50 5,5 % 125,00",
             "Net à payer TTC 1 392,86 €",
-            "délai global de paiement de 30 jours",
+            "à 30 jours à compter de la réception de la facture",
+            "soit le 08/04/2026 pour une réception le 09/03/2026",
             "Pas d'escompte pour paiement anticipé",
-            "taux de la Banque centrale européenne majoré de 8 points",
+            "en vigueur au premier jour du semestre où ils commencent à courir, majoré de 8 points",
+            "soit 10,15 % pour un retard commençant au premier semestre 2026",
             "indemnité forfaitaire pour frais de recouvrement de 40 €",
             "code service INTENDANCE, n° d'engagement ENG-2026-0042",
             "Titulaire : COMPTOIR AUDIO DEMO SAS",
@@ -399,6 +411,32 @@ fn factur_x_validates_and_is_embedded() {
         .issue_credit_note(&staff(), &a, None, &CreditScope::Full, "erreur de TVA")
         .unwrap();
     s.app.issue_invoice(&staff(), &a).unwrap();
+    // An exempt line, a contract reference, and a partial credit note by amount.
+    let c = import(
+        &s,
+        "WEB-X3",
+        false,
+        &[
+            ("Formation des enseignants", "500.00", "0", 1),
+            ("Enceinte", "249.00", "20", 1),
+        ],
+    );
+    let po = OriginalPoInput {
+        contract: Some("MARCHE-2026-AUDIO-07".into()),
+        po_number: "ENG-2026-0777".into(),
+        po_date: s.app.today(),
+        checklist: Checklist::ALL_TICKED,
+    };
+    s.app.mark_original_received(&staff(), &c, &po).unwrap();
+    s.app.issue_delivery_note(&staff(), &c, None).unwrap();
+    s.app.issue_invoice(&staff(), &c).unwrap();
+    let amount = CreditScope::Amount {
+        net: comptoir::domain::Cents(5_000),
+        vat: Some(comptoir::domain::VatRate::STANDARD),
+    };
+    s.app
+        .issue_credit_note(&staff(), &c, None, &amount, "geste commercial")
+        .unwrap();
 
     let xml_dir = s.dir.path().join("xml");
     std::fs::create_dir_all(&xml_dir).unwrap();
@@ -407,6 +445,8 @@ fn factur_x_validates_and_is_embedded() {
         "FA-2026-00002",
         "AV-2026-00001",
         "FA-2026-00003",
+        "FA-2026-00004",
+        "AV-2026-00002",
     ];
     for n in numbers {
         let xml = s.app.document_file(n, FileFormat::FacturX).unwrap();
@@ -468,6 +508,57 @@ fn factur_x_validates_and_is_embedded() {
     )
     .unwrap();
     assert!(!without.contains("BuyerReference"));
+    let exempt = String::from_utf8(
+        s.app
+            .document_file("FA-2026-00004", FileFormat::FacturX)
+            .unwrap(),
+    )
+    .unwrap();
+    assert!(
+        exempt.contains("<ram:CategoryCode>E</ram:CategoryCode>"),
+        "{exempt}"
+    );
+    assert!(exempt.contains(&format!(
+        "<ram:ExemptionReason>{EXEMPTION}</ram:ExemptionReason>"
+    )));
+    assert!(exempt.contains("<ram:ContractReferencedDocument>"));
+    assert!(exempt.contains("<ram:IssuerAssignedID>MARCHE-2026-AUDIO-07</ram:IssuerAssignedID>"));
+    assert!(exempt.contains("<ram:ID>B1</ram:ID>"));
+    assert!(exempt.contains("<ram:URIID schemeID=\"0225\">912345675</ram:URIID>"));
+    assert!(exempt.contains("<ram:GlobalID schemeID=\"0002\">912345675</ram:GlobalID>"));
+    let partial = String::from_utf8(
+        s.app
+            .document_file("AV-2026-00002", FileFormat::FacturX)
+            .unwrap(),
+    )
+    .unwrap();
+    assert!(
+        partial.contains("<ram:GrandTotalAmount>60.00</ram:GrandTotalAmount>"),
+        "{partial}"
+    );
+    assert!(partial.contains("<ram:IssuerAssignedID>FA-2026-00004</ram:IssuerAssignedID>"));
+    assert!(
+        !partial.contains("IBANID"),
+        "a credit note asks for no payment"
+    );
+    let pdf = text_of(&save(&s, "AV-2026-00002", FileFormat::Pdf));
+    assert_mentions(
+        &pdf,
+        &[
+            "Réduit la facture : FA-2026-00004",
+            "Cet avoir réduit la facture FA-2026-00004",
+            "de 60,00 € TTC",
+            "Réduction sur la facture FA-2026-00004 : geste",
+        ],
+    );
+    let pdf = text_of(&save(&s, "FA-2026-00004", FileFormat::Pdf));
+    assert_mentions(
+        &pdf,
+        &[
+            &format!("TVA 0 % : {EXEMPTION}"),
+            "Marché : MARCHE-2026-AUDIO-07",
+        ],
+    );
 
     // XSD.
     let files: Vec<PathBuf> = numbers
@@ -523,6 +614,59 @@ fn factur_x_validates_and_is_embedded() {
             .map(|f| &f[..f.len().min(400)])
             .collect();
         assert!(failed.is_empty(), "{n}: {failed:#?}");
+    }
+
+    // The French CII rules of the 2026 reform (BR-FR-…), same way.
+    let fr_dir = s.dir.path().join("svrl-fr");
+    std::fs::create_dir_all(&fr_dir).unwrap();
+    let out = tool("java", "default-jre-headless")
+        .args(["-cp", saxon, "net.sf.saxon.Transform"])
+        .arg(format!("-s:{}", xml_dir.display()))
+        .arg("-xsl:tests/facturx-fr-ctc/BR-FR-Flux2-Schematron-CII.xslt")
+        .arg(format!("-o:{}", fr_dir.display()))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for n in numbers {
+        let svrl = std::fs::read_to_string(fr_dir.join(format!("{n}.xml"))).unwrap();
+        let failed: Vec<String> = svrl
+            .split("<svrl:failed-assert")
+            .skip(1)
+            .map(|f| {
+                let f = &f[..f.find("</svrl:failed-assert>").unwrap_or(f.len())];
+                let id = f
+                    .split("id=\"")
+                    .nth(1)
+                    .and_then(|r| r.split('"').next())
+                    .unwrap_or("?");
+                let text = f
+                    .split("<svrl:text>")
+                    .nth(1)
+                    .unwrap_or("")
+                    .split("</svrl:text>")
+                    .next()
+                    .unwrap_or("");
+                format!(
+                    "{id}: {}",
+                    text.split_whitespace().collect::<Vec<_>>().join(" ")
+                )
+            })
+            .collect();
+        assert!(
+            svrl.matches("fired-rule").count() > 50,
+            "{n}: the FR rules ran"
+        );
+        // BR-FR-10 wants the seller's SIREN in BT-30, where Chorus Pro reads the SIRET
+        // (CII holds one legal identifier); the SIREN is given next to it as BT-29 (0002).
+        let unexpected: Vec<&String> = failed
+            .iter()
+            .filter(|f| !f.starts_with("BR-FR-10_BT-30"))
+            .collect();
+        assert!(unexpected.is_empty(), "{n}: {unexpected:#?}");
     }
 }
 
@@ -580,4 +724,200 @@ fn invoices_stay_small_and_routing_is_checked_before_issue() {
         pdf.len()
     );
     eprintln!("10-line invoice: {} bytes", pdf.len());
+}
+
+/// A tiny deterministic generator (the test must be reproducible without a seed file).
+struct Gen(u64);
+
+impl Gen {
+    fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        self.0 >> 33
+    }
+
+    /// `n` characters drawn from letters, accents and typographic marks; words of 3 to
+    /// 12 characters when `spaces`, else one unbroken word.
+    fn text(&mut self, n: usize, spaces: bool) -> String {
+        const CHARS: &[char] = &[
+            'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'k', 'l', 'm', 'n', 'o', 'p', 'r', 's',
+            't', 'u', 'v', 'W', 'M', 'É', 'È', 'À', 'Ç', 'Œ', 'œ', 'æ', 'é', 'è', 'ê', 'ë', 'î',
+            'ï', 'ô', 'ù', 'û', 'ü', 'ÿ', '’', '«', '»', '–', '—', '0', '7', '-', '/',
+        ];
+        let mut s = String::new();
+        let mut word = 0;
+        while s.chars().count() < n {
+            if spaces && word >= 3 && (word >= 12 || self.next().is_multiple_of(5)) {
+                s.push(' ');
+                word = 0;
+                continue;
+            }
+            s.push(CHARS[self.next() as usize % CHARS.len()]);
+            word += 1;
+        }
+        s.trim().to_string()
+    }
+}
+
+/// Worst cases: 120-character names without spaces, 120-character addresses and e-mails,
+/// 50-character engagement and contract numbers, 300-character designations. Every
+/// document kind is laid out without a text box overlapping another or leaving the
+/// page, and `pdftotext` finds every word of every field.
+#[test]
+fn worst_case_strings_are_never_clipped() {
+    let mut g = Gen(20261128);
+    for round in 0..3 {
+        let s = shop();
+        let spaces = round == 1;
+        let mut v: serde_json::Value = serde_json::from_str(SAMPLE).unwrap();
+        let mut fields: Vec<String> = Vec::new();
+        let mut put = |v: &mut serde_json::Value, path: &[&str], text: String| {
+            let mut at = &mut *v;
+            for p in path {
+                at = if let Ok(i) = p.parse::<usize>() {
+                    &mut at[i]
+                } else {
+                    &mut at[*p]
+                };
+            }
+            *at = text.clone().into();
+            fields.push(text);
+        };
+        put(&mut v, &["customer", "legal_name"], g.text(120, spaces));
+        for (block, which) in [("header_address", None), ("delivery_addresses", Some("0"))] {
+            let mut path = vec!["customer", block];
+            if let Some(w) = which {
+                path.push(w);
+            }
+            for (key, n) in [("name", 120), ("street", 120), ("extra", 120), ("city", 80)] {
+                let mut p = path.clone();
+                p.push(key);
+                put(&mut v, &p, g.text(n, spaces || key == "street"));
+            }
+        }
+        put(
+            &mut v,
+            &["customer", "contacts", "0", "name"],
+            g.text(120, true),
+        );
+        let email = format!(
+            "{}@{}.example",
+            g.text(50, false).to_lowercase(),
+            "x".repeat(50)
+        );
+        let email: String = email
+            .chars()
+            .map(|c| {
+                if c.is_alphanumeric() || c == '@' || c == '.' {
+                    c
+                } else {
+                    'q'
+                }
+            })
+            .collect();
+        put(&mut v, &["customer", "contacts", "0", "email"], email);
+        put(
+            &mut v,
+            &["customer", "chorus", "service_code"],
+            g.text(60, false),
+        );
+        let designations: Vec<String> = (0..3).map(|_| g.text(300, true)).collect();
+        v["lines"] = designations
+            .iter()
+            .enumerate()
+            .map(|(i, d)| serde_json::json!({"sku": format!("{}{i}", g.text(38, false)), "designation": d, "unit_price": "9999.99", "vat_rate": "20", "quantity": 40}))
+            .collect();
+        let req = parse_quote_request(&v.to_string()).unwrap();
+        let n = s
+            .app
+            .import_quote(&Actor::import(), &req)
+            .unwrap()
+            .number
+            .to_string();
+        for l in &req.lines {
+            s.app
+                .adjust_stock(&staff(), &l.sku, 40, "réception")
+                .unwrap();
+        }
+        let po_number = g.text(50, false);
+        let contract = g.text(50, spaces);
+        fields.push(po_number.clone());
+        fields.push(contract.clone());
+        let po = OriginalPoInput {
+            contract: Some(contract),
+            po_number,
+            po_date: s.app.today(),
+            checklist: Checklist::ALL_TICKED,
+        };
+        s.clock.set(noon("2026-03-03"));
+        s.app.mark_original_received(&staff(), &n, &po).unwrap();
+        s.app
+            .issue_delivery_note(&staff(), &n, Some(&[10, 20, 39]))
+            .unwrap();
+        s.clock.set(noon("2026-03-05"));
+        s.app.issue_delivery_note(&staff(), &n, None).unwrap();
+        s.app.issue_invoice(&staff(), &n).unwrap();
+        s.app
+            .issue_credit_note(
+                &staff(),
+                &n,
+                None,
+                &CreditScope::Quantities(vec![1, 0, 2]),
+                &g.text(150, true),
+            )
+            .unwrap();
+        let seller = Settings::default().seller;
+        let docs = s.app.order_view(&n).unwrap().order.documents;
+        assert_eq!(
+            docs.len(),
+            5,
+            "quote, two delivery notes, invoice, credit note"
+        );
+        for d in docs {
+            let number = d.number.to_string();
+            let doc = s.app.document(&number).unwrap();
+            let problems = comptoir::documents::layout_problems(&comptoir::documents::text_boxes(
+                &doc, &seller,
+            ));
+            assert!(
+                problems.is_empty(),
+                "{number} (round {round}): {problems:#?}"
+            );
+            let path = save(&s, &number, FileFormat::Pdf);
+            let out = tool("pdftotext", "poppler-utils")
+                .args(["-raw"])
+                .arg(&path)
+                .arg("-")
+                .output()
+                .unwrap();
+            let text: String = String::from_utf8(out.stdout)
+                .unwrap()
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .collect();
+            let mut wanted: Vec<&String> = fields.iter().collect();
+            if doc.kind() == DocKind::Quote {
+                // A quote has no purchase order yet.
+                wanted.truncate(wanted.len() - 2);
+            }
+            // The lines on this document: what the XML says, the PDF says.
+            for l in &doc.lines {
+                wanted.push(&l.designation);
+                wanted.push(&l.sku);
+            }
+            if let Some(r) = &doc.reason {
+                wanted.push(r);
+            }
+            for f in wanted {
+                for word in f.split_whitespace() {
+                    assert!(
+                        text.contains(word),
+                        "{number} (round {round}) lost « {word} » of « {f} »"
+                    );
+                }
+            }
+        }
+    }
 }

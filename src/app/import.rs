@@ -315,7 +315,7 @@ pub fn parse_quote_request(json: &str) -> Result<QuoteRequest, AppError> {
 fn quote_line(v: &Value, path: &str) -> Result<QuoteLine, AppError> {
     let o = object(v, path)?;
     let sku = string(o, path, "sku", 40)?;
-    let designation = string(o, path, "designation", 200)?;
+    let designation = string(o, path, "designation", 300)?;
     let qp = join(path, "quantity");
     let quantity = match field(o, path, "quantity")? {
         Value::Number(n) => match n.as_i64() {

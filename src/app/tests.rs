@@ -386,3 +386,49 @@ fn check_recomputes_totals_and_reads_the_xml_back() {
     let written = crate::documents::facturx::cii_xml(&odd, &f.app.settings().seller);
     assert!(check::well_formed(written.as_bytes()).is_ok(), "{written}");
 }
+
+/// Every document of a seeded store, laid out: no text cut with "…", overlapping other
+/// text or leaving the printable area. Prints how many documents had a problem.
+#[test]
+fn seeded_documents_lay_out_without_clipping() {
+    use crate::app::seed::{self, DocumentMode, SeedOptions};
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let seller = Settings::default().seller;
+    let opts = SeedOptions {
+        customers: 120,
+        orders: 600,
+        seed: 11,
+        today: Date::parse_iso("2026-11-27").unwrap(),
+        documents: DocumentMode::Records,
+    };
+    seed::seed(&store, &PdfRenderer, &seller, &opts, |_| {}).unwrap();
+    let mut docs = 0;
+    let mut bad: Vec<(String, Vec<String>)> = Vec::new();
+    let mut by_kind = std::collections::BTreeMap::new();
+    store
+        .read(|rx| {
+            rx.for_each_document::<StoreError>(|d| {
+                docs += 1;
+                let problems =
+                    crate::documents::layout_problems(&crate::documents::text_boxes(&d, &seller));
+                if !problems.is_empty() {
+                    *by_kind.entry(d.kind().label()).or_insert(0) += 1;
+                    bad.push((d.number.to_string(), problems));
+                }
+                Ok(())
+            })
+        })
+        .unwrap();
+    println!(
+        "{docs} seeded documents, {} with a layout problem: {by_kind:?}",
+        bad.len()
+    );
+    assert!(docs > 1000, "{docs}");
+    assert!(
+        bad.is_empty(),
+        "{} of {docs} documents badly laid out, first: {:#?}",
+        bad.len(),
+        bad.iter().take(3).collect::<Vec<_>>()
+    );
+}

@@ -2,9 +2,15 @@
 //! with the routing Chorus Pro reads: buyer SIRET (BT-47), service code (BT-10 buyer
 //! reference), engagement number (BT-13), seller SIRET (BT-30) and IBAN (BT-84).
 
+use crate::domain::interest::rate_fr;
 use crate::domain::seller::Seller;
 use crate::domain::{Address, DocKind, IssuedDocument, VatRate};
 use std::fmt::Write;
+
+/// The SIREN: the first nine digits of a SIRET.
+fn siren(siret: &str) -> &str {
+    &siret[..siret.len().min(9)]
+}
 
 /// The Factur-X profile URN of EN 16931 (called "EN 16931" or "COMFORT").
 pub(crate) const GUIDELINE_EN16931: &str = "urn:cen.eu:en16931:2017";
@@ -80,9 +86,29 @@ impl Xml {
     }
 }
 
-/// EN 16931 VAT category: S (standard and reduced rates) or Z (zero rated).
-fn category(rate: VatRate) -> &'static str {
-    if rate.0 == 0 { "Z" } else { "S" }
+/// EN 16931 VAT category: S (standard and reduced rates), E (exempt, with its legal
+/// ground) or Z (zero rated).
+fn category(doc: &IssuedDocument, rate: VatRate) -> &'static str {
+    if !rate.is_zero() {
+        "S"
+    } else if exemption_reason(doc).is_some() {
+        "E"
+    } else {
+        "Z"
+    }
+}
+
+/// The legal grounds of the document's 0 % lines (BT-120), when they have some.
+fn exemption_reason(doc: &IssuedDocument) -> Option<String> {
+    let mut grounds: Vec<&str> = doc
+        .lines
+        .iter()
+        .filter(|l| l.vat.is_zero())
+        .filter_map(|l| l.exemption.as_deref())
+        .collect();
+    grounds.sort();
+    grounds.dedup();
+    (!grounds.is_empty()).then(|| grounds.join(" ; "))
 }
 
 fn address(x: &mut Xml, a: &Address) {
@@ -122,6 +148,10 @@ pub(crate) fn cii_xml(doc: &IssuedDocument, seller: &Seller) -> String {
     let credit = doc.kind() == DocKind::CreditNote;
 
     x.open("rsm:ExchangedDocumentContext");
+    // BT-23, French 2026 rules (BR-FR-08): B1, invoice for goods.
+    x.open("ram:BusinessProcessSpecifiedDocumentContextParameter");
+    x.leaf("ram:ID", "B1");
+    x.close("ram:BusinessProcessSpecifiedDocumentContextParameter");
     x.open("ram:GuidelineSpecifiedDocumentContextParameter");
     x.leaf("ram:ID", GUIDELINE_EN16931);
     x.close("ram:GuidelineSpecifiedDocumentContextParameter");
@@ -131,23 +161,44 @@ pub(crate) fn cii_xml(doc: &IssuedDocument, seller: &Seller) -> String {
     x.leaf("ram:ID", &number);
     x.leaf("ram:TypeCode", if credit { "381" } else { "380" });
     x.date("ram:IssueDateTime", "udt", doc.date);
-    let notes = [
-        ("AAB", "Pas d'escompte pour paiement anticipé.".to_string()),
-        (
-            "PMD",
-            "Intérêts moratoires au taux de la BCE majoré de 8 points en cas de retard de paiement \
-             (art. R2192-31 du Code de la commande publique)."
-                .to_string(),
-        ),
-        ("PMT", "Indemnité forfaitaire pour frais de recouvrement : 40 € (art. D2192-35).".to_string()),
-        (
-            "REG",
+    let rate = doc
+        .late_rate_bp
+        .map(|bp| {
             format!(
-                "{} {} au capital de {}, SIRET {}, {}",
-                seller.name, seller.legal_form, seller.capital, seller.siret, seller.rcs
-            ),
+                ", soit {} pour un retard commençant au semestre de la facture",
+                rate_fr(bp)
+            )
+        })
+        .unwrap_or_default();
+    let mut notes = vec![(
+        "REG",
+        format!(
+            "{} {} au capital de {}, SIRET {}, {}",
+            seller.name, seller.legal_form, seller.capital, seller.siret, seller.rcs
         ),
-    ];
+    )];
+    if credit {
+        // BR-FR-05 wants the three notes on every document; a credit note asks for no
+        // payment, so they say there are no such terms.
+        let none = "Sans objet : un avoir n'est pas une demande de paiement.";
+        for code in ["AAB", "PMD", "PMT"] {
+            notes.push((code, none.to_string()));
+        }
+    } else {
+        notes.push(("AAB", "Pas d'escompte pour paiement anticipé.".to_string()));
+        notes.push((
+            "PMD",
+            format!(
+                "Intérêts moratoires dès le lendemain de l'échéance au taux de la BCE en vigueur au premier \
+                 jour du semestre où ils commencent à courir, majoré de 8 points (art. R2192-31 du Code de \
+                 la commande publique){rate}."
+            ),
+        ));
+        notes.push((
+            "PMT",
+            "Indemnité forfaitaire pour frais de recouvrement : 40 € (art. D2192-35).".to_string(),
+        ));
+    }
     for (code, text) in notes {
         x.open("ram:IncludedNote");
         x.leaf("ram:Content", &text);
@@ -168,7 +219,9 @@ pub(crate) fn cii_xml(doc: &IssuedDocument, seller: &Seller) -> String {
         x.leaf("ram:LineID", &(i + 1).to_string());
         x.close("ram:AssociatedDocumentLineDocument");
         x.open("ram:SpecifiedTradeProduct");
-        x.leaf("ram:SellerAssignedID", &l.sku);
+        if !l.sku.trim().is_empty() {
+            x.leaf("ram:SellerAssignedID", &l.sku);
+        }
         x.leaf("ram:Name", &l.designation);
         x.close("ram:SpecifiedTradeProduct");
         x.open("ram:SpecifiedLineTradeAgreement");
@@ -187,7 +240,7 @@ pub(crate) fn cii_xml(doc: &IssuedDocument, seller: &Seller) -> String {
         x.open("ram:SpecifiedLineTradeSettlement");
         x.open("ram:ApplicableTradeTax");
         x.leaf("ram:TypeCode", "VAT");
-        x.leaf("ram:CategoryCode", category(l.vat));
+        x.leaf("ram:CategoryCode", category(doc, l.vat));
         x.leaf("ram:RateApplicablePercent", &l.vat.percent_str());
         x.close("ram:ApplicableTradeTax");
         x.open("ram:SpecifiedTradeSettlementLineMonetarySummation");
@@ -207,6 +260,8 @@ pub(crate) fn cii_xml(doc: &IssuedDocument, seller: &Seller) -> String {
         x.leaf("ram:BuyerReference", code.trim());
     }
     x.open("ram:SellerTradeParty");
+    // The SIREN (scheme 0002) next to the SIRET that Chorus Pro reads in BT-30.
+    x.leaf_attr("ram:GlobalID", "schemeID", "0002", siren(&seller.siret));
     x.leaf("ram:Name", &seller.name);
     x.open("ram:SpecifiedLegalOrganization");
     x.leaf_attr("ram:ID", "schemeID", "0009", &seller.siret);
@@ -221,11 +276,16 @@ pub(crate) fn cii_xml(doc: &IssuedDocument, seller: &Seller) -> String {
     x.close("ram:EmailURIUniversalCommunication");
     x.close("ram:DefinedTradeContact");
     address(&mut x, &seller.address);
+    // BT-34: the seller's electronic address in the French directory (scheme 0225).
+    x.open("ram:URIUniversalCommunication");
+    x.leaf_attr("ram:URIID", "schemeID", "0225", siren(&seller.siret));
+    x.close("ram:URIUniversalCommunication");
     x.open("ram:SpecifiedTaxRegistration");
     x.leaf_attr("ram:ID", "schemeID", "VA", &seller.vat_number);
     x.close("ram:SpecifiedTaxRegistration");
     x.close("ram:SellerTradeParty");
     x.open("ram:BuyerTradeParty");
+    x.leaf_attr("ram:GlobalID", "schemeID", "0002", siren(&buyer.siret));
     x.leaf("ram:Name", &buyer.legal_name);
     x.open("ram:SpecifiedLegalOrganization");
     x.leaf_attr("ram:ID", "schemeID", "0009", &buyer.siret);
@@ -236,11 +296,20 @@ pub(crate) fn cii_xml(doc: &IssuedDocument, seller: &Seller) -> String {
         x.close("ram:DefinedTradeContact");
     }
     address(&mut x, &buyer.header_address);
+    // BT-49: the body's electronic address, its SIRET as Chorus Pro addresses it.
+    x.open("ram:URIUniversalCommunication");
+    x.leaf_attr("ram:URIID", "schemeID", "0225", &buyer.siret);
+    x.close("ram:URIUniversalCommunication");
     x.close("ram:BuyerTradeParty");
     if let Some(po) = &doc.po {
         x.open("ram:BuyerOrderReferencedDocument");
         x.leaf("ram:IssuerAssignedID", &po.number);
         x.close("ram:BuyerOrderReferencedDocument");
+        if let Some(m) = po.contract.as_deref().filter(|m| !m.trim().is_empty()) {
+            x.open("ram:ContractReferencedDocument");
+            x.leaf("ram:IssuerAssignedID", m.trim());
+            x.close("ram:ContractReferencedDocument");
+        }
     }
     x.close("ram:ApplicableHeaderTradeAgreement");
 
@@ -255,6 +324,12 @@ pub(crate) fn cii_xml(doc: &IssuedDocument, seller: &Seller) -> String {
         x.open("ram:ActualDeliverySupplyChainEvent");
         x.date("ram:OccurrenceDateTime", "udt", d);
         x.close("ram:ActualDeliverySupplyChainEvent");
+    }
+    // BT-16 holds one reference: the last delivery note covered (all are on the PDF).
+    if let Some((n, _)) = doc.delivery_notes.last() {
+        x.open("ram:DespatchAdviceReferencedDocument");
+        x.leaf("ram:IssuerAssignedID", &n.to_string());
+        x.close("ram:DespatchAdviceReferencedDocument");
     }
     x.close("ram:ApplicableHeaderTradeDelivery");
 
@@ -279,8 +354,12 @@ pub(crate) fn cii_xml(doc: &IssuedDocument, seller: &Seller) -> String {
         x.open("ram:ApplicableTradeTax");
         x.leaf("ram:CalculatedAmount", &v.tax.decimal());
         x.leaf("ram:TypeCode", "VAT");
+        let exempt = category(doc, v.rate) == "E";
+        if exempt && let Some(reason) = exemption_reason(doc) {
+            x.leaf("ram:ExemptionReason", &reason);
+        }
         x.leaf("ram:BasisAmount", &v.base.decimal());
-        x.leaf("ram:CategoryCode", category(v.rate));
+        x.leaf("ram:CategoryCode", category(doc, v.rate));
         x.leaf("ram:RateApplicablePercent", &v.rate.percent_str());
         x.close("ram:ApplicableTradeTax");
     }
@@ -289,7 +368,8 @@ pub(crate) fn cii_xml(doc: &IssuedDocument, seller: &Seller) -> String {
         "Avoir : aucun paiement à effectuer, il réduit ou annule la facture citée".to_string()
     } else {
         format!(
-            "Paiement par mandat administratif, délai global de paiement de {} jours",
+            "Paiement par mandat administratif à {} jours à compter de la réception de la facture \
+             (délai global de paiement) ; échéance indiquée pour une réception à la date de facture + 2 jours",
             buyer.payment_delay_days
         )
     };

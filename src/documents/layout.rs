@@ -449,33 +449,34 @@ fn point(x: f32, y: f32) -> Point {
     }
 }
 
-/// Greedy word wrap of `s` into lines no wider than `width` mm.
+/// Greedy word wrap of `s` into lines no wider than `width` mm. A word wider than a line
+/// is cut between characters; nothing is ever dropped.
 pub(crate) fn wrap(s: &str, width: f32, size: f32, bold: bool) -> Vec<String> {
     let f = face(bold);
     let mut lines = Vec::new();
     let mut current = String::new();
     for word in s.split_whitespace() {
-        let candidate = if current.is_empty() {
-            word.to_string()
-        } else {
-            format!("{current} {word}")
-        };
-        if f.width_mm(&candidate, size) <= width || current.is_empty() {
-            // A single word wider than the line is cut.
-            if current.is_empty() && f.width_mm(word, size) > width {
-                let mut cut = String::new();
-                for ch in word.chars() {
-                    if f.width_mm(&format!("{cut}{ch}"), size) > width && !cut.is_empty() {
-                        lines.push(std::mem::take(&mut cut));
-                    }
-                    cut.push(ch);
-                }
-                current = cut;
-            } else {
+        if !current.is_empty() {
+            let candidate = format!("{current} {word}");
+            if f.width_mm(&candidate, size) <= width {
                 current = candidate;
+                continue;
             }
-        } else {
-            lines.push(std::mem::replace(&mut current, word.to_string()));
+            lines.push(std::mem::take(&mut current));
+        }
+        if f.width_mm(word, size) <= width {
+            current = word.to_string();
+            continue;
+        }
+        for ch in word.chars() {
+            let mut next = current.clone();
+            next.push(ch);
+            if f.width_mm(&next, size) > width && !current.is_empty() {
+                lines.push(std::mem::take(&mut current));
+                current.push(ch);
+            } else {
+                current = next;
+            }
         }
     }
     if !current.is_empty() {

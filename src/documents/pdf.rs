@@ -1,7 +1,8 @@
 //! The four documents on A4, in French, with every mention domain.md requires.
 
-use super::layout::{ACCENT, Canvas, GREY, LIGHT, MARGIN, PAGE_W, wrap};
+use super::layout::{ACCENT, Canvas, GREY, LIGHT, MARGIN, PAGE_W, face, wrap};
 use crate::domain::ids::iban_spaced;
+use crate::domain::interest::rate_fr;
 use crate::domain::seller::Seller;
 use crate::domain::{Address, DocKind, IssuedDocument};
 
@@ -28,46 +29,65 @@ fn spaced_siret(s: &str) -> String {
     }
 }
 
-/// Seller identity at the top of every page, document title on the right.
-fn page_header(c: &mut Canvas, doc: &IssuedDocument, seller: &Seller) {
-    let mut y = 19.0;
+/// Height of a line of body text, in mm.
+const LINE: f32 = 4.0;
+
+/// Seller identity at the top of every page, document title on the right; returns the
+/// y where the page's content starts.
+fn page_header(c: &mut Canvas, doc: &IssuedDocument, seller: &Seller) -> f32 {
     let mut x = MARGIN;
     if let Some(png) = &seller.logo_png
         && c.png(MARGIN, 12.0, 22.0, png).is_some()
     {
         x += 25.0;
     }
-    c.text_colored(x, y, 13.0, true, ACCENT, &seller.name);
-    y += 5.0;
-    for line in seller.address.lines() {
-        c.text(x, y, BODY, false, &line);
-        y += 3.8;
+    let title = title_of(doc.kind());
+    let number = format!("N° {}", doc.number);
+    let date = format!("Date : {}", doc.date.fr_long());
+    let right_w = [
+        face(true).width_mm(title, 16.0),
+        face(true).width_mm(&number, 10.0),
+        face(false).width_mm(&date, BODY),
+    ]
+    .into_iter()
+    .fold(0.0, f32::max);
+    let width = RIGHT - right_w - 6.0 - x;
+    let mut y = 19.0;
+    for (i, line) in wrap(&seller.name, width, 13.0, true).iter().enumerate() {
+        if i > 0 {
+            y += 5.2;
+        }
+        c.text_colored(x, y, 13.0, true, ACCENT, line);
     }
-    c.text_colored(
-        x,
-        y,
+    y += 5.0;
+    for l in seller.address.lines() {
+        for line in wrap(&l, width, BODY, false) {
+            c.text(x, y, BODY, false, &line);
+            y += 3.8;
+        }
+    }
+    for line in wrap(
+        &format!("Tél. {} — {}", seller.phone, seller.email),
+        width,
         7.5,
         false,
-        GREY,
-        &format!("Tél. {} — {}", seller.phone, seller.email),
-    );
+    ) {
+        c.text_colored(x, y, 7.5, false, GREY, &line);
+        y += 3.4;
+    }
     c.text_colored(
-        RIGHT - super::layout::face(true).width_mm(title_of(doc.kind()), 16.0),
+        RIGHT - face(true).width_mm(title, 16.0),
         19.0,
         16.0,
         true,
         ACCENT,
-        title_of(doc.kind()),
+        title,
     );
-    c.text_right(RIGHT, 25.5, 10.0, true, &format!("N° {}", doc.number));
-    c.text_right(
-        RIGHT,
-        30.5,
-        BODY,
-        false,
-        &format!("Date : {}", doc.date.fr_long()),
-    );
-    c.hline(MARGIN, RIGHT, 38.0);
+    c.text_right(RIGHT, 25.5, 10.0, true, &number);
+    c.text_right(RIGHT, 30.5, BODY, false, &date);
+    let rule = (y - 1.0).max(38.0);
+    c.hline(MARGIN, RIGHT, rule);
+    rule + 7.0
 }
 
 /// Legal identity and page number at the bottom of every page.
@@ -86,22 +106,32 @@ fn footers(c: &mut Canvas, seller: &Seller) {
         seller.vat_number,
         seller.address.one_line()
     );
+    let width = RIGHT - MARGIN - 20.0;
+    let mut lines = wrap(&line1, width, 6.8, false);
+    lines.extend(wrap(&line2, width, 6.8, false));
+    let top = (284.0f32).min(290.5 - (lines.len() as f32 - 1.0) * 3.2);
     for p in 0..n {
         c.on_page(p, |c| {
-            c.hline(MARGIN, RIGHT, 280.0);
-            c.text_colored(MARGIN, 284.0, 6.8, false, GREY, &line1);
-            c.text_colored(MARGIN, 287.5, 6.8, false, GREY, &line2);
-            c.text_right(RIGHT, 284.0, 7.5, false, &format!("page {}/{}", p + 1, n));
+            c.hline(MARGIN, RIGHT, top - 4.0);
+            for (i, l) in lines.iter().enumerate() {
+                c.text_colored(MARGIN, top + i as f32 * 3.2, 6.8, false, GREY, l);
+            }
+            c.text_right(RIGHT, top, 7.5, false, &format!("page {}/{}", p + 1, n));
         });
     }
 }
 
-fn block(c: &mut Canvas, x: f32, y: f32, label: &str, lines: &[String]) -> f32 {
+/// A labelled block of lines, each wrapped to `width`; the first in bold. Returns the y
+/// below it.
+fn block(c: &mut Canvas, x: f32, width: f32, y: f32, label: &str, lines: &[String]) -> f32 {
     c.text_colored(x, y, 7.0, true, GREY, label);
     let mut yy = y + 4.5;
     for (i, l) in lines.iter().enumerate() {
-        c.text(x, yy, if i == 0 { 9.5 } else { BODY }, i == 0, l);
-        yy += 4.0;
+        let (size, bold) = if i == 0 { (9.5, true) } else { (BODY, false) };
+        for part in wrap(l, width, size, bold) {
+            c.text(x, yy, size, bold, &part);
+            yy += LINE;
+        }
     }
     yy
 }
@@ -112,52 +142,17 @@ fn address_lines(name: &str, a: &Address) -> Vec<String> {
     out
 }
 
-/// Buyer, delivery and references blocks of the first page; returns the next y.
-fn first_page_blocks(c: &mut Canvas, doc: &IssuedDocument) -> f32 {
-    let b = &doc.buyer;
-    let mut buyer = address_lines(&b.legal_name, &b.header_address);
-    buyer.push(format!(
-        "SIRET {} — SIREN {}",
-        spaced_siret(&b.siret),
-        &b.siret[..b.siret.len().min(9)]
-    ));
-    if let Some(code) = b.service_code.as_deref().filter(|s| !s.trim().is_empty()) {
-        buyer.push(format!("Code service Chorus Pro : {code}"));
-    }
-    let right_end = block(c, 112.0, 45.0, "CLIENT (ADRESSE DE FACTURATION)", &buyer);
-    let show_delivery = match doc.kind() {
-        DocKind::Invoice | DocKind::CreditNote => b.delivery_address != b.header_address,
-        _ => true,
-    };
-    let mut left_end = 45.0;
-    if show_delivery {
-        let label = if doc.kind() == DocKind::Quote {
-            "ADRESSE DE LIVRAISON"
-        } else {
-            "LIVRÉ À"
-        };
-        left_end = block(
-            c,
-            MARGIN,
-            45.0,
-            label,
-            &address_lines(&b.legal_name, &b.delivery_address),
-        );
-    }
-    let contact = &b.contact;
-    if !contact.name.trim().is_empty() {
-        c.text_colored(MARGIN, left_end + 1.0, 7.0, true, GREY, "CONTACT");
-        c.text(MARGIN, left_end + 5.0, BODY, false, &contact.name);
-        c.text(
-            MARGIN,
-            left_end + 9.0,
-            BODY,
-            false,
-            &format!("{} — {}", contact.phone, contact.email),
-        );
-        left_end += 12.0;
-    }
-    let mut y = right_end.max(left_end) + 3.0;
+/// `BL-2026-00001 du 06/03/2026, BL-2026-00004 du 12/03/2026`.
+fn notes_list(notes: &[(crate::domain::DocNumber, crate::domain::Date)]) -> String {
+    notes
+        .iter()
+        .map(|(n, d)| format!("{n} du {}", d.fr()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The references of the document, as (label, value).
+fn references(doc: &IssuedDocument) -> Vec<(String, String)> {
     let mut refs: Vec<(String, String)> = Vec::new();
     match doc.kind() {
         DocKind::Quote => {
@@ -178,6 +173,9 @@ fn first_page_blocks(c: &mut Canvas, doc: &IssuedDocument) -> f32 {
                     "Bon de commande / n° d'engagement".into(),
                     format!("{} du {}", po.number, po.date.fr()),
                 ));
+                if let Some(m) = &po.contract {
+                    refs.push(("Marché".into(), m.clone()));
+                }
             }
         }
     }
@@ -186,37 +184,141 @@ fn first_page_blocks(c: &mut Canvas, doc: &IssuedDocument) -> f32 {
             if let Some(d) = doc.delivery_date {
                 refs.push(("Date de livraison".into(), d.fr()));
             }
+            if !doc.delivery_notes.is_empty() {
+                refs.push(("Bons de livraison".into(), notes_list(&doc.delivery_notes)));
+            }
             if let Some((inv, date)) = &doc.cancels {
-                refs.push((
-                    "Annule la facture".into(),
-                    format!("{inv} du {}", date.fr()),
-                ));
+                let label = if doc.partial {
+                    "Réduit la facture"
+                } else {
+                    "Annule la facture"
+                };
+                refs.push((label.into(), format!("{inv} du {}", date.fr())));
             }
             if let Some(due) = doc.due_date.filter(|_| doc.kind() == DocKind::Invoice) {
-                refs.push(("Date d'échéance".into(), due.fr()));
+                refs.push(("Échéance (estimée)".into(), due.fr()));
             }
             refs.push(("Nature de l'opération".into(), "livraison de biens".into()));
         }
-        DocKind::DeliveryNote => refs.push(("Date d'expédition".into(), doc.date.fr())),
+        DocKind::DeliveryNote => {
+            refs.push(("Date d'expédition".into(), doc.date.fr()));
+            if !doc.delivery_notes.is_empty() {
+                refs.push((
+                    "Livraisons précédentes".into(),
+                    notes_list(&doc.delivery_notes),
+                ));
+            }
+        }
         DocKind::Quote => {}
+    }
+    refs
+}
+
+/// Buyer, delivery and references blocks of the first page; returns the next y.
+fn first_page_blocks(c: &mut Canvas, doc: &IssuedDocument, top: f32) -> f32 {
+    let b = &doc.buyer;
+    let mut buyer = address_lines(&b.legal_name, &b.header_address);
+    buyer.push(format!(
+        "SIRET {} — SIREN {}",
+        spaced_siret(&b.siret),
+        &b.siret[..b.siret.len().min(9)]
+    ));
+    if let Some(code) = b.service_code.as_deref().filter(|s| !s.trim().is_empty()) {
+        buyer.push(format!("Code service Chorus Pro : {code}"));
+    }
+    let split = 112.0;
+    let right_end = block(
+        c,
+        split,
+        RIGHT - split,
+        top,
+        "CLIENT (ADRESSE DE FACTURATION)",
+        &buyer,
+    );
+    let left_w = split - 4.0 - MARGIN;
+    let show_delivery = match doc.kind() {
+        DocKind::Invoice | DocKind::CreditNote => b.delivery_address != b.header_address,
+        _ => true,
+    };
+    let mut left_end = top;
+    if show_delivery {
+        let label = if doc.kind() == DocKind::Quote {
+            "ADRESSE DE LIVRAISON"
+        } else {
+            "LIVRÉ À"
+        };
+        left_end = block(
+            c,
+            MARGIN,
+            left_w,
+            top,
+            label,
+            &address_lines(&b.legal_name, &b.delivery_address),
+        );
+    }
+    let contact = &b.contact;
+    if !contact.name.trim().is_empty() {
+        let y = left_end + 1.0;
+        c.text_colored(MARGIN, y, 7.0, true, GREY, "CONTACT");
+        let mut yy = y + 4.0;
+        let reach = format!("{} — {}", contact.phone, contact.email);
+        for l in [contact.name.as_str(), reach.as_str()] {
+            for part in wrap(l, left_w, BODY, false) {
+                c.text(MARGIN, yy, BODY, false, &part);
+                yy += LINE;
+            }
+        }
+        left_end = yy;
+    }
+    references_band(c, doc, right_end.max(left_end) + 3.0)
+}
+
+/// The grey band of references, two per row; a long value wraps and the row grows.
+fn references_band(c: &mut Canvas, doc: &IssuedDocument, y: f32) -> f32 {
+    let refs = references(doc);
+    let col_w = (RIGHT - MARGIN) / 2.0 - 4.0;
+    let xs = [MARGIN + 2.0, MARGIN + (RIGHT - MARGIN) / 2.0 + 1.0];
+    // Lay out first, then paint the band under the text.
+    let mut placed: Vec<(f32, f32, bool, String)> = Vec::new();
+    let mut row_y = y;
+    for row in refs.chunks(2) {
+        let mut rows_used = 1;
+        for ((k, v), x) in row.iter().zip(xs) {
+            let label = format!("{k} :");
+            let kw = face(false).width_mm(&format!("{label} "), 7.5);
+            placed.push((x, row_y, false, label));
+            let first_w = col_w - kw;
+            let one = wrap(v, first_w, BODY, true);
+            let lines = if one.len() == 1 {
+                placed.push((x + kw, row_y, true, one[0].clone()));
+                1
+            } else {
+                let more = wrap(v, col_w, BODY, true);
+                for (i, l) in more.iter().enumerate() {
+                    placed.push((x, row_y + (i + 1) as f32 * LINE, true, l.clone()));
+                }
+                more.len() + 1
+            };
+            rows_used = rows_used.max(lines);
+        }
+        row_y += rows_used as f32 * LINE + 0.6;
     }
     c.rect(
         MARGIN,
         y - 3.5,
         RIGHT - MARGIN,
-        (refs.len().div_ceil(2) as f32) * 4.6 + 2.0,
+        row_y - y + 1.4,
         Some(LIGHT),
         None,
     );
-    for (i, (k, v)) in refs.iter().enumerate() {
-        let x = if i % 2 == 0 { MARGIN + 2.0 } else { 105.0 };
-        let yy = y + (i / 2) as f32 * 4.6;
-        c.text_colored(x, yy, 7.5, false, GREY, &format!("{k} :"));
-        let kw = super::layout::face(false).width_mm(&format!("{k} : "), 7.5);
-        c.text(x + kw, yy, BODY, true, v);
+    for (x, yy, value, text) in placed {
+        if value {
+            c.text(x, yy, BODY, true, &text);
+        } else {
+            c.text_colored(x, yy, 7.5, false, GREY, &text);
+        }
     }
-    y += (refs.len().div_ceil(2) as f32) * 4.6 + 5.0;
-    y
+    row_y + 2.0
 }
 
 /// Columns: (header, right edge or left x, right-aligned?).
@@ -232,8 +334,9 @@ fn columns(kind: DocKind) -> Vec<Column> {
         DocKind::DeliveryNote => vec![
             col("Réf.", MARGIN + 1.0, false),
             col("Désignation", 44.0, false),
-            col("Commandé", 148.0, true),
-            col("Livré", 171.0, true),
+            col("Commandé", 128.0, true),
+            col("Déjà livré", 150.0, true),
+            col("Ce bon", 172.0, true),
             col("Reste", RIGHT - 1.0, true),
         ],
         _ => vec![
@@ -271,6 +374,7 @@ fn row_cells(doc: &IssuedDocument, i: usize) -> Vec<String> {
             l.sku.clone(),
             l.designation.clone(),
             l.ordered.to_string(),
+            l.delivered_before.to_string(),
             l.quantity.to_string(),
             l.remaining.to_string(),
         ],
@@ -285,32 +389,37 @@ fn row_cells(doc: &IssuedDocument, i: usize) -> Vec<String> {
     }
 }
 
-/// Lines, paginated with the header repeated; returns the y after the last row.
-fn table(c: &mut Canvas, doc: &IssuedDocument, seller: &Seller, mut y: f32) -> f32 {
+/// Lines, paginated with the header repeated; returns the y after the last row. Every
+/// cell is wrapped, never cut: a long designation makes its row taller.
+fn table(c: &mut Canvas, doc: &IssuedDocument, seller: &Seller, y: f32) -> f32 {
     let cols = columns(doc.kind());
-    let desig_width = cols[2].x - 22.0 - cols[1].x;
-    y = table_header(c, &cols, y);
+    let mut y = table_header(c, &cols, y);
+    let sku_w = cols[1].x - cols[0].x - 2.0;
     for i in 0..doc.lines.len() {
         let cells = row_cells(doc, i);
-        let mut desig = wrap(&cells[1], desig_width, BODY, false);
-        if desig.len() > 3 {
-            desig.truncate(3);
-            desig[2].push('…');
-        }
-        let height = desig.len() as f32 * ROW + 1.2;
+        // The designation stops 2 mm before the widest number of the row.
+        let numbers_left = cols
+            .iter()
+            .zip(&cells)
+            .skip(2)
+            .map(|(col, cell)| col.x - face(false).width_mm(cell, BODY))
+            .fold(cols[2].x - 12.0, f32::min);
+        let sku = wrap(&cells[0], sku_w, 7.5, false);
+        let desig = wrap(&cells[1], numbers_left - 2.0 - cols[1].x, BODY, false);
+        let height = sku.len().max(desig.len()) as f32 * ROW + 1.2;
         if y + height > BOTTOM {
             c.text_right(RIGHT, y + 1.0, 7.5, false, "Suite page suivante…");
             c.new_page();
-            page_header(c, doc, seller);
+            let top = page_header(c, doc, seller);
             c.text_colored(
                 MARGIN,
-                45.0,
+                top,
                 7.5,
                 false,
                 GREY,
                 &format!("{} (suite)", title_of(doc.kind())),
             );
-            y = table_header(c, &cols, 52.0);
+            y = table_header(c, &cols, top + 7.0);
         }
         if i % 2 == 1 {
             c.rect(
@@ -322,7 +431,9 @@ fn table(c: &mut Canvas, doc: &IssuedDocument, seller: &Seller, mut y: f32) -> f
                 None,
             );
         }
-        c.text(cols[0].x, y, 7.5, false, &cells[0]);
+        for (k, line) in sku.iter().enumerate() {
+            c.text(cols[0].x, y + k as f32 * ROW, 7.5, false, line);
+        }
         for (k, line) in desig.iter().enumerate() {
             c.text(cols[1].x, y + k as f32 * ROW, BODY, false, line);
         }
@@ -339,8 +450,7 @@ fn table(c: &mut Canvas, doc: &IssuedDocument, seller: &Seller, mut y: f32) -> f
 fn ensure_room(c: &mut Canvas, doc: &IssuedDocument, seller: &Seller, y: f32, needed: f32) -> f32 {
     if y + needed > BOTTOM + 8.0 {
         c.new_page();
-        page_header(c, doc, seller);
-        46.0
+        page_header(c, doc, seller)
     } else {
         y
     }
@@ -404,8 +514,38 @@ fn paragraph_at(
     y + 1.2
 }
 
-fn rib_block(c: &mut Canvas, seller: &Seller, y: f32) -> f32 {
-    c.rect(MARGIN, y, RIGHT - MARGIN, 22.0, None, Some(GREY));
+/// A paragraph of the mentions that moves to a new page rather than run into the footer.
+fn flow(
+    c: &mut Canvas,
+    doc: &IssuedDocument,
+    seller: &Seller,
+    y: f32,
+    size: f32,
+    bold: bool,
+    text: &str,
+) -> f32 {
+    let mut y = y;
+    for line in wrap(text, RIGHT - MARGIN, size, bold) {
+        y = ensure_room(c, doc, seller, y, size * 0.45);
+        c.text(MARGIN, y, size, bold, &line);
+        y += size * 0.45;
+    }
+    y + 1.2
+}
+
+fn rib_block(c: &mut Canvas, doc: &IssuedDocument, seller: &Seller, y: f32) -> f32 {
+    let half = (RIGHT - MARGIN) / 2.0 - 5.0;
+    let holder = wrap(
+        &format!("Titulaire : {}", seller.bank_holder),
+        half,
+        BODY,
+        false,
+    );
+    let bank = wrap(&format!("Banque : {}", seller.bank_name), half, BODY, false);
+    let rows = holder.len().max(bank.len()) as f32;
+    let height = 18.0 + rows * LINE;
+    let y = ensure_room(c, doc, seller, y, height + 4.0);
+    c.rect(MARGIN, y, RIGHT - MARGIN, height, None, Some(GREY));
     c.text(
         MARGIN + 3.0,
         y + 5.0,
@@ -413,86 +553,131 @@ fn rib_block(c: &mut Canvas, seller: &Seller, y: f32) -> f32 {
         true,
         "Coordonnées bancaires (RIB) pour le règlement par virement",
     );
+    let mut yy = y + 10.0;
+    for (i, l) in holder.iter().enumerate() {
+        c.text(MARGIN + 3.0, yy + i as f32 * LINE, BODY, false, l);
+    }
+    for (i, l) in bank.iter().enumerate() {
+        c.text(MARGIN + half + 8.0, yy + i as f32 * LINE, BODY, false, l);
+    }
+    yy += rows * LINE + 1.0;
     c.text(
         MARGIN + 3.0,
-        y + 10.0,
-        BODY,
-        false,
-        &format!("Titulaire : {}", seller.bank_holder),
-    );
-    c.text(
-        110.0,
-        y + 10.0,
-        BODY,
-        false,
-        &format!("Banque : {}", seller.bank_name),
-    );
-    c.text(
-        MARGIN + 3.0,
-        y + 15.0,
+        yy,
         BODY,
         true,
         &format!("IBAN : {}", iban_spaced(&seller.iban)),
     );
     c.text(
         MARGIN + 3.0,
-        y + 19.5,
+        yy + 4.5,
         BODY,
         true,
         &format!("BIC : {}", seller.bic),
     );
-    y + 26.0
+    y + height + 4.0
+}
+
+/// The legal ground of each VAT exemption on the document's lines.
+fn exemption_mentions(c: &mut Canvas, doc: &IssuedDocument, seller: &Seller, y: f32) -> f32 {
+    let mut grounds: Vec<&str> = doc
+        .lines
+        .iter()
+        .filter(|l| l.vat.is_zero())
+        .filter_map(|l| l.exemption.as_deref())
+        .collect();
+    grounds.sort();
+    grounds.dedup();
+    let mut y = y;
+    for g in grounds {
+        y = flow(c, doc, seller, y, BODY, false, &format!("TVA 0 % : {g}"));
+    }
+    y
+}
+
+/// The public-procurement payment terms, with the rate in force when it is known.
+fn payment_terms(doc: &IssuedDocument) -> (String, String) {
+    let b = &doc.buyer;
+    let presumed = doc
+        .date
+        .add_days(crate::domain::interest::PRESUMED_RECEIPT_DAYS);
+    let pay = match doc.due_date {
+        Some(due) => format!(
+            "Paiement par mandat administratif (virement) à {} jours à compter de la réception de la facture \
+             (délai global de paiement, art. R2192-10 à R2192-12 du Code de la commande publique), soit le {} \
+             pour une réception le {}.",
+            b.payment_delay_days,
+            due.fr(),
+            presumed.fr()
+        ),
+        None => format!(
+            "Paiement par mandat administratif (virement) à {} jours à compter de la réception de la facture.",
+            b.payment_delay_days
+        ),
+    };
+    let rate = match doc.late_rate_bp {
+        Some(bp) => {
+            let (y, m, _) = doc.date.ymd();
+            let half = if m <= 6 { "premier" } else { "second" };
+            format!(
+                " — soit {} pour un retard commençant au {half} semestre {y}",
+                rate_fr(bp)
+            )
+        }
+        None => String::new(),
+    };
+    let late = format!(
+        "Tout retard de paiement fait courir de plein droit, dès le lendemain de l'échéance, des intérêts moratoires \
+         au taux de la Banque centrale européenne en vigueur au premier jour du semestre où ils commencent à courir, \
+         majoré de 8 points (art. R2192-31 du Code de la commande publique){rate}, et une indemnité forfaitaire pour \
+         frais de recouvrement de 40 € (art. D2192-35)."
+    );
+    (pay, late)
 }
 
 fn invoice_mentions(c: &mut Canvas, doc: &IssuedDocument, seller: &Seller, y: f32) -> f32 {
-    let mut y = ensure_room(c, doc, seller, y, 62.0);
-    let b = &doc.buyer;
+    let mut y = exemption_mentions(c, doc, seller, y);
     if doc.kind() == DocKind::CreditNote {
         if let Some((inv, date)) = &doc.cancels {
-            y = paragraph(
-                c,
-                y,
-                9.0,
-                true,
-                &format!("Cet avoir annule la facture {inv} du {}.", date.fr()),
-            );
+            let what = if doc.partial {
+                format!(
+                    "Cet avoir réduit la facture {inv} du {} de {} TTC.",
+                    date.fr(),
+                    doc.totals.incl_vat.fr()
+                )
+            } else {
+                format!("Cet avoir annule la facture {inv} du {}.", date.fr())
+            };
+            y = flow(c, doc, seller, y, 9.0, true, &what);
         }
         if let Some(r) = &doc.reason {
-            y = paragraph(c, y, BODY, false, &format!("Motif : {r}"));
+            y = flow(c, doc, seller, y, BODY, false, &format!("Motif : {r}"));
         }
-        y = paragraph(
+        y = flow(
             c,
+            doc,
+            seller,
             y,
             BODY,
             false,
             "Un avoir n'est pas une demande de paiement : il réduit ou annule la facture citée.",
         );
-        return paragraph(c, y, BODY, false, &chorus_routing(doc));
-    } else if let Some(due) = doc.due_date {
-        y = paragraph(
-            c,
-            y,
-            9.0,
-            true,
-            &format!(
-                "Paiement par mandat administratif (virement) au plus tard le {} — délai global de paiement de {} jours.",
-                due.fr(),
-                b.payment_delay_days
-            ),
-        );
+        return flow(c, doc, seller, y, BODY, false, &chorus_routing(doc));
     }
-    y = paragraph(c, y, BODY, false, "Pas d'escompte pour paiement anticipé.");
-    y = paragraph(
+    let (pay, late) = payment_terms(doc);
+    y = flow(c, doc, seller, y, 9.0, true, &pay);
+    y = flow(
         c,
+        doc,
+        seller,
         y,
         BODY,
         false,
-        "Tout retard de paiement fait courir de plein droit des intérêts moratoires au taux de la Banque centrale \
-         européenne majoré de 8 points (art. R2192-31 du Code de la commande publique) et une indemnité forfaitaire \
-         pour frais de recouvrement de 40 € (art. D2192-35).",
+        "Pas d'escompte pour paiement anticipé.",
     );
-    y = paragraph(c, y, BODY, false, &chorus_routing(doc));
-    rib_block(c, seller, y + 1.0)
+    y = flow(c, doc, seller, y, BODY, false, &late);
+    y = flow(c, doc, seller, y, BODY, false, &chorus_routing(doc));
+    rib_block(c, doc, seller, y + 1.0)
 }
 
 /// Where the document goes in Chorus Pro: the body's SIRET, service code, engagement.
@@ -507,12 +692,16 @@ fn chorus_routing(doc: &IssuedDocument) -> String {
     }
     if let Some(po) = &doc.po {
         routing.push_str(&format!(", n° d'engagement {}", po.number));
+        if let Some(m) = &po.contract {
+            routing.push_str(&format!(", marché {m}"));
+        }
     }
     routing.push('.');
     routing
 }
 
 fn quote_mentions(c: &mut Canvas, doc: &IssuedDocument, seller: &Seller, y: f32) -> f32 {
+    let y = exemption_mentions(c, doc, seller, y);
     let y = ensure_room(c, doc, seller, y, 45.0);
     let until = doc.valid_until.map(|d| d.fr_long()).unwrap_or_default();
     let mut yy = paragraph(
@@ -594,8 +783,8 @@ fn delivery_mentions(c: &mut Canvas, doc: &IssuedDocument, seller: &Seller, y: f
 pub(crate) fn document_canvas(doc: &IssuedDocument, seller: &Seller) -> Canvas {
     let mut c = Canvas::new();
     c.new_page();
-    page_header(&mut c, doc, seller);
-    let y = first_page_blocks(&mut c, doc);
+    let top = page_header(&mut c, doc, seller);
+    let y = first_page_blocks(&mut c, doc, top);
     let y = table(&mut c, doc, seller, y + 4.0);
     let y = match doc.kind() {
         DocKind::DeliveryNote => y,
@@ -617,8 +806,7 @@ pub(crate) fn pack_pages(
     po_lines: &[String],
 ) {
     c.new_page();
-    page_header(c, doc, seller);
-    let mut y = 50.0;
+    let mut y = page_header(c, doc, seller) + 5.0;
     c.text_colored(MARGIN, y, 13.0, true, ACCENT, "Relevé d'identité bancaire");
     y += 8.0;
     y = paragraph(
@@ -632,15 +820,15 @@ pub(crate) fn pack_pages(
             doc.totals.incl_vat.fr()
         ),
     );
-    y = rib_block(c, seller, y + 2.0);
-    c.text(
-        MARGIN,
+    y = rib_block(c, doc, seller, y + 2.0);
+    y = paragraph(
+        c,
         y + 2.0,
         BODY,
         false,
         &format!("Adresse du titulaire : {}", seller.address.one_line()),
     );
-    y += 16.0;
+    y += 10.0;
     c.text_colored(
         MARGIN,
         y,
