@@ -26,6 +26,7 @@ const SAMPLE: &str = include_str!("fixtures/quote.json");
 struct World {
     server: Option<ServerHandle>,
     app: Arc<App>,
+    clock: Arc<FixedClock>,
     keys: PathBuf,
     admin: PrivateKey,
     staff: PrivateKey,
@@ -65,7 +66,15 @@ async fn world_with(config: ServerConfig) -> World {
         11 * 3600,
     )));
     let store = Store::open(&dir.path().join("data")).unwrap();
-    let app = Arc::new(App::new(store, Settings::default(), clock, Arc::new(PdfRenderer)).unwrap());
+    let app = Arc::new(
+        App::new(
+            store,
+            Settings::default(),
+            clock.clone(),
+            Arc::new(PdfRenderer),
+        )
+        .unwrap(),
+    );
     let req = parse_quote_request(SAMPLE).unwrap();
     app.import_quote(&Actor::import(), &req).unwrap();
     for l in &req.lines {
@@ -90,6 +99,7 @@ async fn world_with(config: ServerConfig) -> World {
     World {
         server: Some(server),
         app,
+        clock,
         keys: keys_dir,
         admin,
         staff,
@@ -340,6 +350,131 @@ async fn shell_without_a_pty_is_told_to_use_ssh_t() {
     }
     assert!(String::from_utf8_lossy(&err).contains("comptoir needs a terminal: use ssh -t"));
     assert_eq!(status, Some(1));
+}
+
+/// Receipt date, late payment, interest received and waived, partial credit notes, all
+/// by command: the due date moves with the receipt, interest stays owed after the
+/// principal, only an admin waives it, and credit notes never exceed the invoice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn money_by_command_receipt_interest_and_partial_credit_notes() {
+    let w = world().await;
+    let n = "DEV-2026-00001";
+    let day = |d: &str| Timestamp::from_date_utc(Date::parse_iso(d).unwrap(), 11 * 3600);
+    for cmd in [
+        format!(
+            "order receive-original {n} --po-number ENG-7 --po-date 2026-03-02 --letterhead --dated --signed --stamped --amount-matches --contract MARCHE-12"
+        ),
+        format!("order deliver {n}"),
+        format!("order invoice {n}"),
+    ] {
+        let (_, err, s) = w.run(&w.staff, &cmd).await;
+        assert_eq!(s, 0, "{cmd}: {err}");
+    }
+    // Invoiced on 2 March; recorded received on 4 March: due 30 days later.
+    let (_, err, s) = w
+        .run(
+            &w.staff,
+            &format!("order received-by-body {n} --date 2026-03-01"),
+        )
+        .await;
+    assert_eq!(s, 1);
+    assert!(
+        err.contains("précède la facture FA-2026-00001 du 02/03/2026"),
+        "{err}"
+    );
+    w.clock.set(day("2026-03-05"));
+    let (out, err, s) = w
+        .run(
+            &w.staff,
+            &format!("order received-by-body {n} --date 04/03/2026"),
+        )
+        .await;
+    assert_eq!(s, 0, "{err}");
+    assert_eq!(out.trim(), "FA-2026-00001 échéance 03/04/2026");
+    // A partial credit note by quantity, then one by amount that would exceed it.
+    let (out, err, s) = w
+        .run(
+            &w.staff,
+            &format!("order credit-note {n} --quantities 1,0,0 --reason 'une enceinte rendue'"),
+        )
+        .await;
+    assert_eq!((out.trim(), s), ("AV-2026-00001", 0), "{err}");
+    let (_, err, s) = w
+        .run(
+            &w.staff,
+            &format!("order credit-note {n} --amount 99999 --reason 'geste'"),
+        )
+        .await;
+    assert_eq!(s, 1);
+    assert!(
+        err.contains("dépasserait ce qui reste de la facture FA-2026-00001"),
+        "{err}"
+    );
+    let owed = w.app.order_view(n).unwrap().order.outstanding();
+    // Paid 20 days late: interest and the indemnity stay owed once the principal is paid.
+    w.clock.set(day("2026-04-23"));
+    let (out, err, s) = w
+        .run(
+            &w.staff,
+            &format!(
+                "order pay {n} --date 2026-04-23 --amount '{}' --reference M-1",
+                owed.decimal()
+            ),
+        )
+        .await;
+    assert_eq!(s, 0, "{err}");
+    assert_eq!(out.trim(), format!("{n}\tpaid"));
+    let v = w.app.order_view(n).unwrap();
+    let expected = v.penalties.interest + v.penalties.indemnity;
+    assert!(v.penalties.indemnity.0 == 4000 && v.penalties.interest.0 > 0);
+    assert!(
+        v.flags
+            .iter()
+            .any(|f| f.text().contains("intérêts et indemnité dus")),
+        "{:?}",
+        v.flags
+    );
+    let (out, _, _) = w.run(&w.staff, &format!("order show {n}")).await;
+    assert!(
+        out.contains("payés le 23/04/2026 : 20 j × 10,15 %"),
+        "{out}"
+    );
+    let (out, err, s) = w
+        .run(
+            &w.staff,
+            &format!("order pay-interest {n} --date 2026-04-23 --amount 40 --reference M-2"),
+        )
+        .await;
+    assert_eq!(s, 0, "{err}");
+    assert!(out.contains("reçus 40,00 €"), "{out}");
+    let (_, err, s) = w
+        .run(
+            &w.staff,
+            &format!("order waive-interest {n} --reason 'petit montant'"),
+        )
+        .await;
+    assert_eq!(s, 1);
+    assert!(err.contains("permission refusée"), "{err}");
+    let (out, err, s) = w
+        .run(
+            &w.admin,
+            &format!("order waive-interest {n} --reason 'petit montant'"),
+        )
+        .await;
+    assert_eq!(s, 0, "{err}");
+    assert!(out.contains("reste 0,00 €"), "{out}");
+    let t = w.app.order_view(n).unwrap().penalties;
+    assert_eq!(
+        t.interest + t.indemnity,
+        expected,
+        "what was owed stays on record"
+    );
+    assert_eq!(t.waived, expected - comptoir::domain::Cents(4000));
+    let (json, _, _) = w.run(&w.admin, "audit --json").await;
+    assert!(
+        json.contains("penalties-waived") && json.contains("petit montant"),
+        "{json}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -358,6 +358,9 @@ struct Sim<'a> {
     created: u64,
     start: Timestamp,
     end: Timestamp,
+    /// The time of the last event run: events never go back in time, so numbers and
+    /// issue times agree.
+    last_at: Timestamp,
     renderer: &'a dyn Renderer,
     seller: &'a Seller,
     report: SeedReport,
@@ -457,7 +460,8 @@ impl<'a> Sim<'a> {
             self.start.0 + (span as i128 * k as i128 / self.opts.orders.max(1) as i128) as i64,
         )
         .paris_date();
-        let at = office_time(&mut self.rng, day);
+        let at = office_time(&mut self.rng, day).max(self.last_at);
+        self.last_at = at;
         let pending_body = !self.pending.is_empty() && self.rng.chance(4);
         let pool = if pending_body || self.approved.is_empty() {
             &self.pending
@@ -878,7 +882,9 @@ impl<'a> Sim<'a> {
             Some(()) => self.create_order(tx)?,
             None => {
                 if let Some(Reverse(p)) = self.heap.pop() {
-                    self.run(tx, p.at, p.sim)?;
+                    let at = p.at.max(self.last_at);
+                    self.last_at = at;
+                    self.run(tx, at, p.sim)?;
                 }
             }
         }
@@ -902,7 +908,10 @@ pub(crate) fn seed(
     if existing > 0 {
         return Err(SeedError::NotEmpty(existing));
     }
-    let end = Timestamp::from_date_utc(opts.today, 17 * 3600);
+    // The simulated history ends at midnight (Paris) starting `today`: nothing is dated
+    // after the moment the demo opens, whatever the hour.
+    let midnight = Timestamp::from_date_utc(opts.today, 0);
+    let end = midnight.add_secs(-midnight.paris_offset() - 1);
     let start = Timestamp::from_date_utc(opts.today.add_days(-540), 8 * 3600);
     let mut rng = Rng(opts.seed ^ 0x5EED_C0FF_EE00_0000);
 
@@ -979,6 +988,7 @@ pub(crate) fn seed(
         created: 0,
         start,
         end,
+        last_at: start,
         renderer,
         seller,
         report,

@@ -432,3 +432,52 @@ fn seeded_documents_lay_out_without_clipping() {
         bad.iter().take(3).collect::<Vec<_>>()
     );
 }
+
+/// The demo data agrees with its numbering: issue times never decrease along a series and
+/// nothing is dated after the seed's "now".
+#[test]
+fn seeded_store_is_chronological_and_checks_clean() {
+    use crate::app::seed::{self, DocumentMode, SeedOptions};
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let today = Date::parse_iso("2026-11-27").unwrap();
+    let opts = SeedOptions {
+        customers: 80,
+        orders: 700,
+        seed: 3,
+        today,
+        documents: DocumentMode::Records,
+    };
+    seed::seed(
+        &store,
+        &PdfRenderer,
+        &Settings::default().seller,
+        &opts,
+        |_| {},
+    )
+    .unwrap();
+    let end_of_today = Timestamp::from_date_utc(today, 0);
+    let report = store.read(|rx| check::check_at(rx, end_of_today)).unwrap();
+    let first: Vec<String> = report
+        .violations
+        .iter()
+        .take(10)
+        .map(|v| v.to_string())
+        .collect();
+    assert!(
+        report.is_clean(),
+        "{} violations: {first:#?}",
+        report.violations.len()
+    );
+    // The check sees what it must: a store checked as of the day before has future records.
+    let yesterday = Timestamp::from_date_utc(today.add_days(-1), 0);
+    let early = store.read(|rx| check::check_at(rx, yesterday)).unwrap();
+    assert!(
+        early
+            .violations
+            .iter()
+            .any(|v| v.message.contains("after now")),
+        "{:?}",
+        early.violations
+    );
+}

@@ -65,30 +65,50 @@ fn sha256(bytes: &[u8]) -> [u8; 32] {
 }
 
 /// Verifies every invariant; returns the violations found (an empty list when clean).
+/// Nothing may be dated after the system clock's now.
 pub fn check(rx: &Rx) -> Result<Report, StoreError> {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    check_at(rx, crate::domain::Timestamp(now))
+}
+
+/// [`check`] as of `now`.
+pub fn check_at(rx: &Rx, now: crate::domain::Timestamp) -> Result<Report, StoreError> {
     let mut report = Report::default();
-    let docs = check_documents(rx, &mut report)?;
+    let docs = check_documents(rx, now, &mut report)?;
     check_orders_and_stock(rx, &docs, &mut report)?;
     check_customers(rx, &mut report)?;
-    check_audit_sequence(rx, &mut report)?;
+    check_audit_sequence(rx, now, &mut report)?;
     Ok(report)
 }
 
 /// Numbering without gaps, files present with their hashes.
 fn check_documents(
     rx: &Rx,
+    now: crate::domain::Timestamp,
     report: &mut Report,
 ) -> Result<HashMap<OrderId, OrderDocs>, StoreError> {
-    let mut seqs: BTreeMap<(DocKind, u16), Vec<(u32, crate::domain::Date)>> = BTreeMap::new();
+    type Issue = (u32, crate::domain::Date, crate::domain::Timestamp);
+    let mut seqs: BTreeMap<(DocKind, u16), Vec<Issue>> = BTreeMap::new();
     let mut per_order: HashMap<OrderId, OrderDocs> = HashMap::new();
-    let mut credited: HashMap<String, String> = HashMap::new();
+    // Amount credited so far per invoice, and the invoice's amount.
+    let mut credited: HashMap<String, crate::domain::Cents> = HashMap::new();
+    let mut invoice_amounts: HashMap<String, crate::domain::Cents> = HashMap::new();
     let mut invoices: HashMap<String, (OrderId, Vec<(String, u32)>)> = HashMap::new();
     rx.for_each_document(|doc: IssuedDocument| -> Result<(), StoreError> {
         report.documents += 1;
         let number = doc.number.to_string();
         seqs.entry((doc.kind(), doc.number.year))
             .or_default()
-            .push((doc.number.seq, doc.date));
+            .push((doc.number.seq, doc.date, doc.issued_at));
+        if doc.issued_at > now {
+            report.violation(
+                &number,
+                format!("issued at {}, after now", doc.issued_at.iso_utc()),
+            );
+        }
         if doc.date.year() != doc.number.year as i32 {
             report.violation(
                 &number,
@@ -140,6 +160,7 @@ fn check_documents(
             DocKind::DeliveryNote => entry.delivered_units += units as u64,
             DocKind::Invoice => {
                 entry.live_invoiced_units += units;
+                invoice_amounts.insert(number.clone(), doc.totals.incl_vat);
                 invoices.insert(
                     number.clone(),
                     (
@@ -152,15 +173,26 @@ fn check_documents(
                 );
             }
             DocKind::CreditNote => {
-                entry.live_invoiced_units -= units;
+                // Only a full cancellation gives its units back to invoice again.
+                if !doc.partial {
+                    entry.live_invoiced_units -= units;
+                }
                 match &doc.cancels {
                     None => report.violation(&number, "credit note that cancels no invoice"),
                     Some((inv, _)) => {
                         let inv = inv.to_string();
-                        if let Some(prev) = credited.insert(inv.clone(), number.clone()) {
+                        let total = credited.entry(inv.clone()).or_default();
+                        *total += doc.totals.incl_vat;
+                        if let Some(amount) = invoice_amounts.get(&inv)
+                            && *total > *amount
+                        {
                             report.violation(
                                 &number,
-                                format!("{inv} was already cancelled by {prev}"),
+                                format!(
+                                    "credit notes against {inv} add up to {}, more than its {}",
+                                    total.fr(),
+                                    amount.fr()
+                                ),
                             );
                         }
                         match invoices.get(&inv) {
@@ -187,7 +219,8 @@ fn check_documents(
         };
         let mut got = seqs.remove(&(kind, year)).unwrap_or_default();
         got.sort_unstable();
-        // A series is chronological: a later number never carries an earlier date.
+        // A series is chronological: a later number never carries an earlier date, nor
+        // an earlier issue time.
         for pair in got.windows(2) {
             if pair[1].1 < pair[0].1 {
                 report.violation(
@@ -197,10 +230,20 @@ fn check_documents(
                         pair[1].1, pair[0].0, pair[0].1
                     ),
                 );
+            } else if pair[1].2 < pair[0].2 {
+                report.violation(
+                    format!("{prefix}-{year}-{:05}", pair[1].0),
+                    format!(
+                        "issued at {}, before {prefix}-{year}-{:05} issued at {}",
+                        pair[1].2.iso_utc(),
+                        pair[0].0,
+                        pair[0].2.iso_utc()
+                    ),
+                );
             }
         }
         let mut expected = 1u32;
-        for (s, _) in got {
+        for (s, _, _) in got {
             if s == expected {
                 expected += 1;
             } else if s < expected {
@@ -322,11 +365,20 @@ fn check_orders_and_stock(
             }
             *reserved_by_sku.entry(l.sku.clone()).or_default() += l.reserved as i64;
         }
-        let live: Vec<_> = o.live_invoices().collect();
         for (i, l) in o.lines.iter().enumerate() {
-            let billed: u32 = live
+            // Invoiced, less what full cancellations gave back (a reduction keeps its units).
+            let billed: u32 = o
+                .invoices
                 .iter()
-                .map(|inv| inv.quantities.get(i).copied().unwrap_or(0))
+                .map(|inv| {
+                    let given_back: u32 = inv
+                        .credits
+                        .iter()
+                        .filter(|c| c.cancels)
+                        .map(|c| c.quantities.get(i).copied().unwrap_or(0))
+                        .sum();
+                    inv.quantities.get(i).copied().unwrap_or(0) - given_back
+                })
                 .sum();
             if billed != l.invoiced {
                 v(format!(
@@ -528,10 +580,15 @@ fn check_customers(rx: &Rx, report: &mut Report) -> Result<(), StoreError> {
 }
 
 /// The audit log is append-only: sequence numbers run 1..=last without a hole.
-fn check_audit_sequence(rx: &Rx, report: &mut Report) -> Result<(), StoreError> {
+fn check_audit_sequence(
+    rx: &Rx,
+    now: crate::domain::Timestamp,
+    report: &mut Report,
+) -> Result<(), StoreError> {
     let last = rx.last_audit_seq()?;
     let mut expected = 1u64;
     let mut from = 0u64;
+    let mut future = Vec::new();
     loop {
         let batch = rx.audit_after(from, 10_000)?;
         if batch.is_empty() {
@@ -545,9 +602,21 @@ fn check_audit_sequence(rx: &Rx, report: &mut Report) -> Result<(), StoreError> 
                     format!("records {expected} to {} are missing", r.seq - 1),
                 );
             }
+            if r.at > now {
+                future.push(r.seq);
+            }
             expected = r.seq + 1;
             from = r.seq;
         }
+    }
+    if let Some(first) = future.first() {
+        report.violation(
+            "audit",
+            format!(
+                "{} record(s) dated after now, the first #{first}",
+                future.len()
+            ),
+        );
     }
     if expected - 1 != last {
         report.violation("audit", "sequence does not end at the last record");

@@ -132,6 +132,15 @@ struct TimelineRow {
     detail: String,
 }
 
+#[derive(Serialize)]
+struct PenaltyRow {
+    interest_cents: i64,
+    indemnity_cents: i64,
+    received_cents: i64,
+    waived_cents: i64,
+    owed_cents: i64,
+}
+
 /// `order show`: the order, its lines, its documents, its flags and its history.
 #[derive(Serialize)]
 struct OrderReport {
@@ -144,6 +153,10 @@ struct OrderReport {
     totals: TotalsRow,
     purchase_order: Option<PoRow>,
     outstanding_cents: i64,
+    /// Interest and indemnity on the day: owed (computed), received, waived, still due.
+    penalties: PenaltyRow,
+    /// Each invoice's terms and lateness, explained line by line.
+    payment_terms: Vec<String>,
     documents: Vec<DocRef>,
     flags: Vec<String>,
     timeline: Vec<TimelineRow>,
@@ -205,6 +218,14 @@ impl OrderReport {
                 })
                 .collect(),
             flags: v.flags.iter().map(|f| f.text()).collect(),
+            penalties: PenaltyRow {
+                interest_cents: v.penalties.interest.0,
+                indemnity_cents: v.penalties.indemnity.0,
+                received_cents: v.penalties.received.0,
+                waived_cents: v.penalties.waived.0,
+                owed_cents: v.penalties.owed().0,
+            },
+            payment_terms: v.invoices.iter().flat_map(|i| i.explain()).collect(),
             timeline: v
                 .timeline
                 .iter()
@@ -255,6 +276,9 @@ impl Render for OrderReport {
         }
         for d in &self.documents {
             s.push_str(&format!("  {} {}\n", d.number, d.date_fr));
+        }
+        for l in &self.payment_terms {
+            s.push_str(&format!("{l}\n"));
         }
         for f in &self.flags {
             s.push_str(&format!("  {f}\n"));
