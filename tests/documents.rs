@@ -293,6 +293,16 @@ fn every_document_carries_its_mandatory_mentions() {
         fonts.lines().skip(2).all(|l| l.contains(" yes ")),
         "{fonts}"
     );
+    // Subset fonts carry their six-letter tag (PDF/A hygiene).
+    assert!(
+        fonts.lines().skip(2).all(|l| {
+            let name = l.split_whitespace().next().unwrap_or("");
+            name.len() > 7
+                && name.as_bytes()[6] == b'+'
+                && name[..6].bytes().all(|b| b.is_ascii_uppercase())
+        }),
+        "{fonts}"
+    );
 }
 
 #[test]
@@ -919,5 +929,50 @@ fn worst_case_strings_are_never_clipped() {
                 }
             }
         }
+    }
+}
+
+/// PDF/A hygiene: the logo is stored deflated, the font subset carries its tag, and the
+/// same inputs give the same bytes.
+#[test]
+fn images_are_compressed_and_rendering_is_deterministic() {
+    let s = shop();
+    let n = import(&s, "WEB-LOGO", false, &[("Enceinte", "249.00", "20", 1)]);
+    let doc = s
+        .app
+        .document(
+            &s.app.order_view(&n).unwrap().order.documents[0]
+                .number
+                .to_string(),
+        )
+        .unwrap();
+    let mut seller = Settings::default().seller;
+    seller.logo_png = Some(std::fs::read("tests/fixtures/logo.png").unwrap());
+    let pdf = comptoir::documents::render_pdf(&doc, &seller, None).unwrap();
+    let again = comptoir::documents::render_pdf(&doc, &seller, None).unwrap();
+    if let Some(i) = pdf.iter().zip(&again).position(|(a, b)| a != b) {
+        panic!(
+            "same inputs, different bytes at {i}: {:?} / {:?}",
+            String::from_utf8_lossy(&pdf[i.saturating_sub(80)..(i + 40).min(pdf.len())]),
+            String::from_utf8_lossy(&again[i.saturating_sub(80)..(i + 40).min(again.len())])
+        );
+    }
+    assert_eq!(pdf.len(), again.len());
+    let parsed = lopdf::Document::load_mem(&pdf).unwrap();
+    let images: Vec<&lopdf::Stream> = parsed
+        .objects
+        .values()
+        .filter_map(|o| o.as_stream().ok())
+        .filter(|st| {
+            st.dict
+                .get(b"Subtype")
+                .and_then(|o| o.as_name())
+                .is_ok_and(|n| n == b"Image")
+        })
+        .collect();
+    assert!(!images.is_empty(), "the logo is drawn");
+    for st in images {
+        let filter = st.dict.get(b"Filter").and_then(|o| o.as_name()).ok();
+        assert_eq!(filter, Some(b"FlateDecode".as_slice()), "{:?}", st.dict);
     }
 }

@@ -113,10 +113,204 @@ fn xmp(meta: &Meta) -> String {
 }
 
 /// Applies PDF/A-3 finishing and serialises the document.
+/// Images are stored deflated (printpdf writes them raw).
+fn compress_images(doc: &mut lopdf::Document) -> Result<(), String> {
+    for obj in doc.objects.values_mut() {
+        if let Object::Stream(st) = obj
+            && st
+                .dict
+                .get(b"Subtype")
+                .and_then(|o| o.as_name())
+                .is_ok_and(|n| n == b"Image")
+        {
+            st.compress().map_err(|e| e.to_string())?;
+        }
+    }
+    Ok(())
+}
+
+/// printpdf names fonts and images with random 32-letter ids, used as resource keys and
+/// in the page content: each is renamed after the object it points to (`R6`).
+fn random_ids(doc: &lopdf::Document) -> Vec<(Vec<u8>, Vec<u8>)> {
+    fn random(k: &[u8]) -> bool {
+        k.len() == 32 && k.iter().all(u8::is_ascii_uppercase)
+    }
+    fn walk(d: &Dictionary, out: &mut Vec<(Vec<u8>, Vec<u8>)>) {
+        for (k, v) in d.iter() {
+            match v {
+                Object::Reference(r) if random(k) => {
+                    out.push((k.to_vec(), format!("R{}", r.0).into_bytes()));
+                }
+                Object::Dictionary(inner) => walk(inner, out),
+                _ => {}
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for obj in doc.objects.values() {
+        match obj {
+            Object::Dictionary(d) => walk(d, &mut out),
+            Object::Stream(st) => walk(&st.dict, &mut out),
+            _ => {}
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Replaces the random ids everywhere: dictionary keys, names, page contents, ToUnicode.
+fn rename_random_ids(doc: &mut lopdf::Document, ids: &[(Vec<u8>, Vec<u8>)]) -> Result<(), String> {
+    fn rename(d: &mut Dictionary, ids: &[(Vec<u8>, Vec<u8>)]) {
+        for (old, new) in ids {
+            if let Some(v) = d.remove(old.as_slice()) {
+                d.set(new.clone(), v);
+            }
+        }
+        for (_, v) in d.iter_mut() {
+            match v {
+                Object::Dictionary(inner) => rename(inner, ids),
+                Object::Name(n) => {
+                    if let Some((_, new)) = ids.iter().find(|(old, _)| old == n) {
+                        *n = new.clone();
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    for obj in doc.objects.values_mut() {
+        match obj {
+            Object::Dictionary(d) => rename(d, ids),
+            Object::Stream(st) => {
+                rename(&mut st.dict, ids);
+                // Page contents and ToUnicode maps; never font programs or images.
+                if st.dict.has(b"Subtype") || st.dict.has(b"Length1") {
+                    continue;
+                }
+                let mut content = st
+                    .decompressed_content()
+                    .unwrap_or_else(|_| st.content.clone());
+                let mut changed = false;
+                for (old, new) in ids {
+                    while let Some(at) =
+                        content.windows(old.len()).position(|w| w == old.as_slice())
+                    {
+                        content.splice(at..at + old.len(), new.iter().copied());
+                        changed = true;
+                    }
+                }
+                if changed {
+                    let compressed = st.dict.has(b"Filter");
+                    st.dict.remove(b"Filter");
+                    st.set_content(content);
+                    if compressed {
+                        st.compress().map_err(|e| e.to_string())?;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// The PostScript name of the one face documents embed.
+const FONT_NAME: &[u8] = b"LiberationSans";
+
+/// A subset font's name carries a six-letter tag (`ABCDEF+Name`, ISO 32000 9.6.4), the
+/// same for the same subset: derived from the SHA-256 of its font program. The name
+/// itself is the face's (printpdf draws a random one), so the bytes are reproducible.
+fn tag_font_subsets(doc: &mut lopdf::Document) {
+    use sha2::{Digest, Sha256};
+    // Font descriptor id → tag, from its embedded font file.
+    let mut tags: Vec<(lopdf::ObjectId, String)> = Vec::new();
+    for (id, obj) in &doc.objects {
+        let Object::Dictionary(d) = obj else { continue };
+        if d.get(b"Type").and_then(|o| o.as_name()).ok() != Some(b"FontDescriptor".as_slice()) {
+            continue;
+        }
+        let file = [b"FontFile2".as_slice(), b"FontFile3", b"FontFile"]
+            .iter()
+            .find_map(|k| d.get(k).and_then(|o| o.as_reference()).ok())
+            .and_then(|r| doc.objects.get(&r))
+            .and_then(|o| o.as_stream().ok())
+            .map(|st| st.content.clone())
+            .unwrap_or_default();
+        let digest = Sha256::digest(&file);
+        let tag: String = digest[..6]
+            .iter()
+            .map(|b| (b'A' + b % 26) as char)
+            .collect();
+        tags.push((*id, tag));
+    }
+    let tag_of = |_: &[u8], tag: &str| -> Vec<u8> {
+        let mut v = tag.as_bytes().to_vec();
+        v.push(b'+');
+        v.extend_from_slice(FONT_NAME);
+        v
+    };
+    for (desc_id, tag) in &tags {
+        // The descriptor's FontName, and the BaseFont of every font using it.
+        if let Some(Object::Dictionary(d)) = doc.objects.get_mut(desc_id)
+            && let Ok(name) = d
+                .get(b"FontName")
+                .and_then(|o| o.as_name())
+                .map(<[u8]>::to_vec)
+        {
+            d.set("FontName", Object::Name(tag_of(&name, tag)));
+        }
+        // Fonts that use the descriptor, directly or through an inline CID font (Type0).
+        let uses = |d: &Dictionary| {
+            d.get(b"FontDescriptor").and_then(|o| o.as_reference()).ok() == Some(*desc_id)
+        };
+        let referenced: Vec<lopdf::ObjectId> = doc
+            .objects
+            .iter()
+            .filter(|(_, o)| o.as_dict().is_ok_and(uses))
+            .map(|(id, _)| *id)
+            .collect();
+        for obj in doc.objects.values_mut() {
+            let Object::Dictionary(d) = obj else { continue };
+            let mut hit = uses(d);
+            if let Ok(Object::Array(kids)) = d.get_mut(b"DescendantFonts") {
+                for kid in kids.iter_mut() {
+                    match kid {
+                        Object::Dictionary(k) if uses(k) => {
+                            if let Ok(name) = k
+                                .get(b"BaseFont")
+                                .and_then(|o| o.as_name())
+                                .map(<[u8]>::to_vec)
+                            {
+                                k.set("BaseFont", Object::Name(tag_of(&name, tag)));
+                            }
+                            hit = true;
+                        }
+                        Object::Reference(r) if referenced.contains(r) => hit = true,
+                        _ => {}
+                    }
+                }
+            }
+            if hit
+                && let Ok(name) = d
+                    .get(b"BaseFont")
+                    .and_then(|o| o.as_name())
+                    .map(<[u8]>::to_vec)
+            {
+                d.set("BaseFont", Object::Name(tag_of(&name, tag)));
+            }
+        }
+    }
+}
+
 pub(crate) fn finish(mut doc: lopdf::Document, meta: &Meta) -> Result<Vec<u8>, RenderError> {
     let fail = |e: String| RenderError::Failed(format!("PDF/A : {e}"));
     doc.version = "1.7".into();
     doc.binary_mark = vec![0xE2, 0xE3, 0xCF, 0xD3];
+    compress_images(&mut doc).map_err(fail)?;
+    let ids = random_ids(&doc);
+    rename_random_ids(&mut doc, &ids).map_err(fail)?;
+    tag_font_subsets(&mut doc);
 
     let mut metadata = Stream::new(
         Dictionary::from_iter(vec![
@@ -156,6 +350,19 @@ pub(crate) fn finish(mut doc: lopdf::Document, meta: &Meta) -> Result<Vec<u8>, R
     ]);
     let info_id = doc.add_object(info);
     doc.trailer.set("Info", Object::Reference(info_id));
+    // The file identifier is derived from what the document is, not drawn at random:
+    // the same record renders the same bytes.
+    let id = {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        for part in [meta.title, meta.author, meta.subject, &date] {
+            h.update(part.as_bytes());
+            h.update([0]);
+        }
+        h.update(meta.facturx.unwrap_or_default());
+        Object::String(h.finalize()[..16].to_vec(), StringFormat::Hexadecimal)
+    };
+    doc.trailer.set("ID", Object::Array(vec![id.clone(), id]));
 
     let attachment = match meta.facturx {
         Some(xml) => {
