@@ -179,6 +179,8 @@ pub fn pdf_sizes() -> Result<(), String> {
                 amount: Cents(2 * (24_900 + i as i64 * 100)),
                 ordered: 2,
                 remaining: 0,
+                delivered_before: 0,
+                exemption: None,
             })
             .collect();
         let date = Date::parse_iso("2026-11-27").unwrap_or(Date::from_days(0));
@@ -224,6 +226,7 @@ pub fn pdf_sizes() -> Result<(), String> {
             po: Some(PoRef {
                 number: "ENG-2026-42".into(),
                 date,
+                contract: None,
             }),
             quote_version: None,
             valid_until: None,
@@ -232,6 +235,9 @@ pub fn pdf_sizes() -> Result<(), String> {
             due_date: Some(date.add_days(30)),
             cancels: None,
             reason: None,
+            partial: false,
+            delivery_notes: Vec::new(),
+            late_rate_bp: Some(1015),
             files: Vec::new(),
             synthetic: false,
         };
