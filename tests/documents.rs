@@ -976,3 +976,49 @@ fn images_are_compressed_and_rendering_is_deterministic() {
         assert_eq!(filter, Some(b"FlateDecode".as_slice()), "{:?}", st.dict);
     }
 }
+
+/// A scanned purchase order that is itself a PDF is merged page by page after the RIB.
+#[test]
+fn a_pdf_scan_is_merged_into_the_pack() {
+    let s = shop();
+    let n = import(&s, "WEB-PACK", false, &[("Enceinte", "249.00", "20", 2)]);
+    s.clock.set(noon("2026-03-06"));
+    receive_and_deliver(&s, &n);
+    s.app.issue_invoice(&staff(), &n).unwrap();
+    let invoice = s.app.document("FA-2026-00001").unwrap();
+    let invoice_pdf = s
+        .app
+        .document_file("FA-2026-00001", FileFormat::Pdf)
+        .unwrap();
+    // Any real PDF stands for the scan: the quote, here.
+    let scan = s.app.document_file(&n, FileFormat::Pdf).unwrap();
+    let info = comptoir::documents::inspect_scan(&scan).unwrap();
+    assert_eq!(info.kind, comptoir::documents::ScanKind::Pdf);
+    let seller = Settings::default().seller;
+    let pack = comptoir::documents::render_pack(
+        &invoice_pdf,
+        &invoice,
+        &seller,
+        &["Bon de commande ENG-2026-0042".to_string()],
+        &comptoir::documents::PackOrder::Scan {
+            media_type: "application/pdf",
+            bytes: &scan,
+        },
+    )
+    .unwrap();
+    let path = s.dir.path().join("pack.pdf");
+    std::fs::write(&path, &pack).unwrap();
+    let text = text_of(&path);
+    assert_mentions(
+        &text,
+        &[
+            "FACTURE",
+            "N° FA-2026-00001",
+            "Relevé d'identité bancaire",
+            "DEVIS",
+            &format!("N° {n}"),
+        ],
+    );
+    let count = |pdf: &[u8]| lopdf::Document::load_mem(pdf).unwrap().get_pages().len();
+    assert_eq!(count(&pack), count(&invoice_pdf) + 1 + info.pages);
+}

@@ -477,6 +477,98 @@ async fn money_by_command_receipt_interest_and_partial_credit_notes() {
     );
 }
 
+/// The pack holds the issued invoice's own pages (copied, not re-rendered), the RIB page,
+/// then the scan of the original once attached; the same inputs give the same bytes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_pack_copies_the_issued_invoice_and_the_scan() {
+    let w = world().await;
+    let n = "DEV-2026-00001";
+    let (_, err, s) = w.run(&w.staff, &format!("order attach-po {n}")).await;
+    assert_eq!(s, 1);
+    assert!(err.contains("aucun fichier reçu"), "{err}");
+    for cmd in [
+        format!(
+            "order receive-original {n} --po-number ENG-7 --po-date 2026-03-02 --letterhead --dated --signed --stamped --amount-matches"
+        ),
+        format!("order deliver {n}"),
+        format!("order invoice {n}"),
+    ] {
+        let (_, err, s) = w.run(&w.staff, &cmd).await;
+        assert_eq!(s, 0, "{cmd}: {err}");
+    }
+    let invoice = w
+        .app
+        .document_file("FA-2026-00001", FileFormat::Pdf)
+        .unwrap();
+    let page_content = |pdf: &[u8], page: usize| -> Vec<u8> {
+        let doc = lopdf::Document::load_mem(pdf).unwrap();
+        let id = *doc.get_pages().values().nth(page).unwrap();
+        doc.get_page_content(id)
+    };
+    let pages = |pdf: &[u8]| lopdf::Document::load_mem(pdf).unwrap().get_pages().len();
+    let (pack, err, s) = w.exec(&w.staff, "doc pack FA-2026-00001", None).await;
+    assert_eq!(s, 0, "{err}");
+    assert_eq!(
+        pages(&pack),
+        pages(&invoice) + 1,
+        "invoice pages, then the RIB page"
+    );
+    assert_eq!(
+        page_content(&pack, 0),
+        page_content(&invoice, 0),
+        "copied, not re-rendered"
+    );
+    let (again, _, _) = w.exec(&w.staff, "doc pack FA-2026-00001", None).await;
+    assert_eq!(again, pack, "same inputs, same bytes");
+
+    // A file that is not a scan is refused and nothing is attached.
+    let (_, err, s) = w
+        .exec(&w.staff, &format!("order attach-po {n}"), Some(b"bonjour"))
+        .await;
+    assert_eq!(s, 1);
+    assert!(err.contains("PDF, PNG ou JPEG"), "{err}");
+    let png = std::fs::read("tests/fixtures/logo.png").unwrap();
+    let (out, err, s) = w
+        .exec(&w.staff, &format!("order attach-po {n}"), Some(&png))
+        .await;
+    assert_eq!(s, 0, "{err}");
+    assert!(String::from_utf8_lossy(&out).contains("image/png"));
+    let (_, err, s) = w
+        .exec(&w.staff, &format!("order attach-po {n}"), Some(&invoice))
+        .await;
+    assert_eq!(s, 1);
+    assert!(err.contains("déjà joint"), "{err}");
+    let (show, _, _) = w.run(&w.staff, &format!("order show {n}")).await;
+    assert!(
+        show.contains("Scan du BC original joint : image/png"),
+        "{show}"
+    );
+    let (pack, _, s) = w.exec(&w.staff, "doc pack FA-2026-00001", None).await;
+    assert_eq!(s, 0);
+    assert_eq!(pages(&pack), pages(&invoice) + 2, "…and the scan's page");
+    assert_eq!(page_content(&pack, 0), page_content(&invoice, 0));
+    // Real readers open it: poppler (installed by .ci/run, as for tests/documents.rs).
+    let path = w._dir.path().join("pack.pdf");
+    std::fs::write(&path, &pack).unwrap();
+    let text = std::process::Command::new("pdftotext")
+        .arg(&path)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils) is installed by .ci/run");
+    assert!(
+        text.status.success(),
+        "{}",
+        String::from_utf8_lossy(&text.stderr)
+    );
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains("FACTURE") && text.contains("Relevé d'identité bancaire"),
+        "{text}"
+    );
+    let report = w.app.read(comptoir::store::check::check).unwrap();
+    assert!(report.is_clean(), "{:?}", report.violations);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn commands_check_roles_on_the_server() {
     let w = world().await;

@@ -2,6 +2,7 @@
 
 use super::{Actor, App, AppError, Role, parse_order_number};
 use crate::domain::money::MAX_AMOUNT;
+use crate::domain::order::Attachment;
 use crate::domain::pipeline::{
     self, CreditScope, Ctx, Issued, OriginalPoInput, Shortage, Step, Stock,
 };
@@ -10,6 +11,7 @@ use crate::domain::{
     IssuedDocument, Order, OrderId, PipelineError, Product, Stage,
 };
 use crate::store::Tx;
+use sha2::Digest;
 
 /// Units one stock adjustment may add or remove, and the most a product may hold.
 const MAX_STOCK_CHANGE: i64 = 1_000_000;
@@ -190,6 +192,43 @@ impl App {
         self.order_step(actor, number, |o, _, _, ctx| {
             pipeline::resume_delay(o, invoice, date, ctx)
         })
+    }
+
+    /// Attaches the scan of the original purchase order (PDF, PNG or JPEG), checked and
+    /// stored once with its SHA-256.
+    pub fn attach_po_scan(
+        &self,
+        actor: &Actor,
+        number: &str,
+        bytes: &[u8],
+    ) -> Result<Order, AppError> {
+        actor.require(Role::Staff)?;
+        if bytes.is_empty() {
+            return Err(AppError::invalid(
+                "aucun fichier reçu : envoyez le scan sur l'entrée standard (ssh … order attach-po N < scan.pdf)",
+            ));
+        }
+        let info = crate::documents::inspect_scan(bytes).map_err(AppError::invalid)?;
+        let number = parse_order_number(number)?;
+        let now = self.now();
+        let sha256: [u8; 32] = sha2::Sha256::digest(bytes).into();
+        let scan = Attachment {
+            media_type: info.kind.media_type().to_string(),
+            sha256,
+            size: bytes.len() as u64,
+            attached_by: actor.name.clone(),
+            attached_at: now,
+        };
+        let order = self.write_as(actor, |tx| {
+            let (order, _) = App::find_order(tx, &number)?;
+            let step = pipeline::attach_po_scan(&order, scan, info.pages)?;
+            tx.insert_attachment(order.id, bytes)?;
+            tx.put_order(&step.order)?;
+            self.write_audit(tx, actor, now, Some(&step.order), None, step.events)?;
+            Ok::<_, AppError>(step.order)
+        })?;
+        self.publish(vec![order.id], vec![]);
+        Ok(order)
     }
 
     /// Moratory interest and indemnity received, apart from the principal.

@@ -338,13 +338,26 @@ impl App {
         })
     }
 
-    /// The accounting pack of an invoice: the invoice, the RIB and the purchase order
-    /// summary in one PDF, ready for the body's payment service.
+    /// The accounting pack of an invoice: the issued PDF's own pages, the RIB and the
+    /// purchase order (the scan of the original when attached, else its references) in
+    /// one PDF, ready for the body's payment service.
     pub fn accounting_pack(&self, invoice: &IssuedDocument) -> Result<Vec<u8>, AppError> {
-        let order = self
-            .store
-            .read(|rx| rx.order(invoice.order))?
-            .ok_or_else(|| AppError::NotFound("commande introuvable".into()))?;
+        let number = invoice.number.to_string();
+        let (order, pdf, scan) = self.store.read(|rx| {
+            let order = rx
+                .order(invoice.order)?
+                .ok_or_else(|| AppError::NotFound("commande introuvable".into()))?;
+            let pdf = rx.document_file(&number, FileFormat::Pdf)?.ok_or_else(|| {
+                AppError::NotFound(format!(
+                    "{number} n'a pas de PDF enregistré (document de démonstration sans fichier)"
+                ))
+            })?;
+            let scan = match &order.po_scan {
+                Some(_) => rx.attachment(order.id)?,
+                None => None,
+            };
+            Ok::<_, AppError>((order, pdf, scan))
+        })?;
         let mut lines = Vec::new();
         match &order.po {
             Some(po) => {
@@ -366,16 +379,26 @@ impl App {
                     order.totals().incl_vat.fr(),
                     invoice.totals.incl_vat.fr()
                 ));
-                lines.push(
-                    "L'original du bon de commande est joint à l'envoi papier de ce dossier."
-                        .into(),
-                );
+                lines.push(match &order.po_scan {
+                    Some(a) => format!("Le scan de l'original suit (SHA-256 {}).", a.sha256_hex()),
+                    None => {
+                        "L'original du bon de commande est joint à l'envoi papier de ce dossier."
+                            .into()
+                    }
+                });
             }
             None => lines.push(
                 "Aucun bon de commande original n'est enregistré pour cette commande.".into(),
             ),
         }
-        crate::documents::render_pack(invoice, &self.settings.seller, &lines)
+        let part = match (&order.po_scan, &scan) {
+            (Some(a), Some(bytes)) => crate::documents::PackOrder::Scan {
+                media_type: &a.media_type,
+                bytes,
+            },
+            _ => crate::documents::PackOrder::Summary,
+        };
+        crate::documents::render_pack(&pdf, invoice, &self.settings.seller, &lines, &part)
             .map_err(|e| AppError::Render(e.to_string()))
     }
 

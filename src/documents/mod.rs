@@ -34,6 +34,7 @@ pub trait Renderer: Send + Sync {
 pub(crate) mod facturx;
 pub(crate) mod fonts;
 pub(crate) mod layout;
+pub mod pack;
 pub(crate) mod pdf;
 pub(crate) mod pdfa;
 
@@ -68,6 +69,7 @@ fn to_pdfa(
 }
 
 pub use layout::{TextBox, layout_problems};
+pub use pack::{PackOrder, ScanInfo, ScanKind, inspect_scan};
 
 /// The text boxes of a document as laid out (for layout checks: nothing clipped,
 /// overlapping or off the page).
@@ -88,17 +90,26 @@ pub fn render_pdf(
     to_pdfa(canvas, doc, seller, xml)
 }
 
-/// The accounting pack of an invoice: the invoice, then the RIB and the purchase order
-/// summary, in one PDF for the body's payment service.
+/// The accounting pack of an invoice: the issued PDF's own pages (`invoice_pdf`, copied),
+/// then the RIB page with `po_lines` (the purchase order's references), then the scan of
+/// the original when there is one.
 pub fn render_pack(
+    invoice_pdf: &[u8],
     doc: &IssuedDocument,
     seller: &Seller,
     po_lines: &[String],
+    order: &PackOrder,
 ) -> Result<Vec<u8>, RenderError> {
-    let mut canvas = pdf::document_canvas(doc, seller);
+    let mut canvas = layout::Canvas::new();
     pdf::pack_pages(&mut canvas, doc, seller, po_lines);
     pdf::finish_canvas(&mut canvas, seller);
-    to_pdfa(canvas, doc, seller, None)
+    let rib = to_pdfa(canvas, doc, seller, None)?;
+    pack::assemble(
+        invoice_pdf,
+        &rib,
+        order,
+        &format!("Dossier de paiement {}", doc.number),
+    )
 }
 
 /// The production renderer: PDF/A-3 for every document, Factur-X XML for invoices and

@@ -24,6 +24,7 @@ pub enum Operation {
     Resume,
     PayPenalties,
     WaivePenalties,
+    AttachScan,
 }
 
 impl Operation {
@@ -45,6 +46,7 @@ impl Operation {
             Operation::Resume => "enregistrer la reprise du délai de paiement",
             Operation::PayPenalties => "enregistrer le paiement des intérêts moratoires",
             Operation::WaivePenalties => "abandonner les intérêts moratoires",
+            Operation::AttachScan => "joindre le scan du bon de commande",
         }
     }
 }
@@ -196,6 +198,8 @@ pub enum Reason {
     NothingToCredit,
     #[error("la référence du marché dépasse 50 caractères ou contient des caractères invalides")]
     ContractInvalid,
+    #[error("un scan est déjà joint (SHA-256 {0}…) : un document joint ne change plus")]
+    ScanAlreadyAttached(String),
 }
 
 /// A refused transition: the operation and its reason. Displays as

@@ -1255,6 +1255,38 @@ pub fn resume_delay(
     })
 }
 
+/// The scan of the original purchase order is attached, once.
+pub fn attach_po_scan(
+    order: &Order,
+    scan: super::order::Attachment,
+    pages: usize,
+) -> Result<Step, PipelineError> {
+    let op = Operation::AttachScan;
+    if order.po.is_none() {
+        return refuse(op, Reason::OriginalNotReceived);
+    }
+    if let Some(a) = &order.po_scan {
+        return refuse(
+            op,
+            Reason::ScanAlreadyAttached(a.sha256_hex()[..16].to_string()),
+        );
+    }
+    let mut o = order.clone();
+    let detail = format!(
+        "scan du bon de commande original joint ({}, {} page(s), {} octets, SHA-256 {})",
+        scan.media_type,
+        pages,
+        scan.size,
+        scan.sha256_hex()
+    );
+    o.po_scan = Some(scan);
+    let ev = Event::new(Action::PoScanAttached, o.stage.label(), o.stage.label()).detail(detail);
+    Ok(Step {
+        order: o,
+        events: vec![ev],
+    })
+}
+
 /// Interest and indemnity received, recorded apart from the principal.
 pub fn record_penalty_payment(
     order: &Order,

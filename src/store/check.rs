@@ -388,6 +388,15 @@ fn check_orders_and_stock(
                 ));
             }
         }
+        if let Some(a) = &o.po_scan {
+            match rx.attachment(o.id)? {
+                None => v("the attached scan is missing from the store".into()),
+                Some(bytes) if bytes.len() as u64 != a.size || sha256(&bytes) != a.sha256 => {
+                    v("the attached scan does not match its SHA-256 (altered)".into())
+                }
+                Some(_) => {}
+            }
+        }
         let d = docs.get(&o.id).unwrap_or(&empty);
         if d.delivered_units != o.delivered_units() {
             v(format!(

@@ -135,6 +135,7 @@ impl Store {
             txn.open_multimap_table(AUDIT_BY_ORDER)?;
             txn.open_multimap_table(AUDIT_BY_CUSTOMER)?;
             txn.open_table(PREFERENCES)?;
+            txn.open_table(ATTACHMENTS)?;
             let current = meta.get("schema_version")?.map(|v| v.value());
             match current {
                 None => {

@@ -40,6 +40,9 @@ pub const AUDIT_BY_ORDER: MultimapTableDefinition<u64, u64> =
     MultimapTableDefinition::new("audit_by_order_v1");
 pub const AUDIT_BY_CUSTOMER: MultimapTableDefinition<u64, u64> =
     MultimapTableDefinition::new("audit_by_customer_v1");
+/// Order id → the scan of its original purchase order (PDF, PNG or JPEG), immutable; its
+/// SHA-256 is on the order (`Order::po_scan`).
+pub const ATTACHMENTS: TableDefinition<u64, &[u8]> = TableDefinition::new("attachments_v1");
 /// Per-person preferences (theme…).
 pub const PREFERENCES: TableDefinition<&str, &[u8]> = TableDefinition::new("preferences_v1");
 

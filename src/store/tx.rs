@@ -33,6 +33,7 @@ pub struct Tx<'t> {
     audit_by_order: MultimapTable<'t, u64, u64>,
     audit_by_customer: MultimapTable<'t, u64, u64>,
     preferences: Table<'t, &'static str, &'static [u8]>,
+    attachments: Table<'t, u64, &'static [u8]>,
 }
 
 /// The tables of a read transaction (a consistent snapshot).
@@ -55,6 +56,7 @@ pub struct Rx {
     audit_by_order: ReadOnlyMultimapTable<u64, u64>,
     audit_by_customer: ReadOnlyMultimapTable<u64, u64>,
     preferences: ReadOnlyTable<&'static str, &'static [u8]>,
+    attachments: ReadOnlyTable<u64, &'static [u8]>,
 }
 
 macro_rules! open_all {
@@ -78,6 +80,7 @@ macro_rules! open_all {
             audit_by_order: $txn.open_multimap_table(AUDIT_BY_ORDER)?,
             audit_by_customer: $txn.open_multimap_table(AUDIT_BY_CUSTOMER)?,
             preferences: $txn.open_table(PREFERENCES)?,
+            attachments: $txn.open_table(ATTACHMENTS)?,
         }
     };
 }
@@ -331,6 +334,11 @@ macro_rules! impl_reads {
                     .map(|v| v.value().to_vec()))
             }
 
+            /// The scan attached to an order, if any.
+            pub fn attachment(&self, order: OrderId) -> Result<Option<Vec<u8>>, StoreError> {
+                Ok(self.attachments.get(order.0)?.map(|v| v.value().to_vec()))
+            }
+
             pub fn document_count(&self) -> Result<u64, StoreError> {
                 Ok(self.documents.len()?)
             }
@@ -555,6 +563,20 @@ impl Tx<'_> {
             self.document_files
                 .insert((number.as_str(), format.code()), *bytes)?;
         }
+        Ok(())
+    }
+
+    /// Stores the scan of an order's original purchase order. Refuses to overwrite: an
+    /// attached scan is immutable.
+    pub fn insert_attachment(&mut self, order: OrderId, bytes: &[u8]) -> Result<(), StoreError> {
+        if self.attachments.get(order.0)?.is_some() {
+            return Err(StoreError::Corrupt {
+                table: "attachments",
+                key: order.0.to_string(),
+                reason: "a scan is already attached (attachments are immutable)".into(),
+            });
+        }
+        self.attachments.insert(order.0, bytes)?;
         Ok(())
     }
 

@@ -138,6 +138,8 @@ impl Cmd {
                 what: KeysCmd::Add { .. }
             } | Cmd::Pubkey {
                 what: PubkeyCmd::Add
+            } | Cmd::Order {
+                what: OrderCmd::AttachPo { .. }
             }
         )
     }
@@ -306,6 +308,8 @@ pub(super) enum OrderCmd {
     },
     /// Renouveler un devis expiré
     Renew { number: String },
+    /// Joindre le scan du bon de commande original (PDF, PNG ou JPEG sur l'entrée standard)
+    AttachPo { number: String },
 }
 
 #[derive(Subcommand)]

@@ -163,13 +163,17 @@ fn run(shared: &Arc<Shared>, who: &Actor, parsed: Parsed, stdin: Option<Vec<u8>>
             1,
         );
     }
-    let stdin = String::from_utf8_lossy(stdin.as_deref().unwrap_or_default()).into_owned();
+    let raw = stdin;
+    let stdin = String::from_utf8_lossy(raw.as_deref().unwrap_or_default()).into_owned();
     match parsed.cmd {
         Cmd::Whoami => access::whoami(who),
         Cmd::Customers { what } => customers::search(shared, what),
         Cmd::Customer { what } => customers::customer(shared, who, what),
         Cmd::Stock { what } => customers::stock(shared, who, what),
         Cmd::Orders { stage, limit, json } => orders::list(shared, stage, limit, json),
+        Cmd::Order {
+            what: grammar::OrderCmd::AttachPo { number },
+        } => orders::attach_po(shared, who, &number, raw.as_deref().unwrap_or_default()),
         Cmd::Order { what } => orders::order(shared, who, what),
         Cmd::Quote { what } => orders::quote(shared, who, what, &stdin),
         Cmd::Doc { what } => documents::doc(shared, what),

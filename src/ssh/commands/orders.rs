@@ -157,6 +157,8 @@ struct OrderReport {
     penalties: PenaltyRow,
     /// Each invoice's terms and lateness, explained line by line.
     payment_terms: Vec<String>,
+    /// The scan of the original, when attached.
+    po_scan: Option<String>,
     documents: Vec<DocRef>,
     flags: Vec<String>,
     timeline: Vec<TimelineRow>,
@@ -226,6 +228,16 @@ impl OrderReport {
                 owed_cents: v.penalties.owed().0,
             },
             payment_terms: v.invoices.iter().flat_map(|i| i.explain()).collect(),
+            po_scan: o.po_scan.as_ref().map(|a| {
+                format!(
+                    "Scan du BC original joint : {}, {} octets, SHA-256 {}, par {} le {}",
+                    a.media_type,
+                    a.size,
+                    a.sha256_hex(),
+                    a.attached_by,
+                    a.attached_at.fr()
+                )
+            }),
             timeline: v
                 .timeline
                 .iter()
@@ -273,6 +285,9 @@ impl Render for OrderReport {
                 "BC {} du {} (reçu le {}, vérifié par {})\n",
                 p.number, p.date_fr, p.received_fr, p.verified_by
             ));
+        }
+        if let Some(scan) = &self.po_scan {
+            s.push_str(&format!("{scan}\n"));
         }
         for d in &self.documents {
             s.push_str(&format!("  {} {}\n", d.number, d.date_fr));
@@ -466,10 +481,24 @@ pub(super) fn order(shared: &Shared, actor: &Actor, what: OrderCmd) -> Output {
             };
             penalty_line(app, app.waive_penalties(actor, &number, amount, &reason))
         }
+        OrderCmd::AttachPo { .. } => Output::err("le scan se lit sur l'entrée standard", 1),
         OrderCmd::Renew { number } => {
             Output::from_result(app.renew_quote(actor, &number), |o| o.number.to_string())
         }
     }
+}
+
+/// `order attach-po N < scan.pdf`: the bytes are the scan, not text.
+pub(super) fn attach_po(shared: &Shared, actor: &Actor, number: &str, scan: &[u8]) -> Output {
+    Output::from_result(shared.app.attach_po_scan(actor, number, scan), |o| {
+        let a = o.po_scan.as_ref();
+        format!(
+            "{}\tscan joint\t{}\t{}",
+            o.number,
+            a.map(|a| a.media_type.as_str()).unwrap_or(""),
+            a.map(|a| a.sha256_hex()).unwrap_or_default()
+        )
+    })
 }
 
 /// `--invoice FA-…` when given.
