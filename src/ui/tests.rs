@@ -521,3 +521,67 @@ fn theme_choice_is_remembered() {
     let other = console(&w, Role::Admin);
     assert_eq!(other.theme().name, "default", "paul keeps his own");
 }
+
+/// The payment tools by keys: `e` records the body's receipt of the invoice (the due date
+/// moves), `w` is for admins only, and a partial credit note by amount from the `v` form.
+#[test]
+fn receipt_interest_and_partial_credit_by_keys() {
+    let w = world();
+    let mut c = console(&w, Role::Staff);
+    let invoiced = w
+        .app
+        .orders_in_stage(Stage::Invoiced, 100)
+        .into_iter()
+        .map(|card| card.number.to_string())
+        .find(|n| {
+            let o = w.app.order_view(n).unwrap().order;
+            o.payments.is_empty()
+                && o.live_invoices().count() == 1
+                && o.live_invoices().all(|i| i.received_on.is_none())
+        })
+        .expect("an unpaid invoice without a recorded receipt");
+    c.run(Some(Action::OpenOrder(invoiced.clone())));
+    press(&w, &mut c, &[Key::Char('e')]);
+    let screen = text(&draw(&mut c, 100, 30));
+    assert!(
+        screen.contains("Réception de la facture par l'organisme"),
+        "{screen}"
+    );
+    // The invoice is prefilled; the date defaults to today (27/11/2026).
+    press(&w, &mut c, &[Key::Enter]);
+    assert!(text(&draw(&mut c, 100, 30)).contains("confirmer ?"));
+    press(&w, &mut c, &[Key::Enter]);
+    let (level, msg) = status(&c).unwrap();
+    assert_eq!(level, Level::Ok, "{msg}");
+    let inv = w.app.order_view(&invoiced).unwrap().order.invoices[0].clone();
+    let today = Date::parse_iso("2026-11-27").unwrap();
+    assert_eq!(inv.received_on, Some(today));
+    assert_eq!(inv.due_date(), Some(today.add_days(inv.delay_days as i32)));
+
+    // A reduction of 10 € excl. VAT: Tab to the reason, type it, Tab to the amount.
+    press(&w, &mut c, &[Key::Char('v'), Key::Tab]);
+    type_text(&w, &mut c, "geste commercial");
+    let lines = w.app.order_view(&invoiced).unwrap().order.lines.len();
+    for _ in 0..=lines {
+        press(&w, &mut c, &[Key::Tab]);
+    }
+    type_text(&w, &mut c, "10");
+    press(&w, &mut c, &[Key::Enter]);
+    let screen = text(&draw(&mut c, 100, 30));
+    assert!(screen.contains("Réduire"), "{screen}");
+    press(&w, &mut c, &[Key::Tab, Key::Enter]);
+    let (level, msg) = status(&c).unwrap();
+    assert_eq!(level, Level::Ok, "{msg}");
+    let o = w.app.order_view(&invoiced).unwrap().order;
+    assert_eq!(o.invoices[0].credits.len(), 1);
+    assert_eq!(o.invoices[0].credits[0].amount_incl_vat.0, 1200);
+
+    // Waiving interest is for admins: staff get the app's refusal.
+    let r = w.app.waive_penalties(
+        &Actor::person("marie", Role::Staff, "SHA256:test"),
+        &invoiced,
+        None,
+        "x",
+    );
+    assert!(r.unwrap_err().to_string().contains("administrateur"));
+}
