@@ -81,8 +81,27 @@ struct Migration {
     run: fn(&redb::WriteTransaction) -> Result<(), StoreError>,
 }
 
-/// The ordered migrations. Empty while the schema is at version 1.
-const MIGRATIONS: &[Migration] = &[];
+/// The ordered migrations.
+const MIGRATIONS: &[Migration] = &[Migration {
+    from: 1,
+    name: "order cards carry each invoice's late state (due from receipt, interest per amount)",
+    run: rebuild_order_cards,
+}];
+
+/// Schema 1 → 2: every order card is recomputed from its order, so the board's flags
+/// follow the same payment rules as the order (records themselves upgrade on read).
+fn rebuild_order_cards(txn: &redb::WriteTransaction) -> Result<(), StoreError> {
+    let orders = txn.open_table(ORDERS)?;
+    let mut cards = txn.open_table(ORDER_CARDS)?;
+    for entry in orders.iter()? {
+        let (id, bytes) = entry?;
+        let id = id.value();
+        let order: crate::domain::Order = codec::decode("orders", &id, bytes.value())?;
+        let card = crate::domain::OrderCard::from_order(&order);
+        cards.insert(id, codec::encode("order_cards", &id, &card)?.as_slice())?;
+    }
+    Ok(())
+}
 
 /// The embedded database.
 pub struct Store {

@@ -47,4 +47,4 @@ pub const ATTACHMENTS: TableDefinition<u64, &[u8]> = TableDefinition::new("attac
 pub const PREFERENCES: TableDefinition<&str, &[u8]> = TableDefinition::new("preferences_v1");
 
 /// Schema version recorded in META; bumped by each named migration.
-pub const SCHEMA_VERSION: u64 = 1;
+pub const SCHEMA_VERSION: u64 = 2;

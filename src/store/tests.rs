@@ -1,1 +1,99 @@
+//! Store-level tests: migrations of stores written by earlier versions.
 
+use super::*;
+use crate::domain::legacy::{InvoiceRefV1, OrderCardV1, OrderV1};
+use crate::domain::order::QuoteInfo;
+use crate::domain::{
+    Address, Cents, Contact, CustomerId, Date, DocNumber, OrderId, Stage, Timestamp,
+};
+
+/// A store at schema 1 with an invoiced order whose card says "due 30 days after the
+/// invoice" opens at schema 2 with the card recomputed from the order (due from the
+/// presumed receipt, invoice + 2 days).
+#[test]
+fn schema_1_cards_are_rebuilt_from_their_orders() {
+    let dir = tempfile::tempdir().unwrap();
+    let day = |s| Date::parse_iso(s).unwrap();
+    let n = |s| DocNumber::parse(s).unwrap();
+    {
+        let store = Store::open(dir.path()).unwrap();
+        let order = OrderV1 {
+            id: OrderId(1),
+            number: n("DEV-2026-00001"),
+            customer: CustomerId(1),
+            quote: QuoteInfo {
+                version: 1,
+                issued_on: day("2026-03-01"),
+                valid_until: day("2026-04-01"),
+                renews: None,
+                renewed_by: None,
+                external_ref: None,
+            },
+            header_address: Address::default(),
+            delivery_address: Address::default(),
+            contact: Contact::default(),
+            lines: Vec::new(),
+            stage: Stage::Invoiced,
+            stage_since: Timestamp(0),
+            pre_order: None,
+            po: None,
+            documents: Vec::new(),
+            invoices: vec![InvoiceRefV1 {
+                number: n("FA-2026-00001"),
+                date: day("2026-03-07"),
+                due_date: day("2026-04-06"),
+                amount_incl_vat: Cents(12_000),
+                quantities: Vec::new(),
+                credited_by: None,
+            }],
+            payments: Vec::new(),
+            closing_reason: None,
+            created_at: Timestamp(0),
+        };
+        let card = OrderCardV1 {
+            id: OrderId(1),
+            number: order.number,
+            customer: CustomerId(1),
+            stage: Stage::Invoiced,
+            stage_since: Timestamp(0),
+            valid_until: day("2026-04-01"),
+            renewed: false,
+            total_incl_vat: Cents(12_000),
+            outstanding: Cents(12_000),
+            unpaid_invoices: vec![(day("2026-04-06"), Cents(12_000))],
+            partial_delivery: false,
+        };
+        let v1 = |body: Vec<u8>| {
+            let mut b = vec![1u8];
+            b.extend(body);
+            b
+        };
+        let txn = store.db.begin_write().unwrap();
+        {
+            let mut meta = txn.open_table(META).unwrap();
+            meta.insert("schema_version", 1).unwrap();
+            let mut orders = txn.open_table(ORDERS).unwrap();
+            orders
+                .insert(1, v1(postcard::to_allocvec(&order).unwrap()).as_slice())
+                .unwrap();
+            let mut cards = txn.open_table(ORDER_CARDS).unwrap();
+            cards
+                .insert(1, v1(postcard::to_allocvec(&card).unwrap()).as_slice())
+                .unwrap();
+        }
+        txn.commit().unwrap();
+    }
+    let store = Store::open(dir.path()).unwrap();
+    let card = store.read(|rx| rx.order_card(OrderId(1))).unwrap().unwrap();
+    assert_eq!(card.late.len(), 1);
+    assert_eq!(card.late[0].invoice, n("FA-2026-00001"));
+    assert_eq!(
+        card.late[0].due,
+        Some(day("2026-04-08")),
+        "invoice + 2 days + 30"
+    );
+    let version = store
+        .read(|rx| Ok::<_, StoreError>(rx.meta("schema_version")?))
+        .unwrap();
+    assert_eq!(version, Some(SCHEMA_VERSION));
+}
