@@ -92,8 +92,6 @@ fn schema_1_cards_are_rebuilt_from_their_orders() {
         Some(day("2026-04-08")),
         "invoice + 2 days + 30"
     );
-    let version = store
-        .read(|rx| Ok::<_, StoreError>(rx.meta("schema_version")?))
-        .unwrap();
+    let version = store.read(|rx| rx.meta("schema_version")).unwrap();
     assert_eq!(version, Some(SCHEMA_VERSION));
 }
