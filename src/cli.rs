@@ -84,6 +84,12 @@ enum Command {
         #[arg(long)]
         config: Option<PathBuf>,
     },
+    /// The configuration: `config check` prints the shop's identity as documents will
+    /// show it, and every problem
+    Config {
+        #[command(subcommand)]
+        what: ConfigWhat,
+    },
     /// Manage who may connect (the files in keys/)
     Keys {
         #[command(subcommand)]
@@ -127,6 +133,16 @@ enum KeysWhat {
         fingerprint: Option<String>,
         #[arg(long, default_value = "./keys")]
         keys: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum ConfigWhat {
+    /// Print the seller identity as it will appear on documents, the payment settings, and
+    /// every problem; exit 1 when documents would be refused
+    Check {
+        #[arg(long)]
+        config: Option<PathBuf>,
     },
 }
 
@@ -221,6 +237,9 @@ pub fn main() -> ExitCode {
             config,
         } => serve_command(listen, &data, &keys, &themes, demo, config.as_deref()),
         Command::Keys { what } => keys_command(what),
+        Command::Config {
+            what: ConfigWhat::Check { config },
+        } => config_check_command(config.as_deref()),
         #[cfg(feature = "bench")]
         Command::Bench { what } => match crate::bench::run(what) {
             Ok(()) => ExitCode::SUCCESS,
@@ -231,6 +250,61 @@ pub fn main() -> ExitCode {
             "the measurements are not part of the server build: run them with `cargo run --release --features bench -- bench …`",
         ),
     }
+}
+
+/// The identity as documents print it, then what is missing.
+fn identity_lines(s: &crate::domain::seller::Seller) -> Vec<String> {
+    vec![
+        format!(
+            "  {} — {} au capital de {}",
+            s.name, s.legal_form, s.capital
+        ),
+        format!("  {}", s.address.one_line()),
+        format!("  SIRET {} — {}", s.siret, s.rcs),
+        format!("  TVA intracommunautaire {}", s.vat_number),
+        format!("  Tél. {} — {}", s.phone, s.email),
+        format!(
+            "  RIB : {} — {} — IBAN {} — BIC {}",
+            s.bank_holder,
+            s.bank_name,
+            crate::domain::ids::iban_spaced(&s.iban),
+            s.bic
+        ),
+    ]
+}
+
+fn config_check_command(config: Option<&Path>) -> ExitCode {
+    let config = match Config::load(config) {
+        Ok(c) => c,
+        Err(e) => return fail(e),
+    };
+    let s = &config.settings.seller;
+    println!("Seller identity, as documents will print it:");
+    for l in identity_lines(s) {
+        println!("{l}");
+    }
+    let today = SystemClock.now_date();
+    let rates = &config.settings.ecb_rates;
+    println!(
+        "Moratory interest for lateness starting today: ECB {} + 8 points = {}",
+        crate::domain::interest::rate_fr(
+            rates.in_force_on(crate::domain::interest::half_year_start(today))
+        ),
+        crate::domain::interest::rate_fr(rates.penalty_rate_bp(today))
+    );
+    let problems = s.problems();
+    if problems.is_empty() {
+        println!("OK: documents can be issued with this identity.");
+        return ExitCode::SUCCESS;
+    }
+    println!(
+        "{} problem(s): outside a demonstration store (serve --demo), no document is issued until they are fixed:",
+        problems.len()
+    );
+    for p in &problems {
+        println!("  {p}");
+    }
+    ExitCode::FAILURE
 }
 
 fn seed_command(
@@ -625,6 +699,19 @@ fn serve_command(
             Ok(_) => {}
             Err(e) => return fail(e),
         }
+    }
+    let is_demo = store.is_demo().unwrap_or(false);
+    let problems = config.settings.seller.problems();
+    if !is_demo && !problems.is_empty() {
+        eprintln!(
+            "Before staff can issue any document (quote, delivery note, invoice):\n  1. Set the shop's identity in the [shop] section of a comptoir.toml (start from\n     comptoir.example.toml) and pass it with --config. What is missing:"
+        );
+        for p in &problems {
+            eprintln!("       {p}");
+        }
+        eprintln!(
+            "     Check it with: comptoir config check --config comptoir.toml\n  2. Enroll the first admin (below, if not done yet), then restart with --config."
+        );
     }
     let app = match App::new(
         store,

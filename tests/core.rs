@@ -41,13 +41,10 @@ fn noon(day: &str) -> Timestamp {
 }
 
 fn app_in(dir: &std::path::Path, clock: Arc<FixedClock>) -> App {
-    App::new(
-        Store::open(dir).unwrap(),
-        Settings::default(),
-        clock,
-        Arc::new(StubRenderer),
-    )
-    .unwrap()
+    let store = Store::open(dir).unwrap();
+    // The demo shop's identity needs a demonstration store.
+    store.mark_demo().unwrap();
+    App::new(store, Settings::default(), clock, Arc::new(StubRenderer)).unwrap()
 }
 
 fn staff() -> Actor {
@@ -386,17 +383,73 @@ fn stderr(o: &std::process::Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// `config check` prints the identity as documents will, and every problem with its key.
+#[test]
+fn config_check_shows_the_identity_and_what_is_missing() {
+    let demo = comptoir(&["config", "check"]);
+    assert_eq!(demo.status.code(), Some(1));
+    let out = stdout(&demo);
+    assert!(
+        out.contains("Comptoir Audio Démo — SAS au capital de 50 000 €"),
+        "{out}"
+    );
+    assert!(
+        out.contains("[shop] name : c'est la raison sociale de la démo"),
+        "{out}"
+    );
+    assert!(
+        out.contains("[shop] iban : c'est l'IBAN de la démo"),
+        "{out}"
+    );
+    let real = comptoir(&["config", "check", "--config", "tests/fixtures/shop.toml"]);
+    assert!(real.status.success(), "{}", stdout(&real));
+    let out = stdout(&real);
+    assert!(
+        out.contains("Audio Lyon Équipement — SARL au capital de 20 000 €"),
+        "{out}"
+    );
+    assert!(
+        out.contains("SIRET 81234567600017 — RCS Lyon 812 345 676"),
+        "{out}"
+    );
+    assert!(
+        out.contains("IBAN FR14 2004 1010 0505 0001 3M02 606"),
+        "{out}"
+    );
+    assert!(out.contains("OK: documents can be issued"), "{out}");
+}
+
 #[test]
 fn import_command_with_good_and_bad_files() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let data = data.to_str().unwrap();
+    // A store that is not a demo store refuses to issue with the demo shop's identity,
+    // says what is missing and where, and writes nothing.
+    let refused = comptoir(&[
+        "import",
+        "quote",
+        "tests/fixtures/quote.json",
+        "--data",
+        data,
+    ]);
+    assert_eq!(refused.status.code(), Some(1));
+    let msg = stderr(&refused);
+    assert!(
+        msg.contains("identité du vendeur")
+            && msg.contains("[shop] siret : c'est le SIRET de la démo")
+            && msg.contains("[shop] iban : c'est l'IBAN de la démo")
+            && msg.contains("comptoir config check"),
+        "{msg}"
+    );
     let good = comptoir(&[
         "import",
         "quote",
         "tests/fixtures/quote.json",
         "--data",
         data,
+        "--config",
+        "tests/fixtures/shop.toml",
     ]);
     assert!(good.status.success(), "{}", stderr(&good));
     assert!(
@@ -430,7 +483,15 @@ fn import_command_with_good_and_bad_files() {
         tamper(&mut v);
         let file = dir.path().join("bad.json");
         std::fs::write(&file, v.to_string()).unwrap();
-        let out = comptoir(&["import", "quote", file.to_str().unwrap(), "--data", data]);
+        let out = comptoir(&[
+            "import",
+            "quote",
+            file.to_str().unwrap(),
+            "--data",
+            data,
+            "--config",
+            "tests/fixtures/shop.toml",
+        ]);
         assert_eq!(out.status.code(), Some(1), "{field}");
         assert!(stderr(&out).contains(field), "{field}: {}", stderr(&out));
         assert!(stdout(&out).is_empty());
@@ -449,6 +510,7 @@ fn import_command_with_good_and_bad_files() {
     // Standard input works too.
     let mut child = Command::new(env!("CARGO_BIN_EXE_comptoir"))
         .args(["import", "quote", "-", "--data", data])
+        .args(["--config", "tests/fixtures/shop.toml"])
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .spawn()

@@ -46,8 +46,11 @@ struct Shop {
 fn shop() -> Shop {
     let dir = tempfile::tempdir().unwrap();
     let clock = Arc::new(FixedClock::new(noon("2026-03-02")));
+    let store = Store::open(&dir.path().join("data")).unwrap();
+    // The documents print the demo shop's identity: a demonstration store.
+    store.mark_demo().unwrap();
     let app = App::new(
-        Store::open(&dir.path().join("data")).unwrap(),
+        store,
         Settings::default(),
         clock.clone(),
         Arc::new(PdfRenderer),

@@ -63,7 +63,12 @@ fn serve(setup: Setup<'_>) -> Served {
         keys::add_key(&keys_dir, name, *role, &pub_line(key)).unwrap();
     }
     let config = dir.path().join("comptoir.toml");
-    std::fs::write(&config, format!("[server]\n{}\n", setup.server)).unwrap();
+    // A real shop's identity (documents are refused with the demo's outside a demo store).
+    let shop = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/shop.toml"),
+    )
+    .unwrap();
+    std::fs::write(&config, format!("{shop}\n[server]\n{}\n", setup.server)).unwrap();
     let exe = env!("CARGO_BIN_EXE_comptoir");
     let command = format!(
         "{} exec '{exe}' serve --listen 127.0.0.1:0 --data '{}' --keys '{}' --config '{}' --themes '{}'",

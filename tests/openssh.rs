@@ -147,6 +147,9 @@ fn serve() -> Served {
         .arg(&keys_dir)
         .arg("--themes")
         .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("themes"))
+        // A real shop's identity: outside a demo store documents need one.
+        .arg("--config")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/shop.toml"))
         .env_remove("TERM")
         .env("HOME", dir.path())
         .stdin(Stdio::null())

@@ -66,6 +66,7 @@ async fn world_with(config: ServerConfig) -> World {
         11 * 3600,
     )));
     let store = Store::open(&dir.path().join("data")).unwrap();
+    store.mark_demo().unwrap();
     let app = Arc::new(
         App::new(
             store,

@@ -147,6 +147,13 @@ pub enum AppError {
     Render(String),
     #[error("{0}")]
     Store(#[from] StoreError),
+    #[error(
+        "aucun document ne peut être émis tant que l'identité du vendeur n'est pas complète \
+         (ce n'est pas un magasin de démonstration) : {} — complétez la section [shop] de \
+         comptoir.toml, vérifiez avec « comptoir config check », puis redémarrez",
+        .0.iter().map(|p| p.to_string()).collect::<Vec<_>>().join(" ; ")
+    )]
+    Identity(Vec<crate::domain::seller::IdentityProblem>),
 }
 
 impl AppError {
@@ -239,6 +246,8 @@ pub struct App {
     index: Index,
     changes: broadcast::Sender<Change>,
     grants: access::Grants,
+    /// A demonstration store: documents may carry the demo shop's identity.
+    demo: bool,
 }
 
 impl App {
@@ -251,7 +260,9 @@ impl App {
     ) -> Result<App, AppError> {
         let index = Index::build(&store)?;
         let (changes, _) = broadcast::channel(1024);
+        let demo = store.is_demo()?;
         Ok(App {
+            demo,
             store,
             settings,
             clock,
@@ -434,7 +445,19 @@ impl App {
         tx: &mut Tx<'_>,
         doc: IssuedDocument,
     ) -> Result<IssuedDocument, AppError> {
+        if !self.demo {
+            let problems = self.settings.seller.problems();
+            if !problems.is_empty() {
+                return Err(AppError::Identity(problems));
+            }
+        }
         render_and_insert(tx, self.renderer.as_ref(), &self.settings.seller, doc)
+    }
+
+    /// A demonstration store (seeded): the header says so, and documents may carry the
+    /// demo shop's identity.
+    pub fn is_demo(&self) -> bool {
+        self.demo
     }
 
     /// Loads the products an order's lines use.

@@ -908,6 +908,8 @@ pub(crate) fn seed(
     if existing > 0 {
         return Err(SeedError::NotEmpty(existing));
     }
+    // Synthetic data makes a demonstration store: its documents may carry the demo shop.
+    store.mark_demo()?;
     // The simulated history ends at midnight (Paris) starting `today`: nothing is dated
     // after the moment the demo opens, whatever the hour.
     let midnight = Timestamp::from_date_utc(opts.today, 0);

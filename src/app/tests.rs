@@ -22,6 +22,8 @@ pub(crate) struct Fixture {
 pub(crate) fn fixture_with(renderer: Arc<dyn Renderer>) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
+    // The demo shop's identity: a demonstration store (see identity_is_required_…).
+    store.mark_demo().unwrap();
     let clock = Arc::new(FixedClock::new(noon("2026-03-02")));
     let app = App::new(store, Settings::default(), clock.clone(), renderer).unwrap();
     Fixture {
@@ -479,5 +481,57 @@ fn seeded_store_is_chronological_and_checks_clean() {
             .any(|v| v.message.contains("after now")),
         "{:?}",
         early.violations
+    );
+}
+
+/// Outside a demonstration store, the demo shop's identity issues nothing: the refusal
+/// names what is missing, no number is drawn, nothing is written; a complete identity
+/// issues the first number of the series.
+#[test]
+fn identity_is_required_outside_a_demo_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(FixedClock::new(noon("2026-03-02")));
+    let req = parse_quote_request(SAMPLE).unwrap();
+    {
+        let store = Store::open(dir.path()).unwrap();
+        let app = App::new(
+            store,
+            Settings::default(),
+            clock.clone(),
+            Arc::new(PdfRenderer),
+        )
+        .unwrap();
+        assert!(!app.is_demo());
+        let e = app.import_quote(&Actor::import(), &req).unwrap_err();
+        let AppError::Identity(problems) = &e else {
+            panic!("{e}")
+        };
+        assert!(problems.iter().any(|p| p.key == "siret"), "{e}");
+        assert!(e.to_string().contains("comptoir config check"), "{e}");
+        assert_eq!(app.read(|rx| rx.last_audit_seq()).unwrap(), 0);
+        assert_eq!(app.read(|rx| rx.customer_count()).unwrap(), 0);
+    }
+    let mut settings = Settings::default();
+    let s = &mut settings.seller;
+    s.name = "Audio Lyon Équipement".into();
+    s.address.street = "3 quai Saint-Vincent".into();
+    s.address.city = "Lyon".into();
+    s.siret = "81234567600017".into();
+    s.siren = "812345676".into();
+    s.rcs = "RCS Lyon 812 345 676".into();
+    s.vat_number = "FR19812345676".into();
+    s.iban = "FR1420041010050500013M02606".into();
+    let app = App::new(
+        Store::open(dir.path()).unwrap(),
+        settings,
+        clock,
+        Arc::new(PdfRenderer),
+    )
+    .unwrap();
+    let order = app.import_quote(&Actor::import(), &req).unwrap();
+    assert_eq!(
+        order.number.to_string(),
+        "DEV-2026-00001",
+        "no number was burnt"
     );
 }

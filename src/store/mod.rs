@@ -81,6 +81,9 @@ struct Migration {
     run: fn(&redb::WriteTransaction) -> Result<(), StoreError>,
 }
 
+/// META key of the demonstration-store mark.
+const DEMO_KEY: &str = "demo_store";
+
 /// The ordered migrations.
 const MIGRATIONS: &[Migration] = &[Migration {
     from: 1,
@@ -255,6 +258,16 @@ impl Store {
     /// Rewrites the file without its free pages (after a bulk load). Needs exclusive access.
     pub fn compact(&mut self) -> Result<bool, StoreError> {
         self.db.compact().map_err(|e| StoreError::Db(e.to_string()))
+    }
+
+    /// Marks the store as a demonstration store: documents may carry the demo shop's
+    /// identity. Set by the seed (`serve --demo`, `comptoir seed`); never removed.
+    pub fn mark_demo(&self) -> Result<(), StoreError> {
+        self.write(|tx| tx.set_meta(DEMO_KEY, 1))
+    }
+
+    pub fn is_demo(&self) -> Result<bool, StoreError> {
+        Ok(self.read(|rx| rx.meta(DEMO_KEY))? == Some(1))
     }
 
     /// redb's own structural check (pages, checksums). Needs exclusive access.

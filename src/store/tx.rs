@@ -478,6 +478,11 @@ impl_reads!(Tx<'_>);
 
 impl Tx<'_> {
     /// Draws the next value of a named id sequence (customers, orders…), starting at 1.
+    pub fn set_meta(&mut self, key: &str, value: u64) -> Result<(), StoreError> {
+        self.meta.insert(key, value)?;
+        Ok(())
+    }
+
     pub fn next_id(&mut self, name: &str) -> Result<u64, StoreError> {
         let key = format!("next_{name}");
         let next = self.meta.get(key.as_str())?.map(|v| v.value()).unwrap_or(1);

@@ -603,7 +603,11 @@ impl Console {
             .app
             .index()
             .alert_count(self.app.today(), &self.app.settings().ecb_rates);
-        let left = format!(" comptoir · {}", self.shop);
+        let left = if self.app.is_demo() {
+            format!(" comptoir · DÉMO · {}", self.shop)
+        } else {
+            format!(" comptoir · {}", self.shop)
+        };
         let right = format!(
             "{} ({}) · ⚠ {alerts} {} · {} ",
             self.me.name,
