@@ -59,6 +59,27 @@ enum Command {
     Check {
         #[arg(long, default_value = "./data")]
         data: PathBuf,
+        /// Where the server listens, for the ssh form when it holds the store
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// A consistent copy of the store (stopped server; while it serves, use
+    /// `ssh HOST backup > FILE`)
+    Backup {
+        #[arg(long, default_value = "./data")]
+        data: PathBuf,
+        /// The copy to write (must not exist)
+        #[arg(short, long)]
+        output: PathBuf,
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Put a backup in place (server stopped): the file is checked first, the current
+    /// store kept aside as comptoir.redb.before-restore-<date>
+    Restore {
+        file: PathBuf,
+        #[arg(long, default_value = "./data")]
+        data: PathBuf,
     },
     /// Documents stored in the data folder
     Doc {
@@ -181,11 +202,6 @@ enum Documents {
     Records,
 }
 
-/// Opens the store and builds the app with the system clock and the PDF renderer.
-fn open_app(data: &Path, config: &Config) -> Result<App, String> {
-    App::open(data, config.settings.clone())
-}
-
 /// An error for the terminal: whatever it quotes from a file is shown escaped.
 fn fail(msg: impl std::fmt::Display) -> ExitCode {
     eprintln!(
@@ -218,7 +234,13 @@ pub fn main() -> ExitCode {
         Command::Import {
             what: ImportWhat::Quote { file, data, config },
         } => import_command(&file, &data, config.as_deref()),
-        Command::Check { data } => check_command(&data),
+        Command::Check { data, config } => check_command(&data, config.as_deref()),
+        Command::Backup {
+            data,
+            output,
+            config,
+        } => backup_command(&data, &output, config.as_deref()),
+        Command::Restore { file, data } => restore_command(&file, &data),
         Command::Doc {
             what:
                 DocWhat::Export {
@@ -372,7 +394,7 @@ fn seed_command(
     }
 }
 
-fn import_command(file: &str, data: &Path, config: Option<&Path>) -> ExitCode {
+fn import_command(file: &str, data: &Path, config_path: Option<&Path>) -> ExitCode {
     let mut text = String::new();
     let read = if file == "-" {
         std::io::stdin().read_to_string(&mut text).map(|_| ())
@@ -386,11 +408,24 @@ fn import_command(file: &str, data: &Path, config: Option<&Path>) -> ExitCode {
         Ok(r) => r,
         Err(e) => return fail(e),
     };
-    let config = match Config::load(config) {
+    let config = match Config::load(config_path) {
         Ok(c) => c,
         Err(e) => return fail(e),
     };
-    let app = match open_app(data, &config) {
+    let ssh_args = if file == "-" {
+        "quote import < FILE.json".to_string()
+    } else {
+        format!("quote import < {file}")
+    };
+    let app = match open_store(data, config_path, &ssh_args, false).and_then(|store| {
+        App::new(
+            store,
+            config.settings.clone(),
+            Arc::new(SystemClock),
+            Arc::new(PdfRenderer),
+        )
+        .map_err(|e| e.to_string())
+    }) {
         Ok(a) => a,
         Err(e) => return fail(e),
     };
@@ -409,8 +444,120 @@ fn import_command(file: &str, data: &Path, config: Option<&Path>) -> ExitCode {
     }
 }
 
-fn check_command(data: &Path) -> ExitCode {
-    let mut store = match Store::open(data) {
+/// `ssh -p PORT HOST ARGS` for the server this config describes.
+fn ssh_form(config: Option<&Path>, args: &str) -> String {
+    let listen = Config::load(config)
+        .ok()
+        .and_then(|c| c.server.listen)
+        .unwrap_or_else(|| "127.0.0.1:2222".into());
+    let (host, port) = match listen.rsplit_once(':') {
+        Some((h, p)) => (h.trim_matches(['[', ']']).to_string(), p.to_string()),
+        None => (listen.clone(), "2222".into()),
+    };
+    let host = if host == "0.0.0.0" || host == "::" {
+        "127.0.0.1".to_string()
+    } else {
+        host
+    };
+    format!("ssh -p {port} {host} {args}")
+}
+
+/// Opens the store of `data` for a local command: an error when there is none (nothing
+/// is created), and the exact ssh command when a running server holds it.
+fn open_existing(data: &Path, config: Option<&Path>, ssh_args: &str) -> Result<Store, String> {
+    open_store(data, config, ssh_args, true)
+}
+
+/// Opens (or, unless `must_exist`, creates) the store for a local command; a running
+/// server holding it gets the exact ssh command instead.
+fn open_store(
+    data: &Path,
+    config: Option<&Path>,
+    ssh_args: &str,
+    must_exist: bool,
+) -> Result<Store, String> {
+    if must_exist && !data.join(crate::store::STORE_FILE).exists() {
+        return Err(format!(
+            "no store in {} (expected {}): check --data",
+            data.display(),
+            data.join(crate::store::STORE_FILE).display()
+        ));
+    }
+    Store::open(data).map_err(|e| match e {
+        crate::store::StoreError::InUse(_) => format!(
+            "the store {} is held by a running comptoir server; do it through the server (as an admin):\n  {}",
+            data.display(),
+            ssh_form(config, ssh_args)
+        ),
+        other => other.to_string(),
+    })
+}
+
+fn backup_command(data: &Path, output: &Path, config: Option<&Path>) -> ExitCode {
+    let args = format!("backup > {}", output.display());
+    let store = match open_existing(data, config, &args) {
+        Ok(s) => s,
+        Err(e) => return fail(e),
+    };
+    let started = Instant::now();
+    match store.backup_to(output) {
+        Ok(r) => {
+            println!(
+                "{}: {} tables, {} rows, {} bytes in {:.1} s",
+                output.display(),
+                r.tables,
+                r.rows,
+                r.bytes,
+                started.elapsed().as_secs_f64()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(e),
+    }
+}
+
+fn restore_command(file: &Path, data: &Path) -> ExitCode {
+    if !file.exists() {
+        return fail(format!("{}: no such file", file.display()));
+    }
+    let now = crate::app::Clock::now(&SystemClock);
+    let stamp = now.iso_utc().replace([':', '-'], "");
+    match crate::store::backup::restore(file, data, &stamp) {
+        Ok(r) if !r.report.is_clean() => {
+            for v in &r.report.violations {
+                println!("{}", crate::domain::text::printable(&v.to_string()));
+            }
+            fail(format!(
+                "{} does not check clean ({} violation(s)): nothing was restored",
+                file.display(),
+                r.report.violations.len()
+            ))
+        }
+        Ok(r) => {
+            println!(
+                "restored {} into {}: {} customers, {} orders, {} documents, {} audit records, clean",
+                file.display(),
+                data.display(),
+                r.report.customers,
+                r.report.orders,
+                r.report.documents,
+                r.report.audit_records
+            );
+            if let Some(p) = r.previous {
+                println!("the previous store is kept as {}", p.display());
+            }
+            ExitCode::SUCCESS
+        }
+        Err(crate::store::StoreError::InUse(p)) => fail(format!(
+            "{} is held by a running comptoir server: stop it before restoring",
+            p.display()
+        )),
+        Err(e) => fail(format!("{}: {e} (nothing was restored)", file.display())),
+    }
+}
+
+fn check_command(data: &Path, config: Option<&Path>) -> ExitCode {
+    let mut store = match open_existing(data, config, "check") {
         Ok(s) => s,
         Err(e) => return fail(e),
     };
@@ -450,7 +597,20 @@ fn check_command(data: &Path) -> ExitCode {
 }
 
 fn export_command(number: &str, output: Option<PathBuf>, xml: bool, data: &Path) -> ExitCode {
-    let app = match open_app(data, &Config::default()) {
+    let ssh_args = format!(
+        "doc {} {number} > {number}.{}",
+        if xml { "xml" } else { "get" },
+        if xml { "xml" } else { "pdf" }
+    );
+    let app = match open_existing(data, None, &ssh_args).and_then(|store| {
+        App::new(
+            store,
+            Config::default().settings,
+            Arc::new(SystemClock),
+            Arc::new(PdfRenderer),
+        )
+        .map_err(|e| e.to_string())
+    }) {
         Ok(a) => a,
         Err(e) => return fail(e),
     };

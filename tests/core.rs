@@ -647,3 +647,116 @@ fn check_detects_a_corrupted_store() {
         "{report}"
     );
 }
+
+/// Local backup and restore, and the commands' answers when there is no store or a server
+/// holds it.
+#[test]
+fn backup_restore_and_check_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let d = data.to_str().unwrap();
+    // check on a folder without a store: an error, and nothing is created.
+    let out = comptoir(&["check", "--data", d]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("no store in"), "{}", stderr(&out));
+    assert!(!data.exists(), "check created {}", data.display());
+
+    let seed = comptoir(&[
+        "seed",
+        "--customers",
+        "20",
+        "--orders",
+        "60",
+        "--documents",
+        "full",
+        "--data",
+        d,
+    ]);
+    assert!(seed.status.success(), "{}", stderr(&seed));
+    let copy = dir.path().join("copy.redb");
+    let out = comptoir(&["backup", "--data", d, "-o", copy.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("19 tables"), "{}", stdout(&out));
+    // A second backup to the same file is refused (never overwrites).
+    let again = comptoir(&["backup", "--data", d, "-o", copy.to_str().unwrap()]);
+    assert_eq!(again.status.code(), Some(1));
+
+    // Restore into a fresh folder: checked, then in place.
+    let other = dir.path().join("restored");
+    let out = comptoir(&[
+        "restore",
+        copy.to_str().unwrap(),
+        "--data",
+        other.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("clean"), "{}", stdout(&out));
+    let summary = |o: &std::process::Output| {
+        let s = stdout(o);
+        // "checked N customers, M orders, … in X s: clean" without the timing.
+        s.split(" in ").next().unwrap_or("").to_string()
+    };
+    let source = comptoir(&["check", "--data", d]);
+    let check = comptoir(&["check", "--data", other.to_str().unwrap()]);
+    assert!(check.status.success(), "{}", stdout(&check));
+    assert_eq!(
+        summary(&check),
+        summary(&source),
+        "the copy holds everything"
+    );
+    assert!(
+        summary(&check).contains("20 customers"),
+        "{}",
+        stdout(&check)
+    );
+
+    // Restoring over an existing store keeps it aside; a file that is not a store is
+    // refused and changes nothing.
+    let garbage = dir.path().join("garbage.redb");
+    std::fs::write(&garbage, b"not a redb file").unwrap();
+    let out = comptoir(&["restore", garbage.to_str().unwrap(), "--data", d]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("nothing was restored"),
+        "{}",
+        stderr(&out)
+    );
+    let out = comptoir(&["restore", copy.to_str().unwrap(), "--data", d]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("before-restore-"), "{}", stdout(&out));
+    let aside: Vec<_> = std::fs::read_dir(&data)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().contains("before-restore-"))
+        .collect();
+    assert_eq!(aside.len(), 1);
+
+    // While a process holds the store, local commands give the exact ssh command.
+    let held = Store::open(&data).unwrap();
+    let out = comptoir(&["check", "--data", d]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("ssh -p 2222 127.0.0.1 check"),
+        "{}",
+        stderr(&out)
+    );
+    let out = comptoir(&["backup", "--data", d, "-o", "x.redb"]);
+    assert!(
+        stderr(&out).contains("ssh -p 2222 127.0.0.1 backup > x.redb"),
+        "{}",
+        stderr(&out)
+    );
+    let out = comptoir(&["doc", "export", "FA-2026-00001", "--data", d]);
+    assert!(
+        stderr(&out).contains("ssh -p 2222 127.0.0.1 doc get FA-2026-00001 > FA-2026-00001.pdf"),
+        "{}",
+        stderr(&out)
+    );
+    let out = comptoir(&["restore", copy.to_str().unwrap(), "--data", d]);
+    assert!(
+        stderr(&out).contains("stop it before restoring"),
+        "{}",
+        stderr(&out)
+    );
+    drop(held);
+}

@@ -570,6 +570,90 @@ async fn the_pack_copies_the_issued_invoice_and_the_scan() {
     assert!(report.is_clean(), "{:?}", report.violations);
 }
 
+/// `ssh host backup` while two clients keep importing quotes: the copy holds every import
+/// acknowledged before the backup started, restores, and checks clean; `ssh host check`
+/// verifies the live store. Both are for admins.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backup_while_writing_restores_clean_with_every_acknowledged_action() {
+    let w = Arc::new(world().await);
+    let acked: Arc<std::sync::Mutex<Vec<(Instant, String)>>> = Arc::default();
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut writers = Vec::new();
+    for t in 0..2 {
+        let (w, acked, stop) = (w.clone(), acked.clone(), stop.clone());
+        writers.push(tokio::spawn(async move {
+            let mut i = 0;
+            while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                let mut v: serde_json::Value = serde_json::from_str(SAMPLE).unwrap();
+                let reference = format!("WEB-BK-{t}-{i}");
+                v["reference"] = reference.clone().into();
+                let (_, _, s) = w
+                    .exec(&w.staff, "quote import", Some(v.to_string().as_bytes()))
+                    .await;
+                if s == 0 {
+                    acked.lock().unwrap().push((Instant::now(), reference));
+                }
+                i += 1;
+            }
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let (_, err, s) = w.run(&w.staff, "backup").await;
+    assert_eq!(s, 1);
+    assert!(err.contains("permission refusée"), "{err}");
+    let started = Instant::now();
+    let (copy, err, s) = w.exec(&w.admin, "backup", None).await;
+    assert_eq!(s, 0, "{err}");
+    assert!(err.contains("sauvegarde cohérente"), "{err}");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    for wr in writers {
+        wr.await.unwrap();
+    }
+    let before: Vec<String> = acked
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|(at, _)| *at < started)
+        .map(|(_, r)| r.clone())
+        .collect();
+    assert!(before.len() >= 2, "writes were going on: {}", before.len());
+    // No temporary copy is left beside the store.
+    let leftovers = std::fs::read_dir(w._dir.path().join("data"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".backup-"))
+        .count();
+    assert_eq!(leftovers, 0);
+
+    let file = w._dir.path().join("backup.redb");
+    std::fs::write(&file, &copy).unwrap();
+    let target = w._dir.path().join("restored");
+    let restored = comptoir::store::backup::restore(&file, &target, "test").unwrap();
+    assert!(
+        restored.report.is_clean(),
+        "{:?}",
+        restored.report.violations
+    );
+    let store = Store::open(&target).unwrap();
+    for r in &before {
+        let found = store.read(|rx| rx.order_by_external_ref(r)).unwrap();
+        assert!(
+            found.is_some(),
+            "{r} was acknowledged before the backup and is missing"
+        );
+    }
+
+    let (out, err, s) = w.run(&w.admin, "check --json").await;
+    assert_eq!(s, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["clean"], true);
+    assert!(v["orders"].as_u64().unwrap() >= before.len() as u64);
+    let (_, err, s) = w.run(&w.staff, "check").await;
+    assert_eq!(s, 1);
+    assert!(err.contains("permission refusée"), "{err}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn commands_check_roles_on_the_server() {
     let w = world().await;

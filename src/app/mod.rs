@@ -454,6 +454,32 @@ impl App {
         render_and_insert(tx, self.renderer.as_ref(), &self.settings.seller, doc)
     }
 
+    /// Writes a consistent copy of the live store to `dest` (admins): every action
+    /// acknowledged before it started is in it; writers are not blocked.
+    pub fn backup(
+        &self,
+        actor: &Actor,
+        dest: &std::path::Path,
+    ) -> Result<crate::store::backup::BackupReport, AppError> {
+        actor.require(Role::Admin)?;
+        Ok(self.store.backup_to(dest)?)
+    }
+
+    /// Verifies every invariant of the live store on a snapshot (admins).
+    pub fn check(&self, actor: &Actor) -> Result<crate::store::check::Report, AppError> {
+        actor.require(Role::Admin)?;
+        Ok(self.store.read(crate::store::check::check)?)
+    }
+
+    /// The folder of the store file (where temporary backups are written).
+    pub fn data_dir(&self) -> std::path::PathBuf {
+        self.store
+            .path()
+            .parent()
+            .map(std::path::Path::to_path_buf)
+            .unwrap_or_default()
+    }
+
     /// A demonstration store (seeded): the header says so, and documents may carry the
     /// demo shop's identity.
     pub fn is_demo(&self) -> bool {

@@ -4,6 +4,7 @@
 //! secondary indexes and counters change in the same write transaction as the records
 //! they index; issued documents and audit records are inserted once and never rewritten.
 
+pub mod backup;
 pub mod check;
 mod codec;
 pub mod tables;

@@ -152,3 +152,95 @@ pub(super) fn audit(shared: &Shared, since: Option<&str>, limit: usize, json: bo
     }
     Output::render(&rows, json)
 }
+
+/// `backup`: a consistent copy of the live store, written beside it, streamed, removed.
+pub(super) fn backup(shared: &Shared, who: &Actor) -> Output {
+    let app = &shared.app;
+    let dest = app.data_dir().join(format!(
+        ".backup-{}-{}.redb",
+        std::process::id(),
+        app.now().0
+    ));
+    let _ = std::fs::remove_file(&dest);
+    match app.backup(who, &dest) {
+        Ok(report) => {
+            tracing::info!(
+                person = %who.name,
+                rows = report.rows,
+                bytes = report.bytes,
+                "backup"
+            );
+            Output {
+                stderr: format!(
+                    "sauvegarde cohérente : {} tables, {} lignes, {} octets\n",
+                    report.tables, report.rows, report.bytes
+                )
+                .into_bytes(),
+                file: Some(dest),
+                ..Output::default()
+            }
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(&dest);
+            e.into()
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct CheckRow {
+    customers: u64,
+    orders: u64,
+    documents: u64,
+    files: u64,
+    synthetic_documents: u64,
+    audit_records: u64,
+    clean: bool,
+    violations: Vec<String>,
+}
+
+impl Render for CheckRow {
+    fn text(&self) -> String {
+        let mut s: String = self.violations.iter().map(|v| format!("{v}\n")).collect();
+        s.push_str(&format!(
+            "vérifié : {} clients, {} commandes, {} documents ({} fichiers, {} synthétiques), {} lignes d'audit : {}",
+            self.customers,
+            self.orders,
+            self.documents,
+            self.files,
+            self.synthetic_documents,
+            self.audit_records,
+            if self.clean {
+                "sain".to_string()
+            } else {
+                format!("{} anomalie(s)", self.violations.len())
+            }
+        ));
+        s
+    }
+}
+
+/// `check [--json]`: every invariant of the live store, on a snapshot; status 1 when not
+/// clean.
+pub(super) fn check(shared: &Shared, who: &Actor, json: bool) -> Output {
+    match shared.app.check(who) {
+        Ok(r) => {
+            let row = CheckRow {
+                customers: r.customers,
+                orders: r.orders,
+                documents: r.documents,
+                files: r.files,
+                synthetic_documents: r.synthetic_documents,
+                audit_records: r.audit_records,
+                clean: r.is_clean(),
+                violations: r.violations.iter().map(|v| v.to_string()).collect(),
+            };
+            let mut out = Output::render(&row, json);
+            if !row.clean {
+                out.status = 1;
+            }
+            out
+        }
+        Err(e) => e.into(),
+    }
+}

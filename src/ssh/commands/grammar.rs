@@ -16,6 +16,8 @@ pub(super) const ADMIN_ONLY: &[&str] = &[
     "customer approve",
     "customer refuse",
     "order waive-interest",
+    "backup",
+    "check",
 ];
 
 /// Whether the subcommand at `path` (`keys add`, `order deliver`) is for admins only.
@@ -114,6 +116,14 @@ pub(super) enum Cmd {
     Pubkey {
         #[command(subcommand)]
         what: PubkeyCmd,
+    },
+    /// Copie cohérente du magasin, sans arrêter le serveur (redb sur la sortie standard :
+    /// ssh hôte backup > comptoir-AAAA-MM-JJ.redb)
+    Backup,
+    /// Vérifier tous les invariants du magasin en service
+    Check {
+        #[arg(long)]
+        json: bool,
     },
     /// Journal d'audit
     Audit {

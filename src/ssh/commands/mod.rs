@@ -39,7 +39,12 @@ pub(crate) struct Output {
     pub stdout: Vec<u8>,
     pub stderr: Vec<u8>,
     pub status: u32,
+    /// A file streamed after `stdout` in chunks, then deleted (a backup).
+    pub file: Option<std::path::PathBuf>,
 }
+
+/// Size of the chunks a streamed file is sent in.
+const STREAM_CHUNK: usize = 256 * 1024;
 
 /// Data a command prints: the same value gives the `--json` form and the text form.
 trait Render: Serialize {
@@ -167,6 +172,8 @@ fn run(shared: &Arc<Shared>, who: &Actor, parsed: Parsed, stdin: Option<Vec<u8>>
     let stdin = String::from_utf8_lossy(raw.as_deref().unwrap_or_default()).into_owned();
     match parsed.cmd {
         Cmd::Whoami => access::whoami(who),
+        Cmd::Backup => admin::backup(shared, who),
+        Cmd::Check { json } => admin::check(shared, who, json),
         Cmd::Customers { what } => customers::search(shared, what),
         Cmd::Customer { what } => customers::customer(shared, who, what),
         Cmd::Stock { what } => customers::stock(shared, who, what),
@@ -243,6 +250,48 @@ async fn read_stdin(stdin_rx: &mut mpsc::Receiver<Option<Vec<u8>>>) -> Option<Ve
     Some(buf)
 }
 
+/// Sends a file over the channel in [`STREAM_CHUNK`] pieces.
+async fn stream_file(
+    writer: &ChannelWriteHalf<Msg>,
+    path: &std::path::Path,
+    stall: std::time::Duration,
+) -> Result<Result<(), russh::Error>, tokio::time::error::Elapsed> {
+    use std::io::Read;
+    let mut file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) => {
+            tracing::error!("cannot read {}: {e}", path.display());
+            return Ok(Err(russh::Error::Disconnect));
+        }
+    };
+    loop {
+        // Disk reads on the blocking pool, the sends on the runtime.
+        let read = tokio::task::spawn_blocking(move || {
+            let mut buf = vec![0u8; STREAM_CHUNK];
+            let n = file.read(&mut buf);
+            (file, buf, n)
+        })
+        .await;
+        let Ok((f, mut buf, n)) = read else {
+            return Ok(Err(russh::Error::Disconnect));
+        };
+        file = f;
+        let n = match n {
+            Ok(0) => return Ok(Ok(())),
+            Ok(n) => n,
+            Err(e) => {
+                tracing::error!("cannot read {}: {e}", path.display());
+                return Ok(Err(russh::Error::Disconnect));
+            }
+        };
+        buf.truncate(n);
+        match tokio::time::timeout(stall, writer.data_bytes(buf)).await {
+            Ok(Ok(())) => {}
+            other => return other,
+        }
+    }
+}
+
 /// Runs an exec request: parses the command, reads standard input when the command
 /// needs it, runs it off the async runtime, writes its output and exit status, closes.
 pub(crate) async fn run_exec(
@@ -262,7 +311,7 @@ pub(crate) async fn run_exec(
     let parsed = split(&line)
         .map_err(Output::usage)
         .and_then(|argv| parse(&argv));
-    let out = match parsed {
+    let mut out = match parsed {
         Err(out) => out,
         Ok(parsed) => {
             let stdin = if parsed.cmd.reads_stdin() {
@@ -308,16 +357,30 @@ pub(crate) async fn run_exec(
     // A client that went away or stopped reading must not keep the session listed: every
     // write has a deadline, and the session is unregistered whatever happens.
     let stall = shared.config.output_stall;
-    let delivered = tokio::time::timeout(stall, async {
+    let file = out.file.take();
+    let mut delivered = tokio::time::timeout(stall, async {
         if !out.stdout.is_empty() {
-            writer.data_bytes(out.stdout).await?;
-        }
-        if !out.stderr.is_empty() {
-            writer.extended_data_bytes(1, out.stderr).await?;
+            writer.data_bytes(std::mem::take(&mut out.stdout)).await?;
         }
         Ok::<_, russh::Error>(())
     })
     .await;
+    if let Some(path) = file {
+        // A large file goes out chunk by chunk, each with its own deadline: a slow link
+        // is fine, a client that stopped reading is not.
+        if matches!(delivered, Ok(Ok(()))) {
+            delivered = stream_file(&writer, &path, stall).await;
+        }
+        let _ = std::fs::remove_file(&path);
+    }
+    if matches!(delivered, Ok(Ok(()))) && !out.stderr.is_empty() {
+        delivered = tokio::time::timeout(stall, async {
+            writer
+                .extended_data_bytes(1, std::mem::take(&mut out.stderr))
+                .await
+        })
+        .await;
+    }
     // Unregistered before the close: when the client sees the end, the session is gone.
     drop(registration);
     drop(place);

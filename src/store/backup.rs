@@ -1,0 +1,164 @@
+//! Consistent copies of a live store, and their restoration.
+//!
+//! A backup copies every table of one read transaction (a snapshot: every commit
+//! acknowledged before it began, nothing after) into a new redb file, committed once.
+//! Writers are never blocked; the copy is a normal store that `check` verifies and
+//! `restore` puts in place.
+
+use super::tables::*;
+use super::{STORE_FILE, Store, StoreError};
+use redb::{
+    Database, Key, MultimapTableDefinition, ReadTransaction, ReadableDatabase,
+    ReadableMultimapTable, ReadableTable, TableDefinition, Value, WriteTransaction,
+};
+use std::path::{Path, PathBuf};
+
+/// What a backup holds.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BackupReport {
+    pub tables: usize,
+    pub rows: u64,
+    pub bytes: u64,
+}
+
+fn copy<K: Key + 'static, V: Value + 'static>(
+    src: &ReadTransaction,
+    dst: &WriteTransaction,
+    def: TableDefinition<K, V>,
+) -> Result<u64, StoreError> {
+    let from = src.open_table(def)?;
+    let mut to = dst.open_table(def)?;
+    let mut n = 0;
+    for entry in from.iter()? {
+        let (k, v) = entry?;
+        to.insert(k.value(), v.value())?;
+        n += 1;
+    }
+    Ok(n)
+}
+
+fn copy_multimap<K: Key + 'static, V: Key + 'static>(
+    src: &ReadTransaction,
+    dst: &WriteTransaction,
+    def: MultimapTableDefinition<K, V>,
+) -> Result<u64, StoreError> {
+    let from = src.open_multimap_table(def)?;
+    let mut to = dst.open_multimap_table(def)?;
+    let mut n = 0;
+    for entry in from.iter()? {
+        let (k, values) = entry?;
+        for v in values {
+            to.insert(k.value(), v?.value())?;
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
+impl Store {
+    /// Writes a consistent copy of the store to `dest` (which must not exist). Runs on a
+    /// snapshot: writers carry on while it copies.
+    pub fn backup_to(&self, dest: &Path) -> Result<BackupReport, StoreError> {
+        if dest.exists() {
+            return Err(StoreError::Io(std::io::Error::new(
+                std::io::ErrorKind::AlreadyExists,
+                format!("{} already exists", dest.display()),
+            )));
+        }
+        let snapshot = self.db.begin_read()?;
+        let known = snapshot.list_tables()?.count() + snapshot.list_multimap_tables()?.count();
+        if known != TABLE_COUNT {
+            return Err(StoreError::Db(format!(
+                "the store has {known} tables and the backup copies {TABLE_COUNT}: refusing an incomplete copy"
+            )));
+        }
+        let result = (|| {
+            let copy_db = Database::create(dest).map_err(|e| StoreError::Open {
+                path: dest.to_path_buf(),
+                reason: e.to_string(),
+            })?;
+            let txn = copy_db.begin_write()?;
+            let mut rows = 0;
+            rows += copy(&snapshot, &txn, META)?;
+            rows += copy(&snapshot, &txn, CUSTOMERS)?;
+            rows += copy(&snapshot, &txn, CUSTOMER_BY_SIRET)?;
+            rows += copy(&snapshot, &txn, PRODUCTS)?;
+            rows += copy(&snapshot, &txn, ORDERS)?;
+            rows += copy(&snapshot, &txn, ORDER_CARDS)?;
+            rows += copy(&snapshot, &txn, ORDER_BY_NUMBER)?;
+            rows += copy(&snapshot, &txn, ORDERS_BY_STAGE)?;
+            rows += copy(&snapshot, &txn, ORDERS_BY_CUSTOMER)?;
+            rows += copy(&snapshot, &txn, ORDER_BY_EXTERNAL_REF)?;
+            rows += copy(&snapshot, &txn, DOCUMENTS)?;
+            rows += copy(&snapshot, &txn, DOCUMENTS_CHRONO)?;
+            rows += copy(&snapshot, &txn, DOCUMENT_FILES)?;
+            rows += copy(&snapshot, &txn, COUNTERS)?;
+            rows += copy(&snapshot, &txn, AUDIT)?;
+            rows += copy_multimap(&snapshot, &txn, AUDIT_BY_ORDER)?;
+            rows += copy_multimap(&snapshot, &txn, AUDIT_BY_CUSTOMER)?;
+            rows += copy(&snapshot, &txn, PREFERENCES)?;
+            rows += copy(&snapshot, &txn, ATTACHMENTS)?;
+            txn.commit()?;
+            drop(copy_db);
+            Ok(BackupReport {
+                tables: TABLE_COUNT,
+                rows,
+                bytes: std::fs::metadata(dest)?.len(),
+            })
+        })();
+        if result.is_err() {
+            let _ = std::fs::remove_file(dest);
+        }
+        result
+    }
+}
+
+/// Tables a backup copies (every table of the schema).
+pub const TABLE_COUNT: usize = 19;
+
+/// Where a restore kept the store it replaced.
+#[derive(Debug)]
+pub struct Restored {
+    pub previous: Option<PathBuf>,
+    pub report: super::check::Report,
+}
+
+/// Puts the backup `file` in place as the store of `data` (the server stopped): the file is
+/// copied beside the store, opened and checked first — a backup that does not check clean
+/// is refused and nothing changes — then the current store is kept aside as
+/// `comptoir.redb.before-restore-<stamp>` and the copy renamed into place.
+pub fn restore(file: &Path, data: &Path, stamp: &str) -> Result<Restored, StoreError> {
+    let target = data.join(STORE_FILE);
+    if target.exists() {
+        // Fails with InUse when a server holds the store.
+        drop(Store::open(data)?);
+    }
+    std::fs::create_dir_all(data)?;
+    let incoming_dir = data.join(format!(".restore-{stamp}"));
+    std::fs::create_dir_all(&incoming_dir)?;
+    let incoming = incoming_dir.join(STORE_FILE);
+    let outcome = (|| {
+        std::fs::copy(file, &incoming)?;
+        let report = {
+            let store = Store::open(&incoming_dir)?;
+            store.read(super::check::check)?
+        };
+        if !report.is_clean() {
+            return Ok(Restored {
+                previous: None,
+                report,
+            });
+        }
+        let previous = if target.exists() {
+            let aside = data.join(format!("{STORE_FILE}.before-restore-{stamp}"));
+            std::fs::rename(&target, &aside)?;
+            Some(aside)
+        } else {
+            None
+        };
+        std::fs::rename(&incoming, &target)?;
+        Ok(Restored { previous, report })
+    })();
+    let _ = std::fs::remove_dir_all(&incoming_dir);
+    outcome
+}
