@@ -74,6 +74,11 @@ enum Command {
         #[arg(long)]
         config: Option<PathBuf>,
     },
+    /// Accounting exports: the FEC of a year, the invoices of a period (CSV)
+    Export {
+        #[command(subcommand)]
+        what: ExportWhat,
+    },
     /// Put a backup in place (server stopped): the file is checked first, the current
     /// store kept aside as comptoir.redb.before-restore-<date>
     Restore {
@@ -154,6 +159,35 @@ enum KeysWhat {
         fingerprint: Option<String>,
         #[arg(long, default_value = "./keys")]
         keys: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum ExportWhat {
+    /// The Fichier des Écritures Comptables of a calendar year (SIRENFECAAAA1231.txt)
+    Fec {
+        #[arg(long)]
+        year: i32,
+        /// Output file (default: the FEC's own name in the current folder; `-` for stdout)
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        #[arg(long, default_value = "./data")]
+        data: PathBuf,
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Invoices and credit notes dated from --from to --to, as CSV (`;`, decimal comma)
+    Invoices {
+        #[arg(long)]
+        from: String,
+        #[arg(long)]
+        to: String,
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        #[arg(long, default_value = "./data")]
+        data: PathBuf,
+        #[arg(long)]
+        config: Option<PathBuf>,
     },
 }
 
@@ -241,6 +275,7 @@ pub fn main() -> ExitCode {
             config,
         } => backup_command(&data, &output, config.as_deref()),
         Command::Restore { file, data } => restore_command(&file, &data),
+        Command::Export { what } => export_accounts_command(what),
         Command::Doc {
             what:
                 DocWhat::Export {
@@ -513,6 +548,88 @@ fn backup_command(data: &Path, output: &Path, config: Option<&Path>) -> ExitCode
             ExitCode::SUCCESS
         }
         Err(e) => fail(e),
+    }
+}
+
+fn write_output(path: &Path, bytes: &[u8]) -> ExitCode {
+    let written = if path.as_os_str() == "-" {
+        std::io::stdout().write_all(bytes)
+    } else {
+        std::fs::write(path, bytes)
+    };
+    match written {
+        Ok(()) => {
+            if path.as_os_str() != "-" {
+                eprintln!("{} ({} bytes)", path.display(), bytes.len());
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(format!("{}: {e}", path.display())),
+    }
+}
+
+fn export_accounts_command(what: ExportWhat) -> ExitCode {
+    let (data, config_path, ssh_args) = match &what {
+        ExportWhat::Fec {
+            year, data, config, ..
+        } => (
+            data.clone(),
+            config.clone(),
+            format!("export fec --year {year} > FEC.txt"),
+        ),
+        ExportWhat::Invoices {
+            from,
+            to,
+            data,
+            config,
+            ..
+        } => (
+            data.clone(),
+            config.clone(),
+            format!("export invoices --from {from} --to {to} > factures.csv"),
+        ),
+    };
+    let config = match Config::load(config_path.as_deref()) {
+        Ok(c) => c,
+        Err(e) => return fail(e),
+    };
+    let app = match open_existing(&data, config_path.as_deref(), &ssh_args).and_then(|store| {
+        App::new(
+            store,
+            config.settings.clone(),
+            Arc::new(SystemClock),
+            Arc::new(PdfRenderer),
+        )
+        .map_err(|e| e.to_string())
+    }) {
+        Ok(a) => a,
+        Err(e) => return fail(e),
+    };
+    match what {
+        ExportWhat::Fec { year, output, .. } => match app.export_fec(year) {
+            Ok(fec) => {
+                let path = output.unwrap_or_else(|| PathBuf::from(&fec.file_name));
+                eprintln!("{} entries, {} lines", fec.entries, fec.lines);
+                write_output(&path, fec.text.as_bytes())
+            }
+            Err(e) => fail(e),
+        },
+        ExportWhat::Invoices {
+            from, to, output, ..
+        } => {
+            let (Some(from), Some(to)) = (Date::parse_fr(&from), Date::parse_fr(&to)) else {
+                return fail("--from and --to are dates (YYYY-MM-DD or DD/MM/YYYY)");
+            };
+            match app.export_invoices(from, to) {
+                Ok(rows) => {
+                    let csv = crate::app::export::invoices_csv(&rows);
+                    let path = output
+                        .unwrap_or_else(|| PathBuf::from(format!("factures-{}-{}.csv", from, to)));
+                    write_output(&path, csv.as_bytes())
+                }
+                Err(e) => fail(e),
+            }
+        }
     }
 }
 

@@ -476,6 +476,32 @@ async fn money_by_command_receipt_interest_and_partial_credit_notes() {
         json.contains("penalties-waived") && json.contains("petit montant"),
         "{json}"
     );
+    // The accounting exports see all of it.
+    let (fec, err, s) = w.run(&w.staff, "export fec --year 2026").await;
+    assert_eq!(s, 0, "{err}");
+    assert!(err.contains("912345675FEC20261231.txt"), "{err}");
+    assert!(
+        fec.starts_with("JournalCode\tJournalLib\tEcritureNum"),
+        "{fec}"
+    );
+    assert!(
+        fec.contains("\tFA-2026-00001\t") && fec.contains("\t763100\t"),
+        "{fec}"
+    );
+    let (csv, err, s) = w
+        .run(
+            &w.staff,
+            "export invoices --from 2026-01-01 --to 2026-12-31",
+        )
+        .await;
+    assert_eq!(s, 0, "{err}");
+    let rows: Vec<&str> = csv.lines().collect();
+    assert_eq!(rows.len(), 3, "header, the invoice, the credit note: {csv}");
+    assert!(
+        rows[1].starts_with("FA-2026-00001;Facture;02/03/2026;03/04/2026;")
+            && rows[1].ends_with(";payée"),
+        "{csv}"
+    );
 }
 
 /// The pack holds the issued invoice's own pages (copied, not re-rendered), the RIB page,

@@ -727,9 +727,11 @@ impl<'a> Sim<'a> {
                 } else {
                     self.restock(tx, &sim.order, at)?;
                     let today = at.paris_date();
+                    // Signed after the quote it answers, before its end of validity.
                     let po_date = today
                         .add_days(-(self.rng.range(1, 4) as i32))
-                        .min(sim.order.quote.valid_until);
+                        .min(sim.order.quote.valid_until)
+                        .max(sim.order.quote.issued_on);
                     let input = OriginalPoInput {
                         po_number: format!(
                             "ENG-{}-{:06}",

@@ -535,3 +535,158 @@ fn identity_is_required_outside_a_demo_store() {
         "no number was burnt"
     );
 }
+
+/// The FEC of a seeded year read back: 18 fields, dates, decimal commas, every entry
+/// balanced, sales equal to the invoices less the credit notes, bank equal to the
+/// payments, lettered invoices settled; the invoices CSV parsed back.
+#[test]
+fn fec_and_invoices_csv_read_back() {
+    use crate::app::seed::{self, DocumentMode, SeedOptions};
+    use std::collections::HashMap;
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let today = Date::parse_iso("2026-11-27").unwrap();
+    let opts = SeedOptions {
+        customers: 60,
+        orders: 500,
+        seed: 5,
+        today,
+        documents: DocumentMode::Records,
+    };
+    seed::seed(
+        &store,
+        &PdfRenderer,
+        &Settings::default().seller,
+        &opts,
+        |_| {},
+    )
+    .unwrap();
+    let clock = Arc::new(FixedClock::new(Timestamp::from_date_utc(today, 9 * 3600)));
+    let app = App::new(store, Settings::default(), clock, Arc::new(PdfRenderer)).unwrap();
+    let fec = app.export_fec(2026).unwrap();
+    assert_eq!(fec.file_name, "912345675FEC20261231.txt");
+    let cents = |s: &str| -> i64 {
+        let (units, dec) = s.split_once(',').expect("decimal comma");
+        assert_eq!(dec.len(), 2, "{s}");
+        assert!(!units.contains('.') && !units.contains(' '), "{s}");
+        units.parse::<i64>().unwrap() * 100 + dec.parse::<i64>().unwrap()
+    };
+    let mut lines = fec.text.lines();
+    assert_eq!(lines.next().unwrap().split('\t').count(), 18);
+    let mut balance: HashMap<String, i64> = HashMap::new();
+    let (mut sales, mut bank, mut n) = (0i64, 0i64, 0);
+    let mut letters: HashMap<String, (i64, String, String)> = HashMap::new();
+    for l in lines {
+        let f: Vec<&str> = l.split('\t').collect();
+        assert_eq!(f.len(), 18, "{l}");
+        for date in [f[3], f[9], f[15]] {
+            assert!(date.len() == 8 && date.starts_with("20"), "{l}");
+            assert!(
+                Date::parse_iso(&format!("{}-{}-{}", &date[..4], &date[4..6], &date[6..]))
+                    .is_some()
+            );
+        }
+        assert!(f[3].starts_with("2026"), "{l}");
+        let (debit, credit) = (cents(f[11]), cents(f[12]));
+        *balance.entry(f[2].to_string()).or_default() += debit - credit;
+        if f[0] == "VT" && f[4] == "411000" {
+            sales += debit - credit;
+        }
+        if f[0] == "BQ" && f[4] == "512000" {
+            bank += debit;
+        }
+        if !f[13].is_empty() {
+            let e =
+                letters
+                    .entry(f[13].to_string())
+                    .or_insert((0, String::new(), f[14].to_string()));
+            e.0 += debit - credit;
+            if f[0] == "VT" && debit > 0 {
+                e.1 = f[9].to_string();
+            }
+        }
+        n += 1;
+    }
+    assert_eq!(n, fec.lines);
+    assert!(fec.entries > 100, "{}", fec.entries);
+    assert!(balance.values().all(|b| *b == 0), "unbalanced entries");
+    // Sales: invoices less credit notes of 2026; bank: payments and interest of 2026.
+    let (mut invoiced, mut received) = (0i64, 0i64);
+    app.read(|rx| {
+        rx.for_each_document::<StoreError>(|d| {
+            if d.date.year() == 2026 {
+                match d.kind() {
+                    DocKind::Invoice => invoiced += d.totals.incl_vat.0,
+                    DocKind::CreditNote => invoiced -= d.totals.incl_vat.0,
+                    _ => {}
+                }
+            }
+            Ok(())
+        })?;
+        rx.for_each_order::<StoreError>(|o| {
+            received += o
+                .payments
+                .iter()
+                .filter(|p| p.date.year() == 2026)
+                .map(|p| p.amount.0)
+                .sum::<i64>();
+            for s in &o.penalty_settlements {
+                if let crate::domain::interest::SettlementKind::Received { date, .. } = &s.kind
+                    && date.year() == 2026
+                {
+                    received += s.amount.0;
+                }
+            }
+            Ok(())
+        })
+    })
+    .unwrap();
+    assert_eq!(sales, invoiced);
+    assert_eq!(bank, received);
+    // An invoice of 2026 lettered in 2026 is settled within the file: its 411 lines net to 0.
+    let settled: Vec<_> = letters
+        .values()
+        .filter(|(_, piece_date, date_let)| {
+            piece_date.starts_with("2026") && date_let.starts_with("2026")
+        })
+        .collect();
+    assert!(settled.len() > 20, "{}", settled.len());
+    assert!(
+        settled.iter().all(|(net, _, _)| *net == 0),
+        "a lettered invoice does not balance"
+    );
+
+    let from = Date::parse_iso("2026-01-01").unwrap();
+    let rows = app.export_invoices(from, today).unwrap();
+    let csv = crate::app::export::invoices_csv(&rows);
+    let mut it = csv.lines();
+    let header: Vec<&str> = it.next().unwrap().split(';').collect();
+    assert_eq!(header.len(), 15);
+    assert_eq!(header[0], "Numéro");
+    let mut count = 0;
+    for l in it {
+        let f: Vec<&str> = l.split(';').collect();
+        assert_eq!(f.len(), 15, "{l}");
+        let vat: i64 = f[7..12].iter().map(|v| cents(v)).sum();
+        assert_eq!(cents(f[6]) + vat, cents(f[12]), "{l}");
+        assert!(
+            Date::parse_fr(f[2]).is_some_and(|d| d >= from && d <= today),
+            "{l}"
+        );
+        count += 1;
+    }
+    let docs = app
+        .read(|rx| {
+            let mut n = 0;
+            rx.for_each_document::<StoreError>(|d| {
+                if matches!(d.kind(), DocKind::Invoice | DocKind::CreditNote) && d.date >= from {
+                    n += 1;
+                }
+                Ok(())
+            })?;
+            Ok::<_, StoreError>(n)
+        })
+        .unwrap();
+    assert_eq!(count, docs);
+    assert!(rows.iter().any(|r| r.status == "payée") && rows.iter().any(|r| r.status == "avoir"));
+}

@@ -98,3 +98,76 @@ pub(super) fn doc(shared: &Shared, what: DocCmd) -> Output {
         }
     }
 }
+
+/// `export fec --year Y` and `export invoices --from --to`.
+pub(super) fn export(shared: &Shared, what: super::grammar::ExportCmd) -> Output {
+    use super::grammar::{ExportCmd, ExportFormat};
+    let app = &shared.app;
+    match what {
+        ExportCmd::Fec { year } => {
+            if !(2000..=2100).contains(&year) {
+                return Output::usage(format!("--year : {year} n'est pas une année plausible"));
+            }
+            match app.export_fec(year) {
+                Ok(fec) => Output {
+                    stdout: fec.text.into_bytes(),
+                    stderr: format!(
+                        "{} : {} écritures, {} lignes\n",
+                        fec.file_name, fec.entries, fec.lines
+                    )
+                    .into_bytes(),
+                    ..Output::default()
+                },
+                Err(e) => e.into(),
+            }
+        }
+        ExportCmd::Invoices { from, to, format } => {
+            let (from, to) = match (
+                super::parse_day(&from, "--from"),
+                super::parse_day(&to, "--to"),
+            ) {
+                (Ok(f), Ok(t)) => (f, t),
+                (Err(o), _) | (_, Err(o)) => return o,
+            };
+            if to < from {
+                return Output::usage("--to précède --from");
+            }
+            match app.export_invoices(from, to) {
+                Ok(rows) => match format {
+                    ExportFormat::Csv => {
+                        Output::bytes(crate::app::export::invoices_csv(&rows).into_bytes())
+                    }
+                    ExportFormat::Json => {
+                        let v: Vec<serde_json::Value> = rows
+                            .iter()
+                            .map(|r| {
+                                serde_json::json!({
+                                    "number": r.number,
+                                    "kind": r.kind,
+                                    "date": r.date.to_string(),
+                                    "due_date": r.due.map(|d| d.to_string()),
+                                    "body": r.body,
+                                    "siret": r.siret,
+                                    "net_cents": r.net.0,
+                                    "vat_cents": crate::app::export::VAT_COLUMNS
+                                        .iter()
+                                        .zip(r.vat)
+                                        .map(|((bp, _), v)| (format!("{bp}"), v.0))
+                                        .collect::<std::collections::BTreeMap<_, _>>(),
+                                    "total_cents": r.total.0,
+                                    "paid_cents": r.paid.0,
+                                    "status": r.status,
+                                })
+                            })
+                            .collect();
+                        match serde_json::to_string_pretty(&v) {
+                            Ok(s) => Output::ok(s),
+                            Err(e) => Output::err(e, 1),
+                        }
+                    }
+                },
+                Err(e) => e.into(),
+            }
+        }
+    }
+}

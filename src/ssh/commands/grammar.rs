@@ -117,6 +117,11 @@ pub(super) enum Cmd {
         #[command(subcommand)]
         what: PubkeyCmd,
     },
+    /// Exports comptables
+    Export {
+        #[command(subcommand)]
+        what: ExportCmd,
+    },
     /// Copie cohérente du magasin, sans arrêter le serveur (redb sur la sortie standard :
     /// ssh hôte backup > comptoir-AAAA-MM-JJ.redb)
     Backup,
@@ -320,6 +325,33 @@ pub(super) enum OrderCmd {
     Renew { number: String },
     /// Joindre le scan du bon de commande original (PDF, PNG ou JPEG sur l'entrée standard)
     AttachPo { number: String },
+}
+
+#[derive(Subcommand)]
+pub(super) enum ExportCmd {
+    /// Fichier des écritures comptables d'une année (ssh hôte export fec --year 2026 >
+    /// SIRENFEC20261231.txt)
+    Fec {
+        #[arg(long)]
+        year: i32,
+    },
+    /// Factures et avoirs d'une période, pour un tableur
+    Invoices {
+        /// Premier jour (AAAA-MM-JJ ou JJ/MM/AAAA)
+        #[arg(long)]
+        from: String,
+        /// Dernier jour inclus
+        #[arg(long)]
+        to: String,
+        #[arg(long, value_enum, default_value_t = ExportFormat::Csv)]
+        format: ExportFormat,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub(super) enum ExportFormat {
+    Csv,
+    Json,
 }
 
 #[derive(Subcommand)]
