@@ -21,6 +21,15 @@ use std::time::Instant;
     about = "Back office for orders of French public bodies (mandat administratif), served over SSH"
 )]
 pub struct Cli {
+    /// The data folder (the store comptoir.redb)
+    #[arg(long, global = true, env = "COMPTOIR_DATA", default_value = "./data")]
+    data: PathBuf,
+    /// Folder of public keys: keys/admin/NAME.pub, keys/staff/NAME.pub, and the host key
+    #[arg(long, global = true, env = "COMPTOIR_KEYS", default_value = "./keys")]
+    keys: PathBuf,
+    /// The configuration file (comptoir.toml)
+    #[arg(long, global = true, env = "COMPTOIR_CONFIG")]
+    config: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -45,10 +54,6 @@ enum Command {
         /// auto renders up to 20 000 orders
         #[arg(long, value_enum, default_value_t = Documents::Auto)]
         documents: Documents,
-        #[arg(long, default_value = "./data")]
-        data: PathBuf,
-        #[arg(long)]
-        config: Option<PathBuf>,
     },
     /// Import data produced by the web shop
     Import {
@@ -56,23 +61,13 @@ enum Command {
         what: ImportWhat,
     },
     /// Verify every invariant of the store; exit 0 only when clean
-    Check {
-        #[arg(long, default_value = "./data")]
-        data: PathBuf,
-        /// Where the server listens, for the ssh form when it holds the store
-        #[arg(long)]
-        config: Option<PathBuf>,
-    },
+    Check,
     /// A consistent copy of the store (stopped server; while it serves, use
     /// `ssh HOST backup > FILE`)
     Backup {
-        #[arg(long, default_value = "./data")]
-        data: PathBuf,
         /// The copy to write (must not exist)
         #[arg(short, long)]
         output: PathBuf,
-        #[arg(long)]
-        config: Option<PathBuf>,
     },
     /// Accounting exports: the FEC of a year, the invoices of a period (CSV)
     Export {
@@ -83,8 +78,6 @@ enum Command {
     /// store kept aside as comptoir.redb.before-restore-<date>
     Restore {
         file: PathBuf,
-        #[arg(long, default_value = "./data")]
-        data: PathBuf,
     },
     /// Documents stored in the data folder
     Doc {
@@ -94,21 +87,18 @@ enum Command {
     /// Serve the console over SSH
     Serve {
         /// Address to listen on (default: the config's, else 127.0.0.1:2222)
-        #[arg(long)]
+        #[arg(long, env = "COMPTOIR_LISTEN")]
         listen: Option<String>,
-        #[arg(long, default_value = "./data")]
-        data: PathBuf,
-        /// Folder of public keys: keys/admin/NAME.pub, keys/staff/NAME.pub, and the host key
-        #[arg(long, default_value = "./keys")]
-        keys: PathBuf,
+        /// Public key files of the first admin(s), for a service account without ~/.ssh:
+        /// enrolled when no admin exists yet
+        #[arg(long, env = "COMPTOIR_INITIAL_ADMIN_KEYS", value_delimiter = ',')]
+        initial_admin_key: Vec<PathBuf>,
         /// Folder of themes (*.toml); the bundled themes when absent
         #[arg(long, default_value = "./themes")]
         themes: PathBuf,
         /// Seed a realistic demo data set when the store is empty
         #[arg(long)]
         demo: bool,
-        #[arg(long)]
-        config: Option<PathBuf>,
     },
     /// The configuration: `config check` prints the shop's identity as documents will
     /// show it, and every problem
@@ -144,21 +134,14 @@ enum KeysWhat {
         pubkey_file: String,
         #[arg(long)]
         admin: bool,
-        #[arg(long, default_value = "./keys")]
-        keys: PathBuf,
     },
     /// Everyone who may connect: name, role, fingerprint, comment
-    List {
-        #[arg(long, default_value = "./keys")]
-        keys: PathBuf,
-    },
+    List,
     /// Remove a person (or one key with --fingerprint); never the last admin
     Revoke {
         name: String,
         #[arg(long)]
         fingerprint: Option<String>,
-        #[arg(long, default_value = "./keys")]
-        keys: PathBuf,
     },
 }
 
@@ -171,10 +154,6 @@ enum ExportWhat {
         /// Output file (default: the FEC's own name in the current folder; `-` for stdout)
         #[arg(short, long)]
         output: Option<PathBuf>,
-        #[arg(long, default_value = "./data")]
-        data: PathBuf,
-        #[arg(long)]
-        config: Option<PathBuf>,
     },
     /// Invoices and credit notes dated from --from to --to, as CSV (`;`, decimal comma)
     Invoices {
@@ -184,10 +163,6 @@ enum ExportWhat {
         to: String,
         #[arg(short, long)]
         output: Option<PathBuf>,
-        #[arg(long, default_value = "./data")]
-        data: PathBuf,
-        #[arg(long)]
-        config: Option<PathBuf>,
     },
 }
 
@@ -195,10 +170,7 @@ enum ExportWhat {
 enum ConfigWhat {
     /// Print the seller identity as it will appear on documents, the payment settings, and
     /// every problem; exit 1 when documents would be refused
-    Check {
-        #[arg(long)]
-        config: Option<PathBuf>,
-    },
+    Check,
 }
 
 #[derive(Subcommand)]
@@ -206,10 +178,6 @@ enum ImportWhat {
     /// Import a quote (JSON, see README); `-` reads standard input
     Quote {
         file: String,
-        #[arg(long, default_value = "./data")]
-        data: PathBuf,
-        #[arg(long)]
-        config: Option<PathBuf>,
     },
 }
 
@@ -224,8 +192,6 @@ enum DocWhat {
         /// The Factur-X XML instead of the PDF
         #[arg(long)]
         xml: bool,
-        #[arg(long, default_value = "./data")]
-        data: PathBuf,
     },
 }
 
@@ -247,6 +213,8 @@ fn fail(msg: impl std::fmt::Display) -> ExitCode {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    let (data, keys, config) = (cli.data, cli.keys, cli.config);
+    let config = config.as_deref();
     match cli.command {
         Command::Seed {
             customers,
@@ -254,49 +222,37 @@ pub fn main() -> ExitCode {
             seed_value,
             today,
             documents,
-            data,
-            config,
         } => seed_command(
-            customers,
-            orders,
-            seed_value,
-            today,
-            documents,
-            &data,
-            config.as_deref(),
+            customers, orders, seed_value, today, documents, &data, config,
         ),
         Command::Import {
-            what: ImportWhat::Quote { file, data, config },
-        } => import_command(&file, &data, config.as_deref()),
-        Command::Check { data, config } => check_command(&data, config.as_deref()),
-        Command::Backup {
-            data,
-            output,
-            config,
-        } => backup_command(&data, &output, config.as_deref()),
-        Command::Restore { file, data } => restore_command(&file, &data),
-        Command::Export { what } => export_accounts_command(what),
+            what: ImportWhat::Quote { file },
+        } => import_command(&file, &data, config),
+        Command::Check => check_command(&data, config),
+        Command::Backup { output } => backup_command(&data, &output, config),
+        Command::Restore { file } => restore_command(&file, &data),
+        Command::Export { what } => export_accounts_command(what, &data, config),
         Command::Doc {
-            what:
-                DocWhat::Export {
-                    number,
-                    output,
-                    xml,
-                    data,
-                },
+            what: DocWhat::Export { number, output, xml },
         } => export_command(&number, output, xml, &data),
         Command::Serve {
             listen,
-            data,
-            keys,
+            initial_admin_key,
             themes,
             demo,
+        } => serve_command(ServeArgs {
+            listen,
+            data: &data,
+            keys: &keys,
+            themes: &themes,
+            demo,
             config,
-        } => serve_command(listen, &data, &keys, &themes, demo, config.as_deref()),
-        Command::Keys { what } => keys_command(what),
+            initial_admin_keys: &initial_admin_key,
+        }),
+        Command::Keys { what } => keys_command(what, &keys),
         Command::Config {
-            what: ConfigWhat::Check { config },
-        } => config_check_command(config.as_deref()),
+            what: ConfigWhat::Check,
+        } => config_check_command(config),
         #[cfg(feature = "bench")]
         Command::Bench { what } => match crate::bench::run(what) {
             Ok(()) => ExitCode::SUCCESS,
@@ -568,32 +524,18 @@ fn write_output(path: &Path, bytes: &[u8]) -> ExitCode {
     }
 }
 
-fn export_accounts_command(what: ExportWhat) -> ExitCode {
-    let (data, config_path, ssh_args) = match &what {
-        ExportWhat::Fec {
-            year, data, config, ..
-        } => (
-            data.clone(),
-            config.clone(),
-            format!("export fec --year {year} > FEC.txt"),
-        ),
-        ExportWhat::Invoices {
-            from,
-            to,
-            data,
-            config,
-            ..
-        } => (
-            data.clone(),
-            config.clone(),
-            format!("export invoices --from {from} --to {to} > factures.csv"),
-        ),
+fn export_accounts_command(what: ExportWhat, data: &Path, config_path: Option<&Path>) -> ExitCode {
+    let ssh_args = match &what {
+        ExportWhat::Fec { year, .. } => format!("export fec --year {year} > FEC.txt"),
+        ExportWhat::Invoices { from, to, .. } => {
+            format!("export invoices --from {from} --to {to} > factures.csv")
+        }
     };
-    let config = match Config::load(config_path.as_deref()) {
+    let config = match Config::load(config_path) {
         Ok(c) => c,
         Err(e) => return fail(e),
     };
-    let app = match open_existing(&data, config_path.as_deref(), &ssh_args).and_then(|store| {
+    let app = match open_existing(data, config_path, &ssh_args).and_then(|store| {
         App::new(
             store,
             config.settings.clone(),
@@ -762,14 +704,13 @@ fn export_command(number: &str, output: Option<PathBuf>, xml: bool, data: &Path)
     }
 }
 
-fn keys_command(what: KeysWhat) -> ExitCode {
+fn keys_command(what: KeysWhat, dir: &Path) -> ExitCode {
     use crate::ssh::keys;
     match what {
         KeysWhat::Add {
             name,
             pubkey_file,
             admin,
-            keys: dir,
         } => {
             let mut text = String::new();
             let read = if pubkey_file == "-" {
@@ -785,7 +726,7 @@ fn keys_command(what: KeysWhat) -> ExitCode {
             } else {
                 crate::app::Role::Staff
             };
-            match keys::add_key(&dir, &name, role, &text) {
+            match keys::add_key(dir, &name, role, &text) {
                 Ok(e) => {
                     println!(
                         "{name} ({role}) may now connect with {} {} {}",
@@ -796,8 +737,8 @@ fn keys_command(what: KeysWhat) -> ExitCode {
                 Err(e) => fail(e),
             }
         }
-        KeysWhat::List { keys: dir } => {
-            let list = keys::AccessList::load(&dir);
+        KeysWhat::List => {
+            let list = keys::AccessList::load(dir);
             for p in &list.people {
                 for k in &p.keys {
                     println!(
@@ -820,12 +761,11 @@ fn keys_command(what: KeysWhat) -> ExitCode {
         KeysWhat::Revoke {
             name,
             fingerprint,
-            keys: dir,
         } => {
             let r = match &fingerprint {
-                Some(fp) => keys::revoke_key(&dir, &name, fp)
+                Some(fp) => keys::revoke_key(dir, &name, fp)
                     .map(|e| format!("revoked {} of {name}", e.fingerprint)),
-                None => keys::revoke_person(&dir, &name)
+                None => keys::revoke_person(dir, &name)
                     .map(|p| format!("revoked {} ({} key(s))", p.name, p.keys.len())),
             };
             match r {
@@ -874,10 +814,38 @@ pub fn load_themes(dir: &Path) -> Result<Vec<crate::ui::Theme>, String> {
 }
 
 /// When nobody can administer comptoir, enroll the invoking user's own public keys.
-fn enroll_first_admin(keys_dir: &Path) {
+/// Enrolls the first admin when there is none: the `--initial-admin-key` files (a service
+/// account has no ~/.ssh), else the running user's ~/.ssh/*.pub.
+fn enroll_first_admin(keys_dir: &Path, initial: &[PathBuf]) -> Result<(), String> {
     use crate::ssh::keys;
     if keys::AccessList::load(keys_dir).admin_count() > 0 {
-        return;
+        return Ok(());
+    }
+    for f in initial {
+        let text = std::fs::read_to_string(f)
+            .map_err(|e| format!("--initial-admin-key {}: {e}", f.display()))?;
+        let stem: String = f
+            .file_stem()
+            .map(|s| s.to_string_lossy().to_lowercase())
+            .unwrap_or_default()
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '-' })
+            .collect();
+        let name = if keys::validate_name(&stem).is_ok() {
+            stem
+        } else {
+            "admin".to_string()
+        };
+        let e = keys::add_key(keys_dir, &name, crate::app::Role::Admin, &text)
+            .map_err(|e| format!("--initial-admin-key {}: {e}", f.display()))?;
+        eprintln!(
+            "No admin yet: enrolled {} ({}) as admin « {name} »",
+            f.display(),
+            e.fingerprint
+        );
+    }
+    if !initial.is_empty() {
+        return Ok(());
     }
     let user = std::env::var("USER").unwrap_or_else(|_| "admin".into());
     let name: String = user
@@ -923,20 +891,34 @@ fn enroll_first_admin(keys_dir: &Path) {
     }
     if enrolled == 0 {
         eprintln!(
-            "No admin key yet, and no usable ~/.ssh/*.pub. Add one with:\n  comptoir keys add {name} ~/.ssh/id_ed25519.pub --admin --keys {}\n(create a key first with: ssh-keygen -t ed25519)",
+            "No admin key yet, and no usable ~/.ssh/*.pub. Add one with:\n  comptoir keys add {name} ~/.ssh/id_ed25519.pub --admin --keys {}\n(create a key first with: ssh-keygen -t ed25519), or start with --initial-admin-key FILE.pub",
             keys_dir.display()
         );
     }
+    Ok(())
 }
 
-fn serve_command(
+/// What `serve` was given (flags and environment).
+struct ServeArgs<'a> {
     listen: Option<String>,
-    data: &Path,
-    keys_dir: &Path,
-    themes_dir: &Path,
+    data: &'a Path,
+    keys: &'a Path,
+    themes: &'a Path,
     demo: bool,
-    config: Option<&Path>,
-) -> ExitCode {
+    config: Option<&'a Path>,
+    initial_admin_keys: &'a [PathBuf],
+}
+
+fn serve_command(args: ServeArgs<'_>) -> ExitCode {
+    let ServeArgs {
+        listen,
+        data,
+        keys: keys_dir,
+        themes: themes_dir,
+        demo,
+        config,
+        initial_admin_keys,
+    } = args;
     let _ = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(
@@ -999,7 +981,9 @@ fn serve_command(
         Ok(a) => Arc::new(a),
         Err(e) => return fail(e),
     };
-    enroll_first_admin(keys_dir);
+    if let Err(e) = enroll_first_admin(keys_dir, initial_admin_keys) {
+        return fail(e);
+    }
     let listen = listen
         .or(config.server.listen.clone())
         .unwrap_or_else(|| "127.0.0.1:2222".into());

@@ -673,6 +673,9 @@ fn backup_restore_and_check_from_the_command_line() {
         d,
     ]);
     assert!(seed.status.success(), "{}", stderr(&seed));
+    // --data is one option for every subcommand, before or after it.
+    let before = comptoir(&["--data", d, "check"]);
+    assert!(before.status.success(), "{}", stderr(&before));
     let copy = dir.path().join("copy.redb");
     let out = comptoir(&["backup", "--data", d, "-o", copy.to_str().unwrap()]);
     assert!(out.status.success(), "{}", stderr(&out));

@@ -123,33 +123,26 @@ fn serve() -> Served {
     assert!(made.status.success());
     let bin = env!("CARGO_BIN_EXE_comptoir");
     let keys_dir = dir.path().join("keys");
-    let added = Command::new(bin)
-        .args(["keys", "add", "tester"])
-        .arg(key.with_extension("pub"))
-        .arg("--admin")
-        .arg("--keys")
-        .arg(&keys_dir)
-        .output()
-        .unwrap();
-    assert!(
-        added.status.success(),
-        "{}",
-        String::from_utf8_lossy(&added.stderr)
-    );
+    // The first admin is given at start, as a service account without ~/.ssh would.
+    let first_admin = dir.path().join("tester.pub");
+    std::fs::copy(key.with_extension("pub"), &first_admin).unwrap();
     let port = free_port();
     let log = std::fs::File::create(dir.path().join("server.log")).unwrap();
+    // Settings from the environment, as the systemd unit gives them.
     let child = Command::new("setsid")
         .arg(bin)
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-        .arg("--data")
-        .arg(dir.path().join("data"))
-        .arg("--keys")
-        .arg(&keys_dir)
+        .arg("serve")
         .arg("--themes")
         .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("themes"))
+        .env("COMPTOIR_LISTEN", format!("127.0.0.1:{port}"))
+        .env("COMPTOIR_DATA", dir.path().join("data"))
+        .env("COMPTOIR_KEYS", &keys_dir)
         // A real shop's identity: outside a demo store documents need one.
-        .arg("--config")
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/shop.toml"))
+        .env(
+            "COMPTOIR_CONFIG",
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/shop.toml"),
+        )
+        .env("COMPTOIR_INITIAL_ADMIN_KEYS", &first_admin)
         .env_remove("TERM")
         .env("HOME", dir.path())
         .stdin(Stdio::null())
