@@ -76,9 +76,7 @@ enum Command {
     },
     /// Put a backup in place (server stopped): the file is checked first, the current
     /// store kept aside as comptoir.redb.before-restore-<date>
-    Restore {
-        file: PathBuf,
-    },
+    Restore { file: PathBuf },
     /// Documents stored in the data folder
     Doc {
         #[command(subcommand)]
@@ -176,9 +174,7 @@ enum ConfigWhat {
 #[derive(Subcommand)]
 enum ImportWhat {
     /// Import a quote (JSON, see README); `-` reads standard input
-    Quote {
-        file: String,
-    },
+    Quote { file: String },
 }
 
 #[derive(Subcommand)]
@@ -233,7 +229,12 @@ pub fn main() -> ExitCode {
         Command::Restore { file } => restore_command(&file, &data),
         Command::Export { what } => export_accounts_command(what, &data, config),
         Command::Doc {
-            what: DocWhat::Export { number, output, xml },
+            what:
+                DocWhat::Export {
+                    number,
+                    output,
+                    xml,
+                },
         } => export_command(&number, output, xml, &data),
         Command::Serve {
             listen,
@@ -758,10 +759,7 @@ fn keys_command(what: KeysWhat, dir: &Path) -> ExitCode {
             }
             ExitCode::SUCCESS
         }
-        KeysWhat::Revoke {
-            name,
-            fingerprint,
-        } => {
+        KeysWhat::Revoke { name, fingerprint } => {
             let r = match &fingerprint {
                 Some(fp) => keys::revoke_key(dir, &name, fp)
                     .map(|e| format!("revoked {} of {name}", e.fingerprint)),
@@ -829,7 +827,13 @@ fn enroll_first_admin(keys_dir: &Path, initial: &[PathBuf]) -> Result<(), String
             .map(|s| s.to_string_lossy().to_lowercase())
             .unwrap_or_default()
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '-' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                    c
+                } else {
+                    '-'
+                }
+            })
             .collect();
         let name = if keys::validate_name(&stem).is_ok() {
             stem
