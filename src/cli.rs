@@ -97,6 +97,10 @@ enum Command {
         /// Seed a realistic demo data set when the store is empty
         #[arg(long)]
         demo: bool,
+        /// Log lines as text (colours only on a terminal) or one JSON object per line
+        /// (journald, log shippers)
+        #[arg(long, value_enum, env = "COMPTOIR_LOG_FORMAT", default_value_t = LogFormat::Text)]
+        log_format: LogFormat,
     },
     /// The configuration: `config check` prints the shop's identity as documents will
     /// show it, and every problem
@@ -192,6 +196,12 @@ enum DocWhat {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
 enum Documents {
     Auto,
     Full,
@@ -241,7 +251,9 @@ pub fn main() -> ExitCode {
             initial_admin_key,
             themes,
             demo,
+            log_format,
         } => serve_command(ServeArgs {
+            log_format,
             listen,
             data: &data,
             keys: &keys,
@@ -902,8 +914,25 @@ fn enroll_first_admin(keys_dir: &Path, initial: &[PathBuf]) -> Result<(), String
     Ok(())
 }
 
+/// Logs on stderr: text with colours only when stderr is a terminal, or JSON lines.
+fn init_logs(format: LogFormat) {
+    use std::io::IsTerminal;
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(filter);
+    let _ = match format {
+        LogFormat::Text => builder
+            .with_ansi(std::io::stderr().is_terminal())
+            .try_init(),
+        LogFormat::Json => builder.json().try_init(),
+    };
+}
+
 /// What `serve` was given (flags and environment).
 struct ServeArgs<'a> {
+    log_format: LogFormat,
     listen: Option<String>,
     data: &'a Path,
     keys: &'a Path,
@@ -915,21 +944,17 @@ struct ServeArgs<'a> {
 
 fn serve_command(args: ServeArgs<'_>) -> ExitCode {
     let ServeArgs {
+        log_format,
         listen,
         data,
         keys: keys_dir,
         themes: themes_dir,
         demo,
-        config,
+        config: config_path,
         initial_admin_keys,
     } = args;
-    let _ = tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .try_init();
+    let config = config_path;
+    init_logs(log_format);
     let config = match Config::load(config) {
         Ok(c) => c,
         Err(e) => return fail(e),
@@ -1003,6 +1028,8 @@ fn serve_command(args: ServeArgs<'_>) -> ExitCode {
         Err(e) => return fail(e),
     };
     runtime.block_on(async move {
+        // Handlers first: a signal sent as soon as the address is printed is not lost.
+        let mut signals = Signals::new();
         let opts = crate::ssh::ServeOptions {
             listen: listen.clone(),
             keys_dir: keys_dir.to_path_buf(),
@@ -1030,31 +1057,109 @@ fn serve_command(args: ServeArgs<'_>) -> ExitCode {
             handle.addr.port(),
             handle.addr.ip()
         );
-        wait_for_signal().await;
+        while signals.next().await == Signal::Reload {
+            reload(&handle.shared, config_path, themes_dir);
+        }
         eprintln!("stopping: ending sessions…");
         handle.shutdown().await;
         ExitCode::SUCCESS
     })
 }
 
-async fn wait_for_signal() {
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Signal {
+    /// SIGHUP: re-read the configuration and the themes.
+    Reload,
+    /// SIGTERM or Ctrl-C: graceful stop.
+    Stop,
+}
+
+/// The signals `serve` acts on.
+struct Signals {
     #[cfg(unix)]
-    {
-        let mut term =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(s) => s,
-                Err(_) => {
-                    let _ = tokio::signal::ctrl_c().await;
-                    return;
+    term: Option<tokio::signal::unix::Signal>,
+    #[cfg(unix)]
+    hup: Option<tokio::signal::unix::Signal>,
+}
+
+impl Signals {
+    fn new() -> Signals {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Signals {
+                term: signal(SignalKind::terminate()).ok(),
+                hup: signal(SignalKind::hangup()).ok(),
+            }
+        }
+        #[cfg(not(unix))]
+        Signals {}
+    }
+
+    async fn next(&mut self) -> Signal {
+        #[cfg(unix)]
+        {
+            let term = async {
+                match self.term.as_mut() {
+                    Some(t) => {
+                        t.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
                 }
             };
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = term.recv() => {}
+            let hup = async {
+                match self.hup.as_mut() {
+                    Some(h) => {
+                        h.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => Signal::Stop,
+                _ = term => Signal::Stop,
+                _ = hup => Signal::Reload,
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+            Signal::Stop
         }
     }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
+}
+
+/// SIGHUP: the shop's settings (identity, payments) and the themes are re-read; a file
+/// with an error is reported and what is in force stays. `[server]` limits take effect
+/// at the next start.
+fn reload(shared: &crate::ssh::Shared, config: Option<&Path>, themes_dir: &Path) {
+    match Config::load(config) {
+        Ok(c) => {
+            let problems = c.settings.seller.problems();
+            shared.app.set_settings(c.settings);
+            tracing::info!(
+                "configuration reloaded (shop identity, payments); [server] limits apply at the next start"
+            );
+            if !shared.app.is_demo() {
+                for p in problems {
+                    tracing::warn!("shop identity: {p}");
+                }
+            }
+        }
+        Err(e) => tracing::error!(
+            "configuration NOT reloaded, the one in force stays: {}",
+            crate::domain::text::printable(&e)
+        ),
+    }
+    match load_themes(themes_dir) {
+        Ok(t) => {
+            let n = t.len();
+            shared.set_themes(t);
+            tracing::info!(themes = n, "themes reloaded (new sessions use them)");
+        }
+        Err(e) => tracing::error!(
+            "themes NOT reloaded, the ones in force stay: {}",
+            crate::domain::text::printable(&e)
+        ),
     }
 }

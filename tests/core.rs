@@ -763,3 +763,86 @@ fn backup_restore_and_check_from_the_command_line() {
     );
     drop(held);
 }
+
+/// `serve` as a service runs it: JSON log lines on stderr (no colour codes), SIGHUP
+/// re-reads the configuration (a bad one is reported and the one in force stays),
+/// SIGTERM stops it cleanly.
+#[test]
+fn serve_logs_json_reloads_on_sighup_and_stops_on_sigterm() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("comptoir.toml");
+    std::fs::copy("tests/fixtures/shop.toml", &config).unwrap();
+    let log = dir.path().join("serve.log");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_comptoir"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
+        .arg("--data")
+        .arg(dir.path().join("data"))
+        .arg("--keys")
+        .arg(dir.path().join("keys"))
+        .arg("--config")
+        .arg(&config)
+        .env("HOME", dir.path())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    while !line.contains("listening on") {
+        line.clear();
+        assert!(
+            stdout.read_line(&mut line).unwrap() > 0,
+            "serve exited early"
+        );
+    }
+    let wait_for = |what: &str| {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            let text = std::fs::read_to_string(&log).unwrap_or_default();
+            if text.contains(what) {
+                return text;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no « {what} » in:\n{text}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    };
+    let pid = child.id() as i32;
+    // A broken configuration: reported, not applied.
+    std::fs::write(&config, "[shop]\nsiret = \"123\"\n").unwrap();
+    unsafe { libc::kill(pid, libc::SIGHUP) };
+    wait_for("configuration NOT reloaded");
+    // A good one: applied.
+    std::fs::copy("tests/fixtures/shop.toml", &config).unwrap();
+    unsafe { libc::kill(pid, libc::SIGHUP) };
+    wait_for("configuration reloaded");
+    unsafe { libc::kill(pid, libc::SIGTERM) };
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        !text.contains('\u{1b}'),
+        "colour codes in a log file:\n{text}"
+    );
+    let json: Vec<serde_json::Value> = text
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    assert!(json.len() >= 3, "{text}");
+    assert!(
+        json.iter()
+            .all(|v| v["level"].is_string() && v["fields"].is_object())
+    );
+    assert!(json.iter().any(|v| {
+        v["level"] == "ERROR"
+            && v["fields"]["message"]
+                .as_str()
+                .unwrap_or("")
+                .contains("shop.siret")
+    }));
+}

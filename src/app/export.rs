@@ -231,7 +231,7 @@ impl App {
                 entries.push(&l.num);
             }
         }
-        let siren: String = self.settings.seller.siret.chars().take(9).collect();
+        let siren: String = self.settings().seller.siret.chars().take(9).collect();
         Ok(Fec {
             file_name: format!("{siren}FEC{year:04}1231.txt"),
             entries: entries.len(),

@@ -241,7 +241,8 @@ impl Default for Settings {
 /// The application: the store, the in-memory index, and the change feed.
 pub struct App {
     store: Store,
-    settings: Settings,
+    /// Replaced whole on a configuration reload (SIGHUP); readers take an `Arc`.
+    settings: std::sync::RwLock<Arc<Settings>>,
     clock: Arc<dyn Clock>,
     renderer: Arc<dyn Renderer>,
     index: Index,
@@ -265,7 +266,7 @@ impl App {
         Ok(App {
             demo,
             store,
-            settings,
+            settings: std::sync::RwLock::new(Arc::new(settings)),
             clock,
             renderer,
             index,
@@ -382,8 +383,18 @@ impl App {
         }
     }
 
-    pub fn settings(&self) -> &Settings {
-        &self.settings
+    /// The business settings in force (a consistent value: a reload replaces it whole).
+    pub fn settings(&self) -> Arc<Settings> {
+        self.settings
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Puts new settings in force (the configuration was reloaded); use cases that
+    /// started keep the settings they read.
+    pub fn set_settings(&self, settings: Settings) {
+        *self.settings.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(settings);
     }
 
     pub fn index(&self) -> &Index {
@@ -447,12 +458,12 @@ impl App {
         doc: IssuedDocument,
     ) -> Result<IssuedDocument, AppError> {
         if !self.demo {
-            let problems = self.settings.seller.problems();
+            let problems = self.settings().seller.problems();
             if !problems.is_empty() {
                 return Err(AppError::Identity(problems));
             }
         }
-        render_and_insert(tx, self.renderer.as_ref(), &self.settings.seller, doc)
+        render_and_insert(tx, self.renderer.as_ref(), &self.settings().seller, doc)
     }
 
     /// Writes a consistent copy of the live store to `dest` (admins): every action

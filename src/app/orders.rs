@@ -124,7 +124,7 @@ impl App {
 
     /// Bills everything delivered and not yet billed.
     pub fn issue_invoice(&self, actor: &Actor, number: &str) -> Result<IssuedDocument, AppError> {
-        let late_rate = self.settings.ecb_rates.penalty_rate_bp(self.today());
+        let late_rate = self.settings().ecb_rates.penalty_rate_bp(self.today());
         self.order_issue(actor, number, DocKind::Invoice, |o, c, _, n, ctx| {
             pipeline::issue_invoice(o, c, n, late_rate, ctx)
         })
@@ -240,7 +240,7 @@ impl App {
         amount: Cents,
         reference: &str,
     ) -> Result<Order, AppError> {
-        let rates = &self.settings.ecb_rates;
+        let rates = &self.settings().ecb_rates;
         self.order_step(actor, number, |o, _, _, ctx| {
             pipeline::record_penalty_payment(o, date, amount, reference, rates, ctx)
         })
@@ -255,7 +255,7 @@ impl App {
         reason: &str,
     ) -> Result<Order, AppError> {
         actor.require(Role::Admin)?;
-        let rates = &self.settings.ecb_rates;
+        let rates = &self.settings().ecb_rates;
         self.order_step(actor, number, |o, _, _, ctx| {
             pipeline::waive_penalties(o, amount, reason, rates, ctx)
         })

@@ -127,7 +127,7 @@ fn card_view(app: &App, c: &OrderCard) -> CardView {
         total_incl_vat: c.total_incl_vat,
         outstanding: c.outstanding,
         days_in_stage: c.days_in_stage(today),
-        flags: c.flags(today, &app.settings.ecb_rates),
+        flags: c.flags(today, &app.settings().ecb_rates),
     }
 }
 
@@ -174,9 +174,9 @@ impl App {
             Ok(OrderView {
                 stage: order.stage_on(today),
                 totals: order.totals(),
-                flags: card.flags(today, &self.settings.ecb_rates),
-                invoices: order.lateness(today, &self.settings.ecb_rates),
-                penalties: order.penalty_totals(today, &self.settings.ecb_rates),
+                flags: card.flags(today, &self.settings().ecb_rates),
+                invoices: order.lateness(today, &self.settings().ecb_rates),
+                penalties: order.penalty_totals(today, &self.settings().ecb_rates),
                 timeline: rx.audit_of_order(order.id)?,
                 documents,
                 customer,
@@ -218,7 +218,7 @@ impl App {
         let outstanding = cards.iter().map(|c| c.outstanding).sum();
         let overdue = cards
             .iter()
-            .filter_map(|c| c.overdue(today, &self.settings.ecb_rates))
+            .filter_map(|c| c.overdue(today, &self.settings().ecb_rates))
             .map(|(_, unpaid, _)| unpaid)
             .sum();
         let mut orders: Vec<CardView> = cards.iter().map(|c| card_view(self, c)).collect();
@@ -300,7 +300,7 @@ impl App {
             None,
             0,
             limit,
-            &self.settings.ecb_rates,
+            &self.settings().ecb_rates,
         )
     }
 
@@ -398,7 +398,7 @@ impl App {
             },
             _ => crate::documents::PackOrder::Summary,
         };
-        crate::documents::render_pack(&pdf, invoice, &self.settings.seller, &lines, &part)
+        crate::documents::render_pack(&pdf, invoice, &self.settings().seller, &lines, &part)
             .map_err(|e| AppError::Render(e.to_string()))
     }
 

@@ -57,7 +57,8 @@ pub struct Shared {
     /// Logged-in connections per person.
     per_person: std::sync::Mutex<HashMap<String, usize>>,
     pub config: ServerConfig,
-    pub themes: Arc<Vec<Theme>>,
+    /// Replaced on a reload (SIGHUP); sessions opened afterwards get the new ones.
+    pub themes: std::sync::RwLock<Arc<Vec<Theme>>>,
     pub pool: SearchPool,
     shutdown: watch::Receiver<bool>,
     /// `ssh -p 2222 127.0.0.1`, shown next to downloadable documents.
@@ -73,6 +74,25 @@ impl Shared {
 
     pub fn subscribe_access(&self) -> watch::Receiver<Arc<AccessList>> {
         self.access_tx.subscribe()
+    }
+
+    /// The themes new sessions get.
+    pub fn themes(&self) -> Arc<Vec<Theme>> {
+        self.themes
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Puts reloaded themes in force for sessions opened from now on (an empty list keeps
+    /// the bundled ones).
+    pub fn set_themes(&self, themes: Vec<Theme>) {
+        let themes = if themes.is_empty() {
+            vec![Theme::default_theme()]
+        } else {
+            themes
+        };
+        *self.themes.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(themes);
     }
 
     /// Re-reads `keys/` now (after a change made through a command).
@@ -165,7 +185,7 @@ pub async fn start(app: Arc<App>, opts: ServeOptions) -> anyhow::Result<ServerHa
         admin_permits: Arc::new(Semaphore::new(opts.config.admin_slots())),
         per_person: Default::default(),
         pool: SearchPool::new(2, 256),
-        themes: Arc::new(themes),
+        themes: std::sync::RwLock::new(Arc::new(themes)),
         shutdown: shutdown_rx,
         ssh_hint: format!("ssh -p {} {host}", addr.port()),
         startups: registry::Startups::new(opts.config.max_startups),

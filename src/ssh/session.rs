@@ -138,7 +138,7 @@ async fn console_loop(
     let mut console = Console::new(
         shared.app.clone(),
         who.clone(),
-        shared.themes.clone(),
+        shared.themes(),
         shared.ssh_hint.clone(),
     );
     if who.role == crate::app::Role::Admin {
