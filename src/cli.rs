@@ -262,7 +262,7 @@ pub fn main() -> ExitCode {
             config,
             initial_admin_keys: &initial_admin_key,
         }),
-        Command::Keys { what } => keys_command(what, &keys),
+        Command::Keys { what } => keys_command(what, &keys, &data),
         Command::Config {
             what: ConfigWhat::Check,
         } => config_check_command(config),
@@ -717,7 +717,53 @@ fn export_command(number: &str, output: Option<PathBuf>, xml: bool, data: &Path)
     }
 }
 
-fn keys_command(what: KeysWhat, dir: &Path) -> ExitCode {
+/// The system user running a local command.
+fn system_user() -> String {
+    std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .unwrap_or_else(|_| "?".into())
+}
+
+/// A local key change goes into the audit trail: now when the store is free, else by the
+/// running server (which re-reads keys/ and finds this command in the journal).
+fn audit_local_key_change(keys_dir: &Path, data: &Path) {
+    use crate::ssh::keys;
+    if !data.join(crate::store::STORE_FILE).exists() {
+        eprintln!("(recorded in the audit trail when the server starts)");
+        return;
+    }
+    let store = match Store::open(data) {
+        Ok(s) => s,
+        Err(crate::store::StoreError::InUse(_)) => {
+            eprintln!("(the running server records it in the audit trail)");
+            return;
+        }
+        Err(e) => {
+            eprintln!("warning: not recorded in the audit trail yet: {e}");
+            return;
+        }
+    };
+    let app = match App::new(
+        store,
+        Config::default().settings,
+        Arc::new(SystemClock),
+        Arc::new(PdfRenderer),
+    ) {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("warning: not recorded in the audit trail yet: {e}");
+            return;
+        }
+    };
+    let journal = keys::journal_read(keys_dir);
+    let list = keys::AccessList::load(keys_dir);
+    match app.sync_access(&list.records(), &[], &|e| keys::journal_author(&journal, e)) {
+        Ok(_) => keys::journal_clear(keys_dir),
+        Err(e) => eprintln!("warning: not recorded in the audit trail yet: {e}"),
+    }
+}
+
+fn keys_command(what: KeysWhat, dir: &Path, data: &Path) -> ExitCode {
     use crate::ssh::keys;
     match what {
         KeysWhat::Add {
@@ -745,6 +791,13 @@ fn keys_command(what: KeysWhat, dir: &Path) -> ExitCode {
                         "{name} ({role}) may now connect with {} {} {}",
                         e.bits, e.fingerprint, e.comment
                     );
+                    keys::journal_append(
+                        dir,
+                        &system_user(),
+                        &name,
+                        std::slice::from_ref(&e.fingerprint),
+                    );
+                    audit_local_key_change(dir, data);
                     ExitCode::SUCCESS
                 }
                 Err(e) => fail(e),
@@ -773,14 +826,24 @@ fn keys_command(what: KeysWhat, dir: &Path) -> ExitCode {
         }
         KeysWhat::Revoke { name, fingerprint } => {
             let r = match &fingerprint {
-                Some(fp) => keys::revoke_key(dir, &name, fp)
-                    .map(|e| format!("revoked {} of {name}", e.fingerprint)),
-                None => keys::revoke_person(dir, &name)
-                    .map(|p| format!("revoked {} ({} key(s))", p.name, p.keys.len())),
+                Some(fp) => keys::revoke_key(dir, &name, fp).map(|e| {
+                    (
+                        format!("revoked {} of {name}", e.fingerprint),
+                        vec![e.fingerprint],
+                    )
+                }),
+                None => keys::revoke_person(dir, &name).map(|p| {
+                    (
+                        format!("revoked {} ({} key(s))", p.name, p.keys.len()),
+                        p.keys.iter().map(|k| k.fingerprint.clone()).collect(),
+                    )
+                }),
             };
             match r {
-                Ok(m) => {
+                Ok((m, fingerprints)) => {
                     println!("{m}; a running server ends their sessions within 2 seconds");
+                    keys::journal_append(dir, &system_user(), &name, &fingerprints);
+                    audit_local_key_change(dir, data);
                     ExitCode::SUCCESS
                 }
                 Err(e) => fail(e),
@@ -854,6 +917,12 @@ fn enroll_first_admin(keys_dir: &Path, initial: &[PathBuf]) -> Result<(), String
         };
         let e = keys::add_key(keys_dir, &name, crate::app::Role::Admin, &text)
             .map_err(|e| format!("--initial-admin-key {}: {e}", f.display()))?;
+        keys::journal_append(
+            keys_dir,
+            "serve --initial-admin-key",
+            &name,
+            std::slice::from_ref(&e.fingerprint),
+        );
         eprintln!(
             "No admin yet: enrolled {} ({}) as admin « {name} »",
             f.display(),
@@ -894,6 +963,12 @@ fn enroll_first_admin(keys_dir: &Path, initial: &[PathBuf]) -> Result<(), String
             };
             match keys::add_key(keys_dir, &name, crate::app::Role::Admin, &text) {
                 Ok(e) => {
+                    keys::journal_append(
+                        keys_dir,
+                        "serve (~/.ssh)",
+                        &name,
+                        std::slice::from_ref(&e.fingerprint),
+                    );
                     eprintln!(
                         "No admin yet: enrolled {} ({}) as admin « {name} »",
                         f.display(),

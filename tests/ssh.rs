@@ -1136,3 +1136,99 @@ async fn the_access_tab() {
         Some("lea")
     );
 }
+
+/// Every change of access is in the audit trail, whoever made it: an admin command once
+/// (not again when keys/ is re-read), a local `comptoir keys` command run while the server
+/// holds the store (through the journal), a key file dropped in by hand.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn local_and_hand_made_key_changes_are_audited() {
+    let w = world().await;
+    let audit = |w: &World| {
+        w.app
+            .read(|rx| rx.audit_after(0, 10_000))
+            .unwrap()
+            .into_iter()
+            .filter(|r| r.action.is_access() && r.action != comptoir::domain::Action::Login)
+            .map(|r| (r.actor.name.clone(), r.action.slug(), r.detail.clone()))
+            .collect::<Vec<_>>()
+    };
+    let wait_for = |w: &World, what: &str| {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let a = audit(w);
+            if a.iter().any(|(who, _, _)| who.contains(what)) {
+                return a;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no change by « {what} » in {a:?}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    };
+    // Through the server: recorded once.
+    let mut line = pub_line(&fixed_key(7)).into_bytes();
+    line.push(b'\n');
+    let (_, err, s) = w.exec(&w.admin, "keys add ana", Some(&line)).await;
+    assert_eq!(s, 0, "{err}");
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let by_admin: Vec<_> = audit(&w)
+        .into_iter()
+        .filter(|(_, a, d)| *a == "access-key-added" && d.contains("ana"))
+        .collect();
+    assert_eq!(by_admin.len(), 1, "{by_admin:?}");
+    assert_eq!(by_admin[0].0, "marie");
+
+    // A local command while the server holds the store: the journal names it.
+    let file = w._dir.path().join("zoe.pub");
+    std::fs::write(&file, pub_line(&fixed_key(8))).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_comptoir"))
+        .args(["keys", "add", "zoe"])
+        .arg(&file)
+        .arg("--keys")
+        .arg(&w.keys)
+        .arg("--data")
+        .arg(w._dir.path().join("data"))
+        .env("USER", "root-local")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("the running server records it"));
+    let a = wait_for(&w, "comptoir keys (root-local)");
+    assert!(
+        a.iter()
+            .any(|(who, act, d)| who == "comptoir keys (root-local)"
+                && *act == "access-key-added"
+                && d.contains("zoe"))
+    );
+
+    // By hand: a file copied into keys/staff.
+    std::fs::write(
+        w.keys.join("staff").join("bob.pub"),
+        pub_line(&fixed_key(9)),
+    )
+    .unwrap();
+    let a = wait_for(&w, "à la main");
+    assert!(
+        a.iter()
+            .any(|(who, act, d)| who == "keys/ modifié à la main"
+                && *act == "access-key-added"
+                && d.contains("bob"))
+    );
+    std::fs::remove_file(w.keys.join("staff").join("bob.pub")).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !audit(&w).iter().any(|(who, act, d)| {
+        who == "keys/ modifié à la main" && *act == "access-key-revoked" && d.contains("bob")
+    }) {
+        assert!(Instant::now() < deadline, "{:?}", audit(&w));
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        !w.keys.join(comptoir::ssh::keys::JOURNAL).exists(),
+        "the journal was emptied"
+    );
+}

@@ -202,3 +202,189 @@ impl App {
             .collect()
     }
 }
+
+/// One enrolled key as the access snapshot remembers it.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+pub struct KeyRecord {
+    pub person: String,
+    pub role: Role,
+    pub fingerprint: String,
+    pub kind: String,
+    pub comment: String,
+}
+
+/// Where the last known key list is kept (a preference name no person can have).
+const SNAPSHOT: &str = "\u{0}access-snapshot";
+
+/// The changes from `before` to `now`, as access events.
+pub fn access_changes(before: &[KeyRecord], now: &[KeyRecord]) -> Vec<AccessEvent> {
+    let mut out = Vec::new();
+    let find = |list: &[KeyRecord], fp: &str| list.iter().find(|k| k.fingerprint == fp).cloned();
+    let mut role_changed: Vec<String> = Vec::new();
+    for k in now {
+        match find(before, &k.fingerprint) {
+            None => out.push(AccessEvent::KeyAdded {
+                person: k.person.clone(),
+                role: k.role,
+                fingerprint: k.fingerprint.clone(),
+                kind: k.kind.clone(),
+                comment: k.comment.clone(),
+            }),
+            Some(old) if old.person == k.person && old.role != k.role => {
+                if !role_changed.contains(&k.person) {
+                    role_changed.push(k.person.clone());
+                    out.push(AccessEvent::RoleChanged {
+                        person: k.person.clone(),
+                        before: old.role,
+                        after: k.role,
+                    });
+                }
+            }
+            Some(old) if old.person != k.person => {
+                // The same key moved to another person: removed, then added.
+                out.push(AccessEvent::KeyRevoked {
+                    person: old.person.clone(),
+                    fingerprint: old.fingerprint.clone(),
+                });
+                out.push(AccessEvent::KeyAdded {
+                    person: k.person.clone(),
+                    role: k.role,
+                    fingerprint: k.fingerprint.clone(),
+                    kind: k.kind.clone(),
+                    comment: k.comment.clone(),
+                });
+            }
+            Some(_) => {}
+        }
+    }
+    for k in before {
+        if find(now, &k.fingerprint).is_none() {
+            out.push(AccessEvent::KeyRevoked {
+                person: k.person.clone(),
+                fingerprint: k.fingerprint.clone(),
+            });
+        }
+    }
+    out
+}
+
+/// Whether `event` is one of those already recorded (by an admin command).
+fn already_recorded(event: &AccessEvent, recorded: &[AccessEvent]) -> bool {
+    recorded.iter().any(|r| match (r, event) {
+        (
+            AccessEvent::KeyAdded { fingerprint: a, .. },
+            AccessEvent::KeyAdded { fingerprint: b, .. },
+        )
+        | (
+            AccessEvent::KeyRevoked { fingerprint: a, .. },
+            AccessEvent::KeyRevoked { fingerprint: b, .. },
+        ) => a == b,
+        (
+            AccessEvent::PersonRevoked { fingerprints, .. },
+            AccessEvent::KeyRevoked { fingerprint, .. },
+        ) => fingerprints.contains(fingerprint),
+        (
+            AccessEvent::RoleChanged { person: a, .. },
+            AccessEvent::RoleChanged { person: b, .. },
+        ) => a == b,
+        _ => false,
+    })
+}
+
+impl App {
+    /// Brings the audit trail up to date with `keys/`: every change since the last known
+    /// list is recorded, authored by `author` (a local `comptoir keys` command, or a file
+    /// edited by hand), except those an admin command already `recorded`. The first time
+    /// (no list known yet), only `baseline_authored` changes are recorded: the keys found
+    /// then predate the trail. Returns the events recorded.
+    pub fn sync_access(
+        &self,
+        now: &[KeyRecord],
+        recorded: &[AccessEvent],
+        author: &dyn Fn(&AccessEvent) -> Option<super::Actor>,
+    ) -> Result<Vec<AccessEvent>, AppError> {
+        let mut now = now.to_vec();
+        now.sort();
+        let at = self.now();
+        let written = self.store.write(|tx| {
+            let before: Option<Vec<KeyRecord>> = tx
+                .preference(SNAPSHOT)?
+                .and_then(|b| serde_json::from_slice(&b).ok());
+            let changes = access_changes(before.as_deref().unwrap_or_default(), &now);
+            let mut out = Vec::new();
+            for event in changes {
+                if already_recorded(&event, recorded) {
+                    continue;
+                }
+                // Without a known list, only changes someone is known to have made count.
+                let actor = match (author(&event), before.is_some()) {
+                    (Some(a), _) => a,
+                    (None, true) => super::Actor::hand_edit(),
+                    (None, false) => continue,
+                };
+                let (b, a) = event.change();
+                let rec = AuditRecord {
+                    seq: 0,
+                    at,
+                    actor: actor.reference(),
+                    action: event.action(),
+                    order: None,
+                    order_number: None,
+                    customer: None,
+                    before: b,
+                    after: a,
+                    detail: event.describe(),
+                    document: None,
+                    access: Some(event.clone()),
+                };
+                tx.append_audit(rec)?;
+                out.push(event);
+            }
+            let bytes = serde_json::to_vec(&now)
+                .map_err(|e| crate::store::StoreError::Db(format!("access snapshot: {e}")))?;
+            tx.set_preference(SNAPSHOT, &bytes)?;
+            Ok::<_, AppError>(out)
+        })?;
+        if !written.is_empty() {
+            self.publish_access_change();
+        }
+        Ok(written)
+    }
+}
+
+#[cfg(test)]
+mod sync_tests {
+    use super::*;
+
+    fn key(person: &str, role: Role, fp: &str) -> KeyRecord {
+        KeyRecord {
+            person: person.into(),
+            role,
+            fingerprint: fp.into(),
+            kind: "ED25519".into(),
+            comment: String::new(),
+        }
+    }
+
+    #[test]
+    fn changes_between_two_lists() {
+        let before = vec![key("ana", Role::Admin, "A"), key("bob", Role::Staff, "B")];
+        let now = vec![
+            key("ana", Role::Admin, "A"),
+            key("bob", Role::Admin, "B"),
+            key("eve", Role::Staff, "E"),
+        ];
+        let c = access_changes(&before, &now);
+        assert_eq!(c.len(), 2);
+        assert!(
+            matches!(&c[0], AccessEvent::RoleChanged { person, before: Role::Staff, after: Role::Admin } if person == "bob")
+        );
+        assert!(matches!(&c[1], AccessEvent::KeyAdded { person, .. } if person == "eve"));
+        let gone = access_changes(&now, &before[..1]);
+        assert_eq!(gone.len(), 2, "{gone:?}");
+        assert!(
+            gone.iter()
+                .all(|e| matches!(e, AccessEvent::KeyRevoked { .. }))
+        );
+    }
+}

@@ -70,6 +70,28 @@ impl Actor {
         }
     }
 
+    /// A local `comptoir keys …` command run by the system user `user`.
+    pub fn keys_command(user: &str) -> Actor {
+        Actor {
+            name: format!("comptoir keys ({user})"),
+            role: Role::Admin,
+            fingerprint: None,
+            kind: ActorKind::Cli,
+            grant: None,
+        }
+    }
+
+    /// A key file added, removed or moved by hand in `keys/` (seen when it was re-read).
+    pub fn hand_edit() -> Actor {
+        Actor {
+            name: "keys/ modifié à la main".into(),
+            role: Role::Admin,
+            fingerprint: None,
+            kind: ActorKind::System,
+            grant: None,
+        }
+    }
+
     /// The local command line (whoever can read the data folder is an admin).
     pub fn cli() -> Actor {
         Actor {

@@ -70,17 +70,15 @@ impl AccessAdmin for AccessService {
     ) -> Result<KeyInfo, AccessError> {
         by.still_granted()?;
         let entry = keys::add_key(&self.shared.keys_dir, name, role, key)?;
-        self.shared.app.record_access(
-            by,
-            AccessEvent::KeyAdded {
-                person: name.to_string(),
-                role,
-                fingerprint: entry.fingerprint.clone(),
-                kind: entry.kind.clone(),
-                comment: entry.comment.clone(),
-            },
-        );
-        self.shared.reload_access();
+        let event = AccessEvent::KeyAdded {
+            person: name.to_string(),
+            role,
+            fingerprint: entry.fingerprint.clone(),
+            kind: entry.kind.clone(),
+            comment: entry.comment.clone(),
+        };
+        self.shared.app.record_access(by, event.clone());
+        self.shared.reload_access_recorded(&[event]);
         Ok(entry.info())
     }
 
@@ -92,29 +90,25 @@ impl AccessAdmin for AccessService {
     ) -> Result<KeyInfo, AccessError> {
         by.still_granted()?;
         let entry = keys::revoke_key(&self.shared.keys_dir, name, fingerprint)?;
-        self.shared.app.record_access(
-            by,
-            AccessEvent::KeyRevoked {
-                person: name.to_string(),
-                fingerprint: entry.fingerprint.clone(),
-            },
-        );
-        self.shared.reload_access();
+        let event = AccessEvent::KeyRevoked {
+            person: name.to_string(),
+            fingerprint: entry.fingerprint.clone(),
+        };
+        self.shared.app.record_access(by, event.clone());
+        self.shared.reload_access_recorded(&[event]);
         Ok(entry.info())
     }
 
     fn revoke_person(&self, by: &Actor, name: &str) -> Result<PersonRevoked, AccessError> {
         by.still_granted()?;
         let p = keys::revoke_person(&self.shared.keys_dir, name)?;
-        self.shared.app.record_access(
-            by,
-            AccessEvent::PersonRevoked {
-                person: name.to_string(),
-                role: p.role,
-                fingerprints: p.keys.iter().map(|k| k.fingerprint.clone()).collect(),
-            },
-        );
-        self.shared.reload_access();
+        let event = AccessEvent::PersonRevoked {
+            person: name.to_string(),
+            role: p.role,
+            fingerprints: p.keys.iter().map(|k| k.fingerprint.clone()).collect(),
+        };
+        self.shared.app.record_access(by, event.clone());
+        self.shared.reload_access_recorded(&[event]);
         let sessions_ended = self
             .shared
             .sessions
@@ -128,15 +122,13 @@ impl AccessAdmin for AccessService {
     fn set_role(&self, by: &Actor, name: &str, role: Role) -> Result<Role, AccessError> {
         by.still_granted()?;
         let before = keys::set_role(&self.shared.keys_dir, name, role)?;
-        self.shared.app.record_access(
-            by,
-            AccessEvent::RoleChanged {
-                person: name.to_string(),
-                before,
-                after: role,
-            },
-        );
-        self.shared.reload_access();
+        let event = AccessEvent::RoleChanged {
+            person: name.to_string(),
+            before,
+            after: role,
+        };
+        self.shared.app.record_access(by, event.clone());
+        self.shared.reload_access_recorded(&[event]);
         Ok(before)
     }
 

@@ -601,6 +601,112 @@ pub fn folder_signature(dir: &Path) -> Vec<FolderEntry> {
     out
 }
 
+/// File of `keys/` where local `comptoir keys` commands note what they changed, so that
+/// the audit trail names them rather than "by hand" (read and emptied when the change is
+/// recorded).
+pub const JOURNAL: &str = ".journal";
+
+/// A change a local command noted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JournalEntry {
+    pub user: String,
+    pub person: String,
+    /// Empty for a change that concerns the person (all their keys).
+    pub fingerprint: String,
+}
+
+/// Notes a local command's change (`user` is the system user who ran it).
+pub fn journal_append(dir: &Path, user: &str, person: &str, fingerprints: &[String]) {
+    let clean = |s: &str| s.replace(['\t', '\n', '\r'], " ");
+    let mut text = String::new();
+    let fps: Vec<&str> = if fingerprints.is_empty() {
+        vec![""]
+    } else {
+        fingerprints.iter().map(String::as_str).collect()
+    };
+    for fp in fps {
+        text.push_str(&format!(
+            "{}\t{}\t{}\n",
+            clean(user),
+            clean(person),
+            clean(fp)
+        ));
+    }
+    let written = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.join(JOURNAL))
+        .and_then(|mut f| f.write_all(text.as_bytes()));
+    if let Err(e) = written {
+        eprintln!(
+            "warning: {}: {e} (the audit trail will say « by hand »)",
+            dir.join(JOURNAL).display()
+        );
+    }
+}
+
+/// The changes noted since the journal was last emptied (at most 10 000 lines read).
+pub fn journal_read(dir: &Path) -> Vec<JournalEntry> {
+    let Ok(text) = std::fs::read_to_string(dir.join(JOURNAL)) else {
+        return Vec::new();
+    };
+    text.lines()
+        .take(10_000)
+        .filter_map(|l| {
+            let mut f = l.split('\t');
+            Some(JournalEntry {
+                user: f.next()?.to_string(),
+                person: f.next()?.to_string(),
+                fingerprint: f.next().unwrap_or("").to_string(),
+            })
+        })
+        .collect()
+}
+
+pub fn journal_clear(dir: &Path) {
+    let _ = std::fs::remove_file(dir.join(JOURNAL));
+}
+
+/// Who made `event`, according to the journal.
+pub fn journal_author(
+    journal: &[JournalEntry],
+    event: &crate::domain::AccessEvent,
+) -> Option<crate::app::Actor> {
+    use crate::domain::AccessEvent as E;
+    let hit = journal.iter().find(|j| match event {
+        E::KeyAdded {
+            person,
+            fingerprint,
+            ..
+        }
+        | E::KeyRevoked {
+            person,
+            fingerprint,
+        } => &j.person == person && (j.fingerprint.is_empty() || &j.fingerprint == fingerprint),
+        E::RoleChanged { person, .. } | E::PersonRevoked { person, .. } => &j.person == person,
+        _ => false,
+    })?;
+    Some(crate::app::Actor::keys_command(&hit.user))
+}
+
+impl AccessList {
+    /// Every enrolled key, for the access snapshot of the audit trail.
+    pub fn records(&self) -> Vec<crate::app::access::KeyRecord> {
+        self.people
+            .iter()
+            .flat_map(|p| {
+                p.keys.iter().map(move |k| crate::app::access::KeyRecord {
+                    person: p.name.clone(),
+                    role: p.role,
+                    fingerprint: k.fingerprint.clone(),
+                    kind: k.kind.clone(),
+                    comment: k.comment.clone(),
+                })
+            })
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

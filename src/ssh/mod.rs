@@ -95,8 +95,15 @@ impl Shared {
         *self.themes.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(themes);
     }
 
-    /// Re-reads `keys/` now (after a change made through a command).
+    /// Re-reads `keys/` (it changed on disk): changes are recorded in the audit trail,
+    /// as a local `comptoir keys` command's when its journal says so, else as edited by
+    /// hand.
     pub fn reload_access(&self) {
+        self.reload_access_recorded(&[]);
+    }
+
+    /// Re-reads `keys/` after an admin command changed it and recorded `recorded`.
+    pub fn reload_access_recorded(&self, recorded: &[crate::domain::AccessEvent]) {
         let list = Arc::new(AccessList::load(&self.keys_dir));
         // A problem is logged when it appears, not at every reload while it lasts.
         let before = self.access_tx.borrow().problems.clone();
@@ -109,6 +116,23 @@ impl Shared {
         self.app
             .withdraw_grants(|g| list.still_allowed(g.person(), g.fingerprint()) != Some(g.role()));
         self.app.publish_access_change();
+        self.audit_access_changes(&list, recorded);
+    }
+
+    /// Records what changed in `keys/` since the audit trail last saw it.
+    fn audit_access_changes(&self, list: &AccessList, recorded: &[crate::domain::AccessEvent]) {
+        let journal = keys::journal_read(&self.keys_dir);
+        match self.app.sync_access(&list.records(), recorded, &|e| {
+            keys::journal_author(&journal, e)
+        }) {
+            Ok(events) => {
+                for e in &events {
+                    tracing::info!("keys/: {}", crate::domain::text::printable(&e.describe()));
+                }
+                keys::journal_clear(&self.keys_dir);
+            }
+            Err(e) => tracing::error!("keys/: changes not recorded in the audit trail: {e}"),
+        }
     }
 }
 
@@ -193,6 +217,8 @@ pub async fn start(app: Arc<App>, opts: ServeOptions) -> anyhow::Result<ServerHa
         config: opts.config,
     });
     let mut tasks = Vec::new();
+    // Changes made while the server was stopped (local commands, hand edits).
+    shared.audit_access_changes(&shared.access_tx.borrow().clone(), &[]);
     tasks.push(tokio::spawn(watch_keys(shared.clone(), keys_signature)));
     tasks.push(tokio::spawn(tick_changes(shared.clone())));
     tasks.push(tokio::spawn(flush_failed_logins(shared.clone())));
