@@ -267,7 +267,7 @@ pub fn main() -> ExitCode {
             what: ConfigWhat::Check,
         } => config_check_command(config),
         #[cfg(feature = "bench")]
-        Command::Bench { what } => match crate::bench::run(what) {
+        Command::Bench { what } => match crate::bench::run(what, &data) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => fail(e),
         },

@@ -11,7 +11,7 @@ use crate::domain::pipeline::OriginalPoInput;
 use crate::domain::{Checklist, EligibilityStatus, Stage};
 use clap::Subcommand;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 /// Resident memory of this process, in MB (Linux).
@@ -282,37 +282,27 @@ pub fn search_detail(data: &Path) -> Result<(), String> {
 #[derive(Subcommand)]
 pub enum BenchWhat {
     /// Time to open the store and build the in-memory index, and its memory
-    Open {
-        #[arg(long, default_value = "./data")]
-        data: PathBuf,
-    },
+    Open,
     /// Latency of `mark original received` (a durable use case), p50/p99
     Receive {
         #[arg(long, default_value_t = 1000)]
         n: usize,
-        #[arg(long, default_value = "./data")]
-        data: PathBuf,
     },
     /// Per-keystroke customer search latency
-    Search {
-        #[arg(long, default_value = "./data")]
-        data: PathBuf,
-    },
+    Search,
     /// Issue-invoice latency (render + XML + durable commit)
     Issue {
         #[arg(long, default_value_t = 200)]
         n: usize,
-        #[arg(long, default_value = "./data")]
-        data: PathBuf,
     },
     /// PDF sizes of 10- and 60-line invoices
     Pdf,
     /// A healthy console's keystroke latency and the server's memory under each hostile
     /// load of issue 10 (against `comptoir serve` in a child process)
-    Hostile {
-        #[arg(long, default_value = "./data")]
-        data: PathBuf,
-    },
+    Hostile,
+    /// `ssh HOST backup` of the live store: time, size, and a console's keystroke latency
+    /// before and during it (against `comptoir serve` in a child process)
+    Backup,
     /// Mutation fuzzing of a parser that takes hostile bytes (no panic, bounded memory)
     Fuzz {
         #[arg(value_enum)]
@@ -325,8 +315,6 @@ pub enum BenchWhat {
     /// Against `comptoir serve` in a child process: first frame, idle memory, concurrent
     /// searches, downloads
     Ssh {
-        #[arg(long, default_value = "./data")]
-        data: PathBuf,
         #[arg(long, default_value_t = 100)]
         connections: usize,
         #[arg(long, value_delimiter = ',', default_value = "1,50,200")]
@@ -339,28 +327,28 @@ pub enum BenchWhat {
     },
 }
 
-/// Runs one measurement and prints its figures.
-pub fn run(what: BenchWhat) -> Result<(), String> {
+/// Runs a measurement on the store of `data` (the global `--data`).
+pub fn run(what: BenchWhat, data: &Path) -> Result<(), String> {
     match what {
-        BenchWhat::Open { data } => open(&data).map(|_| ()),
-        BenchWhat::Receive { n, data } => receive(&data, n),
-        BenchWhat::Search { data } => search(&data).and_then(|_| search_detail(&data)),
-        BenchWhat::Issue { n, data } => issue(&data, n),
+        BenchWhat::Open => open(data).map(|_| ()),
+        BenchWhat::Receive { n } => receive(data, n),
+        BenchWhat::Search => search(data).and_then(|_| search_detail(data)),
+        BenchWhat::Issue { n } => issue(data, n),
         BenchWhat::Pdf => pdf_sizes(),
-        BenchWhat::Hostile { data } => bench_hostile(&data),
+        BenchWhat::Hostile => bench_hostile(data),
+        BenchWhat::Backup => with_server(data, |server| async move { ssh::backup(&server).await }),
         BenchWhat::Fuzz {
             target,
             minutes,
             seed,
         } => fuzz::run(target, minutes, seed),
         BenchWhat::Ssh {
-            data,
             connections,
             idle,
             search_sessions,
             download,
         } => bench_ssh(
-            &data,
+            data,
             connections,
             &idle,
             search_sessions,

@@ -290,3 +290,121 @@ pub(super) async fn download(server: &BenchServer, number: &str, n: usize) -> Re
     );
     Ok(())
 }
+
+/// `ssh HOST backup` of the live store streamed to a file, while a console types in the
+/// Clients search box (a key every 80 ms): backup time and size, keystroke → frame
+/// latency before and during the backup.
+pub(super) async fn backup(server: &BenchServer) -> Result<(), String> {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+    let (h, mut ch) = server.console(100, 30).await?;
+    let mut p = parser(100, 30);
+    read_until(&mut ch, &mut p, 30, complete).await;
+    let _ = ch.data(&b"2"[..]).await;
+    read_until(&mut ch, &mut p, 30, |s| s.contents().contains("Rechercher")).await;
+    let phase = Arc::new(AtomicU8::new(0));
+    let stop = Arc::new(AtomicBool::new(false));
+    let typing = {
+        let (phase, stop) = (phase.clone(), stop.clone());
+        tokio::spawn(async move {
+            let _h = h;
+            let mut samples: Vec<(u8, Duration)> = Vec::new();
+            let word = "lycee";
+            let mut typed = String::new();
+            'outer: while !stop.load(Ordering::SeqCst) {
+                for i in 0..word.len() * 2 {
+                    let key: Vec<u8> = if i < word.len() {
+                        typed.push(word.as_bytes()[i] as char);
+                        vec![word.as_bytes()[i]]
+                    } else {
+                        typed.pop();
+                        vec![0x7f]
+                    };
+                    let at = phase.load(Ordering::SeqCst);
+                    let started = Instant::now();
+                    let _ = ch.data(&key[..]).await;
+                    let shown = format!("{typed}▏");
+                    if !read_until(&mut ch, &mut p, 30, |s| s.contents().contains(&shown)).await {
+                        break 'outer;
+                    }
+                    samples.push((at, started.elapsed()));
+                    tokio::time::sleep(Duration::from_millis(80)).await;
+                }
+            }
+            let _ = ch.data(&b"\x03"[..]).await;
+            samples
+        })
+    };
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    phase.store(1, Ordering::SeqCst);
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let file = dir.path().join("backup.redb");
+    let started = Instant::now();
+    let (bytes, report) = {
+        use std::io::Write;
+        let h2 = server.connect().await?;
+        let mut ch2 = h2.channel_open_session().await.map_err(|e| e.to_string())?;
+        ch2.exec(true, "backup").await.map_err(|e| e.to_string())?;
+        let _ = ch2.eof().await;
+        let mut out = std::fs::File::create(&file).map_err(|e| e.to_string())?;
+        let (mut bytes, mut err, mut status) = (0u64, Vec::new(), u32::MAX);
+        while let Some(msg) = ch2.wait().await {
+            match msg {
+                ChannelMsg::Data { data } => {
+                    bytes += data.len() as u64;
+                    out.write_all(&data).map_err(|e| e.to_string())?;
+                }
+                ChannelMsg::ExtendedData { data, .. } => err.extend_from_slice(&data),
+                ChannelMsg::ExitStatus { exit_status } => status = exit_status,
+                ChannelMsg::Close => break,
+                _ => {}
+            }
+        }
+        if status != 0 {
+            return Err(format!(
+                "backup failed ({status}): {}",
+                String::from_utf8_lossy(&err)
+            ));
+        }
+        (bytes, String::from_utf8_lossy(&err).trim().to_string())
+    };
+    let took = started.elapsed();
+    phase.store(2, Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    stop.store(true, Ordering::SeqCst);
+    let samples = typing.await.map_err(|e| e.to_string())?;
+    // The copy is a store that checks clean.
+    let check_dir = dir.path().join("check");
+    std::fs::create_dir_all(&check_dir).map_err(|e| e.to_string())?;
+    std::fs::rename(&file, check_dir.join(crate::store::STORE_FILE)).map_err(|e| e.to_string())?;
+    let checked = Instant::now();
+    let store = crate::store::Store::open(&check_dir).map_err(|e| e.to_string())?;
+    let clean = store
+        .read(crate::store::check::check)
+        .map_err(|e| e.to_string())?;
+    println!(
+        "backup over ssh: {:.1} MB in {:.1} s ({:.1} MB/s), server: « {report} »; copy checked in {:.1} s: {}",
+        bytes as f64 / 1e6,
+        took.as_secs_f64(),
+        bytes as f64 / 1e6 / took.as_secs_f64().max(0.001),
+        checked.elapsed().as_secs_f64(),
+        if clean.is_clean() {
+            "clean".to_string()
+        } else {
+            format!("{} violation(s)", clean.violations.len())
+        }
+    );
+    for (phase, label) in [(0u8, "before"), (1, "during")] {
+        let v: Vec<Duration> = samples
+            .iter()
+            .filter(|(p, _)| *p == phase)
+            .map(|(_, d)| *d)
+            .collect();
+        let n = v.len();
+        let (p50, p99, max) = percentiles(v);
+        println!(
+            "keystroke → frame {label} the backup: p50 {p50:.1} ms, p99 {p99:.1} ms, max {max:.1} ms ({n} keys)"
+        );
+    }
+    Ok(())
+}
