@@ -1232,3 +1232,25 @@ async fn local_and_hand_made_key_changes_are_audited() {
         "the journal was emptied"
     );
 }
+
+/// Free text reaches the server without the quotes the local shell removed: words after
+/// `--reason` are one reason, an apostrophe inside a word is an apostrophe.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reasons_with_spaces_and_apostrophes_arrive_whole() {
+    let w = world().await;
+    let n = "DEV-2026-00001";
+    // As `ssh host order refuse DEV-… --reason "l'école ferme en juin"` delivers it.
+    let (out, err, s) = w
+        .run(
+            &w.staff,
+            &format!("order refuse {n} --reason l'école ferme en juin"),
+        )
+        .await;
+    assert_eq!(s, 0, "{err}");
+    assert_eq!(out.trim(), format!("{n}\trefused"));
+    let v = w.app.order_view(n).unwrap();
+    assert_eq!(
+        v.order.closing_reason.as_deref(),
+        Some("l'école ferme en juin")
+    );
+}

@@ -443,8 +443,35 @@ pub(super) enum PubkeyCmd {
 }
 
 /// Parses a command line; returns the command and its subcommand path (`order deliver`).
+/// Options whose value is free French text: the words after them up to the next option
+/// form the value, so `ssh host order cancel N --reason budget non voté` works even though
+/// the local shell removed the quotes.
+const FREE_TEXT: &[&str] = &["--reason", "--reference"];
+
+/// Joins the words of free-text options (see [`FREE_TEXT`]).
+pub(super) fn join_free_text(argv: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::with_capacity(argv.len());
+    let mut joining = false;
+    for a in argv {
+        if a.starts_with("--") {
+            joining = FREE_TEXT.contains(&a.as_str());
+            out.push(a.clone());
+            continue;
+        }
+        match out.last_mut() {
+            Some(last) if joining && !FREE_TEXT.contains(&last.as_str()) => {
+                last.push(' ');
+                last.push_str(a);
+            }
+            _ => out.push(a.clone()),
+        }
+    }
+    out
+}
+
 pub(super) fn parse(argv: &[String]) -> Result<(Cmd, String), clap::Error> {
-    let matches = Remote::command().try_get_matches_from(argv)?;
+    let argv = join_free_text(argv);
+    let matches = Remote::command().try_get_matches_from(&argv)?;
     let mut path = Vec::new();
     let mut m = &matches;
     while let Some((name, sub)) = m.subcommand() {

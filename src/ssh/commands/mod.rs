@@ -208,6 +208,11 @@ pub(crate) fn split(line: &str) -> Result<Vec<String>, String> {
                 }
             }
             (Some(_), c) => cur.push(c),
+            // An apostrophe inside a word is French, not a quote: `l'école`, `aujourd'hui`
+            // (the local shell already removed the quotes the person typed).
+            (None, '\'') if cur.chars().last().is_some_and(char::is_alphanumeric) => {
+                cur.push(c);
+            }
             (None, '\'' | '"') => {
                 quote = Some(c);
                 in_word = true;
@@ -413,6 +418,30 @@ mod tests {
             vec!["customers", "search", "lycée jean", "x y"]
         );
         assert_eq!(split("  a   b ").unwrap(), vec!["a", "b"]);
+        // What arrives when the local shell removed the person's quotes.
+        assert_eq!(
+            split("order cancel DEV-1 --reason l'école ferme").unwrap(),
+            vec!["order", "cancel", "DEV-1", "--reason", "l'école", "ferme"]
+        );
+        assert_eq!(
+            super::grammar::join_free_text(
+                &split("order cancel DEV-1 --reason budget non voté --json").unwrap()
+            ),
+            vec![
+                "order",
+                "cancel",
+                "DEV-1",
+                "--reason",
+                "budget non voté",
+                "--json"
+            ]
+        );
+        assert_eq!(
+            super::grammar::join_free_text(
+                &split("order refuse DEV-1 --reason l'école ferme").unwrap()
+            ),
+            vec!["order", "refuse", "DEV-1", "--reason", "l'école ferme"]
+        );
         assert!(split("a 'b").is_err());
         assert_eq!(split("x ''").unwrap(), vec!["x", ""]);
     }
