@@ -92,6 +92,10 @@ impl BenchServer {
             .unwrap_or(0.0)
     }
 
+    pub(super) fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Resident memory of the server process, in MB.
     pub(super) fn rss_mb(&self) -> f64 {
         std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
@@ -339,6 +343,37 @@ pub(super) async fn backup(server: &BenchServer) -> Result<(), String> {
     phase.store(1, Ordering::SeqCst);
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let file = dir.path().join("backup.redb");
+    let rss_before = server.rss_mb();
+    let peak = Arc::new(std::sync::Mutex::new(rss_before));
+    let sampling = Arc::new(AtomicBool::new(true));
+    let sampler = {
+        let (peak, sampling) = (peak.clone(), sampling.clone());
+        let pid_rss = {
+            let server_pid = server.pid();
+            move || {
+                std::fs::read_to_string(format!("/proc/{server_pid}/status"))
+                    .ok()
+                    .and_then(|s| {
+                        s.lines()
+                            .find(|l| l.starts_with("VmRSS:"))
+                            .and_then(|l| l.split_whitespace().nth(1).map(str::to_string))
+                    })
+                    .and_then(|v| v.parse::<f64>().ok())
+                    .map(|kb| kb / 1000.0)
+                    .unwrap_or(0.0)
+            }
+        };
+        tokio::spawn(async move {
+            while sampling.load(Ordering::SeqCst) {
+                let now = pid_rss();
+                {
+                    let mut p = peak.lock().unwrap_or_else(|e| e.into_inner());
+                    *p = p.max(now);
+                }
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        })
+    };
     let started = Instant::now();
     let (bytes, report) = {
         use std::io::Write;
@@ -369,6 +404,10 @@ pub(super) async fn backup(server: &BenchServer) -> Result<(), String> {
         (bytes, String::from_utf8_lossy(&err).trim().to_string())
     };
     let took = started.elapsed();
+    sampling.store(false, Ordering::SeqCst);
+    let _ = sampler.await;
+    let peak = *peak.lock().unwrap_or_else(|e| e.into_inner());
+    println!("server RSS: {rss_before:.0} MB before, peak {peak:.0} MB during the backup");
     phase.store(2, Ordering::SeqCst);
     tokio::time::sleep(Duration::from_secs(2)).await;
     stop.store(true, Ordering::SeqCst);

@@ -21,36 +21,79 @@ pub struct BackupReport {
     pub bytes: u64,
 }
 
+/// redb page cache of the copy being written.
+const COPY_CACHE_BYTES: usize = 16 * 1024 * 1024;
+
+/// Rows a backup writes per transaction of the copy: the copy's dirty pages are flushed
+/// at each commit, so the server's memory stays bounded whatever the store's size.
+const ROWS_PER_COMMIT: u64 = 50_000;
+
+/// A write transaction of the copy that is not yet durable (the last commit is).
+fn batch(db: &Database) -> Result<WriteTransaction, StoreError> {
+    let mut txn = db.begin_write()?;
+    txn.set_durability(redb::Durability::None)
+        .map_err(|e| StoreError::Db(e.to_string()))?;
+    Ok(txn)
+}
+
 fn copy<K: Key + 'static, V: Value + 'static>(
     src: &ReadTransaction,
-    dst: &WriteTransaction,
+    dst: &Database,
     def: TableDefinition<K, V>,
 ) -> Result<u64, StoreError> {
     let from = src.open_table(def)?;
-    let mut to = dst.open_table(def)?;
+    let mut rows = from.iter()?;
     let mut n = 0;
-    for entry in from.iter()? {
-        let (k, v) = entry?;
-        to.insert(k.value(), v.value())?;
-        n += 1;
+    loop {
+        let txn = batch(dst)?;
+        let mut done = true;
+        {
+            let mut to = txn.open_table(def)?;
+            for entry in rows.by_ref() {
+                let (k, v) = entry?;
+                to.insert(k.value(), v.value())?;
+                n += 1;
+                if n % ROWS_PER_COMMIT == 0 {
+                    done = false;
+                    break;
+                }
+            }
+        }
+        txn.commit()?;
+        if done {
+            return Ok(n);
+        }
     }
-    Ok(n)
 }
 
 fn copy_multimap<K: Key + 'static, V: Key + 'static>(
     src: &ReadTransaction,
-    dst: &WriteTransaction,
+    dst: &Database,
     def: MultimapTableDefinition<K, V>,
 ) -> Result<u64, StoreError> {
     let from = src.open_multimap_table(def)?;
-    let mut to = dst.open_multimap_table(def)?;
+    let txn = batch(dst)?;
+    let mut txn = Some(txn);
     let mut n = 0;
     for entry in from.iter()? {
         let (k, values) = entry?;
         for v in values {
-            to.insert(k.value(), v?.value())?;
+            let t = match txn.as_ref() {
+                Some(t) => t,
+                None => txn.insert(batch(dst)?),
+            };
+            t.open_multimap_table(def)?.insert(k.value(), v?.value())?;
             n += 1;
+            if n % ROWS_PER_COMMIT == 0
+                && let Some(t) = txn.take()
+            {
+                t.commit()?;
+            }
         }
+    }
+    match txn {
+        Some(t) => t.commit()?,
+        None => batch(dst)?.commit()?,
     }
     Ok(n)
 }
@@ -73,32 +116,37 @@ impl Store {
             )));
         }
         let result = (|| {
-            let copy_db = Database::create(dest).map_err(|e| StoreError::Open {
-                path: dest.to_path_buf(),
-                reason: e.to_string(),
-            })?;
-            let txn = copy_db.begin_write()?;
+            // A small cache: the copy is written once and not read back here.
+            let copy_db = Database::builder()
+                .set_cache_size(COPY_CACHE_BYTES)
+                .create(dest)
+                .map_err(|e| StoreError::Open {
+                    path: dest.to_path_buf(),
+                    reason: e.to_string(),
+                })?;
+            let db = &copy_db;
             let mut rows = 0;
-            rows += copy(&snapshot, &txn, META)?;
-            rows += copy(&snapshot, &txn, CUSTOMERS)?;
-            rows += copy(&snapshot, &txn, CUSTOMER_BY_SIRET)?;
-            rows += copy(&snapshot, &txn, PRODUCTS)?;
-            rows += copy(&snapshot, &txn, ORDERS)?;
-            rows += copy(&snapshot, &txn, ORDER_CARDS)?;
-            rows += copy(&snapshot, &txn, ORDER_BY_NUMBER)?;
-            rows += copy(&snapshot, &txn, ORDERS_BY_STAGE)?;
-            rows += copy(&snapshot, &txn, ORDERS_BY_CUSTOMER)?;
-            rows += copy(&snapshot, &txn, ORDER_BY_EXTERNAL_REF)?;
-            rows += copy(&snapshot, &txn, DOCUMENTS)?;
-            rows += copy(&snapshot, &txn, DOCUMENTS_CHRONO)?;
-            rows += copy(&snapshot, &txn, DOCUMENT_FILES)?;
-            rows += copy(&snapshot, &txn, COUNTERS)?;
-            rows += copy(&snapshot, &txn, AUDIT)?;
-            rows += copy_multimap(&snapshot, &txn, AUDIT_BY_ORDER)?;
-            rows += copy_multimap(&snapshot, &txn, AUDIT_BY_CUSTOMER)?;
-            rows += copy(&snapshot, &txn, PREFERENCES)?;
-            rows += copy(&snapshot, &txn, ATTACHMENTS)?;
-            txn.commit()?;
+            rows += copy(&snapshot, db, META)?;
+            rows += copy(&snapshot, db, CUSTOMERS)?;
+            rows += copy(&snapshot, db, CUSTOMER_BY_SIRET)?;
+            rows += copy(&snapshot, db, PRODUCTS)?;
+            rows += copy(&snapshot, db, ORDERS)?;
+            rows += copy(&snapshot, db, ORDER_CARDS)?;
+            rows += copy(&snapshot, db, ORDER_BY_NUMBER)?;
+            rows += copy(&snapshot, db, ORDERS_BY_STAGE)?;
+            rows += copy(&snapshot, db, ORDERS_BY_CUSTOMER)?;
+            rows += copy(&snapshot, db, ORDER_BY_EXTERNAL_REF)?;
+            rows += copy(&snapshot, db, DOCUMENTS)?;
+            rows += copy(&snapshot, db, DOCUMENTS_CHRONO)?;
+            rows += copy(&snapshot, db, DOCUMENT_FILES)?;
+            rows += copy(&snapshot, db, COUNTERS)?;
+            rows += copy(&snapshot, db, AUDIT)?;
+            rows += copy_multimap(&snapshot, db, AUDIT_BY_ORDER)?;
+            rows += copy_multimap(&snapshot, db, AUDIT_BY_CUSTOMER)?;
+            rows += copy(&snapshot, db, PREFERENCES)?;
+            rows += copy(&snapshot, db, ATTACHMENTS)?;
+            // One durable commit makes every batch before it durable.
+            copy_db.begin_write()?.commit()?;
             drop(copy_db);
             Ok(BackupReport {
                 tables: TABLE_COUNT,
