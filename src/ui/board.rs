@@ -176,7 +176,11 @@ impl Board {
             }
             Key::Char(ch) => {
                 let card = self.selected_card(app)?;
-                let spec = Self::ops(app, &card).into_iter().find(|s| s.key == *ch)?;
+                let situation = Self::situation(app, &card);
+                if let Some(why) = actions::explain_key(*ch, &situation) {
+                    return Some(why);
+                }
+                let spec = actions::order_ops(&situation).find(|s| s.key == *ch)?;
                 return Some(Action::Do(Op::order(spec.kind, card.number.to_string())));
             }
             _ => {}
@@ -186,6 +190,10 @@ impl Board {
     }
 
     fn ops(app: &App, card: &CardView) -> Vec<&'static OpSpec> {
+        actions::order_ops(&Self::situation(app, card)).collect()
+    }
+
+    fn situation(app: &App, card: &CardView) -> Situation {
         let (live_invoice, to_invoice, suspended) = app
             .index()
             .card(card.id)
@@ -197,7 +205,7 @@ impl Board {
                 )
             })
             .unwrap_or((false, false, false));
-        actions::order_ops(&Situation {
+        Situation {
             stage: card.stage,
             live_invoice,
             to_invoice,
@@ -207,8 +215,7 @@ impl Board {
                 .flags
                 .iter()
                 .any(|f| matches!(f, Flag::Overdue { .. } | Flag::PenaltiesOwed(_))),
-        })
-        .collect()
+        }
     }
 
     /// The footer: navigation, and what can be done to the selected card.

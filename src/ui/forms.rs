@@ -179,11 +179,8 @@ impl Form {
                 Key::Esc => return FormEvent::Cancel,
                 Key::Tab | Key::Down => self.focus = (self.focus + 1) % (n + 1),
                 Key::BackTab | Key::Up => self.focus = (self.focus + n) % (n + 1),
+                // Enter sends the form from any field; Space ticks a box.
                 Key::Enter => {
-                    if self.focus < n && self.fields[self.focus].kind == FieldKind::Check {
-                        self.fields[self.focus].checked = !self.fields[self.focus].checked;
-                        return FormEvent::None;
-                    }
                     let missing = self.missing();
                     if missing.is_empty() {
                         self.error = None;

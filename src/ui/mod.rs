@@ -475,6 +475,7 @@ impl Console {
         match action {
             Action::Quit => self.modal_quit(),
             Action::Help => self.modal = Some(Modal::Help),
+            Action::Explain(why) => self.set_status(Level::Info, why),
             Action::Theme => self.next_theme(),
             Action::Tab(t) => self.go_tab(t),
             Action::Back => {

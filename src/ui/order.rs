@@ -50,8 +50,12 @@ impl OrderScreen {
     }
 
     fn ops(&self) -> Vec<&'static OpSpec> {
+        actions::order_ops(&self.situation()).collect()
+    }
+
+    fn situation(&self) -> Situation {
         let o = &self.view.order;
-        actions::order_ops(&Situation {
+        Situation {
             stage: self.view.stage,
             live_invoice: o.live_invoices().next().is_some(),
             to_invoice: o.lines.iter().any(|l| l.to_invoice() > 0),
@@ -60,8 +64,7 @@ impl OrderScreen {
                 .live_invoices()
                 .any(|i| i.suspension.as_ref().is_some_and(|s| s.resumed.is_none())),
             penalties_owed: self.view.penalties.owed() > crate::domain::Cents::ZERO,
-        })
-        .collect()
+        }
     }
 
     pub(super) fn handle(&mut self, input: &Input) -> Option<Action> {
@@ -85,6 +88,9 @@ impl OrderScreen {
             }
             Key::Esc | Key::Backspace => return Some(Action::Back),
             Key::Char(ch) => {
+                if let Some(why) = actions::explain_key(*ch, &self.situation()) {
+                    return Some(why);
+                }
                 return self
                     .ops()
                     .into_iter()

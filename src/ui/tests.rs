@@ -585,3 +585,36 @@ fn receipt_interest_and_partial_credit_by_keys() {
     );
     assert!(r.unwrap_err().to_string().contains("administrateur"));
 }
+
+/// An action key that does not apply says why instead of doing nothing; Enter on a
+/// checkbox sends the form (Space ticks it).
+#[test]
+fn keys_that_do_not_apply_say_why_and_enter_sends_forms() {
+    let w = world();
+    let mut c = console(&w, Role::Staff);
+    let quote = first_in(&w, Stage::Quote);
+    c.run(Some(Action::OpenOrder(quote.clone())));
+    press(&w, &mut c, &[Key::Char('b')]);
+    let (level, msg) = status(&c).unwrap();
+    assert_eq!(level, Level::Info);
+    assert!(
+        msg.starts_with("b livrer (BL) : la commande est au stade « Devis » ; possible une fois le bon de commande original reçu"),
+        "{msg}"
+    );
+    assert!(text(&draw(&mut c, 100, 30)).contains("la commande est au stade « Devis »"));
+    // The original-PO form: Space ticks, Enter on a box sends (and says what is missing).
+    press(&w, &mut c, &[Key::Char('r')]);
+    type_text(&w, &mut c, "ENG-1");
+    press(&w, &mut c, &[Key::Tab, Key::Tab]);
+    press(&w, &mut c, &[Key::Char(' ')]);
+    assert!(
+        text(&draw(&mut c, 100, 30)).contains("[x]"),
+        "Space ticks the box"
+    );
+    press(&w, &mut c, &[Key::Enter]);
+    let screen = text(&draw(&mut c, 100, 30));
+    assert!(
+        screen.contains("champ obligatoire") && screen.contains("Date du bon de commande"),
+        "Enter on a checkbox sent the form:\n{screen}"
+    );
+}

@@ -26,6 +26,8 @@ pub(crate) enum Action {
     OpenCustomer(CustomerId),
     OpenDocument(String),
     Do(Op),
+    /// An action key that does not apply here: the reason, shown on the status line.
+    Explain(String),
 }
 
 /// Which operation.
@@ -161,6 +163,8 @@ pub(crate) struct OpSpec {
     pub issues: Option<(&'static str, &'static str)>,
     /// Whether it applies to an order in this situation (customer operations: always).
     pub applies: fn(&Situation) -> bool,
+    /// When it applies, in words (said when its key is pressed where it does not).
+    pub when: &'static str,
     /// The form, or directly the confirmation.
     pub prepare: fn(&App, &Op) -> Result<Prepared, String>,
     /// Reads a submitted form: the confirmation's line and the collected inputs.
@@ -173,6 +177,7 @@ pub(crate) struct OpSpec {
 pub(crate) const ORDER_OPS: [OpSpec; 14] = [
     OpSpec {
         kind: OpKind::PreOrder,
+        when: "sur un devis en cours",
         issues: None,
         key: 'p',
         label: "pré-commande",
@@ -191,6 +196,7 @@ pub(crate) const ORDER_OPS: [OpSpec; 14] = [
     },
     OpSpec {
         kind: OpKind::ReceiveOriginal,
+        when: "sur un devis ou une pré-commande",
         issues: None,
         key: 'r',
         label: "BC original reçu",
@@ -210,6 +216,7 @@ pub(crate) const ORDER_OPS: [OpSpec; 14] = [
     },
     OpSpec {
         kind: OpKind::Deliver,
+        when: "une fois le bon de commande original reçu, tant qu'il reste à livrer",
         issues: Some(("Émettre le bon de livraison", "un bon de livraison")),
         key: 'b',
         label: "livrer (BL)",
@@ -232,6 +239,7 @@ pub(crate) const ORDER_OPS: [OpSpec; 14] = [
     },
     OpSpec {
         kind: OpKind::Invoice,
+        when: "une fois des marchandises livrées et non facturées",
         issues: Some((
             "Émettre la facture",
             "une facture (PDF/A-3 avec son XML Factur-X)",
@@ -248,6 +256,7 @@ pub(crate) const ORDER_OPS: [OpSpec; 14] = [
     },
     OpSpec {
         kind: OpKind::Pay,
+        when: "sur une facture émise et non soldée",
         issues: None,
         key: 'a',
         label: "encaisser",
@@ -271,6 +280,7 @@ pub(crate) const ORDER_OPS: [OpSpec; 14] = [
     },
     OpSpec {
         kind: OpKind::CreditNote,
+        when: "sur une facture émise et non soldée",
         issues: Some(("Émettre l'avoir", "un avoir")),
         key: 'v',
         label: "avoir",
@@ -294,6 +304,7 @@ pub(crate) const ORDER_OPS: [OpSpec; 14] = [
     },
     OpSpec {
         kind: OpKind::ReceivedByBody,
+        when: "sur une facture émise",
         issues: None,
         key: 'e',
         label: "réception",
@@ -313,6 +324,7 @@ pub(crate) const ORDER_OPS: [OpSpec; 14] = [
     },
     OpSpec {
         kind: OpKind::Suspend,
+        when: "sur une facture émise dont le délai n'est pas déjà interrompu",
         issues: None,
         key: 'i',
         label: "interruption",
@@ -336,6 +348,7 @@ pub(crate) const ORDER_OPS: [OpSpec; 14] = [
     },
     OpSpec {
         kind: OpKind::Resume,
+        when: "quand le délai d'une facture est interrompu",
         issues: None,
         key: 'u',
         label: "reprise",
@@ -355,6 +368,7 @@ pub(crate) const ORDER_OPS: [OpSpec; 14] = [
     },
     OpSpec {
         kind: OpKind::PayInterest,
+        when: "quand des intérêts moratoires ou l'indemnité sont dus",
         issues: None,
         key: 'm',
         label: "intérêts reçus",
@@ -378,6 +392,7 @@ pub(crate) const ORDER_OPS: [OpSpec; 14] = [
     },
     OpSpec {
         kind: OpKind::WaiveInterest,
+        when: "quand des intérêts moratoires ou l'indemnité sont dus (administrateurs)",
         issues: None,
         key: 'w',
         label: "abandon intérêts",
@@ -397,6 +412,7 @@ pub(crate) const ORDER_OPS: [OpSpec; 14] = [
     },
     OpSpec {
         kind: OpKind::Cancel,
+        when: "avant toute livraison ou facture",
         issues: None,
         key: 'x',
         label: "annuler",
@@ -426,6 +442,7 @@ pub(crate) const ORDER_OPS: [OpSpec; 14] = [
     },
     OpSpec {
         kind: OpKind::RefuseQuote,
+        when: "sur un devis ou une pré-commande",
         issues: None,
         key: 'z',
         label: "refusé par l'acheteur",
@@ -451,6 +468,7 @@ pub(crate) const ORDER_OPS: [OpSpec; 14] = [
     },
     OpSpec {
         kind: OpKind::Renew,
+        when: "sur un devis expiré",
         issues: Some(("Émettre le nouveau devis", "une nouvelle version du devis")),
         key: 'n',
         label: "renouveler",
@@ -478,6 +496,7 @@ pub(crate) const ORDER_OPS: [OpSpec; 14] = [
 pub(crate) const CUSTOMER_OPS: [OpSpec; 2] = [
     OpSpec {
         kind: OpKind::Approve,
+        when: "toujours",
         issues: None,
         key: 'a',
         label: "approuver le mandat administratif",
@@ -491,6 +510,7 @@ pub(crate) const CUSTOMER_OPS: [OpSpec; 2] = [
     },
     OpSpec {
         kind: OpKind::RefuseCustomer,
+        when: "toujours",
         issues: None,
         key: 'r',
         label: "refuser le mandat administratif",
@@ -519,6 +539,25 @@ pub(crate) fn order_ops(s: &Situation) -> impl Iterator<Item = &'static OpSpec> 
     ORDER_OPS
         .iter()
         .filter(move |spec| !s.renewed && (spec.applies)(s))
+}
+
+/// Why the key `ch` does nothing here: an order operation that does not apply in this
+/// situation gets its reason; other keys get `None`.
+pub(crate) fn explain_key(ch: char, s: &Situation) -> Option<Action> {
+    let spec = ORDER_OPS.iter().find(|spec| spec.key == ch)?;
+    if !s.renewed && (spec.applies)(s) {
+        return None;
+    }
+    let why = if s.renewed {
+        "ce devis a été renouvelé : travaillez sur la nouvelle version".to_string()
+    } else {
+        format!(
+            "la commande est au stade « {} » ; possible {}",
+            s.stage.label(),
+            spec.when
+        )
+    };
+    Some(Action::Explain(format!("{ch} {} : {why}", spec.label)))
 }
 
 /// `p pré-commande · r BC original reçu · ` for the footer.
