@@ -274,11 +274,19 @@ impl App {
             }
         }
         let found = self.index.search_customers(query, previous, limit);
+        // Rows found by a number or a SIRET count too, unless the fuzzy search found them.
+        let extra = hits
+            .iter()
+            .filter(|h| h.via_number.is_some() || !found.top.iter().any(|(id, _)| *id == h.id))
+            .count();
         let q = Query::new(query);
         with_thread_matcher(|m| {
             for (id, _) in &found.top {
                 if hits.len() >= limit {
                     break;
+                }
+                if hits.iter().any(|h| h.id == *id && h.via_number.is_none()) {
+                    continue;
                 }
                 if let Some(e) = idx.get(*id) {
                     hits.push(CustomerHit::of(*id, e, None, q.highlight(&e.name, m)));
@@ -286,7 +294,7 @@ impl App {
             }
         });
         SearchResult {
-            total: found.total + hits.iter().filter(|h| h.via_number.is_some()).count(),
+            total: found.total + extra,
             hits,
             found,
         }

@@ -690,3 +690,17 @@ fn fec_and_invoices_csv_read_back() {
     assert_eq!(count, docs);
     assert!(rows.iter().any(|r| r.status == "payée") && rows.iter().any(|r| r.status == "avoir"));
 }
+
+/// Searching a SIRET counts the row it shows (it said "0 résultat(s)" above one row).
+#[test]
+fn a_siret_search_counts_what_it_shows() {
+    let f = fixture();
+    f.app
+        .import_quote(&Actor::import(), &parse_quote_request(SAMPLE).unwrap())
+        .unwrap();
+    for q in ["19690123500016", "196 901 235", "1969012"] {
+        let r = f.app.search_customers(q, None, 50);
+        assert_eq!(r.hits.len(), 1, "{q}");
+        assert_eq!(r.total, 1, "{q}: the count matches the rows");
+    }
+}
