@@ -82,6 +82,32 @@ const DOCUMENTS: &[(&str, &str)] = &[
     ("/", "filtrer par n° ou par client"),
 ];
 
+const ORDER: &[(&str, &str)] = &[
+    ("↓ ↑ PgPréc PgSuiv Début", "défiler la commande"),
+    ("c", "ouvrir le client"),
+    ("d", "voir les documents émis, l'un après l'autre"),
+    ("Échap / ⌫", "revenir au tableau"),
+];
+
+const CUSTOMER: &[(&str, &str)] = &[
+    ("↓ ↑ Entrée", "choisir et ouvrir une commande du client"),
+    ("Échap / ⌫", "revenir à la recherche"),
+];
+
+const DOCUMENT: &[(&str, &str)] = &[
+    ("o", "ouvrir la commande du document"),
+    ("Échap / ⌫", "revenir à la liste"),
+];
+
+/// The screen the help is about: a tab, or a screen opened on top of it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Screen {
+    Tab(Tab),
+    Order,
+    Customer,
+    Document,
+}
+
 const FLAGS: &[(&str, &str)] = &[
     (
         "⏳ expire dans N j",
@@ -97,9 +123,13 @@ const FLAGS: &[(&str, &str)] = &[
         "facture échue : intérêts BCE + 8 points et 40 € dus",
     ),
     ("◐ livraison partielle", "il reste des quantités à livrer"),
+    (
+        "€ intérêts et indemnité dus",
+        "payée en retard : intérêts et 40 € encore dus (m reçus, w abandon)",
+    ),
 ];
 
-pub(super) fn draw(f: &mut Frame, area: Rect, theme: &Theme, tab: Tab, role: Role) {
+pub(super) fn draw(f: &mut Frame, area: Rect, theme: &Theme, screen: Screen, role: Role) {
     let r = centered(area, 100, area.height);
     f.render_widget(Clear, r);
     let base = Style::default()
@@ -123,11 +153,16 @@ pub(super) fn draw(f: &mut Frame, area: Rect, theme: &Theme, tab: Tab, role: Rol
         }
     };
     section("Partout", rows(GLOBAL, None));
-    match tab {
-        Tab::Board => section("Tableau", rows(BOARD, Some(order_ops_row()))),
-        Tab::Customers => section("Clients", rows(CUSTOMERS, Some(customer_ops_row()))),
-        Tab::Documents => section("Documents", rows(DOCUMENTS, None)),
-        Tab::Access => {}
+    match screen {
+        Screen::Tab(Tab::Board) => section("Tableau", rows(BOARD, Some(order_ops_row()))),
+        Screen::Tab(Tab::Customers) => {
+            section("Clients", rows(CUSTOMERS, Some(customer_ops_row())))
+        }
+        Screen::Tab(Tab::Documents) => section("Documents", rows(DOCUMENTS, None)),
+        Screen::Tab(Tab::Access) => {}
+        Screen::Order => section("Commande", rows(ORDER, Some(order_ops_row()))),
+        Screen::Customer => section("Fiche client", rows(CUSTOMER, Some(customer_ops_row()))),
+        Screen::Document => section("Document", rows(DOCUMENT, None)),
     }
     section(
         "Signaux des cartes (symbole + texte, lisibles sans couleur)",

@@ -583,7 +583,15 @@ impl Console {
         match &self.modal {
             Some(Modal::Form(form, _)) => form.draw(f, body, &theme),
             Some(Modal::Confirm(c, _)) => c.draw(f, body, &theme),
-            Some(Modal::Help) => help::draw(f, body, &theme, self.tab, self.me.role),
+            Some(Modal::Help) => {
+                let screen = match self.views.last() {
+                    Some(View::Order(_)) => help::Screen::Order,
+                    Some(View::Customer(_)) => help::Screen::Customer,
+                    Some(View::Document(_)) => help::Screen::Document,
+                    None => help::Screen::Tab(self.tab),
+                };
+                help::draw(f, body, &theme, screen, self.me.role)
+            }
             Some(Modal::Palette(p)) => p.draw(f, body, &theme),
             Some(Modal::Quit) => Confirm {
                 issue: None,

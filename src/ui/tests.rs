@@ -618,3 +618,22 @@ fn keys_that_do_not_apply_say_why_and_enter_sends_forms() {
         "Enter on a checkbox sent the form:\n{screen}"
     );
 }
+
+/// `?` lists the keys of the screen you are on: inside an order, the order's keys.
+#[test]
+fn help_is_about_the_screen_you_are_on() {
+    let w = world();
+    let mut c = console(&w, Role::Staff);
+    let quote = first_in(&w, Stage::Quote);
+    c.run(Some(Action::OpenOrder(quote)));
+    press(&w, &mut c, &[Key::Char('?')]);
+    let screen = text(&draw(&mut c, 100, 40));
+    assert!(
+        screen.contains("Commande") && screen.contains("voir les documents émis"),
+        "{screen}"
+    );
+    assert!(
+        !screen.contains("recherche floue"),
+        "the Clients keys inside an order:\n{screen}"
+    );
+}
