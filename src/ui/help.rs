@@ -124,7 +124,7 @@ const FLAGS: &[(&str, &str)] = &[
     ),
     ("◐ livraison partielle", "il reste des quantités à livrer"),
     (
-        "€ intérêts et indemnité dus",
+        "€ intérêts dus",
         "payée en retard : intérêts et 40 € encore dus (m reçus, w abandon)",
     ),
 ];
