@@ -126,6 +126,8 @@ pub struct Console {
     ssh_hint: String,
 }
 
+/// How long a status line must have been shown before a key press clears it.
+const STATUS_SEEN: Duration = Duration::from_millis(300);
 const STATUS_TTL: Duration = Duration::from_secs(12);
 
 impl Console {
@@ -251,6 +253,13 @@ impl Console {
         // Modals first.
         if let Some(modal) = self.modal.take() {
             return self.on_modal(modal, input);
+        }
+        // A status line gives way to the key hints once the person moves on (it has been
+        // on screen a moment: the key that produced it does not erase it).
+        if matches!(input, Input::Key(_))
+            && matches!(&self.status, Some((_, _, at)) if at.elapsed() > STATUS_SEEN)
+        {
+            self.status = None;
         }
         let typing = self.typing();
         if let Input::Key(k) = &input {

@@ -637,3 +637,20 @@ fn help_is_about_the_screen_you_are_on() {
         "the Clients keys inside an order:\n{screen}"
     );
 }
+
+/// A status message gives way to the key hints once you move on.
+#[test]
+fn a_status_line_clears_when_you_move_on() {
+    let w = world();
+    let mut c = console(&w, Role::Staff);
+    let quote = first_in(&w, Stage::Quote);
+    c.run(Some(Action::OpenOrder(quote)));
+    press(&w, &mut c, &[Key::Char('b')]);
+    assert!(status(&c).is_some());
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    press(&w, &mut c, &[Key::Down]);
+    assert!(
+        status(&c).is_none(),
+        "the message stayed over the key hints"
+    );
+}
