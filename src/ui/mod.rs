@@ -275,6 +275,12 @@ impl Console {
                     );
                     return Vec::new();
                 }
+                // Alt+digit switches tab even where digits are typed (the search box).
+                Key::Alt(c @ '1'..='4') => {
+                    let n = *c as usize - '1' as usize;
+                    self.go_tab([Tab::Board, Tab::Customers, Tab::Documents, Tab::Access][n]);
+                    return Vec::new();
+                }
                 _ => {}
             }
             if !typing {

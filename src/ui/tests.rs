@@ -654,3 +654,17 @@ fn a_status_line_clears_when_you_move_on() {
         "the message stayed over the key hints"
     );
 }
+
+/// In the Clients search box digits are typed; Alt+digit switches tab, and the hint says so.
+#[test]
+fn alt_digit_switches_tab_from_the_search_box() {
+    let w = world();
+    let mut c = console(&w, Role::Staff);
+    press(&w, &mut c, &[Key::Char('2')]);
+    let screen = text(&draw(&mut c, 160, 30));
+    assert!(screen.contains("Alt+1…4"), "{screen}");
+    type_text(&w, &mut c, "21");
+    assert_eq!(c.tab, Tab::Customers, "digits are typed in the search");
+    press(&w, &mut c, &[Key::Alt('1')]);
+    assert_eq!(c.tab, Tab::Board);
+}
