@@ -19,7 +19,7 @@ mod text {
     pub(super) const PLACEHOLDER: &str = "nom, ville, SIRET, contact, n° de devis ou de facture…";
     pub(super) const RESULTS: &str = "résultat(s)";
     pub(super) const NONE: &str = "Aucun client ne correspond.";
-    pub(super) const KEYS: &str = "tapez pour chercher (les chiffres aussi) · ↓↑ choisir · Entrée ouvrir · Échap effacer · onglets : F1-F4 ou Alt+1…4 · Ctrl-C quitter";
+    pub(super) const KEYS: &str = "onglets : F1-F4 ou Alt+1…4 · tapez pour chercher (chiffres compris) · ↓↑ · Entrée ouvrir · Échap effacer";
     pub(super) const DETAIL_KEYS: &str =
         "↓↑ commandes · Entrée ouvrir · a approuver · r refuser · Échap retour · ? aide";
     pub(super) const HEADER_ADDRESS: &str = "Adresse (en-tête)";
