@@ -1254,3 +1254,46 @@ async fn reasons_with_spaces_and_apostrophes_arrive_whole() {
         Some("l'école ferme en juin")
     );
 }
+
+/// Usage errors and `--help` over SSH are in French, clap's own words included.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn usage_errors_and_help_speak_french() {
+    let w = world().await;
+    let (_, err, s) = w.run(&w.staff, "order frobnicate").await;
+    assert_eq!(s, 2);
+    assert!(err.contains("commande inconnue « frobnicate »"), "{err}");
+    assert!(err.contains("aide : ssh HOTE help"), "{err}");
+    let (_, err, s) = w.run(&w.staff, "orders --stage shipped").await;
+    assert_eq!(s, 2);
+    assert!(
+        err.contains("valeur « shipped » invalide pour --stage"),
+        "{err}"
+    );
+    assert!(err.contains("valeurs possibles"), "{err}");
+    let (_, err, _) = w
+        .run(&w.staff, "order pay DEV-2026-00001 --date 2026-03-02")
+        .await;
+    assert!(err.contains("argument obligatoire manquant"), "{err}");
+    let (_, err, _) = w.run(&w.staff, "orders --colour").await;
+    assert!(err.contains("argument inconnu « --colour »"), "{err}");
+    for e in [&err] {
+        for english in [
+            "error:",
+            "Usage:",
+            "For more information",
+            "unexpected argument",
+        ] {
+            assert!(!e.contains(english), "« {english} » in: {e}");
+        }
+    }
+    let (out, _, s) = w.run(&w.staff, "order pay --help").await;
+    assert_eq!(s, 0);
+    assert!(
+        out.contains("Utilisation :") && out.contains("Afficher l'aide"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("Usage:") && !out.contains("Print help"),
+        "{out}"
+    );
+}

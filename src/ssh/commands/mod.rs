@@ -151,13 +151,98 @@ pub(crate) fn parse(argv: &[String]) -> Result<Parsed, Output> {
     grammar::parse(argv)
         .map(|(cmd, path)| Parsed { cmd, path })
         .map_err(|e| {
-            let text = e.render().to_string();
             if e.use_stderr() {
-                Output::usage(text.trim_end())
+                Output::usage(french_error(&e))
             } else {
-                Output::ok(text)
+                Output::ok(french_help(&e.render().to_string()))
             }
         })
+}
+
+/// clap's help in French: its headings and the help flag's own line.
+fn french_help(text: &str) -> String {
+    text.replace("Usage:", "Utilisation :")
+        .replace("Arguments:", "Arguments :")
+        .replace("Options:", "Options :")
+        .replace("Commands:", "Commandes :")
+        .replace(
+            "Print this message or the help of the given subcommand(s)",
+            "Afficher cette aide ou celle de la commande donnée",
+        )
+        .replace("Print help", "Afficher l'aide")
+        .replace("[default: ", "[par défaut : ")
+        .replace("[possible values: ", "[valeurs possibles : ")
+}
+
+/// A usage error in French, with the usage line and where to find help.
+fn french_error(e: &clap::Error) -> String {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    let ctx = |k: ContextKind| -> String {
+        match e.get(k) {
+            Some(ContextValue::String(s)) => s.clone(),
+            Some(ContextValue::Strings(v)) => v.join(", "),
+            Some(ContextValue::StyledStr(s)) => s.to_string(),
+            Some(ContextValue::StyledStrs(v)) => v
+                .iter()
+                .map(|s| s.to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+            Some(ContextValue::Number(n)) => n.to_string(),
+            _ => String::new(),
+        }
+    };
+    let arg = ctx(ContextKind::InvalidArg);
+    let value = ctx(ContextKind::InvalidValue);
+    let mut msg = match e.kind() {
+        ErrorKind::UnknownArgument => format!("argument inconnu « {arg} »"),
+        ErrorKind::InvalidSubcommand => format!(
+            "commande inconnue « {} »",
+            ctx(ContextKind::InvalidSubcommand)
+        ),
+        ErrorKind::InvalidValue => {
+            let valid = ctx(ContextKind::ValidValue);
+            if value.is_empty() {
+                format!("{arg} attend une valeur")
+            } else if valid.is_empty() {
+                format!("valeur « {value} » invalide pour {arg}")
+            } else {
+                format!("valeur « {value} » invalide pour {arg} (valeurs possibles : {valid})")
+            }
+        }
+        ErrorKind::ValueValidation => format!("valeur « {value} » invalide pour {arg}"),
+        ErrorKind::MissingRequiredArgument => format!("argument obligatoire manquant : {arg}"),
+        ErrorKind::MissingSubcommand | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            "commande incomplète".to_string()
+        }
+        ErrorKind::ArgumentConflict => format!(
+            "{arg} ne peut pas être utilisé avec {}",
+            ctx(ContextKind::PriorArg)
+        ),
+        ErrorKind::TooManyValues | ErrorKind::WrongNumberOfValues | ErrorKind::TooFewValues => {
+            format!("nombre de valeurs incorrect pour {arg}")
+        }
+        _ => "commande mal formée".to_string(),
+    };
+    for k in [
+        ContextKind::SuggestedSubcommand,
+        ContextKind::SuggestedArg,
+        ContextKind::SuggestedValue,
+    ] {
+        let s = ctx(k);
+        if !s.is_empty() {
+            msg.push_str(&format!(" — vouliez-vous dire « {s} » ?"));
+            break;
+        }
+    }
+    let usage = ctx(ContextKind::Usage);
+    if !usage.is_empty() {
+        msg.push_str(&format!(
+            "\n{}",
+            usage.trim().replace("Usage:", "utilisation :")
+        ));
+    }
+    msg.push_str("\naide : ssh HOTE help, ou la commande suivie de --help");
+    msg
 }
 
 /// Runs one parsed command for `who`.
