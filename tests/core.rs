@@ -679,7 +679,7 @@ fn backup_restore_and_check_from_the_command_line() {
     let copy = dir.path().join("copy.redb");
     let out = comptoir(&["backup", "--data", d, "-o", copy.to_str().unwrap()]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stdout(&out).contains("19 tables"), "{}", stdout(&out));
+    assert!(stdout(&out).contains("20 tables"), "{}", stdout(&out));
     // A second backup to the same file is refused (never overwrites).
     let again = comptoir(&["backup", "--data", d, "-o", copy.to_str().unwrap()]);
     assert_eq!(again.status.code(), Some(1));

@@ -123,6 +123,17 @@ pub struct BoardFilter {
     version: u64,
     customers: Arc<HashSet<u32>>,
     number_needle: String,
+    /// Orders found by one of their references (PO / engagement number, web-shop
+    /// reference, a document number).
+    orders: Arc<HashSet<u64>>,
+}
+
+impl BoardFilter {
+    /// Adds the orders found by their references.
+    pub(crate) fn with_orders(mut self, orders: HashSet<u64>) -> BoardFilter {
+        self.orders = Arc::new(orders);
+        self
+    }
 }
 
 /// Per-column totals on a day, computed once per (version, day, filter) and shared.
@@ -249,12 +260,13 @@ impl Index {
             version: self.version(),
             customers: Arc::new(ids.into_iter().collect()),
             number_needle,
+            orders: Arc::default(),
         })
     }
 
     fn passes(filter: Option<&BoardFilter>, card: &OrderCard) -> bool {
         let Some(f) = filter else { return true };
-        if f.customers.contains(&(card.customer.0 as u32)) {
+        if f.customers.contains(&(card.customer.0 as u32)) || f.orders.contains(&card.id.0) {
             return true;
         }
         if f.number_needle.is_empty() {

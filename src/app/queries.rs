@@ -7,7 +7,7 @@ use crate::domain::interest::PenaltyTotals;
 use crate::domain::order::InvoiceLateness;
 use crate::domain::{
     AuditRecord, Cents, Customer, CustomerId, DocKind, DocNumber, EligibilityStatus, FileFormat,
-    Flag, IssuedDocument, Order, OrderCard, Stage, Totals,
+    Flag, IssuedDocument, Order, OrderCard, OrderId, Stage, Totals,
 };
 use crate::store::StoreError;
 
@@ -108,9 +108,20 @@ impl CustomerHit {
     }
 }
 
+/// An order found by one of its references, and which one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OrderRef {
+    pub id: OrderId,
+    pub number: DocNumber,
+    /// `BC ENG-2026-0042`, `référence du site`, `FA-2026-00001`.
+    pub why: String,
+}
+
 /// Search results with the state needed to narrow the next keystroke.
 #[derive(Clone, Debug, Default)]
 pub struct SearchResult {
+    /// Orders found by a reference (PO / engagement number, web reference, document).
+    pub orders: Vec<OrderRef>,
     pub hits: Vec<CustomerHit>,
     pub total: usize,
     pub found: Found,
@@ -154,6 +165,66 @@ fn number_prefix(query: &str) -> Option<String> {
 }
 
 impl App {
+    /// Orders found by one of their references: the body's PO / engagement number, the web
+    /// shop's reference, or the number of one of their documents (prefixes, case ignored).
+    pub fn orders_by_reference(&self, query: &str, limit: usize) -> Vec<OrderRef> {
+        let q = query.trim();
+        if q.chars().filter(|c| c.is_alphanumeric()).count() < 3 {
+            return Vec::new();
+        }
+        let found = self.store.read(|rx| {
+            let mut out: Vec<(OrderId, String)> = Vec::new();
+            let push = |id: OrderId, why: String, out: &mut Vec<(OrderId, String)>| {
+                if !out.iter().any(|(o, _)| *o == id) && out.len() < limit {
+                    out.push((id, why));
+                }
+            };
+            for id in rx.orders_with_po_prefix(q, limit)? {
+                let po = rx
+                    .order(id)?
+                    .and_then(|o| o.po.map(|p| p.po_number))
+                    .unwrap_or_default();
+                push(id, format!("BC {po}"), &mut out);
+            }
+            for r in [q.to_string(), q.to_uppercase()] {
+                for id in rx.orders_with_external_ref_prefix(&r, limit)? {
+                    push(id, "référence du site".into(), &mut out);
+                }
+            }
+            if let Some(prefix) = number_prefix(q) {
+                for n in rx.document_numbers_with_prefix(&prefix, limit)? {
+                    if let Some(d) = rx.document(&n)? {
+                        push(d.order, n, &mut out);
+                    }
+                }
+            }
+            let mut refs = Vec::new();
+            for (id, why) in out {
+                if let Some(o) = rx.order(id)? {
+                    refs.push(OrderRef {
+                        id,
+                        number: o.number,
+                        why,
+                    });
+                }
+            }
+            Ok::<_, StoreError>(refs)
+        });
+        found.unwrap_or_default()
+    }
+
+    /// The board filter for `query`: bodies by name, city or SIRET, order numbers, and
+    /// orders by any of their references.
+    pub fn board_filter(&self, query: &str) -> Option<crate::app::index::BoardFilter> {
+        let f = self.index.board_filter(query)?;
+        let orders = self
+            .orders_by_reference(query, 500)
+            .into_iter()
+            .map(|r| r.id.0)
+            .collect();
+        Some(f.with_orders(orders))
+    }
+
     pub fn order_view(&self, number: &str) -> Result<OrderView, AppError> {
         let number = parse_order_number(number)?;
         let today = self.today();
@@ -294,6 +365,7 @@ impl App {
             }
         });
         SearchResult {
+            orders: self.orders_by_reference(query, 5),
             total: found.total + extra,
             hits,
             found,

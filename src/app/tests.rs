@@ -704,3 +704,49 @@ fn a_siret_search_counts_what_it_shows() {
         assert_eq!(r.total, 1, "{q}: the count matches the rows");
     }
 }
+
+/// An order is found by any of its references: the body's PO / engagement number (any
+/// spacing or case), the web shop's reference, a document number — by the board filter
+/// and by the palette's search.
+#[test]
+fn orders_are_found_by_any_of_their_references() {
+    let f = fixture();
+    let req = parse_quote_request(SAMPLE).unwrap();
+    let n = f
+        .app
+        .import_quote(&Actor::import(), &req)
+        .unwrap()
+        .number
+        .to_string();
+    f.clock.set(noon("2026-03-05"));
+    let mut p = po("2026-03-04");
+    p.po_number = "ENG-2026-0042".into();
+    f.app.mark_original_received(&staff(), &n, &p).unwrap();
+    for q in [
+        "eng 2026 0042",
+        "ENG-2026-00",
+        "WEB-2026-118",
+        "web-2026-118734",
+        &n,
+    ] {
+        let found = f.app.orders_by_reference(q, 10);
+        assert_eq!(found.len(), 1, "{q}");
+        assert_eq!(found[0].number.to_string(), n, "{q}");
+        let filter = f.app.board_filter(q).unwrap();
+        let shown = f.app.index().column(
+            Stage::PoReceived,
+            f.app.today(),
+            Some(&filter),
+            0,
+            10,
+            &f.app.settings().ecb_rates,
+        );
+        assert_eq!(shown.len(), 1, "the board filter finds it by « {q} »");
+    }
+    let r = f.app.search_customers("ENG-2026-0042", None, 10);
+    assert_eq!(r.orders[0].why, "BC ENG-2026-0042");
+    assert!(
+        f.app.orders_by_reference("zz", 10).is_empty(),
+        "too short to search"
+    );
+}

@@ -450,6 +450,12 @@ pub fn mark_original_received(
     if !missing.is_empty() {
         return refuse(op, Reason::ChecklistIncomplete(missing));
     }
+    // Chorus Pro routing is checked while it can still be fixed, not at invoicing: a body
+    // that requires a service code must have one before its original is recorded.
+    let service_code = customer.chorus.service_code.as_deref().map(str::trim);
+    if customer.chorus.service_code_required && service_code.unwrap_or("").is_empty() {
+        return refuse(op, Reason::MissingServiceCode);
+    }
     if input.po_date > order.quote.valid_until {
         return refuse(
             op,

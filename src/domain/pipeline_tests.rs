@@ -1474,3 +1474,24 @@ fn invoices_and_later_notes_cite_delivery_notes() {
         "the second invoice covers only the note after the first"
     );
 }
+
+#[test]
+fn chorus_service_code_is_checked_at_receipt_of_the_original() {
+    let mut c = customer("7210");
+    c.chorus.service_code = None;
+    c.chorus.service_code_required = true;
+    let mut s = stock();
+    let o = quote_on("2026-03-01", &c);
+    assert_eq!(
+        reason(mark_original_received(
+            &o,
+            &c,
+            &mut s,
+            &po("2026-03-04"),
+            &ctx("2026-03-05")
+        )),
+        Reason::MissingServiceCode
+    );
+    c.chorus.service_code = Some("SERV-12".into());
+    assert!(mark_original_received(&o, &c, &mut s, &po("2026-03-04"), &ctx("2026-03-05")).is_ok());
+}

@@ -145,6 +145,7 @@ impl Store {
             rows += copy_multimap(&snapshot, db, AUDIT_BY_CUSTOMER)?;
             rows += copy(&snapshot, db, PREFERENCES)?;
             rows += copy(&snapshot, db, ATTACHMENTS)?;
+            rows += copy(&snapshot, db, ORDERS_BY_PO)?;
             // One durable commit makes every batch before it durable.
             copy_db.begin_write()?.commit()?;
             drop(copy_db);
@@ -162,7 +163,7 @@ impl Store {
 }
 
 /// Tables a backup copies (every table of the schema).
-pub const TABLE_COUNT: usize = 19;
+pub const TABLE_COUNT: usize = 20;
 
 /// Where a restore kept the store it replaced.
 #[derive(Debug)]

@@ -86,11 +86,41 @@ struct Migration {
 const DEMO_KEY: &str = "demo_store";
 
 /// The ordered migrations.
-const MIGRATIONS: &[Migration] = &[Migration {
-    from: 1,
-    name: "order cards carry each invoice's late state (due from receipt, interest per amount)",
-    run: rebuild_order_cards,
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        from: 1,
+        name: "order cards carry each invoice's late state (due from receipt, interest per amount)",
+        run: rebuild_order_cards,
+    },
+    Migration {
+        from: 2,
+        name: "orders indexed by their PO / engagement number",
+        run: index_po_numbers,
+    },
+];
+
+/// Schema 2 → 3: every order with an original PO is indexed by its number.
+fn index_po_numbers(txn: &redb::WriteTransaction) -> Result<(), StoreError> {
+    let orders = txn.open_table(ORDERS)?;
+    let mut by_po = txn.open_table(ORDERS_BY_PO)?;
+    for entry in orders.iter()? {
+        let (id, bytes) = entry?;
+        let id = id.value();
+        let order: crate::domain::Order = codec::decode("orders", &id, bytes.value())?;
+        if let Some(po) = &order.po {
+            by_po.insert((fold_reference(&po.po_number).as_str(), id), ())?;
+        }
+    }
+    Ok(())
+}
+
+/// A reference as it is indexed and searched: lower case, letters and digits only.
+pub fn fold_reference(s: &str) -> String {
+    s.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
 
 /// Schema 1 → 2: every order card is recomputed from its order, so the board's flags
 /// follow the same payment rules as the order (records themselves upgrade on read).
@@ -159,6 +189,7 @@ impl Store {
             txn.open_multimap_table(AUDIT_BY_CUSTOMER)?;
             txn.open_table(PREFERENCES)?;
             txn.open_table(ATTACHMENTS)?;
+            txn.open_table(ORDERS_BY_PO)?;
             let current = meta.get("schema_version")?.map(|v| v.value());
             match current {
                 None => {

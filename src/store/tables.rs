@@ -43,8 +43,11 @@ pub const AUDIT_BY_CUSTOMER: MultimapTableDefinition<u64, u64> =
 /// Order id → the scan of its original purchase order (PDF, PNG or JPEG), immutable; its
 /// SHA-256 is on the order (`Order::po_scan`).
 pub const ATTACHMENTS: TableDefinition<u64, &[u8]> = TableDefinition::new("attachments_v1");
+/// (PO / engagement number, folded: lower case, letters and digits only; order id): finds
+/// an order by the body's own reference.
+pub const ORDERS_BY_PO: TableDefinition<(&str, u64), ()> = TableDefinition::new("orders_by_po_v1");
 /// Per-person preferences (theme…).
 pub const PREFERENCES: TableDefinition<&str, &[u8]> = TableDefinition::new("preferences_v1");
 
 /// Schema version recorded in META; bumped by each named migration.
-pub const SCHEMA_VERSION: u64 = 2;
+pub const SCHEMA_VERSION: u64 = 3;

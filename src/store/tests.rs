@@ -1,7 +1,7 @@
 //! Store-level tests: migrations of stores written by earlier versions.
 
 use super::*;
-use crate::domain::legacy::{InvoiceRefV1, OrderCardV1, OrderV1};
+use crate::domain::legacy::{InvoiceRefV1, OrderCardV1, OrderV1, OriginalPoV1};
 use crate::domain::order::QuoteInfo;
 use crate::domain::{
     Address, Cents, Contact, CustomerId, Date, DocNumber, OrderId, Stage, Timestamp,
@@ -36,7 +36,13 @@ fn schema_1_cards_are_rebuilt_from_their_orders() {
             stage: Stage::Invoiced,
             stage_since: Timestamp(0),
             pre_order: None,
-            po: None,
+            po: Some(OriginalPoV1 {
+                po_number: "ENG 2026/0042".into(),
+                po_date: day("2026-03-04"),
+                received_at: Timestamp(0),
+                checklist: crate::domain::Checklist::ALL_TICKED,
+                verified_by: "marie".into(),
+            }),
             documents: Vec::new(),
             invoices: vec![InvoiceRefV1 {
                 number: n("FA-2026-00001"),
@@ -94,4 +100,9 @@ fn schema_1_cards_are_rebuilt_from_their_orders() {
     );
     let version = store.read(|rx| rx.meta("schema_version")).unwrap();
     assert_eq!(version, Some(SCHEMA_VERSION));
+    // Schema 3: the order is found by its PO number, whatever its spacing and case.
+    let found = store
+        .read(|rx| rx.orders_with_po_prefix("eng2026/00", 10))
+        .unwrap();
+    assert_eq!(found, vec![OrderId(1)]);
 }

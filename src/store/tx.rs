@@ -34,6 +34,7 @@ pub struct Tx<'t> {
     audit_by_customer: MultimapTable<'t, u64, u64>,
     preferences: Table<'t, &'static str, &'static [u8]>,
     attachments: Table<'t, u64, &'static [u8]>,
+    orders_by_po: Table<'t, (&'static str, u64), ()>,
 }
 
 /// The tables of a read transaction (a consistent snapshot).
@@ -57,6 +58,7 @@ pub struct Rx {
     audit_by_customer: ReadOnlyMultimapTable<u64, u64>,
     preferences: ReadOnlyTable<&'static str, &'static [u8]>,
     attachments: ReadOnlyTable<u64, &'static [u8]>,
+    orders_by_po: ReadOnlyTable<(&'static str, u64), ()>,
 }
 
 macro_rules! open_all {
@@ -81,6 +83,7 @@ macro_rules! open_all {
             audit_by_customer: $txn.open_multimap_table(AUDIT_BY_CUSTOMER)?,
             preferences: $txn.open_table(PREFERENCES)?,
             attachments: $txn.open_table(ATTACHMENTS)?,
+            orders_by_po: $txn.open_table(ORDERS_BY_PO)?,
         }
     };
 }
@@ -142,6 +145,48 @@ macro_rules! impl_reads {
                         break;
                     }
                     out.push(CustomerId(v.value()));
+                }
+                Ok(out)
+            }
+
+            /// Orders whose PO / engagement number starts with `prefix` (folded).
+            pub fn orders_with_po_prefix(
+                &self,
+                prefix: &str,
+                limit: usize,
+            ) -> Result<Vec<OrderId>, StoreError> {
+                let prefix = super::fold_reference(prefix);
+                let mut out = Vec::new();
+                if prefix.is_empty() {
+                    return Ok(out);
+                }
+                for entry in self.orders_by_po.range((prefix.as_str(), 0)..)? {
+                    let (k, _) = entry?;
+                    let (po, id) = k.value();
+                    if !po.starts_with(&prefix) || out.len() >= limit {
+                        break;
+                    }
+                    out.push(OrderId(id));
+                }
+                Ok(out)
+            }
+
+            /// Orders whose web-shop reference starts with `prefix`.
+            pub fn orders_with_external_ref_prefix(
+                &self,
+                prefix: &str,
+                limit: usize,
+            ) -> Result<Vec<OrderId>, StoreError> {
+                let mut out = Vec::new();
+                if prefix.is_empty() {
+                    return Ok(out);
+                }
+                for entry in self.order_by_external_ref.range(prefix..)? {
+                    let (k, v) = entry?;
+                    if !k.value().starts_with(prefix) || out.len() >= limit {
+                        break;
+                    }
+                    out.push(OrderId(v.value()));
                 }
                 Ok(out)
             }
@@ -538,6 +583,12 @@ impl Tx<'_> {
         }
         self.orders_by_stage
             .insert((o.stage.index() as u8, o.id.0), ())?;
+        // The PO number is set once, when the original is received; inserting it again is a
+        // no-op.
+        if let Some(po) = &o.po {
+            self.orders_by_po
+                .insert((super::fold_reference(&po.po_number).as_str(), o.id.0), ())?;
+        }
         self.orders
             .insert(o.id.0, encode("orders", &o.id.0, o)?.as_slice())?;
         self.order_cards.insert(

@@ -87,7 +87,7 @@ impl Board {
     /// After a change: keep the cursor on the same card when it is still in the column.
     pub(super) fn reload(&mut self, app: &App) {
         if let Some(f) = &self.filter {
-            self.filter = app.index().board_filter(&f.query);
+            self.filter = app.board_filter(&f.query);
         }
         if let Some(id) = self.selected
             && let Some((stage, pos)) = app.index().position(id, app.today(), self.filter.as_ref())
@@ -134,7 +134,7 @@ impl Board {
                 _ => return None,
             }
             let q = self.filter_input.clone().unwrap_or_default();
-            self.filter = app.index().board_filter(&q);
+            self.filter = app.board_filter(&q);
             self.row = [0; 9];
             self.offset = [0; 9];
             self.clamp(app);

@@ -127,6 +127,14 @@ impl Palette {
                 ));
             }
         }
+        if let Some(r) = &self.customers {
+            for o in r.orders.iter().take(5) {
+                entries.push((
+                    format!("Ouvrir la commande {} ({})", o.number, o.why),
+                    Action::OpenOrder(o.number.to_string()),
+                ));
+            }
+        }
         if let Some(r) = &self.customers
             && number.is_none()
         {
