@@ -226,6 +226,8 @@ pub(super) struct CustomerScreen {
     id: CustomerId,
     view: CustomerView,
     selected: usize,
+    /// First line shown of the Coordonnées panel (PgSuiv / PgPréc).
+    coord_scroll: usize,
 }
 
 impl CustomerScreen {
@@ -234,6 +236,7 @@ impl CustomerScreen {
             id,
             view: app.customer_view(id)?,
             selected: 0,
+            coord_scroll: 0,
         })
     }
 
@@ -251,6 +254,8 @@ impl CustomerScreen {
                 self.selected = (self.selected + 1).min(self.view.orders.len().saturating_sub(1))
             }
             Key::Up | Key::Char('k') => self.selected = self.selected.saturating_sub(1),
+            Key::PageDown => self.coord_scroll = self.coord_scroll.saturating_add(4),
+            Key::PageUp => self.coord_scroll = self.coord_scroll.saturating_sub(4),
             Key::Enter => {
                 return self
                     .view
@@ -272,12 +277,17 @@ impl CustomerScreen {
         text::DETAIL_KEYS.to_string()
     }
 
-    pub(super) fn draw(&self, f: &mut Frame, area: Rect, theme: &Theme) {
+    pub(super) fn draw(&mut self, f: &mut Frame, area: Rect, theme: &Theme) {
         let c = &self.view.customer;
         let base = Style::default().fg(theme.colors.text);
         let muted = Style::default().fg(theme.colors.muted);
+        // The card grows with the addresses and contacts, up to half the screen; what
+        // does not fit scrolls (PgSuiv / PgPréc).
+        let coord_lines = 3 + c.delivery_addresses.len() + c.contacts.len() + 1;
+        let wanted = (coord_lines.max(8) + 2) as u16;
+        let top_height = wanted.min((area.height / 2).max(10));
         let [top, bottom] =
-            Layout::vertical([Constraint::Length(10), Constraint::Min(3)]).areas(area);
+            Layout::vertical([Constraint::Length(top_height), Constraint::Min(3)]).areas(area);
         let [left, right_area] =
             Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(top);
         let w = left.width.saturating_sub(2) as usize;
@@ -374,32 +384,41 @@ impl CustomerScreen {
         );
         let rw = right_area.width.saturating_sub(2) as usize;
         let mut r = vec![Line::from(Span::styled(text::HEADER_ADDRESS, muted))];
-        r.extend(
-            c.header_address
-                .lines()
-                .into_iter()
-                .map(|s| Line::from(fit(&s, rw))),
-        );
+        r.push(Line::from(fit(&c.header_address.one_line(), rw)));
         r.push(Line::from(Span::styled(
             format!("{} ({})", text::DELIVERY, c.delivery_addresses.len()),
             muted,
         )));
-        for a in c.delivery_addresses.iter().take(2) {
+        for a in &c.delivery_addresses {
             r.push(Line::from(fit(&a.one_line(), rw)));
         }
-        r.push(Line::from(Span::styled(text::CONTACTS, muted)));
+        r.push(Line::from(Span::styled(
+            format!("{} ({})", text::CONTACTS, c.contacts.len()),
+            muted,
+        )));
         for k in &c.contacts {
             r.push(Line::from(fit(
                 &format!("{} · {} · {}", k.name, k.phone, k.email),
                 rw,
             )));
         }
+        let inner = right_area.height.saturating_sub(2) as usize;
+        self.coord_scroll = self.coord_scroll.min(r.len().saturating_sub(inner));
+        let more = r.len() > inner;
+        let title = if more {
+            format!(
+                " Coordonnées {}–{}/{} (PgSuiv) ",
+                self.coord_scroll + 1,
+                (self.coord_scroll + inner).min(r.len()),
+                r.len()
+            )
+        } else {
+            " Coordonnées ".to_string()
+        };
         f.render_widget(
-            Paragraph::new(r).block(
-                Block::default()
-                    .borders(Borders::ALL)
-                    .title(" Coordonnées "),
-            ),
+            Paragraph::new(r)
+                .scroll((self.coord_scroll as u16, 0))
+                .block(Block::default().borders(Borders::ALL).title(title)),
             right_area,
         );
         let bw = bottom.width.saturating_sub(2) as usize;

@@ -668,3 +668,37 @@ fn alt_digit_switches_tab_from_the_search_box() {
     press(&w, &mut c, &[Key::Alt('1')]);
     assert_eq!(c.tab, Tab::Board);
 }
+
+/// A body with several delivery addresses still shows its contacts; what does not fit
+/// scrolls.
+#[test]
+fn contacts_are_never_cut_off() {
+    let w = world();
+    let mut v: serde_json::Value =
+        serde_json::from_str(include_str!("../../tests/fixtures/quote.json")).unwrap();
+    v["reference"] = "WEB-MANY".into();
+    let addr = |i: u32| serde_json::json!({"name": format!("Site {i}"), "street": format!("{i} rue du Port"), "postcode": "69005", "city": "Lyon"});
+    v["customer"]["delivery_addresses"] = (1..=4).map(addr).collect();
+    v["customer"]["contacts"] = serde_json::json!([
+        {"name": "Claire Dubois", "phone": "04 78 00 12 34", "email": "c@l.example"},
+        {"name": "Hugo Martin", "phone": "04 78 00 12 35", "email": "h@l.example"}
+    ]);
+    let req = crate::app::import::parse_quote_request(&v.to_string()).unwrap();
+    w.app.import_quote(&Actor::import(), &req).unwrap();
+    let id = w.app.customer_by_siret("19690123500016").unwrap().id;
+    let mut c = console(&w, Role::Staff);
+    c.run(Some(Action::OpenCustomer(id)));
+    let screen = text(&draw(&mut c, 100, 30));
+    assert!(
+        screen.contains("Hugo Martin") && screen.contains("Claire Dubois"),
+        "{screen}"
+    );
+    assert!(screen.contains("Site 4"), "{screen}");
+    // At 80×24 it scrolls instead of cutting.
+    let small = text(&draw(&mut c, 80, 24));
+    if !small.contains("Hugo Martin") {
+        assert!(small.contains("(PgSuiv)"), "{small}");
+        press(&w, &mut c, &[Key::PageDown, Key::PageDown]);
+        assert!(text(&draw(&mut c, 80, 24)).contains("Hugo Martin"));
+    }
+}
