@@ -224,9 +224,51 @@ fn openssh_client_in_tmux_against_a_service() {
         .unwrap();
     assert_eq!(out.status.code(), Some(255));
     assert!(
-        String::from_utf8_lossy(&out.stderr).contains("Permission denied (publickey)"),
+        String::from_utf8_lossy(&out.stderr).contains("Permission denied (publickey"),
         "{}",
         String::from_utf8_lossy(&out.stderr)
+    );
+    // Interactively (no BatchMode, default log level), OpenSSH prints why and what to do
+    // before the refusal, with the key's fingerprint.
+    let interactive: Vec<String> = args[..4]
+        .iter()
+        .cloned()
+        .chain(
+            [
+                "-o",
+                "IdentitiesOnly=yes",
+                "-o",
+                "StrictHostKeyChecking=no",
+                "-o",
+                "UserKnownHostsFile=/dev/null",
+            ]
+            .map(String::from),
+        )
+        .collect();
+    let fp = Command::new("ssh-keygen")
+        .arg("-lf")
+        .arg(other.with_extension("pub"))
+        .output()
+        .unwrap();
+    let fp = String::from_utf8_lossy(&fp.stdout)
+        .split_whitespace()
+        .nth(1)
+        .unwrap_or("")
+        .to_string();
+    let out = Command::new("ssh")
+        .args(&interactive)
+        .arg("127.0.0.1")
+        .arg("whoami")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(255), "{err}");
+    assert!(
+        err.contains("cette cle n'est pas inscrite")
+            && err.contains(&fp)
+            && fp.starts_with("SHA256:"),
+        "{err}"
     );
 
     // The console in a real terminal.

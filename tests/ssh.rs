@@ -1297,3 +1297,52 @@ async fn usage_errors_and_help_speak_french() {
         "{out}"
     );
 }
+
+/// A key that is not enrolled: before the refusal, a short French message with the key's
+/// fingerprint says how to get access (a keyboard-interactive round with no prompt, which
+/// OpenSSH prints); nothing typed is ever accepted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_key_is_told_how_to_get_access() {
+    use russh::client::KeyboardInteractiveAuthResponse as Kbi;
+    use russh::keys::PrivateKeyWithHashAlg;
+    let w = world().await;
+    let stranger = new_key();
+    let config = Arc::new(client::Config::default());
+    let mut h = client::connect(config, w.addr(), Trusting).await.unwrap();
+    let auth = h
+        .authenticate_publickey(
+            "eve",
+            PrivateKeyWithHashAlg::new(Arc::new(stranger.clone()), None),
+        )
+        .await
+        .unwrap();
+    assert!(!auth.success());
+    let r = h
+        .authenticate_keyboard_interactive_start("eve", None)
+        .await
+        .unwrap();
+    let Kbi::InfoRequest {
+        instructions,
+        prompts,
+        ..
+    } = r
+    else {
+        panic!("no explanation: {r:?}");
+    };
+    assert!(prompts.is_empty(), "nothing is asked");
+    assert!(
+        instructions.contains("cette cle n'est pas inscrite"),
+        "{instructions}"
+    );
+    assert!(
+        instructions.contains(&keys::fingerprint(stranger.public_key())),
+        "{instructions}"
+    );
+    let r = h
+        .authenticate_keyboard_interactive_respond(Vec::new())
+        .await
+        .unwrap();
+    assert!(matches!(r, Kbi::Failure { .. }), "{r:?}");
+    // An enrolled person is never asked anything.
+    assert!(w.connect(&w.staff).await.is_ok());
+}

@@ -392,12 +392,13 @@ impl App {
         req: &QuoteRequest,
     ) -> Result<ImportOutcome, AppError> {
         actor.require(Role::Staff)?;
-        let now = self.now();
-        let ctx = Ctx {
-            now,
-            actor: &actor.name,
-        };
         let outcome = self.write_as(actor, |tx| {
+            // Read under the write lock: quotes are stamped in the order of their numbers.
+            let now = self.now();
+            let ctx = Ctx {
+                now,
+                actor: &actor.name,
+            };
             if let Some(id) = tx.order_by_external_ref(&req.reference)? {
                 let existing = tx.order(id)?.map(|o| o.number.to_string()).unwrap_or_default();
                 return Err(AppError::invalid(format!(

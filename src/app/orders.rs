@@ -56,12 +56,14 @@ impl App {
     ) -> Result<IssuedDocument, AppError> {
         actor.require(Role::Staff)?;
         let number = parse_order_number(number)?;
-        let now = self.now();
-        let ctx = Ctx {
-            now,
-            actor: &actor.name,
-        };
         let (doc, order_id) = self.write_as(actor, |tx| {
+            // Read under the write lock: documents of a series are stamped in the order
+            // their numbers are drawn.
+            let now = self.now();
+            let ctx = Ctx {
+                now,
+                actor: &actor.name,
+            };
             let (order, customer) = App::find_order(tx, &number)?;
             let mut stock = App::stock_for(tx, &order)?;
             let doc_number = tx.draw_number(kind, ctx.today().year() as u16)?;
@@ -303,12 +305,12 @@ impl App {
     pub fn renew_quote(&self, actor: &Actor, number: &str) -> Result<Order, AppError> {
         actor.require(Role::Staff)?;
         let number = parse_order_number(number)?;
-        let now = self.now();
-        let ctx = Ctx {
-            now,
-            actor: &actor.name,
-        };
         let (old_id, new_order) = self.write_as(actor, |tx| {
+            let now = self.now();
+            let ctx = Ctx {
+                now,
+                actor: &actor.name,
+            };
             let (old, customer) = App::find_order(tx, &number)?;
             let catalogue = App::stock_for(tx, &old)?;
             let id = OrderId(tx.next_id("order")?);

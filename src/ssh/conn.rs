@@ -74,6 +74,11 @@ pub(super) struct Conn {
     /// Set at login; the listener closes connections still unauthenticated after the
     /// grace time.
     pub(super) authenticated: Arc<AtomicBool>,
+    /// Fingerprints of the keys offered and not enrolled (the first few), told back to
+    /// the person with how to get access.
+    unknown_keys: Vec<String>,
+    /// The explanation was shown: the connection goes on to its refusal.
+    explained: bool,
 }
 
 impl Drop for Conn {
@@ -105,6 +110,8 @@ impl Conn {
             revocation_watch: None,
             startup: Some(slot),
             authenticated: Arc::new(AtomicBool::new(false)),
+            unknown_keys: Vec::new(),
+            explained: false,
         }
     }
 
@@ -168,6 +175,34 @@ impl Conn {
             proceed_with_methods: Some(MethodSet::from(&[MethodKind::PublicKey][..])),
             partial_success: false,
         }
+    }
+
+    /// After a key that is not enrolled: more keys may be tried, then a keyboard-interactive
+    /// round with no prompt carries the explanation (OpenSSH prints it) before the refusal.
+    fn reject_unknown(&self) -> Auth {
+        let methods: &[MethodKind] = if self.explained {
+            &[MethodKind::PublicKey]
+        } else {
+            &[MethodKind::PublicKey, MethodKind::KeyboardInteractive]
+        };
+        Auth::Reject {
+            proceed_with_methods: Some(MethodSet::from(methods)),
+            partial_success: false,
+        }
+    }
+
+    /// The short French banner for a person whose key is not enrolled. Without accents:
+    /// OpenSSH escapes every non-ASCII byte of keyboard-interactive instructions.
+    fn explanation(&self) -> String {
+        let mut s = String::from(
+            "comptoir : cette cle n'est pas inscrite, acces refuse.\n\
+             Pour obtenir un acces, envoyez son empreinte a un administrateur de comptoir :\n",
+        );
+        for fp in &self.unknown_keys {
+            s.push_str(&format!("  {fp}\n"));
+        }
+        s.push_str("(ssh-keygen -lf ~/.ssh/id_ed25519.pub affiche l'empreinte d'une cle)\n");
+        s
     }
 
     /// Counts a refused attempt against its source at once, and audits it (a burst from
@@ -249,8 +284,19 @@ impl russh::server::Handler for Conn {
         &'a mut self,
         _user: &str,
         _submethods: &str,
-        _response: Option<russh::server::Response<'a>>,
+        response: Option<russh::server::Response<'a>>,
     ) -> Result<Auth, Self::Error> {
+        // Only to tell someone whose key is not enrolled how to get access: no prompt,
+        // nothing typed is ever accepted.
+        if response.is_none() && !self.unknown_keys.is_empty() && !self.explained {
+            self.explained = true;
+            return Ok(Auth::Partial {
+                name: "comptoir".into(),
+                instructions: self.explanation().into(),
+                prompts: Vec::new().into(),
+            });
+        }
+        self.explained = true;
         Ok(Conn::reject())
     }
 
@@ -263,11 +309,12 @@ impl russh::server::Handler for Conn {
         if self.shared.access().find(offer.public_key).is_some() {
             Ok(Auth::Accept)
         } else {
-            self.log_failed(
-                LoginRefusal::UnknownKey,
-                Some(keys::fingerprint(offer.public_key)),
-            );
-            Ok(Conn::reject())
+            let fingerprint = keys::fingerprint(offer.public_key);
+            if self.unknown_keys.len() < 3 && !self.unknown_keys.contains(&fingerprint) {
+                self.unknown_keys.push(fingerprint.clone());
+            }
+            self.log_failed(LoginRefusal::UnknownKey, Some(fingerprint));
+            Ok(self.reject_unknown())
         }
     }
 
