@@ -108,6 +108,27 @@ impl CustomerHit {
     }
 }
 
+/// A product as the stock screen shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StockRow {
+    pub sku: String,
+    pub designation: String,
+    pub on_hand: i64,
+    pub reserved: i64,
+    pub available: i64,
+    /// Units still to ship on pre-orders and orders whose original is in.
+    pub to_deliver: i64,
+    /// How many such orders.
+    pub orders: usize,
+}
+
+impl StockRow {
+    /// What is on hand does not cover what remains to ship.
+    pub fn short(&self) -> bool {
+        self.on_hand < self.to_deliver
+    }
+}
+
 /// An order found by one of its references, and which one.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OrderRef {
@@ -518,6 +539,43 @@ impl App {
 
     pub fn products(&self) -> Result<Vec<crate::domain::Product>, AppError> {
         Ok(self.store.read(|rx| rx.products())?)
+    }
+
+    /// The stock screen: every product with what is on hand, reserved for open orders,
+    /// available, and still to deliver on orders whose original is in (or pre-ordered).
+    pub fn stock_view(&self) -> Result<Vec<StockRow>, AppError> {
+        Ok(self.store.read(|rx| {
+            let mut to_deliver: std::collections::HashMap<String, (i64, usize)> =
+                std::collections::HashMap::new();
+            for stage in [Stage::PreOrder, Stage::PoReceived] {
+                for id in rx.orders_in_stage(stage, usize::MAX)? {
+                    if let Some(o) = rx.order(id)? {
+                        for l in &o.lines {
+                            let e = to_deliver.entry(l.sku.clone()).or_default();
+                            e.0 += l.to_deliver() as i64;
+                            e.1 += 1;
+                        }
+                    }
+                }
+            }
+            let rows = rx
+                .products()?
+                .into_iter()
+                .map(|p| {
+                    let (due, orders) = to_deliver.get(&p.sku).copied().unwrap_or_default();
+                    StockRow {
+                        available: p.available(),
+                        to_deliver: due,
+                        orders,
+                        sku: p.sku,
+                        designation: p.designation,
+                        on_hand: p.on_hand,
+                        reserved: p.reserved,
+                    }
+                })
+                .collect::<Vec<_>>();
+            Ok::<_, StoreError>(rows)
+        })?)
     }
 }
 

@@ -174,6 +174,7 @@ impl Board {
                     .selected_card(app)
                     .map(|c| Action::OpenCustomer(c.customer));
             }
+            Key::Char('s') => return Some(Action::OpenStock),
             Key::Char(ch) => {
                 let card = self.selected_card(app)?;
                 let situation = Self::situation(app, &card);

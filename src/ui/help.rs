@@ -34,7 +34,11 @@ const BOARD: &[(&str, &str)] = &[
     ("PgPréc PgSuiv Début Fin", "défiler une colonne"),
     ("Entrée", "ouvrir la commande"),
     ("c", "ouvrir le client de la carte"),
-    ("/", "filtrer le tableau (client, ville, SIRET, n°)"),
+    (
+        "/",
+        "filtrer le tableau (client, ville, SIRET, n°, n° de BC, réf. du site)",
+    ),
+    ("s", "le stock : en stock, réservé, disponible, à livrer"),
 ];
 
 const CUSTOMERS: &[(&str, &str)] = &[
@@ -106,7 +110,16 @@ pub(super) enum Screen {
     Order,
     Customer,
     Document,
+    Stock,
 }
+
+const STOCK: &[(&str, &str)] = &[
+    (
+        "↓ ↑ PgPréc PgSuiv",
+        "défiler (les produits en manque d'abord)",
+    ),
+    ("Échap / ⌫", "revenir au tableau"),
+];
 
 const FLAGS: &[(&str, &str)] = &[
     (
@@ -163,6 +176,7 @@ pub(super) fn draw(f: &mut Frame, area: Rect, theme: &Theme, screen: Screen, rol
         Screen::Order => section("Commande", rows(ORDER, Some(order_ops_row()))),
         Screen::Customer => section("Fiche client", rows(CUSTOMER, Some(customer_ops_row()))),
         Screen::Document => section("Document", rows(DOCUMENT, None)),
+        Screen::Stock => section("Stock", rows(STOCK, None)),
     }
     section(
         "Signaux des cartes (symbole + texte, lisibles sans couleur)",

@@ -13,6 +13,7 @@ mod help;
 pub(crate) mod key;
 mod order;
 mod palette;
+mod stock;
 pub(crate) mod theme;
 pub(crate) mod widgets;
 
@@ -89,6 +90,7 @@ enum View {
     Order(Box<order::OrderScreen>),
     Customer(Box<customers::CustomerScreen>),
     Document(Box<documents::DocumentScreen>),
+    Stock(Box<stock::StockScreen>),
 }
 
 /// A modal on top of everything.
@@ -243,6 +245,7 @@ impl Console {
             match v {
                 View::Order(o) => o.reload(&self.app),
                 View::Customer(c) => c.reload(&self.app),
+                View::Stock(s) => s.reload(&self.app),
                 View::Document(_) => {}
             }
         }
@@ -316,6 +319,7 @@ impl Console {
                 View::Order(o) => o.handle(&input),
                 View::Customer(c) => c.handle(&input),
                 View::Document(d) => d.handle(&input),
+                View::Stock(s) => s.handle(&input),
             };
             return self.run(action);
         }
@@ -491,6 +495,10 @@ impl Console {
             Action::Quit => self.modal_quit(),
             Action::Help => self.modal = Some(Modal::Help),
             Action::Explain(why) => self.set_status(Level::Info, why),
+            Action::OpenStock => match stock::StockScreen::open(&self.app) {
+                Ok(s) => self.views.push(View::Stock(Box::new(s))),
+                Err(e) => self.set_status(Level::Error, e.to_string()),
+            },
             Action::Theme => self.next_theme(),
             Action::Tab(t) => self.go_tab(t),
             Action::Back => {
@@ -572,6 +580,10 @@ impl Console {
                 d.draw(f, body, &theme);
                 d.keys()
             }
+            Some(View::Stock(s)) => {
+                s.draw(f, body, &theme);
+                s.keys()
+            }
             None => match self.tab {
                 Tab::Board => {
                     self.board.draw(f, body, &theme, &self.app);
@@ -603,6 +615,7 @@ impl Console {
                     Some(View::Order(_)) => help::Screen::Order,
                     Some(View::Customer(_)) => help::Screen::Customer,
                     Some(View::Document(_)) => help::Screen::Document,
+                    Some(View::Stock(_)) => help::Screen::Stock,
                     None => help::Screen::Tab(self.tab),
                 };
                 help::draw(f, body, &theme, screen, self.me.role)

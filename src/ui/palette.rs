@@ -101,6 +101,7 @@ impl Palette {
             ("Aller au tableau", Action::Tab(Tab::Board)),
             ("Chercher un client", Action::Tab(Tab::Customers)),
             ("Documents émis", Action::Tab(Tab::Documents)),
+            ("Stock : niveaux, réservé, à livrer", Action::OpenStock),
             ("Thème suivant", Action::Theme),
             ("Aide", Action::Help),
             ("Quitter", Action::Quit),

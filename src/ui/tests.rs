@@ -702,3 +702,47 @@ fn contacts_are_never_cut_off() {
         assert!(text(&draw(&mut c, 80, 24)).contains("Hugo Martin"));
     }
 }
+
+/// The stock screen (s on the board, or the palette): levels, reserved, available, to
+/// deliver; products short for the open orders first.
+#[test]
+fn the_stock_screen_shows_levels_and_what_remains_to_deliver() {
+    let w = world();
+    let mut c = console(&w, Role::Staff);
+    press(&w, &mut c, &[Key::Char('s')]);
+    let screen = text(&draw(&mut c, 100, 30));
+    let rows = w.app.stock_view().unwrap();
+    assert!(
+        screen.contains(&format!("Stock — {} produit(s)", rows.len())),
+        "{screen}"
+    );
+    let p = &rows[0];
+    assert!(screen.contains(&p.sku), "{screen}");
+    let expected: i64 = w
+        .app
+        .orders_in_stage(Stage::PoReceived, 10_000)
+        .iter()
+        .chain(w.app.orders_in_stage(Stage::PreOrder, 10_000).iter())
+        .map(|card| {
+            w.app
+                .order_view(&card.number.to_string())
+                .unwrap()
+                .order
+                .lines
+                .iter()
+                .filter(|l| l.sku == p.sku)
+                .map(|l| l.to_deliver() as i64)
+                .sum::<i64>()
+        })
+        .sum();
+    assert_eq!(p.to_deliver, expected);
+    press(&w, &mut c, &[Key::Char('?')]);
+    assert!(text(&draw(&mut c, 100, 40)).contains("les produits en manque d'abord"));
+    press(&w, &mut c, &[Key::Esc, Key::Esc]);
+    assert!(
+        text(&draw(&mut c, 100, 30)).contains("Devis"),
+        "back on the board"
+    );
+    press(&w, &mut c, &[Key::Char('s')]);
+    snap(&mut c, "stock");
+}

@@ -28,6 +28,8 @@ pub(crate) enum Action {
     Do(Op),
     /// An action key that does not apply here: the reason, shown on the status line.
     Explain(String),
+    /// The stock screen.
+    OpenStock,
 }
 
 /// Which operation.
