@@ -402,8 +402,15 @@ impl Index {
         {
             return n;
         }
+        let n = self.alert_cards(today, rates).len();
+        *self.alerts.lock().unwrap_or_else(|e| e.into_inner()) = Some((key, n));
+        n
+    }
+
+    /// The cards the header's alerts count.
+    pub fn alert_cards(&self, today: Date, rates: &EcbRates) -> Vec<OrderCard> {
         let board = self.board.read().unwrap_or_else(|e| e.into_inner());
-        let n = [
+        [
             Stage::Quote,
             Stage::PreOrder,
             Stage::PoReceived,
@@ -420,8 +427,7 @@ impl Index {
                 .iter()
                 .any(|f| !matches!(f, Flag::PartialDelivery))
         })
-        .count();
-        *self.alerts.lock().unwrap_or_else(|e| e.into_inner()) = Some((key, n));
-        n
+        .cloned()
+        .collect()
     }
 }

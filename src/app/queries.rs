@@ -108,6 +108,23 @@ impl CustomerHit {
     }
 }
 
+/// What an alert opens.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AlertTarget {
+    Order(String),
+    Customer(CustomerId),
+}
+
+/// One line of the alerts screen.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AlertRow {
+    /// `Factures en retard`, `Devis qui expirent`, `Pré-commandes sans original`,
+    /// `Intérêts dus`, `Clients à examiner`.
+    pub group: &'static str,
+    pub text: String,
+    pub target: AlertTarget,
+}
+
 /// A product as the stock screen shows it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StockRow {
@@ -539,6 +556,52 @@ impl App {
 
     pub fn products(&self) -> Result<Vec<crate::domain::Product>, AppError> {
         Ok(self.store.read(|rx| rx.products())?)
+    }
+
+    /// Everything the header's « ⚠ N alertes » counts, grouped (overdue invoices with
+    /// their interest first), and the bodies awaiting review.
+    pub fn alerts(&self) -> Vec<AlertRow> {
+        let today = self.today();
+        let settings = self.settings();
+        let mut rows: Vec<(u8, i64, AlertRow)> = Vec::new();
+        for c in self.index.alert_cards(today, &settings.ecb_rates) {
+            let name = self.index.customer_name(c.customer);
+            for f in c.flags(today, &settings.ecb_rates) {
+                let (rank, weight, group) = match &f {
+                    Flag::Overdue { days, .. } => (0, -(*days as i64), "Factures en retard"),
+                    Flag::PenaltiesOwed(owed) => (1, -owed.0, "Intérêts et indemnité dus"),
+                    Flag::ExpiringSoon(d) => (2, *d as i64, "Devis qui expirent"),
+                    Flag::WaitingOriginal(d) => (3, -(*d as i64), "Pré-commandes sans original"),
+                    Flag::Expired => (4, 0, "Devis expirés"),
+                    _ => continue,
+                };
+                rows.push((
+                    rank,
+                    weight,
+                    AlertRow {
+                        group,
+                        text: format!("{} · {name} · {}", c.number, f.text()),
+                        target: AlertTarget::Order(c.number.to_string()),
+                    },
+                ));
+            }
+        }
+        let idx = self.index.customers();
+        for id in idx.with_status(EligibilityStatus::PendingReview) {
+            if let Some(e) = idx.get(id) {
+                rows.push((
+                    5,
+                    id.0 as i64,
+                    AlertRow {
+                        group: "Clients à examiner",
+                        text: format!("{} · {} · SIRET {}", e.name, e.city, e.siret),
+                        target: AlertTarget::Customer(id),
+                    },
+                ));
+            }
+        }
+        rows.sort_by_key(|(rank, weight, _)| (*rank, *weight));
+        rows.into_iter().map(|(_, _, r)| r).collect()
     }
 
     /// The stock screen: every product with what is on hand, reserved for open orders,

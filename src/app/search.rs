@@ -100,6 +100,19 @@ impl CustomerIndex {
         self.len == 0
     }
 
+    /// The customers whose eligibility is `status` (a scan: for screens, not per frame).
+    pub fn with_status(&self, status: EligibilityStatus) -> Vec<CustomerId> {
+        let mut out = Vec::new();
+        for (c, chunk) in self.chunks.iter().enumerate() {
+            for (i, e) in chunk.iter().enumerate() {
+                if e.is_present() && e.status == Some(status) {
+                    out.push(CustomerId((c * CHUNK + i + 1) as u64));
+                }
+            }
+        }
+        out
+    }
+
     pub fn get(&self, id: CustomerId) -> Option<&Entry> {
         let i = (id.0 as usize).checked_sub(1)?;
         self.chunks

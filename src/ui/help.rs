@@ -21,6 +21,10 @@ const GLOBAL: &[(&str, &str)] = &[
         "palette : aller à une commande, un client, lancer une action",
     ),
     ("?", "cette aide"),
+    (
+        "!",
+        "les alertes (retards, devis qui expirent, originaux, clients à examiner)",
+    ),
     ("t", "changer de thème (retenu d'une session à l'autre)"),
     ("Échap", "revenir en arrière, fermer, effacer"),
     (
@@ -111,7 +115,13 @@ pub(super) enum Screen {
     Customer,
     Document,
     Stock,
+    Alerts,
 }
+
+const ALERTS: &[(&str, &str)] = &[
+    ("↓ ↑ Entrée", "choisir et ouvrir la commande ou le client"),
+    ("Échap / ⌫", "revenir"),
+];
 
 const STOCK: &[(&str, &str)] = &[
     (
@@ -177,6 +187,7 @@ pub(super) fn draw(f: &mut Frame, area: Rect, theme: &Theme, screen: Screen, rol
         Screen::Customer => section("Fiche client", rows(CUSTOMER, Some(customer_ops_row()))),
         Screen::Document => section("Document", rows(DOCUMENT, None)),
         Screen::Stock => section("Stock", rows(STOCK, None)),
+        Screen::Alerts => section("Alertes", rows(ALERTS, None)),
     }
     section(
         "Signaux des cartes (symbole + texte, lisibles sans couleur)",

@@ -5,6 +5,7 @@
 
 pub mod access;
 pub(crate) mod actions;
+mod alerts;
 mod board;
 mod customers;
 mod documents;
@@ -37,7 +38,7 @@ use widgets::{fit, spread};
 mod text {
     pub(super) const TABS: [&str; 4] = ["Tableau", "Clients", "Documents", "Accès"];
     pub(super) const TOO_SMALL: &str = "Agrandissez le terminal : 80 × 24 au minimum";
-    pub(super) const ALERTS: &str = "alertes";
+    pub(super) const ALERTS: &str = "alertes (!)";
     pub(super) const QUIT_TITLE: &str = "Quitter ?";
     pub(super) const QUIT_DIRTY: &str =
         "Un formulaire contient une saisie non enregistrée : quitter quand même ?";
@@ -91,6 +92,7 @@ enum View {
     Customer(Box<customers::CustomerScreen>),
     Document(Box<documents::DocumentScreen>),
     Stock(Box<stock::StockScreen>),
+    Alerts(Box<alerts::AlertsScreen>),
 }
 
 /// A modal on top of everything.
@@ -246,6 +248,7 @@ impl Console {
                 View::Order(o) => o.reload(&self.app),
                 View::Customer(c) => c.reload(&self.app),
                 View::Stock(s) => s.reload(&self.app),
+                View::Alerts(a) => a.reload(&self.app),
                 View::Document(_) => {}
             }
         }
@@ -296,6 +299,7 @@ impl Console {
                         self.modal = Some(Modal::Help);
                         return Vec::new();
                     }
+                    Key::Char('!') => return self.run(Some(Action::OpenAlerts)),
                     Key::Char(':') => return self.open_palette(),
                     Key::Char('t') => {
                         self.next_theme();
@@ -320,6 +324,7 @@ impl Console {
                 View::Customer(c) => c.handle(&input),
                 View::Document(d) => d.handle(&input),
                 View::Stock(s) => s.handle(&input),
+                View::Alerts(a) => a.handle(&input),
             };
             return self.run(action);
         }
@@ -495,6 +500,12 @@ impl Console {
             Action::Quit => self.modal_quit(),
             Action::Help => self.modal = Some(Modal::Help),
             Action::Explain(why) => self.set_status(Level::Info, why),
+            Action::OpenAlerts => {
+                self.views
+                    .push(View::Alerts(Box::new(alerts::AlertsScreen::open(
+                        &self.app,
+                    ))))
+            }
             Action::OpenStock => match stock::StockScreen::open(&self.app) {
                 Ok(s) => self.views.push(View::Stock(Box::new(s))),
                 Err(e) => self.set_status(Level::Error, e.to_string()),
@@ -584,6 +595,10 @@ impl Console {
                 s.draw(f, body, &theme);
                 s.keys()
             }
+            Some(View::Alerts(a)) => {
+                a.draw(f, body, &theme);
+                a.keys()
+            }
             None => match self.tab {
                 Tab::Board => {
                     self.board.draw(f, body, &theme, &self.app);
@@ -616,6 +631,7 @@ impl Console {
                     Some(View::Customer(_)) => help::Screen::Customer,
                     Some(View::Document(_)) => help::Screen::Document,
                     Some(View::Stock(_)) => help::Screen::Stock,
+                    Some(View::Alerts(_)) => help::Screen::Alerts,
                     None => help::Screen::Tab(self.tab),
                 };
                 help::draw(f, body, &theme, screen, self.me.role)

@@ -102,6 +102,10 @@ impl Palette {
             ("Chercher un client", Action::Tab(Tab::Customers)),
             ("Documents émis", Action::Tab(Tab::Documents)),
             ("Stock : niveaux, réservé, à livrer", Action::OpenStock),
+            (
+                "Alertes : retards, devis qui expirent, originaux attendus",
+                Action::OpenAlerts,
+            ),
             ("Thème suivant", Action::Theme),
             ("Aide", Action::Help),
             ("Quitter", Action::Quit),

@@ -746,3 +746,32 @@ fn the_stock_screen_shows_levels_and_what_remains_to_deliver() {
     press(&w, &mut c, &[Key::Char('s')]);
     snap(&mut c, "stock");
 }
+
+/// `!` opens the alerts behind the header's count: grouped, overdue first; Enter opens
+/// the order (or the customer awaiting review).
+#[test]
+fn the_alerts_screen_opens_what_needs_attention() {
+    let w = world();
+    let mut c = console(&w, Role::Staff);
+    let alerts = w.app.alerts();
+    assert!(!alerts.is_empty());
+    assert!(text(&draw(&mut c, 100, 30)).contains("alertes (!)"));
+    press(&w, &mut c, &[Key::Char('!')]);
+    let screen = text(&draw(&mut c, 100, 30));
+    assert!(
+        screen.contains(&format!("Alertes ({})", alerts.len())),
+        "{screen}"
+    );
+    assert!(screen.contains(alerts[0].group), "{screen}");
+    snap(&mut c, "alerts");
+    press(&w, &mut c, &[Key::Enter]);
+    let opened = text(&draw(&mut c, 100, 30));
+    match &alerts[0].target {
+        crate::app::queries::AlertTarget::Order(n) => {
+            assert!(opened.contains(&format!("Commande {n}")), "{opened}")
+        }
+        crate::app::queries::AlertTarget::Customer(_) => assert!(opened.contains("Client")),
+    }
+    // Bodies awaiting review are listed too.
+    assert!(alerts.iter().any(|a| a.group == "Clients à examiner"));
+}

@@ -30,6 +30,8 @@ pub(crate) enum Action {
     Explain(String),
     /// The stock screen.
     OpenStock,
+    /// The alerts screen.
+    OpenAlerts,
 }
 
 /// Which operation.
