@@ -1346,3 +1346,69 @@ async fn an_unknown_key_is_told_how_to_get_access() {
     // An enrolled person is never asked anything.
     assert!(w.connect(&w.staff).await.is_ok());
 }
+
+/// The delivery address and contact of an order are chosen among the customer's until the
+/// first delivery; the next document uses them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_delivery_address_and_contact_are_chosen_per_order() {
+    let w = world().await;
+    let n = "DEV-2026-00001";
+    // The body's account gains a second address and contact (a later web quote).
+    let mut v: serde_json::Value = serde_json::from_str(SAMPLE).unwrap();
+    v["reference"] = "WEB-MORE".into();
+    v["customer"]["delivery_addresses"] = serde_json::json!([
+        {"name": "Salle de musique", "street": "1 place des Minimes", "postcode": "69005", "city": "Lyon"},
+        {"name": "Gymnase", "street": "4 rue du Stade", "postcode": "69005", "city": "Lyon"}
+    ]);
+    v["customer"]["contacts"] = serde_json::json!([
+        {"name": "Claire Dubois", "phone": "04 78 00 12 34", "email": "c@l.example"},
+        {"name": "Hugo Martin", "phone": "04 78 00 12 35", "email": "h@l.example"}
+    ]);
+    let (_, err, s) = w
+        .exec(&w.staff, "quote import", Some(v.to_string().as_bytes()))
+        .await;
+    assert_eq!(s, 0, "{err}");
+    let (show, _, _) = w.run(&w.staff, "customer show 19690123500016").await;
+    // Imports add to what the account has: the gymnasium is its third address.
+    assert!(
+        show.contains("Livraison 3 : Gymnase") && show.contains("Contact 3 : Hugo Martin"),
+        "{show}"
+    );
+    let (_, err, s) = w
+        .run(&w.staff, &format!("order deliver-to {n} --address 5"))
+        .await;
+    assert_eq!(s, 1);
+    assert!(
+        err.contains("n'a pas d'adresse de livraison n° 5 (il en a 3)"),
+        "{err}"
+    );
+    let (out, err, s) = w
+        .run(
+            &w.staff,
+            &format!("order deliver-to {n} --address 3 --contact 3"),
+        )
+        .await;
+    assert_eq!(s, 0, "{err}");
+    assert!(
+        out.contains("Gymnase") && out.contains("Hugo Martin"),
+        "{out}"
+    );
+    for cmd in [
+        format!(
+            "order receive-original {n} --po-number ENG-9 --po-date 2026-03-02 --letterhead --dated --signed --stamped --amount-matches"
+        ),
+        format!("order deliver {n}"),
+    ] {
+        let (_, err, s) = w.run(&w.staff, &cmd).await;
+        assert_eq!(s, 0, "{cmd}: {err}");
+    }
+    let bl = w.app.document("BL-2026-00001").unwrap();
+    assert_eq!(bl.buyer.delivery_address.name, "Gymnase");
+    assert_eq!(bl.buyer.contact.name, "Hugo Martin");
+    // After the first delivery, no more changes.
+    let (_, err, s) = w
+        .run(&w.staff, &format!("order deliver-to {n} --contact 1"))
+        .await;
+    assert_eq!(s, 1);
+    assert!(err.contains("déjà été livrées"), "{err}");
+}

@@ -233,6 +233,20 @@ impl App {
         Ok(order)
     }
 
+    /// Chooses the delivery address and contact among the customer's (from 1), until the
+    /// first delivery.
+    pub fn choose_delivery(
+        &self,
+        actor: &Actor,
+        number: &str,
+        address: Option<usize>,
+        contact: Option<usize>,
+    ) -> Result<Order, AppError> {
+        self.order_step(actor, number, |o, c, _, _| {
+            pipeline::choose_delivery(o, c, address, contact)
+        })
+    }
+
     /// Moratory interest and indemnity received, apart from the principal.
     pub fn record_penalty_payment(
         &self,

@@ -25,6 +25,7 @@ pub enum Operation {
     PayPenalties,
     WaivePenalties,
     AttachScan,
+    ChooseDelivery,
 }
 
 impl Operation {
@@ -47,6 +48,7 @@ impl Operation {
             Operation::PayPenalties => "enregistrer le paiement des intérêts moratoires",
             Operation::WaivePenalties => "abandonner les intérêts moratoires",
             Operation::AttachScan => "joindre le scan du bon de commande",
+            Operation::ChooseDelivery => "changer l'adresse de livraison",
         }
     }
 }
@@ -200,6 +202,14 @@ pub enum Reason {
     ContractInvalid,
     #[error("un scan est déjà joint (SHA-256 {0}…) : un document joint ne change plus")]
     ScanAlreadyAttached(String),
+    #[error("précisez l'adresse de livraison ou le contact choisi")]
+    NothingChosen,
+    #[error("le client n'a pas {what} n° {index} (il en a {count})")]
+    NoSuchChoice {
+        what: &'static str,
+        index: usize,
+        count: usize,
+    },
 }
 
 /// A refused transition: the operation and its reason. Displays as

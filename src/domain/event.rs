@@ -36,6 +36,7 @@ pub enum Action {
     PenaltiesPaid,
     PenaltiesWaived,
     PoScanAttached,
+    DeliveryChosen,
 }
 
 impl Action {
@@ -70,6 +71,7 @@ impl Action {
             Action::PenaltiesPaid => "Intérêts moratoires reçus",
             Action::PenaltiesWaived => "Intérêts moratoires abandonnés",
             Action::PoScanAttached => "Scan du BC joint",
+            Action::DeliveryChosen => "Adresse de livraison choisie",
         }
     }
 
@@ -104,6 +106,7 @@ impl Action {
             Action::PenaltiesPaid => "penalties-paid",
             Action::PenaltiesWaived => "penalties-waived",
             Action::PoScanAttached => "po-scan-attached",
+            Action::DeliveryChosen => "delivery-chosen",
         }
     }
 

@@ -1261,6 +1261,60 @@ pub fn resume_delay(
     })
 }
 
+/// Chooses the delivery address and contact among the customer's (numbered from 1), until
+/// the first delivery: later documents use them, issued ones never change.
+pub fn choose_delivery(
+    order: &Order,
+    customer: &Customer,
+    address: Option<usize>,
+    contact: Option<usize>,
+) -> Result<Step, PipelineError> {
+    let op = Operation::ChooseDelivery;
+    if order.delivered_units() > 0 {
+        return refuse(op, Reason::AlreadyDelivered);
+    }
+    if matches!(order.stage, Stage::Cancelled | Stage::Refused) {
+        return refuse(op, Reason::WrongStage(order.stage.label()));
+    }
+    let pick = |what: &'static str, index: usize, count: usize| {
+        if index == 0 || index > count {
+            refuse(op, Reason::NoSuchChoice { what, index, count })
+        } else {
+            Ok(index - 1)
+        }
+    };
+    let mut o = order.clone();
+    let mut changes = Vec::new();
+    if let Some(i) = address {
+        let addresses = if customer.delivery_addresses.is_empty() {
+            std::slice::from_ref(&customer.header_address)
+        } else {
+            &customer.delivery_addresses[..]
+        };
+        let i = pick("d'adresse de livraison", i, addresses.len())?;
+        o.delivery_address = addresses[i].clone();
+        changes.push(format!("livraison : {}", o.delivery_address.one_line()));
+    }
+    if let Some(i) = contact {
+        let i = pick("de contact", i, customer.contacts.len())?;
+        o.contact = customer.contacts[i].clone();
+        changes.push(format!("contact : {}", o.contact.name));
+    }
+    if changes.is_empty() {
+        return refuse(op, Reason::NothingChosen);
+    }
+    let before = format!(
+        "{} / {}",
+        order.delivery_address.one_line(),
+        order.contact.name
+    );
+    let ev = Event::new(Action::DeliveryChosen, before, changes.join(" ; "));
+    Ok(Step {
+        order: o,
+        events: vec![ev],
+    })
+}
+
 /// The scan of the original purchase order is attached, once.
 pub fn attach_po_scan(
     order: &Order,

@@ -1495,3 +1495,72 @@ fn chorus_service_code_is_checked_at_receipt_of_the_original() {
     c.chorus.service_code = Some("SERV-12".into());
     assert!(mark_original_received(&o, &c, &mut s, &po("2026-03-04"), &ctx("2026-03-05")).is_ok());
 }
+
+#[test]
+fn delivery_address_and_contact_chosen_until_delivery() {
+    let mut c = customer("7210");
+    c.delivery_addresses = vec![
+        Address {
+            name: "Gymnase".into(),
+            street: "1 rue du Stade".into(),
+            extra: String::new(),
+            postcode: "42100".into(),
+            city: "Saint-Étienne".into(),
+        },
+        Address {
+            name: "École Jules Ferry".into(),
+            street: "3 rue de l'École".into(),
+            extra: String::new(),
+            postcode: "42000".into(),
+            city: "Saint-Étienne".into(),
+        },
+    ];
+    c.contacts.push(Contact {
+        name: "Paul Durand".into(),
+        phone: String::new(),
+        email: "p@x.fr".into(),
+    });
+    let o = quote_on("2026-03-01", &c);
+    let step = choose_delivery(&o, &c, Some(2), Some(2)).unwrap();
+    assert_eq!(step.order.delivery_address.name, "École Jules Ferry");
+    assert_eq!(step.order.contact.name, "Paul Durand");
+    assert_eq!(step.events.len(), 1);
+    assert!(
+        step.events[0].after.contains("Jules Ferry"),
+        "{:?}",
+        step.events[0]
+    );
+    assert!(
+        step.events[0].before.contains("Mairie"),
+        "{:?}",
+        step.events[0]
+    );
+    // Only the contact: the address stays.
+    let only = choose_delivery(&step.order, &c, None, Some(1))
+        .unwrap()
+        .order;
+    assert_eq!(only.delivery_address.name, "École Jules Ferry");
+    assert_eq!(only.contact.name, "Jeanne Martin");
+    assert_eq!(
+        reason(choose_delivery(&o, &c, Some(3), None)),
+        Reason::NoSuchChoice {
+            what: "d'adresse de livraison",
+            index: 3,
+            count: 2
+        }
+    );
+    assert!(matches!(
+        reason(choose_delivery(&o, &c, None, Some(0))),
+        Reason::NoSuchChoice { .. }
+    ));
+    assert_eq!(
+        reason(choose_delivery(&o, &c, None, None)),
+        Reason::NothingChosen
+    );
+    // Once something left the warehouse, the address is history.
+    let (delivered, c2, _) = delivered();
+    assert_eq!(
+        reason(choose_delivery(&delivered, &c2, Some(1), None)),
+        Reason::AlreadyDelivered
+    );
+}

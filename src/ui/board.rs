@@ -216,6 +216,11 @@ impl Board {
                 .flags
                 .iter()
                 .any(|f| matches!(f, Flag::Overdue { .. } | Flag::PenaltiesOwed(_))),
+            delivered: to_invoice
+                || !matches!(
+                    card.stage,
+                    Stage::Quote | Stage::PreOrder | Stage::PoReceived
+                ),
         }
     }
 

@@ -389,16 +389,16 @@ impl CustomerScreen {
             format!("{} ({})", text::DELIVERY, c.delivery_addresses.len()),
             muted,
         )));
-        for a in &c.delivery_addresses {
-            r.push(Line::from(fit(&a.one_line(), rw)));
+        for (i, a) in c.delivery_addresses.iter().enumerate() {
+            r.push(Line::from(fit(&format!("{}. {}", i + 1, a.one_line()), rw)));
         }
         r.push(Line::from(Span::styled(
             format!("{} ({})", text::CONTACTS, c.contacts.len()),
             muted,
         )));
-        for k in &c.contacts {
+        for (i, k) in c.contacts.iter().enumerate() {
             r.push(Line::from(fit(
-                &format!("{} · {} · {}", k.name, k.phone, k.email),
+                &format!("{}. {} · {} · {}", i + 1, k.name, k.phone, k.email),
                 rw,
             )));
         }

@@ -64,6 +64,7 @@ impl OrderScreen {
                 .live_invoices()
                 .any(|i| i.suspension.as_ref().is_some_and(|s| s.resumed.is_none())),
             penalties_owed: self.view.penalties.owed() > crate::domain::Cents::ZERO,
+            delivered: o.delivered_units() > 0,
         }
     }
 

@@ -775,3 +775,60 @@ fn the_alerts_screen_opens_what_needs_attention() {
     // Bodies awaiting review are listed too.
     assert!(alerts.iter().any(|a| a.group == "Clients à examiner"));
 }
+
+/// `o` on an order not yet delivered picks the delivery address and contact among the
+/// customer's; after the first delivery the key says why it no longer applies.
+#[test]
+fn the_delivery_address_and_contact_are_chosen_by_keys() {
+    let w = world();
+    let mut v: serde_json::Value =
+        serde_json::from_str(include_str!("../../tests/fixtures/quote.json")).unwrap();
+    v["reference"] = "WEB-SITES".into();
+    let addr = |i: u32| serde_json::json!({"name": format!("Site {i}"), "street": format!("{i} rue du Port"), "postcode": "69005", "city": "Lyon"});
+    v["customer"]["delivery_addresses"] = (1..=3).map(addr).collect();
+    v["customer"]["contacts"] = serde_json::json!([
+        {"name": "Claire Dubois", "phone": "04 78 00 12 34", "email": "c@l.example"},
+        {"name": "Hugo Martin", "phone": "04 78 00 12 35", "email": "h@l.example"}
+    ]);
+    let req = crate::app::import::parse_quote_request(&v.to_string()).unwrap();
+    let order = w.app.import_quote(&Actor::import(), &req).unwrap().number.to_string();
+    let mut c = console(&w, Role::Staff);
+    c.run(Some(Action::OpenOrder(order.clone())));
+    press(&w, &mut c, &[Key::Char('o')]);
+    let screen = text(&draw(&mut c, 100, 30));
+    assert!(
+        screen.contains("Adresse 3 : Site 3") && screen.contains("Contact 2 : Hugo Martin"),
+        "{screen}"
+    );
+    // Replace the prefilled numbers: address 3, contact 2.
+    press(&w, &mut c, &[Key::Backspace, Key::Backspace]);
+    type_text(&w, &mut c, "3");
+    press(&w, &mut c, &[Key::Tab, Key::Backspace, Key::Backspace]);
+    type_text(&w, &mut c, "2");
+    press(&w, &mut c, &[Key::Enter]);
+    let screen = text(&draw(&mut c, 100, 30));
+    assert!(screen.contains("adresse n° 3 et contact n° 2"), "{screen}");
+    press(&w, &mut c, &[Key::Enter]);
+    let (level, msg) = status(&c).unwrap();
+    assert_eq!(level, Level::Ok, "{msg}");
+    let o = w.app.order_view(&order).unwrap().order;
+    assert_eq!(o.delivery_address.name, "Site 3");
+    assert_eq!(o.contact.name, "Hugo Martin");
+    // A number that is not in the list is refused with the count, and nothing changes.
+    press(&w, &mut c, &[Key::Char('o'), Key::Backspace]);
+    type_text(&w, &mut c, "7");
+    press(&w, &mut c, &[Key::Enter, Key::Enter]);
+    let (level, msg) = status(&c).unwrap();
+    assert_eq!(level, Level::Error, "{msg}");
+    assert!(msg.contains("3"), "{msg}");
+    assert_eq!(
+        w.app.order_view(&order).unwrap().order.delivery_address.name,
+        "Site 3"
+    );
+    // Once delivered, the key says why.
+    let delivered = first_in(&w, Stage::Delivered);
+    c.run(Some(Action::OpenOrder(delivered)));
+    press(&w, &mut c, &[Key::Char('o')]);
+    let (_, msg) = status(&c).unwrap();
+    assert!(msg.contains("avant la première livraison"), "{msg}");
+}

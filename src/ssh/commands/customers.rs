@@ -186,10 +186,16 @@ impl Render for CustomerReport {
             self.service_code.as_deref().unwrap_or("aucun")
         );
         s.push_str(&format!("Adresse : {}\n", self.address));
-        for k in &self.contacts {
+        for (i, a) in self.delivery_addresses.iter().enumerate() {
+            s.push_str(&format!("Livraison {} : {}\n", i + 1, a.join(", ")));
+        }
+        for (i, k) in self.contacts.iter().enumerate() {
             s.push_str(&format!(
-                "Contact : {} · {} · {}\n",
-                k.name, k.phone, k.email
+                "Contact {} : {} · {} · {}\n",
+                i + 1,
+                k.name,
+                k.phone,
+                k.email
             ));
         }
         s.push_str(&self.balance);

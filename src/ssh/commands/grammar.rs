@@ -325,6 +325,17 @@ pub(super) enum OrderCmd {
     Renew { number: String },
     /// Joindre le scan du bon de commande original (PDF, PNG ou JPEG sur l'entrée standard)
     AttachPo { number: String },
+    /// Choisir l'adresse de livraison et le contact parmi ceux du client (n° à partir de 1,
+    /// voir customer show), jusqu'à la première livraison
+    DeliverTo {
+        number: String,
+        /// N° de l'adresse de livraison du client
+        #[arg(long)]
+        address: Option<usize>,
+        /// N° du contact du client
+        #[arg(long)]
+        contact: Option<usize>,
+    },
 }
 
 #[derive(Subcommand)]

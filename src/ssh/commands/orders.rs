@@ -482,6 +482,18 @@ pub(super) fn order(shared: &Shared, actor: &Actor, what: OrderCmd) -> Output {
             penalty_line(app, app.waive_penalties(actor, &number, amount, &reason))
         }
         OrderCmd::AttachPo { .. } => Output::err("le scan se lit sur l'entrée standard", 1),
+        OrderCmd::DeliverTo {
+            number,
+            address,
+            contact,
+        } => Output::from_result(app.choose_delivery(actor, &number, address, contact), |o| {
+            format!(
+                "{}\tlivraison : {}\tcontact : {}",
+                o.number,
+                o.delivery_address.one_line(),
+                o.contact.name
+            )
+        }),
         OrderCmd::Renew { number } => {
             Output::from_result(app.renew_quote(actor, &number), |o| o.number.to_string())
         }

@@ -53,6 +53,7 @@ pub(crate) enum OpKind {
     Resume,
     PayInterest,
     WaiveInterest,
+    DeliverTo,
 }
 
 /// What an operation acts on.
@@ -104,6 +105,8 @@ pub(crate) struct Situation {
     pub suspended: bool,
     /// Interest or indemnity is owed.
     pub penalties_owed: bool,
+    /// Something already left the warehouse (the delivery address is history).
+    pub delivered: bool,
 }
 
 /// The inputs an operation collected from its form.
@@ -131,6 +134,11 @@ pub(crate) enum Args {
     Waive {
         amount: Option<Cents>,
         reason: String,
+    },
+    /// Which of the customer's delivery addresses and contacts (from 1).
+    DeliverTo {
+        address: Option<usize>,
+        contact: Option<usize>,
     },
 }
 
@@ -178,7 +186,7 @@ pub(crate) struct OpSpec {
 }
 
 /// Operations on an order, in the order the footer lists them.
-pub(crate) const ORDER_OPS: [OpSpec; 14] = [
+pub(crate) const ORDER_OPS: [OpSpec; 15] = [
     OpSpec {
         kind: OpKind::PreOrder,
         when: "sur un devis en cours",
@@ -415,6 +423,28 @@ pub(crate) const ORDER_OPS: [OpSpec; 14] = [
         },
     },
     OpSpec {
+        kind: OpKind::DeliverTo,
+        when: "avant la première livraison",
+        issues: None,
+        key: 'o',
+        label: "adresse/contact",
+        short: "adresse et contact de livraison",
+        verb: "adresse",
+        phrase: "Adresse et contact de livraison de",
+        applies: |s| {
+            !s.delivered && matches!(s.stage, Stage::Quote | Stage::PreOrder | Stage::PoReceived)
+        },
+        prepare: prepare_deliver_to,
+        submit: submit_deliver_to,
+        run: |app, who, t, args| match args {
+            Args::DeliverTo { address, contact } => order_result(
+                app.choose_delivery(who, order_of(t), address, contact),
+                "adresse et contact de livraison enregistrés",
+            ),
+            _ => missing_input(),
+        },
+    },
+    OpSpec {
         kind: OpKind::Cancel,
         when: "avant toute livraison ou facture",
         issues: None,
@@ -625,12 +655,13 @@ mod tests {
                 renewed: false,
                 suspended: false,
                 penalties_owed: false,
+                delivered: to_invoice,
             })
             .map(|s| s.key)
             .collect::<String>()
         };
-        assert_eq!(keys(Stage::Quote, false, false), "prxz");
-        assert_eq!(keys(Stage::PoReceived, false, false), "bx");
+        assert_eq!(keys(Stage::Quote, false, false), "proxz");
+        assert_eq!(keys(Stage::PoReceived, false, false), "box");
         assert_eq!(keys(Stage::PoReceived, false, true), "bfx");
         assert_eq!(keys(Stage::Delivered, false, true), "f");
         assert_eq!(keys(Stage::Invoiced, true, false), "avei");
@@ -643,6 +674,7 @@ mod tests {
             renewed: false,
             suspended: false,
             penalties_owed: true,
+            delivered: true,
         };
         assert_eq!(order_ops(&owed).map(|s| s.key).collect::<String>(), "mw");
     }

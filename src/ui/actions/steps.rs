@@ -535,6 +535,96 @@ pub(super) fn submit_waive(form: &Form) -> Result<(String, Args), String> {
     Ok((line, Args::Waive { amount, reason }))
 }
 
+pub(super) fn prepare_deliver_to(app: &App, op: &Op) -> Result<Prepared, String> {
+    let (mut intro, v) = order_intro(app, op)?;
+    let c = &v.customer;
+    let addresses = if c.delivery_addresses.is_empty() {
+        std::slice::from_ref(&c.header_address)
+    } else {
+        &c.delivery_addresses[..]
+    };
+    let current_address = addresses
+        .iter()
+        .position(|a| *a == v.order.delivery_address)
+        .map(|i| (i + 1).to_string())
+        .unwrap_or_default();
+    let current_contact = c
+        .contacts
+        .iter()
+        .position(|k| *k == v.order.contact)
+        .map(|i| (i + 1).to_string())
+        .unwrap_or_default();
+    intro.push(format!(
+        "Actuellement : {} — contact {}",
+        v.order.delivery_address.one_line(),
+        v.order.contact.name
+    ));
+    for (i, a) in addresses.iter().enumerate() {
+        intro.push(format!("Adresse {} : {}", i + 1, a.one_line()));
+    }
+    for (i, k) in c.contacts.iter().enumerate() {
+        intro.push(format!(
+            "Contact {} : {} {} {}",
+            i + 1,
+            k.name,
+            k.phone,
+            k.email
+        ));
+    }
+    Ok(Prepared::Form(
+        Form::new(
+            "Adresse et contact de livraison",
+            intro,
+            vec![
+                Field::text(
+                    "address",
+                    "Adresse n°",
+                    &current_address,
+                    "numéro ci-dessus",
+                )
+                .optional(),
+                Field::text(
+                    "contact",
+                    "Contact n°",
+                    &current_contact,
+                    "numéro ci-dessus",
+                )
+                .optional(),
+            ],
+        ),
+        op.clone(),
+    ))
+}
+
+pub(super) fn submit_deliver_to(form: &Form) -> Result<(String, Args), String> {
+    let number = |name: &str, what: &str| -> Result<Option<usize>, String> {
+        let v = form.value(name).trim();
+        if v.is_empty() {
+            return Ok(None);
+        }
+        v.parse()
+            .map(Some)
+            .map_err(|_| format!("{what} « {v} » : donnez son numéro (1, 2, …)"))
+    };
+    let address = number("address", "adresse")?;
+    let contact = number("contact", "contact")?;
+    let mut parts = Vec::new();
+    if let Some(a) = address {
+        parts.push(format!("adresse n° {a}"));
+    }
+    if let Some(k) = contact {
+        parts.push(format!("contact n° {k}"));
+    }
+    if parts.is_empty() {
+        return Err("choisissez une adresse ou un contact (leur numéro)".into());
+    }
+    let line = format!(
+        "Livrer avec {} ; les documents déjà émis ne changent pas.",
+        parts.join(" et ")
+    );
+    Ok((line, Args::DeliverTo { address, contact }))
+}
+
 pub(super) fn prepare_renew(app: &App, op: &Op) -> Result<Prepared, String> {
     let mut lines = order_intro(app, op)?.0;
     lines
