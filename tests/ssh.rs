@@ -1412,3 +1412,124 @@ async fn the_delivery_address_and_contact_are_chosen_per_order() {
     assert_eq!(s, 1);
     assert!(err.contains("déjà été livrées"), "{err}");
 }
+
+/// Correcting a contact, an address and the Chorus routing: audited with before/after,
+/// the issued quote unchanged, the next document uses the corrected data; a bad value is
+/// refused and nothing changes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn customer_data_is_corrected_with_before_and_after() {
+    let w = world().await;
+    let n = "DEV-2026-00001";
+    let siret = "19690123500016";
+    let (_, err, s) = w
+        .run(
+            &w.staff,
+            &format!("customer contact set {siret} 1 --email jean.moulin.example"),
+        )
+        .await;
+    assert_eq!(s, 1);
+    assert!(
+        err.contains("contact 1, e-mail : adresse e-mail invalide « jean.moulin.example »"),
+        "{err}"
+    );
+    let (out, err, s) = w
+        .run(
+            &w.staff,
+            &format!(
+                "customer contact set {siret} 1 --phone '04 78 99 99 99' --email claire.dubois@lycee-jean-moulin.example"
+            ),
+        )
+        .await;
+    assert_eq!(s, 0, "{err}");
+    assert!(
+        out.contains("Contact 1 : Claire Dubois · 04 78 99 99 99"),
+        "{out}"
+    );
+    let (out, err, s) = w
+        .run(
+            &w.staff,
+            &format!("customer address set {siret} --header --street \"2 rue de l'Intendance\""),
+        )
+        .await;
+    assert_eq!(s, 0, "{err}");
+    assert!(out.contains("2 rue de l'Intendance"), "{out}");
+    let (out, err, s) = w
+        .run(
+            &w.staff,
+            &format!("customer chorus {siret} --engagement-required oui --market-ref MAPA-2026-07"),
+        )
+        .await;
+    assert_eq!(s, 0, "{err}");
+    assert!(out.contains("marché : MAPA-2026-07"), "{out}");
+    let (_, err, s) = w
+        .run(&w.staff, &format!("customer contact remove {siret} 1"))
+        .await;
+    assert_eq!(s, 1);
+    assert!(err.contains("au moins un contact"), "{err}");
+
+    // The issued quote is as it was issued; the open order follows the correction.
+    let quote = w.app.document(n).unwrap();
+    assert_eq!(quote.buyer.contact.phone, "04 78 00 12 34");
+    let order = w.app.order_view(n).unwrap().order;
+    assert_eq!(order.contact.phone, "04 78 99 99 99");
+    assert_eq!(order.header_address.street, "2 rue de l'Intendance");
+    for cmd in [
+        format!(
+            "order receive-original {n} --po-number ENG-9 --po-date 2026-03-02 --letterhead --dated --signed --stamped --amount-matches"
+        ),
+        format!("order deliver {n}"),
+        format!("order invoice {n}"),
+    ] {
+        let (_, err, s) = w.run(&w.staff, &cmd).await;
+        assert_eq!(s, 0, "{cmd}: {err}");
+    }
+    let bl = w.app.document("BL-2026-00001").unwrap();
+    assert_eq!(bl.buyer.contact.phone, "04 78 99 99 99");
+    assert_eq!(
+        bl.buyer.contact.email,
+        "claire.dubois@lycee-jean-moulin.example"
+    );
+    let fa = w.app.document("FA-2026-00001").unwrap();
+    assert_eq!(fa.buyer.header_address.street, "2 rue de l'Intendance");
+    assert_eq!(
+        fa.po.as_ref().and_then(|p| p.contract.as_deref()),
+        Some("MAPA-2026-07"),
+        "the body's market reference goes to BT-12"
+    );
+
+    // Each change is in the audit trail with its before and after, by whom.
+    let (audit, _, s) = w.run(&w.admin, "audit --json").await;
+    assert_eq!(s, 0);
+    let v: serde_json::Value = serde_json::from_str(&audit).unwrap();
+    let corrected: Vec<&serde_json::Value> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["action"] == "customer-corrected")
+        .collect();
+    let contact = corrected
+        .iter()
+        .find(|r| r["detail"] == "contact 1")
+        .expect("the contact correction is audited");
+    assert!(
+        contact["before"]
+            .as_str()
+            .unwrap()
+            .contains("04 78 00 12 34")
+            && contact["after"]
+                .as_str()
+                .unwrap()
+                .contains("04 78 99 99 99"),
+        "{contact}"
+    );
+    assert!(
+        corrected
+            .iter()
+            .any(|r| r["detail"] == "référence du marché" && r["after"] == "MAPA-2026-07"),
+        "{corrected:?}"
+    );
+    assert!(
+        corrected.iter().all(|r| r["who"] == "paul"),
+        "{corrected:?}"
+    );
+}

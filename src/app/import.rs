@@ -6,7 +6,7 @@ use super::{Actor, App, AppError, Role};
 use crate::domain::customer::payment_delay_days;
 use crate::domain::legal::{self, LegalClass};
 use crate::domain::money::{MAX_AMOUNT, Totals, parse_eur};
-use crate::domain::pipeline::{self, Ctx, NewQuote, QuoteLine};
+use crate::domain::pipeline::{self, Ctx, NewQuote, PO_NUMBER_MAX, QuoteLine};
 use crate::domain::{
     Action, Address, ChorusRouting, Contact, Customer, CustomerId, CustomerKind, DocKind,
     DocNumber, Eligibility, EligibilityStatus, Event, OrderId, Product, Siret, VatRate,
@@ -68,22 +68,10 @@ fn string(
     let s = field(obj, path, name)?
         .as_str()
         .ok_or_else(|| err(&p, "doit être une chaîne de caractères"))?;
+    if let Some((_, msg)) = crate::domain::customer::text_problem("", s, max, true) {
+        return Err(err(&p, msg));
+    }
     let s = s.trim();
-    if s.is_empty() {
-        return Err(err(&p, "ne peut pas être vide"));
-    }
-    if s.chars().count() > max {
-        return Err(err(&p, format!("{max} caractères au plus")));
-    }
-    if let Some(c) = crate::domain::text::first_unprintable(s, false) {
-        return Err(err(
-            &p,
-            format!(
-                "contient un caractère refusé (U+{:04X} : contrôle ou interdit en XML)",
-                c as u32
-            ),
-        ));
-    }
     Ok(s.to_string())
 }
 
@@ -115,51 +103,30 @@ fn decimal_text(v: &Value, path: &str) -> Result<String, AppError> {
 
 fn address(v: &Value, path: &str) -> Result<Address, AppError> {
     let o = object(v, path)?;
-    let postcode = string(o, path, "postcode", 10)?;
-    if !(postcode.len() == 5 && postcode.bytes().all(|b| b.is_ascii_digit())) {
-        return Err(err(
-            &join(path, "postcode"),
-            format!("code postal invalide « {postcode} »"),
-        ));
-    }
-    Ok(Address {
+    let a = Address {
         name: opt_string(o, path, "name", 120)?,
         street: string(o, path, "street", 120)?,
         extra: opt_string(o, path, "extra", 120)?,
-        postcode,
+        postcode: string(o, path, "postcode", 10)?,
         city: string(o, path, "city", 80)?,
-    })
+    };
+    match a.problem() {
+        Some((f, msg)) => Err(err(&join(path, f), msg)),
+        None => Ok(a),
+    }
 }
 
 fn contact(v: &Value, path: &str) -> Result<Contact, AppError> {
     let o = object(v, path)?;
-    let email = string(o, path, "email", 120)?;
-    let at = email.find('@');
-    if !matches!(at, Some(i) if i > 0 && email[i + 1..].contains('.'))
-        || email.contains(char::is_whitespace)
-    {
-        return Err(err(
-            &join(path, "email"),
-            format!("adresse e-mail invalide « {email} »"),
-        ));
-    }
-    let phone = string(o, path, "phone", 30)?;
-    let digits = phone.chars().filter(char::is_ascii_digit).count();
-    if digits < 9
-        || phone
-            .chars()
-            .any(|c| !(c.is_ascii_digit() || " +.-()".contains(c)))
-    {
-        return Err(err(
-            &join(path, "phone"),
-            format!("numéro de téléphone invalide « {phone} »"),
-        ));
-    }
-    Ok(Contact {
+    let k = Contact {
         name: string(o, path, "name", 120)?,
-        phone,
-        email,
-    })
+        phone: string(o, path, "phone", 30)?,
+        email: string(o, path, "email", 120)?,
+    };
+    match k.problem() {
+        Some((f, msg)) => Err(err(&join(path, f), msg)),
+        None => Ok(k),
+    }
 }
 
 fn index_field(o: &Map<String, Value>, name: &str, len: usize) -> Result<usize, AppError> {
@@ -254,10 +221,12 @@ pub fn parse_quote_request(json: &str) -> Result<QuoteRequest, AppError> {
                     )),
                 }
             };
+            let market = opt_string(ch, "customer.chorus", "market_reference", PO_NUMBER_MAX)?;
             Some(ChorusRouting {
                 service_code: (!service_code.is_empty()).then_some(service_code),
                 service_code_required: flag("service_code_required")?,
                 engagement_required: flag("engagement_required")?,
+                market_reference: (!market.is_empty()).then_some(market),
             })
         }
     };
@@ -525,7 +494,15 @@ impl App {
             }
         }
         if let Some(ch) = &req.chorus {
-            c.chorus = ch.clone();
+            // A market reference staff entered stays unless the web shop sends another.
+            let market = ch
+                .market_reference
+                .clone()
+                .or(c.chorus.market_reference.take());
+            c.chorus = ChorusRouting {
+                market_reference: market,
+                ..ch.clone()
+            };
         }
         if c.categorie != req.categorie {
             c.categorie = req.categorie.clone();

@@ -267,6 +267,7 @@ fn customer(i: u64, rng: &mut Rng, at: Timestamp) -> Customer {
         service_code_required: service_code.is_some() && rng.chance(50),
         service_code,
         engagement_required: rng.chance(50),
+        market_reference: None,
     };
     Customer {
         id: CustomerId(i + 1),

@@ -140,7 +140,7 @@ impl Eligibility {
 }
 
 /// A postal address as printed on documents.
-#[derive(Clone, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Default, Hash, Serialize, Deserialize)]
 pub struct Address {
     /// Recipient or service line ("Service financier", "Lycée Jean Moulin — intendance").
     pub name: String,
@@ -170,18 +170,112 @@ impl Address {
     pub fn one_line(&self) -> String {
         self.lines().join(", ")
     }
+
+    /// What is wrong with a typed address: the field (`street`) and why, in French.
+    pub fn problem(&self) -> Option<(&'static str, String)> {
+        text_problem("name", &self.name, 120, false)
+            .or_else(|| text_problem("street", &self.street, 120, true))
+            .or_else(|| text_problem("extra", &self.extra, 120, false))
+            .or_else(|| {
+                let p = self.postcode.trim();
+                (!(p.len() == 5 && p.bytes().all(|b| b.is_ascii_digit())))
+                    .then(|| ("postcode", format!("code postal invalide « {p} »")))
+            })
+            .or_else(|| text_problem("city", &self.city, 80, true))
+    }
+
+    /// The same address with its fields trimmed.
+    pub fn trimmed(&self) -> Address {
+        Address {
+            name: self.name.trim().into(),
+            street: self.street.trim().into(),
+            extra: self.extra.trim().into(),
+            postcode: self.postcode.trim().into(),
+            city: self.city.trim().into(),
+        }
+    }
+}
+
+/// What is wrong with a typed text: empty when required, too long, or holding a
+/// character a document cannot carry.
+pub fn text_problem(
+    field: &'static str,
+    s: &str,
+    max: usize,
+    required: bool,
+) -> Option<(&'static str, String)> {
+    let s = s.trim();
+    if s.is_empty() {
+        return required.then(|| (field, "ne peut pas être vide".to_string()));
+    }
+    if s.chars().count() > max {
+        return Some((field, format!("{max} caractères au plus")));
+    }
+    super::text::first_unprintable(s, false).map(|c| {
+        (
+            field,
+            format!(
+                "contient un caractère refusé (U+{:04X} : contrôle ou interdit en XML)",
+                c as u32
+            ),
+        )
+    })
 }
 
 /// A named physical contact: the procedure requires one.
-#[derive(Clone, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Default, Hash, Serialize, Deserialize)]
 pub struct Contact {
     pub name: String,
     pub phone: String,
     pub email: String,
 }
 
+impl Contact {
+    /// What is wrong with a typed contact: the field (`email`) and why, in French.
+    pub fn problem(&self) -> Option<(&'static str, String)> {
+        text_problem("name", &self.name, 120, true)
+            .or_else(|| text_problem("phone", &self.phone, 30, true))
+            .or_else(|| {
+                let phone = self.phone.trim();
+                let digits = phone.chars().filter(char::is_ascii_digit).count();
+                (digits < 9
+                    || phone
+                        .chars()
+                        .any(|c| !(c.is_ascii_digit() || " +.-()".contains(c))))
+                .then(|| ("phone", format!("numéro de téléphone invalide « {phone} »")))
+            })
+            .or_else(|| text_problem("email", &self.email, 120, true))
+            .or_else(|| {
+                let email = self.email.trim();
+                let at = email.find('@');
+                (!matches!(at, Some(i) if i > 0 && email[i + 1..].contains('.'))
+                    || email.contains(char::is_whitespace))
+                .then(|| ("email", format!("adresse e-mail invalide « {email} »")))
+            })
+    }
+
+    /// The same contact with its fields trimmed.
+    pub fn trimmed(&self) -> Contact {
+        Contact {
+            name: self.name.trim().into(),
+            phone: self.phone.trim().into(),
+            email: self.email.trim().into(),
+        }
+    }
+
+    /// `Jeanne Martin · 04 77 00 00 00 · j@x.fr`
+    pub fn one_line(&self) -> String {
+        [&self.name, &self.phone, &self.email]
+            .iter()
+            .filter(|s| !s.trim().is_empty())
+            .map(|s| s.trim())
+            .collect::<Vec<_>>()
+            .join(" · ")
+    }
+}
+
 /// Chorus Pro routing of a body's invoices.
-#[derive(Clone, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Default, Hash, Serialize, Deserialize)]
 pub struct ChorusRouting {
     /// Code service (BT-10 BuyerReference), when the body has one.
     pub service_code: Option<String>,
@@ -189,6 +283,9 @@ pub struct ChorusRouting {
     pub service_code_required: bool,
     /// The body's Chorus structure demands an engagement number (BT-13).
     pub engagement_required: bool,
+    /// The public contract (marché) its orders fall under, printed and sent as BT-12
+    /// when the original purchase order does not name another.
+    pub market_reference: Option<String>,
 }
 
 /// A customer account.

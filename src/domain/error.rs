@@ -26,6 +26,7 @@ pub enum Operation {
     WaivePenalties,
     AttachScan,
     ChooseDelivery,
+    CorrectCustomer,
 }
 
 impl Operation {
@@ -49,6 +50,7 @@ impl Operation {
             Operation::WaivePenalties => "abandonner les intérêts moratoires",
             Operation::AttachScan => "joindre le scan du bon de commande",
             Operation::ChooseDelivery => "changer l'adresse de livraison",
+            Operation::CorrectCustomer => "corriger la fiche client",
         }
     }
 }
@@ -204,6 +206,14 @@ pub enum Reason {
     ScanAlreadyAttached(String),
     #[error("précisez l'adresse de livraison ou le contact choisi")]
     NothingChosen,
+    #[error("{field} : {msg}")]
+    FieldInvalid { field: String, msg: String },
+    #[error("un client a au moins un contact nommé (nom, téléphone, e-mail)")]
+    NoContact,
+    #[error("{max} {what} au plus")]
+    TooMany { what: &'static str, max: usize },
+    #[error("rien n'a changé")]
+    NothingChanged,
     #[error("le client n'a pas {what} n° {index} (il en a {count})")]
     NoSuchChoice {
         what: &'static str,

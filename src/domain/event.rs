@@ -37,6 +37,7 @@ pub enum Action {
     PenaltiesWaived,
     PoScanAttached,
     DeliveryChosen,
+    CustomerCorrected,
 }
 
 impl Action {
@@ -72,6 +73,7 @@ impl Action {
             Action::PenaltiesWaived => "Intérêts moratoires abandonnés",
             Action::PoScanAttached => "Scan du BC joint",
             Action::DeliveryChosen => "Adresse de livraison choisie",
+            Action::CustomerCorrected => "Fiche client corrigée",
         }
     }
 
@@ -107,6 +109,7 @@ impl Action {
             Action::PenaltiesWaived => "penalties-waived",
             Action::PoScanAttached => "po-scan-attached",
             Action::DeliveryChosen => "delivery-chosen",
+            Action::CustomerCorrected => "customer-corrected",
         }
     }
 

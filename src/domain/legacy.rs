@@ -2,10 +2,13 @@
 //! frozen copy of a stored shape; the store's codec decodes into it and converts.
 
 use super::card::OrderCard;
-use super::customer::{Address, Contact, CustomerId};
+use super::customer::{
+    Address, ChorusRouting, Contact, Customer, CustomerId, CustomerKind, Eligibility,
+};
 use super::date::{Date, Timestamp};
 use super::document::DocLine;
 use super::document::{BuyerSnapshot, DocNumber, FileRef, IssuedDocument, PoRef};
+use super::ids::Siret;
 use super::interest::LateState;
 use super::money::{Cents, Totals, VatRate};
 use super::order::{
@@ -274,6 +277,53 @@ impl From<IssuedDocumentV1> for IssuedDocument {
             late_rate_bp: None,
             files: d.files,
             synthetic: d.synthetic,
+        }
+    }
+}
+
+/// Version 1: no market reference in the Chorus routing.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ChorusRoutingV1 {
+    pub service_code: Option<String>,
+    pub service_code_required: bool,
+    pub engagement_required: bool,
+}
+
+/// Version 1 of a customer account.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct CustomerV1 {
+    pub id: CustomerId,
+    pub legal_name: String,
+    pub siret: Siret,
+    pub categorie: String,
+    pub kind: CustomerKind,
+    pub eligibility: Eligibility,
+    pub header_address: Address,
+    pub delivery_addresses: Vec<Address>,
+    pub contacts: Vec<Contact>,
+    pub chorus: ChorusRoutingV1,
+    pub created_at: Timestamp,
+}
+
+impl From<CustomerV1> for Customer {
+    fn from(c: CustomerV1) -> Customer {
+        Customer {
+            id: c.id,
+            legal_name: c.legal_name,
+            siret: c.siret,
+            categorie: c.categorie,
+            kind: c.kind,
+            eligibility: c.eligibility,
+            header_address: c.header_address,
+            delivery_addresses: c.delivery_addresses,
+            contacts: c.contacts,
+            chorus: ChorusRouting {
+                service_code: c.chorus.service_code,
+                service_code_required: c.chorus.service_code_required,
+                engagement_required: c.chorus.engagement_required,
+                market_reference: None,
+            },
+            created_at: c.created_at,
         }
     }
 }

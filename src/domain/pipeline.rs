@@ -436,11 +436,18 @@ pub fn mark_original_received(
     {
         return refuse(op, Reason::PoNumberInvalid);
     }
+    // The original names its contract; otherwise the body's market reference applies.
     let contract = input
         .contract
         .as_deref()
         .map(str::trim)
-        .filter(|c| !c.is_empty());
+        .filter(|c| !c.is_empty())
+        .or(customer
+            .chorus
+            .market_reference
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty()));
     if contract
         .is_some_and(|c| c.chars().count() > PO_NUMBER_MAX || c.chars().any(char::is_control))
     {

@@ -7,7 +7,7 @@
 
 use super::StoreError;
 use crate::domain::event::AuditRecordV1;
-use crate::domain::legacy::{IssuedDocumentV1, OrderCardV1, OrderV1};
+use crate::domain::legacy::{CustomerV1, IssuedDocumentV1, OrderCardV1, OrderV1};
 use crate::domain::{AuditRecord, Customer, IssuedDocument, Order, OrderCard, Product};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -25,7 +25,17 @@ pub(crate) trait Record: Serialize + DeserializeOwned {
     }
 }
 
-impl Record for Customer {}
+/// Version 2: the market reference in the Chorus routing.
+impl Record for Customer {
+    const VERSION: u8 = 2;
+
+    fn upgrade(version: u8, body: &[u8]) -> Option<Result<Self, postcard::Error>> {
+        match version {
+            1 => Some(postcard::from_bytes::<CustomerV1>(body).map(Customer::from)),
+            _ => None,
+        }
+    }
+}
 impl Record for Product {}
 
 /// Version 2: receipt date, interruption and partial credits on invoices, penalty

@@ -106,3 +106,43 @@ fn schema_1_cards_are_rebuilt_from_their_orders() {
         .unwrap();
     assert_eq!(found, vec![OrderId(1)]);
 }
+
+/// A customer written before the market reference (record version 1) reads with none.
+#[test]
+fn version_1_customers_read_without_a_market_reference() {
+    use crate::domain::customer::{ChorusRouting, CustomerKind, Eligibility};
+    use crate::domain::legacy::{ChorusRoutingV1, CustomerV1};
+    use crate::domain::{Customer, Siret};
+    let v1 = CustomerV1 {
+        id: CustomerId(7),
+        legal_name: "Commune de Lyon".into(),
+        siret: Siret::parse("21750001600019").unwrap(),
+        categorie: "7210".into(),
+        kind: CustomerKind::Commune,
+        eligibility: Eligibility::automatic("7210", Timestamp(0)),
+        header_address: Address::default(),
+        delivery_addresses: vec![],
+        contacts: vec![Contact::default()],
+        chorus: ChorusRoutingV1 {
+            service_code: Some("SERV-1".into()),
+            service_code_required: true,
+            engagement_required: false,
+        },
+        created_at: Timestamp(0),
+    };
+    let mut bytes = vec![1u8];
+    bytes.extend(postcard::to_allocvec(&v1).unwrap());
+    let c: Customer = codec::decode("customers", &7, &bytes).unwrap();
+    assert_eq!(
+        c.chorus,
+        ChorusRouting {
+            service_code: Some("SERV-1".into()),
+            service_code_required: true,
+            engagement_required: false,
+            market_reference: None,
+        }
+    );
+    assert_eq!(c.legal_name, "Commune de Lyon");
+    // And today's records carry version 2.
+    assert_eq!(codec::encode("customers", &7, &c).unwrap()[0], 2);
+}

@@ -20,8 +20,7 @@ mod text {
     pub(super) const RESULTS: &str = "résultat(s)";
     pub(super) const NONE: &str = "Aucun client ne correspond.";
     pub(super) const KEYS: &str = "onglets : F1-F4 ou Alt+1…4 · tapez pour chercher (chiffres compris) · ↓↑ · Entrée ouvrir · Échap effacer";
-    pub(super) const DETAIL_KEYS: &str =
-        "↓↑ commandes · Entrée ouvrir · a approuver · r refuser · Échap retour · ? aide";
+    pub(super) const DETAIL_KEYS: &str = "↓↑ commandes · Entrée ouvrir · Échap retour · ? aide";
     pub(super) const HEADER_ADDRESS: &str = "Adresse (en-tête)";
     pub(super) const DELIVERY: &str = "Livraison";
     pub(super) const CONTACTS: &str = "Contacts";
@@ -274,7 +273,11 @@ impl CustomerScreen {
     }
 
     pub(super) fn keys(&self) -> String {
-        text::DETAIL_KEYS.to_string()
+        let ops: Vec<String> = CUSTOMER_OPS
+            .iter()
+            .map(|s| format!("{} {}", s.key, s.label))
+            .collect();
+        format!("{} · {}", ops.join(" · "), text::DETAIL_KEYS)
     }
 
     pub(super) fn draw(&mut self, f: &mut Frame, area: Rect, theme: &Theme) {
@@ -338,18 +341,30 @@ impl CustomerScreen {
             Line::from(Span::styled(
                 fit(
                     &format!(
-                        "Paiement à {} jours · Chorus : {}{}",
+                        "Paiement à {} j · Chorus : {}{}",
                         c.payment_delay_days(),
                         c.chorus
                             .service_code
                             .as_deref()
                             .map(|s| format!("code service {s}"))
                             .unwrap_or("pas de code service".into()),
-                        if c.chorus.engagement_required {
-                            " · n° d'engagement exigé"
-                        } else {
-                            ""
-                        }
+                        [
+                            (c.chorus.service_code_required, " (exigé)".to_string()),
+                            (
+                                c.chorus.engagement_required,
+                                " · n° d'engagement exigé".into()
+                            ),
+                            (
+                                c.chorus.market_reference.is_some(),
+                                format!(
+                                    " · marché {}",
+                                    c.chorus.market_reference.as_deref().unwrap_or("")
+                                )
+                            ),
+                        ]
+                        .into_iter()
+                        .filter_map(|(on, s)| on.then_some(s))
+                        .collect::<String>()
                     ),
                     w,
                 ),

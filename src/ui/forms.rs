@@ -100,6 +100,9 @@ pub(crate) struct Form {
     /// Index of the focused field; `fields.len()` is the submit button.
     pub focus: usize,
     pub error: Option<String>,
+    /// A fingerprint of the record the form was filled from, so that submitting over a
+    /// colleague's change is refused instead of overwriting it (0: none).
+    pub basis: u64,
     initial: Vec<(String, bool)>,
 }
 
@@ -115,6 +118,7 @@ impl Form {
             fields,
             focus: 0,
             error: None,
+            basis: 0,
             initial,
         }
     }
@@ -284,6 +288,15 @@ impl Form {
                 base.fg(theme.colors.muted),
             )));
         }
+        // A form taller than the screen scrolls to keep the focused field in view.
+        let room = r.height.saturating_sub(2) as usize;
+        let focus_line = self.intro.len() + 1 + self.focus.min(self.fields.len() + 1);
+        let skip = if lines.len() > room && focus_line + 2 > room {
+            (focus_line + 3 - room).min(lines.len().saturating_sub(room))
+        } else {
+            0
+        };
+        let lines: Vec<Line> = lines.into_iter().skip(skip).collect();
         f.render_widget(Paragraph::new(lines).block(block), r);
     }
 }

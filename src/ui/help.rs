@@ -1,7 +1,7 @@
 //! The help overlay (`?`): every key, per screen.
 
 use super::Tab;
-use super::actions::{CUSTOMER_OPS, ORDER_OPS};
+use super::actions::{CUSTOMER_OPS, ORDER_OPS, OpKind};
 use super::theme::Theme;
 use super::widgets::centered;
 use crate::app::Role;
@@ -60,16 +60,21 @@ fn order_ops_row() -> (String, String) {
     (keys.join(" "), what.join(", "))
 }
 
-/// `a / r` on a customer's card, from the operations' specs.
+/// `a / r / c …` on a customer's card, from the operations' specs.
 fn customer_ops_row() -> (String, String) {
     let keys: Vec<String> = CUSTOMER_OPS.iter().map(|s| s.key.to_string()).collect();
-    let what: Vec<&str> = CUSTOMER_OPS.iter().map(|s| s.short).collect();
+    let what: Vec<String> = CUSTOMER_OPS
+        .iter()
+        .map(|s| match s.kind {
+            OpKind::Approve | OpKind::RefuseCustomer => {
+                format!("{} le mandat administratif (admins)", s.short)
+            }
+            _ => s.short.to_string(),
+        })
+        .collect();
     (
         keys.join(" / "),
-        format!(
-            "sur la fiche : {} le mandat administratif (admins)",
-            what.join(" / ")
-        ),
+        format!("sur la fiche : {}", what.join(" ; ")),
     )
 }
 

@@ -791,7 +791,12 @@ fn the_delivery_address_and_contact_are_chosen_by_keys() {
         {"name": "Hugo Martin", "phone": "04 78 00 12 35", "email": "h@l.example"}
     ]);
     let req = crate::app::import::parse_quote_request(&v.to_string()).unwrap();
-    let order = w.app.import_quote(&Actor::import(), &req).unwrap().number.to_string();
+    let order = w
+        .app
+        .import_quote(&Actor::import(), &req)
+        .unwrap()
+        .number
+        .to_string();
     let mut c = console(&w, Role::Staff);
     c.run(Some(Action::OpenOrder(order.clone())));
     press(&w, &mut c, &[Key::Char('o')]);
@@ -822,7 +827,12 @@ fn the_delivery_address_and_contact_are_chosen_by_keys() {
     assert_eq!(level, Level::Error, "{msg}");
     assert!(msg.contains("3"), "{msg}");
     assert_eq!(
-        w.app.order_view(&order).unwrap().order.delivery_address.name,
+        w.app
+            .order_view(&order)
+            .unwrap()
+            .order
+            .delivery_address
+            .name,
         "Site 3"
     );
     // Once delivered, the key says why.
@@ -831,4 +841,75 @@ fn the_delivery_address_and_contact_are_chosen_by_keys() {
     press(&w, &mut c, &[Key::Char('o')]);
     let (_, msg) = status(&c).unwrap();
     assert!(msg.contains("avant la première livraison"), "{msg}");
+}
+
+/// `c` on a customer's card corrects its contacts; a colleague's change in between is
+/// never overwritten; `d` (addresses) scrolls to the focused field; `m` sets the market
+/// reference.
+#[test]
+fn customer_data_is_corrected_by_keys() {
+    let w = world();
+    let id = w.app.orders_in_stage(Stage::Quote, 1)[0].customer;
+    let before = w.app.customer(id).unwrap();
+    let mut c = console(&w, Role::Staff);
+    c.run(Some(Action::OpenCustomer(id)));
+    press(&w, &mut c, &[Key::Char('c'), Key::Tab, Key::Ctrl('u')]);
+    type_text(&w, &mut c, "04 99 88 77 66");
+    press(&w, &mut c, &[Key::Enter]);
+    assert!(text(&draw(&mut c, 100, 30)).contains("Enregistrer"));
+    press(&w, &mut c, &[Key::Enter]);
+    let (level, msg) = status(&c).unwrap();
+    assert_eq!(level, Level::Ok, "{msg}");
+    let after = w.app.customer(id).unwrap();
+    assert_eq!(after.contacts[0].phone, "04 99 88 77 66");
+    assert_eq!(after.contacts[0].name, before.contacts[0].name);
+    assert_eq!(after.contacts.len(), before.contacts.len());
+
+    // A colleague corrects the account while the form is open: saving is refused.
+    press(&w, &mut c, &[Key::Char('c'), Key::Tab, Key::Ctrl('u')]);
+    type_text(&w, &mut c, "04 11 11 11 11");
+    let colleague = Actor::person("paul", Role::Admin, "SHA256:test");
+    w.app
+        .correct_customer(&colleague, id, |cur| {
+            let mut k = cur.coordinates();
+            k.contacts[0].email = "nouvelle@mairie.example".into();
+            Ok(k)
+        })
+        .unwrap();
+    press(&w, &mut c, &[Key::Enter, Key::Enter]);
+    let (level, msg) = status(&c).unwrap();
+    assert_eq!(level, Level::Error, "{msg}");
+    assert!(msg.contains("modifiée entre-temps"), "{msg}");
+    let now = w.app.customer(id).unwrap();
+    assert_eq!(now.contacts[0].phone, "04 99 88 77 66");
+    assert_eq!(now.contacts[0].email, "nouvelle@mairie.example");
+
+    // The addresses form is taller than the screen: the focused field stays in view.
+    press(&w, &mut c, &[Key::Char('d')]);
+    let fields = 5 * (2 + now.delivery_addresses.len());
+    for _ in 0..fields - 1 {
+        press(&w, &mut c, &[Key::Tab]);
+    }
+    let screen = text(&draw(&mut c, 80, 24));
+    assert!(
+        screen.contains("▶ Nouvelle livraison — ville"),
+        "the focused field is out of view:\n{screen}"
+    );
+    press(&w, &mut c, &[Key::Esc]);
+
+    // The market reference, checked and saved.
+    press(&w, &mut c, &[Key::Char('m'), Key::Tab, Key::Tab, Key::Tab]);
+    type_text(&w, &mut c, "MAPA-2026-31");
+    press(&w, &mut c, &[Key::Enter, Key::Enter]);
+    let (level, msg) = status(&c).unwrap();
+    assert_eq!(level, Level::Ok, "{msg}");
+    assert_eq!(
+        w.app
+            .customer(id)
+            .unwrap()
+            .chorus
+            .market_reference
+            .as_deref(),
+        Some("MAPA-2026-31")
+    );
 }

@@ -1,9 +1,11 @@
 //! `customers search`, `customer …` and `stock …`: the bodies and the catalogue.
 
-use super::grammar::{CustomerCmd, CustomersCmd, StockCmd};
+use super::grammar::{AddressArgs, AddressCmd, ContactCmd, CustomerCmd, CustomersCmd, StockCmd};
 use super::{Output, Render, Shared};
-use crate::app::Actor;
 use crate::app::queries::{CustomerHit, CustomerView};
+use crate::app::{Actor, AppError};
+use crate::domain::correction::Coordinates;
+use crate::domain::{Address, Contact, Customer};
 use crate::domain::{EligibilityStatus, Product};
 use serde::Serialize;
 
@@ -97,7 +99,9 @@ struct CustomerReport {
     eligibility: EligibilityRow,
     payment_delay_days: u32,
     service_code: Option<String>,
+    service_code_required: bool,
     engagement_required: bool,
+    market_reference: Option<String>,
     header_address: Vec<String>,
     delivery_addresses: Vec<Vec<String>>,
     contacts: Vec<ContactRow>,
@@ -110,6 +114,8 @@ struct CustomerReport {
     address: String,
     #[serde(skip)]
     balance: String,
+    #[serde(skip)]
+    routing: String,
 }
 
 impl CustomerReport {
@@ -130,7 +136,18 @@ impl CustomerReport {
             },
             payment_delay_days: c.payment_delay_days(),
             service_code: c.chorus.service_code.clone(),
+            service_code_required: c.chorus.service_code_required,
             engagement_required: c.chorus.engagement_required,
+            market_reference: c.chorus.market_reference.clone(),
+            routing: {
+                let yes = |b: bool| if b { "oui" } else { "non" };
+                format!(
+                    "Chorus Pro : code service obligatoire {} · n° d'engagement obligatoire {} · marché : {}",
+                    yes(c.chorus.service_code_required),
+                    yes(c.chorus.engagement_required),
+                    c.chorus.market_reference.as_deref().unwrap_or("aucun")
+                )
+            },
             header_address: c.header_address.lines(),
             delivery_addresses: c.delivery_addresses.iter().map(|a| a.lines()).collect(),
             contacts: c
@@ -185,6 +202,7 @@ impl Render for CustomerReport {
             self.payment_delay_days,
             self.service_code.as_deref().unwrap_or("aucun")
         );
+        s.push_str(&format!("{}\n", self.routing));
         s.push_str(&format!("Adresse : {}\n", self.address));
         for (i, a) in self.delivery_addresses.iter().enumerate() {
             s.push_str(&format!("Livraison {} : {}\n", i + 1, a.join(", ")));
@@ -221,6 +239,39 @@ pub(super) fn customer(shared: &Shared, actor: &Actor, what: CustomerCmd) -> Out
         }
         CustomerCmd::Approve { siret, reason } => (siret, EligibilityStatus::Approved, reason),
         CustomerCmd::Refuse { siret, reason } => (siret, EligibilityStatus::Refused, reason),
+        CustomerCmd::Contact { what } => {
+            let key = what.siret().to_string();
+            return correct(shared, actor, &key, |c| contact_edit(c, what));
+        }
+        CustomerCmd::Address { what } => {
+            let key = what.siret().to_string();
+            return correct(shared, actor, &key, |c| address_edit(c, what));
+        }
+        CustomerCmd::Chorus {
+            siret,
+            service_code,
+            service_code_required,
+            engagement_required,
+            market_ref,
+        } => {
+            return correct(shared, actor, &siret, |c| {
+                let mut k = c.coordinates();
+                let set = |v: Option<String>, old: &mut Option<String>| {
+                    if let Some(v) = v {
+                        *old = Some(v).filter(|v| !v.trim().is_empty());
+                    }
+                };
+                set(service_code, &mut k.chorus.service_code);
+                set(market_ref, &mut k.chorus.market_reference);
+                if let Some(b) = service_code_required {
+                    k.chorus.service_code_required = b;
+                }
+                if let Some(b) = engagement_required {
+                    k.chorus.engagement_required = b;
+                }
+                Ok(k)
+            });
+        }
     };
     let decided = app
         .customer_by_siret(&siret)
@@ -228,6 +279,137 @@ pub(super) fn customer(shared: &Shared, actor: &Actor, what: CustomerCmd) -> Out
     Output::from_result(decided, |c| {
         format!("{}\t{}", c.siret, c.eligibility.status.label())
     })
+}
+
+/// Runs a correction of the account `key` (SIRET or number) and prints what it became.
+fn correct(
+    shared: &Shared,
+    actor: &Actor,
+    key: &str,
+    edit: impl FnOnce(&Customer) -> Result<Coordinates, AppError>,
+) -> Output {
+    let app = &shared.app;
+    let done = app
+        .find_customer(key)
+        .and_then(|c| app.correct_customer(actor, c.id, edit));
+    match done.and_then(|c| app.customer_view(c.id)) {
+        Ok(v) => Output::render(&CustomerReport::of(&v), false),
+        Err(e) => e.into(),
+    }
+}
+
+/// The item `index` (from 1) of a list, or a message that says how many there are.
+fn nth(what: &str, index: usize, count: usize) -> Result<usize, AppError> {
+    if index == 0 || index > count {
+        Err(AppError::invalid(format!(
+            "le client n'a pas {what} n° {index} (il en a {count}) ; voir « customer show »"
+        )))
+    } else {
+        Ok(index - 1)
+    }
+}
+
+impl ContactCmd {
+    fn siret(&self) -> &str {
+        match self {
+            ContactCmd::Add { siret, .. }
+            | ContactCmd::Set { siret, .. }
+            | ContactCmd::Remove { siret, .. } => siret,
+        }
+    }
+}
+
+impl AddressCmd {
+    fn siret(&self) -> &str {
+        match self {
+            AddressCmd::Add { siret, .. }
+            | AddressCmd::Set { siret, .. }
+            | AddressCmd::Remove { siret, .. } => siret,
+        }
+    }
+}
+
+fn contact_edit(c: &Customer, what: ContactCmd) -> Result<Coordinates, AppError> {
+    let mut k = c.coordinates();
+    match what {
+        ContactCmd::Add {
+            name, phone, email, ..
+        } => k.contacts.push(Contact { name, phone, email }),
+        ContactCmd::Set {
+            index,
+            name,
+            phone,
+            email,
+            ..
+        } => {
+            let i = nth("de contact", index, k.contacts.len())?;
+            let x = &mut k.contacts[i];
+            for (v, field) in [
+                (name, &mut x.name),
+                (phone, &mut x.phone),
+                (email, &mut x.email),
+            ] {
+                if let Some(v) = v {
+                    *field = v;
+                }
+            }
+        }
+        ContactCmd::Remove { index, .. } => {
+            let i = nth("de contact", index, k.contacts.len())?;
+            k.contacts.remove(i);
+        }
+    }
+    Ok(k)
+}
+
+fn apply_address(a: &mut Address, f: AddressArgs) {
+    for (v, field) in [
+        (f.name, &mut a.name),
+        (f.street, &mut a.street),
+        (f.extra, &mut a.extra),
+        (f.postcode, &mut a.postcode),
+        (f.city, &mut a.city),
+    ] {
+        if let Some(v) = v {
+            *field = v;
+        }
+    }
+}
+
+fn address_edit(c: &Customer, what: AddressCmd) -> Result<Coordinates, AppError> {
+    let mut k = c.coordinates();
+    match what {
+        AddressCmd::Add { fields, .. } => {
+            let mut a = Address::default();
+            apply_address(&mut a, fields);
+            k.delivery_addresses.push(a);
+        }
+        AddressCmd::Set {
+            index,
+            header,
+            fields,
+            ..
+        } => {
+            let a = match (index, header) {
+                (None, true) => &mut k.header_address,
+                (Some(n), false) => {
+                    let i = nth("d'adresse de livraison", n, k.delivery_addresses.len())?;
+                    &mut k.delivery_addresses[i]
+                }
+                _ => {
+                    return Err(AppError::invalid(
+                        "donnez le numéro de l'adresse de livraison, ou --header pour l'adresse d'en-tête",
+                    ));
+                }
+            };
+            apply_address(a, fields);
+        }
+        AddressCmd::Remove { index, .. } => {
+            let i = nth("d'adresse de livraison", index, k.delivery_addresses.len())?;
+            k.delivery_addresses.remove(i);
+        }
+    }
+    Ok(k)
 }
 
 /// One product of the catalogue with its stock.

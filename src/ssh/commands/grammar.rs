@@ -192,6 +192,103 @@ pub(super) enum CustomerCmd {
         #[arg(long)]
         reason: String,
     },
+    /// Corriger les contacts (numérotés comme dans « customer show »)
+    Contact {
+        #[command(subcommand)]
+        what: ContactCmd,
+    },
+    /// Corriger les adresses de livraison ou l'adresse d'en-tête
+    Address {
+        #[command(subcommand)]
+        what: AddressCmd,
+    },
+    /// Routage Chorus Pro et référence du marché (une valeur vide efface)
+    Chorus {
+        siret: String,
+        #[arg(long)]
+        service_code: Option<String>,
+        #[arg(long, value_parser = oui_non)]
+        service_code_required: Option<bool>,
+        #[arg(long, value_parser = oui_non)]
+        engagement_required: Option<bool>,
+        /// Référence du marché (BT-12) reprise sur les commandes de ce client
+        #[arg(long)]
+        market_ref: Option<String>,
+    },
+}
+
+/// `oui` / `non` (or `true` / `false`).
+fn oui_non(s: &str) -> Result<bool, String> {
+    match s.trim().to_lowercase().as_str() {
+        "oui" | "o" | "true" | "1" => Ok(true),
+        "non" | "n" | "false" | "0" => Ok(false),
+        _ => Err(format!("« {s} » : répondez oui ou non")),
+    }
+}
+
+#[derive(Subcommand)]
+pub(super) enum ContactCmd {
+    /// Ajouter un contact
+    Add {
+        siret: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        phone: String,
+        #[arg(long)]
+        email: String,
+    },
+    /// Corriger le contact N (seuls les champs donnés changent)
+    Set {
+        siret: String,
+        index: usize,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        phone: Option<String>,
+        #[arg(long)]
+        email: Option<String>,
+    },
+    /// Retirer le contact N
+    Remove { siret: String, index: usize },
+}
+
+/// The fields of an address given on the command line.
+#[derive(clap::Args)]
+pub(super) struct AddressArgs {
+    /// Destinataire (« Lycée Ampère — intendance »)
+    #[arg(long)]
+    pub name: Option<String>,
+    #[arg(long)]
+    pub street: Option<String>,
+    /// Complément (bâtiment, BP…)
+    #[arg(long)]
+    pub extra: Option<String>,
+    #[arg(long)]
+    pub postcode: Option<String>,
+    #[arg(long)]
+    pub city: Option<String>,
+}
+
+#[derive(Subcommand)]
+pub(super) enum AddressCmd {
+    /// Ajouter une adresse de livraison
+    Add {
+        siret: String,
+        #[command(flatten)]
+        fields: AddressArgs,
+    },
+    /// Corriger l'adresse de livraison N, ou l'adresse d'en-tête avec --header
+    Set {
+        siret: String,
+        index: Option<usize>,
+        #[arg(long)]
+        header: bool,
+        #[command(flatten)]
+        fields: AddressArgs,
+    },
+    /// Retirer l'adresse de livraison N
+    Remove { siret: String, index: usize },
 }
 
 #[derive(Subcommand)]

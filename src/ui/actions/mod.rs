@@ -4,6 +4,7 @@
 //! derived from these specs. An operation goes form → confirmation → app use case →
 //! result line; a refused one shows the app's own message and changes nothing.
 
+mod correct;
 mod steps;
 
 use super::Tab;
@@ -54,6 +55,9 @@ pub(crate) enum OpKind {
     PayInterest,
     WaiveInterest,
     DeliverTo,
+    EditContacts,
+    EditAddresses,
+    EditRouting,
 }
 
 /// What an operation acts on.
@@ -134,6 +138,11 @@ pub(crate) enum Args {
     Waive {
         amount: Option<Cents>,
         reason: String,
+    },
+    /// A correction of a customer, and the fingerprint of the account it was typed over.
+    Correct {
+        basis: u64,
+        section: Box<correct::Section>,
     },
     /// Which of the customer's delivery addresses and contacts (from 1).
     DeliverTo {
@@ -527,13 +536,13 @@ pub(crate) const ORDER_OPS: [OpSpec; 15] = [
 ];
 
 /// Operations on a customer (its screen).
-pub(crate) const CUSTOMER_OPS: [OpSpec; 2] = [
+pub(crate) const CUSTOMER_OPS: [OpSpec; 5] = [
     OpSpec {
         kind: OpKind::Approve,
         when: "toujours",
         issues: None,
         key: 'a',
-        label: "approuver le mandat administratif",
+        label: "approuver",
         short: "approuver",
         verb: "approuver",
         phrase: "Approuver pour le mandat administratif",
@@ -547,7 +556,7 @@ pub(crate) const CUSTOMER_OPS: [OpSpec; 2] = [
         when: "toujours",
         issues: None,
         key: 'r',
-        label: "refuser le mandat administratif",
+        label: "refuser",
         short: "refuser",
         verb: "refuser",
         phrase: "Refuser le mandat administratif",
@@ -555,6 +564,48 @@ pub(crate) const CUSTOMER_OPS: [OpSpec; 2] = [
         prepare: |app, op| prepare_eligibility(app, op, false),
         submit: |form| submit_eligibility(form, EligibilityStatus::Refused),
         run: |app, who, t, args| eligibility(app, who, t, EligibilityStatus::Refused, args),
+    },
+    OpSpec {
+        kind: OpKind::EditContacts,
+        when: "toujours",
+        issues: None,
+        key: 'c',
+        label: "contacts",
+        short: "corriger les contacts",
+        verb: "contacts",
+        phrase: "Corriger les contacts de",
+        applies: |_| true,
+        prepare: correct::prepare_contacts,
+        submit: correct::submit_contacts,
+        run: correct::run,
+    },
+    OpSpec {
+        kind: OpKind::EditAddresses,
+        when: "toujours",
+        issues: None,
+        key: 'd',
+        label: "adresses",
+        short: "corriger les adresses",
+        verb: "adresses",
+        phrase: "Corriger les adresses de",
+        applies: |_| true,
+        prepare: correct::prepare_addresses,
+        submit: correct::submit_addresses,
+        run: correct::run,
+    },
+    OpSpec {
+        kind: OpKind::EditRouting,
+        when: "toujours",
+        issues: None,
+        key: 'm',
+        label: "Chorus/marché",
+        short: "routage Chorus Pro et marché",
+        verb: "chorus",
+        phrase: "Routage Chorus Pro et marché de",
+        applies: |_| true,
+        prepare: correct::prepare_routing,
+        submit: correct::submit_routing,
+        run: correct::run,
     },
 ];
 
