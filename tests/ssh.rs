@@ -1533,3 +1533,107 @@ async fn customer_data_is_corrected_with_before_and_after() {
         "{corrected:?}"
     );
 }
+
+/// A customer and a quote made by hand over ssh: the catalogue imported from a
+/// spreadsheet's CSV (admins), the SIRET and the catégorie checked, the quote's lines
+/// taken from the catalogue, its PDF readable.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_customer_and_a_quote_are_made_by_hand() {
+    let w = world().await;
+    let csv = "sku;désignation;prix_ht;tva;stock\n\
+               MIX-08;\"Console de mixage 8 voies ; USB\";389,00;20;4\n\
+               LIV-01;Méthode d'écoute;24,50;5,5;\n";
+    let (_, err, s) = w
+        .exec(&w.staff, "catalogue import", Some(csv.as_bytes()))
+        .await;
+    assert_eq!(s, 1, "staff cannot change the catalogue");
+    assert!(err.contains("administrateurs"), "{err}");
+    let (out, err, s) = w
+        .exec(&w.admin, "catalogue import", Some(csv.as_bytes()))
+        .await;
+    assert_eq!(s, 0, "{err}");
+    let out = String::from_utf8_lossy(&out);
+    assert!(out.contains("2 créé(s)"), "{out}");
+    let (_, err, s) = w
+        .exec(
+            &w.admin,
+            "catalogue import",
+            Some(b"sku;designation;prix_ht;tva\nMIX-08;Console;3x;20\n"),
+        )
+        .await;
+    assert_eq!(s, 1);
+    assert!(err.contains("ligne 2") && err.contains("« 3x »"), "{err}");
+    let (list, _, _) = w.run(&w.staff, "catalogue list").await;
+    assert!(
+        list.contains(
+            "MIX-08\tConsole de mixage 8 voies ; USB\t389,00 € HT\tTVA 20 %\tdisponible 4"
+        ),
+        "{list}"
+    );
+
+    let create = |siret: &str, categorie: &str| {
+        format!(
+            "customer create --siret '{siret}' --legal-name \"Commune d'Écully\" --categorie {categorie} \
+             --street '1 place de la Libération' --postcode 69130 --city Écully \
+             --contact-name 'Anne Lefèvre' --phone '04 78 33 64 00' --email anne.lefevre@ecully.example \
+             --service-code SERV-CULTURE --service-code-required"
+        )
+    };
+    let (_, err, s) = w.run(&w.staff, &create("216900811 00012", "7210")).await;
+    assert_eq!(s, 1);
+    assert!(err.contains("SIRET"), "{err}");
+    let (_, err, s) = w.run(&w.staff, &create("21690081100003", "5710")).await;
+    assert_eq!(s, 1);
+    assert!(err.contains("organisme privé"), "{err}");
+    let (out, err, s) = w.run(&w.staff, &create("21690081100003", "7210")).await;
+    assert_eq!(s, 0, "{err}");
+    assert!(
+        out.contains("Commune d'Écully") && out.contains("Éligible"),
+        "{out}"
+    );
+    let (_, err, s) = w.run(&w.staff, &create("21690081100003", "7210")).await;
+    assert_eq!(s, 1);
+    assert!(err.contains("déjà client"), "{err}");
+
+    let (_, err, s) = w
+        .run(&w.staff, "quote create 21690081100003 --line NOPE-1:2")
+        .await;
+    assert_eq!(s, 1);
+    assert!(err.contains("« NOPE-1 » n'est pas au catalogue"), "{err}");
+    let (_, err, s) = w
+        .run(&w.staff, "quote create 21690081100003 --line MIX-08")
+        .await;
+    assert_eq!(s, 2, "a usage error");
+    assert!(err.contains("RÉFÉRENCE:QUANTITÉ"), "{err}");
+    let (out, err, s) = w
+        .run(
+            &w.staff,
+            "quote create '216 900 811 00003' --line MIX-08:2 --line LIV-01:10",
+        )
+        .await;
+    assert_eq!(s, 0, "{err}");
+    let number = out.split('\t').next().unwrap().to_string();
+    // 2 × 389 × 1.2 + 10 × 24.50 × 1.055 = 933.60 + 258.48 (rounded per rate)
+    assert!(out.contains("1 192,08 € TTC"), "{out}");
+    let order = w.app.order_view(&number).unwrap().order;
+    assert_eq!(order.contact.name, "Anne Lefèvre");
+    assert_eq!(
+        order.lines[0].designation,
+        "Console de mixage 8 voies ; USB"
+    );
+    assert_eq!(order.quote.external_ref, None);
+    let (pdf, _, s) = w.exec(&w.staff, &format!("doc get {number}"), None).await;
+    assert_eq!(s, 0);
+    let path = w._dir.path().join("devis.pdf");
+    std::fs::write(&path, &pdf).unwrap();
+    let text = std::process::Command::new("pdftotext")
+        .arg(&path)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils) is installed by .ci/run");
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains("DEVIS") && text.contains("Console de mixage") && text.contains("Écully"),
+        "{text}"
+    );
+}

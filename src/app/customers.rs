@@ -1,10 +1,238 @@
-//! Customer use cases besides import: corrections by staff.
+//! Customer use cases besides import: accounts and quotes made by hand, corrections.
 
+use super::orders::create_customer_in;
 use super::{Actor, App, AppError, Role};
 use crate::domain::correction::{self, Coordinates};
-use crate::domain::{Customer, CustomerId};
+use crate::domain::customer::text_problem;
+use crate::domain::legal::{self, LegalClass};
+use crate::domain::money::{MAX_AMOUNT, Totals};
+use crate::domain::pipeline::{self, Ctx, NewQuote, PO_NUMBER_MAX, QuoteLine};
+use crate::domain::{
+    Address, ChorusRouting, Contact, Customer, CustomerId, CustomerKind, DocKind, Eligibility,
+    Order, OrderId, Siret,
+};
+
+/// A customer typed by staff (console form or `customer create`).
+#[derive(Clone, Debug, Default)]
+pub struct NewCustomer {
+    pub siret: String,
+    pub legal_name: String,
+    pub categorie: String,
+    pub header_address: Address,
+    pub contact: Contact,
+    pub chorus: ChorusRouting,
+}
+
+/// Lines a quote made by hand may have (as an imported one).
+const MAX_LINES: usize = 500;
+const MAX_QUANTITY: u32 = 100_000;
+
+fn field_error(what: &str, problem: Option<(&'static str, String)>) -> Result<(), AppError> {
+    match problem {
+        None => Ok(()),
+        Some((f, msg)) => {
+            let f = match f {
+                "name" => "nom",
+                "street" => "rue",
+                "extra" => "complément",
+                "postcode" => "code postal",
+                "city" => "ville",
+                "phone" => "téléphone",
+                "email" => "e-mail",
+                other => other,
+            };
+            Err(AppError::invalid(format!("{what}, {f} : {msg}")))
+        }
+    }
+}
 
 impl App {
+    /// Creates a customer typed by staff: the SIRET is checked, the catégorie juridique
+    /// sets its kind and eligibility exactly as at import (private bodies refused, 41xx to
+    /// review), one SIRET is one account.
+    pub fn create_customer(&self, actor: &Actor, new: &NewCustomer) -> Result<Customer, AppError> {
+        actor.require(Role::Staff)?;
+        let siret =
+            Siret::parse(&new.siret).map_err(|e| AppError::invalid(format!("SIRET : {e}")))?;
+        let legal_name = new.legal_name.trim().to_string();
+        field_error("client", text_problem("name", &legal_name, 120, true))?;
+        let categorie = new.categorie.trim().to_string();
+        legal::validate_categorie(&categorie)
+            .map_err(|e| AppError::invalid(format!("catégorie juridique : {e}")))?;
+        if legal::classify(&categorie) == LegalClass::Private {
+            return Err(AppError::invalid(format!(
+                "catégorie juridique : {categorie} ({}) est un organisme privé ; le paiement par \
+                 mandat administratif est réservé aux organismes publics",
+                legal::categorie_label(&categorie).unwrap_or("catégorie privée")
+            )));
+        }
+        let header = new.header_address.trimmed();
+        field_error("adresse", header.problem())?;
+        let contact = new.contact.trimmed();
+        field_error("contact", contact.problem())?;
+        let text = |s: &Option<String>| {
+            s.as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+        };
+        let chorus = ChorusRouting {
+            service_code: text(&new.chorus.service_code),
+            market_reference: text(&new.chorus.market_reference),
+            ..new.chorus.clone()
+        };
+        if let Some(code) = &chorus.service_code {
+            field_error("Chorus Pro", text_problem("code service", code, 100, true))?;
+        }
+        if let Some(m) = &chorus.market_reference {
+            field_error("marché", text_problem("référence", m, PO_NUMBER_MAX, true))?;
+        }
+        if chorus.service_code_required && chorus.service_code.is_none() {
+            return Err(AppError::invalid(
+                "Chorus Pro : le code service est déclaré obligatoire mais n'est pas donné",
+            ));
+        }
+        let customer = self.write_as(actor, |tx| {
+            if let Some(old) = tx.customer_by_siret(siret.as_str())? {
+                return Err(AppError::invalid(format!(
+                    "SIRET {} : déjà client — {} (client n° {}) ; rien n'a été créé",
+                    siret.spaced(),
+                    old.legal_name,
+                    old.id.0
+                )));
+            }
+            let now = self.now();
+            let c = Customer {
+                id: CustomerId(tx.next_id("customer")?),
+                legal_name,
+                kind: CustomerKind::from_categorie(&categorie),
+                eligibility: Eligibility::automatic(&categorie, now),
+                siret,
+                categorie,
+                delivery_addresses: vec![header.clone()],
+                header_address: header,
+                contacts: vec![contact],
+                chorus,
+                created_at: now,
+            };
+            create_customer_in(tx, self, actor, &c)?;
+            Ok::<_, AppError>(c)
+        })?;
+        self.publish(vec![], vec![customer.id]);
+        Ok(customer)
+    }
+
+    /// Issues a quote made by hand from the catalogue: each line is a product reference and
+    /// a quantity; designation, unit price and VAT rate are the catalogue's. The delivery
+    /// address and contact are the customer's (numbered from 1; the first by default).
+    pub fn create_quote(
+        &self,
+        actor: &Actor,
+        customer: CustomerId,
+        lines: &[(String, u32)],
+        address: Option<usize>,
+        contact: Option<usize>,
+    ) -> Result<Order, AppError> {
+        actor.require(Role::Staff)?;
+        if lines.is_empty() {
+            return Err(AppError::invalid(
+                "un devis a au moins une ligne (référence et quantité)",
+            ));
+        }
+        if lines.len() > MAX_LINES {
+            return Err(AppError::invalid(format!(
+                "{} lignes : {MAX_LINES} au plus par devis",
+                lines.len()
+            )));
+        }
+        let order = self.write_as(actor, |tx| {
+            let now = self.now();
+            let ctx = Ctx {
+                now,
+                actor: &actor.name,
+            };
+            let c = tx
+                .customer(customer)?
+                .ok_or_else(|| AppError::NotFound("client introuvable".into()))?;
+            let mut quote_lines = Vec::with_capacity(lines.len());
+            for (i, (sku, qty)) in lines.iter().enumerate() {
+                let n = i + 1;
+                let p = tx.product(sku.trim())?.ok_or_else(|| {
+                    AppError::invalid(format!(
+                        "ligne {n} : la référence « {sku} » n'est pas au catalogue (catalogue list)"
+                    ))
+                })?;
+                if *qty == 0 || *qty > MAX_QUANTITY {
+                    return Err(AppError::invalid(format!(
+                        "ligne {n} ({sku}) : quantité {qty} — un entier de 1 à {MAX_QUANTITY}"
+                    )));
+                }
+                if p.unit_price.times_bounded(*qty as i64).is_none() {
+                    return Err(AppError::invalid(format!(
+                        "ligne {n} ({sku}) : {} × {qty} dépasse {}",
+                        p.unit_price.fr(),
+                        MAX_AMOUNT.fr()
+                    )));
+                }
+                quote_lines.push(QuoteLine {
+                    sku: p.sku,
+                    designation: p.designation,
+                    unit_price: p.unit_price,
+                    vat: p.vat,
+                    quantity: *qty,
+                    exemption: None,
+                });
+            }
+            let totals = Totals::from_lines(
+                quote_lines
+                    .iter()
+                    .map(|l| (l.unit_price * l.quantity as i64, l.vat)),
+            );
+            if totals.incl_vat > MAX_AMOUNT {
+                return Err(AppError::invalid(format!(
+                    "total du devis {} TTC : un document ne dépasse pas {}",
+                    totals.incl_vat.fr(),
+                    MAX_AMOUNT.fr()
+                )));
+            }
+            let addresses = if c.delivery_addresses.is_empty() {
+                std::slice::from_ref(&c.header_address)
+            } else {
+                &c.delivery_addresses[..]
+            };
+            let pick = |what: &str, i: Option<usize>, count: usize| match i.unwrap_or(1) {
+                i if i >= 1 && i <= count => Ok(i - 1),
+                i => Err(AppError::invalid(format!(
+                    "le client n'a pas {what} n° {i} (il en a {count})"
+                ))),
+            };
+            let a = pick("d'adresse de livraison", address, addresses.len())?;
+            let k = pick("de contact", contact, c.contacts.len())?;
+            let id = OrderId(tx.next_id("order")?);
+            let number = tx.draw_number(DocKind::Quote, ctx.today().year() as u16)?;
+            let issued = pipeline::create_quote(
+                &c,
+                NewQuote {
+                    id,
+                    number,
+                    version: 1,
+                    renews: None,
+                    external_ref: None,
+                    lines: quote_lines,
+                    delivery_address: addresses[a].clone(),
+                    contact: c.contacts[k].clone(),
+                },
+                &ctx,
+            )?;
+            self.store_document(tx, issued.document)?;
+            tx.put_order(&issued.order)?;
+            self.write_audit(tx, actor, now, Some(&issued.order), None, issued.events)?;
+            Ok::<_, AppError>(issued.order)
+        })?;
+        self.publish(vec![order.id], vec![customer]);
+        Ok(order)
+    }
+
     /// Corrects a customer's contacts, addresses, Chorus routing or market reference.
     /// `edit` gets the account as stored under the write lock and returns its new
     /// coordinates: two colleagues correcting the same account never lose each other's

@@ -6,7 +6,8 @@
 //! commands call it and never open a transaction themselves.
 
 pub mod access;
-mod customers;
+pub mod catalogue;
+pub mod customers;
 pub mod export;
 pub mod import;
 pub(crate) mod index;

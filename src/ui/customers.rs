@@ -19,7 +19,7 @@ mod text {
     pub(super) const PLACEHOLDER: &str = "nom, ville, SIRET, contact, n° de devis ou de facture…";
     pub(super) const RESULTS: &str = "résultat(s)";
     pub(super) const NONE: &str = "Aucun client ne correspond.";
-    pub(super) const KEYS: &str = "onglets : F1-F4 ou Alt+1…4 · tapez pour chercher (chiffres compris) · ↓↑ · Entrée ouvrir · Échap effacer";
+    pub(super) const KEYS: &str = "onglets : F1-F4 ou Alt+1…4 · Ctrl-N nouveau client · tapez pour chercher (chiffres compris) · ↓↑ · Entrée ouvrir · Échap effacer";
     pub(super) const DETAIL_KEYS: &str = "↓↑ commandes · Entrée ouvrir · Échap retour · ? aide";
     pub(super) const HEADER_ADDRESS: &str = "Adresse (en-tête)";
     pub(super) const DELIVERY: &str = "Livraison";
@@ -69,6 +69,13 @@ impl Customers {
                     self.query.pop();
                 }
                 Key::Ctrl('u') => self.query.clear(),
+                Key::Ctrl('n') => {
+                    let op = Op {
+                        kind: super::actions::OpKind::NewCustomer,
+                        target: super::actions::Target::Shop,
+                    };
+                    return (Some(Action::Do(op)), Vec::new());
+                }
                 Key::Esc => {
                     if self.query.is_empty() {
                         return (Some(Action::Tab(super::Tab::Board)), Vec::new());

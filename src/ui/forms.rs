@@ -3,12 +3,12 @@
 
 use super::key::{Input, Key};
 use super::theme::Theme;
-use super::widgets::{centered, fit, push_text};
+use super::widgets::{centered, fit, push_text, wrap};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 mod text {
     pub(super) const CHECKED: &str = "[x]";
@@ -337,13 +337,21 @@ impl Confirm {
     }
 
     pub(crate) fn draw(&self, f: &mut Frame, area: Rect, theme: &Theme) {
-        let extra = if self.issue.is_some() { 6 } else { 5 };
-        let r = centered(area, 72, self.lines.len() as u16 + extra);
+        // Wrapped here, so the dialog is as tall as its text and its buttons always show:
+        // when the screen is too short, the first lines give way, never the buttons.
+        let extra = if self.issue.is_some() { 5 } else { 4 };
+        let inner = 72.min(area.width).saturating_sub(2) as usize;
+        let mut wrapped: Vec<String> = self.lines.iter().flat_map(|l| wrap(l, inner)).collect();
+        let room = (area.height as usize).saturating_sub(extra);
+        if wrapped.len() > room {
+            wrapped.drain(..wrapped.len() - room);
+        }
+        let r = centered(area, 72, (wrapped.len() + extra) as u16);
         f.render_widget(Clear, r);
         let base = Style::default()
             .fg(theme.colors.text)
             .bg(theme.colors.background);
-        let mut lines: Vec<Line> = self.lines.iter().map(|l| Line::from(l.clone())).collect();
+        let mut lines: Vec<Line> = wrapped.into_iter().map(Line::from).collect();
         lines.push(Line::from(""));
         if let Some(issue) = &self.issue {
             let button = |label: &str, focused: bool| {
@@ -375,12 +383,7 @@ impl Confirm {
             .borders(Borders::ALL)
             .border_style(Style::default().fg(theme.colors.warning))
             .style(base);
-        f.render_widget(
-            Paragraph::new(lines)
-                .wrap(Wrap { trim: false })
-                .block(block),
-            r,
-        );
+        f.render_widget(Paragraph::new(lines).block(block), r);
     }
 }
 

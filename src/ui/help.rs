@@ -51,6 +51,10 @@ const CUSTOMERS: &[(&str, &str)] = &[
         "recherche floue : nom, ville, SIRET, contact, n° de document",
     ),
     ("↓ ↑ Entrée", "choisir et ouvrir un client"),
+    (
+        "Ctrl-N",
+        "nouveau client (SIRET vérifié, éligibilité par la catégorie juridique)",
+    ),
 ];
 
 /// `p r b f …` and what each does, from the operations' specs.

@@ -23,7 +23,6 @@ pub use theme::Theme;
 
 use crate::app::search::Found;
 use crate::app::{Actor, App, Change, Role};
-use crate::domain::DocNumber;
 use actions::Action;
 use forms::{Confirm, Form};
 use ratatui::Frame;
@@ -482,12 +481,19 @@ impl Console {
     }
 
     /// Opens what an action returned to look at next (a new quote after a renewal…).
-    fn open_after(&mut self, number: DocNumber) {
-        if let Ok(screen) = order::OrderScreen::open(&self.app, &number.to_string()) {
-            if matches!(self.views.last(), Some(View::Order(_))) {
-                self.views.pop();
+    fn open_after(&mut self, next: actions::Follow) {
+        match next {
+            actions::Follow::Order(number) => {
+                if let Ok(screen) = order::OrderScreen::open(&self.app, &number.to_string()) {
+                    if matches!(self.views.last(), Some(View::Order(_))) {
+                        self.views.pop();
+                    }
+                    self.views.push(View::Order(Box::new(screen)));
+                }
             }
-            self.views.push(View::Order(Box::new(screen)));
+            actions::Follow::Customer(id) => {
+                self.run(Some(Action::OpenCustomer(id)));
+            }
         }
     }
 

@@ -913,3 +913,88 @@ fn customer_data_is_corrected_by_keys() {
         Some("MAPA-2026-31")
     );
 }
+
+/// Ctrl-N on the Clients tab creates a customer by hand and opens its card; `n` there
+/// makes a quote from the catalogue, issued with its button, and opens it.
+#[test]
+fn a_customer_and_a_quote_are_made_by_keys() {
+    let w = world();
+    let mut c = console(&w, Role::Staff);
+    press(&w, &mut c, &[Key::F(2), Key::Ctrl('n')]);
+    let screen = text(&draw(&mut c, 100, 30));
+    assert!(screen.contains("Nouveau client"), "{screen}");
+    for (value, last) in [
+        ("21690081100003", false),
+        ("Commune d'Écully", false),
+        ("7210", false),
+        ("", false),
+        ("1 place de la Libération", false),
+        ("", false),
+        ("69130", false),
+        ("Écully", false),
+        ("Anne Lefèvre", false),
+        ("04 78 33 64 00", false),
+        ("anne.lefevre@ecully.example", true),
+    ] {
+        type_text(&w, &mut c, value);
+        if !last {
+            press(&w, &mut c, &[Key::Tab]);
+        }
+    }
+    press(&w, &mut c, &[Key::Enter]);
+    assert!(text(&draw(&mut c, 100, 30)).contains("Créer Commune d'Écully"));
+    press(&w, &mut c, &[Key::Enter]);
+    let (level, msg) = status(&c).unwrap();
+    assert_eq!(level, Level::Ok, "{msg}");
+    let customer = w.app.customer_by_siret("21690081100003").unwrap();
+    assert_eq!(customer.contacts[0].name, "Anne Lefèvre");
+    assert!(customer.is_approved(), "a commune is eligible at once");
+    let screen = text(&draw(&mut c, 100, 30));
+    assert!(
+        screen.contains("┌ Client ") && screen.contains("SIRET 216 900 811 00003"),
+        "the new card is open:\n{screen}"
+    );
+
+    // A quote from the catalogue: two lines, the second with an unknown reference first.
+    let products = w.app.products().unwrap();
+    let (a, b) = (&products[0], &products[1]);
+    press(&w, &mut c, &[Key::Char('n')]);
+    type_text(&w, &mut c, &a.sku);
+    press(&w, &mut c, &[Key::Tab]);
+    type_text(&w, &mut c, "2");
+    press(&w, &mut c, &[Key::Tab]);
+    type_text(&w, &mut c, "NOPE-0");
+    press(&w, &mut c, &[Key::Tab]);
+    type_text(&w, &mut c, "1");
+    press(&w, &mut c, &[Key::Enter, Key::Tab, Key::Enter]);
+    let (level, msg) = status(&c).unwrap();
+    assert_eq!(level, Level::Error, "{msg}");
+    assert!(msg.contains("« NOPE-0 » n'est pas au catalogue"), "{msg}");
+    assert!(w.app.customer_view(customer.id).unwrap().orders.is_empty());
+
+    press(&w, &mut c, &[Key::Char('n')]);
+    type_text(&w, &mut c, &a.sku);
+    press(&w, &mut c, &[Key::Tab]);
+    type_text(&w, &mut c, "2");
+    press(&w, &mut c, &[Key::Tab]);
+    type_text(&w, &mut c, &b.sku);
+    press(&w, &mut c, &[Key::Tab]);
+    type_text(&w, &mut c, "1");
+    press(&w, &mut c, &[Key::Enter]);
+    let screen = text(&draw(&mut c, 100, 30));
+    assert!(screen.contains("Émettre le devis"), "{screen}");
+    press(&w, &mut c, &[Key::Tab, Key::Enter]);
+    let (level, msg) = status(&c).unwrap();
+    assert_eq!(level, Level::Ok, "{msg}");
+    let orders = w.app.customer_view(customer.id).unwrap().orders;
+    assert_eq!(orders.len(), 1);
+    let number = orders[0].number.to_string();
+    assert!(msg.contains(&number), "{msg}");
+    let o = w.app.order_view(&number).unwrap().order;
+    assert_eq!(o.lines.len(), 2);
+    assert_eq!(o.lines[0].unit_price, a.unit_price);
+    assert_eq!(o.lines[1].designation, b.designation);
+    assert!(w.app.document(&number).is_ok(), "the quote's PDF is issued");
+    let screen = text(&draw(&mut c, 100, 30));
+    assert!(screen.contains(&number), "the new quote is open:\n{screen}");
+}

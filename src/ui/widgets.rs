@@ -97,6 +97,38 @@ pub(crate) fn highlighted(
 }
 
 /// A rectangle centred in `area`, at most `w` × `h`.
+/// Splits `s` into lines of at most `width` characters, at spaces when it can (a word
+/// longer than the line is cut): what a dialog needs to size itself before drawing.
+pub(crate) fn wrap(s: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let body = s.trim_start_matches(' ');
+    let indent = (s.len() - body.len()).min(width / 2);
+    let mut out = Vec::new();
+    let mut line = " ".repeat(indent);
+    let mut len = indent;
+    for word in body.split(' ') {
+        let w = word.chars().count();
+        if len > 0 && len + 1 + w > width {
+            out.push(std::mem::take(&mut line));
+            len = 0;
+        }
+        if len > indent || (len > 0 && !out.is_empty()) {
+            line.push(' ');
+            len += 1;
+        }
+        for c in word.chars() {
+            if len == width {
+                out.push(std::mem::take(&mut line));
+                len = 0;
+            }
+            line.push(c);
+            len += 1;
+        }
+    }
+    out.push(line);
+    out
+}
+
 pub(crate) fn centered(area: Rect, w: u16, h: u16) -> Rect {
     let w = w.min(area.width);
     let h = h.min(area.height);
@@ -111,6 +143,17 @@ pub(crate) fn centered(area: Rect, w: u16, h: u16) -> Rect {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wrap_keeps_every_character() {
+        let s = "Devis : AMP-100V-240 × 2, AMP-2X500 × 1 ; adresse n° 1, contact n° 1";
+        let lines = wrap(s, 20);
+        assert!(lines.iter().all(|l| l.chars().count() <= 20), "{lines:?}");
+        assert_eq!(lines.join(" "), s);
+        assert_eq!(wrap("abcdefghij", 4), ["abcd", "efgh", "ij"]);
+        assert_eq!(wrap("", 10), [""]);
+        assert_eq!(wrap("  - un point", 40), ["  - un point"]);
+    }
 
     #[test]
     fn typed_text_is_bounded_and_printable() {

@@ -1,11 +1,14 @@
 //! `customers search`, `customer …` and `stock …`: the bodies and the catalogue.
 
-use super::grammar::{AddressArgs, AddressCmd, ContactCmd, CustomerCmd, CustomersCmd, StockCmd};
+use super::grammar::{
+    AddressArgs, AddressCmd, CatalogueCmd, ContactCmd, CustomerCmd, CustomersCmd, StockCmd,
+};
 use super::{Output, Render, Shared};
+use crate::app::customers::NewCustomer;
 use crate::app::queries::{CustomerHit, CustomerView};
 use crate::app::{Actor, AppError};
 use crate::domain::correction::Coordinates;
-use crate::domain::{Address, Contact, Customer};
+use crate::domain::{Address, ChorusRouting, Contact, Customer};
 use crate::domain::{EligibilityStatus, Product};
 use serde::Serialize;
 
@@ -239,6 +242,46 @@ pub(super) fn customer(shared: &Shared, actor: &Actor, what: CustomerCmd) -> Out
         }
         CustomerCmd::Approve { siret, reason } => (siret, EligibilityStatus::Approved, reason),
         CustomerCmd::Refuse { siret, reason } => (siret, EligibilityStatus::Refused, reason),
+        CustomerCmd::Create {
+            siret,
+            legal_name,
+            categorie,
+            address,
+            contact_name,
+            phone,
+            email,
+            service_code,
+            service_code_required,
+            engagement_required,
+            market_ref,
+        } => {
+            let mut header = Address::default();
+            apply_address(&mut header, address);
+            let new = NewCustomer {
+                siret,
+                legal_name,
+                categorie,
+                header_address: header,
+                contact: Contact {
+                    name: contact_name,
+                    phone,
+                    email,
+                },
+                chorus: ChorusRouting {
+                    service_code,
+                    service_code_required,
+                    engagement_required,
+                    market_reference: market_ref,
+                },
+            };
+            let created = app
+                .create_customer(actor, &new)
+                .and_then(|c| app.customer_view(c.id));
+            return match created {
+                Ok(v) => Output::render(&CustomerReport::of(&v), false),
+                Err(e) => e.into(),
+            };
+        }
         CustomerCmd::Contact { what } => {
             let key = what.siret().to_string();
             return correct(shared, actor, &key, |c| contact_edit(c, what));
@@ -462,5 +505,62 @@ pub(super) fn stock(shared: &Shared, actor: &Actor, what: StockCmd) -> Output {
         } => Output::from_result(app.adjust_stock(actor, &sku, quantity, &reason), |p| {
             format!("{}\tstock {}\tréservé {}", p.sku, p.on_hand, p.reserved)
         }),
+    }
+}
+
+/// One product as the catalogue lists it.
+#[derive(Serialize)]
+struct CatalogueRowOut {
+    sku: String,
+    designation: String,
+    unit_price_cents: i64,
+    vat_percent: String,
+    available: i64,
+    #[serde(skip)]
+    price: String,
+    #[serde(skip)]
+    vat: String,
+}
+
+impl Render for CatalogueRowOut {
+    fn text(&self) -> String {
+        format!(
+            "{}\t{}\t{} HT\tTVA {}\tdisponible {}",
+            self.sku, self.designation, self.price, self.vat, self.available
+        )
+    }
+}
+
+pub(super) fn catalogue(shared: &Shared, actor: &Actor, what: CatalogueCmd, stdin: &str) -> Output {
+    let app = &shared.app;
+    match what {
+        CatalogueCmd::List { json } => match app.products() {
+            Ok(ps) => {
+                let rows: Vec<CatalogueRowOut> = ps
+                    .iter()
+                    .map(|p| CatalogueRowOut {
+                        sku: p.sku.clone(),
+                        designation: p.designation.clone(),
+                        unit_price_cents: p.unit_price.0,
+                        vat_percent: p.vat.percent_str(),
+                        available: p.available(),
+                        price: p.unit_price.fr(),
+                        vat: p.vat.fr(),
+                    })
+                    .collect();
+                Output::render(&rows, json)
+            }
+            Err(e) => e.into(),
+        },
+        CatalogueCmd::Import => {
+            let done = crate::app::catalogue::parse_catalogue_csv(stdin)
+                .and_then(|rows| app.import_catalogue(actor, &rows));
+            Output::from_result(done, |o| {
+                format!(
+                    "catalogue : {} créé(s), {} mis à jour, {} inchangé(s)",
+                    o.created, o.updated, o.unchanged
+                )
+            })
+        }
     }
 }

@@ -14,6 +14,7 @@ pub(super) const ADMIN_ONLY: &[&str] = &[
     "sessions",
     "audit",
     "customer approve",
+    "catalogue import",
     "customer refuse",
     "order waive-interest",
     "backup",
@@ -97,6 +98,11 @@ pub(super) enum Cmd {
         #[command(subcommand)]
         what: DocCmd,
     },
+    /// Catalogue des produits (références, prix, TVA)
+    Catalogue {
+        #[command(subcommand)]
+        what: CatalogueCmd,
+    },
     /// Stock du catalogue
     Stock {
         #[command(subcommand)]
@@ -155,6 +161,8 @@ impl Cmd {
                 what: PubkeyCmd::Add
             } | Cmd::Order {
                 what: OrderCmd::AttachPo { .. }
+            } | Cmd::Catalogue {
+                what: CatalogueCmd::Import
             }
         )
     }
@@ -174,6 +182,33 @@ pub(super) enum CustomersCmd {
 
 #[derive(Subcommand)]
 pub(super) enum CustomerCmd {
+    /// Créer un client à la main (SIRET vérifié, catégorie juridique → éligibilité)
+    Create {
+        #[arg(long)]
+        siret: String,
+        /// Raison sociale
+        #[arg(long)]
+        legal_name: String,
+        /// Catégorie juridique INSEE (7210 commune, 7331 lycée…)
+        #[arg(long)]
+        categorie: String,
+        #[command(flatten)]
+        address: AddressArgs,
+        #[arg(long)]
+        contact_name: String,
+        #[arg(long)]
+        phone: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        service_code: Option<String>,
+        #[arg(long)]
+        service_code_required: bool,
+        #[arg(long)]
+        engagement_required: bool,
+        #[arg(long)]
+        market_ref: Option<String>,
+    },
     /// Fiche client
     Show {
         siret: String,
@@ -215,6 +250,18 @@ pub(super) enum CustomerCmd {
         #[arg(long)]
         market_ref: Option<String>,
     },
+}
+
+/// `ENC-01:3`: a product reference and a quantity.
+fn sku_quantity(s: &str) -> Result<(String, u32), String> {
+    let (sku, qty) = s
+        .rsplit_once(':')
+        .ok_or_else(|| format!("« {s} » : écrivez RÉFÉRENCE:QUANTITÉ, par ex. ENC-01:3"))?;
+    let qty = qty
+        .trim()
+        .parse::<u32>()
+        .map_err(|_| format!("« {s} » : la quantité « {qty} » n'est pas un entier positif"))?;
+    Ok((sku.trim().to_string(), qty))
 }
 
 /// `oui` / `non` (or `true` / `false`).
@@ -464,6 +511,19 @@ pub(super) enum ExportFormat {
 
 #[derive(Subcommand)]
 pub(super) enum QuoteCmd {
+    /// Établir un devis à la main depuis le catalogue : --line REF:QTE (répétable)
+    Create {
+        /// SIRET ou numéro du client
+        customer: String,
+        #[arg(long = "line", required = true, value_parser = sku_quantity)]
+        lines: Vec<(String, u32)>,
+        /// Adresse de livraison n° (customer show ; la première par défaut)
+        #[arg(long)]
+        address: Option<usize>,
+        /// Contact n° (le premier par défaut)
+        #[arg(long)]
+        contact: Option<usize>,
+    },
     /// Importer un devis du site (JSON sur l'entrée standard)
     Import,
 }
@@ -483,6 +543,18 @@ pub(super) enum DocCmd {
     },
     /// Dossier comptable d'une facture : facture + RIB + bon de commande, un PDF
     Pack { number: String },
+}
+
+#[derive(Subcommand)]
+pub(super) enum CatalogueCmd {
+    /// Produits, prix HT, TVA et stock disponible
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Créer ou mettre à jour des produits depuis un CSV sur l'entrée standard
+    /// (sku;designation;prix_ht;tva[;stock])
+    Import,
 }
 
 #[derive(Subcommand)]
@@ -681,6 +753,13 @@ mod tests {
 
     fn argv(s: &str) -> Vec<String> {
         s.split_whitespace().map(String::from).collect()
+    }
+
+    /// clap's own consistency checks (unique names, valid defaults) over the whole tree:
+    /// otherwise they would only fire when a client first runs the faulty subcommand.
+    #[test]
+    fn the_grammar_is_consistent() {
+        Remote::command().debug_assert();
     }
 
     #[test]

@@ -209,7 +209,11 @@ fn french_error(e: &clap::Error) -> String {
                 format!("valeur « {value} » invalide pour {arg} (valeurs possibles : {valid})")
             }
         }
-        ErrorKind::ValueValidation => format!("valeur « {value} » invalide pour {arg}"),
+        // Our own value parsers explain in French; clap's (integers…) do not.
+        ErrorKind::ValueValidation => match std::error::Error::source(e) {
+            Some(why) if !why.to_string().is_ascii() => format!("{arg} : {why}"),
+            _ => format!("valeur « {value} » invalide pour {arg}"),
+        },
         ErrorKind::MissingRequiredArgument => format!("argument obligatoire manquant : {arg}"),
         ErrorKind::MissingSubcommand | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
             "commande incomplète".to_string()
@@ -263,6 +267,7 @@ fn run(shared: &Arc<Shared>, who: &Actor, parsed: Parsed, stdin: Option<Vec<u8>>
         Cmd::Customers { what } => customers::search(shared, what),
         Cmd::Customer { what } => customers::customer(shared, who, what),
         Cmd::Stock { what } => customers::stock(shared, who, what),
+        Cmd::Catalogue { what } => customers::catalogue(shared, who, what, &stdin),
         Cmd::Orders { stage, limit, json } => orders::list(shared, stage, limit, json),
         Cmd::Order {
             what: grammar::OrderCmd::AttachPo { number },

@@ -559,6 +559,25 @@ fn penalty_line(app: &App, r: Result<Order, AppError>) -> Output {
 
 pub(super) fn quote(shared: &Shared, actor: &Actor, what: QuoteCmd, stdin: &str) -> Output {
     match what {
+        QuoteCmd::Create {
+            customer,
+            lines,
+            address,
+            contact,
+        } => {
+            let app = &shared.app;
+            let made = app
+                .find_customer(&customer)
+                .and_then(|c| app.create_quote(actor, c.id, &lines, address, contact));
+            Output::from_result(made, |o| {
+                format!(
+                    "{}\t{} TTC\tvalable jusqu'au {}",
+                    o.number,
+                    o.totals().incl_vat.fr(),
+                    o.quote.valid_until.fr()
+                )
+            })
+        }
         QuoteCmd::Import => {
             let req = match parse_quote_request(stdin) {
                 Ok(r) => r,

@@ -5,6 +5,7 @@
 //! result line; a refused one shows the app's own message and changes nothing.
 
 mod correct;
+mod create;
 mod steps;
 
 use super::Tab;
@@ -58,6 +59,8 @@ pub(crate) enum OpKind {
     EditContacts,
     EditAddresses,
     EditRouting,
+    NewQuote,
+    NewCustomer,
 }
 
 /// What an operation acts on.
@@ -66,6 +69,8 @@ pub(crate) enum Target {
     /// An order, by its number (`DEV-2026-00042`).
     Order(String),
     Customer(CustomerId),
+    /// The shop itself (a new customer).
+    Shop,
 }
 
 /// An operation that changes data, on its target.
@@ -139,6 +144,12 @@ pub(crate) enum Args {
         amount: Option<Cents>,
         reason: String,
     },
+    NewCustomer(Box<crate::app::customers::NewCustomer>),
+    NewQuote {
+        lines: Vec<(String, u32)>,
+        address: Option<usize>,
+        contact: Option<usize>,
+    },
     /// A correction of a customer, and the fingerprint of the account it was typed over.
     Correct {
         basis: u64,
@@ -165,7 +176,14 @@ pub(crate) enum Prepared {
 }
 
 /// The result line of an operation, and what to open next (a renewed quote).
-pub(crate) type Outcome = (super::Level, String, Option<DocNumber>);
+pub(crate) type Outcome = (super::Level, String, Option<Follow>);
+
+/// What to open once an operation succeeded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Follow {
+    Order(DocNumber),
+    Customer(CustomerId),
+}
 
 /// Everything about one operation.
 pub(crate) struct OpSpec {
@@ -528,7 +546,7 @@ pub(crate) const ORDER_OPS: [OpSpec; 15] = [
                     "Devis renouvelé : {} (version {})",
                     o.number, o.quote.version
                 ),
-                Some(o.number),
+                Some(Follow::Order(o.number)),
             ),
             Err(e) => (super::Level::Error, e.to_string(), None),
         },
@@ -536,7 +554,7 @@ pub(crate) const ORDER_OPS: [OpSpec; 15] = [
 ];
 
 /// Operations on a customer (its screen).
-pub(crate) const CUSTOMER_OPS: [OpSpec; 5] = [
+pub(crate) const CUSTOMER_OPS: [OpSpec; 6] = [
     OpSpec {
         kind: OpKind::Approve,
         when: "toujours",
@@ -607,13 +625,44 @@ pub(crate) const CUSTOMER_OPS: [OpSpec; 5] = [
         submit: correct::submit_routing,
         run: correct::run,
     },
+    OpSpec {
+        kind: OpKind::NewQuote,
+        when: "sur un client qui n'est pas refusé",
+        issues: Some(("Émettre le devis", "un devis (PDF), valable un mois")),
+        key: 'n',
+        label: "nouveau devis",
+        short: "nouveau devis depuis le catalogue",
+        verb: "devis",
+        phrase: "Nouveau devis pour",
+        applies: |_| true,
+        prepare: create::prepare_quote,
+        submit: create::submit_quote,
+        run: create::run_quote,
+    },
 ];
+
+/// Creating a customer: Ctrl-N on the Clients tab.
+pub(crate) const NEW_CUSTOMER: OpSpec = OpSpec {
+    kind: OpKind::NewCustomer,
+    when: "toujours",
+    issues: None,
+    key: 'N',
+    label: "nouveau client",
+    short: "nouveau client",
+    verb: "client",
+    phrase: "Nouveau client",
+    applies: |_| true,
+    prepare: create::prepare_customer,
+    submit: create::submit_customer,
+    run: create::run_customer,
+};
 
 impl OpKind {
     pub(crate) fn spec(self) -> &'static OpSpec {
         ORDER_OPS
             .iter()
             .chain(CUSTOMER_OPS.iter())
+            .chain([&NEW_CUSTOMER])
             .find(|s| s.kind == self)
             .expect("every operation kind has a spec")
     }
@@ -664,7 +713,8 @@ pub(crate) fn confirm_form(form: &Form, op: &Op) -> Result<(Confirm, Pending), S
     let (line, args) = (op.spec().submit)(form)?;
     // An order's confirmation repeats its first line; a customer's, its whole card.
     let mut lines = match op.target {
-        Target::Customer(_) => form.intro.clone(),
+        _ if op.kind == OpKind::NewQuote => form.intro.iter().take(1).cloned().collect(),
+        Target::Customer(_) | Target::Shop => form.intro.clone(),
         Target::Order(_) => form.intro.iter().take(1).cloned().collect(),
     };
     if !line.is_empty() {

@@ -1,0 +1,234 @@
+//! Forms that create: a customer typed by hand (Ctrl-N on the Clients tab) and a quote
+//! made from the catalogue on a customer's card (`n`). The app checks everything again;
+//! these forms only gather what was typed.
+
+use super::{Args, Follow, Op, Outcome, Prepared, Target};
+use crate::app::customers::NewCustomer;
+use crate::app::{Actor, App};
+use crate::domain::{Address, ChorusRouting, Contact};
+use crate::ui::Level;
+use crate::ui::forms::{Field, Form};
+
+/// Empty line rows a new quote offers (more: issue it, then another).
+const QUOTE_ROWS: usize = 8;
+/// Products listed in the quote form when the catalogue is small enough to read there.
+const CATALOGUE_IN_FORM: usize = 30;
+
+pub(super) fn prepare_customer(_app: &App, op: &Op) -> Result<Prepared, String> {
+    let text = |name, label, hint| Field::text(name, label, "", hint);
+    let fields = vec![
+        text("siret", "SIRET", "14 chiffres"),
+        text("legal_name", "Raison sociale", ""),
+        text(
+            "categorie",
+            "Catégorie juridique",
+            "7210 commune, 7331 lycée…",
+        ),
+        text("addr_name", "Adresse — destinataire", "facultatif").optional(),
+        text("addr_street", "Adresse — rue", ""),
+        text("addr_extra", "Adresse — complément", "facultatif").optional(),
+        text("addr_postcode", "Adresse — code postal", ""),
+        text("addr_city", "Adresse — ville", ""),
+        text("contact_name", "Contact — nom", ""),
+        text("contact_phone", "Contact — téléphone", ""),
+        text("contact_email", "Contact — e-mail", ""),
+        text("service_code", "Code service Chorus Pro", "facultatif").optional(),
+        Field::check("service_required", "Code service obligatoire").optional(),
+        Field::check("engagement_required", "N° d'engagement obligatoire").optional(),
+        text("market", "Référence du marché", "facultatif").optional(),
+    ];
+    Ok(Prepared::Form(
+        Form::new(
+            "Nouveau client",
+            vec![
+                "Un organisme public : le SIRET est vérifié, la catégorie juridique décide de \
+                 l'éligibilité au mandat administratif (organismes privés refusés)."
+                    .into(),
+            ],
+            fields,
+        ),
+        op.clone(),
+    ))
+}
+
+pub(super) fn submit_customer(form: &Form) -> Result<(String, Args), String> {
+    let v = |n: &str| form.value(n).to_string();
+    let new = NewCustomer {
+        siret: v("siret"),
+        legal_name: v("legal_name"),
+        categorie: v("categorie"),
+        header_address: Address {
+            name: v("addr_name"),
+            street: v("addr_street"),
+            extra: v("addr_extra"),
+            postcode: v("addr_postcode"),
+            city: v("addr_city"),
+        },
+        contact: Contact {
+            name: v("contact_name"),
+            phone: v("contact_phone"),
+            email: v("contact_email"),
+        },
+        chorus: ChorusRouting {
+            service_code: Some(v("service_code")).filter(|s| !s.is_empty()),
+            service_code_required: form.checked("service_required"),
+            engagement_required: form.checked("engagement_required"),
+            market_reference: Some(v("market")).filter(|s| !s.is_empty()),
+        },
+    };
+    let line = format!(
+        "Créer {} (SIRET {}, catégorie {}) à {} {}.",
+        new.legal_name,
+        new.siret,
+        new.categorie,
+        new.header_address.postcode,
+        new.header_address.city
+    );
+    Ok((line, Args::NewCustomer(Box::new(new))))
+}
+
+pub(super) fn run_customer(app: &App, who: &Actor, _: &Target, args: Args) -> Outcome {
+    let Args::NewCustomer(new) = args else {
+        return super::steps::missing_input();
+    };
+    match app.create_customer(who, &new) {
+        Ok(c) => (
+            Level::Ok,
+            format!(
+                "Client créé : {} — {}",
+                c.legal_name,
+                c.eligibility.status.label()
+            ),
+            Some(Follow::Customer(c.id)),
+        ),
+        Err(e) => (Level::Error, e.to_string(), None),
+    }
+}
+
+pub(super) fn prepare_quote(app: &App, op: &Op) -> Result<Prepared, String> {
+    let Target::Customer(id) = op.target else {
+        return Err("cette action porte sur un client".into());
+    };
+    let c = app.customer(id).map_err(|e| e.to_string())?;
+    let mut intro = vec![format!("{} — SIRET {}", c.legal_name, c.siret.spaced())];
+    let addresses = if c.delivery_addresses.is_empty() {
+        std::slice::from_ref(&c.header_address)
+    } else {
+        &c.delivery_addresses[..]
+    };
+    for (i, a) in addresses.iter().enumerate() {
+        intro.push(format!("Adresse {} : {}", i + 1, a.one_line()));
+    }
+    for (i, k) in c.contacts.iter().enumerate() {
+        intro.push(format!("Contact {} : {}", i + 1, k.one_line()));
+    }
+    let products = app.products().map_err(|e| e.to_string())?;
+    if products.len() <= CATALOGUE_IN_FORM {
+        intro.push("Catalogue :".into());
+        for p in &products {
+            intro.push(format!(
+                "  {} — {} — {} HT, TVA {} — disponible {}",
+                p.sku,
+                p.designation,
+                p.unit_price.fr(),
+                p.vat.fr(),
+                p.available()
+            ));
+        }
+    } else {
+        intro.push(format!(
+            "Catalogue : {} produits — références sur l'écran Stock (s sur le tableau).",
+            products.len()
+        ));
+    }
+    let mut fields = Vec::new();
+    for i in 1..=QUOTE_ROWS {
+        let hint = if i == 1 { "ex. ENC-01" } else { "" };
+        fields
+            .push(Field::text("line_sku", &format!("Ligne {i} — référence"), "", hint).optional());
+        fields.push(Field::text("line_qty", &format!("Ligne {i} — quantité"), "", "").optional());
+    }
+    fields.push(Field::text("address", "Adresse de livraison n°", "1", "").optional());
+    fields.push(Field::text("contact", "Contact n°", "1", "").optional());
+    Ok(Prepared::Form(
+        Form::new("Nouveau devis", intro, fields),
+        op.clone(),
+    ))
+}
+
+pub(super) fn submit_quote(form: &Form) -> Result<(String, Args), String> {
+    let mut lines = Vec::new();
+    let skus = form.fields_named("line_sku");
+    let qtys = form.fields_named("line_qty");
+    for (i, (s, q)) in skus.zip(qtys).enumerate() {
+        let (sku, qty) = (s.value.trim(), q.value.trim());
+        if sku.is_empty() && qty.is_empty() {
+            continue;
+        }
+        if sku.is_empty() {
+            return Err(format!("ligne {} : la référence manque", i + 1));
+        }
+        let qty = qty
+            .parse::<u32>()
+            .ok()
+            .filter(|q| *q > 0)
+            .ok_or_else(|| format!("ligne {} ({sku}) : quantité « {qty} » invalide", i + 1))?;
+        lines.push((sku.to_string(), qty));
+    }
+    if lines.is_empty() {
+        return Err("un devis a au moins une ligne (référence et quantité)".into());
+    }
+    let number = |name: &str| -> Result<Option<usize>, String> {
+        let v = form.value(name);
+        if v.is_empty() {
+            return Ok(None);
+        }
+        v.parse()
+            .map(Some)
+            .map_err(|_| format!("« {v} » : donnez un numéro (1, 2, …)"))
+    };
+    let address = number("address")?;
+    let contact = number("contact")?;
+    let what: Vec<String> = lines.iter().map(|(s, q)| format!("{s} × {q}")).collect();
+    let line = format!(
+        "Devis : {} ; adresse n° {}, contact n° {} ; prix et TVA du catalogue, valable un mois.",
+        what.join(", "),
+        address.unwrap_or(1),
+        contact.unwrap_or(1)
+    );
+    Ok((
+        line,
+        Args::NewQuote {
+            lines,
+            address,
+            contact,
+        },
+    ))
+}
+
+pub(super) fn run_quote(app: &App, who: &Actor, target: &Target, args: Args) -> Outcome {
+    let (
+        Target::Customer(id),
+        Args::NewQuote {
+            lines,
+            address,
+            contact,
+        },
+    ) = (target, args)
+    else {
+        return super::steps::missing_input();
+    };
+    match app.create_quote(who, *id, &lines, address, contact) {
+        Ok(o) => (
+            Level::Ok,
+            format!(
+                "Devis {} émis ({} TTC, valable jusqu'au {})",
+                o.number,
+                o.totals().incl_vat.fr(),
+                o.quote.valid_until.fr()
+            ),
+            Some(Follow::Order(o.number)),
+        ),
+        Err(e) => (Level::Error, e.to_string(), None),
+    }
+}
