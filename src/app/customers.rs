@@ -3,7 +3,7 @@
 use super::orders::create_customer_in;
 use super::{Actor, App, AppError, Role};
 use crate::domain::correction::{self, Coordinates};
-use crate::domain::customer::text_problem;
+use crate::domain::customer::{field_label, text_problem};
 use crate::domain::legal::{self, LegalClass};
 use crate::domain::money::{MAX_AMOUNT, Totals};
 use crate::domain::pipeline::{self, Ctx, NewQuote, PO_NUMBER_MAX, QuoteLine};
@@ -30,19 +30,10 @@ const MAX_QUANTITY: u32 = 100_000;
 fn field_error(what: &str, problem: Option<(&'static str, String)>) -> Result<(), AppError> {
     match problem {
         None => Ok(()),
-        Some((f, msg)) => {
-            let f = match f {
-                "name" => "nom",
-                "street" => "rue",
-                "extra" => "complément",
-                "postcode" => "code postal",
-                "city" => "ville",
-                "phone" => "téléphone",
-                "email" => "e-mail",
-                other => other,
-            };
-            Err(AppError::invalid(format!("{what}, {f} : {msg}")))
-        }
+        Some((f, msg)) => Err(AppError::invalid(format!(
+            "{what}, {} : {msg}",
+            field_label(f)
+        ))),
     }
 }
 
@@ -195,11 +186,7 @@ impl App {
                     MAX_AMOUNT.fr()
                 )));
             }
-            let addresses = if c.delivery_addresses.is_empty() {
-                std::slice::from_ref(&c.header_address)
-            } else {
-                &c.delivery_addresses[..]
-            };
+            let addresses = c.delivery_choices();
             let pick = |what: &str, i: Option<usize>, count: usize| match i.unwrap_or(1) {
                 i if i >= 1 && i <= count => Ok(i - 1),
                 i => Err(AppError::invalid(format!(

@@ -5,7 +5,7 @@
 //! after. Issued documents never change; open orders that used a corrected contact or
 //! address follow the correction ([`follow`]).
 
-use super::customer::{Address, ChorusRouting, Contact, Customer, text_problem};
+use super::customer::{Address, ChorusRouting, Contact, Customer, field_label, text_problem};
 use super::error::{Operation, PipelineError, Reason};
 use super::event::{Action, Event};
 use super::order::{Order, Stage};
@@ -61,18 +61,8 @@ fn refuse<T>(reason: Reason) -> Result<T, PipelineError> {
 }
 
 fn invalid<T>(what: String, field: &str, msg: String) -> Result<T, PipelineError> {
-    let field = match field {
-        "name" => "nom",
-        "street" => "rue",
-        "extra" => "complément",
-        "postcode" => "code postal",
-        "city" => "ville",
-        "phone" => "téléphone",
-        "email" => "e-mail",
-        other => other,
-    };
     refuse(Reason::FieldInvalid {
-        field: format!("{what}, {field}"),
+        field: format!("{what}, {}", field_label(field)),
         msg,
     })
 }

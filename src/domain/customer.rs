@@ -196,6 +196,20 @@ impl Address {
     }
 }
 
+/// The French name of a field `problem` names (`postcode` → `code postal`).
+pub fn field_label(field: &str) -> &str {
+    match field {
+        "name" => "nom",
+        "street" => "rue",
+        "extra" => "complément",
+        "postcode" => "code postal",
+        "city" => "ville",
+        "phone" => "téléphone",
+        "email" => "e-mail",
+        other => other,
+    }
+}
+
 /// What is wrong with a typed text: empty when required, too long, or holding a
 /// character a document cannot carry.
 pub fn text_problem(
@@ -319,6 +333,16 @@ impl Customer {
 
     pub fn city(&self) -> &str {
         &self.header_address.city
+    }
+
+    /// The addresses an order may be delivered to, numbered from 1 by staff: the delivery
+    /// addresses, or the header address when there are none.
+    pub fn delivery_choices(&self) -> &[Address] {
+        if self.delivery_addresses.is_empty() {
+            std::slice::from_ref(&self.header_address)
+        } else {
+            &self.delivery_addresses
+        }
     }
 
     pub fn main_contact(&self) -> Option<&Contact> {

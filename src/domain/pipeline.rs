@@ -1293,11 +1293,7 @@ pub fn choose_delivery(
     let mut o = order.clone();
     let mut changes = Vec::new();
     if let Some(i) = address {
-        let addresses = if customer.delivery_addresses.is_empty() {
-            std::slice::from_ref(&customer.header_address)
-        } else {
-            &customer.delivery_addresses[..]
-        };
+        let addresses = customer.delivery_choices();
         let i = pick("d'adresse de livraison", i, addresses.len())?;
         o.delivery_address = addresses[i].clone();
         changes.push(format!("livraison : {}", o.delivery_address.one_line()));

@@ -111,11 +111,7 @@ pub(super) fn prepare_quote(app: &App, op: &Op) -> Result<Prepared, String> {
     };
     let c = app.customer(id).map_err(|e| e.to_string())?;
     let mut intro = vec![format!("{} — SIRET {}", c.legal_name, c.siret.spaced())];
-    let addresses = if c.delivery_addresses.is_empty() {
-        std::slice::from_ref(&c.header_address)
-    } else {
-        &c.delivery_addresses[..]
-    };
+    let addresses = c.delivery_choices();
     for (i, a) in addresses.iter().enumerate() {
         intro.push(format!("Adresse {} : {}", i + 1, a.one_line()));
     }

@@ -538,11 +538,7 @@ pub(super) fn submit_waive(form: &Form) -> Result<(String, Args), String> {
 pub(super) fn prepare_deliver_to(app: &App, op: &Op) -> Result<Prepared, String> {
     let (mut intro, v) = order_intro(app, op)?;
     let c = &v.customer;
-    let addresses = if c.delivery_addresses.is_empty() {
-        std::slice::from_ref(&c.header_address)
-    } else {
-        &c.delivery_addresses[..]
-    };
+    let addresses = c.delivery_choices();
     let current_address = addresses
         .iter()
         .position(|a| *a == v.order.delivery_address)
