@@ -288,15 +288,18 @@ impl Form {
                 base.fg(theme.colors.muted),
             )));
         }
-        // A form taller than the screen scrolls to keep the focused field in view.
-        let room = r.height.saturating_sub(2) as usize;
+        // A form taller than the screen scrolls to keep the focused field in view; the
+        // last line (the keys, or what is wrong) always shows.
+        let pinned = lines.pop();
+        let room = (r.height.saturating_sub(2) as usize).saturating_sub(1);
         let focus_line = self.intro.len() + 1 + self.focus.min(self.fields.len() + 1);
-        let skip = if lines.len() > room && focus_line + 2 > room {
-            (focus_line + 3 - room).min(lines.len().saturating_sub(room))
+        let skip = if lines.len() > room && focus_line + 1 >= room {
+            (focus_line + 2 - room).min(lines.len() - room)
         } else {
             0
         };
-        let lines: Vec<Line> = lines.into_iter().skip(skip).collect();
+        let mut lines: Vec<Line> = lines.into_iter().skip(skip).take(room).collect();
+        lines.extend(pinned);
         f.render_widget(Paragraph::new(lines).block(block), r);
     }
 }
