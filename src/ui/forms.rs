@@ -221,7 +221,10 @@ impl Form {
     }
 
     pub(crate) fn draw(&self, f: &mut Frame, area: Rect, theme: &Theme) {
-        let height = (self.intro.len() + self.fields.len() + 7) as u16;
+        // The introduction wraps (what it says is how to fill the form), never cut.
+        let inner_w = 72.min(area.width).saturating_sub(4) as usize;
+        let intro: Vec<String> = self.intro.iter().flat_map(|l| wrap(l, inner_w)).collect();
+        let height = (intro.len() + self.fields.len() + 6) as u16;
         let r = centered(area, 72, height);
         f.render_widget(Clear, r);
         let base = Style::default()
@@ -232,12 +235,8 @@ impl Form {
             .borders(Borders::ALL)
             .border_style(Style::default().fg(theme.colors.border_focus))
             .style(base);
-        let inner_w = r.width.saturating_sub(4) as usize;
-        let mut lines: Vec<Line> = self
-            .intro
-            .iter()
-            .map(|l| Line::from(fit(l, inner_w)))
-            .collect();
+        let intro_len = intro.len();
+        let mut lines: Vec<Line> = intro.into_iter().map(Line::from).collect();
         lines.push(Line::from(""));
         for (i, field) in self.fields.iter().enumerate() {
             let focused = i == self.focus;
@@ -292,7 +291,7 @@ impl Form {
         // last line (the keys, or what is wrong) always shows.
         let pinned = lines.pop();
         let room = (r.height.saturating_sub(2) as usize).saturating_sub(1);
-        let focus_line = self.intro.len() + 1 + self.focus.min(self.fields.len() + 1);
+        let focus_line = intro_len + 1 + self.focus.min(self.fields.len() + 1);
         let skip = if lines.len() > room && focus_line + 1 >= room {
             (focus_line + 2 - room).min(lines.len() - room)
         } else {
