@@ -1,7 +1,7 @@
 //! The help overlay (`?`): every key, per screen.
 
 use super::Tab;
-use super::actions::{CUSTOMER_OPS, ORDER_OPS, OpKind};
+use super::actions::{CUSTOMER_OPS, ORDER_OPS, OpKind, PRODUCT_OPS};
 use super::theme::Theme;
 use super::widgets::centered;
 use crate::app::Role;
@@ -79,6 +79,16 @@ fn customer_ops_row() -> (String, String) {
     (
         keys.join(" / "),
         format!("sur la fiche : {}", what.join(" ; ")),
+    )
+}
+
+/// `a / e / n` on the stock screen, from the operations' specs.
+fn product_ops_row() -> (String, String) {
+    let keys: Vec<String> = PRODUCT_OPS.iter().map(|s| s.key.to_string()).collect();
+    let what: Vec<&str> = PRODUCT_OPS.iter().map(|s| s.short).collect();
+    (
+        keys.join(" / "),
+        format!("sur le produit en tête de liste : {}", what.join(" ; ")),
     )
 }
 
@@ -195,7 +205,7 @@ pub(super) fn draw(f: &mut Frame, area: Rect, theme: &Theme, screen: Screen, rol
         Screen::Order => section("Commande", rows(ORDER, Some(order_ops_row()))),
         Screen::Customer => section("Fiche client", rows(CUSTOMER, Some(customer_ops_row()))),
         Screen::Document => section("Document", rows(DOCUMENT, None)),
-        Screen::Stock => section("Stock", rows(STOCK, None)),
+        Screen::Stock => section("Stock", rows(STOCK, Some(product_ops_row()))),
         Screen::Alerts => section("Alertes", rows(ALERTS, None)),
     }
     section(

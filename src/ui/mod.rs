@@ -404,15 +404,17 @@ impl Console {
                         self.set_status(Level::Info, "Saisie abandonnée, rien n'a changé")
                     }
                     forms::FormEvent::None => self.modal = Some(Modal::Form(form, op)),
-                    forms::FormEvent::Submit => match actions::confirm_form(&form, &op) {
-                        Ok((confirm, pending)) => {
-                            self.modal = Some(Modal::Confirm(confirm, pending))
+                    forms::FormEvent::Submit => {
+                        match actions::confirm_form(&self.app, &form, &op) {
+                            Ok((confirm, pending)) => {
+                                self.modal = Some(Modal::Confirm(confirm, pending))
+                            }
+                            Err(e) => {
+                                form.error = Some(e);
+                                self.modal = Some(Modal::Form(form, op));
+                            }
                         }
-                        Err(e) => {
-                            form.error = Some(e);
-                            self.modal = Some(Modal::Form(form, op));
-                        }
-                    },
+                    }
                 }
                 Vec::new()
             }
@@ -541,6 +543,12 @@ impl Console {
                     Ok(s) => self.views.push(View::Document(Box::new(s))),
                     Err(e) => self.set_status(Level::Error, e.to_string()),
                 }
+            }
+            Action::Do(op) if actions::admin_only(op.kind) && self.me.role != Role::Admin => {
+                self.set_status(
+                    Level::Info,
+                    format!("{} : réservé aux administrateurs", op.spec().label),
+                );
             }
             Action::Do(op) => match actions::prepare(&self.app, op) {
                 Ok(actions::Prepared::Form(form, op)) => self.modal = Some(Modal::Form(form, op)),

@@ -1,6 +1,6 @@
 //! The stock screen: levels, reserved, available, to deliver — the shortages first.
 
-use super::actions::Action;
+use super::actions::{Action, Op, OpKind, PRODUCT_OPS, Target};
 use super::key::{Input, Key};
 use super::theme::Theme;
 use super::widgets::{fit, right};
@@ -57,13 +57,28 @@ impl StockScreen {
             Key::PageUp => self.scroll = self.scroll.saturating_sub(10),
             Key::Home => self.scroll = 0,
             Key::Esc | Key::Backspace => return Some(Action::Back),
+            Key::Char(ch) => {
+                let spec = PRODUCT_OPS.iter().find(|s| s.key == *ch)?;
+                let target = match spec.kind {
+                    OpKind::NewProduct => Target::Shop,
+                    _ => Target::Product(self.rows.get(self.scroll)?.sku.clone()),
+                };
+                return Some(Action::Do(Op {
+                    kind: spec.kind,
+                    target,
+                }));
+            }
             _ => {}
         }
         None
     }
 
     pub(super) fn keys(&self) -> String {
-        text::KEYS.to_string()
+        let ops: Vec<String> = PRODUCT_OPS
+            .iter()
+            .map(|s| format!("{} {}", s.key, s.label))
+            .collect();
+        format!("{} · {}", ops.join(" · "), text::KEYS)
     }
 
     pub(super) fn draw(&self, f: &mut Frame, area: Rect, theme: &Theme) {
@@ -72,8 +87,11 @@ impl StockScreen {
         let w = area.width.saturating_sub(2) as usize;
         let short = self.rows.iter().filter(|r| r.short()).count();
         let mut lines = vec![Line::from(Span::styled(fit(text::COLUMNS, w), muted))];
-        for r in self.rows.iter().skip(self.scroll) {
-            let style = if r.short() {
+        // The first row shown is the one the product keys act on.
+        for (i, r) in self.rows.iter().skip(self.scroll).enumerate() {
+            let style = if i == 0 {
+                theme.selected()
+            } else if r.short() {
                 base.fg(theme.colors.danger).add_modifier(Modifier::BOLD)
             } else {
                 base

@@ -452,14 +452,29 @@ fn search_narrows_and_opens_customers() {
         .expect("the seed has a body pending review");
     staff.run(Some(Action::OpenCustomer(id)));
     press(&w, &mut staff, &[Key::Char('a')]);
-    type_text(&w, &mut staff, "régie avec comptable public");
-    press(&w, &mut staff, &[Key::Enter, Key::Char('o')]);
+    // Told before any form is filled (the app would refuse it anyway).
     assert_eq!(
         status(&staff).unwrap(),
         (
-            Level::Error,
-            "permission refusée (permission denied) : action réservée aux administrateurs".into()
+            Level::Info,
+            "approuver : réservé aux administrateurs".into()
         )
+    );
+    assert!(
+        staff.modal.is_none(),
+        "no form for an action staff cannot run"
+    );
+    assert_eq!(
+        w.app
+            .decide_eligibility(
+                &Actor::person("marie", Role::Staff, "SHA256:test"),
+                id,
+                crate::domain::EligibilityStatus::Approved,
+                "x"
+            )
+            .unwrap_err()
+            .to_string(),
+        "permission refusée (permission denied) : action réservée aux administrateurs"
     );
     // An admin can.
     c.run(Some(Action::OpenCustomer(id)));
@@ -955,7 +970,8 @@ fn a_customer_and_a_quote_are_made_by_keys() {
         "the new card is open:\n{screen}"
     );
 
-    // A quote from the catalogue: two lines, the second with an unknown reference first.
+    // A quote from the catalogue: an unknown reference sends back to the form, with the
+    // line; a reference typed in part (lower case) is resolved to the product.
     let products = w.app.products().unwrap();
     let (a, b) = (&products[0], &products[1]);
     press(&w, &mut c, &[Key::Char('n')]);
@@ -966,23 +982,27 @@ fn a_customer_and_a_quote_are_made_by_keys() {
     type_text(&w, &mut c, "NOPE-0");
     press(&w, &mut c, &[Key::Tab]);
     type_text(&w, &mut c, "1");
-    press(&w, &mut c, &[Key::Enter, Key::Tab, Key::Enter]);
-    let (level, msg) = status(&c).unwrap();
-    assert_eq!(level, Level::Error, "{msg}");
-    assert!(msg.contains("« NOPE-0 » n'est pas au catalogue"), "{msg}");
+    press(&w, &mut c, &[Key::Enter]);
+    let screen = text(&draw(&mut c, 100, 30));
+    assert!(
+        screen.contains("ligne 2 : « NOPE-0 » n'est pas au catalogue"),
+        "{screen}"
+    );
     assert!(w.app.customer_view(customer.id).unwrap().orders.is_empty());
-
-    press(&w, &mut c, &[Key::Char('n')]);
-    type_text(&w, &mut c, &a.sku);
-    press(&w, &mut c, &[Key::Tab]);
-    type_text(&w, &mut c, "2");
-    press(&w, &mut c, &[Key::Tab]);
-    type_text(&w, &mut c, &b.sku);
-    press(&w, &mut c, &[Key::Tab]);
+    press(&w, &mut c, &[Key::BackTab]);
+    for _ in 0.."NOPE-0".len() {
+        press(&w, &mut c, &[Key::Backspace]);
+    }
+    type_text(&w, &mut c, &b.sku.to_lowercase());
+    press(&w, &mut c, &[Key::Tab, Key::Backspace]);
     type_text(&w, &mut c, "1");
     press(&w, &mut c, &[Key::Enter]);
     let screen = text(&draw(&mut c, 100, 30));
     assert!(screen.contains("Émettre le devis"), "{screen}");
+    assert!(
+        screen.contains(&format!("{} {}", b.sku, b.designation)) && screen.contains("Total"),
+        "each line as the catalogue prices it:\n{screen}"
+    );
     press(&w, &mut c, &[Key::Tab, Key::Enter]);
     let (level, msg) = status(&c).unwrap();
     assert_eq!(level, Level::Ok, "{msg}");
@@ -997,4 +1017,82 @@ fn a_customer_and_a_quote_are_made_by_keys() {
     assert!(w.app.document(&number).is_ok(), "the quote's PDF is issued");
     let screen = text(&draw(&mut c, 100, 30));
     assert!(screen.contains(&number), "the new quote is open:\n{screen}");
+}
+
+/// The catalogue from the stock screen: staff adjust stock with a reason and are told the
+/// product forms are for admins before filling anything; admins reprice and add products.
+#[test]
+fn the_catalogue_is_managed_from_the_stock_screen() {
+    let w = world();
+    let mut staff = console(&w, Role::Staff);
+    press(&w, &mut staff, &[Key::Char('s')]);
+    let first = text(&draw(&mut staff, 100, 30));
+    assert!(first.contains("a ajuster le stock"), "{first}");
+    press(&w, &mut staff, &[Key::Char('n')]);
+    let (level, msg) = status(&staff).unwrap();
+    assert_eq!(level, Level::Info);
+    assert_eq!(msg, "nouveau produit : réservé aux administrateurs");
+    // The product keys act on the first row shown: move down one.
+    press(&w, &mut staff, &[Key::Down]);
+    let before = w.app.products().unwrap();
+    let rows = w.app.stock_view().unwrap();
+    let mut order: Vec<_> = rows.iter().collect();
+    order.sort_by(|a, b| b.short().cmp(&a.short()).then_with(|| a.sku.cmp(&b.sku)));
+    let target = order[1].sku.clone();
+    let on_hand = before.iter().find(|p| p.sku == target).unwrap().on_hand;
+    press(&w, &mut staff, &[Key::Char('a')]);
+    type_text(&w, &mut staff, "+5");
+    press(&w, &mut staff, &[Key::Enter, Key::Enter]);
+    let (level, msg) = status(&staff).unwrap();
+    assert_eq!(level, Level::Ok, "{msg}");
+    let after = w.app.products().unwrap();
+    assert_eq!(
+        after.iter().find(|p| p.sku == target).unwrap().on_hand,
+        on_hand + 5
+    );
+
+    let mut admin = console(&w, Role::Admin);
+    press(
+        &w,
+        &mut admin,
+        &[Key::Char('s'), Key::Char('e'), Key::Tab, Key::Ctrl('u')],
+    );
+    type_text(&w, &mut admin, "1234,50");
+    press(&w, &mut admin, &[Key::Enter, Key::Enter]);
+    let (level, msg) = status(&admin).unwrap();
+    assert_eq!(level, Level::Ok, "{msg}");
+    let edited = &w.app.products().unwrap()[..]
+        .iter()
+        .find(|p| p.sku == order[0].sku)
+        .cloned()
+        .unwrap();
+    assert_eq!(edited.unit_price.0, 123_450);
+
+    press(&w, &mut admin, &[Key::Char('n')]);
+    for (i, v) in ["PUP-01", "Pupitre d'orchestre pliant", "39,90", "20", "12"]
+        .iter()
+        .enumerate()
+    {
+        if i > 0 {
+            press(&w, &mut admin, &[Key::Tab]);
+        }
+        if i >= 3 {
+            press(&w, &mut admin, &[Key::Ctrl('u')]);
+        }
+        type_text(&w, &mut admin, v);
+    }
+    press(&w, &mut admin, &[Key::Enter]);
+    assert!(text(&draw(&mut admin, 100, 30)).contains("Créer PUP-01"));
+    press(&w, &mut admin, &[Key::Enter]);
+    let (level, msg) = status(&admin).unwrap();
+    assert_eq!(level, Level::Ok, "{msg}");
+    let p = w
+        .app
+        .products()
+        .unwrap()
+        .into_iter()
+        .find(|p| p.sku == "PUP-01")
+        .expect("the new product is in the catalogue");
+    assert_eq!((p.unit_price.0, p.on_hand), (3_990, 12));
+    assert_eq!(p.designation, "Pupitre d'orchestre pliant");
 }

@@ -5,7 +5,8 @@
 use super::{Args, Follow, Op, Outcome, Prepared, Target};
 use crate::app::customers::NewCustomer;
 use crate::app::{Actor, App};
-use crate::domain::{Address, ChorusRouting, Contact};
+use crate::domain::text::fold;
+use crate::domain::{Address, ChorusRouting, Contact, Product, Totals};
 use crate::ui::Level;
 use crate::ui::forms::{Field, Form};
 
@@ -226,5 +227,114 @@ pub(super) fn run_quote(app: &App, who: &Actor, target: &Target, args: Args) -> 
             Some(Follow::Order(o.number)),
         ),
         Err(e) => (Level::Error, e.to_string(), None),
+    }
+}
+
+/// The product a typed reference means: the exact reference, the same in another case, or
+/// the only product whose reference or designation contains what was typed. Otherwise the
+/// message names the candidates.
+fn resolve<'a>(products: &'a [Product], typed: &str) -> Result<&'a Product, String> {
+    if let Some(p) = products.iter().find(|p| p.sku == typed) {
+        return Ok(p);
+    }
+    if let Some(p) = products.iter().find(|p| p.sku.eq_ignore_ascii_case(typed)) {
+        return Ok(p);
+    }
+    let t = fold(typed);
+    let hits: Vec<&Product> = products
+        .iter()
+        .filter(|p| fold(&p.sku).contains(&t) || fold(&p.designation).contains(&t))
+        .collect();
+    match hits.as_slice() {
+        [one] => Ok(one),
+        [] => Err(format!("« {typed} » n'est pas au catalogue")),
+        many => {
+            let names: Vec<&str> = many.iter().take(6).map(|p| p.sku.as_str()).collect();
+            Err(format!(
+                "« {typed} » désigne {} produits : {}{}",
+                many.len(),
+                names.join(", "),
+                if many.len() > names.len() {
+                    ", …"
+                } else {
+                    ""
+                }
+            ))
+        }
+    }
+}
+
+/// Resolves each line against the catalogue (rewriting a partial reference to the
+/// product's) and says what the quote will hold: designation, quantity, price, VAT,
+/// stock available, and the totals.
+pub(super) fn review_quote(app: &App, args: &mut Args) -> Result<Vec<String>, String> {
+    let Args::NewQuote { lines, .. } = args else {
+        return Ok(Vec::new());
+    };
+    let products = app.products().map_err(|e| e.to_string())?;
+    let mut out = Vec::new();
+    let mut amounts = Vec::new();
+    for (i, (sku, qty)) in lines.iter_mut().enumerate() {
+        let p = resolve(&products, sku).map_err(|e| format!("ligne {} : {e}", i + 1))?;
+        *sku = p.sku.clone();
+        let amount = p
+            .unit_price
+            .times_bounded(*qty as i64)
+            .ok_or_else(|| format!("ligne {} : montant trop élevé", i + 1))?;
+        let short = if p.available() < *qty as i64 {
+            format!(" — disponible {} seulement", p.available().max(0))
+        } else {
+            String::new()
+        };
+        out.push(format!(
+            "  {} {} — {} × {} HT = {} — TVA {}{short}",
+            p.sku,
+            p.designation,
+            qty,
+            p.unit_price.fr(),
+            amount.fr(),
+            p.vat.fr()
+        ));
+        amounts.push((amount, p.vat));
+    }
+    let totals = Totals::from_lines(amounts);
+    out.push(format!(
+        "Total {} HT, {} TTC.",
+        totals.excl_vat.fr(),
+        totals.incl_vat.fr()
+    ));
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Cents, VatRate};
+
+    fn product(sku: &str, designation: &str) -> Product {
+        Product {
+            sku: sku.into(),
+            designation: designation.into(),
+            unit_price: Cents(1_000),
+            vat: VatRate::STANDARD,
+            on_hand: 1,
+            reserved: 0,
+        }
+    }
+
+    #[test]
+    fn a_reference_typed_in_part_finds_its_product_or_names_the_candidates() {
+        let ps = [
+            product("ENC-ACT-12", "Enceinte active 12\""),
+            product("ENC-ACT-15", "Enceinte active 15\""),
+            product("MIC-HF", "Micro sans fil"),
+        ];
+        assert_eq!(resolve(&ps, "ENC-ACT-12").unwrap().sku, "ENC-ACT-12");
+        assert_eq!(resolve(&ps, "mic-hf").unwrap().sku, "MIC-HF");
+        assert_eq!(resolve(&ps, "sans fil").unwrap().sku, "MIC-HF");
+        let e = resolve(&ps, "enceinte").unwrap_err();
+        assert!(e.contains("2 produits : ENC-ACT-12, ENC-ACT-15"), "{e}");
+        let e = resolve(&ps, "piano").unwrap_err();
+        assert!(e.contains("« piano » n'est pas au catalogue"), "{e}");
     }
 }

@@ -4,6 +4,7 @@
 //! derived from these specs. An operation goes form → confirmation → app use case →
 //! result line; a refused one shows the app's own message and changes nothing.
 
+mod catalogue;
 mod correct;
 mod create;
 mod steps;
@@ -61,6 +62,9 @@ pub(crate) enum OpKind {
     EditRouting,
     NewQuote,
     NewCustomer,
+    NewProduct,
+    EditProduct,
+    AdjustStock,
 }
 
 /// What an operation acts on.
@@ -69,8 +73,10 @@ pub(crate) enum Target {
     /// An order, by its number (`DEV-2026-00042`).
     Order(String),
     Customer(CustomerId),
-    /// The shop itself (a new customer).
+    /// The shop itself (a new customer, a new product).
     Shop,
+    /// A product of the catalogue, by its reference.
+    Product(String),
 }
 
 /// An operation that changes data, on its target.
@@ -145,6 +151,11 @@ pub(crate) enum Args {
         reason: String,
     },
     NewCustomer(Box<crate::app::customers::NewCustomer>),
+    Product(Box<crate::domain::Product>),
+    Stock {
+        delta: i64,
+        reason: String,
+    },
     NewQuote {
         lines: Vec<(String, u32)>,
         address: Option<usize>,
@@ -641,6 +652,64 @@ pub(crate) const CUSTOMER_OPS: [OpSpec; 6] = [
     },
 ];
 
+/// The catalogue, from the stock screen.
+pub(crate) const PRODUCT_OPS: [OpSpec; 3] = [
+    OpSpec {
+        kind: OpKind::AdjustStock,
+        when: "toujours",
+        issues: None,
+        key: 'a',
+        label: "ajuster le stock",
+        short: "ajuster le stock (entrée, sortie, avec un motif)",
+        verb: "ajuster",
+        phrase: "Ajuster le stock de",
+        applies: |_| true,
+        prepare: catalogue::prepare_adjust,
+        submit: catalogue::submit_adjust,
+        run: catalogue::run_adjust,
+    },
+    OpSpec {
+        kind: OpKind::EditProduct,
+        when: "toujours (administrateurs)",
+        issues: None,
+        key: 'e',
+        label: "modifier le produit",
+        short: "modifier désignation, prix, TVA (admins)",
+        verb: "produit",
+        phrase: "Modifier le produit",
+        applies: |_| true,
+        prepare: catalogue::prepare_edit,
+        submit: catalogue::submit_edit,
+        run: catalogue::run_upsert,
+    },
+    OpSpec {
+        kind: OpKind::NewProduct,
+        when: "toujours (administrateurs)",
+        issues: None,
+        key: 'n',
+        label: "nouveau produit",
+        short: "nouveau produit au catalogue (admins)",
+        verb: "nouveau",
+        phrase: "Nouveau produit",
+        applies: |_| true,
+        prepare: catalogue::prepare_new,
+        submit: catalogue::submit_new,
+        run: catalogue::run_upsert,
+    },
+];
+
+/// Operations only admins may run: the console says so before any form is filled.
+pub(crate) fn admin_only(kind: OpKind) -> bool {
+    matches!(
+        kind,
+        OpKind::Approve
+            | OpKind::RefuseCustomer
+            | OpKind::WaiveInterest
+            | OpKind::NewProduct
+            | OpKind::EditProduct
+    )
+}
+
 /// Creating a customer: Ctrl-N on the Clients tab.
 pub(crate) const NEW_CUSTOMER: OpSpec = OpSpec {
     kind: OpKind::NewCustomer,
@@ -662,6 +731,7 @@ impl OpKind {
         ORDER_OPS
             .iter()
             .chain(CUSTOMER_OPS.iter())
+            .chain(PRODUCT_OPS.iter())
             .chain([&NEW_CUSTOMER])
             .find(|s| s.kind == self)
             .expect("every operation kind has a spec")
@@ -709,17 +779,25 @@ pub(crate) fn prepare(app: &App, op: Op) -> Result<Prepared, String> {
 }
 
 /// Validates a submitted form and builds its confirmation.
-pub(crate) fn confirm_form(form: &Form, op: &Op) -> Result<(Confirm, Pending), String> {
-    let (line, args) = (op.spec().submit)(form)?;
+pub(crate) fn confirm_form(app: &App, form: &Form, op: &Op) -> Result<(Confirm, Pending), String> {
+    let (line, mut args) = (op.spec().submit)(form)?;
+    // A quote is a legal document: its confirmation shows each line as the catalogue
+    // prices it, and a reference that is not there sends the person back to the form.
+    let review = if op.kind == OpKind::NewQuote {
+        create::review_quote(app, &mut args)?
+    } else {
+        Vec::new()
+    };
     // An order's confirmation repeats its first line; a customer's, its whole card.
     let mut lines = match op.target {
         _ if op.kind == OpKind::NewQuote => form.intro.iter().take(1).cloned().collect(),
-        Target::Customer(_) | Target::Shop => form.intro.clone(),
+        Target::Customer(_) | Target::Shop | Target::Product(_) => form.intro.clone(),
         Target::Order(_) => form.intro.iter().take(1).cloned().collect(),
     };
     if !line.is_empty() {
         lines.push(line);
     }
+    lines.extend(review);
     Ok((
         issuing(
             Confirm {
