@@ -50,6 +50,24 @@ fn pub_line(k: &PrivateKey) -> String {
 
 /// A server on a free loopback port, with admin `marie` and staff `paul`, and one
 /// imported quote (stock available for its products).
+/// Waits (10 s at most) until refused logins reached the audit trail: they are written
+/// with the others of their second.
+async fn refusals_written(app: &App) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !app
+        .audit(0, 200)
+        .unwrap()
+        .iter()
+        .any(|r| r.action == comptoir::domain::Action::LoginFailed)
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "refused logins never reached the audit trail"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
 async fn world() -> World {
     world_with(ServerConfig::default()).await
 }
@@ -271,7 +289,8 @@ async fn keys_decide_who_gets_in() {
             .success()
     );
     assert!(!h.authenticate_none("marie").await.unwrap().success());
-    // The failed attempts are audited.
+    // The failed attempts are audited (within a second: they are written together).
+    refusals_written(&w.app).await;
     let audit = w.app.audit(0, 50).unwrap();
     assert!(
         audit
@@ -1005,7 +1024,8 @@ async fn admins_manage_access_with_safety_rails() {
     assert_eq!(s, 0, "{err}");
     victim.wait_end(2).await;
     assert!(String::from_utf8_lossy(&victim.raw).contains("terminée par marie"));
-    // Everything above is in the audit log.
+    // Everything above is in the audit log (refused logins within a second).
+    refusals_written(&w.app).await;
     let (audit, _, s) = w.run(&w.admin, "audit --json").await;
     assert_eq!(s, 0);
     let v: serde_json::Value = serde_json::from_str(&audit).unwrap();
@@ -1083,6 +1103,7 @@ async fn the_access_tab() {
     w.run(&w.admin, "whoami").await;
     w.run(&w.staff, "whoami").await;
     let _ = w.connect(&fixed_key(9)).await;
+    refusals_written(&w.app).await;
     let shared = w.server.as_ref().unwrap().shared.clone();
     let me = Actor::person(
         "marie",
@@ -1636,4 +1657,71 @@ async fn a_customer_and_a_quote_are_made_by_hand() {
         text.contains("DEVIS") && text.contains("Console de mixage") && text.contains("Écully"),
         "{text}"
     );
+}
+
+/// A flood of unknown keys does not cost the disk one write per attempt: the refused
+/// logins of a second are written together (≤ 1 durable write per second, whatever the
+/// number of attempts), and every attempt is counted in the audit trail.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_keys_do_not_cost_an_fsync_each() {
+    use russh::keys::PrivateKeyWithHashAlg;
+    let w = world_with(ServerConfig {
+        failed_logins_per_minute: 10_000,
+        ..ServerConfig::default()
+    })
+    .await;
+    let strangers: Vec<_> = (0..6).map(|_| Arc::new(new_key())).collect();
+    let commits = w.app.durable_commits();
+    let started = std::time::Instant::now();
+    let mut attacks = Vec::new();
+    // Ten sources (127.0.0.2 … 127.0.0.11): a burst is per source, the write is not.
+    for i in 0..10u8 {
+        let (addr, keys) = (w.addr(), strangers.clone());
+        attacks.push(tokio::spawn(async move {
+            let config = Arc::new(client::Config::default());
+            let socket = tokio::net::TcpSocket::new_v4().unwrap();
+            socket
+                .bind(std::net::SocketAddr::from(([127, 0, 0, 2 + i], 0)))
+                .unwrap();
+            let stream = socket.connect(addr).await.unwrap();
+            let mut h = client::connect_stream(config, stream, Trusting)
+                .await
+                .unwrap();
+            let mut refused = 0;
+            for k in keys {
+                match h
+                    .authenticate_publickey("eve", PrivateKeyWithHashAlg::new(k, None))
+                    .await
+                {
+                    Ok(r) if !r.success() => refused += 1,
+                    _ => break,
+                }
+            }
+            refused
+        }));
+    }
+    let mut attempts = 0;
+    for a in attacks {
+        attempts += a.await.unwrap();
+    }
+    // Let the last second's batch reach the disk.
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    let elapsed = started.elapsed().as_secs_f64();
+    let writes = w.app.durable_commits() - commits;
+    eprintln!("{attempts} refused keys in {elapsed:.1} s: {writes} durable write(s)");
+    assert!(attempts >= 30, "only {attempts} attempts were made");
+    assert!(
+        (writes as f64) <= elapsed.ceil() + 1.0,
+        "{writes} durable writes for {attempts} refused keys in {elapsed:.1} s"
+    );
+    let (json, _, _) = w.run(&w.admin, "audit --json --limit 1000").await;
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let counted: u64 = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["action"] == "login-failed")
+        .map(|r| r["access"]["LoginRefused"]["attempts"].as_u64().unwrap())
+        .sum();
+    assert_eq!(counted, attempts, "every refused key is in the audit trail");
 }

@@ -365,46 +365,60 @@ impl App {
     /// Records an access event (login, refused login, key or role change, session ended)
     /// in the audit log. A failure is logged, never fatal: the event already happened.
     pub fn record_access(&self, actor: &Actor, event: AccessEvent) {
-        let action = event.action();
-        let (before, after) = event.change();
-        let rec = AuditRecord {
-            seq: 0,
-            at: self.now(),
-            actor: actor.reference(),
-            action,
-            order: None,
-            order_number: None,
-            customer: None,
-            before,
-            after,
-            detail: event.describe(),
-            document: None,
-            access: Some(event),
-        };
-        let withdrawn = match &rec.access {
-            Some(
-                AccessEvent::PersonRevoked { person, .. } | AccessEvent::RoleChanged { person, .. },
-            ) => Some((person.clone(), None)),
-            Some(AccessEvent::KeyRevoked {
-                person,
-                fingerprint,
-            }) => Some((person.clone(), Some(fingerprint.clone()))),
-            _ => None,
-        };
+        self.record_accesses(actor, vec![event]);
+    }
+
+    /// Records several access events in one durable write (the refused logins gathered
+    /// over a second: a flood costs the disk one write, not one per attempt).
+    pub fn record_accesses(&self, actor: &Actor, events: Vec<AccessEvent>) {
+        if events.is_empty() {
+            return;
+        }
+        let at = self.now();
+        let actions: Vec<_> = events.iter().map(AccessEvent::action).collect();
         let written = self.store.write(|tx| {
-            // Withdrawn in the transaction that records the change: a use case of that
-            // person either committed before it, or sees the withdrawal.
-            if let Some((person, fingerprint)) = &withdrawn {
-                self.grants.withdraw(|g| {
-                    g.person() == person
-                        && fingerprint.as_ref().is_none_or(|f| g.fingerprint() == f)
-                });
+            for event in events {
+                // Withdrawn in the transaction that records the change: a use case of that
+                // person either committed before it, or sees the withdrawal.
+                match &event {
+                    AccessEvent::PersonRevoked { person, .. }
+                    | AccessEvent::RoleChanged { person, .. } => {
+                        self.grants.withdraw(|g| g.person() == person);
+                    }
+                    AccessEvent::KeyRevoked {
+                        person,
+                        fingerprint,
+                    } => self
+                        .grants
+                        .withdraw(|g| g.person() == person && g.fingerprint() == fingerprint),
+                    _ => {}
+                }
+                let (before, after) = event.change();
+                tx.append_audit(AuditRecord {
+                    seq: 0,
+                    at,
+                    actor: actor.reference(),
+                    action: event.action(),
+                    order: None,
+                    order_number: None,
+                    customer: None,
+                    before,
+                    after,
+                    detail: event.describe(),
+                    document: None,
+                    access: Some(event),
+                })?;
             }
-            tx.append_audit(rec)
+            Ok::<_, StoreError>(())
         });
         if let Err(e) = written {
-            tracing::error!("audit of {action:?} failed: {e}");
+            tracing::error!("audit of {actions:?} failed: {e}");
         }
+    }
+
+    /// Durable commits since the store was opened.
+    pub fn durable_commits(&self) -> u64 {
+        self.store.durable_commits()
     }
 
     /// The business settings in force (a consistent value: a reload replaces it whole).

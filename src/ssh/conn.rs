@@ -205,18 +205,15 @@ impl Conn {
         s
     }
 
-    /// Counts a refused attempt against its source at once, and audits it (a burst from
-    /// one source is written as one record every few seconds).
+    /// Counts a refused attempt against its source at once; the audit gets it with the
+    /// others of the last second in one durable write, off this task.
     fn log_failed(&self, reason: LoginRefusal, fingerprint: Option<String>) {
         tracing::debug!(peer = ?self.peer, fingerprint, ?reason, "login refused");
         let ip = self.peer.map(|p| p.ip());
         if let Some(ip) = ip {
             self.shared.limiter.failure(ip);
         }
-        if let Some(event) = self.shared.failed_logins.record(ip, reason, fingerprint) {
-            tracing::warn!(peer = ?self.peer, ?reason, "login refused");
-            self.shared.app.record_access(&Actor::unknown(), event);
-        }
+        self.shared.failed_logins.record(ip, reason, fingerprint);
     }
 
     /// What every session (console or command) needs before it starts: a logged-in person

@@ -38,7 +38,7 @@ pub use listener::raise_open_files_limit;
 const MAX_AUTH_ATTEMPTS: usize = 6;
 
 /// How often bursts of refused logins are written to the audit log.
-const FAILED_LOGINS_FLUSH: Duration = Duration::from_secs(2);
+const FAILED_LOGINS_FLUSH: Duration = Duration::from_secs(1);
 
 /// How often `keys/` is checked for changes.
 pub const KEYS_POLL: Duration = Duration::from_millis(400);
@@ -171,6 +171,11 @@ impl ServerHandle {
         for t in self.tasks {
             t.abort();
         }
+        // The refused logins of the last second are not lost with the process.
+        let events = self.shared.failed_logins.flush();
+        let app = self.shared.app.clone();
+        let _ = tokio::task::spawn_blocking(move || app.record_accesses(&Actor::unknown(), events))
+            .await;
     }
 }
 
@@ -264,13 +269,18 @@ async fn watch_keys(shared: Arc<Shared>, mut last: Vec<keys::FolderEntry>) {
     }
 }
 
-/// Writes the bursts of refused logins gathered since the last time.
+/// Writes the refused logins gathered since the last time: every source in one durable
+/// write, on the blocking pool (never on a session's task).
 async fn flush_failed_logins(shared: Arc<Shared>) {
     loop {
         tokio::time::sleep(FAILED_LOGINS_FLUSH).await;
-        for event in shared.failed_logins.flush() {
-            shared.app.record_access(&Actor::unknown(), event);
+        let events = shared.failed_logins.flush();
+        if events.is_empty() {
+            continue;
         }
+        let app = shared.app.clone();
+        let _ = tokio::task::spawn_blocking(move || app.record_accesses(&Actor::unknown(), events))
+            .await;
     }
 }
 

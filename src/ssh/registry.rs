@@ -198,56 +198,52 @@ type Burst = (u32, Vec<String>);
 
 /// Keys named in one record at most.
 const FINGERPRINTS_SHOWN: usize = 5;
+/// Sources remembered between two flushes; beyond, attempts are counted together.
+const MAX_SOURCES: usize = 4096;
 
 impl FailedLogins {
-    /// Notes a refused attempt; returns the event to write now when it starts a burst.
+    /// Notes a refused attempt; it is written with the others of its source at the next
+    /// flush (at most one durable write per flush, whatever the number of sources).
     pub(crate) fn record(
         &self,
         peer: Option<IpAddr>,
         reason: LoginRefusal,
         fingerprint: Option<String>,
-    ) -> Option<AccessEvent> {
+    ) {
         let mut map = self.pending.lock().unwrap_or_else(|e| e.into_inner());
-        match map.get_mut(&(peer, reason)) {
-            None => {
-                map.insert((peer, reason), (0, Vec::new()));
-                Some(AccessEvent::LoginRefused {
-                    peer: peer.map(|p| p.to_string()),
-                    reason,
-                    attempts: 1,
-                    fingerprints: fingerprint.into_iter().collect(),
-                })
-            }
-            Some((n, fps)) => {
-                *n += 1;
-                if let Some(fp) = fingerprint
-                    && fps.len() < FINGERPRINTS_SHOWN
-                    && !fps.contains(&fp)
-                {
-                    fps.push(fp);
-                }
-                None
-            }
+        if map.len() >= MAX_SOURCES && !map.contains_key(&(peer, reason)) {
+            // A flood from very many sources: counted under « unknown source » rather
+            // than growing without bound.
+            let (n, _) = map.entry((None, reason)).or_insert((0, Vec::new()));
+            *n += 1;
+            return;
+        }
+        let (n, fps) = map.entry((peer, reason)).or_insert((0, Vec::new()));
+        *n += 1;
+        if let Some(fp) = fingerprint
+            && fps.len() < FINGERPRINTS_SHOWN
+            && !fps.contains(&fp)
+        {
+            fps.push(fp);
         }
     }
 
-    /// The bursts gathered since the last flush, one event each; quiet addresses are
-    /// forgotten (their next attempt is written at once again).
+    /// The bursts gathered since the last flush, one event per source and reason.
     pub(crate) fn flush(&self) -> Vec<AccessEvent> {
-        let mut map = self.pending.lock().unwrap_or_else(|e| e.into_inner());
-        let mut out = Vec::new();
-        map.retain(|(peer, reason), (n, fps)| {
-            if *n == 0 {
-                return false;
-            }
-            out.push(AccessEvent::LoginRefused {
+        let map = std::mem::take(&mut *self.pending.lock().unwrap_or_else(|e| e.into_inner()));
+        let mut out: Vec<AccessEvent> = map
+            .into_iter()
+            .map(|((peer, reason), (n, fps))| AccessEvent::LoginRefused {
                 peer: peer.map(|p| p.to_string()),
-                reason: *reason,
-                attempts: *n,
-                fingerprints: std::mem::take(fps),
-            });
-            *n = 0;
-            true
+                reason,
+                attempts: n,
+                fingerprints: fps,
+            })
+            .collect();
+        // In a stable order: the audit trail reads the same on every replay.
+        out.sort_by_key(|e| match e {
+            AccessEvent::LoginRefused { peer, .. } => peer.clone(),
+            _ => None,
         });
         out
     }
@@ -364,37 +360,48 @@ mod tests {
     fn refused_logins_are_written_in_bursts() {
         let f = FailedLogins::default();
         let ip: IpAddr = "192.0.2.7".parse().unwrap();
-        let first = f.record(Some(ip), LoginRefusal::UnknownKey, Some("SHA256:a".into()));
-        assert!(matches!(
-            first,
-            Some(AccessEvent::LoginRefused { attempts: 1, .. })
-        ));
-        for i in 0..999 {
-            assert!(
-                f.record(
-                    Some(ip),
-                    LoginRefusal::UnknownKey,
-                    Some(format!("SHA256:{i}"))
-                )
-                .is_none()
+        let other: IpAddr = "192.0.2.8".parse().unwrap();
+        for i in 0..1000 {
+            f.record(
+                Some(ip),
+                LoginRefusal::UnknownKey,
+                Some(format!("SHA256:{i}")),
             );
         }
+        f.record(Some(other), LoginRefusal::UnknownKey, None);
         let batch = f.flush();
-        assert_eq!(batch.len(), 1);
+        assert_eq!(batch.len(), 2, "one event per source");
         let AccessEvent::LoginRefused {
             attempts,
             fingerprints,
+            peer,
             ..
         } = &batch[0]
         else {
             panic!()
         };
-        assert_eq!((*attempts, fingerprints.len()), (999, FINGERPRINTS_SHOWN));
-        assert!(f.flush().is_empty(), "a quiet source is forgotten");
-        assert!(
-            f.record(Some(ip), LoginRefusal::UnknownKey, None).is_some(),
-            "and written at once next time"
-        );
+        assert_eq!(peer.as_deref(), Some("192.0.2.7"));
+        assert_eq!((*attempts, fingerprints.len()), (1000, FINGERPRINTS_SHOWN));
+        assert!(f.flush().is_empty(), "a quiet second writes nothing");
+    }
+
+    #[test]
+    fn a_flood_from_many_sources_is_bounded() {
+        let f = FailedLogins::default();
+        for i in 0..(MAX_SOURCES as u32 + 500) {
+            let ip = IpAddr::from(std::net::Ipv4Addr::from(0x0a00_0000 + i));
+            f.record(Some(ip), LoginRefusal::UnknownKey, None);
+        }
+        let batch = f.flush();
+        assert_eq!(batch.len(), MAX_SOURCES + 1);
+        let total: u32 = batch
+            .iter()
+            .map(|e| match e {
+                AccessEvent::LoginRefused { attempts, .. } => *attempts,
+                _ => 0,
+            })
+            .sum();
+        assert_eq!(total, MAX_SOURCES as u32 + 500, "every attempt is counted");
     }
 
     #[test]

@@ -141,6 +141,8 @@ fn rebuild_order_cards(txn: &redb::WriteTransaction) -> Result<(), StoreError> {
 pub struct Store {
     db: Database,
     path: PathBuf,
+    /// Durable commits since the store was opened: each one waits for the disk.
+    durable_commits: std::sync::atomic::AtomicU64,
 }
 
 impl Store {
@@ -161,7 +163,11 @@ impl Store {
                     reason: other.to_string(),
                 },
             })?;
-        let store = Store { db, path };
+        let store = Store {
+            db,
+            path,
+            durable_commits: Default::default(),
+        };
         store.init()?;
         Ok(store)
     }
@@ -229,6 +235,12 @@ impl Store {
         &self.path
     }
 
+    /// Durable commits since the store was opened (what a flood of writes costs the disk).
+    pub fn durable_commits(&self) -> u64 {
+        self.durable_commits
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// Size of the store file in bytes.
     pub fn file_size(&self) -> u64 {
         std::fs::metadata(&self.path).map(|m| m.len()).unwrap_or(0)
@@ -257,6 +269,7 @@ impl Store {
         durability: redb::Durability,
         f: impl FnOnce(&mut Tx<'_>) -> Result<R, E>,
     ) -> Result<R, E> {
+        let durable = matches!(durability, redb::Durability::Immediate);
         let mut txn = self.db.begin_write().map_err(StoreError::from)?;
         txn.set_durability(durability)
             .map_err(|e| StoreError::Db(e.to_string()))?;
@@ -267,6 +280,10 @@ impl Store {
         match result {
             Ok(v) => {
                 txn.commit().map_err(StoreError::from)?;
+                if durable {
+                    self.durable_commits
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
                 Ok(v)
             }
             Err(e) => {
