@@ -1725,3 +1725,51 @@ async fn unknown_keys_do_not_cost_an_fsync_each() {
         .sum();
     assert_eq!(counted, attempts, "every refused key is in the audit trail");
 }
+
+/// A slow disk never freezes anyone else: confirmed operations commit on the blocking
+/// pool, so while two consoles wait for slow commits (3 s each, one after the other) a
+/// third console's key is answered before either commit is done — and the two consoles
+/// say « en cours » meanwhile, then the result.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_commit_never_freezes_another_console() {
+    let w = world().await;
+    let mut v: serde_json::Value = serde_json::from_str(SAMPLE).unwrap();
+    v["reference"] = "WEB-SECOND".into();
+    let req = parse_quote_request(&v.to_string()).unwrap();
+    w.app.import_quote(&Actor::import(), &req).unwrap();
+    let mut a = w.console(&w.admin, 100, 30).await;
+    let mut b = w.console(&w.staff, 100, 30).await;
+    let mut c = w.console(&w.admin, 100, 30).await;
+    for con in [&mut a, &mut b, &mut c] {
+        con.wait_text("Tableau").await;
+    }
+    w.app.simulate_slow_disk(Duration::from_secs(3));
+    let before = w.app.durable_commits();
+    // A pre-orders the first quote, B the second.
+    a.keys(&[b"p"]).await;
+    a.wait_text("Enregistrer la pré-commande").await;
+    b.keys(&[b"j", b"p"]).await;
+    b.wait_text("Enregistrer la pré-commande").await;
+    a.send(b"\r").await;
+    b.send(b"\r").await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    // C switches tab: its frame arrives while both commits are still waiting for the disk.
+    c.send(b"2").await;
+    c.wait_text("Rechercher").await;
+    assert_eq!(
+        w.app.durable_commits() - before,
+        0,
+        "another console's key waited for a slow commit"
+    );
+    a.wait_text("en cours").await;
+    a.wait_for(15, "A's result", |con| {
+        con.screen().contains("pré-commande enregistrée")
+    })
+    .await;
+    b.wait_for(15, "B's result", |con| {
+        con.screen().contains("pré-commande enregistrée")
+    })
+    .await;
+    assert_eq!(w.app.durable_commits() - before, 2);
+    w.app.simulate_slow_disk(Duration::ZERO);
+}

@@ -421,6 +421,12 @@ impl App {
         self.store.durable_commits()
     }
 
+    /// Makes every durable commit wait `d` first, as a slow disk would (tests, benches).
+    #[doc(hidden)]
+    pub fn simulate_slow_disk(&self, d: std::time::Duration) {
+        self.store.simulate_slow_disk(d);
+    }
+
     /// The business settings in force (a consistent value: a reload replaces it whole).
     pub fn settings(&self) -> Arc<Settings> {
         self.settings

@@ -158,6 +158,8 @@ async fn console_loop(
     let mut access = shared.subscribe_access();
     let mut shutdown = shared.shutdown.clone();
     let (found_tx, mut found_rx) = mpsc::channel(8);
+    // Confirmed operations run on the blocking pool; their result comes back here.
+    let (done_tx, mut done_rx) = mpsc::channel::<Msg>(4);
     let mut search_busy = false;
     let mut search_next: Option<Cmd> = None;
     let mut last_input = Instant::now();
@@ -225,6 +227,10 @@ async fn console_loop(
                     Err(broadcast::error::RecvError::Lagged(_)) => { console.update(Msg::Changed(Default::default())); }
                     Err(broadcast::error::RecvError::Closed) => return End::Message("Le serveur s'arrête.".into()),
                 }
+                dirty = true;
+            }
+            Some(done) = done_rx.recv() => {
+                cmds.extend(console.update(done));
                 dirty = true;
             }
             found = found_rx.recv() => {
@@ -295,6 +301,17 @@ async fn console_loop(
                         search_busy = false;
                         tracing::warn!("search pool full");
                     }
+                }
+                Cmd::Execute(job) => {
+                    let (app, me, tx) = (shared.app.clone(), who.clone(), done_tx.clone());
+                    tokio::task::spawn_blocking(move || {
+                        // A panic in the use case is caught: the console hears of it.
+                        let msg = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                            job.run(&app, &me)
+                        }))
+                        .unwrap_or_else(|_| Msg::failed("erreur interne pendant l'opération : vérifiez son état avant de recommencer"));
+                        let _ = tx.blocking_send(msg);
+                    });
                 }
             }
         }

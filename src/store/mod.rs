@@ -143,6 +143,8 @@ pub struct Store {
     path: PathBuf,
     /// Durable commits since the store was opened: each one waits for the disk.
     durable_commits: std::sync::atomic::AtomicU64,
+    /// Milliseconds every durable commit waits first: a slow disk, for tests and benches.
+    slow_disk_ms: std::sync::atomic::AtomicU64,
 }
 
 impl Store {
@@ -167,6 +169,7 @@ impl Store {
             db,
             path,
             durable_commits: Default::default(),
+            slow_disk_ms: Default::default(),
         };
         store.init()?;
         Ok(store)
@@ -235,6 +238,13 @@ impl Store {
         &self.path
     }
 
+    /// Makes every durable commit wait `d` first, as a slow disk would (tests, benches).
+    #[doc(hidden)]
+    pub fn simulate_slow_disk(&self, d: std::time::Duration) {
+        self.slow_disk_ms
+            .store(d.as_millis() as u64, std::sync::atomic::Ordering::Relaxed);
+    }
+
     /// Durable commits since the store was opened (what a flood of writes costs the disk).
     pub fn durable_commits(&self) -> u64 {
         self.durable_commits
@@ -279,6 +289,10 @@ impl Store {
         };
         match result {
             Ok(v) => {
+                let slow = self.slow_disk_ms.load(std::sync::atomic::Ordering::Relaxed);
+                if durable && slow > 0 {
+                    std::thread::sleep(std::time::Duration::from_millis(slow));
+                }
                 txn.commit().map_err(StoreError::from)?;
                 if durable {
                     self.durable_commits

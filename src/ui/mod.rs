@@ -59,6 +59,31 @@ pub enum Msg {
     /// Time passes (flags that depend on the date, status messages that expire).
     Tick,
     Found(SearchTarget, crate::app::queries::SearchResult),
+    /// A confirmed operation finished (off the session's task).
+    Done(Done),
+}
+
+/// A confirmed operation, to run off the session's task: its commit waits for the disk
+/// and it may render PDFs.
+#[derive(Clone, Debug)]
+pub struct Job(actions::Pending);
+
+impl Job {
+    /// Runs the operation for `me` (blocking: on a blocking thread).
+    pub fn run(self, app: &App, me: &Actor) -> Msg {
+        Msg::Done(Done(actions::execute(app, me, self.0)))
+    }
+}
+
+/// What a finished operation says, and what it opens next.
+#[derive(Clone, Debug)]
+pub struct Done(actions::Outcome);
+
+impl Msg {
+    /// An operation that could not finish, with why.
+    pub fn failed(why: &str) -> Msg {
+        Msg::Done(Done((Level::Error, why.to_string(), None)))
+    }
 }
 
 /// Work the model asks the session to do off the input path.
@@ -69,6 +94,8 @@ pub enum Cmd {
         query: String,
         previous: Option<Found>,
     },
+    /// Run a confirmed operation and answer with [`Msg::Done`].
+    Execute(Job),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -123,6 +150,8 @@ pub struct Console {
     views: Vec<View>,
     modal: Option<Modal>,
     status: Option<(Level, String, Instant)>,
+    /// An operation confirmed and not finished yet: what it is.
+    busy: Option<String>,
     quit: bool,
     /// Shop name shown in the header, and the `ssh` command prefix shown for downloads.
     shop: String,
@@ -153,6 +182,7 @@ impl Console {
             views: Vec::new(),
             modal: None,
             status: None,
+            busy: None,
             quit: false,
             shop,
             ssh_hint,
@@ -217,6 +247,15 @@ impl Console {
                     self.status = None;
                 }
                 self.board.reload(&self.app);
+                Vec::new()
+            }
+            Msg::Done(Done((level, msg, follow))) => {
+                self.busy = None;
+                self.set_status(level, msg);
+                if let Some(next) = follow {
+                    self.open_after(next);
+                }
+                self.refresh(&Change::default());
                 Vec::new()
             }
             Msg::Found(target, result) => {
@@ -381,12 +420,11 @@ impl Console {
             Modal::Confirm(mut confirm, pending) => {
                 match confirm.handle(&input) {
                     Some(true) => {
-                        let (level, msg, follow) = actions::execute(&self.app, &self.me, pending);
-                        self.set_status(level, msg);
-                        if let Some(next) = follow {
-                            self.open_after(next);
-                        }
-                        self.refresh(&Change::default());
+                        // The commit runs off this task; the console keeps answering.
+                        let what = pending.op.spec().short.to_string();
+                        self.set_status(Level::Info, format!("… {what} : en cours"));
+                        self.busy = Some(what);
+                        return vec![Cmd::Execute(Job(pending))];
                     }
                     Some(false) => self.set_status(Level::Info, "Action annulée, rien n'a changé"),
                     None => self.modal = Some(Modal::Confirm(confirm, pending)),
@@ -543,6 +581,13 @@ impl Console {
                     Ok(s) => self.views.push(View::Document(Box::new(s))),
                     Err(e) => self.set_status(Level::Error, e.to_string()),
                 }
+            }
+            Action::Do(_) if self.busy.is_some() => {
+                let what = self.busy.clone().unwrap_or_default();
+                self.set_status(
+                    Level::Info,
+                    format!("… {what} : en cours ; attendez sa fin avant une autre action"),
+                );
             }
             Action::Do(op) if actions::admin_only(op.kind) && self.me.role != Role::Admin => {
                 self.set_status(

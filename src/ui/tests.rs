@@ -109,13 +109,21 @@ fn type_text(w: &World, c: &mut Console, s: &str) {
 
 fn run(w: &World, c: &mut Console, cmds: Vec<Cmd>) {
     for cmd in cmds {
-        let Cmd::Search {
-            target,
-            query,
-            previous,
-        } = cmd;
-        let result = w.app.search_customers(&query, previous.as_ref(), 50);
-        let more = c.update(Msg::Found(target, result));
+        let msg = match cmd {
+            Cmd::Search {
+                target,
+                query,
+                previous,
+            } => Msg::Found(
+                target,
+                w.app.search_customers(&query, previous.as_ref(), 50),
+            ),
+            Cmd::Execute(job) => {
+                let me = c.me.clone();
+                job.run(&w.app, &me)
+            }
+        };
+        let more = c.update(msg);
         run(w, c, more);
     }
 }
@@ -1095,4 +1103,35 @@ fn the_catalogue_is_managed_from_the_stock_screen() {
         .expect("the new product is in the catalogue");
     assert_eq!((p.unit_price.0, p.on_hand), (3_990, 12));
     assert_eq!(p.designation, "Pupitre d'orchestre pliant");
+}
+
+/// Confirming returns at once with the work to do (« en cours »); another action waits
+/// for its end; the result line comes with `Msg::Done`.
+#[test]
+fn a_confirmed_action_runs_off_the_input_path() {
+    let w = world();
+    let mut c = console(&w, Role::Staff);
+    let quote = first_in(&w, Stage::Quote);
+    c.run(Some(Action::OpenOrder(quote.clone())));
+    press(&w, &mut c, &[Key::Char('p')]);
+    let cmds = c.update(Msg::Input(Input::Key(Key::Enter)));
+    let [Cmd::Execute(job)] = &cmds[..] else {
+        panic!("confirming must hand the work over: {cmds:?}");
+    };
+    assert!(status(&c).unwrap().1.contains("en cours"));
+    assert_eq!(
+        w.app.order_view(&quote).unwrap().stage,
+        Stage::Quote,
+        "nothing is written on the input path"
+    );
+    // Another action while it runs is told to wait.
+    let more = c.update(Msg::Input(Input::Key(Key::Char('x'))));
+    assert!(more.is_empty());
+    assert!(status(&c).unwrap().1.contains("attendez sa fin"));
+    let me = c.me.clone();
+    let done = job.clone().run(&w.app, &me);
+    c.update(done);
+    let (level, msg) = status(&c).unwrap();
+    assert_eq!(level, Level::Ok, "{msg}");
+    assert_eq!(w.app.order_view(&quote).unwrap().stage, Stage::PreOrder);
 }
