@@ -216,7 +216,7 @@ impl App {
             self.write_audit(tx, actor, now, Some(&issued.order), None, issued.events)?;
             Ok::<_, AppError>(issued.order)
         })?;
-        self.publish(vec![order.id], vec![customer]);
+        self.publish_issued(vec![order.id], vec![customer]);
         Ok(order)
     }
 

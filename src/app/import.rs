@@ -461,7 +461,7 @@ impl App {
         let order_id = self
             .store
             .read(|rx| rx.order_id_by_number(&outcome.number))?;
-        self.publish(order_id.into_iter().collect(), vec![outcome.customer]);
+        self.publish_issued(order_id.into_iter().collect(), vec![outcome.customer]);
         Ok(outcome)
     }
 

@@ -241,8 +241,26 @@ pub struct Change {
     pub version: u64,
     pub orders: Vec<OrderId>,
     pub customers: Vec<CustomerId>,
+    /// A document was issued.
+    pub documents: bool,
     /// Access rules (keys, roles) changed.
     pub access: bool,
+    /// Anything may have changed (a session that fell behind, stock): reload all.
+    pub all: bool,
+}
+
+impl Change {
+    /// A change whose extent is unknown: everything on screen reloads.
+    pub fn everything() -> Change {
+        Change {
+            all: true,
+            ..Change::default()
+        }
+    }
+
+    pub fn touches_order(&self, id: OrderId) -> bool {
+        self.all || self.orders.contains(&id)
+    }
 }
 
 /// Settings of the business that use cases need.
@@ -459,16 +477,30 @@ impl App {
     }
 
     /// Refreshes the index for what a commit touched and notifies sessions.
+    /// Tells sessions what a commit changed; no order and no customer named means the
+    /// stock or the catalogue changed, which any screen may show.
     fn publish(&self, orders: Vec<OrderId>, customers: Vec<CustomerId>) {
+        self.publish_change(orders, customers, false);
+    }
+
+    /// As [`App::publish`], for a commit that issued a document.
+    fn publish_issued(&self, orders: Vec<OrderId>, customers: Vec<CustomerId>) {
+        self.publish_change(orders, customers, true);
+    }
+
+    fn publish_change(&self, orders: Vec<OrderId>, customers: Vec<CustomerId>, documents: bool) {
         if let Err(e) = self.index.refresh(&self.store, &orders, &customers) {
             tracing::error!("index refresh failed: {e}");
         }
         let version = self.index.version();
+        let all = orders.is_empty() && customers.is_empty();
         let _ = self.changes.send(Change {
             version,
             orders,
             customers,
+            documents,
             access: false,
+            all,
         });
     }
 

@@ -74,7 +74,7 @@ impl App {
             self.write_audit(tx, actor, now, Some(&issued.order), None, issued.events)?;
             Ok::<_, AppError>((doc, issued.order.id))
         })?;
-        self.publish(vec![order_id], vec![]);
+        self.publish_issued(vec![order_id], vec![]);
         Ok(doc)
     }
 
@@ -342,7 +342,7 @@ impl App {
             self.write_audit(tx, actor, now, Some(&issued.order), None, quote)?;
             Ok::<_, AppError>((old2.id, issued.order))
         })?;
-        self.publish(vec![old_id, new_order.id], vec![]);
+        self.publish_issued(vec![old_id, new_order.id], vec![]);
         Ok(new_order)
     }
 

@@ -4,6 +4,7 @@
 mod fuzz;
 mod hostile;
 mod loopback;
+mod refresh;
 mod ssh;
 
 use crate::app::{Actor, App, Role, Settings};
@@ -297,6 +298,13 @@ pub enum BenchWhat {
     },
     /// PDF sizes of 10- and 60-line invoices
     Pdf,
+    /// What a commit costs the open consoles: every console updated and drawn per invoice
+    Refresh {
+        #[arg(long, default_value_t = 200)]
+        consoles: usize,
+        #[arg(long, default_value_t = 100)]
+        commits: usize,
+    },
     /// A healthy console's keystroke latency and the server's memory under each hostile
     /// load of issue 10 (against `comptoir serve` in a child process)
     Hostile,
@@ -335,6 +343,7 @@ pub fn run(what: BenchWhat, data: &Path) -> Result<(), String> {
         BenchWhat::Search => search(data).and_then(|_| search_detail(data)),
         BenchWhat::Issue { n } => issue(data, n),
         BenchWhat::Pdf => pdf_sizes(),
+        BenchWhat::Refresh { consoles, commits } => refresh::refresh(data, consoles, commits),
         BenchWhat::Hostile => bench_hostile(data),
         BenchWhat::Backup => with_server(data, |server| async move { ssh::backup(&server).await }),
         BenchWhat::Fuzz {

@@ -5,7 +5,7 @@
 use super::Shared;
 use super::input::{Decoder, ESC_TIMEOUT, InputBudget};
 use super::terminal::{ENTER, LEAVE, RemoteBackend, clamp_size};
-use crate::app::Actor;
+use crate::app::{Actor, Change};
 use crate::ui::{Cmd, Console, Msg};
 use ratatui::Terminal;
 use russh::ChannelWriteHalf;
@@ -224,7 +224,7 @@ async fn console_loop(
             change = changes.recv() => {
                 match change {
                     Ok(c) => { console.update(Msg::Changed(c)); }
-                    Err(broadcast::error::RecvError::Lagged(_)) => { console.update(Msg::Changed(Default::default())); }
+                    Err(broadcast::error::RecvError::Lagged(_)) => { console.update(Msg::Changed(Change::everything())); }
                     Err(broadcast::error::RecvError::Closed) => return End::Message("Le serveur s'arrête.".into()),
                 }
                 dirty = true;

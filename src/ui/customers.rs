@@ -246,6 +246,17 @@ impl CustomerScreen {
         })
     }
 
+    /// Whether `change` concerns this customer or one of the orders it lists.
+    pub(super) fn concerned(&self, change: &crate::app::Change) -> bool {
+        change.all
+            || change.customers.contains(&self.id)
+            || self
+                .view
+                .orders
+                .iter()
+                .any(|o| change.orders.contains(&o.id))
+    }
+
     pub(super) fn reload(&mut self, app: &App) {
         if let Ok(v) = app.customer_view(self.id) {
             self.view = v;

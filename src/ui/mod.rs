@@ -152,6 +152,9 @@ pub struct Console {
     status: Option<(Level, String, Instant)>,
     /// An operation confirmed and not finished yet: what it is.
     busy: Option<String>,
+    /// A change concerned the board / the Documents tab since they were last loaded.
+    board_stale: bool,
+    documents_stale: bool,
     quit: bool,
     /// Shop name shown in the header, and the `ssh` command prefix shown for downloads.
     shop: String,
@@ -183,6 +186,8 @@ impl Console {
             modal: None,
             status: None,
             busy: None,
+            board_stale: false,
+            documents_stale: false,
             quit: false,
             shop,
             ssh_hint,
@@ -255,7 +260,7 @@ impl Console {
                 if let Some(next) = follow {
                     self.open_after(next);
                 }
-                self.refresh(&Change::default());
+                self.refresh(&Change::everything());
                 Vec::new()
             }
             Msg::Found(target, result) => {
@@ -272,25 +277,52 @@ impl Console {
         }
     }
 
-    /// Something changed elsewhere: reload what is on screen, keep the cursor.
+    /// Something changed elsewhere: reload what it concerns, keep the cursor. A screen
+    /// the change does not concern costs nothing; the board and the Documents tab are
+    /// marked stale and reloaded when they are next drawn.
     fn refresh(&mut self, change: &Change) {
         if change.access
             && let Some(a) = &mut self.access
         {
             a.refresh();
         }
-        self.board.reload(&self.app);
-        self.documents.reload(&self.app);
+        if change.all || !change.orders.is_empty() || !change.customers.is_empty() {
+            self.board_stale = true;
+        }
+        if change.all || change.documents {
+            self.documents_stale = true;
+        }
+        let orders_moved = change.all || !change.orders.is_empty();
         for v in &mut self.views {
             match v {
-                View::Order(o) => o.reload(&self.app),
-                View::Customer(c) => c.reload(&self.app),
-                View::Stock(s) => s.reload(&self.app),
-                View::Alerts(a) => a.reload(&self.app),
-                View::Document(_) => {}
+                View::Order(o) if o.concerned(change) => o.reload(&self.app),
+                View::Customer(c) if c.concerned(change) => c.reload(&self.app),
+                View::Stock(s) if orders_moved => s.reload(&self.app),
+                View::Alerts(a) if orders_moved || !change.customers.is_empty() => {
+                    a.reload(&self.app)
+                }
+                _ => {}
             }
         }
         self.customers.changed(&self.app);
+    }
+
+    /// Reloads the tab about to be drawn if a change made it stale.
+    fn reload_stale(&mut self) {
+        if !self.views.is_empty() {
+            return;
+        }
+        match self.tab {
+            Tab::Board if self.board_stale => {
+                self.board.reload(&self.app);
+                self.board_stale = false;
+            }
+            Tab::Documents if self.documents_stale => {
+                self.documents.reload(&self.app);
+                self.documents_stale = false;
+            }
+            _ => {}
+        }
     }
 
     fn on_input(&mut self, input: Input) -> Vec<Cmd> {
@@ -605,6 +637,7 @@ impl Console {
     }
 
     pub fn draw(&mut self, f: &mut Frame) {
+        self.reload_stale();
         let area = f.area();
         let theme = self.theme.clone();
         let base = Style::default()

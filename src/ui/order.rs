@@ -49,6 +49,12 @@ impl OrderScreen {
         }
     }
 
+    /// Whether `change` concerns this order (or its customer, whose data it shows).
+    pub(super) fn concerned(&self, change: &crate::app::Change) -> bool {
+        change.touches_order(self.view.order.id)
+            || change.customers.contains(&self.view.customer.id)
+    }
+
     fn ops(&self) -> Vec<&'static OpSpec> {
         actions::order_ops(&self.situation()).collect()
     }

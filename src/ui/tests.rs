@@ -501,13 +501,15 @@ fn cursor_survives_live_updates_and_quit_confirms_unsaved_input() {
     // Another session pre-orders the first quote: the board reloads, the cursor stays on
     // the same card.
     let first = first_in(&w, Stage::Quote);
+    let mut changes = w.app.subscribe();
     w.app
         .record_pre_order(
             &crate::app::Actor::person("julien", Role::Staff, "SHA256:j"),
             &first,
         )
         .unwrap();
-    c.update(Msg::Changed(Change::default()));
+    c.update(Msg::Changed(changes.try_recv().unwrap()));
+    draw(&mut c, 100, 30);
     assert_eq!(c.board.selected_card(&w.app).unwrap().number, selected);
     // Time passes: the quotes expire and their flags say so.
     let mut later = console(&w, Role::Staff);
@@ -1134,4 +1136,55 @@ fn a_confirmed_action_runs_off_the_input_path() {
     let (level, msg) = status(&c).unwrap();
     assert_eq!(level, Level::Ok, "{msg}");
     assert_eq!(w.app.order_view(&quote).unwrap().stage, Stage::PreOrder);
+}
+
+/// A commit reloads only what it concerns: an order's screen ignores another order's
+/// change and follows its own; the Documents tab reloads when a document was issued.
+#[test]
+fn live_updates_reload_what_changed() {
+    let w = world();
+    let mut c = console(&w, Role::Staff);
+    let quotes: Vec<String> = w
+        .app
+        .orders_in_stage(Stage::Quote, 2)
+        .into_iter()
+        .map(|card| card.number.to_string())
+        .collect();
+    let (mine, other) = (&quotes[0], &quotes[1]);
+    c.run(Some(Action::OpenOrder(mine.clone())));
+    let julien = crate::app::Actor::person("julien", Role::Staff, "SHA256:j");
+    let mut changes = w.app.subscribe();
+    w.app.record_pre_order(&julien, other).unwrap();
+    let about_other = changes.try_recv().unwrap();
+    // My order changes too, but the console is only told about the other one (as if my
+    // order's change were still on its way): my screen is not reloaded.
+    w.app.record_pre_order(&julien, mine).unwrap();
+    let about_mine = changes.try_recv().unwrap();
+    c.update(Msg::Changed(about_other));
+    assert!(
+        text(&draw(&mut c, 100, 30)).contains("Devis   devis v1"),
+        "another order's change reloaded this screen"
+    );
+    c.update(Msg::Changed(about_mine));
+    let screen = text(&draw(&mut c, 100, 30));
+    assert!(screen.contains("Pré-commande"), "{screen}");
+
+    // The Documents tab: reloaded when a document is issued, not for a pre-order.
+    let mut docs = console(&w, Role::Staff);
+    press(&w, &mut docs, &[Key::Char('3')]);
+    let before = text(&draw(&mut docs, 100, 30));
+    let third = first_in(&w, Stage::Quote);
+    w.app.record_pre_order(&julien, &third).unwrap();
+    docs.update(Msg::Changed(changes.try_recv().unwrap()));
+    assert!(!docs.documents_stale, "a pre-order issues no document");
+    let delivered = first_in(&w, Stage::Delivered);
+    let invoice = w.app.issue_invoice(&julien, &delivered).unwrap();
+    docs.update(Msg::Changed(changes.try_recv().unwrap()));
+    assert!(docs.documents_stale);
+    let after = text(&draw(&mut docs, 100, 30));
+    assert!(
+        after.contains(&invoice.number.to_string())
+            && !before.contains(&invoice.number.to_string()),
+        "{after}"
+    );
 }
