@@ -145,7 +145,30 @@ pub struct Index {
     customers: RwLock<Arc<CustomerIndex>>,
     board: RwLock<Board>,
     summary: Mutex<Option<(SummaryKey, Arc<[ColumnTotals; 9]>)>>,
-    alerts: Mutex<Option<((u64, Date), usize)>>,
+    alerts: Mutex<Option<AlertSet>>,
+}
+
+/// The orders the header's alerts count, for one day and one rate table: built once a day
+/// from every card, then kept up to date from the orders each commit changes — a commit
+/// costs what it changed, not the size of the board.
+struct AlertSet {
+    today: Date,
+    rates: EcbRates,
+    ids: std::collections::HashSet<u64>,
+}
+
+/// Whether a card counts among the header's alerts on `today` (as [`Index::alert_cards`]).
+fn is_alert(c: &OrderCard, today: Date, rates: &EcbRates) -> bool {
+    let shown = match c.stage {
+        Stage::Quote => c.valid_until.days() >= today.days() && !c.renewed,
+        Stage::PreOrder | Stage::PoReceived | Stage::Delivered | Stage::Invoiced => true,
+        Stage::Paid => c.late.iter().any(|l| l.paid_late),
+        _ => false,
+    };
+    shown
+        && c.flags(today, rates)
+            .iter()
+            .any(|f| !matches!(f, Flag::PartialDelivery))
 }
 
 impl Index {
@@ -208,7 +231,14 @@ impl Index {
         }
         {
             let mut board = self.board.write().unwrap_or_else(|e| e.into_inner());
+            let mut alerts = self.alerts.lock().unwrap_or_else(|e| e.into_inner());
             for (id, card) in cards {
+                if let Some(set) = alerts.as_mut() {
+                    match &card {
+                        Some(c) if is_alert(c, set.today, &set.rates) => set.ids.insert(id.0),
+                        _ => set.ids.remove(&id.0),
+                    };
+                }
                 match card {
                     Some(c) => board.insert(c),
                     None => board.remove(id),
@@ -393,17 +423,33 @@ impl Index {
     }
 
     /// Alerts for the header: quotes expiring soon, pre-orders waiting, invoices overdue,
-    /// interest and indemnity still owed on paid orders.
-    /// Computed once per (version, day) and shared by every session's header.
+    /// interest and indemnity still owed on paid orders. Shared by every session's header;
+    /// rebuilt from every card once a day (or when the rates change), then kept up to date
+    /// by [`Index::refresh`].
     pub fn alert_count(&self, today: Date, rates: &EcbRates) -> usize {
-        let key = (self.version(), today);
-        if let Some((k, n)) = *self.alerts.lock().unwrap_or_else(|e| e.into_inner())
-            && k == key
+        // Board, then alerts: the order `refresh` takes them in (a commit cannot slip
+        // between a rebuild and the set it replaces, and the two never wait on each other).
+        let board = self.board.read().unwrap_or_else(|e| e.into_inner());
+        let mut alerts = self.alerts.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(set) = alerts.as_ref()
+            && set.today == today
+            && set.rates == *rates
         {
-            return n;
+            return set.ids.len();
         }
-        let n = self.alert_cards(today, rates).len();
-        *self.alerts.lock().unwrap_or_else(|e| e.into_inner()) = Some((key, n));
+        let ids: std::collections::HashSet<u64> = board
+            .cards
+            .iter()
+            .flatten()
+            .filter(|c| is_alert(c, today, rates))
+            .map(|c| c.id.0)
+            .collect();
+        let n = ids.len();
+        *alerts = Some(AlertSet {
+            today,
+            rates: rates.clone(),
+            ids,
+        });
         n
     }
 

@@ -750,3 +750,71 @@ fn orders_are_found_by_any_of_their_references() {
         "too short to search"
     );
 }
+
+/// The header's alert count is kept up to date commit by commit (not rebuilt from every
+/// card): after each kind of commit and across days it equals the full computation.
+#[test]
+fn the_alert_count_follows_each_commit_and_each_day() {
+    use crate::app::seed::{self, DocumentMode, SeedOptions};
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let today = Date::parse_iso("2026-11-27").unwrap();
+    let opts = SeedOptions {
+        customers: 60,
+        orders: 400,
+        seed: 7,
+        today,
+        documents: DocumentMode::Records,
+    };
+    seed::seed(
+        &store,
+        &PdfRenderer,
+        &Settings::default().seller,
+        &opts,
+        |_| {},
+    )
+    .unwrap();
+    let clock = Arc::new(FixedClock::new(Timestamp::from_date_utc(today, 9 * 3600)));
+    let app = App::new(
+        store,
+        Settings::default(),
+        clock.clone(),
+        Arc::new(PdfRenderer),
+    )
+    .unwrap();
+    let check = |what: &str| {
+        let (day, rates) = (app.today(), app.settings().ecb_rates.clone());
+        assert_eq!(
+            app.index().alert_count(day, &rates),
+            app.index().alert_cards(day, &rates).len(),
+            "after {what}"
+        );
+    };
+    check("opening");
+    let first = |stage| app.orders_in_stage(stage, 1)[0].number.to_string();
+    let me = staff();
+    app.record_pre_order(&me, &first(Stage::Quote)).unwrap();
+    check("a pre-order");
+    let n = first(Stage::PreOrder);
+    let po_date = app.order_view(&n).unwrap().order.quote.issued_on;
+    let input = OriginalPoInput {
+        po_date,
+        ..po("2026-01-01")
+    };
+    app.mark_original_received(&me, &n, &input).unwrap();
+    check("an original received");
+    app.issue_delivery_note(&me, &first(Stage::PoReceived), None)
+        .unwrap();
+    check("a delivery");
+    app.issue_invoice(&me, &first(Stage::Delivered)).unwrap();
+    check("an invoice");
+    let n = first(Stage::Invoiced);
+    let owed = app.order_view(&n).unwrap().order.outstanding();
+    app.record_payment(&me, &n, app.today(), owed, "M-1")
+        .unwrap();
+    check("a payment");
+    for days in [1, 10, 40] {
+        clock.advance(days * 86_400);
+        check(&format!("{days} more day(s)"));
+    }
+}

@@ -227,7 +227,8 @@ async fn console_loop(
                     Err(broadcast::error::RecvError::Lagged(_)) => { console.update(Msg::Changed(Change::everything())); }
                     Err(broadcast::error::RecvError::Closed) => return End::Message("Le serveur s'arrête.".into()),
                 }
-                dirty = true;
+                // A change that concerns nothing on this screen costs no frame.
+                dirty |= console.wants_redraw();
             }
             Some(done) = done_rx.recv() => {
                 cmds.extend(console.update(done));

@@ -155,6 +155,10 @@ pub struct Console {
     /// A change concerned the board / the Documents tab since they were last loaded.
     board_stale: bool,
     documents_stale: bool,
+    /// A change altered what this console shows: its next frame must be drawn.
+    redraw: bool,
+    /// The header's alert count as last drawn.
+    drawn_alerts: usize,
     quit: bool,
     /// Shop name shown in the header, and the `ssh` command prefix shown for downloads.
     shop: String,
@@ -188,6 +192,8 @@ impl Console {
             busy: None,
             board_stale: false,
             documents_stale: false,
+            redraw: true,
+            drawn_alerts: 0,
             quit: false,
             shop,
             ssh_hint,
@@ -281,30 +287,58 @@ impl Console {
     /// the change does not concern costs nothing; the board and the Documents tab are
     /// marked stale and reloaded when they are next drawn.
     fn refresh(&mut self, change: &Change) {
+        let mut shown = false;
         if change.access
             && let Some(a) = &mut self.access
         {
             a.refresh();
+            shown |= self.views.is_empty() && self.tab == Tab::Access;
         }
         if change.all || !change.orders.is_empty() || !change.customers.is_empty() {
             self.board_stale = true;
+            shown |= self.views.is_empty() && self.tab == Tab::Board;
         }
         if change.all || change.documents {
             self.documents_stale = true;
+            shown |= self.views.is_empty() && self.tab == Tab::Documents;
         }
         let orders_moved = change.all || !change.orders.is_empty();
-        for v in &mut self.views {
-            match v {
-                View::Order(o) if o.concerned(change) => o.reload(&self.app),
-                View::Customer(c) if c.concerned(change) => c.reload(&self.app),
-                View::Stock(s) if orders_moved => s.reload(&self.app),
-                View::Alerts(a) if orders_moved || !change.customers.is_empty() => {
-                    a.reload(&self.app)
+        let top = self.views.len().saturating_sub(1);
+        for (i, v) in self.views.iter_mut().enumerate() {
+            let reloaded = match v {
+                View::Order(o) if o.concerned(change) => {
+                    o.reload(&self.app);
+                    true
                 }
-                _ => {}
-            }
+                View::Customer(c) if c.concerned(change) => {
+                    c.reload(&self.app);
+                    true
+                }
+                View::Stock(s) if orders_moved => {
+                    s.reload(&self.app);
+                    true
+                }
+                View::Alerts(a) if orders_moved || !change.customers.is_empty() => {
+                    a.reload(&self.app);
+                    true
+                }
+                _ => false,
+            };
+            shown |= reloaded && i == top;
         }
         self.customers.changed(&self.app);
+        // The header's alert count is shared by every console (computed once per commit).
+        let alerts = self
+            .app
+            .index()
+            .alert_count(self.app.today(), &self.app.settings().ecb_rates);
+        self.redraw |= shown || change.all || alerts != self.drawn_alerts;
+    }
+
+    /// Whether the next frame differs from the last one drawn: a change that concerns
+    /// nothing on screen costs no frame.
+    pub fn wants_redraw(&self) -> bool {
+        self.redraw
     }
 
     /// Reloads the tab about to be drawn if a change made it stale.
@@ -638,6 +672,11 @@ impl Console {
 
     pub fn draw(&mut self, f: &mut Frame) {
         self.reload_stale();
+        self.redraw = false;
+        self.drawn_alerts = self
+            .app
+            .index()
+            .alert_count(self.app.today(), &self.app.settings().ecb_rates);
         let area = f.area();
         let theme = self.theme.clone();
         let base = Style::default()
