@@ -272,6 +272,20 @@ impl Index {
         })
     }
 
+    /// [`Self::search_customers`] scoring every candidate (to check the bounded search).
+    #[cfg(feature = "bench")]
+    pub fn search_customers_every_candidate(
+        &self,
+        query: &str,
+        previous: Option<&Found>,
+        limit: usize,
+    ) -> Found {
+        let idx = self.customers();
+        search::with_thread_matcher(|m| {
+            search::search_every_candidate(&idx, &Query::new(query), previous, limit, m)
+        })
+    }
+
     /// Prepares a board filter for `query`.
     pub fn board_filter(&self, query: &str) -> Option<BoardFilter> {
         let q = Query::new(query);

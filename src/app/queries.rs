@@ -11,6 +11,9 @@ use crate::domain::{
 };
 use crate::store::StoreError;
 
+/// Hits a customer search returns (the results a console shows and scrolls).
+pub(crate) const SEARCH_LIMIT: usize = 50;
+
 /// Everything the order screen shows.
 #[derive(Clone, Debug)]
 pub struct OrderView {
@@ -339,6 +342,14 @@ impl App {
             overdue,
             timeline,
         })
+    }
+
+    /// The customer part of [`Self::search_customers`], scoring every candidate: the
+    /// reference `bench search` checks the bounded search against.
+    #[cfg(feature = "bench")]
+    pub fn search_every_candidate(&self, query: &str, previous: Option<&Found>) -> Found {
+        self.index
+            .search_customers_every_candidate(query, previous, SEARCH_LIMIT)
     }
 
     /// Fuzzy search across name, city, SIRET and contact names, plus document and order

@@ -8,7 +8,7 @@
 
 use crate::domain::text::fold_into;
 use crate::domain::{Customer, CustomerId, EligibilityStatus};
-use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
+use nucleo_matcher::pattern::{AtomKind, CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher, Utf32Str};
 use std::sync::Arc;
 
@@ -279,6 +279,11 @@ pub struct Found {
 /// Narrowing works on the raw matches (every haystack the query is a subsequence of), which
 /// can only shrink as the query grows; the hits shown are the raw matches that also score
 /// well enough, so a narrowed search gives exactly what a full search would.
+///
+/// Plain fuzzy queries (the usual case) take [`search_bounded`]: the optimal score is
+/// computed only for the entries that can still enter the top page or whose greedy score
+/// does not already prove them a hit. Other queries (`'exact`, `^prefix`, `!not`…) score
+/// every candidate ([`search_scan`]). Both give the same result.
 pub(crate) fn search(
     index: &CustomerIndex,
     query: &Query,
@@ -286,15 +291,97 @@ pub(crate) fn search(
     limit: usize,
     matcher: &mut Matcher,
 ) -> Found {
+    search_with(index, query, previous, limit, matcher, false)
+}
+
+/// [`search`], scoring every candidate: the reference the bounded search is checked against.
+#[cfg(any(test, feature = "bench"))]
+pub(crate) fn search_every_candidate(
+    index: &CustomerIndex,
+    query: &Query,
+    previous: Option<&Found>,
+    limit: usize,
+    matcher: &mut Matcher,
+) -> Found {
+    search_with(index, query, previous, limit, matcher, true)
+}
+
+fn search_with(
+    index: &CustomerIndex,
+    query: &Query,
+    previous: Option<&Found>,
+    limit: usize,
+    matcher: &mut Matcher,
+    force_scan: bool,
+) -> Found {
     if query.too_short() {
         return Found {
             query: query.folded.clone(),
             ..Found::default()
         };
     }
+    let narrowed = previous.and_then(|p| {
+        let prev_q = Query::new(&p.query);
+        prev_q.narrows_to(query).then_some(p.all.clone()).flatten()
+    });
+    let candidates = Candidates {
+        index,
+        narrowed: narrowed.as_deref().map(Vec::as_slice),
+    };
+    let (raw, top, total) = match fuzzy_needles(query) {
+        Some(needles) if limit > 0 && !force_scan => {
+            search_bounded(&candidates, query, &needles, limit, matcher)
+        }
+        _ => search_scan(&candidates, query, limit, matcher),
+    };
+    Found {
+        query: query.folded.clone(),
+        all: (raw.len() <= NARROW_CAP).then(|| Arc::new(raw)),
+        total,
+        top,
+    }
+}
+
+/// The entries a search visits, in increasing id order: every present entry, or the
+/// previous raw matches.
+struct Candidates<'a> {
+    index: &'a CustomerIndex,
+    narrowed: Option<&'a [u32]>,
+}
+
+impl Candidates<'_> {
+    fn for_each(&self, mut f: impl FnMut(u32, &Entry)) {
+        match self.narrowed {
+            Some(ids) => {
+                for &id in ids {
+                    if let Some(e) = self.index.get(CustomerId(id as u64)) {
+                        f(id, e);
+                    }
+                }
+            }
+            None => {
+                for (id, e) in self.index.entries() {
+                    if e.is_present() {
+                        f(id, e);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Best first; ties broken by id for stable results.
+fn by_rank(a: &(u32, u32), b: &(u32, u32)) -> std::cmp::Ordering {
+    b.1.cmp(&a.1).then(a.0.cmp(&b.0))
+}
+
+type Outcome = (Vec<u32>, Vec<(CustomerId, u32)>, usize);
+
+/// Scores every candidate with the optimal matcher.
+fn search_scan(c: &Candidates, query: &Query, limit: usize, matcher: &mut Matcher) -> Outcome {
     let mut raw: Vec<u32> = Vec::new();
     let mut hits: Vec<(u32, u32)> = Vec::new();
-    let mut visit = |id: u32, e: &Entry, matcher: &mut Matcher| {
+    c.for_each(|id, e| {
         if e.mask & query.mask != query.mask {
             return;
         }
@@ -307,46 +394,183 @@ pub(crate) fn search(
                 hits.push((id, s));
             }
         }
-    };
-    let narrowed = previous.and_then(|p| {
-        let prev_q = Query::new(&p.query);
-        prev_q.narrows_to(query).then_some(p.all.clone()).flatten()
     });
-    match narrowed {
-        Some(ids) => {
-            for &id in ids.iter() {
-                if let Some(e) = index.get(CustomerId(id as u64)) {
-                    visit(id, e, matcher);
-                }
-            }
-        }
-        None => {
-            for (id, e) in index.entries() {
-                if e.is_present() {
-                    visit(id, e, matcher);
-                }
-            }
-        }
-    }
     let total = hits.len();
-    let all = (raw.len() <= NARROW_CAP).then(|| Arc::new(raw));
-    // Best first; ties broken by id for stable results.
-    let by_rank = |a: &(u32, u32), b: &(u32, u32)| b.1.cmp(&a.1).then(a.0.cmp(&b.0));
     if hits.len() > limit && limit > 0 {
         hits.select_nth_unstable_by(limit - 1, by_rank);
         hits.truncate(limit);
     }
     hits.sort_unstable_by(by_rank);
     hits.truncate(limit);
-    Found {
-        query: query.folded.clone(),
-        all,
-        total,
-        top: hits
-            .into_iter()
-            .map(|(id, s)| (CustomerId(id as u64), s))
-            .collect(),
+    let top = hits
+        .into_iter()
+        .map(|(id, s)| (CustomerId(id as u64), s))
+        .collect();
+    (raw, top, total)
+}
+
+/// The needles of a query made only of plain fuzzy words, or `None`.
+fn fuzzy_needles(query: &Query) -> Option<Vec<Vec<u8>>> {
+    query
+        .pattern
+        .atoms
+        .iter()
+        .map(|a| {
+            if a.negative || a.kind != AtomKind::Fuzzy {
+                return None;
+            }
+            match a.needle_text() {
+                Utf32Str::Ascii(b) if !b.is_empty() => Some(b.to_vec()),
+                _ => None,
+            }
+        })
+        .collect()
+}
+
+/// The most a fuzzy needle can score in `hay` (nucleo's scoring, `prefer_prefix` on):
+/// every character a match (16) with the largest bonus (10, doubled for the first), plus
+/// the prefix bonus the first occurrence of the needle's first character allows (a single
+/// character in a longer haystack gets none).
+fn score_ceiling(hay: &[u8], needle: &[u8]) -> u32 {
+    let n = needle.len() as u32;
+    if n == 1 && hay.len() > 1 {
+        return 36;
     }
+    let first = hay.iter().position(|&b| b == needle[0]).unwrap_or(0) as u32;
+    let prefix = if first == 0 {
+        8
+    } else {
+        13u32.saturating_sub(first - 1) / 2
+    };
+    26 * n + 10 + prefix
+}
+
+/// The bonus nucleo gives at least to a match at `hay[p]`: a word's first character after
+/// a space (10), a delimiter (9) or another non-word character (8); 0 otherwise (its camel
+/// and non-word bonuses are left out: a floor may be low, never high).
+fn word_start_bonus(hay: &[u8], p: usize) -> i32 {
+    if !hay[p].is_ascii_alphanumeric() {
+        return 0;
+    }
+    let prev = if p == 0 { b' ' } else { hay[p - 1] };
+    if prev.is_ascii_whitespace() {
+        10
+    } else if b"/,:;|".contains(&prev) {
+        9
+    } else if !prev.is_ascii_alphanumeric() {
+        8
+    } else {
+        0
+    }
+}
+
+/// Starts tried by [`score_floor`]: enough for names, bounded for pathological haystacks.
+const FLOOR_STARTS: usize = 8;
+
+/// Whether `needle` is a subsequence of `hay` (nucleo's fuzzy match) and, if so, a score
+/// nucleo's optimal match surely reaches: the score of leftmost matches from one of the
+/// first occurrences of the needle's first character, with the bonuses it surely earns and
+/// every gap's full penalty (nucleo's optimum is at least any alignment's score, and its
+/// saturating arithmetic only raises it).
+fn score_floor(hay: &[u8], needle: &[u8]) -> Option<u32> {
+    let mut best: Option<i32> = None;
+    let mut from = 0;
+    for _ in 0..FLOOR_STARTS {
+        let Some(off) = hay[from..].iter().position(|&b| b == needle[0]) else {
+            break;
+        };
+        let start = from + off;
+        let mut score = 16 + 2 * word_start_bonus(hay, start);
+        let (mut last, mut j) = (start, 1);
+        for (i, &b) in hay.iter().enumerate().skip(start + 1) {
+            if j == needle.len() {
+                break;
+            }
+            if b == needle[j] {
+                let gap = (i - last - 1) as i32;
+                if gap > 0 {
+                    score -= 3 + (gap - 1);
+                }
+                score += 16 + word_start_bonus(hay, i);
+                last = i;
+                j += 1;
+            }
+        }
+        if j < needle.len() {
+            // No later start can match what this one could not.
+            break;
+        }
+        best = Some(best.map_or(score, |b| b.max(score)));
+        from = start + 1;
+    }
+    best.map(|b| b.max(0) as u32)
+}
+
+/// Plain fuzzy queries: every candidate is checked cheaply (per word: is it a match at all,
+/// a score it surely reaches, the most it can reach), and the optimal score is computed only
+/// when the entry may enter the top page (its ceiling beats the page's worst) or when its
+/// greedy score does not prove it reaches the minimum.
+fn search_bounded(
+    c: &Candidates,
+    query: &Query,
+    needles: &[Vec<u8>],
+    limit: usize,
+    matcher: &mut Matcher,
+) -> Outcome {
+    use std::cmp::Reverse;
+    use std::collections::BinaryHeap;
+    let mut raw: Vec<u32> = Vec::new();
+    let mut total = 0usize;
+    // The page so far; its greatest element is the worst hit (lowest score, then the
+    // highest id). Candidates come in increasing id order, so a later candidate enters
+    // only with a strictly higher score than the worst.
+    let mut page: BinaryHeap<(Reverse<u32>, u32)> = BinaryHeap::with_capacity(limit + 1);
+    let needle_len: usize = needles.iter().map(Vec::len).sum();
+    c.for_each(|id, e| {
+        if e.mask & query.mask != query.mask {
+            return;
+        }
+        let hay = e.hay.as_bytes();
+        let (mut floor, mut ceiling) = (0u32, 0u32);
+        for n in needles {
+            let Some(f) = score_floor(hay, n) else {
+                return;
+            };
+            floor += f;
+            ceiling += score_ceiling(hay, n);
+        }
+        raw.push(id);
+        if ceiling < query.min_score {
+            return;
+        }
+        let may_enter = page.len() < limit || page.peek().is_some_and(|w| ceiling > w.0.0);
+        // Past its 100 KiB matrix nucleo falls back to a greedy match: no floor then.
+        let sure_hit = floor >= query.min_score && hay.len() * needle_len <= 64 * 1024;
+        if sure_hit && !may_enter {
+            total += 1;
+            return;
+        }
+        let Some(s) = query.pattern.score(Utf32Str::Ascii(hay), matcher) else {
+            return;
+        };
+        if s < query.min_score {
+            return;
+        }
+        total += 1;
+        if page.len() < limit {
+            page.push((Reverse(s), id));
+        } else if page.peek().is_some_and(|w| s > w.0.0) {
+            page.pop();
+            page.push((Reverse(s), id));
+        }
+    });
+    let mut hits: Vec<(u32, u32)> = page.into_iter().map(|(Reverse(s), id)| (id, s)).collect();
+    hits.sort_unstable_by(by_rank);
+    let top = hits
+        .into_iter()
+        .map(|(id, s)| (CustomerId(id as u64), s))
+        .collect();
+    (raw, top, total)
 }
 
 /// The ids of every customer matching `query` (board filter).
@@ -490,5 +714,106 @@ mod tests {
             .map(|(_, c)| c)
             .collect();
         assert_eq!(s, "StÉtienne");
+    }
+
+    /// An entry whose haystack is `hay` as given (already folded).
+    fn raw_entry(hay: &str) -> Entry {
+        Entry {
+            hay: hay.into(),
+            name_len: hay.len() as u16,
+            mask: mask_of(hay),
+            name: hay.into(),
+            city: "".into(),
+            siret: "".into(),
+            status: Some(EligibilityStatus::Approved),
+        }
+    }
+
+    const WORDS: &[&str] = &[
+        "commune", "de", "saint", "etienne", "lycee", "jean", "moulin", "chu", "besancon",
+        "college", "ravel", "caisse", "des", "ecoles", "lyon", "sdis", "montigny", "ccas", "sur",
+        "la", "le", "riviere", "ste", "st", "e", "tt", "ecole",
+    ];
+
+    fn hay_strategy() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let word = prop_oneof![
+            4 => proptest::sample::select(WORDS).prop_map(str::to_string),
+            1 => "[a-z0-9]{1,12}",
+        ];
+        let sep = proptest::sample::select(&[" ", "  ", "-", "/", "'", ""][..]);
+        proptest::collection::vec((word, sep), 1..10).prop_map(|parts| {
+            let mut s = String::new();
+            for (w, sep) in parts {
+                s.push_str(&w);
+                s.push_str(sep);
+            }
+            s.trim().to_string()
+        })
+    }
+
+    use proptest::strategy::Strategy;
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config::with_cases(48))]
+        /// The bounded search (floors, ceilings, the page's worst) gives exactly what
+        /// scoring every candidate gives, keystroke by keystroke with narrowing, for page
+        /// sizes that prune a lot (1, 3) or little (50).
+        #[test]
+        fn bounded_search_equals_scoring_every_candidate(
+            hays in proptest::collection::vec(hay_strategy(), 1..250),
+            typed in proptest::collection::vec(
+                proptest::prop_oneof![
+                    3 => proptest::sample::select(WORDS).prop_map(str::to_string),
+                    1 => "[a-z ]{1,6}",
+                ],
+                1..4,
+            ),
+            limit in proptest::sample::select(&[1usize, 3, 50][..]),
+        ) {
+            let idx = CustomerIndex::from_entries(
+                hays.iter()
+                    .enumerate()
+                    .map(|(i, h)| (CustomerId(i as u64 + 1), raw_entry(h)))
+                    .collect(),
+            );
+            let query = typed.join(" ");
+            let mut m = new_matcher();
+            let (mut prev_fast, mut prev_every): (Option<Found>, Option<Found>) = (None, None);
+            for end in 1..=query.len() {
+                let q = Query::new(&query[..end]);
+                let fast = search(&idx, &q, prev_fast.as_ref(), limit, &mut m);
+                let every = search_every_candidate(&idx, &q, prev_every.as_ref(), limit, &mut m);
+                proptest::prop_assert_eq!(&fast.top, &every.top, "{:?}", &query[..end]);
+                proptest::prop_assert_eq!(fast.total, every.total, "{:?}", &query[..end]);
+                proptest::prop_assert_eq!(&fast.all, &every.all, "{:?}", &query[..end]);
+                prev_fast = Some(fast);
+                prev_every = Some(every);
+            }
+        }
+    }
+
+    #[test]
+    fn floors_and_ceilings_frame_nucleo_scores() {
+        let mut m = new_matcher();
+        for hay in [
+            "commune de neuville-des-pres  neuville-des-pres  mehdi roussel",
+            "lycee george sand  font-sur-rhone  celine perrin",
+            "ccas de sainte-marie-de-tinee  sainte-marie-de-tinee  olivier lambert",
+            "saint-etienne",
+            "ch",
+        ] {
+            for needle in ["ch", "co", "stet", "stetienne", "de", "s", "e", "ch"] {
+                let q = Query::new(needle);
+                let exact = q.pattern.score(Utf32Str::Ascii(hay.as_bytes()), &mut m);
+                let floor = score_floor(hay.as_bytes(), needle.as_bytes());
+                assert_eq!(floor.is_some(), exact.is_some(), "{needle} in {hay}");
+                if let (Some(f), Some(e)) = (floor, exact) {
+                    assert!(f <= e, "floor {f} > {e}: {needle} in {hay}");
+                    let c = score_ceiling(hay.as_bytes(), needle.as_bytes());
+                    assert!(e <= c, "ceiling {c} < {e}: {needle} in {hay}");
+                }
+            }
+        }
     }
 }

@@ -5,6 +5,7 @@
 use super::Shared;
 use super::input::{Decoder, ESC_TIMEOUT, InputBudget};
 use super::terminal::{ENTER, LEAVE, RemoteBackend, clamp_size};
+use crate::app::queries::SEARCH_LIMIT;
 use crate::app::{Actor, Change};
 use crate::ui::{Cmd, Console, Msg};
 use ratatui::Terminal;
@@ -295,7 +296,7 @@ async fn console_loop(
                     let app = shared.app.clone();
                     let tx = found_tx.clone();
                     let submitted = shared.pool.submit(move || {
-                        let result = app.search_customers(&query, previous.as_ref(), 50);
+                        let result = app.search_customers(&query, previous.as_ref(), SEARCH_LIMIT);
                         let _ = tx.blocking_send((target, result));
                     });
                     if submitted.is_err() {
