@@ -146,6 +146,7 @@ pub struct Index {
     board: RwLock<Board>,
     summary: Mutex<Option<(SummaryKey, Arc<[ColumnTotals; 9]>)>>,
     alerts: Mutex<Option<AlertSet>>,
+    searches: search::SharedSearches,
 }
 
 /// The orders the header's alerts count, for one day and one rate table: built once a day
@@ -193,6 +194,7 @@ impl Index {
             board: RwLock::new(board),
             summary: Mutex::new(None),
             alerts: Mutex::new(None),
+            searches: search::SharedSearches::default(),
         })
     }
 
@@ -264,12 +266,28 @@ impl Index {
             .unwrap_or_else(|| format!("client #{}", id.0))
     }
 
-    /// Searches customers (see [`search::search`]).
+    /// Searches customers (see [`search::search`]), sharing recent and running searches
+    /// between sessions ([`search::SharedSearches`]).
     pub fn search_customers(&self, query: &str, previous: Option<&Found>, limit: usize) -> Found {
+        self.search_customers_shared(query, previous, limit).0
+    }
+
+    /// Forgets the searches shared between sessions (benchmarks of one session alone).
+    #[cfg(feature = "bench")]
+    pub fn forget_shared_searches(&self) {
+        self.searches.forget();
+    }
+
+    /// [`Self::search_customers`], saying whether another session's answer served.
+    pub(crate) fn search_customers_shared(
+        &self,
+        query: &str,
+        previous: Option<&Found>,
+        limit: usize,
+    ) -> (Found, search::Served) {
         let idx = self.customers();
-        search::with_thread_matcher(|m| {
-            search::search(&idx, &Query::new(query), previous, limit, m)
-        })
+        self.searches
+            .search(&idx, &Query::new(query), previous, limit)
     }
 
     /// [`Self::search_customers`] scoring every candidate (to check the bounded search).

@@ -344,6 +344,12 @@ impl App {
         })
     }
 
+    /// Forgets the searches shared between sessions (benchmarks of one session alone).
+    #[cfg(feature = "bench")]
+    pub fn forget_shared_searches(&self) {
+        self.index.forget_shared_searches();
+    }
+
     /// The customer part of [`Self::search_customers`], scoring every candidate: the
     /// reference `bench search` checks the bounded search against.
     #[cfg(feature = "bench")]

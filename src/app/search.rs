@@ -81,6 +81,8 @@ impl Entry {
 pub struct CustomerIndex {
     chunks: Vec<Arc<Vec<Entry>>>,
     len: usize,
+    /// Grows with every change: a search's matches narrow only searches on the same one.
+    generation: u64,
 }
 
 impl CustomerIndex {
@@ -130,6 +132,7 @@ impl CustomerIndex {
         while self.chunks.len() <= c {
             self.chunks.push(Arc::new(Vec::new()));
         }
+        self.generation += 1;
         let chunk = Arc::make_mut(&mut self.chunks[c]);
         if chunk.len() <= o {
             chunk.resize(o + 1, Entry::default());
@@ -267,6 +270,8 @@ pub(crate) fn with_thread_matcher<R>(f: impl FnOnce(&mut Matcher) -> R) -> R {
 #[derive(Clone, Debug, Default)]
 pub struct Found {
     pub query: String,
+    /// The index generation it was computed on.
+    pub generation: u64,
     /// Every matching customer id (when at most [`NARROW_CAP`]), for narrowing.
     pub all: Option<Arc<Vec<u32>>>,
     pub total: usize,
@@ -320,10 +325,14 @@ fn search_with(
             ..Found::default()
         };
     }
-    let narrowed = previous.and_then(|p| {
-        let prev_q = Query::new(&p.query);
-        prev_q.narrows_to(query).then_some(p.all.clone()).flatten()
-    });
+    // A previous answer on another generation of the index may miss a customer renamed
+    // since: it does not narrow.
+    let narrowed = previous
+        .filter(|p| p.generation == index.generation)
+        .and_then(|p| {
+            let prev_q = Query::new(&p.query);
+            prev_q.narrows_to(query).then_some(p.all.clone()).flatten()
+        });
     let candidates = Candidates {
         index,
         narrowed: narrowed.as_deref().map(Vec::as_slice),
@@ -336,6 +345,7 @@ fn search_with(
     };
     Found {
         query: query.folded.clone(),
+        generation: index.generation,
         all: (raw.len() <= NARROW_CAP).then(|| Arc::new(raw)),
         total,
         top,
@@ -571,6 +581,183 @@ fn search_bounded(
         .map(|(id, s)| (CustomerId(id as u64), s))
         .collect();
     (raw, top, total)
+}
+
+/// Most recent searches kept for every session.
+const SHARED_ENTRIES: usize = 256;
+/// Matches kept for narrowing, in all (4 bytes each): 16 MB at most.
+const SHARED_IDS: usize = 4 << 20;
+/// How long a session waits for the same search another session is running.
+const SHARED_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Recent searches shared by every session, on one index snapshot: staff type the same
+/// first letters ("commune de", "lycee", "college"…), so a query another session just ran
+/// is answered from here, a query another session is running is waited for rather than
+/// run twice, and a longer query narrows the longest recent one it extends.
+#[derive(Default)]
+pub(crate) struct SharedSearches {
+    inner: std::sync::Mutex<Recent>,
+}
+
+#[derive(Default)]
+struct Recent {
+    /// The snapshot the entries were computed on (a `Weak`: no old index is kept alive,
+    /// and its address cannot be reused while we hold it).
+    snapshot: std::sync::Weak<CustomerIndex>,
+    /// Least recently used first.
+    found: std::collections::VecDeque<(usize, Arc<Found>)>,
+    ids: usize,
+    running: std::collections::HashMap<(String, usize), Arc<Running>>,
+}
+
+/// A search one session is running, that others wait for.
+#[derive(Default)]
+struct Running {
+    done: std::sync::Mutex<bool>,
+    ended: std::sync::Condvar,
+}
+
+/// Marks a running search ended when dropped, even by a panic.
+struct RunningGuard<'a> {
+    shared: &'a SharedSearches,
+    key: (String, usize),
+    running: Arc<Running>,
+}
+
+impl Drop for RunningGuard<'_> {
+    fn drop(&mut self) {
+        self.shared.lock().running.remove(&self.key);
+        *self.running.done.lock().unwrap_or_else(|e| e.into_inner()) = true;
+        self.running.ended.notify_all();
+    }
+}
+
+/// Where a shared search's answer came from (for the benchmarks and tests).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Served {
+    /// Another session's recent answer.
+    Recent,
+    /// Run here (possibly narrowed from a recent answer or the session's own).
+    Ran,
+}
+
+impl Recent {
+    fn matching(&mut self, snapshot: &Arc<CustomerIndex>) {
+        if !std::sync::Weak::ptr_eq(&self.snapshot, &Arc::downgrade(snapshot)) {
+            self.snapshot = Arc::downgrade(snapshot);
+            self.found.clear();
+            self.ids = 0;
+        }
+    }
+
+    fn get(&mut self, folded: &str, limit: usize) -> Option<Arc<Found>> {
+        let at = self
+            .found
+            .iter()
+            .position(|(l, f)| *l == limit && f.query == folded)?;
+        let hit = self.found.remove(at)?;
+        let found = hit.1.clone();
+        self.found.push_back(hit);
+        Some(found)
+    }
+
+    /// The recent answer with the fewest matches that `query` narrows.
+    fn base_for(&self, query: &Query) -> Option<Arc<Found>> {
+        self.found
+            .iter()
+            .filter(|(_, f)| f.all.is_some() && Query::new(&f.query).narrows_to(query))
+            .min_by_key(|(_, f)| f.all.as_ref().map_or(usize::MAX, |a| a.len()))
+            .map(|(_, f)| f.clone())
+    }
+
+    fn insert(&mut self, limit: usize, found: Arc<Found>) {
+        self.ids += found.all.as_ref().map_or(0, |a| a.len());
+        self.found.push_back((limit, found));
+        while self.found.len() > SHARED_ENTRIES || (self.ids > SHARED_IDS && self.found.len() > 1) {
+            if let Some((_, old)) = self.found.pop_front() {
+                self.ids -= old.all.as_ref().map_or(0, |a| a.len());
+            }
+        }
+    }
+}
+
+impl SharedSearches {
+    /// Forgets every recent answer (benchmarks measuring one session alone).
+    #[cfg(feature = "bench")]
+    pub(crate) fn forget(&self) {
+        let mut recent = self.lock();
+        recent.found.clear();
+        recent.ids = 0;
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Recent> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// [`search`] on `index`, answered from or shared with the other sessions.
+    pub(crate) fn search(
+        &self,
+        index: &Arc<CustomerIndex>,
+        query: &Query,
+        previous: Option<&Found>,
+        limit: usize,
+    ) -> (Found, Served) {
+        if query.too_short() {
+            return (
+                Found {
+                    query: query.folded.clone(),
+                    ..Found::default()
+                },
+                Served::Ran,
+            );
+        }
+        let key = (query.folded.clone(), limit);
+        let mut waited = false;
+        loop {
+            let mut recent = self.lock();
+            recent.matching(index);
+            if let Some(found) = recent.get(&query.folded, limit) {
+                return ((*found).clone(), Served::Recent);
+            }
+            if let Some(running) = recent.running.get(&key).cloned()
+                && !waited
+            {
+                drop(recent);
+                waited = true;
+                let done = running.done.lock().unwrap_or_else(|e| e.into_inner());
+                let _ = running
+                    .ended
+                    .wait_timeout_while(done, SHARED_WAIT, |done| !*done);
+                continue;
+            }
+            // Narrow from the session's own previous answer or a recent one, whichever
+            // holds fewer matches.
+            let own =
+                previous.filter(|p| p.all.is_some() && Query::new(&p.query).narrows_to(query));
+            let recent_base = recent.base_for(query);
+            let running = Arc::new(Running::default());
+            recent.running.insert(key.clone(), running.clone());
+            drop(recent);
+            let _guard = RunningGuard {
+                shared: self,
+                key,
+                running,
+            };
+            let size = |f: &Found| f.all.as_ref().map_or(usize::MAX, |a| a.len());
+            let base = match (own, recent_base.as_deref()) {
+                (Some(o), Some(r)) if size(r) < size(o) => Some(r),
+                (Some(o), _) => Some(o),
+                (None, r) => r,
+            };
+            let found = with_thread_matcher(|m| search(index, query, base, limit, m));
+            let shared = Arc::new(found.clone());
+            let mut recent = self.lock();
+            if std::sync::Weak::ptr_eq(&recent.snapshot, &Arc::downgrade(index)) {
+                recent.insert(limit, shared);
+            }
+            return (found, Served::Ran);
+        }
+    }
 }
 
 /// The ids of every customer matching `query` (board filter).
@@ -815,5 +1002,81 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn sessions_share_recent_searches_until_the_index_changes() {
+        let shared = SharedSearches::default();
+        let mut idx = Arc::new(index());
+        let (a, served) = shared.search(&idx, &Query::new("jean"), None, 10);
+        assert_eq!(served, Served::Ran);
+        // Another session, same query (folded alike): answered from the first.
+        let (b, served) = shared.search(&idx, &Query::new("  JEAN"), None, 10);
+        assert_eq!(served, Served::Recent);
+        assert_eq!((a.top.clone(), a.total), (b.top, b.total));
+        // A longer query narrows the recent answer: same as a search of its own.
+        let (c, served) = shared.search(&idx, &Query::new("jean mo"), None, 10);
+        assert_eq!(served, Served::Ran);
+        let mut m = new_matcher();
+        let alone = search(&idx, &Query::new("jean mo"), None, 10, &mut m);
+        assert_eq!((c.top, c.total), (alone.top, alone.total));
+        // A customer changes: the index is a new snapshot, nothing recent is reused.
+        Arc::make_mut(&mut idx).set(
+            CustomerId(2),
+            Entry::of(&customer(2, "Lycée Victor Hugo", "Lyon", "Claire Dubois")),
+        );
+        let (d, served) = shared.search(&idx, &Query::new("jean"), None, 10);
+        assert_eq!(served, Served::Ran);
+        assert_eq!(d.total, a.total - 1, "the renamed lycée no longer matches");
+    }
+
+    #[test]
+    fn sessions_typing_the_same_letters_at_once_get_the_same_answer() {
+        let entries: Vec<(CustomerId, Entry)> = (1..=20_000u64)
+            .map(|i| {
+                let name = format!("Commune de Saint-Martin-{i}");
+                (
+                    CustomerId(i),
+                    Entry::of(&customer(i, &name, "Lyon", "Anne Roux")),
+                )
+            })
+            .collect();
+        let idx = Arc::new(CustomerIndex::from_entries(entries));
+        let shared = Arc::new(SharedSearches::default());
+        let barrier = Arc::new(std::sync::Barrier::new(6));
+        let threads: Vec<_> = (0..6)
+            .map(|_| {
+                let (idx, shared, barrier) = (idx.clone(), shared.clone(), barrier.clone());
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    shared.search(&idx, &Query::new("co sa"), None, 50)
+                })
+            })
+            .collect();
+        let answers: Vec<(Found, Served)> =
+            threads.into_iter().map(|t| t.join().unwrap()).collect();
+        let mut m = new_matcher();
+        let alone = search(&idx, &Query::new("co sa"), None, 50, &mut m);
+        assert_eq!(alone.total, 20_000);
+        for (found, _) in &answers {
+            assert_eq!((&found.top, found.total), (&alone.top, alone.total));
+        }
+        assert!(answers.iter().any(|(_, s)| *s == Served::Ran));
+    }
+
+    #[test]
+    fn an_answer_from_before_a_change_does_not_narrow() {
+        let mut idx = index();
+        let mut m = new_matcher();
+        let before = search(&idx, &Query::new("jea"), None, 10, &mut m);
+        idx.set(
+            CustomerId(6),
+            Entry::of(&customer(6, "Lycée Jean Zay", "Tinée", "Léa Blanc")),
+        );
+        let after = search(&idx, &Query::new("jean"), Some(&before), 10, &mut m);
+        assert!(
+            after.top.iter().any(|(id, _)| *id == CustomerId(6)),
+            "the customer renamed since the previous keystroke is found"
+        );
     }
 }

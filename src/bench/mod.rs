@@ -9,6 +9,7 @@ mod ssh;
 
 use crate::app::queries::SEARCH_LIMIT;
 use crate::app::{Actor, App, Role, Settings};
+use crate::domain::CustomerId;
 use crate::domain::pipeline::OriginalPoInput;
 use crate::domain::{Checklist, EligibilityStatus, Stage};
 use clap::Subcommand;
@@ -123,6 +124,8 @@ pub fn search(data: &Path) -> Result<(), String> {
         let mut previous = None;
         for end in 1..=q.len() {
             let prefix = &q[..end];
+            // One session alone: nothing another session searched helps it.
+            app.forget_shared_searches();
             let started = Instant::now();
             let r = app.search_customers(prefix, previous.as_ref(), SEARCH_LIMIT);
             times.push(started.elapsed());
@@ -282,6 +285,7 @@ pub fn search_detail(data: &Path) -> Result<(), String> {
         let mut previous = None;
         let mut line = format!("{q:>24}:");
         for end in 1..=q.len() {
+            app.forget_shared_searches();
             let started = Instant::now();
             let r = app.search_customers(&q[..end], previous.as_ref(), SEARCH_LIMIT);
             line.push_str(&format!(
@@ -345,10 +349,43 @@ pub enum BenchWhat {
         idle: Vec<usize>,
         #[arg(long, default_value_t = 50)]
         search_sessions: usize,
+        /// What the searching sessions type: the beginning of real customers' names from
+        /// the store (each session its own), or the 8 fixed queries of `bench search`
+        #[arg(long, value_enum, default_value = "names")]
+        search_queries: SearchQueries,
         /// A document to download (needs a store with rendered documents)
         #[arg(long)]
         download: Option<String>,
     },
+}
+
+/// What the sessions of `bench ssh` type in the search box.
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum SearchQueries {
+    /// Each session a customer of the store: the first words of its name (≤ 20 letters),
+    /// as staff type the name on a purchase order; they share first letters as real
+    /// names do.
+    Names,
+    /// Session `i` types `QUERIES[i % 8]`: six or seven sessions type each query.
+    Fixed,
+}
+
+/// The beginning of the names of `n` customers spread over the store (folded, the first
+/// three words, at most 20 characters).
+fn names_to_type(data: &Path, n: usize) -> Result<Vec<String>, String> {
+    let app = open(data)?;
+    let idx = app.index().customers();
+    let count = idx.len().max(1);
+    let mut out = Vec::with_capacity(n);
+    for i in 0..n {
+        let id = 1 + (i * 7919) % count;
+        let name = crate::domain::text::fold(&app.index().customer_name(CustomerId(id as u64)));
+        let words: Vec<&str> = name.split_whitespace().take(3).collect();
+        let mut q = words.join(" ");
+        q.truncate(20);
+        out.push(q.trim_end().to_string());
+    }
+    Ok(out)
 }
 
 /// Runs a measurement on the store of `data` (the global `--data`).
@@ -371,14 +408,21 @@ pub fn run(what: BenchWhat, data: &Path) -> Result<(), String> {
             connections,
             idle,
             search_sessions,
+            search_queries,
             download,
-        } => bench_ssh(
-            data,
-            connections,
-            &idle,
-            search_sessions,
-            download.as_deref(),
-        ),
+        } => {
+            let queries = match search_queries {
+                SearchQueries::Names => names_to_type(data, search_sessions)?,
+                SearchQueries::Fixed => QUERIES.iter().map(|q| q.to_string()).collect(),
+            };
+            bench_ssh(
+                data,
+                connections,
+                &idle,
+                (search_sessions, &queries),
+                download.as_deref(),
+            )
+        }
     }
 }
 
@@ -386,13 +430,13 @@ fn bench_ssh(
     data: &Path,
     connections: usize,
     idle: &[usize],
-    search_sessions: usize,
+    (search_sessions, queries): (usize, &[String]),
     download: Option<&str>,
 ) -> Result<(), String> {
     with_server(data, |server| async move {
         ssh::first_frame(&server, connections).await?;
         if search_sessions > 0 {
-            ssh::concurrent_search(&server, search_sessions, QUERIES).await?;
+            ssh::concurrent_search(&server, search_sessions, queries).await?;
         }
         if let Some(n) = download {
             ssh::download(&server, n, 20).await?;

@@ -40,7 +40,11 @@ impl BenchServer {
         )
         .map_err(|e| e.to_string())?;
         let config = dir.path().join("comptoir.toml");
-        std::fs::write(&config, "[server]\nmax_sessions = 400\n").map_err(|e| e.to_string())?;
+        std::fs::write(
+            &config,
+            "[server]\nmax_sessions = 400\nmax_sessions_per_person = 400\n",
+        )
+        .map_err(|e| e.to_string())?;
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .map_err(|e| e.to_string())?
@@ -173,7 +177,8 @@ fn parser(cols: u16, rows: u16) -> vt100::Parser {
 /// A complete board frame: header, tabs and footer are on screen.
 fn complete(s: &vt100::Screen) -> bool {
     let c = s.contents();
-    c.contains("Tableau") && c.contains("naviguer")
+    // The footer (its keys separated by « · ») is the last line drawn.
+    c.contains("Tableau") && c.lines().last().is_some_and(|l| l.contains(" · "))
 }
 
 /// Connect (TCP) → first complete frame, over `n` connections.
@@ -184,7 +189,10 @@ pub(super) async fn first_frame(server: &BenchServer, n: usize) -> Result<(), St
         let (_h, mut ch) = server.console(100, 30).await?;
         let mut p = parser(100, 30);
         if !read_until(&mut ch, &mut p, 30, complete).await {
-            return Err("no complete frame".into());
+            return Err(format!(
+                "no complete frame; the screen reads:\n{}",
+                p.screen().contents()
+            ));
         }
         times.push(started.elapsed());
         let _ = ch.data(&b"q"[..]).await;
@@ -225,12 +233,12 @@ pub(super) async fn idle_memory(server: &BenchServer, counts: &[usize]) -> Resul
 pub(super) async fn concurrent_search(
     server: &BenchServer,
     sessions: usize,
-    queries: &[&str],
+    queries: &[String],
 ) -> Result<(), String> {
     let mut tasks = Vec::new();
     for i in 0..sessions {
         let (h, mut ch) = server.console(100, 30).await?;
-        let query = queries[i % queries.len()].to_string();
+        let query = queries[i % queries.len()].clone();
         tasks.push(tokio::spawn(async move {
             let _h = h;
             let mut p = parser(100, 30);
@@ -239,12 +247,14 @@ pub(super) async fn concurrent_search(
             read_until(&mut ch, &mut p, 30, |s| s.contents().contains("Rechercher")).await;
             let (mut echo, mut done) = (Vec::new(), Vec::new());
             let mut typed = String::new();
+            let mut whole = true;
             for c in query.chars() {
                 typed.push(c);
                 let started = Instant::now();
                 let _ = ch.data(c.to_string().as_bytes()).await;
                 let shown = format!("{typed}▏");
                 if !read_until(&mut ch, &mut p, 30, |s| s.contents().contains(&shown)).await {
+                    whole = false;
                     break;
                 }
                 echo.push(started.elapsed());
@@ -259,15 +269,21 @@ pub(super) async fn concurrent_search(
                 tokio::time::sleep(Duration::from_millis(80)).await;
             }
             let _ = ch.data(&b"\x03"[..]).await;
-            (echo, done)
+            (echo, done, whole)
         }));
     }
-    let (mut echo, mut done) = (Vec::new(), Vec::new());
+    let (mut echo, mut done, mut whole) = (Vec::new(), Vec::new(), 0);
     for t in tasks {
-        if let Ok((e, d)) = t.await {
+        if let Ok((e, d, w)) = t.await {
             echo.extend(e);
             done.extend(d);
+            whole += usize::from(w);
         }
+    }
+    if whole < sessions {
+        return Err(format!(
+            "only {whole} of {sessions} sessions could type their whole query"
+        ));
     }
     let (e50, e99, _) = percentiles(echo.clone());
     let (d50, d99, _) = percentiles(done.clone());
