@@ -479,13 +479,13 @@ const FLOOR_STARTS: usize = 8;
 
 /// Whether `needle` is a subsequence of `hay` (nucleo's fuzzy match) and, if so, a score
 /// nucleo's optimal match surely reaches: the score of leftmost matches from one of the
-/// first occurrences of the needle's first character, with the bonuses it surely earns and
+/// first `starts` occurrences of the needle's first character, with the bonuses it surely earns and
 /// every gap's full penalty (nucleo's optimum is at least any alignment's score, and its
 /// saturating arithmetic only raises it).
-fn score_floor(hay: &[u8], needle: &[u8]) -> Option<u32> {
+fn score_floor(hay: &[u8], needle: &[u8], starts: usize) -> Option<u32> {
     let mut best: Option<i32> = None;
     let mut from = 0;
-    for _ in 0..FLOOR_STARTS {
+    for _ in 0..starts {
         let Some(off) = hay[from..].iter().position(|&b| b == needle[0]) else {
             break;
         };
@@ -541,24 +541,30 @@ fn search_bounded(
             return;
         }
         let hay = e.hay.as_bytes();
-        let (mut floor, mut ceiling) = (0u32, 0u32);
+        // Leftmost matches first: most entries are proved hits by them.
+        let mut floor = 0u32;
         for n in needles {
-            let Some(f) = score_floor(hay, n) else {
+            let Some(f) = score_floor(hay, n, 1) else {
                 return;
             };
             floor += f;
-            ceiling += score_ceiling(hay, n);
         }
         raw.push(id);
-        if ceiling < query.min_score {
-            return;
+        if floor < query.min_score {
+            floor = needles
+                .iter()
+                .filter_map(|n| score_floor(hay, n, FLOOR_STARTS))
+                .sum();
         }
-        let may_enter = page.len() < limit || page.peek().is_some_and(|w| ceiling > w.0.0);
         // Past its 100 KiB matrix nucleo falls back to a greedy match: no floor then.
         let sure_hit = floor >= query.min_score && hay.len() * needle_len <= 64 * 1024;
-        if sure_hit && !may_enter {
-            total += 1;
-            return;
+        if sure_hit && page.len() == limit {
+            let ceiling: u32 = needles.iter().map(|n| score_ceiling(hay, n)).sum();
+            if page.peek().is_some_and(|w| ceiling <= w.0.0) {
+                // A hit that cannot enter the page.
+                total += 1;
+                return;
+            }
         }
         let Some(s) = query.pattern.score(Utf32Str::Ascii(hay), matcher) else {
             return;
@@ -993,7 +999,7 @@ mod tests {
             for needle in ["ch", "co", "stet", "stetienne", "de", "s", "e", "ch"] {
                 let q = Query::new(needle);
                 let exact = q.pattern.score(Utf32Str::Ascii(hay.as_bytes()), &mut m);
-                let floor = score_floor(hay.as_bytes(), needle.as_bytes());
+                let floor = score_floor(hay.as_bytes(), needle.as_bytes(), FLOOR_STARTS);
                 assert_eq!(floor.is_some(), exact.is_some(), "{needle} in {hay}");
                 if let (Some(f), Some(e)) = (floor, exact) {
                     assert!(f <= e, "floor {f} > {e}: {needle} in {hay}");
