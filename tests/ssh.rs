@@ -1110,7 +1110,10 @@ async fn the_access_tab() {
         Role::Admin,
         &keys::fingerprint(w.admin.public_key()),
     );
-    let mut tab = AccessTab::new(Box::new(ssh::access::AccessService::new(shared)), me);
+    let mut tab = AccessTab::new(
+        std::sync::Arc::new(ssh::access::AccessService::new(shared)),
+        me,
+    );
     let theme = Theme::default_theme();
     let render = |tab: &mut AccessTab, width: u16, height: u16| {
         let mut t = Terminal::new(TestBackend::new(width, height)).unwrap();
@@ -1149,7 +1152,17 @@ async fn the_access_tab() {
         "nothing written before confirmation"
     );
     insta::assert_snapshot!("acces_confirm_add", confirm);
-    let (level, msg) = tab.handle(&Input::Key(Key::Char('o'))).unwrap();
+    // Confirming hands the change over: the console's task writes nothing.
+    let Some(comptoir::ui::access::AccessReply::Run(job)) = tab.handle(&Input::Key(Key::Char('o')))
+    else {
+        panic!("confirming must hand the change over to run off the session's task");
+    };
+    assert_eq!(job.what(), "ajout de la personne");
+    assert!(
+        !w.keys.join("staff/lea.pub").exists(),
+        "nothing written on the input path"
+    );
+    let (level, msg) = job.run();
     assert_eq!(level, comptoir::ui::Level::Ok, "{msg}");
     assert!(w.keys.join("staff/lea.pub").exists());
     assert_eq!(

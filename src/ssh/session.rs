@@ -143,7 +143,9 @@ async fn console_loop(
         shared.ssh_hint.clone(),
     );
     if who.role == crate::app::Role::Admin {
-        console = console.with_access(Box::new(super::access::AccessService::new(shared.clone())));
+        console = console.with_access(std::sync::Arc::new(super::access::AccessService::new(
+            shared.clone(),
+        )));
     }
     let mut terminal = match Terminal::new(RemoteBackend::new(clamp_size(cols, rows))) {
         Ok(t) => t,

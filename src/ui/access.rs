@@ -17,12 +17,13 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// Longest public-key line the tab takes (an RSA 8192-bit key is about 1,400 characters).
 const MAX_KEY_LINE: usize = 4000;
 
 /// What the Accès tab needs from whoever keeps the keys and the sessions.
-pub trait AccessAdmin: Send {
+pub trait AccessAdmin: Send + Sync {
     fn overview(&self) -> AccessOverview;
     fn sessions(&self) -> Vec<SessionInfo>;
     fn last_logins(&self) -> HashMap<String, LastLogin>;
@@ -62,6 +63,7 @@ enum Zone {
     Sessions,
 }
 
+#[derive(Clone, Debug)]
 enum Pending {
     AddPerson {
         name: String,
@@ -94,48 +96,49 @@ enum Modal {
     Confirm(Confirm, Pending),
 }
 
-/// The Accès tab.
-pub struct AccessTab {
-    admin: Box<dyn AccessAdmin>,
-    me: Actor,
-    list: AccessOverview,
-    sessions: Vec<SessionInfo>,
-    logins: HashMap<String, LastLogin>,
-    events: Vec<AuditRecord>,
-    zone: Zone,
-    person: usize,
-    key: usize,
-    session: usize,
-    modal: Option<Modal>,
+/// What a key in the Accès tab leads to.
+pub enum AccessReply {
+    /// Say this in the status line.
+    Status(Level, String),
+    /// Run this confirmed change off the session's task (it writes `keys/` and the audit
+    /// trail), then say what it did ([`AccessJob::run`]).
+    Run(AccessJob),
 }
 
-impl AccessTab {
-    pub fn new(admin: Box<dyn AccessAdmin>, me: Actor) -> AccessTab {
-        let mut t = AccessTab {
-            list: AccessOverview::default(),
-            sessions: Vec::new(),
-            admin,
-            me,
-            logins: HashMap::new(),
-            events: Vec::new(),
-            zone: Zone::People,
-            person: 0,
-            key: 0,
-            session: 0,
-            modal: None,
-        };
-        t.refresh();
-        t
+/// A confirmed change of access, ready to run on a blocking thread.
+#[derive(Clone)]
+pub struct AccessJob {
+    admin: Arc<dyn AccessAdmin>,
+    me: Actor,
+    pending: Pending,
+}
+
+impl std::fmt::Debug for AccessJob {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AccessJob")
+            .field("me", &self.me.name)
+            .field("pending", &self.pending)
+            .finish()
+    }
+}
+
+impl AccessJob {
+    /// What the status line says while it runs.
+    pub fn what(&self) -> &'static str {
+        match self.pending {
+            Pending::AddPerson { .. } => "ajout de la personne",
+            Pending::AddKey { .. } => "ajout de la clé",
+            Pending::Role { .. } => "changement de rôle",
+            Pending::RevokeKey { .. } => "révocation de la clé",
+            Pending::RevokePerson { .. } => "révocation de la personne",
+            Pending::Kill { .. } => "fin de la session",
+        }
     }
 
-    fn selected_person(&self) -> Option<&PersonInfo> {
-        self.list.people.get(self.person)
-    }
-
-    fn run(&mut self, p: Pending) -> (Level, String) {
-        let a = &self.admin;
-        let me = &self.me;
-        let r = match p {
+    /// Makes the change (blocking: on a blocking thread) and says what it did.
+    pub fn run(self) -> (Level, String) {
+        let (a, me) = (&self.admin, &self.me);
+        let r = match self.pending {
             Pending::AddPerson { name, role, key } => a
                 .add_key(me, &name, role, &key)
                 .map(|k| format!("{name} ajouté ({role}), clé {}", k.fingerprint)),
@@ -158,10 +161,56 @@ impl AccessTab {
                 .end_session(me, id)
                 .map(|s| format!("session {id} de {} terminée", s.person)),
         };
-        self.refresh();
         match r {
             Ok(m) => (Level::Ok, m),
             Err(e) => (Level::Error, e.0),
+        }
+    }
+}
+
+/// The Accès tab.
+pub struct AccessTab {
+    admin: Arc<dyn AccessAdmin>,
+    me: Actor,
+    list: AccessOverview,
+    sessions: Vec<SessionInfo>,
+    logins: HashMap<String, LastLogin>,
+    events: Vec<AuditRecord>,
+    zone: Zone,
+    person: usize,
+    key: usize,
+    session: usize,
+    modal: Option<Modal>,
+}
+
+impl AccessTab {
+    pub fn new(admin: Arc<dyn AccessAdmin>, me: Actor) -> AccessTab {
+        let mut t = AccessTab {
+            list: AccessOverview::default(),
+            sessions: Vec::new(),
+            admin,
+            me,
+            logins: HashMap::new(),
+            events: Vec::new(),
+            zone: Zone::People,
+            person: 0,
+            key: 0,
+            session: 0,
+            modal: None,
+        };
+        t.refresh();
+        t
+    }
+
+    fn selected_person(&self) -> Option<&PersonInfo> {
+        self.list.people.get(self.person)
+    }
+
+    fn job(&self, pending: Pending) -> AccessJob {
+        AccessJob {
+            admin: self.admin.clone(),
+            me: self.me.clone(),
+            pending,
         }
     }
 }
@@ -184,12 +233,15 @@ impl AccessTab {
         txt::FOOTER
     }
 
-    pub fn handle(&mut self, input: &Input) -> Option<(Level, String)> {
+    pub fn handle(&mut self, input: &Input) -> Option<AccessReply> {
         if let Some(modal) = self.modal.take() {
             match modal {
                 Modal::Form(mut form, new_person) => match form.handle(input) {
                     FormEvent::Cancel => {
-                        return Some((Level::Info, "Saisie abandonnée, rien n'a changé".into()));
+                        return Some(AccessReply::Status(
+                            Level::Info,
+                            "Saisie abandonnée, rien n'a changé".into(),
+                        ));
                     }
                     FormEvent::None => self.modal = Some(Modal::Form(form, new_person)),
                     FormEvent::Submit => {
@@ -262,9 +314,12 @@ impl AccessTab {
                     }
                 },
                 Modal::Confirm(mut c, pending) => match c.handle(input) {
-                    Some(true) => return Some(self.run(pending)),
+                    Some(true) => return Some(AccessReply::Run(self.job(pending))),
                     Some(false) => {
-                        return Some((Level::Info, "Action annulée, rien n'a changé".into()));
+                        return Some(AccessReply::Status(
+                            Level::Info,
+                            "Action annulée, rien n'a changé".into(),
+                        ));
                     }
                     None => self.modal = Some(Modal::Confirm(c, pending)),
                 },

@@ -66,12 +66,26 @@ pub enum Msg {
 /// A confirmed operation, to run off the session's task: its commit waits for the disk
 /// and it may render PDFs.
 #[derive(Clone, Debug)]
-pub struct Job(actions::Pending);
+pub struct Job(JobKind);
+
+#[derive(Clone, Debug)]
+enum JobKind {
+    /// An operation on orders, customers, documents or the catalogue.
+    Operation(actions::Pending),
+    /// A change in the Accès tab (keys and the audit trail).
+    Access(access::AccessJob),
+}
 
 impl Job {
     /// Runs the operation for `me` (blocking: on a blocking thread).
     pub fn run(self, app: &App, me: &Actor) -> Msg {
-        Msg::Done(Done(actions::execute(app, me, self.0)))
+        match self.0 {
+            JobKind::Operation(p) => Msg::Done(Done(actions::execute(app, me, p))),
+            JobKind::Access(job) => {
+                let (level, msg) = job.run();
+                Msg::Done(Done((level, msg, None)))
+            }
+        }
     }
 }
 
@@ -201,7 +215,7 @@ impl Console {
     }
 
     /// Plugs in the Accès tab (admins only).
-    pub fn with_access(mut self, admin: Box<dyn access::AccessAdmin>) -> Console {
+    pub fn with_access(mut self, admin: std::sync::Arc<dyn access::AccessAdmin>) -> Console {
         if self.me.role == Role::Admin {
             self.access = Some(access::AccessTab::new(admin, self.me.clone()));
         }
@@ -266,7 +280,10 @@ impl Console {
                 if let Some(next) = follow {
                     self.open_after(next);
                 }
-                self.refresh(&Change::everything());
+                self.refresh(&Change {
+                    access: true,
+                    ..Change::everything()
+                });
                 Vec::new()
             }
             Msg::Found(target, result) => {
@@ -448,10 +465,27 @@ impl Console {
                 self.run(action)
             }
             Tab::Access => {
-                if let Some(a) = &mut self.access
-                    && let Some((level, msg)) = a.handle(&input)
-                {
-                    self.set_status(level, msg);
+                let Some(reply) = self.access.as_mut().and_then(|a| a.handle(&input)) else {
+                    return Vec::new();
+                };
+                match reply {
+                    access::AccessReply::Status(level, msg) => self.set_status(level, msg),
+                    access::AccessReply::Run(_) if self.busy.is_some() => {
+                        let what = self.busy.clone().unwrap_or_default();
+                        self.set_status(
+                            Level::Info,
+                            format!(
+                                "… {what} : en cours ; attendez sa fin, puis recommencez (rien n'a changé)"
+                            ),
+                        );
+                    }
+                    access::AccessReply::Run(job) => {
+                        // Keys and the audit trail are written off this task.
+                        let what = job.what().to_string();
+                        self.set_status(Level::Info, format!("… {what} : en cours"));
+                        self.busy = Some(what);
+                        return vec![Cmd::Execute(Job(JobKind::Access(job)))];
+                    }
                 }
                 Vec::new()
             }
@@ -490,7 +524,7 @@ impl Console {
                         let what = pending.op.spec().short.to_string();
                         self.set_status(Level::Info, format!("… {what} : en cours"));
                         self.busy = Some(what);
-                        return vec![Cmd::Execute(Job(pending))];
+                        return vec![Cmd::Execute(Job(JobKind::Operation(pending)))];
                     }
                     Some(false) => self.set_status(Level::Info, "Action annulée, rien n'a changé"),
                     None => self.modal = Some(Modal::Confirm(confirm, pending)),
