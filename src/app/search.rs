@@ -143,6 +143,14 @@ impl CustomerIndex {
         chunk[o] = e;
     }
 
+    /// Every present entry's folded haystack (the `fzf` yardstick of `bench search`).
+    #[cfg(feature = "bench")]
+    pub fn haystacks(&self) -> impl Iterator<Item = &str> {
+        self.entries()
+            .filter(|(_, e)| e.is_present())
+            .map(|(_, e)| &*e.hay)
+    }
+
     fn entries(&self) -> impl Iterator<Item = (u32, &Entry)> {
         self.chunks.iter().enumerate().flat_map(|(c, chunk)| {
             chunk

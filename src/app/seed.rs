@@ -138,6 +138,14 @@ fn town(rng: &mut Rng, i: u64) -> (String, String) {
     }
 }
 
+/// `n` synthetic customers as the seed makes them (ids 1…n), without a store: for
+/// measuring the in-memory search at sizes no disk here holds.
+#[cfg(feature = "bench")]
+pub(crate) fn synthetic_customers(n: u64, seed: u64) -> impl Iterator<Item = Customer> {
+    let mut rng = Rng(seed ^ 0x5EED_C0FF_EE00_0000);
+    (0..n).map(move |i| customer(i, &mut rng, Timestamp(0)))
+}
+
 /// One synthetic customer.
 fn customer(i: u64, rng: &mut Rng, at: Timestamp) -> Customer {
     let (city, postcode) = town(rng, i);

@@ -152,6 +152,110 @@ pub fn search(data: &Path) -> Result<(), String> {
         "search: {n} keystrokes over {} queries: p50 {p50:.2} ms, p99 {p99:.2} ms, max {max:.2} ms",
         QUERIES.len()
     );
+    fzf_yardstick(&app, p50, p99)
+}
+
+/// The same keystrokes through `fzf --filter` over the same haystacks (a process per
+/// keystroke, as a yardstick: it reads the list each time and matches on every core).
+fn fzf_yardstick(app: &App, p50: f64, p99: f64) -> Result<(), String> {
+    use std::io::Write;
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let list = dir.path().join("haystacks.txt");
+    {
+        let mut f =
+            std::io::BufWriter::new(std::fs::File::create(&list).map_err(|e| e.to_string())?);
+        for h in app.index().customers().haystacks() {
+            writeln!(f, "{h}").map_err(|e| e.to_string())?;
+        }
+    }
+    let mut times = Vec::new();
+    for q in QUERIES {
+        for end in 2..=q.len() {
+            let input = std::fs::File::open(&list).map_err(|e| e.to_string())?;
+            let started = Instant::now();
+            let out = std::process::Command::new("fzf")
+                .arg(format!("--filter={}", &q[..end]))
+                .stdin(input)
+                .stdout(std::process::Stdio::null())
+                .status();
+            match out {
+                Ok(_) => times.push(started.elapsed()),
+                Err(e) => {
+                    println!("fzf yardstick skipped: fzf could not run ({e}); apt-get install fzf");
+                    return Ok(());
+                }
+            }
+        }
+    }
+    let n = times.len();
+    let (f50, f99, _) = percentiles(times);
+    println!(
+        "fzf --filter, same keystrokes ({n}, a process each): p50 {f50:.2} ms, p99 {f99:.2} ms; comptoir / fzf: p50 {:.2}, p99 {:.2}",
+        p50 / f50,
+        p99 / f99
+    );
+    Ok(())
+}
+
+/// [`search`] over an in-memory index of `n` synthetic customers (one session alone, no
+/// store: the index a store of `n` customers would build).
+pub fn search_synthetic(n: u64) -> Result<(), String> {
+    use crate::app::search::{self, CustomerIndex, Entry, Query};
+    let started = Instant::now();
+    let rss = rss_mb();
+    let idx = CustomerIndex::from_entries(
+        crate::app::seed::synthetic_customers(n, 42)
+            .map(|c| (c.id, Entry::of(&c)))
+            .collect(),
+    );
+    println!(
+        "index of {} synthetic customers built in {:.1} s, RSS +{:.0} MB",
+        idx.len(),
+        started.elapsed().as_secs_f64(),
+        rss_mb() - rss
+    );
+    let mut m = search::new_matcher();
+    let (mut times, mut reference) = (Vec::new(), Vec::new());
+    for q in QUERIES {
+        let (mut previous, mut previous_every) = (None, None);
+        let mut line = format!("{q:>24}:");
+        for end in 1..=q.len() {
+            let query = Query::new(&q[..end]);
+            let started = Instant::now();
+            let r = search::search(&idx, &query, previous.as_ref(), SEARCH_LIMIT, &mut m);
+            let took = started.elapsed();
+            times.push(took);
+            let started = Instant::now();
+            let every = search::search_every_candidate(
+                &idx,
+                &query,
+                previous_every.as_ref(),
+                SEARCH_LIMIT,
+                &mut m,
+            );
+            reference.push(started.elapsed());
+            if (&every.top, every.total) != (&r.top, r.total) {
+                return Err(format!(
+                    "« {} »: the bounded search differs from scoring every candidate",
+                    &q[..end]
+                ));
+            }
+            line.push_str(&format!(" {:.0}/{}", took.as_secs_f64() * 1000.0, r.total));
+            previous = Some(r);
+            previous_every = Some(every);
+        }
+        println!("{line}");
+    }
+    let (p50, p99, max) = percentiles(reference);
+    println!(
+        "search, scoring every candidate: p50 {p50:.2} ms, p99 {p99:.2} ms, max {max:.2} ms (same results)"
+    );
+    let (p50, p99, max) = percentiles(times);
+    println!(
+        "search: {} keystrokes, {} customers: p50 {p50:.2} ms, p99 {p99:.2} ms, max {max:.2} ms",
+        QUERIES.iter().map(|q| q.len()).sum::<usize>(),
+        idx.len()
+    );
     Ok(())
 }
 
@@ -310,7 +414,12 @@ pub enum BenchWhat {
         n: usize,
     },
     /// Per-keystroke customer search latency
-    Search,
+    Search {
+        /// Search an in-memory index of this many synthetic customers (made as the seed
+        /// makes them) instead of the store
+        #[arg(long)]
+        customers: Option<u64>,
+    },
     /// Issue-invoice latency (render + XML + durable commit)
     Issue {
         #[arg(long, default_value_t = 200)]
@@ -393,7 +502,10 @@ pub fn run(what: BenchWhat, data: &Path) -> Result<(), String> {
     match what {
         BenchWhat::Open => open(data).map(|_| ()),
         BenchWhat::Receive { n } => receive(data, n),
-        BenchWhat::Search => search(data).and_then(|_| search_detail(data)),
+        BenchWhat::Search { customers: None } => search(data).and_then(|_| search_detail(data)),
+        BenchWhat::Search {
+            customers: Some(n),
+        } => search_synthetic(n),
         BenchWhat::Issue { n } => issue(data, n),
         BenchWhat::Pdf => pdf_sizes(),
         BenchWhat::Refresh { consoles, commits } => refresh::refresh(data, consoles, commits),
