@@ -304,7 +304,7 @@ pub(crate) fn search(
     limit: usize,
     matcher: &mut Matcher,
 ) -> Found {
-    search_with(index, query, previous, limit, matcher, false)
+    search_with(index, query, previous, limit, matcher, Mode::Auto)
 }
 
 /// [`search`], scoring every candidate: the reference the bounded search is checked against.
@@ -316,7 +316,45 @@ pub(crate) fn search_every_candidate(
     limit: usize,
     matcher: &mut Matcher,
 ) -> Found {
-    search_with(index, query, previous, limit, matcher, true)
+    search_with(index, query, previous, limit, matcher, Mode::EveryCandidate)
+}
+
+/// How [`search_with`] goes about it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Bounded when it can; on both cores for many candidates when no other search runs.
+    Auto,
+    /// Score every candidate, on this thread (the reference).
+    EveryCandidate,
+    /// Bounded, always in two halves (tests of the merge).
+    #[cfg(test)]
+    Halves,
+}
+
+/// Candidates above which one search uses a second core when no other search runs.
+const SPLIT_MIN: usize = 16 * 1024;
+
+/// Searches running now, in this process.
+static RUNNING: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+struct RunningSearch;
+
+impl RunningSearch {
+    fn enter() -> (RunningSearch, usize) {
+        let now = RUNNING.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+        (RunningSearch, now)
+    }
+}
+
+impl Drop for RunningSearch {
+    fn drop(&mut self) {
+        RUNNING.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+fn two_cores() -> bool {
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get())) > 1
 }
 
 fn search_with(
@@ -325,7 +363,7 @@ fn search_with(
     previous: Option<&Found>,
     limit: usize,
     matcher: &mut Matcher,
-    force_scan: bool,
+    mode: Mode,
 ) -> Found {
     if query.too_short() {
         return Found {
@@ -341,15 +379,31 @@ fn search_with(
             let prev_q = Query::new(&p.query);
             prev_q.narrows_to(query).then_some(p.all.clone()).flatten()
         });
-    let candidates = Candidates {
-        index,
-        narrowed: narrowed.as_deref().map(Vec::as_slice),
+    let candidates = Candidates::new(index, narrowed.as_deref().map(Vec::as_slice));
+    let (_running, running) = RunningSearch::enter();
+    let needles = fuzzy_needles(query).filter(|_| limit > 0 && mode != Mode::EveryCandidate);
+    let run = |c: &Candidates, m: &mut Matcher| match &needles {
+        Some(needles) => search_bounded(c, query, needles, limit, m),
+        None => search_scan(c, query, limit, m),
     };
-    let (raw, top, total) = match fuzzy_needles(query) {
-        Some(needles) if limit > 0 && !force_scan => {
-            search_bounded(&candidates, query, &needles, limit, matcher)
-        }
-        _ => search_scan(&candidates, query, limit, matcher),
+    let split = match mode {
+        Mode::Auto => candidates.len() >= SPLIT_MIN && running == 1 && two_cores(),
+        Mode::EveryCandidate => false,
+        #[cfg(test)]
+        Mode::Halves => true,
+    };
+    let (raw, top, total) = if split {
+        // The other core takes the second half; ids stay in order, the pages merge.
+        let (first, second) = candidates.split();
+        let (a, b) = std::thread::scope(|s| {
+            let helper = s.spawn(|| with_thread_matcher(|m| run(&second, m)));
+            let a = run(&first, matcher);
+            (a, helper.join())
+        });
+        let b = b.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        merge(a, b, limit)
+    } else {
+        run(&candidates, matcher)
     };
     Found {
         query: query.folded.clone(),
@@ -361,31 +415,89 @@ fn search_with(
 }
 
 /// The entries a search visits, in increasing id order: every present entry, or the
-/// previous raw matches.
+/// previous raw matches; `range` is a part of them (positions in `narrowed`, or entry
+/// slots: id − 1).
 struct Candidates<'a> {
     index: &'a CustomerIndex,
     narrowed: Option<&'a [u32]>,
+    range: std::ops::Range<usize>,
 }
 
-impl Candidates<'_> {
+impl<'a> Candidates<'a> {
+    fn new(index: &'a CustomerIndex, narrowed: Option<&'a [u32]>) -> Candidates<'a> {
+        let slots = index
+            .chunks
+            .last()
+            .map_or(0, |last| (index.chunks.len() - 1) * CHUNK + last.len());
+        let end = narrowed.map_or(slots, <[u32]>::len);
+        Candidates {
+            index,
+            narrowed,
+            range: 0..end,
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.range.len()
+    }
+
+    /// The first and the second half.
+    fn split(&self) -> (Candidates<'a>, Candidates<'a>) {
+        let mid = self.range.start + self.range.len() / 2;
+        let part = |range| Candidates {
+            index: self.index,
+            narrowed: self.narrowed,
+            range,
+        };
+        (part(self.range.start..mid), part(mid..self.range.end))
+    }
+
     fn for_each(&self, mut f: impl FnMut(u32, &Entry)) {
         match self.narrowed {
             Some(ids) => {
-                for &id in ids {
+                for &id in &ids[self.range.clone()] {
                     if let Some(e) = self.index.get(CustomerId(id as u64)) {
                         f(id, e);
                     }
                 }
             }
             None => {
-                for (id, e) in self.index.entries() {
-                    if e.is_present() {
-                        f(id, e);
+                let mut slot = self.range.start;
+                while slot < self.range.end {
+                    let (c, o) = (slot / CHUNK, slot % CHUNK);
+                    let Some(chunk) = self.index.chunks.get(c) else {
+                        break;
+                    };
+                    let end = chunk.len().min(o + (self.range.end - slot));
+                    for (k, e) in chunk.get(o..end).unwrap_or_default().iter().enumerate() {
+                        if e.is_present() {
+                            f((c * CHUNK + o + k + 1) as u32, e);
+                        }
                     }
+                    slot = (c + 1) * CHUNK;
                 }
             }
         }
     }
+}
+
+/// The answer over two consecutive parts of the candidates from the answers over each.
+fn merge(a: Outcome, b: Outcome, limit: usize) -> Outcome {
+    let (mut raw, top_a, total_a) = a;
+    let (raw_b, top_b, total_b) = b;
+    raw.extend(raw_b);
+    let mut hits: Vec<(u32, u32)> = top_a
+        .into_iter()
+        .chain(top_b)
+        .map(|(id, s)| (id.0 as u32, s))
+        .collect();
+    hits.sort_unstable_by(by_rank);
+    hits.truncate(limit);
+    let top = hits
+        .into_iter()
+        .map(|(id, s)| (CustomerId(id as u64), s))
+        .collect();
+    (raw, top, total_a + total_b)
 }
 
 /// Best first; ties broken by id for stable results.
@@ -984,6 +1096,10 @@ mod tests {
             for end in 1..=query.len() {
                 let q = Query::new(&query[..end]);
                 let fast = search(&idx, &q, prev_fast.as_ref(), limit, &mut m);
+                let halves = search_with(&idx, &q, prev_fast.as_ref(), limit, &mut m, Mode::Halves);
+                proptest::prop_assert_eq!(&halves.top, &fast.top, "halves {:?}", &query[..end]);
+                proptest::prop_assert_eq!(halves.total, fast.total, "halves {:?}", &query[..end]);
+                proptest::prop_assert_eq!(&halves.all, &fast.all, "halves {:?}", &query[..end]);
                 let every = search_every_candidate(&idx, &q, prev_every.as_ref(), limit, &mut m);
                 proptest::prop_assert_eq!(&fast.top, &every.top, "{:?}", &query[..end]);
                 proptest::prop_assert_eq!(fast.total, every.total, "{:?}", &query[..end]);

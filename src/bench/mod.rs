@@ -503,9 +503,7 @@ pub fn run(what: BenchWhat, data: &Path) -> Result<(), String> {
         BenchWhat::Open => open(data).map(|_| ()),
         BenchWhat::Receive { n } => receive(data, n),
         BenchWhat::Search { customers: None } => search(data).and_then(|_| search_detail(data)),
-        BenchWhat::Search {
-            customers: Some(n),
-        } => search_synthetic(n),
+        BenchWhat::Search { customers: Some(n) } => search_synthetic(n),
         BenchWhat::Issue { n } => issue(data, n),
         BenchWhat::Pdf => pdf_sizes(),
         BenchWhat::Refresh { consoles, commits } => refresh::refresh(data, consoles, commits),
