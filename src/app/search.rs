@@ -557,22 +557,125 @@ fn fuzzy_needles(query: &Query) -> Option<Vec<Vec<u8>>> {
         .collect()
 }
 
-/// The most a fuzzy needle can score in `hay` (nucleo's scoring, `prefer_prefix` on):
-/// every character a match (16) with the largest bonus (10, doubled for the first), plus
-/// the prefix bonus the first occurrence of the needle's first character allows (a single
-/// character in a longer haystack gets none).
-fn score_ceiling(hay: &[u8], needle: &[u8]) -> u32 {
-    let n = needle.len() as u32;
-    if n == 1 && hay.len() > 1 {
-        return 36;
+/// nucleo's bonus for a match at `hay[p]` (its default configuration: 10 after a space,
+/// 9 after a delimiter `/,:;|`, 8 after another non-word character, 5 for a digit after a
+/// non-digit, 10 on a space, 8 on another non-word character).
+fn nucleo_bonus(hay: &[u8], p: usize) -> u32 {
+    #[derive(PartialEq)]
+    enum Class {
+        Space,
+        NonWord,
+        Delimiter,
+        Word,
+        Digit,
     }
-    let first = hay.iter().position(|&b| b == needle[0]).unwrap_or(0) as u32;
-    let prefix = if first == 0 {
-        8
-    } else {
-        13u32.saturating_sub(first - 1) / 2
+    let class = |b: u8| {
+        if b.is_ascii_digit() {
+            Class::Digit
+        } else if b.is_ascii_alphabetic() {
+            Class::Word
+        } else if b.is_ascii_whitespace() {
+            Class::Space
+        } else if b"/,:;|".contains(&b) {
+            Class::Delimiter
+        } else {
+            Class::NonWord
+        }
     };
-    26 * n + 10 + prefix
+    let cur = class(hay[p]);
+    let prev = if p == 0 {
+        Class::Space
+    } else {
+        class(hay[p - 1])
+    };
+    if matches!(cur, Class::Word | Class::Digit) {
+        match prev {
+            Class::Space => return 10,
+            Class::Delimiter => return 9,
+            Class::NonWord => return 8,
+            _ => {}
+        }
+    }
+    if cur == Class::Digit && prev != Class::Digit {
+        5
+    } else {
+        match cur {
+            Class::Space => 10,
+            Class::NonWord => 8,
+            _ => 0,
+        }
+    }
+}
+
+/// The prefix bonus nucleo may give a match whose first character first occurs at
+/// `first`: the optimal matcher's, or the one of its path for a needle that occurs once,
+/// contiguous (7 one character in, where the other gives 6).
+fn prefix_ceiling(first: usize) -> u32 {
+    if first == 0 {
+        return 8;
+    }
+    let first = first.min(u16::MAX as usize) as u32;
+    let optimal = 13u32.saturating_sub(first - 1) / 2;
+    let contiguous = 8u32.saturating_sub((3 + 3 * (first - 1)) / 2);
+    optimal.max(contiguous)
+}
+
+/// A looser [`score_ceiling`] that costs a search for the first character: every
+/// character at the largest bonus (10), the first one doubled, plus the prefix bonus.
+fn quick_ceiling(hay: &[u8], needle: &[u8]) -> u32 {
+    let first = hay.iter().position(|&b| b == needle[0]).unwrap_or(0);
+    26 * needle.len() as u32 + 10 + prefix_ceiling(first)
+}
+
+/// The characters of a query's words (ASCII).
+fn wanted(needles: &[Vec<u8>]) -> [bool; 128] {
+    let mut w = [false; 128];
+    for &b in needles.iter().flatten() {
+        if let Some(slot) = w.get_mut(b as usize) {
+            *slot = true;
+        }
+    }
+    w
+}
+
+/// The largest bonus a match of each wanted character can get in `hay` (one pass).
+fn best_bonuses(hay: &[u8], wanted: &[bool; 128]) -> [u8; 128] {
+    let mut best = [0u8; 128];
+    for (p, &b) in hay.iter().enumerate() {
+        if wanted.get(b as usize) == Some(&true) {
+            let bonus = nucleo_bonus(hay, p) as u8;
+            best[b as usize] = best[b as usize].max(bonus);
+        }
+    }
+    best
+}
+
+/// The most a fuzzy needle can score in `hay` (nucleo's scoring, `prefer_prefix` on): every
+/// character a match (16) with the largest bonus it can get — its own best position's, or
+/// the bonus a run started by an earlier character carries (4 at least) —, the first one's
+/// doubled, plus the prefix bonus the first occurrence of the first character allows. A
+/// single character in a longer haystack scores exactly its best position (no prefix).
+fn score_ceiling(hay: &[u8], needle: &[u8], best: &[u8; 128]) -> u32 {
+    let best_bonus = |c: u8| best.get(c as usize).map_or(10, |&b| b as u32);
+    let n = needle.len() as u32;
+    if hay.len() <= needle.len() {
+        // nucleo's exact-length path: the plain bound.
+        return quick_ceiling(hay, needle);
+    }
+    let first_bonus = best_bonus(needle[0]);
+    if n == 1 {
+        return 16 + 2 * first_bonus;
+    }
+    let first = hay.iter().position(|&b| b == needle[0]).unwrap_or(0);
+    let prefix = prefix_ceiling(first);
+    let mut total = 16 + 2 * first_bonus + prefix;
+    let mut carried = first_bonus;
+    for &c in &needle[1..] {
+        let own = best_bonus(c);
+        total += 16 + own.max(carried).max(4);
+        carried = carried.max(own);
+    }
+    total
 }
 
 /// The bonus nucleo gives at least to a match at `hay[p]`: a word's first character after
@@ -599,9 +702,10 @@ const FLOOR_STARTS: usize = 8;
 
 /// Whether `needle` is a subsequence of `hay` (nucleo's fuzzy match) and, if so, a score
 /// nucleo's optimal match surely reaches: the score of leftmost matches from one of the
-/// first `starts` occurrences of the needle's first character, with the bonuses it surely earns and
-/// every gap's full penalty (nucleo's optimum is at least any alignment's score, and its
-/// saturating arithmetic only raises it).
+/// first `starts` occurrences of the needle's first character, with the bonuses it surely
+/// earns (a word's start, 4 at least for a consecutive match) and every gap's full
+/// penalty (nucleo's optimum is at least any alignment's score, and its saturating
+/// arithmetic only raises it).
 fn score_floor(hay: &[u8], needle: &[u8], starts: usize) -> Option<u32> {
     let mut best: Option<i32> = None;
     let mut from = 0;
@@ -618,10 +722,14 @@ fn score_floor(hay: &[u8], needle: &[u8], starts: usize) -> Option<u32> {
             }
             if b == needle[j] {
                 let gap = (i - last - 1) as i32;
+                let bonus = word_start_bonus(hay, i);
                 if gap > 0 {
                     score -= 3 + (gap - 1);
+                    score += 16 + bonus;
+                } else {
+                    // A consecutive match earns at least nucleo's consecutive bonus (4).
+                    score += 16 + bonus.max(4);
                 }
-                score += 16 + word_start_bonus(hay, i);
                 last = i;
                 j += 1;
             }
@@ -656,6 +764,7 @@ fn search_bounded(
     // only with a strictly higher score than the worst.
     let mut page: BinaryHeap<(Reverse<u32>, u32)> = BinaryHeap::with_capacity(limit + 1);
     let needle_len: usize = needles.iter().map(Vec::len).sum();
+    let wanted = wanted(needles);
     c.for_each(|id, e| {
         if e.mask & query.mask != query.mask {
             return;
@@ -678,10 +787,18 @@ fn search_bounded(
         }
         // Past its 100 KiB matrix nucleo falls back to a greedy match: no floor then.
         let sure_hit = floor >= query.min_score && hay.len() * needle_len <= 64 * 1024;
-        if sure_hit && page.len() == limit {
-            let ceiling: u32 = needles.iter().map(|n| score_ceiling(hay, n)).sum();
-            if page.peek().is_some_and(|w| ceiling <= w.0.0) {
-                // A hit that cannot enter the page.
+        if sure_hit && let Some(worst) = page.peek().filter(|_| page.len() == limit) {
+            // A hit that cannot enter the page: the quick ceiling often shows it, the
+            // tight one (a pass over the haystack per character) otherwise.
+            let worst = worst.0.0;
+            if needles.iter().map(|n| quick_ceiling(hay, n)).sum::<u32>() <= worst || {
+                let best = best_bonuses(hay, &wanted);
+                needles
+                    .iter()
+                    .map(|n| score_ceiling(hay, n, &best))
+                    .sum::<u32>()
+                    <= worst
+            } {
                 total += 1;
                 return;
             }
@@ -1119,16 +1236,32 @@ mod tests {
             "ccas de sainte-marie-de-tinee  sainte-marie-de-tinee  olivier lambert",
             "saint-etienne",
             "ch",
+            "ecoles",
+            "lycee 2eme/3 rue d'arc",
         ] {
-            for needle in ["ch", "co", "stet", "stetienne", "de", "s", "e", "ch"] {
+            for needle in [
+                "ch",
+                "co",
+                "stet",
+                "stetienne",
+                "de",
+                "s",
+                "e",
+                "2",
+                "3r",
+                "ar",
+            ] {
                 let q = Query::new(needle);
                 let exact = q.pattern.score(Utf32Str::Ascii(hay.as_bytes()), &mut m);
                 let floor = score_floor(hay.as_bytes(), needle.as_bytes(), FLOOR_STARTS);
                 assert_eq!(floor.is_some(), exact.is_some(), "{needle} in {hay}");
                 if let (Some(f), Some(e)) = (floor, exact) {
                     assert!(f <= e, "floor {f} > {e}: {needle} in {hay}");
-                    let c = score_ceiling(hay.as_bytes(), needle.as_bytes());
+                    let best = best_bonuses(hay.as_bytes(), &wanted(&[needle.as_bytes().to_vec()]));
+                    let c = score_ceiling(hay.as_bytes(), needle.as_bytes(), &best);
                     assert!(e <= c, "ceiling {c} < {e}: {needle} in {hay}");
+                    let q = quick_ceiling(hay.as_bytes(), needle.as_bytes());
+                    assert!(c <= q, "the quick ceiling {q} is below the tight one {c}");
                 }
             }
         }
