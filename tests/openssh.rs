@@ -337,6 +337,10 @@ fn openssh_client_in_tmux_against_a_service() {
         .unwrap();
     assert!(killed.success());
     let end = s.wait_screen("second ssh exited with");
-    assert!(end.contains("Le serveur s'arrête"), "{end}");
+    assert!(
+        end.contains("Le serveur s'arrête"),
+        "{end}\nserver log:\n{}",
+        std::fs::read_to_string(s.dir.path().join("server.log")).unwrap_or_default()
+    );
     assert!(!end.contains("Tableau"), "terminal restored:\n{end}");
 }

@@ -43,6 +43,13 @@ impl Connections {
             .remove(&id);
     }
 
+    pub(crate) fn is_empty(&self) -> bool {
+        self.live
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_empty()
+    }
+
     /// Closes every connection with `reason`.
     pub(crate) async fn close_all(&self, reason: &str) {
         let all: Vec<Handle> = self

@@ -167,6 +167,13 @@ impl ServerHandle {
         for t in &self.tasks {
             t.abort();
         }
+        // The goodbyes are queued on their connections: clients leave once they have read
+        // them (their channel is closed); close what remains after a short grace, so that a
+        // disconnect never overtakes a goodbye.
+        let deadline = Instant::now() + Duration::from_secs(1);
+        while !self.shared.connections.is_empty() && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
         self.shared.connections.close_all("comptoir s'arrête").await;
         for t in self.tasks {
             t.abort();
