@@ -322,22 +322,7 @@ impl App {
                     (None, true) => super::Actor::hand_edit(),
                     (None, false) => continue,
                 };
-                let (b, a) = event.change();
-                let rec = AuditRecord {
-                    seq: 0,
-                    at,
-                    actor: actor.reference(),
-                    action: event.action(),
-                    order: None,
-                    order_number: None,
-                    customer: None,
-                    before: b,
-                    after: a,
-                    detail: event.describe(),
-                    document: None,
-                    access: Some(event.clone()),
-                };
-                tx.append_audit(rec)?;
+                tx.append_audit(AuditRecord::of_access(at, actor.reference(), event.clone()))?;
                 out.push(event);
             }
             let bytes = serde_json::to_vec(&now)

@@ -411,21 +411,7 @@ impl App {
                         .withdraw(|g| g.person() == person && g.fingerprint() == fingerprint),
                     _ => {}
                 }
-                let (before, after) = event.change();
-                tx.append_audit(AuditRecord {
-                    seq: 0,
-                    at,
-                    actor: actor.reference(),
-                    action: event.action(),
-                    order: None,
-                    order_number: None,
-                    customer: None,
-                    before,
-                    after,
-                    detail: event.describe(),
-                    document: None,
-                    access: Some(event),
-                })?;
+                tx.append_audit(AuditRecord::of_access(at, actor.reference(), event))?;
             }
             Ok::<_, StoreError>(())
         });
@@ -678,4 +664,4 @@ pub fn parse_order_number(s: &str) -> Result<DocNumber, AppError> {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

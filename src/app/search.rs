@@ -208,15 +208,6 @@ impl Query {
             .filter(|s| *s >= self.min_score)
     }
 
-    /// Whether `longer` can only match a subset of what this query matched, so its
-    /// results can be narrowed from ours.
-    pub(crate) fn narrows_to(&self, longer: &Query) -> bool {
-        !self.folded.is_empty()
-            && longer.folded.starts_with(&self.folded)
-            && !longer.folded.contains(['!', '$', '|', '\\'])
-            && !self.folded.ends_with(['^', '\''])
-    }
-
     /// Positions (in chars of `original`) that the query matches in `original`, for
     /// highlighting. Each atom is matched on its own, so a word that matched the city
     /// does not prevent highlighting the name.
@@ -250,6 +241,15 @@ impl Query {
         out.dedup();
         out
     }
+}
+
+/// Whether the folded query `longer` can only match a subset of what `shorter` matched, so
+/// its results can be narrowed from those of `shorter`.
+fn narrows(shorter: &str, longer: &str) -> bool {
+    !shorter.is_empty()
+        && longer.starts_with(shorter)
+        && !longer.contains(['!', '$', '|', '\\'])
+        && !shorter.ends_with(['^', '\''])
 }
 
 /// A new matcher configured for pre-folded haystacks, names first.
@@ -287,6 +287,24 @@ pub struct Found {
     pub top: Vec<(CustomerId, u32)>,
 }
 
+impl Found {
+    /// The answer to a query too short to run: nothing.
+    fn nothing(query: &Query) -> Found {
+        Found {
+            query: query.folded.clone(),
+            ..Found::default()
+        }
+    }
+
+    /// Whether `query`, on `index`, can be answered from these matches: they were kept,
+    /// computed on the same generation of the index, and the query only grew.
+    fn narrows_to(&self, query: &Query, index: &CustomerIndex) -> bool {
+        self.all.is_some()
+            && self.generation == index.generation
+            && narrows(&self.query, &query.folded)
+    }
+}
+
 /// Runs `query` over the index, or over `previous` matches when the query only grew.
 ///
 /// Narrowing works on the raw matches (every haystack the query is a subsequence of), which
@@ -294,8 +312,8 @@ pub struct Found {
 /// well enough, so a narrowed search gives exactly what a full search would.
 ///
 /// Plain fuzzy queries (the usual case) take [`search_bounded`]: the optimal score is
-/// computed only for the entries that can still enter the top page or whose greedy score
-/// does not already prove them a hit. Other queries (`'exact`, `^prefix`, `!not`…) score
+/// computed only for the entries that can still enter the top page or whose floor does
+/// not already prove them a hit. Other queries (`'exact`, `^prefix`, `!not`…) score
 /// every candidate ([`search_scan`]). Both give the same result.
 pub(crate) fn search(
     index: &CustomerIndex,
@@ -366,19 +384,13 @@ fn search_with(
     mode: Mode,
 ) -> Found {
     if query.too_short() {
-        return Found {
-            query: query.folded.clone(),
-            ..Found::default()
-        };
+        return Found::nothing(query);
     }
     // A previous answer on another generation of the index may miss a customer renamed
     // since: it does not narrow.
     let narrowed = previous
-        .filter(|p| p.generation == index.generation)
-        .and_then(|p| {
-            let prev_q = Query::new(&p.query);
-            prev_q.narrows_to(query).then_some(p.all.clone()).flatten()
-        });
+        .filter(|p| p.narrows_to(query, index))
+        .and_then(|p| p.all.clone());
     let candidates = Candidates::new(index, narrowed.as_deref().map(Vec::as_slice));
     let (_running, running) = RunningSearch::enter();
     let needles = fuzzy_needles(query).filter(|_| limit > 0 && mode != Mode::EveryCandidate);
@@ -486,23 +498,29 @@ fn merge(a: Outcome, b: Outcome, limit: usize) -> Outcome {
     let (mut raw, top_a, total_a) = a;
     let (raw_b, top_b, total_b) = b;
     raw.extend(raw_b);
-    let mut hits: Vec<(u32, u32)> = top_a
+    let hits = top_a
         .into_iter()
         .chain(top_b)
         .map(|(id, s)| (id.0 as u32, s))
         .collect();
-    hits.sort_unstable_by(by_rank);
-    hits.truncate(limit);
-    let top = hits
-        .into_iter()
-        .map(|(id, s)| (CustomerId(id as u64), s))
-        .collect();
-    (raw, top, total_a + total_b)
+    (raw, ranked(hits, limit), total_a + total_b)
 }
 
 /// Best first; ties broken by id for stable results.
 fn by_rank(a: &(u32, u32), b: &(u32, u32)) -> std::cmp::Ordering {
     b.1.cmp(&a.1).then(a.0.cmp(&b.0))
+}
+
+/// The best `limit` of `hits` (id, score), best first.
+fn ranked(mut hits: Vec<(u32, u32)>, limit: usize) -> Vec<(CustomerId, u32)> {
+    if hits.len() > limit && limit > 0 {
+        hits.select_nth_unstable_by(limit - 1, by_rank);
+    }
+    hits.truncate(limit);
+    hits.sort_unstable_by(by_rank);
+    hits.into_iter()
+        .map(|(id, s)| (CustomerId(id as u64), s))
+        .collect()
 }
 
 type Outcome = (Vec<u32>, Vec<(CustomerId, u32)>, usize);
@@ -526,17 +544,7 @@ fn search_scan(c: &Candidates, query: &Query, limit: usize, matcher: &mut Matche
         }
     });
     let total = hits.len();
-    if hits.len() > limit && limit > 0 {
-        hits.select_nth_unstable_by(limit - 1, by_rank);
-        hits.truncate(limit);
-    }
-    hits.sort_unstable_by(by_rank);
-    hits.truncate(limit);
-    let top = hits
-        .into_iter()
-        .map(|(id, s)| (CustomerId(id as u64), s))
-        .collect();
-    (raw, top, total)
+    (raw, ranked(hits, limit), total)
 }
 
 /// The needles of a query made only of plain fuzzy words, or `None`.
@@ -678,33 +686,13 @@ fn score_ceiling(hay: &[u8], needle: &[u8], best: &[u8; 128]) -> u32 {
     total
 }
 
-/// The bonus nucleo gives at least to a match at `hay[p]`: a word's first character after
-/// a space (10), a delimiter (9) or another non-word character (8); 0 otherwise (its camel
-/// and non-word bonuses are left out: a floor may be low, never high).
-fn word_start_bonus(hay: &[u8], p: usize) -> i32 {
-    if !hay[p].is_ascii_alphanumeric() {
-        return 0;
-    }
-    let prev = if p == 0 { b' ' } else { hay[p - 1] };
-    if prev.is_ascii_whitespace() {
-        10
-    } else if b"/,:;|".contains(&prev) {
-        9
-    } else if !prev.is_ascii_alphanumeric() {
-        8
-    } else {
-        0
-    }
-}
-
 /// Starts tried by [`score_floor`]: enough for names, bounded for pathological haystacks.
 const FLOOR_STARTS: usize = 8;
 
 /// Whether `needle` is a subsequence of `hay` (nucleo's fuzzy match) and, if so, a score
 /// nucleo's optimal match surely reaches: the score of leftmost matches from one of the
-/// first `starts` occurrences of the needle's first character, with the bonuses it surely
-/// earns (a word's start, 4 at least for a consecutive match) and every gap's full
-/// penalty (nucleo's optimum is at least any alignment's score, and its saturating
+/// first `starts` occurrences of the needle's first character, with each match's bonus
+/// (4 at least for a consecutive match) and every gap's full penalty (nucleo's optimum is at least any alignment's score, and its saturating
 /// arithmetic only raises it).
 fn score_floor(hay: &[u8], needle: &[u8], starts: usize) -> Option<u32> {
     let mut best: Option<i32> = None;
@@ -714,7 +702,7 @@ fn score_floor(hay: &[u8], needle: &[u8], starts: usize) -> Option<u32> {
             break;
         };
         let start = from + off;
-        let mut score = 16 + 2 * word_start_bonus(hay, start);
+        let mut score = 16 + 2 * nucleo_bonus(hay, start) as i32;
         let (mut last, mut j) = (start, 1);
         for (i, &b) in hay.iter().enumerate().skip(start + 1) {
             if j == needle.len() {
@@ -722,7 +710,7 @@ fn score_floor(hay: &[u8], needle: &[u8], starts: usize) -> Option<u32> {
             }
             if b == needle[j] {
                 let gap = (i - last - 1) as i32;
-                let bonus = word_start_bonus(hay, i);
+                let bonus = nucleo_bonus(hay, i) as i32;
                 if gap > 0 {
                     score -= 3 + (gap - 1);
                     score += 16 + bonus;
@@ -817,13 +805,8 @@ fn search_bounded(
             page.push((Reverse(s), id));
         }
     });
-    let mut hits: Vec<(u32, u32)> = page.into_iter().map(|(Reverse(s), id)| (id, s)).collect();
-    hits.sort_unstable_by(by_rank);
-    let top = hits
-        .into_iter()
-        .map(|(id, s)| (CustomerId(id as u64), s))
-        .collect();
-    (raw, top, total)
+    let hits = page.into_iter().map(|(Reverse(s), id)| (id, s)).collect();
+    (raw, ranked(hits, limit), total)
 }
 
 /// Most recent searches kept for every session.
@@ -905,10 +888,10 @@ impl Recent {
     }
 
     /// The recent answer with the fewest matches that `query` narrows.
-    fn base_for(&self, query: &Query) -> Option<Arc<Found>> {
+    fn base_for(&self, query: &Query, index: &CustomerIndex) -> Option<Arc<Found>> {
         self.found
             .iter()
-            .filter(|(_, f)| f.all.is_some() && Query::new(&f.query).narrows_to(query))
+            .filter(|(_, f)| f.narrows_to(query, index))
             .min_by_key(|(_, f)| f.all.as_ref().map_or(usize::MAX, |a| a.len()))
             .map(|(_, f)| f.clone())
     }
@@ -946,13 +929,7 @@ impl SharedSearches {
         limit: usize,
     ) -> (Found, Served) {
         if query.too_short() {
-            return (
-                Found {
-                    query: query.folded.clone(),
-                    ..Found::default()
-                },
-                Served::Ran,
-            );
+            return (Found::nothing(query), Served::Ran);
         }
         let key = (query.folded.clone(), limit);
         let mut waited = false;
@@ -975,9 +952,8 @@ impl SharedSearches {
             }
             // Narrow from the session's own previous answer or a recent one, whichever
             // holds fewer matches.
-            let own =
-                previous.filter(|p| p.all.is_some() && Query::new(&p.query).narrows_to(query));
-            let recent_base = recent.base_for(query);
+            let own = previous.filter(|p| p.narrows_to(query, index));
+            let recent_base = recent.base_for(query, index);
             let running = Arc::new(Running::default());
             recent.running.insert(key.clone(), running.clone());
             drop(recent);
@@ -1104,11 +1080,11 @@ mod tests {
         let first = search(&idx, &Query::new("jean"), None, 10, &mut m);
         assert_eq!(first.total, 3);
         let q = Query::new("jean mo");
-        assert!(Query::new("jean").narrows_to(&q));
+        assert!(narrows("jean", &q.folded));
         let narrowed = search(&idx, &q, Some(&first), 10, &mut m);
         let full = search(&idx, &q, None, 10, &mut m);
         assert_eq!(narrowed.top, full.top);
-        assert!(!Query::new("jean").narrows_to(&Query::new("jea")));
+        assert!(!narrows("jean", "jea"));
     }
 
     #[test]

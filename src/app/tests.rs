@@ -37,6 +37,56 @@ pub(crate) fn fixture() -> Fixture {
     fixture_with(Arc::new(PdfRenderer))
 }
 
+/// The day seeded stores end on: 27 November 2026.
+pub(crate) fn seed_day() -> Date {
+    Date::parse_iso("2026-11-27").unwrap()
+}
+
+/// A store in a temporary folder seeded (records only, no PDF) with `customers` bodies
+/// and `orders` orders up to [`seed_day`].
+pub(crate) fn seeded_store(customers: u64, orders: u64, seed: u64) -> (tempfile::TempDir, Store) {
+    use crate::app::seed::{DocumentMode, SeedOptions};
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let opts = SeedOptions {
+        customers,
+        orders,
+        seed,
+        today: seed_day(),
+        documents: DocumentMode::Records,
+    };
+    seed::seed(
+        &store,
+        &PdfRenderer,
+        &Settings::default().seller,
+        &opts,
+        |_| {},
+    )
+    .unwrap();
+    (dir, store)
+}
+
+/// The app on a [`seeded_store`], at 10:00 in Paris on [`seed_day`].
+pub(crate) fn seeded_fixture(customers: u64, orders: u64, seed: u64) -> Fixture {
+    let (dir, store) = seeded_store(customers, orders, seed);
+    let clock = Arc::new(FixedClock::new(Timestamp::from_date_utc(
+        seed_day(),
+        9 * 3600,
+    )));
+    let app = App::new(
+        store,
+        Settings::default(),
+        clock.clone(),
+        Arc::new(PdfRenderer),
+    )
+    .unwrap();
+    Fixture {
+        app,
+        clock,
+        _dir: dir,
+    }
+}
+
 fn staff() -> Actor {
     Actor::person("marie", Role::Staff, "SHA256:test-marie")
 }
@@ -393,18 +443,8 @@ fn check_recomputes_totals_and_reads_the_xml_back() {
 /// text or leaving the printable area. Prints how many documents had a problem.
 #[test]
 fn seeded_documents_lay_out_without_clipping() {
-    use crate::app::seed::{self, DocumentMode, SeedOptions};
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path()).unwrap();
+    let (_dir, store) = seeded_store(120, 600, 11);
     let seller = Settings::default().seller;
-    let opts = SeedOptions {
-        customers: 120,
-        orders: 600,
-        seed: 11,
-        today: Date::parse_iso("2026-11-27").unwrap(),
-        documents: DocumentMode::Records,
-    };
-    seed::seed(&store, &PdfRenderer, &seller, &opts, |_| {}).unwrap();
     let mut docs = 0;
     let mut bad: Vec<(String, Vec<String>)> = Vec::new();
     let mut by_kind = std::collections::BTreeMap::new();
@@ -439,25 +479,8 @@ fn seeded_documents_lay_out_without_clipping() {
 /// nothing is dated after the seed's "now".
 #[test]
 fn seeded_store_is_chronological_and_checks_clean() {
-    use crate::app::seed::{self, DocumentMode, SeedOptions};
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path()).unwrap();
-    let today = Date::parse_iso("2026-11-27").unwrap();
-    let opts = SeedOptions {
-        customers: 80,
-        orders: 700,
-        seed: 3,
-        today,
-        documents: DocumentMode::Records,
-    };
-    seed::seed(
-        &store,
-        &PdfRenderer,
-        &Settings::default().seller,
-        &opts,
-        |_| {},
-    )
-    .unwrap();
+    let (_dir, store) = seeded_store(80, 700, 3);
+    let today = seed_day();
     let end_of_today = Timestamp::from_date_utc(today, 0);
     let report = store.read(|rx| check::check_at(rx, end_of_today)).unwrap();
     let first: Vec<String> = report
@@ -541,28 +564,9 @@ fn identity_is_required_outside_a_demo_store() {
 /// payments, lettered invoices settled; the invoices CSV parsed back.
 #[test]
 fn fec_and_invoices_csv_read_back() {
-    use crate::app::seed::{self, DocumentMode, SeedOptions};
     use std::collections::HashMap;
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path()).unwrap();
-    let today = Date::parse_iso("2026-11-27").unwrap();
-    let opts = SeedOptions {
-        customers: 60,
-        orders: 500,
-        seed: 5,
-        today,
-        documents: DocumentMode::Records,
-    };
-    seed::seed(
-        &store,
-        &PdfRenderer,
-        &Settings::default().seller,
-        &opts,
-        |_| {},
-    )
-    .unwrap();
-    let clock = Arc::new(FixedClock::new(Timestamp::from_date_utc(today, 9 * 3600)));
-    let app = App::new(store, Settings::default(), clock, Arc::new(PdfRenderer)).unwrap();
+    let f = seeded_fixture(60, 500, 5);
+    let (app, today) = (f.app, seed_day());
     let fec = app.export_fec(2026).unwrap();
     assert_eq!(fec.file_name, "912345675FEC20261231.txt");
     let cents = |s: &str| -> i64 {
@@ -755,33 +759,7 @@ fn orders_are_found_by_any_of_their_references() {
 /// card): after each kind of commit and across days it equals the full computation.
 #[test]
 fn the_alert_count_follows_each_commit_and_each_day() {
-    use crate::app::seed::{self, DocumentMode, SeedOptions};
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path()).unwrap();
-    let today = Date::parse_iso("2026-11-27").unwrap();
-    let opts = SeedOptions {
-        customers: 60,
-        orders: 400,
-        seed: 7,
-        today,
-        documents: DocumentMode::Records,
-    };
-    seed::seed(
-        &store,
-        &PdfRenderer,
-        &Settings::default().seller,
-        &opts,
-        |_| {},
-    )
-    .unwrap();
-    let clock = Arc::new(FixedClock::new(Timestamp::from_date_utc(today, 9 * 3600)));
-    let app = App::new(
-        store,
-        Settings::default(),
-        clock.clone(),
-        Arc::new(PdfRenderer),
-    )
-    .unwrap();
+    let Fixture { app, clock, _dir } = seeded_fixture(60, 400, 7);
     let check = |what: &str| {
         let (day, rates) = (app.today(), app.settings().ecb_rates.clone());
         assert_eq!(

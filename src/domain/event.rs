@@ -412,3 +412,28 @@ pub struct AuditRecord {
     /// The access event as data, for access records (logins, keys, roles, sessions).
     pub access: Option<AccessEvent>,
 }
+
+impl AuditRecord {
+    /// The record of an access event (a login, a key, a role, a session) by `actor` at `at`.
+    pub fn of_access(
+        at: super::date::Timestamp,
+        actor: ActorRef,
+        event: AccessEvent,
+    ) -> AuditRecord {
+        let (before, after) = event.change();
+        AuditRecord {
+            seq: 0,
+            at,
+            actor,
+            action: event.action(),
+            order: None,
+            order_number: None,
+            customer: None,
+            before,
+            after,
+            detail: event.describe(),
+            document: None,
+            access: Some(event),
+        }
+    }
+}

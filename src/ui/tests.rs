@@ -3,11 +3,8 @@
 //! by key sequences.
 
 use super::*;
-use crate::app::seed::{self, DocumentMode, SeedOptions};
-use crate::app::{FixedClock, Settings};
-use crate::documents::PdfRenderer;
-use crate::domain::{Date, Stage, Timestamp};
-use crate::store::Store;
+use crate::app::FixedClock;
+use crate::domain::{Date, Stage};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
@@ -20,38 +17,11 @@ struct World {
 
 /// Fixed demo data: 60 bodies and 400 orders as of 27 November 2026, 10:00 in Paris.
 fn world() -> World {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path()).unwrap();
-    let today = Date::parse_iso("2026-11-27").unwrap();
-    let opts = SeedOptions {
-        customers: 60,
-        orders: 400,
-        seed: 7,
-        today,
-        documents: DocumentMode::Records,
-    };
-    seed::seed(
-        &store,
-        &PdfRenderer,
-        &Settings::default().seller,
-        &opts,
-        |_| {},
-    )
-    .unwrap();
-    let clock = Arc::new(FixedClock::new(Timestamp::from_date_utc(today, 9 * 3600)));
-    let app = Arc::new(
-        App::new(
-            store,
-            Settings::default(),
-            clock.clone(),
-            Arc::new(PdfRenderer),
-        )
-        .unwrap(),
-    );
+    let f = crate::app::tests::seeded_fixture(60, 400, 7);
     World {
-        app,
-        clock,
-        _dir: dir,
+        app: Arc::new(f.app),
+        clock: f.clock,
+        _dir: f._dir,
     }
 }
 
