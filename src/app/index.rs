@@ -485,7 +485,7 @@ impl Index {
         n
     }
 
-    /// The cards the header's alerts count.
+    /// The cards the header's alerts count, column by column.
     pub fn alert_cards(&self, today: Date, rates: &EcbRates) -> Vec<OrderCard> {
         let board = self.board.read().unwrap_or_else(|e| e.into_inner());
         [
@@ -499,12 +499,7 @@ impl Index {
         .into_iter()
         .flat_map(|s| board.column(s, today))
         .filter_map(|id| board.card(id))
-        .filter(|c| c.stage != Stage::Paid || c.late.iter().any(|l| l.paid_late))
-        .filter(|c| {
-            c.flags(today, rates)
-                .iter()
-                .any(|f| !matches!(f, Flag::PartialDelivery))
-        })
+        .filter(|c| is_alert(c, today, rates))
         .cloned()
         .collect()
     }

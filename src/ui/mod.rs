@@ -480,11 +480,8 @@ impl Console {
                         );
                     }
                     access::AccessReply::Run(job) => {
-                        // Keys and the audit trail are written off this task.
                         let what = job.what().to_string();
-                        self.set_status(Level::Info, format!("… {what} : en cours"));
-                        self.busy = Some(what);
-                        return vec![Cmd::Execute(Job(JobKind::Access(job)))];
+                        return self.hand_over(what, JobKind::Access(job));
                     }
                 }
                 Vec::new()
@@ -520,11 +517,8 @@ impl Console {
             Modal::Confirm(mut confirm, pending) => {
                 match confirm.handle(&input) {
                     Some(true) => {
-                        // The commit runs off this task; the console keeps answering.
                         let what = pending.op.spec().short.to_string();
-                        self.set_status(Level::Info, format!("… {what} : en cours"));
-                        self.busy = Some(what);
-                        return vec![Cmd::Execute(Job(JobKind::Operation(pending)))];
+                        return self.hand_over(what, JobKind::Operation(pending));
                     }
                     Some(false) => self.set_status(Level::Info, "Action annulée, rien n'a changé"),
                     None => self.modal = Some(Modal::Confirm(confirm, pending)),
@@ -618,6 +612,14 @@ impl Console {
                 self.theme.name
             ),
         );
+    }
+
+    /// Hands a confirmed job over to run off this task (its commit waits for the disk;
+    /// the console keeps answering) and says so until it is done.
+    fn hand_over(&mut self, what: String, job: JobKind) -> Vec<Cmd> {
+        self.set_status(Level::Info, format!("… {what} : en cours"));
+        self.busy = Some(what);
+        vec![Cmd::Execute(Job(job))]
     }
 
     /// Opens what an action returned to look at next (a new quote after a renewal…).
