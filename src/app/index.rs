@@ -173,20 +173,34 @@ fn is_alert(c: &OrderCard, today: Date, rates: &EcbRates) -> bool {
 }
 
 impl Index {
-    /// Reads every customer and every order card.
+    /// Reads every customer's summary and every order card: the two tables on the two
+    /// cores, each in its own read transaction of the same committed state (nothing
+    /// writes while the store opens).
     pub fn build(store: &Store) -> Result<Index, StoreError> {
-        let mut entries = Vec::new();
-        let mut board = Board::default();
-        store.read(|rx| {
-            rx.for_each_customer(|c| {
-                entries.push((c.id, Entry::of(&c)));
-                Ok::<_, StoreError>(())
-            })?;
-            board.cards.reserve(rx.order_count()? as usize);
-            rx.for_each_card(|card| {
-                board.insert(card);
-                Ok::<_, StoreError>(())
-            })
+        let (entries, board) = std::thread::scope(|scope| {
+            let customers = scope.spawn(|| {
+                store.read(|rx| {
+                    let mut entries = Vec::with_capacity(rx.customer_summary_count()? as usize);
+                    rx.for_each_customer_summary(|c| {
+                        entries.push((c.id, Entry::of_summary(c)));
+                        Ok::<_, StoreError>(())
+                    })?;
+                    Ok::<_, StoreError>(entries)
+                })
+            });
+            let board = store.read(|rx| {
+                let mut board = Board::default();
+                board.cards.reserve(rx.order_count()? as usize);
+                rx.for_each_card(|card| {
+                    board.insert(card);
+                    Ok::<_, StoreError>(())
+                })?;
+                Ok::<_, StoreError>(board)
+            });
+            let entries = customers
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            Ok::<_, StoreError>((entries?, board?))
         })?;
         Ok(Index {
             version: AtomicU64::new(1),
@@ -217,8 +231,8 @@ impl Index {
             }
             let mut entries = Vec::new();
             for id in customers {
-                if let Some(c) = rx.customer(*id)? {
-                    entries.push((c.id, Entry::of(&c)));
+                if let Some(c) = rx.customer_summary(*id)? {
+                    entries.push((c.id, Entry::of_summary(c)));
                 }
             }
             Ok::<_, StoreError>((cards, entries))

@@ -7,7 +7,7 @@
 //! change copies one chunk, and searches never lock it.
 
 use crate::domain::text::fold_into;
-use crate::domain::{Customer, CustomerId, EligibilityStatus};
+use crate::domain::{Customer, CustomerId, CustomerSummary, EligibilityStatus};
 use nucleo_matcher::pattern::{AtomKind, CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher, Utf32Str};
 use std::sync::Arc;
@@ -50,24 +50,29 @@ fn mask_of(s: &str) -> u64 {
 
 impl Entry {
     pub fn of(c: &Customer) -> Entry {
+        Entry::of_summary(CustomerSummary::of(c))
+    }
+
+    /// The entry of a customer from its stored summary (what opening the store reads).
+    pub fn of_summary(c: CustomerSummary) -> Entry {
         let mut hay = String::with_capacity(c.legal_name.len() + 48);
         fold_into(&c.legal_name, &mut hay);
         let name_len = hay.len().min(u16::MAX as usize) as u16;
         hay.push_str("  ");
-        fold_into(c.city(), &mut hay);
+        fold_into(&c.city, &mut hay);
         // SIRETs are found by prefix through the store's index, not fuzzily.
-        for k in &c.contacts {
+        for name in &c.contact_names {
             hay.push_str("  ");
-            fold_into(&k.name, &mut hay);
+            fold_into(name, &mut hay);
         }
         Entry {
             mask: mask_of(&hay),
             hay: hay.into_boxed_str(),
             name_len,
-            name: c.legal_name.clone().into_boxed_str(),
-            city: c.city().to_string().into_boxed_str(),
-            siret: c.siret.as_str().to_string().into_boxed_str(),
-            status: Some(c.eligibility.status),
+            name: c.legal_name.into_boxed_str(),
+            city: c.city.into_boxed_str(),
+            siret: c.siret.into_boxed_str(),
+            status: Some(c.status),
         }
     }
 

@@ -58,6 +58,46 @@ pub fn open(data: &Path) -> Result<App, String> {
     Ok(app)
 }
 
+/// What each table takes in the file, per order.
+pub fn store_sizes(data: &Path) -> Result<(), String> {
+    let app = App::open(data, Settings::default())?;
+    let orders = app
+        .read(|rx| rx.order_count())
+        .map_err(|e: crate::store::StoreError| e.to_string())?;
+    println!(
+        "file: {:.0} MB ({:.2} KB per order, {orders} orders)",
+        app.file_size() as f64 / 1e6,
+        app.file_size() as f64 / 1e3 / orders.max(1) as f64
+    );
+    let sizes = app.table_sizes().map_err(|e| e.to_string())?;
+    let total: u64 = sizes
+        .iter()
+        .map(|t| t.stored + t.metadata + t.fragmented)
+        .sum();
+    println!(
+        "tables: {:.0} MB in pages ({:.2} KB per order)",
+        total as f64 / 1e6,
+        total as f64 / 1e3 / orders.max(1) as f64
+    );
+    for t in &sizes {
+        let all = t.stored + t.metadata + t.fragmented;
+        if all == 0 {
+            continue;
+        }
+        println!(
+            "  {:<28} {:>10} rows {:>8.1} MB (stored {:.1}, b-tree {:.1}, unused {:.1}) {:>7.0} B/row",
+            t.name,
+            t.rows,
+            all as f64 / 1e6,
+            t.stored as f64 / 1e6,
+            t.metadata as f64 / 1e6,
+            t.fragmented as f64 / 1e6,
+            all as f64 / t.rows.max(1) as f64
+        );
+    }
+    Ok(())
+}
+
 /// `mark_original_received` on `n` open quotes, each a durable commit.
 pub fn receive(data: &Path, n: usize) -> Result<(), String> {
     let app = open(data)?;
@@ -408,6 +448,8 @@ pub fn search_detail(data: &Path) -> Result<(), String> {
 pub enum BenchWhat {
     /// Time to open the store and build the in-memory index, and its memory
     Open,
+    /// What each table of the store takes on disk (rows, bytes, per order)
+    Store,
     /// Latency of `mark original received` (a durable use case), p50/p99
     Receive {
         #[arg(long, default_value_t = 1000)]
@@ -501,6 +543,7 @@ fn names_to_type(data: &Path, n: usize) -> Result<Vec<String>, String> {
 pub fn run(what: BenchWhat, data: &Path) -> Result<(), String> {
     match what {
         BenchWhat::Open => open(data).map(|_| ()),
+        BenchWhat::Store => store_sizes(data),
         BenchWhat::Receive { n } => receive(data, n),
         BenchWhat::Search { customers: None } => search(data).and_then(|_| search_detail(data)),
         BenchWhat::Search { customers: Some(n) } => search_synthetic(n),

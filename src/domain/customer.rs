@@ -318,6 +318,32 @@ pub struct Customer {
     pub created_at: Timestamp,
 }
 
+/// What the in-memory customer index needs of an account, kept in a compact table of its
+/// own (written with the account, in the same transaction): opening the store reads about
+/// 90 bytes per customer instead of the whole account.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerSummary {
+    pub id: CustomerId,
+    pub legal_name: String,
+    pub city: String,
+    pub siret: String,
+    pub contact_names: Vec<String>,
+    pub status: EligibilityStatus,
+}
+
+impl CustomerSummary {
+    pub fn of(c: &Customer) -> CustomerSummary {
+        CustomerSummary {
+            id: c.id,
+            legal_name: c.legal_name.clone(),
+            city: c.city().to_string(),
+            siret: c.siret.as_str().to_string(),
+            contact_names: c.contacts.iter().map(|k| k.name.clone()).collect(),
+            status: c.eligibility.status,
+        }
+    }
+}
+
 impl Customer {
     pub fn siren(&self) -> &str {
         self.siret.siren()

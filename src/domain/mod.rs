@@ -21,8 +21,8 @@ pub mod text;
 
 pub use card::{Flag, OrderCard};
 pub use customer::{
-    Address, ChorusRouting, Contact, Customer, CustomerId, CustomerKind, Eligibility,
-    EligibilityStatus,
+    Address, ChorusRouting, Contact, Customer, CustomerId, CustomerKind, CustomerSummary,
+    Eligibility, EligibilityStatus,
 };
 pub use date::{Date, Timestamp};
 pub use document::{

@@ -562,6 +562,9 @@ fn check_customers(rx: &Rx, report: &mut Report) -> Result<(), StoreError> {
         if rx.customer_id_by_siret(c.siret.as_str())? != Some(c.id) {
             report.violation(&subject, "SIRET index does not point to this customer");
         }
+        if rx.customer_summary(c.id)? != Some(crate::domain::CustomerSummary::of(&c)) {
+            report.violation(&subject, "index summary missing or out of date");
+        }
         if c.contacts.is_empty() {
             report.violation(&subject, "no named contact");
         }
@@ -585,6 +588,13 @@ fn check_customers(rx: &Rx, report: &mut Report) -> Result<(), StoreError> {
         }
         Ok(())
     })?;
+    let (customers, summaries) = (rx.customer_count()?, rx.customer_summary_count()?);
+    if summaries != customers {
+        report.violation(
+            "index",
+            format!("{summaries} customer summaries for {customers} customers"),
+        );
+    }
     Ok(())
 }
 

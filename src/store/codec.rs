@@ -8,7 +8,9 @@
 use super::StoreError;
 use crate::domain::event::AuditRecordV1;
 use crate::domain::legacy::{CustomerV1, IssuedDocumentV1, OrderCardV1, OrderV1};
-use crate::domain::{AuditRecord, Customer, IssuedDocument, Order, OrderCard, Product};
+use crate::domain::{
+    AuditRecord, Customer, CustomerSummary, IssuedDocument, Order, OrderCard, Product,
+};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -37,6 +39,7 @@ impl Record for Customer {
     }
 }
 impl Record for Product {}
+impl Record for CustomerSummary {}
 
 /// Version 2: receipt date, interruption and partial credits on invoices, penalty
 /// settlements, the PO scan, contract reference, VAT exemption grounds.

@@ -97,7 +97,29 @@ const MIGRATIONS: &[Migration] = &[
         name: "orders indexed by their PO / engagement number",
         run: index_po_numbers,
     },
+    Migration {
+        from: 3,
+        name: "every customer's summary in a compact table that the index reads at start",
+        run: summarise_customers,
+    },
 ];
+
+/// Schema 3 → 4: the summary of every customer.
+fn summarise_customers(txn: &redb::WriteTransaction) -> Result<(), StoreError> {
+    let customers = txn.open_table(CUSTOMERS)?;
+    let mut summaries = txn.open_table(CUSTOMER_SUMMARIES)?;
+    for entry in customers.iter()? {
+        let (id, bytes) = entry?;
+        let id = id.value();
+        let customer: crate::domain::Customer = codec::decode("customers", &id, bytes.value())?;
+        let summary = crate::domain::CustomerSummary::of(&customer);
+        summaries.insert(
+            id,
+            codec::encode("customer_summaries", &id, &summary)?.as_slice(),
+        )?;
+    }
+    Ok(())
+}
 
 /// Schema 2 → 3: every order with an original PO is indexed by its number.
 fn index_po_numbers(txn: &redb::WriteTransaction) -> Result<(), StoreError> {
@@ -199,6 +221,7 @@ impl Store {
             txn.open_table(PREFERENCES)?;
             txn.open_table(ATTACHMENTS)?;
             txn.open_table(ORDERS_BY_PO)?;
+            txn.open_table(CUSTOMER_SUMMARIES)?;
             let current = meta.get("schema_version")?.map(|v| v.value());
             match current {
                 None => {
@@ -343,3 +366,51 @@ impl Store {
 
 #[cfg(test)]
 mod tests;
+
+/// What one table takes in the file (`comptoir bench open`).
+#[derive(Clone, Debug)]
+pub struct TableSize {
+    pub name: String,
+    pub rows: u64,
+    /// Keys and values as stored in leaf pages.
+    pub stored: u64,
+    /// B-tree overhead: branch pages, page headers.
+    pub metadata: u64,
+    /// Unused space inside the table's pages.
+    pub fragmented: u64,
+}
+
+impl Store {
+    /// Every table's rows and bytes, largest first.
+    pub fn table_sizes(&self) -> Result<Vec<TableSize>, StoreError> {
+        use redb::{MultimapTableHandle, ReadableTableMetadata, TableHandle};
+        let txn = self.db.begin_read()?;
+        let mut sizes = Vec::new();
+        for handle in txn.list_tables()? {
+            let name = handle.name().to_string();
+            let table = txn.open_untyped_table(handle)?;
+            let stats = table.stats()?;
+            sizes.push(TableSize {
+                name,
+                rows: table.len()?,
+                stored: stats.stored_bytes(),
+                metadata: stats.metadata_bytes(),
+                fragmented: stats.fragmented_bytes(),
+            });
+        }
+        for handle in txn.list_multimap_tables()? {
+            let name = handle.name().to_string();
+            let table = txn.open_untyped_multimap_table(handle)?;
+            let stats = table.stats()?;
+            sizes.push(TableSize {
+                name,
+                rows: table.len()?,
+                stored: stats.stored_bytes(),
+                metadata: stats.metadata_bytes(),
+                fragmented: stats.fragmented_bytes(),
+            });
+        }
+        sizes.sort_by_key(|s| std::cmp::Reverse(s.stored + s.metadata + s.fragmented));
+        Ok(sizes)
+    }
+}

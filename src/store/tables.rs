@@ -46,8 +46,12 @@ pub const ATTACHMENTS: TableDefinition<u64, &[u8]> = TableDefinition::new("attac
 /// (PO / engagement number, folded: lower case, letters and digits only; order id): finds
 /// an order by the body's own reference.
 pub const ORDERS_BY_PO: TableDefinition<(&str, u64), ()> = TableDefinition::new("orders_by_po_v1");
+/// Customer id → what the in-memory index needs of it ([`crate::domain::CustomerSummary`]),
+/// written with the customer: opening the store reads this, not every whole account.
+pub const CUSTOMER_SUMMARIES: TableDefinition<u64, &[u8]> =
+    TableDefinition::new("customer_summaries_v1");
 /// Per-person preferences (theme…).
 pub const PREFERENCES: TableDefinition<&str, &[u8]> = TableDefinition::new("preferences_v1");
 
 /// Schema version recorded in META; bumped by each named migration.
-pub const SCHEMA_VERSION: u64 = 3;
+pub const SCHEMA_VERSION: u64 = 4;

@@ -146,3 +146,72 @@ fn version_1_customers_read_without_a_market_reference() {
     // And today's records carry version 2.
     assert_eq!(codec::encode("customers", &7, &c).unwrap()[0], 2);
 }
+
+/// A store at schema 3 has no customer summaries: it opens at schema 4 with one per
+/// customer, equal to what the account gives, and a later change of the account changes
+/// its summary in the same transaction.
+#[test]
+fn schema_3_customers_get_their_index_summary() {
+    use crate::domain::customer::{ChorusRouting, CustomerKind, Eligibility};
+    use crate::domain::{Customer, CustomerSummary, EligibilityStatus, Siret};
+    let dir = tempfile::tempdir().unwrap();
+    let customer = Customer {
+        id: CustomerId(3),
+        legal_name: "Commune de Lyon".into(),
+        siret: Siret::parse("21750001600019").unwrap(),
+        categorie: "7210".into(),
+        kind: CustomerKind::Commune,
+        eligibility: Eligibility::automatic("7210", Timestamp(0)),
+        header_address: Address {
+            city: "Lyon".into(),
+            ..Address::default()
+        },
+        delivery_addresses: vec![],
+        contacts: vec![Contact {
+            name: "Anne Roux".into(),
+            ..Contact::default()
+        }],
+        chorus: ChorusRouting::default(),
+        created_at: Timestamp(0),
+    };
+    {
+        let store = Store::open(dir.path()).unwrap();
+        let txn = store.db.begin_write().unwrap();
+        {
+            let mut meta = txn.open_table(META).unwrap();
+            meta.insert("schema_version", 3).unwrap();
+            let mut customers = txn.open_table(CUSTOMERS).unwrap();
+            customers
+                .insert(3, codec::encode("customers", &3, &customer).unwrap().as_slice())
+                .unwrap();
+        }
+        txn.delete_table(CUSTOMER_SUMMARIES).unwrap();
+        txn.commit().unwrap();
+    }
+    let store = Store::open(dir.path()).unwrap();
+    let summary = store.read(|rx| rx.customer_summary(CustomerId(3))).unwrap();
+    assert_eq!(
+        summary,
+        Some(CustomerSummary {
+            id: CustomerId(3),
+            legal_name: "Commune de Lyon".into(),
+            city: "Lyon".into(),
+            siret: "21750001600019".into(),
+            contact_names: vec!["Anne Roux".into()],
+            status: EligibilityStatus::Approved,
+        })
+    );
+    assert_eq!(
+        store.read(|rx| rx.meta("schema_version")).unwrap(),
+        Some(SCHEMA_VERSION)
+    );
+    let mut renamed = customer.clone();
+    renamed.legal_name = "Ville de Lyon".into();
+    store.write(|tx| tx.put_customer(&renamed)).unwrap();
+    let summary = store
+        .read(|rx| rx.customer_summary(CustomerId(3)))
+        .unwrap()
+        .unwrap();
+    assert_eq!(summary, CustomerSummary::of(&renamed));
+    assert_eq!(summary.legal_name, "Ville de Lyon");
+}

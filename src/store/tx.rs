@@ -5,7 +5,7 @@ use super::StoreError;
 use super::codec::{decode, encode};
 use super::tables::*;
 use crate::domain::{
-    AuditRecord, Customer, CustomerId, DocKind, DocNumber, FileFormat, IssuedDocument, Order,
+    AuditRecord, Customer, CustomerId, CustomerSummary, DocKind, DocNumber, FileFormat, IssuedDocument, Order,
     OrderCard, OrderId, Product, Stage,
 };
 use redb::{
@@ -35,6 +35,7 @@ pub struct Tx<'t> {
     preferences: Table<'t, &'static str, &'static [u8]>,
     attachments: Table<'t, u64, &'static [u8]>,
     orders_by_po: Table<'t, (&'static str, u64), ()>,
+    customer_summaries: Table<'t, u64, &'static [u8]>,
 }
 
 /// The tables of a read transaction (a consistent snapshot).
@@ -59,6 +60,7 @@ pub struct Rx {
     preferences: ReadOnlyTable<&'static str, &'static [u8]>,
     attachments: ReadOnlyTable<u64, &'static [u8]>,
     orders_by_po: ReadOnlyTable<(&'static str, u64), ()>,
+    customer_summaries: ReadOnlyTable<u64, &'static [u8]>,
 }
 
 macro_rules! open_all {
@@ -84,6 +86,7 @@ macro_rules! open_all {
             preferences: $txn.open_table(PREFERENCES)?,
             attachments: $txn.open_table(ATTACHMENTS)?,
             orders_by_po: $txn.open_table(ORDERS_BY_PO)?,
+            customer_summaries: $txn.open_table(CUSTOMER_SUMMARIES)?,
         }
     };
 }
@@ -205,6 +208,32 @@ macro_rules! impl_reads {
                     f(decode("customers", &k.value(), v.value())?)?;
                 }
                 Ok(())
+            }
+
+            /// Visits every customer's summary in id order (what the index needs).
+            pub fn for_each_customer_summary<E: From<StoreError>>(
+                &self,
+                mut f: impl FnMut(CustomerSummary) -> Result<(), E>,
+            ) -> Result<(), E> {
+                for entry in self.customer_summaries.iter().map_err(StoreError::from)? {
+                    let (k, v) = entry.map_err(StoreError::from)?;
+                    f(decode("customer_summaries", &k.value(), v.value())?)?;
+                }
+                Ok(())
+            }
+
+            pub fn customer_summary(
+                &self,
+                id: CustomerId,
+            ) -> Result<Option<CustomerSummary>, StoreError> {
+                match self.customer_summaries.get(id.0)? {
+                    Some(v) => Ok(Some(decode("customer_summaries", &id.0, v.value())?)),
+                    None => Ok(None),
+                }
+            }
+
+            pub fn customer_summary_count(&self) -> Result<u64, StoreError> {
+                Ok(self.customer_summaries.len()?)
             }
 
             pub fn product(&self, sku: &str) -> Result<Option<Product>, StoreError> {
@@ -556,6 +585,10 @@ impl Tx<'_> {
         }
         self.customers
             .insert(c.id.0, encode("customers", &c.id.0, c)?.as_slice())?;
+        self.customer_summaries.insert(
+            c.id.0,
+            encode("customer_summaries", &c.id.0, &CustomerSummary::of(c))?.as_slice(),
+        )?;
         self.customer_by_siret.insert(c.siret.as_str(), c.id.0)?;
         Ok(())
     }
