@@ -74,6 +74,10 @@ enum Command {
         #[command(subcommand)]
         what: ExportWhat,
     },
+    /// Rewrite the store into a compact file (server stopped): a copy with full pages and
+    /// no free space, checked, then swapped in; the previous file is kept aside as
+    /// comptoir.redb.before-compact-<date>
+    Compact,
     /// Put a backup in place (server stopped): the file is checked first, the current
     /// store kept aside as comptoir.redb.before-restore-<date>
     Restore { file: PathBuf },
@@ -237,6 +241,7 @@ pub fn main() -> ExitCode {
         Command::Check => check_command(&data, config),
         Command::Backup { output } => backup_command(&data, &output, config),
         Command::Restore { file } => restore_command(&file, &data),
+        Command::Compact => compact_command(&data),
         Command::Export { what } => export_accounts_command(what, &data, config),
         Command::Doc {
             what:
@@ -625,6 +630,48 @@ fn restore_command(file: &Path, data: &Path) -> ExitCode {
             p.display()
         )),
         Err(e) => fail(format!("{}: {e} (nothing was restored)", file.display())),
+    }
+}
+
+fn compact_command(data: &Path) -> ExitCode {
+    if !data.join(crate::store::STORE_FILE).exists() {
+        return fail(format!("{}: no store here", data.display()));
+    }
+    let stamp = crate::app::Clock::now(&SystemClock)
+        .iso_utc()
+        .replace([':', '-'], "");
+    let started = Instant::now();
+    match crate::store::backup::compact(data, &stamp) {
+        Ok(c) if !c.restored.report.is_clean() => {
+            for v in &c.restored.report.violations {
+                println!("{}", crate::domain::text::printable(&v.to_string()));
+            }
+            fail(format!(
+                "the compacted copy does not check clean ({} violation(s)): the store is unchanged; run `comptoir check`",
+                c.restored.report.violations.len()
+            ))
+        }
+        Ok(c) => {
+            println!(
+                "compacted {} in {:.1} s: {:.1} MB → {:.1} MB, checked clean",
+                data.display(),
+                started.elapsed().as_secs_f64(),
+                c.before as f64 / 1e6,
+                c.after as f64 / 1e6,
+            );
+            if let Some(p) = c.restored.previous {
+                println!(
+                    "the previous file is kept as {}: delete it once the server runs on the new one",
+                    p.display()
+                );
+            }
+            ExitCode::SUCCESS
+        }
+        Err(crate::store::StoreError::InUse(p)) => fail(format!(
+            "{} is held by a running comptoir server: stop it before compacting",
+            p.display()
+        )),
+        Err(e) => fail(format!("cannot compact {}: {e} (the store is unchanged)", data.display())),
     }
 }
 

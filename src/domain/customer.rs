@@ -5,8 +5,10 @@ use super::ids::Siret;
 use super::legal::{self, LegalClass};
 use serde::{Deserialize, Serialize};
 
-/// Stable internal identifier of a customer account.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+/// Stable internal identifier of a customer account (ids start at 1).
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 pub struct CustomerId(pub u64);
 
 /// The kind of public body, which sets the payment delay and helps staff read the board.

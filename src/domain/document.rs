@@ -98,7 +98,7 @@ impl fmt::Display for DocNumber {
 
 /// The buyer as it was when the document was issued (documents never change afterwards,
 /// even if the account does).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BuyerSnapshot {
     pub customer: CustomerId,
     pub legal_name: String,

@@ -147,6 +147,7 @@ impl Store {
             rows += copy(&snapshot, db, ATTACHMENTS)?;
             rows += copy(&snapshot, db, ORDERS_BY_PO)?;
             rows += copy(&snapshot, db, CUSTOMER_SUMMARIES)?;
+            rows += copy(&snapshot, db, DOCUMENT_PARTS)?;
             // One durable commit makes every batch before it durable.
             copy_db.begin_write()?.commit()?;
             drop(copy_db);
@@ -164,7 +165,7 @@ impl Store {
 }
 
 /// Tables a backup copies (every table of the schema).
-pub const TABLE_COUNT: usize = 21;
+pub const TABLE_COUNT: usize = 22;
 
 /// Where a restore kept the store it replaced.
 #[derive(Debug)]
@@ -193,21 +194,77 @@ pub fn restore(file: &Path, data: &Path, stamp: &str) -> Result<Restored, StoreE
             let store = Store::open(&incoming_dir)?;
             store.read(super::check::check)?
         };
-        if !report.is_clean() {
-            return Ok(Restored {
-                previous: None,
-                report,
-            });
-        }
-        let previous = if target.exists() {
-            let aside = data.join(format!("{STORE_FILE}.before-restore-{stamp}"));
-            std::fs::rename(&target, &aside)?;
-            Some(aside)
-        } else {
-            None
+        swap_in(&incoming_dir, data, &format!("before-restore-{stamp}"), report)
+    })();
+    let _ = std::fs::remove_dir_all(&incoming_dir);
+    outcome
+}
+
+/// Puts the checked store of `incoming_dir` in place of the store of `data`, which is kept
+/// aside as `comptoir.redb.<aside>`; does nothing when `report` is not clean.
+fn swap_in(
+    incoming_dir: &Path,
+    data: &Path,
+    aside: &str,
+    report: super::check::Report,
+) -> Result<Restored, StoreError> {
+    if !report.is_clean() {
+        return Ok(Restored {
+            previous: None,
+            report,
+        });
+    }
+    let target = data.join(STORE_FILE);
+    let previous = if target.exists() {
+        let aside = data.join(format!("{STORE_FILE}.{aside}"));
+        std::fs::rename(&target, &aside)?;
+        Some(aside)
+    } else {
+        None
+    };
+    std::fs::rename(incoming_dir.join(STORE_FILE), &target)?;
+    Ok(Restored { previous, report })
+}
+
+/// What a compaction did: the file's size before and after, and the swap.
+#[derive(Debug)]
+pub struct Compacted {
+    pub before: u64,
+    pub after: u64,
+    pub restored: Restored,
+}
+
+/// Rewrites the store of `data` (server stopped) into a new file: every table copied from
+/// one snapshot in key order, so pages are full, then the copy's free space released and
+/// the copy checked; only a clean copy replaces the store, which is kept aside as
+/// `comptoir.redb.before-compact-<stamp>`. Reclaims what updates and migrations left
+/// behind (redb reuses free pages but never shrinks a file by itself).
+pub fn compact(data: &Path, stamp: &str) -> Result<Compacted, StoreError> {
+    let incoming_dir = data.join(format!(".compact-{stamp}"));
+    let outcome = (|| {
+        let before = {
+            // Fails with InUse when a server holds the store.
+            let store = Store::open(data)?;
+            std::fs::create_dir_all(&incoming_dir)?;
+            store.backup_to(&incoming_dir.join(STORE_FILE))?;
+            store.file_size()
         };
-        std::fs::rename(&incoming, &target)?;
-        Ok(Restored { previous, report })
+        let (after, report) = {
+            let mut copy = Store::open(&incoming_dir)?;
+            copy.compact()?;
+            (copy.file_size(), copy.read(super::check::check)?)
+        };
+        let restored = swap_in(
+            &incoming_dir,
+            data,
+            &format!("before-compact-{stamp}"),
+            report,
+        )?;
+        Ok(Compacted {
+            before,
+            after,
+            restored,
+        })
     })();
     let _ = std::fs::remove_dir_all(&incoming_dir);
     outcome

@@ -9,7 +9,8 @@ use super::StoreError;
 use crate::domain::event::AuditRecordV1;
 use crate::domain::legacy::{CustomerV1, IssuedDocumentV1, OrderCardV1, OrderV1};
 use crate::domain::{
-    AuditRecord, Customer, CustomerSummary, IssuedDocument, Order, OrderCard, Product,
+    AuditRecord, BuyerSnapshot, Customer, CustomerSummary, DocLine, IssuedDocument, Order,
+    OrderCard, Product,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -87,6 +88,97 @@ impl Record for AuditRecord {
             1 => Some(postcard::from_bytes::<AuditRecordV1>(body).map(AuditRecord::from)),
             _ => None,
         }
+    }
+}
+
+/// Shared parts of documents (`document_parts_v1`): the buyer as printed, the lines.
+impl Record for BuyerSnapshot {}
+impl Record for Vec<DocLine> {}
+
+/// A document whose buyer and lines are stored apart, once for every document that
+/// prints the same ones, is marked by this bit on its version byte; two varints (the
+/// parts' keys) come before the body, which is the document's own version's layout with
+/// an empty buyer and no lines.
+pub(crate) const WITH_PARTS: u8 = 0x80;
+
+/// Kinds of parts: the first byte of a stored part, hashed with the rest.
+pub(crate) const PART_BUYER: u8 = 1;
+pub(crate) const PART_LINES: u8 = 2;
+
+/// A document split for storage: its buyer and lines encoded as parts, the rest with the
+/// parts' keys still to be written in front.
+pub(crate) struct SplitDocument {
+    pub(crate) buyer: Vec<u8>,
+    pub(crate) lines: Vec<u8>,
+    rest: Vec<u8>,
+}
+
+impl SplitDocument {
+    pub(crate) fn of(number: &str, doc: &IssuedDocument) -> Result<SplitDocument, StoreError> {
+        let mut rest = doc.clone();
+        let mut buyer = vec![PART_BUYER];
+        buyer.extend(encode("document_parts", &number, &std::mem::take(&mut rest.buyer))?);
+        let mut lines = vec![PART_LINES];
+        lines.extend(encode("document_parts", &number, &std::mem::take(&mut rest.lines))?);
+        Ok(SplitDocument {
+            buyer,
+            lines,
+            rest: encode("documents", &number, &rest)?,
+        })
+    }
+
+    /// The stored record once the parts are stored under `buyer` and `lines`.
+    pub(crate) fn record(self, buyer: u64, lines: u64) -> Result<Vec<u8>, StoreError> {
+        let (&version, body) = self.rest.split_first().expect("encode writes a version");
+        let mut out = postcard::to_extend(&(buyer, lines), vec![WITH_PARTS | version])
+            .map_err(|e| StoreError::Db(e.to_string()))?;
+        out.extend_from_slice(body);
+        Ok(out)
+    }
+}
+
+/// The content address of a part: the first 8 bytes of its SHA-256 (a collision, which
+/// the writer detects by comparing bytes, moves to the next free key).
+pub(crate) fn part_key(bytes: &[u8]) -> u64 {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(bytes);
+    u64::from_le_bytes(digest[..8].try_into().expect("8 bytes"))
+}
+
+/// A stored document record: `Ok(Err(record))` when its buyer and lines are inline,
+/// `Ok(Ok((buyer, lines, rest)))` when they are parts to read (`rest` decodes as a
+/// document with its version byte restored).
+#[allow(clippy::type_complexity)]
+pub(crate) fn split_record<'a>(
+    number: &str,
+    bytes: &'a [u8],
+) -> Result<Result<(u64, u64, Vec<u8>), &'a [u8]>, StoreError> {
+    match bytes.split_first() {
+        Some((&v, body)) if v & WITH_PARTS != 0 => {
+            let ((buyer, lines), rest) = postcard::take_from_bytes::<(u64, u64)>(body)
+                .map_err(|e| StoreError::Corrupt {
+                    table: "documents",
+                    key: number.to_string(),
+                    reason: format!("parts: {e}"),
+                })?;
+            let mut record = Vec::with_capacity(rest.len() + 1);
+            record.push(v & !WITH_PARTS);
+            record.extend_from_slice(rest);
+            Ok(Ok((buyer, lines, record)))
+        }
+        _ => Ok(Err(bytes)),
+    }
+}
+
+/// A stored part of the expected kind, decoded.
+pub(crate) fn decode_part<T: Record>(kind: u8, key: u64, bytes: &[u8]) -> Result<T, StoreError> {
+    match bytes.split_first() {
+        Some((&k, body)) if k == kind => decode("document_parts", &key, body),
+        _ => Err(StoreError::Corrupt {
+            table: "document_parts",
+            key: key.to_string(),
+            reason: format!("not a part of kind {kind}"),
+        }),
     }
 }
 

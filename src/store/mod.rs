@@ -74,12 +74,34 @@ db_error_from!(
     redb::CommitError
 );
 
-/// A named migration: brings the schema from `from` to `from + 1` in its own transaction.
+/// A named migration: brings the schema from `from` to `from + 1` in its own transaction,
+/// after `batches` (work too large for one transaction, done in commits that a restart
+/// resumes: each batch leaves the store correct at the old schema as well).
 struct Migration {
     from: u64,
     #[allow(dead_code)]
     name: &'static str,
+    batches: Option<fn(&Store) -> Result<(), StoreError>>,
     run: fn(&redb::WriteTransaction) -> Result<(), StoreError>,
+}
+
+/// Schema 4 → 5, in batches of 20 000 documents: the buyer and lines of every document
+/// stored once as parts.
+fn move_document_parts(store: &Store) -> Result<(), StoreError> {
+    let mut from: Option<String> = None;
+    loop {
+        let next = store.write_fast(|tx| tx.move_document_parts(from.as_deref(), 20_000))?;
+        match next {
+            Some(last) => from = Some(last),
+            None => break,
+        }
+    }
+    // One durable commit makes the batches durable.
+    store.write(|_| Ok::<_, StoreError>(()))
+}
+
+fn nothing_more(_: &redb::WriteTransaction) -> Result<(), StoreError> {
+    Ok(())
 }
 
 /// META key of the demonstration-store mark.
@@ -90,17 +112,26 @@ const MIGRATIONS: &[Migration] = &[
     Migration {
         from: 1,
         name: "order cards carry each invoice's late state (due from receipt, interest per amount)",
+        batches: None,
         run: rebuild_order_cards,
     },
     Migration {
         from: 2,
         name: "orders indexed by their PO / engagement number",
+        batches: None,
         run: index_po_numbers,
     },
     Migration {
         from: 3,
         name: "every customer's summary in a compact table that the index reads at start",
+        batches: None,
         run: summarise_customers,
+    },
+    Migration {
+        from: 4,
+        name: "documents' buyer and lines stored once as shared parts",
+        batches: Some(move_document_parts),
+        run: nothing_more,
     },
 ];
 
@@ -222,6 +253,7 @@ impl Store {
             txn.open_table(ATTACHMENTS)?;
             txn.open_table(ORDERS_BY_PO)?;
             txn.open_table(CUSTOMER_SUMMARIES)?;
+            txn.open_table(DOCUMENT_PARTS)?;
             let current = meta.get("schema_version")?.map(|v| v.value());
             match current {
                 None => {
@@ -245,6 +277,9 @@ impl Store {
                     "no migration from schema version {v}"
                 )));
             };
+            if let Some(batches) = m.batches {
+                batches(self)?;
+            }
             let txn = self.db.begin_write()?;
             (m.run)(&txn)?;
             {

@@ -50,8 +50,11 @@ pub const ORDERS_BY_PO: TableDefinition<(&str, u64), ()> = TableDefinition::new(
 /// written with the customer: opening the store reads this, not every whole account.
 pub const CUSTOMER_SUMMARIES: TableDefinition<u64, &[u8]> =
     TableDefinition::new("customer_summaries_v1");
+/// Content address → a part that many documents print the same (the buyer as printed, the
+/// lines), stored once; immutable. See `codec::SplitDocument`.
+pub const DOCUMENT_PARTS: TableDefinition<u64, &[u8]> = TableDefinition::new("document_parts_v1");
 /// Per-person preferences (theme…).
 pub const PREFERENCES: TableDefinition<&str, &[u8]> = TableDefinition::new("preferences_v1");
 
 /// Schema version recorded in META; bumped by each named migration.
-pub const SCHEMA_VERSION: u64 = 4;
+pub const SCHEMA_VERSION: u64 = 5;

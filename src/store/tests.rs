@@ -215,3 +215,184 @@ fn schema_3_customers_get_their_index_summary() {
     assert_eq!(summary, CustomerSummary::of(&renamed));
     assert_eq!(summary.legal_name, "Ville de Lyon");
 }
+
+/// Every document of a seeded store, by number.
+fn all_documents(store: &Store) -> Vec<(String, crate::domain::IssuedDocument)> {
+    let mut docs = Vec::new();
+    store
+        .read(|rx| {
+            rx.for_each_document(|d| {
+                docs.push((d.number.to_string(), d));
+                Ok::<_, StoreError>(())
+            })
+        })
+        .unwrap();
+    docs
+}
+
+/// The raw record and the parts table, as stored.
+fn raw_document(store: &Store, number: &str) -> Vec<u8> {
+    let txn = store.db.begin_read().unwrap();
+    let docs = txn.open_table(DOCUMENTS).unwrap();
+    docs.get(number).unwrap().unwrap().value().to_vec()
+}
+
+fn part_count(store: &Store) -> u64 {
+    use redb::ReadableTableMetadata;
+    let txn = store.db.begin_read().unwrap();
+    txn.open_table(DOCUMENT_PARTS).unwrap().len().unwrap()
+}
+
+/// The documents of an order print the same buyer: it is stored once, and every document
+/// reads back whole.
+#[test]
+fn documents_share_their_buyer_and_lines() {
+    let (_dir, store) = crate::app::tests::seeded_store(20, 60, 5);
+    let docs = all_documents(&store);
+    assert!(docs.len() > 100, "{} documents", docs.len());
+    let parts = part_count(&store);
+    assert!(
+        parts < docs.len() as u64,
+        "{parts} parts for {} documents: nothing shared",
+        docs.len()
+    );
+    // The quote and the invoice of one order point to the same buyer part.
+    let (_, invoice) = docs
+        .iter()
+        .find(|(_, d)| d.kind() == crate::domain::DocKind::Invoice)
+        .unwrap();
+    let quote = docs
+        .iter()
+        .find(|(_, d)| d.kind() == crate::domain::DocKind::Quote && d.order == invoice.order)
+        .map(|(n, _)| n.clone())
+        .unwrap();
+    let keys = |number: &str| {
+        let raw = raw_document(&store, number);
+        assert_ne!(raw[0] & codec::WITH_PARTS, 0, "{number} holds its parts inline");
+        let (buyer, lines, _) = codec::split_record(number, &raw).unwrap().unwrap();
+        (buyer, lines)
+    };
+    assert_eq!(keys(&quote).0, keys(&invoice.number.to_string()).0);
+}
+
+/// A store at schema 4 holds documents with their buyer and lines inline: it opens at
+/// schema 5 with every document reading back exactly as before, its parts apart.
+#[test]
+fn schema_4_documents_move_their_parts_apart() {
+    let (dir, store) = crate::app::tests::seeded_store(10, 30, 9);
+    let before = all_documents(&store);
+    {
+        let txn = store.db.begin_write().unwrap();
+        {
+            let mut meta = txn.open_table(META).unwrap();
+            meta.insert("schema_version", 4).unwrap();
+            let mut table = txn.open_table(DOCUMENTS).unwrap();
+            for (number, doc) in &before {
+                let inline = codec::encode("documents", number, doc).unwrap();
+                assert_eq!(inline[0] & codec::WITH_PARTS, 0);
+                table.insert(number.as_str(), inline.as_slice()).unwrap();
+            }
+        }
+        txn.delete_table(DOCUMENT_PARTS).unwrap();
+        txn.commit().unwrap();
+    }
+    drop(store);
+    let store = Store::open(dir.path()).unwrap();
+    assert_eq!(
+        store.read(|rx| rx.meta("schema_version")).unwrap(),
+        Some(SCHEMA_VERSION)
+    );
+    assert_eq!(all_documents(&store), before);
+    for (number, _) in &before {
+        assert_ne!(raw_document(&store, number)[0] & codec::WITH_PARTS, 0);
+    }
+    assert!(part_count(&store) > 0);
+}
+
+/// Two different parts whose content addresses collide are both kept: the second moves
+/// to the next key.
+#[test]
+fn a_part_whose_address_is_taken_moves_to_the_next_key() {
+    let (_dir, store) = crate::app::tests::seeded_store(5, 10, 3);
+    let (number, doc) = all_documents(&store).pop().unwrap();
+    let mut copy = doc.clone();
+    copy.number.seq += 10_000;
+    copy.buyer.legal_name = "Collège collision".into();
+    let number_copy = copy.number.to_string();
+    let split = codec::SplitDocument::of(&number_copy, &copy).unwrap();
+    let taken = codec::part_key(&split.buyer);
+    store
+        .write(|tx| {
+            tx.document_parts.insert(taken, &b"\x01something else"[..])?;
+            tx.insert_document(&copy, &[])
+        })
+        .unwrap();
+    let raw = raw_document(&store, &number_copy);
+    let (buyer, _, _) = codec::split_record(&number_copy, &raw).unwrap().unwrap();
+    assert_eq!(buyer, taken.wrapping_add(1));
+    let back = store.read(|rx| rx.document(&number_copy)).unwrap().unwrap();
+    assert_eq!(back, copy);
+    assert_eq!(
+        store.read(|rx| rx.document(&number)).unwrap().unwrap(),
+        doc
+    );
+}
+
+/// `compact` rewrites a store that updates left with free pages into a smaller file that
+/// reads the same and checks clean, and keeps the previous file aside; a store held by a
+/// server is refused and left as it is.
+#[test]
+fn compaction_shrinks_the_file_and_keeps_every_record() {
+    let (dir, store) = crate::app::tests::seeded_store(30, 120, 4);
+    // Churn: every order rewritten a few times leaves free pages behind.
+    let orders = {
+        let mut v = Vec::new();
+        store
+            .read(|rx| {
+                rx.for_each_order(|o| {
+                    v.push(o);
+                    Ok::<_, StoreError>(())
+                })
+            })
+            .unwrap();
+        v
+    };
+    for round in 0..5 {
+        for o in &orders {
+            let mut o = o.clone();
+            o.closing_reason = Some("x".repeat(200 * (round + 1)));
+            store.write(|tx| tx.put_order(&o)).unwrap();
+        }
+    }
+    store.write(|tx| orders.iter().try_for_each(|o| tx.put_order(o))).unwrap();
+    let docs = all_documents(&store);
+    // Held by a running server: refused, nothing changes.
+    let held = backup::compact(dir.path(), "T1");
+    assert!(matches!(held, Err(StoreError::InUse(_))), "{held:?}");
+    let before = store.file_size();
+    drop(store);
+    let done = backup::compact(dir.path(), "T2").unwrap();
+    assert!(done.restored.report.is_clean());
+    assert_eq!(done.before, before);
+    assert!(
+        done.after < before,
+        "{} bytes after, {before} before",
+        done.after
+    );
+    let aside = done.restored.previous.unwrap();
+    assert_eq!(aside.file_name().unwrap(), "comptoir.redb.before-compact-T2");
+    assert_eq!(std::fs::metadata(&aside).unwrap().len(), before);
+    assert!(!dir.path().join(".compact-T2").exists());
+    let store = Store::open(dir.path()).unwrap();
+    assert_eq!(all_documents(&store), docs);
+    let mut back = Vec::new();
+    store
+        .read(|rx| {
+            rx.for_each_order(|o| {
+                back.push(o);
+                Ok::<_, StoreError>(())
+            })
+        })
+        .unwrap();
+    assert_eq!(back, orders);
+}

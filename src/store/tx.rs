@@ -2,7 +2,7 @@
 //! (which can read too). Index maintenance lives here so that no caller can forget it.
 
 use super::StoreError;
-use super::codec::{decode, encode};
+use super::codec::{PART_BUYER, PART_LINES, SplitDocument, decode, decode_part, encode};
 use super::tables::*;
 use crate::domain::{
     AuditRecord, Customer, CustomerId, CustomerSummary, DocKind, DocNumber, FileFormat, IssuedDocument, Order,
@@ -36,6 +36,7 @@ pub struct Tx<'t> {
     attachments: Table<'t, u64, &'static [u8]>,
     orders_by_po: Table<'t, (&'static str, u64), ()>,
     customer_summaries: Table<'t, u64, &'static [u8]>,
+    pub(super) document_parts: Table<'t, u64, &'static [u8]>,
 }
 
 /// The tables of a read transaction (a consistent snapshot).
@@ -61,6 +62,7 @@ pub struct Rx {
     attachments: ReadOnlyTable<u64, &'static [u8]>,
     orders_by_po: ReadOnlyTable<(&'static str, u64), ()>,
     customer_summaries: ReadOnlyTable<u64, &'static [u8]>,
+    document_parts: ReadOnlyTable<u64, &'static [u8]>,
 }
 
 macro_rules! open_all {
@@ -87,6 +89,7 @@ macro_rules! open_all {
             attachments: $txn.open_table(ATTACHMENTS)?,
             orders_by_po: $txn.open_table(ORDERS_BY_PO)?,
             customer_summaries: $txn.open_table(CUSTOMER_SUMMARIES)?,
+            document_parts: $txn.open_table(DOCUMENT_PARTS)?,
         }
     };
 }
@@ -374,8 +377,36 @@ macro_rules! impl_reads {
 
             pub fn document(&self, number: &str) -> Result<Option<IssuedDocument>, StoreError> {
                 match self.documents.get(number)? {
-                    Some(v) => Ok(Some(decode("documents", &number, v.value())?)),
+                    Some(v) => Ok(Some(self.decode_document(number, v.value())?)),
                     None => Ok(None),
+                }
+            }
+
+            /// A stored document record, its buyer and lines read from their parts.
+            fn decode_document(
+                &self,
+                number: &str,
+                bytes: &[u8],
+            ) -> Result<IssuedDocument, StoreError> {
+                match super::codec::split_record(number, bytes)? {
+                    Err(inline) => decode("documents", &number, inline),
+                    Ok((buyer, lines, rest)) => {
+                        let mut doc: IssuedDocument = decode("documents", &number, &rest)?;
+                        doc.buyer = decode_part(PART_BUYER, buyer, &self.part(number, buyer)?)?;
+                        doc.lines = decode_part(PART_LINES, lines, &self.part(number, lines)?)?;
+                        Ok(doc)
+                    }
+                }
+            }
+
+            fn part(&self, number: &str, key: u64) -> Result<Vec<u8>, StoreError> {
+                match self.document_parts.get(key)? {
+                    Some(v) => Ok(v.value().to_vec()),
+                    None => Err(StoreError::Corrupt {
+                        table: "documents",
+                        key: number.to_string(),
+                        reason: format!("its part {key} is missing"),
+                    }),
                 }
             }
 
@@ -642,10 +673,8 @@ impl Tx<'_> {
         if self.documents.get(number.as_str())?.is_some() {
             return Err(StoreError::DocumentExists(number));
         }
-        self.documents.insert(
-            number.as_str(),
-            encode("documents", &number, doc)?.as_slice(),
-        )?;
+        let record = self.split_document(&number, doc)?;
+        self.documents.insert(number.as_str(), record.as_slice())?;
         let seq = self.next_id("document_seq")?;
         self.documents_chrono.insert(seq, number.as_str())?;
         for (format, bytes) in files {
@@ -653,6 +682,74 @@ impl Tx<'_> {
                 .insert((number.as_str(), format.code()), *bytes)?;
         }
         Ok(())
+    }
+
+    /// A document's record with its buyer and lines stored as parts (once for every
+    /// document that prints the same).
+    fn split_document(
+        &mut self,
+        number: &str,
+        doc: &IssuedDocument,
+    ) -> Result<Vec<u8>, StoreError> {
+        let split = SplitDocument::of(number, doc)?;
+        let buyer = self.put_part(&split.buyer)?;
+        let lines = self.put_part(&split.lines)?;
+        split.record(buyer, lines)
+    }
+
+    /// Stores a part under its content address, or finds it already there.
+    fn put_part(&mut self, bytes: &[u8]) -> Result<u64, StoreError> {
+        let mut key = super::codec::part_key(bytes);
+        loop {
+            match self.document_parts.get(key)? {
+                None => break,
+                Some(v) if v.value() == bytes => return Ok(key),
+                Some(_) => key = key.wrapping_add(1),
+            }
+        }
+        self.document_parts.insert(key, bytes)?;
+        Ok(key)
+    }
+
+    /// Stores the buyer and lines of up to `limit` documents whose record holds them
+    /// inline as parts, from the number after `from`; the content is unchanged (each
+    /// rewritten record reads back equal, or nothing is written). Returns the last number
+    /// visited, `None` at the end.
+    pub(super) fn move_document_parts(
+        &mut self,
+        from: Option<&str>,
+        limit: usize,
+    ) -> Result<Option<String>, StoreError> {
+        let mut batch = Vec::new();
+        {
+            let range = match from {
+                Some(f) => self
+                    .documents
+                    .range::<&str>((std::ops::Bound::Excluded(f), std::ops::Bound::Unbounded))?,
+                None => self.documents.range::<&str>(..)?,
+            };
+            for entry in range.take(limit) {
+                let (k, v) = entry?;
+                batch.push((k.value().to_string(), v.value().to_vec()));
+            }
+        }
+        let last = batch.last().map(|(k, _)| k.clone());
+        for (number, bytes) in batch {
+            if super::codec::split_record(&number, &bytes)?.is_ok() {
+                continue;
+            }
+            let doc = self.decode_document(&number, &bytes)?;
+            let record = self.split_document(&number, &doc)?;
+            if self.decode_document(&number, &record)? != doc {
+                return Err(StoreError::Corrupt {
+                    table: "documents",
+                    key: number,
+                    reason: "does not read back the same with its parts apart".into(),
+                });
+            }
+            self.documents.insert(number.as_str(), record.as_slice())?;
+        }
+        Ok(last)
     }
 
     /// Stores the scan of an order's original purchase order. Refuses to overwrite: an
