@@ -671,7 +671,10 @@ fn compact_command(data: &Path) -> ExitCode {
             "{} is held by a running comptoir server: stop it before compacting",
             p.display()
         )),
-        Err(e) => fail(format!("cannot compact {}: {e} (the store is unchanged)", data.display())),
+        Err(e) => fail(format!(
+            "cannot compact {}: {e} (the store is unchanged)",
+            data.display()
+        )),
     }
 }
 

@@ -598,7 +598,7 @@ fn check_detects_a_corrupted_store() {
         f(&txn);
         txn.commit().unwrap();
     };
-    // 1. A stored PDF is altered after issue.
+    // 1. A stored PDF and the stored (compressed) Factur-X XML are altered after issue.
     let first_invoice = {
         let store = Store::open(dir.path()).unwrap();
         store
@@ -619,6 +619,18 @@ fn check_detects_a_corrupted_store() {
         files
             .insert((first_invoice.as_str(), 1u8), bytes.as_slice())
             .unwrap();
+        let mut xml = files
+            .get((first_invoice.as_str(), 2u8))
+            .unwrap()
+            .unwrap()
+            .value()
+            .to_vec();
+        assert_eq!(xml[0], 0x40, "the XML is stored compressed");
+        let middle = xml.len() / 2;
+        xml[middle] ^= 0xFF;
+        files
+            .insert((first_invoice.as_str(), 2u8), xml.as_slice())
+            .unwrap();
     });
     // 2. The invoice counter jumps (a gap in the numbering).
     tamper(&|txn| {
@@ -638,6 +650,12 @@ fn check_detects_a_corrupted_store() {
     assert!(
         report.contains(&format!(
             "{first_invoice}: pdf file does not match its SHA-256"
+        )),
+        "{report}"
+    );
+    assert!(
+        report.contains(&format!(
+            "{first_invoice}: xml file does not match its SHA-256"
         )),
         "{report}"
     );
@@ -679,7 +697,8 @@ fn backup_restore_and_check_from_the_command_line() {
     let copy = dir.path().join("copy.redb");
     let out = comptoir(&["backup", "--data", d, "-o", copy.to_str().unwrap()]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stdout(&out).contains("20 tables"), "{}", stdout(&out));
+    let tables = format!("{} tables", comptoir::store::backup::TABLE_COUNT);
+    assert!(stdout(&out).contains(&tables), "{}", stdout(&out));
     // A second backup to the same file is refused (never overwrites).
     let again = comptoir(&["backup", "--data", d, "-o", copy.to_str().unwrap()]);
     assert_eq!(again.status.code(), Some(1));

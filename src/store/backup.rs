@@ -5,6 +5,7 @@
 //! Writers are never blocked; the copy is a normal store that `check` verifies and
 //! `restore` puts in place.
 
+use super::compress::Dictionaries;
 use super::tables::*;
 use super::{STORE_FILE, Store, StoreError};
 use redb::{
@@ -66,6 +67,53 @@ fn copy<K: Key + 'static, V: Value + 'static>(
     }
 }
 
+/// How a compacting copy re-encodes values: read with the store's dictionaries, written
+/// with the copy's (the store's and the newly trained ones, current for their tables).
+struct Recode<'a> {
+    from: &'a Dictionaries,
+    to: Dictionaries,
+    /// (table, id, dictionary) trained for the copy.
+    added: Vec<(&'static str, u64, Vec<u8>)>,
+}
+
+/// Copies a table of byte values, re-encoding each one when `recode` is given.
+fn copy_values<K: Key + 'static>(
+    src: &ReadTransaction,
+    dst: &Database,
+    def: TableDefinition<K, &'static [u8]>,
+    name: &'static str,
+    recode: Option<&Recode>,
+) -> Result<u64, StoreError> {
+    let Some(recode) = recode else {
+        return copy(src, dst, def);
+    };
+    let from = src.open_table(def)?;
+    let mut rows = from.iter()?;
+    let mut n = 0;
+    loop {
+        let txn = batch(dst)?;
+        let mut done = true;
+        {
+            let mut to = txn.open_table(def)?;
+            for entry in rows.by_ref() {
+                let (k, v) = entry?;
+                let key = format!("{:?}", k.value());
+                let plain = recode.from.unpack(name, &key, v.value())?.into_owned();
+                to.insert(k.value(), recode.to.pack(name, plain).as_slice())?;
+                n += 1;
+                if n % ROWS_PER_COMMIT == 0 {
+                    done = false;
+                    break;
+                }
+            }
+        }
+        txn.commit()?;
+        if done {
+            return Ok(n);
+        }
+    }
+}
+
 fn copy_multimap<K: Key + 'static, V: Key + 'static>(
     src: &ReadTransaction,
     dst: &Database,
@@ -102,6 +150,33 @@ impl Store {
     /// Writes a consistent copy of the store to `dest` (which must not exist). Runs on a
     /// snapshot: writers carry on while it copies.
     pub fn backup_to(&self, dest: &Path) -> Result<BackupReport, StoreError> {
+        self.copy_to(dest, None)
+    }
+
+    /// As [`Store::backup_to`], every compressible value re-encoded with a dictionary
+    /// trained on the store now (a table with too few records keeps its current one).
+    fn compacting_copy_to(&self, dest: &Path) -> Result<BackupReport, StoreError> {
+        let trained = self.trained_dictionaries(true)?;
+        let snapshot = self.db.begin_read()?;
+        let stored = snapshot.open_table(DICTIONARIES)?;
+        let first = stored.last()?.map_or(1, |(k, _)| k.value() + 1);
+        let added = super::numbered(first, trained);
+        let mut to = super::read_dictionaries(&snapshot)?;
+        for (name, id, bytes) in &added {
+            to.insert(*id, bytes, Some(name));
+        }
+        drop((stored, snapshot));
+        self.copy_to(
+            dest,
+            Some(&Recode {
+                from: &self.dictionaries,
+                to,
+                added,
+            }),
+        )
+    }
+
+    fn copy_to(&self, dest: &Path, recode: Option<&Recode>) -> Result<BackupReport, StoreError> {
         if dest.exists() {
             return Err(StoreError::Io(std::io::Error::new(
                 std::io::ErrorKind::AlreadyExists,
@@ -127,27 +202,40 @@ impl Store {
             let db = &copy_db;
             let mut rows = 0;
             rows += copy(&snapshot, db, META)?;
-            rows += copy(&snapshot, db, CUSTOMERS)?;
+            rows += copy_values(&snapshot, db, CUSTOMERS, CUSTOMERS_NAME, recode)?;
             rows += copy(&snapshot, db, CUSTOMER_BY_SIRET)?;
             rows += copy(&snapshot, db, PRODUCTS)?;
-            rows += copy(&snapshot, db, ORDERS)?;
+            rows += copy_values(&snapshot, db, ORDERS, ORDERS_NAME, recode)?;
             rows += copy(&snapshot, db, ORDER_CARDS)?;
             rows += copy(&snapshot, db, ORDER_BY_NUMBER)?;
             rows += copy(&snapshot, db, ORDERS_BY_STAGE)?;
             rows += copy(&snapshot, db, ORDERS_BY_CUSTOMER)?;
             rows += copy(&snapshot, db, ORDER_BY_EXTERNAL_REF)?;
-            rows += copy(&snapshot, db, DOCUMENTS)?;
+            rows += copy_values(&snapshot, db, DOCUMENTS, DOCUMENTS_NAME, recode)?;
             rows += copy(&snapshot, db, DOCUMENTS_CHRONO)?;
-            rows += copy(&snapshot, db, DOCUMENT_FILES)?;
+            rows += copy_values(&snapshot, db, DOCUMENT_FILES, DOCUMENT_FILES_NAME, recode)?;
             rows += copy(&snapshot, db, COUNTERS)?;
-            rows += copy(&snapshot, db, AUDIT)?;
+            rows += copy_values(&snapshot, db, AUDIT, AUDIT_NAME, recode)?;
             rows += copy_multimap(&snapshot, db, AUDIT_BY_ORDER)?;
             rows += copy_multimap(&snapshot, db, AUDIT_BY_CUSTOMER)?;
             rows += copy(&snapshot, db, PREFERENCES)?;
             rows += copy(&snapshot, db, ATTACHMENTS)?;
             rows += copy(&snapshot, db, ORDERS_BY_PO)?;
             rows += copy(&snapshot, db, CUSTOMER_SUMMARIES)?;
-            rows += copy(&snapshot, db, DOCUMENT_PARTS)?;
+            rows += copy_values(&snapshot, db, DOCUMENT_PARTS, DOCUMENT_PARTS_NAME, recode)?;
+            rows += copy(&snapshot, db, DICTIONARIES)?;
+            if let Some(recode) = recode.filter(|r| !r.added.is_empty()) {
+                let txn = batch(db)?;
+                {
+                    let mut dictionaries = txn.open_table(DICTIONARIES)?;
+                    let mut meta = txn.open_table(META)?;
+                    for (name, id, bytes) in &recode.added {
+                        dictionaries.insert(*id, bytes.as_slice())?;
+                        meta.insert(super::dictionary_key(name).as_str(), *id)?;
+                    }
+                }
+                txn.commit()?;
+            }
             // One durable commit makes every batch before it durable.
             copy_db.begin_write()?.commit()?;
             drop(copy_db);
@@ -165,7 +253,7 @@ impl Store {
 }
 
 /// Tables a backup copies (every table of the schema).
-pub const TABLE_COUNT: usize = 22;
+pub const TABLE_COUNT: usize = 23;
 
 /// Where a restore kept the store it replaced.
 #[derive(Debug)]
@@ -194,7 +282,12 @@ pub fn restore(file: &Path, data: &Path, stamp: &str) -> Result<Restored, StoreE
             let store = Store::open(&incoming_dir)?;
             store.read(super::check::check)?
         };
-        swap_in(&incoming_dir, data, &format!("before-restore-{stamp}"), report)
+        swap_in(
+            &incoming_dir,
+            data,
+            &format!("before-restore-{stamp}"),
+            report,
+        )
     })();
     let _ = std::fs::remove_dir_all(&incoming_dir);
     outcome
@@ -246,7 +339,7 @@ pub fn compact(data: &Path, stamp: &str) -> Result<Compacted, StoreError> {
             // Fails with InUse when a server holds the store.
             let store = Store::open(data)?;
             std::fs::create_dir_all(&incoming_dir)?;
-            store.backup_to(&incoming_dir.join(STORE_FILE))?;
+            store.compacting_copy_to(&incoming_dir.join(STORE_FILE))?;
             store.file_size()
         };
         let (after, report) = {

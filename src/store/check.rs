@@ -130,12 +130,21 @@ fn check_documents(
         check_amounts(&doc, &number, report);
         for f in &doc.files {
             report.files += 1;
-            match rx.document_file(&number, f.format)? {
-                None => report.violation(
+            match rx.document_file(&number, f.format) {
+                Ok(None) => report.violation(
                     &number,
                     format!("{} file missing from the store", f.format.extension()),
                 ),
-                Some(bytes) => {
+                // A damaged compressed file no longer decompresses.
+                Err(StoreError::Corrupt { reason, .. }) => report.violation(
+                    &number,
+                    format!(
+                        "{} file does not match its SHA-256 (altered after issue: {reason})",
+                        f.format.extension()
+                    ),
+                ),
+                Err(e) => return Err(e),
+                Ok(Some(bytes)) => {
                     if bytes.len() as u64 != f.size || sha256(&bytes) != f.sha256 {
                         report.violation(
                             &number,

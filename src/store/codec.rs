@@ -117,9 +117,17 @@ impl SplitDocument {
     pub(crate) fn of(number: &str, doc: &IssuedDocument) -> Result<SplitDocument, StoreError> {
         let mut rest = doc.clone();
         let mut buyer = vec![PART_BUYER];
-        buyer.extend(encode("document_parts", &number, &std::mem::take(&mut rest.buyer))?);
+        buyer.extend(encode(
+            "document_parts",
+            &number,
+            &std::mem::take(&mut rest.buyer),
+        )?);
         let mut lines = vec![PART_LINES];
-        lines.extend(encode("document_parts", &number, &std::mem::take(&mut rest.lines))?);
+        lines.extend(encode(
+            "document_parts",
+            &number,
+            &std::mem::take(&mut rest.lines),
+        )?);
         Ok(SplitDocument {
             buyer,
             lines,
@@ -155,8 +163,8 @@ pub(crate) fn split_record<'a>(
 ) -> Result<Result<(u64, u64, Vec<u8>), &'a [u8]>, StoreError> {
     match bytes.split_first() {
         Some((&v, body)) if v & WITH_PARTS != 0 => {
-            let ((buyer, lines), rest) = postcard::take_from_bytes::<(u64, u64)>(body)
-                .map_err(|e| StoreError::Corrupt {
+            let ((buyer, lines), rest) =
+                postcard::take_from_bytes::<(u64, u64)>(body).map_err(|e| StoreError::Corrupt {
                     table: "documents",
                     key: number.to_string(),
                     reason: format!("parts: {e}"),

@@ -7,6 +7,7 @@
 pub mod backup;
 pub mod check;
 mod codec;
+pub(crate) mod compress;
 pub mod tables;
 mod tx;
 
@@ -74,6 +75,9 @@ db_error_from!(
     redb::CommitError
 );
 
+/// Work of a migration done in several commits.
+type Batches = fn(&Store) -> Result<(), StoreError>;
+
 /// A named migration: brings the schema from `from` to `from + 1` in its own transaction,
 /// after `batches` (work too large for one transaction, done in commits that a restart
 /// resumes: each batch leaves the store correct at the old schema as well).
@@ -81,7 +85,7 @@ struct Migration {
     from: u64,
     #[allow(dead_code)]
     name: &'static str,
-    batches: Option<fn(&Store) -> Result<(), StoreError>>,
+    batches: Option<Batches>,
     run: fn(&redb::WriteTransaction) -> Result<(), StoreError>,
 }
 
@@ -131,6 +135,12 @@ const MIGRATIONS: &[Migration] = &[
         from: 4,
         name: "documents' buyer and lines stored once as shared parts",
         batches: Some(move_document_parts),
+        run: nothing_more,
+    },
+    Migration {
+        from: 5,
+        name: "values may be compressed (an older comptoir must not read them as records)",
+        batches: None,
         run: nothing_more,
     },
 ];
@@ -198,6 +208,8 @@ pub struct Store {
     durable_commits: std::sync::atomic::AtomicU64,
     /// Milliseconds every durable commit waits first: a slow disk, for tests and benches.
     slow_disk_ms: std::sync::atomic::AtomicU64,
+    /// The compression dictionaries, loaded at open (changed only while opening).
+    dictionaries: std::sync::Arc<compress::Dictionaries>,
 }
 
 impl Store {
@@ -218,13 +230,16 @@ impl Store {
                     reason: other.to_string(),
                 },
             })?;
-        let store = Store {
+        let mut store = Store {
             db,
             path,
             durable_commits: Default::default(),
             slow_disk_ms: Default::default(),
+            dictionaries: Default::default(),
         };
         store.init()?;
+        store.dictionaries = std::sync::Arc::new(store.load_dictionaries()?);
+        store.train_dictionaries()?;
         Ok(store)
     }
 
@@ -254,6 +269,7 @@ impl Store {
             txn.open_table(ORDERS_BY_PO)?;
             txn.open_table(CUSTOMER_SUMMARIES)?;
             txn.open_table(DOCUMENT_PARTS)?;
+            txn.open_table(DICTIONARIES)?;
             let current = meta.get("schema_version")?.map(|v| v.value());
             match current {
                 None => {
@@ -342,7 +358,7 @@ impl Store {
         txn.set_durability(durability)
             .map_err(|e| StoreError::Db(e.to_string()))?;
         let result = {
-            let mut tx = Tx::open(&txn)?;
+            let mut tx = Tx::open(&txn, self.dictionaries.clone())?;
             f(&mut tx)
         };
         match result {
@@ -372,7 +388,7 @@ impl Store {
         f: impl FnOnce(&Rx) -> Result<R, E>,
     ) -> Result<R, E> {
         let txn = self.db.begin_read().map_err(StoreError::from)?;
-        let rx = Rx::open(&txn)?;
+        let rx = Rx::open(&txn, self.dictionaries.clone())?;
         f(&rx)
     }
 
@@ -447,5 +463,177 @@ impl Store {
         }
         sizes.sort_by_key(|s| std::cmp::Reverse(s.stored + s.metadata + s.fragmented));
         Ok(sizes)
+    }
+}
+
+/// New dictionaries with their ids, from `first` on.
+pub(crate) fn numbered(
+    first: u64,
+    trained: Vec<(&'static str, Vec<u8>)>,
+) -> Vec<(&'static str, u64, Vec<u8>)> {
+    (first..)
+        .zip(trained)
+        .map(|(id, (name, bytes))| (name, id, bytes))
+        .collect()
+}
+
+/// META key of the dictionary `table` writes with.
+fn dictionary_key(table: &str) -> String {
+    format!("dictionary:{table}")
+}
+
+/// Every dictionary stored in a snapshot, and which one each table writes with.
+fn read_dictionaries(txn: &redb::ReadTransaction) -> Result<compress::Dictionaries, StoreError> {
+    let table = txn.open_table(DICTIONARIES)?;
+    let meta = txn.open_table(META)?;
+    let mut current = std::collections::HashMap::new();
+    for name in compress::WITH_DICTIONARY {
+        if let Some(id) = meta.get(dictionary_key(name).as_str())? {
+            current.insert(id.value(), name);
+        }
+    }
+    let mut dictionaries = compress::Dictionaries::default();
+    for entry in table.iter()? {
+        let (id, bytes) = entry?;
+        let id = id.value();
+        dictionaries.insert(id, bytes.value(), current.get(&id).copied());
+    }
+    Ok(dictionaries)
+}
+
+impl Store {
+    /// Every stored dictionary, and which one each table writes with.
+    fn load_dictionaries(&self) -> Result<compress::Dictionaries, StoreError> {
+        read_dictionaries(&self.db.begin_read()?)
+    }
+
+    /// Plain samples of a table's values spread evenly over its keys (or, for documents,
+    /// over their issue order), decompressed with the dictionaries they were written with:
+    /// a few thousand lookups, whatever the table's size.
+    fn training_samples(&self, table_name: &'static str) -> Result<Vec<Vec<u8>>, StoreError> {
+        let txn = self.db.begin_read()?;
+        let n = compress::TRAINING_SAMPLES as u64;
+        // Keys spread evenly between a u64-keyed table's first and last.
+        fn spread(first: Option<u64>, last: Option<u64>, n: u64) -> impl Iterator<Item = u64> {
+            let (first, last) = (first.unwrap_or(1), last.unwrap_or(0));
+            let span = last.saturating_sub(first) as u128 + 1;
+            (0..if last >= first { n } else { 0 })
+                .map(move |i| first + (span * i as u128 / n as u128) as u64)
+        }
+        let mut samples = Vec::new();
+        macro_rules! spread_over {
+            ($def:expr) => {{
+                let table = txn.open_table($def)?;
+                let first = table.first()?.map(|(k, _)| k.value());
+                let last = table.last()?.map(|(k, _)| k.value());
+                let mut previous = None;
+                for key in spread(first, last, n) {
+                    if let Some(entry) = table.range(key..)?.next() {
+                        let (k, v) = entry?;
+                        if previous == Some(k.value()) {
+                            continue;
+                        }
+                        previous = Some(k.value());
+                        samples.push(
+                            self.dictionaries
+                                .unpack(table_name, &k.value(), v.value())?
+                                .into_owned(),
+                        );
+                    }
+                }
+            }};
+        }
+        match table_name {
+            CUSTOMERS_NAME => spread_over!(CUSTOMERS),
+            ORDERS_NAME => spread_over!(ORDERS),
+            DOCUMENT_PARTS_NAME => spread_over!(DOCUMENT_PARTS),
+            AUDIT_NAME => spread_over!(AUDIT),
+            DOCUMENTS_NAME => {
+                let chrono = txn.open_table(DOCUMENTS_CHRONO)?;
+                let documents = txn.open_table(DOCUMENTS)?;
+                let first = chrono.first()?.map(|(k, _)| k.value());
+                let last = chrono.last()?.map(|(k, _)| k.value());
+                for key in spread(first, last, n) {
+                    let Some(entry) = chrono.range(key..)?.next() else {
+                        continue;
+                    };
+                    let number = entry?.1.value().to_string();
+                    if let Some(v) = documents.get(number.as_str())? {
+                        samples.push(
+                            self.dictionaries
+                                .unpack(table_name, &number, v.value())?
+                                .into_owned(),
+                        );
+                    }
+                }
+            }
+            _ => {}
+        }
+        Ok(samples)
+    }
+
+    /// Number of rows of a compressible table.
+    fn rows_of(&self, table_name: &str) -> Result<u64, StoreError> {
+        use redb::ReadableTableMetadata;
+        let txn = self.db.begin_read()?;
+        Ok(match table_name {
+            CUSTOMERS_NAME => txn.open_table(CUSTOMERS)?.len()?,
+            ORDERS_NAME => txn.open_table(ORDERS)?.len()?,
+            DOCUMENTS_NAME => txn.open_table(DOCUMENTS)?.len()?,
+            DOCUMENT_PARTS_NAME => txn.open_table(DOCUMENT_PARTS)?.len()?,
+            AUDIT_NAME => txn.open_table(AUDIT)?.len()?,
+            _ => 0,
+        })
+    }
+
+    /// Dictionaries trained on the newest values of every compressible table that holds
+    /// enough of them (`all`: every such table; else only those without one yet).
+    pub(crate) fn trained_dictionaries(
+        &self,
+        all: bool,
+    ) -> Result<Vec<(&'static str, Vec<u8>)>, StoreError> {
+        let mut out = Vec::new();
+        for name in compress::WITH_DICTIONARY {
+            if !all && self.dictionaries.current(name).is_some() {
+                continue;
+            }
+            if self.rows_of(name)? < compress::TRAINING_MIN_ROWS {
+                continue;
+            }
+            if let Some(d) = compress::train(&self.training_samples(name)?) {
+                out.push((name, d));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Stores `dictionaries` and makes each the one its table writes with.
+    fn add_dictionaries(
+        &mut self,
+        dictionaries: Vec<(&'static str, Vec<u8>)>,
+    ) -> Result<(), StoreError> {
+        if dictionaries.is_empty() {
+            return Ok(());
+        }
+        let txn = self.db.begin_write()?;
+        {
+            let mut table = txn.open_table(DICTIONARIES)?;
+            let mut meta = txn.open_table(META)?;
+            let first = table.last()?.map_or(1, |(k, _)| k.value() + 1);
+            for (name, id, bytes) in numbered(first, dictionaries) {
+                table.insert(id, bytes.as_slice())?;
+                meta.insert(dictionary_key(name).as_str(), id)?;
+            }
+        }
+        txn.commit()?;
+        self.dictionaries = std::sync::Arc::new(self.load_dictionaries()?);
+        Ok(())
+    }
+
+    /// At open: a table that has grown enough records gets its dictionary; values written
+    /// from then on are compressed with it (`comptoir compact` rewrites the older ones).
+    fn train_dictionaries(&mut self) -> Result<(), StoreError> {
+        let trained = self.trained_dictionaries(false)?;
+        self.add_dictionaries(trained)
     }
 }

@@ -5,11 +5,13 @@ use redb::{MultimapTableDefinition, TableDefinition};
 
 /// Named counters: next ids and the schema version.
 pub const META: TableDefinition<&str, u64> = TableDefinition::new("meta_v1");
-pub const CUSTOMERS: TableDefinition<u64, &[u8]> = TableDefinition::new("customers_v1");
+pub const CUSTOMERS_NAME: &str = "customers_v1";
+pub const CUSTOMERS: TableDefinition<u64, &[u8]> = TableDefinition::new(CUSTOMERS_NAME);
 pub const CUSTOMER_BY_SIRET: TableDefinition<&str, u64> =
     TableDefinition::new("customer_by_siret_v1");
 pub const PRODUCTS: TableDefinition<&str, &[u8]> = TableDefinition::new("products_v1");
-pub const ORDERS: TableDefinition<u64, &[u8]> = TableDefinition::new("orders_v1");
+pub const ORDERS_NAME: &str = "orders_v1";
+pub const ORDERS: TableDefinition<u64, &[u8]> = TableDefinition::new(ORDERS_NAME);
 /// Compact summary of each order, read at start-up to build the board without decoding
 /// every order.
 pub const ORDER_CARDS: TableDefinition<u64, &[u8]> = TableDefinition::new("order_cards_v1");
@@ -25,17 +27,20 @@ pub const ORDERS_BY_CUSTOMER: TableDefinition<(u64, u64), ()> =
 pub const ORDER_BY_EXTERNAL_REF: TableDefinition<&str, u64> =
     TableDefinition::new("order_by_external_ref_v1");
 /// Document number (`FA-2026-00001`) → issued document record.
-pub const DOCUMENTS: TableDefinition<&str, &[u8]> = TableDefinition::new("documents_v1");
+pub const DOCUMENTS_NAME: &str = "documents_v1";
+pub const DOCUMENTS: TableDefinition<&str, &[u8]> = TableDefinition::new(DOCUMENTS_NAME);
 /// Issue sequence → document number, for "newest first" listings.
 pub const DOCUMENTS_CHRONO: TableDefinition<u64, &str> =
     TableDefinition::new("documents_chrono_v1");
 /// (document number, file format code) → bytes of the PDF or XML.
+pub const DOCUMENT_FILES_NAME: &str = "document_files_v1";
 pub const DOCUMENT_FILES: TableDefinition<(&str, u8), &[u8]> =
-    TableDefinition::new("document_files_v1");
+    TableDefinition::new(DOCUMENT_FILES_NAME);
 /// (series prefix, year) → last number drawn.
 pub const COUNTERS: TableDefinition<(&str, u16), u32> = TableDefinition::new("counters_v1");
 /// Audit sequence → audit record (append only).
-pub const AUDIT: TableDefinition<u64, &[u8]> = TableDefinition::new("audit_v1");
+pub const AUDIT_NAME: &str = "audit_v1";
+pub const AUDIT: TableDefinition<u64, &[u8]> = TableDefinition::new(AUDIT_NAME);
 pub const AUDIT_BY_ORDER: MultimapTableDefinition<u64, u64> =
     MultimapTableDefinition::new("audit_by_order_v1");
 pub const AUDIT_BY_CUSTOMER: MultimapTableDefinition<u64, u64> =
@@ -52,9 +57,13 @@ pub const CUSTOMER_SUMMARIES: TableDefinition<u64, &[u8]> =
     TableDefinition::new("customer_summaries_v1");
 /// Content address → a part that many documents print the same (the buyer as printed, the
 /// lines), stored once; immutable. See `codec::SplitDocument`.
-pub const DOCUMENT_PARTS: TableDefinition<u64, &[u8]> = TableDefinition::new("document_parts_v1");
+pub const DOCUMENT_PARTS_NAME: &str = "document_parts_v1";
+pub const DOCUMENT_PARTS: TableDefinition<u64, &[u8]> = TableDefinition::new(DOCUMENT_PARTS_NAME);
+/// Id → a zstd dictionary trained on a table's records (`compress.rs`); never changed or
+/// removed: a compressed value names the dictionary it was written with.
+pub const DICTIONARIES: TableDefinition<u64, &[u8]> = TableDefinition::new("dictionaries_v1");
 /// Per-person preferences (theme…).
 pub const PREFERENCES: TableDefinition<&str, &[u8]> = TableDefinition::new("preferences_v1");
 
 /// Schema version recorded in META; bumped by each named migration.
-pub const SCHEMA_VERSION: u64 = 5;
+pub const SCHEMA_VERSION: u64 = 6;

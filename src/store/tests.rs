@@ -182,7 +182,12 @@ fn schema_3_customers_get_their_index_summary() {
             meta.insert("schema_version", 3).unwrap();
             let mut customers = txn.open_table(CUSTOMERS).unwrap();
             customers
-                .insert(3, codec::encode("customers", &3, &customer).unwrap().as_slice())
+                .insert(
+                    3,
+                    codec::encode("customers", &3, &customer)
+                        .unwrap()
+                        .as_slice(),
+                )
                 .unwrap();
         }
         txn.delete_table(CUSTOMER_SUMMARIES).unwrap();
@@ -230,11 +235,16 @@ fn all_documents(store: &Store) -> Vec<(String, crate::domain::IssuedDocument)> 
     docs
 }
 
-/// The raw record and the parts table, as stored.
+/// A document's record as stored (decompressed when it was).
 fn raw_document(store: &Store, number: &str) -> Vec<u8> {
     let txn = store.db.begin_read().unwrap();
     let docs = txn.open_table(DOCUMENTS).unwrap();
-    docs.get(number).unwrap().unwrap().value().to_vec()
+    let stored = docs.get(number).unwrap().unwrap().value().to_vec();
+    store
+        .dictionaries
+        .unpack(DOCUMENTS_NAME, &number, &stored)
+        .unwrap()
+        .into_owned()
 }
 
 fn part_count(store: &Store) -> u64 {
@@ -268,7 +278,11 @@ fn documents_share_their_buyer_and_lines() {
         .unwrap();
     let keys = |number: &str| {
         let raw = raw_document(&store, number);
-        assert_ne!(raw[0] & codec::WITH_PARTS, 0, "{number} holds its parts inline");
+        assert_ne!(
+            raw[0] & codec::WITH_PARTS,
+            0,
+            "{number} holds its parts inline"
+        );
         let (buyer, lines, _) = codec::split_record(number, &raw).unwrap().unwrap();
         (buyer, lines)
     };
@@ -323,7 +337,8 @@ fn a_part_whose_address_is_taken_moves_to_the_next_key() {
     let taken = codec::part_key(&split.buyer);
     store
         .write(|tx| {
-            tx.document_parts.insert(taken, &b"\x01something else"[..])?;
+            tx.document_parts
+                .insert(taken, &b"\x01something else"[..])?;
             tx.insert_document(&copy, &[])
         })
         .unwrap();
@@ -332,10 +347,7 @@ fn a_part_whose_address_is_taken_moves_to_the_next_key() {
     assert_eq!(buyer, taken.wrapping_add(1));
     let back = store.read(|rx| rx.document(&number_copy)).unwrap().unwrap();
     assert_eq!(back, copy);
-    assert_eq!(
-        store.read(|rx| rx.document(&number)).unwrap().unwrap(),
-        doc
-    );
+    assert_eq!(store.read(|rx| rx.document(&number)).unwrap().unwrap(), doc);
 }
 
 /// `compact` rewrites a store that updates left with free pages into a smaller file that
@@ -364,7 +376,9 @@ fn compaction_shrinks_the_file_and_keeps_every_record() {
             store.write(|tx| tx.put_order(&o)).unwrap();
         }
     }
-    store.write(|tx| orders.iter().try_for_each(|o| tx.put_order(o))).unwrap();
+    store
+        .write(|tx| orders.iter().try_for_each(|o| tx.put_order(o)))
+        .unwrap();
     let docs = all_documents(&store);
     // Held by a running server: refused, nothing changes.
     let held = backup::compact(dir.path(), "T1");
@@ -380,7 +394,10 @@ fn compaction_shrinks_the_file_and_keeps_every_record() {
         done.after
     );
     let aside = done.restored.previous.unwrap();
-    assert_eq!(aside.file_name().unwrap(), "comptoir.redb.before-compact-T2");
+    assert_eq!(
+        aside.file_name().unwrap(),
+        "comptoir.redb.before-compact-T2"
+    );
     assert_eq!(std::fs::metadata(&aside).unwrap().len(), before);
     assert!(!dir.path().join(".compact-T2").exists());
     let store = Store::open(dir.path()).unwrap();
@@ -395,4 +412,134 @@ fn compaction_shrinks_the_file_and_keeps_every_record() {
         })
         .unwrap();
     assert_eq!(back, orders);
+}
+
+/// The stored bytes of every value of a byte-valued table.
+fn raw_values(store: &Store, def: redb::TableDefinition<u64, &[u8]>) -> Vec<Vec<u8>> {
+    use redb::ReadableTable;
+    let txn = store.db.begin_read().unwrap();
+    let table = txn.open_table(def).unwrap();
+    table
+        .iter()
+        .unwrap()
+        .map(|e| e.unwrap().1.value().to_vec())
+        .collect()
+}
+
+fn all_audit(store: &Store) -> Vec<crate::domain::AuditRecord> {
+    store.read(|rx| rx.audit_after(0, usize::MAX)).unwrap()
+}
+
+/// A table that has grown past a thousand records gets a dictionary when the store opens;
+/// what is written from then on is compressed with it and reads back the same; `compact`
+/// rewrites the older values with a dictionary trained on the whole table; a table with
+/// few records stays plain.
+#[test]
+fn records_are_compressed_with_a_dictionary_trained_on_the_store() {
+    use crate::store::compress::ENVELOPE;
+    let (dir, store) = crate::app::tests::seeded_store(40, 400, 8);
+    let audit_before = all_audit(&store);
+    assert!(
+        audit_before.len() > 1_000,
+        "{} audit records",
+        audit_before.len()
+    );
+    let orders_before = store.read(|rx| rx.order_count()).unwrap();
+    assert!(orders_before < 1_000);
+    // Seeded before any dictionary: every value is plain.
+    assert!(raw_values(&store, AUDIT).iter().all(|v| v[0] != ENVELOPE));
+    drop(store);
+    let store = Store::open(dir.path()).unwrap();
+    let audit_dictionary = store.dictionaries.current(AUDIT_NAME);
+    assert!(
+        audit_dictionary.is_some(),
+        "no dictionary for the audit trail"
+    );
+    assert!(store.dictionaries.current(ORDERS_NAME).is_none());
+    // A new record is compressed and reads back whole.
+    let mut record = audit_before.last().unwrap().clone();
+    record.detail = "facture reçue par l'organisme le 15/11/2026 ; échéance 15/12/2026".into();
+    let seq = store.write(|tx| tx.append_audit(record.clone())).unwrap();
+    record.seq = seq;
+    let raw = raw_values(&store, AUDIT);
+    assert_eq!(raw.last().unwrap()[0], ENVELOPE);
+    assert_eq!(
+        store.read(|rx| rx.audit_record(seq)).unwrap(),
+        Some(record.clone())
+    );
+    // Orders (fewer than a thousand) stay plain.
+    assert!(raw_values(&store, ORDERS).iter().all(|v| v[0] != ENVELOPE));
+    let docs = all_documents(&store);
+    let audit = all_audit(&store);
+    drop(store);
+    let done = backup::compact(dir.path(), "Z").unwrap();
+    assert!(
+        done.restored.report.is_clean(),
+        "{:?}",
+        done.restored.report.violations
+    );
+    assert!(done.after < done.before, "{} → {}", done.before, done.after);
+    let store = Store::open(dir.path()).unwrap();
+    let retrained = store.dictionaries.current(AUDIT_NAME).unwrap();
+    assert_ne!(Some(retrained), audit_dictionary, "compact trains anew");
+    let raw = raw_values(&store, AUDIT);
+    assert!(
+        raw.iter().filter(|v| v[0] == ENVELOPE).count() * 10 > raw.len() * 9,
+        "most audit records compressed after compact"
+    );
+    assert!(raw_values(&store, ORDERS).iter().all(|v| v[0] != ENVELOPE));
+    assert_eq!(all_audit(&store), audit);
+    assert_eq!(all_documents(&store), docs);
+}
+
+/// A Factur-X XML is stored compressed (without dictionary), a PDF as it is when it does
+/// not shrink; both read back byte for byte.
+#[test]
+fn document_files_read_back_byte_for_byte() {
+    use crate::domain::FileFormat;
+    use crate::store::compress::ENVELOPE;
+    let (_dir, store) = crate::app::tests::seeded_store(5, 10, 3);
+    let (_, doc) = all_documents(&store).pop().unwrap();
+    let mut copy = doc.clone();
+    copy.number.seq += 20_000;
+    let xml = "<ram:IncludedSupplyChainTradeLineItem><ram:AssociatedDocumentLineDocument/></ram:IncludedSupplyChainTradeLineItem>\n"
+        .repeat(300)
+        .into_bytes();
+    let mut pdf = b"%PDF-1.7\n".to_vec();
+    let mut x = 0x9e37_79b9_7f4a_7c15u64;
+    for _ in 0..20_000 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        pdf.push(x as u8);
+    }
+    store
+        .write(|tx| {
+            tx.insert_document(
+                &copy,
+                &[(FileFormat::Pdf, &pdf), (FileFormat::FacturX, &xml)],
+            )
+        })
+        .unwrap();
+    let number = copy.number.to_string();
+    let raw = |format: FileFormat| {
+        let txn = store.db.begin_read().unwrap();
+        let t = txn.open_table(DOCUMENT_FILES).unwrap();
+        t.get((number.as_str(), format.code()))
+            .unwrap()
+            .unwrap()
+            .value()
+            .to_vec()
+    };
+    assert_eq!(raw(FileFormat::FacturX)[0], ENVELOPE);
+    assert!(raw(FileFormat::FacturX).len() * 10 < xml.len());
+    assert_eq!(raw(FileFormat::Pdf), pdf);
+    let read = |format| {
+        store
+            .read(|rx| rx.document_file(&number, format))
+            .unwrap()
+            .unwrap()
+    };
+    assert_eq!(read(FileFormat::FacturX), xml);
+    assert_eq!(read(FileFormat::Pdf), pdf);
 }

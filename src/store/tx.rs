@@ -3,15 +3,18 @@
 
 use super::StoreError;
 use super::codec::{PART_BUYER, PART_LINES, SplitDocument, decode, decode_part, encode};
+use super::compress::{Dictionaries, FILES};
 use super::tables::*;
 use crate::domain::{
-    AuditRecord, Customer, CustomerId, CustomerSummary, DocKind, DocNumber, FileFormat, IssuedDocument, Order,
-    OrderCard, OrderId, Product, Stage,
+    AuditRecord, Customer, CustomerId, CustomerSummary, DocKind, DocNumber, FileFormat,
+    IssuedDocument, Order, OrderCard, OrderId, Product, Stage,
 };
 use redb::{
     MultimapTable, ReadOnlyMultimapTable, ReadOnlyTable, ReadTransaction, ReadableMultimapTable,
     ReadableTable, ReadableTableMetadata, Table, WriteTransaction,
 };
+use std::borrow::Cow;
+use std::sync::Arc;
 
 /// The tables of a write transaction.
 pub struct Tx<'t> {
@@ -37,6 +40,7 @@ pub struct Tx<'t> {
     orders_by_po: Table<'t, (&'static str, u64), ()>,
     customer_summaries: Table<'t, u64, &'static [u8]>,
     pub(super) document_parts: Table<'t, u64, &'static [u8]>,
+    dictionaries: Arc<Dictionaries>,
 }
 
 /// The tables of a read transaction (a consistent snapshot).
@@ -63,11 +67,13 @@ pub struct Rx {
     orders_by_po: ReadOnlyTable<(&'static str, u64), ()>,
     customer_summaries: ReadOnlyTable<u64, &'static [u8]>,
     document_parts: ReadOnlyTable<u64, &'static [u8]>,
+    dictionaries: Arc<Dictionaries>,
 }
 
 macro_rules! open_all {
-    ($txn:expr, $ty:ident) => {
+    ($txn:expr, $ty:ident, $dictionaries:expr) => {
         $ty {
+            dictionaries: $dictionaries,
             meta: $txn.open_table(META)?,
             customers: $txn.open_table(CUSTOMERS)?,
             customer_by_siret: $txn.open_table(CUSTOMER_BY_SIRET)?,
@@ -95,14 +101,25 @@ macro_rules! open_all {
 }
 
 impl<'t> Tx<'t> {
-    pub(super) fn open(txn: &'t WriteTransaction) -> Result<Tx<'t>, StoreError> {
-        Ok(open_all!(txn, Tx))
+    pub(super) fn open(
+        txn: &'t WriteTransaction,
+        dictionaries: Arc<Dictionaries>,
+    ) -> Result<Tx<'t>, StoreError> {
+        Ok(open_all!(txn, Tx, dictionaries))
+    }
+
+    /// The stored form of a value of `table` (compressed when it pays).
+    fn packed(&self, table: &str, plain: Vec<u8>) -> Vec<u8> {
+        self.dictionaries.pack(table, plain)
     }
 }
 
 impl Rx {
-    pub(super) fn open(txn: &ReadTransaction) -> Result<Rx, StoreError> {
-        Ok(open_all!(txn, Rx))
+    pub(super) fn open(
+        txn: &ReadTransaction,
+        dictionaries: Arc<Dictionaries>,
+    ) -> Result<Rx, StoreError> {
+        Ok(open_all!(txn, Rx, dictionaries))
     }
 }
 
@@ -114,9 +131,23 @@ macro_rules! impl_reads {
                 Ok(self.meta.get(key)?.map(|v| v.value()))
             }
 
+            /// The plain bytes of a value read from `table`.
+            fn plain<'v>(
+                &self,
+                table: &'static str,
+                key: &dyn std::fmt::Display,
+                stored: &'v [u8],
+            ) -> Result<Cow<'v, [u8]>, StoreError> {
+                self.dictionaries.unpack(table, key, stored)
+            }
+
             pub fn customer(&self, id: CustomerId) -> Result<Option<Customer>, StoreError> {
                 match self.customers.get(id.0)? {
-                    Some(v) => Ok(Some(decode("customers", &id.0, v.value())?)),
+                    Some(v) => Ok(Some(decode(
+                        "customers",
+                        &id.0,
+                        &self.plain(CUSTOMERS_NAME, &id.0, v.value())?,
+                    )?)),
                     None => Ok(None),
                 }
             }
@@ -208,7 +239,8 @@ macro_rules! impl_reads {
             ) -> Result<(), E> {
                 for entry in self.customers.iter().map_err(StoreError::from)? {
                     let (k, v) = entry.map_err(StoreError::from)?;
-                    f(decode("customers", &k.value(), v.value())?)?;
+                    let plain = self.plain(CUSTOMERS_NAME, &k.value(), v.value())?;
+                    f(decode("customers", &k.value(), &plain)?)?;
                 }
                 Ok(())
             }
@@ -257,7 +289,11 @@ macro_rules! impl_reads {
 
             pub fn order(&self, id: OrderId) -> Result<Option<Order>, StoreError> {
                 match self.orders.get(id.0)? {
-                    Some(v) => Ok(Some(decode("orders", &id.0, v.value())?)),
+                    Some(v) => Ok(Some(decode(
+                        "orders",
+                        &id.0,
+                        &self.plain(ORDERS_NAME, &id.0, v.value())?,
+                    )?)),
                     None => Ok(None),
                 }
             }
@@ -316,7 +352,8 @@ macro_rules! impl_reads {
             ) -> Result<(), E> {
                 for entry in self.orders.iter().map_err(StoreError::from)? {
                     let (k, v) = entry.map_err(StoreError::from)?;
-                    f(decode("orders", &k.value(), v.value())?)?;
+                    let plain = self.plain(ORDERS_NAME, &k.value(), v.value())?;
+                    f(decode("orders", &k.value(), &plain)?)?;
                 }
                 Ok(())
             }
@@ -377,7 +414,10 @@ macro_rules! impl_reads {
 
             pub fn document(&self, number: &str) -> Result<Option<IssuedDocument>, StoreError> {
                 match self.documents.get(number)? {
-                    Some(v) => Ok(Some(self.decode_document(number, v.value())?)),
+                    Some(v) => {
+                        let plain = self.plain(DOCUMENTS_NAME, &number, v.value())?;
+                        Ok(Some(self.decode_document(number, &plain)?))
+                    }
                     None => Ok(None),
                 }
             }
@@ -401,7 +441,9 @@ macro_rules! impl_reads {
 
             fn part(&self, number: &str, key: u64) -> Result<Vec<u8>, StoreError> {
                 match self.document_parts.get(key)? {
-                    Some(v) => Ok(v.value().to_vec()),
+                    Some(v) => Ok(self
+                        .plain(DOCUMENT_PARTS_NAME, &key, v.value())?
+                        .into_owned()),
                     None => Err(StoreError::Corrupt {
                         table: "documents",
                         key: number.to_string(),
@@ -433,10 +475,10 @@ macro_rules! impl_reads {
                 number: &str,
                 format: FileFormat,
             ) -> Result<Option<Vec<u8>>, StoreError> {
-                Ok(self
-                    .document_files
-                    .get((number, format.code()))?
-                    .map(|v| v.value().to_vec()))
+                match self.document_files.get((number, format.code()))? {
+                    Some(v) => Ok(Some(self.plain(FILES, &number, v.value())?.into_owned())),
+                    None => Ok(None),
+                }
             }
 
             /// The scan attached to an order, if any.
@@ -506,7 +548,11 @@ macro_rules! impl_reads {
 
             pub fn audit_record(&self, seq: u64) -> Result<Option<AuditRecord>, StoreError> {
                 match self.audit.get(seq)? {
-                    Some(v) => Ok(Some(decode("audit", &seq, v.value())?)),
+                    Some(v) => Ok(Some(decode(
+                        "audit",
+                        &seq,
+                        &self.plain(AUDIT_NAME, &seq, v.value())?,
+                    )?)),
                     None => Ok(None),
                 }
             }
@@ -547,7 +593,8 @@ macro_rules! impl_reads {
                 let mut out = Vec::new();
                 for entry in self.audit.range(after.saturating_add(1)..)?.take(limit) {
                     let (k, v) = entry?;
-                    out.push(decode("audit", &k.value(), v.value())?);
+                    let plain = self.plain(AUDIT_NAME, &k.value(), v.value())?;
+                    out.push(decode("audit", &k.value(), &plain)?);
                 }
                 Ok(out)
             }
@@ -561,7 +608,8 @@ macro_rules! impl_reads {
                 let mut out = Vec::new();
                 for entry in self.audit.iter()?.rev().skip(offset).take(limit) {
                     let (k, v) = entry?;
-                    out.push(decode("audit", &k.value(), v.value())?);
+                    let plain = self.plain(AUDIT_NAME, &k.value(), v.value())?;
+                    out.push(decode("audit", &k.value(), &plain)?);
                 }
                 Ok(out)
             }
@@ -614,8 +662,8 @@ impl Tx<'_> {
         {
             self.customer_by_siret.remove(old.siret.as_str())?;
         }
-        self.customers
-            .insert(c.id.0, encode("customers", &c.id.0, c)?.as_slice())?;
+        let stored = self.packed(CUSTOMERS_NAME, encode("customers", &c.id.0, c)?);
+        self.customers.insert(c.id.0, stored.as_slice())?;
         self.customer_summaries.insert(
             c.id.0,
             encode("customer_summaries", &c.id.0, &CustomerSummary::of(c))?.as_slice(),
@@ -653,8 +701,8 @@ impl Tx<'_> {
             self.orders_by_po
                 .insert((super::fold_reference(&po.po_number).as_str(), o.id.0), ())?;
         }
-        self.orders
-            .insert(o.id.0, encode("orders", &o.id.0, o)?.as_slice())?;
+        let stored = self.packed(ORDERS_NAME, encode("orders", &o.id.0, o)?);
+        self.orders.insert(o.id.0, stored.as_slice())?;
         self.order_cards.insert(
             o.id.0,
             encode("order_cards", &o.id.0, &OrderCard::from_order(o))?.as_slice(),
@@ -674,12 +722,14 @@ impl Tx<'_> {
             return Err(StoreError::DocumentExists(number));
         }
         let record = self.split_document(&number, doc)?;
-        self.documents.insert(number.as_str(), record.as_slice())?;
+        let stored = self.packed(DOCUMENTS_NAME, record);
+        self.documents.insert(number.as_str(), stored.as_slice())?;
         let seq = self.next_id("document_seq")?;
         self.documents_chrono.insert(seq, number.as_str())?;
         for (format, bytes) in files {
+            let stored = self.packed(FILES, bytes.to_vec());
             self.document_files
-                .insert((number.as_str(), format.code()), *bytes)?;
+                .insert((number.as_str(), format.code()), stored.as_slice())?;
         }
         Ok(())
     }
@@ -703,11 +753,14 @@ impl Tx<'_> {
         loop {
             match self.document_parts.get(key)? {
                 None => break,
-                Some(v) if v.value() == bytes => return Ok(key),
+                Some(v) if *self.plain(DOCUMENT_PARTS_NAME, &key, v.value())? == *bytes => {
+                    return Ok(key);
+                }
                 Some(_) => key = key.wrapping_add(1),
             }
         }
-        self.document_parts.insert(key, bytes)?;
+        let stored = self.packed(DOCUMENT_PARTS_NAME, bytes.to_vec());
+        self.document_parts.insert(key, stored.as_slice())?;
         Ok(key)
     }
 
@@ -734,7 +787,8 @@ impl Tx<'_> {
             }
         }
         let last = batch.last().map(|(k, _)| k.clone());
-        for (number, bytes) in batch {
+        for (number, stored) in batch {
+            let bytes = self.plain(DOCUMENTS_NAME, &number, &stored)?.into_owned();
             if super::codec::split_record(&number, &bytes)?.is_ok() {
                 continue;
             }
@@ -747,7 +801,8 @@ impl Tx<'_> {
                     reason: "does not read back the same with its parts apart".into(),
                 });
             }
-            self.documents.insert(number.as_str(), record.as_slice())?;
+            let stored = self.packed(DOCUMENTS_NAME, record);
+            self.documents.insert(number.as_str(), stored.as_slice())?;
         }
         Ok(last)
     }
@@ -770,8 +825,8 @@ impl Tx<'_> {
     pub fn append_audit(&mut self, mut rec: AuditRecord) -> Result<u64, StoreError> {
         let seq = self.next_id("audit_seq")?;
         rec.seq = seq;
-        self.audit
-            .insert(seq, encode("audit", &seq, &rec)?.as_slice())?;
+        let stored = self.packed(AUDIT_NAME, encode("audit", &seq, &rec)?);
+        self.audit.insert(seq, stored.as_slice())?;
         if let Some(o) = rec.order {
             self.audit_by_order.insert(o.0, seq)?;
         }
