@@ -37,34 +37,44 @@ fn batch(db: &Database) -> Result<WriteTransaction, StoreError> {
     Ok(txn)
 }
 
+/// Copies every row of `$def` from `$src` into `$dst`, the value of each row being
+/// `$value` (with `$k`, `$v` the row read) as `$as` borrows it, committing every
+/// `ROWS_PER_COMMIT` rows.
+macro_rules! copy_in_batches {
+    ($src:expr, $dst:expr, $def:expr, |$k:ident, $v:ident| $value:expr, |$x:ident| $as:expr) => {{
+        let from = $src.open_table($def)?;
+        let mut rows = from.iter()?;
+        let mut n = 0;
+        loop {
+            let txn = batch($dst)?;
+            let mut done = true;
+            {
+                let mut to = txn.open_table($def)?;
+                for entry in rows.by_ref() {
+                    let ($k, $v) = entry?;
+                    let $x = $value;
+                    to.insert($k.value(), $as)?;
+                    n += 1;
+                    if n % ROWS_PER_COMMIT == 0 {
+                        done = false;
+                        break;
+                    }
+                }
+            }
+            txn.commit()?;
+            if done {
+                break Ok(n);
+            }
+        }
+    }};
+}
+
 fn copy<K: Key + 'static, V: Value + 'static>(
     src: &ReadTransaction,
     dst: &Database,
     def: TableDefinition<K, V>,
 ) -> Result<u64, StoreError> {
-    let from = src.open_table(def)?;
-    let mut rows = from.iter()?;
-    let mut n = 0;
-    loop {
-        let txn = batch(dst)?;
-        let mut done = true;
-        {
-            let mut to = txn.open_table(def)?;
-            for entry in rows.by_ref() {
-                let (k, v) = entry?;
-                to.insert(k.value(), v.value())?;
-                n += 1;
-                if n % ROWS_PER_COMMIT == 0 {
-                    done = false;
-                    break;
-                }
-            }
-        }
-        txn.commit()?;
-        if done {
-            return Ok(n);
-        }
-    }
+    copy_in_batches!(src, dst, def, |k, v| v.value(), |value| value)
 }
 
 /// How a compacting copy re-encodes values: read with the store's dictionaries, written
@@ -87,31 +97,17 @@ fn copy_values<K: Key + 'static>(
     let Some(recode) = recode else {
         return copy(src, dst, def);
     };
-    let from = src.open_table(def)?;
-    let mut rows = from.iter()?;
-    let mut n = 0;
-    loop {
-        let txn = batch(dst)?;
-        let mut done = true;
-        {
-            let mut to = txn.open_table(def)?;
-            for entry in rows.by_ref() {
-                let (k, v) = entry?;
-                let key = format!("{:?}", k.value());
-                let plain = recode.from.unpack(name, &key, v.value())?.into_owned();
-                to.insert(k.value(), recode.to.pack(name, plain).as_slice())?;
-                n += 1;
-                if n % ROWS_PER_COMMIT == 0 {
-                    done = false;
-                    break;
-                }
-            }
-        }
-        txn.commit()?;
-        if done {
-            return Ok(n);
-        }
-    }
+    copy_in_batches!(
+        src,
+        dst,
+        def,
+        |k, v| {
+            let key = format!("{:?}", k.value());
+            let plain = recode.from.unpack(name, &key, v.value())?.into_owned();
+            recode.to.pack(name, plain)
+        },
+        |stored| stored.as_slice()
+    )
 }
 
 fn copy_multimap<K: Key + 'static, V: Key + 'static>(
@@ -338,6 +334,18 @@ pub fn compact(data: &Path, stamp: &str) -> Result<Compacted, StoreError> {
         let before = {
             // Fails with InUse when a server holds the store.
             let store = Store::open(data)?;
+            // Holding the store, no other compaction runs: a copy left by one that was
+            // killed is only wasted disk.
+            for entry in std::fs::read_dir(data)? {
+                let path = entry?.path();
+                let stale = path
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with(".compact-"));
+                if stale && path.is_dir() {
+                    std::fs::remove_dir_all(&path)?;
+                }
+            }
             std::fs::create_dir_all(&incoming_dir)?;
             store.compacting_copy_to(&incoming_dir.join(STORE_FILE))?;
             store.file_size()

@@ -115,19 +115,14 @@ pub(crate) struct SplitDocument {
 
 impl SplitDocument {
     pub(crate) fn of(number: &str, doc: &IssuedDocument) -> Result<SplitDocument, StoreError> {
+        fn part<T: Record>(kind: u8, number: &str, value: &T) -> Result<Vec<u8>, StoreError> {
+            let mut bytes = vec![kind];
+            bytes.extend(encode("document_parts", &number, value)?);
+            Ok(bytes)
+        }
         let mut rest = doc.clone();
-        let mut buyer = vec![PART_BUYER];
-        buyer.extend(encode(
-            "document_parts",
-            &number,
-            &std::mem::take(&mut rest.buyer),
-        )?);
-        let mut lines = vec![PART_LINES];
-        lines.extend(encode(
-            "document_parts",
-            &number,
-            &std::mem::take(&mut rest.lines),
-        )?);
+        let buyer = part(PART_BUYER, number, &std::mem::take(&mut rest.buyer))?;
+        let lines = part(PART_LINES, number, &std::mem::take(&mut rest.lines))?;
         Ok(SplitDocument {
             buyer,
             lines,

@@ -191,6 +191,20 @@ pub(crate) fn train(samples: &[Vec<u8>]) -> Option<Vec<u8>> {
     }
 }
 
+/// `len` bytes that do not compress (xorshift), as a deflated PDF stream.
+#[cfg(test)]
+pub(crate) fn incompressible(len: usize) -> Vec<u8> {
+    let mut x = 0x2545_f491_4f6c_dd1du64;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -247,14 +261,7 @@ mod tests {
         assert!(stored.len() * 10 < xml.len());
         assert_eq!(d.unpack(FILES, &"FA", &stored).unwrap(), xml.as_slice());
         // Incompressible bytes (a deflated PDF stream) stay as they are.
-        let mut noise = Vec::new();
-        let mut x = 0x2545_f491_4f6c_dd1du64;
-        for _ in 0..4096 {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            noise.push(x as u8);
-        }
+        let noise = incompressible(4096);
         assert_eq!(d.pack(FILES, noise.clone()), noise);
     }
 

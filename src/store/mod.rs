@@ -436,30 +436,23 @@ impl Store {
     pub fn table_sizes(&self) -> Result<Vec<TableSize>, StoreError> {
         use redb::{MultimapTableHandle, ReadableTableMetadata, TableHandle};
         let txn = self.db.begin_read()?;
+        let size = |name: &str, rows: u64, stats: redb::TableStats| TableSize {
+            name: name.to_string(),
+            rows,
+            stored: stats.stored_bytes(),
+            metadata: stats.metadata_bytes(),
+            fragmented: stats.fragmented_bytes(),
+        };
         let mut sizes = Vec::new();
         for handle in txn.list_tables()? {
             let name = handle.name().to_string();
             let table = txn.open_untyped_table(handle)?;
-            let stats = table.stats()?;
-            sizes.push(TableSize {
-                name,
-                rows: table.len()?,
-                stored: stats.stored_bytes(),
-                metadata: stats.metadata_bytes(),
-                fragmented: stats.fragmented_bytes(),
-            });
+            sizes.push(size(&name, table.len()?, table.stats()?));
         }
         for handle in txn.list_multimap_tables()? {
             let name = handle.name().to_string();
             let table = txn.open_untyped_multimap_table(handle)?;
-            let stats = table.stats()?;
-            sizes.push(TableSize {
-                name,
-                rows: table.len()?,
-                stored: stats.stored_bytes(),
-                metadata: stats.metadata_bytes(),
-                fragmented: stats.fragmented_bytes(),
-            });
+            sizes.push(size(&name, table.len()?, table.stats()?));
         }
         sizes.sort_by_key(|s| std::cmp::Reverse(s.stored + s.metadata + s.fragmented));
         Ok(sizes)

@@ -14,7 +14,8 @@ pub const ORDERS_NAME: &str = "orders_v1";
 pub const ORDERS: TableDefinition<u64, &[u8]> = TableDefinition::new(ORDERS_NAME);
 /// Compact summary of each order, read at start-up to build the board without decoding
 /// every order.
-pub const ORDER_CARDS: TableDefinition<u64, &[u8]> = TableDefinition::new("order_cards_v1");
+pub const ORDER_CARDS_NAME: &str = "order_cards_v1";
+pub const ORDER_CARDS: TableDefinition<u64, &[u8]> = TableDefinition::new(ORDER_CARDS_NAME);
 /// Order number (its quote number) → order id.
 pub const ORDER_BY_NUMBER: TableDefinition<&str, u64> = TableDefinition::new("order_by_number_v1");
 /// (stored stage index, order id).
@@ -53,8 +54,9 @@ pub const ATTACHMENTS: TableDefinition<u64, &[u8]> = TableDefinition::new("attac
 pub const ORDERS_BY_PO: TableDefinition<(&str, u64), ()> = TableDefinition::new("orders_by_po_v1");
 /// Customer id → what the in-memory index needs of it ([`crate::domain::CustomerSummary`]),
 /// written with the customer: opening the store reads this, not every whole account.
+pub const CUSTOMER_SUMMARIES_NAME: &str = "customer_summaries_v1";
 pub const CUSTOMER_SUMMARIES: TableDefinition<u64, &[u8]> =
-    TableDefinition::new("customer_summaries_v1");
+    TableDefinition::new(CUSTOMER_SUMMARIES_NAME);
 /// Content address → a part that many documents print the same (the buyer as printed, the
 /// lines), stored once; immutable. See `codec::SplitDocument`.
 pub const DOCUMENT_PARTS_NAME: &str = "document_parts_v1";

@@ -2,7 +2,7 @@
 //! (which can read too). Index maintenance lives here so that no caller can forget it.
 
 use super::StoreError;
-use super::codec::{PART_BUYER, PART_LINES, SplitDocument, decode, decode_part, encode};
+use super::codec::{PART_BUYER, PART_LINES, Record, SplitDocument, decode, decode_part, encode};
 use super::compress::{Dictionaries, FILES};
 use super::tables::*;
 use crate::domain::{
@@ -123,6 +123,22 @@ impl Rx {
     }
 }
 
+/// Decodes every record of a table in key order (decompressed first when it was).
+fn each_record<T: Record, E: From<StoreError>>(
+    table: &impl ReadableTable<u64, &'static [u8]>,
+    label: &'static str,
+    name: &'static str,
+    dictionaries: &Dictionaries,
+    mut f: impl FnMut(T) -> Result<(), E>,
+) -> Result<(), E> {
+    for entry in table.iter().map_err(StoreError::from)? {
+        let (k, v) = entry.map_err(StoreError::from)?;
+        let plain = dictionaries.unpack(name, &k.value(), v.value())?;
+        f(decode(label, &k.value(), &plain)?)?;
+    }
+    Ok(())
+}
+
 /// Read methods, identical on both sides.
 macro_rules! impl_reads {
     ($ty:ty) => {
@@ -235,26 +251,29 @@ macro_rules! impl_reads {
             /// Visits every customer in id order; stops at the first error of `f`.
             pub fn for_each_customer<E: From<StoreError>>(
                 &self,
-                mut f: impl FnMut(Customer) -> Result<(), E>,
+                f: impl FnMut(Customer) -> Result<(), E>,
             ) -> Result<(), E> {
-                for entry in self.customers.iter().map_err(StoreError::from)? {
-                    let (k, v) = entry.map_err(StoreError::from)?;
-                    let plain = self.plain(CUSTOMERS_NAME, &k.value(), v.value())?;
-                    f(decode("customers", &k.value(), &plain)?)?;
-                }
-                Ok(())
+                each_record(
+                    &self.customers,
+                    "customers",
+                    CUSTOMERS_NAME,
+                    &self.dictionaries,
+                    f,
+                )
             }
 
             /// Visits every customer's summary in id order (what the index needs).
             pub fn for_each_customer_summary<E: From<StoreError>>(
                 &self,
-                mut f: impl FnMut(CustomerSummary) -> Result<(), E>,
+                f: impl FnMut(CustomerSummary) -> Result<(), E>,
             ) -> Result<(), E> {
-                for entry in self.customer_summaries.iter().map_err(StoreError::from)? {
-                    let (k, v) = entry.map_err(StoreError::from)?;
-                    f(decode("customer_summaries", &k.value(), v.value())?)?;
-                }
-                Ok(())
+                each_record(
+                    &self.customer_summaries,
+                    "customer_summaries",
+                    CUSTOMER_SUMMARIES_NAME,
+                    &self.dictionaries,
+                    f,
+                )
             }
 
             pub fn customer_summary(
@@ -336,26 +355,23 @@ macro_rules! impl_reads {
             /// Visits every order card in id order.
             pub fn for_each_card<E: From<StoreError>>(
                 &self,
-                mut f: impl FnMut(OrderCard) -> Result<(), E>,
+                f: impl FnMut(OrderCard) -> Result<(), E>,
             ) -> Result<(), E> {
-                for entry in self.order_cards.iter().map_err(StoreError::from)? {
-                    let (k, v) = entry.map_err(StoreError::from)?;
-                    f(decode("order_cards", &k.value(), v.value())?)?;
-                }
-                Ok(())
+                each_record(
+                    &self.order_cards,
+                    "order_cards",
+                    ORDER_CARDS_NAME,
+                    &self.dictionaries,
+                    f,
+                )
             }
 
             /// Visits every order in id order.
             pub fn for_each_order<E: From<StoreError>>(
                 &self,
-                mut f: impl FnMut(Order) -> Result<(), E>,
+                f: impl FnMut(Order) -> Result<(), E>,
             ) -> Result<(), E> {
-                for entry in self.orders.iter().map_err(StoreError::from)? {
-                    let (k, v) = entry.map_err(StoreError::from)?;
-                    let plain = self.plain(ORDERS_NAME, &k.value(), v.value())?;
-                    f(decode("orders", &k.value(), &plain)?)?;
-                }
-                Ok(())
+                each_record(&self.orders, "orders", ORDERS_NAME, &self.dictionaries, f)
             }
 
             /// Orders of a customer, oldest first.
