@@ -276,7 +276,7 @@ impl Index {
     pub fn customer_name(&self, id: CustomerId) -> String {
         self.customers()
             .get(id)
-            .map(|e| e.name.to_string())
+            .map(|e| e.name().to_string())
             .unwrap_or_else(|| format!("client #{}", id.0))
     }
 
@@ -420,7 +420,7 @@ impl Index {
                 customer: c.customer,
                 customer_name: idx
                     .get(c.customer)
-                    .map(|e| e.name.to_string())
+                    .map(|e| e.name().to_string())
                     .unwrap_or_default(),
                 stage: c.stage_on(today),
                 total_incl_vat: c.total_incl_vat,

@@ -101,9 +101,9 @@ impl CustomerHit {
     ) -> CustomerHit {
         CustomerHit {
             id,
-            name: e.name.to_string(),
-            city: e.city.to_string(),
-            siret: e.siret.to_string(),
+            name: e.name().to_string(),
+            city: e.city().to_string(),
+            siret: e.siret().to_string(),
             status: e.status,
             via_number,
             highlight,
@@ -415,7 +415,7 @@ impl App {
                     continue;
                 }
                 if let Some(e) = idx.get(*id) {
-                    hits.push(CustomerHit::of(*id, e, None, q.highlight(&e.name, m)));
+                    hits.push(CustomerHit::of(*id, e, None, q.highlight(e.name(), m)));
                 }
             }
         });
@@ -611,7 +611,7 @@ impl App {
                     id.0 as i64,
                     AlertRow {
                         group: "Clients à examiner",
-                        text: format!("{} · {} · SIRET {}", e.name, e.city, e.siret),
+                        text: format!("{} · {} · SIRET {}", e.name(), e.city(), e.siret()),
                         target: AlertTarget::Customer(id),
                     },
                 ));

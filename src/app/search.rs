@@ -29,9 +29,11 @@ pub struct Entry {
     /// Length of the folded name at the start of `hay`.
     pub name_len: u16,
     pub mask: u64,
-    pub name: Box<str>,
-    pub city: Box<str>,
-    pub siret: Box<str>,
+    /// Name, city and SIRET as shown, one after the other in one allocation (at 1 M
+    /// customers, two fewer allocations each keep about 60 MB off the server).
+    shown: Box<str>,
+    city_at: u32,
+    siret_at: u32,
     pub status: Option<EligibilityStatus>,
 }
 
@@ -69,11 +71,26 @@ impl Entry {
             mask: mask_of(&hay),
             hay: hay.into_boxed_str(),
             name_len,
-            name: c.legal_name.into_boxed_str(),
-            city: c.city.into_boxed_str(),
-            siret: c.siret.into_boxed_str(),
+            city_at: c.legal_name.len() as u32,
+            siret_at: (c.legal_name.len() + c.city.len()) as u32,
+            shown: [c.legal_name, c.city, c.siret].concat().into_boxed_str(),
             status: Some(c.status),
         }
+    }
+
+    /// The legal name as shown.
+    pub fn name(&self) -> &str {
+        self.shown.get(..self.city_at as usize).unwrap_or("")
+    }
+
+    pub fn city(&self) -> &str {
+        self.shown
+            .get(self.city_at as usize..self.siret_at as usize)
+            .unwrap_or("")
+    }
+
+    pub fn siret(&self) -> &str {
+        self.shown.get(self.siret_at as usize..).unwrap_or("")
     }
 
     pub fn is_present(&self) -> bool {
@@ -1027,6 +1044,24 @@ mod tests {
         }
     }
 
+    /// Name, city and SIRET share one allocation and read back as given.
+    #[test]
+    fn an_entry_shows_name_city_and_siret_as_given() {
+        let e = Entry::of(&customer(
+            4,
+            "Lycée Émile-Zola",
+            "Saint-Étienne",
+            "Zoé Brun",
+        ));
+        assert_eq!(e.name(), "Lycée Émile-Zola");
+        assert_eq!(e.city(), "Saint-Étienne");
+        assert_eq!(e.siret(), "21750001600019");
+        assert!(e.is_present());
+        let empty = Entry::of(&customer(5, "", "", "X"));
+        assert_eq!((empty.name(), empty.city()), ("", ""));
+        assert_eq!(empty.siret(), "21750001600019");
+    }
+
     fn index() -> CustomerIndex {
         let names = [
             ("Commune de Saint-Étienne", "Saint-Étienne", "Paul Durand"),
@@ -1059,7 +1094,7 @@ mod tests {
         search(idx, &Query::new(q), None, 10, &mut m)
             .top
             .iter()
-            .map(|(id, _)| idx.get(*id).unwrap().name.to_string())
+            .map(|(id, _)| idx.get(*id).unwrap().name().to_string())
             .collect()
     }
 
@@ -1101,10 +1136,10 @@ mod tests {
             Entry::of(&customer(2, "Lycée Victor Hugo", "Besançon", "X")),
         );
         assert_eq!(
-            &*snapshot.get(CustomerId(2)).unwrap().name,
+            snapshot.get(CustomerId(2)).unwrap().name(),
             "Lycée Jean Moulin"
         );
-        assert_eq!(&*idx.get(CustomerId(2)).unwrap().name, "Lycée Victor Hugo");
+        assert_eq!(idx.get(CustomerId(2)).unwrap().name(), "Lycée Victor Hugo");
         idx.set(
             CustomerId(9000),
             Entry::of(&customer(9000, "Loin", "Paris", "Y")),
@@ -1133,9 +1168,9 @@ mod tests {
             hay: hay.into(),
             name_len: hay.len() as u16,
             mask: mask_of(hay),
-            name: hay.into(),
-            city: "".into(),
-            siret: "".into(),
+            shown: hay.into(),
+            city_at: hay.len() as u32,
+            siret_at: hay.len() as u32,
             status: Some(EligibilityStatus::Approved),
         }
     }
