@@ -86,6 +86,8 @@ struct Migration {
     #[allow(dead_code)]
     name: &'static str,
     batches: Option<Batches>,
+    /// Reads tables raw: from schema 6 on, a migration reading customers, orders,
+    /// documents, parts or audit records must go through `batches` (a `Tx` decompresses).
     run: fn(&redb::WriteTransaction) -> Result<(), StoreError>,
 }
 
@@ -238,12 +240,11 @@ impl Store {
             dictionaries: Default::default(),
         };
         store.init()?;
-        store.dictionaries = std::sync::Arc::new(store.load_dictionaries()?);
         store.train_dictionaries()?;
         Ok(store)
     }
 
-    fn init(&self) -> Result<(), StoreError> {
+    fn init(&mut self) -> Result<(), StoreError> {
         let txn = self.db.begin_write()?;
         let version = {
             // Opening a table creates it.
@@ -280,6 +281,8 @@ impl Store {
             }
         };
         txn.commit()?;
+        // Before any migration: from schema 6 on, values may be compressed.
+        self.dictionaries = std::sync::Arc::new(self.load_dictionaries()?);
         if version > SCHEMA_VERSION {
             return Err(StoreError::SchemaTooNew {
                 found: version,
