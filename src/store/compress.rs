@@ -72,13 +72,20 @@ fn zstd_error(code: usize) -> String {
 }
 
 impl Dictionaries {
-    /// Adds a stored dictionary; `current_for` makes it the one `table` writes with.
+    /// Adds a stored dictionary; `current_for` makes it the one `table` writes with. A
+    /// dictionary zstd cannot load is left out: what it compressed reads as an error naming
+    /// it, and its table writes plain values.
     pub(crate) fn insert(&mut self, id: u64, bytes: &[u8], current_for: Option<&str>) {
+        let (Some(compress), Some(decompress)) =
+            (CDict::try_create(bytes, LEVEL), DDict::try_create(bytes))
+        else {
+            return;
+        };
         self.by_id.insert(
             id,
             Arc::new(Dictionary {
-                compress: CDict::create(bytes, LEVEL),
-                decompress: DDict::create(bytes),
+                compress,
+                decompress,
             }),
         );
         if let Some(table) = current_for {
