@@ -380,11 +380,6 @@ impl App {
         self.store.file_size()
     }
 
-    /// Every table's rows and bytes, largest first (`comptoir bench open`).
-    pub fn table_sizes(&self) -> Result<Vec<crate::store::TableSize>, AppError> {
-        Ok(self.store.table_sizes()?)
-    }
-
     /// Records an access event (login, refused login, key or role change, session ended)
     /// in the audit log. A failure is logged, never fatal: the event already happened.
     pub fn record_access(&self, actor: &Actor, event: AccessEvent) {

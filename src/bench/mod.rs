@@ -60,16 +60,17 @@ pub fn open(data: &Path) -> Result<App, String> {
 
 /// What each table takes in the file, per order.
 pub fn store_sizes(data: &Path) -> Result<(), String> {
-    let app = App::open(data, Settings::default())?;
-    let orders = app
+    // The store alone: no index to build for this.
+    let store = crate::store::Store::open(data).map_err(|e| e.to_string())?;
+    let orders = store
         .read(|rx| rx.order_count())
         .map_err(|e: crate::store::StoreError| e.to_string())?;
     println!(
         "file: {:.0} MB ({:.2} KB per order, {orders} orders)",
-        app.file_size() as f64 / 1e6,
-        app.file_size() as f64 / 1e3 / orders.max(1) as f64
+        store.file_size() as f64 / 1e6,
+        store.file_size() as f64 / 1e3 / orders.max(1) as f64
     );
-    let sizes = app.table_sizes().map_err(|e| e.to_string())?;
+    let sizes = store.table_sizes().map_err(|e| e.to_string())?;
     let total: u64 = sizes
         .iter()
         .map(|t| t.stored + t.metadata + t.fragmented)

@@ -570,20 +570,18 @@ impl Store {
 
     /// Number of rows of a compressible table.
     fn rows_of(&self, table_name: &str) -> Result<u64, StoreError> {
-        use redb::ReadableTableMetadata;
+        use redb::{ReadableTableMetadata, TableHandle};
         let txn = self.db.begin_read()?;
-        Ok(match table_name {
-            CUSTOMERS_NAME => txn.open_table(CUSTOMERS)?.len()?,
-            ORDERS_NAME => txn.open_table(ORDERS)?.len()?,
-            DOCUMENTS_NAME => txn.open_table(DOCUMENTS)?.len()?,
-            DOCUMENT_PARTS_NAME => txn.open_table(DOCUMENT_PARTS)?.len()?,
-            AUDIT_NAME => txn.open_table(AUDIT)?.len()?,
-            _ => 0,
-        })
+        for handle in txn.list_tables()? {
+            if handle.name() == table_name {
+                return Ok(txn.open_untyped_table(handle)?.len()?);
+            }
+        }
+        Ok(0)
     }
 
-    /// Dictionaries trained on the newest values of every compressible table that holds
-    /// enough of them (`all`: every such table; else only those without one yet).
+    /// Dictionaries trained on samples spread over every compressible table that holds
+    /// enough values (`all`: every such table; else only those without one yet).
     pub(crate) fn trained_dictionaries(
         &self,
         all: bool,
