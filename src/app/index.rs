@@ -281,9 +281,11 @@ impl Index {
     }
 
     /// Searches customers (see [`search::search`]), sharing recent and running searches
-    /// between sessions ([`search::SharedSearches`]).
+    /// between sessions ([`search::SharedSearches`]); the count is exact.
     pub fn search_customers(&self, query: &str, previous: Option<&Found>, limit: usize) -> Found {
-        self.search_customers_shared(query, previous, limit).0
+        let (mut found, snapshot) = self.search_customers_page(query, previous, limit);
+        self.settle_customers(&snapshot, query, limit, &mut found, &|| false);
+        found
     }
 
     /// Forgets the searches shared between sessions (benchmarks of one session alone).
@@ -292,16 +294,34 @@ impl Index {
         self.searches.forget();
     }
 
-    /// [`Self::search_customers`], saying whether another session's answer served.
-    pub(crate) fn search_customers_shared(
+    /// [`Self::search_customers`] as soon as its page is known: the count may still
+    /// miss hits ([`Found::settled`]) until [`Self::settle_customers`] on the snapshot
+    /// returned.
+    pub(crate) fn search_customers_page(
         &self,
         query: &str,
         previous: Option<&Found>,
         limit: usize,
-    ) -> (Found, search::Served) {
+    ) -> (Found, Arc<CustomerIndex>) {
         let idx = self.customers();
+        let (found, _) = self
+            .searches
+            .search(&idx, &Query::new(query), previous, limit);
+        (found, idx)
+    }
+
+    /// Makes the count of a page from [`Self::search_customers_page`] exact, unless
+    /// `cancelled` says the answer is no longer wanted (then `false`).
+    pub(crate) fn settle_customers(
+        &self,
+        snapshot: &Arc<CustomerIndex>,
+        query: &str,
+        limit: usize,
+        found: &mut Found,
+        cancelled: &(dyn Fn() -> bool + Sync),
+    ) -> bool {
         self.searches
-            .search(&idx, &Query::new(query), previous, limit)
+            .settle(snapshot, &Query::new(query), limit, found, cancelled)
     }
 
     /// [`Self::search_customers`] scoring every candidate (to check the bounded search).

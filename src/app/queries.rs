@@ -366,6 +366,41 @@ impl App {
         previous: Option<&Found>,
         limit: usize,
     ) -> SearchResult {
+        self.search_customers_progressive(query, previous, limit, |_| {}, &|| false)
+            .unwrap_or_default()
+    }
+
+    /// [`Self::search_customers`] in two steps, as a console wants it: `page` gets the
+    /// result as soon as its rows are known if its count still needs work (the count
+    /// then says « au moins »), and the result with the exact count is returned — unless
+    /// `cancelled` says the answer is no longer wanted (then `None`).
+    pub fn search_customers_progressive(
+        &self,
+        query: &str,
+        previous: Option<&Found>,
+        limit: usize,
+        page: impl FnOnce(&SearchResult),
+        cancelled: &(dyn Fn() -> bool + Sync),
+    ) -> Option<SearchResult> {
+        let (found, snapshot) = self.index.search_customers_page(query, previous, limit);
+        let mut result = self.search_result(query, found, limit);
+        if !result.found.settled() {
+            page(&result);
+            let before = result.found.total;
+            if !self
+                .index
+                .settle_customers(&snapshot, query, limit, &mut result.found, cancelled)
+            {
+                return None;
+            }
+            result.total += result.found.total - before;
+        }
+        Some(result)
+    }
+
+    /// The rows of a customer search: documents and orders found by their numbers, SIRETs,
+    /// then the fuzzy page, highlighted.
+    fn search_result(&self, query: &str, found: Found, limit: usize) -> SearchResult {
         let idx = self.index.customers();
         let mut hits = Vec::new();
         if let Some(prefix) = number_prefix(query)
@@ -399,7 +434,6 @@ impl App {
                 }
             }
         }
-        let found = self.index.search_customers(query, previous, limit);
         // Rows found by a number or a SIRET count too, unless the fuzzy search found them.
         let extra = hits
             .iter()

@@ -1,10 +1,15 @@
 //! Fuzzy customer search over one shared, pre-folded index.
 //!
-//! Every customer has one entry: its name, city, SIRET and contact names folded to
-//! lower-case ASCII, plus a bitmask of the characters it contains. A query is folded the
-//! same way; entries whose mask lacks a query character are skipped before scoring;
-//! `nucleo-matcher` scores the rest. The index is split into chunks shared by `Arc`, so a
-//! change copies one chunk, and searches never lock it.
+//! Every customer has one entry: its name, city and contact names folded to lower-case
+//! ASCII (its haystack), plus a bitmask of the characters it contains. A query is folded
+//! the same way; entries whose mask lacks a query character are skipped; the others are
+//! matched cheaply (leftmost matches, carried from one keystroke to the next) and bounded
+//! (floors and ceilings of nucleo's score), and `nucleo-matcher` scores only those that
+//! may enter the page. The index is split into chunks shared by `Arc`, each packing its
+//! haystacks in one buffer, so a change copies one chunk and searches never lock it.
+//!
+//! A search answers in two steps: its page (exact) at once, then — when some matches kept
+//! off the page were not proved to score enough — its exact count ([`settle`]).
 
 use crate::domain::text::fold_into;
 use crate::domain::{Customer, CustomerId, CustomerSummary, EligibilityStatus};
@@ -21,20 +26,23 @@ pub(crate) const MIN_QUERY_CHARS: usize = 2;
 /// over the whole haystack (a letter here, a letter there) is noise, not a match.
 const MIN_SCORE_PER_CHAR: u32 = 12;
 
-/// One customer in the index.
+/// One customer in the index, as shown.
 #[derive(Clone, Debug, Default)]
 pub struct Entry {
-    /// Folded: name, city, SIRET, contact names, separated by two spaces.
-    pub hay: Box<str>,
-    /// Length of the folded name at the start of `hay`.
-    pub name_len: u16,
-    pub mask: u64,
     /// Name, city and SIRET as shown, one after the other in one allocation (at 1 M
     /// customers, two fewer allocations each keep about 60 MB off the server).
     shown: Box<str>,
     city_at: u32,
     siret_at: u32,
     pub status: Option<EligibilityStatus>,
+}
+
+/// A customer's entry as built, with what the search matches: its folded haystack.
+#[derive(Clone, Debug)]
+pub struct NewEntry {
+    /// Folded: name, city, contact names, separated by two spaces.
+    hay: Box<str>,
+    entry: Entry,
 }
 
 /// Bit of a folded ASCII character: a–z, 0–9.
@@ -51,15 +59,14 @@ fn mask_of(s: &str) -> u64 {
 }
 
 impl Entry {
-    pub fn of(c: &Customer) -> Entry {
+    pub fn of(c: &Customer) -> NewEntry {
         Entry::of_summary(CustomerSummary::of(c))
     }
 
     /// The entry of a customer from its stored summary (what opening the store reads).
-    pub fn of_summary(c: CustomerSummary) -> Entry {
+    pub fn of_summary(c: CustomerSummary) -> NewEntry {
         let mut hay = String::with_capacity(c.legal_name.len() + 48);
         fold_into(&c.legal_name, &mut hay);
-        let name_len = hay.len().min(u16::MAX as usize) as u16;
         hay.push_str("  ");
         fold_into(&c.city, &mut hay);
         // SIRETs are found by prefix through the store's index, not fuzzily.
@@ -67,14 +74,14 @@ impl Entry {
             hay.push_str("  ");
             fold_into(name, &mut hay);
         }
-        Entry {
-            mask: mask_of(&hay),
+        NewEntry {
             hay: hay.into_boxed_str(),
-            name_len,
-            city_at: c.legal_name.len() as u32,
-            siret_at: (c.legal_name.len() + c.city.len()) as u32,
-            shown: [c.legal_name, c.city, c.siret].concat().into_boxed_str(),
-            status: Some(c.status),
+            entry: Entry {
+                city_at: c.legal_name.len() as u32,
+                siret_at: (c.legal_name.len() + c.city.len()) as u32,
+                shown: [c.legal_name, c.city, c.siret].concat().into_boxed_str(),
+                status: Some(c.status),
+            },
         }
     }
 
@@ -98,17 +105,62 @@ impl Entry {
     }
 }
 
+/// Marks a present entry's mask (every query's mask has it).
+const PRESENT: u64 = 1 << 63;
+
+/// Up to [`CHUNK`] consecutive entries. What a search reads is packed: the haystacks one
+/// after the other in one buffer, their character masks side by side, so a search streams
+/// through memory instead of following a pointer per customer.
+#[derive(Clone, Default)]
+struct Chunk {
+    hays: Vec<u8>,
+    /// Slot `o`'s haystack ends at `ends[o]` and starts where the previous one ends.
+    ends: Vec<u32>,
+    /// Characters of each haystack, and [`PRESENT`].
+    masks: Vec<u64>,
+    entries: Vec<Entry>,
+}
+
+impl Chunk {
+    fn hay(&self, o: usize) -> &[u8] {
+        let start = o.checked_sub(1).map_or(0, |p| self.ends[p] as usize);
+        &self.hays[start..self.ends[o] as usize]
+    }
+
+    fn set(&mut self, o: usize, new: NewEntry) {
+        while self.entries.len() <= o {
+            self.ends.push(self.hays.len() as u32);
+            self.masks.push(0);
+            self.entries.push(Entry::default());
+        }
+        let start = o.checked_sub(1).map_or(0, |p| self.ends[p] as usize);
+        let end = self.ends[o] as usize;
+        let hay = new.hay.as_bytes();
+        self.hays.splice(start..end, hay.iter().copied());
+        let grown = hay.len() as i64 - (end - start) as i64;
+        for e in &mut self.ends[o..] {
+            *e = (*e as i64 + grown) as u32;
+        }
+        self.masks[o] = if new.entry.is_present() {
+            mask_of(&new.hay) | PRESENT
+        } else {
+            0
+        };
+        self.entries[o] = new.entry;
+    }
+}
+
 /// An immutable snapshot of the index. Entry `i` is customer id `i + 1`.
 #[derive(Clone, Default)]
 pub struct CustomerIndex {
-    chunks: Vec<Arc<Vec<Entry>>>,
+    chunks: Vec<Arc<Chunk>>,
     len: usize,
     /// Grows with every change: a search's matches narrow only searches on the same one.
     generation: u64,
 }
 
 impl CustomerIndex {
-    pub fn from_entries(entries: Vec<(CustomerId, Entry)>) -> CustomerIndex {
+    pub fn from_entries(entries: Vec<(CustomerId, NewEntry)>) -> CustomerIndex {
         let mut idx = CustomerIndex::default();
         for (id, e) in entries {
             idx.set(id, e);
@@ -128,7 +180,7 @@ impl CustomerIndex {
     pub fn with_status(&self, status: EligibilityStatus) -> Vec<CustomerId> {
         let mut out = Vec::new();
         for (c, chunk) in self.chunks.iter().enumerate() {
-            for (i, e) in chunk.iter().enumerate() {
+            for (i, e) in chunk.entries.iter().enumerate() {
                 if e.is_present() && e.status == Some(status) {
                     out.push(CustomerId((c * CHUNK + i + 1) as u64));
                 }
@@ -141,44 +193,53 @@ impl CustomerIndex {
         let i = (id.0 as usize).checked_sub(1)?;
         self.chunks
             .get(i / CHUNK)?
+            .entries
             .get(i % CHUNK)
             .filter(|e| e.is_present())
     }
 
+    /// A present customer's folded haystack and its mask.
+    fn hay(&self, id: u32) -> Option<(&[u8], u64)> {
+        let i = (id as usize).checked_sub(1)?;
+        let chunk = self.chunks.get(i / CHUNK)?;
+        let mask = *chunk.masks.get(i % CHUNK)?;
+        (mask & PRESENT != 0).then(|| (chunk.hay(i % CHUNK), mask))
+    }
+
     /// Replaces (or adds) one entry, copying only its chunk.
-    pub fn set(&mut self, id: CustomerId, e: Entry) {
+    pub fn set(&mut self, id: CustomerId, e: NewEntry) {
         let Some(i) = (id.0 as usize).checked_sub(1) else {
             return;
         };
         let (c, o) = (i / CHUNK, i % CHUNK);
         while self.chunks.len() <= c {
-            self.chunks.push(Arc::new(Vec::new()));
+            self.chunks.push(Arc::default());
         }
         self.generation += 1;
         let chunk = Arc::make_mut(&mut self.chunks[c]);
-        if chunk.len() <= o {
-            chunk.resize(o + 1, Entry::default());
-        }
-        if !chunk[o].is_present() && e.is_present() {
+        let was_present = chunk.entries.get(o).is_some_and(Entry::is_present);
+        if !was_present && e.entry.is_present() {
             self.len += 1;
         }
-        chunk[o] = e;
+        chunk.set(o, e);
     }
 
     /// Every present entry's folded haystack (the `fzf` yardstick of `bench search`).
     #[cfg(feature = "bench")]
     pub fn haystacks(&self) -> impl Iterator<Item = &str> {
-        self.entries()
-            .filter(|(_, e)| e.is_present())
-            .map(|(_, e)| &*e.hay)
+        self.haystacks_with_ids()
+            .map(|(_, hay, _)| std::str::from_utf8(hay).unwrap_or_default())
     }
 
-    fn entries(&self) -> impl Iterator<Item = (u32, &Entry)> {
+    /// Every present entry: id, folded haystack, mask.
+    fn haystacks_with_ids(&self) -> impl Iterator<Item = (u32, &[u8], u64)> {
         self.chunks.iter().enumerate().flat_map(|(c, chunk)| {
             chunk
+                .masks
                 .iter()
                 .enumerate()
-                .map(move |(o, e)| ((c * CHUNK + o + 1) as u32, e))
+                .filter(|(_, m)| *m & PRESENT != 0)
+                .map(move |(o, &m)| ((c * CHUNK + o + 1) as u32, chunk.hay(o), m))
         })
     }
 }
@@ -200,7 +261,7 @@ impl Query {
         let mask = folded
             .split_whitespace()
             .filter(|w| !w.starts_with('!'))
-            .fold(0, |m, w| m | mask_of(w));
+            .fold(PRESENT, |m, w| m | mask_of(w));
         let significant = folded.chars().filter(|c| c.is_ascii_alphanumeric()).count();
         Query {
             folded,
@@ -221,12 +282,12 @@ impl Query {
     }
 
     /// Score of a folded ASCII haystack, or `None` when it does not match.
-    pub(crate) fn score(&self, hay: &str, mask: u64, matcher: &mut Matcher) -> Option<u32> {
+    pub(crate) fn score(&self, hay: &[u8], mask: u64, matcher: &mut Matcher) -> Option<u32> {
         if mask & self.mask != self.mask {
             return None;
         }
         self.pattern
-            .score(Utf32Str::Ascii(hay.as_bytes()), matcher)
+            .score(Utf32Str::Ascii(hay), matcher)
             .filter(|s| *s >= self.min_score)
     }
 
@@ -296,15 +357,83 @@ pub(crate) fn with_thread_matcher<R>(f: impl FnOnce(&mut Matcher) -> R) -> R {
     })
 }
 
+/// No lead kept: the next keystroke starts this candidate's leftmost match over.
+const NO_LEAD: u16 = u16::MAX;
+
+/// One raw match kept for narrowing: the customer and, for plain fuzzy queries, its *lead*
+/// — where the leftmost match of the query's last word ends and the floor of the leftmost
+/// matches of all its words — so that the next keystroke, which usually adds one letter,
+/// costs one `memchr` per candidate instead of matching every word again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Kept {
+    pub id: u32,
+    last: u16,
+    floor: i16,
+}
+
+impl Kept {
+    fn new(id: u32, lead: Option<Lead>) -> Kept {
+        match lead {
+            Some((last, floor)) if last < NO_LEAD as usize => match i16::try_from(floor) {
+                Ok(floor) => Kept {
+                    id,
+                    last: last as u16,
+                    floor,
+                },
+                Err(_) => Kept::bare(id),
+            },
+            _ => Kept::bare(id),
+        }
+    }
+
+    fn bare(id: u32) -> Kept {
+        Kept {
+            id,
+            last: NO_LEAD,
+            floor: 0,
+        }
+    }
+
+    fn lead(&self) -> Option<Lead> {
+        (self.last != NO_LEAD).then_some((self.last as usize, self.floor as i32))
+    }
+}
+
+/// Every raw match of a search, in increasing id order, kept to narrow the next keystroke.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Matches {
+    /// The words the leads were computed for (`None`: ids only, no lead).
+    needles: Option<Vec<Vec<u8>>>,
+    kept: Vec<Kept>,
+}
+
+impl Matches {
+    pub fn len(&self) -> usize {
+        self.kept.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.kept.is_empty()
+    }
+
+    pub fn ids(&self) -> impl Iterator<Item = u32> + '_ {
+        self.kept.iter().map(|k| k.id)
+    }
+}
+
 /// The result of one search, kept by a session to narrow the next keystroke.
 #[derive(Clone, Debug, Default)]
 pub struct Found {
     pub query: String,
     /// The index generation it was computed on.
     pub generation: u64,
-    /// Every matching customer id (when at most [`NARROW_CAP`]), for narrowing.
-    pub all: Option<Arc<Vec<u32>>>,
+    /// Every matching customer (when at most [`NARROW_CAP`]), for narrowing.
+    pub all: Option<Arc<Matches>>,
+    /// The hits counted: all of them once [`Found::settled`].
     pub total: usize,
+    /// Matches that cannot enter the page and whose score is not known to reach the
+    /// minimum: the page is exact without them, the count waits for [`settle`].
+    pub unsure: Arc<Vec<u32>>,
     /// The best `limit` hits, best first: (customer id, score).
     pub top: Vec<(CustomerId, u32)>,
 }
@@ -316,6 +445,17 @@ impl Found {
             query: query.folded.clone(),
             ..Found::default()
         }
+    }
+
+    /// Whether `total` counts every hit (no match is left unsure).
+    pub fn settled(&self) -> bool {
+        self.unsure.is_empty()
+    }
+
+    /// The ids of every match kept for narrowing (tests and benchmarks).
+    #[cfg(any(test, feature = "bench"))]
+    pub fn matched_ids(&self) -> Option<Vec<u32>> {
+        self.all.as_ref().map(|m| m.ids().collect())
     }
 
     /// Whether `query`, on `index`, can be answered from these matches: they were kept,
@@ -334,9 +474,10 @@ impl Found {
 /// well enough, so a narrowed search gives exactly what a full search would.
 ///
 /// Plain fuzzy queries (the usual case) take [`search_bounded`]: the optimal score is
-/// computed only for the entries that can still enter the top page or whose floor does
-/// not already prove them a hit. Other queries (`'exact`, `^prefix`, `!not`…) score
-/// every candidate ([`search_scan`]). Both give the same result.
+/// computed only for the entries that can still enter the top page, and the count may
+/// leave some matches [`Found::unsure`] until [`settle`]. Other queries (`'exact`,
+/// `^prefix`, `!not`…) score every candidate ([`search_scan`]). Both give the same page,
+/// and the same count once settled.
 pub(crate) fn search(
     index: &CustomerIndex,
     query: &Query,
@@ -413,11 +554,16 @@ fn search_with(
     let narrowed = previous
         .filter(|p| p.narrows_to(query, index))
         .and_then(|p| p.all.clone());
-    let candidates = Candidates::new(index, narrowed.as_deref().map(Vec::as_slice));
-    let (_running, running) = RunningSearch::enter();
     let needles = fuzzy_needles(query).filter(|_| limit > 0 && mode != Mode::EveryCandidate);
+    // The previous leads carry over when the query only extends its last word or adds words.
+    let carry = match (&needles, narrowed.as_deref()) {
+        (Some(next), Some(m)) => m.needles.as_deref().and_then(|p| carry(p, next)),
+        _ => None,
+    };
+    let candidates = Candidates::new(index, narrowed.as_deref().map(|m| m.kept.as_slice()));
+    let (_running, running) = RunningSearch::enter();
     let run = |c: &Candidates, m: &mut Matcher| match &needles {
-        Some(needles) => search_bounded(c, query, needles, limit, m),
+        Some(needles) => search_bounded(c, query, needles, carry.as_ref(), limit, m),
         None => search_scan(c, query, limit, m),
     };
     let split = match mode {
@@ -426,7 +572,7 @@ fn search_with(
         #[cfg(test)]
         Mode::Halves => true,
     };
-    let (raw, top, total) = if split {
+    let out = if split {
         // The other core takes the second half; ids stay in order, the pages merge.
         let (first, second) = candidates.split();
         let (a, b) = std::thread::scope(|s| {
@@ -435,16 +581,22 @@ fn search_with(
             (a, helper.join())
         });
         let b = b.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        merge(a, b, limit)
+        a.merge(b, limit)
     } else {
         run(&candidates, matcher)
     };
     Found {
         query: query.folded.clone(),
         generation: index.generation,
-        all: (raw.len() <= NARROW_CAP).then(|| Arc::new(raw)),
-        total,
-        top,
+        all: (out.raw.len() <= NARROW_CAP).then(|| {
+            Arc::new(Matches {
+                needles,
+                kept: out.raw,
+            })
+        }),
+        total: out.total,
+        unsure: Arc::new(out.unsure),
+        top: out.top,
     }
 }
 
@@ -453,17 +605,16 @@ fn search_with(
 /// slots: id − 1).
 struct Candidates<'a> {
     index: &'a CustomerIndex,
-    narrowed: Option<&'a [u32]>,
+    narrowed: Option<&'a [Kept]>,
     range: std::ops::Range<usize>,
 }
 
 impl<'a> Candidates<'a> {
-    fn new(index: &'a CustomerIndex, narrowed: Option<&'a [u32]>) -> Candidates<'a> {
-        let slots = index
-            .chunks
-            .last()
-            .map_or(0, |last| (index.chunks.len() - 1) * CHUNK + last.len());
-        let end = narrowed.map_or(slots, <[u32]>::len);
+    fn new(index: &'a CustomerIndex, narrowed: Option<&'a [Kept]>) -> Candidates<'a> {
+        let slots = index.chunks.last().map_or(0, |last| {
+            (index.chunks.len() - 1) * CHUNK + last.masks.len()
+        });
+        let end = narrowed.map_or(slots, <[Kept]>::len);
         Candidates {
             index,
             narrowed,
@@ -486,12 +637,16 @@ impl<'a> Candidates<'a> {
         (part(self.range.start..mid), part(mid..self.range.end))
     }
 
-    fn for_each(&self, mut f: impl FnMut(u32, &Entry)) {
+    /// Calls `f` with the id, haystack and, when narrowing, what the previous search
+    /// kept of each candidate whose mask holds every character of `mask`.
+    fn for_each(&self, mask: u64, mut f: impl FnMut(u32, &[u8], Option<&Kept>)) {
         match self.narrowed {
-            Some(ids) => {
-                for &id in &ids[self.range.clone()] {
-                    if let Some(e) = self.index.get(CustomerId(id as u64)) {
-                        f(id, e);
+            Some(kept) => {
+                for k in &kept[self.range.clone()] {
+                    if let Some((hay, m)) = self.index.hay(k.id)
+                        && m & mask == mask
+                    {
+                        f(k.id, hay, Some(k));
                     }
                 }
             }
@@ -502,10 +657,16 @@ impl<'a> Candidates<'a> {
                     let Some(chunk) = self.index.chunks.get(c) else {
                         break;
                     };
-                    let end = chunk.len().min(o + (self.range.end - slot));
-                    for (k, e) in chunk.get(o..end).unwrap_or_default().iter().enumerate() {
-                        if e.is_present() {
-                            f((c * CHUNK + o + k + 1) as u32, e);
+                    let end = chunk.masks.len().min(o + (self.range.end - slot));
+                    for (k, &m) in chunk
+                        .masks
+                        .get(o..end)
+                        .unwrap_or_default()
+                        .iter()
+                        .enumerate()
+                    {
+                        if m & mask == mask {
+                            f((c * CHUNK + o + k + 1) as u32, chunk.hay(o + k), None);
                         }
                     }
                     slot = (c + 1) * CHUNK;
@@ -515,17 +676,35 @@ impl<'a> Candidates<'a> {
     }
 }
 
-/// The answer over two consecutive parts of the candidates from the answers over each.
-fn merge(a: Outcome, b: Outcome, limit: usize) -> Outcome {
-    let (mut raw, top_a, total_a) = a;
-    let (raw_b, top_b, total_b) = b;
-    raw.extend(raw_b);
-    let hits = top_a
-        .into_iter()
-        .chain(top_b)
-        .map(|(id, s)| (id.0 as u32, s))
-        .collect();
-    (raw, ranked(hits, limit), total_a + total_b)
+/// What a search over some candidates found.
+struct Outcome {
+    /// Every raw match, in increasing id order.
+    raw: Vec<Kept>,
+    top: Vec<(CustomerId, u32)>,
+    /// Hits counted (not counting `unsure`).
+    total: usize,
+    /// Raw matches kept off the page whose hit status is not known.
+    unsure: Vec<u32>,
+}
+
+impl Outcome {
+    /// The answer over two consecutive parts of the candidates from the answers over each.
+    fn merge(mut self, b: Outcome, limit: usize) -> Outcome {
+        self.raw.extend(b.raw);
+        self.unsure.extend(b.unsure);
+        let hits = self
+            .top
+            .into_iter()
+            .chain(b.top)
+            .map(|(id, s)| (id.0 as u32, s))
+            .collect();
+        Outcome {
+            raw: self.raw,
+            top: ranked(hits, limit),
+            total: self.total + b.total,
+            unsure: self.unsure,
+        }
+    }
 }
 
 /// Best first; ties broken by id for stable results.
@@ -545,28 +724,24 @@ fn ranked(mut hits: Vec<(u32, u32)>, limit: usize) -> Vec<(CustomerId, u32)> {
         .collect()
 }
 
-type Outcome = (Vec<u32>, Vec<(CustomerId, u32)>, usize);
-
 /// Scores every candidate with the optimal matcher.
 fn search_scan(c: &Candidates, query: &Query, limit: usize, matcher: &mut Matcher) -> Outcome {
-    let mut raw: Vec<u32> = Vec::new();
+    let mut raw = Vec::new();
     let mut hits: Vec<(u32, u32)> = Vec::new();
-    c.for_each(|id, e| {
-        if e.mask & query.mask != query.mask {
-            return;
-        }
-        if let Some(s) = query
-            .pattern
-            .score(Utf32Str::Ascii(e.hay.as_bytes()), matcher)
-        {
-            raw.push(id);
+    c.for_each(query.mask, |id, hay, _| {
+        if let Some(s) = query.pattern.score(Utf32Str::Ascii(hay), matcher) {
+            raw.push(Kept::bare(id));
             if s >= query.min_score {
                 hits.push((id, s));
             }
         }
     });
-    let total = hits.len();
-    (raw, ranked(hits, limit), total)
+    Outcome {
+        raw,
+        total: hits.len(),
+        top: ranked(hits, limit),
+        unsure: Vec::new(),
+    }
 }
 
 /// The needles of a query made only of plain fuzzy words, or `None`.
@@ -653,40 +828,101 @@ fn prefix_ceiling(first: usize) -> u32 {
 /// A looser [`score_ceiling`] that costs a search for the first character: every
 /// character at the largest bonus (10), the first one doubled, plus the prefix bonus.
 fn quick_ceiling(hay: &[u8], needle: &[u8]) -> u32 {
-    let first = hay.iter().position(|&b| b == needle[0]).unwrap_or(0);
+    if needle.len() == 1 && hay.len() > 1 {
+        // A single character scores its best position, without prefix bonus.
+        return 16 + 2 * 10;
+    }
+    let first = memchr::memchr(needle[0], hay).unwrap_or(0);
     26 * needle.len() as u32 + 10 + prefix_ceiling(first)
 }
 
-/// The characters of a query's words (ASCII).
-fn wanted(needles: &[Vec<u8>]) -> [bool; 128] {
-    let mut w = [false; 128];
-    for &b in needles.iter().flatten() {
-        if let Some(slot) = w.get_mut(b as usize) {
-            *slot = true;
+/// What the ceilings of a query's words look for in a haystack: their characters, and
+/// their pairs of adjacent characters (bit `k` of a [`Profile`]'s `pairs` is pair `k`,
+/// counted over the words in order).
+struct Wanted {
+    chars: [bool; 128],
+    pairs: Vec<(u8, u8)>,
+    /// The pairs whose second character is the index.
+    by_second: [u64; 128],
+}
+
+/// Pairs past this many are assumed present (one `u64` of bits).
+const PAIRS: usize = 64;
+
+fn wanted(needles: &[Vec<u8>]) -> Wanted {
+    let mut w = Wanted {
+        chars: [false; 128],
+        pairs: Vec::new(),
+        by_second: [0; 128],
+    };
+    for n in needles {
+        for &b in n {
+            if let Some(slot) = w.chars.get_mut(b as usize) {
+                *slot = true;
+            }
+        }
+        for pair in n.windows(2) {
+            let k = w.pairs.len();
+            if k < PAIRS
+                && let Some(bits) = w.by_second.get_mut(pair[1] as usize)
+            {
+                *bits |= 1 << k;
+            }
+            w.pairs.push((pair[0], pair[1]));
         }
     }
     w
 }
 
-/// The largest bonus a match of each wanted character can get in `hay` (one pass).
-fn best_bonuses(hay: &[u8], wanted: &[bool; 128]) -> [u8; 128] {
+/// What a haystack offers the query's words: the largest bonus a match of each wanted
+/// character can get, and for each of their adjacent pairs the shortest distance from an
+/// occurrence of its first character to a later one of its second (1: side by side; 0:
+/// never in that order).
+struct Profile {
+    best: [u8; 128],
+    distance: [u16; PAIRS],
+}
+
+/// The [`Profile`] of `hay` (one pass).
+fn profile(hay: &[u8], wanted: &Wanted) -> Profile {
     let mut best = [0u8; 128];
+    let mut distance = [0u16; PAIRS];
+    // Where each wanted character last occurred, plus one (0: not yet).
+    let mut seen = [0u32; 128];
     for (p, &b) in hay.iter().enumerate() {
-        if wanted.get(b as usize) == Some(&true) {
-            let bonus = nucleo_bonus(hay, p) as u8;
-            best[b as usize] = best[b as usize].max(bonus);
+        if wanted.chars.get(b as usize) != Some(&true) {
+            continue;
         }
+        let bonus = nucleo_bonus(hay, p) as u8;
+        best[b as usize] = best[b as usize].max(bonus);
+        let mut pairs = wanted.by_second[b as usize];
+        while pairs != 0 {
+            let k = pairs.trailing_zeros() as usize;
+            pairs &= pairs - 1;
+            let at = seen[wanted.pairs[k].0 as usize] as usize;
+            if at > 0 {
+                let d = (p + 1 - at).min(u16::MAX as usize) as u16;
+                if distance[k] == 0 || d < distance[k] {
+                    distance[k] = d;
+                }
+            }
+        }
+        seen[b as usize] = (p + 1) as u32;
     }
-    best
+    Profile { best, distance }
 }
 
 /// The most a fuzzy needle can score in `hay` (nucleo's scoring, `prefer_prefix` on): every
 /// character a match (16) with the largest bonus it can get — its own best position's, or
 /// the bonus a run started by an earlier character carries (4 at least) —, the first one's
 /// doubled, plus the prefix bonus the first occurrence of the first character allows. A
-/// single character in a longer haystack scores exactly its best position (no prefix).
-fn score_ceiling(hay: &[u8], needle: &[u8], best: &[u8; 128]) -> u32 {
-    let best_bonus = |c: u8| best.get(c as usize).map_or(10, |&b| b as u32);
+/// character that never follows the previous one side by side comes after a gap at least
+/// as long as their shortest distance: it loses that gap's penalty (3, plus 1 per extra
+/// character, nucleo's score saturating at 0) and starts a new run. A single character in
+/// a longer haystack scores exactly its best position (no prefix). `pair` is the index of
+/// the needle's first pair in `profile.distance`.
+fn score_ceiling(hay: &[u8], needle: &[u8], profile: &Profile, pair: usize) -> u32 {
+    let best_bonus = |c: u8| profile.best.get(c as usize).map_or(10, |&b| b as u32);
     let n = needle.len() as u32;
     if hay.len() <= needle.len() {
         // nucleo's exact-length path: the plain bound.
@@ -700,74 +936,146 @@ fn score_ceiling(hay: &[u8], needle: &[u8], best: &[u8; 128]) -> u32 {
     let prefix = prefix_ceiling(first);
     let mut total = 16 + 2 * first_bonus + prefix;
     let mut carried = first_bonus;
-    for &c in &needle[1..] {
+    for (i, &c) in needle[1..].iter().enumerate() {
         let own = best_bonus(c);
-        total += 16 + own.max(carried).max(4);
-        carried = carried.max(own);
+        let distance = profile.distance.get(pair + i).copied().unwrap_or(1);
+        if distance <= 1 {
+            total += 16 + own.max(carried).max(4);
+            carried = carried.max(own);
+        } else {
+            // A gap of `distance - 1` characters at least: 3 + (distance - 2).
+            total = total.saturating_sub(distance as u32 + 1) + 16 + own;
+            carried = own;
+        }
     }
     total
+}
+
+/// Each word's [`score_ceiling`] in `hay`, into `out`.
+fn word_ceilings(hay: &[u8], needles: &[Vec<u8>], wanted: &Wanted, out: &mut Vec<u32>) {
+    let profile = profile(hay, wanted);
+    let mut pair = 0;
+    out.clear();
+    for n in needles {
+        out.push(score_ceiling(hay, n, &profile, pair));
+        pair += n.len().saturating_sub(1);
+    }
 }
 
 /// Starts tried by [`score_floor`]: enough for names, bounded for pathological haystacks.
 const FLOOR_STARTS: usize = 8;
 
+/// Where a leftmost match ends in a haystack, and the score its alignment surely earns.
+type Lead = (usize, i32);
+
+/// The leftmost match from `start` (an occurrence of the needle's first character)
+/// extended by `c`: its next occurrence, with its bonus (4 at least for a consecutive
+/// match) and the gap's full penalty.
+fn step(hay: &[u8], (last, floor): Lead, c: u8) -> Option<Lead> {
+    let i = last + 1 + memchr::memchr(c, hay.get(last + 1..)?)?;
+    let bonus = nucleo_bonus(hay, i) as i32;
+    let gap = (i - last - 1) as i32;
+    let floor = if gap > 0 {
+        floor - (3 + (gap - 1)) + 16 + bonus
+    } else {
+        // A consecutive match earns at least nucleo's consecutive bonus (4).
+        floor + 16 + bonus.max(4)
+    };
+    Some((i, floor))
+}
+
+/// The match of `needle` from the occurrence of its first character at `start`, leftmost.
+fn from_start(hay: &[u8], start: usize, rest: &[u8]) -> Option<Lead> {
+    let first = (start, 16 + 2 * nucleo_bonus(hay, start) as i32);
+    rest.iter().try_fold(first, |lead, &c| step(hay, lead, c))
+}
+
+/// The leftmost match of `needle` in `hay`, or `None` when it is not a subsequence.
+fn leftmost(hay: &[u8], needle: &[u8]) -> Option<Lead> {
+    let (&first, rest) = needle.split_first()?;
+    from_start(hay, memchr::memchr(first, hay)?, rest)
+}
+
+/// The leftmost matches of every word: where the last ends, and the sum of their floors.
+fn fresh_lead(hay: &[u8], needles: &[Vec<u8>]) -> Option<Lead> {
+    needles.iter().try_fold((0, 0), |(_, floor), n| {
+        leftmost(hay, n).map(|(last, f)| (last, floor + f))
+    })
+}
+
+/// How the leads of a previous search carry over to the next query's words: the words
+/// before the last are the same, the last grew by `suffix`, and `more` words follow.
+struct Carry<'a> {
+    suffix: &'a [u8],
+    more: &'a [Vec<u8>],
+}
+
+fn carry<'a>(previous: &[Vec<u8>], next: &'a [Vec<u8>]) -> Option<Carry<'a>> {
+    let (last, before) = previous.split_last()?;
+    let k = previous.len();
+    let grown = next.get(k - 1)?;
+    if next[..k - 1] != *before || !grown.starts_with(last) {
+        return None;
+    }
+    Some(Carry {
+        suffix: &grown[last.len()..],
+        more: &next[k..],
+    })
+}
+
+/// A previous lead carried over to the next query (see [`Carry`]).
+fn carried_lead(hay: &[u8], lead: Lead, carry: &Carry) -> Option<Lead> {
+    let lead = carry
+        .suffix
+        .iter()
+        .try_fold(lead, |lead, &c| step(hay, lead, c))?;
+    carry.more.iter().try_fold(lead, |(_, floor), n| {
+        leftmost(hay, n).map(|(last, f)| (last, floor + f))
+    })
+}
+
 /// Whether `needle` is a subsequence of `hay` (nucleo's fuzzy match) and, if so, a score
 /// nucleo's optimal match surely reaches: the score of leftmost matches from one of the
 /// first `starts` occurrences of the needle's first character, with each match's bonus
-/// (4 at least for a consecutive match) and every gap's full penalty (nucleo's optimum is at least any alignment's score, and its saturating
-/// arithmetic only raises it).
+/// (4 at least for a consecutive match) and every gap's full penalty (nucleo's optimum is
+/// at least any alignment's score, and its saturating arithmetic only raises it).
 fn score_floor(hay: &[u8], needle: &[u8], starts: usize) -> Option<u32> {
+    let (&first, rest) = needle.split_first()?;
     let mut best: Option<i32> = None;
     let mut from = 0;
     for _ in 0..starts {
-        let Some(off) = hay[from..].iter().position(|&b| b == needle[0]) else {
+        let Some(start) = memchr::memchr(first, hay.get(from..).unwrap_or_default()) else {
             break;
         };
-        let start = from + off;
-        let mut score = 16 + 2 * nucleo_bonus(hay, start) as i32;
-        let (mut last, mut j) = (start, 1);
-        for (i, &b) in hay.iter().enumerate().skip(start + 1) {
-            if j == needle.len() {
-                break;
-            }
-            if b == needle[j] {
-                let gap = (i - last - 1) as i32;
-                let bonus = nucleo_bonus(hay, i) as i32;
-                if gap > 0 {
-                    score -= 3 + (gap - 1);
-                    score += 16 + bonus;
-                } else {
-                    // A consecutive match earns at least nucleo's consecutive bonus (4).
-                    score += 16 + bonus.max(4);
-                }
-                last = i;
-                j += 1;
-            }
-        }
-        if j < needle.len() {
-            // No later start can match what this one could not.
+        let start = from + start;
+        // No later start can match what this one could not.
+        let Some((_, score)) = from_start(hay, start, rest) else {
             break;
-        }
+        };
         best = Some(best.map_or(score, |b| b.max(score)));
         from = start + 1;
     }
     best.map(|b| b.max(0) as u32)
 }
 
-/// Plain fuzzy queries: every candidate is checked cheaply (per word: is it a match at all,
-/// a score it surely reaches, the most it can reach), and the optimal score is computed only
-/// when the entry may enter the top page (its ceiling beats the page's worst) or when its
-/// greedy score does not prove it reaches the minimum.
+/// Plain fuzzy queries: every candidate is checked cheaply — is it a match at all (its
+/// leftmost matches, carried over from the previous keystroke when it can), the most it
+/// can score —, and the optimal score is computed only when the entry may enter the top
+/// page (its ceiling beats the page's worst). An entry kept off the page whose leftmost
+/// matches do not prove it reaches the minimum score is left *unsure*: the page is exact
+/// without it, the count waits for [`settle`].
 fn search_bounded(
     c: &Candidates,
     query: &Query,
     needles: &[Vec<u8>],
+    carry: Option<&Carry>,
     limit: usize,
     matcher: &mut Matcher,
 ) -> Outcome {
     use std::cmp::Reverse;
     use std::collections::BinaryHeap;
-    let mut raw: Vec<u32> = Vec::new();
+    let mut raw = Vec::new();
+    let mut unsure = Vec::new();
     let mut total = 0usize;
     // The page so far; its greatest element is the worst hit (lowest score, then the
     // highest id). Candidates come in increasing id order, so a later candidate enters
@@ -775,45 +1083,56 @@ fn search_bounded(
     let mut page: BinaryHeap<(Reverse<u32>, u32)> = BinaryHeap::with_capacity(limit + 1);
     let needle_len: usize = needles.iter().map(Vec::len).sum();
     let wanted = wanted(needles);
-    c.for_each(|id, e| {
-        if e.mask & query.mask != query.mask {
+    let mut ceilings = Vec::with_capacity(needles.len());
+    let mut exact_score = None;
+    c.for_each(query.mask, |id, hay, kept| {
+        let lead = match (kept.and_then(Kept::lead), carry) {
+            (Some(lead), Some(carry)) => carried_lead(hay, lead, carry),
+            _ => fresh_lead(hay, needles),
+        };
+        let Some(lead) = lead else {
             return;
-        }
-        let hay = e.hay.as_bytes();
-        // Leftmost matches first: most entries are proved hits by them.
-        let mut floor = 0u32;
-        for n in needles {
-            let Some(f) = score_floor(hay, n, 1) else {
-                return;
-            };
-            floor += f;
-        }
-        raw.push(id);
-        if floor < query.min_score {
-            floor = needles
-                .iter()
-                .filter_map(|n| score_floor(hay, n, FLOOR_STARTS))
-                .sum();
-        }
-        // Past its 100 KiB matrix nucleo falls back to a greedy match: no floor then.
-        let sure_hit = floor >= query.min_score && hay.len() * needle_len <= 64 * 1024;
-        if sure_hit && let Some(worst) = page.peek().filter(|_| page.len() == limit) {
-            // A hit that cannot enter the page: the quick ceiling often shows it, the
-            // tight one (a pass over the haystack per character) otherwise.
-            let worst = worst.0.0;
-            if needles.iter().map(|n| quick_ceiling(hay, n)).sum::<u32>() <= worst || {
-                let best = best_bonuses(hay, &wanted);
-                needles
-                    .iter()
-                    .map(|n| score_ceiling(hay, n, &best))
-                    .sum::<u32>()
-                    <= worst
-            } {
-                total += 1;
-                return;
+        };
+        raw.push(Kept::new(id, Some(lead)));
+        // Past its 100 KiB matrix nucleo falls back to a greedy match: no bound then.
+        let bounded = hay.len() * needle_len <= 64 * 1024;
+        let worst = page.peek().filter(|_| page.len() == limit).map(|w| w.0.0);
+        let score = match worst.filter(|_| bounded) {
+            Some(worst) => {
+                // An entry that cannot enter the page: the quick ceiling often shows it,
+                // the tight one (a pass over the haystack) otherwise, and else the words'
+                // exact scores replacing their ceilings one by one, the newest word (the
+                // least certain) first.
+                let off_page = needles.iter().map(|n| quick_ceiling(hay, n)).sum::<u32>() <= worst
+                    || {
+                        word_ceilings(hay, needles, &wanted, &mut ceilings);
+                        let mut bound: u32 = ceilings.iter().sum();
+                        let mut words = needles.len();
+                        while bound > worst && words > 0 {
+                            words -= 1;
+                            let Some(exact) =
+                                query.pattern.atoms[words].score(Utf32Str::Ascii(hay), matcher)
+                            else {
+                                return;
+                            };
+                            bound = bound - ceilings[words] + exact as u32;
+                        }
+                        exact_score = (words == 0).then_some(bound);
+                        bound <= worst
+                    };
+                if off_page {
+                    if lead.1 >= query.min_score as i32 {
+                        total += 1;
+                    } else {
+                        unsure.push(id);
+                    }
+                    return;
+                }
+                exact_score.take()
             }
-        }
-        let Some(s) = query.pattern.score(Utf32Str::Ascii(hay), matcher) else {
+            None => query.pattern.score(Utf32Str::Ascii(hay), matcher),
+        };
+        let Some(s) = score else {
             return;
         };
         if s < query.min_score {
@@ -828,13 +1147,87 @@ fn search_bounded(
         }
     });
     let hits = page.into_iter().map(|(Reverse(s), id)| (id, s)).collect();
-    (raw, ranked(hits, limit), total)
+    Outcome {
+        raw,
+        top: ranked(hits, limit),
+        total,
+        unsure,
+    }
 }
+
+/// Counts the hits among a search's unsure matches (see [`search_bounded`]) so that
+/// `found.total` is exact: the floor of the leftmost matches from several starts proves
+/// most, nucleo's optimal score decides the rest. `index` must be the snapshot `found`
+/// was computed on. Returns `false`, leaving `found` as it was, when `cancelled` says so
+/// (it is asked every few hundred entries).
+pub(crate) fn settle(
+    index: &CustomerIndex,
+    query: &Query,
+    found: &mut Found,
+    matcher: &mut Matcher,
+    cancelled: &(dyn Fn() -> bool + Sync),
+) -> bool {
+    if found.settled() {
+        return true;
+    }
+    let Some(needles) = fuzzy_needles(query).filter(|_| found.generation == index.generation)
+    else {
+        return false;
+    };
+    let count = |ids: &[u32], m: &mut Matcher| -> Option<usize> {
+        let mut hits = 0;
+        for (i, &id) in ids.iter().enumerate() {
+            if i % 512 == 0 && cancelled() {
+                return None;
+            }
+            let Some((hay, _)) = index.hay(id) else {
+                continue;
+            };
+            let floor: u32 = needles
+                .iter()
+                .filter_map(|n| score_floor(hay, n, FLOOR_STARTS))
+                .sum();
+            if floor >= query.min_score
+                || query
+                    .pattern
+                    .score(Utf32Str::Ascii(hay), m)
+                    .is_some_and(|s| s >= query.min_score)
+            {
+                hits += 1;
+            }
+        }
+        Some(hits)
+    };
+    let ids = found.unsure.as_slice();
+    let (_running, running) = RunningSearch::enter();
+    let hits = if ids.len() >= SETTLE_SPLIT_MIN && running == 1 && two_cores() {
+        let (a, b) = ids.split_at(ids.len() / 2);
+        std::thread::scope(|s| {
+            let helper = s.spawn(|| with_thread_matcher(|m| count(b, m)));
+            let a = count(a, matcher);
+            let b = helper
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            Some(a? + b?)
+        })
+    } else {
+        count(ids, matcher)
+    };
+    let Some(hits) = hits else {
+        return false;
+    };
+    found.total += hits;
+    found.unsure = Arc::default();
+    true
+}
+
+/// Unsure matches above which settling uses a second core when no other search runs.
+const SETTLE_SPLIT_MIN: usize = 2048;
 
 /// Most recent searches kept for every session.
 const SHARED_ENTRIES: usize = 256;
-/// Matches kept for narrowing, in all (4 bytes each): 16 MB at most.
-const SHARED_IDS: usize = 4 << 20;
+/// Matches kept for narrowing, in all (8 bytes each: id and lead): 16 MB at most.
+const SHARED_IDS: usize = 2 << 20;
 /// How long a session waits for the same search another session is running.
 const SHARED_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 
@@ -918,6 +1311,17 @@ impl Recent {
             .map(|(_, f)| f.clone())
     }
 
+    /// Puts the settled answer in place of the unsettled one it completes.
+    fn settled(&mut self, limit: usize, found: Arc<Found>) {
+        if let Some(slot) = self
+            .found
+            .iter_mut()
+            .find(|(l, f)| *l == limit && f.query == found.query && !f.settled())
+        {
+            slot.1 = found;
+        }
+    }
+
     fn insert(&mut self, limit: usize, found: Arc<Found>) {
         self.ids += found.all.as_ref().map_or(0, |a| a.len());
         self.found.push_back((limit, found));
@@ -999,6 +1403,40 @@ impl SharedSearches {
             return (found, Served::Ran);
         }
     }
+
+    /// [`settle`] on `index`, unless another session already settled the same search:
+    /// the settled answer replaces the recent one for the sessions that follow.
+    pub(crate) fn settle(
+        &self,
+        index: &Arc<CustomerIndex>,
+        query: &Query,
+        limit: usize,
+        found: &mut Found,
+        cancelled: &(dyn Fn() -> bool + Sync),
+    ) -> bool {
+        if found.settled() {
+            return true;
+        }
+        {
+            let mut recent = self.lock();
+            recent.matching(index);
+            if let Some(done) = recent.get(&found.query, limit).filter(|f| f.settled())
+                && done.generation == found.generation
+            {
+                found.total = done.total;
+                found.unsure = Arc::default();
+                return true;
+            }
+        }
+        if !with_thread_matcher(|m| settle(index, query, found, m, cancelled)) {
+            return false;
+        }
+        let mut recent = self.lock();
+        if std::sync::Weak::ptr_eq(&recent.snapshot, &Arc::downgrade(index)) {
+            recent.settled(limit, Arc::new(found.clone()));
+        }
+        true
+    }
 }
 
 /// The ids of every customer matching `query` (board filter).
@@ -1008,9 +1446,9 @@ pub(crate) fn matching_ids(
     matcher: &mut Matcher,
 ) -> Vec<u32> {
     index
-        .entries()
-        .filter(|(_, e)| e.is_present() && query.score(&e.hay, e.mask, matcher).is_some())
-        .map(|(id, _)| id)
+        .haystacks_with_ids()
+        .filter(|(_, hay, mask)| query.score(hay, *mask, matcher).is_some())
+        .map(|(id, _, _)| id)
         .collect()
 }
 
@@ -1047,17 +1485,19 @@ mod tests {
     /// Name, city and SIRET share one allocation and read back as given.
     #[test]
     fn an_entry_shows_name_city_and_siret_as_given() {
-        let e = Entry::of(&customer(
+        let new = Entry::of(&customer(
             4,
             "Lycée Émile-Zola",
             "Saint-Étienne",
             "Zoé Brun",
         ));
+        assert_eq!(&*new.hay, "lycee emile-zola  saint-etienne  zoe brun");
+        let e = new.entry;
         assert_eq!(e.name(), "Lycée Émile-Zola");
         assert_eq!(e.city(), "Saint-Étienne");
         assert_eq!(e.siret(), "21750001600019");
         assert!(e.is_present());
-        let empty = Entry::of(&customer(5, "", "", "X"));
+        let empty = Entry::of(&customer(5, "", "", "X")).entry;
         assert_eq!((empty.name(), empty.city()), ("", ""));
         assert_eq!(empty.siret(), "21750001600019");
     }
@@ -1140,6 +1580,18 @@ mod tests {
             "Lycée Jean Moulin"
         );
         assert_eq!(idx.get(CustomerId(2)).unwrap().name(), "Lycée Victor Hugo");
+        // The packed haystacks: the replaced one changed length, its neighbours did not move.
+        let hay = |idx: &CustomerIndex, id| String::from_utf8(idx.hay(id).unwrap().0.to_vec());
+        assert_eq!(hay(&idx, 2).unwrap(), "lycee victor hugo  besancon  x");
+        assert_eq!(
+            hay(&snapshot, 2).unwrap(),
+            "lycee jean moulin  lyon  claire dubois"
+        );
+        for id in [1, 3, 4, 5, 6] {
+            assert_eq!(hay(&idx, id), hay(&snapshot, id));
+        }
+        assert_eq!(names(&idx, "victor"), vec!["Lycée Victor Hugo"]);
+        assert!(names(&idx, "claire dubois").is_empty());
         idx.set(
             CustomerId(9000),
             Entry::of(&customer(9000, "Loin", "Paris", "Y")),
@@ -1163,15 +1615,15 @@ mod tests {
     }
 
     /// An entry whose haystack is `hay` as given (already folded).
-    fn raw_entry(hay: &str) -> Entry {
-        Entry {
+    fn raw_entry(hay: &str) -> NewEntry {
+        NewEntry {
             hay: hay.into(),
-            name_len: hay.len() as u16,
-            mask: mask_of(hay),
-            shown: hay.into(),
-            city_at: hay.len() as u32,
-            siret_at: hay.len() as u32,
-            status: Some(EligibilityStatus::Approved),
+            entry: Entry {
+                shown: hay.into(),
+                city_at: hay.len() as u32,
+                siret_at: hay.len() as u32,
+                status: Some(EligibilityStatus::Approved),
+            },
         }
     }
 
@@ -1228,17 +1680,58 @@ mod tests {
             let (mut prev_fast, mut prev_every): (Option<Found>, Option<Found>) = (None, None);
             for end in 1..=query.len() {
                 let q = Query::new(&query[..end]);
-                let fast = search(&idx, &q, prev_fast.as_ref(), limit, &mut m);
-                let halves = search_with(&idx, &q, prev_fast.as_ref(), limit, &mut m, Mode::Halves);
+                let page = search(&idx, &q, prev_fast.as_ref(), limit, &mut m);
+                let mut fast = page.clone();
+                proptest::prop_assert!(settle(&idx, &q, &mut fast, &mut m, &|| false));
+                proptest::prop_assert!(fast.settled());
+                // The page is exact before the count is; the count only grows.
+                proptest::prop_assert_eq!(&page.top, &fast.top, "page {:?}", &query[..end]);
+                proptest::prop_assert!(page.total + page.unsure.len() >= fast.total);
+                proptest::prop_assert!(page.total <= fast.total);
+                let mut halves = search_with(&idx, &q, prev_fast.as_ref(), limit, &mut m, Mode::Halves);
+                proptest::prop_assert!(settle(&idx, &q, &mut halves, &mut m, &|| false));
                 proptest::prop_assert_eq!(&halves.top, &fast.top, "halves {:?}", &query[..end]);
                 proptest::prop_assert_eq!(halves.total, fast.total, "halves {:?}", &query[..end]);
                 proptest::prop_assert_eq!(&halves.all, &fast.all, "halves {:?}", &query[..end]);
                 let every = search_every_candidate(&idx, &q, prev_every.as_ref(), limit, &mut m);
                 proptest::prop_assert_eq!(&fast.top, &every.top, "{:?}", &query[..end]);
                 proptest::prop_assert_eq!(fast.total, every.total, "{:?}", &query[..end]);
-                proptest::prop_assert_eq!(&fast.all, &every.all, "{:?}", &query[..end]);
+                proptest::prop_assert_eq!(fast.matched_ids(), every.matched_ids(), "{:?}", &query[..end]);
                 prev_fast = Some(fast);
                 prev_every = Some(every);
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config::with_cases(1024))]
+        /// On any haystack, each word's floor (leftmost, from several starts) and ceilings
+        /// (quick, tight: bonuses, side-by-side pairs, shortest gaps) frame nucleo's score.
+        #[test]
+        fn floors_and_ceilings_frame_nucleo_on_any_haystack(
+            hay in hay_strategy(),
+            needle in proptest::prop_oneof![
+                2 => proptest::sample::select(WORDS).prop_map(str::to_string),
+                2 => "[a-z]{1,9}",
+                1 => "[a-e0-3]{1,5}",
+            ],
+        ) {
+            let mut m = new_matcher();
+            let q = Query::new(&needle);
+            let exact = q.pattern.score(Utf32Str::Ascii(hay.as_bytes()), &mut m);
+            let words = [needle.as_bytes().to_vec()];
+            let floor = score_floor(hay.as_bytes(), &words[0], FLOOR_STARTS);
+            proptest::prop_assert_eq!(floor.is_some(), exact.is_some());
+            proptest::prop_assert_eq!(leftmost(hay.as_bytes(), &words[0]).is_some(), exact.is_some());
+            if let (Some(f), Some(e)) = (floor, exact) {
+                proptest::prop_assert!(f <= e, "floor {} > {}", f, e);
+                let lead = fresh_lead(hay.as_bytes(), &words).unwrap();
+                proptest::prop_assert!(lead.1 <= e as i32, "lead floor {} > {}", lead.1, e);
+                let mut c = Vec::new();
+                word_ceilings(hay.as_bytes(), &words, &wanted(&words), &mut c);
+                proptest::prop_assert!(e <= c[0], "ceiling {} < {}", c[0], e);
+                let quick = quick_ceiling(hay.as_bytes(), &words[0]);
+                proptest::prop_assert!(e <= quick, "quick ceiling {} < {}", quick, e);
             }
         }
     }
@@ -1273,8 +1766,10 @@ mod tests {
                 assert_eq!(floor.is_some(), exact.is_some(), "{needle} in {hay}");
                 if let (Some(f), Some(e)) = (floor, exact) {
                     assert!(f <= e, "floor {f} > {e}: {needle} in {hay}");
-                    let best = best_bonuses(hay.as_bytes(), &wanted(&[needle.as_bytes().to_vec()]));
-                    let c = score_ceiling(hay.as_bytes(), needle.as_bytes(), &best);
+                    let words = [needle.as_bytes().to_vec()];
+                    let mut c = Vec::new();
+                    word_ceilings(hay.as_bytes(), &words, &wanted(&words), &mut c);
+                    let c = c[0];
                     assert!(e <= c, "ceiling {c} < {e}: {needle} in {hay}");
                     let q = quick_ceiling(hay.as_bytes(), needle.as_bytes());
                     assert!(c <= q, "the quick ceiling {q} is below the tight one {c}");
@@ -1311,7 +1806,7 @@ mod tests {
 
     #[test]
     fn sessions_typing_the_same_letters_at_once_get_the_same_answer() {
-        let entries: Vec<(CustomerId, Entry)> = (1..=20_000u64)
+        let entries: Vec<(CustomerId, NewEntry)> = (1..=20_000u64)
             .map(|i| {
                 let name = format!("Commune de Saint-Martin-{i}");
                 (

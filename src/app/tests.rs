@@ -796,3 +796,67 @@ fn the_alert_count_follows_each_commit_and_each_day() {
         check(&format!("{days} more day(s)"));
     }
 }
+
+/// A console's search in two steps: the rows as soon as they are known, with a count that
+/// may still miss hits (« ≥ »), then the exact count — the same rows and count as a search
+/// that scores every candidate. A newer keystroke cancels the count; a count once settled
+/// serves the other sessions at once.
+#[test]
+fn a_search_gives_its_page_first_and_its_exact_count_after() {
+    use crate::app::search::{Query, new_matcher, search_every_candidate};
+    let f = seeded_fixture(400, 0, 11);
+    let idx = f.app.index().customers();
+    let mut m = new_matcher();
+    let mut deferred = 0;
+    for q in ["co", "ce", "stet", "lyc", "sa", "cais d"] {
+        // A session whose next keystroke comes while this one counts.
+        let mut first = None;
+        let cancelled =
+            f.app
+                .search_customers_progressive(q, None, 3, |p| first = Some(p.clone()), &|| true);
+        let mut page = None;
+        let r = f
+            .app
+            .search_customers_progressive(q, None, 3, |p| page = Some(p.clone()), &|| false)
+            .expect("nothing cancelled it");
+        assert!(r.found.settled(), "{q}");
+        let every = search_every_candidate(&idx, &Query::new(q), None, 3, &mut m);
+        assert_eq!(
+            (&r.found.top, r.found.total),
+            (&every.top, every.total),
+            "{q}"
+        );
+        assert_eq!(r.total, every.total, "{q}");
+        match first {
+            Some(p) => {
+                deferred += 1;
+                assert!(cancelled.is_none(), "{q}: cancelled while counting");
+                assert!(
+                    !p.found.settled(),
+                    "{q}: a page is sent first only to be completed"
+                );
+                assert_eq!(
+                    p.found.top, r.found.top,
+                    "{q}: the rows do not wait for the count"
+                );
+                assert!(p.total < r.total, "{q}: the page's count is a lower bound");
+                assert!(
+                    page.is_some(),
+                    "{q}: the shared unsettled answer is completed"
+                );
+            }
+            None => assert!(cancelled.is_some() && page.is_none(), "{q}"),
+        }
+        // Another session: the settled count, at once.
+        let mut again = false;
+        let shared = f
+            .app
+            .search_customers_progressive(q, None, 3, |_| again = true, &|| true)
+            .expect("answered from the settled recent search");
+        assert!(!again && shared.total == r.total, "{q}");
+    }
+    assert!(
+        deferred > 0,
+        "some of these queries leave matches to count after the page"
+    );
+}

@@ -245,7 +245,7 @@ pub(super) async fn concurrent_search(
             read_until(&mut ch, &mut p, 30, complete).await;
             let _ = ch.data(&b"2"[..]).await;
             read_until(&mut ch, &mut p, 30, |s| s.contents().contains("Rechercher")).await;
-            let (mut echo, mut done) = (Vec::new(), Vec::new());
+            let (mut echo, mut rows, mut done) = (Vec::new(), Vec::new(), Vec::new());
             let mut typed = String::new();
             let mut whole = true;
             for c in query.chars() {
@@ -258,9 +258,17 @@ pub(super) async fn concurrent_search(
                     break;
                 }
                 echo.push(started.elapsed());
+                // The rows of this keystroke (« … »: rows of an earlier one), then the exact
+                // count (« ≥ N »: still counting).
+                let answered = |c: &str| {
+                    c.contains(&shown) && c.contains("résultat(s)") && !c.contains("résultat(s) …")
+                };
+                if read_until(&mut ch, &mut p, 30, |s| answered(&s.contents())).await {
+                    rows.push(started.elapsed());
+                }
                 let ok = read_until(&mut ch, &mut p, 30, |s| {
                     let c = s.contents();
-                    c.contains(&shown) && c.contains("résultat(s)") && !c.contains("résultat(s) …")
+                    answered(&c) && !c.contains(" ≥ ")
                 })
                 .await;
                 if ok {
@@ -269,13 +277,14 @@ pub(super) async fn concurrent_search(
                 tokio::time::sleep(Duration::from_millis(80)).await;
             }
             let _ = ch.data(&b"\x03"[..]).await;
-            (echo, done, whole)
+            (echo, rows, done, whole)
         }));
     }
-    let (mut echo, mut done, mut whole) = (Vec::new(), Vec::new(), 0);
+    let (mut echo, mut rows, mut done, mut whole) = (Vec::new(), Vec::new(), Vec::new(), 0);
     for t in tasks {
-        if let Ok((e, d, w)) = t.await {
+        if let Ok((e, r, d, w)) = t.await {
             echo.extend(e);
+            rows.extend(r);
             done.extend(d);
             whole += usize::from(w);
         }
@@ -286,9 +295,10 @@ pub(super) async fn concurrent_search(
         ));
     }
     let (e50, e99, _) = percentiles(echo.clone());
+    let (r50, r99, _) = percentiles(rows.clone());
     let (d50, d99, _) = percentiles(done.clone());
     println!(
-        "{sessions} sessions searching at once: keystroke → frame p50 {e50:.1} ms, p99 {e99:.1} ms; keystroke → results frame p50 {d50:.1} ms, p99 {d99:.1} ms ({} keystrokes)",
+        "{sessions} sessions searching at once: keystroke → frame p50 {e50:.1} ms, p99 {e99:.1} ms; keystroke → frame with its rows p50 {r50:.1} ms, p99 {r99:.1} ms; → with the exact count p50 {d50:.1} ms, p99 {d99:.1} ms ({} keystrokes)",
         echo.len()
     );
     Ok(())

@@ -5,7 +5,7 @@
 use super::Shared;
 use super::input::{Decoder, ESC_TIMEOUT, InputBudget};
 use super::terminal::{ENTER, LEAVE, RemoteBackend, clamp_size};
-use crate::app::queries::SEARCH_LIMIT;
+use crate::app::queries::{SEARCH_LIMIT, SearchResult};
 use crate::app::{Actor, Change};
 use crate::ui::{Cmd, Console, Msg};
 use ratatui::Terminal;
@@ -13,6 +13,7 @@ use russh::ChannelWriteHalf;
 use russh::server::Msg as RusshMsg;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use tokio::sync::{broadcast, mpsc};
 
@@ -160,7 +161,12 @@ async fn console_loop(
     let mut changes = shared.app.subscribe();
     let mut access = shared.subscribe_access();
     let mut shutdown = shared.shutdown.clone();
-    let (found_tx, mut found_rx) = mpsc::channel(8);
+    // Search answers: a page as soon as it is known, then the last word (the exact count,
+    // or `None` when a newer keystroke cancelled it).
+    let (found_tx, mut found_rx) =
+        mpsc::channel::<(crate::ui::SearchTarget, Option<SearchResult>, bool)>(8);
+    // The search this session wants now: a newer one cancels the count of an older one.
+    let search_seq = Arc::new(AtomicU64::new(0));
     // Confirmed operations run on the blocking pool; their result comes back here.
     let (done_tx, mut done_rx) = mpsc::channel::<Msg>(4);
     let mut search_busy = false;
@@ -238,13 +244,16 @@ async fn console_loop(
                 dirty = true;
             }
             found = found_rx.recv() => {
-                if let Some((target, result)) = found {
+                let (target, result, last) = found.unwrap_or((crate::ui::SearchTarget::Customers, None, true));
+                if let Some(result) = result {
                     console.update(Msg::Found(target, result));
                     dirty = true;
                 }
-                search_busy = false;
-                if let Some(next) = search_next.take() {
-                    cmds.push(next);
+                if last {
+                    search_busy = false;
+                    if let Some(next) = search_next.take() {
+                        cmds.push(next);
+                    }
                 }
             }
             changed = access.changed() => {
@@ -286,6 +295,8 @@ async fn console_loop(
                     query,
                     previous,
                 } => {
+                    // A newer search: the count of the one running is no longer wanted.
+                    let mine = search_seq.fetch_add(1, Ordering::SeqCst) + 1;
                     if search_busy {
                         search_next = Some(Cmd::Search {
                             target,
@@ -295,11 +306,19 @@ async fn console_loop(
                         continue;
                     }
                     search_busy = true;
-                    let app = shared.app.clone();
-                    let tx = found_tx.clone();
+                    let (app, tx, seq) = (shared.app.clone(), found_tx.clone(), search_seq.clone());
                     let submitted = shared.pool.submit(move || {
-                        let result = app.search_customers(&query, previous.as_ref(), SEARCH_LIMIT);
-                        let _ = tx.blocking_send((target, result));
+                        let cancelled = move || seq.load(Ordering::SeqCst) != mine;
+                        let result = app.search_customers_progressive(
+                            &query,
+                            previous.as_ref(),
+                            SEARCH_LIMIT,
+                            |page| {
+                                let _ = tx.blocking_send((target, Some(page.clone()), false));
+                            },
+                            &cancelled,
+                        );
+                        let _ = tx.blocking_send((target, result, true));
                     });
                     if submitted.is_err() {
                         search_busy = false;

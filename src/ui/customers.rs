@@ -141,13 +141,24 @@ impl Customers {
         let w = list.width as usize;
         let mut lines = Vec::new();
         if !self.query.trim().is_empty() {
+            // « … »: the rows shown answer an earlier keystroke. The rows come before the
+            // exact count; until it arrives the count says « ≥ ».
             let pending = if self.answered != self.query {
                 " …"
             } else {
                 ""
             };
+            let at_least = if self.result.found.settled() {
+                ""
+            } else {
+                "≥ "
+            };
             lines.push(Line::from(Span::styled(
-                format!(" {} {}{pending}", self.result.total, text::RESULTS),
+                format!(
+                    " {at_least}{} {}{pending}",
+                    self.result.total,
+                    text::RESULTS
+                ),
                 Style::default().fg(theme.colors.muted),
             )));
             if self.result.hits.is_empty() && pending.is_empty() {

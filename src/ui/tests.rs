@@ -395,6 +395,37 @@ fn cancel_credit_note_and_renewal_by_keys() {
     );
 }
 
+/// The rows come before the exact count: until it arrives the count says « ≥ »; then the
+/// exact count.
+#[test]
+fn a_search_count_still_being_made_says_at_least() {
+    let w = world();
+    let mut c = console(&w, Role::Staff);
+    press(&w, &mut c, &[Key::Char('2')]);
+    type_text(&w, &mut c, "com");
+    let settled = w.app.search_customers("com", None, 50);
+    assert!(settled.total > 1 && settled.found.settled());
+    let mut partial = settled.clone();
+    partial.found.unsure = Arc::new(vec![1]);
+    partial.found.total -= 1;
+    partial.total -= 1;
+    c.update(Msg::Found(SearchTarget::Customers, partial));
+    let screen = text(&draw(&mut c, 100, 30));
+    let at_least = format!(" ≥ {} résultat(s)\n", settled.total - 1);
+    assert!(screen.contains(&at_least), "{screen}");
+    c.update(Msg::Found(SearchTarget::Customers, settled.clone()));
+    let screen = text(&draw(&mut c, 100, 30));
+    let line = screen
+        .lines()
+        .find(|l| l.contains("résultat(s)"))
+        .unwrap_or_default();
+    assert!(
+        line.contains(&format!(" {} résultat(s)", settled.total)),
+        "{line}"
+    );
+    assert!(!line.contains('≥') && !line.contains('…'), "{line}");
+}
+
 #[test]
 fn search_narrows_and_opens_customers() {
     let w = world();
