@@ -1068,6 +1068,7 @@ struct ServeArgs<'a> {
 }
 
 fn serve_command(args: ServeArgs<'_>) -> ExitCode {
+    crate::ssh::limit_malloc_heaps();
     let ServeArgs {
         log_format,
         listen,

@@ -180,12 +180,14 @@ impl Index {
         let (entries, board) = std::thread::scope(|scope| {
             let customers = scope.spawn(|| {
                 store.read(|rx| {
-                    let mut entries = Vec::with_capacity(rx.customer_summary_count()? as usize);
+                    let mut idx = CustomerIndex::default();
+                    let mut scratch = String::new();
                     rx.for_each_customer_summary(|c| {
-                        entries.push((c.id, Entry::of_summary(c)));
+                        idx.add_summary(c, &mut scratch);
                         Ok::<_, StoreError>(())
                     })?;
-                    Ok::<_, StoreError>(entries)
+                    idx.shrink();
+                    Ok::<_, StoreError>(idx)
                 })
             });
             let board = store.read(|rx| {
@@ -197,14 +199,14 @@ impl Index {
                 })?;
                 Ok::<_, StoreError>(board)
             });
-            let entries = customers
+            let customers = customers
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            Ok::<_, StoreError>((entries?, board?))
+            Ok::<_, StoreError>((customers?, board?))
         })?;
         Ok(Index {
             version: AtomicU64::new(1),
-            customers: RwLock::new(Arc::new(CustomerIndex::from_entries(entries))),
+            customers: RwLock::new(Arc::new(entries)),
             board: RwLock::new(board),
             summary: Mutex::new(None),
             alerts: Mutex::new(None),

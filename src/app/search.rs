@@ -63,25 +63,32 @@ impl Entry {
         Entry::of_summary(CustomerSummary::of(c))
     }
 
-    /// The entry of a customer from its stored summary (what opening the store reads).
+    /// The entry of a customer from its stored summary.
     pub fn of_summary(c: CustomerSummary) -> NewEntry {
         let mut hay = String::with_capacity(c.legal_name.len() + 48);
-        fold_into(&c.legal_name, &mut hay);
+        let entry = Entry::folding(c, &mut hay);
+        NewEntry {
+            hay: hay.into_boxed_str(),
+            entry,
+        }
+    }
+
+    /// The entry of `c`, its haystack folded into `hay` (cleared first).
+    fn folding(c: CustomerSummary, hay: &mut String) -> Entry {
+        hay.clear();
+        fold_into(&c.legal_name, hay);
         hay.push_str("  ");
-        fold_into(&c.city, &mut hay);
+        fold_into(&c.city, hay);
         // SIRETs are found by prefix through the store's index, not fuzzily.
         for name in &c.contact_names {
             hay.push_str("  ");
-            fold_into(name, &mut hay);
+            fold_into(name, hay);
         }
-        NewEntry {
-            hay: hay.into_boxed_str(),
-            entry: Entry {
-                city_at: c.legal_name.len() as u32,
-                siret_at: (c.legal_name.len() + c.city.len()) as u32,
-                shown: [c.legal_name, c.city, c.siret].concat().into_boxed_str(),
-                status: Some(c.status),
-            },
+        Entry {
+            city_at: c.legal_name.len() as u32,
+            siret_at: (c.legal_name.len() + c.city.len()) as u32,
+            shown: [c.legal_name, c.city, c.siret].concat().into_boxed_str(),
+            status: Some(c.status),
         }
     }
 
@@ -127,7 +134,7 @@ impl Chunk {
         &self.hays[start..self.ends[o] as usize]
     }
 
-    fn set(&mut self, o: usize, new: NewEntry) {
+    fn set(&mut self, o: usize, hay: &[u8], entry: Entry) {
         while self.entries.len() <= o {
             self.ends.push(self.hays.len() as u32);
             self.masks.push(0);
@@ -135,18 +142,29 @@ impl Chunk {
         }
         let start = o.checked_sub(1).map_or(0, |p| self.ends[p] as usize);
         let end = self.ends[o] as usize;
-        let hay = new.hay.as_bytes();
-        self.hays.splice(start..end, hay.iter().copied());
+        if start == self.hays.len() {
+            // Appending (the usual case while the store opens).
+            self.hays.extend_from_slice(hay);
+        } else {
+            self.hays.splice(start..end, hay.iter().copied());
+        }
         let grown = hay.len() as i64 - (end - start) as i64;
         for e in &mut self.ends[o..] {
             *e = (*e as i64 + grown) as u32;
         }
-        self.masks[o] = if new.entry.is_present() {
-            mask_of(&new.hay) | PRESENT
+        self.masks[o] = if entry.is_present() {
+            hay.iter().fold(PRESENT, |m, &b| m | bit(b))
         } else {
             0
         };
-        self.entries[o] = new.entry;
+        self.entries[o] = entry;
+    }
+
+    fn shrink(&mut self) {
+        self.hays.shrink_to_fit();
+        self.ends.shrink_to_fit();
+        self.masks.shrink_to_fit();
+        self.entries.shrink_to_fit();
     }
 }
 
@@ -165,7 +183,24 @@ impl CustomerIndex {
         for (id, e) in entries {
             idx.set(id, e);
         }
+        idx.shrink();
         idx
+    }
+
+    /// Adds (or replaces) a customer from its stored summary, folding its haystack in
+    /// `scratch`: no allocation per customer but what it shows (the store's open, where a
+    /// million short-lived haystacks would leave the heap full of holes).
+    pub fn add_summary(&mut self, c: CustomerSummary, scratch: &mut String) {
+        let id = c.id;
+        let entry = Entry::folding(c, scratch);
+        self.put(id, scratch.as_bytes(), entry);
+    }
+
+    /// Gives back the room the chunks grew into (after adding many entries).
+    pub fn shrink(&mut self) {
+        for chunk in &mut self.chunks {
+            Arc::make_mut(chunk).shrink();
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -208,6 +243,10 @@ impl CustomerIndex {
 
     /// Replaces (or adds) one entry, copying only its chunk.
     pub fn set(&mut self, id: CustomerId, e: NewEntry) {
+        self.put(id, e.hay.as_bytes(), e.entry);
+    }
+
+    fn put(&mut self, id: CustomerId, hay: &[u8], e: Entry) {
         let Some(i) = (id.0 as usize).checked_sub(1) else {
             return;
         };
@@ -218,10 +257,10 @@ impl CustomerIndex {
         self.generation += 1;
         let chunk = Arc::make_mut(&mut self.chunks[c]);
         let was_present = chunk.entries.get(o).is_some_and(Entry::is_present);
-        if !was_present && e.entry.is_present() {
+        if !was_present && e.is_present() {
             self.len += 1;
         }
-        chunk.set(o, e);
+        chunk.set(o, hay, e);
     }
 
     /// Every present entry's folded haystack (the `fzf` yardstick of `bench search`).

@@ -32,7 +32,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::{Semaphore, watch};
 
-pub use listener::raise_open_files_limit;
+pub use listener::{limit_malloc_heaps, raise_open_files_limit};
 
 /// Authentication attempts allowed on one connection (OpenSSH's MaxAuthTries).
 const MAX_AUTH_ATTEMPTS: usize = 6;
