@@ -801,54 +801,73 @@ fn fuzzy_needles(query: &Query) -> Option<Vec<Vec<u8>>> {
         .collect()
 }
 
-/// nucleo's bonus for a match at `hay[p]` (its default configuration: 10 after a space,
-/// 9 after a delimiter `/,:;|`, 8 after another non-word character, 5 for a digit after a
-/// non-digit, 10 on a space, 8 on another non-word character).
-fn nucleo_bonus(hay: &[u8], p: usize) -> u32 {
-    #[derive(PartialEq)]
-    enum Class {
-        Space,
-        NonWord,
-        Delimiter,
-        Word,
-        Digit,
-    }
-    let class = |b: u8| {
-        if b.is_ascii_digit() {
-            Class::Digit
-        } else if b.is_ascii_alphabetic() {
-            Class::Word
-        } else if b.is_ascii_whitespace() {
-            Class::Space
-        } else if b"/,:;|".contains(&b) {
-            Class::Delimiter
+/// nucleo's character classes.
+const SPACE: u8 = 0;
+const NON_WORD: u8 = 1;
+const DELIMITER: u8 = 2;
+const WORD: u8 = 3;
+const DIGIT: u8 = 4;
+
+/// The class of every byte.
+static CLASSES: [u8; 256] = {
+    let mut t = [NON_WORD; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = if c.is_ascii_digit() {
+            DIGIT
+        } else if c.is_ascii_alphabetic() {
+            WORD
+        } else if c.is_ascii_whitespace() {
+            SPACE
+        } else if matches!(c, b'/' | b',' | b':' | b';' | b'|') {
+            DELIMITER
         } else {
-            Class::NonWord
-        }
-    };
-    let cur = class(hay[p]);
-    let prev = if p == 0 {
-        Class::Space
-    } else {
-        class(hay[p - 1])
-    };
-    if matches!(cur, Class::Word | Class::Digit) {
-        match prev {
-            Class::Space => return 10,
-            Class::Delimiter => return 9,
-            Class::NonWord => return 8,
-            _ => {}
-        }
+            NON_WORD
+        };
+        b += 1;
     }
-    if cur == Class::Digit && prev != Class::Digit {
-        5
-    } else {
-        match cur {
-            Class::Space => 10,
-            Class::NonWord => 8,
-            _ => 0,
+    t
+};
+
+/// nucleo's bonus for a character of class `cur` after one of class `prev` (its default
+/// configuration: 10 after a space, 9 after a delimiter `/,:;|`, 8 after another non-word
+/// character, 5 for a digit after a non-digit, 10 on a space, 8 on another non-word
+/// character).
+static BONUSES: [[u8; 5]; 5] = {
+    let mut t = [[0u8; 5]; 5];
+    let mut prev = 0;
+    while prev < 5 {
+        let mut cur = 0;
+        while cur < 5 {
+            let p = prev as u8;
+            let c = cur as u8;
+            t[prev][cur] = if (c == WORD || c == DIGIT) && p == SPACE {
+                10
+            } else if (c == WORD || c == DIGIT) && p == DELIMITER {
+                9
+            } else if (c == WORD || c == DIGIT) && p == NON_WORD {
+                8
+            } else if c == DIGIT && p != DIGIT {
+                5
+            } else if c == SPACE {
+                10
+            } else if c == NON_WORD {
+                8
+            } else {
+                0
+            };
+            cur += 1;
         }
+        prev += 1;
     }
+    t
+};
+
+/// nucleo's bonus for a match at `hay[p]` (see [`BONUSES`]; the start counts as a space).
+fn nucleo_bonus(hay: &[u8], p: usize) -> u32 {
+    let prev = p.checked_sub(1).map_or(SPACE, |q| CLASSES[hay[q] as usize]);
+    BONUSES[prev as usize][CLASSES[hay[p] as usize] as usize] as u32
 }
 
 /// The prefix bonus nucleo may give a match whose first character first occurs at
@@ -875,80 +894,97 @@ fn quick_ceiling(hay: &[u8], needle: &[u8]) -> u32 {
     26 * needle.len() as u32 + 10 + prefix_ceiling(first)
 }
 
-/// What the ceilings of a query's words look for in a haystack: their characters, and
-/// their pairs of adjacent characters (bit `k` of a [`Profile`]'s `pairs` is pair `k`,
-/// counted over the words in order).
+/// What the ceilings of a query's words look for in a haystack: their characters (each
+/// in a slot), and their pairs of adjacent characters (pair `k` counted over the words in
+/// order).
 struct Wanted {
-    chars: [bool; 128],
+    /// Each byte's slot plus one (0: not wanted, or past [`SLOTS`]).
+    slot: [u8; 256],
+    /// The slots of each pair's characters.
     pairs: Vec<(u8, u8)>,
-    /// The pairs whose second character is the index.
-    by_second: [u64; 128],
+    /// The pairs (bits, the first [`PAIRS`]) whose second character is in the slot.
+    by_second: [u64; SLOTS],
 }
 
-/// Pairs past this many are assumed present (one `u64` of bits).
+/// Distinct characters with a slot; the others are assumed at the largest bonus.
+const SLOTS: usize = 48;
+/// Pairs past this many are assumed side by side (one `u64` of bits).
 const PAIRS: usize = 64;
 
 fn wanted(needles: &[Vec<u8>]) -> Wanted {
     let mut w = Wanted {
-        chars: [false; 128],
+        slot: [0; 256],
         pairs: Vec::new(),
-        by_second: [0; 128],
+        by_second: [0; SLOTS],
     };
-    for n in needles {
-        for &b in n {
-            if let Some(slot) = w.chars.get_mut(b as usize) {
-                *slot = true;
-            }
+    let mut used = 0;
+    for &b in needles.iter().flatten() {
+        if w.slot[b as usize] == 0 && used < SLOTS {
+            used += 1;
+            w.slot[b as usize] = used as u8;
         }
+    }
+    for n in needles {
         for pair in n.windows(2) {
             let k = w.pairs.len();
-            if k < PAIRS
-                && let Some(bits) = w.by_second.get_mut(pair[1] as usize)
-            {
-                *bits |= 1 << k;
+            let (a, b) = (w.slot[pair[0] as usize], w.slot[pair[1] as usize]);
+            if k < PAIRS && a != 0 && b != 0 {
+                w.by_second[b as usize - 1] |= 1 << k;
             }
-            w.pairs.push((pair[0], pair[1]));
+            w.pairs.push((a, b));
         }
     }
     w
 }
 
-/// What a haystack offers the query's words: the largest bonus a match of each wanted
-/// character can get, and for each of their adjacent pairs the shortest distance from an
-/// occurrence of its first character to a later one of its second (1: side by side; 0:
-/// never in that order).
+/// What a haystack offers the query's words, per slot: the largest bonus a match of the
+/// character can get and where it first occurs (plus one; 0: nowhere), and for each pair
+/// the shortest distance from an occurrence of its first character to a later one of its
+/// second (1: side by side; 0: never in that order).
 struct Profile {
-    best: [u8; 128],
+    best: [u8; SLOTS],
+    first: [u32; SLOTS],
     distance: [u16; PAIRS],
 }
 
-/// The [`Profile`] of `hay` (one pass).
+/// The [`Profile`] of `hay` (one pass, classes and bonuses from tables).
 fn profile(hay: &[u8], wanted: &Wanted) -> Profile {
-    let mut best = [0u8; 128];
+    let mut best = [0u8; SLOTS];
+    let mut first = [0u32; SLOTS];
     let mut distance = [0u16; PAIRS];
     // Where each wanted character last occurred, plus one (0: not yet).
-    let mut seen = [0u32; 128];
+    let mut seen = [0u32; SLOTS];
+    let mut prev = SPACE;
     for (p, &b) in hay.iter().enumerate() {
-        if wanted.chars.get(b as usize) != Some(&true) {
-            continue;
-        }
-        let bonus = nucleo_bonus(hay, p) as u8;
-        best[b as usize] = best[b as usize].max(bonus);
-        let mut pairs = wanted.by_second[b as usize];
-        while pairs != 0 {
-            let k = pairs.trailing_zeros() as usize;
-            pairs &= pairs - 1;
-            let at = seen[wanted.pairs[k].0 as usize] as usize;
-            if at > 0 {
-                let d = (p + 1 - at).min(u16::MAX as usize) as u16;
-                if distance[k] == 0 || d < distance[k] {
-                    distance[k] = d;
+        let class = CLASSES[b as usize];
+        let slot = wanted.slot[b as usize] as usize;
+        if slot != 0 {
+            let i = slot - 1;
+            best[i] = best[i].max(BONUSES[prev as usize][class as usize]);
+            if first[i] == 0 {
+                first[i] = (p + 1) as u32;
+            }
+            let mut pairs = wanted.by_second[i];
+            while pairs != 0 {
+                let k = pairs.trailing_zeros() as usize;
+                pairs &= pairs - 1;
+                let at = seen[wanted.pairs[k].0 as usize - 1] as usize;
+                if at > 0 {
+                    let d = (p + 1 - at).min(u16::MAX as usize) as u16;
+                    if distance[k] == 0 || d < distance[k] {
+                        distance[k] = d;
+                    }
                 }
             }
+            seen[i] = (p + 1) as u32;
         }
-        seen[b as usize] = (p + 1) as u32;
+        prev = class;
     }
-    Profile { best, distance }
+    Profile {
+        best,
+        first,
+        distance,
+    }
 }
 
 /// The most a fuzzy needle can score in `hay` (nucleo's scoring, `prefer_prefix` on): every
@@ -960,8 +996,15 @@ fn profile(hay: &[u8], wanted: &Wanted) -> Profile {
 /// character, nucleo's score saturating at 0) and starts a new run. A single character in
 /// a longer haystack scores exactly its best position (no prefix). `pair` is the index of
 /// the needle's first pair in `profile.distance`.
-fn score_ceiling(hay: &[u8], needle: &[u8], profile: &Profile, pair: usize) -> u32 {
-    let best_bonus = |c: u8| profile.best.get(c as usize).map_or(10, |&b| b as u32);
+fn score_ceiling(
+    hay: &[u8],
+    needle: &[u8],
+    wanted: &Wanted,
+    profile: &Profile,
+    pair: usize,
+) -> u32 {
+    let slot = |c: u8| (wanted.slot[c as usize] as usize).checked_sub(1);
+    let best_bonus = |c: u8| slot(c).map_or(10, |i| profile.best[i] as u32);
     let n = needle.len() as u32;
     if hay.len() <= needle.len() {
         // nucleo's exact-length path: the plain bound.
@@ -971,7 +1014,7 @@ fn score_ceiling(hay: &[u8], needle: &[u8], profile: &Profile, pair: usize) -> u
     if n == 1 {
         return 16 + 2 * first_bonus;
     }
-    let first = hay.iter().position(|&b| b == needle[0]).unwrap_or(0);
+    let first = slot(needle[0]).map_or(0, |i| profile.first[i].saturating_sub(1) as usize);
     let prefix = prefix_ceiling(first);
     let mut total = 16 + 2 * first_bonus + prefix;
     let mut carried = first_bonus;
@@ -996,7 +1039,7 @@ fn word_ceilings(hay: &[u8], needles: &[Vec<u8>], wanted: &Wanted, out: &mut Vec
     let mut pair = 0;
     out.clear();
     for n in needles {
-        out.push(score_ceiling(hay, n, &profile, pair));
+        out.push(score_ceiling(hay, n, wanted, &profile, pair));
         pair += n.len().saturating_sub(1);
     }
 }
