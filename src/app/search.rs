@@ -125,7 +125,58 @@ struct Chunk {
     ends: Vec<u32>,
     /// Characters of each haystack, and [`PRESENT`].
     masks: Vec<u64>,
+    /// What the cheaper ceilings need of each haystack.
+    shapes: Vec<Shape>,
     entries: Vec<Entry>,
+}
+
+/// What a haystack offers a query before it is read: the characters that occur where
+/// nucleo gives a bonus, and (a 256-bit Bloom filter) the pairs of characters that occur
+/// side by side.
+#[derive(Clone, Copy, Debug, Default)]
+struct Shape {
+    bonused: u64,
+    pairs: [u64; 4],
+}
+
+impl Shape {
+    fn of(hay: &[u8]) -> Shape {
+        let mut shape = Shape::default();
+        for p in 0..hay.len() {
+            if nucleo_bonus(hay, p) > 0 {
+                shape.bonused |= bit(hay[p]);
+            }
+            if p > 0 {
+                let h = pair_hash(hay[p - 1], hay[p]);
+                shape.pairs[h / 64] |= 1 << (h % 64);
+            }
+        }
+        shape
+    }
+
+    /// Whether `a` may be followed by `b` somewhere (false: never).
+    fn side_by_side(&self, a: u8, b: u8) -> bool {
+        let h = pair_hash(a, b);
+        self.pairs[h / 64] & (1 << (h % 64)) != 0
+    }
+
+    /// The largest bonus `c` can get: 10 when it occurs where a bonus is given (or is not
+    /// a letter or digit), else none.
+    fn bonus(&self, c: u8) -> u32 {
+        let b = bit(c);
+        if b == 0 || self.bonused & b != 0 {
+            10
+        } else {
+            0
+        }
+    }
+}
+
+/// Where the pair `a`, `b` falls in a [`Shape`]'s filter.
+fn pair_hash(a: u8, b: u8) -> usize {
+    ((a as u32).wrapping_mul(0x9E37_79B9) ^ (b as u32).wrapping_mul(0x85EB_CA6B)).rotate_left(13)
+        as usize
+        % 256
 }
 
 impl Chunk {
@@ -138,6 +189,7 @@ impl Chunk {
         while self.entries.len() <= o {
             self.ends.push(self.hays.len() as u32);
             self.masks.push(0);
+            self.shapes.push(Shape::default());
             self.entries.push(Entry::default());
         }
         let start = o.checked_sub(1).map_or(0, |p| self.ends[p] as usize);
@@ -157,6 +209,7 @@ impl Chunk {
         } else {
             0
         };
+        self.shapes[o] = Shape::of(hay);
         self.entries[o] = entry;
     }
 
@@ -164,6 +217,7 @@ impl Chunk {
         self.hays.shrink_to_fit();
         self.ends.shrink_to_fit();
         self.masks.shrink_to_fit();
+        self.shapes.shrink_to_fit();
         self.entries.shrink_to_fit();
     }
 }
@@ -235,10 +289,14 @@ impl CustomerIndex {
 
     /// A present customer's folded haystack and its mask.
     fn hay(&self, id: u32) -> Option<(&[u8], u64)> {
+        self.hay_and_shape(id).map(|(hay, mask, _)| (hay, mask))
+    }
+
+    fn hay_and_shape(&self, id: u32) -> Option<(&[u8], u64, &Shape)> {
         let i = (id as usize).checked_sub(1)?;
         let chunk = self.chunks.get(i / CHUNK)?;
         let mask = *chunk.masks.get(i % CHUNK)?;
-        (mask & PRESENT != 0).then(|| (chunk.hay(i % CHUNK), mask))
+        (mask & PRESENT != 0).then(|| (chunk.hay(i % CHUNK), mask, &chunk.shapes[i % CHUNK]))
     }
 
     /// Replaces (or adds) one entry, copying only its chunk.
@@ -678,14 +736,14 @@ impl<'a> Candidates<'a> {
 
     /// Calls `f` with the id, haystack and, when narrowing, what the previous search
     /// kept of each candidate whose mask holds every character of `mask`.
-    fn for_each(&self, mask: u64, mut f: impl FnMut(u32, &[u8], Option<&Kept>)) {
+    fn for_each(&self, mask: u64, mut f: impl FnMut(u32, &[u8], &Shape, Option<&Kept>)) {
         match self.narrowed {
             Some(kept) => {
                 for k in &kept[self.range.clone()] {
-                    if let Some((hay, m)) = self.index.hay(k.id)
+                    if let Some((hay, m, shape)) = self.index.hay_and_shape(k.id)
                         && m & mask == mask
                     {
-                        f(k.id, hay, Some(k));
+                        f(k.id, hay, shape, Some(k));
                     }
                 }
             }
@@ -705,7 +763,8 @@ impl<'a> Candidates<'a> {
                         .enumerate()
                     {
                         if m & mask == mask {
-                            f((c * CHUNK + o + k + 1) as u32, chunk.hay(o + k), None);
+                            let id = (c * CHUNK + o + k + 1) as u32;
+                            f(id, chunk.hay(o + k), &chunk.shapes[o + k], None);
                         }
                     }
                     slot = (c + 1) * CHUNK;
@@ -767,7 +826,7 @@ fn ranked(mut hits: Vec<(u32, u32)>, limit: usize) -> Vec<(CustomerId, u32)> {
 fn search_scan(c: &Candidates, query: &Query, limit: usize, matcher: &mut Matcher) -> Outcome {
     let mut raw = Vec::new();
     let mut hits: Vec<(u32, u32)> = Vec::new();
-    c.for_each(query.mask, |id, hay, _| {
+    c.for_each(query.mask, |id, hay, _, _| {
         if let Some(s) = query.pattern.score(Utf32Str::Ascii(hay), matcher) {
             raw.push(Kept::bare(id));
             if s >= query.min_score {
@@ -1033,6 +1092,33 @@ fn score_ceiling(
     total
 }
 
+/// A [`score_ceiling`] from the haystack's [`Shape`] alone (and its first character's
+/// first occurrence): each character at the largest bonus if it occurs where one is
+/// given; a pair never side by side pays a gap's opening penalty (3).
+fn shape_ceiling(hay: &[u8], needle: &[u8], shape: &Shape) -> u32 {
+    if hay.len() <= needle.len() {
+        return quick_ceiling(hay, needle);
+    }
+    let first_bonus = shape.bonus(needle[0]);
+    if needle.len() == 1 {
+        return 16 + 2 * first_bonus;
+    }
+    let first = memchr::memchr(needle[0], hay).unwrap_or(0);
+    let mut total = 16 + 2 * first_bonus + prefix_ceiling(first);
+    let mut carried = first_bonus;
+    for pair in needle.windows(2) {
+        let own = shape.bonus(pair[1]);
+        if shape.side_by_side(pair[0], pair[1]) {
+            total += 16 + own.max(carried).max(4);
+            carried = carried.max(own);
+        } else {
+            total = total.saturating_sub(3) + 16 + own;
+            carried = own;
+        }
+    }
+    total
+}
+
 /// Each word's [`score_ceiling`] in `hay`, into `out`.
 fn word_ceilings(hay: &[u8], needles: &[Vec<u8>], wanted: &Wanted, out: &mut Vec<u32>) {
     let profile = profile(hay, wanted);
@@ -1167,7 +1253,7 @@ fn search_bounded(
     let wanted = wanted(needles);
     let mut ceilings = Vec::with_capacity(needles.len());
     let mut exact_score = None;
-    c.for_each(query.mask, |id, hay, kept| {
+    c.for_each(query.mask, |id, hay, shape, kept| {
         let lead = match (kept.and_then(Kept::lead), carry) {
             (Some(lead), Some(carry)) => carried_lead(hay, lead, carry),
             _ => fresh_lead(hay, needles),
@@ -1186,6 +1272,11 @@ fn search_bounded(
                 // exact scores replacing their ceilings one by one, the newest word (the
                 // least certain) first.
                 let off_page = needles.iter().map(|n| quick_ceiling(hay, n)).sum::<u32>() <= worst
+                    || needles
+                        .iter()
+                        .map(|n| shape_ceiling(hay, n, shape))
+                        .sum::<u32>()
+                        <= worst
                     || {
                         word_ceilings(hay, needles, &wanted, &mut ceilings);
                         let mut bound: u32 = ceilings.iter().sum();
@@ -1788,7 +1879,8 @@ mod tests {
     proptest::proptest! {
         #![proptest_config(proptest::test_runner::Config::with_cases(1024))]
         /// On any haystack, each word's floor (leftmost, from several starts) and ceilings
-        /// (quick, tight: bonuses, side-by-side pairs, shortest gaps) frame nucleo's score.
+        /// (quick; from the haystack's shape; tight: bonuses, side-by-side pairs, shortest
+        /// gaps) frame nucleo's score.
         #[test]
         fn floors_and_ceilings_frame_nucleo_on_any_haystack(
             hay in hay_strategy(),
@@ -1814,6 +1906,8 @@ mod tests {
                 proptest::prop_assert!(e <= c[0], "ceiling {} < {}", c[0], e);
                 let quick = quick_ceiling(hay.as_bytes(), &words[0]);
                 proptest::prop_assert!(e <= quick, "quick ceiling {} < {}", quick, e);
+                let shaped = shape_ceiling(hay.as_bytes(), &words[0], &Shape::of(hay.as_bytes()));
+                proptest::prop_assert!(e <= shaped, "shape ceiling {} < {}", shaped, e);
             }
         }
     }
