@@ -366,14 +366,15 @@ impl App {
         previous: Option<&Found>,
         limit: usize,
     ) -> SearchResult {
+        // Never cancelled: always `Some`.
         self.search_customers_progressive(query, previous, limit, |_| {}, &|| false)
             .unwrap_or_default()
     }
 
     /// [`Self::search_customers`] in two steps, as a console wants it: `page` gets the
-    /// result as soon as its rows are known if its count still needs work (the count
-    /// then says « au moins »), and the result with the exact count is returned — unless
-    /// `cancelled` says the answer is no longer wanted (then `None`).
+    /// result as soon as its rows are known if its count still needs work (its count is
+    /// then a lower bound, shown « ≥ N »), and the result with the exact count is returned
+    /// — unless `cancelled` says the answer is no longer wanted (then `None`).
     pub fn search_customers_progressive(
         &self,
         query: &str,

@@ -309,15 +309,23 @@ async fn console_loop(
                     let (app, tx, seq) = (shared.app.clone(), found_tx.clone(), search_seq.clone());
                     let submitted = shared.pool.submit(move || {
                         let cancelled = move || seq.load(Ordering::SeqCst) != mine;
-                        let result = app.search_customers_progressive(
-                            &query,
-                            previous.as_ref(),
-                            SEARCH_LIMIT,
-                            |page| {
-                                let _ = tx.blocking_send((target, Some(page.clone()), false));
-                            },
-                            &cancelled,
-                        );
+                        // The last word is always sent, even after a panic, or the console
+                        // would wait for it forever.
+                        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                            app.search_customers_progressive(
+                                &query,
+                                previous.as_ref(),
+                                SEARCH_LIMIT,
+                                |page| {
+                                    let _ = tx.blocking_send((target, Some(page.clone()), false));
+                                },
+                                &cancelled,
+                            )
+                        }))
+                        .unwrap_or_else(|_| {
+                            tracing::error!("a search panicked");
+                            None
+                        });
                         let _ = tx.blocking_send((target, result, true));
                     });
                     if submitted.is_err() {
