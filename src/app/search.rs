@@ -1399,8 +1399,15 @@ const SETTLE_SPLIT_MIN: usize = 2048;
 
 /// Most recent searches kept for every session.
 const SHARED_ENTRIES: usize = 256;
-/// Matches kept for narrowing, in all (8 bytes each: id and lead): 16 MB at most.
-const SHARED_IDS: usize = 2 << 20;
+/// What the recent answers may hold, in all: their matches kept for narrowing (8 bytes
+/// each: id and lead) and their unsure matches (4 bytes each).
+const SHARED_BYTES: usize = 16 << 20;
+
+/// The bytes [`SHARED_BYTES`] counts for `found`.
+fn held(found: &Found) -> usize {
+    found.all.as_ref().map_or(0, |a| a.len()) * std::mem::size_of::<Kept>()
+        + found.unsure.len() * std::mem::size_of::<u32>()
+}
 /// How long a session waits for the same search another session is running.
 const SHARED_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 
@@ -1420,7 +1427,7 @@ struct Recent {
     snapshot: std::sync::Weak<CustomerIndex>,
     /// Least recently used first.
     found: std::collections::VecDeque<(usize, Arc<Found>)>,
-    ids: usize,
+    bytes: usize,
     running: std::collections::HashMap<(String, usize), Arc<Running>>,
 }
 
@@ -1460,7 +1467,7 @@ impl Recent {
         if !std::sync::Weak::ptr_eq(&self.snapshot, &Arc::downgrade(snapshot)) {
             self.snapshot = Arc::downgrade(snapshot);
             self.found.clear();
-            self.ids = 0;
+            self.bytes = 0;
         }
     }
 
@@ -1491,16 +1498,19 @@ impl Recent {
             .iter_mut()
             .find(|(l, f)| *l == limit && f.query == found.query && !f.settled())
         {
+            self.bytes = self.bytes - held(&slot.1) + held(&found);
             slot.1 = found;
         }
     }
 
     fn insert(&mut self, limit: usize, found: Arc<Found>) {
-        self.ids += found.all.as_ref().map_or(0, |a| a.len());
+        self.bytes += held(&found);
         self.found.push_back((limit, found));
-        while self.found.len() > SHARED_ENTRIES || (self.ids > SHARED_IDS && self.found.len() > 1) {
+        while self.found.len() > SHARED_ENTRIES
+            || (self.bytes > SHARED_BYTES && self.found.len() > 1)
+        {
             if let Some((_, old)) = self.found.pop_front() {
-                self.ids -= old.all.as_ref().map_or(0, |a| a.len());
+                self.bytes -= held(&old);
             }
         }
     }
@@ -1512,7 +1522,7 @@ impl SharedSearches {
     pub(crate) fn forget(&self) {
         let mut recent = self.lock();
         recent.found.clear();
-        recent.ids = 0;
+        recent.bytes = 0;
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Recent> {
@@ -1978,6 +1988,48 @@ mod tests {
         let (d, served) = shared.search(&idx, &Query::new("jean"), None, 10);
         assert_eq!(served, Served::Ran);
         assert_eq!(d.total, a.total - 1, "the renamed lycée no longer matches");
+    }
+
+    /// The recent answers hold at most 16 MB of matches (kept and unsure, the latest
+    /// always kept); settling an answer gives back what its unsure matches held.
+    #[test]
+    fn recent_answers_stay_within_their_memory_budget() {
+        let answer = |q: &str, unsure: usize| {
+            Arc::new(Found {
+                query: q.into(),
+                all: Some(Arc::new(Matches {
+                    needles: None,
+                    kept: vec![Kept::bare(1); 1 << 20],
+                })),
+                unsure: Arc::new(vec![1; unsure]),
+                ..Found::default()
+            })
+        };
+        let queries = |r: &Recent| {
+            r.found
+                .iter()
+                .map(|(_, f)| f.query.clone())
+                .collect::<Vec<_>>()
+        };
+        let mut recent = Recent::default();
+        for q in ["a", "b", "c"] {
+            recent.insert(50, answer(q, 0));
+        }
+        assert_eq!(queries(&recent), ["b", "c"], "8 MB each");
+        recent.insert(50, answer("d", 1 << 20));
+        assert_eq!(queries(&recent), ["d"], "unsure matches count too");
+        assert_eq!(recent.bytes, 12 << 20);
+        let mut settled = (*recent.found[0].1).clone();
+        settled.unsure = Arc::default();
+        recent.settled(50, Arc::new(settled));
+        assert!(recent.found[0].1.settled());
+        assert_eq!(recent.bytes, 8 << 20);
+        recent.insert(50, answer("e", 3 << 20));
+        assert_eq!(
+            queries(&recent),
+            ["e"],
+            "the latest stays, whatever it holds"
+        );
     }
 
     #[test]
