@@ -282,23 +282,16 @@ impl Index {
             .unwrap_or_else(|| format!("client #{}", id.0))
     }
 
-    /// Searches customers (see [`search::search`]), sharing recent and running searches
-    /// between sessions ([`search::SharedSearches`]); the count is exact.
-    pub fn search_customers(&self, query: &str, previous: Option<&Found>, limit: usize) -> Found {
-        let (mut found, snapshot) = self.search_customers_page(query, previous, limit);
-        self.settle_customers(&snapshot, query, limit, &mut found, &|| false);
-        found
-    }
-
     /// Forgets the searches shared between sessions (benchmarks of one session alone).
     #[cfg(feature = "bench")]
     pub fn forget_shared_searches(&self) {
         self.searches.forget();
     }
 
-    /// [`Self::search_customers`] as soon as its page is known: the count may still
-    /// miss hits ([`Found::settled`]) until [`Self::settle_customers`] on the snapshot
-    /// returned.
+    /// Searches customers (see [`search::search`]), sharing recent and running searches
+    /// between sessions ([`search::SharedSearches`]), as soon as the page is known: the
+    /// count may still miss hits ([`Found::settled`]) until [`Self::settle_customers`] on
+    /// the snapshot returned.
     pub(crate) fn search_customers_page(
         &self,
         query: &str,
@@ -326,7 +319,8 @@ impl Index {
             .settle(snapshot, &Query::new(query), limit, found, cancelled)
     }
 
-    /// [`Self::search_customers`] scoring every candidate (to check the bounded search).
+    /// [`Self::search_customers_page`], settled, scoring every candidate (to check the
+    /// bounded search).
     #[cfg(feature = "bench")]
     pub fn search_customers_every_candidate(
         &self,

@@ -142,14 +142,17 @@ struct Shape {
 impl Shape {
     fn of(hay: &[u8]) -> Shape {
         let mut shape = Shape::default();
-        for p in 0..hay.len() {
-            if nucleo_bonus(hay, p) > 0 {
-                shape.bonused |= bit(hay[p]);
+        let mut prev = (SPACE, None);
+        for &b in hay {
+            let class = CLASSES[b as usize];
+            if BONUSES[prev.0 as usize][class as usize] > 0 {
+                shape.bonused |= bit(b);
             }
-            if p > 0 {
-                let h = pair_hash(hay[p - 1], hay[p]);
+            if let Some(a) = prev.1 {
+                let h = pair_hash(a, b);
                 shape.pairs[h / 64] |= 1 << (h % 64);
             }
+            prev = (class, Some(b));
         }
         shape
     }
@@ -942,15 +945,23 @@ fn prefix_ceiling(first: usize) -> u32 {
     optimal.max(contiguous)
 }
 
-/// A looser [`score_ceiling`] that costs a search for the first character: every
-/// character at the largest bonus (10), the first one doubled, plus the prefix bonus.
-fn quick_ceiling(hay: &[u8], needle: &[u8]) -> u32 {
-    if needle.len() == 1 && hay.len() > 1 {
+/// Where a needle's first character first occurs in `hay` (what the prefix bonus depends
+/// on); not looked for when the needle is one character (no prefix bonus then).
+fn first_of(hay: &[u8], needle: &[u8]) -> usize {
+    if needle.len() == 1 {
+        return 0;
+    }
+    memchr::memchr(needle[0], hay).unwrap_or(0)
+}
+
+/// A looser [`score_ceiling`] from the lengths and [`first_of`] alone: every character at
+/// the largest bonus (10), the first one doubled, plus the prefix bonus.
+fn quick_ceiling(hay_len: usize, needle_len: usize, first: usize) -> u32 {
+    if needle_len == 1 && hay_len > 1 {
         // A single character scores its best position, without prefix bonus.
         return 16 + 2 * 10;
     }
-    let first = memchr::memchr(needle[0], hay).unwrap_or(0);
-    26 * needle.len() as u32 + 10 + prefix_ceiling(first)
+    26 * needle_len as u32 + 10 + prefix_ceiling(first)
 }
 
 /// What the ceilings of a query's words look for in a haystack: their characters (each
@@ -1067,7 +1078,7 @@ fn score_ceiling(
     let n = needle.len() as u32;
     if hay.len() <= needle.len() {
         // nucleo's exact-length path: the plain bound.
-        return quick_ceiling(hay, needle);
+        return quick_ceiling(hay.len(), needle.len(), first_of(hay, needle));
     }
     let first_bonus = best_bonus(needle[0]);
     if n == 1 {
@@ -1092,18 +1103,17 @@ fn score_ceiling(
     total
 }
 
-/// A [`score_ceiling`] from the haystack's [`Shape`] alone (and its first character's
-/// first occurrence): each character at the largest bonus if it occurs where one is
-/// given; a pair never side by side pays a gap's opening penalty (3).
-fn shape_ceiling(hay: &[u8], needle: &[u8], shape: &Shape) -> u32 {
-    if hay.len() <= needle.len() {
-        return quick_ceiling(hay, needle);
+/// A [`score_ceiling`] from the haystack's [`Shape`] alone (and [`first_of`]): each
+/// character at the largest bonus if it occurs where one is given; a pair never side by
+/// side pays a gap's opening penalty (3).
+fn shape_ceiling(hay_len: usize, needle: &[u8], shape: &Shape, first: usize) -> u32 {
+    if hay_len <= needle.len() {
+        return quick_ceiling(hay_len, needle.len(), first);
     }
     let first_bonus = shape.bonus(needle[0]);
     if needle.len() == 1 {
         return 16 + 2 * first_bonus;
     }
-    let first = memchr::memchr(needle[0], hay).unwrap_or(0);
     let mut total = 16 + 2 * first_bonus + prefix_ceiling(first);
     let mut carried = first_bonus;
     for pair in needle.windows(2) {
@@ -1166,7 +1176,12 @@ fn leftmost(hay: &[u8], needle: &[u8]) -> Option<Lead> {
 
 /// The leftmost matches of every word: where the last ends, and the sum of their floors.
 fn fresh_lead(hay: &[u8], needles: &[Vec<u8>]) -> Option<Lead> {
-    needles.iter().try_fold((0, 0), |(_, floor), n| {
+    more_words(hay, (0, 0), needles)
+}
+
+/// `lead` followed by the leftmost matches of more words.
+fn more_words(hay: &[u8], lead: Lead, words: &[Vec<u8>]) -> Option<Lead> {
+    words.iter().try_fold(lead, |(_, floor), n| {
         leftmost(hay, n).map(|(last, f)| (last, floor + f))
     })
 }
@@ -1197,9 +1212,7 @@ fn carried_lead(hay: &[u8], lead: Lead, carry: &Carry) -> Option<Lead> {
         .suffix
         .iter()
         .try_fold(lead, |lead, &c| step(hay, lead, c))?;
-    carry.more.iter().try_fold(lead, |(_, floor), n| {
-        leftmost(hay, n).map(|(last, f)| (last, floor + f))
-    })
+    more_words(hay, lead, carry.more)
 }
 
 /// Whether `needle` is a subsequence of `hay` (nucleo's fuzzy match) and, if so, a score
@@ -1252,6 +1265,7 @@ fn search_bounded(
     let needle_len: usize = needles.iter().map(Vec::len).sum();
     let wanted = wanted(needles);
     let mut ceilings = Vec::with_capacity(needles.len());
+    let mut firsts = Vec::with_capacity(needles.len());
     let mut exact_score = None;
     c.for_each(query.mask, |id, hay, shape, kept| {
         let lead = match (kept.and_then(Kept::lead), carry) {
@@ -1271,10 +1285,15 @@ fn search_bounded(
                 // the tight one (a pass over the haystack) otherwise, and else the words'
                 // exact scores replacing their ceilings one by one, the newest word (the
                 // least certain) first.
-                let off_page = needles.iter().map(|n| quick_ceiling(hay, n)).sum::<u32>() <= worst
-                    || needles
-                        .iter()
-                        .map(|n| shape_ceiling(hay, n, shape))
+                firsts.clear();
+                firsts.extend(needles.iter().map(|n| first_of(hay, n)));
+                let by_word = || needles.iter().zip(&firsts);
+                let off_page = by_word()
+                    .map(|(n, &f)| quick_ceiling(hay.len(), n.len(), f))
+                    .sum::<u32>()
+                    <= worst
+                    || by_word()
+                        .map(|(n, &f)| shape_ceiling(hay.len(), n, shape, f))
                         .sum::<u32>()
                         <= worst
                     || {
@@ -1914,9 +1933,10 @@ mod tests {
                 let mut c = Vec::new();
                 word_ceilings(hay.as_bytes(), &words, &wanted(&words), &mut c);
                 proptest::prop_assert!(e <= c[0], "ceiling {} < {}", c[0], e);
-                let quick = quick_ceiling(hay.as_bytes(), &words[0]);
+                let first = first_of(hay.as_bytes(), &words[0]);
+                let quick = quick_ceiling(hay.len(), words[0].len(), first);
                 proptest::prop_assert!(e <= quick, "quick ceiling {} < {}", quick, e);
-                let shaped = shape_ceiling(hay.as_bytes(), &words[0], &Shape::of(hay.as_bytes()));
+                let shaped = shape_ceiling(hay.len(), &words[0], &Shape::of(hay.as_bytes()), first);
                 proptest::prop_assert!(e <= shaped, "shape ceiling {} < {}", shaped, e);
             }
         }
@@ -1957,7 +1977,8 @@ mod tests {
                     word_ceilings(hay.as_bytes(), &words, &wanted(&words), &mut c);
                     let c = c[0];
                     assert!(e <= c, "ceiling {c} < {e}: {needle} in {hay}");
-                    let q = quick_ceiling(hay.as_bytes(), needle.as_bytes());
+                    let first = first_of(hay.as_bytes(), needle.as_bytes());
+                    let q = quick_ceiling(hay.len(), needle.len(), first);
                     assert!(c <= q, "the quick ceiling {q} is below the tight one {c}");
                 }
             }
