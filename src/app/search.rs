@@ -15,6 +15,7 @@ use crate::domain::text::fold_into;
 use crate::domain::{Customer, CustomerId, CustomerSummary, EligibilityStatus};
 use nucleo_matcher::pattern::{AtomKind, CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher, Utf32Str};
+use std::ops::ControlFlow;
 use std::sync::Arc;
 
 const CHUNK: usize = 4096;
@@ -232,6 +233,10 @@ pub struct CustomerIndex {
     len: usize,
     /// Grows with every change: a search's matches narrow only searches on the same one.
     generation: u64,
+    /// The shortest and the longest haystack ever added (what the most a query can
+    /// score depends on).
+    shortest: usize,
+    longest: usize,
 }
 
 impl CustomerIndex {
@@ -290,11 +295,6 @@ impl CustomerIndex {
             .filter(|e| e.is_present())
     }
 
-    /// A present customer's folded haystack and its mask.
-    fn hay(&self, id: u32) -> Option<(&[u8], u64)> {
-        self.hay_and_shape(id).map(|(hay, mask, _)| (hay, mask))
-    }
-
     fn hay_and_shape(&self, id: u32) -> Option<(&[u8], u64, &Shape)> {
         let i = (id as usize).checked_sub(1)?;
         let chunk = self.chunks.get(i / CHUNK)?;
@@ -316,6 +316,10 @@ impl CustomerIndex {
             self.chunks.push(Arc::default());
         }
         self.generation += 1;
+        if self.len == 0 || hay.len() < self.shortest {
+            self.shortest = hay.len();
+        }
+        self.longest = self.longest.max(hay.len());
         let chunk = Arc::make_mut(&mut self.chunks[c]);
         let was_present = chunk.entries.get(o).is_some_and(Entry::is_present);
         if !was_present && e.is_present() {
@@ -529,13 +533,21 @@ pub struct Found {
     pub generation: u64,
     /// Every matching customer (when at most [`NARROW_CAP`]), for narrowing.
     pub all: Option<Arc<Matches>>,
-    /// The hits counted: all of them once [`Found::settled`].
+    /// The hits counted: all of them once [`Found::settled`], else at least the page's.
     pub total: usize,
-    /// Matches that cannot enter the page and whose score is not known to reach the
-    /// minimum: the page is exact without them, the count waits for [`settle`].
-    pub unsure: Arc<Vec<u32>>,
+    /// Until the hits are counted ([`settle`]): the candidates the page was searched
+    /// among. The page is exact without the count.
+    pub(crate) uncounted: Option<Source>,
     /// The best `limit` hits, best first: (customer id, score).
     pub top: Vec<(CustomerId, u32)>,
+}
+
+/// The candidates a search visits: every entry of the index, or the matches of a query
+/// the search's query extends.
+#[derive(Clone, Debug)]
+pub(crate) enum Source {
+    Index,
+    Narrowed(Arc<Matches>),
 }
 
 impl Found {
@@ -547,9 +559,19 @@ impl Found {
         }
     }
 
-    /// Whether `total` counts every hit (no match is left unsure).
+    /// Whether `total` counts every hit (and `all` holds the matches, when kept).
     pub fn settled(&self) -> bool {
-        self.unsure.is_empty()
+        self.uncounted.is_none()
+    }
+
+    /// What a longer query narrows from: the matches, once counted, else the candidates
+    /// the page was searched among (a superset of them).
+    fn narrowing(&self) -> Option<&Arc<Matches>> {
+        match (&self.all, &self.uncounted) {
+            (Some(all), _) => Some(all),
+            (None, Some(Source::Narrowed(from))) => Some(from),
+            _ => None,
+        }
     }
 
     /// The ids of every match kept for narrowing (tests and benchmarks).
@@ -561,7 +583,7 @@ impl Found {
     /// Whether `query`, on `index`, can be answered from these matches: they were kept,
     /// computed on the same generation of the index, and the query only grew.
     fn narrows_to(&self, query: &Query, index: &CustomerIndex) -> bool {
-        self.all.is_some()
+        self.narrowing().is_some()
             && self.generation == index.generation
             && narrows(&self.query, &query.folded)
     }
@@ -573,11 +595,11 @@ impl Found {
 /// can only shrink as the query grows; the hits shown are the raw matches that also score
 /// well enough, so a narrowed search gives exactly what a full search would.
 ///
-/// Plain fuzzy queries (the usual case) take [`search_bounded`]: the optimal score is
-/// computed only for the entries that can still enter the top page, and the count may
-/// leave some matches [`Found::unsure`] until [`settle`]. Other queries (`'exact`,
-/// `^prefix`, `!not`…) score every candidate ([`search_scan`]). Both give the same page,
-/// and the same count once settled.
+/// Plain fuzzy queries (the usual case) take [`search_page`]: the optimal score is
+/// computed only for the entries that can still enter the top page, and the hits are
+/// counted (and the matches kept for narrowing) afterwards by [`settle`]. Other queries
+/// (`'exact`, `^prefix`, `!not`…) score every candidate ([`search_scan`]), settled at once.
+/// Both give the same page, and the same count once settled.
 pub(crate) fn search(
     index: &CustomerIndex,
     query: &Query,
@@ -653,17 +675,12 @@ fn search_with(
     // since: it does not narrow.
     let narrowed = previous
         .filter(|p| p.narrows_to(query, index))
-        .and_then(|p| p.all.clone());
+        .and_then(|p| p.narrowing().cloned());
     let needles = fuzzy_needles(query).filter(|_| limit > 0 && mode != Mode::EveryCandidate);
-    // The previous leads carry over when the query only extends its last word or adds words.
-    let carry = match (&needles, narrowed.as_deref()) {
-        (Some(next), Some(m)) => m.needles.as_deref().and_then(|p| carry(p, next)),
-        _ => None,
-    };
     let candidates = Candidates::new(index, narrowed.as_deref().map(|m| m.kept.as_slice()));
     let (_running, running) = RunningSearch::enter();
     let run = |c: &Candidates, m: &mut Matcher| match &needles {
-        Some(needles) => search_bounded(c, query, needles, carry.as_ref(), limit, m),
+        Some(needles) => search_page(c, query, needles, limit, m),
         None => search_scan(c, query, limit, m),
     };
     let split = match mode {
@@ -685,19 +702,24 @@ fn search_with(
     } else {
         run(&candidates, matcher)
     };
+    let (all, uncounted) = match needles {
+        // The page alone: the hits are counted by `settle`.
+        Some(_) => (None, Some(narrowed.map_or(Source::Index, Source::Narrowed))),
+        None => (kept(None, out.raw), None),
+    };
     Found {
         query: query.folded.clone(),
         generation: index.generation,
-        all: (out.raw.len() <= NARROW_CAP).then(|| {
-            Arc::new(Matches {
-                needles,
-                kept: out.raw,
-            })
-        }),
+        all,
         total: out.total,
-        unsure: Arc::new(out.unsure),
+        uncounted,
         top: out.top,
     }
+}
+
+/// A search's raw matches, kept for narrowing unless there are too many.
+fn kept(needles: Option<Vec<Vec<u8>>>, raw: Vec<Kept>) -> Option<Arc<Matches>> {
+    (raw.len() <= NARROW_CAP).then(|| Arc::new(Matches { needles, kept: raw }))
 }
 
 /// The entries a search visits, in increasing id order: every present entry, or the
@@ -738,15 +760,19 @@ impl<'a> Candidates<'a> {
     }
 
     /// Calls `f` with the id, haystack and, when narrowing, what the previous search
-    /// kept of each candidate whose mask holds every character of `mask`.
-    fn for_each(&self, mask: u64, mut f: impl FnMut(u32, &[u8], &Shape, Option<&Kept>)) {
+    /// kept of each candidate whose mask holds every character of `mask`, until `f` breaks.
+    fn for_each(
+        &self,
+        mask: u64,
+        mut f: impl FnMut(u32, &[u8], &Shape, Option<&Kept>) -> ControlFlow<()>,
+    ) -> ControlFlow<()> {
         match self.narrowed {
             Some(kept) => {
                 for k in &kept[self.range.clone()] {
                     if let Some((hay, m, shape)) = self.index.hay_and_shape(k.id)
                         && m & mask == mask
                     {
-                        f(k.id, hay, shape, Some(k));
+                        f(k.id, hay, shape, Some(k))?;
                     }
                 }
             }
@@ -767,32 +793,30 @@ impl<'a> Candidates<'a> {
                     {
                         if m & mask == mask {
                             let id = (c * CHUNK + o + k + 1) as u32;
-                            f(id, chunk.hay(o + k), &chunk.shapes[o + k], None);
+                            f(id, chunk.hay(o + k), &chunk.shapes[o + k], None)?;
                         }
                     }
                     slot = (c + 1) * CHUNK;
                 }
             }
         }
+        ControlFlow::Continue(())
     }
 }
 
 /// What a search over some candidates found.
 struct Outcome {
-    /// Every raw match, in increasing id order.
+    /// Every raw match, in increasing id order (not kept by the page of a fuzzy query).
     raw: Vec<Kept>,
     top: Vec<(CustomerId, u32)>,
-    /// Hits counted (not counting `unsure`).
+    /// Hits counted (every one, or those found for the page).
     total: usize,
-    /// Raw matches kept off the page whose hit status is not known.
-    unsure: Vec<u32>,
 }
 
 impl Outcome {
     /// The answer over two consecutive parts of the candidates from the answers over each.
     fn merge(mut self, b: Outcome, limit: usize) -> Outcome {
         self.raw.extend(b.raw);
-        self.unsure.extend(b.unsure);
         let hits = self
             .top
             .into_iter()
@@ -803,7 +827,6 @@ impl Outcome {
             raw: self.raw,
             top: ranked(hits, limit),
             total: self.total + b.total,
-            unsure: self.unsure,
         }
     }
 }
@@ -829,19 +852,19 @@ fn ranked(mut hits: Vec<(u32, u32)>, limit: usize) -> Vec<(CustomerId, u32)> {
 fn search_scan(c: &Candidates, query: &Query, limit: usize, matcher: &mut Matcher) -> Outcome {
     let mut raw = Vec::new();
     let mut hits: Vec<(u32, u32)> = Vec::new();
-    c.for_each(query.mask, |id, hay, _, _| {
+    let _ = c.for_each(query.mask, |id, hay, _, _| {
         if let Some(s) = query.pattern.score(Utf32Str::Ascii(hay), matcher) {
             raw.push(Kept::bare(id));
             if s >= query.min_score {
                 hits.push((id, s));
             }
         }
+        ControlFlow::Continue(())
     });
     Outcome {
         raw,
         total: hits.len(),
         top: ranked(hits, limit),
-        unsure: Vec::new(),
     }
 }
 
@@ -1239,56 +1262,68 @@ fn score_floor(hay: &[u8], needle: &[u8], starts: usize) -> Option<u32> {
     best.map(|b| b.max(0) as u32)
 }
 
-/// Plain fuzzy queries: every candidate is checked cheaply — is it a match at all (its
-/// leftmost matches, carried over from the previous keystroke when it can), the most it
-/// can score —, and the optimal score is computed only when the entry may enter the top
-/// page (its ceiling beats the page's worst). An entry kept off the page whose leftmost
-/// matches do not prove it reaches the minimum score is left *unsure*: the page is exact
-/// without it, the count waits for [`settle`].
-fn search_bounded(
+/// Where `needle`'s first character first occurs in `hay`, as far as the prefix bonus
+/// goes ([`prefix_ceiling`] gives nothing from 13 on): its first 16 bytes are read, not the
+/// haystack; 16 when it is not there. Not looked for when the needle is one character.
+fn first_within(hay: &[u8], needle: &[u8]) -> usize {
+    if needle.len() == 1 {
+        return 0;
+    }
+    let head = hay.get(..16).unwrap_or(hay);
+    head.iter().position(|&b| b == needle[0]).unwrap_or(16)
+}
+
+/// The most a fuzzy needle of `len` characters can score in any haystack at least
+/// `shortest` bytes long: its [`quick_ceiling`] at the start.
+fn most(len: usize, shortest: usize) -> u32 {
+    quick_ceiling(shortest.max(1), len, 0).max(quick_ceiling(usize::MAX, len, 0))
+}
+
+/// The page of a plain fuzzy query. Each candidate is first bounded from its length, the
+/// start of its haystack and its [`Shape`] (no pass over the haystack, no match looked
+/// for): most cannot beat the page's worst and are left at once. The others are checked
+/// for a match (leftmost), bounded by a pass over the haystack, and scored exactly word
+/// by word (the newest word, the least certain, first) until they are out. Once the page
+/// holds `limit` hits at the most any haystack can score, the rest is not visited
+/// (candidates come in increasing id order and a tie goes to the lower id). The hits are
+/// counted afterwards, by [`settle`]: `total` here counts only those scored.
+fn search_page(
     c: &Candidates,
     query: &Query,
     needles: &[Vec<u8>],
-    carry: Option<&Carry>,
     limit: usize,
     matcher: &mut Matcher,
 ) -> Outcome {
     use std::cmp::Reverse;
     use std::collections::BinaryHeap;
-    let mut raw = Vec::new();
-    let mut unsure = Vec::new();
     let mut total = 0usize;
     // The page so far; its greatest element is the worst hit (lowest score, then the
     // highest id). Candidates come in increasing id order, so a later candidate enters
     // only with a strictly higher score than the worst.
     let mut page: BinaryHeap<(Reverse<u32>, u32)> = BinaryHeap::with_capacity(limit + 1);
     let needle_len: usize = needles.iter().map(Vec::len).sum();
+    // The most any candidate can score (none when nucleo may fall back to a greedy match).
+    let best: u32 = if c.index.longest * needle_len <= 64 * 1024 {
+        needles
+            .iter()
+            .map(|n| most(n.len(), c.index.shortest))
+            .sum()
+    } else {
+        u32::MAX
+    };
     let wanted = wanted(needles);
     let mut ceilings = Vec::with_capacity(needles.len());
     let mut firsts = Vec::with_capacity(needles.len());
-    let mut exact_score = None;
-    c.for_each(query.mask, |id, hay, shape, kept| {
-        let lead = match (kept.and_then(Kept::lead), carry) {
-            (Some(lead), Some(carry)) => carried_lead(hay, lead, carry),
-            _ => fresh_lead(hay, needles),
-        };
-        let Some(lead) = lead else {
-            return;
-        };
-        raw.push(Kept::new(id, Some(lead)));
+    let _ = c.for_each(query.mask, |id, hay, shape, _| {
         // Past its 100 KiB matrix nucleo falls back to a greedy match: no bound then.
         let bounded = hay.len() * needle_len <= 64 * 1024;
         let worst = page.peek().filter(|_| page.len() == limit).map(|w| w.0.0);
         let score = match worst.filter(|_| bounded) {
             Some(worst) => {
-                // An entry that cannot enter the page: the quick ceiling often shows it,
-                // the tight one (a pass over the haystack) otherwise, and else the words'
-                // exact scores replacing their ceilings one by one, the newest word (the
-                // least certain) first.
                 firsts.clear();
-                firsts.extend(needles.iter().map(|n| first_of(hay, n)));
+                firsts.extend(needles.iter().map(|n| first_within(hay, n)));
                 let by_word = || needles.iter().zip(&firsts);
-                let off_page = by_word()
+                if by_word()
                     .map(|(n, &f)| quick_ceiling(hay.len(), n.len(), f))
                     .sum::<u32>()
                     <= worst
@@ -1296,40 +1331,32 @@ fn search_bounded(
                         .map(|(n, &f)| shape_ceiling(hay.len(), n, shape, f))
                         .sum::<u32>()
                         <= worst
-                    || {
-                        word_ceilings(hay, needles, &wanted, &mut ceilings);
-                        let mut bound: u32 = ceilings.iter().sum();
-                        let mut words = needles.len();
-                        while bound > worst && words > 0 {
-                            words -= 1;
-                            let Some(exact) =
-                                query.pattern.atoms[words].score(Utf32Str::Ascii(hay), matcher)
-                            else {
-                                return;
-                            };
-                            bound = bound - ceilings[words] + exact as u32;
-                        }
-                        exact_score = (words == 0).then_some(bound);
-                        bound <= worst
-                    };
-                if off_page {
-                    if lead.1 >= query.min_score as i32 {
-                        total += 1;
-                    } else {
-                        unsure.push(id);
-                    }
-                    return;
+                    || fresh_lead(hay, needles).is_none()
+                {
+                    return ControlFlow::Continue(());
                 }
-                exact_score.take()
+                word_ceilings(hay, needles, &wanted, &mut ceilings);
+                let mut bound: u32 = ceilings.iter().sum();
+                let mut words = needles.len();
+                while bound > worst && words > 0 {
+                    words -= 1;
+                    let Some(exact) =
+                        query.pattern.atoms[words].score(Utf32Str::Ascii(hay), matcher)
+                    else {
+                        return ControlFlow::Continue(());
+                    };
+                    bound = bound - ceilings[words] + exact as u32;
+                }
+                if bound <= worst {
+                    return ControlFlow::Continue(());
+                }
+                Some(bound)
             }
             None => query.pattern.score(Utf32Str::Ascii(hay), matcher),
         };
-        let Some(s) = score else {
-            return;
+        let Some(s) = score.filter(|&s| s >= query.min_score) else {
+            return ControlFlow::Continue(());
         };
-        if s < query.min_score {
-            return;
-        }
         total += 1;
         if page.len() < limit {
             page.push((Reverse(s), id));
@@ -1337,21 +1364,26 @@ fn search_bounded(
             page.pop();
             page.push((Reverse(s), id));
         }
+        match page.peek() {
+            Some(w) if page.len() == limit && w.0.0 >= best => ControlFlow::Break(()),
+            _ => ControlFlow::Continue(()),
+        }
     });
     let hits = page.into_iter().map(|(Reverse(s), id)| (id, s)).collect();
     Outcome {
-        raw,
+        raw: Vec::new(),
         top: ranked(hits, limit),
         total,
-        unsure,
     }
 }
 
-/// Counts the hits among a search's unsure matches (see [`search_bounded`]) so that
-/// `found.total` is exact: the floor of the leftmost matches from several starts proves
-/// most, nucleo's optimal score decides the rest. `index` must be the snapshot `found`
-/// was computed on. Returns `false`, leaving `found` as it was, when `cancelled` says so
-/// (it is asked every few hundred entries).
+/// Counts the hits of a search whose page alone was found ([`search`]), so that
+/// `found.total` is exact, and keeps its matches (with their leads) for narrowing: each
+/// candidate the page was searched among is checked for a match (its leftmost matches,
+/// carried over from the previous keystroke when it can); a match is a hit when the floor
+/// of its leftmost matches proves it, else from several starts, else by nucleo's optimal
+/// score. `index` must be the snapshot `found` was computed on. Returns `false`, leaving
+/// `found` as it was, when `cancelled` says so (it is asked every few hundred candidates).
 pub(crate) fn settle(
     index: &CustomerIndex,
     query: &Query,
@@ -1359,73 +1391,89 @@ pub(crate) fn settle(
     matcher: &mut Matcher,
     cancelled: &(dyn Fn() -> bool + Sync),
 ) -> bool {
-    if found.settled() {
+    let Some(source) = found.uncounted.clone() else {
         return true;
-    }
+    };
     let Some(needles) = fuzzy_needles(query).filter(|_| found.generation == index.generation)
     else {
         return false;
     };
-    let count = |ids: &[u32], m: &mut Matcher| -> Option<usize> {
-        let mut hits = 0;
-        for (i, &id) in ids.iter().enumerate() {
-            if i % 512 == 0 && cancelled() {
-                return None;
+    let narrowed = match &source {
+        Source::Index => None,
+        Source::Narrowed(from) => Some(from.as_ref()),
+    };
+    // The previous leads carry over when the query only extends its last word or adds words.
+    let carry = narrowed
+        .and_then(|m| m.needles.as_deref())
+        .and_then(|p| carry(p, &needles));
+    let count = |c: &Candidates, m: &mut Matcher| -> Option<(Vec<Kept>, usize)> {
+        let (mut raw, mut hits, mut seen) = (Vec::new(), 0, 0usize);
+        let flow = c.for_each(query.mask, |id, hay, _, kept| {
+            seen += 1;
+            if seen % 512 == 1 && cancelled() {
+                return ControlFlow::Break(());
             }
-            let Some((hay, _)) = index.hay(id) else {
-                continue;
+            let lead = match (kept.and_then(Kept::lead), &carry) {
+                (Some(lead), Some(carry)) => carried_lead(hay, lead, carry),
+                _ => fresh_lead(hay, &needles),
             };
-            let floor: u32 = needles
-                .iter()
-                .filter_map(|n| score_floor(hay, n, FLOOR_STARTS))
-                .sum();
-            if floor >= query.min_score
+            let Some(lead) = lead else {
+                return ControlFlow::Continue(());
+            };
+            raw.push(Kept::new(id, Some(lead)));
+            let hit = lead.1 >= query.min_score as i32
+                || needles
+                    .iter()
+                    .filter_map(|n| score_floor(hay, n, FLOOR_STARTS))
+                    .sum::<u32>()
+                    >= query.min_score
                 || query
                     .pattern
                     .score(Utf32Str::Ascii(hay), m)
-                    .is_some_and(|s| s >= query.min_score)
-            {
-                hits += 1;
-            }
-        }
-        Some(hits)
+                    .is_some_and(|s| s >= query.min_score);
+            hits += usize::from(hit);
+            ControlFlow::Continue(())
+        });
+        flow.is_continue().then_some((raw, hits))
     };
-    let ids = found.unsure.as_slice();
+    let candidates = Candidates::new(index, narrowed.map(|m| m.kept.as_slice()));
     let (_running, running) = RunningSearch::enter();
-    let hits = if ids.len() >= SETTLE_SPLIT_MIN && running == 1 && two_cores() {
-        let (a, b) = ids.split_at(ids.len() / 2);
+    let counted = if candidates.len() >= SETTLE_SPLIT_MIN && running == 1 && two_cores() {
+        let (first, second) = candidates.split();
         std::thread::scope(|s| {
-            let helper = s.spawn(|| with_thread_matcher(|m| count(b, m)));
-            let a = count(a, matcher);
+            let helper = s.spawn(|| with_thread_matcher(|m| count(&second, m)));
+            let a = count(&first, matcher);
             let b = helper
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            Some(a? + b?)
+            let ((mut raw, a), (more, b)) = (a?, b?);
+            raw.extend(more);
+            Some((raw, a + b))
         })
     } else {
-        count(ids, matcher)
+        count(&candidates, matcher)
     };
-    let Some(hits) = hits else {
+    let Some((raw, hits)) = counted else {
         return false;
     };
-    found.total += hits;
-    found.unsure = Arc::default();
+    found.all = kept(Some(needles), raw);
+    found.total = hits;
+    found.uncounted = None;
     true
 }
 
-/// Unsure matches above which settling uses a second core when no other search runs.
+/// Candidates above which counting uses a second core when no other search runs.
 const SETTLE_SPLIT_MIN: usize = 2048;
 
 /// Most recent searches kept for every session.
 const SHARED_ENTRIES: usize = 256;
-/// What the recent answers may hold, in all: their matches kept for narrowing (8 bytes
-/// each: id and lead) and their unsure matches (4 bytes each).
+/// What the recent answers may hold, in all: the matches they keep for narrowing (8
+/// bytes each: id and lead), or, until counted, the matches they were searched among.
 const SHARED_BYTES: usize = 16 << 20;
 
 /// The bytes [`SHARED_BYTES`] counts for `found`.
 fn held(found: &Found) -> usize {
-    found.all.as_ref().map_or(0, |a| a.len()) * std::mem::size_of::<Kept>()
-        + found.unsure.len() * std::mem::size_of::<u32>()
+    found.narrowing().map_or(0, |a| a.len()) * std::mem::size_of::<Kept>()
 }
 /// How long a session waits for the same search another session is running.
 const SHARED_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
@@ -1506,7 +1554,7 @@ impl Recent {
         self.found
             .iter()
             .filter(|(_, f)| f.narrows_to(query, index))
-            .min_by_key(|(_, f)| f.all.as_ref().map_or(usize::MAX, |a| a.len()))
+            .min_by_key(|(_, f)| f.narrowing().map_or(usize::MAX, |a| a.len()))
             .map(|(_, f)| f.clone())
     }
 
@@ -1590,7 +1638,7 @@ impl SharedSearches {
                 key,
                 running,
             };
-            let size = |f: &Found| f.all.as_ref().map_or(usize::MAX, |a| a.len());
+            let size = |f: &Found| f.narrowing().map_or(usize::MAX, |a| a.len());
             let base = match (own, recent_base.as_deref()) {
                 (Some(o), Some(r)) if size(r) < size(o) => Some(r),
                 (Some(o), _) => Some(o),
@@ -1626,7 +1674,8 @@ impl SharedSearches {
                 && done.generation == found.generation
             {
                 found.total = done.total;
-                found.unsure = Arc::default();
+                found.all = done.all.clone();
+                found.uncounted = None;
                 return true;
             }
         }
@@ -1783,7 +1832,8 @@ mod tests {
         );
         assert_eq!(idx.get(CustomerId(2)).unwrap().name(), "Lycée Victor Hugo");
         // The packed haystacks: the replaced one changed length, its neighbours did not move.
-        let hay = |idx: &CustomerIndex, id| String::from_utf8(idx.hay(id).unwrap().0.to_vec());
+        let hay =
+            |idx: &CustomerIndex, id| String::from_utf8(idx.hay_and_shape(id).unwrap().0.to_vec());
         assert_eq!(hay(&idx, 2).unwrap(), "lycee victor hugo  besancon  x");
         assert_eq!(
             hay(&snapshot, 2).unwrap(),
@@ -1880,6 +1930,7 @@ mod tests {
             let query = typed.join(" ");
             let mut m = new_matcher();
             let (mut prev_fast, mut prev_every): (Option<Found>, Option<Found>) = (None, None);
+            let mut prev_page: Option<Found> = None;
             for end in 1..=query.len() {
                 let q = Query::new(&query[..end]);
                 let page = search(&idx, &q, prev_fast.as_ref(), limit, &mut m);
@@ -1888,8 +1939,15 @@ mod tests {
                 proptest::prop_assert!(fast.settled());
                 // The page is exact before the count is; the count only grows.
                 proptest::prop_assert_eq!(&page.top, &fast.top, "page {:?}", &query[..end]);
-                proptest::prop_assert!(page.total + page.unsure.len() >= fast.total);
                 proptest::prop_assert!(page.total <= fast.total);
+                // A keystroke typed before the previous count was made narrows from what
+                // that page was searched among.
+                let mut after_page = search(&idx, &q, prev_page.as_ref(), limit, &mut m);
+                proptest::prop_assert!(settle(&idx, &q, &mut after_page, &mut m, &|| false));
+                proptest::prop_assert_eq!(&after_page.top, &fast.top, "after a page {:?}", &query[..end]);
+                proptest::prop_assert_eq!(after_page.total, fast.total, "after a page {:?}", &query[..end]);
+                proptest::prop_assert_eq!(after_page.matched_ids(), fast.matched_ids());
+                prev_page = Some(page);
                 let mut halves = search_with(&idx, &q, prev_fast.as_ref(), limit, &mut m, Mode::Halves);
                 proptest::prop_assert!(settle(&idx, &q, &mut halves, &mut m, &|| false));
                 proptest::prop_assert_eq!(&halves.top, &fast.top, "halves {:?}", &query[..end]);
@@ -2011,18 +2069,25 @@ mod tests {
         assert_eq!(d.total, a.total - 1, "the renamed lycée no longer matches");
     }
 
-    /// The recent answers hold at most 16 MB of matches (kept and unsure, the latest
-    /// always kept); settling an answer gives back what its unsure matches held.
+    /// The recent answers hold at most 16 MB of matches (kept, or searched among until
+    /// counted; the latest always kept); a settled answer holds what it keeps.
     #[test]
     fn recent_answers_stay_within_their_memory_budget() {
-        let answer = |q: &str, unsure: usize| {
+        let matches = |n: usize| {
+            Arc::new(Matches {
+                needles: None,
+                kept: vec![Kept::bare(1); n],
+            })
+        };
+        let answer = |q: &str, among: usize| {
+            let (all, uncounted) = match among {
+                0 => (Some(matches(1 << 20)), None),
+                n => (None, Some(Source::Narrowed(matches(n)))),
+            };
             Arc::new(Found {
                 query: q.into(),
-                all: Some(Arc::new(Matches {
-                    needles: None,
-                    kept: vec![Kept::bare(1); 1 << 20],
-                })),
-                unsure: Arc::new(vec![1; unsure]),
+                all,
+                uncounted,
                 ..Found::default()
             })
         };
@@ -2037,20 +2102,54 @@ mod tests {
             recent.insert(50, answer(q, 0));
         }
         assert_eq!(queries(&recent), ["b", "c"], "8 MB each");
-        recent.insert(50, answer("d", 1 << 20));
-        assert_eq!(queries(&recent), ["d"], "unsure matches count too");
-        assert_eq!(recent.bytes, 12 << 20);
+        recent.insert(50, answer("d", 3 << 20));
+        assert_eq!(
+            queries(&recent),
+            ["d"],
+            "what an uncounted answer narrows from counts"
+        );
+        assert_eq!(recent.bytes, 24 << 20);
         let mut settled = (*recent.found[0].1).clone();
-        settled.unsure = Arc::default();
+        settled.uncounted = None;
+        settled.all = Some(matches(1 << 19));
         recent.settled(50, Arc::new(settled));
         assert!(recent.found[0].1.settled());
-        assert_eq!(recent.bytes, 8 << 20);
+        assert_eq!(recent.bytes, 4 << 20);
         recent.insert(50, answer("e", 3 << 20));
         assert_eq!(
             queries(&recent),
             ["e"],
             "the latest stays, whatever it holds"
         );
+    }
+
+    /// A query many entries match at the most any haystack can score: its page is
+    /// found among the first entries, the others are not visited; the count comes after.
+    #[test]
+    fn a_page_of_best_possible_hits_ends_the_search() {
+        let idx = CustomerIndex::from_entries(
+            (1..=5000u64)
+                .map(|i| {
+                    let name = format!("Commune de Ville-{i}");
+                    (
+                        CustomerId(i),
+                        Entry::of(&customer(i, &name, "Lyon", "Jean Dupont")),
+                    )
+                })
+                .collect(),
+        );
+        let q = Query::new("com");
+        let mut m = new_matcher();
+        let page = search(&idx, &q, None, 50, &mut m);
+        assert_eq!(page.total, 50, "only the page's hits were scored");
+        let ids: Vec<u64> = page.top.iter().map(|(id, _)| id.0).collect();
+        assert_eq!(ids, (1..=50).collect::<Vec<_>>());
+        let mut counted = page.clone();
+        assert!(settle(&idx, &q, &mut counted, &mut m, &|| false));
+        assert_eq!((counted.total, &counted.top), (5000, &page.top));
+        assert_eq!(counted.matched_ids().map(|m| m.len()), Some(5000));
+        let every = search_every_candidate(&idx, &q, None, 50, &mut m);
+        assert_eq!((every.total, &every.top), (5000, &page.top));
     }
 
     #[test]
@@ -2079,9 +2178,13 @@ mod tests {
         let answers: Vec<(Found, Served)> =
             threads.into_iter().map(|t| t.join().unwrap()).collect();
         let mut m = new_matcher();
-        let alone = search(&idx, &Query::new("co sa"), None, 50, &mut m);
+        let q = Query::new("co sa");
+        let mut alone = search(&idx, &q, None, 50, &mut m);
+        assert!(settle(&idx, &q, &mut alone, &mut m, &|| false));
         assert_eq!(alone.total, 20_000);
         for (found, _) in &answers {
+            let mut found = found.clone();
+            assert!(settle(&idx, &q, &mut found, &mut m, &|| false));
             assert_eq!((&found.top, found.total), (&alone.top, alone.total));
         }
         assert!(answers.iter().any(|(_, s)| *s == Served::Ran));

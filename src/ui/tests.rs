@@ -406,7 +406,7 @@ fn a_search_count_still_being_made_says_at_least() {
     let settled = w.app.search_customers("com", None, 50);
     assert!(settled.total > 1 && settled.found.settled());
     let mut partial = settled.clone();
-    partial.found.unsure = Arc::new(vec![1]);
+    partial.found.uncounted = Some(crate::app::search::Source::Index);
     partial.found.total -= 1;
     partial.total -= 1;
     c.update(Msg::Found(SearchTarget::Customers, partial));
