@@ -127,6 +127,8 @@ struct Chunk {
     /// Characters of each haystack, and [`PRESENT`].
     masks: Vec<u64>,
     /// What the cheaper ceilings need of each haystack.
+    /// Each haystack's first 16 bytes (zeros past its end), where the prefix bonus is.
+    heads: Vec<[u8; 16]>,
     shapes: Vec<Shape>,
     entries: Vec<Entry>,
 }
@@ -158,20 +160,48 @@ impl Shape {
         shape
     }
 
-    /// Whether `a` may be followed by `b` somewhere (false: never).
-    fn side_by_side(&self, a: u8, b: u8) -> bool {
-        let h = pair_hash(a, b);
-        self.pairs[h / 64] & (1 << (h % 64)) != 0
+    /// Whether the pair whose [`Probe`] is `(word, bit)` may occur side by side somewhere
+    /// (false: never).
+    fn side_by_side(&self, (word, bit): (usize, u64)) -> bool {
+        self.pairs[word] & bit != 0
     }
 
     /// The largest bonus `c` can get: 10 when it occurs where a bonus is given (or is not
     /// a letter or digit), else none.
     fn bonus(&self, c: u8) -> u32 {
-        let b = bit(c);
+        self.bonus_of(bit(c))
+    }
+
+    /// [`Shape::bonus`] of the character whose [`bit`] is `b`.
+    fn bonus_of(&self, b: u64) -> u32 {
         if b == 0 || self.bonused & b != 0 {
             10
         } else {
             0
+        }
+    }
+}
+
+/// What [`shape_ceiling`] asks of a shape for one needle, worked out once per query: each
+/// character's [`bit`], each adjacent pair's place in the pairs filter.
+struct Probe<'a> {
+    needle: &'a [u8],
+    bits: Vec<u64>,
+    pairs: Vec<(usize, u64)>,
+}
+
+impl Probe<'_> {
+    fn of(needle: &[u8]) -> Probe<'_> {
+        Probe {
+            needle,
+            bits: needle.iter().map(|&c| bit(c)).collect(),
+            pairs: needle
+                .windows(2)
+                .map(|p| {
+                    let h = pair_hash(p[0], p[1]);
+                    (h / 64, 1 << (h % 64))
+                })
+                .collect(),
         }
     }
 }
@@ -183,16 +213,33 @@ fn pair_hash(a: u8, b: u8) -> usize {
         % 256
 }
 
+/// What a search may read of one entry (each read only when needed: they lie in
+/// different arrays of the chunk).
+struct Seen<'a> {
+    hay: &'a [u8],
+    head: &'a [u8; 16],
+    shape: &'a Shape,
+}
+
 impl Chunk {
     fn hay(&self, o: usize) -> &[u8] {
         let start = o.checked_sub(1).map_or(0, |p| self.ends[p] as usize);
         &self.hays[start..self.ends[o] as usize]
     }
 
+    fn seen(&self, o: usize) -> Seen<'_> {
+        Seen {
+            hay: self.hay(o),
+            head: &self.heads[o],
+            shape: &self.shapes[o],
+        }
+    }
+
     fn set(&mut self, o: usize, hay: &[u8], entry: Entry) {
         while self.entries.len() <= o {
             self.ends.push(self.hays.len() as u32);
             self.masks.push(0);
+            self.heads.push([0; 16]);
             self.shapes.push(Shape::default());
             self.entries.push(Entry::default());
         }
@@ -213,6 +260,7 @@ impl Chunk {
         } else {
             0
         };
+        self.heads[o] = head_of(hay);
         self.shapes[o] = Shape::of(hay);
         self.entries[o] = entry;
     }
@@ -221,6 +269,7 @@ impl Chunk {
         self.hays.shrink_to_fit();
         self.ends.shrink_to_fit();
         self.masks.shrink_to_fit();
+        self.heads.shrink_to_fit();
         self.shapes.shrink_to_fit();
         self.entries.shrink_to_fit();
     }
@@ -295,11 +344,13 @@ impl CustomerIndex {
             .filter(|e| e.is_present())
     }
 
-    fn hay_and_shape(&self, id: u32) -> Option<(&[u8], u64, &Shape)> {
+    /// What a search may read of a present entry.
+    #[cfg(test)]
+    fn seen(&self, id: u32) -> Option<Seen<'_>> {
         let i = (id as usize).checked_sub(1)?;
         let chunk = self.chunks.get(i / CHUNK)?;
         let mask = *chunk.masks.get(i % CHUNK)?;
-        (mask & PRESENT != 0).then(|| (chunk.hay(i % CHUNK), mask, &chunk.shapes[i % CHUNK]))
+        (mask & PRESENT != 0).then(|| chunk.seen(i % CHUNK))
     }
 
     /// Replaces (or adds) one entry, copying only its chunk.
@@ -764,15 +815,17 @@ impl<'a> Candidates<'a> {
     fn for_each(
         &self,
         mask: u64,
-        mut f: impl FnMut(u32, &[u8], &Shape, Option<&Kept>) -> ControlFlow<()>,
+        mut f: impl FnMut(u32, Seen, Option<&Kept>) -> ControlFlow<()>,
     ) -> ControlFlow<()> {
         match self.narrowed {
             Some(kept) => {
                 for k in &kept[self.range.clone()] {
-                    if let Some((hay, m, shape)) = self.index.hay_and_shape(k.id)
-                        && m & mask == mask
-                    {
-                        f(k.id, hay, shape, Some(k))?;
+                    let i = (k.id as usize).wrapping_sub(1);
+                    let Some(chunk) = self.index.chunks.get(i / CHUNK) else {
+                        continue;
+                    };
+                    if chunk.masks.get(i % CHUNK).is_some_and(|m| m & mask == mask) {
+                        f(k.id, chunk.seen(i % CHUNK), Some(k))?;
                     }
                 }
             }
@@ -793,7 +846,7 @@ impl<'a> Candidates<'a> {
                     {
                         if m & mask == mask {
                             let id = (c * CHUNK + o + k + 1) as u32;
-                            f(id, chunk.hay(o + k), &chunk.shapes[o + k], None)?;
+                            f(id, chunk.seen(o + k), None)?;
                         }
                     }
                     slot = (c + 1) * CHUNK;
@@ -852,8 +905,8 @@ fn ranked(mut hits: Vec<(u32, u32)>, limit: usize) -> Vec<(CustomerId, u32)> {
 fn search_scan(c: &Candidates, query: &Query, limit: usize, matcher: &mut Matcher) -> Outcome {
     let mut raw = Vec::new();
     let mut hits: Vec<(u32, u32)> = Vec::new();
-    let _ = c.for_each(query.mask, |id, hay, _, _| {
-        if let Some(s) = query.pattern.score(Utf32Str::Ascii(hay), matcher) {
+    let _ = c.for_each(query.mask, |id, seen, _| {
+        if let Some(s) = query.pattern.score(Utf32Str::Ascii(seen.hay), matcher) {
             raw.push(Kept::bare(id));
             if s >= query.min_score {
                 hits.push((id, s));
@@ -959,17 +1012,13 @@ fn nucleo_bonus(hay: &[u8], p: usize) -> u32 {
 /// `first`: the optimal matcher's, or the one of its path for a needle that occurs once,
 /// contiguous (7 one character in, where the other gives 6).
 fn prefix_ceiling(first: usize) -> u32 {
-    if first == 0 {
-        return 8;
-    }
-    let first = first.min(u16::MAX as usize) as u32;
-    let optimal = 13u32.saturating_sub(first - 1) / 2;
-    let contiguous = 8u32.saturating_sub((3 + 3 * (first - 1)) / 2);
-    optimal.max(contiguous)
+    prefix_at(first, first == 0)
 }
 
 /// Where a needle's first character first occurs in `hay` (what the prefix bonus depends
-/// on); not looked for when the needle is one character (no prefix bonus then).
+/// on); not looked for when the needle is one character (no prefix bonus then). The
+/// reference of [`first_within`].
+#[cfg(test)]
 fn first_of(hay: &[u8], needle: &[u8]) -> usize {
     if needle.len() == 1 {
         return 0;
@@ -977,8 +1026,9 @@ fn first_of(hay: &[u8], needle: &[u8]) -> usize {
     memchr::memchr(needle[0], hay).unwrap_or(0)
 }
 
-/// A looser [`score_ceiling`] from the lengths and [`first_of`] alone: every character at
-/// the largest bonus (10), the first one doubled, plus the prefix bonus.
+/// A looser [`shape_ceiling`] from the lengths and where the needle's first character
+/// first occurs alone: every character at the largest bonus (10), the first one doubled,
+/// plus the prefix bonus.
 fn quick_ceiling(hay_len: usize, needle_len: usize, first: usize) -> u32 {
     if needle_len == 1 && hay_len > 1 {
         // A single character scores its best position, without prefix bonus.
@@ -987,161 +1037,40 @@ fn quick_ceiling(hay_len: usize, needle_len: usize, first: usize) -> u32 {
     26 * needle_len as u32 + 10 + prefix_ceiling(first)
 }
 
-/// What the ceilings of a query's words look for in a haystack: their characters (each
-/// in a slot), and their pairs of adjacent characters (pair `k` counted over the words in
-/// order).
-struct Wanted {
-    /// Each byte's slot plus one (0: not wanted, or past [`SLOTS`]).
-    slot: [u8; 256],
-    /// The slots of each pair's characters.
-    pairs: Vec<(u8, u8)>,
-    /// The pairs (bits, the first [`PAIRS`]) whose second character is in the slot.
-    by_second: [u64; SLOTS],
-}
-
-/// Distinct characters with a slot; the others are assumed at the largest bonus.
-const SLOTS: usize = 48;
-/// Pairs past this many are assumed side by side (one `u64` of bits).
-const PAIRS: usize = 64;
-
-fn wanted(needles: &[Vec<u8>]) -> Wanted {
-    let mut w = Wanted {
-        slot: [0; 256],
-        pairs: Vec::new(),
-        by_second: [0; SLOTS],
+/// The prefix bonus nucleo may give a match that starts at `p`: its optimal matcher's
+/// (the bonus falls by one every two positions from the first occurrence of the needle's
+/// first character, from 16/2 when that is the haystack's start, else from 14/2 at the
+/// start), or the one of its path for a needle that occurs once, contiguous.
+fn prefix_at(p: usize, first_at_start: bool) -> u32 {
+    let p = p.min(64) as u32;
+    let optimal = if first_at_start { 16 } else { 14u32 }.saturating_sub(p) / 2;
+    let contiguous = match p {
+        0 => 8,
+        _ => 8u32.saturating_sub((3 + 3 * (p - 1)) / 2),
     };
-    let mut used = 0;
-    for &b in needles.iter().flatten() {
-        if w.slot[b as usize] == 0 && used < SLOTS {
-            used += 1;
-            w.slot[b as usize] = used as u8;
-        }
-    }
-    for n in needles {
-        for pair in n.windows(2) {
-            let k = w.pairs.len();
-            let (a, b) = (w.slot[pair[0] as usize], w.slot[pair[1] as usize]);
-            if k < PAIRS && a != 0 && b != 0 {
-                w.by_second[b as usize - 1] |= 1 << k;
-            }
-            w.pairs.push((a, b));
-        }
-    }
-    w
+    optimal.max(contiguous)
 }
 
-/// What a haystack offers the query's words, per slot: the largest bonus a match of the
-/// character can get and where it first occurs (plus one; 0: nowhere), and for each pair
-/// the shortest distance from an occurrence of its first character to a later one of its
-/// second (1: side by side; 0: never in that order).
-struct Profile {
-    best: [u8; SLOTS],
-    first: [u32; SLOTS],
-    distance: [u16; PAIRS],
-}
-
-/// The [`Profile`] of `hay` (one pass, classes and bonuses from tables).
-fn profile(hay: &[u8], wanted: &Wanted) -> Profile {
-    let mut best = [0u8; SLOTS];
-    let mut first = [0u32; SLOTS];
-    let mut distance = [0u16; PAIRS];
-    // Where each wanted character last occurred, plus one (0: not yet).
-    let mut seen = [0u32; SLOTS];
-    let mut prev = SPACE;
-    for (p, &b) in hay.iter().enumerate() {
-        let class = CLASSES[b as usize];
-        let slot = wanted.slot[b as usize] as usize;
-        if slot != 0 {
-            let i = slot - 1;
-            best[i] = best[i].max(BONUSES[prev as usize][class as usize]);
-            if first[i] == 0 {
-                first[i] = (p + 1) as u32;
-            }
-            let mut pairs = wanted.by_second[i];
-            while pairs != 0 {
-                let k = pairs.trailing_zeros() as usize;
-                pairs &= pairs - 1;
-                let at = seen[wanted.pairs[k].0 as usize - 1] as usize;
-                if at > 0 {
-                    let d = (p + 1 - at).min(u16::MAX as usize) as u16;
-                    if distance[k] == 0 || d < distance[k] {
-                        distance[k] = d;
-                    }
-                }
-            }
-            seen[i] = (p + 1) as u32;
-        }
-        prev = class;
-    }
-    Profile {
-        best,
-        first,
-        distance,
-    }
-}
-
-/// The most a fuzzy needle can score in `hay` (nucleo's scoring, `prefer_prefix` on): every
-/// character a match (16) with the largest bonus it can get — its own best position's, or
-/// the bonus a run started by an earlier character carries (4 at least) —, the first one's
-/// doubled, plus the prefix bonus the first occurrence of the first character allows. A
-/// character that never follows the previous one side by side comes after a gap at least
-/// as long as their shortest distance: it loses that gap's penalty (3, plus 1 per extra
-/// character, nucleo's score saturating at 0) and starts a new run. A single character in
-/// a longer haystack scores exactly its best position (no prefix). `pair` is the index of
-/// the needle's first pair in `profile.distance`.
-fn score_ceiling(
-    hay: &[u8],
-    needle: &[u8],
-    wanted: &Wanted,
-    profile: &Profile,
-    pair: usize,
-) -> u32 {
-    let slot = |c: u8| (wanted.slot[c as usize] as usize).checked_sub(1);
-    let best_bonus = |c: u8| slot(c).map_or(10, |i| profile.best[i] as u32);
-    let n = needle.len() as u32;
-    if hay.len() <= needle.len() {
-        // nucleo's exact-length path: the plain bound.
-        return quick_ceiling(hay.len(), needle.len(), first_of(hay, needle));
-    }
-    let first_bonus = best_bonus(needle[0]);
-    if n == 1 {
-        return 16 + 2 * first_bonus;
-    }
-    let first = slot(needle[0]).map_or(0, |i| profile.first[i].saturating_sub(1) as usize);
-    let prefix = prefix_ceiling(first);
-    let mut total = 16 + 2 * first_bonus + prefix;
-    let mut carried = first_bonus;
-    for (i, &c) in needle[1..].iter().enumerate() {
-        let own = best_bonus(c);
-        let distance = profile.distance.get(pair + i).copied().unwrap_or(1);
-        if distance <= 1 {
-            total += 16 + own.max(carried).max(4);
-            carried = carried.max(own);
-        } else {
-            // A gap of `distance - 1` characters at least: 3 + (distance - 2).
-            total = total.saturating_sub(distance as u32 + 1) + 16 + own;
-            carried = own;
-        }
-    }
-    total
-}
-
-/// A [`score_ceiling`] from the haystack's [`Shape`] alone (and [`first_of`]): each
-/// character at the largest bonus if it occurs where one is given; a pair never side by
-/// side pays a gap's opening penalty (3).
-fn shape_ceiling(hay_len: usize, needle: &[u8], shape: &Shape, first: usize) -> u32 {
+/// The most a fuzzy needle can score in a haystack, from its [`Shape`] alone (and where
+/// the needle's first character first occurs): every character a match (16) at the
+/// largest bonus (10) if it occurs where one is given, else none — or the bonus a run
+/// started by an earlier character carries (4 at least) —, the first one's doubled, plus
+/// the prefix bonus; a pair never side by side pays a gap's opening penalty (3) and starts
+/// a new run.
+fn shape_ceiling(hay_len: usize, probe: &Probe, shape: &Shape, first: usize) -> u32 {
+    let needle = probe.needle;
     if hay_len <= needle.len() {
         return quick_ceiling(hay_len, needle.len(), first);
     }
-    let first_bonus = shape.bonus(needle[0]);
+    let first_bonus = shape.bonus_of(probe.bits[0]);
     if needle.len() == 1 {
         return 16 + 2 * first_bonus;
     }
     let mut total = 16 + 2 * first_bonus + prefix_ceiling(first);
     let mut carried = first_bonus;
-    for pair in needle.windows(2) {
-        let own = shape.bonus(pair[1]);
-        if shape.side_by_side(pair[0], pair[1]) {
+    for (&b, &pair) in probe.bits[1..].iter().zip(&probe.pairs) {
+        let own = shape.bonus_of(b);
+        if shape.side_by_side(pair) {
             total += 16 + own.max(carried).max(4);
             carried = carried.max(own);
         } else {
@@ -1152,15 +1081,117 @@ fn shape_ceiling(hay_len: usize, needle: &[u8], shape: &Shape, first: usize) -> 
     total
 }
 
-/// Each word's [`score_ceiling`] in `hay`, into `out`.
-fn word_ceilings(hay: &[u8], needles: &[Vec<u8>], wanted: &Wanted, out: &mut Vec<u32>) {
-    let profile = profile(hay, wanted);
-    let mut pair = 0;
-    out.clear();
-    for n in needles {
-        out.push(score_ceiling(hay, n, wanted, &profile, pair));
-        pair += n.len().saturating_sub(1);
+/// One cell of [`dp_ceiling`]: a needle character matched at `at`.
+#[derive(Clone, Copy)]
+struct Cell {
+    at: u32,
+    /// The most an alignment of the needle so far ending here can score.
+    score: u32,
+    /// The largest consecutive bonus such an alignment may carry on.
+    carried: u32,
+}
+
+/// A needle (2 to 64 characters) as [`dp_ceiling`] reads it: for each byte, the needle
+/// positions that hold it.
+struct DpNeedle {
+    len: usize,
+    at: Box<[u64; 256]>,
+}
+
+impl DpNeedle {
+    fn of(needle: &[u8]) -> Option<DpNeedle> {
+        if !(2..=64).contains(&needle.len()) {
+            return None;
+        }
+        let mut at = Box::new([0u64; 256]);
+        for (i, &c) in needle.iter().enumerate() {
+            at[c as usize] |= 1 << i;
+        }
+        Some(DpNeedle {
+            len: needle.len(),
+            at,
+        })
     }
+}
+
+/// The state of each needle position in [`dp_ceiling`]: its latest cell, and the best
+/// `score + at` of its earlier cells (a gap of `p - at - 1` characters before a match at
+/// `p` costs 3 + 1 per character after the first: `p - at + 1`).
+#[derive(Default)]
+struct DpRows {
+    last: Vec<Option<Cell>>,
+    gapped: Vec<Option<u32>>,
+}
+
+/// nucleo's optimal score of a needle in `hay` (longer than the needle), or more: its
+/// dynamic programme (matches, gaps, consecutive bonuses, prefix bonus, saturation at 0)
+/// in one pass over the haystack, computing only the cells where a needle character
+/// matches, each keeping the largest consecutive bonus any path to it may carry (nucleo
+/// keeps the one of its best path). `None` when the needle is not a subsequence.
+fn dp_ceiling(hay: &[u8], needle: &DpNeedle, rows: &mut DpRows) -> Option<u32> {
+    let n = needle.len;
+    rows.last.clear();
+    rows.last.resize(n, None);
+    rows.gapped.clear();
+    rows.gapped.resize(n, None);
+    let (mut first_at_start, mut best) = (None, None);
+    for (p, &b) in hay.iter().enumerate() {
+        let mut here = needle.at[b as usize];
+        if here == 0 {
+            continue;
+        }
+        let bonus = nucleo_bonus(hay, p);
+        let p = p as u32;
+        // The later positions first: each reads the previous one as it was before `p`.
+        while here != 0 {
+            let i = 63 - here.leading_zeros() as usize;
+            here &= !(1 << i);
+            let cell = if i == 0 {
+                let at_start = *first_at_start.get_or_insert(p == 0);
+                Cell {
+                    at: p,
+                    score: 16 + 2 * bonus + prefix_at(p as usize, at_start),
+                    carried: bonus,
+                }
+            } else {
+                let mut gapped = rows.gapped[i - 1];
+                let mut next_to = None;
+                match rows.last[i - 1] {
+                    Some(q) if q.at + 1 == p => next_to = Some(q),
+                    Some(q) => {
+                        gapped = Some(gapped.map_or(q.score + q.at, |g| g.max(q.score + q.at)))
+                    }
+                    None => continue,
+                }
+                let after_gap = gapped.map_or(0, |g| g.saturating_sub(p + 1));
+                let mut cell = Cell {
+                    at: p,
+                    score: after_gap + bonus + 16,
+                    carried: bonus,
+                };
+                if let Some(q) = next_to {
+                    let run = q.carried.max(4);
+                    let carried = if bonus >= 8 && bonus > run {
+                        bonus
+                    } else {
+                        run
+                    };
+                    cell.score = cell.score.max(q.score + run.max(bonus) + 16);
+                    cell.carried = cell.carried.max(carried);
+                }
+                cell
+            };
+            if let Some(old) = rows.last[i] {
+                let g = old.score + old.at;
+                rows.gapped[i] = Some(rows.gapped[i].map_or(g, |x| x.max(g)));
+            }
+            rows.last[i] = Some(cell);
+            if i == n - 1 {
+                best = Some(best.map_or(cell.score, |x: u32| x.max(cell.score)));
+            }
+        }
+    }
+    best
 }
 
 /// Starts tried by [`score_floor`]: enough for names, bounded for pathological haystacks.
@@ -1262,15 +1293,66 @@ fn score_floor(hay: &[u8], needle: &[u8], starts: usize) -> Option<u32> {
     best.map(|b| b.max(0) as u32)
 }
 
-/// Where `needle`'s first character first occurs in `hay`, as far as the prefix bonus
-/// goes ([`prefix_ceiling`] gives nothing from 13 on): its first 16 bytes are read, not the
-/// haystack; 16 when it is not there. Not looked for when the needle is one character.
-fn first_within(hay: &[u8], needle: &[u8]) -> usize {
-    if needle.len() == 1 {
+/// The first 16 bytes of a haystack (zeros past its end), read little-endian by
+/// [`first_within`] and [`opening_within`].
+fn head_of(hay: &[u8]) -> [u8; 16] {
+    let mut head = [0u8; 16];
+    let n = hay.len().min(16);
+    head[..n].copy_from_slice(&hay[..n]);
+    head
+}
+
+/// Where `needle`'s first character first occurs in the haystack whose [`head_of`] is
+/// `head`, as far as the prefix bonus goes ([`prefix_ceiling`] gives nothing from 13 on):
+/// 16 when not in its first 16 bytes (the haystack itself is not read). Not looked for
+/// when the needle is one character.
+fn first_within(head: u128, hay_len: usize, needle: &[u8]) -> usize {
+    if needle.len() == 1 || needle[0] == 0 {
         return 0;
     }
-    let head = hay.get(..16).unwrap_or(hay);
-    head.iter().position(|&b| b == needle[0]).unwrap_or(16)
+    let at = (maybe_at(head, needle[0]).trailing_zeros() / 8) as usize;
+    if at < hay_len.min(16) { at } else { 16 }
+}
+
+/// The high bit of each byte of `head` that may equal `c`: every byte that does, and maybe
+/// some above the lowest one that does (never below it).
+fn maybe_at(head: u128, c: u8) -> u128 {
+    const ONES: u128 = u128::MAX / 255;
+    // The bytes equal to `c` become zero, and a zero byte sets its high bit.
+    let x = head ^ (ONES * c as u128);
+    x.wrapping_sub(ONES) & !x & (ONES << 7)
+}
+
+/// What [`opening_within`] takes off a needle's [`shape_ceiling`]: its first character's
+/// bonus and prefix bonus at the best of its positions instead of its best bonus with the
+/// prefix bonus of its first occurrence.
+fn opening_cut(hay_len: usize, needle: &[u8], head: u128, shape: &Shape, first: usize) -> u32 {
+    if hay_len <= needle.len() || needle.len() == 1 {
+        return 0;
+    }
+    let assumed = 2 * shape.bonus(needle[0]) + prefix_ceiling(first);
+    assumed - assumed.min(opening_within(head, hay_len, needle[0], shape))
+}
+
+/// The most `c` can earn as a needle's first character in a haystack of `hay_len` bytes
+/// with this head ([`head_of`]) and shape: its doubled bonus plus the prefix bonus at each
+/// of its positions in the first 16 bytes; past them (no prefix bonus there) its doubled
+/// bonus from the shape.
+fn opening_within(head: u128, hay_len: usize, c: u8, shape: &Shape) -> u32 {
+    let mut best = 2 * shape.bonus(c);
+    let bytes = head.to_le_bytes();
+    let hay = &bytes[..hay_len.min(16)];
+    let mut maybe = maybe_at(head, c);
+    let mut first = None;
+    while maybe != 0 {
+        let p = (maybe.trailing_zeros() / 8) as usize;
+        maybe &= maybe - 1;
+        if hay.get(p) == Some(&c) {
+            let first_at_start = *first.get_or_insert(p) == 0;
+            best = best.max(2 * nucleo_bonus(hay, p) + prefix_at(p, first_at_start));
+        }
+    }
+    best
 }
 
 /// The most a fuzzy needle of `len` characters can score in any haystack at least
@@ -1281,9 +1363,10 @@ fn most(len: usize, shortest: usize) -> u32 {
 
 /// The page of a plain fuzzy query. Each candidate is first bounded from its length, the
 /// start of its haystack and its [`Shape`] (no pass over the haystack, no match looked
-/// for): most cannot beat the page's worst and are left at once. The others are checked
-/// for a match (leftmost), bounded by a pass over the haystack, and scored exactly word
-/// by word (the newest word, the least certain, first) until they are out. Once the page
+/// for): most cannot beat the page's worst and are left at once. For the others each
+/// word's bound is replaced by its [`dp_ceiling`] (one pass over the haystack; nearly
+/// always nucleo's exact score), then by nucleo's score, word by word (the newest word,
+/// the least certain, first) until they are out. Once the page
 /// holds `limit` hits at the most any haystack can score, the rest is not visited
 /// (candidates come in increasing id order and a tie goes to the lower id). The hits are
 /// counted afterwards, by [`settle`]: `total` here counts only those scored.
@@ -1311,41 +1394,77 @@ fn search_page(
     } else {
         u32::MAX
     };
-    let wanted = wanted(needles);
     let mut ceilings = Vec::with_capacity(needles.len());
     let mut firsts = Vec::with_capacity(needles.len());
-    let _ = c.for_each(query.mask, |id, hay, shape, _| {
+    let probes: Vec<Probe> = needles.iter().map(|n| Probe::of(n)).collect();
+    let dps: Vec<Option<DpNeedle>> = needles.iter().map(|n| DpNeedle::of(n)).collect();
+    let mut rows = DpRows::default();
+    let mut exact_words = Vec::with_capacity(needles.len());
+    let _ = c.for_each(query.mask, |id, Seen { hay, head, shape }, _| {
         // Past its 100 KiB matrix nucleo falls back to a greedy match: no bound then.
         let bounded = hay.len() * needle_len <= 64 * 1024;
         let worst = page.peek().filter(|_| page.len() == limit).map(|w| w.0.0);
         let score = match worst.filter(|_| bounded) {
             Some(worst) => {
+                let head = u128::from_le_bytes(*head);
                 firsts.clear();
-                firsts.extend(needles.iter().map(|n| first_within(hay, n)));
+                firsts.extend(needles.iter().map(|n| first_within(head, hay.len(), n)));
                 let by_word = || needles.iter().zip(&firsts);
                 if by_word()
                     .map(|(n, &f)| quick_ceiling(hay.len(), n.len(), f))
                     .sum::<u32>()
                     <= worst
-                    || by_word()
-                        .map(|(n, &f)| shape_ceiling(hay.len(), n, shape, f))
-                        .sum::<u32>()
-                        <= worst
-                    || fresh_lead(hay, needles).is_none()
                 {
                     return ControlFlow::Continue(());
                 }
-                word_ceilings(hay, needles, &wanted, &mut ceilings);
+                ceilings.clear();
+                ceilings.extend(
+                    probes
+                        .iter()
+                        .zip(&firsts)
+                        .map(|(p, &f)| shape_ceiling(hay.len(), p, shape, f)),
+                );
                 let mut bound: u32 = ceilings.iter().sum();
-                let mut words = needles.len();
-                while bound > worst && words > 0 {
-                    words -= 1;
-                    let Some(exact) =
-                        query.pattern.atoms[words].score(Utf32Str::Ascii(hay), matcher)
-                    else {
-                        return ControlFlow::Continue(());
-                    };
-                    bound = bound - ceilings[words] + exact as u32;
+                if bound <= worst {
+                    return ControlFlow::Continue(());
+                }
+                for (c, (n, &f)) in ceilings.iter_mut().zip(by_word()) {
+                    let cut = opening_cut(hay.len(), n, head, shape, f);
+                    *c -= cut;
+                    bound -= cut;
+                }
+                if bound <= worst {
+                    return ControlFlow::Continue(());
+                }
+                // Each word's ceiling replaced by its dynamic programme's, then by its
+                // exact score, the newest word first, until the entry is out.
+                exact_words.clear();
+                exact_words.resize(needles.len(), false);
+                for exact in [false, true] {
+                    let mut words = needles.len();
+                    while bound > worst && words > 0 {
+                        words -= 1;
+                        if exact_words[words] {
+                            continue;
+                        }
+                        let n = &needles[words];
+                        let score = match &dps[words] {
+                            Some(dp) if !exact && hay.len() > n.len() => {
+                                dp_ceiling(hay, dp, &mut rows)
+                            }
+                            _ => {
+                                exact_words[words] = true;
+                                query.pattern.atoms[words]
+                                    .score(Utf32Str::Ascii(hay), matcher)
+                                    .map(u32::from)
+                            }
+                        };
+                        let Some(score) = score else {
+                            return ControlFlow::Continue(());
+                        };
+                        bound = bound - ceilings[words] + score;
+                        ceilings[words] = score;
+                    }
                 }
                 if bound <= worst {
                     return ControlFlow::Continue(());
@@ -1408,7 +1527,7 @@ pub(crate) fn settle(
         .and_then(|p| carry(p, &needles));
     let count = |c: &Candidates, m: &mut Matcher| -> Option<(Vec<Kept>, usize)> {
         let (mut raw, mut hits, mut seen) = (Vec::new(), 0, 0usize);
-        let flow = c.for_each(query.mask, |id, hay, _, kept| {
+        let flow = c.for_each(query.mask, |id, Seen { hay, .. }, kept| {
             seen += 1;
             if seen % 512 == 1 && cancelled() {
                 return ControlFlow::Break(());
@@ -1832,8 +1951,7 @@ mod tests {
         );
         assert_eq!(idx.get(CustomerId(2)).unwrap().name(), "Lycée Victor Hugo");
         // The packed haystacks: the replaced one changed length, its neighbours did not move.
-        let hay =
-            |idx: &CustomerIndex, id| String::from_utf8(idx.hay_and_shape(id).unwrap().0.to_vec());
+        let hay = |idx: &CustomerIndex, id| String::from_utf8(idx.seen(id).unwrap().hay.to_vec());
         assert_eq!(hay(&idx, 2).unwrap(), "lycee victor hugo  besancon  x");
         assert_eq!(
             hay(&snapshot, 2).unwrap(),
@@ -1988,14 +2106,24 @@ mod tests {
                 proptest::prop_assert!(f <= e, "floor {} > {}", f, e);
                 let lead = fresh_lead(hay.as_bytes(), &words).unwrap();
                 proptest::prop_assert!(lead.1 <= e as i32, "lead floor {} > {}", lead.1, e);
-                let mut c = Vec::new();
-                word_ceilings(hay.as_bytes(), &words, &wanted(&words), &mut c);
-                proptest::prop_assert!(e <= c[0], "ceiling {} < {}", c[0], e);
                 let first = first_of(hay.as_bytes(), &words[0]);
                 let quick = quick_ceiling(hay.len(), words[0].len(), first);
                 proptest::prop_assert!(e <= quick, "quick ceiling {} < {}", quick, e);
-                let shaped = shape_ceiling(hay.len(), &words[0], &Shape::of(hay.as_bytes()), first);
+                let shape = Shape::of(hay.as_bytes());
+                if words[0].len() > 1 && hay.len() > words[0].len() {
+                    let needle = DpNeedle::of(&words[0]).unwrap();
+                    let dp = dp_ceiling(hay.as_bytes(), &needle, &mut DpRows::default());
+                    proptest::prop_assert!(dp.is_some_and(|dp| e <= dp), "dp ceiling {:?} < {}", dp, e);
+                }
+                let shaped = shape_ceiling(hay.len(), &Probe::of(&words[0]), &shape, first);
                 proptest::prop_assert!(e <= shaped, "shape ceiling {} < {}", shaped, e);
+                let head = u128::from_le_bytes(head_of(hay.as_bytes()));
+                let opened = shaped - opening_cut(hay.len(), &words[0], head, &shape, first);
+                proptest::prop_assert!(e <= opened, "shape ceiling, opening {} < {}", opened, e);
+                // The page reads only the haystack's first 16 bytes for the prefix bonus.
+                let within = first_within(head, hay.len(), &words[0]);
+                proptest::prop_assert_eq!(within, first.min(16), "first within 16 bytes");
+                proptest::prop_assert_eq!(prefix_ceiling(within), prefix_ceiling(first));
             }
         }
     }
@@ -2030,14 +2158,25 @@ mod tests {
                 assert_eq!(floor.is_some(), exact.is_some(), "{needle} in {hay}");
                 if let (Some(f), Some(e)) = (floor, exact) {
                     assert!(f <= e, "floor {f} > {e}: {needle} in {hay}");
-                    let words = [needle.as_bytes().to_vec()];
-                    let mut c = Vec::new();
-                    word_ceilings(hay.as_bytes(), &words, &wanted(&words), &mut c);
-                    let c = c[0];
-                    assert!(e <= c, "ceiling {c} < {e}: {needle} in {hay}");
                     let first = first_of(hay.as_bytes(), needle.as_bytes());
                     let q = quick_ceiling(hay.len(), needle.len(), first);
-                    assert!(c <= q, "the quick ceiling {q} is below the tight one {c}");
+                    assert!(e <= q, "quick ceiling {q} < {e}: {needle} in {hay}");
+                    let shape = Shape::of(hay.as_bytes());
+                    let s = shape_ceiling(hay.len(), &Probe::of(needle.as_bytes()), &shape, first);
+                    assert!(
+                        e <= s && s <= q,
+                        "shape ceiling {s}: {e}, {q}: {needle} in {hay}"
+                    );
+                    if let Some(dp) =
+                        DpNeedle::of(needle.as_bytes()).filter(|_| hay.len() > needle.len())
+                    {
+                        let c = dp_ceiling(hay.as_bytes(), &dp, &mut DpRows::default());
+                        assert_eq!(
+                            c,
+                            Some(e),
+                            "the programme's ceiling is exact here: {needle} in {hay}"
+                        );
+                    }
                 }
             }
         }
