@@ -1,7 +1,7 @@
 //! Read-only views for the console and the commands. Both roles may read.
 
 use super::index::CardView;
-use super::search::{Found, Query, with_thread_matcher};
+use super::search::{CustomerIndex, Found, Query, with_thread_matcher};
 use super::{App, AppError, parse_order_number};
 use crate::domain::interest::PenaltyTotals;
 use crate::domain::order::InvoiceLateness;
@@ -10,6 +10,7 @@ use crate::domain::{
     Flag, IssuedDocument, Order, OrderCard, OrderId, Stage, Totals,
 };
 use crate::store::StoreError;
+use std::sync::Arc;
 
 /// Hits a customer search returns (the results a console shows and scrolls).
 pub(crate) const SEARCH_LIMIT: usize = 50;
@@ -383,20 +384,48 @@ impl App {
         page: impl FnOnce(&SearchResult),
         cancelled: &(dyn Fn() -> bool + Sync),
     ) -> Option<SearchResult> {
-        let (found, snapshot) = self.index.search_customers_page(query, previous, limit);
-        let mut result = self.search_result(query, found, limit);
+        let (mut result, snapshot) = self.customer_search_page(query, previous, limit);
         if !result.found.settled() {
             page(&result);
-            let before = result.found.total;
-            if !self
-                .index
-                .settle_customers(&snapshot, query, limit, &mut result.found, cancelled)
-            {
+            if !self.count_customer_search(&snapshot, query, limit, &mut result, cancelled) {
                 return None;
             }
-            result.total += result.found.total - before;
         }
         Some(result)
+    }
+
+    /// The first step of [`Self::search_customers_progressive`]: the result as soon as its
+    /// rows are known, and the snapshot of the index its count is made on
+    /// ([`Self::count_customer_search`]) when it is not yet exact.
+    pub(crate) fn customer_search_page(
+        &self,
+        query: &str,
+        previous: Option<&Found>,
+        limit: usize,
+    ) -> (SearchResult, Arc<CustomerIndex>) {
+        let (found, snapshot) = self.index.search_customers_page(query, previous, limit);
+        (self.search_result(query, found, limit), snapshot)
+    }
+
+    /// The second step: makes the count of a result from [`Self::customer_search_page`]
+    /// exact, unless `cancelled` says it is no longer wanted (then `false`).
+    pub(crate) fn count_customer_search(
+        &self,
+        snapshot: &Arc<CustomerIndex>,
+        query: &str,
+        limit: usize,
+        result: &mut SearchResult,
+        cancelled: &(dyn Fn() -> bool + Sync),
+    ) -> bool {
+        let before = result.found.total;
+        if !self
+            .index
+            .settle_customers(snapshot, query, limit, &mut result.found, cancelled)
+        {
+            return false;
+        }
+        result.total += result.found.total - before;
+        true
     }
 
     /// The rows of a customer search: documents and orders found by their numbers, SIRETs,

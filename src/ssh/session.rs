@@ -161,10 +161,14 @@ async fn console_loop(
     let mut changes = shared.app.subscribe();
     let mut access = shared.subscribe_access();
     let mut shutdown = shared.shutdown.clone();
-    // Search answers: a page as soon as it is known, then the last word (the exact count,
-    // or `None` when a newer keystroke cancelled it).
-    let (found_tx, mut found_rx) =
-        mpsc::channel::<(crate::ui::SearchTarget, Option<SearchResult>, bool)>(8);
+    // Search answers, each with the number of its search: the page as soon as it is known
+    // (its job's last word: the next search may start), then, when the page's count was
+    // not exact, the exact count from a job run after the other sessions' pages (unless a
+    // newer keystroke cancelled it).
+    let (found_tx, mut found_rx) = mpsc::channel::<Found>(8);
+    // The newest search whose answer the console shows: an older count arriving late is
+    // not shown over a newer page.
+    let mut shown_seq = 0;
     // The search this session wants now: a newer one cancels the count of an older one.
     let search_seq = Arc::new(AtomicU64::new(0));
     // Confirmed operations run on the blocking pool; their result comes back here.
@@ -244,8 +248,14 @@ async fn console_loop(
                 dirty = true;
             }
             found = found_rx.recv() => {
-                let (target, result, last) = found.unwrap_or((crate::ui::SearchTarget::Customers, None, true));
-                if let Some(result) = result {
+                let Found { target, seq, result, last } = found.unwrap_or(Found {
+                    target: crate::ui::SearchTarget::Customers,
+                    seq: 0,
+                    result: None,
+                    last: true,
+                });
+                if let Some(result) = result.filter(|_| seq >= shown_seq) {
+                    shown_seq = seq;
                     console.update(Msg::Found(target, result));
                     dirty = true;
                 }
@@ -306,27 +316,9 @@ async fn console_loop(
                         continue;
                     }
                     search_busy = true;
-                    let (app, tx, seq) = (shared.app.clone(), found_tx.clone(), search_seq.clone());
-                    let submitted = shared.pool.submit(move || {
-                        let cancelled = move || seq.load(Ordering::SeqCst) != mine;
-                        // The last word is always sent, even after a panic, or the console
-                        // would wait for it forever.
-                        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                            app.search_customers_progressive(
-                                &query,
-                                previous.as_ref(),
-                                SEARCH_LIMIT,
-                                |page| {
-                                    let _ = tx.blocking_send((target, Some(page.clone()), false));
-                                },
-                                &cancelled,
-                            )
-                        }))
-                        .unwrap_or_else(|_| {
-                            tracing::error!("a search panicked");
-                            None
-                        });
-                        let _ = tx.blocking_send((target, result, true));
+                    let (shared, tx, seq) = (shared.clone(), found_tx.clone(), search_seq.clone());
+                    let submitted = shared.clone().pool.submit(move || {
+                        search_job(&shared, tx, seq, mine, target, query, previous);
                     });
                     if submitted.is_err() {
                         search_busy = false;
@@ -346,5 +338,80 @@ async fn console_loop(
                 }
             }
         }
+    }
+}
+
+/// A search's answer for the session: see `found_tx` in [`console_loop`].
+struct Found {
+    target: crate::ui::SearchTarget,
+    seq: u64,
+    result: Option<SearchResult>,
+    /// The page's job ended: the session may start its next search.
+    last: bool,
+}
+
+/// The job of search number `mine`: its page, sent at once (the job's last word, always
+/// sent, even after a panic, or the console would wait for it forever); then, when its
+/// count is not exact, a job queued after the other sessions' pages makes it exact —
+/// unless the session typed again meanwhile.
+fn search_job(
+    shared: &Arc<Shared>,
+    tx: mpsc::Sender<Found>,
+    seq: Arc<AtomicU64>,
+    mine: u64,
+    target: crate::ui::SearchTarget,
+    query: String,
+    previous: Option<crate::app::search::Found>,
+) {
+    let page = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        shared
+            .app
+            .customer_search_page(&query, previous.as_ref(), SEARCH_LIMIT)
+    }));
+    let Ok((result, snapshot)) = page else {
+        tracing::error!("a search panicked");
+        let _ = tx.blocking_send(Found {
+            target,
+            seq: mine,
+            result: None,
+            last: true,
+        });
+        return;
+    };
+    let settled = result.found.settled();
+    let page = Found {
+        target,
+        seq: mine,
+        result: Some(result.clone()),
+        last: true,
+    };
+    if tx.blocking_send(page).is_err() || settled {
+        return;
+    }
+    let app = shared.app.clone();
+    let counted = shared.pool.submit_after(move || {
+        let cancelled = || seq.load(Ordering::SeqCst) != mine || tx.is_closed();
+        if cancelled() {
+            return;
+        }
+        let mut result = result;
+        let done = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            app.count_customer_search(&snapshot, &query, SEARCH_LIMIT, &mut result, &cancelled)
+        }));
+        match done {
+            Ok(true) => {
+                let _ = tx.blocking_send(Found {
+                    target,
+                    seq: mine,
+                    result: Some(result),
+                    last: false,
+                });
+            }
+            Ok(false) => {}
+            Err(_) => tracing::error!("a search count panicked"),
+        }
+    });
+    if counted.is_err() {
+        tracing::warn!("search pool full: a count is left « ≥ »");
     }
 }
