@@ -1095,6 +1095,8 @@ struct Cell {
 /// positions that hold it.
 struct DpNeedle {
     len: usize,
+    first: u8,
+    last: u8,
     at: Box<[u64; 256]>,
 }
 
@@ -1109,6 +1111,8 @@ impl DpNeedle {
         }
         Some(DpNeedle {
             len: needle.len(),
+            first: needle[0],
+            last: needle[needle.len() - 1],
             at,
         })
     }
@@ -1135,7 +1139,12 @@ fn dp_ceiling(hay: &[u8], needle: &DpNeedle, rows: &mut DpRows) -> Option<u32> {
     rows.gapped.clear();
     rows.gapped.resize(n, None);
     let (mut first_at_start, mut best) = (None, None);
-    for (p, &b) in hay.iter().enumerate() {
+    // No cell before the first character's first occurrence, none needed after the last
+    // character's last one.
+    let from = memchr::memchr(needle.first, hay)?;
+    let to = from + memchr::memrchr(needle.last, &hay[from..])? + 1;
+    for (p, &b) in hay[from..to].iter().enumerate() {
+        let p = from + p;
         let mut here = needle.at[b as usize];
         if here == 0 {
             continue;
