@@ -316,9 +316,10 @@ async fn console_loop(
                         continue;
                     }
                     search_busy = true;
-                    let (shared, tx, seq) = (shared.clone(), found_tx.clone(), search_seq.clone());
-                    let submitted = shared.clone().pool.submit(move || {
-                        search_job(&shared, tx, seq, mine, target, query, previous);
+                    let (job_shared, tx, seq) =
+                        (shared.clone(), found_tx.clone(), search_seq.clone());
+                    let submitted = shared.pool.submit(move || {
+                        search_job(&job_shared, tx, seq, mine, target, query, previous);
                     });
                     if submitted.is_err() {
                         search_busy = false;
