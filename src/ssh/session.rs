@@ -165,7 +165,7 @@ async fn console_loop(
     // (its job's last word: the next search may start), then, when the page's count was
     // not exact, the exact count from a job run after the other sessions' pages (unless a
     // newer keystroke cancelled it).
-    let (found_tx, mut found_rx) = mpsc::channel::<Found>(8);
+    let (found_tx, mut found_rx) = mpsc::channel::<SearchAnswer>(8);
     // The newest search whose answer the console shows: an older count arriving late is
     // not shown over a newer page.
     let mut shown_seq = 0;
@@ -248,7 +248,7 @@ async fn console_loop(
                 dirty = true;
             }
             found = found_rx.recv() => {
-                let Found { target, seq, result, last } = found.unwrap_or(Found {
+                let SearchAnswer { target, seq, result, last } = found.unwrap_or(SearchAnswer {
                     target: crate::ui::SearchTarget::Customers,
                     seq: 0,
                     result: None,
@@ -343,7 +343,7 @@ async fn console_loop(
 }
 
 /// A search's answer for the session: see `found_tx` in [`console_loop`].
-struct Found {
+struct SearchAnswer {
     target: crate::ui::SearchTarget,
     seq: u64,
     result: Option<SearchResult>,
@@ -357,7 +357,7 @@ struct Found {
 /// unless the session typed again meanwhile.
 fn search_job(
     shared: &Arc<Shared>,
-    tx: mpsc::Sender<Found>,
+    tx: mpsc::Sender<SearchAnswer>,
     seq: Arc<AtomicU64>,
     mine: u64,
     target: crate::ui::SearchTarget,
@@ -371,7 +371,7 @@ fn search_job(
     }));
     let Ok((result, snapshot)) = page else {
         tracing::error!("a search panicked");
-        let _ = tx.blocking_send(Found {
+        let _ = tx.blocking_send(SearchAnswer {
             target,
             seq: mine,
             result: None,
@@ -379,14 +379,17 @@ fn search_job(
         });
         return;
     };
-    let settled = result.found.settled();
-    let page = Found {
+    let page = |result| SearchAnswer {
         target,
         seq: mine,
-        result: Some(result.clone()),
+        result: Some(result),
         last: true,
     };
-    if tx.blocking_send(page).is_err() || settled {
+    if result.found.settled() {
+        let _ = tx.blocking_send(page(result));
+        return;
+    }
+    if tx.blocking_send(page(result.clone())).is_err() {
         return;
     }
     let app = shared.app.clone();
@@ -401,7 +404,7 @@ fn search_job(
         }));
         match done {
             Ok(true) => {
-                let _ = tx.blocking_send(Found {
+                let _ = tx.blocking_send(SearchAnswer {
                     target,
                     seq: mine,
                     result: Some(result),
