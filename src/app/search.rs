@@ -134,13 +134,23 @@ struct Chunk {
 }
 
 /// What a haystack offers a query before it is read: the characters that occur where
-/// nucleo gives a bonus, and (a 256-bit Bloom filter) the pairs of characters that occur
-/// side by side.
+/// nucleo gives a bonus (and, of the letters, those that start a word after a space or a
+/// delimiter), and (a 256-bit Bloom filter) the pairs of characters that occur side by
+/// side.
 #[derive(Clone, Copy, Debug, Default)]
 struct Shape {
+    /// Bits 0–35: the [`bit`] of each character that gets a bonus somewhere; bits 36–61:
+    /// the letters that get 9 or 10 somewhere (elsewhere a letter gets 8 at most).
     bonused: u64,
     pairs: [u64; 4],
 }
+
+/// The letters' bits in [`bit`].
+const LETTERS: u64 = (1 << 26) - 1;
+
+/// Where [`Shape::bonused`] keeps the letters that start a word after a space or a
+/// delimiter.
+const WORD_STARTS: u32 = 36;
 
 impl Shape {
     fn of(hay: &[u8]) -> Shape {
@@ -148,8 +158,12 @@ impl Shape {
         let mut prev = (SPACE, None);
         for &b in hay {
             let class = CLASSES[b as usize];
-            if BONUSES[prev.0 as usize][class as usize] > 0 {
+            let bonus = BONUSES[prev.0 as usize][class as usize];
+            if bonus > 0 {
                 shape.bonused |= bit(b);
+            }
+            if bonus >= 9 {
+                shape.bonused |= (bit(b) & LETTERS) << WORD_STARTS;
             }
             if let Some(a) = prev.1 {
                 let h = pair_hash(a, b);
@@ -166,19 +180,18 @@ impl Shape {
         self.pairs[word] & bit != 0
     }
 
-    /// The largest bonus `c` can get: 10 when it occurs where a bonus is given (or is not
-    /// a letter or digit), else none.
+    /// The largest bonus `c` can get: 10 when a letter starts a word after a space or a
+    /// delimiter somewhere (or a digit gets any bonus, or `c` is neither), 8 when the
+    /// letter only follows another non-word character, none when it never gets a bonus.
     fn bonus(&self, c: u8) -> u32 {
         self.bonus_of(bit(c))
     }
 
     /// [`Shape::bonus`] of the character whose [`bit`] is `b`.
     fn bonus_of(&self, b: u64) -> u32 {
-        if b == 0 || self.bonused & b != 0 {
-            10
-        } else {
-            0
-        }
+        let any = b == 0 || self.bonused & b != 0;
+        let top = b & LETTERS == 0 || (self.bonused >> WORD_STARTS) & b != 0;
+        any as u32 * (8 + 2 * top as u32)
     }
 }
 
@@ -1069,14 +1082,15 @@ fn shape_ceiling(hay_len: usize, probe: &Probe, shape: &Shape, first: usize) -> 
     let mut total = 16 + 2 * first_bonus + prefix_ceiling(first);
     let mut carried = first_bonus;
     for (&b, &pair) in probe.bits[1..].iter().zip(&probe.pairs) {
+        // Without branches: whether a pair occurs side by side is anybody's guess.
         let own = shape.bonus_of(b);
-        if shape.side_by_side(pair) {
-            total += 16 + own.max(carried).max(4);
-            carried = carried.max(own);
+        let side = shape.side_by_side(pair);
+        total += if side {
+            16 + own.max(carried).max(4)
         } else {
-            total = total.saturating_sub(3) + 16 + own;
-            carried = own;
-        }
+            16 - 3 + own
+        };
+        carried = if side { carried.max(own) } else { own };
     }
     total
 }
@@ -1118,67 +1132,132 @@ impl DpNeedle {
     }
 }
 
-/// The state of each needle position in [`dp_ceiling`]: its latest cell, and the best
-/// `score + at` of its earlier cells (a gap of `p - at - 1` characters before a match at
-/// `p` costs 3 + 1 per character after the first: `p - at + 1`).
+/// The state of each needle position in [`dp_ceiling`]: its latest cell (`at` is
+/// [`NO_CELL`] when there is none yet), and the best `score + at` of its earlier cells, 0
+/// for none (a gap of `p - at - 1` characters before a match at `p` costs 3 + 1 per
+/// character after the first: `p - at + 1`); and what the characters after each position
+/// may add at most ([`rest_of`]).
 #[derive(Default)]
 struct DpRows {
-    last: Vec<Option<Cell>>,
-    gapped: Vec<Option<u32>>,
+    last: Vec<Cell>,
+    gapped: Vec<u32>,
+    rest: Vec<[u32; 3]>,
 }
 
-/// nucleo's optimal score of a needle in `hay` (longer than the needle), or more: its
-/// dynamic programme (matches, gaps, consecutive bonuses, prefix bonus, saturation at 0)
-/// in one pass over the haystack, computing only the cells where a needle character
-/// matches, each keeping the largest consecutive bonus any path to it may carry (nucleo
-/// keeps the one of its best path). `None` when the needle is not a subsequence.
-fn dp_ceiling(hay: &[u8], needle: &DpNeedle, rows: &mut DpRows) -> Option<u32> {
+/// The `at` of a needle position without a cell.
+const NO_CELL: u32 = u32::MAX;
+
+/// The level of a consecutive bonus carried on, for [`rest_of`]: 4 at most (a run's own
+/// bonus is never below 4), 8 at most, or more (10 at most).
+fn carried_level(carried: u32) -> usize {
+    (carried > 4) as usize + (carried > 8) as usize
+}
+
+/// The most the needle characters after each position can add to an alignment that
+/// carries a consecutive bonus of each [`carried_level`], from the haystack's shape: each
+/// one a match (16) at its largest bonus, or at the bonus carried on when it may follow
+/// the previous one side by side, else after a gap (3 at least). `rest[i]` is for the
+/// characters after `i`.
+fn rest_of(probe: &Probe, shape: &Shape, rest: &mut Vec<[u32; 3]>) {
+    const LEVELS: [u32; 3] = [4, 8, 10];
+    let n = probe.needle.len();
+    rest.clear();
+    rest.resize(n, [0; 3]);
+    for j in (1..n).rev() {
+        let own = shape.bonus_of(probe.bits[j]);
+        let side = shape.side_by_side(probe.pairs[j - 1]);
+        // What the characters after `j` add (none after the last).
+        let after = rest[j];
+        let after = |carried: u32| after[carried_level(carried)];
+        for (l, &carried) in LEVELS.iter().enumerate() {
+            rest[j - 1][l] = if side {
+                16 + own.max(carried) + after(own.max(carried))
+            } else {
+                16 - 3 + own + after(own)
+            };
+        }
+    }
+}
+
+/// nucleo's optimal score of a needle in `hay` (longer than the needle), or more, when it
+/// may exceed `above`: its dynamic programme (matches, gaps, consecutive bonuses, prefix
+/// bonus, saturation at 0) in one pass over the haystack, computing only the cells where a
+/// needle character matches, each keeping the largest consecutive bonus any path to it
+/// may carry (nucleo keeps the one of its best path). A cell is dropped when even the most
+/// the rest of the needle can add in this haystack ([`rest_of`] its `shape`) cannot take
+/// it above `above`; while no cell is kept, the haystack is read from one occurrence of the
+/// first character to the next, and not past the one that cannot start above `above`.
+/// `None` when the needle is not a subsequence or scores `above` at most.
+fn dp_ceiling(
+    hay: &[u8],
+    needle: &DpNeedle,
+    probe: &Probe,
+    shape: &Shape,
+    rows: &mut DpRows,
+    above: u32,
+) -> Option<u32> {
     let n = needle.len;
-    rows.last.clear();
-    rows.last.resize(n, None);
-    rows.gapped.clear();
-    rows.gapped.resize(n, None);
-    let (mut first_at_start, mut best) = (None, None);
+    let none = Cell {
+        at: NO_CELL,
+        score: 0,
+        carried: 0,
+    };
     // No cell before the first character's first occurrence, none needed after the last
     // character's last one.
     let from = memchr::memchr(needle.first, hay)?;
     let to = from + memchr::memrchr(needle.last, &hay[from..])? + 1;
-    for (p, &b) in hay[from..to].iter().enumerate() {
-        let p = from + p;
-        let mut here = needle.at[b as usize];
+    let first_at_start = from == 0;
+    rows.last.clear();
+    rows.last.resize(n, none);
+    rows.gapped.clear();
+    rows.gapped.resize(n, 0);
+    rest_of(probe, shape, &mut rows.rest);
+    let first_bonus = shape.bonus_of(probe.bits[0]);
+    let opening = 16 + 2 * first_bonus + rows.rest[0][carried_level(first_bonus)];
+    let mut best = None;
+    // The needle positions with a cell.
+    let mut live = 0u64;
+    let mut p = from;
+    while p < to {
+        if live == 0 {
+            // Only the first character can start: its next occurrence, unless no start
+            // from here on can end above `above` (the prefix bonus only falls).
+            p += memchr::memchr(needle.first, &hay[p..to])?;
+            if opening + prefix_at(p, first_at_start) <= above {
+                return None;
+            }
+        }
+        let b = hay[p];
+        let mut here = needle.at[b as usize] & (live << 1 | 1);
         if here == 0 {
+            p += 1;
             continue;
         }
         let bonus = nucleo_bonus(hay, p);
-        let p = p as u32;
+        let at = p as u32;
         // The later positions first: each reads the previous one as it was before `p`.
         while here != 0 {
             let i = 63 - here.leading_zeros() as usize;
             here &= !(1 << i);
             let cell = if i == 0 {
-                let at_start = *first_at_start.get_or_insert(p == 0);
                 Cell {
-                    at: p,
-                    score: 16 + 2 * bonus + prefix_at(p as usize, at_start),
+                    at,
+                    score: 16 + 2 * bonus + prefix_at(p, first_at_start),
                     carried: bonus,
                 }
             } else {
+                let q = rows.last[i - 1];
                 let mut gapped = rows.gapped[i - 1];
-                let mut next_to = None;
-                match rows.last[i - 1] {
-                    Some(q) if q.at + 1 == p => next_to = Some(q),
-                    Some(q) => {
-                        gapped = Some(gapped.map_or(q.score + q.at, |g| g.max(q.score + q.at)))
-                    }
-                    None => continue,
+                let next_to = q.at + 1 == at;
+                if !next_to {
+                    gapped = gapped.max(q.score + q.at);
                 }
-                let after_gap = gapped.map_or(0, |g| g.saturating_sub(p + 1));
                 let mut cell = Cell {
-                    at: p,
-                    score: after_gap + bonus + 16,
+                    at,
+                    score: gapped.saturating_sub(at + 1) + bonus + 16,
                     carried: bonus,
                 };
-                if let Some(q) = next_to {
+                if next_to {
                     let run = q.carried.max(4);
                     let carried = if bonus >= 8 && bonus > run {
                         bonus
@@ -1190,15 +1269,20 @@ fn dp_ceiling(hay: &[u8], needle: &DpNeedle, rows: &mut DpRows) -> Option<u32> {
                 }
                 cell
             };
-            if let Some(old) = rows.last[i] {
-                let g = old.score + old.at;
-                rows.gapped[i] = Some(rows.gapped[i].map_or(g, |x| x.max(g)));
+            if cell.score + rows.rest[i][carried_level(cell.carried)] <= above {
+                continue;
             }
-            rows.last[i] = Some(cell);
+            let old = rows.last[i];
+            if old.at != NO_CELL {
+                rows.gapped[i] = rows.gapped[i].max(old.score + old.at);
+            }
+            rows.last[i] = cell;
+            live |= 1 << i;
             if i == n - 1 {
                 best = Some(best.map_or(cell.score, |x: u32| x.max(cell.score)));
             }
         }
+        p += 1;
     }
     best
 }
@@ -1370,12 +1454,14 @@ fn most(len: usize, shortest: usize) -> u32 {
     quick_ceiling(shortest.max(1), len, 0).max(quick_ceiling(usize::MAX, len, 0))
 }
 
-/// The page of a plain fuzzy query. Each candidate is first bounded from its length, the
-/// start of its haystack and its [`Shape`] (no pass over the haystack, no match looked
-/// for): most cannot beat the page's worst and are left at once. For the others each
-/// word's bound is replaced by its [`dp_ceiling`] (one pass over the haystack; nearly
-/// always nucleo's exact score), then by nucleo's score, word by word (the newest word,
-/// the least certain, first) until they are out. Once the page
+/// The page of a plain fuzzy query. Each candidate is first bounded from its length and
+/// its [`Shape`] (with the largest prefix bonus; from its length and first 16 bytes alone
+/// first while that can leave candidates out), then with the prefix bonus its first 16
+/// bytes allow: no pass over the haystack, no match looked for, and most cannot beat the
+/// page's worst and are left at once. For the others each word's bound is replaced by its
+/// [`dp_ceiling`] (one pass over the haystack, asked only whether it beats the page;
+/// nearly always nucleo's exact score), then by nucleo's score, word by word (the newest
+/// word, the least certain, first) until they are out. Once the page
 /// holds `limit` hits at the most any haystack can score, the rest is not visited
 /// (candidates come in increasing id order and a tie goes to the lower id). The hits are
 /// counted afterwards, by [`settle`]: `total` here counts only those scored.
@@ -1403,12 +1489,20 @@ fn search_page(
     } else {
         u32::MAX
     };
-    let mut ceilings = Vec::with_capacity(needles.len());
-    let mut firsts = Vec::with_capacity(needles.len());
+    // Per word, filled in place for each candidate.
+    let mut ceilings = vec![0u32; needles.len()];
+    let mut firsts = vec![0usize; needles.len()];
     let probes: Vec<Probe> = needles.iter().map(|n| Probe::of(n)).collect();
     let dps: Vec<Option<DpNeedle>> = needles.iter().map(|n| DpNeedle::of(n)).collect();
     let mut rows = DpRows::default();
-    let mut exact_words = Vec::with_capacity(needles.len());
+    let mut exact_words = vec![false; needles.len()];
+    // Whether the quick ceiling can leave any candidate out: not when even its least
+    // (no prefix bonus) is above the page's worst.
+    let least_quick: u32 = needles
+        .iter()
+        .map(|n| quick_ceiling(usize::MAX, n.len(), 16))
+        .sum();
+    let quick_helps = |worst: u32| least_quick <= worst;
     let _ = c.for_each(query.mask, |id, Seen { hay, head, shape }, _| {
         // Past its 100 KiB matrix nucleo falls back to a greedy match: no bound then.
         let bounded = hay.len() * needle_len <= 64 * 1024;
@@ -1416,27 +1510,40 @@ fn search_page(
         let score = match worst.filter(|_| bounded) {
             Some(worst) => {
                 let head = u128::from_le_bytes(*head);
-                firsts.clear();
-                firsts.extend(needles.iter().map(|n| first_within(head, hay.len(), n)));
-                let by_word = || needles.iter().zip(&firsts);
-                if by_word()
-                    .map(|(n, &f)| quick_ceiling(hay.len(), n.len(), f))
-                    .sum::<u32>()
-                    <= worst
-                {
-                    return ControlFlow::Continue(());
-                }
-                ceilings.clear();
-                ceilings.extend(
-                    probes
+                if quick_helps(worst) {
+                    for (f, n) in firsts.iter_mut().zip(needles) {
+                        *f = first_within(head, hay.len(), n);
+                    }
+                    if needles
                         .iter()
                         .zip(&firsts)
-                        .map(|(p, &f)| shape_ceiling(hay.len(), p, shape, f)),
-                );
+                        .map(|(n, &f)| quick_ceiling(hay.len(), n.len(), f))
+                        .sum::<u32>()
+                        <= worst
+                    {
+                        return ControlFlow::Continue(());
+                    }
+                }
+                // The shape's ceilings first with the largest prefix bonus (the head is
+                // not read for most candidates), then with the one of the first
+                // character's first occurrence.
+                for (c, p) in ceilings.iter_mut().zip(&probes) {
+                    *c = shape_ceiling(hay.len(), p, shape, 0);
+                }
                 let mut bound: u32 = ceilings.iter().sum();
                 if bound <= worst {
                     return ControlFlow::Continue(());
                 }
+                for ((c, f), n) in ceilings.iter_mut().zip(firsts.iter_mut()).zip(needles) {
+                    *f = first_within(head, hay.len(), n);
+                    let cut = prefix_ceiling(0) - prefix_ceiling(*f);
+                    *c -= cut;
+                    bound -= cut;
+                }
+                if bound <= worst {
+                    return ControlFlow::Continue(());
+                }
+                let by_word = || needles.iter().zip(&firsts);
                 for (c, (n, &f)) in ceilings.iter_mut().zip(by_word()) {
                     let cut = opening_cut(hay.len(), n, head, shape, f);
                     *c -= cut;
@@ -1447,8 +1554,7 @@ fn search_page(
                 }
                 // Each word's ceiling replaced by its dynamic programme's, then by its
                 // exact score, the newest word first, until the entry is out.
-                exact_words.clear();
-                exact_words.resize(needles.len(), false);
+                exact_words.fill(false);
                 for exact in [false, true] {
                     let mut words = needles.len();
                     while bound > worst && words > 0 {
@@ -1459,7 +1565,8 @@ fn search_page(
                         let n = &needles[words];
                         let score = match &dps[words] {
                             Some(dp) if !exact && hay.len() > n.len() => {
-                                dp_ceiling(hay, dp, &mut rows)
+                                let above = worst.saturating_sub(bound - ceilings[words]);
+                                dp_ceiling(hay, dp, &probes[words], shape, &mut rows, above)
                             }
                             _ => {
                                 exact_words[words] = true;
@@ -2121,8 +2228,20 @@ mod tests {
                 let shape = Shape::of(hay.as_bytes());
                 if words[0].len() > 1 && hay.len() > words[0].len() {
                     let needle = DpNeedle::of(&words[0]).unwrap();
-                    let dp = dp_ceiling(hay.as_bytes(), &needle, &mut DpRows::default());
-                    proptest::prop_assert!(dp.is_some_and(|dp| e <= dp), "dp ceiling {:?} < {}", dp, e);
+                    let probe = Probe::of(&words[0]);
+                    let mut rows = DpRows::default();
+                    // Asked to beat `above`, the programme answers a ceiling above it, or
+                    // nothing when nucleo's score is not above it.
+                    for above in [0, e / 2, e.saturating_sub(1), e, e + 1, e + 30] {
+                        let dp = dp_ceiling(hay.as_bytes(), &needle, &probe, &shape, &mut rows, above);
+                        match dp {
+                            Some(dp) => proptest::prop_assert!(
+                                e <= dp && above < dp,
+                                "dp ceiling {} for {} above {}", dp, e, above
+                            ),
+                            None => proptest::prop_assert!(e <= above, "no dp ceiling for {} above {}", e, above),
+                        }
+                    }
                 }
                 let shaped = shape_ceiling(hay.len(), &Probe::of(&words[0]), &shape, first);
                 proptest::prop_assert!(e <= shaped, "shape ceiling {} < {}", shaped, e);
@@ -2179,10 +2298,14 @@ mod tests {
                     if let Some(dp) =
                         DpNeedle::of(needle.as_bytes()).filter(|_| hay.len() > needle.len())
                     {
-                        let c = dp_ceiling(hay.as_bytes(), &dp, &mut DpRows::default());
+                        let probe = Probe::of(needle.as_bytes());
+                        let mut rows = DpRows::default();
+                        let mut dp_above = |above| {
+                            dp_ceiling(hay.as_bytes(), &dp, &probe, &shape, &mut rows, above)
+                        };
                         assert_eq!(
-                            c,
-                            Some(e),
+                            (dp_above(0), dp_above(e - 1), dp_above(e)),
+                            (Some(e), Some(e), None),
                             "the programme's ceiling is exact here: {needle} in {hay}"
                         );
                     }
