@@ -115,6 +115,28 @@ impl Entry {
 
 /// Marks a present entry's mask (every query's mask has it).
 const PRESENT: u64 = 1 << 63;
+/// Where an entry's mask holds the [`bit`]s of the letters among its haystack's first
+/// [`EARLY`] bytes (of every letter for a haystack longer than 1 KiB).
+const EARLY_BITS: u32 = 36;
+/// How far in a haystack its mask tells the letters: a needle whose first letter occurs
+/// no earlier gets 3 of prefix bonus at most ([`prefix_ceiling`], 8 from the start), so
+/// that a page full of matches scoring what a match from the start can, less 4 or less,
+/// leaves the others out from their masks alone.
+const EARLY: usize = 7;
+
+/// An entry's mask: its characters, the letters among its first [`EARLY`] bytes, and
+/// [`PRESENT`].
+fn entry_mask(hay: &[u8]) -> u64 {
+    let early = if hay.len() > 1024 {
+        LETTERS
+    } else {
+        hay[..hay.len().min(EARLY)]
+            .iter()
+            .fold(0, |m, &b| m | bit(b))
+            & LETTERS
+    };
+    hay.iter().fold(PRESENT, |m, &b| m | bit(b)) | early << EARLY_BITS
+}
 
 /// Up to [`CHUNK`] consecutive entries. What a search reads is packed: the haystacks one
 /// after the other in one buffer, their character masks side by side, so a search streams
@@ -269,7 +291,7 @@ impl Chunk {
             *e = (*e as i64 + grown) as u32;
         }
         self.masks[o] = if entry.is_present() {
-            hay.iter().fold(PRESENT, |m, &b| m | bit(b))
+            entry_mask(hay)
         } else {
             0
         };
@@ -527,30 +549,43 @@ pub(crate) fn with_thread_matcher<R>(f: impl FnOnce(&mut Matcher) -> R) -> R {
 
 /// No lead kept: the next keystroke starts this candidate's leftmost match over.
 const NO_LEAD: u16 = u16::MAX;
+/// The `ceiling` of a kept match without one.
+const NO_CEILING: u16 = u16::MAX;
 
 /// One raw match kept for narrowing: the customer and, for plain fuzzy queries, its *lead*
 /// — where the leftmost match of the query's last word ends and the floor of the leftmost
 /// matches of all its words — so that the next keystroke, which usually adds one letter,
-/// costs one `memchr` per candidate instead of matching every word again.
+/// costs one `memchr` per candidate instead of matching every word again; and its
+/// [`carried_ceiling`], so that the next keystroke's page leaves most candidates out
+/// without reading anything else of them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Kept {
     pub id: u32,
     last: u16,
     floor: i16,
+    ceiling: u16,
 }
 
 impl Kept {
-    fn new(id: u32, lead: Option<Lead>) -> Kept {
+    fn new(id: u32, lead: Option<Lead>, ceiling: Option<u16>) -> Kept {
+        let ceiling = ceiling.unwrap_or(NO_CEILING);
         match lead {
             Some((last, floor)) if last < NO_LEAD as usize => match i16::try_from(floor) {
                 Ok(floor) => Kept {
                     id,
                     last: last as u16,
                     floor,
+                    ceiling,
                 },
-                Err(_) => Kept::bare(id),
+                Err(_) => Kept {
+                    ceiling,
+                    ..Kept::bare(id)
+                },
             },
-            _ => Kept::bare(id),
+            _ => Kept {
+                ceiling,
+                ..Kept::bare(id)
+            },
         }
     }
 
@@ -559,6 +594,7 @@ impl Kept {
             id,
             last: NO_LEAD,
             floor: 0,
+            ceiling: NO_CEILING,
         }
     }
 
@@ -743,8 +779,14 @@ fn search_with(
     let needles = fuzzy_needles(query).filter(|_| limit > 0 && mode != Mode::EveryCandidate);
     let candidates = Candidates::new(index, narrowed.as_deref().map(|m| m.kept.as_slice()));
     let (_running, running) = RunningSearch::enter();
+    // How much the previous matches' carried ceilings may have grown since.
+    let growth = narrowed
+        .as_ref()
+        .and_then(|m| m.needles.as_deref())
+        .zip(needles.as_deref())
+        .and_then(|(before, now)| carried_growth(before, now, index.shortest));
     let run = |c: &Candidates, m: &mut Matcher| match &needles {
-        Some(needles) => search_page(c, query, needles, limit, m),
+        Some(needles) => search_page(c, query, needles, growth, limit, m),
         None => search_scan(c, query, limit, m),
     };
     let split = match mode {
@@ -828,16 +870,34 @@ impl<'a> Candidates<'a> {
     fn for_each(
         &self,
         mask: u64,
-        mut f: impl FnMut(u32, Seen, Option<&Kept>) -> ControlFlow<()>,
+        f: impl FnMut(u32, Seen<'a>, Option<&Kept>) -> ControlFlow<()>,
+    ) -> ControlFlow<()> {
+        self.for_each_but(&std::cell::Cell::new(mask), 0, |_| false, f)
+    }
+
+    /// [`Candidates::for_each`] with a `mask` that may change as it goes, leaving out the
+    /// candidates whose mask has any bit of `forbid`, and at once (nothing else of them
+    /// read) the previous matches `skip` says to when narrowing.
+    fn for_each_but(
+        &self,
+        mask: &std::cell::Cell<u64>,
+        forbid: u64,
+        skip: impl Fn(&Kept) -> bool,
+        mut f: impl FnMut(u32, Seen<'a>, Option<&Kept>) -> ControlFlow<()>,
     ) -> ControlFlow<()> {
         match self.narrowed {
             Some(kept) => {
                 for k in &kept[self.range.clone()] {
+                    if skip(k) {
+                        continue;
+                    }
                     let i = (k.id as usize).wrapping_sub(1);
                     let Some(chunk) = self.index.chunks.get(i / CHUNK) else {
                         continue;
                     };
-                    if chunk.masks.get(i % CHUNK).is_some_and(|m| m & mask == mask) {
+                    let mask = mask.get();
+                    let fits = |m: &u64| m & mask == mask && m & forbid == 0;
+                    if chunk.masks.get(i % CHUNK).is_some_and(fits) {
                         f(k.id, chunk.seen(i % CHUNK), Some(k))?;
                     }
                 }
@@ -857,7 +917,8 @@ impl<'a> Candidates<'a> {
                         .iter()
                         .enumerate()
                     {
-                        if m & mask == mask {
+                        let mask = mask.get();
+                        if m & mask == mask && m & forbid == 0 {
                             let id = (c * CHUNK + o + k + 1) as u32;
                             f(id, chunk.seen(o + k), None)?;
                         }
@@ -1454,14 +1515,269 @@ fn most(len: usize, shortest: usize) -> u32 {
     quick_ceiling(shortest.max(1), len, 0).max(quick_ceiling(usize::MAX, len, 0))
 }
 
+/// The most characters the last word may grow by while a [`carried_ceiling`] still bounds
+/// the score.
+const CARRY_MAX: usize = 16;
+
+/// A ceiling of the score of `needles` in an entry that the next keystrokes can bound
+/// without reading the entry again ([`carried_growth`]): the sum over the words of the
+/// shape's ceiling with the first character's best opening (for a one-character word, its
+/// doubled bonus and the largest prefix bonus: a second character may bring the prefix
+/// bonus). Growing the last word by a character adds one step of the shape's ceiling, 26
+/// at most, as long as the haystack stays longer than the word; hence none for a haystack
+/// less than [`CARRY_MAX`] longer than the needles, nor for one so long (1 KiB) that a
+/// longer query may take nucleo to its greedy fallback.
+fn carried_ceiling(entry: &Seen, needles: &[Vec<u8>], probes: &[Probe]) -> Option<u16> {
+    let len = entry.hay.len();
+    let needle_len: usize = needles.iter().map(Vec::len).sum();
+    if len <= needle_len + CARRY_MAX || len > 1024 {
+        return None;
+    }
+    let head = u128::from_le_bytes(*entry.head);
+    let shape = entry.shape;
+    let ceiling: u32 = needles
+        .iter()
+        .zip(probes)
+        .map(|(n, p)| match n.len() {
+            1 => 16 + 2 * shape.bonus(n[0]) + prefix_ceiling(0),
+            _ => {
+                let f = first_within(head, len, n);
+                shape_ceiling(len, p, shape, f) - opening_cut(len, n, head, shape, f)
+            }
+        })
+        .sum();
+    u16::try_from(ceiling).ok().filter(|&c| c != NO_CEILING)
+}
+
+/// How much the [`carried_ceiling`]s computed for the words `before` may grow by for the
+/// words `now`: 26 per character the last word grew by, for each word added its [`most`]
+/// (for one character, the most it can score as the start of a longer word: the largest
+/// bonus doubled and the largest prefix bonus) — so that a carried ceiling grown this way
+/// is one for `now` too. `None` when `now` does not extend `before` that way, or grew
+/// too much.
+fn carried_growth(before: &[Vec<u8>], now: &[Vec<u8>], shortest: usize) -> Option<u32> {
+    let carry = carry(before, now)?;
+    let needle_len: usize = now.iter().map(Vec::len).sum();
+    let added = |w: &Vec<u8>| match w.len() {
+        1 => 16 + 2 * 10 + prefix_ceiling(0),
+        n => most(n, shortest),
+    };
+    (carry.suffix.len() <= CARRY_MAX && needle_len <= 64)
+        .then(|| 26 * carry.suffix.len() as u32 + carry.more.iter().map(added).sum::<u32>())
+}
+
+/// How many candidates the cheaper ceilings did not bar wait, their haystacks prefetched,
+/// before their haystacks are read: reading one is a cache miss (and, over a million
+/// customers, most often a TLB miss), and waiting lets several overlap the visit of the
+/// next candidates.
+const PIPELINE: usize = 8;
+
+/// Asks the processor to start loading `bytes` (up to four cache lines, and the last one)
+/// into its caches. A hint: nothing is read, nothing can fault.
+#[inline(always)]
+fn prefetch(bytes: &[u8]) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        let hint = |i: usize| {
+            let at = bytes[i..].as_ptr().cast::<i8>();
+            // SAFETY: a prefetch only hints the cache; it reads no memory the program sees
+            // and cannot fault (and `at` points into `bytes` anyway).
+            unsafe { _mm_prefetch::<_MM_HINT_T0>(at) }
+        };
+        for i in (0..bytes.len().min(256)).step_by(64) {
+            hint(i);
+        }
+        if let Some(last) = bytes.len().checked_sub(1) {
+            hint(last);
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = bytes;
+}
+
+/// The candidates waiting for their haystack to be read ([`PIPELINE`]), in id order, with
+/// their ceiling per word.
+struct Waiting<'a> {
+    entries: std::collections::VecDeque<(u32, &'a [u8], &'a Shape)>,
+    ceilings: std::collections::VecDeque<u32>,
+}
+
+impl<'a> Waiting<'a> {
+    fn new(words: usize) -> Waiting<'a> {
+        Waiting {
+            entries: std::collections::VecDeque::with_capacity(PIPELINE + 1),
+            ceilings: std::collections::VecDeque::with_capacity((PIPELINE + 1) * words),
+        }
+    }
+
+    fn push(&mut self, id: u32, hay: &'a [u8], shape: &'a Shape, ceilings: &[u32]) {
+        prefetch(hay);
+        self.entries.push_back((id, hay, shape));
+        self.ceilings.extend(ceilings);
+    }
+
+    /// The candidate that waited longest, its ceilings written to `ceilings`.
+    fn pop(&mut self, ceilings: &mut [u32]) -> Option<(u32, &'a [u8], &'a Shape)> {
+        let first = self.entries.pop_front()?;
+        let words = ceilings.len();
+        for (c, w) in ceilings.iter_mut().zip(self.ceilings.drain(..words)) {
+            *c = w;
+        }
+        Some(first)
+    }
+}
+
+/// What the page of a plain fuzzy query holds and needs while its candidates are visited.
+struct PageSearch<'q> {
+    query: &'q Query,
+    needles: &'q [Vec<u8>],
+    probes: Vec<Probe<'q>>,
+    dps: Vec<Option<DpNeedle>>,
+    rows: DpRows,
+    exact_words: Vec<bool>,
+    /// The page so far; its greatest element is the worst hit (lowest score, then the
+    /// highest id). Candidates are scored in increasing id order, so a later candidate
+    /// enters only with a strictly higher score than the worst.
+    page: std::collections::BinaryHeap<(std::cmp::Reverse<u32>, u32)>,
+    limit: usize,
+    /// The most any candidate can score (none when nucleo may fall back to a greedy match).
+    best: u32,
+    /// A score the candidates must beat, page full or not (what another part of the
+    /// candidates already put on its page, less one: a tie may still enter by its id).
+    seed: u32,
+    /// Hits scored.
+    total: usize,
+}
+
+impl<'q> PageSearch<'q> {
+    fn new(
+        index: &CustomerIndex,
+        query: &'q Query,
+        needles: &'q [Vec<u8>],
+        limit: usize,
+        seed: u32,
+    ) -> PageSearch<'q> {
+        let needle_len: usize = needles.iter().map(Vec::len).sum();
+        PageSearch {
+            query,
+            needles,
+            probes: needles.iter().map(|n| Probe::of(n)).collect(),
+            dps: needles.iter().map(|n| DpNeedle::of(n)).collect(),
+            rows: DpRows::default(),
+            exact_words: vec![false; needles.len()],
+            page: std::collections::BinaryHeap::with_capacity(limit + 1),
+            limit,
+            best: if index.longest * needle_len <= 64 * 1024 {
+                needles.iter().map(|n| most(n.len(), index.shortest)).sum()
+            } else {
+                u32::MAX
+            },
+            seed,
+            total: 0,
+        }
+    }
+
+    /// The score a candidate must beat: the page's worst once it is full, and the seed.
+    fn worst(&self) -> Option<u32> {
+        let full = self.page.peek().filter(|_| self.page.len() == self.limit);
+        match full {
+            Some(w) => Some(w.0.0.max(self.seed)),
+            None => (self.seed > 0).then_some(self.seed),
+        }
+    }
+
+    /// Puts a scored candidate in the page if it beats the worst; breaks when no later
+    /// candidate can.
+    fn offer(&mut self, id: u32, score: Option<u32>) -> ControlFlow<()> {
+        use std::cmp::Reverse;
+        let Some(s) = score.filter(|&s| s >= self.query.min_score) else {
+            return ControlFlow::Continue(());
+        };
+        self.total += 1;
+        if self.page.len() < self.limit {
+            self.page.push((Reverse(s), id));
+        } else if self.page.peek().is_some_and(|w| s > w.0.0) {
+            self.page.pop();
+            self.page.push((Reverse(s), id));
+        }
+        match self.worst() {
+            Some(w) if w >= self.best => ControlFlow::Break(()),
+            _ => ControlFlow::Continue(()),
+        }
+    }
+
+    /// Reads the haystack of a candidate the cheaper ceilings (`ceilings`, per word) did
+    /// not bar: each word's ceiling replaced by its dynamic programme's, then by its exact
+    /// score, the newest word (the least certain) first, until the candidate is out.
+    fn finish(
+        &mut self,
+        id: u32,
+        hay: &[u8],
+        shape: &Shape,
+        ceilings: &mut [u32],
+        matcher: &mut Matcher,
+    ) -> ControlFlow<()> {
+        // The page is full or seeded (it was when the candidate waited); its worst only rose.
+        let worst = self.worst().unwrap_or(0);
+        let mut bound: u32 = ceilings.iter().sum();
+        self.exact_words.fill(false);
+        for exact in [false, true] {
+            let mut words = self.needles.len();
+            while bound > worst && words > 0 {
+                words -= 1;
+                if self.exact_words[words] {
+                    continue;
+                }
+                let n = &self.needles[words];
+                let score = match &self.dps[words] {
+                    Some(dp) if !exact && hay.len() > n.len() => {
+                        let above = worst.saturating_sub(bound - ceilings[words]);
+                        let probe = &self.probes[words];
+                        dp_ceiling(hay, dp, probe, shape, &mut self.rows, above)
+                    }
+                    _ => {
+                        self.exact_words[words] = true;
+                        self.query.pattern.atoms[words]
+                            .score(Utf32Str::Ascii(hay), matcher)
+                            .map(u32::from)
+                    }
+                };
+                let Some(score) = score else {
+                    return ControlFlow::Continue(());
+                };
+                bound = bound - ceilings[words] + score;
+                ceilings[words] = score;
+            }
+        }
+        if bound <= worst {
+            return ControlFlow::Continue(());
+        }
+        self.offer(id, Some(bound))
+    }
+
+    /// Finishes every waiting candidate, in id order.
+    fn drain(
+        &mut self,
+        waiting: &mut Waiting,
+        ceilings: &mut [u32],
+        matcher: &mut Matcher,
+    ) -> ControlFlow<()> {
+        while let Some((id, hay, shape)) = waiting.pop(ceilings) {
+            self.finish(id, hay, shape, ceilings, matcher)?;
+        }
+        ControlFlow::Continue(())
+    }
+}
+
 /// The page of a plain fuzzy query. Each candidate is first bounded from its length and
 /// its [`Shape`] (with the largest prefix bonus; from its length and first 16 bytes alone
 /// first while that can leave candidates out), then with the prefix bonus its first 16
 /// bytes allow: no pass over the haystack, no match looked for, and most cannot beat the
-/// page's worst and are left at once. For the others each word's bound is replaced by its
-/// [`dp_ceiling`] (one pass over the haystack, asked only whether it beats the page;
-/// nearly always nucleo's exact score), then by nucleo's score, word by word (the newest
-/// word, the least certain, first) until they are out. Once the page
+/// page's worst and are left at once. The others wait a few candidates ([`PIPELINE`]),
+/// their haystacks prefetched, then each word's bound is replaced by its [`dp_ceiling`]
+/// (one pass over the haystack, asked only whether it beats the page; nearly always
+/// nucleo's exact score), then by nucleo's score ([`PageSearch::finish`]). Once the page
 /// holds `limit` hits at the most any haystack can score, the rest is not visited
 /// (candidates come in increasing id order and a tie goes to the lower id). The hits are
 /// counted afterwards, by [`settle`]: `total` here counts only those scored.
@@ -1469,33 +1785,93 @@ fn search_page(
     c: &Candidates,
     query: &Query,
     needles: &[Vec<u8>],
+    growth: Option<u32>,
     limit: usize,
     matcher: &mut Matcher,
 ) -> Outcome {
-    use std::cmp::Reverse;
-    use std::collections::BinaryHeap;
-    let mut total = 0usize;
-    // The page so far; its greatest element is the worst hit (lowest score, then the
-    // highest id). Candidates come in increasing id order, so a later candidate enters
-    // only with a strictly higher score than the worst.
-    let mut page: BinaryHeap<(Reverse<u32>, u32)> = BinaryHeap::with_capacity(limit + 1);
-    let needle_len: usize = needles.iter().map(Vec::len).sum();
-    // The most any candidate can score (none when nucleo may fall back to a greedy match).
-    let best: u32 = if c.index.longest * needle_len <= 64 * 1024 {
-        needles
-            .iter()
-            .map(|n| most(n.len(), c.index.shortest))
-            .sum()
-    } else {
-        u32::MAX
+    // Per word, the most a candidate can score when that word's first letter is not among
+    // its first [`EARLY`] bytes, and that letter's early bit (none for a word of one
+    // character or starting with a digit: no prefix bonus then to go by).
+    let late: Vec<(u32, u64)> = needles
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            let others: u32 = (needles.iter().enumerate())
+                .filter(|&(j, _)| j != i)
+                .map(|(_, o)| most(o.len(), c.index.shortest))
+                .sum();
+            let early = if n.len() > 1 { bit(n[0]) & LETTERS } else { 0 };
+            let late = quick_ceiling(usize::MAX, n.len(), EARLY) + others;
+            (late, early << EARLY_BITS)
+        })
+        .collect();
+    let pass =
+        |part: Part, m: &mut Matcher| page_part(c, query, needles, &late, growth, limit, part, m);
+    // Over the whole index (the first keystroke), the candidates with a word's first
+    // letter early first: they hold the best scores (the prefix bonus), and when their
+    // page's worst is above what the others can score (`late`), the others are not
+    // visited at all; else they are, with that page's worst to beat.
+    let split = late
+        .iter()
+        .filter(|l| l.1 != 0 && c.narrowed.is_none())
+        .min_by_key(|l| l.0);
+    let Some(&(late_at, early)) = split else {
+        return pass(Part::default(), matcher);
     };
+    let first = pass(
+        Part {
+            need: early,
+            ..Part::default()
+        },
+        matcher,
+    );
+    let worst = first.top.last().filter(|_| first.top.len() == limit);
+    match worst.map(|w| w.1) {
+        Some(w) if late_at < w => first,
+        w => {
+            let second = Part {
+                without: early,
+                seed: w.map_or(0, |w| w - 1),
+                ..Part::default()
+            };
+            first.merge(pass(second, matcher), limit)
+        }
+    }
+}
+
+/// Which candidates a [`page_part`] visits: those whose mask has `need`, has nothing of
+/// `without`; and what they must score more than at least (`seed`).
+#[derive(Clone, Copy, Default)]
+struct Part {
+    need: u64,
+    without: u64,
+    seed: u32,
+}
+
+/// The page of a plain fuzzy query over a part of the candidates ([`search_page`]).
+#[allow(clippy::too_many_arguments)]
+fn page_part(
+    c: &Candidates,
+    query: &Query,
+    needles: &[Vec<u8>],
+    late: &[(u32, u64)],
+    growth: Option<u32>,
+    limit: usize,
+    part: Part,
+    matcher: &mut Matcher,
+) -> Outcome {
+    let mut search = PageSearch::new(c.index, query, needles, limit, part.seed);
+    // The page's worst as last seen (0 until the page is full): a previous match whose
+    // carried ceiling, grown, is not above it cannot enter.
+    let bar = std::cell::Cell::new(0u32);
+    let skip = |k: &Kept| {
+        growth.is_some_and(|g| k.ceiling != NO_CEILING && k.ceiling as u32 + g <= bar.get())
+    };
+    let needle_len: usize = needles.iter().map(Vec::len).sum();
     // Per word, filled in place for each candidate.
     let mut ceilings = vec![0u32; needles.len()];
     let mut firsts = vec![0usize; needles.len()];
-    let probes: Vec<Probe> = needles.iter().map(|n| Probe::of(n)).collect();
-    let dps: Vec<Option<DpNeedle>> = needles.iter().map(|n| DpNeedle::of(n)).collect();
-    let mut rows = DpRows::default();
-    let mut exact_words = vec![false; needles.len()];
+    let mut waiting = Waiting::new(needles.len());
     // Whether the quick ceiling can leave any candidate out: not when even its least
     // (no prefix bonus) is above the page's worst.
     let least_quick: u32 = needles
@@ -1503,112 +1879,94 @@ fn search_page(
         .map(|n| quick_ceiling(usize::MAX, n.len(), 16))
         .sum();
     let quick_helps = |worst: u32| least_quick <= worst;
-    let _ = c.for_each(query.mask, |id, Seen { hay, head, shape }, _| {
-        // Past its 100 KiB matrix nucleo falls back to a greedy match: no bound then.
-        let bounded = hay.len() * needle_len <= 64 * 1024;
-        let worst = page.peek().filter(|_| page.len() == limit).map(|w| w.0.0);
-        let score = match worst.filter(|_| bounded) {
-            Some(worst) => {
-                let head = u128::from_le_bytes(*head);
-                if quick_helps(worst) {
-                    for (f, n) in firsts.iter_mut().zip(needles) {
-                        *f = first_within(head, hay.len(), n);
-                    }
-                    if needles
-                        .iter()
-                        .zip(&firsts)
-                        .map(|(n, &f)| quick_ceiling(hay.len(), n.len(), f))
-                        .sum::<u32>()
-                        <= worst
-                    {
-                        return ControlFlow::Continue(());
-                    }
-                }
-                // The shape's ceilings first with the largest prefix bonus (the head is
-                // not read for most candidates), then with the one of the first
-                // character's first occurrence.
-                for (c, p) in ceilings.iter_mut().zip(&probes) {
-                    *c = shape_ceiling(hay.len(), p, shape, 0);
-                }
-                let mut bound: u32 = ceilings.iter().sum();
-                if bound <= worst {
-                    return ControlFlow::Continue(());
-                }
-                for ((c, f), n) in ceilings.iter_mut().zip(firsts.iter_mut()).zip(needles) {
-                    *f = first_within(head, hay.len(), n);
-                    let cut = prefix_ceiling(0) - prefix_ceiling(*f);
-                    *c -= cut;
-                    bound -= cut;
-                }
-                if bound <= worst {
-                    return ControlFlow::Continue(());
-                }
-                let by_word = || needles.iter().zip(&firsts);
-                for (c, (n, &f)) in ceilings.iter_mut().zip(by_word()) {
-                    let cut = opening_cut(hay.len(), n, head, shape, f);
-                    *c -= cut;
-                    bound -= cut;
-                }
-                if bound <= worst {
-                    return ControlFlow::Continue(());
-                }
-                // Each word's ceiling replaced by its dynamic programme's, then by its
-                // exact score, the newest word first, until the entry is out.
-                exact_words.fill(false);
-                for exact in [false, true] {
-                    let mut words = needles.len();
-                    while bound > worst && words > 0 {
-                        words -= 1;
-                        if exact_words[words] {
-                            continue;
-                        }
-                        let n = &needles[words];
-                        let score = match &dps[words] {
-                            Some(dp) if !exact && hay.len() > n.len() => {
-                                let above = worst.saturating_sub(bound - ceilings[words]);
-                                dp_ceiling(hay, dp, &probes[words], shape, &mut rows, above)
-                            }
-                            _ => {
-                                exact_words[words] = true;
-                                query.pattern.atoms[words]
-                                    .score(Utf32Str::Ascii(hay), matcher)
-                                    .map(u32::from)
-                            }
-                        };
-                        let Some(score) = score else {
-                            return ControlFlow::Continue(());
-                        };
-                        bound = bound - ceilings[words] + score;
-                        ceilings[words] = score;
-                    }
-                }
-                if bound <= worst {
-                    return ControlFlow::Continue(());
-                }
-                Some(bound)
+    // The characters a candidate needs, and the early letters once the page's worst
+    // leaves out the candidates without them.
+    let need = std::cell::Cell::new(query.mask | part.need);
+    let mut seen_worst = 0;
+    let flow = c.for_each_but(
+        &need,
+        part.without,
+        skip,
+        |id, Seen { hay, head, shape }, _| {
+            // Past its 100 KiB matrix nucleo falls back to a greedy match: no bound then.
+            let bounded = hay.len() * needle_len <= 64 * 1024;
+            let now = search.worst().unwrap_or(0);
+            if now != seen_worst {
+                seen_worst = now;
+                bar.set(now);
+                let early = late.iter().filter(|l| l.0 <= now).fold(0, |m, l| m | l.1);
+                need.set(query.mask | part.need | early);
             }
-            None => query.pattern.score(Utf32Str::Ascii(hay), matcher),
-        };
-        let Some(s) = score.filter(|&s| s >= query.min_score) else {
-            return ControlFlow::Continue(());
-        };
-        total += 1;
-        if page.len() < limit {
-            page.push((Reverse(s), id));
-        } else if page.peek().is_some_and(|w| s > w.0.0) {
-            page.pop();
-            page.push((Reverse(s), id));
-        }
-        match page.peek() {
-            Some(w) if page.len() == limit && w.0.0 >= best => ControlFlow::Break(()),
-            _ => ControlFlow::Continue(()),
-        }
-    });
-    let hits = page.into_iter().map(|(Reverse(s), id)| (id, s)).collect();
+            let Some(worst) = search.worst().filter(|_| bounded) else {
+                // Scored at once, after the waiting candidates (the page takes them in id
+                // order).
+                search.drain(&mut waiting, &mut ceilings, matcher)?;
+                let score = query.pattern.score(Utf32Str::Ascii(hay), matcher);
+                return search.offer(id, score);
+            };
+            let head = u128::from_le_bytes(*head);
+            if quick_helps(worst) {
+                for (f, n) in firsts.iter_mut().zip(needles) {
+                    *f = first_within(head, hay.len(), n);
+                }
+                if needles
+                    .iter()
+                    .zip(&firsts)
+                    .map(|(n, &f)| quick_ceiling(hay.len(), n.len(), f))
+                    .sum::<u32>()
+                    <= worst
+                {
+                    return ControlFlow::Continue(());
+                }
+            }
+            // The shape's ceilings first with the largest prefix bonus (the head is not read
+            // for most candidates), then with the one of the first character's first
+            // occurrence, then with the first character's best opening.
+            for (c, p) in ceilings.iter_mut().zip(&search.probes) {
+                *c = shape_ceiling(hay.len(), p, shape, 0);
+            }
+            let mut bound: u32 = ceilings.iter().sum();
+            if bound <= worst {
+                return ControlFlow::Continue(());
+            }
+            for ((c, f), n) in ceilings.iter_mut().zip(firsts.iter_mut()).zip(needles) {
+                *f = first_within(head, hay.len(), n);
+                let cut = prefix_ceiling(0) - prefix_ceiling(*f);
+                *c -= cut;
+                bound -= cut;
+            }
+            if bound <= worst {
+                return ControlFlow::Continue(());
+            }
+            for ((c, n), &f) in ceilings.iter_mut().zip(needles).zip(&firsts) {
+                let cut = opening_cut(hay.len(), n, head, shape, f);
+                *c -= cut;
+                bound -= cut;
+            }
+            if bound <= worst {
+                return ControlFlow::Continue(());
+            }
+            waiting.push(id, hay, shape, &ceilings);
+            if waiting.entries.len() > PIPELINE
+                && let Some((id, hay, shape)) = waiting.pop(&mut ceilings)
+            {
+                search.finish(id, hay, shape, &mut ceilings, matcher)?;
+            }
+            ControlFlow::Continue(())
+        },
+    );
+    if flow.is_continue() {
+        let _ = search.drain(&mut waiting, &mut ceilings, matcher);
+    }
+    let hits = search
+        .page
+        .into_iter()
+        .map(|(std::cmp::Reverse(s), id)| (id, s))
+        .collect();
     Outcome {
         raw: Vec::new(),
         top: ranked(hits, limit),
-        total,
+        total: search.total,
     }
 }
 
@@ -1641,9 +1999,18 @@ pub(crate) fn settle(
     let carry = narrowed
         .and_then(|m| m.needles.as_deref())
         .and_then(|p| carry(p, &needles));
+    let probes: Vec<Probe> = needles.iter().map(|n| Probe::of(n)).collect();
+    // The previous carried ceilings, grown, are kept (not computed again: that reads the
+    // entry's shape and head) for the matches they leave well below the page's worst.
+    let growth = narrowed
+        .and_then(|m| m.needles.as_deref())
+        .and_then(|p| carried_growth(p, &needles, index.shortest));
+    let worst = found.top.last().map_or(0, |w| w.1);
+    let needle_len: usize = needles.iter().map(Vec::len).sum();
     let count = |c: &Candidates, m: &mut Matcher| -> Option<(Vec<Kept>, usize)> {
         let (mut raw, mut hits, mut seen) = (Vec::new(), 0, 0usize);
-        let flow = c.for_each(query.mask, |id, Seen { hay, .. }, kept| {
+        let flow = c.for_each(query.mask, |id, entry, kept| {
+            let hay = entry.hay;
             seen += 1;
             if seen % 512 == 1 && cancelled() {
                 return ControlFlow::Break(());
@@ -1655,7 +2022,16 @@ pub(crate) fn settle(
             let Some(lead) = lead else {
                 return ControlFlow::Continue(());
             };
-            raw.push(Kept::new(id, Some(lead)));
+            let grown = kept
+                .filter(|k| k.ceiling != NO_CEILING && hay.len() > needle_len + CARRY_MAX)
+                .zip(growth)
+                .map(|(k, g)| k.ceiling as u32 + g)
+                .filter(|&c| c + 4 <= worst);
+            let ceiling = match grown {
+                Some(c) => u16::try_from(c).ok().filter(|&c| c != NO_CEILING),
+                None => carried_ceiling(&entry, &needles, &probes),
+            };
+            raw.push(Kept::new(id, Some(lead), ceiling));
             let hit = lead.1 >= query.min_score as i32
                 || needles
                     .iter()
@@ -1702,9 +2078,10 @@ const SETTLE_SPLIT_MIN: usize = 2048;
 
 /// Most recent searches kept for every session.
 const SHARED_ENTRIES: usize = 256;
-/// What the recent answers may hold, in all: the matches they keep for narrowing (8
-/// bytes each: id and lead), or, until counted, the matches they were searched among.
-const SHARED_BYTES: usize = 16 << 20;
+/// What the recent answers may hold, in all: the matches they keep for narrowing (12
+/// bytes each: id, lead and carried ceiling), or, until counted, the matches they were
+/// searched among.
+const SHARED_BYTES: usize = 24 << 20;
 
 /// The bytes [`SHARED_BYTES`] counts for `found`.
 fn held(found: &Found) -> usize {
@@ -2256,6 +2633,196 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config::with_cases(1024))]
+        /// A match's carried ceiling, grown as the query grows (its last word by up to
+        /// [`CARRY_MAX`] characters, new words), still bounds nucleo's score: the next
+        /// keystrokes' pages leave candidates out on it alone.
+        #[test]
+        fn carried_ceilings_bound_the_grown_query(
+            hay in hay_strategy(),
+            padding in proptest::sample::select(&["", "  paul durand", " - sur-loire  ccas"][..]),
+            first in proptest::prop_oneof![
+                2 => proptest::sample::select(WORDS).prop_map(str::to_string),
+                1 => "[a-z]{1,6}",
+            ],
+            // The last word: the start of a word, grown by its rest (the usual keystrokes,
+            // each character side by side at the largest bonus), or by anything.
+            (last, suffix) in proptest::prop_oneof![
+                3 => (proptest::sample::select(WORDS), 1usize..8).prop_map(|(w, k)| {
+                    let k = k.min(w.len());
+                    (w[..k].to_string(), w[k..].to_string())
+                }),
+                1 => ("[a-z]{1,6}", "[a-z]{0,5}"),
+            ],
+            two_words in proptest::bool::ANY,
+            more in proptest::collection::vec("[a-z]{1,5}", 0..2),
+            later in "[a-z]{0,3}",
+        ) {
+            let hay = format!("{hay}{padding}");
+            let before: Vec<String> = if two_words { vec![first, last] } else { vec![last] };
+            let idx = CustomerIndex::from_entries(vec![(CustomerId(1), raw_entry(&hay))]);
+            let entry = idx.seen(1).unwrap();
+            let then: Vec<Vec<u8>> = before.iter().map(|w| w.as_bytes().to_vec()).collect();
+            let probes: Vec<Probe> = then.iter().map(|n| Probe::of(n)).collect();
+            let Some(ceiling) = carried_ceiling(&entry, &then, &probes) else {
+                // Only haystacks too short (or too long) for it go without.
+                let needle_len: usize = then.iter().map(Vec::len).sum();
+                proptest::prop_assert!(hay.len() <= needle_len + CARRY_MAX || hay.len() > 1024);
+                return Ok(());
+            };
+            let mut m = new_matcher();
+            let mut now = then.clone();
+            if let Some(last) = now.last_mut() {
+                last.extend_from_slice(suffix.as_bytes());
+            }
+            now.extend(more.iter().map(|w| w.as_bytes().to_vec()));
+            let growth = carried_growth(&then, &now, idx.shortest).unwrap();
+            let grown = now.iter().map(|w| String::from_utf8(w.clone()).unwrap()).collect::<Vec<_>>().join(" ");
+            let q = Query::new(&grown);
+            if let Some(e) = q.pattern.score(Utf32Str::Ascii(hay.as_bytes()), &mut m) {
+                proptest::prop_assert!(
+                    e <= ceiling as u32 + growth,
+                    "{:?} scores {} in {:?}: carried {} + {}", grown, e, hay, ceiling, growth
+                );
+            }
+            // The query as it was, too.
+            let q = Query::new(&before.join(" "));
+            if let Some(e) = q.pattern.score(Utf32Str::Ascii(hay.as_bytes()), &mut m) {
+                proptest::prop_assert!(e <= ceiling as u32);
+            }
+            // Grown once (as a count keeps it), it is one for the grown query, and grows
+            // again with the next keystrokes while the haystack stays long enough.
+            let needle_len: usize = now.iter().map(Vec::len).sum();
+            if hay.len() > needle_len + CARRY_MAX {
+                let mut next = now.clone();
+                if let Some(last) = next.last_mut() {
+                    last.extend_from_slice(later.as_bytes());
+                }
+                let again = carried_growth(&now, &next, idx.shortest).unwrap();
+                let text = next.iter().map(|w| String::from_utf8(w.clone()).unwrap()).collect::<Vec<_>>().join(" ");
+                if let Some(e) = Query::new(&text).pattern.score(Utf32Str::Ascii(hay.as_bytes()), &mut m) {
+                    proptest::prop_assert!(
+                        e <= ceiling as u32 + growth + again,
+                        "{:?} scores {} in {:?}: carried {} + {} + {}", text, e, hay, ceiling, growth, again
+                    );
+                }
+            }
+        }
+    }
+
+    /// Typing on through a word that starts the haystack, each character adds exactly
+    /// the 26 its carried ceiling allows for.
+    #[test]
+    fn carried_ceilings_are_tight_on_a_word_typed_on() {
+        let hay = "saint-etienne  lyon  paul durand";
+        let idx = CustomerIndex::from_entries(vec![(CustomerId(1), raw_entry(hay))]);
+        let entry = idx.seen(1).unwrap();
+        let then = vec![b"sa".to_vec()];
+        let ceiling = carried_ceiling(&entry, &then, &[Probe::of(&then[0])]).unwrap();
+        let mut m = new_matcher();
+        let mut score = |q: &str| {
+            Query::new(q)
+                .pattern
+                .score(Utf32Str::Ascii(hay.as_bytes()), &mut m)
+        };
+        assert_eq!(score("sa"), Some(ceiling as u32));
+        let now = vec![b"saint".to_vec()];
+        let growth = carried_growth(&then, &now, idx.shortest).unwrap();
+        assert_eq!(score("saint"), Some(ceiling as u32 + growth));
+        // A word of one character added, then grown: its first character may start the
+        // haystack (prefix bonus) and carry its bonus on.
+        let hay = "etienne  le commune commune";
+        let idx = CustomerIndex::from_entries(vec![(CustomerId(1), raw_entry(hay))]);
+        let entry = idx.seen(1).unwrap();
+        let words = |s: &str| {
+            s.split(' ')
+                .map(|w| w.as_bytes().to_vec())
+                .collect::<Vec<_>>()
+        };
+        let then = words("le");
+        let ceiling = carried_ceiling(&entry, &then, &[Probe::of(&then[0])]).unwrap();
+        let added = carried_growth(&then, &words("le e"), idx.shortest).unwrap();
+        let grown = carried_growth(&words("le e"), &words("le et"), idx.shortest).unwrap();
+        let score = Query::new("le et")
+            .pattern
+            .score(Utf32Str::Ascii(hay.as_bytes()), &mut m)
+            .unwrap();
+        assert!(
+            score <= ceiling as u32 + added + grown,
+            "{score} > {ceiling} + {added} + {grown}"
+        );
+    }
+
+    #[test]
+    fn carried_growth_only_when_the_query_extends_the_previous_one() {
+        let w = |s: &str| {
+            s.split(' ')
+                .map(|w| w.as_bytes().to_vec())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(carried_growth(&w("stet"), &w("stet"), 10), Some(0));
+        assert_eq!(carried_growth(&w("stet"), &w("steti"), 10), Some(26));
+        assert_eq!(
+            carried_growth(&w("jean"), &w("jean mo"), 10),
+            Some(most(2, 10))
+        );
+        // A word of one character may become the start of a longer one.
+        assert_eq!(carried_growth(&w("le"), &w("le e"), 10), Some(44));
+        assert_eq!(carried_growth(&w("stet"), &w("sted"), 10), None);
+        assert_eq!(carried_growth(&w("jean mo"), &w("jeanne mo"), 10), None);
+        let far = format!("s{}", "t".repeat(CARRY_MAX + 1));
+        assert_eq!(carried_growth(&w("s"), &w(&far), 10), None);
+    }
+
+    /// Over the whole index, the candidates with the query's first letter among their
+    /// first bytes are searched first; the others only when that page's worst does not
+    /// leave them out — and a page full of matches that score what a match from the start
+    /// can, less 4, leaves out the entries without the early letter from their masks alone.
+    #[test]
+    fn early_letters_leave_out_only_what_cannot_enter() {
+        let search = |hays: &[&str], limit: usize| {
+            let idx = CustomerIndex::from_entries(
+                hays.iter()
+                    .enumerate()
+                    .map(|(i, h)| (CustomerId(i as u64 + 1), raw_entry(h)))
+                    .collect(),
+            );
+            let early = (0..hays.len())
+                .map(|i| idx.chunks[i / CHUNK].masks[i % CHUNK] >> EARLY_BITS & bit(b's') != 0)
+                .collect::<Vec<_>>();
+            let mut m = new_matcher();
+            let q = Query::new("st");
+            let page = search_with(&idx, &q, None, limit, &mut m, Mode::Auto);
+            let every = search_every_candidate(&idx, &q, None, limit, &mut m);
+            assert_eq!(page.top, every.top, "{hays:?}");
+            (page.top, early)
+        };
+        // nucleo gives "st" 67 with s at 1, 66 at 2, 62 from 5 on; the ceilings 65 from 7
+        // on: the early s (up to 6) are searched first, and the page full of 66 or more
+        // leaves the others out without visiting them.
+        let mut hays = vec!["abcdefghi stone"; 300];
+        hays.extend(["ab stone"; 3]);
+        hays.push("abcdef stone");
+        hays.push("a stone");
+        let (top, early) = search(&hays, 3);
+        assert!(!early[0] && early[300] && !early[303] && early[304]);
+        let top: Vec<(u64, u32)> = top.iter().map(|(id, s)| (id.0, *s)).collect();
+        assert_eq!(top, [(305, 67), (301, 66), (302, 66)]);
+        // One early match only: the others are searched, and the best of them enter.
+        let (top, _) = search(
+            &[
+                "abcdef stone",
+                "abcdefghi stone",
+                "ab stone",
+                "abcdef stone",
+            ],
+            3,
+        );
+        let ids: Vec<u64> = top.iter().map(|t| t.0.0).collect();
+        assert_eq!(ids, [3, 1, 2]);
+    }
+
     #[test]
     fn floors_and_ceilings_frame_nucleo_scores() {
         let mut m = new_matcher();
@@ -2340,7 +2907,7 @@ mod tests {
         assert_eq!(d.total, a.total - 1, "the renamed lycée no longer matches");
     }
 
-    /// The recent answers hold at most 16 MB of matches (kept, or searched among until
+    /// The recent answers hold at most 24 MB of matches (kept, or searched among until
     /// counted; the latest always kept); a settled answer holds what it keeps.
     #[test]
     fn recent_answers_stay_within_their_memory_budget() {
@@ -2372,20 +2939,21 @@ mod tests {
         for q in ["a", "b", "c"] {
             recent.insert(50, answer(q, 0));
         }
-        assert_eq!(queries(&recent), ["b", "c"], "8 MB each");
+        assert_eq!(queries(&recent), ["b", "c"], "12 MB each");
         recent.insert(50, answer("d", 3 << 20));
         assert_eq!(
             queries(&recent),
             ["d"],
             "what an uncounted answer narrows from counts"
         );
-        assert_eq!(recent.bytes, 24 << 20);
+        let kept = std::mem::size_of::<Kept>();
+        assert_eq!(recent.bytes, (3 << 20) * kept);
         let mut settled = (*recent.found[0].1).clone();
         settled.uncounted = None;
         settled.all = Some(matches(1 << 19));
         recent.settled(50, Arc::new(settled));
         assert!(recent.found[0].1.settled());
-        assert_eq!(recent.bytes, 4 << 20);
+        assert_eq!(recent.bytes, (1 << 19) * kept);
         recent.insert(50, answer("e", 3 << 20));
         assert_eq!(
             queries(&recent),
