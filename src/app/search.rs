@@ -1791,7 +1791,10 @@ fn search_page(
 ) -> Outcome {
     // Per word, the most a candidate can score when that word's first letter is not among
     // its first [`EARLY`] bytes, and that letter's early bit (none for a word of one
-    // character or starting with a digit: no prefix bonus then to go by).
+    // character or starting with a digit: no prefix bonus then to go by; none past 64
+    // characters in all, where a haystack of 1 KiB or less may take nucleo to its greedy
+    // fallback, which no ceiling bounds).
+    let needle_len: usize = needles.iter().map(Vec::len).sum();
     let late: Vec<(u32, u64)> = needles
         .iter()
         .enumerate()
@@ -1800,7 +1803,10 @@ fn search_page(
                 .filter(|&(j, _)| j != i)
                 .map(|(_, o)| most(o.len(), c.index.shortest))
                 .sum();
-            let early = if n.len() > 1 { bit(n[0]) & LETTERS } else { 0 };
+            let early = match n.len() > 1 && needle_len <= 64 {
+                true => bit(n[0]) & LETTERS,
+                false => 0,
+            };
             let late = quick_ceiling(usize::MAX, n.len(), EARLY) + others;
             (late, early << EARLY_BITS)
         })
