@@ -1779,8 +1779,12 @@ impl<'q> PageSearch<'q> {
 /// (one pass over the haystack, asked only whether it beats the page; nearly always
 /// nucleo's exact score), then by nucleo's score ([`PageSearch::finish`]). Once the page
 /// holds `limit` hits at the most any haystack can score, the rest is not visited
-/// (candidates come in increasing id order and a tie goes to the lower id). The hits are
-/// counted afterwards, by [`settle`]: `total` here counts only those scored.
+/// (candidates come in increasing id order and a tie goes to the lower id). When
+/// narrowing, a previous match whose [`carried_ceiling`], grown by `growth`, cannot beat
+/// the worst is left out from the kept list alone; over the whole index, the entries with
+/// a word's first letter among their first [`EARLY`] bytes are searched first, the others
+/// only when they may still enter. The hits are counted afterwards, by [`settle`]: `total`
+/// here counts only those scored.
 fn search_page(
     c: &Candidates,
     query: &Query,
