@@ -115,8 +115,17 @@ impl Entry {
 
 /// Marks a present entry's mask (every query's mask has it).
 const PRESENT: u64 = 1 << 63;
+/// The cells (haystack bytes × needle characters) past which nucleo leaves its 100 KiB
+/// matrix for a greedy match, which no ceiling bounds.
+const NUCLEO_CELLS: usize = 64 * 1024;
+/// The longest query (in characters, all words) whose ceilings the index may carry over
+/// (early letters, carried ceilings) for the haystacks up to [`BOUNDED_HAY`] bytes.
+const BOUNDED_NEEDLE: usize = 64;
+/// The longest haystack nucleo scores with its matrix for any query up to
+/// [`BOUNDED_NEEDLE`] characters.
+const BOUNDED_HAY: usize = NUCLEO_CELLS / BOUNDED_NEEDLE;
 /// Where an entry's mask holds the [`bit`]s of the letters among its haystack's first
-/// [`EARLY`] bytes (of every letter for a haystack longer than 1 KiB).
+/// [`EARLY`] bytes (of every letter for a haystack longer than [`BOUNDED_HAY`]).
 const EARLY_BITS: u32 = 36;
 /// How far in a haystack its mask tells the letters: a needle whose first letter occurs
 /// no earlier gets 3 of prefix bonus at most ([`prefix_ceiling`], 8 from the start), so
@@ -127,7 +136,7 @@ const EARLY: usize = 7;
 /// An entry's mask: its characters, the letters among its first [`EARLY`] bytes, and
 /// [`PRESENT`].
 fn entry_mask(hay: &[u8]) -> u64 {
-    let early = if hay.len() > 1024 {
+    let early = if hay.len() > BOUNDED_HAY {
         LETTERS
     } else {
         hay[..hay.len().min(EARLY)]
@@ -568,24 +577,20 @@ pub(crate) struct Kept {
 
 impl Kept {
     fn new(id: u32, lead: Option<Lead>, ceiling: Option<u16>) -> Kept {
-        let ceiling = ceiling.unwrap_or(NO_CEILING);
-        match lead {
+        let kept = match lead {
             Some((last, floor)) if last < NO_LEAD as usize => match i16::try_from(floor) {
                 Ok(floor) => Kept {
-                    id,
                     last: last as u16,
                     floor,
-                    ceiling,
-                },
-                Err(_) => Kept {
-                    ceiling,
                     ..Kept::bare(id)
                 },
+                Err(_) => Kept::bare(id),
             },
-            _ => Kept {
-                ceiling,
-                ..Kept::bare(id)
-            },
+            _ => Kept::bare(id),
+        };
+        Kept {
+            ceiling: ceiling.unwrap_or(NO_CEILING),
+            ..kept
         }
     }
 
@@ -1530,7 +1535,7 @@ const CARRY_MAX: usize = 16;
 fn carried_ceiling(entry: &Seen, needles: &[Vec<u8>], probes: &[Probe]) -> Option<u16> {
     let len = entry.hay.len();
     let needle_len: usize = needles.iter().map(Vec::len).sum();
-    if len <= needle_len + CARRY_MAX || len > 1024 {
+    if len <= needle_len + CARRY_MAX || len > BOUNDED_HAY {
         return None;
     }
     let head = u128::from_le_bytes(*entry.head);
@@ -1539,14 +1544,25 @@ fn carried_ceiling(entry: &Seen, needles: &[Vec<u8>], probes: &[Probe]) -> Optio
         .iter()
         .zip(probes)
         .map(|(n, p)| match n.len() {
-            1 => 16 + 2 * shape.bonus(n[0]) + prefix_ceiling(0),
+            1 => one_letter_carried(shape.bonus(n[0])),
             _ => {
                 let f = first_within(head, len, n);
                 shape_ceiling(len, p, shape, f) - opening_cut(len, n, head, shape, f)
             }
         })
         .sum();
+    carried(ceiling)
+}
+
+/// A [`carried_ceiling`] as kept, if it fits.
+fn carried(ceiling: u32) -> Option<u16> {
     u16::try_from(ceiling).ok().filter(|&c| c != NO_CEILING)
+}
+
+/// The carried ceiling of a one-character word whose character gets `bonus` at most: its
+/// doubled bonus and, should a second character follow, the largest prefix bonus.
+fn one_letter_carried(bonus: u32) -> u32 {
+    16 + 2 * bonus + prefix_ceiling(0)
 }
 
 /// How much the [`carried_ceiling`]s computed for the words `before` may grow by for the
@@ -1559,10 +1575,10 @@ fn carried_growth(before: &[Vec<u8>], now: &[Vec<u8>], shortest: usize) -> Optio
     let carry = carry(before, now)?;
     let needle_len: usize = now.iter().map(Vec::len).sum();
     let added = |w: &Vec<u8>| match w.len() {
-        1 => 16 + 2 * 10 + prefix_ceiling(0),
+        1 => one_letter_carried(10),
         n => most(n, shortest),
     };
-    (carry.suffix.len() <= CARRY_MAX && needle_len <= 64)
+    (carry.suffix.len() <= CARRY_MAX && needle_len <= BOUNDED_NEEDLE)
         .then(|| 26 * carry.suffix.len() as u32 + carry.more.iter().map(added).sum::<u32>())
 }
 
@@ -1668,7 +1684,7 @@ impl<'q> PageSearch<'q> {
             exact_words: vec![false; needles.len()],
             page: std::collections::BinaryHeap::with_capacity(limit + 1),
             limit,
-            best: if index.longest * needle_len <= 64 * 1024 {
+            best: if index.longest * needle_len <= NUCLEO_CELLS {
                 needles.iter().map(|n| most(n.len(), index.shortest)).sum()
             } else {
                 u32::MAX
@@ -1795,9 +1811,9 @@ fn search_page(
 ) -> Outcome {
     // Per word, the most a candidate can score when that word's first letter is not among
     // its first [`EARLY`] bytes, and that letter's early bit (none for a word of one
-    // character or starting with a digit: no prefix bonus then to go by; none past 64
-    // characters in all, where a haystack of 1 KiB or less may take nucleo to its greedy
-    // fallback, which no ceiling bounds).
+    // character or starting with a digit: no prefix bonus then to go by; none past
+    // [`BOUNDED_NEEDLE`] characters in all: nucleo may then score greedily a haystack of
+    // [`BOUNDED_HAY`] bytes or less, while only longer ones have every early letter).
     let needle_len: usize = needles.iter().map(Vec::len).sum();
     let late: Vec<(u32, u64)> = needles
         .iter()
@@ -1807,7 +1823,7 @@ fn search_page(
                 .filter(|&(j, _)| j != i)
                 .map(|(_, o)| most(o.len(), c.index.shortest))
                 .sum();
-            let early = match n.len() > 1 && needle_len <= 64 {
+            let early = match n.len() > 1 && needle_len <= BOUNDED_NEEDLE {
                 true => bit(n[0]) & LETTERS,
                 false => 0,
             };
@@ -1899,15 +1915,16 @@ fn page_part(
         skip,
         |id, Seen { hay, head, shape }, _| {
             // Past its 100 KiB matrix nucleo falls back to a greedy match: no bound then.
-            let bounded = hay.len() * needle_len <= 64 * 1024;
-            let now = search.worst().unwrap_or(0);
+            let bounded = hay.len() * needle_len <= NUCLEO_CELLS;
+            let current = search.worst();
+            let now = current.unwrap_or(0);
             if now != seen_worst {
                 seen_worst = now;
                 bar.set(now);
                 let early = late.iter().filter(|l| l.0 <= now).fold(0, |m, l| m | l.1);
                 need.set(query.mask | part.need | early);
             }
-            let Some(worst) = search.worst().filter(|_| bounded) else {
+            let Some(worst) = current.filter(|_| bounded) else {
                 // Scored at once, after the waiting candidates (the page takes them in id
                 // order).
                 search.drain(&mut waiting, &mut ceilings, matcher)?;
@@ -2038,7 +2055,7 @@ pub(crate) fn settle(
                 .map(|(k, g)| k.ceiling as u32 + g)
                 .filter(|&c| c + 4 <= worst);
             let ceiling = match grown {
-                Some(c) => u16::try_from(c).ok().filter(|&c| c != NO_CEILING),
+                Some(c) => carried(c),
                 None => carried_ceiling(&entry, &needles, &probes),
             };
             raw.push(Kept::new(id, Some(lead), ceiling));
