@@ -3,6 +3,7 @@
 //! known: a typo is an error naming the file and the field, never a silent default.
 
 use crate::app::Settings;
+use crate::app::export::SalesAccounts;
 use crate::domain::interest::EcbRates;
 use crate::domain::seller::Seller;
 use crate::domain::{Address, Date, ids};
@@ -15,7 +16,19 @@ use std::time::Duration;
 struct File {
     shop: Option<Shop>,
     payments: Option<Payments>,
+    accounts: Option<Accounts>,
     server: Option<Server>,
+}
+
+/// The FEC's sales accounts, one per VAT rate.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Accounts {
+    sales_20: Option<String>,
+    sales_10: Option<String>,
+    sales_5_5: Option<String>,
+    sales_2_1: Option<String>,
+    sales_exempt: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -215,6 +228,23 @@ impl Config {
                 cfg.settings.ecb_rates =
                     EcbRates::new(v).map_err(|e| err(path, "payments.ecb_rates", e))?;
             }
+        }
+        if let Some(a) = file.accounts {
+            let mut by_rate = SalesAccounts::default().by_rate;
+            for (bp, given) in [
+                (2000, a.sales_20),
+                (1000, a.sales_10),
+                (550, a.sales_5_5),
+                (210, a.sales_2_1),
+                (0, a.sales_exempt),
+            ] {
+                if let (Some(n), Some(slot)) = (given, by_rate.iter_mut().find(|(r, _)| r.0 == bp))
+                {
+                    slot.1 = n.trim().to_string();
+                }
+            }
+            cfg.settings.accounts =
+                SalesAccounts::new(by_rate).map_err(|e| err(path, "accounts", e))?;
         }
         if let Some(s) = file.server {
             cfg.server.listen = s.listen;

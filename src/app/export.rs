@@ -1,14 +1,23 @@
 //! Accounting exports: the FEC (Fichier des Écritures Comptables, LPF art. A47 A-1) of a
 //! year, and a spreadsheet of invoices and credit notes.
 //!
-//! FEC: a sales journal (VT) from issued invoices and credit notes — 411 (the body, as
-//! auxiliary account) against 707 per VAT rate and 44571 — and a bank journal (BQ) from
-//! payments — 512 against 411, split per invoice the payment settled — plus interest and
-//! indemnity received (512 against 763). Every entry balances. An invoice settled by
-//! payments and credit notes is lettered with its counterparts.
+//! FEC: an opening journal (AN) carries each body's open invoices at the end of the
+//! previous year (411, per invoice, against 890000 « Bilan d'ouverture »); a sales journal
+//! (VT) from issued invoices and credit notes — 411 (the body, as auxiliary account)
+//! against one 707 account per VAT rate and 44571; a bank journal (BQ) from payments — 512
+//! against 411, split per invoice the payment settled — plus interest and indemnity
+//! received (512 against 763). Every entry balances; entries are numbered per journal in
+//! the order of their dates.
+//!
+//! A year's file is what the books said at its end: every figure is read from each order
+//! as it stood on 31 December ([`Order::as_of`]), so payments, credit notes and lettering
+//! recorded later never change it. On 411, the lines of one invoice (its debit, its
+//! credit notes, the parts of payments that settled it, its opening balance) form a group,
+//! lettered when they balance within the file.
 
 use super::{App, AppError};
 use crate::domain::interest::SettlementKind;
+use crate::domain::order::Payment;
 use crate::domain::{
     Cents, Customer, CustomerId, Date, DocKind, DocNumber, IssuedDocument, Order, VatRate,
 };
@@ -40,16 +49,75 @@ pub const FEC_FIELDS: [&str; 18] = [
 const CUSTOMERS: (&str, &str) = ("411000", "Clients");
 const BANK: (&str, &str) = ("512000", "Banque");
 const VAT: (&str, &str) = ("445710", "TVA collectée");
+const OPENING: (&str, &str) = ("890000", "Bilan d'ouverture");
 const INTEREST: (&str, &str) = (
     "763100",
     "Intérêts moratoires et indemnités de recouvrement",
 );
 
-fn sales_account(rate: VatRate) -> (String, String) {
-    (
-        "707000".to_string(),
-        format!("Ventes de marchandises TVA {}", rate.fr()),
-    )
+/// The sales accounts, one per VAT rate (`[accounts]` in `comptoir.toml`): an account
+/// carries one label, so sales at different rates, and exempt sales, never share one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SalesAccounts {
+    /// Account number per rate of [`VatRate::KNOWN`].
+    pub by_rate: Vec<(VatRate, String)>,
+}
+
+impl Default for SalesAccounts {
+    /// 707 followed by the rate in tenths of a percent: 707200 at 20 %, 707055 at 5,5 %,
+    /// 707000 for exempt sales.
+    fn default() -> Self {
+        SalesAccounts {
+            by_rate: VatRate::KNOWN
+                .iter()
+                .map(|r| (*r, format!("707{:03}", r.0 / 10)))
+                .collect(),
+        }
+    }
+}
+
+impl SalesAccounts {
+    /// The account and its one label for sales at `rate`.
+    pub fn of(&self, rate: VatRate) -> (String, String) {
+        let number = self
+            .by_rate
+            .iter()
+            .find(|(r, _)| *r == rate)
+            .map(|(_, n)| n.clone())
+            .unwrap_or_else(|| format!("707{:03}", rate.0 / 10));
+        let label = if rate.is_zero() {
+            "Ventes de marchandises exonérées de TVA".to_string()
+        } else {
+            format!("Ventes de marchandises TVA {}", rate.fr())
+        };
+        (number, label)
+    }
+
+    /// Checks a set of accounts: digits, a class 7 account, one rate per account.
+    pub fn new(by_rate: Vec<(VatRate, String)>) -> Result<SalesAccounts, String> {
+        for (i, (rate, n)) in by_rate.iter().enumerate() {
+            if !(3..=20).contains(&n.len()) || !n.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(format!(
+                    "« {n} » (TVA {}) : un numéro de compte de 3 à 20 chiffres",
+                    rate.fr()
+                ));
+            }
+            if !n.starts_with('7') {
+                return Err(format!(
+                    "« {n} » (TVA {}) : un compte de ventes commence par 7",
+                    rate.fr()
+                ));
+            }
+            if let Some((other, _)) = by_rate[..i].iter().find(|(_, m)| m == n) {
+                return Err(format!(
+                    "« {n} » est donné pour la TVA {} et pour la TVA {} : un compte par taux",
+                    other.fr(),
+                    rate.fr()
+                ));
+            }
+        }
+        Ok(SalesAccounts { by_rate })
+    }
 }
 
 /// `1234,56`: a decimal comma, no thousands separator.
@@ -90,23 +158,50 @@ fn clean(s: &str) -> String {
         .collect()
 }
 
+/// The journals, in the order entries of one day are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+enum Journal {
+    Opening,
+    Sales,
+    Bank,
+}
+
+impl Journal {
+    fn code(self) -> &'static str {
+        match self {
+            Journal::Opening => "AN",
+            Journal::Sales => "VT",
+            Journal::Bank => "BQ",
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Journal::Opening => "À-nouveaux",
+            Journal::Sales => "Ventes",
+            Journal::Bank => "Banque",
+        }
+    }
+}
+
 struct Line {
-    journal: (&'static str, &'static str),
-    num: String,
-    date: Date,
     account: (String, String),
-    aux: Option<(String, String)>,
+    /// The body, on 411 lines.
+    aux: Option<CustomerId>,
     piece: (String, Date),
     label: String,
     debit: Cents,
     credit: Cents,
-    /// The invoice this line settles or bills on 411, for lettering.
+    /// The invoice whose group this 411 line belongs to, for lettering.
     letters: Option<DocNumber>,
-    valid: Date,
 }
 
-fn aux_of(c: &Customer) -> (String, String) {
-    (format!("C{:06}", c.id.0), c.legal_name.clone())
+/// One balanced entry of a journal.
+struct Entry {
+    journal: Journal,
+    date: Date,
+    valid: Date,
+    lines: Vec<Line>,
 }
 
 /// What the FEC of a year contains.
@@ -120,20 +215,25 @@ pub struct Fec {
 }
 
 impl App {
-    /// The FEC of a calendar year (entries dated in it), tab-separated, header first.
+    /// The FEC of a calendar year (entries dated in it, the opening balances first),
+    /// tab-separated, header first.
     pub fn export_fec(&self, year: i32) -> Result<Fec, AppError> {
-        let in_year = |d: Date| d.year() == year;
+        let (Some(first), Some(last)) = (Date::from_ymd(year, 1, 1), Date::from_ymd(year, 12, 31))
+        else {
+            return Err(AppError::Invalid(format!("année {year} hors limites")));
+        };
+        let before = first.add_days(-1);
         let (docs, orders, customers) = self.store.read(|rx| {
             let mut docs = Vec::new();
             rx.for_each_document::<StoreError>(|d| {
-                if matches!(d.kind(), DocKind::Invoice | DocKind::CreditNote) {
+                if matches!(d.kind(), DocKind::Invoice | DocKind::CreditNote) && d.date <= last {
                     docs.push(d);
                 }
                 Ok(())
             })?;
             let mut orders = Vec::new();
             rx.for_each_order::<StoreError>(|o| {
-                if !o.invoices.is_empty() {
+                if o.invoices.iter().any(|i| i.date <= last) {
                     orders.push(o);
                 }
                 Ok(())
@@ -148,94 +248,166 @@ impl App {
             }
             Ok::<_, StoreError>((docs, orders, customers))
         })?;
-        let mut lines: Vec<Line> = Vec::new();
-        let mut vt = 0;
-        for d in docs.iter().filter(|d| in_year(d.date)) {
-            let Some(c) = customers.get(&d.buyer.customer) else {
-                continue;
-            };
-            vt += 1;
-            lines.extend(sales_entry(d, c, format!("VT{vt:06}")));
+        let settings = self.settings();
+        // The body's name as its latest document of the period printed it: one label per
+        // auxiliary account, and a later renaming does not rewrite a closed year.
+        let mut names: HashMap<CustomerId, (Date, DocNumber, String)> = HashMap::new();
+        for d in &docs {
+            let e = names.entry(d.buyer.customer).or_insert((
+                d.date,
+                d.number,
+                d.buyer.legal_name.clone(),
+            ));
+            if (d.date, d.number) > (e.0, e.1) {
+                *e = (d.date, d.number, d.buyer.legal_name.clone());
+            }
         }
-        // Lettering: invoices fully settled by payments and credit notes.
-        let mut settled: HashMap<DocNumber, Date> = HashMap::new();
-        let mut bq = 0;
+        let name = |c: CustomerId| -> String {
+            names
+                .get(&c)
+                .map(|n| n.2.clone())
+                .or_else(|| customers.get(&c).map(|c| c.legal_name.clone()))
+                .unwrap_or_default()
+        };
+        let mut entries: Vec<Entry> = Vec::new();
+        // Opening balances: what each body still owed on each invoice at the end of the
+        // previous year.
+        let mut opening: BTreeMap<CustomerId, Vec<Line>> = BTreeMap::new();
         for o in &orders {
-            let Some(c) = customers.get(&o.customer) else {
-                continue;
+            let view = o.as_of(before);
+            let body = name(o.customer);
+            for s in view.settlements() {
+                if s.unpaid > Cents::ZERO {
+                    let inv = s.invoice;
+                    opening.entry(o.customer).or_default().push(Line {
+                        account: (CUSTOMERS.0.into(), CUSTOMERS.1.into()),
+                        aux: Some(o.customer),
+                        piece: (inv.number.to_string(), inv.date),
+                        label: format!("À-nouveau {} {body}", inv.number),
+                        debit: s.unpaid,
+                        credit: Cents::ZERO,
+                        letters: Some(inv.number),
+                    });
+                }
+            }
+            let unallocated =
+                view.paid_amount() - view.payment_parts().iter().map(|p| p.amount).sum::<Cents>();
+            if unallocated > Cents::ZERO {
+                opening.entry(o.customer).or_default().push(Line {
+                    account: (CUSTOMERS.0.into(), CUSTOMERS.1.into()),
+                    aux: Some(o.customer),
+                    piece: (o.number.to_string(), before),
+                    label: format!("À-nouveau trop-perçu {} {body}", o.number),
+                    debit: Cents::ZERO,
+                    credit: unallocated,
+                    letters: None,
+                });
+            }
+        }
+        for (customer, mut lines) in opening {
+            let net: Cents = lines.iter().map(|l| l.debit - l.credit).sum();
+            let (debit, credit) = if net >= Cents::ZERO {
+                (Cents::ZERO, net)
+            } else {
+                (-net, Cents::ZERO)
             };
-            for s in o.settlements() {
-                if s.unpaid == Cents::ZERO
-                    && let Some(last) = s.paid.iter().map(|(d, _)| *d).max()
-                {
-                    settled.insert(s.invoice.number, last);
+            lines.push(Line {
+                account: (OPENING.0.into(), OPENING.1.into()),
+                aux: None,
+                piece: (format!("AN-{year}"), first),
+                label: format!("À-nouveaux clients {}", name(customer)),
+                debit,
+                credit,
+                letters: None,
+            });
+            entries.push(Entry {
+                journal: Journal::Opening,
+                date: first,
+                valid: first,
+                lines,
+            });
+        }
+        let mut sales: Vec<&IssuedDocument> = docs.iter().filter(|d| d.date >= first).collect();
+        sales.sort_by_key(|d| (d.date, d.number));
+        for d in sales {
+            entries.push(sales_entry(d, &name(d.buyer.customer), &settings.accounts));
+        }
+        for o in &orders {
+            entries.extend(bank_entries(&o.as_of(last), &name(o.customer), first));
+        }
+        // Chronological, journal by journal on one day; the sort is stable, so entries of
+        // one day and journal keep the order they were made in (documents by number,
+        // payments by order and date).
+        entries.sort_by_key(|e| (e.date, e.journal));
+        // Lettering: an invoice's lines on 411 that balance within the file.
+        let mut groups: HashMap<DocNumber, (Cents, Date)> = HashMap::new();
+        for e in &entries {
+            for l in &e.lines {
+                if let Some(n) = l.letters {
+                    let g = groups.entry(n).or_insert((Cents::ZERO, e.date));
+                    g.0 += l.debit - l.credit;
+                    g.1 = g.1.max(e.date);
                 }
-            }
-            for inv in o.invoices.iter().filter(|i| i.is_cancelled()) {
-                let last = inv
-                    .credits
-                    .iter()
-                    .filter_map(|cr| docs.iter().find(|d| d.number == cr.number))
-                    .map(|d| d.date)
-                    .max()
-                    .unwrap_or(inv.date);
-                settled.insert(inv.number, last);
-            }
-            for mut ls in payment_entries(o, c, in_year) {
-                bq += 1;
-                for l in ls.iter_mut() {
-                    l.num = format!("BQ{bq:06}");
-                }
-                lines.extend(ls);
             }
         }
         let mut text = FEC_FIELDS.join("\t");
         text.push('\n');
-        let mut entries: Vec<&str> = Vec::new();
-        for l in &lines {
-            let (letter_code, date_let) =
-                match l.letters.and_then(|n| settled.get(&n).map(|d| (n, *d))) {
+        let mut numbers: HashMap<Journal, usize> = HashMap::new();
+        let mut lines = 0;
+        for e in &entries {
+            let n = numbers.entry(e.journal).or_default();
+            *n += 1;
+            let num = format!("{}{:06}", e.journal.code(), n);
+            for l in &e.lines {
+                let (letter_code, date_let) = match l.letters.and_then(|n| {
+                    groups
+                        .get(&n)
+                        .filter(|g| g.0 == Cents::ZERO)
+                        .map(|g| (n, g.1))
+                }) {
                     Some((n, d)) => (letter(n), day(d)),
                     None => (String::new(), String::new()),
                 };
-            let (aux_num, aux_lib) = l.aux.clone().unwrap_or_default();
-            let fields = [
-                l.journal.0.to_string(),
-                l.journal.1.to_string(),
-                l.num.clone(),
-                day(l.date),
-                l.account.0.clone(),
-                l.account.1.clone(),
-                aux_num,
-                aux_lib,
-                l.piece.0.clone(),
-                day(l.piece.1),
-                l.label.clone(),
-                amount(l.debit),
-                amount(l.credit),
-                letter_code,
-                date_let,
-                day(l.valid),
-                String::new(),
-                String::new(),
-            ];
-            text.push_str(
-                &fields
-                    .iter()
-                    .map(|f| clean(f))
-                    .collect::<Vec<_>>()
-                    .join("\t"),
-            );
-            text.push('\n');
-            if entries.last() != Some(&l.num.as_str()) {
-                entries.push(&l.num);
+                let (aux_num, aux_lib) = match l.aux {
+                    Some(c) => (format!("C{:06}", c.0), name(c)),
+                    None => (String::new(), String::new()),
+                };
+                let fields = [
+                    e.journal.code().to_string(),
+                    e.journal.label().to_string(),
+                    num.clone(),
+                    day(e.date),
+                    l.account.0.clone(),
+                    l.account.1.clone(),
+                    aux_num,
+                    aux_lib,
+                    l.piece.0.clone(),
+                    day(l.piece.1),
+                    l.label.clone(),
+                    amount(l.debit),
+                    amount(l.credit),
+                    letter_code,
+                    date_let,
+                    day(e.valid),
+                    String::new(),
+                    String::new(),
+                ];
+                text.push_str(
+                    &fields
+                        .iter()
+                        .map(|f| clean(f))
+                        .collect::<Vec<_>>()
+                        .join("\t"),
+                );
+                text.push('\n');
+                lines += 1;
             }
         }
-        let siren: String = self.settings().seller.siret.chars().take(9).collect();
+        let siren: String = settings.seller.siret.chars().take(9).collect();
         Ok(Fec {
             file_name: format!("{siren}FEC{year:04}1231.txt"),
             entries: entries.len(),
-            lines: lines.len(),
+            lines,
             text,
         })
     }
@@ -243,11 +415,11 @@ impl App {
 
 /// The sales entry of an invoice (411 debit, 707 and 44571 credit) or of a credit note
 /// (the reverse).
-fn sales_entry(d: &IssuedDocument, c: &Customer, num: String) -> Vec<Line> {
+fn sales_entry(d: &IssuedDocument, body: &str, accounts: &SalesAccounts) -> Entry {
     let credit_note = d.kind() == DocKind::CreditNote;
     let piece = (d.number.to_string(), d.date);
     let what = if credit_note { "Avoir" } else { "Facture" };
-    let label = |s: &str| format!("{what} {} {} {s}", d.number, c.legal_name);
+    let label = |s: &str| format!("{what} {} {body} {s}", d.number);
     let side = |v: Cents, on_debit: bool| {
         if on_debit {
             (v, Cents::ZERO)
@@ -255,14 +427,11 @@ fn sales_entry(d: &IssuedDocument, c: &Customer, num: String) -> Vec<Line> {
             (Cents::ZERO, v)
         }
     };
-    let mut out = Vec::new();
+    let mut lines = Vec::new();
     let (debit, credit) = side(d.totals.incl_vat, !credit_note);
-    out.push(Line {
-        journal: ("VT", "Ventes"),
-        num: num.clone(),
-        date: d.date,
+    lines.push(Line {
         account: (CUSTOMERS.0.into(), CUSTOMERS.1.into()),
-        aux: Some(aux_of(c)),
+        aux: Some(d.buyer.customer),
         piece: piece.clone(),
         label: label("TTC"),
         debit,
@@ -271,29 +440,21 @@ fn sales_entry(d: &IssuedDocument, c: &Customer, num: String) -> Vec<Line> {
             (true, Some((inv, _))) => inv,
             _ => d.number,
         }),
-        valid: d.date,
     });
     for v in &d.totals.vat {
         let (debit, credit) = side(v.base, credit_note);
-        out.push(Line {
-            journal: ("VT", "Ventes"),
-            num: num.clone(),
-            date: d.date,
-            account: sales_account(v.rate),
+        lines.push(Line {
+            account: accounts.of(v.rate),
             aux: None,
             piece: piece.clone(),
             label: label(&format!("HT TVA {}", v.rate.fr())),
             debit,
             credit,
             letters: None,
-            valid: d.date,
         });
         if v.tax != Cents::ZERO {
             let (debit, credit) = side(v.tax, credit_note);
-            out.push(Line {
-                journal: ("VT", "Ventes"),
-                num: num.clone(),
-                date: d.date,
+            lines.push(Line {
                 account: (VAT.0.into(), VAT.1.into()),
                 aux: None,
                 piece: piece.clone(),
@@ -301,60 +462,41 @@ fn sales_entry(d: &IssuedDocument, c: &Customer, num: String) -> Vec<Line> {
                 debit,
                 credit,
                 letters: None,
-                valid: d.date,
             });
         }
     }
-    out
+    Entry {
+        journal: Journal::Sales,
+        date: d.date,
+        valid: d.date,
+        lines,
+    }
 }
 
-/// One bank entry per payment dated in the year (512 debit; 411 credit split per invoice
-/// it settled), and per interest payment received (512 against 763).
-fn payment_entries(o: &Order, c: &Customer, in_year: impl Fn(Date) -> bool) -> Vec<Vec<Line>> {
-    // Which invoices each payment settled, from the order's own allocation.
-    let mut parts: BTreeMap<(Date, usize), Vec<(DocNumber, Cents)>> = BTreeMap::new();
-    let mut payments: Vec<(usize, &crate::domain::order::Payment)> =
-        o.payments.iter().enumerate().collect();
+/// One bank entry per payment dated from `from` on in `o` (an order as of the end of the
+/// year): 512 debit; 411 credit split per invoice it settled. And one per interest payment
+/// received (512 against 763).
+fn bank_entries(o: &Order, body: &str, from: Date) -> Vec<Entry> {
+    let parts = o.payment_parts();
+    let mut payments: Vec<(usize, &Payment)> = o.payments.iter().enumerate().collect();
     payments.sort_by_key(|(i, p)| (p.date, *i));
-    let settlements = o.settlements();
-    // Replay the allocation payment by payment (settlements keep only (date, amount)).
-    let mut cursor: Vec<(DocNumber, Vec<(Date, Cents)>)> = settlements
-        .iter()
-        .map(|s| (s.invoice.number, s.paid.clone()))
-        .collect();
-    for (i, p) in &payments {
-        let mut left = p.amount;
-        for (inv, paid) in cursor.iter_mut() {
-            while left > Cents::ZERO {
-                let Some(pos) = paid.iter().position(|(d, _)| *d == p.date) else {
-                    break;
-                };
-                let (_, a) = paid[pos];
-                let take = a.min(left);
-                parts.entry((p.date, *i)).or_default().push((*inv, take));
-                left -= take;
-                if take == a {
-                    paid.remove(pos);
-                } else {
-                    paid[pos].1 = a - take;
-                }
-            }
-            if left == Cents::ZERO {
-                break;
-            }
-        }
-    }
     let mut out = Vec::new();
     for (i, p) in payments {
-        if !in_year(p.date) {
+        if p.date < from {
             continue;
         }
         let piece = (p.reference.clone(), p.date);
-        let label = format!("Règlement mandat {} {}", p.reference, c.legal_name);
-        let mut ls = vec![Line {
-            journal: ("BQ", "Banque"),
-            num: String::new(),
-            date: p.date,
+        let label = format!("Règlement mandat {} {body}", p.reference);
+        let credit_411 = |credit: Cents, letters: Option<DocNumber>, label: String| Line {
+            account: (CUSTOMERS.0.into(), CUSTOMERS.1.into()),
+            aux: Some(o.customer),
+            piece: piece.clone(),
+            label,
+            debit: Cents::ZERO,
+            credit,
+            letters,
+        };
+        let mut lines = vec![Line {
             account: (BANK.0.into(), BANK.1.into()),
             aux: None,
             piece: piece.clone(),
@@ -362,59 +504,41 @@ fn payment_entries(o: &Order, c: &Customer, in_year: impl Fn(Date) -> bool) -> V
             debit: p.amount,
             credit: Cents::ZERO,
             letters: None,
-            valid: p.recorded_at.paris_date(),
         }];
-        let split = parts.remove(&(p.date, i)).unwrap_or_default();
-        let allocated: Cents = split.iter().map(|(_, a)| *a).sum();
-        for (inv, a) in split {
-            ls.push(Line {
-                journal: ("BQ", "Banque"),
-                num: String::new(),
-                date: p.date,
-                account: (CUSTOMERS.0.into(), CUSTOMERS.1.into()),
-                aux: Some(aux_of(c)),
-                piece: piece.clone(),
-                label: format!("{label} — {inv}"),
-                debit: Cents::ZERO,
-                credit: a,
-                letters: Some(inv),
-                valid: p.recorded_at.paris_date(),
-            });
+        let mut allocated = Cents::ZERO;
+        for part in parts.iter().filter(|part| part.payment == i) {
+            allocated += part.amount;
+            lines.push(credit_411(
+                part.amount,
+                Some(part.invoice),
+                format!("{label} — {}", part.invoice),
+            ));
         }
         if allocated != p.amount {
-            // Never expected (payments never exceed what is owed): keep the entry balanced.
-            ls.push(Line {
-                journal: ("BQ", "Banque"),
-                num: String::new(),
-                date: p.date,
-                account: (CUSTOMERS.0.into(), CUSTOMERS.1.into()),
-                aux: Some(aux_of(c)),
-                piece: piece.clone(),
-                label: label.clone(),
-                debit: Cents::ZERO,
-                credit: p.amount - allocated,
-                letters: None,
-                valid: p.recorded_at.paris_date(),
-            });
+            // More than the live invoices asked for: a credit on the body's account.
+            lines.push(credit_411(
+                p.amount - allocated,
+                None,
+                format!("{label} — trop-perçu"),
+            ));
         }
-        out.push(ls);
+        out.push(Entry {
+            journal: Journal::Bank,
+            date: p.date,
+            valid: p.recorded_at.paris_date(),
+            lines,
+        });
     }
     for s in &o.penalty_settlements {
         let SettlementKind::Received { date, reference } = &s.kind else {
             continue;
         };
-        if !in_year(*date) {
+        if *date < from {
             continue;
         }
         let piece = (reference.clone(), *date);
-        let label = format!(
-            "Intérêts moratoires et indemnité {} {}",
-            o.number, c.legal_name
-        );
+        let label = format!("Intérêts moratoires et indemnité {} {body}", o.number);
         let line = |account: (&str, &str), debit: Cents, credit: Cents| Line {
-            journal: ("BQ", "Banque"),
-            num: String::new(),
-            date: *date,
             account: (account.0.into(), account.1.into()),
             aux: None,
             piece: piece.clone(),
@@ -422,17 +546,21 @@ fn payment_entries(o: &Order, c: &Customer, in_year: impl Fn(Date) -> bool) -> V
             debit,
             credit,
             letters: None,
-            valid: s.recorded_at.paris_date(),
         };
-        out.push(vec![
-            line(BANK, s.amount, Cents::ZERO),
-            line(INTEREST, Cents::ZERO, s.amount),
-        ]);
+        out.push(Entry {
+            journal: Journal::Bank,
+            date: *date,
+            valid: s.recorded_at.paris_date(),
+            lines: vec![
+                line(BANK, s.amount, Cents::ZERO),
+                line(INTEREST, Cents::ZERO, s.amount),
+            ],
+        });
     }
     out
 }
 
-/// One row of the invoices spreadsheet.
+/// One row of the invoices spreadsheet (a credit note's amounts are negative).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct InvoiceRow {
     pub number: String,
@@ -485,10 +613,17 @@ impl App {
         })?;
         let mut rows = Vec::new();
         for d in docs {
+            // A credit note takes back: its amounts are negative, so a column's sum is what
+            // was invoiced net of credit notes.
+            let sign = if d.kind() == DocKind::CreditNote {
+                -1
+            } else {
+                1
+            };
             let mut vat = [Cents::ZERO; 5];
             for v in &d.totals.vat {
                 if let Some(i) = VAT_COLUMNS.iter().position(|(bp, _)| *bp == v.rate.0) {
-                    vat[i] = v.tax;
+                    vat[i] = v.tax * sign;
                 }
             }
             let order = orders.get(&d.order);
@@ -527,9 +662,9 @@ impl App {
                 due,
                 body: d.buyer.legal_name.clone(),
                 siret: d.buyer.siret.clone(),
-                net: d.totals.excl_vat,
+                net: d.totals.excl_vat * sign,
                 vat,
-                total: d.totals.incl_vat,
+                total: d.totals.incl_vat * sign,
                 paid,
                 status,
             });

@@ -269,6 +269,8 @@ pub struct Settings {
     pub seller: Seller,
     /// ECB refinancing rates by date; moratory interest adds 8 points.
     pub ecb_rates: EcbRates,
+    /// The FEC's sales accounts, one per VAT rate.
+    pub accounts: export::SalesAccounts,
 }
 
 impl Default for Settings {
@@ -276,6 +278,7 @@ impl Default for Settings {
         Settings {
             seller: Seller::demo(),
             ecb_rates: EcbRates::default(),
+            accounts: export::SalesAccounts::default(),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Order use cases: one write transaction each, audited, then published.
 
 use super::{Actor, App, AppError, Role, parse_order_number};
+use crate::domain::credit::IssuedTotals;
 use crate::domain::money::MAX_AMOUNT;
 use crate::domain::order::Attachment;
 use crate::domain::pipeline::{
@@ -52,7 +53,14 @@ impl App {
         actor: &Actor,
         number: &str,
         kind: DocKind,
-        f: impl FnOnce(&Order, &Customer, &mut Stock, DocNumber, &Ctx) -> Result<Issued, PipelineError>,
+        f: impl FnOnce(
+            &Order,
+            &Customer,
+            &mut Stock,
+            &IssuedTotals,
+            DocNumber,
+            &Ctx,
+        ) -> Result<Issued, PipelineError>,
     ) -> Result<IssuedDocument, AppError> {
         actor.require(Role::Staff)?;
         let number = parse_order_number(number)?;
@@ -66,8 +74,14 @@ impl App {
             };
             let (order, customer) = App::find_order(tx, &number)?;
             let mut stock = App::stock_for(tx, &order)?;
+            // A credit note is bounded by what the invoice charged, rate by rate, as issued.
+            let totals = if kind == DocKind::CreditNote {
+                App::issued_totals(tx, &order)?
+            } else {
+                IssuedTotals::new()
+            };
             let doc_number = tx.draw_number(kind, ctx.today().year() as u16)?;
-            let issued = f(&order, &customer, &mut stock, doc_number, &ctx)?;
+            let issued = f(&order, &customer, &mut stock, &totals, doc_number, &ctx)?;
             let doc = self.store_document(tx, issued.document)?;
             App::save_stock(tx, &stock)?;
             tx.put_order(&issued.order)?;
@@ -76,6 +90,21 @@ impl App {
         })?;
         self.publish_issued(vec![order_id], vec![]);
         Ok(doc)
+    }
+
+    /// The totals of the order's invoices and credit notes, as issued.
+    fn issued_totals(tx: &Tx, order: &Order) -> Result<IssuedTotals, AppError> {
+        let mut out = IssuedTotals::new();
+        for d in order
+            .documents
+            .iter()
+            .filter(|d| matches!(d.number.kind, DocKind::Invoice | DocKind::CreditNote))
+        {
+            if let Some(doc) = tx.document(&d.number.to_string())? {
+                out.insert(d.number, doc.totals);
+            }
+        }
+        Ok(out)
     }
 
     /// What a pre-order of this quote could not reserve, to show before confirming.
@@ -119,16 +148,19 @@ impl App {
         number: &str,
         quantities: Option<&[u32]>,
     ) -> Result<IssuedDocument, AppError> {
-        self.order_issue(actor, number, DocKind::DeliveryNote, |o, c, s, n, ctx| {
-            pipeline::issue_delivery_note(o, c, s, quantities, n, ctx)
-        })
+        self.order_issue(
+            actor,
+            number,
+            DocKind::DeliveryNote,
+            |o, c, s, _, n, ctx| pipeline::issue_delivery_note(o, c, s, quantities, n, ctx),
+        )
     }
 
     /// Bills everything delivered and not yet billed.
     pub fn issue_invoice(&self, actor: &Actor, number: &str) -> Result<IssuedDocument, AppError> {
-        let late_rate = self.settings().ecb_rates.penalty_rate_bp(self.today());
-        self.order_issue(actor, number, DocKind::Invoice, |o, c, _, n, ctx| {
-            pipeline::issue_invoice(o, c, n, late_rate, ctx)
+        let rates = self.settings().ecb_rates.clone();
+        self.order_issue(actor, number, DocKind::Invoice, |o, c, _, _, n, ctx| {
+            pipeline::issue_invoice(o, c, n, &rates, ctx)
         })
     }
 
@@ -151,9 +183,14 @@ impl App {
                 MAX_AMOUNT.fr()
             )));
         }
-        self.order_issue(actor, number, DocKind::CreditNote, |o, c, _, n, ctx| {
-            pipeline::issue_credit_note(o, c, invoice, scope, reason, n, ctx)
-        })
+        self.order_issue(
+            actor,
+            number,
+            DocKind::CreditNote,
+            |o, c, _, issued, n, ctx| {
+                pipeline::issue_credit_note(o, c, invoice, scope, issued, reason, n, ctx)
+            },
+        )
     }
 
     /// The body received the invoice on `date` (Chorus Pro notification).

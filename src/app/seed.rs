@@ -790,8 +790,8 @@ impl<'a> Sim<'a> {
             Next::Invoice | Next::Reinvoice => {
                 let reinvoice = sim.next == Next::Reinvoice;
                 let n = tx.draw_number(DocKind::Invoice, year)?;
-                let rate = EcbRates::default().penalty_rate_bp(at.paris_date());
-                let r = pipeline::issue_invoice(&sim.order, &customer, n, rate, &ctx);
+                let r =
+                    pipeline::issue_invoice(&sim.order, &customer, n, &EcbRates::default(), &ctx);
                 sim.order = self.apply_issue(tx, "compta", at, r)?;
                 if credit_note && !reinvoice {
                     Some((Next::CreditNote, self.after_days(at, 2, 10)))
@@ -807,6 +807,7 @@ impl<'a> Sim<'a> {
                     &customer,
                     None,
                     &CreditScope::Full,
+                    &crate::domain::credit::IssuedTotals::new(),
                     "erreur de prix unitaire",
                     n,
                     &ctx,

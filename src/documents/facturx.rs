@@ -165,8 +165,9 @@ pub(crate) fn cii_xml(doc: &IssuedDocument, seller: &Seller) -> String {
         .late_rate_bp
         .map(|bp| {
             format!(
-                ", soit {} pour un retard commençant au semestre de la facture",
-                rate_fr(bp)
+                ", soit {} pour un retard {}",
+                rate_fr(bp),
+                super::pdf::late_from(doc)
             )
         })
         .unwrap_or_default();

@@ -595,6 +595,15 @@ fn exemption_mentions(c: &mut Canvas, doc: &IssuedDocument, seller: &Seller, y: 
     y
 }
 
+/// When lateness would start: the half-year of the day after the due date (the rate is
+/// the ECB's of that half-year's first day), « commençant au premier semestre 2027 ».
+pub(crate) fn late_from(doc: &IssuedDocument) -> String {
+    let start = doc.due_date.unwrap_or(doc.date).add_days(1);
+    let (y, m, _) = start.ymd();
+    let half = if m <= 6 { "premier" } else { "second" };
+    format!("commençant au {half} semestre {y}")
+}
+
 /// The public-procurement payment terms, with the rate in force when it is known.
 fn payment_terms(doc: &IssuedDocument) -> (String, String) {
     let b = &doc.buyer;
@@ -616,14 +625,7 @@ fn payment_terms(doc: &IssuedDocument) -> (String, String) {
         ),
     };
     let rate = match doc.late_rate_bp {
-        Some(bp) => {
-            let (y, m, _) = doc.date.ymd();
-            let half = if m <= 6 { "premier" } else { "second" };
-            format!(
-                " — soit {} pour un retard commençant au {half} semestre {y}",
-                rate_fr(bp)
-            )
-        }
+        Some(bp) => format!(" — soit {} pour un retard {}", rate_fr(bp), late_from(doc)),
         None => String::new(),
     };
     let late = format!(

@@ -194,6 +194,19 @@ pub enum Reason {
         invoice: DocNumber,
         left: Cents,
     },
+    #[error(
+        "l'avoir rendrait plus que la facture {invoice} n'a facturé au taux de {rate} (art. 272-1 du CGI) : il reste à ce taux {} HT et {} de TVA", .base.fr(), .tax.fr()
+    )]
+    CreditExceedsRate {
+        invoice: DocNumber,
+        rate: String,
+        base: Cents,
+        tax: Cents,
+    },
+    #[error(
+        "les avoirs de la facture {0} ne peuvent être relus taux par taux : avoir impossible, signalez-le à l'administrateur"
+    )]
+    CreditBreakdownUnknown(DocNumber),
     #[error("la facture {0} a plusieurs taux de TVA : précisez le taux de la réduction")]
     CreditVatRateNeeded(DocNumber),
     #[error("la facture {invoice} n'a pas de ligne à {rate}")]

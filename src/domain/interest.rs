@@ -265,6 +265,16 @@ pub struct PenaltySettlement {
     pub recorded_at: super::date::Timestamp,
 }
 
+impl PenaltySettlement {
+    /// The day it counts from: the payment's date, or the day a waiver was recorded.
+    pub fn date(&self) -> Date {
+        match &self.kind {
+            SettlementKind::Received { date, .. } => *date,
+            SettlementKind::Waived { .. } => self.recorded_at.paris_date(),
+        }
+    }
+}
+
 /// The penalties of an order on a given day.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct PenaltyTotals {

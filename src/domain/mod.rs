@@ -4,6 +4,7 @@
 
 pub mod card;
 pub mod correction;
+pub mod credit;
 pub mod customer;
 pub mod date;
 pub mod document;

@@ -359,6 +359,14 @@ impl InvoiceSettlement<'_> {
     }
 }
 
+/// The part of one payment (its index in `Order::payments`) that settled one invoice.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PaymentPart {
+    pub payment: usize,
+    pub invoice: DocNumber,
+    pub amount: Cents,
+}
+
 /// A payment by mandate.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Payment {
@@ -562,6 +570,18 @@ impl Order {
     /// How payments settled the live invoices: in the order they were paid, each payment
     /// goes to the oldest invoice not yet settled.
     pub fn settlements(&self) -> Vec<InvoiceSettlement<'_>> {
+        self.allocate().0
+    }
+
+    /// Each payment's parts, invoice by invoice, as [`Order::settlements`] allocates them;
+    /// what a payment gives beyond every live invoice is not in any part.
+    pub fn payment_parts(&self) -> Vec<PaymentPart> {
+        self.allocate().1
+    }
+
+    /// The one allocation of payments to invoices that settlements, parts and the
+    /// accounts share.
+    fn allocate(&self) -> (Vec<InvoiceSettlement<'_>>, Vec<PaymentPart>) {
         let mut invoices: Vec<&InvoiceRef> = self.live_invoices().collect();
         invoices.sort_by_key(|i| (i.date, i.number));
         let mut out: Vec<InvoiceSettlement> = invoices
@@ -573,10 +593,11 @@ impl Order {
                 unpaid: inv.net(),
             })
             .collect();
-        let mut payments: Vec<&Payment> = self.payments.iter().collect();
-        payments.sort_by_key(|p| p.date);
+        let mut parts = Vec::new();
+        let mut payments: Vec<(usize, &Payment)> = self.payments.iter().enumerate().collect();
+        payments.sort_by_key(|(_, p)| p.date);
         let mut i = 0;
-        for p in payments {
+        for (index, p) in payments {
             let mut left = p.amount;
             while left > Cents::ZERO && i < out.len() {
                 let take = left.min(out[i].unpaid);
@@ -584,13 +605,42 @@ impl Order {
                     out[i].paid.push((p.date, take));
                     out[i].unpaid -= take;
                     left -= take;
+                    parts.push(PaymentPart {
+                        payment: index,
+                        invoice: out[i].invoice.number,
+                        amount: take,
+                    });
                 }
                 if out[i].unpaid <= Cents::ZERO {
                     i += 1;
                 }
             }
         }
-        out
+        (out, parts)
+    }
+
+    /// The order as its books stood at the end of `day`: invoices, credit notes, payments
+    /// and penalty settlements dated after it left out. A closed year's accounts are read
+    /// from this view, so nothing recorded later moves them.
+    pub fn as_of(&self, day: Date) -> Order {
+        let dated = |n: DocNumber| {
+            self.documents
+                .iter()
+                .find(|d| d.number == n)
+                .is_some_and(|d| d.date <= day)
+        };
+        let mut o = self.clone();
+        o.invoices.retain(|i| i.date <= day);
+        for inv in &mut o.invoices {
+            inv.credits.retain(|c| dated(c.number));
+            if inv.received_on.is_some_and(|r| r > day) {
+                inv.received_on = None;
+            }
+        }
+        o.documents.retain(|d| d.date <= day);
+        o.payments.retain(|p| p.date <= day);
+        o.penalty_settlements.retain(|s| s.date() <= day);
+        o
     }
 
     /// The live invoices not fully paid, oldest first, with what remains unpaid on each.

@@ -3,6 +3,7 @@
 //! record, or a [`PipelineError`] that says, in French, why not. Nothing here reads a clock
 //! or a file; callers persist the result.
 
+use super::credit::{self, IssuedTotals};
 use super::customer::{Address, Contact, Customer, Eligibility, EligibilityStatus};
 use super::date::{Date, Timestamp};
 use super::document::{BuyerSnapshot, DocKind, DocLine, DocNumber, IssuedDocument, PoRef};
@@ -649,13 +650,13 @@ pub fn check_chorus_routing(
     Ok(())
 }
 
-/// Bills everything delivered and not yet invoiced.
-/// `late_rate_bp` is the moratory rate in force on the day of issue, printed in the terms.
+/// Bills everything delivered and not yet invoiced. The terms print the moratory rate for
+/// a lateness that would start the day after the (presumed) due date, as `rates` know it.
 pub fn issue_invoice(
     order: &Order,
     customer: &Customer,
     number: DocNumber,
-    late_rate_bp: u32,
+    rates: &EcbRates,
     ctx: &Ctx,
 ) -> Result<Issued, PipelineError> {
     let op = Operation::Invoice;
@@ -691,7 +692,7 @@ pub fn issue_invoice(
     doc.delivery_date = delivery_date;
     doc.due_date = Some(due);
     doc.delivery_notes = uninvoiced_notes(&o);
-    doc.late_rate_bp = Some(late_rate_bp);
+    doc.late_rate_bp = Some(rates.penalty_rate_bp(due.add_days(1)));
     o.invoices.push(invoice);
     o.documents.push(doc_ref(&doc));
     let before = o.stage;
@@ -922,12 +923,15 @@ fn pick_invoice(
 }
 
 /// Cancels or reduces an invoice with a credit note. Several credit notes against one
-/// invoice never exceed it.
+/// invoice never exceed it, rate by rate (`issued`: the totals of the order's invoices and
+/// credit notes as issued, see [`super::credit`]).
+#[allow(clippy::too_many_arguments)]
 pub fn issue_credit_note(
     order: &Order,
     customer: &Customer,
     invoice: Option<DocNumber>,
     scope: &CreditScope,
+    issued: &IssuedTotals,
     reason: &str,
     number: DocNumber,
     ctx: &Ctx,
@@ -1035,6 +1039,20 @@ pub fn issue_credit_note(
     };
     let mut o = order.clone();
     let mut doc = document(&o, customer, number, lines, ctx);
+    let Some(left) = credit::left_per_rate(&order.lines, &inv, issued) else {
+        return refuse(op, Reason::CreditBreakdownUnknown(inv.number));
+    };
+    if let Err(l) = credit::fit_to_left(&mut doc.totals, &left) {
+        return refuse(
+            op,
+            Reason::CreditExceedsRate {
+                invoice: inv.number,
+                rate: l.rate.fr(),
+                base: l.base.max(Cents::ZERO),
+                tax: l.tax.max(Cents::ZERO),
+            },
+        );
+    }
     let amount = doc.totals.incl_vat;
     if amount > inv.net() {
         return refuse(

@@ -143,9 +143,15 @@ fn delivered() -> (Order, Customer, Stock) {
 
 fn invoiced() -> (Order, Customer, Stock) {
     let (o, c, s) = delivered();
-    let o = issue_invoice(&o, &c, num(DocKind::Invoice, 1), 1015, &ctx("2026-03-07"))
-        .unwrap()
-        .order;
+    let o = issue_invoice(
+        &o,
+        &c,
+        num(DocKind::Invoice, 1),
+        &EcbRates::flat(215),
+        &ctx("2026-03-07"),
+    )
+    .unwrap()
+    .order;
     (o, c, s)
 }
 
@@ -506,7 +512,14 @@ fn partial_delivery_then_the_rest() {
     assert_eq!(s["ENC-01"].reserved, 3);
     let o = issued.order;
     // Partial invoicing of what was delivered.
-    let inv = issue_invoice(&o, &c, num(DocKind::Invoice, 1), 1015, &ctx("2026-03-07")).unwrap();
+    let inv = issue_invoice(
+        &o,
+        &c,
+        num(DocKind::Invoice, 1),
+        &EcbRates::flat(215),
+        &ctx("2026-03-07"),
+    )
+    .unwrap();
     assert_eq!(inv.document.totals.excl_vat, Cents(24_900));
     assert_eq!(inv.order.stage, Stage::PoReceived);
     let o = inv.order;
@@ -515,7 +528,7 @@ fn partial_delivery_then_the_rest() {
             &o,
             &c,
             num(DocKind::Invoice, 2),
-            1015,
+            &EcbRates::flat(215),
             &ctx("2026-03-07")
         )),
         Reason::NothingToInvoice
@@ -531,9 +544,15 @@ fn partial_delivery_then_the_rest() {
     .unwrap()
     .order;
     assert_eq!(o.stage, Stage::Delivered);
-    let o = issue_invoice(&o, &c, num(DocKind::Invoice, 2), 1015, &ctx("2026-03-09"))
-        .unwrap()
-        .order;
+    let o = issue_invoice(
+        &o,
+        &c,
+        num(DocKind::Invoice, 2),
+        &EcbRates::flat(215),
+        &ctx("2026-03-09"),
+    )
+    .unwrap()
+    .order;
     assert_eq!(o.stage, Stage::Invoiced);
     assert_eq!(o.invoiced_amount(), o.totals().incl_vat);
 }
@@ -598,7 +617,14 @@ fn nothing_delivered_twice() {
 fn invoice_bills_deliveries_with_due_date() {
     let (o, c, s) = delivered();
     let _ = s;
-    let issued = issue_invoice(&o, &c, num(DocKind::Invoice, 1), 1015, &ctx("2026-03-07")).unwrap();
+    let issued = issue_invoice(
+        &o,
+        &c,
+        num(DocKind::Invoice, 1),
+        &EcbRates::flat(215),
+        &ctx("2026-03-07"),
+    )
+    .unwrap();
     let doc = &issued.document;
     assert_eq!(doc.delivery_date, Some(d("2026-03-06")));
     assert_eq!(
@@ -620,7 +646,7 @@ fn invoice_bills_deliveries_with_due_date() {
         &o,
         &hospital,
         num(DocKind::Invoice, 1),
-        1015,
+        &EcbRates::flat(215),
         &ctx("2026-03-07"),
     )
     .unwrap();
@@ -639,7 +665,7 @@ fn invoicing_refusals() {
             &o,
             &c,
             num(DocKind::Invoice, 1),
-            1015,
+            &EcbRates::flat(215),
             &ctx("2026-03-07")
         )),
         Reason::NothingToInvoice
@@ -650,7 +676,7 @@ fn invoicing_refusals() {
             &q,
             &c,
             num(DocKind::Invoice, 1),
-            1015,
+            &EcbRates::flat(215),
             &ctx("2026-03-07")
         )),
         Reason::OriginalNotReceived
@@ -661,7 +687,7 @@ fn invoicing_refusals() {
             &o,
             &c,
             num(DocKind::Invoice, 2),
-            1015,
+            &EcbRates::flat(215),
             &ctx("2026-03-08")
         )),
         Reason::AlreadyInvoiced
@@ -677,15 +703,21 @@ fn chorus_routing_is_checked_before_invoicing() {
             &o,
             &c,
             num(DocKind::Invoice, 1),
-            1015,
+            &EcbRates::flat(215),
             &ctx("2026-03-07")
         )),
         Reason::MissingServiceCode
     );
     c.chorus.service_code = Some("SERV-FIN".into());
-    let doc = issue_invoice(&o, &c, num(DocKind::Invoice, 1), 1015, &ctx("2026-03-07"))
-        .unwrap()
-        .document;
+    let doc = issue_invoice(
+        &o,
+        &c,
+        num(DocKind::Invoice, 1),
+        &EcbRates::flat(215),
+        &ctx("2026-03-07"),
+    )
+    .unwrap()
+    .document;
     assert_eq!(doc.buyer.service_code.as_deref(), Some("SERV-FIN"));
 }
 
@@ -980,6 +1012,7 @@ fn credit_note_cancels_an_invoice_which_can_be_reissued() {
             &c,
             None,
             &CreditScope::Full,
+            &IssuedTotals::new(),
             "",
             num(DocKind::CreditNote, 1),
             &t
@@ -991,6 +1024,7 @@ fn credit_note_cancels_an_invoice_which_can_be_reissued() {
         &c,
         None,
         &CreditScope::Full,
+        &IssuedTotals::new(),
         "erreur de prix",
         num(DocKind::CreditNote, 1),
         &t,
@@ -1010,6 +1044,7 @@ fn credit_note_cancels_an_invoice_which_can_be_reissued() {
             &c,
             None,
             &CreditScope::Full,
+            &IssuedTotals::new(),
             "x",
             num(DocKind::CreditNote, 2),
             &t
@@ -1022,6 +1057,7 @@ fn credit_note_cancels_an_invoice_which_can_be_reissued() {
             &c,
             Some(num(DocKind::Invoice, 1)),
             &CreditScope::Full,
+            &IssuedTotals::new(),
             "x",
             num(DocKind::CreditNote, 2),
             &t
@@ -1034,13 +1070,14 @@ fn credit_note_cancels_an_invoice_which_can_be_reissued() {
             &c,
             Some(num(DocKind::Invoice, 7)),
             &CreditScope::Full,
+            &IssuedTotals::new(),
             "x",
             num(DocKind::CreditNote, 2),
             &t
         )),
         Reason::InvoiceNotInOrder("FA-2026-00007".into())
     );
-    let again = issue_invoice(&o2, &c, num(DocKind::Invoice, 2), 1015, &t).unwrap();
+    let again = issue_invoice(&o2, &c, num(DocKind::Invoice, 2), &EcbRates::flat(215), &t).unwrap();
     assert_eq!(again.order.stage, Stage::Invoiced);
 }
 
@@ -1056,6 +1093,7 @@ fn credit_note_refused_when_payments_exceed() {
             &c,
             None,
             &CreditScope::Full,
+            &IssuedTotals::new(),
             "erreur",
             num(DocKind::CreditNote, 1),
             &ctx("2026-03-09")
@@ -1279,6 +1317,7 @@ fn partial_credit_notes_never_exceed_the_invoice() {
             &c,
             None,
             &scope,
+            &IssuedTotals::new(),
             "retour",
             num(DocKind::CreditNote, seq),
             &t,
@@ -1341,10 +1380,11 @@ fn partial_credit_notes_never_exceed_the_invoice() {
             },
             3
         )),
-        Reason::CreditExceedsInvoice {
-            amount: Cents(left.0 * 12 / 10),
+        Reason::CreditExceedsRate {
             invoice: num(DocKind::Invoice, 1),
-            left
+            rate: "20 %".into(),
+            base: Cents(left.0 * 10 / 12),
+            tax: Cents(left.0 * 2 / 12),
         }
     );
     assert_eq!(
@@ -1365,10 +1405,11 @@ fn partial_credit_notes_never_exceed_the_invoice() {
     let rest = credit(&o, CreditScope::Quantities(vec![3, 2]), 3);
     assert_eq!(
         reason(rest),
-        Reason::CreditExceedsInvoice {
-            amount: Cents((3 * 24_900 + 2 * 8_900) * 12 / 10),
+        Reason::CreditExceedsRate {
             invoice: num(DocKind::Invoice, 1),
-            left
+            rate: "20 %".into(),
+            base: Cents(left.0 * 10 / 12),
+            tax: Cents(left.0 * 2 / 12),
         },
         "the gesture already took 120 €"
     );
@@ -1456,7 +1497,14 @@ fn invoices_and_later_notes_cite_delivery_notes() {
         (l.ordered, l.delivered_before, l.quantity, l.remaining),
         (4, 1, 2, 1)
     );
-    let inv = issue_invoice(&second.order, &c, num(DocKind::Invoice, 1), 1015, &t).unwrap();
+    let inv = issue_invoice(
+        &second.order,
+        &c,
+        num(DocKind::Invoice, 1),
+        &EcbRates::flat(215),
+        &t,
+    )
+    .unwrap();
     assert_eq!(inv.document.delivery_notes.len(), 2);
     let third = issue_delivery_note(
         &inv.order,
@@ -1467,7 +1515,14 @@ fn invoices_and_later_notes_cite_delivery_notes() {
         &t,
     )
     .unwrap();
-    let inv2 = issue_invoice(&third.order, &c, num(DocKind::Invoice, 2), 1015, &t).unwrap();
+    let inv2 = issue_invoice(
+        &third.order,
+        &c,
+        num(DocKind::Invoice, 2),
+        &EcbRates::flat(215),
+        &t,
+    )
+    .unwrap();
     assert_eq!(
         inv2.document.delivery_notes,
         vec![(num(DocKind::DeliveryNote, 3), d("2026-03-06"))],
@@ -1563,4 +1618,156 @@ fn delivery_address_and_contact_chosen_until_delivery() {
         reason(choose_delivery(&delivered, &c2, Some(1), None)),
         Reason::AlreadyDelivered
     );
+}
+
+/// An invoice of 100,00 € HT at 20 % (4 × 25,00) and 1 000,00 € HT at 5,5 % (2 × 500,00).
+fn invoiced_at_two_rates() -> (Order, Customer, IssuedTotals) {
+    let (mut o, c, _) = delivered();
+    o.lines[0].unit_price = Cents(2_500);
+    o.lines[1].unit_price = Cents(50_000);
+    o.lines[1].vat = VatRate(550);
+    let issued = issue_invoice(
+        &o,
+        &c,
+        num(DocKind::Invoice, 1),
+        &EcbRates::flat(215),
+        &ctx("2026-03-07"),
+    )
+    .unwrap();
+    let mut totals = IssuedTotals::new();
+    totals.insert(issued.document.number, issued.document.totals.clone());
+    (issued.order, c, totals)
+}
+
+/// CGI art. 272-1 and 283-3: at a rate, credit notes give back at most what the invoice
+/// charged at that rate — 150,00 € at 20 % is refused on an invoice that charged 100,00 €
+/// there, even though its total (1 175,00 €) is larger.
+#[test]
+fn a_credit_by_amount_is_bounded_by_what_its_rate_charged() {
+    let (o, c, issued) = invoiced_at_two_rates();
+    assert_eq!(o.invoices[0].amount_incl_vat, Cents(12_000 + 105_500));
+    let by_amount = |o: &Order, issued: &IssuedTotals, net: i64, rate: u16, seq| {
+        issue_credit_note(
+            o,
+            &c,
+            None,
+            &CreditScope::Amount {
+                net: Cents(net),
+                vat: Some(VatRate(rate)),
+            },
+            issued,
+            "geste commercial",
+            num(DocKind::CreditNote, seq),
+            &ctx("2026-03-10"),
+        )
+    };
+    let refused = reason(by_amount(&o, &issued, 15_000, 2000, 1));
+    assert_eq!(
+        refused,
+        Reason::CreditExceedsRate {
+            invoice: num(DocKind::Invoice, 1),
+            rate: "20 %".into(),
+            base: Cents(10_000),
+            tax: Cents(2_000),
+        }
+    );
+    assert!(
+        refused
+            .to_string()
+            .contains("il reste à ce taux 100,00 € HT et 20,00 € de TVA"),
+        "{refused}"
+    );
+    // 60,00 € at 20 % is accepted; then only 40,00 € is left at that rate.
+    let first = by_amount(&o, &issued, 6_000, 2000, 1).unwrap();
+    let mut issued = issued;
+    issued.insert(first.document.number, first.document.totals.clone());
+    assert_eq!(
+        reason(by_amount(&first.order, &issued, 4_001, 2000, 2)),
+        Reason::CreditExceedsRate {
+            invoice: num(DocKind::Invoice, 1),
+            rate: "20 %".into(),
+            base: Cents(4_000),
+            tax: Cents(800),
+        }
+    );
+    // The lines at 20 % can no longer be credited whole by quantities either.
+    assert!(matches!(
+        reason(issue_credit_note(
+            &first.order,
+            &c,
+            None,
+            &CreditScope::Quantities(vec![4, 0]),
+            &issued,
+            "retour",
+            num(DocKind::CreditNote, 2),
+            &ctx("2026-03-10"),
+        )),
+        Reason::CreditExceedsRate { .. }
+    ));
+    // Without its record, a credit by amount on an invoice of two rates cannot be read
+    // back rate by rate: refused rather than guessed.
+    assert_eq!(
+        reason(by_amount(
+            &first.order,
+            &IssuedTotals::from([(
+                num(DocKind::Invoice, 1),
+                issued[&num(DocKind::Invoice, 1)].clone()
+            )]),
+            100,
+            550,
+            2
+        )),
+        Reason::CreditBreakdownUnknown(num(DocKind::Invoice, 1))
+    );
+}
+
+proptest::proptest! {
+    /// Whatever credit notes staff try, in any order, the accepted ones never give back
+    /// more base or VAT at a rate than the invoice charged there, and the invoice's net
+    /// never goes below zero.
+    #[test]
+    fn credit_notes_never_exceed_the_invoice_per_rate(
+        tries in proptest::collection::vec((0u8..3, 0u32..5, 0u32..3, 1i64..120_000, proptest::bool::ANY), 1..12)
+    ) {
+        let (mut o, c, mut issued) = invoiced_at_two_rates();
+        let charged = issued[&num(DocKind::Invoice, 1)].clone();
+        let mut seq = 1;
+        for (kind, q0, q1, net, at_20) in tries {
+            let scope = match kind {
+                0 => CreditScope::Full,
+                1 => CreditScope::Quantities(vec![q0, q1]),
+                _ => CreditScope::Amount {
+                    net: Cents(net),
+                    vat: Some(VatRate(if at_20 { 2000 } else { 550 })),
+                },
+            };
+            if let Ok(done) = issue_credit_note(
+                &o,
+                &c,
+                None,
+                &scope,
+                &issued,
+                "essai",
+                num(DocKind::CreditNote, seq),
+                &ctx("2026-03-10"),
+            ) {
+                issued.insert(done.document.number, done.document.totals.clone());
+                o = done.order;
+                seq += 1;
+            }
+        }
+        proptest::prop_assert!(o.invoices[0].net() >= Cents::ZERO);
+        for v in &charged.vat {
+            let (mut base, mut tax) = (Cents::ZERO, Cents::ZERO);
+            for (n, t) in &issued {
+                if n.kind == DocKind::CreditNote {
+                    for x in t.vat.iter().filter(|x| x.rate == v.rate) {
+                        base += x.base;
+                        tax += x.tax;
+                    }
+                }
+            }
+            proptest::prop_assert!(base <= v.base && tax <= v.tax, "{:?}: {base:?} {tax:?}", v.rate);
+        }
+    }
 }
