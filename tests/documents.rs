@@ -7,7 +7,7 @@ use comptoir::app::import::parse_quote_request;
 use comptoir::app::{Actor, App, AppError, FixedClock, Role, Settings};
 use comptoir::documents::PdfRenderer;
 use comptoir::domain::pipeline::{CreditScope, OriginalPoInput};
-use comptoir::domain::{Checklist, Date, DocKind, FileFormat, Timestamp};
+use comptoir::domain::{Cents, Checklist, Date, DocKind, FileFormat, Timestamp};
 use comptoir::store::Store;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -999,13 +999,18 @@ fn a_pdf_scan_is_merged_into_the_pack() {
     assert_eq!(info.kind, comptoir::documents::ScanKind::Pdf);
     let seller = Settings::default().seller;
     let pack = comptoir::documents::render_pack(
-        &invoice_pdf,
         &invoice,
         &seller,
-        &["Bon de commande ENG-2026-0042".to_string()],
-        &comptoir::documents::PackOrder::Scan {
-            media_type: "application/pdf",
-            bytes: &scan,
+        &comptoir::documents::PackInput {
+            invoice_pdf: &invoice_pdf,
+            credit_note_pdfs: &[],
+            account_lines: &[],
+            to_pay: invoice.totals.incl_vat,
+            po_lines: &["Bon de commande ENG-2026-0042".to_string()],
+            order: comptoir::documents::PackOrder::Scan {
+                media_type: "application/pdf",
+                bytes: &scan,
+            },
         },
     )
     .unwrap();
@@ -1024,4 +1029,70 @@ fn a_pdf_scan_is_merged_into_the_pack() {
     );
     let count = |pdf: &[u8]| lopdf::Document::load_mem(pdf).unwrap().get_pages().len();
     assert_eq!(count(&pack), count(&invoice_pdf) + 1 + info.pages);
+}
+
+/// The pack asks for what is left to pay after two credit notes and a payment, carries
+/// the credit notes' own pages, and shows the bank account the invoice printed even when
+/// the settings name another one since.
+#[test]
+fn the_pack_asks_for_what_is_left_with_the_invoices_bank_details() {
+    let s = shop();
+    let n = import(&s, "WEB-PACK-2", false, &[("Enceinte", "249.00", "20", 4)]);
+    s.clock.set(noon("2026-03-06"));
+    receive_and_deliver(&s, &n);
+    let invoice = s.app.issue_invoice(&staff(), &n).unwrap();
+    assert_eq!(invoice.totals.incl_vat, Cents(119_520));
+    let scope = |net| CreditScope::Amount {
+        net: Cents(net),
+        vat: None,
+    };
+    s.app
+        .issue_credit_note(&staff(), &n, None, &scope(10_000), "remise")
+        .unwrap();
+    s.app
+        .issue_credit_note(&staff(), &n, None, &scope(5_000), "geste")
+        .unwrap();
+    s.app
+        .record_payment(&staff(), &n, s.app.today(), Cents(50_000), "MANDAT-7")
+        .unwrap();
+    // The shop changed banks after issuing the invoice.
+    let mut settings = (*s.app.settings()).clone();
+    settings.seller.iban = "FR7630004000031234567890143".into();
+    settings.seller.bank_name = "Nouvelle Banque".into();
+    s.app.set_settings(settings);
+    let pack = s.app.accounting_pack(&invoice).unwrap();
+    let path = s.dir.path().join("pack.pdf");
+    std::fs::write(&path, &pack).unwrap();
+    if let Ok(keep) = std::env::var("COMPTOIR_KEEP_PACK") {
+        std::fs::copy(&path, keep).unwrap();
+    }
+    let text = text_of(&path);
+    // 1 195,20 − 120,00 − 60,00 − 500,00 = 515,20.
+    assert_mentions(
+        &text,
+        &[
+            "montant à payer 515,20 €",
+            "AV-2026-00001",
+            "AV-2026-00002",
+            "Déjà réglé : − 500,00 €",
+            "Reste à payer : 515,20 €",
+            "FR76 3000 6000 0112 3456 7890 189",
+        ],
+    );
+    assert!(
+        !text.contains("FR76 3000 4000"),
+        "today's IBAN is not the invoice's"
+    );
+    assert!(!text.contains("Nouvelle Banque"), "nor its bank");
+    let pages = |pdf: &[u8]| lopdf::Document::load_mem(pdf).unwrap().get_pages().len();
+    let file = |number: &str| s.app.document_file(number, FileFormat::Pdf).unwrap();
+    assert_eq!(
+        pages(&pack),
+        pages(&file("FA-2026-00001"))
+            + pages(&file("AV-2026-00001"))
+            + pages(&file("AV-2026-00002"))
+            + 1,
+        "the invoice, its two credit notes and the RIB page"
+    );
+    assert!(text.matches("AVOIR").count() >= 2, "{text}");
 }

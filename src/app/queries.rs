@@ -537,12 +537,13 @@ impl App {
         })
     }
 
-    /// The accounting pack of an invoice: the issued PDF's own pages, the RIB and the
-    /// purchase order (the scan of the original when attached, else its references) in
-    /// one PDF, ready for the body's payment service.
+    /// The accounting pack of an invoice: the issued PDF's own pages and its credit notes',
+    /// the RIB as the invoice printed it with what is left to pay once credit notes and
+    /// payments are deducted, and the purchase order (the scan of the original when
+    /// attached, else its references) in one PDF, ready for the body's payment service.
     pub fn accounting_pack(&self, invoice: &IssuedDocument) -> Result<Vec<u8>, AppError> {
         let number = invoice.number.to_string();
-        let (order, pdf, scan) = self.store.read(|rx| {
+        let (order, pdf, xml, credits, scan) = self.store.read(|rx| {
             let order = rx
                 .order(invoice.order)?
                 .ok_or_else(|| AppError::NotFound("commande introuvable".into()))?;
@@ -551,12 +552,67 @@ impl App {
                     "{number} n'a pas de PDF enregistré (document de démonstration sans fichier)"
                 ))
             })?;
+            let xml = rx.document_file(&number, FileFormat::FacturX)?;
+            let mut credits = Vec::new();
+            let refs = order
+                .invoices
+                .iter()
+                .find(|i| i.number == invoice.number)
+                .map(|i| i.credits.clone())
+                .unwrap_or_default();
+            for c in refs {
+                let n = c.number.to_string();
+                let doc = rx
+                    .document(&n)?
+                    .ok_or_else(|| AppError::NotFound(format!("avoir {n} introuvable")))?;
+                let file = rx.document_file(&n, FileFormat::Pdf)?.ok_or_else(|| {
+                    AppError::NotFound(format!("l'avoir {n} n'a pas de PDF enregistré"))
+                })?;
+                credits.push((doc, file));
+            }
             let scan = match &order.po_scan {
                 Some(_) => rx.attachment(order.id)?,
                 None => None,
             };
-            Ok::<_, AppError>((order, pdf, scan))
+            Ok::<_, AppError>((order, pdf, xml, credits, scan))
         })?;
+        let inv = order.invoices.iter().find(|i| i.number == invoice.number);
+        let settlement = order
+            .settlements()
+            .into_iter()
+            .find(|s| s.invoice.number == invoice.number);
+        let paid: Cents = settlement
+            .as_ref()
+            .map(|s| s.paid.iter().map(|(_, a)| *a).sum())
+            .unwrap_or_default();
+        let to_pay = match (&settlement, inv) {
+            (Some(s), _) => s.unpaid,
+            // Cancelled by its credit notes (or unknown to its order): nothing to pay.
+            _ => Cents::ZERO,
+        };
+        let mut account = vec![format!(
+            "Facture {} du {} : {} TTC.",
+            invoice.number,
+            invoice.date.fr(),
+            invoice.totals.incl_vat.fr()
+        )];
+        for (c, _) in &credits {
+            account.push(format!(
+                "Avoir {} du {} : − {} TTC ({}).",
+                c.number,
+                c.date.fr(),
+                c.totals.incl_vat.fr(),
+                c.reason.as_deref().unwrap_or("réduction")
+            ));
+        }
+        if paid > Cents::ZERO {
+            account.push(format!("Déjà réglé : − {}.", paid.fr()));
+        }
+        if inv.is_some_and(|i| i.is_cancelled()) {
+            account.push("La facture est annulée par ses avoirs : aucun paiement n'est dû.".into());
+        } else {
+            account.push(format!("Reste à payer : {}.", to_pay.fr()));
+        }
         let mut lines = Vec::new();
         match &order.po {
             Some(po) => {
@@ -597,7 +653,27 @@ impl App {
             },
             _ => crate::documents::PackOrder::Summary,
         };
-        crate::documents::render_pack(&pdf, invoice, &self.settings().seller, &lines, &part)
+        // The bank details the invoice printed (read from its Factur-X), never today's
+        // settings when they differ: one pack, one account.
+        let mut seller = self.settings().seller.clone();
+        if let Some(bank) = xml.as_deref().and_then(bank_details_of) {
+            if bank.iban != seller.iban {
+                seller.bank_name = String::new();
+            }
+            seller.iban = bank.iban;
+            seller.bic = bank.bic;
+            seller.bank_holder = bank.holder;
+        }
+        let credit_pdfs: Vec<Vec<u8>> = credits.into_iter().map(|(_, f)| f).collect();
+        let input = crate::documents::PackInput {
+            invoice_pdf: &pdf,
+            credit_note_pdfs: &credit_pdfs,
+            account_lines: &account,
+            to_pay,
+            po_lines: &lines,
+            order: part,
+        };
+        crate::documents::render_pack(invoice, &seller, &input)
             .map_err(|e| AppError::Render(e.to_string()))
     }
 
@@ -739,4 +815,27 @@ mod tests {
         assert_eq!(number_prefix("lycée"), None);
         assert_eq!(number_prefix("fanny"), None);
     }
+}
+
+/// The bank account an invoice's Factur-X names (BT-84 IBAN, BT-85 holder, BT-86 BIC).
+struct BankDetails {
+    iban: String,
+    bic: String,
+    holder: String,
+}
+
+fn bank_details_of(xml: &[u8]) -> Option<BankDetails> {
+    let text = std::str::from_utf8(xml).ok()?;
+    let doc = roxmltree::Document::parse(text).ok()?;
+    let leaf = |name: &str| {
+        doc.descendants()
+            .find(|n| n.has_tag_name(name))
+            .and_then(|n| n.text())
+            .map(|t| t.trim().to_string())
+    };
+    Some(BankDetails {
+        iban: leaf("IBANID")?,
+        bic: leaf("BICID").unwrap_or_default(),
+        holder: leaf("AccountName").unwrap_or_default(),
+    })
 }

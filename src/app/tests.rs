@@ -573,7 +573,9 @@ fn fec_and_invoices_csv_read_back() {
         let (units, dec) = s.split_once(',').expect("decimal comma");
         assert_eq!(dec.len(), 2, "{s}");
         assert!(!units.contains('.') && !units.contains(' '), "{s}");
-        units.parse::<i64>().unwrap() * 100 + dec.parse::<i64>().unwrap()
+        let v = units.trim_start_matches('-').parse::<i64>().unwrap() * 100
+            + dec.parse::<i64>().unwrap();
+        if units.starts_with('-') { -v } else { v }
     };
     let mut lines = fec.text.lines();
     assert_eq!(lines.next().unwrap().split('\t').count(), 18);
@@ -692,6 +694,29 @@ fn fec_and_invoices_csv_read_back() {
         })
         .unwrap();
     assert_eq!(count, docs);
+    // Credit notes are negative: the total column sums to invoices less credit notes.
+    let (mut sum, mut net) = (0i64, 0i64);
+    for l in csv.lines().skip(1) {
+        let f: Vec<&str> = l.split(';').collect();
+        sum += cents(f[12]);
+        if f[1] == "Avoir" {
+            assert!(cents(f[12]) < 0 && cents(f[6]) < 0, "{l}");
+        }
+    }
+    app.read(|rx| {
+        rx.for_each_document::<StoreError>(|d| {
+            if d.date >= from {
+                match d.kind() {
+                    DocKind::Invoice => net += d.totals.incl_vat.0,
+                    DocKind::CreditNote => net -= d.totals.incl_vat.0,
+                    _ => {}
+                }
+            }
+            Ok(())
+        })
+    })
+    .unwrap();
+    assert_eq!(sum, net);
     assert!(rows.iter().any(|r| r.status == "payée") && rows.iter().any(|r| r.status == "avoir"));
 }
 

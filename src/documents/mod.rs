@@ -90,26 +90,36 @@ pub fn render_pdf(
     to_pdfa(canvas, doc, seller, xml)
 }
 
-/// The accounting pack of an invoice: the issued PDF's own pages (`invoice_pdf`, copied),
-/// then the RIB page with `po_lines` (the purchase order's references), then the scan of
-/// the original when there is one.
+/// What the payment service's pack says and holds besides the invoice itself.
+pub struct PackInput<'a> {
+    /// The issued invoice PDF, copied page by page.
+    pub invoice_pdf: &'a [u8],
+    /// The issued PDFs of the credit notes that reduce or cancel it, copied after it.
+    pub credit_note_pdfs: &'a [Vec<u8>],
+    /// The account of the invoice: its total, each credit note, what was paid.
+    pub account_lines: &'a [String],
+    /// What is left to pay: the amount the RIB page asks for.
+    pub to_pay: crate::domain::Cents,
+    /// The purchase order's references.
+    pub po_lines: &'a [String],
+    /// The purchase order: its scan, or the summary above.
+    pub order: PackOrder<'a>,
+}
+
+/// The accounting pack of an invoice: the issued PDF's own pages, its credit notes' pages,
+/// then the RIB page (`seller` carries the bank details as the invoice printed them) with
+/// what is left to pay and the purchase order's references, then the scan of the original
+/// when there is one.
 pub fn render_pack(
-    invoice_pdf: &[u8],
     doc: &IssuedDocument,
     seller: &Seller,
-    po_lines: &[String],
-    order: &PackOrder,
+    input: &PackInput,
 ) -> Result<Vec<u8>, RenderError> {
     let mut canvas = layout::Canvas::new();
-    pdf::pack_pages(&mut canvas, doc, seller, po_lines);
+    pdf::pack_pages(&mut canvas, doc, seller, input);
     pdf::finish_canvas(&mut canvas, seller);
     let rib = to_pdfa(canvas, doc, seller, None)?;
-    pack::assemble(
-        invoice_pdf,
-        &rib,
-        order,
-        &format!("Dossier de paiement {}", doc.number),
-    )
+    pack::assemble(input, &rib, &format!("Dossier de paiement {}", doc.number))
 }
 
 /// The production renderer: PDF/A-3 for every document, Factur-X XML for invoices and

@@ -352,16 +352,17 @@ pub enum PackOrder<'a> {
 /// Assembles the pack: `invoice_pdf` (the stored, issued bytes), then `rib_pdf` (the RIB
 /// page, and the summary when there is no scan), then the scan's pages.
 pub(crate) fn assemble(
-    invoice_pdf: &[u8],
+    input: &super::PackInput,
     rib_pdf: &[u8],
-    order: &PackOrder,
     title: &str,
 ) -> Result<Vec<u8>, RenderError> {
     let fail = |e: String| RenderError::Failed(format!("dossier de paiement : {e}"));
-    let mut parts = vec![
-        Document::load_mem(invoice_pdf).map_err(|e| fail(e.to_string()))?,
-        Document::load_mem(rib_pdf).map_err(|e| fail(e.to_string()))?,
-    ];
+    let mut parts = vec![Document::load_mem(input.invoice_pdf).map_err(|e| fail(e.to_string()))?];
+    for credit in input.credit_note_pdfs {
+        parts.push(Document::load_mem(credit).map_err(|e| fail(e.to_string()))?);
+    }
+    parts.push(Document::load_mem(rib_pdf).map_err(|e| fail(e.to_string()))?);
+    let order = &input.order;
     if let PackOrder::Scan { media_type, bytes } = order {
         let kind = ScanKind::of_media_type(media_type)
             .ok_or_else(|| fail(format!("scan de type {media_type} inconnu")))?;
@@ -380,7 +381,10 @@ pub(crate) fn assemble(
     let id = {
         use sha2::{Digest, Sha256};
         let mut h = Sha256::new();
-        h.update(invoice_pdf);
+        h.update(input.invoice_pdf);
+        for credit in input.credit_note_pdfs {
+            h.update(credit);
+        }
         h.update(rib_pdf);
         if let PackOrder::Scan { bytes, .. } = order {
             h.update(bytes);

@@ -541,7 +541,11 @@ fn rib_block(c: &mut Canvas, doc: &IssuedDocument, seller: &Seller, y: f32) -> f
         BODY,
         false,
     );
-    let bank = wrap(&format!("Banque : {}", seller.bank_name), half, BODY, false);
+    let bank = if seller.bank_name.trim().is_empty() {
+        Vec::new()
+    } else {
+        wrap(&format!("Banque : {}", seller.bank_name), half, BODY, false)
+    };
     let rows = holder.len().max(bank.len()) as f32;
     let height = 18.0 + rows * LINE;
     let y = ensure_room(c, doc, seller, y, height + 4.0);
@@ -598,7 +602,11 @@ fn exemption_mentions(c: &mut Canvas, doc: &IssuedDocument, seller: &Seller, y: 
 /// When lateness would start: the half-year of the day after the due date (the rate is
 /// the ECB's of that half-year's first day), « commençant au premier semestre 2027 ».
 pub(crate) fn late_from(doc: &IssuedDocument) -> String {
-    let start = doc.due_date.unwrap_or(doc.date).add_days(1);
+    late_from_due(doc.due_date.unwrap_or(doc.date))
+}
+
+fn late_from_due(due: crate::domain::Date) -> String {
+    let start = due.add_days(1);
     let (y, m, _) = start.ymd();
     let half = if m <= 6 { "premier" } else { "second" };
     format!("commençant au {half} semestre {y}")
@@ -805,7 +813,7 @@ pub(crate) fn pack_pages(
     c: &mut Canvas,
     doc: &IssuedDocument,
     seller: &Seller,
-    po_lines: &[String],
+    input: &super::PackInput,
 ) {
     c.new_page();
     let mut y = page_header(c, doc, seller) + 5.0;
@@ -815,13 +823,16 @@ pub(crate) fn pack_pages(
         c,
         y,
         BODY,
-        false,
+        true,
         &format!(
-            "À joindre au mandat de paiement de la facture {} ({}).",
+            "À joindre au mandat de paiement de la facture {} : montant à payer {}.",
             doc.number,
-            doc.totals.incl_vat.fr()
+            input.to_pay.fr()
         ),
     );
+    for line in input.account_lines {
+        y = paragraph(c, y, BODY, false, line);
+    }
     y = rib_block(c, doc, seller, y + 2.0);
     y = paragraph(
         c,
@@ -840,7 +851,7 @@ pub(crate) fn pack_pages(
         "Bon de commande de l'acheteur",
     );
     y += 8.0;
-    for line in po_lines {
+    for line in input.po_lines {
         y = paragraph(c, y, BODY, false, line);
     }
 }
@@ -848,4 +859,26 @@ pub(crate) fn pack_pages(
 /// Finishes the pages with their footers.
 pub(crate) fn finish_canvas(c: &mut Canvas, seller: &Seller) {
     footers(c, seller);
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::domain::Date;
+
+    #[test]
+    fn lateness_starts_the_day_after_the_due_date() {
+        let day = |s| Date::parse_iso(s).unwrap();
+        assert_eq!(
+            super::late_from_due(day("2027-01-08")),
+            "commençant au premier semestre 2027"
+        );
+        assert_eq!(
+            super::late_from_due(day("2026-12-31")),
+            "commençant au premier semestre 2027"
+        );
+        assert_eq!(
+            super::late_from_due(day("2026-06-30")),
+            "commençant au second semestre 2026"
+        );
+    }
 }

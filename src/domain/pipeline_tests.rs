@@ -1771,3 +1771,24 @@ proptest::proptest! {
         }
     }
 }
+
+/// An invoice of December whose delay ends in January: the rate printed is the one of the
+/// half-year in which lateness would start (the ECB's of 1 January), not the invoice's.
+#[test]
+fn the_late_rate_is_the_one_of_the_half_year_lateness_starts_in() {
+    let (o, c, _) = delivered();
+    let rates = EcbRates::new(vec![(d("2025-06-11"), 215), (d("2027-01-01"), 300)]).unwrap();
+    let doc = issue_invoice(&o, &c, num(DocKind::Invoice, 1), &rates, &ctx("2026-12-07"))
+        .unwrap()
+        .document;
+    assert!(
+        doc.due_date.unwrap() >= d("2027-01-01"),
+        "{:?}",
+        doc.due_date
+    );
+    assert_eq!(doc.late_rate_bp, Some(1100));
+    let early = issue_invoice(&o, &c, num(DocKind::Invoice, 1), &rates, &ctx("2026-03-07"))
+        .unwrap()
+        .document;
+    assert_eq!(early.late_rate_bp, Some(1015));
+}
