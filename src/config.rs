@@ -5,7 +5,7 @@
 use crate::app::Settings;
 use crate::app::export::SalesAccounts;
 use crate::domain::interest::EcbRates;
-use crate::domain::seller::Seller;
+use crate::domain::seller::{LegalId, Seller};
 use crate::domain::{Address, Date, ids};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -51,6 +51,9 @@ struct Shop {
     iban: Option<String>,
     bic: Option<String>,
     logo_png: Option<PathBuf>,
+    /// `"siret"` (Chorus Pro, the default) or `"siren"` (the 2026 rule BR-FR-10): what the
+    /// Factur-X gives as the seller's legal registration (BT-30).
+    xml_legal_id: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -394,6 +397,19 @@ fn seller(shop: Shop, path: &Path) -> Result<Seller, String> {
         }
         s.bic = b;
     }
+    if let Some(id) = shop.xml_legal_id {
+        s.legal_id = match id.trim() {
+            "siret" => LegalId::Siret,
+            "siren" => LegalId::Siren,
+            other => {
+                return Err(err(
+                    path,
+                    "shop.xml_legal_id",
+                    format!("« {other} » : \"siret\" (Chorus Pro) ou \"siren\" (règle BR-FR-10)"),
+                ));
+            }
+        };
+    }
     if !s.vat_number.ends_with(&s.siren) {
         return Err(err(
             path,
@@ -498,5 +514,36 @@ mod tests {
             }
         );
         assert_eq!(c.server.login_grace, Duration::from_secs(2));
+    }
+
+    #[test]
+    fn sales_accounts_and_the_legal_id_are_checked() {
+        let c = parse("[accounts]\nsales_20 = \"7071\"\n").unwrap();
+        let a = &c.settings.accounts;
+        assert_eq!(a.of(crate::domain::VatRate(2000)).0, "7071");
+        assert_eq!(a.of(crate::domain::VatRate(550)).0, "707055");
+        assert_eq!(
+            a.of(crate::domain::VatRate(0)).1,
+            "Ventes de marchandises exonérées de TVA"
+        );
+        let e = parse("[accounts]\nsales_10 = \"707200\"\n").unwrap_err();
+        assert!(
+            e.contains("accounts") && e.contains("un compte par taux"),
+            "{e}"
+        );
+        let e = parse("[accounts]\nsales_20 = \"411000\"\n").unwrap_err();
+        assert!(e.contains("commence par 7"), "{e}");
+        let e = parse("[accounts]\nsales_2_1 = \"70A\"\n").unwrap_err();
+        assert!(e.contains("chiffres"), "{e}");
+        assert_eq!(
+            parse("[shop]\nxml_legal_id = \"siren\"\n")
+                .unwrap()
+                .settings
+                .seller
+                .legal_id,
+            LegalId::Siren
+        );
+        let e = parse("[shop]\nxml_legal_id = \"tva\"\n").unwrap_err();
+        assert!(e.contains("shop.xml_legal_id"), "{e}");
     }
 }

@@ -573,8 +573,30 @@ fn factur_x_validates_and_is_embedded() {
         ],
     );
 
+    // The same invoice with the SIREN as the seller's legal registration (BR-FR-10).
+    let mut seller = Settings::default().seller;
+    seller.legal_id = comptoir::domain::seller::LegalId::Siren;
+    let doc = s.app.document("FA-2026-00001").unwrap();
+    let files = comptoir::documents::Renderer::render(&PdfRenderer, &doc, &seller).unwrap();
+    let xml = &files
+        .iter()
+        .find(|f| f.format == FileFormat::FacturX)
+        .unwrap()
+        .bytes;
+    let text = String::from_utf8_lossy(xml);
+    assert!(
+        text.contains("<ram:ID schemeID=\"0002\">912345675</ram:ID>"),
+        "{text}"
+    );
+    std::fs::write(xml_dir.join("FA-2026-00001-siren.xml"), xml).unwrap();
+    let checked: Vec<&str> = numbers
+        .iter()
+        .copied()
+        .chain(["FA-2026-00001-siren"])
+        .collect();
+
     // XSD.
-    let files: Vec<PathBuf> = numbers
+    let files: Vec<PathBuf> = checked
         .iter()
         .map(|n| xml_dir.join(format!("{n}.xml")))
         .collect();
@@ -591,7 +613,7 @@ fn factur_x_validates_and_is_embedded() {
     assert!(out.status.success(), "{report}");
     assert_eq!(
         report.matches(" validates").count(),
-        numbers.len(),
+        checked.len(),
         "{report}"
     );
 
@@ -615,7 +637,7 @@ fn factur_x_validates_and_is_embedded() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    for n in numbers {
+    for n in checked.iter().copied() {
         let svrl = std::fs::read_to_string(svrl_dir.join(format!("{n}.xml"))).unwrap();
         assert!(
             svrl.matches("fired-rule").count() > 50,
@@ -644,7 +666,7 @@ fn factur_x_validates_and_is_embedded() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    for n in numbers {
+    for n in checked.iter().copied() {
         let svrl = std::fs::read_to_string(fr_dir.join(format!("{n}.xml"))).unwrap();
         let failed: Vec<String> = svrl
             .split("<svrl:failed-assert")
@@ -675,9 +697,10 @@ fn factur_x_validates_and_is_embedded() {
         );
         // BR-FR-10 wants the seller's SIREN in BT-30, where Chorus Pro reads the SIRET
         // (CII holds one legal identifier); the SIREN is given next to it as BT-29 (0002).
+        // With `xml_legal_id = "siren"`, BR-FR-10 holds too.
         let unexpected: Vec<&String> = failed
             .iter()
-            .filter(|f| !f.starts_with("BR-FR-10_BT-30"))
+            .filter(|f| !f.starts_with("BR-FR-10_BT-30") || n.ends_with("-siren"))
             .collect();
         assert!(unexpected.is_empty(), "{n}: {unexpected:#?}");
     }

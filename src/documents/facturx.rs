@@ -3,7 +3,7 @@
 //! reference), engagement number (BT-13), seller SIRET (BT-30) and IBAN (BT-84).
 
 use crate::domain::interest::rate_fr;
-use crate::domain::seller::Seller;
+use crate::domain::seller::{LegalId, Seller};
 use crate::domain::{Address, DocKind, IssuedDocument, VatRate};
 use std::fmt::Write;
 
@@ -261,11 +261,22 @@ pub(crate) fn cii_xml(doc: &IssuedDocument, seller: &Seller) -> String {
         x.leaf("ram:BuyerReference", code.trim());
     }
     x.open("ram:SellerTradeParty");
-    // The SIREN (scheme 0002) next to the SIRET that Chorus Pro reads in BT-30.
-    x.leaf_attr("ram:GlobalID", "schemeID", "0002", siren(&seller.siret));
+    // BT-29 and BT-30: by default the SIREN (scheme 0002) next to the SIRET that Chorus
+    // Pro reads in BT-30; `xml_legal_id = "siren"` swaps them (BR-FR-10 of the 2026 rules).
+    let (global, legal) = match seller.legal_id {
+        LegalId::Siret => (
+            ("0002", siren(&seller.siret)),
+            ("0009", seller.siret.as_str()),
+        ),
+        LegalId::Siren => (
+            ("0009", seller.siret.as_str()),
+            ("0002", siren(&seller.siret)),
+        ),
+    };
+    x.leaf_attr("ram:GlobalID", "schemeID", global.0, global.1);
     x.leaf("ram:Name", &seller.name);
     x.open("ram:SpecifiedLegalOrganization");
-    x.leaf_attr("ram:ID", "schemeID", "0009", &seller.siret);
+    x.leaf_attr("ram:ID", "schemeID", legal.0, legal.1);
     x.close("ram:SpecifiedLegalOrganization");
     x.open("ram:DefinedTradeContact");
     x.leaf("ram:PersonName", "Service comptabilité");

@@ -25,6 +25,21 @@ pub struct Seller {
     /// PNG bytes of the logo, when configured.
     #[serde(skip)]
     pub logo_png: Option<Vec<u8>>,
+    /// Which identifier the Factur-X gives as the seller's legal registration (BT-30).
+    #[serde(default)]
+    pub legal_id: LegalId,
+}
+
+/// The seller's legal registration in the Factur-X (BT-30). Chorus Pro reads the SIRET
+/// there today; the 2026 reform's rule BR-FR-10 wants the SIREN. The other goes in the
+/// seller's global identifier (BT-29).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LegalId {
+    /// BT-30 = SIRET (scheme 0009), BT-29 = SIREN (0002): what Chorus Pro reads.
+    #[default]
+    Siret,
+    /// BT-30 = SIREN (scheme 0002), BT-29 = SIRET (0009): BR-FR-10 of the 2026 rules.
+    Siren,
 }
 
 impl Seller {
@@ -52,6 +67,7 @@ impl Seller {
             iban: "FR7630006000011234567890189".into(),
             bic: "AGRIFRPP".into(),
             logo_png: None,
+            legal_id: LegalId::Siret,
         }
     }
 }
