@@ -637,7 +637,7 @@ fn factur_x_validates_and_is_embedded() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    for n in checked.iter().copied() {
+    for &n in &checked {
         let svrl = std::fs::read_to_string(svrl_dir.join(format!("{n}.xml"))).unwrap();
         assert!(
             svrl.matches("fired-rule").count() > 50,
@@ -666,7 +666,7 @@ fn factur_x_validates_and_is_embedded() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    for n in checked.iter().copied() {
+    for &n in &checked {
         let svrl = std::fs::read_to_string(fr_dir.join(format!("{n}.xml"))).unwrap();
         let failed: Vec<String> = svrl
             .split("<svrl:failed-assert")

@@ -799,24 +799,6 @@ impl App {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::number_prefix;
-
-    #[test]
-    fn number_like_queries() {
-        assert_eq!(number_prefix("FA-2026-001").as_deref(), Some("FA-2026-001"));
-        assert_eq!(
-            number_prefix("fa 2026 00103").as_deref(),
-            Some("FA-2026-00103")
-        );
-        assert_eq!(number_prefix("dev2026").as_deref(), Some("DEV-2026"));
-        assert_eq!(number_prefix("AV"), None);
-        assert_eq!(number_prefix("lycée"), None);
-        assert_eq!(number_prefix("fanny"), None);
-    }
-}
-
 /// The bank account an invoice's Factur-X names (BT-84 IBAN, BT-85 holder, BT-86 BIC).
 struct BankDetails {
     iban: String,
@@ -838,4 +820,22 @@ fn bank_details_of(xml: &[u8]) -> Option<BankDetails> {
         bic: leaf("BICID").unwrap_or_default(),
         holder: leaf("AccountName").unwrap_or_default(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::number_prefix;
+
+    #[test]
+    fn number_like_queries() {
+        assert_eq!(number_prefix("FA-2026-001").as_deref(), Some("FA-2026-001"));
+        assert_eq!(
+            number_prefix("fa 2026 00103").as_deref(),
+            Some("FA-2026-00103")
+        );
+        assert_eq!(number_prefix("dev2026").as_deref(), Some("DEV-2026"));
+        assert_eq!(number_prefix("AV"), None);
+        assert_eq!(number_prefix("lycée"), None);
+        assert_eq!(number_prefix("fanny"), None);
+    }
 }
