@@ -427,7 +427,7 @@ async fn money_by_command_receipt_interest_and_partial_credit_notes() {
         .await;
     assert_eq!(s, 1);
     assert!(
-        err.contains("dépasserait ce qui reste de la facture FA-2026-00001"),
+        err.contains("rendrait plus que la facture FA-2026-00001 n'a facturé au taux de 20 %"),
         "{err}"
     );
     let owed = w.app.order_view(n).unwrap().order.outstanding();
