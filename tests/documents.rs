@@ -1086,9 +1086,6 @@ fn the_pack_asks_for_what_is_left_with_the_invoices_bank_details() {
     let pack = s.app.accounting_pack(&invoice).unwrap();
     let path = s.dir.path().join("pack.pdf");
     std::fs::write(&path, &pack).unwrap();
-    if let Ok(keep) = std::env::var("COMPTOIR_KEEP_PACK") {
-        std::fs::copy(&path, keep).unwrap();
-    }
     let text = text_of(&path);
     // 1 195,20 − 120,00 − 60,00 − 500,00 = 515,20.
     assert_mentions(

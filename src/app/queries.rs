@@ -585,11 +585,8 @@ impl App {
             .as_ref()
             .map(|s| s.paid.iter().map(|(_, a)| *a).sum())
             .unwrap_or_default();
-        let to_pay = match (&settlement, inv) {
-            (Some(s), _) => s.unpaid,
-            // Cancelled by its credit notes (or unknown to its order): nothing to pay.
-            _ => Cents::ZERO,
-        };
+        // A cancelled invoice (or one unknown to its order) has no settlement: nothing to pay.
+        let to_pay = settlement.as_ref().map_or(Cents::ZERO, |s| s.unpaid);
         let mut account = vec![format!(
             "Facture {} du {} : {} TTC.",
             invoice.number,
