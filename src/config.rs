@@ -332,6 +332,13 @@ impl Config {
                 })?;
             }
             if let Some(t) = s.shop_title {
+                if let Some(c) = crate::domain::text::first_refused(&t, false) {
+                    return Err(err(
+                        path,
+                        "server.shop_title",
+                        crate::domain::text::refused_char(c),
+                    ));
+                }
                 cfg.settings.seller.name = t;
             }
         }
@@ -341,28 +348,33 @@ impl Config {
 
 fn seller(shop: Shop, path: &Path) -> Result<Seller, String> {
     let mut s = Seller::demo();
-    let set = |target: &mut String, v: Option<String>| {
+    // Every text printed on the documents: nothing a terminal obeys or the font lacks.
+    let set = |target: &mut String, v: Option<String>, field: &str| {
         if let Some(v) = v {
+            if let Some(c) = crate::domain::text::first_refused(v.trim(), false) {
+                return Err(err(path, field, crate::domain::text::refused_char(c)));
+            }
             *target = v.trim().to_string();
         }
+        Ok(())
     };
-    set(&mut s.name, shop.name);
-    set(&mut s.legal_form, shop.legal_form);
+    set(&mut s.name, shop.name, "shop.name")?;
+    set(&mut s.legal_form, shop.legal_form, "shop.legal_form")?;
     let mut address = Address {
         name: String::new(),
         ..s.address.clone()
     };
-    set(&mut address.street, shop.street);
-    set(&mut address.extra, shop.extra);
-    set(&mut address.postcode, shop.postcode);
-    set(&mut address.city, shop.city);
+    set(&mut address.street, shop.street, "shop.street")?;
+    set(&mut address.extra, shop.extra, "shop.extra")?;
+    set(&mut address.postcode, shop.postcode, "shop.postcode")?;
+    set(&mut address.city, shop.city, "shop.city")?;
     s.address = address;
     if let Some(siret) = shop.siret {
         let parsed = ids::Siret::parse(&siret).map_err(|e| err(path, "shop.siret", e))?;
         s.siren = parsed.siren().to_string();
         s.siret = parsed.as_str().to_string();
     }
-    set(&mut s.rcs, shop.rcs);
+    set(&mut s.rcs, shop.rcs, "shop.rcs")?;
     if let Some(vat) = shop.vat_number {
         let v: String = vat
             .chars()
@@ -378,11 +390,11 @@ fn seller(shop: Shop, path: &Path) -> Result<Seller, String> {
         }
         s.vat_number = v;
     }
-    set(&mut s.capital, shop.capital);
-    set(&mut s.phone, shop.phone);
-    set(&mut s.email, shop.email);
-    set(&mut s.bank_name, shop.bank_name);
-    set(&mut s.bank_holder, shop.bank_holder);
+    set(&mut s.capital, shop.capital, "shop.capital")?;
+    set(&mut s.phone, shop.phone, "shop.phone")?;
+    set(&mut s.email, shop.email, "shop.email")?;
+    set(&mut s.bank_name, shop.bank_name, "shop.bank_name")?;
+    set(&mut s.bank_holder, shop.bank_holder, "shop.bank_holder")?;
     if let Some(iban) = shop.iban {
         s.iban = ids::parse_iban(&iban).map_err(|e| err(path, "shop.iban", e))?;
     }
@@ -545,5 +557,23 @@ mod tests {
         );
         let e = parse("[shop]\nxml_legal_id = \"tva\"\n").unwrap_err();
         assert!(e.contains("shop.xml_legal_id"), "{e}");
+    }
+
+    #[test]
+    fn the_shop_prints_only_what_the_documents_can_draw() {
+        let e = parse("[shop]\nname = \"Audio 🎵 Lyon\"\n").unwrap_err();
+        assert!(
+            e.contains("shop.name") && e.contains("« 🎵 » (U+1F3B5)"),
+            "{e}"
+        );
+        let e = parse("[shop]\nbank_holder = \"Audio\\u200bLyon\"\n").unwrap_err();
+        assert!(
+            e.contains("shop.bank_holder") && e.contains("U+200B"),
+            "{e}"
+        );
+        let e = parse("[server]\nshop_title = \"Audio ☎\"\n").unwrap_err();
+        assert!(e.contains("server.shop_title"), "{e}");
+        let c = parse("[shop]\nname = \"Œuvre d’Écoute — Ελλάδα\"\n").unwrap();
+        assert_eq!(c.settings.seller.name, "Œuvre d’Écoute — Ελλάδα");
     }
 }

@@ -1116,3 +1116,177 @@ fn the_pack_asks_for_what_is_left_with_the_invoices_bank_details() {
     );
     assert!(text.matches("AVOIR").count() >= 2, "{text}");
 }
+
+/// Every input path that reaches a document refuses a character the documents' font
+/// cannot draw (so the PDF never prints `?` where the XML and CSV keep the character),
+/// with a French message naming the character; what the font draws beyond French
+/// (Greek, Cyrillic, Vietnamese, ligatures, symbols) is accepted and printed.
+#[test]
+fn characters_outside_the_font_are_refused_on_every_path() {
+    let s = shop();
+    let admin = Actor::person("paul", Role::Admin, "SHA256:paul");
+    let refused = |what: &str, r: Result<String, AppError>| {
+        let e = r.expect_err(what).to_string();
+        assert!(
+            e.contains("« 🎵 » (U+1F3B5)") && e.contains("imprimer"),
+            "{what}: {e}"
+        );
+    };
+    // The quote import: every text field of the body, its addresses, contact and routing,
+    // and of the lines.
+    let paths: &[&[&str]] = &[
+        &["reference"],
+        &["customer", "legal_name"],
+        &["customer", "header_address", "name"],
+        &["customer", "header_address", "street"],
+        &["customer", "header_address", "city"],
+        &["customer", "delivery_addresses", "0", "extra"],
+        &["customer", "contacts", "0", "name"],
+        &["customer", "contacts", "0", "email"],
+        &["customer", "chorus", "service_code"],
+        &["customer", "chorus", "market_reference"],
+        &["lines", "0", "sku"],
+        &["lines", "0", "designation"],
+        &["lines", "0", "vat_exemption"],
+    ];
+    for path in paths {
+        let mut v: serde_json::Value = serde_json::from_str(SAMPLE).unwrap();
+        let mut at = &mut v;
+        for p in *path {
+            at = match p.parse::<usize>() {
+                Ok(i) => &mut at[i],
+                Err(_) => &mut at[*p],
+            };
+        }
+        *at = "Salle 🎵 B".into();
+        refused(
+            &path.join("."),
+            parse_quote_request(&v.to_string())
+                .and_then(|req| s.app.import_quote(&Actor::import(), &req))
+                .map(|o| o.number.to_string()),
+        );
+    }
+    // A body created by hand.
+    let new = comptoir::app::customers::NewCustomer {
+        siret: "21690123100011".into(),
+        legal_name: "Commune 🎵".into(),
+        categorie: "7210".into(),
+        header_address: comptoir::domain::Address {
+            name: "Mairie".into(),
+            street: "1 place".into(),
+            extra: String::new(),
+            postcode: "69001".into(),
+            city: "Lyon".into(),
+        },
+        contact: comptoir::domain::Contact {
+            name: "Claire".into(),
+            phone: "04 78 00 12 34".into(),
+            email: "c@example.fr".into(),
+        },
+        chorus: Default::default(),
+    };
+    refused(
+        "create_customer",
+        s.app.create_customer(&staff(), &new).map(|c| c.legal_name),
+    );
+    // The catalogue, by file and by hand, and a stock movement's reason.
+    refused(
+        "catalogue",
+        comptoir::app::catalogue::parse_catalogue_csv(
+            "sku;designation;prix_ht;tva\nA-1;Câble 🎵;3.90;20\n",
+        )
+        .map(|r| r.len().to_string()),
+    );
+    let product = comptoir::domain::Product {
+        sku: "CAB-1".into(),
+        designation: "Câble 🎵".into(),
+        unit_price: Cents(390),
+        vat: comptoir::domain::VatRate(2000),
+        on_hand: 0,
+        reserved: 0,
+    };
+    refused(
+        "upsert_product",
+        s.app.upsert_product(&admin, product).map(|p| p.sku),
+    );
+    // A valid quote, then every text of its procedure.
+    let n = import(
+        &s,
+        "WEB-UNICODE",
+        false,
+        &[("Ενισχυτής Усилитель Nguyễn — ﬁl ‰ № ≤ €", "100.00", "20", 2)],
+    );
+    refused(
+        "adjust_stock",
+        s.app
+            .adjust_stock(&staff(), "SKU-000", 1, "arrivage 🎵")
+            .map(|p| p.sku),
+    );
+    refused(
+        "cancel",
+        s.app
+            .cancel_order(&staff(), &n, "annulé 🎵")
+            .map(|o| o.number.to_string()),
+    );
+    for (po_number, contract) in [("ENG 🎵", None), ("ENG-1", Some("MARCHÉ 🎵"))] {
+        let po = OriginalPoInput {
+            contract: contract.map(str::to_string),
+            po_number: po_number.into(),
+            po_date: s.app.today(),
+            checklist: Checklist::ALL_TICKED,
+        };
+        refused(
+            po_number,
+            s.app
+                .mark_original_received(&staff(), &n, &po)
+                .map(|o| o.number.to_string()),
+        );
+    }
+    let po = OriginalPoInput {
+        contract: Some("Марché Ω-12".into()),
+        po_number: "ENG-2026-0042".into(),
+        po_date: s.app.today(),
+        checklist: Checklist::ALL_TICKED,
+    };
+    s.app.mark_original_received(&staff(), &n, &po).unwrap();
+    s.app.issue_delivery_note(&staff(), &n, None).unwrap();
+    let invoice = s.app.issue_invoice(&staff(), &n).unwrap().number;
+    refused(
+        "credit note",
+        s.app
+            .issue_credit_note(
+                &staff(),
+                &n,
+                None,
+                &CreditScope::Quantities(vec![1]),
+                "casse 🎵",
+            )
+            .map(|d| d.number.to_string()),
+    );
+    refused(
+        "payment",
+        s.app
+            .record_payment(&staff(), &n, s.app.today(), Cents(100), "VIR 🎵")
+            .map(|o| o.number.to_string()),
+    );
+    // What the font draws is printed as typed, and laid out without clipping.
+    let seller = Settings::default().seller;
+    let doc = s.app.document(&invoice.to_string()).unwrap();
+    let problems =
+        comptoir::documents::layout_problems(&comptoir::documents::text_boxes(&doc, &seller));
+    assert!(problems.is_empty(), "{problems:#?}");
+    let text = text_of(&save(&s, &invoice.to_string(), FileFormat::Pdf));
+    for word in [
+        "Ενισχυτής",
+        "Усилитель",
+        "Nguyễn",
+        "‰",
+        "№",
+        "≤",
+        "Марché",
+        "Ω-12",
+    ] {
+        assert!(text.contains(word), "« {word} » not printed:\n{text}");
+    }
+    assert!(!text.contains('?'), "{text}");
+}

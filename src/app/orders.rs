@@ -443,6 +443,12 @@ impl App {
                 "un motif est obligatoire pour ajuster le stock",
             ));
         }
+        if let Some(c) = crate::domain::text::first_refused(reason.trim(), false) {
+            return Err(AppError::invalid(format!(
+                "le motif {}",
+                crate::domain::text::refused_char(c)
+            )));
+        }
         let now = self.now();
         let product = self.write_as(actor, |tx| {
             let mut p = tx
@@ -484,6 +490,14 @@ impl App {
             return Err(AppError::invalid(
                 "un produit a besoin d'une référence et d'une désignation",
             ));
+        }
+        for (field, text, max) in [
+            ("référence", &product.sku, 40),
+            ("désignation", &product.designation, 300),
+        ] {
+            if let Some((_, why)) = crate::domain::customer::text_problem(field, text, max, true) {
+                return Err(AppError::invalid(format!("{field} : {why}")));
+            }
         }
         if product.unit_price < Cents::ZERO || product.on_hand < 0 {
             return Err(AppError::invalid(

@@ -108,3 +108,34 @@ pub(crate) fn printable(s: &str) -> String {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::domain::text::{DOCUMENT_CHARS, first_refused};
+
+    /// Every character the inputs accept is drawn by the font: none prints as `?`.
+    #[test]
+    fn the_font_draws_every_character_the_inputs_accept() {
+        let face = super::regular();
+        let mut checked = 0;
+        for &(lo, hi) in DOCUMENT_CHARS {
+            for c in (lo..=hi).filter_map(char::from_u32) {
+                assert_eq!(first_refused(&c.to_string(), false), None);
+                let printed = super::printable(&c.to_string());
+                assert!(
+                    (face.has(c) && printed == c.to_string())
+                        || (c.is_whitespace() && printed == " "),
+                    "U+{:04X} is accepted but the font cannot draw it",
+                    c as u32
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked > 1500, "{checked}");
+        // And what the font cannot draw is refused.
+        for c in ['🎵', '北', 'ש', '\u{fffc}'] {
+            assert!(!face.has(c) || first_refused(&c.to_string(), false).is_some());
+            assert_eq!(first_refused(&c.to_string(), false), Some(c));
+        }
+    }
+}

@@ -227,15 +227,7 @@ pub fn text_problem(
     if s.chars().count() > max {
         return Some((field, format!("{max} caractères au plus")));
     }
-    super::text::first_unprintable(s, false).map(|c| {
-        (
-            field,
-            format!(
-                "contient un caractère refusé (U+{:04X} : contrôle ou interdit en XML)",
-                c as u32
-            ),
-        )
-    })
+    super::text::first_refused(s, false).map(|c| (field, super::text::refused_char(c)))
 }
 
 /// A named physical contact: the procedure requires one.

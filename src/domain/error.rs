@@ -58,6 +58,9 @@ impl Operation {
 /// Why.
 #[derive(Clone, Debug, PartialEq, Eq, Error)]
 pub enum Reason {
+    /// A character a terminal would obey or the documents cannot print.
+    #[error("{field} {why}")]
+    TextRefused { field: &'static str, why: String },
     #[error("le bon de commande original n'a pas été reçu")]
     OriginalNotReceived,
     #[error("le bon de commande original a déjà été enregistré")]

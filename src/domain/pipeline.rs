@@ -101,6 +101,21 @@ fn refuse<T>(op: Operation, reason: Reason) -> Result<T, PipelineError> {
     Err(PipelineError::new(op, reason))
 }
 
+/// Refuses text holding a character a terminal would obey or the documents cannot print,
+/// naming the field and the character.
+fn check_text(op: Operation, field: &'static str, s: &str) -> Result<(), PipelineError> {
+    match super::text::first_refused(s, false) {
+        Some(c) => refuse(
+            op,
+            Reason::TextRefused {
+                field,
+                why: super::text::refused_char(c),
+            },
+        ),
+        None => Ok(()),
+    }
+}
+
 /// The buyer block of a document, from the account and the order's frozen addresses.
 pub fn buyer_snapshot(customer: &Customer, order: &Order) -> BuyerSnapshot {
     BuyerSnapshot {
@@ -207,9 +222,17 @@ pub fn create_quote(customer: &Customer, q: NewQuote, ctx: &Ctx) -> Result<Issue
     if q.lines.is_empty() {
         return refuse(op, Reason::EmptyQuote);
     }
+    if let Some(r) = &q.external_ref {
+        check_text(op, "la référence externe", r)?;
+    }
     for (i, l) in q.lines.iter().enumerate() {
         if l.quantity == 0 {
             return refuse(op, Reason::ZeroQuantity(i + 1));
+        }
+        check_text(op, "la référence produit", &l.sku)?;
+        check_text(op, "la désignation", &l.designation)?;
+        if let Some(g) = &l.exemption {
+            check_text(op, "le motif d'exonération", g)?;
         }
         if l.unit_price < Cents::ZERO {
             return refuse(op, Reason::NegativePrice(i + 1));
@@ -437,6 +460,7 @@ pub fn mark_original_received(
     {
         return refuse(op, Reason::PoNumberInvalid);
     }
+    check_text(op, "le numéro de bon de commande", po_number)?;
     // The original names its contract; otherwise the body's market reference applies.
     let contract = input
         .contract
@@ -453,6 +477,9 @@ pub fn mark_original_received(
         .is_some_and(|c| c.chars().count() > PO_NUMBER_MAX || c.chars().any(char::is_control))
     {
         return refuse(op, Reason::ContractInvalid);
+    }
+    if let Some(c) = contract {
+        check_text(op, "la référence du marché", c)?;
     }
     let missing = input.checklist.missing();
     if !missing.is_empty() {
@@ -763,6 +790,7 @@ pub fn record_payment(
     if reference.is_empty() || reference.chars().count() > 100 {
         return refuse(op, Reason::ReferenceRequired);
     }
+    check_text(op, "la référence du paiement", reference)?;
     if date > ctx.today() {
         return refuse(op, Reason::DateInFuture(date));
     }
@@ -844,6 +872,7 @@ pub fn cancel(
     if reason.is_empty() {
         return refuse(op, Reason::ReasonRequired);
     }
+    check_text(op, "le motif", reason)?;
     Ok(close(
         order,
         stock,
@@ -869,6 +898,7 @@ pub fn refuse_quote(
     if reason.is_empty() {
         return refuse(op, Reason::ReasonRequired);
     }
+    check_text(op, "le motif", reason)?;
     Ok(close(
         order,
         stock,
@@ -941,6 +971,7 @@ pub fn issue_credit_note(
     if reason.is_empty() {
         return refuse(op, Reason::ReasonRequired);
     }
+    check_text(op, "le motif", reason)?;
     let idx = pick_invoice(
         order,
         invoice,
@@ -1197,6 +1228,7 @@ pub fn suspend_delay(
     if reason.is_empty() {
         return refuse(op, Reason::ReasonRequired);
     }
+    check_text(op, "le motif", reason)?;
     let unpaid: Vec<DocNumber> = order
         .unpaid_invoices()
         .iter()
@@ -1385,6 +1417,7 @@ pub fn record_penalty_payment(
     if reference.is_empty() || reference.chars().count() > 100 {
         return refuse(op, Reason::ReferenceRequired);
     }
+    check_text(op, "la référence du paiement", reference)?;
     if date > ctx.today() {
         return refuse(op, Reason::DateInFuture(date));
     }
@@ -1430,6 +1463,7 @@ pub fn waive_penalties(
     if reason.is_empty() {
         return refuse(op, Reason::ReasonRequired);
     }
+    check_text(op, "le motif", reason)?;
     let owed = order.penalty_totals(ctx.today(), rates).owed();
     if owed <= Cents::ZERO {
         return refuse(op, Reason::NoPenaltyOwed);
@@ -1537,6 +1571,7 @@ pub fn decide_eligibility(
     if reason.is_empty() {
         return refuse(op, Reason::ReasonRequired);
     }
+    check_text(op, "le motif", reason)?;
     if status == customer.eligibility.status {
         return refuse(op, Reason::SameEligibility(status.label()));
     }

@@ -48,6 +48,104 @@ pub fn first_unprintable(s: &str, lines: bool) -> Option<char> {
         .find(|&c| is_unprintable(c) && !(lines && matches!(c, '\n' | '\t')))
 }
 
+/// The characters the documents print, as inclusive ranges of code points: Latin
+/// (with its extensions and combining accents), Greek, Cyrillic, the typographic spaces,
+/// dashes, quotes and marks, currency signs and a few symbols — every one drawn by the
+/// bundled Liberation Sans (a documents test checks each against the font's character
+/// map). Text that would reach a document is refused when it holds anything else (an
+/// emoji, an ideogram, a right-to-left script, an invisible format mark), because the
+/// PDF could not print what its XML and CSV would keep. U+202F (the narrow no-break
+/// space of French typography) is printed as a space.
+pub const DOCUMENT_CHARS: &[(u32, u32)] = &[
+    (0x0020, 0x007E), // Basic Latin
+    (0x00A0, 0x036F), // Latin-1, Latin Extended-A/B, IPA, modifiers, combining accents
+    (0x0374, 0x0375),
+    (0x037A, 0x037E),
+    (0x0384, 0x038A),
+    (0x038C, 0x038C),
+    (0x038E, 0x03A1),
+    (0x03A3, 0x03CE),
+    (0x03D0, 0x0513), // Greek and Cyrillic
+    (0x1E00, 0x1E9B), // Latin Extended Additional (Vietnamese…)
+    (0x1E9E, 0x1E9E),
+    (0x1EA0, 0x1EF9),
+    (0x2000, 0x200A), // typographic spaces
+    (0x2010, 0x2010),
+    (0x2012, 0x2022), // dashes, quotes, daggers, bullet
+    (0x2026, 0x2026),
+    (0x202F, 0x2030), // narrow no-break space, per mille
+    (0x2032, 0x2034),
+    (0x2039, 0x203A),
+    (0x203C, 0x203C),
+    (0x2044, 0x2044),
+    (0x2074, 0x2079),
+    (0x207F, 0x2089), // superscripts and subscripts
+    (0x20A0, 0x20B5), // currency signs, € included
+    (0x20BF, 0x20BF),
+    (0x2105, 0x2105),
+    (0x2113, 0x2113),
+    (0x2116, 0x2117),
+    (0x2122, 0x2122),
+    (0x2126, 0x2126),
+    (0x212E, 0x212E),
+    (0x2153, 0x2154),
+    (0x215B, 0x215E),
+    (0x2190, 0x2195),
+    (0x2202, 0x2202),
+    (0x2206, 0x2206),
+    (0x220F, 0x220F),
+    (0x2211, 0x2212),
+    (0x2215, 0x2215),
+    (0x2219, 0x221A),
+    (0x221E, 0x221E),
+    (0x222B, 0x222B),
+    (0x2248, 0x2248),
+    (0x2260, 0x2260),
+    (0x2264, 0x2265),
+    (0xFB01, 0xFB02), // fi, fl
+];
+
+/// Whether the documents can print `c`.
+pub fn is_printed(c: char) -> bool {
+    let c = c as u32;
+    DOCUMENT_CHARS
+        .binary_search_by(|&(lo, hi)| {
+            if hi < c {
+                std::cmp::Ordering::Less
+            } else if lo > c {
+                std::cmp::Ordering::Greater
+            } else {
+                std::cmp::Ordering::Equal
+            }
+        })
+        .is_ok()
+}
+
+/// The first character of `s` that comptoir refuses in text it keeps: one a terminal
+/// would obey (see [`is_unprintable`]; line breaks and tabs allowed when `lines`) or one
+/// the documents cannot print (see [`DOCUMENT_CHARS`]).
+pub fn first_refused(s: &str, lines: bool) -> Option<char> {
+    s.chars()
+        .find(|&c| !(lines && matches!(c, '\n' | '\t')) && (is_unprintable(c) || !is_printed(c)))
+}
+
+/// Why `c` is refused, in French, naming it: the character itself when it can be shown,
+/// and always its code point, so that an invisible one can be found too.
+pub fn refused_char(c: char) -> String {
+    let code = format!("U+{:04X}", c as u32);
+    if is_unprintable(c) {
+        format!("contient un caractère de contrôle ({code}), refusé")
+    } else if c.is_whitespace() || matches!(c as u32, 0x200B..=0x200F | 0x2060..=0x206F | 0xFEFF) {
+        format!(
+            "contient un caractère invisible ({code}) que les documents ne savent pas imprimer : retirez-le"
+        )
+    } else {
+        format!(
+            "contient « {c} » ({code}), un caractère que les documents ne savent pas imprimer : retirez-le ou remplacez-le"
+        )
+    }
+}
+
 /// `s` as it may be printed to someone's terminal: every unprintable character (but line
 /// breaks and tabs) is written as `\u{1b}`, so stored text can never drive the terminal.
 pub fn printable(s: &str) -> std::borrow::Cow<'_, str> {
@@ -95,6 +193,31 @@ mod tests {
         assert_eq!(first_unprintable("motif\x1b[2J", false), Some('\x1b'));
         assert_eq!(first_unprintable("a\nb", true), None);
         assert_eq!(first_unprintable("a\nb", false), Some('\n'));
+    }
+
+    #[test]
+    fn documents_refuse_what_they_cannot_print() {
+        assert!(
+            DOCUMENT_CHARS
+                .windows(2)
+                .all(|w| w[0].1 < w[1].0 && w[0].0 <= w[0].1)
+        );
+        for ok in [
+            "Lycée Œuvre « d’Orléans » — 12,50 € ‰",
+            "Ελλάδα Москва Nguyễn ﬁn",
+            "a\u{202f}:",
+        ] {
+            assert_eq!(first_refused(ok, false), None, "{ok}");
+        }
+        assert_eq!(first_refused("Mairie 🎵", false), Some('🎵'));
+        assert_eq!(first_refused("北京", false), Some('北'));
+        assert_eq!(first_refused("שלום", false), Some('ש'));
+        assert_eq!(first_refused("a\u{200b}b", false), Some('\u{200b}'));
+        assert_eq!(first_refused("a\nb", true), None);
+        assert_eq!(first_refused("a\nb", false), Some('\n'));
+        assert!(refused_char('🎵').contains("« 🎵 » (U+1F3B5)"));
+        assert!(refused_char('\u{200b}').contains("invisible (U+200B)"));
+        assert!(refused_char('\x1b').contains("contrôle (U+001B)"));
     }
 
     #[test]
