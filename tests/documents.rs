@@ -1290,3 +1290,228 @@ fn characters_outside_the_font_are_refused_on_every_path() {
     }
     assert!(!text.contains('?'), "{text}");
 }
+
+/// A paid invoice cancelled by a credit note leaves a « trop-perçu »: it is refunded (at
+/// most in full, never twice), the refund letters with the surplus in the FEC, the
+/// statement of account shows every movement with its running balance (PDF read back by
+/// pdftotext, laid out without clipping, and JSON-ready figures), and the aged balance
+/// puts another order's late invoice in its column.
+#[test]
+fn a_refund_the_statement_of_account_and_the_aged_balance() {
+    let s = shop();
+    let admin = Actor::person("paul", Role::Admin, "SHA256:paul");
+    let n = import(&s, "WEB-REFUND", false, &[("Enceinte", "249.00", "20", 4)]);
+    s.clock.set(noon("2026-03-06"));
+    receive_and_deliver(&s, &n);
+    let invoice = s.app.issue_invoice(&staff(), &n).unwrap();
+    let total = invoice.totals.incl_vat;
+    assert_eq!(total, Cents(119_520));
+    s.clock.set(noon("2026-03-10"));
+    s.app
+        .record_payment(&staff(), &n, s.app.today(), total, "MANDAT-1")
+        .unwrap();
+    // Paid twice by mistake: refused as a typo, accepted when staff saw it on the bank.
+    let e = s
+        .app
+        .record_payment(&staff(), &n, s.app.today(), Cents(2_000), "MANDAT-2")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("trop-perçu"), "{e}");
+    s.app
+        .record_overpayment(&staff(), &n, s.app.today(), Cents(2_000), "MANDAT-2")
+        .unwrap();
+    s.clock.set(noon("2026-03-12"));
+    s.app
+        .issue_credit_note(
+            &staff(),
+            &n,
+            None,
+            &CreditScope::Full,
+            "erreur de facturation",
+        )
+        .unwrap();
+    let o = s.app.order_view(&n).unwrap().order;
+    assert_eq!(o.credit_balance(), total + Cents(2_000));
+    let e = s
+        .app
+        .record_refund(&staff(), &n, s.app.today(), total + Cents(2_001), "VIR-R0")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("dépasse le trop-perçu"), "{e}");
+    s.clock.set(noon("2026-03-15"));
+    s.app
+        .record_refund(&staff(), &n, s.app.today(), Cents(2_000), "VIR-R1")
+        .unwrap();
+    s.clock.set(noon("2026-03-16"));
+    let o = s
+        .app
+        .record_refund(&staff(), &n, s.app.today(), total, "VIR-R2")
+        .unwrap();
+    assert_eq!(o.credit_balance(), Cents::ZERO);
+    assert_eq!(o.outstanding(), Cents::ZERO);
+
+    // Another order of the same body, invoiced and left unpaid.
+    let m = import(&s, "WEB-LATE", false, &[("Micro", "100.00", "20", 1)]);
+    s.clock.set(noon("2026-03-17"));
+    receive_and_deliver(&s, &m);
+    let late = s.app.issue_invoice(&staff(), &m).unwrap();
+    let due = s.app.order_view(&m).unwrap().order.invoices[0]
+        .due_date()
+        .unwrap();
+
+    // The store's invariants hold (refunds within the surplus, each one audited).
+    let report = s.app.check(&admin).unwrap();
+    assert!(report.violations.is_empty(), "{:?}", report.violations);
+
+    // The FEC: the refunds debit 411 and letter with the surplus they return.
+    s.clock.set(noon("2026-12-31"));
+    let fec = s.app.export_fec(2026).unwrap();
+    let rows: Vec<Vec<&str>> = fec
+        .text
+        .lines()
+        .skip(1)
+        .map(|l| l.split('\t').collect())
+        .collect();
+    let on_411 = |needle: &str| -> Vec<&Vec<&str>> {
+        rows.iter()
+            .filter(|r| r[4].starts_with("411") && r[10].contains(needle))
+            .collect()
+    };
+    let surplus = on_411("trop-perçu");
+    assert_eq!(
+        surplus.len(),
+        4,
+        "two payment surpluses and two refunds: {surplus:#?}"
+    );
+    let letters: std::collections::BTreeSet<&str> = surplus.iter().map(|r| r[13]).collect();
+    assert_eq!(letters.len(), 1, "{surplus:#?}");
+    assert!(!surplus[0][13].is_empty(), "lettered: {surplus:#?}");
+    let balance: i64 = surplus
+        .iter()
+        .map(|r| {
+            let c = |s: &str| s.replace(',', "").parse::<i64>().unwrap();
+            c(r[11]) - c(r[12])
+        })
+        .sum();
+    assert_eq!(balance, 0);
+
+    // The statement of account.
+    let customer = s.app.order_view(&n).unwrap().customer;
+    let st = s.app.statement(customer.id, None, None).unwrap();
+    let kinds: Vec<&str> = st.statement.lines.iter().map(|l| l.kind.label()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "Facture",
+            "Paiement",
+            "Paiement",
+            "Avoir",
+            "Remboursement",
+            "Remboursement",
+            "Facture"
+        ]
+    );
+    assert_eq!(st.statement.closing, late.totals.incl_vat);
+    assert_eq!(st.statement.overdue, late.totals.incl_vat);
+    let balances: Vec<i64> = st.statement.lines.iter().map(|l| l.balance.0).collect();
+    assert_eq!(
+        balances,
+        [
+            119_520,
+            0,
+            -2_000,
+            -121_520,
+            -119_520,
+            0,
+            late.totals.incl_vat.0
+        ]
+    );
+    let pdf = s.app.statement_pdf(&st).unwrap();
+    let path = s.dir.path().join("releve.pdf");
+    std::fs::write(&path, &pdf).unwrap();
+    let text = text_of(&path);
+    assert_mentions(
+        &text,
+        &[
+            "RELEVÉ DE COMPTE",
+            "Lycée Jean Moulin",
+            "SIRET 19690123500016",
+            "Remboursement VIR-R2",
+            "Paiement MANDAT-2",
+            &format!(
+                "Avoir {}",
+                o.documents
+                    .iter()
+                    .find(|d| d.number.kind == DocKind::CreditNote)
+                    .unwrap()
+                    .number
+            ),
+            &format!("Solde dû au 31/12/2026 : {}", late.totals.incl_vat.fr()),
+            "Dont échu et non réglé",
+        ],
+    );
+    let seller = Settings::default().seller;
+    let boxes =
+        comptoir::documents::statement_boxes(&st.customer, &st.statement, &seller, s.app.now());
+    let problems = comptoir::documents::layout_problems(&boxes);
+    assert!(problems.is_empty(), "{problems:#?}");
+    // From 13 March: what came before is the opening balance.
+    let part = s
+        .app
+        .statement(
+            customer.id,
+            Some(Date::parse_iso("2026-03-13").unwrap()),
+            None,
+        )
+        .unwrap();
+    assert_eq!(part.statement.opening, Cents(-121_520));
+    assert_eq!(part.statement.closing, st.statement.closing);
+
+    // A long statement paginates, long references wrap, nothing is clipped or lost.
+    let mut long = st.statement.clone();
+    let template = long.lines[1].clone();
+    long.lines = (0..140)
+        .map(|i| {
+            let mut l = template.clone();
+            l.reference = format!("MANDAT-{i:03}-{}", "Ω".repeat(40 + i % 50));
+            l
+        })
+        .collect();
+    let boxes = comptoir::documents::statement_boxes(&st.customer, &long, &seller, s.app.now());
+    let problems = comptoir::documents::layout_problems(&boxes);
+    assert!(problems.is_empty(), "{problems:#?}");
+    let long_st = comptoir::app::accounts::CustomerStatement {
+        customer: st.customer.clone(),
+        statement: long,
+    };
+    let path = s.dir.path().join("long.pdf");
+    std::fs::write(&path, s.app.statement_pdf(&long_st).unwrap()).unwrap();
+    let text: String = text_of(&path)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    for i in 0..140 {
+        assert!(
+            text.contains(&format!("MANDAT-{i:03}-")),
+            "MANDAT-{i:03} lost"
+        );
+    }
+
+    // The aged balance: the late invoice, 31–60 days past due on 15 days + 45.
+    s.clock.set(noon(&due.add_days(45).to_string()));
+    let aged = s.app.aged_balance();
+    assert_eq!(aged.len(), 1);
+    assert_eq!(aged[0].row.buckets[2], late.totals.incl_vat);
+    assert_eq!(aged[0].row.credit, Cents::ZERO);
+    let csv = comptoir::app::accounts::aged_csv(&aged, s.app.today());
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        lines[1],
+        "Organisme;SIRET;Factures;Non échu;1–30 j;31–60 j;61–90 j;> 90 j;Trop-perçu;Solde"
+    );
+    assert_eq!(
+        lines[2],
+        "Lycée Jean Moulin;19690123500016;1;0,00;0,00;120,00;0,00;0,00;0,00;120,00"
+    );
+    assert!(lines[3].starts_with("Total;;1;"), "{csv}");
+}

@@ -521,6 +521,75 @@ async fn money_by_command_receipt_interest_and_partial_credit_notes() {
             && rows[1].ends_with(";payée"),
         "{csv}"
     );
+    // A paid invoice reduced afterwards: the surplus is refunded by command.
+    w.clock.set(day("2026-04-24"));
+    let (out, err, s) = w
+        .run(
+            &w.staff,
+            &format!("order credit-note {n} --amount 10 --reason 'geste après paiement'"),
+        )
+        .await;
+    assert_eq!((out.trim(), s), ("AV-2026-00002", 0), "{err}");
+    let (_, err, s) = w
+        .run(
+            &w.staff,
+            &format!("order refund {n} --date 2026-04-24 --amount 13 --reference VIR-1"),
+        )
+        .await;
+    assert_eq!(s, 1);
+    assert!(err.contains("dépasse le trop-perçu (12,00 €)"), "{err}");
+    let (out, err, s) = w
+        .run(
+            &w.staff,
+            &format!("order refund {n} --date 2026-04-24 --amount 12 --reference VIR-1"),
+        )
+        .await;
+    assert_eq!(s, 0, "{err}");
+    assert_eq!(
+        out.trim(),
+        format!("{n}\tpaid\ttrop-perçu à rembourser 0,00 €")
+    );
+    let siret = w
+        .app
+        .order_view(n)
+        .unwrap()
+        .customer
+        .siret
+        .as_str()
+        .to_string();
+    let (json, err, s) = w
+        .run(&w.staff, &format!("customer statement {siret} --json"))
+        .await;
+    assert_eq!(s, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let kinds: Vec<&str> = v["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        ["invoice", "credit-note", "payment", "credit-note", "refund"],
+        "{json}"
+    );
+    assert_eq!(v["closing_cents"], 0, "{json}");
+    let (pdf, err, s) = w
+        .exec(
+            &w.staff,
+            &format!("customer statement {siret} --from 2026-04-01"),
+            None,
+        )
+        .await;
+    assert_eq!(s, 0, "{err}");
+    assert!(pdf.starts_with(b"%PDF-"), "{err}");
+    let (csv, err, s) = w.run(&w.staff, "export aged").await;
+    assert_eq!(s, 0, "{err}");
+    assert!(
+        csv.starts_with("Balance âgée au 24/04/2026\nOrganisme;SIRET;Factures;Non échu;"),
+        "{csv}"
+    );
+    assert!(csv.lines().last().unwrap().starts_with("Total;;"), "{csv}");
 }
 
 /// The pack holds the issued invoice's own pages (copied, not re-rendered), the RIB page,

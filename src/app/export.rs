@@ -121,7 +121,7 @@ impl SalesAccounts {
 }
 
 /// `1234,56`: a decimal comma, no thousands separator.
-fn amount(c: Cents) -> String {
+pub(crate) fn amount(c: Cents) -> String {
     let sign = if c.0 < 0 { "-" } else { "" };
     format!("{sign}{},{:02}", c.0.abs() / 100, c.0.abs() % 100)
 }
@@ -132,10 +132,14 @@ fn day(d: Date) -> String {
     format!("{y:04}{m:02}{dd:02}")
 }
 
-/// The lettering code of an invoice: letters from its number, the same in every year's
-/// export.
+/// The lettering code of an invoice (or of an order's « trop-perçu » and its refunds,
+/// by the quote's number): letters from its number, the same in every year's export.
 fn letter(n: DocNumber) -> String {
-    let mut v = n.year as u64 * 100_000 + n.seq as u64;
+    let kind = match n.kind {
+        DocKind::Quote => 1_000_000_000,
+        _ => 0,
+    };
+    let mut v = kind + n.year as u64 * 100_000 + n.seq as u64;
     let mut s = Vec::new();
     while v > 0 {
         s.push(b'A' + (v % 26) as u8);
@@ -290,8 +294,9 @@ impl App {
                     });
                 }
             }
-            let unallocated =
-                view.paid_amount() - view.payment_parts().iter().map(|p| p.amount).sum::<Cents>();
+            let unallocated = view.paid_amount()
+                - view.payment_parts().iter().map(|p| p.amount).sum::<Cents>()
+                - view.refunded_amount();
             if unallocated > Cents::ZERO {
                 opening.entry(o.customer).or_default().push(Line {
                     account: (CUSTOMERS.0.into(), CUSTOMERS.1.into()),
@@ -300,7 +305,7 @@ impl App {
                     label: format!("À-nouveau trop-perçu {} {body}", o.number),
                     debit: Cents::ZERO,
                     credit: unallocated,
-                    letters: None,
+                    letters: Some(o.number),
                 });
             }
         }
@@ -518,7 +523,7 @@ fn bank_entries(o: &Order, body: &str, from: Date) -> Vec<Entry> {
             // More than the live invoices asked for: a credit on the body's account.
             lines.push(credit_411(
                 p.amount - allocated,
-                None,
+                Some(o.number),
                 format!("{label} — trop-perçu"),
             ));
         }
@@ -527,6 +532,37 @@ fn bank_entries(o: &Order, body: &str, from: Date) -> Vec<Entry> {
             date: p.date,
             valid: p.recorded_at.paris_date(),
             lines,
+        });
+    }
+    // Refunds of a « trop-perçu »: the body's account is debited, the bank credited; they
+    // letter with the surplus they return.
+    for r in o.refunds.iter().filter(|r| r.date >= from) {
+        let piece = (r.reference.clone(), r.date);
+        let label = format!("Remboursement trop-perçu {} {body}", o.number);
+        out.push(Entry {
+            journal: Journal::Bank,
+            date: r.date,
+            valid: r.recorded_at.paris_date(),
+            lines: vec![
+                Line {
+                    account: (CUSTOMERS.0.into(), CUSTOMERS.1.into()),
+                    aux: Some(o.customer),
+                    piece: piece.clone(),
+                    label: label.clone(),
+                    debit: r.amount,
+                    credit: Cents::ZERO,
+                    letters: Some(o.number),
+                },
+                Line {
+                    account: (BANK.0.into(), BANK.1.into()),
+                    aux: None,
+                    piece,
+                    label,
+                    debit: Cents::ZERO,
+                    credit: r.amount,
+                    letters: None,
+                },
+            ],
         });
     }
     for s in &o.penalty_settlements {
@@ -675,7 +711,7 @@ impl App {
 }
 
 /// A CSV field: quoted when it holds a separator, a quote or a line break.
-fn csv_field(s: &str) -> String {
+pub(crate) fn csv_field(s: &str) -> String {
     if s.contains([';', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {

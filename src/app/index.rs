@@ -474,6 +474,12 @@ impl Index {
             .cloned()
     }
 
+    /// The aged balance of receivables on `today`, from every order's card.
+    pub fn aged_balance(&self, today: Date) -> Vec<crate::domain::statement::AgedRow> {
+        let board = self.board.read().unwrap_or_else(|e| e.into_inner());
+        crate::domain::statement::aged_balance(board.cards.iter().flatten(), today)
+    }
+
     /// Orders of a board column (all of them), for `orders --stage`.
     pub fn orders_in(&self, stage: Stage, today: Date, limit: usize) -> Vec<OrderId> {
         let board = self.board.read().unwrap_or_else(|e| e.into_inner());

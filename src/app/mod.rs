@@ -6,6 +6,7 @@
 //! commands call it and never open a transaction themselves.
 
 pub mod access;
+pub mod accounts;
 pub mod catalogue;
 pub mod customers;
 pub mod export;

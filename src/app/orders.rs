@@ -324,7 +324,36 @@ impl App {
         reference: &str,
     ) -> Result<Order, AppError> {
         self.order_step(actor, number, |o, _, _, ctx| {
-            pipeline::record_payment(o, date, amount, reference, ctx)
+            pipeline::record_payment(o, date, amount, reference, false, ctx)
+        })
+    }
+
+    /// A mandate paid more than the live invoices ask for, and staff saw the money on the
+    /// bank statement: recorded whole, the excess owed back to the body.
+    pub fn record_overpayment(
+        &self,
+        actor: &Actor,
+        number: &str,
+        date: Date,
+        amount: Cents,
+        reference: &str,
+    ) -> Result<Order, AppError> {
+        self.order_step(actor, number, |o, _, _, ctx| {
+            pipeline::record_payment(o, date, amount, reference, true, ctx)
+        })
+    }
+
+    /// Money paid back to the body, out of its « trop-perçu ».
+    pub fn record_refund(
+        &self,
+        actor: &Actor,
+        number: &str,
+        date: Date,
+        amount: Cents,
+        reference: &str,
+    ) -> Result<Order, AppError> {
+        self.order_step(actor, number, |o, _, _, ctx| {
+            pipeline::record_refund(o, date, amount, reference, ctx)
         })
     }
 

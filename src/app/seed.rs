@@ -830,7 +830,7 @@ impl<'a> Sim<'a> {
                 let amount = sim.order.outstanding();
                 let date = at.paris_date();
                 let reference = format!("MANDAT-{}-{:06}", date.year(), self.rng.range(1, 999_999));
-                let r = pipeline::record_payment(&sim.order, date, amount, &reference, &ctx);
+                let r = pipeline::record_payment(&sim.order, date, amount, &reference, false, &ctx);
                 sim.order = self.apply_step(tx, "compta", at, r)?;
                 let owed = sim.order.penalty_totals(date, &EcbRates::default()).owed();
                 (owed > Cents::ZERO).then(|| (Next::Penalties, self.after_days(at, 15, 60)))

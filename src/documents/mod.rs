@@ -37,6 +37,7 @@ pub(crate) mod layout;
 pub mod pack;
 pub(crate) mod pdf;
 pub(crate) mod pdfa;
+pub(crate) mod statement;
 
 use printpdf::PdfSaveOptions;
 
@@ -48,7 +49,18 @@ fn to_pdfa(
 ) -> Result<Vec<u8>, RenderError> {
     let title = format!("{} {}", doc.kind().label(), doc.number);
     let subject = format!("{} — {}", title, doc.buyer.legal_name);
-    let pdf = canvas.into_document(&title)?;
+    canvas_to_pdfa(canvas, &title, &subject, seller, doc.issued_at, xml)
+}
+
+fn canvas_to_pdfa(
+    canvas: layout::Canvas,
+    title: &str,
+    subject: &str,
+    seller: &Seller,
+    created: crate::domain::Timestamp,
+    xml: Option<&[u8]>,
+) -> Result<Vec<u8>, RenderError> {
+    let pdf = canvas.into_document(title)?;
     let opts = PdfSaveOptions {
         optimize: false,
         subset_fonts: false,
@@ -59,10 +71,10 @@ fn to_pdfa(
     pdfa::finish(
         lo,
         &pdfa::Meta {
-            title: &title,
+            title,
             author: &seller.name,
-            subject: &subject,
-            created: doc.issued_at,
+            subject,
+            created,
             facturx: xml,
         },
     )
@@ -120,6 +132,33 @@ pub fn render_pack(
     pdf::finish_canvas(&mut canvas, seller);
     let rib = to_pdfa(canvas, doc, seller, None)?;
     pack::assemble(input, &rib, &format!("Dossier de paiement {}", doc.number))
+}
+
+/// A body's statement of account (relevé de compte) as a PDF/A, dated `at`.
+pub fn render_statement(
+    customer: &crate::domain::Customer,
+    st: &crate::domain::statement::Statement,
+    seller: &Seller,
+    at: crate::domain::Timestamp,
+) -> Result<Vec<u8>, RenderError> {
+    let mut canvas = layout::Canvas::new();
+    statement::pages(&mut canvas, customer, st, seller, at);
+    pdf::finish_canvas(&mut canvas, seller);
+    let title = format!("Relevé de compte {} au {}", customer.legal_name, st.to.fr());
+    canvas_to_pdfa(canvas, &title, &title, seller, at, None)
+}
+
+/// The text boxes of a statement of account as laid out (layout checks).
+pub fn statement_boxes(
+    customer: &crate::domain::Customer,
+    st: &crate::domain::statement::Statement,
+    seller: &Seller,
+    at: crate::domain::Timestamp,
+) -> Vec<TextBox> {
+    let mut canvas = layout::Canvas::new();
+    statement::pages(&mut canvas, customer, st, seller, at);
+    pdf::finish_canvas(&mut canvas, seller);
+    canvas.text_boxes()
 }
 
 /// The production renderer: PDF/A-3 for every document, Factur-X XML for invoices and

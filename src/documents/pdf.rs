@@ -35,19 +35,33 @@ const LINE: f32 = 4.0;
 /// Seller identity at the top of every page, document title on the right; returns the
 /// y where the page's content starts.
 fn page_header(c: &mut Canvas, doc: &IssuedDocument, seller: &Seller) -> f32 {
+    page_header_of(
+        c,
+        seller,
+        title_of(doc.kind()),
+        &format!("N° {}", doc.number),
+        &format!("Date : {}", doc.date.fr_long()),
+    )
+}
+
+/// The page header with any title, number line and date line (a statement of account).
+pub(crate) fn page_header_of(
+    c: &mut Canvas,
+    seller: &Seller,
+    title: &str,
+    number: &str,
+    date: &str,
+) -> f32 {
     let mut x = MARGIN;
     if let Some(png) = &seller.logo_png
         && c.png(MARGIN, 12.0, 22.0, png).is_some()
     {
         x += 25.0;
     }
-    let title = title_of(doc.kind());
-    let number = format!("N° {}", doc.number);
-    let date = format!("Date : {}", doc.date.fr_long());
     let right_w = [
         face(true).width_mm(title, 16.0),
-        face(true).width_mm(&number, 10.0),
-        face(false).width_mm(&date, BODY),
+        face(true).width_mm(number, 10.0),
+        face(false).width_mm(date, BODY),
     ]
     .into_iter()
     .fold(0.0, f32::max);
@@ -83,8 +97,8 @@ fn page_header(c: &mut Canvas, doc: &IssuedDocument, seller: &Seller) -> f32 {
         ACCENT,
         title,
     );
-    c.text_right(RIGHT, 25.5, 10.0, true, &number);
-    c.text_right(RIGHT, 30.5, BODY, false, &date);
+    c.text_right(RIGHT, 25.5, 10.0, true, number);
+    c.text_right(RIGHT, 30.5, BODY, false, date);
     let rule = (y - 1.0).max(38.0);
     c.hline(MARGIN, RIGHT, rule);
     rule + 7.0

@@ -27,6 +27,7 @@ pub enum Operation {
     AttachScan,
     ChooseDelivery,
     CorrectCustomer,
+    Refund,
 }
 
 impl Operation {
@@ -51,6 +52,7 @@ impl Operation {
             Operation::AttachScan => "joindre le scan du bon de commande",
             Operation::ChooseDelivery => "changer l'adresse de livraison",
             Operation::CorrectCustomer => "corriger la fiche client",
+            Operation::Refund => "enregistrer le remboursement",
         }
     }
 }
@@ -118,8 +120,12 @@ pub enum Reason {
     NoInvoice,
     #[error("le montant doit être positif")]
     AmountNotPositive,
-    #[error("le montant ({}) dépasse le reste dû ({})", .amount.fr(), .outstanding.fr())]
+    #[error("le montant ({}) dépasse le reste dû ({}) ; s'il a vraiment été reçu, enregistrez-le en acceptant le trop-perçu, puis remboursez-le", .amount.fr(), .outstanding.max(&Cents::ZERO).fr())]
     Overpayment { amount: Cents, outstanding: Cents },
+    #[error("le remboursement ({}) dépasse le trop-perçu ({})", .amount.fr(), .credit.fr())]
+    RefundExceedsCredit { amount: Cents, credit: Cents },
+    #[error("le remboursement du {} précède le paiement du {} qu'il rend", .date.fr(), .paid.fr())]
+    RefundBeforePayment { date: Date, paid: Date },
     #[error("la date de paiement ({}) précède la facture du {}", .date.fr(), .invoice_date.fr())]
     PaymentBeforeInvoice { date: Date, invoice_date: Date },
     #[error("la date ({}) est dans le futur", .0.fr())]
@@ -140,8 +146,6 @@ pub enum Reason {
     InvoiceNotInOrder(String),
     #[error("la facture {0} a déjà été annulée par l'avoir {1}")]
     InvoiceAlreadyCredited(DocNumber, DocNumber),
-    #[error("les paiements reçus ({}) dépasseraient le montant facturé restant ({})", .paid.fr(), .remaining.fr())]
-    PaymentsExceedCredit { paid: Cents, remaining: Cents },
     #[error("le devis n'a aucune ligne")]
     EmptyQuote,
     #[error("la quantité de la ligne {0} doit être positive")]

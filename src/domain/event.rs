@@ -38,6 +38,7 @@ pub enum Action {
     PoScanAttached,
     DeliveryChosen,
     CustomerCorrected,
+    RefundRecorded,
 }
 
 impl Action {
@@ -74,6 +75,7 @@ impl Action {
             Action::PoScanAttached => "Scan du BC joint",
             Action::DeliveryChosen => "Adresse de livraison choisie",
             Action::CustomerCorrected => "Fiche client corrigée",
+            Action::RefundRecorded => "Remboursement enregistré",
         }
     }
 
@@ -110,6 +112,7 @@ impl Action {
             Action::PoScanAttached => "po-scan-attached",
             Action::DeliveryChosen => "delivery-chosen",
             Action::CustomerCorrected => "customer-corrected",
+            Action::RefundRecorded => "refund-recorded",
         }
     }
 

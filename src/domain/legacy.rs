@@ -9,11 +9,11 @@ use super::date::{Date, Timestamp};
 use super::document::DocLine;
 use super::document::{BuyerSnapshot, DocNumber, FileRef, IssuedDocument, PoRef};
 use super::ids::Siret;
-use super::interest::LateState;
+use super::interest::{LateState, PenaltySettlement};
 use super::money::{Cents, Totals, VatRate};
 use super::order::{
-    Checklist, CreditRef, DocRef, InvoiceRef, Order, OrderId, OrderLine, OriginalPo, Payment,
-    PreOrderInfo, QuoteInfo, Stage,
+    Attachment, Checklist, CreditRef, DocRef, InvoiceRef, Order, OrderId, OrderLine, OriginalPo,
+    Payment, PreOrderInfo, QuoteInfo, Stage,
 };
 use serde::{Deserialize, Serialize};
 
@@ -138,6 +138,7 @@ impl From<OrderV1> for Order {
                 })
                 .collect(),
             payments: o.payments,
+            refunds: Vec::new(),
             penalty_settlements: Vec::new(),
             po_scan: None,
             closing_reason: o.closing_reason,
@@ -324,6 +325,57 @@ impl From<CustomerV1> for Customer {
                 market_reference: None,
             },
             created_at: c.created_at,
+        }
+    }
+}
+
+/// Version 2: no refunds.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct OrderV2 {
+    pub id: OrderId,
+    pub number: DocNumber,
+    pub customer: CustomerId,
+    pub quote: QuoteInfo,
+    pub header_address: Address,
+    pub delivery_address: Address,
+    pub contact: Contact,
+    pub lines: Vec<OrderLine>,
+    pub stage: Stage,
+    pub stage_since: Timestamp,
+    pub pre_order: Option<PreOrderInfo>,
+    pub po: Option<OriginalPo>,
+    pub documents: Vec<DocRef>,
+    pub invoices: Vec<InvoiceRef>,
+    pub payments: Vec<Payment>,
+    pub penalty_settlements: Vec<PenaltySettlement>,
+    pub po_scan: Option<Attachment>,
+    pub closing_reason: Option<String>,
+    pub created_at: Timestamp,
+}
+
+impl From<OrderV2> for Order {
+    fn from(o: OrderV2) -> Order {
+        Order {
+            id: o.id,
+            number: o.number,
+            customer: o.customer,
+            quote: o.quote,
+            header_address: o.header_address,
+            delivery_address: o.delivery_address,
+            contact: o.contact,
+            lines: o.lines,
+            stage: o.stage,
+            stage_since: o.stage_since,
+            pre_order: o.pre_order,
+            po: o.po,
+            documents: o.documents,
+            invoices: o.invoices,
+            payments: o.payments,
+            refunds: Vec::new(),
+            penalty_settlements: o.penalty_settlements,
+            po_scan: o.po_scan,
+            closing_reason: o.closing_reason,
+            created_at: o.created_at,
         }
     }
 }

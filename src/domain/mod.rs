@@ -18,6 +18,7 @@ pub mod money;
 pub mod order;
 pub mod pipeline;
 pub mod seller;
+pub mod statement;
 pub mod text;
 
 pub use card::{Flag, OrderCard};

@@ -396,6 +396,9 @@ pub struct Order {
     pub documents: Vec<DocRef>,
     pub invoices: Vec<InvoiceRef>,
     pub payments: Vec<Payment>,
+    /// Money paid back to the body: what it paid beyond its invoices (an overpayment, or
+    /// an invoice paid and later reduced or cancelled by a credit note).
+    pub refunds: Vec<Payment>,
     /// Interest and indemnity received or waived, apart from the principal.
     pub penalty_settlements: Vec<PenaltySettlement>,
     /// The scan of the original purchase order, when staff attached one.
@@ -547,9 +550,20 @@ impl Order {
         self.payments.iter().map(|p| p.amount).sum()
     }
 
-    /// What the body still owes on issued invoices.
+    pub fn refunded_amount(&self) -> Cents {
+        self.refunds.iter().map(|p| p.amount).sum()
+    }
+
+    /// What the body still owes on issued invoices; negative when it paid more than its
+    /// live invoices ask for and was not yet refunded (see [`Order::credit_balance`]).
     pub fn outstanding(&self) -> Cents {
-        self.invoiced_amount() - self.paid_amount()
+        self.invoiced_amount() - self.paid_amount() + self.refunded_amount()
+    }
+
+    /// What the shop owes the body back (« trop-perçu à rembourser »): payments beyond
+    /// the live invoices, refunds deducted.
+    pub fn credit_balance(&self) -> Cents {
+        (-self.outstanding()).max(Cents::ZERO)
     }
 
     /// The stage the counters imply once the original is received: the pipeline is
@@ -639,6 +653,7 @@ impl Order {
         }
         o.documents.retain(|d| d.date <= day);
         o.payments.retain(|p| p.date <= day);
+        o.refunds.retain(|p| p.date <= day);
         o.penalty_settlements.retain(|s| s.date() <= day);
         o
     }

@@ -291,6 +291,7 @@ pub fn create_quote(customer: &Customer, q: NewQuote, ctx: &Ctx) -> Result<Issue
         documents: Vec::new(),
         invoices: Vec::new(),
         payments: Vec::new(),
+        refunds: Vec::new(),
         penalty_settlements: Vec::new(),
         po_scan: None,
         closing_reason: None,
@@ -760,12 +761,15 @@ fn uninvoiced_notes(order: &Order) -> Vec<(DocNumber, Date)> {
     notes
 }
 
-/// A mandate was paid.
+/// A mandate was paid. Beyond what the live invoices still ask for, the payment is
+/// refused unless `surplus` says staff saw the money arrive: the excess is then a
+/// « trop-perçu » the shop owes back (see [`record_refund`]).
 pub fn record_payment(
     order: &Order,
     date: Date,
     amount: Cents,
     reference: &str,
+    surplus: bool,
     ctx: &Ctx,
 ) -> Result<Step, PipelineError> {
     let op = Operation::Pay;
@@ -777,7 +781,7 @@ pub fn record_payment(
         return refuse(op, Reason::AmountNotPositive);
     }
     let outstanding = order.outstanding();
-    if amount > outstanding {
+    if amount > outstanding && !surplus {
         return refuse(
             op,
             Reason::Overpayment {
@@ -815,10 +819,72 @@ pub fn record_payment(
     let after = o.progress_stage();
     set_stage(&mut o, after, ctx.now);
     let ev = Event::new(Action::PaymentRecorded, before.label(), after.label()).detail(format!(
-        "{} le {}, mandat {reference} ; reste dû {}",
+        "{} le {}, mandat {reference} ; {}",
         amount.fr(),
         date.fr(),
-        o.outstanding().fr()
+        balance_phrase(&o)
+    ));
+    Ok(Step {
+        order: o,
+        events: vec![ev],
+    })
+}
+
+/// « reste dû 120,00 € », or « trop-perçu à rembourser 30,00 € ».
+fn balance_phrase(o: &Order) -> String {
+    match o.credit_balance() {
+        c if c > Cents::ZERO => format!("trop-perçu à rembourser {}", c.fr()),
+        _ => format!("reste dû {}", o.outstanding().fr()),
+    }
+}
+
+/// Money paid back to the body: at most the « trop-perçu » (payments beyond the live
+/// invoices, earlier refunds deducted), dated no earlier than the last payment it
+/// returns, with the bank's reference.
+pub fn record_refund(
+    order: &Order,
+    date: Date,
+    amount: Cents,
+    reference: &str,
+    ctx: &Ctx,
+) -> Result<Step, PipelineError> {
+    let op = Operation::Refund;
+    if amount <= Cents::ZERO {
+        return refuse(op, Reason::AmountNotPositive);
+    }
+    let credit = order.credit_balance();
+    if amount > credit {
+        return refuse(op, Reason::RefundExceedsCredit { amount, credit });
+    }
+    let reference = reference.trim();
+    if reference.is_empty() || reference.chars().count() > 100 {
+        return refuse(op, Reason::ReferenceRequired);
+    }
+    check_text(op, "la référence du remboursement", reference)?;
+    if date > ctx.today() {
+        return refuse(op, Reason::DateInFuture(date));
+    }
+    if let Some(paid) = order.payments.iter().map(|p| p.date).max()
+        && date < paid
+    {
+        return refuse(op, Reason::RefundBeforePayment { date, paid });
+    }
+    let mut o = order.clone();
+    o.refunds.push(Payment {
+        date,
+        amount,
+        reference: reference.to_string(),
+        recorded_by: ctx.actor.to_string(),
+        recorded_at: ctx.now,
+    });
+    let before = o.stage;
+    let after = o.progress_stage();
+    set_stage(&mut o, after, ctx.now);
+    let ev = Event::new(Action::RefundRecorded, before.label(), after.label()).detail(format!(
+        "{} remboursés le {}, réf. {reference} ; trop-perçu restant {}",
+        amount.fr(),
+        date.fr(),
+        o.credit_balance().fr()
     ));
     Ok(Step {
         order: o,
@@ -1095,16 +1161,6 @@ pub fn issue_credit_note(
             },
         );
     }
-    let remaining = order.invoiced_amount() - amount;
-    if order.paid_amount() > remaining {
-        return refuse(
-            op,
-            Reason::PaymentsExceedCredit {
-                paid: order.paid_amount(),
-                remaining,
-            },
-        );
-    }
     // A full cancellation gives its quantities back to be invoiced again.
     let cancels = cancels && amount == inv.net();
     if cancels {
@@ -1132,8 +1188,13 @@ pub fn issue_credit_note(
     } else {
         format!("{} la facture {}", amount.fr(), inv.number)
     };
+    let surplus = if o.credit_balance() > Cents::ZERO {
+        format!(" ; {}", balance_phrase(&o))
+    } else {
+        String::new()
+    };
     let ev = Event::new(Action::CreditNoteIssued, before.label(), after.label())
-        .detail(format!("{verb} {what} : {reason}"))
+        .detail(format!("{verb} {what} : {reason}{surplus}"))
         .document(number);
     Ok(Issued {
         order: o,

@@ -727,7 +727,14 @@ fn payments_until_paid() {
     let total = o.outstanding();
     let t = ctx("2026-04-01");
     assert_eq!(
-        reason(record_payment(&o, d("2026-03-20"), Cents(0), "M-1", &t)),
+        reason(record_payment(
+            &o,
+            d("2026-03-20"),
+            Cents(0),
+            "M-1",
+            false,
+            &t
+        )),
         Reason::AmountNotPositive
     );
     assert_eq!(
@@ -736,6 +743,7 @@ fn payments_until_paid() {
             d("2026-03-20"),
             total + Cents(1),
             "M-1",
+            false,
             &t
         )),
         Reason::Overpayment {
@@ -744,31 +752,59 @@ fn payments_until_paid() {
         }
     );
     assert_eq!(
-        reason(record_payment(&o, d("2026-03-20"), Cents(100), " ", &t)),
+        reason(record_payment(
+            &o,
+            d("2026-03-20"),
+            Cents(100),
+            " ",
+            false,
+            &t
+        )),
         Reason::ReferenceRequired
     );
     assert_eq!(
-        reason(record_payment(&o, d("2026-04-02"), Cents(100), "M-1", &t)),
+        reason(record_payment(
+            &o,
+            d("2026-04-02"),
+            Cents(100),
+            "M-1",
+            false,
+            &t
+        )),
         Reason::DateInFuture(d("2026-04-02"))
     );
     assert_eq!(
-        reason(record_payment(&o, d("2026-03-01"), Cents(100), "M-1", &t)),
+        reason(record_payment(
+            &o,
+            d("2026-03-01"),
+            Cents(100),
+            "M-1",
+            false,
+            &t
+        )),
         Reason::PaymentBeforeInvoice {
             date: d("2026-03-01"),
             invoice_date: d("2026-03-07")
         }
     );
     let half = Cents(total.0 / 2);
-    let o = record_payment(&o, d("2026-03-20"), half, "M-1", &t)
+    let o = record_payment(&o, d("2026-03-20"), half, "M-1", false, &t)
         .unwrap()
         .order;
     assert_eq!(o.stage, Stage::Invoiced);
-    let step = record_payment(&o, d("2026-03-25"), total - half, "M-2", &t).unwrap();
+    let step = record_payment(&o, d("2026-03-25"), total - half, "M-2", false, &t).unwrap();
     assert_eq!(step.order.stage, Stage::Paid);
     assert_eq!(step.order.outstanding(), Cents::ZERO);
     let (q, _, _) = received();
     assert_eq!(
-        reason(record_payment(&q, d("2026-03-20"), Cents(1), "M", &t)),
+        reason(record_payment(
+            &q,
+            d("2026-03-20"),
+            Cents(1),
+            "M",
+            false,
+            &t
+        )),
         Reason::NoInvoice
     );
 }
@@ -792,7 +828,7 @@ fn overdue_and_moratory_interest() {
         Cents(round_div(total.0 as i128 * 10 * 1000, 3_650_000))
     );
     // Paid 12 days late: interest and indemnity stay owed after the principal is paid.
-    let paid = record_payment(&o, d("2026-04-20"), total, "M", &ctx("2026-04-20"))
+    let paid = record_payment(&o, d("2026-04-20"), total, "M", false, &ctx("2026-04-20"))
         .unwrap()
         .order;
     assert_eq!(paid.stage, Stage::Paid);
@@ -804,7 +840,7 @@ fn overdue_and_moratory_interest() {
     assert_eq!(t.indemnity, Cents(4000));
     assert_eq!(t.owed(), t.interest + t.indemnity);
     // Paid on time: nothing.
-    let on_time = record_payment(&o, due, total, "M", &ctx("2026-04-08"))
+    let on_time = record_payment(&o, due, total, "M", false, &ctx("2026-04-08"))
         .unwrap()
         .order;
     assert_eq!(
@@ -820,12 +856,19 @@ fn partial_payment_stops_interest_on_what_it_pays() {
     let total = o.invoiced_amount();
     let half = Cents(total.0 / 2);
     // Half paid 10 days late, the rest 30 days late.
-    let o = record_payment(&o, d("2026-04-18"), half, "M1", &ctx("2026-04-18"))
+    let o = record_payment(&o, d("2026-04-18"), half, "M1", false, &ctx("2026-04-18"))
         .unwrap()
         .order;
-    let o = record_payment(&o, d("2026-05-08"), total - half, "M2", &ctx("2026-05-08"))
-        .unwrap()
-        .order;
+    let o = record_payment(
+        &o,
+        d("2026-05-08"),
+        total - half,
+        "M2",
+        false,
+        &ctx("2026-05-08"),
+    )
+    .unwrap()
+    .order;
     let expected = round_div(
         (half.0 as i128 * 10 + (total - half).0 as i128 * 30) * 1000,
         3_650_000,
@@ -911,7 +954,7 @@ fn penalties_received_or_waived_apart_from_the_principal() {
         )),
         Reason::NoPenaltyOwed
     );
-    let o = record_payment(&o, d("2026-05-08"), total, "M", &t)
+    let o = record_payment(&o, d("2026-05-08"), total, "M", false, &t)
         .unwrap()
         .order;
     let owed = o.penalty_totals(d("2026-05-10"), &rates).owed();
@@ -1081,28 +1124,116 @@ fn credit_note_cancels_an_invoice_which_can_be_reissued() {
     assert_eq!(again.order.stage, Stage::Invoiced);
 }
 
+/// A paid invoice can still be cancelled: what the body paid becomes a « trop-perçu »
+/// the shop owes back, refunded at most in full, never before the payment it returns.
 #[test]
-fn credit_note_refused_when_payments_exceed() {
+fn a_paid_invoice_cancelled_leaves_a_credit_to_refund() {
     let (o, c, _) = invoiced();
-    let o = record_payment(&o, d("2026-03-08"), Cents(100), "M", &ctx("2026-03-08"))
+    let total = o.outstanding();
+    let o = record_payment(&o, d("2026-03-08"), total, "M", false, &ctx("2026-03-08"))
         .unwrap()
         .order;
+    assert_eq!(o.stage, Stage::Paid);
+    let issued = issue_credit_note(
+        &o,
+        &c,
+        None,
+        &CreditScope::Full,
+        &IssuedTotals::new(),
+        "erreur de facturation",
+        num(DocKind::CreditNote, 1),
+        &ctx("2026-03-09"),
+    )
+    .unwrap();
+    let o = issued.order;
+    assert_eq!(o.credit_balance(), total);
+    assert_eq!(o.outstanding(), -total);
+    assert!(
+        issued.events[0]
+            .detail
+            .contains(&format!("trop-perçu à rembourser {}", total.fr())),
+        "{:?}",
+        issued.events[0].detail
+    );
+    let t = ctx("2026-03-20");
     assert_eq!(
-        reason(issue_credit_note(
+        reason(record_refund(
             &o,
-            &c,
-            None,
-            &CreditScope::Full,
-            &IssuedTotals::new(),
-            "erreur",
-            num(DocKind::CreditNote, 1),
-            &ctx("2026-03-09")
+            d("2026-03-10"),
+            total + Cents(1),
+            "VIR",
+            &t
         )),
-        Reason::PaymentsExceedCredit {
-            paid: Cents(100),
-            remaining: Cents::ZERO
+        Reason::RefundExceedsCredit {
+            amount: total + Cents(1),
+            credit: total
         }
     );
+    assert_eq!(
+        reason(record_refund(&o, d("2026-03-07"), total, "VIR", &t)),
+        Reason::RefundBeforePayment {
+            date: d("2026-03-07"),
+            paid: d("2026-03-08")
+        }
+    );
+    assert_eq!(
+        reason(record_refund(&o, d("2026-03-21"), total, "VIR", &t)),
+        Reason::DateInFuture(d("2026-03-21"))
+    );
+    assert_eq!(
+        reason(record_refund(&o, d("2026-03-10"), total, " ", &t)),
+        Reason::ReferenceRequired
+    );
+    let part = record_refund(&o, d("2026-03-10"), Cents(1_000), "VIR-1", &t).unwrap();
+    assert_eq!(part.order.credit_balance(), total - Cents(1_000));
+    assert_eq!(part.events[0].action, Action::RefundRecorded);
+    let done = record_refund(
+        &part.order,
+        d("2026-03-12"),
+        total - Cents(1_000),
+        "VIR-2",
+        &t,
+    )
+    .unwrap()
+    .order;
+    assert_eq!(done.credit_balance(), Cents::ZERO);
+    assert_eq!(done.outstanding(), Cents::ZERO);
+    assert_eq!(done.refunded_amount(), total);
+    assert_eq!(
+        reason(record_refund(&done, d("2026-03-12"), Cents(1), "VIR-3", &t)),
+        Reason::RefundExceedsCredit {
+            amount: Cents(1),
+            credit: Cents::ZERO
+        }
+    );
+    // The books as of the first refund's day know only that refund.
+    assert_eq!(done.as_of(d("2026-03-11")).refunded_amount(), Cents(1_000));
+}
+
+/// Paying more than is owed is refused unless staff accept the surplus; accepted, the
+/// excess is owed back and the order is paid.
+#[test]
+fn an_overpayment_is_recorded_only_when_accepted() {
+    let (o, _, _) = invoiced();
+    let total = o.outstanding();
+    let t = ctx("2026-03-20");
+    assert!(matches!(
+        reason(record_payment(
+            &o,
+            d("2026-03-10"),
+            total + Cents(5_000),
+            "M",
+            false,
+            &t
+        )),
+        Reason::Overpayment { .. }
+    ));
+    let o = record_payment(&o, d("2026-03-10"), total + Cents(5_000), "M", true, &t)
+        .unwrap()
+        .order;
+    assert_eq!(o.stage, Stage::Paid);
+    assert_eq!(o.credit_balance(), Cents(5_000));
+    assert!(o.unpaid_invoices().is_empty());
 }
 
 #[test]
@@ -1276,7 +1407,7 @@ proptest::proptest! {
                 break;
             }
             let amount = Cents((left.0 * percent / 100).max(1)).min(left);
-            o = record_payment(&o, day, amount, "M", &ctx_on(day)).unwrap().order;
+            o = record_payment(&o, day, amount, "M", false, &ctx_on(day)).unwrap().order;
             let t = o.penalty_totals(day, &rates);
             let owed = t.interest + t.indemnity;
             proptest::prop_assert!(owed >= last_owed, "owed went from {last_owed} to {owed}");
@@ -1791,4 +1922,99 @@ fn the_late_rate_is_the_one_of_the_half_year_lateness_starts_in() {
         .unwrap()
         .document;
     assert_eq!(early.late_rate_bp, Some(1015));
+}
+
+/// The statement of account: every movement with its running balance, an opening
+/// balance for what came before the period, the closing balance equal to what the
+/// orders say is owed; the aged balance puts each unpaid invoice in its column.
+#[test]
+fn statement_and_aged_balance() {
+    use crate::domain::statement::{EntryKind, age_bucket, aged_balance, statement};
+    let (o, c, _) = invoiced();
+    let total = o.outstanding();
+    let paid = record_payment(
+        &o,
+        d("2026-03-10"),
+        Cents(1_000),
+        "M-1",
+        false,
+        &ctx("2026-03-10"),
+    )
+    .unwrap()
+    .order;
+    let credited = issue_credit_note(
+        &paid,
+        &c,
+        None,
+        &CreditScope::Quantities(vec![1, 0]),
+        &IssuedTotals::new(),
+        "casse",
+        num(DocKind::CreditNote, 1),
+        &ctx("2026-03-12"),
+    )
+    .unwrap()
+    .order;
+    let st = statement(std::slice::from_ref(&credited), None, d("2026-12-31"));
+    let kinds: Vec<EntryKind> = st.lines.iter().map(|l| l.kind).collect();
+    assert_eq!(
+        kinds,
+        [
+            EntryKind::Invoice,
+            EntryKind::Payment,
+            EntryKind::CreditNote
+        ]
+    );
+    assert_eq!(st.lines[0].debit, total);
+    assert_eq!(st.lines[0].balance, total);
+    assert_eq!(st.lines[1].balance, total - Cents(1_000));
+    assert_eq!(st.closing, credited.outstanding());
+    assert_eq!(st.opening, Cents::ZERO);
+    // Everything left is overdue at the end of the year.
+    assert_eq!(st.overdue, credited.outstanding());
+    // From 11 March: the invoice and the payment are the opening balance.
+    let later = statement(
+        std::slice::from_ref(&credited),
+        Some(d("2026-03-11")),
+        d("2026-12-31"),
+    );
+    assert_eq!(later.opening, total - Cents(1_000));
+    assert_eq!(later.lines.len(), 1);
+    assert_eq!(later.closing, st.closing);
+    // As of 9 March, only the invoice existed; nothing was overdue yet.
+    let early = statement(std::slice::from_ref(&credited), None, d("2026-03-09"));
+    assert_eq!(early.lines.len(), 1);
+    assert_eq!(early.closing, total);
+    assert_eq!(early.overdue, Cents::ZERO);
+
+    let due = credited.invoices[0].due_date().unwrap();
+    assert_eq!(age_bucket(Some(due), due), 0);
+    assert_eq!(age_bucket(Some(due), due.add_days(1)), 1);
+    assert_eq!(age_bucket(Some(due), due.add_days(30)), 1);
+    assert_eq!(age_bucket(Some(due), due.add_days(31)), 2);
+    assert_eq!(age_bucket(Some(due), due.add_days(61)), 3);
+    assert_eq!(age_bucket(Some(due), due.add_days(91)), 4);
+    assert_eq!(age_bucket(None, due.add_days(400)), 0);
+    let card = crate::domain::OrderCard::from_order(&credited);
+    let rows = aged_balance([&card], due.add_days(45));
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].buckets[2], credited.outstanding());
+    assert_eq!(rows[0].balance(), credited.outstanding());
+    // A body owed a « trop-perçu » appears with its credit.
+    let over = record_payment(
+        &credited,
+        d("2026-03-20"),
+        credited.outstanding() + Cents(700),
+        "M-2",
+        true,
+        &ctx("2026-03-20"),
+    )
+    .unwrap()
+    .order;
+    let rows = aged_balance(
+        [&crate::domain::OrderCard::from_order(&over)],
+        due.add_days(45),
+    );
+    assert_eq!(rows[0].credit, Cents(700));
+    assert_eq!(rows[0].balance(), Cents(-700));
+    assert_eq!(rows[0].invoices, 0);
 }

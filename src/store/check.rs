@@ -439,8 +439,12 @@ fn check_orders_and_stock(
         if !o.documents.iter().any(|r| r.number == o.number) {
             v("its quote document is missing".into());
         }
-        if o.paid_amount() > o.invoiced_amount() {
-            v("payments exceed what was invoiced".into());
+        // Paying beyond the invoices is allowed (an accepted overpayment, or an invoice
+        // credited after payment); refunding beyond that surplus is not.
+        if o.refunded_amount()
+            > (o.paid_amount() - o.invoiced_amount()).max(crate::domain::Cents::ZERO)
+        {
+            v("refunds exceed what was paid beyond the invoices".into());
         }
         let stage_ok = match o.stage {
             Stage::Quote => o.po.is_none() && o.pre_order.is_none() && o.delivered_units() == 0,
@@ -507,6 +511,16 @@ fn check_orders_and_stock(
             v(format!(
                 "{} payments but {payments} payment audit events",
                 o.payments.len()
+            ));
+        }
+        let refunds = audit
+            .iter()
+            .filter(|r| r.action == Action::RefundRecorded)
+            .count();
+        if refunds != o.refunds.len() {
+            v(format!(
+                "{} refunds but {refunds} refund audit events",
+                o.refunds.len()
             ));
         }
         if o.stage == Stage::Cancelled && !has(Action::OrderCancelled, None) {

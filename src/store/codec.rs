@@ -7,7 +7,7 @@
 
 use super::StoreError;
 use crate::domain::event::AuditRecordV1;
-use crate::domain::legacy::{CustomerV1, IssuedDocumentV1, OrderCardV1, OrderV1};
+use crate::domain::legacy::{CustomerV1, IssuedDocumentV1, OrderCardV1, OrderV1, OrderV2};
 use crate::domain::{
     AuditRecord, BuyerSnapshot, Customer, CustomerSummary, DocLine, IssuedDocument, Order,
     OrderCard, Product,
@@ -43,13 +43,15 @@ impl Record for Product {}
 impl Record for CustomerSummary {}
 
 /// Version 2: receipt date, interruption and partial credits on invoices, penalty
-/// settlements, the PO scan, contract reference, VAT exemption grounds.
+/// settlements, the PO scan, contract reference, VAT exemption grounds. Version 3:
+/// refunds.
 impl Record for Order {
-    const VERSION: u8 = 2;
+    const VERSION: u8 = 3;
 
     fn upgrade(version: u8, body: &[u8]) -> Option<Result<Self, postcard::Error>> {
         match version {
             1 => Some(postcard::from_bytes::<OrderV1>(body).map(Order::from)),
+            2 => Some(postcard::from_bytes::<OrderV2>(body).map(Order::from)),
             _ => None,
         }
     }
@@ -311,6 +313,41 @@ mod tests {
         assert_eq!(o.outstanding(), Cents::ZERO);
         let again: Order = decode("orders", &3, &encode("orders", &3, &o).unwrap()).unwrap();
         assert_eq!(again, o);
+        // Version 2 (before refunds) reads with no refund, everything else kept.
+        let mut paid = o.clone();
+        paid.payments.push(crate::domain::order::Payment {
+            date: day("2026-04-02"),
+            amount: Cents(500),
+            reference: "M-1".into(),
+            recorded_by: "marie".into(),
+            recorded_at: Timestamp(7),
+        });
+        let v2 = crate::domain::legacy::OrderV2 {
+            id: paid.id,
+            number: paid.number,
+            customer: paid.customer,
+            quote: paid.quote.clone(),
+            header_address: paid.header_address.clone(),
+            delivery_address: paid.delivery_address.clone(),
+            contact: paid.contact.clone(),
+            lines: paid.lines.clone(),
+            stage: paid.stage,
+            stage_since: paid.stage_since,
+            pre_order: paid.pre_order.clone(),
+            po: paid.po.clone(),
+            documents: paid.documents.clone(),
+            invoices: paid.invoices.clone(),
+            payments: paid.payments.clone(),
+            penalty_settlements: paid.penalty_settlements.clone(),
+            po_scan: paid.po_scan.clone(),
+            closing_reason: paid.closing_reason.clone(),
+            created_at: paid.created_at,
+        };
+        let mut bytes = vec![2u8];
+        bytes.extend(postcard::to_allocvec(&v2).unwrap());
+        let read: Order = decode("orders", &3, &bytes).unwrap();
+        assert_eq!(read, paid);
+        assert!(read.refunds.is_empty());
     }
 
     #[test]

@@ -195,7 +195,7 @@ impl Board {
     }
 
     fn situation(app: &App, card: &CardView) -> Situation {
-        let (live_invoice, to_invoice, suspended) = app
+        let (live_invoice, to_invoice, suspended, credit_balance) = app
             .index()
             .card(card.id)
             .map(|c| {
@@ -203,9 +203,10 @@ impl Board {
                     c.outstanding.0 > 0,
                     c.stage == Stage::PoReceived && c.partial_delivery,
                     c.late.iter().any(|l| l.due.is_none()),
+                    c.outstanding.0 < 0,
                 )
             })
-            .unwrap_or((false, false, false));
+            .unwrap_or((false, false, false, false));
         Situation {
             stage: card.stage,
             live_invoice,
@@ -221,6 +222,7 @@ impl Board {
                     card.stage,
                     Stage::Quote | Stage::PreOrder | Stage::PoReceived
                 ),
+            credit_balance,
         }
     }
 

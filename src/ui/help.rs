@@ -25,6 +25,10 @@ const GLOBAL: &[(&str, &str)] = &[
         "!",
         "les alertes (retards, devis qui expirent, originaux, clients à examiner)",
     ),
+    (
+        "$",
+        "la balance âgée des créances (non échu, 1–30, 31–60, 61–90, plus de 90 jours)",
+    ),
     ("t", "changer de thème (retenu d'une session à l'autre)"),
     ("Échap", "revenir en arrière, fermer, effacer"),
     (
@@ -135,7 +139,16 @@ pub(super) enum Screen {
     Document,
     Stock,
     Alerts,
+    Aged,
 }
+
+const AGED: &[(&str, &str)] = &[
+    (
+        "↓ ↑ Entrée",
+        "choisir et ouvrir le client (relevé de compte : ssh hôte customer statement SIRET > releve.pdf)",
+    ),
+    ("Échap / ⌫", "revenir"),
+];
 
 const ALERTS: &[(&str, &str)] = &[
     ("↓ ↑ Entrée", "choisir et ouvrir la commande ou le client"),
@@ -207,6 +220,7 @@ pub(super) fn draw(f: &mut Frame, area: Rect, theme: &Theme, screen: Screen, rol
         Screen::Document => section("Document", rows(DOCUMENT, None)),
         Screen::Stock => section("Stock", rows(STOCK, Some(product_ops_row()))),
         Screen::Alerts => section("Alertes", rows(ALERTS, None)),
+        Screen::Aged => section("Balance âgée des créances", rows(AGED, None)),
     }
     section(
         "Signaux des cartes (symbole + texte, lisibles sans couleur)",

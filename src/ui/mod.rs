@@ -5,6 +5,7 @@
 
 pub mod access;
 pub(crate) mod actions;
+mod aged;
 mod alerts;
 mod board;
 mod customers;
@@ -133,6 +134,7 @@ enum View {
     Document(Box<documents::DocumentScreen>),
     Stock(Box<stock::StockScreen>),
     Alerts(Box<alerts::AlertsScreen>),
+    Aged(Box<aged::AgedScreen>),
 }
 
 /// A modal on top of everything.
@@ -339,6 +341,10 @@ impl Console {
                     a.reload(&self.app);
                     true
                 }
+                View::Aged(a) if orders_moved || !change.customers.is_empty() => {
+                    a.reload(&self.app);
+                    true
+                }
                 _ => false,
             };
             shown |= reloaded && i == top;
@@ -421,6 +427,7 @@ impl Console {
                         return Vec::new();
                     }
                     Key::Char('!') => return self.run(Some(Action::OpenAlerts)),
+                    Key::Char('$') => return self.run(Some(Action::OpenAged)),
                     Key::Char(':') => return self.open_palette(),
                     Key::Char('t') => {
                         self.next_theme();
@@ -446,6 +453,7 @@ impl Console {
                 View::Document(d) => d.handle(&input),
                 View::Stock(s) => s.handle(&input),
                 View::Alerts(a) => a.handle(&input),
+                View::Aged(a) => a.handle(&input),
             };
             return self.run(action);
         }
@@ -654,6 +662,9 @@ impl Console {
                         &self.app,
                     ))))
             }
+            Action::OpenAged => self
+                .views
+                .push(View::Aged(Box::new(aged::AgedScreen::open(&self.app)))),
             Action::OpenStock => match stock::StockScreen::open(&self.app) {
                 Ok(s) => self.views.push(View::Stock(Box::new(s))),
                 Err(e) => self.set_status(Level::Error, e.to_string()),
@@ -766,6 +777,10 @@ impl Console {
                 a.draw(f, body, &theme);
                 a.keys()
             }
+            Some(View::Aged(a)) => {
+                a.draw(f, body, &theme);
+                a.keys()
+            }
             None => match self.tab {
                 Tab::Board => {
                     self.board.draw(f, body, &theme, &self.app);
@@ -799,6 +814,7 @@ impl Console {
                     Some(View::Document(_)) => help::Screen::Document,
                     Some(View::Stock(_)) => help::Screen::Stock,
                     Some(View::Alerts(_)) => help::Screen::Alerts,
+                    Some(View::Aged(_)) => help::Screen::Aged,
                     None => help::Screen::Tab(self.tab),
                 };
                 help::draw(f, body, &theme, screen, self.me.role)

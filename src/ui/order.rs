@@ -71,6 +71,7 @@ impl OrderScreen {
                 .any(|i| i.suspension.as_ref().is_some_and(|s| s.resumed.is_none())),
             penalties_owed: self.view.penalties.owed() > crate::domain::Cents::ZERO,
             delivered: o.delivered_units() > 0,
+            credit_balance: o.credit_balance() > crate::domain::Cents::ZERO,
         }
     }
 
@@ -241,15 +242,27 @@ impl OrderScreen {
             bold,
         )));
         if !o.invoices.is_empty() {
-            lines.push(Line::from(Span::styled(
-                format!(
-                    "Facturé {} · payé {} · reste dû {}",
-                    o.invoiced_amount().fr(),
-                    o.paid_amount().fr(),
-                    o.outstanding().fr()
-                ),
-                base,
-            )));
+            let mut money = format!(
+                "Facturé {} · payé {}",
+                o.invoiced_amount().fr(),
+                o.paid_amount().fr()
+            );
+            if !o.refunds.is_empty() {
+                money += &format!(" · remboursé {}", o.refunded_amount().fr());
+            }
+            if o.credit_balance() > crate::domain::Cents::ZERO {
+                lines.push(Line::from(Span::styled(money, base)));
+                lines.push(Line::from(Span::styled(
+                    format!(
+                        "Trop-perçu à rembourser {} (touche g)",
+                        o.credit_balance().fr()
+                    ),
+                    base.fg(theme.colors.warning).add_modifier(Modifier::BOLD),
+                )));
+            } else {
+                money += &format!(" · reste dû {}", o.outstanding().fr());
+                lines.push(Line::from(Span::styled(money, base)));
+            }
             for inv in &v.invoices {
                 for (i, text) in inv.explain().into_iter().enumerate() {
                     let colour = if inv.periods.iter().any(|p| p.running) {

@@ -106,6 +106,10 @@ impl Palette {
                 "Alertes : retards, devis qui expirent, originaux attendus",
                 Action::OpenAlerts,
             ),
+            (
+                "Balance âgée des créances : non échu, 1–30, 31–60, 61–90, plus de 90 jours",
+                Action::OpenAged,
+            ),
             ("Thème suivant", Action::Theme),
             ("Aide", Action::Help),
             ("Quitter", Action::Quit),

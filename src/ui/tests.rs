@@ -140,6 +140,8 @@ fn snapshots_of_every_screen() {
     snap(&mut c, "document");
     press(&w, &mut c, &[Key::Esc, Key::Char('?')]);
     snap(&mut c, "help");
+    press(&w, &mut c, &[Key::Esc, Key::Char('$')]);
+    snap(&mut c, "aged");
     press(&w, &mut c, &[Key::Esc, Key::Char(':')]);
     type_text(&w, &mut c, "DEV-2026-00001");
     snap(&mut c, "palette");
@@ -1187,5 +1189,33 @@ fn live_updates_reload_what_changed() {
         after.contains(&invoice.number.to_string())
             && !before.contains(&invoice.number.to_string()),
         "{after}"
+    );
+}
+
+/// `$` opens the aged balance from anywhere: the overdue bodies with their amounts per
+/// column and a total; Enter opens the selected body.
+#[test]
+fn the_aged_balance_shows_what_is_late_and_opens_the_body() {
+    let w = world();
+    let mut c = console(&w, Role::Staff);
+    let rows = w.app.aged_balance();
+    assert!(!rows.is_empty(), "the demo world has unpaid invoices");
+    press(&w, &mut c, &[Key::Char('$')]);
+    let screen = text(&draw(&mut c, 120, 30));
+    assert!(screen.contains("Balance âgée des créances"), "{screen}");
+    assert!(
+        screen.contains("> 90 j") && screen.contains("Total"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains(&rows[0].name[..12.min(rows[0].name.len())]),
+        "{screen}"
+    );
+    press(&w, &mut c, &[Key::Enter]);
+    let screen = text(&draw(&mut c, 120, 30));
+    assert!(
+        screen.contains(&rows[0].siret[..9])
+            || screen.contains(&rows[0].name[..10.min(rows[0].name.len())]),
+        "{screen}"
     );
 }

@@ -240,6 +240,35 @@ pub(super) fn customer(shared: &Shared, actor: &Actor, what: CustomerCmd) -> Out
                 Err(e) => e.into(),
             };
         }
+        CustomerCmd::Statement {
+            siret,
+            from,
+            to,
+            json,
+        } => {
+            let day = |s: Option<String>, option: &str| match s {
+                Some(s) => super::parse_day(&s, option).map(Some),
+                None => Ok(None),
+            };
+            let (from, to) = match (day(from, "--from"), day(to, "--to")) {
+                (Ok(f), Ok(t)) => (f, t),
+                (Err(o), _) | (_, Err(o)) => return o,
+            };
+            let st = match app
+                .find_customer(&siret)
+                .and_then(|c| app.statement(c.id, from, to))
+            {
+                Ok(st) => st,
+                Err(e) => return e.into(),
+            };
+            if json {
+                return Output::render(&StatementReport::of(&st), true);
+            }
+            return match app.statement_pdf(&st) {
+                Ok(pdf) => Output::bytes(pdf),
+                Err(e) => e.into(),
+            };
+        }
         CustomerCmd::Approve { siret, reason } => (siret, EligibilityStatus::Approved, reason),
         CustomerCmd::Refuse { siret, reason } => (siret, EligibilityStatus::Refused, reason),
         CustomerCmd::Create {
@@ -562,5 +591,73 @@ pub(super) fn catalogue(shared: &Shared, actor: &Actor, what: CatalogueCmd, stdi
                 )
             })
         }
+    }
+}
+
+/// `customer statement --json`: the body, the period, every movement with its running
+/// balance, what is owed and overdue at the end (cents; negative: owed back to the body).
+#[derive(Serialize)]
+struct StatementReport {
+    customer: String,
+    siret: String,
+    from: Option<String>,
+    to: String,
+    opening_cents: i64,
+    lines: Vec<StatementRow>,
+    closing_cents: i64,
+    overdue_cents: i64,
+}
+
+#[derive(Serialize)]
+struct StatementRow {
+    date: String,
+    kind: &'static str,
+    reference: String,
+    order: String,
+    due: Option<String>,
+    debit_cents: i64,
+    credit_cents: i64,
+    balance_cents: i64,
+}
+
+impl StatementReport {
+    fn of(s: &crate::app::accounts::CustomerStatement) -> StatementReport {
+        let st = &s.statement;
+        StatementReport {
+            customer: s.customer.legal_name.clone(),
+            siret: s.customer.siret.as_str().to_string(),
+            from: st.from.map(|d| d.to_string()),
+            to: st.to.to_string(),
+            opening_cents: st.opening.0,
+            lines: st
+                .lines
+                .iter()
+                .map(|l| StatementRow {
+                    date: l.date.to_string(),
+                    kind: l.kind.slug(),
+                    reference: l.reference.clone(),
+                    order: l.order.to_string(),
+                    due: l.due.map(|d| d.to_string()),
+                    debit_cents: l.debit.0,
+                    credit_cents: l.credit.0,
+                    balance_cents: l.balance.0,
+                })
+                .collect(),
+            closing_cents: st.closing.0,
+            overdue_cents: st.overdue.0,
+        }
+    }
+}
+
+impl Render for StatementReport {
+    fn text(&self) -> String {
+        let mut out = String::new();
+        for l in &self.lines {
+            out.push_str(&format!(
+                "{}\t{}\t{}\t{}\t{}\t{}\n",
+                l.date, l.kind, l.reference, l.debit_cents, l.credit_cents, l.balance_cents
+            ));
+        }
+        out
     }
 }

@@ -121,6 +121,9 @@ pub(super) fn export(shared: &Shared, what: super::grammar::ExportCmd) -> Output
                 Err(e) => e.into(),
             }
         }
+        ExportCmd::Aged => Output::bytes(
+            crate::app::accounts::aged_csv(&app.aged_balance(), app.today()).into_bytes(),
+        ),
         ExportCmd::Invoices { from, to, format } => {
             let (from, to) = match (
                 super::parse_day(&from, "--from"),

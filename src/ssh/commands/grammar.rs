@@ -215,6 +215,19 @@ pub(super) enum CustomerCmd {
         #[arg(long)]
         json: bool,
     },
+    /// Relevé de compte : factures, avoirs, paiements, remboursements et solde, en PDF
+    /// (ssh hôte customer statement SIRET > releve.pdf) ou --json
+    Statement {
+        siret: String,
+        /// Premier jour (AAAA-MM-JJ ou JJ/MM/AAAA ; depuis le premier mouvement par défaut)
+        #[arg(long)]
+        from: Option<String>,
+        /// Dernier jour inclus (aujourd'hui par défaut)
+        #[arg(long)]
+        to: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Approuver un organisme pour le mandat administratif
     Approve {
         siret: String,
@@ -386,6 +399,21 @@ pub(super) enum OrderCmd {
         amount: String,
         #[arg(long)]
         reference: String,
+        /// Accepter un montant supérieur au reste dû (vu sur le relevé bancaire) : l'excédent
+        /// est un trop-perçu à rembourser
+        #[arg(long)]
+        surplus: bool,
+    },
+    /// Remboursement d'un trop-perçu à l'organisme (virement émis)
+    Refund {
+        number: String,
+        #[arg(long)]
+        date: String,
+        #[arg(long)]
+        amount: String,
+        /// Référence du virement de remboursement
+        #[arg(long)]
+        reference: String,
     },
     /// Annuler (avant livraison)
     Cancel {
@@ -490,6 +518,8 @@ pub(super) enum ExportCmd {
         #[arg(long)]
         year: i32,
     },
+    /// Balance âgée des créances (non échu, 1–30, 31–60, 61–90, plus de 90 jours), CSV
+    Aged,
     /// Factures et avoirs d'une période, pour un tableur
     Invoices {
         /// Premier jour (AAAA-MM-JJ ou JJ/MM/AAAA)

@@ -8,7 +8,7 @@ use crate::app::queries::OrderView;
 use crate::app::{Actor, App, AppError};
 use crate::domain::money::parse_eur;
 use crate::domain::pipeline::{CreditScope, OriginalPoInput};
-use crate::domain::{Checklist, DocKind, DocNumber, IssuedDocument, Order, Stage, VatRate};
+use crate::domain::{Cents, Checklist, DocKind, DocNumber, IssuedDocument, Order, Stage, VatRate};
 use serde::Serialize;
 
 /// The board's active columns, listed when no stage is given.
@@ -153,6 +153,9 @@ struct OrderReport {
     totals: TotalsRow,
     purchase_order: Option<PoRow>,
     outstanding_cents: i64,
+    /// Paid back to the body, and still owed back to it (« trop-perçu »).
+    refunded_cents: i64,
+    credit_balance_cents: i64,
     /// Interest and indemnity on the day: owed (computed), received, waived, still due.
     penalties: PenaltyRow,
     /// Each invoice's terms and lateness, explained line by line.
@@ -209,6 +212,8 @@ impl OrderReport {
                 received_fr: p.received_at.fr(),
             }),
             outstanding_cents: o.outstanding().0,
+            refunded_cents: o.refunded_amount().0,
+            credit_balance_cents: o.credit_balance().0,
             documents: v
                 .documents
                 .iter()
@@ -295,6 +300,12 @@ impl Render for OrderReport {
         for l in &self.payment_terms {
             s.push_str(&format!("{l}\n"));
         }
+        if self.credit_balance_cents > 0 {
+            s.push_str(&format!(
+                "Trop-perçu à rembourser {} (order refund)\n",
+                Cents(self.credit_balance_cents).fr()
+            ));
+        }
         for f in &self.flags {
             s.push_str(&format!("  {f}\n"));
         }
@@ -305,6 +316,18 @@ impl Render for OrderReport {
 /// `DEV-2026-00042\tpo-received`: the order and the stage it reached.
 fn stage_line(r: Result<Order, AppError>) -> Output {
     Output::from_result(r, |o| format!("{}\t{}", o.number, o.stage.slug()))
+}
+
+/// The order, its stage, and what is left to refund.
+fn balance_line(r: Result<Order, AppError>) -> Output {
+    Output::from_result(r, |o| {
+        format!(
+            "{}\t{}\ttrop-perçu à rembourser {}",
+            o.number,
+            o.stage.slug(),
+            o.credit_balance().fr()
+        )
+    })
 }
 
 /// The number of the document a step issued.
@@ -358,6 +381,7 @@ pub(super) fn order(shared: &Shared, actor: &Actor, what: OrderCmd) -> Output {
             date,
             amount,
             reference,
+            surplus,
         } => {
             let date = match parse_day(&date, "--date") {
                 Ok(d) => d,
@@ -368,7 +392,28 @@ pub(super) fn order(shared: &Shared, actor: &Actor, what: OrderCmd) -> Output {
                     "--amount : « {amount} » n'est pas un montant en euros"
                 ));
             };
-            stage_line(app.record_payment(actor, &number, date, amount, &reference))
+            if surplus {
+                balance_line(app.record_overpayment(actor, &number, date, amount, &reference))
+            } else {
+                stage_line(app.record_payment(actor, &number, date, amount, &reference))
+            }
+        }
+        OrderCmd::Refund {
+            number,
+            date,
+            amount,
+            reference,
+        } => {
+            let date = match parse_day(&date, "--date") {
+                Ok(d) => d,
+                Err(o) => return o,
+            };
+            let Some(amount) = parse_eur(&amount) else {
+                return Output::usage(format!(
+                    "--amount : « {amount} » n'est pas un montant en euros"
+                ));
+            };
+            balance_line(app.record_refund(actor, &number, date, amount, &reference))
         }
         OrderCmd::Cancel { number, reason } => {
             stage_line(app.cancel_order(actor, &number, &reason))

@@ -35,6 +35,8 @@ pub(crate) enum Action {
     OpenStock,
     /// The alerts screen.
     OpenAlerts,
+    /// The aged balance of receivables.
+    OpenAged,
 }
 
 /// Which operation.
@@ -65,6 +67,7 @@ pub(crate) enum OpKind {
     NewProduct,
     EditProduct,
     AdjustStock,
+    Refund,
 }
 
 /// What an operation acts on.
@@ -122,6 +125,8 @@ pub(crate) struct Situation {
     pub penalties_owed: bool,
     /// Something already left the warehouse (the delivery address is history).
     pub delivered: bool,
+    /// The body paid more than its live invoices ask for (« trop-perçu » to refund).
+    pub credit_balance: bool,
 }
 
 /// The inputs an operation collected from its form.
@@ -134,6 +139,8 @@ pub(crate) enum Args {
         date: Date,
         amount: Cents,
         reference: String,
+        /// More than what is owed is accepted (an overpayment seen on the statement).
+        surplus: bool,
     },
     Reason(String),
     Credit {
@@ -224,7 +231,7 @@ pub(crate) struct OpSpec {
 }
 
 /// Operations on an order, in the order the footer lists them.
-pub(crate) const ORDER_OPS: [OpSpec; 15] = [
+pub(crate) const ORDER_OPS: [OpSpec; 16] = [
     OpSpec {
         kind: OpKind::PreOrder,
         when: "sur un devis en cours",
@@ -321,9 +328,44 @@ pub(crate) const ORDER_OPS: [OpSpec; 15] = [
                 date,
                 amount,
                 reference,
+                surplus: false,
             } => order_result(
                 app.record_payment(who, order_of(t), date, amount, &reference),
                 "paiement enregistré",
+            ),
+            Args::Payment {
+                date,
+                amount,
+                reference,
+                surplus: true,
+            } => order_result(
+                app.record_overpayment(who, order_of(t), date, amount, &reference),
+                "paiement enregistré, trop-perçu à rembourser",
+            ),
+            _ => missing_input(),
+        },
+    },
+    OpSpec {
+        kind: OpKind::Refund,
+        when: "quand l'organisme a payé plus que ses factures (trop-perçu)",
+        issues: None,
+        key: 'g',
+        label: "rembourser",
+        short: "rembourser",
+        verb: "rembourser",
+        phrase: "Rembourser le trop-perçu de",
+        applies: |s| s.credit_balance,
+        prepare: prepare_refund,
+        submit: submit_refund,
+        run: |app, who, t, args| match args {
+            Args::Payment {
+                date,
+                amount,
+                reference,
+                ..
+            } => order_result(
+                app.record_refund(who, order_of(t), date, amount, &reference),
+                "remboursement enregistré",
             ),
             _ => missing_input(),
         },
@@ -337,7 +379,9 @@ pub(crate) const ORDER_OPS: [OpSpec; 15] = [
         short: "avoir",
         verb: "avoir",
         phrase: "Émettre un avoir pour",
-        applies: has_live_invoice,
+        // A paid invoice can still be cancelled or reduced: what it was paid beyond is
+        // then refunded.
+        applies: |s| has_live_invoice(s) || (s.stage == Stage::Paid && s.live_invoice),
         prepare: prepare_credit,
         submit: submit_credit,
         run: |app, who, t, args| match args {
@@ -433,6 +477,7 @@ pub(crate) const ORDER_OPS: [OpSpec; 15] = [
                 date,
                 amount,
                 reference,
+                ..
             } => order_result(
                 app.record_penalty_payment(who, order_of(t), date, amount, &reference),
                 "intérêts moratoires reçus",
@@ -835,6 +880,7 @@ mod tests {
                 suspended: false,
                 penalties_owed: false,
                 delivered: to_invoice,
+                credit_balance: false,
             })
             .map(|s| s.key)
             .collect::<String>()
@@ -854,8 +900,21 @@ mod tests {
             suspended: false,
             penalties_owed: true,
             delivered: true,
+            credit_balance: false,
         };
         assert_eq!(order_ops(&owed).map(|s| s.key).collect::<String>(), "mw");
+        // A paid invoice cancelled: the surplus is refunded; a paid one can be credited.
+        let refund = Situation {
+            penalties_owed: false,
+            credit_balance: true,
+            ..owed
+        };
+        assert_eq!(order_ops(&refund).map(|s| s.key).collect::<String>(), "g");
+        let paid = Situation {
+            live_invoice: true,
+            ..refund
+        };
+        assert_eq!(order_ops(&paid).map(|s| s.key).collect::<String>(), "gv");
     }
 
     #[test]

@@ -252,22 +252,93 @@ pub(super) fn prepare_pay(app: &App, op: &Op) -> Result<Prepared, String> {
                 Field::text("date", text::PAY_DATE, &today, text::DATE_HINT),
                 Field::text("amount", text::PAY_AMOUNT, &due, ""),
                 Field::text("reference", text::PAY_REF, "", "n° du mandat"),
+                Field::text(
+                    "surplus",
+                    "Trop-perçu accepté",
+                    "non",
+                    "oui : plus que le reste dû, vu sur le relevé",
+                ),
             ],
         ),
         op.clone(),
     ))
 }
 
-pub(super) fn submit_pay(form: &Form) -> Result<(String, Args), String> {
+/// Date, amount and reference of a payment form (a mandate, interest, a refund).
+fn payment_fields(form: &Form) -> Result<(Date, Cents, String), String> {
     let date_text = form.value("date");
     let date = Date::parse_fr(date_text)
         .ok_or_else(|| format!("date « {date_text} » invalide (JJ/MM/AAAA)"))?;
     let amount_text = form.value("amount");
     let amount =
         parse_eur(amount_text).ok_or_else(|| format!("montant « {amount_text} » invalide"))?;
-    let reference = form.value("reference").to_string();
-    let line = format!(
+    Ok((date, amount, form.value("reference").to_string()))
+}
+
+pub(super) fn submit_pay(form: &Form) -> Result<(String, Args), String> {
+    let (date, amount, reference) = payment_fields(form)?;
+    let surplus = match form.value("surplus").trim().to_lowercase().as_str() {
+        "" | "non" | "n" => false,
+        "oui" | "o" => true,
+        other => {
+            return Err(format!(
+                "trop-perçu accepté : « {other} », répondez oui ou non"
+            ));
+        }
+    };
+    let mut line = format!(
         "Paiement de {} le {}, mandat {reference}.",
+        amount.fr(),
+        date.fr()
+    );
+    if surplus {
+        line += " Ce qui dépasse le reste dû sera à rembourser.";
+    }
+    Ok((
+        line,
+        Args::Payment {
+            date,
+            amount,
+            reference,
+            surplus,
+        },
+    ))
+}
+
+pub(super) fn prepare_refund(app: &App, op: &Op) -> Result<Prepared, String> {
+    let (mut intro, v) = order_intro(app, op)?;
+    let credit = v.order.credit_balance();
+    intro.push(format!(
+        "Trop-perçu à rembourser : {} (payé {}, facturé {}, déjà remboursé {}).",
+        credit.fr(),
+        v.order.paid_amount().fr(),
+        v.order.invoiced_amount().fr(),
+        v.order.refunded_amount().fr()
+    ));
+    let amount = crate::domain::money::format_number_fr(credit).replace(' ', "");
+    Ok(Prepared::Form(
+        Form::new(
+            "Remboursement du trop-perçu",
+            intro,
+            vec![
+                Field::text(
+                    "date",
+                    "Date du virement",
+                    &app.today().fr(),
+                    text::DATE_HINT,
+                ),
+                Field::text("amount", text::PAY_AMOUNT, &amount, ""),
+                Field::text("reference", "Référence du virement", "", ""),
+            ],
+        ),
+        op.clone(),
+    ))
+}
+
+pub(super) fn submit_refund(form: &Form) -> Result<(String, Args), String> {
+    let (date, amount, reference) = payment_fields(form)?;
+    let line = format!(
+        "Remboursement de {} le {}, virement {reference}.",
         amount.fr(),
         date.fr()
     );
@@ -277,6 +348,7 @@ pub(super) fn submit_pay(form: &Form) -> Result<(String, Args), String> {
             date,
             amount,
             reference,
+            surplus: false,
         },
     ))
 }
