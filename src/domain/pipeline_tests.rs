@@ -2018,3 +2018,60 @@ fn statement_and_aged_balance() {
     assert_eq!(rows[0].balance(), Cents(-700));
     assert_eq!(rows[0].invoices, 0);
 }
+
+proptest::proptest! {
+    /// Whatever mix of credit notes, payments (a surplus accepted or not) and refunds is
+    /// accepted, in any order: what each invoice still asks for (the amount its pack puts
+    /// on the RIB page) is between zero and its net, those amounts less the trop-perçu
+    /// are what the order says is owed, refunds never exceed the surplus, and the
+    /// statement's closing balance is the same figure.
+    #[test]
+    fn what_is_asked_for_is_what_is_owed(
+        steps in proptest::collection::vec((0u8..4, 1i64..150_000, proptest::bool::ANY), 1..16)
+    ) {
+        let (mut o, c, mut issued) = invoiced_at_two_rates();
+        let mut seq = 1;
+        let mut day = d("2026-03-08");
+        for (kind, amount, flag) in steps {
+            day = day.add_days(1);
+            let t = ctx(&day.to_string());
+            let next = match kind {
+                0 => issue_credit_note(
+                    &o,
+                    &c,
+                    None,
+                    &CreditScope::Amount {
+                        net: Cents(amount / 4),
+                        vat: Some(VatRate(if flag { 2000 } else { 550 })),
+                    },
+                    &issued,
+                    "geste",
+                    num(DocKind::CreditNote, seq),
+                    &t,
+                )
+                .map(|done| {
+                    issued.insert(done.document.number, done.document.totals.clone());
+                    seq += 1;
+                    done.order
+                }),
+                1 | 2 => record_payment(&o, day, Cents(amount), "M", flag, &t).map(|s| s.order),
+                _ => record_refund(&o, day, Cents(amount), "VIR", &t).map(|s| s.order),
+            };
+            if let Ok(n) = next {
+                o = n;
+            }
+        }
+        let settlements = o.settlements();
+        let mut asked = Cents::ZERO;
+        for s in &settlements {
+            proptest::prop_assert!(s.unpaid >= Cents::ZERO && s.unpaid <= s.invoice.net());
+            asked += s.unpaid;
+        }
+        proptest::prop_assert_eq!(asked - o.credit_balance(), o.outstanding());
+        proptest::prop_assert!(asked == Cents::ZERO || o.credit_balance() == Cents::ZERO);
+        proptest::prop_assert!(o.refunded_amount() <= o.paid_amount());
+        proptest::prop_assert!(o.credit_balance() >= Cents::ZERO);
+        let st = crate::domain::statement::statement(std::slice::from_ref(&o), None, day);
+        proptest::prop_assert_eq!(st.closing, o.outstanding());
+    }
+}
