@@ -78,9 +78,16 @@ enum Command {
     /// no free space, checked, then swapped in; the previous file is kept aside as
     /// comptoir.redb.before-compact-<date>
     Compact,
-    /// Put a backup in place (server stopped): the file is checked first, the current
-    /// store kept aside as comptoir.redb.before-restore-<date>
-    Restore { file: PathBuf },
+    /// Put a backup in place (server stopped): the file is checked first (an empty or
+    /// foreign file, or one that does not check clean, is refused), the current store kept
+    /// aside as comptoir.redb.before-restore-<date>; a store holding documents is replaced
+    /// only with --force
+    Restore {
+        file: PathBuf,
+        /// Replace a store that holds documents (after reading what both hold)
+        #[arg(long)]
+        force: bool,
+    },
     /// Documents stored in the data folder
     Doc {
         #[command(subcommand)]
@@ -240,7 +247,7 @@ pub fn main() -> ExitCode {
         } => import_command(&file, &data, config),
         Command::Check => check_command(&data, config),
         Command::Backup { output } => backup_command(&data, &output, config),
-        Command::Restore { file } => restore_command(&file, &data),
+        Command::Restore { file, force } => restore_command(&file, &data, force),
         Command::Compact => compact_command(&data),
         Command::Export { what } => export_accounts_command(what, &data, config),
         Command::Doc {
@@ -593,43 +600,47 @@ fn export_accounts_command(what: ExportWhat, data: &Path, config_path: Option<&P
     }
 }
 
-fn restore_command(file: &Path, data: &Path) -> ExitCode {
+fn restore_command(file: &Path, data: &Path, force: bool) -> ExitCode {
     if !file.exists() {
-        return fail(format!("{}: no such file", file.display()));
+        return fail(format!("{} : fichier introuvable", file.display()));
     }
     let now = crate::app::Clock::now(&SystemClock);
     let stamp = now.iso_utc().replace([':', '-'], "");
-    match crate::store::backup::restore(file, data, &stamp) {
+    match crate::store::backup::restore(file, data, &stamp, force) {
         Ok(r) if !r.report.is_clean() => {
             for v in &r.report.violations {
                 println!("{}", crate::domain::text::printable(&v.to_string()));
             }
             fail(format!(
-                "{} does not check clean ({} violation(s)): nothing was restored",
+                "{} n'est pas cohérent ({} anomalie(s)) : rien n'a été restauré",
                 file.display(),
                 r.report.violations.len()
             ))
         }
         Ok(r) => {
-            println!(
-                "restored {} into {}: {} customers, {} orders, {} documents, {} audit records, clean",
-                file.display(),
-                data.display(),
-                r.report.customers,
-                r.report.orders,
-                r.report.documents,
-                r.report.audit_records
-            );
+            if let Some(s) = &r.incoming {
+                println!(
+                    "{} restauré dans {} : {s} ; vérifié, cohérent",
+                    file.display(),
+                    data.display()
+                );
+            }
+            if let Some(s) = &r.replaced {
+                println!("remplace : {s}");
+            }
             if let Some(p) = r.previous {
-                println!("the previous store is kept as {}", p.display());
+                println!("le magasin précédent est gardé sous {}", p.display());
             }
             ExitCode::SUCCESS
         }
         Err(crate::store::StoreError::InUse(p)) => fail(format!(
-            "{} is held by a running comptoir server: stop it before restoring",
+            "{} est tenu par un serveur comptoir en marche : arrêtez-le avant de restaurer",
             p.display()
         )),
-        Err(e) => fail(format!("{}: {e} (nothing was restored)", file.display())),
+        Err(e @ crate::store::StoreError::WouldReplace { .. }) => {
+            fail(format!("{e} ; rien n'a été restauré"))
+        }
+        Err(e) => fail(format!("{} : {e} (rien n'a été restauré)", file.display())),
     }
 }
 

@@ -712,7 +712,11 @@ fn backup_restore_and_check_from_the_command_line() {
         other.to_str().unwrap(),
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stdout(&out).contains("clean"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("20 client(s)") && stdout(&out).contains("cohérent"),
+        "{}",
+        stdout(&out)
+    );
     let summary = |o: &std::process::Output| {
         let s = stdout(o);
         // "checked N customers, M orders, … in X s: clean" without the timing.
@@ -732,20 +736,67 @@ fn backup_restore_and_check_from_the_command_line() {
         stdout(&check)
     );
 
-    // Restoring over an existing store keeps it aside; a file that is not a store is
-    // refused and changes nothing.
+    // A file that is not a store — garbage, an empty file (what a refused `ssh … backup >
+    // f.redb` leaves), a redb database without comptoir's tables — is refused and changes
+    // nothing; the store still numbers from where it was.
+    let checked = |d: &str| {
+        let out = comptoir(&["check", "--data", d]);
+        stdout(&out).split(" in ").next().unwrap_or("").to_string()
+    };
+    let store_before = checked(d);
     let garbage = dir.path().join("garbage.redb");
     std::fs::write(&garbage, b"not a redb file").unwrap();
-    let out = comptoir(&["restore", garbage.to_str().unwrap(), "--data", d]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr(&out).contains("nothing was restored"),
-        "{}",
-        stderr(&out)
+    let empty = dir.path().join("empty.redb");
+    std::fs::write(&empty, b"").unwrap();
+    let foreign = dir.path().join("foreign.redb");
+    {
+        let db = redb::Database::create(&foreign).unwrap();
+        let tx = db.begin_write().unwrap();
+        {
+            let def: redb::TableDefinition<&str, u64> = redb::TableDefinition::new("other");
+            tx.open_table(def).unwrap().insert("x", 1).unwrap();
+        }
+        tx.commit().unwrap();
+    }
+    for (file, why) in [
+        (&garbage, "pas une base redb"),
+        (&empty, "vide (0 octet)"),
+        (&foreign, "aucune table de comptoir"),
+    ] {
+        for force in [false, true] {
+            let mut args = vec!["restore", file.to_str().unwrap(), "--data", d];
+            if force {
+                args.push("--force");
+            }
+            let out = comptoir(&args);
+            assert_eq!(out.status.code(), Some(1), "{why}");
+            assert!(
+                stderr(&out).contains(why) && stderr(&out).contains("rien n'a été restauré"),
+                "{}",
+                stderr(&out)
+            );
+        }
+    }
+    assert_eq!(
+        checked(d),
+        store_before,
+        "refused restores leave the store untouched"
     );
+    assert!(store_before.contains("20 customers"), "{store_before}");
+    // Restoring over a store with documents shows both and asks for --force; forced, the
+    // replaced store is kept aside.
     let out = comptoir(&["restore", copy.to_str().unwrap(), "--data", d]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("actuel :") && err.contains("sauvegarde :") && err.contains("--force"),
+        "{err}"
+    );
+    assert!(err.contains("dernière facture FA-"), "{err}");
+    let out = comptoir(&["restore", copy.to_str().unwrap(), "--data", d, "--force"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stdout(&out).contains("before-restore-"), "{}", stdout(&out));
+    assert!(stdout(&out).contains("remplace :"), "{}", stdout(&out));
     let aside: Vec<_> = std::fs::read_dir(&data)
         .unwrap()
         .filter_map(|e| e.ok())
@@ -774,9 +825,9 @@ fn backup_restore_and_check_from_the_command_line() {
         "{}",
         stderr(&out)
     );
-    let out = comptoir(&["restore", copy.to_str().unwrap(), "--data", d]);
+    let out = comptoir(&["restore", copy.to_str().unwrap(), "--data", d, "--force"]);
     assert!(
-        stderr(&out).contains("stop it before restoring"),
+        stderr(&out).contains("arrêtez-le avant de restaurer"),
         "{}",
         stderr(&out)
     );

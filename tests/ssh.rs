@@ -743,7 +743,7 @@ async fn backup_while_writing_restores_clean_with_every_acknowledged_action() {
     let file = w._dir.path().join("backup.redb");
     std::fs::write(&file, &copy).unwrap();
     let target = w._dir.path().join("restored");
-    let restored = comptoir::store::backup::restore(&file, &target, "test").unwrap();
+    let restored = comptoir::store::backup::restore(&file, &target, "test", false).unwrap();
     assert!(
         restored.report.is_clean(),
         "{:?}",

@@ -256,34 +256,163 @@ pub const TABLE_COUNT: usize = 23;
 pub struct Restored {
     pub previous: Option<PathBuf>,
     pub report: super::check::Report,
+    /// What the store put in place holds, and what the replaced one held.
+    pub incoming: Option<StoreSummary>,
+    pub replaced: Option<StoreSummary>,
+}
+
+/// What a store holds, as a restore shows it before replacing one by another.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoreSummary {
+    pub customers: u64,
+    pub orders: u64,
+    pub documents: u64,
+    pub audit_records: u64,
+    /// The last invoice: its number and date.
+    pub last_invoice: Option<(String, crate::domain::Date)>,
+}
+
+impl std::fmt::Display for StoreSummary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} client(s), {} commande(s), {} document(s), {} événement(s) d'audit, ",
+            self.customers, self.orders, self.documents, self.audit_records
+        )?;
+        match &self.last_invoice {
+            Some((n, d)) => write!(f, "dernière facture {n} du {}", d.fr()),
+            None => write!(f, "aucune facture"),
+        }
+    }
+}
+
+/// What the store of `rx` holds.
+pub fn summary(rx: &super::Rx) -> Result<StoreSummary, StoreError> {
+    let [customers, orders, documents, audit_records] = rx.counts()?;
+    let prefix = crate::domain::DocKind::Invoice.prefix();
+    let last = rx
+        .counters()?
+        .into_iter()
+        .filter(|(p, _, n)| p == prefix && *n > 0)
+        .max_by_key(|(_, y, n)| (*y, *n));
+    let last_invoice = match last {
+        Some((p, y, n)) => {
+            let number = format!("{p}-{y}-{n:05}");
+            let date = rx.document(&number)?.map(|d| d.date);
+            date.map(|d| (number, d))
+        }
+        None => None,
+    };
+    Ok(StoreSummary {
+        customers,
+        orders,
+        documents,
+        audit_records,
+        last_invoice,
+    })
+}
+
+/// Refuses what cannot be a backup of comptoir before anything is copied or opened: not a
+/// regular file, or empty (what a refused `ssh … backup > f.redb` leaves behind).
+fn inspect_file(file: &Path) -> Result<(), StoreError> {
+    let meta = std::fs::metadata(file)?;
+    if !meta.is_file() {
+        return Err(StoreError::NotABackup(format!(
+            "{} n'est pas un fichier ordinaire : ce n'est pas une sauvegarde",
+            file.display()
+        )));
+    }
+    if meta.len() == 0 {
+        return Err(StoreError::NotABackup(format!(
+            "{} est vide (0 octet) : ce n'est pas une sauvegarde (une sauvegarde refusée ou \
+             interrompue par ssh laisse un fichier vide)",
+            file.display()
+        )));
+    }
+    Ok(())
+}
+
+/// Refuses a copied file that is not a redb database holding comptoir's schema (a
+/// foreign database would otherwise be opened as a new, empty store).
+fn inspect_schema(copy: &Path, file: &Path) -> Result<(), StoreError> {
+    let not = |why: String| StoreError::NotABackup(format!("{} : {why}", file.display()));
+    let db = Database::open(copy)
+        .map_err(|e| not(format!("ce n'est pas une base redb lisible ({e})")))?;
+    let rx = db.begin_read()?;
+    let meta = match rx.open_table(META) {
+        Ok(t) => t,
+        Err(redb::TableError::TableDoesNotExist(_)) => {
+            return Err(not(
+                "aucune table de comptoir (meta_v1) : ce n'est pas une sauvegarde de comptoir"
+                    .into(),
+            ));
+        }
+        Err(e) => return Err(not(format!("illisible ({e})"))),
+    };
+    if meta.get("schema_version")?.is_none() {
+        return Err(not(
+            "pas de version de schéma : ce n'est pas une sauvegarde de comptoir".into(),
+        ));
+    }
+    for (name, present) in [
+        ("documents", rx.open_table(DOCUMENTS).is_ok()),
+        ("counters", rx.open_table(COUNTERS).is_ok()),
+        ("audit", rx.open_table(AUDIT).is_ok()),
+    ] {
+        if !present {
+            return Err(not(format!(
+                "la table {name} manque : sauvegarde incomplète"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Puts the backup `file` in place as the store of `data` (the server stopped): the file is
-/// copied beside the store, opened and checked first — a backup that does not check clean
-/// is refused and nothing changes — then the current store is kept aside as
-/// `comptoir.redb.before-restore-<stamp>` and the copy renamed into place.
-pub fn restore(file: &Path, data: &Path, stamp: &str) -> Result<Restored, StoreError> {
+/// refused when empty or not a comptoir store, copied beside the store, opened and
+/// checked — a backup that does not check clean (numbering gaps, counters beyond the
+/// documents it holds…) is refused and nothing changes. A store that holds documents is
+/// replaced only with `force` (the refusal shows what both hold). The current store is
+/// kept aside as `comptoir.redb.before-restore-<stamp>` and the copy renamed into place.
+pub fn restore(file: &Path, data: &Path, stamp: &str, force: bool) -> Result<Restored, StoreError> {
+    inspect_file(file)?;
     let target = data.join(STORE_FILE);
-    if target.exists() {
+    let replaced = if target.exists() {
         // Fails with InUse when a server holds the store.
-        drop(Store::open(data)?);
-    }
+        let current = Store::open(data)?;
+        Some(current.read(summary)?)
+    } else {
+        None
+    };
     std::fs::create_dir_all(data)?;
     let incoming_dir = data.join(format!(".restore-{stamp}"));
     std::fs::create_dir_all(&incoming_dir)?;
     let incoming = incoming_dir.join(STORE_FILE);
     let outcome = (|| {
         std::fs::copy(file, &incoming)?;
-        let report = {
+        inspect_schema(&incoming, file)?;
+        let (report, incoming_summary) = {
             let store = Store::open(&incoming_dir)?;
-            store.read(super::check::check)?
+            (store.read(super::check::check)?, store.read(summary)?)
         };
-        swap_in(
+        if report.is_clean()
+            && !force
+            && let Some(current) = replaced.as_ref().filter(|c| c.documents > 0)
+        {
+            return Err(StoreError::WouldReplace {
+                current: current.clone(),
+                incoming: incoming_summary,
+            });
+        }
+        let mut restored = swap_in(
             &incoming_dir,
             data,
             &format!("before-restore-{stamp}"),
             report,
-        )
+        )?;
+        restored.incoming = Some(incoming_summary);
+        restored.replaced = replaced.clone();
+        Ok(restored)
     })();
     let _ = std::fs::remove_dir_all(&incoming_dir);
     outcome
@@ -301,6 +430,8 @@ fn swap_in(
         return Ok(Restored {
             previous: None,
             report,
+            incoming: None,
+            replaced: None,
         });
     }
     let target = data.join(STORE_FILE);
@@ -312,7 +443,12 @@ fn swap_in(
         None
     };
     std::fs::rename(incoming_dir.join(STORE_FILE), &target)?;
-    Ok(Restored { previous, report })
+    Ok(Restored {
+        previous,
+        report,
+        incoming: None,
+        replaced: None,
+    })
 }
 
 /// What a compaction did: the file's size before and after, and the swap.

@@ -56,6 +56,17 @@ pub enum StoreError {
     DocumentExists(String),
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    /// A file given as a backup that is not one (empty, not redb, no comptoir schema).
+    #[error("{0}")]
+    NotABackup(String),
+    /// A restore would replace a store holding documents, and was not forced.
+    #[error(
+        "le magasin actuel contient des documents : la restauration le remplacerait.\n  actuel :      {current}\n  sauvegarde :  {incoming}\nRelancez avec --force pour le remplacer (il sera gardé à côté)"
+    )]
+    WouldReplace {
+        current: backup::StoreSummary,
+        incoming: backup::StoreSummary,
+    },
 }
 
 macro_rules! db_error_from {

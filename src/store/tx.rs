@@ -635,6 +635,16 @@ macro_rules! impl_reads {
                 Ok(self.audit.last()?.map(|(k, _)| k.value()).unwrap_or(0))
             }
 
+            /// Records per table: customers, orders, documents, audit records.
+            pub fn counts(&self) -> Result<[u64; 4], StoreError> {
+                Ok([
+                    self.customers.len()?,
+                    self.orders.len()?,
+                    self.documents.len()?,
+                    self.audit.len()?,
+                ])
+            }
+
             pub fn preference(&self, person: &str) -> Result<Option<Vec<u8>>, StoreError> {
                 Ok(self.preferences.get(person)?.map(|v| v.value().to_vec()))
             }
