@@ -1104,6 +1104,13 @@ fn serve_command(args: ServeArgs<'_>) -> ExitCode {
         Ok(s) => s,
         Err(e) => return fail(e),
     };
+    for (path, bytes) in store.leftovers_removed() {
+        tracing::warn!(
+            path = %path.display(),
+            bytes,
+            "copie temporaire laissée par un arrêt brutal (sauvegarde, restauration ou compactage) supprimée"
+        );
+    }
     if demo {
         match store.read(|rx| rx.customer_count()) {
             Ok(0) => {

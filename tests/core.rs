@@ -836,7 +836,7 @@ fn backup_restore_and_check_from_the_command_line() {
 
 /// `serve` as a service runs it: JSON log lines on stderr (no colour codes), SIGHUP
 /// re-reads the configuration (a bad one is reported and the one in force stays),
-/// SIGTERM stops it cleanly.
+/// SIGTERM stops it cleanly. The copy a server killed mid-backup left is removed at start.
 #[test]
 fn serve_logs_json_reloads_on_sighup_and_stops_on_sigterm() {
     use std::io::BufRead;
@@ -844,6 +844,9 @@ fn serve_logs_json_reloads_on_sighup_and_stops_on_sigterm() {
     let config = dir.path().join("comptoir.toml");
     std::fs::copy("tests/fixtures/shop.toml", &config).unwrap();
     let log = dir.path().join("serve.log");
+    drop(Store::open(&dir.path().join("data")).unwrap());
+    let leftover = dir.path().join("data").join(".backup-31337-1.redb");
+    std::fs::write(&leftover, vec![0u8; 1 << 20]).unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_comptoir"))
         .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
         .arg("--data")
@@ -881,6 +884,9 @@ fn serve_logs_json_reloads_on_sighup_and_stops_on_sigterm() {
             std::thread::sleep(std::time::Duration::from_millis(50));
         }
     };
+    let text = wait_for("supprimée");
+    assert!(text.contains(".backup-31337-1.redb"), "{text}");
+    assert!(!leftover.exists());
     let pid = child.id() as i32;
     // A broken configuration: reported, not applied.
     std::fs::write(&config, "[shop]\nsiret = \"123\"\n").unwrap();

@@ -469,19 +469,8 @@ pub fn compact(data: &Path, stamp: &str) -> Result<Compacted, StoreError> {
     let outcome = (|| {
         let before = {
             // Fails with InUse when a server holds the store.
+            // Opening removes what a killed compaction (or backup, or restore) left.
             let store = Store::open(data)?;
-            // Holding the store, no other compaction runs: a copy left by one that was
-            // killed is only wasted disk.
-            for entry in std::fs::read_dir(data)? {
-                let path = entry?.path();
-                let stale = path
-                    .file_name()
-                    .and_then(|n| n.to_str())
-                    .is_some_and(|n| n.starts_with(".compact-"));
-                if stale && path.is_dir() {
-                    std::fs::remove_dir_all(&path)?;
-                }
-            }
             std::fs::create_dir_all(&incoming_dir)?;
             store.compacting_copy_to(&incoming_dir.join(STORE_FILE))?;
             store.file_size()

@@ -223,6 +223,49 @@ pub struct Store {
     slow_disk_ms: std::sync::atomic::AtomicU64,
     /// The compression dictionaries, loaded at open (changed only while opening).
     dictionaries: std::sync::Arc<compress::Dictionaries>,
+    /// Temporary copies a killed process left in the data folder, removed at open.
+    leftovers: Vec<(PathBuf, u64)>,
+}
+
+/// Removes what a process killed mid-way left in `data_dir`: streamed backups
+/// (`.backup-<pid>-<n>.redb`), restores and compactions (`.restore-*`, `.compact-*`). Only
+/// called once the store's exclusive lock is held, so no living process owns them.
+/// Returns each path removed with the bytes it freed.
+fn clean_leftovers(data_dir: &Path) -> Vec<(PathBuf, u64)> {
+    fn size(p: &Path) -> u64 {
+        match std::fs::symlink_metadata(p) {
+            Ok(m) if m.is_dir() => std::fs::read_dir(p)
+                .map(|d| d.filter_map(|e| e.ok()).map(|e| size(&e.path())).sum())
+                .unwrap_or(0),
+            Ok(m) => m.len(),
+            Err(_) => 0,
+        }
+    }
+    let mut out = Vec::new();
+    let Ok(dir) = std::fs::read_dir(data_dir) else {
+        return out;
+    };
+    for entry in dir.filter_map(|e| e.ok()) {
+        let path = entry.path();
+        let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+            continue;
+        };
+        let backup = name.starts_with(".backup-") && name.ends_with(".redb");
+        let work = name.starts_with(".restore-") || name.starts_with(".compact-");
+        if !(backup || work) {
+            continue;
+        }
+        let bytes = size(&path);
+        let removed = if path.is_dir() {
+            std::fs::remove_dir_all(&path)
+        } else {
+            std::fs::remove_file(&path)
+        };
+        if removed.is_ok() {
+            out.push((path, bytes));
+        }
+    }
+    out
 }
 
 impl Store {
@@ -243,12 +286,14 @@ impl Store {
                     reason: other.to_string(),
                 },
             })?;
+        let leftovers = clean_leftovers(data_dir);
         let mut store = Store {
             db,
             path,
             durable_commits: Default::default(),
             slow_disk_ms: Default::default(),
             dictionaries: Default::default(),
+            leftovers,
         };
         store.init()?;
         store.train_dictionaries()?;
@@ -324,6 +369,12 @@ impl Store {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// What opening removed: copies left by a process killed during a backup, restore or
+    /// compaction, with their sizes.
+    pub fn leftovers_removed(&self) -> &[(PathBuf, u64)] {
+        &self.leftovers
     }
 
     /// Makes every durable commit wait `d` first, as a slow disk would (tests, benches).

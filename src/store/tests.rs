@@ -389,6 +389,34 @@ fn compaction_shrinks_the_file_and_keeps_every_record() {
     let stale = dir.path().join(".compact-T0");
     std::fs::create_dir_all(&stale).unwrap();
     std::fs::write(stale.join(STORE_FILE), b"half a copy").unwrap();
+    // And what a killed backup or restore left, but nothing else of the folder.
+    let streamed = dir.path().join(".backup-4242-17.redb");
+    std::fs::write(&streamed, vec![7u8; 100_000]).unwrap();
+    let restoring = dir.path().join(".restore-20260101T000000Z");
+    std::fs::create_dir_all(&restoring).unwrap();
+    std::fs::write(restoring.join(STORE_FILE), b"x").unwrap();
+    let notes = dir.path().join("notes.txt");
+    std::fs::write(&notes, b"keep me").unwrap();
+    {
+        let opened = Store::open(dir.path()).unwrap();
+        let mut removed: Vec<(String, u64)> = opened
+            .leftovers_removed()
+            .iter()
+            .map(|(p, n)| (p.file_name().unwrap().to_string_lossy().into_owned(), *n))
+            .collect();
+        removed.sort();
+        assert_eq!(
+            removed,
+            [
+                (".backup-4242-17.redb".to_string(), 100_000),
+                (".compact-T0".to_string(), 11),
+                (".restore-20260101T000000Z".to_string(), 1),
+            ]
+        );
+    }
+    assert!(!stale.exists() && !streamed.exists() && !restoring.exists());
+    assert!(notes.exists());
+    std::fs::create_dir_all(&stale).unwrap();
     let done = backup::compact(dir.path(), "T2").unwrap();
     assert!(!stale.exists());
     assert!(done.restored.report.is_clean());
