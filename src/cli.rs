@@ -700,12 +700,26 @@ fn check_command(data: &Path, config: Option<&Path>) -> ExitCode {
         Ok(false) => println!("redb repaired the file on open"),
         Err(e) => return fail(format!("storage integrity: {e}")),
     }
-    let report = match store.read(check::check) {
+    let now = crate::app::Clock::now(&SystemClock);
+    let report = match store.read(|rx| {
+        let mut r = check::check(rx)?;
+        r.warnings.extend(check::clock_behind(rx, now)?);
+        Ok::<_, crate::store::StoreError>(r)
+    }) {
         Ok(r) => r,
         Err(e) => return fail(e),
     };
     for v in &report.violations {
         println!("{}", crate::domain::text::printable(&v.to_string()));
+    }
+    for w in &report.warnings {
+        println!("attention : {w}");
+    }
+    if let Some(free) = crate::store::free_space(data) {
+        println!(
+            "espace libre sur le disque du magasin : {} Mo",
+            free / 1_000_000
+        );
     }
     println!(
         "checked {} customers, {} orders, {} documents ({} files, {} synthetic), {} audit records in {:.1} s: {}",
@@ -1104,6 +1118,21 @@ fn serve_command(args: ServeArgs<'_>) -> ExitCode {
         Ok(s) => s,
         Err(e) => return fail(e),
     };
+    let now = crate::app::Clock::now(&SystemClock);
+    match store.read(|rx| check::clock_behind(rx, now)) {
+        Ok(Some(w)) => {
+            eprintln!("attention : {w}");
+            tracing::warn!("{w}");
+        }
+        Ok(None) => {}
+        Err(e) => return fail(e),
+    }
+    if let Some(free) = crate::store::free_space(data) {
+        tracing::info!(
+            free_mb = free / 1_000_000,
+            "espace libre sur le disque du magasin"
+        );
+    }
     for (path, bytes) in store.leftovers_removed() {
         tracing::warn!(
             path = %path.display(),

@@ -1197,3 +1197,62 @@ fn a_closed_year_does_not_move() {
     // The file is in date order with the opening first.
     assert_eq!(lines[0].journal, "AN");
 }
+
+/// A clock put back behind the last document of a series stops numbering in that series
+/// with a French message naming both times — nothing is written, no inversion — and
+/// `check` (the app's and the real binary's) warns that the clock is behind the last
+/// event; once the clock is right again, numbering resumes.
+#[test]
+fn a_clock_behind_the_last_document_stops_numbering() {
+    let dir = tempfile::tempdir().unwrap();
+    let day = |d: &str, h: i64| Timestamp::from_date_utc(Date::parse_iso(d).unwrap(), h * 3600);
+    let clock = Arc::new(FixedClock::new(day("2026-03-02", 10)));
+    let app = app_in(dir.path(), clock.clone());
+    let import = |reference: u32| {
+        let req = parse_quote_request(&quote_json(0, reference, &[(0, 1)])).unwrap();
+        app.import_quote(&Actor::import(), &req)
+    };
+    let first = import(1).unwrap().number.to_string();
+    assert_eq!(first, "DEV-2026-00001");
+    // One day back: refused, and the series is untouched.
+    clock.set(day("2026-03-01", 10));
+    let e = import(2).unwrap_err().to_string();
+    assert!(
+        e.contains("avant DEV-2026-00001 émis le 02/03/2026")
+            && e.contains("01/03/2026")
+            && e.contains("NTP"),
+        "{e}"
+    );
+    // Back over the new year: the new year's series exists, the old one is not reopened.
+    clock.set(day("2025-12-31", 10));
+    let e = import(3).unwrap_err().to_string();
+    assert!(e.contains("DEV-2026-00001"), "{e}");
+    let report = app.check(&admin()).unwrap();
+    assert!(report.is_clean(), "{:?}", report.violations);
+    assert!(
+        report.warnings.iter().any(|w| w.contains("en retard")),
+        "{:?}",
+        report.warnings
+    );
+    assert!(report.free_bytes.is_some_and(|b| b > 0));
+    // The clock right again: numbering resumes where it was.
+    clock.set(day("2026-03-02", 11));
+    assert_eq!(import(4).unwrap().number.to_string(), "DEV-2026-00002");
+    // Events recorded ahead of the machine's clock (a store from a machine whose clock
+    // ran ahead): the real binary's check warns about the clock, and names the records.
+    clock.set(day("2099-01-05", 9));
+    import(5).unwrap();
+    drop(app);
+    let out = comptoir(&["check", "--data", dir.path().to_str().unwrap()]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("attention : l'horloge du serveur") && text.contains("05/01/2099"),
+        "{text}"
+    );
+    assert!(text.contains("after now"), "{text}");
+    assert!(
+        text.contains("espace libre sur le disque du magasin"),
+        "{text}"
+    );
+}

@@ -196,7 +196,7 @@ impl App {
             let a = pick("d'adresse de livraison", address, addresses.len())?;
             let k = pick("de contact", contact, c.contacts.len())?;
             let id = OrderId(tx.next_id("order")?);
-            let number = tx.draw_number(DocKind::Quote, ctx.today().year() as u16)?;
+            let number = super::draw_number(tx, DocKind::Quote, ctx.now)?;
             let issued = pipeline::create_quote(
                 &c,
                 NewQuote {

@@ -427,7 +427,7 @@ impl App {
                 }
             }
             let id = OrderId(tx.next_id("order")?);
-            let number = tx.draw_number(DocKind::Quote, ctx.today().year() as u16)?;
+            let number = super::draw_number(tx, DocKind::Quote, ctx.now)?;
             let delivery = customer
                 .delivery_addresses
                 .iter()

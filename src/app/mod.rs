@@ -546,7 +546,15 @@ impl App {
     /// Verifies every invariant of the live store on a snapshot (admins).
     pub fn check(&self, actor: &Actor) -> Result<crate::store::check::Report, AppError> {
         actor.require(Role::Admin)?;
-        Ok(self.store.read(crate::store::check::check)?)
+        let now = self.now();
+        let mut report = self.store.read(|rx| {
+            let mut r = crate::store::check::check(rx)?;
+            r.warnings
+                .extend(crate::store::check::clock_behind(rx, now)?);
+            Ok::<_, StoreError>(r)
+        })?;
+        report.free_bytes = crate::store::free_space(&self.data_dir());
+        Ok(report)
     }
 
     /// The folder of the store file (where temporary backups are written).
@@ -669,3 +677,47 @@ pub fn parse_order_number(s: &str) -> Result<DocNumber, AppError> {
 
 #[cfg(test)]
 pub(crate) mod tests;
+
+/// Draws the next number of `kind`'s series for the day of `now`, refusing while the clock
+/// is behind the last document of the series: numbers must follow the dates and times
+/// they carry (a later number never dated before an earlier one), so a clock put back —
+/// a failed NTP sync, a restored VM — stops issuing instead of writing an inversion that
+/// `check` would report for ever.
+pub(crate) fn draw_number(
+    tx: &mut Tx<'_>,
+    kind: crate::domain::DocKind,
+    now: Timestamp,
+) -> Result<DocNumber, AppError> {
+    let year = now.paris_date().year() as u16;
+    let behind = |tx: &Tx<'_>, year: u16| -> Result<Option<IssuedDocument>, AppError> {
+        let n = tx.counter(kind, year)?;
+        if n == 0 {
+            return Ok(None);
+        }
+        let last = DocNumber { kind, year, seq: n }.to_string();
+        Ok(tx
+            .document(&last)?
+            .filter(|d| d.issued_at > now || d.date > now.paris_date()))
+    };
+    let later = match behind(tx, year + 1)? {
+        Some(d) => Some(d),
+        None => behind(tx, year)?,
+    };
+    if let Some(last) = later {
+        tracing::error!(
+            last = %last.number,
+            last_issued = %last.issued_at.iso_utc(),
+            now = %now.iso_utc(),
+            "horloge en retard sur le dernier document : émission refusée"
+        );
+        return Err(AppError::Invalid(format!(
+            "l'horloge du serveur indique le {}, avant {} émis le {} : aucun numéro n'est \
+             tiré tant que l'horloge n'est pas remise à l'heure (vérifiez la synchronisation \
+             NTP : timedatectl status), puis recommencez",
+            now.fr(),
+            last.number,
+            last.issued_at.fr()
+        )));
+    }
+    Ok(tx.draw_number(kind, year)?)
+}

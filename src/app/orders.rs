@@ -80,7 +80,7 @@ impl App {
             } else {
                 IssuedTotals::new()
             };
-            let doc_number = tx.draw_number(kind, ctx.today().year() as u16)?;
+            let doc_number = super::draw_number(tx, kind, ctx.now)?;
             let issued = f(&order, &customer, &mut stock, &totals, doc_number, &ctx)?;
             let doc = self.store_document(tx, issued.document)?;
             App::save_stock(tx, &stock)?;
@@ -394,7 +394,7 @@ impl App {
             let (old, customer) = App::find_order(tx, &number)?;
             let catalogue = App::stock_for(tx, &old)?;
             let id = OrderId(tx.next_id("order")?);
-            let new_number = tx.draw_number(DocKind::Quote, ctx.today().year() as u16)?;
+            let new_number = super::draw_number(tx, DocKind::Quote, ctx.now)?;
             let (old2, issued) =
                 pipeline::renew_quote(&old, &customer, &catalogue, id, new_number, &ctx)?;
             self.store_document(tx, issued.document)?;

@@ -400,8 +400,8 @@ pub fn restore(file: &Path, data: &Path, stamp: &str, force: bool) -> Result<Res
             && let Some(current) = replaced.as_ref().filter(|c| c.documents > 0)
         {
             return Err(StoreError::WouldReplace {
-                current: current.clone(),
-                incoming: incoming_summary,
+                current: Box::new(current.clone()),
+                incoming: Box::new(incoming_summary),
             });
         }
         let mut restored = swap_in(

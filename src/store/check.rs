@@ -34,6 +34,29 @@ pub struct Report {
     pub files: u64,
     pub audit_records: u64,
     pub violations: Vec<Violation>,
+    /// What is not a broken invariant but needs a person: a clock behind the last event.
+    pub warnings: Vec<String>,
+    /// Free space on the store's file system, in bytes (when known).
+    pub free_bytes: Option<u64>,
+}
+
+/// A warning when `now` is behind the last event recorded: the clock was put back (or the
+/// store comes from a machine whose clock was ahead), and issuing is refused until it is
+/// right again.
+pub fn clock_behind(rx: &Rx, now: crate::domain::Timestamp) -> Result<Option<String>, StoreError> {
+    let seq = rx.last_audit_seq()?;
+    if seq == 0 {
+        return Ok(None);
+    }
+    Ok(rx.audit_record(seq)?.filter(|r| r.at > now).map(|r| {
+        format!(
+            "l'horloge du serveur ({}) est en retard sur le dernier événement enregistré \
+             ({}) : vérifiez la synchronisation NTP (timedatectl status) ; aucun document \
+             ne sera émis avant l'heure du dernier",
+            now.fr(),
+            r.at.fr()
+        )
+    }))
 }
 
 impl Report {

@@ -64,8 +64,8 @@ pub enum StoreError {
         "le magasin actuel contient des documents : la restauration le remplacerait.\n  actuel :      {current}\n  sauvegarde :  {incoming}\nRelancez avec --force pour le remplacer (il sera gardé à côté)"
     )]
     WouldReplace {
-        current: backup::StoreSummary,
-        incoming: backup::StoreSummary,
+        current: Box<backup::StoreSummary>,
+        incoming: Box<backup::StoreSummary>,
     },
 }
 
@@ -225,6 +225,16 @@ pub struct Store {
     dictionaries: std::sync::Arc<compress::Dictionaries>,
     /// Temporary copies a killed process left in the data folder, removed at open.
     leftovers: Vec<(PathBuf, u64)>,
+}
+
+/// Free space for an unprivileged writer on the file system holding `path`, in bytes.
+pub fn free_space(path: &Path) -> Option<u64> {
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(path.as_os_str().as_bytes()).ok()?;
+    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
+    // SAFETY: `c` is a valid NUL-terminated path and `st` a writable statvfs.
+    let rc = unsafe { libc::statvfs(c.as_ptr(), &mut st) };
+    (rc == 0).then(|| st.f_bavail as u64 * st.f_frsize as u64)
 }
 
 /// Removes what a process killed mid-way left in `data_dir`: streamed backups

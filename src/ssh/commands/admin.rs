@@ -197,11 +197,22 @@ struct CheckRow {
     audit_records: u64,
     clean: bool,
     violations: Vec<String>,
+    warnings: Vec<String>,
+    free_bytes: Option<u64>,
 }
 
 impl Render for CheckRow {
     fn text(&self) -> String {
         let mut s: String = self.violations.iter().map(|v| format!("{v}\n")).collect();
+        for w in &self.warnings {
+            s.push_str(&format!("attention : {w}\n"));
+        }
+        if let Some(free) = self.free_bytes {
+            s.push_str(&format!(
+                "espace libre sur le disque du magasin : {} Mo\n",
+                free / 1_000_000
+            ));
+        }
         s.push_str(&format!(
             "vérifié : {} clients, {} commandes, {} documents ({} fichiers, {} synthétiques), {} lignes d'audit : {}",
             self.customers,
@@ -234,6 +245,8 @@ pub(super) fn check(shared: &Shared, who: &Actor, json: bool) -> Output {
                 audit_records: r.audit_records,
                 clean: r.is_clean(),
                 violations: r.violations.iter().map(|v| v.to_string()).collect(),
+                warnings: r.warnings.clone(),
+                free_bytes: r.free_bytes,
             };
             let mut out = Output::render(&row, json);
             if !row.clean {
