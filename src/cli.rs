@@ -232,6 +232,16 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let (data, keys, config) = (cli.data, cli.keys, cli.config);
     let config = config.as_deref();
+    if matches!(cli.command, Command::Serve { .. } | Command::Keys { .. })
+        && keys.exists()
+        && !keys.is_dir()
+    {
+        return fail(format!(
+            "{} (--keys ou la variable COMPTOIR_KEYS) est un fichier : il faut le dossier des \
+             clés (keys/admin/NOM.pub, keys/staff/NOM.pub)",
+            keys.display()
+        ));
+    }
     match cli.command {
         Command::Seed {
             customers,
@@ -715,12 +725,6 @@ fn check_command(data: &Path, config: Option<&Path>) -> ExitCode {
     for w in &report.warnings {
         println!("attention : {w}");
     }
-    if let Some(free) = crate::store::free_space(data) {
-        println!(
-            "espace libre sur le disque du magasin : {} Mo",
-            free / 1_000_000
-        );
-    }
     println!(
         "checked {} customers, {} orders, {} documents ({} files, {} synthetic), {} audit records in {:.1} s: {}",
         report.customers,
@@ -736,6 +740,12 @@ fn check_command(data: &Path, config: Option<&Path>) -> ExitCode {
             format!("{} violation(s)", report.violations.len())
         }
     );
+    if let Some(free) = crate::store::free_space(data) {
+        println!(
+            "espace libre sur le disque du magasin : {} Mo",
+            free / 1_000_000
+        );
+    }
     if report.is_clean() {
         ExitCode::SUCCESS
     } else {

@@ -182,6 +182,35 @@ pub struct Config {
     pub server: ServerConfig,
 }
 
+/// The most a configuration file may hold: a real one is a few KB.
+pub const MAX_CONFIG_BYTES: u64 = 256 * 1024;
+
+/// Reads a configuration file with bounds: only a regular file (a FIFO, a device such as
+/// `/dev/zero` or a directory is refused before it is opened, so nothing blocks or grows
+/// without end), at most [`MAX_CONFIG_BYTES`], in UTF-8.
+fn read_bounded(path: &Path) -> Result<String, String> {
+    use std::io::Read;
+    let shown = path.display();
+    let meta = std::fs::metadata(path).map_err(|e| format!("{shown} : {e}"))?;
+    if !meta.is_file() {
+        return Err(format!(
+            "{shown} : ce n'est pas un fichier ordinaire (dossier, tube ou périphérique) : \
+             donnez le chemin d'un fichier comptoir.toml"
+        ));
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_CONFIG_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(|e| format!("{shown} : {e}"))?;
+    if bytes.len() as u64 > MAX_CONFIG_BYTES {
+        return Err(format!(
+            "{shown} : plus de {} Ko, ce n'est pas un fichier de configuration de comptoir",
+            MAX_CONFIG_BYTES / 1024
+        ));
+    }
+    String::from_utf8(bytes).map_err(|_| format!("{shown} : le fichier n'est pas en UTF-8"))
+}
+
 fn err(path: &Path, field: &str, msg: impl std::fmt::Display) -> String {
     format!("{}: {field}: {msg}", path.display())
 }
@@ -192,8 +221,7 @@ impl Config {
         let Some(path) = path else {
             return Ok(Config::default());
         };
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        Config::parse(&text, path)
+        Config::parse(&read_bounded(path)?, path)
     }
 
     pub fn parse(text: &str, path: &Path) -> Result<Config, String> {

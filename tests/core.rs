@@ -419,6 +419,61 @@ fn config_check_shows_the_identity_and_what_is_missing() {
     assert!(out.contains("OK: documents can be issued"), "{out}");
 }
 
+/// The configuration is read with bounds: a device (`/dev/zero`), a FIFO (which would
+/// block), a directory or an oversized file is refused at once in French; a control
+/// character in `[shop]` is refused as everywhere; `COMPTOIR_KEYS` naming a file says so.
+#[test]
+fn the_configuration_is_read_with_bounds() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("fifo.toml");
+    let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    let big = dir.path().join("big.toml");
+    std::fs::write(&big, format!("# {}\n", "x".repeat(300_000))).unwrap();
+    let escape = dir.path().join("escape.toml");
+    std::fs::write(&escape, "[shop]\nname = \"Audio\\u001b[2JLyon\"\n").unwrap();
+    for (path, why) in [
+        (
+            std::path::PathBuf::from("/dev/zero"),
+            "pas un fichier ordinaire",
+        ),
+        (fifo.clone(), "pas un fichier ordinaire"),
+        (dir.path().to_path_buf(), "pas un fichier ordinaire"),
+        (big.clone(), "plus de 256 Ko"),
+        (escape.clone(), "caractère de contrôle (U+001B)"),
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_comptoir"))
+            .args(["config", "check", "--config"])
+            .arg(&path)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while child.try_wait().unwrap().is_none() {
+            if std::time::Instant::now() > deadline {
+                child.kill().unwrap();
+                panic!("config check on {} did not return", path.display());
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{}", path.display());
+        let err = stderr(&out);
+        assert!(err.contains(why), "{}: {err}", path.display());
+        assert!(!err.contains('\u{1b}'), "{err}");
+    }
+    let keys_file = dir.path().join("keys");
+    std::fs::write(&keys_file, b"not a folder").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_comptoir"))
+        .args(["keys", "list"])
+        .env("COMPTOIR_KEYS", &keys_file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("COMPTOIR_KEYS"), "{}", stderr(&out));
+}
+
 #[test]
 fn import_command_with_good_and_bad_files() {
     let dir = tempfile::tempdir().unwrap();

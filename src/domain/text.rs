@@ -32,12 +32,18 @@ fn fold_char(c: char, out: &mut String) {
 /// Characters that change how a terminal shows text: controls (escape sequences, bells,
 /// backspaces, C1 codes) and the bidirectional overrides that reorder what is shown.
 /// U+FFFE and U+FFFF are refused too: XML 1.0 forbids them, and they would make an
-/// invoice's Factur-X XML ill-formed.
+/// invoice's Factur-X XML ill-formed; and the line and paragraph separators U+2028 and
+/// U+2029, which some terminals and viewers take for line breaks.
 pub fn is_unprintable(c: char) -> bool {
     c.is_control()
         || matches!(
             c,
-            '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{fffe}' | '\u{ffff}'
+            '\u{202a}'..='\u{202e}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{2028}'
+                | '\u{2029}'
+                | '\u{fffe}'
+                | '\u{ffff}'
         )
 }
 
@@ -193,6 +199,8 @@ mod tests {
         assert_eq!(first_unprintable("motif\x1b[2J", false), Some('\x1b'));
         assert_eq!(first_unprintable("a\nb", true), None);
         assert_eq!(first_unprintable("a\nb", false), Some('\n'));
+        assert_eq!(first_unprintable("a\u{2028}b", true), Some('\u{2028}'));
+        assert_eq!(first_unprintable("a\u{2029}b", true), Some('\u{2029}'));
     }
 
     #[test]
