@@ -91,6 +91,8 @@ struct Server {
     idle_timeout_minutes: Option<u64>,
     keepalive_seconds: Option<u64>,
     shop_title: Option<String>,
+    /// Free space (MB) kept on the store's disk; business writes stop below it.
+    disk_reserve_mb: Option<u64>,
     login_grace_seconds: Option<u64>,
     max_startups: Option<String>,
     admin_reserved_sessions: Option<usize>,
@@ -358,6 +360,16 @@ impl Config {
                         ),
                     )
                 })?;
+            }
+            if let Some(mb) = s.disk_reserve_mb {
+                if mb > 1_000_000 {
+                    return Err(err(
+                        path,
+                        "server.disk_reserve_mb",
+                        format!("{mb} Mo : au plus 1 000 000 (0 désactive la réserve)"),
+                    ));
+                }
+                cfg.settings.disk_reserve_mb = mb;
             }
             if let Some(t) = s.shop_title {
                 if let Some(c) = crate::domain::text::first_refused(&t, false) {

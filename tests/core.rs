@@ -1311,3 +1311,40 @@ fn a_clock_behind_the_last_document_stops_numbering() {
         "{text}"
     );
 }
+
+/// The disk reserve: below `[server] disk_reserve_mb` of free space, business writes are
+/// refused with a French message (before the disk is full), while the audit trail of
+/// logins still writes; 0 turns the reserve off.
+#[test]
+fn business_writes_stop_at_the_disk_reserve() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(FixedClock::new(noon("2026-03-02")));
+    let app = app_in(dir.path(), clock);
+    let free_mb = comptoir::store::free_space(dir.path()).unwrap() / 1_000_000;
+    let mut settings = (*app.settings()).clone();
+    settings.disk_reserve_mb = free_mb + 1_000_000;
+    app.set_settings(settings.clone());
+    let req = parse_quote_request(&quote_json(0, 1, &[(0, 1)])).unwrap();
+    let e = app
+        .import_quote(&Actor::import(), &req)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("Mo sur le disque du magasin") && e.contains("réserve"),
+        "{e}"
+    );
+    let seq = app.read(|rx| rx.last_audit_seq()).unwrap();
+    app.try_record_access(
+        &staff(),
+        comptoir::domain::AccessEvent::Login {
+            peer: None,
+            fingerprint: "SHA256:marie".into(),
+            client: "test".into(),
+        },
+    )
+    .unwrap();
+    assert_eq!(app.read(|rx| rx.last_audit_seq()).unwrap(), seq + 1);
+    settings.disk_reserve_mb = 0;
+    app.set_settings(settings);
+    app.import_quote(&Actor::import(), &req).unwrap();
+}

@@ -272,7 +272,13 @@ pub struct Settings {
     pub ecb_rates: EcbRates,
     /// The FEC's sales accounts, one per VAT rate.
     pub accounts: export::SalesAccounts,
+    /// Free space (MB) kept on the store's disk: business writes are refused below it, so
+    /// the audit trail of logins always has room (`[server] disk_reserve_mb`).
+    pub disk_reserve_mb: u64,
 }
+
+/// The default disk reserve, in MB.
+pub const DISK_RESERVE_MB: u64 = 50;
 
 impl Default for Settings {
     fn default() -> Self {
@@ -280,6 +286,7 @@ impl Default for Settings {
             seller: Seller::demo(),
             ecb_rates: EcbRates::default(),
             accounts: export::SalesAccounts::default(),
+            disk_reserve_mb: DISK_RESERVE_MB,
         }
     }
 }
@@ -328,10 +335,32 @@ impl App {
         actor: &Actor,
         f: impl FnOnce(&mut Tx<'_>) -> Result<R, AppError>,
     ) -> Result<R, AppError> {
+        self.check_disk_reserve()?;
         self.store.write(|tx| {
             actor.still_granted()?;
             f(tx)
         })
+    }
+
+    /// Refuses a business write when the store's disk has less free space than the
+    /// reserve: the disk never fills up from orders and documents, and the audit trail
+    /// (logins, refusals) keeps room.
+    fn check_disk_reserve(&self) -> Result<(), AppError> {
+        let reserve_mb = self.settings().disk_reserve_mb;
+        if reserve_mb == 0 {
+            return Ok(());
+        }
+        match crate::store::free_space(&self.data_dir()) {
+            Some(free) if free / 1_000_000 < reserve_mb => {
+                let fault = crate::store::DiskFault::Reserve {
+                    free_mb: free / 1_000_000,
+                    reserve_mb,
+                };
+                tracing::error!("{fault}");
+                Err(AppError::Store(StoreError::Disk(fault)))
+            }
+            _ => Ok(()),
+        }
     }
 
     /// Gives a person who just logged in the right to act (see [`Actor::grant`]).
@@ -390,15 +419,28 @@ impl App {
         self.record_accesses(actor, vec![event]);
     }
 
+    /// Records an access event and says whether it was written (a login is let in only
+    /// when its trace is).
+    pub fn try_record_access(&self, actor: &Actor, event: AccessEvent) -> Result<(), AppError> {
+        self.write_accesses(actor, vec![event])
+            .map_err(AppError::from)
+    }
+
     /// Records several access events in one durable write (the refused logins gathered
     /// over a second: a flood costs the disk one write, not one per attempt).
     pub fn record_accesses(&self, actor: &Actor, events: Vec<AccessEvent>) {
+        let actions: Vec<_> = events.iter().map(AccessEvent::action).collect();
+        if let Err(e) = self.write_accesses(actor, events) {
+            tracing::error!("audit of {actions:?} failed: {e}");
+        }
+    }
+
+    fn write_accesses(&self, actor: &Actor, events: Vec<AccessEvent>) -> Result<(), StoreError> {
         if events.is_empty() {
-            return;
+            return Ok(());
         }
         let at = self.now();
-        let actions: Vec<_> = events.iter().map(AccessEvent::action).collect();
-        let written = self.store.write(|tx| {
+        self.store.write(|tx| {
             for event in events {
                 // Withdrawn in the transaction that records the change: a use case of that
                 // person either committed before it, or sees the withdrawal.
@@ -418,10 +460,7 @@ impl App {
                 tx.append_audit(AuditRecord::of_access(at, actor.reference(), event))?;
             }
             Ok::<_, StoreError>(())
-        });
-        if let Err(e) = written {
-            tracing::error!("audit of {actions:?} failed: {e}");
-        }
+        })
     }
 
     /// Durable commits since the store was opened.
@@ -540,6 +579,21 @@ impl App {
         dest: &std::path::Path,
     ) -> Result<crate::store::backup::BackupReport, AppError> {
         actor.require(Role::Admin)?;
+        // The copy is at most the store's size: it must not eat the disk's reserve (a
+        // full disk would stop the store with it).
+        let folder = dest.parent().unwrap_or(std::path::Path::new("."));
+        let needed = self.store.file_size() + self.settings().disk_reserve_mb * 1_000_000;
+        if let Some(free) = crate::store::free_space(folder)
+            && free < needed
+        {
+            return Err(AppError::Invalid(format!(
+                "la sauvegarde a besoin de {} Mo libres dans {} (sa copie temporaire et la \
+                 réserve du disque) ; il en reste {} : rien n'a été copié",
+                needed / 1_000_000,
+                folder.display(),
+                free / 1_000_000
+            )));
+        }
         Ok(self.store.backup_to(dest)?)
     }
 

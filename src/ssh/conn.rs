@@ -361,14 +361,30 @@ impl russh::server::Handler for Conn {
         if let Some(who) = &self.who {
             let fingerprint = who.fingerprint.clone().unwrap_or_default();
             tracing::info!(peer = ?self.peer, person = %who.name, role = %who.role, %fingerprint, client = %self.client, "login");
-            self.shared.app.record_access(
+            let traced = self.shared.app.try_record_access(
                 who,
                 AccessEvent::Login {
                     peer: self.peer.map(|p| p.ip().to_string()),
-                    fingerprint,
+                    fingerprint: fingerprint.clone(),
                     client: self.client.clone(),
                 },
             );
+            if let Err(e) = traced {
+                if who.role == Role::Admin {
+                    // An admin must be able to get in to repair: the login is in the
+                    // journal instead.
+                    tracing::error!(peer = ?self.peer, person = %who.name, %fingerprint, error = %e, "login NOT in the audit trail (admin let in, traced in this journal only)");
+                } else {
+                    // A login nobody can trace is worse than a refused one.
+                    tracing::error!(peer = ?self.peer, person = %who.name, %fingerprint, error = %e, "login refused: the audit trail cannot be written");
+                    let msg = format!(
+                        "Connexion refusée : elle ne peut pas être inscrite au journal d'audit ({e}). Prévenez un administrateur."
+                    );
+                    // Whatever the client sends before the disconnection arrives is refused.
+                    self.refusal = Some(msg.clone());
+                    session.disconnect(russh::Disconnect::ByApplication, &msg, "fr")?;
+                }
+            }
         }
         Ok(())
     }

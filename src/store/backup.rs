@@ -153,7 +153,7 @@ impl Store {
     /// trained on the store now (a table with too few records keeps its current one).
     fn compacting_copy_to(&self, dest: &Path) -> Result<BackupReport, StoreError> {
         let trained = self.trained_dictionaries(true)?;
-        let snapshot = self.db.begin_read()?;
+        let snapshot = self.db()?.begin_read()?;
         let stored = snapshot.open_table(DICTIONARIES)?;
         let first = stored.last()?.map_or(1, |(k, _)| k.value() + 1);
         let added = super::numbered(first, trained);
@@ -179,7 +179,7 @@ impl Store {
                 format!("{} already exists", dest.display()),
             )));
         }
-        let snapshot = self.db.begin_read()?;
+        let snapshot = self.db()?.begin_read()?;
         let known = snapshot.list_tables()?.count() + snapshot.list_multimap_tables()?.count();
         if known != TABLE_COUNT {
             return Err(StoreError::Db(format!(

@@ -56,6 +56,9 @@ pub enum StoreError {
     DocumentExists(String),
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    /// The disk under the store failed (full, I/O error): nothing was written.
+    #[error("{0}")]
+    Disk(DiskFault),
     /// A file given as a backup that is not one (empty, not redb, no comptoir schema).
     #[error("{0}")]
     NotABackup(String),
@@ -69,17 +72,97 @@ pub enum StoreError {
     },
 }
 
+/// What went wrong with the disk under the store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DiskFault {
+    /// No space left (or a quota, or a file size limit).
+    Full,
+    /// Another I/O error.
+    Io(String),
+    /// The store is being reopened after an I/O error.
+    Reopening,
+    /// Free space fell under the reserve kept for the audit trail.
+    Reserve { free_mb: u64, reserve_mb: u64 },
+}
+
+impl std::fmt::Display for DiskFault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DiskFault::Full => write!(
+                f,
+                "le disque du magasin est plein : rien n'a été enregistré. Libérez de la \
+                 place : l'enregistrement reprend de lui-même, sans redémarrer"
+            ),
+            DiskFault::Io(e) => write!(
+                f,
+                "erreur du disque du magasin ({e}) : rien n'a été enregistré ; le magasin est \
+                 rouvert de lui-même, réessayez dans un instant"
+            ),
+            DiskFault::Reopening => write!(
+                f,
+                "le magasin se rouvre après une erreur du disque (plein ?) : rien n'a été \
+                 enregistré, réessayez dans un instant"
+            ),
+            DiskFault::Reserve {
+                free_mb,
+                reserve_mb,
+            } => write!(
+                f,
+                "il ne reste que {free_mb} Mo sur le disque du magasin (réserve de \
+                 {reserve_mb} Mo) : les enregistrements sont suspendus avant que le disque \
+                 ne soit plein ; libérez de la place"
+            ),
+        }
+    }
+}
+
+impl DiskFault {
+    fn of(e: &std::io::Error) -> DiskFault {
+        let full = matches!(
+            e.raw_os_error(),
+            Some(libc::ENOSPC) | Some(libc::EDQUOT) | Some(libc::EFBIG)
+        ) || matches!(
+            e.kind(),
+            std::io::ErrorKind::StorageFull
+                | std::io::ErrorKind::QuotaExceeded
+                | std::io::ErrorKind::FileTooLarge
+        );
+        if full {
+            DiskFault::Full
+        } else {
+            DiskFault::Io(e.to_string())
+        }
+    }
+}
+
+/// Sorts redb's errors: the disk's faults apart (the store reopens itself after them),
+/// everything else as a storage error.
+fn classify(e: redb::Error) -> StoreError {
+    match e {
+        redb::Error::Io(io) => StoreError::Disk(DiskFault::of(&io)),
+        redb::Error::PreviousIo | redb::Error::DatabaseClosed => {
+            StoreError::Disk(DiskFault::Reopening)
+        }
+        other => StoreError::Db(other.to_string()),
+    }
+}
+
 macro_rules! db_error_from {
     ($($t:ty),*) => {$(
         impl From<$t> for StoreError {
             fn from(e: $t) -> Self {
-                StoreError::Db(e.to_string())
+                classify(redb::Error::from(e))
             }
         }
     )*};
 }
+impl From<redb::Error> for StoreError {
+    fn from(e: redb::Error) -> Self {
+        classify(e)
+    }
+}
+
 db_error_from!(
-    redb::Error,
     redb::TransactionError,
     redb::TableError,
     redb::StorageError,
@@ -215,7 +298,13 @@ fn rebuild_order_cards(txn: &redb::WriteTransaction) -> Result<(), StoreError> {
 
 /// The embedded database.
 pub struct Store {
-    db: Database,
+    /// The open database; `None` while it is being reopened after an I/O error. Each
+    /// operation holds its own reference for as long as its transaction lives.
+    db: std::sync::RwLock<Option<std::sync::Arc<Database>>>,
+    /// One reopening at a time.
+    reopening: std::sync::Mutex<()>,
+    /// When the last reopening was tried (they are spaced while the disk stays faulty).
+    reopened_at: std::sync::Mutex<Option<std::time::Instant>>,
     path: PathBuf,
     /// Durable commits since the store was opened: each one waits for the disk.
     durable_commits: std::sync::atomic::AtomicU64,
@@ -298,7 +387,9 @@ impl Store {
             })?;
         let leftovers = clean_leftovers(data_dir);
         let mut store = Store {
-            db,
+            db: std::sync::RwLock::new(Some(std::sync::Arc::new(db))),
+            reopening: Default::default(),
+            reopened_at: Default::default(),
             path,
             durable_commits: Default::default(),
             slow_disk_ms: Default::default(),
@@ -311,7 +402,7 @@ impl Store {
     }
 
     fn init(&mut self) -> Result<(), StoreError> {
-        let txn = self.db.begin_write()?;
+        let txn = self.db()?.begin_write()?;
         let version = {
             // Opening a table creates it.
             let mut meta = txn.open_table(META)?;
@@ -365,7 +456,7 @@ impl Store {
             if let Some(batches) = m.batches {
                 batches(self)?;
             }
-            let txn = self.db.begin_write()?;
+            let txn = self.db()?.begin_write()?;
             (m.run)(&txn)?;
             {
                 let mut meta = txn.open_table(META)?;
@@ -379,6 +470,83 @@ impl Store {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The open database, reopened first if an earlier I/O error closed it.
+    fn db(&self) -> Result<std::sync::Arc<Database>, StoreError> {
+        if let Some(db) = self.db.read().unwrap_or_else(|e| e.into_inner()).clone() {
+            return Ok(db);
+        }
+        self.reopen(false)?;
+        self.db
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+            .ok_or(StoreError::Disk(DiskFault::Reopening))
+    }
+
+    fn db_mut(&mut self) -> Result<&mut Database, StoreError> {
+        self.db
+            .get_mut()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_mut()
+            .and_then(std::sync::Arc::get_mut)
+            .ok_or(StoreError::Disk(DiskFault::Reopening))
+    }
+
+    /// Closes and reopens the database after an I/O error (redb refuses every operation
+    /// after one until it is reopened): sessions keep running, and once the disk has room
+    /// again writes work without a restart. The old handle is released once the
+    /// operations under way let go of it (they fail meanwhile; new ones wait for the
+    /// reopening). While the disk stays faulty, attempts are a second apart.
+    /// `after_error`: the open database just failed (reopen it even though it is open).
+    pub fn reopen(&self, after_error: bool) -> Result<(), StoreError> {
+        let _one = self.reopening.lock().unwrap_or_else(|e| e.into_inner());
+        let old = {
+            let mut slot = self.db.write().unwrap_or_else(|e| e.into_inner());
+            let mut last = self.reopened_at.lock().unwrap_or_else(|e| e.into_inner());
+            let recent = last.is_some_and(|t| t.elapsed() < std::time::Duration::from_secs(1));
+            if slot.is_some() && !after_error {
+                return Ok(());
+            }
+            if slot.is_none() && recent {
+                return Err(StoreError::Disk(DiskFault::Reopening));
+            }
+            *last = Some(std::time::Instant::now());
+            slot.take()
+        };
+        // The file's lock goes with the last reference to the old handle.
+        if let Some(old) = old {
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+            while std::sync::Arc::strong_count(&old) > 1 && std::time::Instant::now() < deadline {
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+        }
+        match Database::builder()
+            .set_cache_size(CACHE_BYTES)
+            .create(&self.path)
+        {
+            Ok(db) => {
+                *self.db.write().unwrap_or_else(|e| e.into_inner()) = Some(std::sync::Arc::new(db));
+                tracing::warn!(path = %self.path.display(), "magasin rouvert après une erreur du disque");
+                Ok(())
+            }
+            Err(e) => {
+                tracing::error!(path = %self.path.display(), error = %e, "le magasin ne peut pas encore être rouvert");
+                Err(match e {
+                    DatabaseError::Storage(s) => StoreError::from(s),
+                    DatabaseError::DatabaseAlreadyOpen => StoreError::Disk(DiskFault::Reopening),
+                    other => StoreError::Db(other.to_string()),
+                })
+            }
+        }
+    }
+
+    /// After a failed operation: a fault of the disk closes and reopens the database.
+    fn recover(&self, e: &StoreError) {
+        if matches!(e, StoreError::Disk(_)) {
+            let _ = self.reopen(true);
+        }
     }
 
     /// What opening removed: copies left by a process killed during a backup, restore or
@@ -429,7 +597,23 @@ impl Store {
         f: impl FnOnce(&mut Tx<'_>) -> Result<R, E>,
     ) -> Result<R, E> {
         let durable = matches!(durability, redb::Durability::Immediate);
-        let mut txn = self.db.begin_write().map_err(StoreError::from)?;
+        // A write after an I/O error finds the database refusing everything: it is
+        // reopened and the write tried once more (nothing of it has run yet).
+        let mut tries = 0;
+        let (db, mut txn) = loop {
+            let db = self.db()?;
+            match db.begin_write().map_err(StoreError::from) {
+                Ok(txn) => break (db, txn),
+                Err(e) => {
+                    drop(db);
+                    self.recover(&e);
+                    tries += 1;
+                    if tries == 2 || !matches!(e, StoreError::Disk(_)) {
+                        return Err(e.into());
+                    }
+                }
+            }
+        };
         txn.set_durability(durability)
             .map_err(|e| StoreError::Db(e.to_string()))?;
         let result = {
@@ -442,7 +626,11 @@ impl Store {
                 if durable && slow > 0 {
                     std::thread::sleep(std::time::Duration::from_millis(slow));
                 }
-                txn.commit().map_err(StoreError::from)?;
+                if let Err(e) = txn.commit().map_err(StoreError::from) {
+                    drop(db);
+                    self.recover(&e);
+                    return Err(e.into());
+                }
                 if durable {
                     self.durable_commits
                         .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -462,14 +650,24 @@ impl Store {
         &self,
         f: impl FnOnce(&Rx) -> Result<R, E>,
     ) -> Result<R, E> {
-        let txn = self.db.begin_read().map_err(StoreError::from)?;
+        let db = self.db()?;
+        let txn = match db.begin_read().map_err(StoreError::from) {
+            Ok(txn) => txn,
+            Err(e) => {
+                drop(db);
+                self.recover(&e);
+                return Err(e.into());
+            }
+        };
         let rx = Rx::open(&txn, self.dictionaries.clone())?;
         f(&rx)
     }
 
     /// Rewrites the file without its free pages (after a bulk load). Needs exclusive access.
     pub fn compact(&mut self) -> Result<bool, StoreError> {
-        self.db.compact().map_err(|e| StoreError::Db(e.to_string()))
+        self.db_mut()?
+            .compact()
+            .map_err(|e| StoreError::Db(e.to_string()))
     }
 
     /// Marks the store as a demonstration store: documents may carry the demo shop's
@@ -484,7 +682,7 @@ impl Store {
 
     /// redb's own structural check (pages, checksums). Needs exclusive access.
     pub fn check_integrity(&mut self) -> Result<bool, StoreError> {
-        self.db
+        self.db_mut()?
             .check_integrity()
             .map_err(|e| StoreError::Db(e.to_string()))
     }
@@ -510,7 +708,7 @@ impl Store {
     /// Every table's rows and bytes, largest first.
     pub fn table_sizes(&self) -> Result<Vec<TableSize>, StoreError> {
         use redb::{MultimapTableHandle, ReadableTableMetadata, TableHandle};
-        let txn = self.db.begin_read()?;
+        let txn = self.db()?.begin_read()?;
         let size = |name: &str, rows: u64, stats: redb::TableStats| TableSize {
             name: name.to_string(),
             rows,
@@ -572,14 +770,14 @@ fn read_dictionaries(txn: &redb::ReadTransaction) -> Result<compress::Dictionari
 impl Store {
     /// Every stored dictionary, and which one each table writes with.
     fn load_dictionaries(&self) -> Result<compress::Dictionaries, StoreError> {
-        read_dictionaries(&self.db.begin_read()?)
+        read_dictionaries(&self.db()?.begin_read()?)
     }
 
     /// Plain samples of a table's values spread evenly over its keys (or, for documents,
     /// over their issue order), decompressed with the dictionaries they were written with:
     /// a few thousand lookups, whatever the table's size.
     fn training_samples(&self, table_name: &'static str) -> Result<Vec<Vec<u8>>, StoreError> {
-        let txn = self.db.begin_read()?;
+        let txn = self.db()?.begin_read()?;
         let n = compress::TRAINING_SAMPLES as u64;
         // Keys spread evenly between a u64-keyed table's first and last.
         fn spread(first: Option<u64>, last: Option<u64>, n: u64) -> impl Iterator<Item = u64> {
@@ -643,7 +841,7 @@ impl Store {
     /// Number of rows of a compressible table.
     fn rows_of(&self, table_name: &str) -> Result<u64, StoreError> {
         use redb::{ReadableTableMetadata, TableHandle};
-        let txn = self.db.begin_read()?;
+        let txn = self.db()?.begin_read()?;
         for handle in txn.list_tables()? {
             if handle.name() == table_name {
                 return Ok(txn.open_untyped_table(handle)?.len()?);
@@ -681,7 +879,7 @@ impl Store {
         if dictionaries.is_empty() {
             return Ok(());
         }
-        let txn = self.db.begin_write()?;
+        let txn = self.db()?.begin_write()?;
         {
             let mut table = txn.open_table(DICTIONARIES)?;
             let mut meta = txn.open_table(META)?;

@@ -74,7 +74,7 @@ fn schema_1_cards_are_rebuilt_from_their_orders() {
             b.extend(body);
             b
         };
-        let txn = store.db.begin_write().unwrap();
+        let txn = store.db().unwrap().begin_write().unwrap();
         {
             let mut meta = txn.open_table(META).unwrap();
             meta.insert("schema_version", 1).unwrap();
@@ -176,7 +176,7 @@ fn schema_3_customers_get_their_index_summary() {
     };
     {
         let store = Store::open(dir.path()).unwrap();
-        let txn = store.db.begin_write().unwrap();
+        let txn = store.db().unwrap().begin_write().unwrap();
         {
             let mut meta = txn.open_table(META).unwrap();
             meta.insert("schema_version", 3).unwrap();
@@ -237,7 +237,7 @@ fn all_documents(store: &Store) -> Vec<(String, crate::domain::IssuedDocument)> 
 
 /// A document's record as stored (decompressed when it was).
 fn raw_document(store: &Store, number: &str) -> Vec<u8> {
-    let txn = store.db.begin_read().unwrap();
+    let txn = store.db().unwrap().begin_read().unwrap();
     let docs = txn.open_table(DOCUMENTS).unwrap();
     let stored = docs.get(number).unwrap().unwrap().value().to_vec();
     store
@@ -249,7 +249,7 @@ fn raw_document(store: &Store, number: &str) -> Vec<u8> {
 
 fn part_count(store: &Store) -> u64 {
     use redb::ReadableTableMetadata;
-    let txn = store.db.begin_read().unwrap();
+    let txn = store.db().unwrap().begin_read().unwrap();
     txn.open_table(DOCUMENT_PARTS).unwrap().len().unwrap()
 }
 
@@ -296,7 +296,7 @@ fn schema_4_documents_move_their_parts_apart() {
     let (dir, store) = crate::app::tests::seeded_store(10, 30, 9);
     let before = all_documents(&store);
     {
-        let txn = store.db.begin_write().unwrap();
+        let txn = store.db().unwrap().begin_write().unwrap();
         {
             let mut meta = txn.open_table(META).unwrap();
             meta.insert("schema_version", 4).unwrap();
@@ -450,7 +450,7 @@ fn compaction_shrinks_the_file_and_keeps_every_record() {
 /// The stored bytes of every value of a byte-valued table.
 fn raw_values(store: &Store, def: redb::TableDefinition<u64, &[u8]>) -> Vec<Vec<u8>> {
     use redb::ReadableTable;
-    let txn = store.db.begin_read().unwrap();
+    let txn = store.db().unwrap().begin_read().unwrap();
     let table = txn.open_table(def).unwrap();
     table
         .iter()
@@ -550,7 +550,7 @@ fn document_files_read_back_byte_for_byte() {
         .unwrap();
     let number = copy.number.to_string();
     let raw = |format: FileFormat| {
-        let txn = store.db.begin_read().unwrap();
+        let txn = store.db().unwrap().begin_read().unwrap();
         let t = txn.open_table(DOCUMENT_FILES).unwrap();
         t.get((number.as_str(), format.code()))
             .unwrap()
