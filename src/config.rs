@@ -100,6 +100,8 @@ struct Server {
     failed_logins_per_minute: Option<u32>,
     penalty_seconds: Option<u64>,
     output_stall_seconds: Option<u64>,
+    max_startups_per_source: Option<usize>,
+    penalty_exempt: Option<Vec<String>>,
 }
 
 /// Limits of the SSH server.
@@ -125,6 +127,55 @@ pub struct ServerConfig {
     /// Unauthenticated connections: from `start` on, new ones are dropped at random with
     /// probability `rate` %, rising linearly to 100 % at `full` (OpenSSH's MaxStartups).
     pub max_startups: MaxStartups,
+    /// Unauthenticated connections one source (an IPv4 address, an IPv6 /64) may hold at
+    /// once (OpenSSH's PerSourceMaxStartups): one address cannot take every place, nor
+    /// start the random early drop by itself (it must stay below `max_startups.start`).
+    pub max_startups_per_source: usize,
+    /// Sources never penalised for failed logins (OpenSSH's PerSourcePenaltyExemptList).
+    pub penalty_exempt: Vec<Cidr>,
+}
+
+/// An address block, `192.168.1.0/24` or `2001:db8::/48` (a bare address is one host).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Cidr {
+    pub addr: std::net::IpAddr,
+    pub prefix: u8,
+}
+
+impl Cidr {
+    pub fn parse(s: &str) -> Option<Cidr> {
+        let s = s.trim();
+        let (addr, prefix) = match s.split_once('/') {
+            Some((a, p)) => (
+                a.parse::<std::net::IpAddr>().ok()?,
+                Some(p.parse::<u8>().ok()?),
+            ),
+            None => (s.parse::<std::net::IpAddr>().ok()?, None),
+        };
+        let max = if addr.is_ipv4() { 32 } else { 128 };
+        let prefix = prefix.unwrap_or(max);
+        (prefix <= max).then_some(Cidr { addr, prefix })
+    }
+
+    pub fn contains(&self, ip: std::net::IpAddr) -> bool {
+        let ip = match ip {
+            std::net::IpAddr::V6(v6) => v6
+                .to_ipv4_mapped()
+                .map_or(std::net::IpAddr::V6(v6), std::net::IpAddr::V4),
+            v4 => v4,
+        };
+        match (self.addr, ip) {
+            (std::net::IpAddr::V4(a), std::net::IpAddr::V4(b)) => {
+                let mask = u32::MAX.checked_shl(32 - self.prefix as u32).unwrap_or(0);
+                u32::from(a) & mask == u32::from(b) & mask
+            }
+            (std::net::IpAddr::V6(a), std::net::IpAddr::V6(b)) => {
+                let mask = u128::MAX.checked_shl(128 - self.prefix as u32).unwrap_or(0);
+                u128::from(a) & mask == u128::from(b) & mask
+            }
+            _ => false,
+        }
+    }
 }
 
 impl ServerConfig {
@@ -173,6 +224,8 @@ impl Default for ServerConfig {
                 rate: 30,
                 full: 100,
             },
+            max_startups_per_source: 5,
+            penalty_exempt: Vec::new(),
         }
     }
 }
@@ -341,6 +394,25 @@ impl Config {
                         v => Ok(v.map(Duration::from_secs)),
                     }
                 };
+            if let Some(n) = s.max_startups_per_source {
+                if n == 0 {
+                    return Err(err(path, "server.max_startups_per_source", "au moins 1"));
+                }
+                cfg.server.max_startups_per_source = n;
+            }
+            if let Some(list) = s.penalty_exempt {
+                let mut out = Vec::new();
+                for (i, c) in list.iter().enumerate() {
+                    out.push(Cidr::parse(c).ok_or_else(|| {
+                        err(
+                            path,
+                            &format!("server.penalty_exempt[{i}]"),
+                            format!("« {c} » : attendu une adresse ou un bloc, par exemple \"192.168.1.0/24\""),
+                        )
+                    })?);
+                }
+                cfg.server.penalty_exempt = out;
+            }
             if let Some(d) = seconds(s.penalty_seconds, "penalty_seconds", 3600)? {
                 cfg.server.penalty = d;
             }
@@ -360,6 +432,24 @@ impl Config {
                         ),
                     )
                 })?;
+            }
+            let start = cfg.server.max_startups.start;
+            if s.max_startups_per_source.is_none() {
+                // The default stays under the start of the early drop.
+                cfg.server.max_startups_per_source = cfg
+                    .server
+                    .max_startups_per_source
+                    .min(start.saturating_sub(1))
+                    .max(1);
+            } else if cfg.server.max_startups_per_source >= start {
+                return Err(err(
+                    path,
+                    "server.max_startups_per_source",
+                    format!(
+                        "{} : doit rester sous le début de max_startups ({}), sinon une seule adresse déclenche le rejet aléatoire des connexions de tous",
+                        cfg.server.max_startups_per_source, cfg.server.max_startups.start
+                    ),
+                ));
             }
             if let Some(mb) = s.disk_reserve_mb {
                 if mb > 1_000_000 {
@@ -597,6 +687,28 @@ mod tests {
         );
         let e = parse("[shop]\nxml_legal_id = \"tva\"\n").unwrap_err();
         assert!(e.contains("shop.xml_legal_id"), "{e}");
+    }
+
+    #[test]
+    fn per_source_limits_and_exemptions_are_checked() {
+        let c = parse(
+            "[server]\npenalty_exempt = [\"10.0.0.0/8\", \"2001:db8::/32\", \"192.0.2.9\"]\n",
+        )
+        .unwrap();
+        let e = &c.server.penalty_exempt;
+        assert!(e[0].contains("10.200.3.4".parse().unwrap()));
+        assert!(!e[0].contains("11.0.0.1".parse().unwrap()));
+        assert!(e[1].contains("2001:db8:ffff::1".parse().unwrap()));
+        assert!(e[2].contains("192.0.2.9".parse().unwrap()));
+        assert!(!e[2].contains("192.0.2.10".parse().unwrap()));
+        assert_eq!(c.server.max_startups_per_source, 5);
+        let err = parse("[server]\npenalty_exempt = [\"10.0.0.0/33\"]\n").unwrap_err();
+        assert!(err.contains("penalty_exempt[0]"), "{err}");
+        let err = parse("[server]\nmax_startups_per_source = 10\n").unwrap_err();
+        assert!(err.contains("doit rester sous"), "{err}");
+        // A small early drop brings the default per-source share under it.
+        let c = parse("[server]\nmax_startups = \"4:50:20\"\n").unwrap();
+        assert_eq!(c.server.max_startups_per_source, 3);
     }
 
     #[test]

@@ -523,11 +523,12 @@ async fn the_failed_login_limiter_holds() {
         shell: "",
     });
     let config = std::sync::Arc::new(client::Config::default());
-    let strangers: Vec<PrivateKey> = (100..110).map(fixed_key).collect();
-    // Ten connections in parallel, each offering ten unknown keys.
+    // Ten connections in parallel, each offering ten unknown keys of its own: key after
+    // key from one address, which closes the address.
     let mut attacks = Vec::new();
-    for _ in 0..10 {
-        let (addr, config, keys) = (s.addr, config.clone(), strangers.clone());
+    for c in 0..10u8 {
+        let strangers: Vec<PrivateKey> = (0..10).map(|k| fixed_key(100 + 10 * c + k)).collect();
+        let (addr, config, keys) = (s.addr, config.clone(), strangers);
         attacks.push(tokio::spawn(async move {
             let Ok(mut h) = client::connect(config, addr, Trusting).await else {
                 return true; // refused at accept: the source is already penalised
@@ -598,6 +599,20 @@ async fn the_failed_login_limiter_holds() {
         failed.len() <= 5,
         "{} records for {counted} attempts",
         failed.len()
+    );
+    // The penalty itself is in the audit trail, with its subject and reason.
+    let penalties: Vec<&serde_json::Value> = records
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["action"] == "login-penalty")
+        .collect();
+    assert!(!penalties.is_empty(), "no penalty audited");
+    let p = &penalties[0]["access"]["Penalty"];
+    assert_eq!(p["subject"], "adresse 127.0.0.1", "{p}");
+    assert!(
+        p["reason"].as_str().unwrap().contains("clés différentes"),
+        "{p}"
     );
 }
 
@@ -955,5 +970,84 @@ async fn a_full_disk_is_survived_without_a_restart() {
     eprintln!(
         "full disk: refused « {} », {let_in} staff logins let in (all audited), {refused} refused",
         full.trim()
+    );
+}
+
+/// Issue 29, one address blocking logins: 300 silent connections from one address
+/// (127.0.0.2) hold only their source's share of the unauthenticated places, so every
+/// admin login from another address gets in at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn silent_connections_from_one_address_leave_room_for_others() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let paul = fixed_key(51);
+    let s = serve(Setup {
+        people: &[("paul", Role::Admin, &paul)],
+        server: "login_grace_seconds = 30\nmax_startups = \"10:30:100\"\nmax_startups_per_source = 5",
+        shell: "ulimit -n 1024;",
+    });
+    let mut silent = Vec::new();
+    for _ in 0..300 {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.bind("127.0.0.2:0".parse().unwrap()).unwrap();
+        if let Ok(Ok(stream)) =
+            tokio::time::timeout(Duration::from_secs(2), socket.connect(s.addr)).await
+        {
+            silent.push(stream);
+        }
+    }
+    assert!(
+        silent.len() >= 250,
+        "only {} connections opened",
+        silent.len()
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut ok = 0;
+    for _ in 0..10 {
+        if let Ok(h) = connect_with_key(s.addr, "x", &paul).await
+            && let Some((_, _, 0)) = exec_on(&h, "whoami", None).await
+        {
+            ok += 1;
+        }
+    }
+    assert_eq!(ok, 10, "admin logins dropped while one address floods");
+    drop(silent);
+}
+
+/// Issue 29, a forgotten loop with a revoked key: the key is refused on its own (logged,
+/// audited, shown to admins), while an admin key from the same address gets in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_penalised_key_does_not_lock_out_its_address() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let paul = fixed_key(61);
+    let revoked = fixed_key(62);
+    let s = serve(Setup {
+        people: &[("paul", Role::Admin, &paul)],
+        server: "failed_logins_per_minute = 3\npenalty_seconds = 60",
+        shell: "",
+    });
+    for _ in 0..12 {
+        assert!(connect_with_key(s.addr, "x", &revoked).await.is_err());
+    }
+    let fp = keys::fingerprint(revoked.public_key());
+    for _ in 0..5 {
+        let (out, err, status) = s.run(&paul, "whoami").await;
+        assert_eq!(status, 0, "{err}");
+        assert!(out.contains("paul"), "{out}");
+    }
+    let (list, _, status) = s.run(&paul, "sessions list").await;
+    assert_eq!(status, 0);
+    assert!(
+        list.contains(&format!("pénalité\tclé {fp} refusée encore")),
+        "{list}"
+    );
+    assert!(!list.contains("adresse 127.0.0.1"), "{list}");
+    let (json, _, _) = s.run(&paul, "sessions penalties --json").await;
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&json).unwrap();
+    assert_eq!(rows.len(), 1, "{json}");
+    assert_eq!(rows[0]["subject"], format!("clé {fp}"));
+    let (audit, _, _) = s.run(&paul, "audit --json --limit 200").await;
+    assert!(
+        audit.contains("login-penalty") && audit.contains(&format!("clé {fp}")),
+        "{audit}"
     );
 }

@@ -52,6 +52,26 @@ pub struct SessionInfo {
     pub what: String,
 }
 
+/// A source or a key refused for a while after repeated failed logins.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PenaltyInfo {
+    /// « adresse 192.0.2.7 », « adresse 2001:db8:1:2::/64 », « clé SHA256:… ».
+    pub subject: String,
+    pub remaining_secs: u64,
+    /// How many times in a row (each one twice as long, up to 16 times).
+    pub strikes: u32,
+}
+
+impl PenaltyInfo {
+    /// One line in French.
+    pub fn describe(&self) -> String {
+        format!(
+            "{} refusée encore {} s (pénalité n° {})",
+            self.subject, self.remaining_secs, self.strikes
+        )
+    }
+}
+
 /// A person's last successful login.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LastLogin {

@@ -39,6 +39,7 @@ pub enum Action {
     DeliveryChosen,
     CustomerCorrected,
     RefundRecorded,
+    LoginPenalty,
 }
 
 impl Action {
@@ -76,6 +77,7 @@ impl Action {
             Action::DeliveryChosen => "Adresse de livraison choisie",
             Action::CustomerCorrected => "Fiche client corrigée",
             Action::RefundRecorded => "Remboursement enregistré",
+            Action::LoginPenalty => "Pénalité de connexion",
         }
     }
 
@@ -113,6 +115,7 @@ impl Action {
             Action::DeliveryChosen => "delivery-chosen",
             Action::CustomerCorrected => "customer-corrected",
             Action::RefundRecorded => "refund-recorded",
+            Action::LoginPenalty => "login-penalty",
         }
     }
 
@@ -127,6 +130,7 @@ impl Action {
                 | Action::Login
                 | Action::LoginFailed
                 | Action::SessionEnded
+                | Action::LoginPenalty
         )
     }
 }
@@ -282,6 +286,14 @@ pub enum AccessEvent {
         person: String,
         fingerprint: String,
     },
+    /// A source or a key refused for a while after repeated failed logins.
+    Penalty {
+        /// « adresse 192.0.2.7 », « adresse 2001:db8:1:2::/64 », « clé SHA256:… ».
+        subject: String,
+        reason: String,
+        seconds: u64,
+        strikes: u32,
+    },
 }
 
 impl AccessEvent {
@@ -294,6 +306,7 @@ impl AccessEvent {
             AccessEvent::PersonRevoked { .. } => Action::AccessPersonRevoked,
             AccessEvent::RoleChanged { .. } => Action::AccessRoleChanged,
             AccessEvent::SessionEnded { .. } => Action::SessionEnded,
+            AccessEvent::Penalty { .. } => Action::LoginPenalty,
         }
     }
 
@@ -366,6 +379,12 @@ impl AccessEvent {
                 person,
                 fingerprint,
             } => format!("session {session} de {person} ({fingerprint}) terminée"),
+            AccessEvent::Penalty {
+                subject,
+                reason,
+                seconds,
+                strikes,
+            } => format!("{subject} refusée pendant {seconds} s ({reason} ; fois n° {strikes})"),
         }
     }
 }

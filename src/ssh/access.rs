@@ -39,6 +39,19 @@ impl AccessAdmin for AccessService {
         self.shared.sessions.list()
     }
 
+    fn penalties(&self) -> Vec<crate::app::access::PenaltyInfo> {
+        self.shared
+            .limiter
+            .active()
+            .into_iter()
+            .map(|p| crate::app::access::PenaltyInfo {
+                subject: p.subject.to_string(),
+                remaining_secs: p.remaining.as_secs().max(1),
+                strikes: p.strikes,
+            })
+            .collect()
+    }
+
     fn last_logins(&self) -> HashMap<String, LastLogin> {
         self.shared.app.last_logins()
     }

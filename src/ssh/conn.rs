@@ -211,7 +211,21 @@ impl Conn {
         tracing::debug!(peer = ?self.peer, fingerprint, ?reason, "login refused");
         let ip = self.peer.map(|p| p.ip());
         if let Some(ip) = ip {
-            self.shared.limiter.failure(ip);
+            let started = self.shared.limiter.failure(ip, fingerprint.as_deref());
+            for p in started {
+                // Every penalty is in the journal and the audit trail, with its reason.
+                tracing::warn!(peer = %ip, subject = %p.subject, seconds = p.seconds, strikes = p.strikes, reason = p.reason, "penalty");
+                let app = self.shared.app.clone();
+                let event = AccessEvent::Penalty {
+                    subject: p.subject.to_string(),
+                    reason: format!("{} ; depuis {ip}", p.reason),
+                    seconds: p.seconds,
+                    strikes: p.strikes,
+                };
+                tokio::task::spawn_blocking(move || {
+                    app.record_access(&crate::app::Actor::system(), event)
+                });
+            }
         }
         self.shared.failed_logins.record(ip, reason, fingerprint);
     }
@@ -307,6 +321,16 @@ impl russh::server::Handler for Conn {
             Ok(Auth::Accept)
         } else {
             let fingerprint = keys::fingerprint(offer.public_key);
+            if self.shared.limiter.key_penalised(&fingerprint) {
+                // Refused alone, without counting again: the others from the same
+                // address get in as usual.
+                self.shared.failed_logins.record(
+                    self.peer.map(|p| p.ip()),
+                    LoginRefusal::UnknownKey,
+                    Some(fingerprint),
+                );
+                return Ok(Conn::reject());
+            }
             if self.unknown_keys.len() < 3 && !self.unknown_keys.contains(&fingerprint) {
                 self.unknown_keys.push(fingerprint.clone());
             }
@@ -334,8 +358,10 @@ impl russh::server::Handler for Conn {
         self.authenticated.store(true, Ordering::SeqCst);
         self.startup = None;
         self.client = String::from_utf8_lossy(session.remote_sshid()).into_owned();
-        if let Some(p) = self.peer {
-            self.shared.limiter.success(p.ip());
+        if let (Some(p), Some(who)) = (self.peer, &self.who) {
+            self.shared
+                .limiter
+                .success(p.ip(), who.fingerprint.as_deref().unwrap_or(""));
         }
         if let Some(who) = &self.who {
             self.take_slots(&who.name.clone());

@@ -86,8 +86,8 @@ pub(crate) async fn accept_loop(
                     tracing::debug!(%peer, "refused: too many failed logins from this address");
                     continue;
                 }
-                let Some(slot) = shared.startups.admit() else {
-                    tracing::debug!(%peer, waiting = shared.startups.waiting(), "dropped: too many unauthenticated connections");
+                let Some(slot) = shared.startups.admit_from(peer.ip()) else {
+                    tracing::debug!(%peer, waiting = shared.startups.waiting(), sources = shared.startups.sources_waiting(), "dropped: too many unauthenticated connections (from this source, or in all)");
                     continue;
                 };
                 tokio::spawn(serve(socket, peer, config.clone(), shared.clone(), slot));

@@ -212,7 +212,11 @@ pub async fn start(app: Arc<App>, opts: ServeOptions) -> anyhow::Result<ServerHa
         app,
         keys_dir: opts.keys_dir.clone(),
         access_tx,
-        limiter: RateLimiter::new(opts.config.failed_logins_per_minute, opts.config.penalty),
+        limiter: RateLimiter::new(
+            opts.config.failed_logins_per_minute,
+            opts.config.penalty,
+            opts.config.penalty_exempt.clone(),
+        ),
         failed_logins: FailedLogins::default(),
         sessions: Registry::default(),
         permits: Arc::new(Semaphore::new(
@@ -224,7 +228,10 @@ pub async fn start(app: Arc<App>, opts: ServeOptions) -> anyhow::Result<ServerHa
         themes: std::sync::RwLock::new(Arc::new(themes)),
         shutdown: shutdown_rx,
         ssh_hint: format!("ssh -p {} {host}", addr.port()),
-        startups: registry::Startups::new(opts.config.max_startups),
+        startups: registry::Startups::new(
+            opts.config.max_startups,
+            opts.config.max_startups_per_source,
+        ),
         connections: listener::Connections::default(),
         config: opts.config,
     });

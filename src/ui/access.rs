@@ -26,6 +26,8 @@ const MAX_KEY_LINE: usize = 4000;
 pub trait AccessAdmin: Send + Sync {
     fn overview(&self) -> AccessOverview;
     fn sessions(&self) -> Vec<SessionInfo>;
+    /// Sources and keys refused for a while after repeated failed logins.
+    fn penalties(&self) -> Vec<crate::app::access::PenaltyInfo>;
     fn last_logins(&self) -> HashMap<String, LastLogin>;
     /// The newest access events, newest first.
     fn recent_events(&self, n: usize) -> Vec<AuditRecord>;
@@ -174,6 +176,7 @@ pub struct AccessTab {
     me: Actor,
     list: AccessOverview,
     sessions: Vec<SessionInfo>,
+    penalties: Vec<crate::app::access::PenaltyInfo>,
     logins: HashMap<String, LastLogin>,
     events: Vec<AuditRecord>,
     zone: Zone,
@@ -188,6 +191,7 @@ impl AccessTab {
         let mut t = AccessTab {
             list: AccessOverview::default(),
             sessions: Vec::new(),
+            penalties: Vec::new(),
             admin,
             me,
             logins: HashMap::new(),
@@ -220,6 +224,7 @@ impl AccessTab {
     pub fn refresh(&mut self) {
         self.list = self.admin.overview();
         self.sessions = self.admin.sessions();
+        self.penalties = self.admin.penalties();
         self.logins = self.admin.last_logins();
         self.events = self.admin.recent_events(8);
         self.person = self.person.min(self.list.people.len().saturating_sub(1));
@@ -328,6 +333,7 @@ impl AccessTab {
         }
         let Input::Key(k) = input else { return None };
         self.sessions = self.admin.sessions();
+        self.penalties = self.admin.penalties();
         let sessions = self.sessions.clone();
         match k {
             Key::Tab => {
@@ -473,6 +479,7 @@ impl AccessTab {
     pub fn draw(&mut self, f: &mut Frame, area: Rect, theme: &Theme) {
         // Sessions come and go without an access change: always the live list.
         self.sessions = self.admin.sessions();
+        self.penalties = self.admin.penalties();
         let base = Style::default().fg(theme.colors.text);
         let muted = Style::default().fg(theme.colors.muted);
         let sel = theme.selected();
@@ -599,6 +606,13 @@ impl AccessTab {
                 ))
             })
             .collect();
+        let mut slines = slines;
+        for p in &self.penalties {
+            slines.push(Line::from(Span::styled(
+                fit(&format!("⛔ {}", p.describe()), sw),
+                base.fg(theme.colors.danger),
+            )));
+        }
         f.render_widget(
             Paragraph::new(slines).block(
                 Block::default()

@@ -58,6 +58,26 @@ pub(super) fn sessions(shared: &Arc<Shared>, who: &Actor, what: SessionsCmd) -> 
     match what {
         SessionsCmd::List { json } => {
             let rows: Vec<SessionRow> = access.sessions().iter().map(SessionRow::of).collect();
+            let mut out = Output::render(&rows, json);
+            if !json {
+                for p in access.penalties() {
+                    out.stdout
+                        .extend(format!("pénalité\t{}\n", p.describe()).into_bytes());
+                }
+            }
+            out
+        }
+        SessionsCmd::Penalties { json } => {
+            let rows: Vec<PenaltyRow> = access
+                .penalties()
+                .into_iter()
+                .map(|p| PenaltyRow {
+                    subject: p.subject.clone(),
+                    remaining_seconds: p.remaining_secs,
+                    strikes: p.strikes,
+                    text: p.describe(),
+                })
+                .collect();
             Output::render(&rows, json)
         }
         SessionsCmd::Kill { id } => match access.end_session(who, id) {
@@ -255,5 +275,21 @@ pub(super) fn check(shared: &Shared, who: &Actor, json: bool) -> Output {
             out
         }
         Err(e) => e.into(),
+    }
+}
+
+/// `sessions penalties`: one source or key refused for a while.
+#[derive(Serialize)]
+struct PenaltyRow {
+    subject: String,
+    remaining_seconds: u64,
+    strikes: u32,
+    #[serde(skip)]
+    text: String,
+}
+
+impl Render for PenaltyRow {
+    fn text(&self) -> String {
+        self.text.clone()
     }
 }

@@ -633,8 +633,13 @@ pub(super) enum KeysCmd {
 
 #[derive(Subcommand)]
 pub(super) enum SessionsCmd {
-    /// Sessions en cours
+    /// Sessions en cours, puis les pénalités de connexion en cours
     List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Adresses et clés refusées un temps après des échecs de connexion répétés
+    Penalties {
         #[arg(long)]
         json: bool,
     },
