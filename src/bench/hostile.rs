@@ -179,6 +179,66 @@ async fn hoarded_channels(server: &BenchServer, connections: usize) -> Result<Lo
     Ok(load)
 }
 
+/// `n` silent connections from another loopback address (127.0.0.2): one source.
+async fn silent_from_one_source(server: &BenchServer, n: usize) -> Load {
+    let mut held: Vec<Box<dyn Send>> = Vec::new();
+    for _ in 0..n {
+        let Ok(socket) = tokio::net::TcpSocket::new_v4() else {
+            break;
+        };
+        if socket
+            .bind("127.0.0.2:0".parse().expect("an address"))
+            .is_err()
+        {
+            break;
+        }
+        if let Ok(Ok(s)) = tokio::time::timeout(
+            Duration::from_secs(2),
+            socket.connect(([127, 0, 0, 1], server.port).into()),
+        )
+        .await
+        {
+            held.push(Box::new(s));
+        }
+    }
+    Load {
+        _held: held,
+        ..Load::none()
+    }
+}
+
+/// One revoked key retrying `whoami` in a loop from the admins' own address.
+fn revoked_key_loop(server: &BenchServer) -> Load {
+    let mut load = Load::none();
+    let port = server.port;
+    let stop = load.stop.clone();
+    load.tasks.push(tokio::spawn(async move {
+        let Ok(k) = PrivateKey::random(&mut rand::rng(), Algorithm::Ed25519) else {
+            return;
+        };
+        while !stop.load(Ordering::SeqCst) {
+            let _ = super::loopback::connect_with_key(([127, 0, 0, 1], port).into(), "x", &k).await;
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }));
+    load
+}
+
+/// Admin logins (a full login and `whoami`) while a load runs: how many got in, and how
+/// long a login took.
+async fn admin_logins(server: &BenchServer, n: usize) -> (usize, Vec<Duration>) {
+    let mut times = Vec::new();
+    for _ in 0..n {
+        let started = Instant::now();
+        if let Ok(h) = server.connect().await
+            && let Some((_, _, 0)) = super::loopback::exec_on(&h, "whoami", None).await
+        {
+            times.push(started.elapsed());
+        }
+    }
+    (times.len(), times)
+}
+
 fn login_flood(server: &BenchServer, attackers: usize) -> Load {
     let mut load = Load::none();
     let port = server.port;
@@ -221,7 +281,8 @@ pub(super) async fn hostile(server: &BenchServer) -> Result<(), String> {
     );
     println!("|---|---|---|---|");
     // One load at a time, the login flood last (it gets this address penalised).
-    for step in 0..6 {
+    let mut logins = Vec::new();
+    for step in 0..8 {
         let (name, load) = match step {
             0 => ("none", Load::none()),
             1 => (
@@ -240,6 +301,14 @@ pub(super) async fn hostile(server: &BenchServer) -> Result<(), String> {
                 "6 connections × 12 channels requested",
                 hoarded_channels(server, 6).await?,
             ),
+            5 => (
+                "300 silent TCP connections from one other address",
+                silent_from_one_source(server, 300).await,
+            ),
+            6 => (
+                "a revoked key retrying `whoami` from the admins' address",
+                revoked_key_loop(server),
+            ),
             _ => (
                 "login flood: 20 clients offering unknown keys",
                 login_flood(server, 20),
@@ -256,9 +325,20 @@ pub(super) async fn hostile(server: &BenchServer) -> Result<(), String> {
             "| {name} | {before:.0} → {during:.0} | {cpu:.0} % | {p50:.1} / {p99:.1} ms ({} keys) |",
             times.len()
         );
+        if matches!(step, 0 | 5 | 6) {
+            let (ok, t) = admin_logins(server, 20).await;
+            let (p50, p99, _) = percentiles(t);
+            logins.push(format!("| {name} | {ok}/20 | {p50:.1} / {p99:.1} ms |"));
+        }
         load.end().await;
         // Let the server close what the load left behind.
         tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    println!();
+    println!("| load | new admin logins from 127.0.0.1 that got in | login + `whoami` p50 / p99 |");
+    println!("|---|---|---|");
+    for l in logins {
+        println!("{l}");
     }
     Ok(())
 }
