@@ -344,3 +344,83 @@ fn openssh_client_in_tmux_against_a_service() {
     );
     assert!(!end.contains("Tableau"), "terminal restored:\n{end}");
 }
+
+/// The README's `ssh …` examples, run exactly as written through a real shell and the
+/// OpenSSH client (quotes, apostrophes, redirections and all): none is a usage error —
+/// each reaches its command, which may still refuse for want of the data the example
+/// names (exit 1, in French). Examples written with placeholders (`SIRET`, `[--from D]`,
+/// `a|b`, `…` inside) are notation and are skipped; the rest must be at least 15.
+#[test]
+fn the_readme_examples_run_as_written() {
+    let s = serve();
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let work = s.dir.path().join("work");
+    std::fs::create_dir_all(&work).unwrap();
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/quote.json"),
+        work.join("quote.json"),
+    )
+    .unwrap();
+    std::fs::write(
+        work.join("products.csv"),
+        "sku;designation;prix_ht;tva;stock\nMIX-08;Table de mixage 8 voies;329,00;20;5\nLIV-01;Câble XLR 10 m;19,90;20;50\n",
+    )
+    .unwrap();
+    std::fs::write(work.join("scan.pdf"), b"%PDF-1.4\n%%EOF\n").unwrap();
+    let ssh = format!("ssh {}", s.ssh_args().join(" "));
+    let mut examples = Vec::new();
+    for span in readme.split('`').skip(1).step_by(2) {
+        let span = span.split_whitespace().collect::<Vec<_>>().join(" ");
+        let command = if let Some(rest) = span.strip_prefix("ssh -p 2222 HOST ") {
+            rest.to_string()
+        } else if let Some(rest) = span.strip_prefix("ssh … ") {
+            rest.to_string()
+        } else if let Some(rest) = span.strip_prefix("… ") {
+            rest.to_string()
+        } else {
+            continue;
+        };
+        let placeholder = command.contains('[')
+            || command.contains('|')
+            || command.contains('…')
+            || command
+                .split_whitespace()
+                .any(|w| ["SIRET", "N", "D", "FILE", "HOST", "NUMBER"].contains(&w));
+        if !placeholder {
+            examples.push(command);
+        }
+    }
+    assert!(
+        examples.len() >= 15,
+        "only {} examples found: {examples:#?}",
+        examples.len()
+    );
+    let mut ran = Vec::new();
+    for command in &examples {
+        let out = Command::new("sh")
+            .arg("-c")
+            .arg(format!("{ssh} 127.0.0.1 {command}"))
+            .current_dir(&work)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        let code = out.status.code();
+        assert!(
+            code == Some(0) || code == Some(1),
+            "`{command}` exited {code:?}: {err}"
+        );
+        for clap_words in [
+            "unexpected argument",
+            "argument inattendu",
+            "argument inconnu",
+            "requis",
+            "required",
+        ] {
+            assert!(!err.contains(clap_words), "`{command}`: {err}");
+        }
+        ran.push(format!("{code:?} {command}"));
+    }
+    eprintln!("{} README examples run:\n{}", ran.len(), ran.join("\n"));
+}

@@ -1356,6 +1356,54 @@ async fn reasons_with_spaces_and_apostrophes_arrive_whole() {
         v.order.closing_reason.as_deref(),
         Some("l'école ferme en juin")
     );
+    // Every free-text option as the README shows it, once the local shell removed the
+    // quotes: `--phone "04 72 39 73 01"`, `--name "Jean-Marc L'Hôte"`.
+    let siret = v.customer.siret.as_str().to_string();
+    let (_, err, s) = w
+        .run(
+            &w.staff,
+            &format!(
+                "customer contact set {siret} 1 --phone 04 72 39 73 01 --name Jean-Marc L'Hôte"
+            ),
+        )
+        .await;
+    assert_eq!(s, 0, "{err}");
+    let c = w.app.customer_view(v.customer.id).unwrap().customer;
+    assert_eq!(c.contacts[0].phone, "04 72 39 73 01");
+    assert_eq!(c.contacts[0].name, "Jean-Marc L'Hôte");
+    // `--market-ref ""` arrives as `--market-ref` with nothing: it clears.
+    let (_, err, s) = w
+        .run(
+            &w.staff,
+            &format!("customer chorus {siret} --market-ref MAPA-2026-07"),
+        )
+        .await;
+    assert_eq!(s, 0, "{err}");
+    let (_, err, s) = w
+        .run(&w.staff, &format!("customer chorus {siret} --market-ref"))
+        .await;
+    assert_eq!(s, 0, "{err}");
+    let c = w.app.customer_view(v.customer.id).unwrap().customer;
+    assert_eq!(c.chorus.market_reference, None);
+    // A negative number reaches the command, which says what it means there.
+    let (_, err, s) = w
+        .run(
+            &w.staff,
+            "stock add ENC-ACT-8 -2 --reason casse au déballage",
+        )
+        .await;
+    assert_eq!(s, 0, "{err}");
+    let (_, err, s) = w
+        .run(
+            &w.staff,
+            &format!("order credit-note {n} --amount -5 --reason geste"),
+        )
+        .await;
+    assert_eq!(s, 1, "a business refusal, not a usage error: {err}");
+    assert!(
+        !err.contains("unexpected") && !err.contains("inattendu"),
+        "{err}"
+    );
 }
 
 /// Usage errors and `--help` over SSH are in French, clap's own words included.

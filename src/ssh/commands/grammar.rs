@@ -657,20 +657,59 @@ pub(super) enum PubkeyCmd {
     Remove { fingerprint: String },
 }
 
-/// Parses a command line; returns the command and its subcommand path (`order deliver`).
-/// Options whose value is free French text: the words after them up to the next option
-/// form the value, so `ssh host order cancel N --reason budget non voté` works even though
-/// the local shell removed the quotes.
-const FREE_TEXT: &[&str] = &["--reason", "--reference"];
+/// Options whose value is free text (names, addresses, phone numbers, references,
+/// reasons): the words after them up to the next option form the value, so
+/// `ssh host customer contact set SIRET 1 --phone "04 72 39 73 01"` works even though
+/// the local shell removed the quotes and SSH sent one line; and such an option given
+/// with nothing after it (`--service-code ""`, which arrives as `--service-code`) has
+/// the empty value, which clears.
+pub(super) const FREE_TEXT: &[&str] = &[
+    "--reason",
+    "--reference",
+    "--name",
+    "--legal-name",
+    "--contact-name",
+    "--phone",
+    "--email",
+    "--street",
+    "--extra",
+    "--city",
+    "--service-code",
+    "--market-ref",
+    "--contract",
+    "--po-number",
+];
 
-/// Joins the words of free-text options (see [`FREE_TEXT`]).
+/// Joins the words of free-text options (see [`FREE_TEXT`]), gives an empty value to one
+/// followed by nothing, and keeps a negative number after an option as its value
+/// (`--amount -5` reaches the command, which says whether a negative amount means
+/// something there).
 pub(super) fn join_free_text(argv: &[String]) -> Vec<String> {
-    let mut out: Vec<String> = Vec::with_capacity(argv.len());
+    let mut out: Vec<String> = Vec::with_capacity(argv.len() + 2);
     let mut joining = false;
-    for a in argv {
-        if a.starts_with("--") {
+    let mut i = 0;
+    while i < argv.len() {
+        let a = &argv[i];
+        if a.starts_with("--") && !a.contains('=') {
             joining = FREE_TEXT.contains(&a.as_str());
+            let next = argv.get(i + 1);
+            let negative = next.is_some_and(|n| {
+                n.len() > 1
+                    && n.starts_with('-')
+                    && n[1..].starts_with(|c: char| c.is_ascii_digit())
+            });
+            if negative {
+                out.push(format!("{a}={}", argv[i + 1]));
+                joining = false;
+                i += 2;
+                continue;
+            }
             out.push(a.clone());
+            if joining && next.is_none_or(|n| n.starts_with("--")) {
+                out.push(String::new());
+                joining = false;
+            }
+            i += 1;
             continue;
         }
         match out.last_mut() {
@@ -680,10 +719,12 @@ pub(super) fn join_free_text(argv: &[String]) -> Vec<String> {
             }
             _ => out.push(a.clone()),
         }
+        i += 1;
     }
     out
 }
 
+/// Parses a command line; returns the command and its subcommand path (`order deliver`).
 pub(super) fn parse(argv: &[String]) -> Result<(Cmd, String), clap::Error> {
     let argv = join_free_text(argv);
     let matches = Remote::command().try_get_matches_from(&argv)?;

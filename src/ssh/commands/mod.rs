@@ -534,6 +534,47 @@ mod tests {
         );
         assert!(split("a 'b").is_err());
         assert_eq!(split("x ''").unwrap(), vec!["x", ""]);
+        let joined = |line: &str| super::grammar::join_free_text(&split(line).unwrap());
+        // Every free-text option, as the README shows them once the shell removed quotes.
+        assert_eq!(
+            joined("customer contact set 1 1 --phone 04 72 39 73 01 --name Jean-Marc L'Hôte"),
+            vec![
+                "customer",
+                "contact",
+                "set",
+                "1",
+                "1",
+                "--phone",
+                "04 72 39 73 01",
+                "--name",
+                "Jean-Marc L'Hôte"
+            ]
+        );
+        // `--service-code ""` arrives as `--service-code`: the empty value, which clears.
+        assert_eq!(
+            joined("customer chorus 1 --service-code --market-ref"),
+            vec![
+                "customer",
+                "chorus",
+                "1",
+                "--service-code",
+                "",
+                "--market-ref",
+                ""
+            ]
+        );
+        // A negative number after an option is its value.
+        assert_eq!(
+            joined("order waive-interest N --amount -5 --reason x"),
+            vec![
+                "order",
+                "waive-interest",
+                "N",
+                "--amount=-5",
+                "--reason",
+                "x"
+            ]
+        );
     }
 
     proptest::proptest! {
