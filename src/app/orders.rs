@@ -124,6 +124,28 @@ impl App {
         })
     }
 
+    /// The lines a delivery of `quantities` would be refused for (stock short), with what
+    /// each can ship now: said before the delivery is confirmed.
+    pub fn delivery_shortfalls(
+        &self,
+        number: &str,
+        quantities: &[u32],
+    ) -> Result<Vec<(usize, Shortage)>, AppError> {
+        let number = parse_order_number(number)?;
+        self.store.read(|rx| {
+            let order = rx
+                .order_by_number(&number)?
+                .ok_or_else(|| super::not_found_order(&number))?;
+            let mut stock = Stock::new();
+            for l in &order.lines {
+                if let Some(p) = rx.product(&l.sku)? {
+                    stock.insert(l.sku.clone(), p);
+                }
+            }
+            Ok(pipeline::delivery_shortfalls(&order, &stock, quantities))
+        })
+    }
+
     /// The emailed copy arrived: goods are reserved.
     pub fn record_pre_order(&self, actor: &Actor, number: &str) -> Result<Order, AppError> {
         self.order_step(actor, number, pipeline::record_pre_order)

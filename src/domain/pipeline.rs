@@ -341,6 +341,50 @@ fn check_open_quote(order: &Order, op: Operation, today: Date) -> Result<(), Pip
     }
 }
 
+/// When shipping `q` units of line `l` is more than the warehouse can give (its own
+/// reservation, plus what is free beyond every reservation, never more than on hand):
+/// what it can ship.
+fn short_of(l: &OrderLine, p: Option<&Product>, q: u32) -> Option<i64> {
+    let from_reserved = q.min(l.reserved);
+    let extra = (q - from_reserved) as i64;
+    match p {
+        None => (q > 0).then_some(0),
+        Some(p) if p.available() < extra || p.on_hand < q as i64 => {
+            Some(p.available().max(0) + from_reserved as i64)
+        }
+        Some(_) => None,
+    }
+}
+
+/// The lines a delivery of `quantities` (one per order line) would be refused for, with
+/// what each can ship now — to say so before the delivery is confirmed.
+pub fn delivery_shortfalls(
+    order: &Order,
+    stock: &Stock,
+    quantities: &[u32],
+) -> Vec<(usize, Shortage)> {
+    order
+        .lines
+        .iter()
+        .zip(quantities)
+        .enumerate()
+        .filter(|(_, (_, q))| **q > 0)
+        .filter_map(|(i, (l, q))| {
+            short_of(l, stock.get(&l.sku), *q).map(|available| {
+                (
+                    i,
+                    Shortage {
+                        sku: l.sku.clone(),
+                        designation: l.designation.clone(),
+                        wanted: *q,
+                        available,
+                    },
+                )
+            })
+        })
+        .collect()
+}
+
 /// What each line would still need to reserve, against what is available.
 pub fn shortages(order: &Order, stock: &Stock) -> Vec<Shortage> {
     let mut out = Vec::new();
@@ -593,27 +637,19 @@ pub fn issue_delivery_note(
             continue;
         }
         let from_reserved = q.min(l.reserved);
-        let extra = (q - from_reserved) as i64;
-        let Some(p) = stock.get_mut(&l.sku) else {
+        if let Some(available) = short_of(l, stock.get(&l.sku), q) {
             return refuse(
                 op,
                 Reason::InsufficientStock {
                     sku: l.sku.clone(),
                     requested: q,
-                    available: 0,
-                },
-            );
-        };
-        if p.available() < extra || p.on_hand < q as i64 {
-            return refuse(
-                op,
-                Reason::InsufficientStock {
-                    sku: l.sku.clone(),
-                    requested: q,
-                    available: p.available().max(0) + from_reserved as i64,
+                    available,
                 },
             );
         }
+        let Some(p) = stock.get_mut(&l.sku) else {
+            continue;
+        };
         p.on_hand -= q as i64;
         p.reserved -= from_reserved as i64;
         l.reserved -= from_reserved;

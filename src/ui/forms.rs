@@ -100,6 +100,8 @@ pub(crate) struct Form {
     /// Index of the focused field; `fields.len()` is the submit button.
     pub focus: usize,
     pub error: Option<String>,
+    /// The field a refusal was about, shown marked (and focused) until it is edited.
+    pub marked: Option<usize>,
     /// A fingerprint of the record the form was filled from, so that submitting over a
     /// colleague's change is refused instead of overwriting it (0: none).
     pub basis: u64,
@@ -118,6 +120,7 @@ impl Form {
             fields,
             focus: 0,
             error: None,
+            marked: None,
             basis: 0,
             initial,
         }
@@ -220,11 +223,42 @@ impl Form {
         FormEvent::None
     }
 
+    /// Shows a refusal of what was typed: the whole message, and the field it names (the
+    /// longest label found in it) marked and focused; every value stays as typed.
+    pub(crate) fn refused(&mut self, message: &str) {
+        let msg = message.to_lowercase();
+        let found = self
+            .fields
+            .iter()
+            .enumerate()
+            .filter_map(|(i, f)| {
+                let label = f
+                    .label
+                    .split(" (")
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_lowercase();
+                (label.chars().count() >= 3 && msg.contains(&label)).then_some((i, label.len()))
+            })
+            .max_by_key(|(_, len)| *len)
+            .map(|(i, _)| i);
+        self.marked = found;
+        if let Some(i) = found {
+            self.focus = i;
+        }
+        self.error = Some(message.to_string());
+    }
+
     pub(crate) fn draw(&self, f: &mut Frame, area: Rect, theme: &Theme) {
         // The introduction wraps (what it says is how to fill the form), never cut.
         let inner_w = 72.min(area.width).saturating_sub(4) as usize;
         let intro: Vec<String> = self.intro.iter().flat_map(|l| wrap(l, inner_w)).collect();
-        let height = (intro.len() + self.fields.len() + 6) as u16;
+        let error_lines = self
+            .error
+            .as_ref()
+            .map_or(1, |e| wrap(&format!("✗ {e}"), inner_w).len().max(1));
+        let height = (intro.len() + self.fields.len() + 5 + error_lines) as u16;
         let r = centered(area, 72, height);
         f.render_widget(Clear, r);
         let base = Style::default()
@@ -240,8 +274,17 @@ impl Form {
         lines.push(Line::from(""));
         for (i, field) in self.fields.iter().enumerate() {
             let focused = i == self.focus;
-            let marker = if focused { "▶ " } else { "  " };
-            let style = if focused { theme.selected() } else { base };
+            let marked = self.marked == Some(i);
+            let marker = match (focused, marked) {
+                (_, true) => "✗ ",
+                (true, false) => "▶ ",
+                _ => "  ",
+            };
+            let style = match (focused, marked) {
+                (true, _) => theme.selected(),
+                (false, true) => base.fg(theme.colors.danger),
+                _ => base,
+            };
             let body = match field.kind {
                 FieldKind::Check => {
                     format!(
@@ -276,21 +319,20 @@ impl Form {
             format!("  [ {} ]", text::SUBMIT),
             submit_style,
         )));
-        if let Some(e) = &self.error {
-            lines.push(Line::from(Span::styled(
-                fit(&format!("✗ {e}"), inner_w),
-                base.fg(theme.colors.danger),
-            )));
-        } else {
-            lines.push(Line::from(Span::styled(
+        // What is wrong is shown whole, wrapped; else the keys.
+        let pinned: Vec<Line> = match &self.error {
+            Some(e) => wrap(&format!("✗ {e}"), inner_w)
+                .into_iter()
+                .map(|l| Line::from(Span::styled(l, base.fg(theme.colors.danger))))
+                .collect(),
+            None => vec![Line::from(Span::styled(
                 text::HINT,
                 base.fg(theme.colors.muted),
-            )));
-        }
+            ))],
+        };
         // A form taller than the screen scrolls to keep the focused field in view; the
-        // last line (the keys, or what is wrong) always shows.
-        let pinned = lines.pop();
-        let room = (r.height.saturating_sub(2) as usize).saturating_sub(1);
+        // last lines (the keys, or what is wrong) always show.
+        let room = (r.height.saturating_sub(2) as usize).saturating_sub(pinned.len());
         let focus_line = intro_len + 1 + self.focus.min(self.fields.len() + 1);
         let skip = if lines.len() > room && focus_line + 1 >= room {
             (focus_line + 2 - room).min(lines.len() - room)

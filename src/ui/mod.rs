@@ -165,6 +165,9 @@ pub struct Console {
     access: Option<access::AccessTab>,
     views: Vec<View>,
     modal: Option<Modal>,
+    /// The form behind the confirmation or the operation under way: a refusal (or « non »
+    /// at the confirmation) brings it back with everything typed.
+    stash: Option<(Form, actions::Op)>,
     status: Option<(Level, String, Instant)>,
     /// An operation confirmed and not finished yet: what it is.
     busy: Option<String>,
@@ -204,6 +207,7 @@ impl Console {
             access: None,
             views: Vec::new(),
             modal: None,
+            stash: None,
             status: None,
             busy: None,
             board_stale: false,
@@ -278,6 +282,14 @@ impl Console {
             }
             Msg::Done(Done((level, msg, follow))) => {
                 self.busy = None;
+                match self.stash.take() {
+                    // Refused: the form again, as typed, the refused field marked.
+                    Some((mut form, op)) if level == Level::Error && self.modal.is_none() => {
+                        form.refused(&msg);
+                        self.modal = Some(Modal::Form(form, op));
+                    }
+                    _ => {}
+                }
                 self.set_status(level, msg);
                 if let Some(next) = follow {
                     self.open_after(next);
@@ -528,7 +540,17 @@ impl Console {
                         let what = pending.op.spec().short.to_string();
                         return self.hand_over(what, JobKind::Operation(pending));
                     }
-                    Some(false) => self.set_status(Level::Info, "Action annulée, rien n'a changé"),
+                    Some(false) => match self.stash.take() {
+                        // Back to the form, as typed.
+                        Some((form, op)) => {
+                            self.modal = Some(Modal::Form(form, op));
+                            self.set_status(
+                                Level::Info,
+                                "Rien n'a changé : la saisie est gardée (Échap pour l'abandonner)",
+                            );
+                        }
+                        None => self.set_status(Level::Info, "Action annulée, rien n'a changé"),
+                    },
                     None => self.modal = Some(Modal::Confirm(confirm, pending)),
                 }
                 Vec::new()
@@ -541,16 +563,20 @@ impl Console {
                 }
                 match form.handle(&input) {
                     forms::FormEvent::Cancel => {
+                        self.stash = None;
                         self.set_status(Level::Info, "Saisie abandonnée, rien n'a changé")
                     }
                     forms::FormEvent::None => self.modal = Some(Modal::Form(form, op)),
                     forms::FormEvent::Submit => {
                         match actions::confirm_form(&self.app, &form, &op) {
                             Ok((confirm, pending)) => {
+                                form.error = None;
+                                form.marked = None;
+                                self.stash = Some((form, op));
                                 self.modal = Some(Modal::Confirm(confirm, pending))
                             }
                             Err(e) => {
-                                form.error = Some(e);
+                                form.refused(&e);
                                 self.modal = Some(Modal::Form(form, op));
                             }
                         }

@@ -854,6 +854,9 @@ fn the_delivery_address_and_contact_are_chosen_by_keys() {
     let (level, msg) = status(&c).unwrap();
     assert_eq!(level, Level::Error, "{msg}");
     assert!(msg.contains("3"), "{msg}");
+    // The form stays open with what was typed; Échap abandons it.
+    assert!(matches!(c.modal, Some(Modal::Form(..))));
+    press(&w, &mut c, &[Key::Esc]);
     assert_eq!(
         w.app
             .order_view(&order)
@@ -908,6 +911,11 @@ fn customer_data_is_corrected_by_keys() {
     let (level, msg) = status(&c).unwrap();
     assert_eq!(level, Level::Error, "{msg}");
     assert!(msg.contains("modifiée entre-temps"), "{msg}");
+    assert!(
+        matches!(c.modal, Some(Modal::Form(..))),
+        "what was typed is kept"
+    );
+    press(&w, &mut c, &[Key::Esc]);
     let now = w.app.customer(id).unwrap();
     assert_eq!(now.contacts[0].phone, "04 99 88 77 66");
     assert_eq!(now.contacts[0].email, "nouvelle@mairie.example");
@@ -1218,4 +1226,87 @@ fn the_aged_balance_shows_what_is_late_and_opens_the_body() {
             || screen.contains(&rows[0].name[..10.min(rows[0].name.len())]),
         "{screen}"
     );
+}
+
+/// A refusal keeps the form and what was typed: the message whole (wrapped, never cut),
+/// the field it names marked; « non » at the confirmation goes back to the form too.
+#[test]
+fn a_refused_form_keeps_what_was_typed() {
+    let w = world();
+    let mut c = console(&w, Role::Staff);
+    press(&w, &mut c, &[Key::Char('s'), Key::Down, Key::Char('a')]);
+    type_text(&w, &mut c, "-100000");
+    press(&w, &mut c, &[Key::Tab]);
+    type_text(&w, &mut c, " — inventaire du jour, écart constaté");
+    // Submit, then « non » at the confirmation: the form again, as typed.
+    press(&w, &mut c, &[Key::Enter, Key::Esc]);
+    let Some(Modal::Form(form, _)) = &c.modal else {
+        panic!("no form after « non »: {}", text(&draw(&mut c, 100, 30)));
+    };
+    assert_eq!(form.fields[0].value, "-100000");
+    // Confirmed: refused by the app; the form comes back with the message and the value.
+    press(&w, &mut c, &[Key::Enter, Key::Enter]);
+    let Some(Modal::Form(form, _)) = &c.modal else {
+        panic!("the form closed on a refusal: {:?}", status(&c));
+    };
+    assert_eq!(form.fields[0].value, "-100000");
+    assert!(form.fields[1].value.ends_with("écart constaté"));
+    let err = form.error.clone().unwrap();
+    assert!(err.contains("refusé") || err.contains("tomberait"), "{err}");
+    let screen = text(&draw(&mut c, 80, 24));
+    // The whole message is on screen, wrapped over lines.
+    let flat: String = screen.split_whitespace().collect::<Vec<_>>().join(" ");
+    let last_words: String = err
+        .split_whitespace()
+        .rev()
+        .take(3)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        flat.contains(&last_words),
+        "« {last_words} » cut:\n{screen}"
+    );
+    assert!(screen.contains("-100000"), "{screen}");
+}
+
+/// Delivering more than the stock holds is said before the delivery is confirmed, with
+/// the line and what it can ship; the form stays with the quantities typed.
+#[test]
+fn a_delivery_beyond_stock_is_said_before_confirming() {
+    let w = world();
+    let mut c = console(&w, Role::Staff);
+    // An order with its original received: the PO received column.
+    let n = w
+        .app
+        .index()
+        .orders_in(Stage::PoReceived, w.app.today(), 1)
+        .first()
+        .and_then(|id| w.app.index().card(*id))
+        .map(|card| card.number.to_string())
+        .expect("a received order in the demo world");
+    press(&w, &mut c, &[Key::Char(':')]);
+    type_text(&w, &mut c, &n);
+    press(&w, &mut c, &[Key::Enter]);
+    press(&w, &mut c, &[Key::Char('b')]);
+    let Some(Modal::Form(form, _)) = &c.modal else {
+        panic!("no delivery form: {}", text(&draw(&mut c, 100, 30)));
+    };
+    let fields = form.fields.len();
+    press(&w, &mut c, &[Key::Ctrl('u')]);
+    type_text(&w, &mut c, "9999");
+    press(&w, &mut c, &[Key::Enter]);
+    let Some(Modal::Form(form, _)) = &c.modal else {
+        panic!("the shortage was not said in the form: {:?}", status(&c));
+    };
+    assert_eq!(form.fields.len(), fields);
+    assert_eq!(form.fields[0].value, "9999");
+    let err = form.error.clone().unwrap();
+    assert!(
+        err.contains("stock insuffisant") && err.contains("9999 à expédier"),
+        "{err}"
+    );
+    assert_eq!(form.marked, Some(0), "{err}");
 }

@@ -833,6 +833,25 @@ pub(crate) fn confirm_form(app: &App, form: &Form, op: &Op) -> Result<(Confirm, 
     } else {
         Vec::new()
     };
+    // A delivery beyond the stock would be refused: said now, the form kept.
+    if let (OpKind::Deliver, Args::Quantities(q), Target::Order(n)) = (op.kind, &args, &op.target) {
+        let short = app.delivery_shortfalls(n, q).map_err(|e| e.to_string())?;
+        if !short.is_empty() {
+            let what: Vec<String> = short
+                .iter()
+                .map(|(_, s)| {
+                    format!(
+                        "{} : {} à expédier, {} disponible(s)",
+                        s.designation, s.wanted, s.available
+                    )
+                })
+                .collect();
+            return Err(format!(
+                "stock insuffisant — {} ; réduisez la quantité (ou ajustez le stock) avant d'émettre le bon de livraison",
+                what.join(" ; ")
+            ));
+        }
+    }
     // An order's confirmation repeats its first line; a customer's, its whole card.
     let mut lines = match op.target {
         _ if op.kind == OpKind::NewQuote => form.intro.iter().take(1).cloned().collect(),
