@@ -219,10 +219,15 @@ enum Documents {
     Records,
 }
 
+/// `1 client`, `0 client`, `20 clients` (French: the plural from 2 on).
+fn count(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n < 2 { one } else { many })
+}
+
 /// An error for the terminal: whatever it quotes from a file is shown escaped.
 fn fail(msg: impl std::fmt::Display) -> ExitCode {
     eprintln!(
-        "error: {}",
+        "erreur : {}",
         crate::domain::text::printable(&msg.to_string())
     );
     ExitCode::FAILURE
@@ -232,6 +237,15 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let (data, keys, config) = (cli.data, cli.keys, cli.config);
     let config = config.as_deref();
+    if !matches!(cli.command, Command::Serve { .. }) {
+        // `comptoir config check | head`: a closed pipe ends a local command quietly, as
+        // any Unix tool, instead of a panic. (The server keeps Rust's default: a client
+        // that goes away must never kill it.)
+        // SAFETY: setting a signal's disposition before any thread is started.
+        unsafe {
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        }
+    }
     if matches!(cli.command, Command::Serve { .. } | Command::Keys { .. })
         && keys.exists()
         && !keys.is_dir()
@@ -295,7 +309,7 @@ pub fn main() -> ExitCode {
         },
         #[cfg(not(feature = "bench"))]
         Command::Bench { .. } => fail(
-            "the measurements are not part of the server build: run them with `cargo run --release --features bench -- bench …`",
+            "les mesures ne font pas partie du serveur : lancez-les avec `cargo run --release --features bench -- bench …`",
         ),
     }
 }
@@ -327,14 +341,14 @@ fn config_check_command(config: Option<&Path>) -> ExitCode {
         Err(e) => return fail(e),
     };
     let s = &config.settings.seller;
-    println!("Seller identity, as documents will print it:");
+    println!("Identité du vendeur, telle que les documents l'imprimeront :");
     for l in identity_lines(s) {
         println!("{l}");
     }
     let today = SystemClock.now_date();
     let rates = &config.settings.ecb_rates;
     println!(
-        "Moratory interest for lateness starting today: ECB {} + 8 points = {}",
+        "Intérêts moratoires pour un retard commençant aujourd'hui : taux BCE {} + 8 points = {}",
         crate::domain::interest::rate_fr(
             rates.in_force_on(crate::domain::interest::half_year_start(today))
         ),
@@ -342,11 +356,11 @@ fn config_check_command(config: Option<&Path>) -> ExitCode {
     );
     let problems = s.problems();
     if problems.is_empty() {
-        println!("OK: documents can be issued with this identity.");
+        println!("OK : les documents peuvent être émis avec cette identité.");
         return ExitCode::SUCCESS;
     }
     println!(
-        "{} problem(s): outside a demonstration store (serve --demo), no document is issued until they are fixed:",
+        "{} problème(s) : hors d'un magasin de démonstration (serve --demo), aucun document n'est émis avant leur correction :",
         problems.len()
     );
     for p in &problems {
@@ -371,7 +385,7 @@ fn seed_command(
     let today = match today {
         Some(t) => match Date::parse_iso(&t) {
             Some(d) => d,
-            None => return fail(format!("--today: « {t} » is not a date (YYYY-MM-DD)")),
+            None => return fail(format!("--today : « {t} » n'est pas une date (AAAA-MM-JJ)")),
         },
         None => SystemClock.now_date(),
     };
@@ -400,14 +414,14 @@ fn seed_command(
     match result {
         Ok(r) => {
             println!(
-                "seeded {} customers, {} orders, {} documents ({}), {} audit records in {:.1} s; {} is {:.1} MB",
+                "{} clients, {} commandes, {} documents ({}), {} événements d'audit créés en {:.1} s ; {} pèse {:.1} Mo",
                 r.customers,
                 r.orders,
                 r.documents,
                 if mode == DocumentMode::Full {
-                    "with PDF/XML"
+                    "avec PDF/XML"
                 } else {
-                    "records only"
+                    "enregistrements seuls"
                 },
                 r.audit_records,
                 started.elapsed().as_secs_f64(),
@@ -460,7 +474,7 @@ fn import_command(file: &str, data: &Path, config_path: Option<&Path>) -> ExitCo
             println!("{}", out.number);
             if out.pending_review {
                 eprintln!(
-                    "note: {} needs a manual eligibility review before its original can be accepted",
+                    "à noter : {} demande un examen manuel de son éligibilité avant que son original puisse être accepté",
                     req.legal_name
                 );
             }
@@ -504,14 +518,14 @@ fn open_store(
 ) -> Result<Store, String> {
     if must_exist && !data.join(crate::store::STORE_FILE).exists() {
         return Err(format!(
-            "no store in {} (expected {}): check --data",
+            "aucun magasin dans {} (attendu : {}) : vérifiez --data",
             data.display(),
             data.join(crate::store::STORE_FILE).display()
         ));
     }
     Store::open(data).map_err(|e| match e {
         crate::store::StoreError::InUse(_) => format!(
-            "the store {} is held by a running comptoir server; do it through the server (as an admin):\n  {}",
+            "le magasin {} est tenu par un serveur comptoir en marche ; passez par le serveur (en administrateur) :\n  {}",
             data.display(),
             ssh_form(config, ssh_args)
         ),
@@ -529,7 +543,7 @@ fn backup_command(data: &Path, output: &Path, config: Option<&Path>) -> ExitCode
     match store.backup_to(output) {
         Ok(r) => {
             println!(
-                "{}: {} tables, {} rows, {} bytes in {:.1} s",
+                "{} : {} tables, {} lignes, {} octets en {:.1} s",
                 output.display(),
                 r.tables,
                 r.rows,
@@ -551,7 +565,7 @@ fn write_output(path: &Path, bytes: &[u8]) -> ExitCode {
     match written {
         Ok(()) => {
             if path.as_os_str() != "-" {
-                eprintln!("{} ({} bytes)", path.display(), bytes.len());
+                eprintln!("{} ({} octets)", path.display(), bytes.len());
             }
             ExitCode::SUCCESS
         }
@@ -586,7 +600,7 @@ fn export_accounts_command(what: ExportWhat, data: &Path, config_path: Option<&P
         ExportWhat::Fec { year, output, .. } => match app.export_fec(year) {
             Ok(fec) => {
                 let path = output.unwrap_or_else(|| PathBuf::from(&fec.file_name));
-                eprintln!("{} entries, {} lines", fec.entries, fec.lines);
+                eprintln!("{} écritures, {} lignes", fec.entries, fec.lines);
                 write_output(&path, fec.text.as_bytes())
             }
             Err(e) => fail(e),
@@ -595,7 +609,7 @@ fn export_accounts_command(what: ExportWhat, data: &Path, config_path: Option<&P
             from, to, output, ..
         } => {
             let (Some(from), Some(to)) = (Date::parse_fr(&from), Date::parse_fr(&to)) else {
-                return fail("--from and --to are dates (YYYY-MM-DD or DD/MM/YYYY)");
+                return fail("--from et --to sont des dates (AAAA-MM-JJ ou JJ/MM/AAAA)");
             };
             match app.export_invoices(from, to) {
                 Ok(rows) => {
@@ -656,7 +670,7 @@ fn restore_command(file: &Path, data: &Path, force: bool) -> ExitCode {
 
 fn compact_command(data: &Path) -> ExitCode {
     if !data.join(crate::store::STORE_FILE).exists() {
-        return fail(format!("{}: no store here", data.display()));
+        return fail(format!("{} : aucun magasin ici", data.display()));
     }
     let stamp = crate::app::Clock::now(&SystemClock)
         .iso_utc()
@@ -668,13 +682,13 @@ fn compact_command(data: &Path) -> ExitCode {
                 println!("{}", crate::domain::text::printable(&v.to_string()));
             }
             fail(format!(
-                "the compacted copy does not check clean ({} violation(s)): the store is unchanged; run `comptoir check`",
+                "la copie compactée n'est pas cohérente ({} anomalie(s)) : le magasin est inchangé ; lancez `comptoir check`",
                 c.restored.report.violations.len()
             ))
         }
         Ok(c) => {
             println!(
-                "compacted {} in {:.1} s: {:.1} MB → {:.1} MB, checked clean",
+                "{} compacté en {:.1} s : {:.1} Mo → {:.1} Mo, vérifié cohérent",
                 data.display(),
                 started.elapsed().as_secs_f64(),
                 c.before as f64 / 1e6,
@@ -682,18 +696,18 @@ fn compact_command(data: &Path) -> ExitCode {
             );
             if let Some(p) = c.restored.previous {
                 println!(
-                    "the previous file is kept as {}: delete it once the server runs on the new one",
+                    "le fichier précédent est gardé sous {} : supprimez-le une fois le serveur reparti sur le nouveau",
                     p.display()
                 );
             }
             ExitCode::SUCCESS
         }
         Err(crate::store::StoreError::InUse(p)) => fail(format!(
-            "{} is held by a running comptoir server: stop it before compacting",
+            "{} est tenu par un serveur comptoir en marche : arrêtez-le avant de compacter",
             p.display()
         )),
         Err(e) => fail(format!(
-            "cannot compact {}: {e} (the store is unchanged)",
+            "impossible de compacter {} : {e} (le magasin est inchangé)",
             data.display()
         )),
     }
@@ -707,8 +721,8 @@ fn check_command(data: &Path, config: Option<&Path>) -> ExitCode {
     let started = Instant::now();
     match store.check_integrity() {
         Ok(true) => {}
-        Ok(false) => println!("redb repaired the file on open"),
-        Err(e) => return fail(format!("storage integrity: {e}")),
+        Ok(false) => println!("redb a réparé le fichier à l'ouverture"),
+        Err(e) => return fail(format!("intégrité du fichier : {e}")),
     }
     let now = crate::app::Clock::now(&SystemClock);
     let report = match store.read(|rx| {
@@ -726,18 +740,22 @@ fn check_command(data: &Path, config: Option<&Path>) -> ExitCode {
         println!("attention : {w}");
     }
     println!(
-        "checked {} customers, {} orders, {} documents ({} files, {} synthetic), {} audit records in {:.1} s: {}",
-        report.customers,
-        report.orders,
-        report.documents,
-        report.files,
-        report.synthetic_documents,
-        report.audit_records,
+        "vérifié : {}, {}, {} ({}, {}), {} en {:.1} s : {}",
+        count(report.customers, "client", "clients"),
+        count(report.orders, "commande", "commandes"),
+        count(report.documents, "document", "documents"),
+        count(report.files, "fichier", "fichiers"),
+        count(report.synthetic_documents, "synthétique", "synthétiques"),
+        count(
+            report.audit_records,
+            "événement d'audit",
+            "événements d'audit"
+        ),
         started.elapsed().as_secs_f64(),
         if report.is_clean() {
-            "clean".to_string()
+            "cohérent".to_string()
         } else {
-            format!("{} violation(s)", report.violations.len())
+            format!("{} anomalie(s)", report.violations.len())
         }
     );
     if let Some(free) = crate::store::free_space(data) {
@@ -794,7 +812,7 @@ fn export_command(number: &str, output: Option<PathBuf>, xml: bool, data: &Path)
     match written {
         Ok(()) => {
             if path.as_os_str() != "-" {
-                eprintln!("{} ({} bytes)", path.display(), bytes.len());
+                eprintln!("{} ({} octets)", path.display(), bytes.len());
             }
             ExitCode::SUCCESS
         }
@@ -814,17 +832,17 @@ fn system_user() -> String {
 fn audit_local_key_change(keys_dir: &Path, data: &Path) {
     use crate::ssh::keys;
     if !data.join(crate::store::STORE_FILE).exists() {
-        eprintln!("(recorded in the audit trail when the server starts)");
+        eprintln!("(inscrit au journal d'audit au démarrage du serveur)");
         return;
     }
     let store = match Store::open(data) {
         Ok(s) => s,
         Err(crate::store::StoreError::InUse(_)) => {
-            eprintln!("(the running server records it in the audit trail)");
+            eprintln!("(le serveur en marche l'inscrit au journal d'audit)");
             return;
         }
         Err(e) => {
-            eprintln!("warning: not recorded in the audit trail yet: {e}");
+            eprintln!("attention : pas encore inscrit au journal d'audit : {e}");
             return;
         }
     };
@@ -836,7 +854,7 @@ fn audit_local_key_change(keys_dir: &Path, data: &Path) {
     ) {
         Ok(a) => a,
         Err(e) => {
-            eprintln!("warning: not recorded in the audit trail yet: {e}");
+            eprintln!("attention : pas encore inscrit au journal d'audit : {e}");
             return;
         }
     };
@@ -844,7 +862,7 @@ fn audit_local_key_change(keys_dir: &Path, data: &Path) {
     let list = keys::AccessList::load(keys_dir);
     match app.sync_access(&list.records(), &[], &|e| keys::journal_author(&journal, e)) {
         Ok(_) => keys::journal_clear(keys_dir),
-        Err(e) => eprintln!("warning: not recorded in the audit trail yet: {e}"),
+        Err(e) => eprintln!("attention : pas encore inscrit au journal d'audit : {e}"),
     }
 }
 
@@ -873,7 +891,7 @@ fn keys_command(what: KeysWhat, dir: &Path, data: &Path) -> ExitCode {
             match keys::add_key(dir, &name, role, &text) {
                 Ok(e) => {
                     println!(
-                        "{name} ({role}) may now connect with {} {} {}",
+                        "{name} ({role}) peut maintenant se connecter avec {} {} {}",
                         e.bits, e.fingerprint, e.comment
                     );
                     keys::journal_append(
@@ -899,11 +917,11 @@ fn keys_command(what: KeysWhat, dir: &Path, data: &Path) -> ExitCode {
                 }
             }
             for pb in &list.problems {
-                eprintln!("ignored: {}", crate::domain::text::printable(pb));
+                eprintln!("ignoré : {}", crate::domain::text::printable(pb));
             }
             if list.people.is_empty() {
                 eprintln!(
-                    "nobody may connect yet: comptoir keys add NAME ~/.ssh/id_ed25519.pub --admin --keys {}",
+                    "personne ne peut encore se connecter : comptoir keys add NOM ~/.ssh/id_ed25519.pub --admin --keys {}",
                     dir.display()
                 );
             }
@@ -913,20 +931,20 @@ fn keys_command(what: KeysWhat, dir: &Path, data: &Path) -> ExitCode {
             let r = match &fingerprint {
                 Some(fp) => keys::revoke_key(dir, &name, fp).map(|e| {
                     (
-                        format!("revoked {} of {name}", e.fingerprint),
+                        format!("clé {} de {name} révoquée", e.fingerprint),
                         vec![e.fingerprint],
                     )
                 }),
                 None => keys::revoke_person(dir, &name).map(|p| {
                     (
-                        format!("revoked {} ({} key(s))", p.name, p.keys.len()),
+                        format!("{} révoqué ({} clé(s))", p.name, p.keys.len()),
                         p.keys.iter().map(|k| k.fingerprint.clone()).collect(),
                     )
                 }),
             };
             match r {
                 Ok((m, fingerprints)) => {
-                    println!("{m}; a running server ends their sessions within 2 seconds");
+                    println!("{m} ; un serveur en marche ferme ses sessions sous 2 secondes");
                     keys::journal_append(dir, &system_user(), &name, &fingerprints);
                     audit_local_key_change(dir, data);
                     ExitCode::SUCCESS
@@ -966,7 +984,7 @@ pub fn load_themes(dir: &Path) -> Result<Vec<crate::ui::Theme>, String> {
         out.push(Theme::parse(name, &text, &f.display().to_string())?);
     }
     if out.is_empty() {
-        return Err(format!("{}: no *.toml theme", dir.display()));
+        return Err(format!("{} : aucun thème *.toml", dir.display()));
     }
     Ok(out)
 }
@@ -1009,7 +1027,7 @@ fn enroll_first_admin(keys_dir: &Path, initial: &[PathBuf]) -> Result<(), String
             std::slice::from_ref(&e.fingerprint),
         );
         eprintln!(
-            "No admin yet: enrolled {} ({}) as admin « {name} »",
+            "Pas encore d'administrateur : {} ({}) inscrit comme administrateur « {name} »",
             f.display(),
             e.fingerprint
         );
@@ -1055,19 +1073,19 @@ fn enroll_first_admin(keys_dir: &Path, initial: &[PathBuf]) -> Result<(), String
                         std::slice::from_ref(&e.fingerprint),
                     );
                     eprintln!(
-                        "No admin yet: enrolled {} ({}) as admin « {name} »",
+                        "Pas encore d'administrateur : {} ({}) inscrit comme administrateur « {name} »",
                         f.display(),
                         e.fingerprint
                     );
                     enrolled += 1;
                 }
-                Err(e) => eprintln!("not enrolled {}: {e}", f.display()),
+                Err(e) => eprintln!("non inscrit {} : {e}", f.display()),
             }
         }
     }
     if enrolled == 0 {
         eprintln!(
-            "No admin key yet, and no usable ~/.ssh/*.pub. Add one with:\n  comptoir keys add {name} ~/.ssh/id_ed25519.pub --admin --keys {}\n(create a key first with: ssh-keygen -t ed25519), or start with --initial-admin-key FILE.pub",
+            "Pas encore de clé d'administrateur, et aucune ~/.ssh/*.pub utilisable. Ajoutez-en une :\n  comptoir keys add {name} ~/.ssh/id_ed25519.pub --admin --keys {}\n(créez d'abord une clé : ssh-keygen -t ed25519), ou démarrez avec --initial-admin-key FICHIER.pub",
             keys_dir.display()
         );
     }
@@ -1153,7 +1171,9 @@ fn serve_command(args: ServeArgs<'_>) -> ExitCode {
     if demo {
         match store.read(|rx| rx.customer_count()) {
             Ok(0) => {
-                eprintln!("Empty store: seeding a demo data set (300 public bodies, 1000 orders)…");
+                eprintln!(
+                    "Magasin vide : création des données de démonstration (300 organismes publics, 1 000 commandes)…"
+                );
                 let opts = SeedOptions {
                     customers: 300,
                     orders: 1000,
@@ -1175,13 +1195,13 @@ fn serve_command(args: ServeArgs<'_>) -> ExitCode {
     let problems = config.settings.seller.problems();
     if !is_demo && !problems.is_empty() {
         eprintln!(
-            "Before staff can issue any document (quote, delivery note, invoice):\n  1. Set the shop's identity in the [shop] section of a comptoir.toml (start from\n     comptoir.example.toml) and pass it with --config. What is missing:"
+            "Avant que l'équipe puisse émettre un document (devis, bon de livraison, facture) :\n  1. Renseignez l'identité de la boutique dans la section [shop] d'un comptoir.toml (partez de\n     comptoir.example.toml) et passez-le avec --config. Ce qui manque :"
         );
         for p in &problems {
             eprintln!("       {p}");
         }
         eprintln!(
-            "     Check it with: comptoir config check --config comptoir.toml\n  2. Enroll the first admin (below, if not done yet), then restart with --config."
+            "     Vérifiez-la avec : comptoir config check --config comptoir.toml\n  2. Inscrivez le premier administrateur (ci-dessous, si ce n'est pas fait), puis redémarrez avec --config."
         );
     }
     let app = match App::new(
@@ -1222,28 +1242,28 @@ fn serve_command(args: ServeArgs<'_>) -> ExitCode {
         };
         let handle = match crate::ssh::start(app, opts).await {
             Ok(h) => h,
-            Err(e) => return fail(format!("cannot listen on {listen}: {e}")),
+            Err(e) => return fail(format!("impossible d'écouter sur {listen} : {e}")),
         };
-        println!("comptoir is listening on {}", handle.addr);
+        println!("comptoir écoute sur {}", handle.addr);
         println!(
-            "host key {} ({})",
+            "clé d'hôte {} ({})",
             handle.host_fingerprint,
             keys_dir.join(crate::ssh::keys::HOST_KEY_FILE).display()
         );
         println!(
-            "connect with:  ssh -p {} {}",
+            "connexion :    ssh -p {} {}",
             handle.addr.port(),
             handle.addr.ip()
         );
         println!(
-            "commands:      ssh -p {} {} help",
+            "commandes :    ssh -p {} {} help",
             handle.addr.port(),
             handle.addr.ip()
         );
         while signals.next().await == Signal::Reload {
             reload(&handle.shared, config_path, themes_dir);
         }
-        eprintln!("stopping: ending sessions…");
+        eprintln!("arrêt : fermeture des sessions…");
         handle.shutdown().await;
         ExitCode::SUCCESS
     })
@@ -1321,16 +1341,16 @@ fn reload(shared: &crate::ssh::Shared, config: Option<&Path>, themes_dir: &Path)
             let problems = c.settings.seller.problems();
             shared.app.set_settings(c.settings);
             tracing::info!(
-                "configuration reloaded (shop identity, payments); [server] limits apply at the next start"
+                "configuration rechargée (identité de la boutique, paiements) ; les limites [server] s'appliquent au prochain démarrage"
             );
             if !shared.app.is_demo() {
                 for p in problems {
-                    tracing::warn!("shop identity: {p}");
+                    tracing::warn!("identité de la boutique : {p}");
                 }
             }
         }
         Err(e) => tracing::error!(
-            "configuration NOT reloaded, the one in force stays: {}",
+            "configuration NON rechargée, celle en vigueur reste : {}",
             crate::domain::text::printable(&e)
         ),
     }
@@ -1338,10 +1358,13 @@ fn reload(shared: &crate::ssh::Shared, config: Option<&Path>, themes_dir: &Path)
         Ok(t) => {
             let n = t.len();
             shared.set_themes(t);
-            tracing::info!(themes = n, "themes reloaded (new sessions use them)");
+            tracing::info!(
+                themes = n,
+                "thèmes rechargés (les nouvelles sessions les utilisent)"
+            );
         }
         Err(e) => tracing::error!(
-            "themes NOT reloaded, the ones in force stay: {}",
+            "thèmes NON rechargés, ceux en vigueur restent : {}",
             crate::domain::text::printable(&e)
         ),
     }

@@ -77,7 +77,7 @@ fn rate_bp(rate: f64, path: &Path, key: &str) -> Result<u32, String> {
         return Err(err(
             path,
             key,
-            format!("{rate} is not a plausible rate (0 to 25)"),
+            format!("{rate} n'est pas un taux plausible (de 0 à 25)"),
         ));
     }
     Ok((rate * 100.0).round() as u32)
@@ -267,7 +267,7 @@ fn read_bounded(path: &Path) -> Result<String, String> {
 }
 
 fn err(path: &Path, field: &str, msg: impl std::fmt::Display) -> String {
-    format!("{}: {field}: {msg}", path.display())
+    format!("{} : {field} : {msg}", path.display())
 }
 
 impl Config {
@@ -280,8 +280,13 @@ impl Config {
     }
 
     pub fn parse(text: &str, path: &Path) -> Result<Config, String> {
-        let file: File = toml::from_str(text)
-            .map_err(|e| format!("{}: {}", path.display(), e.to_string().trim()))?;
+        let file: File = toml::from_str(text).map_err(|e| {
+            format!(
+                "{} : syntaxe TOML (le message de l'analyseur suit) : {}",
+                path.display(),
+                e.to_string().trim()
+            )
+        })?;
         let mut cfg = Config::default();
         if let Some(shop) = file.shop {
             cfg.settings.seller = seller(shop, path)?;
@@ -291,7 +296,7 @@ impl Config {
                 return Err(err(
                     path,
                     "payments",
-                    "give either ecb_rate_percent or ecb_rates, not both",
+                    "donnez ecb_rate_percent ou ecb_rates, pas les deux",
                 ));
             }
             if let Some(rate) = p.ecb_rate_percent {
@@ -306,7 +311,7 @@ impl Config {
                         err(
                             path,
                             &key,
-                            format!("from = {:?} is not a date YYYY-MM-DD", c.from),
+                            format!("from = {:?} n'est pas une date AAAA-MM-JJ", c.from),
                         )
                     })?;
                     v.push((day, rate_bp(c.percent, path, &key)?));
@@ -336,27 +341,19 @@ impl Config {
             cfg.server.listen = s.listen;
             if let Some(n) = s.max_sessions {
                 if n == 0 || n > 10_000 {
-                    return Err(err(
-                        path,
-                        "server.max_sessions",
-                        "must be between 1 and 10000",
-                    ));
+                    return Err(err(path, "server.max_sessions", "entre 1 et 10000"));
                 }
                 cfg.server.max_sessions = n;
             }
             if let Some(m) = s.idle_timeout_minutes {
                 if m == 0 {
-                    return Err(err(
-                        path,
-                        "server.idle_timeout_minutes",
-                        "must be at least 1",
-                    ));
+                    return Err(err(path, "server.idle_timeout_minutes", "au moins 1"));
                 }
                 cfg.server.idle_timeout = Duration::from_secs(m * 60);
             }
             if let Some(k) = s.keepalive_seconds {
                 if k == 0 {
-                    return Err(err(path, "server.keepalive_seconds", "must be at least 1"));
+                    return Err(err(path, "server.keepalive_seconds", "au moins 1"));
                 }
                 cfg.server.keepalive = Duration::from_secs(k);
             }
@@ -365,21 +362,13 @@ impl Config {
             }
             if let Some(n) = s.max_sessions_per_person {
                 if n == 0 {
-                    return Err(err(
-                        path,
-                        "server.max_sessions_per_person",
-                        "must be at least 1",
-                    ));
+                    return Err(err(path, "server.max_sessions_per_person", "au moins 1"));
                 }
                 cfg.server.max_sessions_per_person = n;
             }
             if let Some(n) = s.failed_logins_per_minute {
                 if n == 0 {
-                    return Err(err(
-                        path,
-                        "server.failed_logins_per_minute",
-                        "must be at least 1",
-                    ));
+                    return Err(err(path, "server.failed_logins_per_minute", "au moins 1"));
                 }
                 cfg.server.failed_logins_per_minute = n;
             }
@@ -389,7 +378,7 @@ impl Config {
                         Some(n) if !(1..=max).contains(&n) => Err(err(
                             path,
                             &format!("server.{field}"),
-                            format!("must be between 1 and {max}"),
+                            format!("entre 1 et {max}"),
                         )),
                         v => Ok(v.map(Duration::from_secs)),
                     }
@@ -515,7 +504,7 @@ fn seller(shop: Shop, path: &Path) -> Result<Seller, String> {
             return Err(err(
                 path,
                 "shop.vat_number",
-                format!("{vat} is not a valid French VAT number"),
+                format!("{vat} n'est pas un numéro de TVA intracommunautaire français valide"),
             ));
         }
         s.vat_number = v;
@@ -534,7 +523,7 @@ fn seller(shop: Shop, path: &Path) -> Result<Seller, String> {
             return Err(err(
                 path,
                 "shop.bic",
-                format!("{bic} is not a BIC (8 or 11 letters and digits)"),
+                format!("{bic} n'est pas un BIC (8 ou 11 lettres et chiffres)"),
             ));
         }
         s.bic = b;
@@ -556,7 +545,7 @@ fn seller(shop: Shop, path: &Path) -> Result<Seller, String> {
         return Err(err(
             path,
             "shop.vat_number",
-            format!("{} does not match the SIREN {}", s.vat_number, s.siren),
+            format!("{} ne correspond pas au SIREN {}", s.vat_number, s.siren),
         ));
     }
     if let Some(logo) = shop.logo_png {
@@ -571,7 +560,7 @@ fn seller(shop: Shop, path: &Path) -> Result<Seller, String> {
             return Err(err(
                 path,
                 "shop.logo_png",
-                format!("{} is not a PNG file", logo.display()),
+                format!("{} n'est pas un fichier PNG", logo.display()),
             ));
         }
         s.logo_png = Some(bytes);
@@ -631,13 +620,16 @@ mod tests {
     #[test]
     fn bad_fields_are_named() {
         let e = parse("[shop]\nnmae = \"x\"\n").unwrap_err();
-        assert!(e.starts_with("comptoir.toml:") && e.contains("nmae"), "{e}");
+        assert!(
+            e.starts_with("comptoir.toml :") && e.contains("nmae"),
+            "{e}"
+        );
         let e = parse("[shop]\niban = \"FR76 3000 6000 0112 3456 7890 188\"\n").unwrap_err();
         assert!(e.contains("shop.iban"), "{e}");
         let e = parse("[shop]\nsiret = \"12345678901234\"\n").unwrap_err();
         assert!(e.contains("shop.siret"), "{e}");
         let e = parse("[shop]\nvat_number = \"FR03552081317\"\n").unwrap_err();
-        assert!(e.contains("does not match the SIREN"), "{e}");
+        assert!(e.contains("ne correspond pas au SIREN"), "{e}");
         let e = parse("[payments]\necb_rate_percent = 80\n").unwrap_err();
         assert!(e.contains("payments.ecb_rate_percent"), "{e}");
         let e = parse("[server]\nmax_sessions = 0\n").unwrap_err();

@@ -416,7 +416,10 @@ fn config_check_shows_the_identity_and_what_is_missing() {
         out.contains("IBAN FR14 2004 1010 0505 0001 3M02 606"),
         "{out}"
     );
-    assert!(out.contains("OK: documents can be issued"), "{out}");
+    assert!(
+        out.contains("OK : les documents peuvent être émis"),
+        "{out}"
+    );
 }
 
 /// The configuration is read with bounds: a device (`/dev/zero`), a FIFO (which would
@@ -560,7 +563,7 @@ fn import_command_with_good_and_bad_files() {
     // Nothing was written by the refused imports: one quote, clean.
     let check = comptoir(&["check", "--data", data]);
     assert!(check.status.success(), "{}", stdout(&check));
-    assert!(stdout(&check).contains("1 orders"), "{}", stdout(&check));
+    assert!(stdout(&check).contains("1 commande,"), "{}", stdout(&check));
 
     // Standard input works too.
     let mut child = Command::new(env!("CARGO_BIN_EXE_comptoir"))
@@ -607,7 +610,7 @@ fn check_detects_a_corrupted_store() {
     assert!(seed.status.success(), "{}", stderr(&seed));
     let clean = comptoir(&["check", "--data", data]);
     assert!(clean.status.success(), "{}", stdout(&clean));
-    assert!(stdout(&clean).contains("clean"));
+    assert!(stdout(&clean).contains("cohérent"));
 
     // doc export writes the stored bytes.
     let exported = dir.path().join("export.pdf");
@@ -731,7 +734,11 @@ fn backup_restore_and_check_from_the_command_line() {
     // check on a folder without a store: an error, and nothing is created.
     let out = comptoir(&["check", "--data", d]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("no store in"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("aucun magasin dans"),
+        "{}",
+        stderr(&out)
+    );
     assert!(!data.exists(), "check created {}", data.display());
 
     let seed = comptoir(&[
@@ -774,8 +781,8 @@ fn backup_restore_and_check_from_the_command_line() {
     );
     let summary = |o: &std::process::Output| {
         let s = stdout(o);
-        // "checked N customers, M orders, … in X s: clean" without the timing.
-        s.split(" in ").next().unwrap_or("").to_string()
+        // "vérifié : N clients, M commandes, … en X s : cohérent" without the timing.
+        s.split(" en ").next().unwrap_or("").to_string()
     };
     let source = comptoir(&["check", "--data", d]);
     let check = comptoir(&["check", "--data", other.to_str().unwrap()]);
@@ -785,18 +792,14 @@ fn backup_restore_and_check_from_the_command_line() {
         summary(&source),
         "the copy holds everything"
     );
-    assert!(
-        summary(&check).contains("20 customers"),
-        "{}",
-        stdout(&check)
-    );
+    assert!(summary(&check).contains("20 clients"), "{}", stdout(&check));
 
     // A file that is not a store — garbage, an empty file (what a refused `ssh … backup >
     // f.redb` leaves), a redb database without comptoir's tables — is refused and changes
     // nothing; the store still numbers from where it was.
     let checked = |d: &str| {
         let out = comptoir(&["check", "--data", d]);
-        stdout(&out).split(" in ").next().unwrap_or("").to_string()
+        stdout(&out).split(" en ").next().unwrap_or("").to_string()
     };
     let store_before = checked(d);
     let garbage = dir.path().join("garbage.redb");
@@ -837,7 +840,7 @@ fn backup_restore_and_check_from_the_command_line() {
         store_before,
         "refused restores leave the store untouched"
     );
-    assert!(store_before.contains("20 customers"), "{store_before}");
+    assert!(store_before.contains("20 clients"), "{store_before}");
     // Restoring over a store with documents shows both and asks for --force; forced, the
     // replaced store is kept aside.
     let out = comptoir(&["restore", copy.to_str().unwrap(), "--data", d]);
@@ -918,7 +921,7 @@ fn serve_logs_json_reloads_on_sighup_and_stops_on_sigterm() {
         .unwrap();
     let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
     let mut line = String::new();
-    while !line.contains("listening on") {
+    while !line.contains("comptoir écoute sur") {
         line.clear();
         assert!(
             stdout.read_line(&mut line).unwrap() > 0,
@@ -946,11 +949,11 @@ fn serve_logs_json_reloads_on_sighup_and_stops_on_sigterm() {
     // A broken configuration: reported, not applied.
     std::fs::write(&config, "[shop]\nsiret = \"123\"\n").unwrap();
     unsafe { libc::kill(pid, libc::SIGHUP) };
-    wait_for("configuration NOT reloaded");
+    wait_for("configuration NON rechargée");
     // A good one: applied.
     std::fs::copy("tests/fixtures/shop.toml", &config).unwrap();
     unsafe { libc::kill(pid, libc::SIGHUP) };
-    wait_for("configuration reloaded");
+    wait_for("configuration rechargée");
     unsafe { libc::kill(pid, libc::SIGTERM) };
     let status = child.wait().unwrap();
     assert!(status.success(), "{status:?}");
@@ -1347,4 +1350,84 @@ fn business_writes_stop_at_the_disk_reserve() {
     settings.disk_reserve_mb = 0;
     app.set_settings(settings);
     app.import_quote(&Actor::import(), &req).unwrap();
+}
+
+/// The local commands speak French: configuration check, store check, restore refusals,
+/// key enrolment, a broken quote file — no English sentence reaches the person.
+#[test]
+fn the_local_commands_speak_french() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("data");
+    let d = d.to_str().unwrap();
+    let keys = dir.path().join("keys");
+    let key = dir.path().join("k.pub");
+    std::fs::write(
+        &key,
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl anne@poste\n",
+    )
+    .unwrap();
+    let broken = dir.path().join("broken.json");
+    std::fs::write(&broken, "{\"reference\": ").unwrap();
+    let empty = dir.path().join("empty.redb");
+    std::fs::write(&empty, b"").unwrap();
+    let runs: Vec<Vec<&str>> = vec![
+        vec!["config", "check"],
+        vec!["import", "quote", broken.to_str().unwrap(), "--data", d],
+        vec!["check", "--data", d],
+        vec!["restore", empty.to_str().unwrap(), "--data", d],
+        vec![
+            "keys",
+            "add",
+            "anne",
+            key.to_str().unwrap(),
+            "--admin",
+            "--keys",
+            keys.to_str().unwrap(),
+            "--data",
+            d,
+        ],
+        vec![
+            "keys",
+            "list",
+            "--keys",
+            keys.to_str().unwrap(),
+            "--data",
+            d,
+        ],
+        vec![
+            "keys",
+            "revoke",
+            "anne",
+            "--keys",
+            keys.to_str().unwrap(),
+            "--data",
+            d,
+        ],
+    ];
+    let english = [
+        "error:",
+        " the ",
+        "problem(s)",
+        "may now",
+        "restored",
+        "expected",
+        "no store",
+        "checked ",
+        "violation",
+        "Seller",
+        "revoked ",
+        "nobody",
+        "warning:",
+    ];
+    for args in runs {
+        let out = comptoir(&args);
+        let text = format!("{}{}", stdout(&out), stderr(&out));
+        for w in english {
+            assert!(
+                !text.contains(w),
+                "`comptoir {}` says « {w} »:\n{text}",
+                args.join(" ")
+            );
+        }
+    }
 }

@@ -106,7 +106,7 @@ fn launch(command: &str) -> (Child, std::net::SocketAddr) {
             .next()
             .expect("the server printed its address")
             .unwrap();
-        if let Some(a) = line.strip_prefix("comptoir is listening on ") {
+        if let Some(a) = line.strip_prefix("comptoir écoute sur ") {
             break a.trim().parse().unwrap();
         }
     };

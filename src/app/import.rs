@@ -148,8 +148,16 @@ const MAX_LINES: usize = 500;
 /// Parses and validates the JSON of a quote; the error names the faulty field.
 pub fn parse_quote_request(json: &str) -> Result<QuoteRequest, AppError> {
     let root: Value = serde_json::from_str(json).map_err(|e| {
+        let what = match e.classify() {
+            serde_json::error::Category::Eof => "le fichier s'arrête avant la fin (tronqué ?)",
+            serde_json::error::Category::Syntax => {
+                "syntaxe incorrecte (virgule, guillemet ou accolade manquant ou en trop ?)"
+            }
+            serde_json::error::Category::Data => "valeur inattendue",
+            serde_json::error::Category::Io => "lecture impossible",
+        };
         AppError::Invalid(format!(
-            "JSON invalide (ligne {}, colonne {}) : {e}",
+            "JSON invalide (ligne {}, colonne {}) : {what}",
             e.line(),
             e.column()
         ))

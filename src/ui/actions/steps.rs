@@ -759,7 +759,17 @@ pub(super) fn doc_result(r: Result<IssuedDocument, AppError>, what: &str) -> Out
     match r {
         Ok(d) => (
             Level::Ok,
-            format!("{what} {} émis ({} TTC)", d.number, d.totals.incl_vat.fr()),
+            format!(
+                "{what} {} {} ({} TTC)",
+                d.number,
+                // La facture émise ; le devis, le bon de livraison, l'avoir émis.
+                if d.kind() == crate::domain::DocKind::Invoice {
+                    "émise"
+                } else {
+                    "émis"
+                },
+                d.totals.incl_vat.fr()
+            ),
             None,
         ),
         Err(e) => (Level::Error, e.to_string(), None),
