@@ -820,11 +820,35 @@ fn export_command(number: &str, output: Option<PathBuf>, xml: bool, data: &Path)
     }
 }
 
-/// The system user running a local command.
+/// The system user running a local command: `$USER` (or `$LOGNAME`) when set, else the
+/// account of the process's user id (cron, systemd and `sudo -u` may set neither), else
+/// `uid N` — never a question mark in the audit trail.
 fn system_user() -> String {
-    std::env::var("USER")
-        .or_else(|_| std::env::var("LOGNAME"))
-        .unwrap_or_else(|_| "?".into())
+    if let Some(name) = ["USER", "LOGNAME"]
+        .iter()
+        .filter_map(|v| std::env::var(v).ok())
+        .find(|n| !n.trim().is_empty())
+    {
+        return name;
+    }
+    // SAFETY: getuid cannot fail; getpwuid_r writes into the buffers given and `result`
+    // points into them (or is null) once it returns.
+    unsafe {
+        let uid = libc::getuid();
+        let mut pwd: libc::passwd = std::mem::zeroed();
+        let mut buf = vec![0 as libc::c_char; 4096];
+        let mut result: *mut libc::passwd = std::ptr::null_mut();
+        let rc = libc::getpwuid_r(uid, &mut pwd, buf.as_mut_ptr(), buf.len(), &mut result);
+        if rc == 0 && !result.is_null() && !pwd.pw_name.is_null() {
+            let name = std::ffi::CStr::from_ptr(pwd.pw_name)
+                .to_string_lossy()
+                .into_owned();
+            if !name.is_empty() {
+                return name;
+            }
+        }
+        format!("uid {uid}")
+    }
 }
 
 /// A local key change goes into the audit trail: now when the store is free, else by the

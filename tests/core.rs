@@ -1431,3 +1431,43 @@ fn the_local_commands_speak_french() {
         }
     }
 }
+
+/// A local command run without `$USER` (cron, systemd) is recorded under the account that
+/// ran it, never « ? ».
+#[test]
+fn a_local_command_is_recorded_under_its_system_user() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    drop(Store::open(&data).unwrap());
+    let keys = dir.path().join("keys");
+    let key = dir.path().join("k.pub");
+    std::fs::write(
+        &key,
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl anne@poste\n",
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_comptoir"))
+        .args(["keys", "add", "anne"])
+        .arg(&key)
+        .arg("--admin")
+        .arg("--keys")
+        .arg(&keys)
+        .arg("--data")
+        .arg(&data)
+        .env_remove("USER")
+        .env_remove("LOGNAME")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let account = Command::new("id").arg("-un").output().unwrap();
+    let account = String::from_utf8_lossy(&account.stdout).trim().to_string();
+    let app = App::open(&data, Settings::default()).unwrap();
+    let records = app.audit(0, 10).unwrap();
+    let added = records
+        .iter()
+        .find(|r| r.action == comptoir::domain::Action::AccessKeyAdded)
+        .expect("the key addition is audited");
+    let who = format!("{} {}", added.actor.name, added.detail);
+    assert!(!who.contains('?'), "{who}");
+    assert!(who.contains(&account), "« {account} » not in « {who} »");
+}

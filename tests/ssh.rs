@@ -1300,7 +1300,7 @@ async fn local_and_hand_made_key_changes_are_audited() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(String::from_utf8_lossy(&out.stderr).contains("the running server records it"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("le serveur en marche l'inscrit"));
     let a = wait_for(&w, "comptoir keys (root-local)");
     assert!(
         a.iter()
@@ -1902,4 +1902,62 @@ async fn a_slow_commit_never_freezes_another_console() {
     .await;
     assert_eq!(w.app.durable_commits() - before, 2);
     w.app.simulate_slow_disk(Duration::ZERO);
+}
+
+/// The audit answers questions: refused actions are recorded (a purchase order dated
+/// before its quote, a delivery beyond stock, an admin command tried by staff, the last
+/// admin's revocation), `audit` filters by person, kind and period, and a script's many
+/// logins with one key read as one line.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_audit_answers_questions() {
+    let w = world().await;
+    let n = "DEV-2026-00001";
+    let (_, err, s) = w
+        .run(
+            &w.staff,
+            &format!(
+                "order receive-original {n} --po-number ENG-1 --po-date 2026-01-01 --letterhead --dated --signed --stamped --amount-matches"
+            ),
+        )
+        .await;
+    assert_eq!(s, 1, "{err}");
+    let (_, err, s) = w.run(&w.staff, "audit").await;
+    assert_eq!(s, 1, "{err}");
+    let (_, err, s) = w.run(&w.admin, "keys revoke marie").await;
+    assert_eq!(s, 1, "{err}");
+    for _ in 0..5 {
+        let (_, _, s) = w.run(&w.staff, "whoami").await;
+        assert_eq!(s, 0);
+    }
+    let (text, err, s) = w.run(&w.admin, "audit --kind refus").await;
+    assert_eq!(s, 0, "{err}");
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines.len() >= 3, "{text}");
+    assert!(lines.iter().all(|l| l.contains("\trefused\t")), "{text}");
+    assert!(text.contains("avant le devis"), "the PO refusal: {text}");
+    assert!(
+        text.contains("ssh … audit") && text.contains("réservée aux administrateurs"),
+        "{text}"
+    );
+    assert!(text.contains("révoquer marie"), "the last admin: {text}");
+    let (mine, _, _) = w.run(&w.admin, "audit --kind refus --person paul").await;
+    assert!(
+        !mine.is_empty() && !mine.contains("révoquer marie"),
+        "{mine}"
+    );
+    // Five logins in a row: one line.
+    let (all, _, _) = w.run(&w.admin, "audit --person paul --kind acces").await;
+    // receive-original, audit, then five whoami: seven logins, one line.
+    assert!(all.contains("7 connexions de la même clé"), "{all}");
+    assert_eq!(all.lines().count(), 1, "{all}");
+    let (json, _, _) = w
+        .run(&w.admin, "audit --person paul --kind login --json")
+        .await;
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&json).unwrap();
+    assert!(rows.len() >= 5, "every login is still a record: {json}");
+    let (none, _, _) = w.run(&w.admin, "audit --until 2020-01-01").await;
+    assert!(none.trim().is_empty(), "{none}");
+    let (_, err, s) = w.run(&w.admin, "audit --kind nimporte").await;
+    assert_eq!(s, 1);
+    assert!(err.contains("acces, refus"), "{err}");
 }

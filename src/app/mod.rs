@@ -7,6 +7,7 @@
 
 pub mod access;
 pub mod accounts;
+pub mod audit;
 pub mod catalogue;
 pub mod customers;
 pub mod export;
@@ -543,6 +544,37 @@ impl App {
     }
 
     /// Writes audit records for the events of a transition.
+    /// Records a refused action in the audit trail — who tried what on which order, and
+    /// why — so that the audit answers « why did this not happen? ». Best effort: the
+    /// refusal itself is what the person sees, whatever happens here.
+    pub fn audit_refusal(&self, actor: &Actor, order: Option<&DocNumber>, what: &str, why: &str) {
+        let at = self.now();
+        let written = self.store.write(|tx| {
+            let found = match order {
+                Some(n) => tx.order_by_number(n)?,
+                None => None,
+            };
+            let mut ev = Event::new(crate::domain::Action::Refused, "", "")
+                .detail(format!("{what} : {why}"));
+            if found.is_none()
+                && let Some(n) = order
+            {
+                ev = ev.detail(format!("{n} — {what} : {why}"));
+            }
+            record_events(
+                tx,
+                &actor.reference(),
+                at,
+                found.as_ref(),
+                found.as_ref().map(|o| o.customer),
+                vec![ev],
+            )
+        });
+        if let Err(e) = written {
+            tracing::error!("audit of a refusal failed: {e}");
+        }
+    }
+
     fn write_audit(
         &self,
         tx: &mut Tx<'_>,

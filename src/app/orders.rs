@@ -33,15 +33,17 @@ impl App {
             now,
             actor: &actor.name,
         };
-        let order = self.write_as(actor, |tx| {
-            let (order, customer) = App::find_order(tx, &number)?;
-            let mut stock = App::stock_for(tx, &order)?;
-            let step = f(&order, &customer, &mut stock, &ctx)?;
-            App::save_stock(tx, &stock)?;
-            tx.put_order(&step.order)?;
-            self.write_audit(tx, actor, now, Some(&step.order), None, step.events)?;
-            Ok::<_, AppError>(step.order)
-        })?;
+        let order = self
+            .write_as(actor, |tx| {
+                let (order, customer) = App::find_order(tx, &number)?;
+                let mut stock = App::stock_for(tx, &order)?;
+                let step = f(&order, &customer, &mut stock, &ctx)?;
+                App::save_stock(tx, &stock)?;
+                tx.put_order(&step.order)?;
+                self.write_audit(tx, actor, now, Some(&step.order), None, step.events)?;
+                Ok::<_, AppError>(step.order)
+            })
+            .inspect_err(|e| self.audit_refused(actor, &number, e))?;
         self.publish(vec![order.id], vec![]);
         Ok(order)
     }
@@ -64,32 +66,47 @@ impl App {
     ) -> Result<IssuedDocument, AppError> {
         actor.require(Role::Staff)?;
         let number = parse_order_number(number)?;
-        let (doc, order_id) = self.write_as(actor, |tx| {
-            // Read under the write lock: documents of a series are stamped in the order
-            // their numbers are drawn.
-            let now = self.now();
-            let ctx = Ctx {
-                now,
-                actor: &actor.name,
-            };
-            let (order, customer) = App::find_order(tx, &number)?;
-            let mut stock = App::stock_for(tx, &order)?;
-            // A credit note is bounded by what the invoice charged, rate by rate, as issued.
-            let totals = if kind == DocKind::CreditNote {
-                App::issued_totals(tx, &order)?
-            } else {
-                IssuedTotals::new()
-            };
-            let doc_number = super::draw_number(tx, kind, ctx.now)?;
-            let issued = f(&order, &customer, &mut stock, &totals, doc_number, &ctx)?;
-            let doc = self.store_document(tx, issued.document)?;
-            App::save_stock(tx, &stock)?;
-            tx.put_order(&issued.order)?;
-            self.write_audit(tx, actor, now, Some(&issued.order), None, issued.events)?;
-            Ok::<_, AppError>((doc, issued.order.id))
-        })?;
+        let mut refused: Option<(&'static str, String)> = None;
+        let (doc, order_id) = self
+            .write_as(actor, |tx| {
+                // Read under the write lock: documents of a series are stamped in the order
+                // their numbers are drawn.
+                let now = self.now();
+                let ctx = Ctx {
+                    now,
+                    actor: &actor.name,
+                };
+                let (order, customer) = App::find_order(tx, &number)?;
+                let mut stock = App::stock_for(tx, &order)?;
+                // A credit note is bounded by what the invoice charged, rate by rate, as issued.
+                let totals = if kind == DocKind::CreditNote {
+                    App::issued_totals(tx, &order)?
+                } else {
+                    IssuedTotals::new()
+                };
+                let doc_number = super::draw_number(tx, kind, ctx.now)?;
+                let issued = f(&order, &customer, &mut stock, &totals, doc_number, &ctx)
+                    .inspect_err(|e| refused = Some((e.op.phrase(), e.reason.to_string())))?;
+                let doc = self.store_document(tx, issued.document)?;
+                App::save_stock(tx, &stock)?;
+                tx.put_order(&issued.order)?;
+                self.write_audit(tx, actor, now, Some(&issued.order), None, issued.events)?;
+                Ok::<_, AppError>((doc, issued.order.id))
+            })
+            .inspect_err(|_| {
+                if let Some((what, why)) = refused.take() {
+                    self.audit_refusal(actor, Some(&number), what, &why);
+                }
+            })?;
         self.publish_issued(vec![order_id], vec![]);
         Ok(doc)
+    }
+
+    /// Records a business refusal of a step (not a missing order or a typing error).
+    fn audit_refused(&self, actor: &Actor, number: &DocNumber, e: &AppError) {
+        if let AppError::Refused(p) = e {
+            self.audit_refusal(actor, Some(number), p.op.phrase(), &p.reason.to_string());
+        }
     }
 
     /// The totals of the order's invoices and credit notes, as issued.

@@ -40,6 +40,49 @@ pub enum Action {
     CustomerCorrected,
     RefundRecorded,
     LoginPenalty,
+    /// An action refused: what was tried and why (a delivery beyond stock, a purchase order
+    /// dated before its quote, an admin command tried by staff, the last admin's revocation).
+    Refused,
+}
+
+impl Action {
+    /// Every action, in the order of the enum (a match below fails to compile when one is
+    /// added and not listed in `label`; the test of `slug` checks this list).
+    pub const ALL: [Action; 33] = [
+        Action::CustomerCreated,
+        Action::CustomerUpdated,
+        Action::EligibilityDecided,
+        Action::QuoteIssued,
+        Action::QuoteRenewed,
+        Action::PreOrderRecorded,
+        Action::OriginalReceived,
+        Action::DeliveryNoteIssued,
+        Action::InvoiceIssued,
+        Action::PaymentRecorded,
+        Action::CreditNoteIssued,
+        Action::OrderCancelled,
+        Action::QuoteRefused,
+        Action::ProductUpserted,
+        Action::StockAdjusted,
+        Action::AccessKeyAdded,
+        Action::AccessKeyRevoked,
+        Action::AccessRoleChanged,
+        Action::AccessPersonRevoked,
+        Action::Login,
+        Action::LoginFailed,
+        Action::SessionEnded,
+        Action::InvoiceReceivedByBody,
+        Action::DelaySuspended,
+        Action::DelayResumed,
+        Action::PenaltiesPaid,
+        Action::PenaltiesWaived,
+        Action::PoScanAttached,
+        Action::DeliveryChosen,
+        Action::CustomerCorrected,
+        Action::RefundRecorded,
+        Action::LoginPenalty,
+        Action::Refused,
+    ];
 }
 
 impl Action {
@@ -78,6 +121,7 @@ impl Action {
             Action::CustomerCorrected => "Fiche client corrigée",
             Action::RefundRecorded => "Remboursement enregistré",
             Action::LoginPenalty => "Pénalité de connexion",
+            Action::Refused => "Refus",
         }
     }
 
@@ -116,6 +160,7 @@ impl Action {
             Action::CustomerCorrected => "customer-corrected",
             Action::RefundRecorded => "refund-recorded",
             Action::LoginPenalty => "login-penalty",
+            Action::Refused => "refused",
         }
     }
 

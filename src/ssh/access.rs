@@ -26,6 +26,24 @@ impl AccessService {
     }
 }
 
+impl AccessService {
+    /// A refused access change (the last admin, an unknown person…) goes into the audit
+    /// trail with who tried it and why.
+    fn audited<T, E: std::fmt::Display>(
+        &self,
+        by: &Actor,
+        what: &str,
+        r: Result<T, E>,
+    ) -> Result<T, E> {
+        if let Err(e) = &r {
+            self.shared
+                .app
+                .audit_refusal(by, None, what, &e.to_string());
+        }
+        r
+    }
+}
+
 impl AccessAdmin for AccessService {
     fn overview(&self) -> AccessOverview {
         let list = self.shared.access();
@@ -102,7 +120,11 @@ impl AccessAdmin for AccessService {
         fingerprint: &str,
     ) -> Result<KeyInfo, AccessError> {
         by.still_granted()?;
-        let entry = keys::revoke_key(&self.shared.keys_dir, name, fingerprint)?;
+        let entry = self.audited(
+            by,
+            &format!("révoquer la clé {fingerprint} de {name}"),
+            keys::revoke_key(&self.shared.keys_dir, name, fingerprint),
+        )?;
         let event = AccessEvent::KeyRevoked {
             person: name.to_string(),
             fingerprint: entry.fingerprint.clone(),
@@ -114,7 +136,11 @@ impl AccessAdmin for AccessService {
 
     fn revoke_person(&self, by: &Actor, name: &str) -> Result<PersonRevoked, AccessError> {
         by.still_granted()?;
-        let p = keys::revoke_person(&self.shared.keys_dir, name)?;
+        let p = self.audited(
+            by,
+            &format!("révoquer {name}"),
+            keys::revoke_person(&self.shared.keys_dir, name),
+        )?;
         let event = AccessEvent::PersonRevoked {
             person: name.to_string(),
             role: p.role,
@@ -134,7 +160,11 @@ impl AccessAdmin for AccessService {
 
     fn set_role(&self, by: &Actor, name: &str, role: Role) -> Result<Role, AccessError> {
         by.still_granted()?;
-        let before = keys::set_role(&self.shared.keys_dir, name, role)?;
+        let before = self.audited(
+            by,
+            &format!("donner le rôle {role} à {name}"),
+            keys::set_role(&self.shared.keys_dir, name, role),
+        )?;
         let event = AccessEvent::RoleChanged {
             person: name.to_string(),
             before,

@@ -146,31 +146,64 @@ impl Render for AuditRow {
     }
 }
 
-pub(super) fn audit(shared: &Shared, since: Option<&str>, limit: usize, json: bool) -> Output {
-    let since = match since.map(|s| parse_day(s, "--since")) {
-        Some(Ok(d)) => Some(d),
-        Some(Err(out)) => return out,
-        None => None,
+/// `audit`: the newest records that pass the filters; in text, consecutive logins of one
+/// key are one line (« 12 connexions … entre … et … »); `--json` gives every record.
+pub(super) fn audit(
+    shared: &Shared,
+    since: Option<String>,
+    until: Option<String>,
+    person: Option<String>,
+    kind: Option<String>,
+    limit: usize,
+    json: bool,
+) -> Output {
+    let day = |s: Option<String>, option: &str| match s {
+        Some(s) => parse_day(&s, option).map(Some),
+        None => Ok(None),
     };
-    let mut rows = Vec::new();
-    let mut offset = 0;
-    'pages: loop {
-        let batch = match shared.app.audit(offset, 1000) {
-            Ok(b) => b,
-            Err(e) => return e.into(),
-        };
-        if batch.is_empty() {
-            break;
-        }
-        offset += batch.len();
-        for r in &batch {
-            if since.is_some_and(|d| r.at.paris_date() < d) || rows.len() >= limit {
-                break 'pages;
-            }
-            rows.push(AuditRow::of(r));
-        }
+    let (since, until) = match (day(since, "--since"), day(until, "--until")) {
+        (Ok(a), Ok(b)) => (a, b),
+        (Err(o), _) | (_, Err(o)) => return o,
+    };
+    let filter = crate::app::audit::AuditFilter {
+        person,
+        kind,
+        since,
+        until,
+    };
+    let records = match shared.app.audit_search(&filter, limit) {
+        Ok(r) => r,
+        Err(e) => return e.into(),
+    };
+    if json {
+        let rows: Vec<AuditRow> = records.iter().map(AuditRow::of).collect();
+        return Output::render(&rows, true);
     }
-    Output::render(&rows, json)
+    let mut text = String::new();
+    for line in crate::app::audit::collapse_logins(records) {
+        match line {
+            crate::app::audit::AuditLine::Record(r) => {
+                text.push_str(&AuditRow::of(&r).text());
+            }
+            crate::app::audit::AuditLine::Logins {
+                newest,
+                oldest,
+                count,
+            } => {
+                let row = AuditRow::of(&newest);
+                text.push_str(&format!(
+                    "{}\t{}\t{}\t\t\t{count} connexions de la même clé, du {} au {}",
+                    row.at,
+                    row.author,
+                    row.action,
+                    oldest.at.fr(),
+                    newest.at.fr()
+                ));
+            }
+        }
+        text.push('\n');
+    }
+    Output::ok(text)
 }
 
 /// `backup`: a consistent copy of the live store, written beside it, streamed, removed.

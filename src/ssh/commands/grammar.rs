@@ -136,11 +136,20 @@ pub(super) enum Cmd {
         #[arg(long)]
         json: bool,
     },
-    /// Journal d'audit
+    /// Journal d'audit (les connexions successives d'une même clé en une ligne)
     Audit {
         /// Seulement à partir de ce jour (AAAA-MM-JJ)
         #[arg(long)]
         since: Option<String>,
+        /// Jusqu'à ce jour inclus
+        #[arg(long)]
+        until: Option<String>,
+        /// Les actions d'une personne
+        #[arg(long)]
+        person: Option<String>,
+        /// acces, refus, documents, paiements, clients, stock, commandes (ou une action)
+        #[arg(long)]
+        kind: Option<String>,
         #[arg(long, default_value_t = 200)]
         limit: usize,
         #[arg(long)]

@@ -252,10 +252,11 @@ fn french_error(e: &clap::Error) -> String {
 /// Runs one parsed command for `who`.
 fn run(shared: &Arc<Shared>, who: &Actor, parsed: Parsed, stdin: Option<Vec<u8>>) -> Output {
     if grammar::admin_only(&parsed.path) && who.role != Role::Admin {
-        return Output::err(
-            "permission refusée (permission denied) : commande réservée aux administrateurs",
-            1,
-        );
+        let why = "commande réservée aux administrateurs";
+        shared
+            .app
+            .audit_refusal(who, None, &format!("ssh … {}", parsed.path), why);
+        return Output::err(format!("permission refusée (permission denied) : {why}"), 1);
     }
     let raw = stdin;
     let stdin = String::from_utf8_lossy(raw.as_deref().unwrap_or_default()).into_owned();
@@ -278,7 +279,14 @@ fn run(shared: &Arc<Shared>, who: &Actor, parsed: Parsed, stdin: Option<Vec<u8>>
         Cmd::Keys { what } => access::keys(shared, who, what, &stdin),
         Cmd::Pubkey { what } => access::pubkey(shared, who, what, &stdin),
         Cmd::Sessions { what } => admin::sessions(shared, who, what),
-        Cmd::Audit { since, limit, json } => admin::audit(shared, since.as_deref(), limit, json),
+        Cmd::Audit {
+            since,
+            until,
+            person,
+            kind,
+            limit,
+            json,
+        } => admin::audit(shared, since, until, person, kind, limit, json),
     }
 }
 
