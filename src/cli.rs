@@ -484,11 +484,20 @@ fn import_command(file: &str, data: &Path, config_path: Option<&Path>) -> ExitCo
     }
 }
 
-/// `ssh -p PORT HOST ARGS` for the server this config describes.
-fn ssh_form(config: Option<&Path>, args: &str) -> String {
-    let listen = Config::load(config)
+/// Where a running server writes the address it listens on, beside its store: local
+/// commands name the right port in their `ssh` hints, however the server was started
+/// (`--listen`, `COMPTOIR_LISTEN`, the configuration).
+const SERVING_FILE: &str = ".serving";
+
+/// `ssh -p PORT HOST ARGS` for the server holding the store of `data` (the address it
+/// wrote at start), else the one this config describes.
+fn ssh_form(data: &Path, config: Option<&Path>, args: &str) -> String {
+    let serving = std::fs::read_to_string(data.join(SERVING_FILE))
         .ok()
-        .and_then(|c| c.server.listen)
+        .map(|s| s.trim().to_string())
+        .filter(|s| s.parse::<std::net::SocketAddr>().is_ok());
+    let listen = serving
+        .or_else(|| Config::load(config).ok().and_then(|c| c.server.listen))
         .unwrap_or_else(|| "127.0.0.1:2222".into());
     let (host, port) = match listen.rsplit_once(':') {
         Some((h, p)) => (h.trim_matches(['[', ']']).to_string(), p.to_string()),
@@ -527,7 +536,7 @@ fn open_store(
         crate::store::StoreError::InUse(_) => format!(
             "le magasin {} est tenu par un serveur comptoir en marche ; passez par le serveur (en administrateur) :\n  {}",
             data.display(),
-            ssh_form(config, ssh_args)
+            ssh_form(data, config, ssh_args)
         ),
         other => other.to_string(),
     })
@@ -1269,6 +1278,10 @@ fn serve_command(args: ServeArgs<'_>) -> ExitCode {
             Err(e) => return fail(format!("impossible d'écouter sur {listen} : {e}")),
         };
         println!("comptoir écoute sur {}", handle.addr);
+        let serving = data.join(SERVING_FILE);
+        if let Err(e) = std::fs::write(&serving, format!("{}\n", handle.addr)) {
+            tracing::warn!(path = %serving.display(), error = %e, "adresse d'écoute non écrite");
+        }
         println!(
             "clé d'hôte {} ({})",
             handle.host_fingerprint,
@@ -1289,6 +1302,7 @@ fn serve_command(args: ServeArgs<'_>) -> ExitCode {
         }
         eprintln!("arrêt : fermeture des sessions…");
         handle.shutdown().await;
+        let _ = std::fs::remove_file(data.join(SERVING_FILE));
         ExitCode::SUCCESS
     })
 }

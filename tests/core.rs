@@ -945,6 +945,15 @@ fn serve_logs_json_reloads_on_sighup_and_stops_on_sigterm() {
     let text = wait_for("supprimée");
     assert!(text.contains(".backup-31337-1.redb"), "{text}");
     assert!(!leftover.exists());
+    // A local command names the port this server listens on (not a default).
+    let port = line.trim().rsplit(':').next().unwrap().to_string();
+    let out = comptoir(&["check", "--data", dir.path().join("data").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains(&format!("ssh -p {port} 127.0.0.1 check")),
+        "port {port}: {}",
+        stderr(&out)
+    );
     let pid = child.id() as i32;
     // A broken configuration: reported, not applied.
     std::fs::write(&config, "[shop]\nsiret = \"123\"\n").unwrap();

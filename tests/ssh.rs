@@ -1961,3 +1961,26 @@ async fn the_audit_answers_questions() {
     assert_eq!(s, 1);
     assert!(err.contains("acces, refus"), "{err}");
 }
+
+/// Screens and commands that agree with themselves: `order show` takes the web shop's
+/// reference as the palette does, and `keys revoke` counts the sessions it ended.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn references_and_revocations_are_counted_as_seen() {
+    let w = world().await;
+    let (out, err, s) = w.run(&w.staff, "order show WEB-2026-118734").await;
+    assert_eq!(s, 0, "{err}");
+    assert!(out.contains("DEV-2026-00001"), "{out}");
+    let (_, err, s) = w.run(&w.staff, "order show WEB-NOTHING").await;
+    assert_eq!(s, 1);
+    assert!(err.contains("aucune commande"), "{err}");
+    // Paul has a console open; revoking him ends it, and the command says so.
+    let mut console = w.console(&w.staff, 100, 30).await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !console.screen().contains("Tableau") {
+        assert!(std::time::Instant::now() < deadline, "no console");
+        console.pump(std::time::Duration::from_millis(100)).await;
+    }
+    let (out, err, s) = w.run(&w.admin, "keys revoke paul").await;
+    assert_eq!(s, 0, "{err}");
+    assert!(out.contains("1 session(s) terminée(s)"), "{out}");
+}

@@ -146,6 +146,8 @@ pub struct Index {
     board: RwLock<Board>,
     summary: Mutex<Option<(SummaryKey, Arc<[ColumnTotals; 9]>)>>,
     alerts: Mutex<Option<AlertSet>>,
+    /// Bodies awaiting an eligibility review (a row of the alerts panel each).
+    pending_review: std::sync::atomic::AtomicUsize,
     searches: search::SharedSearches,
 }
 
@@ -155,7 +157,29 @@ pub struct Index {
 struct AlertSet {
     today: Date,
     rates: EcbRates,
-    ids: std::collections::HashSet<u64>,
+    /// Per order counted, the rows it puts in the alerts panel.
+    ids: std::collections::HashMap<u64, usize>,
+}
+
+/// The rows a card puts in the alerts panel on `today` (one per flag it shows there; the
+/// header counts the same rows, so the two always agree).
+fn alert_rows(c: &OrderCard, today: Date, rates: &EcbRates) -> usize {
+    if !is_alert(c, today, rates) {
+        return 0;
+    }
+    c.flags(today, rates)
+        .iter()
+        .filter(|f| {
+            matches!(
+                f,
+                Flag::Overdue { .. }
+                    | Flag::PenaltiesOwed(_)
+                    | Flag::ExpiringSoon(_)
+                    | Flag::WaitingOriginal(_)
+                    | Flag::Expired
+            )
+        })
+        .count()
 }
 
 /// Whether a card counts among the header's alerts on `today` (as [`Index::alert_cards`]).
@@ -204,12 +228,16 @@ impl Index {
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
             Ok::<_, StoreError>((customers?, board?))
         })?;
+        let pending = entries
+            .with_status(crate::domain::EligibilityStatus::PendingReview)
+            .len();
         Ok(Index {
             version: AtomicU64::new(1),
             customers: RwLock::new(Arc::new(entries)),
             board: RwLock::new(board),
             summary: Mutex::new(None),
             alerts: Mutex::new(None),
+            pending_review: std::sync::atomic::AtomicUsize::new(pending),
             searches: search::SharedSearches::default(),
         })
     }
@@ -245,6 +273,11 @@ impl Index {
             for (id, e) in entries {
                 next.set(id, e);
             }
+            self.pending_review.store(
+                next.with_status(crate::domain::EligibilityStatus::PendingReview)
+                    .len(),
+                Ordering::SeqCst,
+            );
             *guard = Arc::new(next);
         }
         {
@@ -252,8 +285,8 @@ impl Index {
             let mut alerts = self.alerts.lock().unwrap_or_else(|e| e.into_inner());
             for (id, card) in cards {
                 if let Some(set) = alerts.as_mut() {
-                    match &card {
-                        Some(c) if is_alert(c, set.today, &set.rates) => set.ids.insert(id.0),
+                    match card.as_ref().map(|c| alert_rows(c, set.today, &set.rates)) {
+                        Some(n) if n > 0 => set.ids.insert(id.0, n),
                         _ => set.ids.remove(&id.0),
                     };
                 }
@@ -499,20 +532,21 @@ impl Index {
         // between a rebuild and the set it replaces, and the two never wait on each other).
         let board = self.board.read().unwrap_or_else(|e| e.into_inner());
         let mut alerts = self.alerts.lock().unwrap_or_else(|e| e.into_inner());
+        let pending = self.pending_review.load(Ordering::SeqCst);
         if let Some(set) = alerts.as_ref()
             && set.today == today
             && set.rates == *rates
         {
-            return set.ids.len();
+            return set.ids.values().sum::<usize>() + pending;
         }
-        let ids: std::collections::HashSet<u64> = board
+        let ids: std::collections::HashMap<u64, usize> = board
             .cards
             .iter()
             .flatten()
-            .filter(|c| is_alert(c, today, rates))
-            .map(|c| c.id.0)
+            .map(|c| (c.id.0, alert_rows(c, today, rates)))
+            .filter(|(_, n)| *n > 0)
             .collect();
-        let n = ids.len();
+        let n = ids.values().sum::<usize>() + pending;
         *alerts = Some(AlertSet {
             today,
             rates: rates.clone(),

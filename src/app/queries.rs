@@ -267,6 +267,40 @@ impl App {
         Some(f.with_orders(orders))
     }
 
+    /// The order a person names: its quote number, or — as the palette finds it — the web
+    /// shop's reference, the purchase order's number or one of its documents' numbers,
+    /// when exactly one order answers.
+    pub fn order_by_key(&self, key: &str) -> Result<OrderView, AppError> {
+        if parse_order_number(key).is_ok() {
+            return self.order_view(key);
+        }
+        let found = self.orders_by_reference(key, 10);
+        let exact: Vec<&OrderRef> = found
+            .iter()
+            .filter(|r| {
+                r.why.eq_ignore_ascii_case(&format!("BC {}", key.trim()))
+                    || r.why == key.trim()
+                    || r.why == "référence du site"
+            })
+            .collect();
+        match (exact.as_slice(), found.as_slice()) {
+            ([one], _) => self.order_view(&one.number.to_string()),
+            ([], [one]) => self.order_view(&one.number.to_string()),
+            ([], []) => Err(AppError::NotFound(format!(
+                "aucune commande pour « {} » (numéro de devis DEV-AAAA-NNNNN, référence du site, n° de bon de commande ou de document)",
+                key.trim()
+            ))),
+            (_, many) => Err(AppError::invalid(format!(
+                "« {} » désigne plusieurs commandes : {}",
+                key.trim(),
+                many.iter()
+                    .map(|r| format!("{} ({})", r.number, r.why))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))),
+        }
+    }
+
     pub fn order_view(&self, number: &str) -> Result<OrderView, AppError> {
         let number = parse_order_number(number)?;
         let today = self.today();

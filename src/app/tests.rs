@@ -196,7 +196,20 @@ fn refused_actions_change_nothing() {
         "impossible d'émettre le bon de livraison : le bon de commande original n'a pas été reçu"
     );
     assert!(f.app.issue_invoice(&staff(), &n).is_err());
-    assert_eq!(f.app.read(|rx| rx.last_audit_seq()).unwrap(), before);
+    // Nothing changed but the audit trail, which records each refusal and why.
+    assert_eq!(f.app.read(|rx| rx.last_audit_seq()).unwrap(), before + 2);
+    let newest = f.app.audit(0, 2).unwrap();
+    assert!(
+        newest
+            .iter()
+            .all(|r| r.action == crate::domain::Action::Refused && r.order_number.is_some()),
+        "{newest:?}"
+    );
+    assert!(
+        newest[1].detail.contains("original n'a pas été reçu"),
+        "{:?}",
+        newest[1]
+    );
     assert_eq!(
         f.app
             .read(|rx| rx.counter(DocKind::DeliveryNote, 2026))
@@ -787,9 +800,10 @@ fn the_alert_count_follows_each_commit_and_each_day() {
     let Fixture { app, clock, _dir } = seeded_fixture(60, 400, 7);
     let check = |what: &str| {
         let (day, rates) = (app.today(), app.settings().ecb_rates.clone());
+        // The header's count is the alerts panel's rows, whatever happened.
         assert_eq!(
             app.index().alert_count(day, &rates),
-            app.index().alert_cards(day, &rates).len(),
+            app.alerts().len(),
             "after {what}"
         );
     };
@@ -816,6 +830,23 @@ fn the_alert_count_follows_each_commit_and_each_day() {
     app.record_payment(&me, &n, app.today(), owed, "M-1")
         .unwrap();
     check("a payment");
+    // A waiver of interest owed takes its row off both.
+    let owed = app
+        .alerts()
+        .into_iter()
+        .find(|r| r.group == "Intérêts et indemnité dus")
+        .map(|r| r.text.split(" · ").next().unwrap().to_string());
+    assert!(
+        owed.is_some(),
+        "the seeded store has interest owed on a paid order"
+    );
+    if let Some(n) = owed {
+        let before = app.alerts().len();
+        app.waive_penalties(&admin(), &n, None, "geste commercial")
+            .unwrap();
+        check("a waiver");
+        assert!(app.alerts().len() < before);
+    }
     for days in [1, 10, 40] {
         clock.advance(days * 86_400);
         check(&format!("{days} more day(s)"));

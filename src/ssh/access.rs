@@ -146,10 +146,11 @@ impl AccessAdmin for AccessService {
             role: p.role,
             fingerprints: p.keys.iter().map(|k| k.fingerprint.clone()).collect(),
         };
+        // Counted before the rights go: withdrawing them already ends the sessions.
+        let sessions_ended = self.shared.sessions.count_person(name);
         self.shared.app.record_access(by, event.clone());
         self.shared.reload_access_recorded(&[event]);
-        let sessions_ended = self
-            .shared
+        self.shared
             .sessions
             .kill_person(name, "Votre accès a été révoqué : session terminée.");
         Ok(PersonRevoked {

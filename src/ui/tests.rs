@@ -349,7 +349,8 @@ fn the_workflow_driven_by_keys() {
         msg,
         "impossible d'émettre le bon de livraison : le bon de commande original n'a pas été reçu"
     );
-    assert_eq!(w.app.read(|rx| rx.last_audit_seq()).unwrap(), before);
+    // Only the refusal is recorded.
+    assert_eq!(w.app.read(|rx| rx.last_audit_seq()).unwrap(), before + 1);
     assert!(text(&draw(&mut c, 100, 30)).contains("✗ impossible d'émettre le bon de livraison"));
 }
 

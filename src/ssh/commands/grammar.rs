@@ -362,7 +362,8 @@ pub(super) enum AddressCmd {
 
 #[derive(Subcommand)]
 pub(super) enum OrderCmd {
-    /// Une commande (N = DEV-AAAA-NNNNN)
+    /// Une commande (N = DEV-AAAA-NNNNN, ou la référence du site, le n° de bon de commande
+    /// ou d'un document)
     Show {
         number: String,
         #[arg(long)]

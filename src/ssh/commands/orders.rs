@@ -338,7 +338,7 @@ fn doc_line(r: Result<IssuedDocument, AppError>) -> Output {
 pub(super) fn order(shared: &Shared, actor: &Actor, what: OrderCmd) -> Output {
     let app = &shared.app;
     match what {
-        OrderCmd::Show { number, json } => match app.order_view(&number) {
+        OrderCmd::Show { number, json } => match app.order_by_key(&number) {
             Ok(v) => Output::render(&OrderReport::of(&v), json),
             Err(e) => e.into(),
         },
