@@ -307,7 +307,16 @@ proptest! {
             let before = fingerprint(&app);
             let ok = run(&app, &clock, a, &mut next_ref);
             if !ok {
-                prop_assert_eq!(&fingerprint(&app), &before, "refused {:?} wrote something", a);
+                // A refusal draws no number and writes nothing but its own audit record.
+                let after = fingerprint(&app);
+                prop_assert_eq!(&after.1, &before.1, "refused {:?} drew a number", a);
+                let added = app.audit(0, (after.0 - before.0) as usize).unwrap();
+                prop_assert!(
+                    added.iter().all(|r| r.action == comptoir::domain::Action::Refused),
+                    "refused {:?} wrote {:?}",
+                    a,
+                    added
+                );
             }
             let report = app.read(check::check).unwrap();
             prop_assert!(report.is_clean(), "after {:?}: {:#?}", a, report.violations);

@@ -137,6 +137,16 @@ impl Board {
             self.filter = app.board_filter(&q);
             self.row = [0; 9];
             self.offset = [0; 9];
+            // The matches brought into view: when the column in focus has none, the first
+            // column that has some takes the focus (and is scrolled to).
+            if self.filter.is_some() {
+                let totals = self.totals(app);
+                if totals[self.column].count == 0
+                    && let Some(c) = (0..9).find(|&c| totals[c].count > 0)
+                {
+                    self.column = c;
+                }
+            }
             self.clamp(app);
             return None;
         }

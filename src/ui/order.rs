@@ -15,8 +15,6 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 
 mod text {
     pub(super) const LINES: &str = "Lignes";
-    pub(super) const COLUMNS: &str =
-        "Réf.          Désignation                    Cmd  Rés  Liv  Fact      PU HT     Total HT";
     pub(super) const TOTALS: &str = "Totaux";
     pub(super) const PO: &str = "Bon de commande";
     pub(super) const NO_PO: &str = "Original pas encore reçu";
@@ -201,14 +199,33 @@ impl OrderScreen {
             )));
         }
         lines.push(section(text::LINES));
-        lines.push(Line::from(Span::styled(fit(text::COLUMNS, w), muted)));
+        // The designation takes what the figures leave, so that the totals column stays
+        // on screen at 80 columns.
+        let dw = w.saturating_sub(59).clamp(10, 30);
+        lines.push(Line::from(Span::styled(
+            fit(
+                &format!(
+                    "{} {} {} {} {} {} {} {}",
+                    pad("Réf.", 13),
+                    pad("Désignation", dw),
+                    right("Cmd", 4),
+                    right("Rés", 4),
+                    right("Liv", 4),
+                    right("Fact", 5),
+                    right("PU HT", 10),
+                    right("Total HT", 12)
+                ),
+                w,
+            ),
+            muted,
+        )));
         for l in &o.lines {
             lines.push(Line::from(Span::styled(
                 fit(
                     &format!(
                         "{} {} {} {} {} {} {} {}",
                         pad(&l.sku, 13),
-                        pad(&l.designation, 30),
+                        pad(&l.designation, dw),
                         right(&l.ordered.to_string(), 4),
                         right(&l.reserved.to_string(), 4),
                         right(&l.delivered.to_string(), 4),

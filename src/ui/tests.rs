@@ -1311,3 +1311,24 @@ fn a_delivery_beyond_stock_is_said_before_confirming() {
     );
     assert_eq!(form.marked, Some(0), "{err}");
 }
+
+/// The board's `/` filter brings its matches into view: at 80 columns, a match found only
+/// in a column off screen takes the focus, and the screen scrolls to it.
+#[test]
+fn the_board_filter_brings_its_matches_into_view() {
+    let w = world();
+    let mut c = console(&w, Role::Staff);
+    let paid = w
+        .app
+        .index()
+        .orders_in(Stage::Paid, w.app.today(), 1)
+        .first()
+        .and_then(|id| w.app.index().card(*id))
+        .expect("a paid order in the demo world");
+    press(&w, &mut c, &[Key::Char('/')]);
+    type_text(&w, &mut c, &paid.number.to_string());
+    press(&w, &mut c, &[Key::Enter]);
+    let screen = text(&draw(&mut c, 80, 24));
+    assert!(screen.contains(Stage::Paid.label()), "{screen}");
+    assert!(screen.contains(&paid.number.to_string()), "{screen}");
+}
