@@ -24,7 +24,8 @@ pub struct NewCustomer {
 }
 
 /// Lines a quote made by hand may have (as an imported one).
-const MAX_LINES: usize = 500;
+pub const MAX_QUOTE_LINES: usize = 500;
+const MAX_LINES: usize = MAX_QUOTE_LINES;
 const MAX_QUANTITY: u32 = 100_000;
 
 fn field_error(what: &str, problem: Option<(&'static str, String)>) -> Result<(), AppError> {

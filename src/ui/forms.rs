@@ -84,6 +84,10 @@ impl Field {
     }
 }
 
+/// The fields of a form of lines (see [`Form::grow_lines`]).
+pub(crate) const LINE_SKU: &str = "line_sku";
+pub(crate) const LINE_QTY: &str = "line_qty";
+
 /// Result of feeding a key to a form.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum FormEvent {
@@ -102,6 +106,9 @@ pub(crate) struct Form {
     pub error: Option<String>,
     /// The field a refusal was about, shown marked (and focused) until it is edited.
     pub marked: Option<usize>,
+    /// A form of lines (a quote) that offers another line once the last one is used, up
+    /// to this many lines.
+    pub grow_lines: Option<usize>,
     /// A fingerprint of the record the form was filled from, so that submitting over a
     /// colleague's change is refused instead of overwriting it (0: none).
     pub basis: u64,
@@ -121,6 +128,7 @@ impl Form {
             focus: 0,
             error: None,
             marked: None,
+            grow_lines: None,
             basis: 0,
             initial,
         }
@@ -181,6 +189,7 @@ impl Form {
                 {
                     push_text(&mut f.value, t, f.max_chars);
                 }
+                self.grow();
             }
             Input::Key(k) => match k {
                 Key::Esc => return FormEvent::Cancel,
@@ -206,6 +215,7 @@ impl Form {
                     {
                         push_text(&mut f.value, c.encode_utf8(&mut [0; 4]), f.max_chars);
                     }
+                    self.grow();
                 }
                 Key::Backspace => {
                     if let Some(f) = self.fields.get_mut(self.focus) {
@@ -221,6 +231,37 @@ impl Form {
             },
         }
         FormEvent::None
+    }
+
+    /// In a form of lines, once the last line is being filled, another empty one follows
+    /// it (up to `grow_lines`): a quote is not limited to the rows shown at first.
+    fn grow(&mut self) {
+        let Some(max) = self.grow_lines else { return };
+        let rows: Vec<usize> = self
+            .fields
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.name == LINE_SKU)
+            .map(|(i, _)| i)
+            .collect();
+        let (Some(&last), n) = (rows.last(), rows.len()) else {
+            return;
+        };
+        let in_last = self.focus == last || self.focus == last + 1;
+        if !in_last || n >= max || self.fields[last].value.trim().is_empty() {
+            return;
+        }
+        let i = n + 1;
+        self.fields.insert(
+            last + 2,
+            Field::text(LINE_QTY, &format!("Ligne {i} — quantité"), "", "").optional(),
+        );
+        self.fields.insert(
+            last + 2,
+            Field::text(LINE_SKU, &format!("Ligne {i} — référence"), "", "").optional(),
+        );
+        self.initial.insert(last + 2, (String::new(), false));
+        self.initial.insert(last + 2, (String::new(), false));
     }
 
     /// Shows a refusal of what was typed: the whole message, and the field it names (the

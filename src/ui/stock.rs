@@ -22,14 +22,21 @@ mod text {
 
 pub(super) struct StockScreen {
     rows: Vec<StockRow>,
+    /// The product the keys act on (highlighted).
+    selected: usize,
+    /// The first row shown.
     scroll: usize,
+    /// Rows the last frame could show.
+    page: std::cell::Cell<usize>,
 }
 
 impl StockScreen {
     pub(super) fn open(app: &App) -> Result<StockScreen, crate::app::AppError> {
         let mut s = StockScreen {
             rows: Vec::new(),
+            selected: 0,
             scroll: 0,
+            page: std::cell::Cell::new(20),
         };
         s.rows = Self::sorted(app.stock_view()?);
         Ok(s)
@@ -42,8 +49,24 @@ impl StockScreen {
     }
 
     pub(super) fn reload(&mut self, app: &App) {
+        // The cursor stays on the same product when it is still listed.
+        let sku = self.rows.get(self.selected).map(|r| r.sku.clone());
         if let Ok(rows) = app.stock_view() {
             self.rows = Self::sorted(rows);
+        }
+        if let Some(i) = sku.and_then(|s| self.rows.iter().position(|r| r.sku == s)) {
+            self.selected = i;
+        }
+        self.selected = self.selected.min(self.rows.len().saturating_sub(1));
+        self.keep_in_view();
+    }
+
+    fn keep_in_view(&mut self) {
+        let page = self.page.get().max(1);
+        if self.selected < self.scroll {
+            self.scroll = self.selected;
+        } else if self.selected >= self.scroll + page {
+            self.scroll = self.selected + 1 - page;
         }
     }
 
@@ -51,17 +74,17 @@ impl StockScreen {
         let Input::Key(k) = input else { return None };
         let last = self.rows.len().saturating_sub(1);
         match k {
-            Key::Down | Key::Char('j') => self.scroll = (self.scroll + 1).min(last),
-            Key::Up | Key::Char('k') => self.scroll = self.scroll.saturating_sub(1),
-            Key::PageDown => self.scroll = (self.scroll + 10).min(last),
-            Key::PageUp => self.scroll = self.scroll.saturating_sub(10),
-            Key::Home => self.scroll = 0,
+            Key::Down | Key::Char('j') => self.selected = (self.selected + 1).min(last),
+            Key::Up | Key::Char('k') => self.selected = self.selected.saturating_sub(1),
+            Key::PageDown => self.selected = (self.selected + 10).min(last),
+            Key::PageUp => self.selected = self.selected.saturating_sub(10),
+            Key::Home => self.selected = 0,
             Key::Esc | Key::Backspace => return Some(Action::Back),
             Key::Char(ch) => {
                 let spec = PRODUCT_OPS.iter().find(|s| s.key == *ch)?;
                 let target = match spec.kind {
                     OpKind::NewProduct => Target::Shop,
-                    _ => Target::Product(self.rows.get(self.scroll)?.sku.clone()),
+                    _ => Target::Product(self.rows.get(self.selected)?.sku.clone()),
                 };
                 return Some(Action::Do(Op {
                     kind: spec.kind,
@@ -70,6 +93,7 @@ impl StockScreen {
             }
             _ => {}
         }
+        self.keep_in_view();
         None
     }
 
@@ -87,9 +111,17 @@ impl StockScreen {
         let w = area.width.saturating_sub(2) as usize;
         let short = self.rows.iter().filter(|r| r.short()).count();
         let mut lines = vec![Line::from(Span::styled(fit(text::COLUMNS, w), muted))];
-        // The first row shown is the one the product keys act on.
-        for (i, r) in self.rows.iter().skip(self.scroll).enumerate() {
-            let style = if i == 0 {
+        let page = area.height.saturating_sub(3) as usize;
+        self.page.set(page.max(1));
+        // The highlighted row is the one the product keys act on.
+        for (i, r) in self
+            .rows
+            .iter()
+            .enumerate()
+            .skip(self.scroll)
+            .take(page.max(1))
+        {
+            let style = if i == self.selected {
                 theme.selected()
             } else if r.short() {
                 base.fg(theme.colors.danger).add_modifier(Modifier::BOLD)

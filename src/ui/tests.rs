@@ -1332,3 +1332,72 @@ fn the_board_filter_brings_its_matches_into_view() {
     assert!(screen.contains(Stage::Paid.label()), "{screen}");
     assert!(screen.contains(&paid.number.to_string()), "{screen}");
 }
+
+/// A quote made in the console is not limited to the rows shown at first: once the last
+/// line is used, another appears.
+#[test]
+fn a_quote_in_the_console_takes_more_than_eight_lines() {
+    let w = world();
+    let mut c = console(&w, Role::Staff);
+    let skus: Vec<String> = w
+        .app
+        .products()
+        .unwrap()
+        .into_iter()
+        .map(|p| p.sku)
+        .collect();
+    assert!(
+        skus.len() >= 10,
+        "the demo catalogue has {} products",
+        skus.len()
+    );
+    let id = w.app.orders_in_stage(Stage::Quote, 1)[0].customer;
+    c.run(Some(Action::OpenCustomer(id)));
+    press(&w, &mut c, &[Key::Char('n')]);
+    for sku in skus.iter().take(10) {
+        type_text(&w, &mut c, sku);
+        press(&w, &mut c, &[Key::Tab]);
+        type_text(&w, &mut c, "1");
+        press(&w, &mut c, &[Key::Tab]);
+    }
+    let Some(Modal::Form(form, _)) = &c.modal else {
+        panic!("no quote form: {}", text(&draw(&mut c, 100, 30)));
+    };
+    let filled = form
+        .fields_named(crate::ui::forms::LINE_SKU)
+        .filter(|f| !f.value.is_empty())
+        .count();
+    assert_eq!(filled, 10);
+    press(&w, &mut c, &[Key::Enter]);
+    let Some(Modal::Confirm(confirm, _)) = &c.modal else {
+        panic!("no confirmation: {:?}", status(&c));
+    };
+    let all = confirm.lines.join("\n");
+    assert!(all.contains(&skus[9]), "the tenth line: {all}");
+}
+
+/// The stock screen has a cursor: the list stays put while it moves, and the keys act on
+/// the product under it.
+#[test]
+fn the_stock_screen_acts_on_the_product_under_the_cursor() {
+    let w = world();
+    let mut c = console(&w, Role::Staff);
+    press(&w, &mut c, &[Key::Char('s')]);
+    let first = text(&draw(&mut c, 100, 30));
+    let rows = w.app.stock_view().unwrap();
+    let mut order: Vec<_> = rows.iter().collect();
+    order.sort_by(|a, b| b.short().cmp(&a.short()).then_with(|| a.sku.cmp(&b.sku)));
+    press(&w, &mut c, &[Key::Down, Key::Down, Key::Down]);
+    let after = text(&draw(&mut c, 100, 30));
+    assert!(
+        after.contains(&order[0].sku),
+        "the list scrolled away:\n{after}"
+    );
+    assert_eq!(first.lines().nth(4), after.lines().nth(4), "the list moved");
+    press(&w, &mut c, &[Key::Char('a')]);
+    let Some(Modal::Form(form, _)) = &c.modal else {
+        panic!("no adjustment form");
+    };
+    let intro = form.intro.join(" ");
+    assert!(intro.contains(&order[3].designation), "{intro}");
+}

@@ -592,8 +592,8 @@ pub(super) enum CatalogueCmd {
         #[arg(long)]
         json: bool,
     },
-    /// Créer ou mettre à jour des produits depuis un CSV sur l'entrée standard
-    /// (sku;designation;prix_ht;tva[;stock])
+    /// Créer ou mettre à jour des produits depuis un CSV sur l'entrée standard, dont la
+    /// première ligne nomme les colonnes : sku;designation;prix_ht;tva[;stock]
     Import,
 }
 

@@ -8,9 +8,9 @@ use crate::app::{Actor, App};
 use crate::domain::text::fold;
 use crate::domain::{Address, ChorusRouting, Contact, Product, Totals};
 use crate::ui::Level;
-use crate::ui::forms::{Field, Form};
+use crate::ui::forms::{Field, Form, LINE_QTY, LINE_SKU};
 
-/// Empty line rows a new quote offers (more: issue it, then another).
+/// Empty line rows a new quote offers at first (another appears once the last is used).
 const QUOTE_ROWS: usize = 8;
 /// Products listed in the quote form when the catalogue is small enough to read there.
 const CATALOGUE_IN_FORM: usize = 30;
@@ -141,22 +141,21 @@ pub(super) fn prepare_quote(app: &App, op: &Op) -> Result<Prepared, String> {
     let mut fields = Vec::new();
     for i in 1..=QUOTE_ROWS {
         let hint = if i == 1 { "ex. ENC-01" } else { "" };
-        fields
-            .push(Field::text("line_sku", &format!("Ligne {i} — référence"), "", hint).optional());
-        fields.push(Field::text("line_qty", &format!("Ligne {i} — quantité"), "", "").optional());
+        fields.push(Field::text(LINE_SKU, &format!("Ligne {i} — référence"), "", hint).optional());
+        fields.push(Field::text(LINE_QTY, &format!("Ligne {i} — quantité"), "", "").optional());
     }
     fields.push(Field::text("address", "Adresse de livraison n°", "1", "").optional());
     fields.push(Field::text("contact", "Contact n°", "1", "").optional());
-    Ok(Prepared::Form(
-        Form::new("Nouveau devis", intro, fields),
-        op.clone(),
-    ))
+    let mut form = Form::new("Nouveau devis", intro, fields);
+    // Another line appears once the last one is filled, up to what a quote may hold.
+    form.grow_lines = Some(crate::app::customers::MAX_QUOTE_LINES);
+    Ok(Prepared::Form(form, op.clone()))
 }
 
 pub(super) fn submit_quote(form: &Form) -> Result<(String, Args), String> {
     let mut lines = Vec::new();
-    let skus = form.fields_named("line_sku");
-    let qtys = form.fields_named("line_qty");
+    let skus = form.fields_named(LINE_SKU);
+    let qtys = form.fields_named(LINE_QTY);
     for (i, (s, q)) in skus.zip(qtys).enumerate() {
         let (sku, qty) = (s.value.trim(), q.value.trim());
         if sku.is_empty() && qty.is_empty() {
