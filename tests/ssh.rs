@@ -1984,3 +1984,57 @@ async fn references_and_revocations_are_counted_as_seen() {
     assert_eq!(s, 0, "{err}");
     assert!(out.contains("1 session(s) terminée(s)"), "{out}");
 }
+
+/// A quote's lines changed before the original arrives: a new version with its own number,
+/// the lines already quoted keeping their price, the old version kept and marked replaced
+/// (it can no longer be revised or received).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_quote_is_revised_as_a_new_version() {
+    let w = world().await;
+    let n = "DEV-2026-00001";
+    let old = w.app.order_view(n).unwrap().order;
+    let price = old
+        .lines
+        .iter()
+        .find(|l| l.sku == "ENC-ACT-8")
+        .unwrap()
+        .unit_price;
+    let (out, err, s) = w
+        .run(
+            &w.staff,
+            &format!("quote revise {n} --line ENC-ACT-8:2 --line MIC-DYN-58:6"),
+        )
+        .await;
+    assert_eq!(s, 0, "{err}");
+    assert!(
+        out.starts_with("DEV-2026-00002\tversion 2 (remplace DEV-2026-00001)"),
+        "{out}"
+    );
+    let new = w.app.order_view("DEV-2026-00002").unwrap().order;
+    assert_eq!(new.quote.renews, Some(old.number));
+    assert_eq!(new.lines.len(), 2);
+    assert_eq!(
+        new.lines[0].unit_price, price,
+        "a kept line keeps its price"
+    );
+    assert_eq!(new.lines[0].ordered, 2);
+    let old = w.app.order_view(n).unwrap().order;
+    assert_eq!(
+        old.quote.renewed_by.map(|d| d.to_string()).as_deref(),
+        Some("DEV-2026-00002")
+    );
+    assert!(
+        w.app.document("DEV-2026-00002").is_ok(),
+        "the new version's PDF"
+    );
+    let (_, err, s) = w
+        .run(&w.staff, &format!("quote revise {n} --line ENC-ACT-8:1"))
+        .await;
+    assert_eq!(s, 1);
+    assert!(err.contains("DEV-2026-00002"), "{err}");
+    let (_, err, s) = w
+        .run(&w.staff, "quote revise DEV-2026-00002 --line NOPE-1:1")
+        .await;
+    assert_eq!(s, 1);
+    assert!(err.contains("n'est pas au catalogue"), "{err}");
+}

@@ -146,47 +146,7 @@ impl App {
             let c = tx
                 .customer(customer)?
                 .ok_or_else(|| AppError::NotFound("client introuvable".into()))?;
-            let mut quote_lines = Vec::with_capacity(lines.len());
-            for (i, (sku, qty)) in lines.iter().enumerate() {
-                let n = i + 1;
-                let p = tx.product(sku.trim())?.ok_or_else(|| {
-                    AppError::invalid(format!(
-                        "ligne {n} : la référence « {sku} » n'est pas au catalogue (catalogue list)"
-                    ))
-                })?;
-                if *qty == 0 || *qty > MAX_QUANTITY {
-                    return Err(AppError::invalid(format!(
-                        "ligne {n} ({sku}) : quantité {qty} — un entier de 1 à {MAX_QUANTITY}"
-                    )));
-                }
-                if p.unit_price.times_bounded(*qty as i64).is_none() {
-                    return Err(AppError::invalid(format!(
-                        "ligne {n} ({sku}) : {} × {qty} dépasse {}",
-                        p.unit_price.fr(),
-                        MAX_AMOUNT.fr()
-                    )));
-                }
-                quote_lines.push(QuoteLine {
-                    sku: p.sku,
-                    designation: p.designation,
-                    unit_price: p.unit_price,
-                    vat: p.vat,
-                    quantity: *qty,
-                    exemption: None,
-                });
-            }
-            let totals = Totals::from_lines(
-                quote_lines
-                    .iter()
-                    .map(|l| (l.unit_price * l.quantity as i64, l.vat)),
-            );
-            if totals.incl_vat > MAX_AMOUNT {
-                return Err(AppError::invalid(format!(
-                    "total du devis {} TTC : un document ne dépasse pas {}",
-                    totals.incl_vat.fr(),
-                    MAX_AMOUNT.fr()
-                )));
-            }
+            let quote_lines = quote_lines(tx, lines, &[])?;
             let addresses = c.delivery_choices();
             let pick = |what: &str, i: Option<usize>, count: usize| match i.unwrap_or(1) {
                 i if i >= 1 && i <= count => Ok(i - 1),
@@ -275,4 +235,80 @@ impl App {
             ))),
         }
     }
+}
+
+/// The lines of a quote made by hand: each a product reference and a quantity, priced
+/// from `kept` when the reference is one of them (a revised quote keeps the terms its
+/// lines had), else from the catalogue; every quantity and amount checked.
+pub(super) fn quote_lines(
+    tx: &crate::store::Tx<'_>,
+    lines: &[(String, u32)],
+    kept: &[crate::domain::OrderLine],
+) -> Result<Vec<QuoteLine>, AppError> {
+    if lines.is_empty() {
+        return Err(AppError::invalid(
+            "un devis a au moins une ligne (référence et quantité)",
+        ));
+    }
+    if lines.len() > MAX_LINES {
+        return Err(AppError::invalid(format!(
+            "{} lignes : {MAX_LINES} au plus par devis",
+            lines.len()
+        )));
+    }
+    let mut out = Vec::with_capacity(lines.len());
+    for (i, (sku, qty)) in lines.iter().enumerate() {
+        let n = i + 1;
+        let sku = sku.trim();
+        if *qty == 0 || *qty > MAX_QUANTITY {
+            return Err(AppError::invalid(format!(
+                "ligne {n} ({sku}) : quantité {qty} — un entier de 1 à {MAX_QUANTITY}"
+            )));
+        }
+        let line = match kept.iter().find(|l| l.sku == sku) {
+            Some(l) => QuoteLine {
+                sku: l.sku.clone(),
+                designation: l.designation.clone(),
+                unit_price: l.unit_price,
+                vat: l.vat,
+                quantity: *qty,
+                exemption: l.exemption.clone(),
+            },
+            None => {
+                let p = tx.product(sku)?.ok_or_else(|| {
+                    AppError::invalid(format!(
+                        "ligne {n} : la référence « {sku} » n'est pas au catalogue (catalogue list)"
+                    ))
+                })?;
+                QuoteLine {
+                    sku: p.sku,
+                    designation: p.designation,
+                    unit_price: p.unit_price,
+                    vat: p.vat,
+                    quantity: *qty,
+                    exemption: None,
+                }
+            }
+        };
+        if line.unit_price.times_bounded(*qty as i64).is_none() {
+            return Err(AppError::invalid(format!(
+                "ligne {n} ({sku}) : {} × {qty} dépasse {}",
+                line.unit_price.fr(),
+                MAX_AMOUNT.fr()
+            )));
+        }
+        out.push(line);
+    }
+    let totals = Totals::from_lines(
+        out.iter()
+            .map(|l| (l.unit_price * l.quantity as i64, l.vat)),
+    );
+    if totals.incl_vat > MAX_AMOUNT {
+        return Err(AppError::invalid(format!(
+            "total du devis {} TTC : un document ne dépasse pas {}",
+            totals.incl_vat.fr(),
+            MAX_AMOUNT.fr()
+        )));
+    }
+    Ok(out)
 }

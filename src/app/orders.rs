@@ -451,6 +451,46 @@ impl App {
         Ok(new_order)
     }
 
+    /// Replaces a quote's lines before its original arrives (`SKU`, quantity): a new version
+    /// is issued, the old one kept and marked as replaced. Lines already on the quote keep
+    /// their terms; new ones take the catalogue's. Returns the new version.
+    pub fn revise_quote(
+        &self,
+        actor: &Actor,
+        number: &str,
+        lines: &[(String, u32)],
+    ) -> Result<Order, AppError> {
+        actor.require(Role::Staff)?;
+        let number = parse_order_number(number)?;
+        let (old_id, new_order) = self
+            .write_as(actor, |tx| {
+                let now = self.now();
+                let ctx = Ctx {
+                    now,
+                    actor: &actor.name,
+                };
+                let (old, customer) = App::find_order(tx, &number)?;
+                let quote_lines = super::customers::quote_lines(tx, lines, &old.lines)?;
+                let id = OrderId(tx.next_id("order")?);
+                let new_number = super::draw_number(tx, DocKind::Quote, ctx.now)?;
+                let (old2, issued) =
+                    pipeline::revise_quote(&old, &customer, quote_lines, id, new_number, &ctx)?;
+                self.store_document(tx, issued.document)?;
+                tx.put_order(&old2)?;
+                tx.put_order(&issued.order)?;
+                let (revision, quote): (Vec<Event>, Vec<Event>) = issued
+                    .events
+                    .into_iter()
+                    .partition(|e| e.action == Action::QuoteRenewed);
+                self.write_audit(tx, actor, now, Some(&old2), None, revision)?;
+                self.write_audit(tx, actor, now, Some(&issued.order), None, quote)?;
+                Ok::<_, AppError>((old2.id, issued.order))
+            })
+            .inspect_err(|e| self.audit_refused(actor, &number, e))?;
+        self.publish_issued(vec![old_id, new_order.id], vec![]);
+        Ok(new_order)
+    }
+
     /// Approves or refuses a body for the administrative procedure (admins only). Refusing
     /// also refuses its open quotes and pre-orders, releasing their reservations.
     pub fn decide_eligibility(

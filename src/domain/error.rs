@@ -28,6 +28,7 @@ pub enum Operation {
     ChooseDelivery,
     CorrectCustomer,
     Refund,
+    Revise,
 }
 
 impl Operation {
@@ -53,6 +54,7 @@ impl Operation {
             Operation::ChooseDelivery => "changer l'adresse de livraison",
             Operation::CorrectCustomer => "corriger la fiche client",
             Operation::Refund => "enregistrer le remboursement",
+            Operation::Revise => "modifier le devis",
         }
     }
 }

@@ -1655,6 +1655,48 @@ pub fn renew_quote(
     Ok((old2, issued))
 }
 
+/// Replaces a quote's lines before its original arrives: a new version of the quote (a
+/// new number, valid one month from today) with `lines`; the old version is kept, marked
+/// as replaced by the new one. A pre-order already reserved stock: it is not revised.
+pub fn revise_quote(
+    old: &Order,
+    customer: &Customer,
+    lines: Vec<QuoteLine>,
+    id: OrderId,
+    number: DocNumber,
+    ctx: &Ctx,
+) -> Result<(Order, Issued), PipelineError> {
+    let op = Operation::Revise;
+    if let Some(to) = old.quote.renewed_by {
+        return refuse(op, Reason::Renewed(to));
+    }
+    if old.stage != Stage::Quote {
+        return refuse(op, Reason::WrongStage(old.stage.label()));
+    }
+    let new_quote = NewQuote {
+        id,
+        number,
+        version: old.quote.version + 1,
+        renews: Some(old.number),
+        external_ref: None,
+        lines,
+        delivery_address: old.delivery_address.clone(),
+        contact: old.contact.clone(),
+    };
+    let issued =
+        create_quote(customer, new_quote, ctx).map_err(|e| PipelineError::new(op, e.reason))?;
+    let mut old2 = old.clone();
+    old2.quote.renewed_by = Some(number);
+    let stage = old.stage_on(ctx.today()).label();
+    let mut issued = issued;
+    issued.events.push(
+        Event::new(Action::QuoteRenewed, stage, stage)
+            .detail(format!("remplacé par {number} (lignes modifiées)"))
+            .document(old.number),
+    );
+    Ok((old2, issued))
+}
+
 /// Staff approve or refuse a body for the administrative procedure; a private catégorie
 /// can never be approved.
 pub fn decide_eligibility(

@@ -1401,3 +1401,30 @@ fn the_stock_screen_acts_on_the_product_under_the_cursor() {
     let intro = form.intro.join(" ");
     assert!(intro.contains(&order[3].designation), "{intro}");
 }
+
+/// `y` on a quote: its lines in a form, changed, issued as a new version that replaces it.
+#[test]
+fn a_quote_is_revised_from_the_console() {
+    let w = world();
+    let mut c = console(&w, Role::Staff);
+    let old = w.app.orders_in_stage(Stage::Quote, 1)[0].number.to_string();
+    c.run(Some(Action::OpenOrder(old.clone())));
+    press(&w, &mut c, &[Key::Char('y')]);
+    let Some(Modal::Form(form, _)) = &c.modal else {
+        panic!("no revision form: {}", text(&draw(&mut c, 100, 30)));
+    };
+    let lines = w.app.order_view(&old).unwrap().order.lines;
+    assert_eq!(form.fields[0].value, lines[0].sku);
+    // Line 1's quantity: 7.
+    press(&w, &mut c, &[Key::Tab, Key::Ctrl('u')]);
+    type_text(&w, &mut c, "7");
+    press(&w, &mut c, &[Key::Enter, Key::Tab, Key::Enter]);
+    let (level, msg) = status(&c).unwrap();
+    assert_eq!(level, Level::Ok, "{msg}");
+    assert!(msg.contains(&format!("il remplace {old}")), "{msg}");
+    let v = w.app.order_view(&old).unwrap().order;
+    let new = v.quote.renewed_by.expect("replaced").to_string();
+    let revised = w.app.order_view(&new).unwrap().order;
+    assert_eq!(revised.lines[0].ordered, 7);
+    assert_eq!(revised.lines.len(), lines.len());
+}

@@ -566,6 +566,13 @@ pub(super) enum QuoteCmd {
     },
     /// Importer un devis du site (JSON sur l'entrée standard)
     Import,
+    /// Modifier les lignes d'un devis avant l'original : une nouvelle version (les lignes
+    /// déjà au devis gardent leur prix), l'ancienne gardée et remplacée
+    Revise {
+        number: String,
+        #[arg(long = "line", required = true, value_parser = sku_quantity)]
+        lines: Vec<(String, u32)>,
+    },
 }
 
 #[derive(Subcommand)]

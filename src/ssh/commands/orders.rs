@@ -623,6 +623,18 @@ pub(super) fn quote(shared: &Shared, actor: &Actor, what: QuoteCmd, stdin: &str)
                 )
             })
         }
+        QuoteCmd::Revise { number, lines } => {
+            let made = shared.app.revise_quote(actor, &number, &lines);
+            Output::from_result(made, |o| {
+                format!(
+                    "{}	version {} (remplace {number})	{} TTC	valable jusqu'au {}",
+                    o.number,
+                    o.quote.version,
+                    o.totals().incl_vat.fr(),
+                    o.quote.valid_until.fr()
+                )
+            })
+        }
         QuoteCmd::Import => {
             let req = match parse_quote_request(stdin) {
                 Ok(r) => r,

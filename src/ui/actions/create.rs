@@ -305,6 +305,89 @@ pub(super) fn review_quote(app: &App, args: &mut Args) -> Result<Vec<String>, St
     Ok(out)
 }
 
+/// `y` on a quote: its lines in a form, to change before the original arrives.
+pub(super) fn prepare_revise(app: &App, op: &Op) -> Result<Prepared, String> {
+    let (mut intro, v) = super::steps::order_intro(app, op)?;
+    intro.push(
+        "Les lignes du devis : changez les quantités, videz une ligne pour la retirer, \
+         ajoutez des références du catalogue. Une nouvelle version sera émise ; les lignes \
+         déjà au devis gardent leur prix, l'ancienne version est gardée, remplacée."
+            .into(),
+    );
+    let mut fields = Vec::new();
+    let rows = v.order.lines.len() + 2;
+    for i in 1..=rows {
+        let (sku, qty) = v
+            .order
+            .lines
+            .get(i - 1)
+            .map(|l| (l.sku.clone(), l.ordered.to_string()))
+            .unwrap_or_default();
+        fields.push(Field::text(LINE_SKU, &format!("Ligne {i} — référence"), &sku, "").optional());
+        fields.push(Field::text(LINE_QTY, &format!("Ligne {i} — quantité"), &qty, "").optional());
+    }
+    let mut form = Form::new("Modifier le devis", intro, fields);
+    form.grow_lines = Some(crate::app::customers::MAX_QUOTE_LINES);
+    Ok(Prepared::Form(form, op.clone()))
+}
+
+pub(super) fn submit_revise(form: &Form) -> Result<(String, Args), String> {
+    let mut lines = Vec::new();
+    for (i, (s, q)) in form
+        .fields_named(LINE_SKU)
+        .zip(form.fields_named(LINE_QTY))
+        .enumerate()
+    {
+        let (sku, qty) = (s.value.trim(), q.value.trim());
+        if sku.is_empty() && qty.is_empty() {
+            continue;
+        }
+        if sku.is_empty() {
+            return Err(format!("ligne {} : la référence manque", i + 1));
+        }
+        let qty = qty
+            .parse::<u32>()
+            .ok()
+            .filter(|q| *q > 0)
+            .ok_or_else(|| format!("ligne {} ({sku}) : quantité « {qty} » invalide", i + 1))?;
+        lines.push((sku.to_string(), qty));
+    }
+    if lines.is_empty() {
+        return Err("un devis a au moins une ligne (référence et quantité)".into());
+    }
+    let what: Vec<String> = lines.iter().map(|(s, q)| format!("{s} × {q}")).collect();
+    Ok((
+        format!(
+            "Nouvelle version du devis : {} ; valable un mois.",
+            what.join(", ")
+        ),
+        Args::NewQuote {
+            lines,
+            address: None,
+            contact: None,
+        },
+    ))
+}
+
+pub(super) fn run_revise(app: &App, who: &Actor, target: &Target, args: Args) -> Outcome {
+    let (Target::Order(n), Args::NewQuote { lines, .. }) = (target, args) else {
+        return super::steps::missing_input();
+    };
+    match app.revise_quote(who, n, &lines) {
+        Ok(o) => (
+            Level::Ok,
+            format!(
+                "Devis {} émis, version {} ({} TTC) : il remplace {n}",
+                o.number,
+                o.quote.version,
+                o.totals().incl_vat.fr()
+            ),
+            Some(Follow::Order(o.number)),
+        ),
+        Err(e) => (Level::Error, e.to_string(), None),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -68,6 +68,7 @@ pub(crate) enum OpKind {
     EditProduct,
     AdjustStock,
     Refund,
+    Revise,
 }
 
 /// What an operation acts on.
@@ -231,7 +232,7 @@ pub(crate) struct OpSpec {
 }
 
 /// Operations on an order, in the order the footer lists them.
-pub(crate) const ORDER_OPS: [OpSpec; 16] = [
+pub(crate) const ORDER_OPS: [OpSpec; 17] = [
     OpSpec {
         kind: OpKind::PreOrder,
         when: "sur un devis en cours",
@@ -344,6 +345,23 @@ pub(crate) const ORDER_OPS: [OpSpec; 16] = [
             ),
             _ => missing_input(),
         },
+    },
+    OpSpec {
+        kind: OpKind::Revise,
+        when: "sur un devis, avant l'original (une nouvelle version remplace l'ancienne)",
+        issues: Some((
+            "Émettre la nouvelle version",
+            "un devis (PDF), nouvelle version, valable un mois",
+        )),
+        key: 'y',
+        label: "modifier le devis",
+        short: "modifier",
+        verb: "modifier",
+        phrase: "Modifier les lignes de",
+        applies: |s| s.stage == Stage::Quote && !s.renewed,
+        prepare: create::prepare_revise,
+        submit: create::submit_revise,
+        run: create::run_revise,
     },
     OpSpec {
         kind: OpKind::Refund,
@@ -904,7 +922,7 @@ mod tests {
             .map(|s| s.key)
             .collect::<String>()
         };
-        assert_eq!(keys(Stage::Quote, false, false), "proxz");
+        assert_eq!(keys(Stage::Quote, false, false), "pryoxz");
         assert_eq!(keys(Stage::PoReceived, false, false), "box");
         assert_eq!(keys(Stage::PoReceived, false, true), "bfx");
         assert_eq!(keys(Stage::Delivered, false, true), "f");
