@@ -19,6 +19,9 @@ pub const KINDS: &[(&str, &str)] = &[
     ("commandes", "étapes des commandes"),
 ];
 
+/// Records read at most for one question (the newest first).
+const MAX_SCANNED: usize = 200_000;
+
 /// Which records to show.
 #[derive(Clone, Debug, Default)]
 pub struct AuditFilter {
@@ -133,6 +136,10 @@ impl App {
         let mut out = Vec::new();
         let mut offset = 0;
         'pages: loop {
+            // A filter that matches little does not read a years-long trail to the end.
+            if offset >= MAX_SCANNED {
+                break;
+            }
             let batch = self.audit(offset, 2000)?;
             if batch.is_empty() {
                 break;

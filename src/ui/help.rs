@@ -29,6 +29,7 @@ const GLOBAL: &[(&str, &str)] = &[
         "$",
         "la balance âgée des créances (non échu, 1–30, 31–60, 61–90, plus de 90 jours)",
     ),
+    ("J", "le journal d'audit, filtrable (administrateurs)"),
     ("t", "changer de thème (retenu d'une session à l'autre)"),
     ("Échap", "revenir en arrière, fermer, effacer"),
     (
@@ -140,7 +141,17 @@ pub(super) enum Screen {
     Stock,
     Alerts,
     Aged,
+    Audit,
 }
+
+const AUDIT: &[(&str, &str)] = &[
+    (
+        "/",
+        "filtrer : un nom (personne), un genre (acces, refus, documents, paiements, clients, stock, commandes), une date (à partir de ce jour)",
+    ),
+    ("↓ ↑ PgPréc PgSuiv", "défiler"),
+    ("Échap / ⌫", "revenir"),
+];
 
 const AGED: &[(&str, &str)] = &[
     (
@@ -221,6 +232,7 @@ pub(super) fn draw(f: &mut Frame, area: Rect, theme: &Theme, screen: Screen, rol
         Screen::Stock => section("Stock", rows(STOCK, Some(product_ops_row()))),
         Screen::Alerts => section("Alertes", rows(ALERTS, None)),
         Screen::Aged => section("Balance âgée des créances", rows(AGED, None)),
+        Screen::Audit => section("Journal d'audit", rows(AUDIT, None)),
     }
     section(
         "Signaux des cartes (symbole + texte, lisibles sans couleur)",

@@ -7,6 +7,7 @@ pub mod access;
 pub(crate) mod actions;
 mod aged;
 mod alerts;
+mod audit;
 mod board;
 mod customers;
 mod documents;
@@ -135,6 +136,7 @@ enum View {
     Stock(Box<stock::StockScreen>),
     Alerts(Box<alerts::AlertsScreen>),
     Aged(Box<aged::AgedScreen>),
+    Audit(Box<audit::AuditScreen>),
 }
 
 /// A modal on top of everything.
@@ -247,6 +249,9 @@ impl Console {
             Some(_) => return false,
             None => {}
         }
+        if let Some(View::Audit(a)) = self.views.last() {
+            return a.typing();
+        }
         if !self.views.is_empty() {
             return false;
         }
@@ -357,6 +362,12 @@ impl Console {
                     a.reload(&self.app);
                     true
                 }
+                // Unfiltered, the newest records follow each commit; a filter is applied
+                // again on Enter (it may read far back).
+                View::Audit(a) if a.unfiltered() => {
+                    a.reload(&self.app);
+                    true
+                }
                 _ => false,
             };
             shown |= reloaded && i == top;
@@ -440,6 +451,7 @@ impl Console {
                     }
                     Key::Char('!') => return self.run(Some(Action::OpenAlerts)),
                     Key::Char('$') => return self.run(Some(Action::OpenAged)),
+                    Key::Char('J') => return self.run(Some(Action::OpenAudit)),
                     Key::Char(':') => return self.open_palette(),
                     Key::Char('t') => {
                         self.next_theme();
@@ -466,6 +478,7 @@ impl Console {
                 View::Stock(s) => s.handle(&input),
                 View::Alerts(a) => a.handle(&input),
                 View::Aged(a) => a.handle(&input),
+                View::Audit(a) => a.handle(&self.app, &input),
             };
             return self.run(action);
         }
@@ -691,6 +704,13 @@ impl Console {
             Action::OpenAged => self
                 .views
                 .push(View::Aged(Box::new(aged::AgedScreen::open(&self.app)))),
+            // The audit is the admins' (as `ssh … audit`).
+            Action::OpenAudit if self.me.role != crate::app::Role::Admin => {
+                self.set_status(Level::Info, "journal d'audit : réservé aux administrateurs")
+            }
+            Action::OpenAudit => self
+                .views
+                .push(View::Audit(Box::new(audit::AuditScreen::open(&self.app)))),
             Action::OpenStock => match stock::StockScreen::open(&self.app) {
                 Ok(s) => self.views.push(View::Stock(Box::new(s))),
                 Err(e) => self.set_status(Level::Error, e.to_string()),
@@ -807,6 +827,10 @@ impl Console {
                 a.draw(f, body, &theme);
                 a.keys()
             }
+            Some(View::Audit(a)) => {
+                a.draw(f, body, &theme);
+                a.keys()
+            }
             None => match self.tab {
                 Tab::Board => {
                     self.board.draw(f, body, &theme, &self.app);
@@ -841,6 +865,7 @@ impl Console {
                     Some(View::Stock(_)) => help::Screen::Stock,
                     Some(View::Alerts(_)) => help::Screen::Alerts,
                     Some(View::Aged(_)) => help::Screen::Aged,
+                    Some(View::Audit(_)) => help::Screen::Audit,
                     None => help::Screen::Tab(self.tab),
                 };
                 help::draw(f, body, &theme, screen, self.me.role)

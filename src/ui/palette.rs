@@ -110,6 +110,10 @@ impl Palette {
                 "Balance âgée des créances : non échu, 1–30, 31–60, 61–90, plus de 90 jours",
                 Action::OpenAged,
             ),
+            (
+                "Journal d'audit : qui a fait quoi, quand, et ce qui a été refusé",
+                Action::OpenAudit,
+            ),
             ("Thème suivant", Action::Theme),
             ("Aide", Action::Help),
             ("Quitter", Action::Quit),

@@ -1428,3 +1428,32 @@ fn a_quote_is_revised_from_the_console() {
     assert_eq!(revised.lines[0].ordered, 7);
     assert_eq!(revised.lines.len(), lines.len());
 }
+
+/// The audit in the console (admins): `J` opens it, `/` filters by person, kind and day;
+/// staff are told it is the admins'.
+#[test]
+fn the_audit_is_read_and_filtered_in_the_console() {
+    let w = world();
+    let mut staff = console(&w, Role::Staff);
+    press(&w, &mut staff, &[Key::Char('J')]);
+    let (_, msg) = status(&staff).unwrap();
+    assert!(msg.contains("réservé aux administrateurs"), "{msg}");
+    // A refusal to find.
+    let quote = w.app.orders_in_stage(Stage::Quote, 1)[0].number.to_string();
+    let _ = w
+        .app
+        .issue_invoice(&Actor::person("marie", Role::Staff, "SHA256:marie"), &quote);
+    let mut c = console(&w, Role::Admin);
+    press(&w, &mut c, &[Key::Char('J')]);
+    let screen = text(&draw(&mut c, 120, 30));
+    assert!(screen.contains("Journal d'audit"), "{screen}");
+    press(&w, &mut c, &[Key::Char('/')]);
+    type_text(&w, &mut c, "marie refus");
+    press(&w, &mut c, &[Key::Enter]);
+    let screen = text(&draw(&mut c, 120, 30));
+    assert!(
+        screen.contains("Refus") && screen.contains(&quote),
+        "{screen}"
+    );
+    assert!(screen.contains("Journal d'audit (1)"), "{screen}");
+}

@@ -37,6 +37,8 @@ pub(crate) enum Action {
     OpenAlerts,
     /// The aged balance of receivables.
     OpenAged,
+    /// The audit trail (admins).
+    OpenAudit,
 }
 
 /// Which operation.
