@@ -374,7 +374,7 @@ fn store_round_trip_and_indexes_on_a_real_file() {
 
     // A second process cannot open the same file while this one holds it.
     let e = Store::open(dir.path()).err().expect("the file is locked");
-    assert!(e.to_string().contains("already open"), "{e}");
+    assert!(e.to_string().contains("déjà ouvert"), "{e}");
 }
 
 fn comptoir(args: &[&str]) -> std::process::Output {

@@ -423,4 +423,22 @@ fn the_readme_examples_run_as_written() {
         ran.push(format!("{code:?} {command}"));
     }
     eprintln!("{} README examples run:\n{}", ran.len(), ran.join("\n"));
+    // What that session left in the audit: every record, and the lines a person reads.
+    let audit = |args: &str| {
+        let out = Command::new("sh")
+            .arg("-c")
+            .arg(format!("{ssh} 127.0.0.1 audit --limit 10000 {args}"))
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let records: Vec<serde_json::Value> = serde_json::from_str(&audit("--json")).unwrap();
+    let lines = audit("").lines().count();
+    assert!(lines < records.len(), "consecutive logins read as one line");
+    eprintln!(
+        "audit after the README session: {} records ({} logins, {} refusals), {lines} lines to read",
+        records.len(),
+        records.iter().filter(|r| r["action"] == "login").count(),
+        records.iter().filter(|r| r["action"] == "refused").count()
+    );
 }

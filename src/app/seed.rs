@@ -53,12 +53,12 @@ pub(crate) struct SeedReport {
 
 #[derive(Debug, Error)]
 pub(crate) enum SeedError {
-    #[error("the store already holds data ({0} customers): seed needs an empty data folder")]
+    #[error("le magasin contient déjà des données ({0} clients) : seed demande un dossier vide")]
     NotEmpty(u64),
     #[error("{0}")]
     Store(#[from] StoreError),
     #[error(
-        "seed simulation: {0} (the data folder holds a partial seed: delete it and seed again)"
+        "simulation : {0} (le dossier contient des données partielles : supprimez-le et recommencez)"
     )]
     Sim(String),
 }

@@ -639,7 +639,7 @@ pub fn journal_append(dir: &Path, user: &str, person: &str, fingerprints: &[Stri
         .and_then(|mut f| f.write_all(text.as_bytes()));
     if let Err(e) = written {
         eprintln!(
-            "warning: {}: {e} (the audit trail will say « by hand »)",
+            "attention : {} : {e} (le journal d'audit dira « à la main »)",
             dir.join(JOURNAL).display()
         );
     }

@@ -27,21 +27,21 @@ pub const STORE_FILE: &str = "comptoir.redb";
 #[derive(Debug, Error)]
 pub enum StoreError {
     #[error(
-        "the store {0} is already open in another process (is `comptoir serve` running? use the ssh commands, or stop it first)"
+        "le magasin {0} est déjà ouvert par un autre processus (`comptoir serve` tourne-t-il ? passez par les commandes ssh, ou arrêtez-le d'abord)"
     )]
     InUse(PathBuf),
-    #[error("cannot open the store {path}: {reason}")]
+    #[error("impossible d'ouvrir le magasin {path} : {reason}")]
     Open { path: PathBuf, reason: String },
-    #[error("storage error: {0}")]
+    #[error("erreur du magasin : {0}")]
     Db(String),
-    #[error("corrupt record in {table} for key {key}: {reason}")]
+    #[error("enregistrement illisible dans {table} pour la clé {key} : {reason}")]
     Corrupt {
         table: &'static str,
         key: String,
         reason: String,
     },
     #[error(
-        "record in {table} for key {key} has format version {version}, unknown to this comptoir"
+        "l'enregistrement de {table} pour la clé {key} est au format {version}, inconnu de ce comptoir"
     )]
     UnknownVersion {
         table: &'static str,
@@ -49,10 +49,10 @@ pub enum StoreError {
         version: u8,
     },
     #[error(
-        "the store has schema version {found}; this comptoir knows up to {known}: upgrade comptoir"
+        "le magasin est au schéma {found} ; ce comptoir connaît jusqu'au {known} : mettez comptoir à jour"
     )]
     SchemaTooNew { found: u64, known: u64 },
-    #[error("document {0} already exists: an issued document is never rewritten")]
+    #[error("le document {0} existe déjà : un document émis n'est jamais réécrit")]
     DocumentExists(String),
     #[error("{0}")]
     Io(#[from] std::io::Error),
