@@ -354,10 +354,30 @@ fn config_check_command(config: Option<&Path>) -> ExitCode {
         ),
         crate::domain::interest::rate_fr(rates.penalty_rate_bp(today))
     );
+    // Chorus Pro: the settings (secrets as « défini ») and a real connection test.
+    let mut chorus_ok = true;
+    if let Some(c) = &config.chorus {
+        println!("Chorus Pro :");
+        for l in c.describe() {
+            println!("  {l}");
+        }
+        use crate::app::chorus::ChorusApi;
+        match crate::chorus::PisteClient::new(c.clone()).health() {
+            Ok(()) => println!("  connexion : OK (jeton obtenu, health-check répond)"),
+            Err(e) => {
+                chorus_ok = false;
+                println!("  connexion : ÉCHEC — {e}");
+            }
+        }
+    }
     let problems = s.problems();
     if problems.is_empty() {
         println!("OK : les documents peuvent être émis avec cette identité.");
-        return ExitCode::SUCCESS;
+        return if chorus_ok {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        };
     }
     println!(
         "{} problème(s) : hors d'un magasin de démonstration (serve --demo), aucun document n'est émis avant leur correction :",
@@ -367,6 +387,13 @@ fn config_check_command(config: Option<&Path>) -> ExitCode {
         println!("  {p}");
     }
     ExitCode::FAILURE
+}
+
+/// The Chorus Pro client of a configuration (`None`: `[chorus]` not set).
+fn chorus_client(config: &Config) -> Option<Arc<dyn crate::app::chorus::ChorusApi>> {
+    config.chorus.clone().map(|c| {
+        Arc::new(crate::chorus::PisteClient::new(c)) as Arc<dyn crate::app::chorus::ChorusApi>
+    })
 }
 
 fn seed_command(
@@ -1246,6 +1273,7 @@ fn serve_command(args: ServeArgs<'_>) -> ExitCode {
         Ok(a) => Arc::new(a),
         Err(e) => return fail(e),
     };
+    app.set_chorus(chorus_client(&config));
     if let Err(e) = enroll_first_admin(keys_dir, initial_admin_keys) {
         return fail(e);
     }
@@ -1377,6 +1405,7 @@ fn reload(shared: &crate::ssh::Shared, config: Option<&Path>, themes_dir: &Path)
     match Config::load(config) {
         Ok(c) => {
             let problems = c.settings.seller.problems();
+            shared.app.set_chorus(chorus_client(&c));
             shared.app.set_settings(c.settings);
             tracing::info!(
                 "configuration rechargée (identité de la boutique, paiements) ; les limites [server] s'appliquent au prochain démarrage"

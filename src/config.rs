@@ -18,6 +18,204 @@ struct File {
     payments: Option<Payments>,
     accounts: Option<Accounts>,
     server: Option<Server>,
+    chorus: Option<Chorus>,
+}
+
+/// `[chorus]`: the Chorus Pro platform (PISTE) as the file gives it.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Chorus {
+    api_url: String,
+    oauth_url: String,
+    client_id: String,
+    client_secret: Option<String>,
+    login: String,
+    password: Option<String>,
+    mode: Option<String>,
+    sync_minutes: Option<u64>,
+}
+
+impl std::fmt::Debug for Chorus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the secrets.
+        f.write_str("Chorus { api_url, oauth_url, client_id, login, … }")
+    }
+}
+
+/// When invoices go to Chorus Pro.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChorusMode {
+    /// Only when staff send them (`chorus send`, the console).
+    Manual,
+    /// Every new invoice and credit note is queued as it is issued.
+    OnIssue,
+}
+
+/// The Chorus Pro platform comptoir talks to: a PISTE application (client id and secret)
+/// and a technical account (login and password). The secrets may come from the
+/// environment (`COMPTOIR_CHORUS_CLIENT_SECRET`, `COMPTOIR_CHORUS_PASSWORD`) and are never
+/// shown: `Debug` and [`ChorusConfig::describe`] say « défini ».
+#[derive(Clone, PartialEq, Eq)]
+pub struct ChorusConfig {
+    /// The API host, with a trailing slash (`https://sandbox-api.piste.gouv.fr/`).
+    pub api_url: String,
+    /// The OAuth host, with a trailing slash; the token is at `api/oauth/token`.
+    pub oauth_url: String,
+    pub client_id: String,
+    pub client_secret: String,
+    pub login: String,
+    pub password: String,
+    pub mode: ChorusMode,
+    pub sync_minutes: u64,
+}
+
+impl std::fmt::Debug for ChorusConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChorusConfig")
+            .field("api_url", &self.api_url)
+            .field("oauth_url", &self.oauth_url)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"défini")
+            .field("login", &self.login)
+            .field("password", &"défini")
+            .field("mode", &self.mode)
+            .field("sync_minutes", &self.sync_minutes)
+            .finish()
+    }
+}
+
+impl ChorusConfig {
+    /// What `config check` prints: every setting, the secrets as « défini ».
+    pub fn describe(&self) -> Vec<String> {
+        vec![
+            format!("API : {}", self.api_url),
+            format!("OAuth : {}", self.oauth_url),
+            format!("client_id : {}", self.client_id),
+            "client_secret : défini".into(),
+            format!("compte technique : {}", self.login),
+            "mot de passe : défini".into(),
+            format!(
+                "envoi : {}",
+                match self.mode {
+                    ChorusMode::Manual => "à la demande (manual)",
+                    ChorusMode::OnIssue => "à chaque émission (on_issue)",
+                }
+            ),
+            format!("suivi : toutes les {} minutes", self.sync_minutes),
+        ]
+    }
+}
+
+/// An API or OAuth host: `https://…`, or `http://` on this machine only (a stand-in for
+/// tests); normalised with a trailing slash.
+fn platform_url(path: &Path, field: &str, url: &str) -> Result<String, String> {
+    let url = url.trim();
+    let rest = if let Some(r) = url.strip_prefix("https://") {
+        r
+    } else if let Some(r) = url.strip_prefix("http://") {
+        let host = r.split(['/', ':']).next().unwrap_or("");
+        let host_v6 = r.strip_prefix('[').and_then(|h| h.split(']').next());
+        let loopback = matches!(host, "127.0.0.1" | "localhost") || host_v6 == Some("::1");
+        if !loopback {
+            return Err(err(
+                path,
+                field,
+                format!(
+                    "« {url} » : https:// est exigé (http:// seulement sur cette machine, pour des essais)"
+                ),
+            ));
+        }
+        r
+    } else {
+        return Err(err(
+            path,
+            field,
+            format!("« {url} » : une adresse https://… est attendue"),
+        ));
+    };
+    if rest.is_empty() || url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(err(path, field, format!("« {url} » : adresse invalide")));
+    }
+    Ok(if url.ends_with('/') {
+        url.to_string()
+    } else {
+        format!("{url}/")
+    })
+}
+
+/// A secret from the file, else from the environment variable `var`.
+fn secret(
+    path: &Path,
+    field: &str,
+    value: Option<String>,
+    var: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<String, String> {
+    value
+        .filter(|v| !v.trim().is_empty())
+        .or_else(|| env(var).filter(|v| !v.trim().is_empty()))
+        .ok_or_else(|| {
+            err(
+                path,
+                field,
+                format!("manquant (dans le fichier, ou la variable {var})"),
+            )
+        })
+}
+
+fn chorus(
+    c: Chorus,
+    path: &Path,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<ChorusConfig, String> {
+    let text = |field: &str, v: &str| -> Result<String, String> {
+        let v = v.trim();
+        if v.is_empty() || v.chars().any(char::is_control) || v.len() > 200 {
+            return Err(err(
+                path,
+                field,
+                "vide, trop long ou avec un caractère de contrôle",
+            ));
+        }
+        Ok(v.to_string())
+    };
+    let mode = match c.mode.as_deref().map(str::trim) {
+        None | Some("manual") => ChorusMode::Manual,
+        Some("on_issue") => ChorusMode::OnIssue,
+        Some(other) => {
+            return Err(err(
+                path,
+                "chorus.mode",
+                format!("« {other} » : \"manual\" ou \"on_issue\""),
+            ));
+        }
+    };
+    let sync_minutes = c.sync_minutes.unwrap_or(30);
+    if !(1..=1440).contains(&sync_minutes) {
+        return Err(err(path, "chorus.sync_minutes", "entre 1 et 1440"));
+    }
+    Ok(ChorusConfig {
+        api_url: platform_url(path, "chorus.api_url", &c.api_url)?,
+        oauth_url: platform_url(path, "chorus.oauth_url", &c.oauth_url)?,
+        client_id: text("chorus.client_id", &c.client_id)?,
+        client_secret: secret(
+            path,
+            "chorus.client_secret",
+            c.client_secret,
+            "COMPTOIR_CHORUS_CLIENT_SECRET",
+            env,
+        )?,
+        login: text("chorus.login", &c.login)?,
+        password: secret(
+            path,
+            "chorus.password",
+            c.password,
+            "COMPTOIR_CHORUS_PASSWORD",
+            env,
+        )?,
+        mode,
+        sync_minutes,
+    })
 }
 
 /// The FEC's sales accounts, one per VAT rate.
@@ -235,6 +433,8 @@ impl Default for ServerConfig {
 pub struct Config {
     pub settings: Settings,
     pub server: ServerConfig,
+    /// Chorus Pro, when `[chorus]` is set.
+    pub chorus: Option<ChorusConfig>,
 }
 
 /// The most a configuration file may hold: a real one is a few KB.
@@ -280,6 +480,15 @@ impl Config {
     }
 
     pub fn parse(text: &str, path: &Path) -> Result<Config, String> {
+        Config::parse_with_env(text, path, &|var| std::env::var(var).ok())
+    }
+
+    /// As [`Config::parse`], reading the environment through `env` (tests).
+    pub fn parse_with_env(
+        text: &str,
+        path: &Path,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Config, String> {
         let file: File = toml::from_str(text).map_err(|e| {
             format!(
                 "{} : syntaxe TOML (le message de l'analyseur suit) : {}",
@@ -290,6 +499,9 @@ impl Config {
         let mut cfg = Config::default();
         if let Some(shop) = file.shop {
             cfg.settings.seller = seller(shop, path)?;
+        }
+        if let Some(c) = file.chorus {
+            cfg.chorus = Some(chorus(c, path, env)?);
         }
         if let Some(p) = file.payments {
             if p.ecb_rate_percent.is_some() && p.ecb_rates.is_some() {

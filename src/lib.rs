@@ -6,6 +6,7 @@
 pub mod app;
 #[cfg(feature = "bench")]
 pub mod bench;
+pub mod chorus;
 pub mod cli;
 pub mod config;
 pub mod documents;
@@ -82,6 +83,18 @@ mod architecture {
                 "crate::cli",
                 "crate::store",
                 "redb::",
+                "russh",
+            ],
+        ),
+        (
+            "chorus",
+            &[
+                "crate::store",
+                "crate::ui",
+                "crate::ssh",
+                "crate::cli",
+                "redb::",
+                "ratatui",
                 "russh",
             ],
         ),

@@ -9,6 +9,7 @@ pub mod access;
 pub mod accounts;
 pub mod audit;
 pub mod catalogue;
+pub mod chorus;
 pub mod customers;
 pub mod export;
 pub mod import;
@@ -299,6 +300,8 @@ pub struct App {
     settings: std::sync::RwLock<Arc<Settings>>,
     clock: Arc<dyn Clock>,
     renderer: Arc<dyn Renderer>,
+    /// Chorus Pro, when configured (see [`chorus::ChorusApi`]).
+    chorus: std::sync::RwLock<Option<Arc<dyn chorus::ChorusApi>>>,
     index: Index,
     changes: broadcast::Sender<Change>,
     grants: access::Grants,
@@ -323,6 +326,7 @@ impl App {
             settings: std::sync::RwLock::new(Arc::new(settings)),
             clock,
             renderer,
+            chorus: Default::default(),
             index,
             changes,
             grants: access::Grants::default(),

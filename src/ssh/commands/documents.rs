@@ -174,3 +174,70 @@ pub(super) fn export(shared: &Shared, what: super::grammar::ExportCmd) -> Output
         }
     }
 }
+
+/// `chorus structure SIRET`: what Chorus Pro says the body requires.
+#[derive(Serialize)]
+struct StructureReport {
+    id: i64,
+    name: String,
+    service_required: bool,
+    engagement_required: bool,
+    services: Vec<ServiceRow>,
+}
+
+#[derive(Serialize)]
+struct ServiceRow {
+    code: String,
+    name: String,
+    active: bool,
+}
+
+impl Render for StructureReport {
+    fn text(&self) -> String {
+        let yes = |b: bool| if b { "oui" } else { "non" };
+        let mut s = format!(
+            "{} (structure Chorus Pro {})\ncode service obligatoire : {}\nn° d'engagement obligatoire : {}\n",
+            self.name,
+            self.id,
+            yes(self.service_required),
+            yes(self.engagement_required)
+        );
+        for sv in &self.services {
+            s.push_str(&format!(
+                "  {}\t{}\t{}\n",
+                sv.code,
+                sv.name,
+                if sv.active { "actif" } else { "inactif" }
+            ));
+        }
+        s
+    }
+}
+
+pub(super) fn chorus(shared: &Shared, what: super::grammar::ChorusCmd) -> Output {
+    match what {
+        super::grammar::ChorusCmd::Structure { siret, json } => {
+            match shared.app.chorus_structure(&siret) {
+                Ok(st) => Output::render(
+                    &StructureReport {
+                        id: st.id,
+                        name: st.name,
+                        service_required: st.service_required,
+                        engagement_required: st.engagement_required,
+                        services: st
+                            .services
+                            .into_iter()
+                            .map(|s| ServiceRow {
+                                code: s.code,
+                                name: s.name,
+                                active: s.active,
+                            })
+                            .collect(),
+                    },
+                    json,
+                ),
+                Err(e) => e.into(),
+            }
+        }
+    }
+}

@@ -123,6 +123,11 @@ pub(super) enum Cmd {
         #[command(subcommand)]
         what: PubkeyCmd,
     },
+    /// Chorus Pro : ce qu'exige un organisme
+    Chorus {
+        #[command(subcommand)]
+        what: ChorusCmd,
+    },
     /// Exports comptables
     Export {
         #[command(subcommand)]
@@ -517,6 +522,17 @@ pub(super) enum OrderCmd {
         /// N° du contact du client
         #[arg(long)]
         contact: Option<usize>,
+    },
+}
+
+#[derive(Subcommand)]
+pub(super) enum ChorusCmd {
+    /// Ce que Chorus Pro exige d'un organisme (code service, n° d'engagement) et ses
+    /// services actifs
+    Structure {
+        siret: String,
+        #[arg(long)]
+        json: bool,
     },
 }
 

@@ -1,0 +1,276 @@
+//! The Chorus Pro client over PISTE: OAuth2 client credentials on the OAuth host (the
+//! token kept until it expires, renewed once when the API answers 401), then every call a
+//! JSON `POST` on `{api}cpro/…` with the bearer token and the technical account in the
+//! `cpro-account` header (base64 of `login:password`). HTTPS through rustls; `http://`
+//! only on this machine (the configuration refuses it elsewhere). Nothing it logs or
+//! returns carries a secret.
+
+use crate::app::chorus::{ChorusApi, ChorusDeposit, ChorusError, ChorusService, ChorusStructure};
+use crate::config::ChorusConfig;
+use serde_json::{Value, json};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// The most an answer may weigh (a service list can be long; a PDF is never read back).
+const MAX_ANSWER: u64 = 16 * 1024 * 1024;
+/// Renew the token this long before Chorus says it expires.
+const TOKEN_MARGIN: Duration = Duration::from_secs(60);
+
+/// The client of one platform (qualification or production).
+pub struct PisteClient {
+    cfg: ChorusConfig,
+    agent: ureq::Agent,
+    token: Mutex<Option<(String, Instant)>>,
+}
+
+/// `base64` (standard alphabet, padded), for the `cpro-account` header and the files.
+pub(crate) fn base64(bytes: &[u8]) -> String {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (b[0] as u32) << 16 | (b[1] as u32) << 8 | b[2] as u32;
+        out.push(A[(n >> 18) as usize & 63] as char);
+        out.push(A[(n >> 12) as usize & 63] as char);
+        out.push(if chunk.len() > 1 {
+            A[(n >> 6) as usize & 63] as char
+        } else {
+            '='
+        });
+        out.push(if chunk.len() > 2 {
+            A[n as usize & 63] as char
+        } else {
+            '='
+        });
+    }
+    out
+}
+
+/// A transport error in words that carry no secret (ureq's errors name the URL, never
+/// the headers or the form).
+fn unreachable(e: ureq::Error) -> ChorusError {
+    ChorusError::Unreachable(e.to_string())
+}
+
+impl PisteClient {
+    pub fn new(cfg: ChorusConfig) -> PisteClient {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(60)))
+            .timeout_connect(Some(Duration::from_secs(10)))
+            .build()
+            .into();
+        PisteClient {
+            cfg,
+            agent,
+            token: Mutex::new(None),
+        }
+    }
+
+    /// The bearer token: the one kept while it lasts, else a new one (`renew`: the API
+    /// just refused the one kept).
+    fn token(&self, renew: bool) -> Result<String, ChorusError> {
+        let mut kept = self.token.lock().unwrap_or_else(|e| e.into_inner());
+        if !renew
+            && let Some((t, until)) = kept.as_ref()
+            && Instant::now() < *until
+        {
+            return Ok(t.clone());
+        }
+        let url = format!("{}api/oauth/token", self.cfg.oauth_url);
+        let mut resp = self
+            .agent
+            .post(&url)
+            .send_form([
+                ("grant_type", "client_credentials"),
+                ("client_id", self.cfg.client_id.as_str()),
+                ("client_secret", self.cfg.client_secret.as_str()),
+                ("scope", "openid"),
+            ])
+            .map_err(unreachable)?;
+        let status = resp.status().as_u16();
+        let body = resp
+            .body_mut()
+            .with_config()
+            .limit(MAX_ANSWER)
+            .read_to_string()
+            .map_err(unreachable)?;
+        match status {
+            200 => {}
+            400 | 401 | 403 => {
+                return Err(ChorusError::Credentials(format!(
+                    "jeton OAuth refusé (HTTP {status}) pour l'application {}",
+                    self.cfg.client_id
+                )));
+            }
+            s if s >= 500 => return Err(ChorusError::Unreachable(format!("OAuth : HTTP {s}"))),
+            s => return Err(ChorusError::Malformed(format!("OAuth : HTTP {s}"))),
+        }
+        let v: Value = serde_json::from_str(&body)
+            .map_err(|_| ChorusError::Malformed("OAuth : la réponse n'est pas du JSON".into()))?;
+        let token = v["access_token"]
+            .as_str()
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| ChorusError::Malformed("OAuth : pas d'access_token".into()))?
+            .to_string();
+        let lasts = Duration::from_secs(v["expires_in"].as_u64().unwrap_or(3600));
+        *kept = Some((
+            token.clone(),
+            Instant::now() + lasts.saturating_sub(TOKEN_MARGIN),
+        ));
+        Ok(token)
+    }
+
+    /// `POST {api}cpro/{service}` with `body`; the token renewed once on a 401. Returns the
+    /// answer when `codeRetour` is 0 (or absent).
+    fn call(&self, service: &str, body: &Value) -> Result<Value, ChorusError> {
+        let url = format!("{}cpro/{service}", self.cfg.api_url);
+        let account = base64(format!("{}:{}", self.cfg.login, self.cfg.password).as_bytes());
+        let mut renewed = false;
+        loop {
+            let token = self.token(renewed)?;
+            let mut resp = self
+                .agent
+                .post(&url)
+                .header("Authorization", format!("Bearer {token}"))
+                .header("cpro-account", account.as_str())
+                .header("Content-Type", "application/json;charset=utf-8")
+                .header("Accept", "application/json")
+                .send_json(body)
+                .map_err(unreachable)?;
+            let status = resp.status().as_u16();
+            let text = resp
+                .body_mut()
+                .with_config()
+                .limit(MAX_ANSWER)
+                .read_to_string()
+                .map_err(unreachable)?;
+            if status == 401 && !renewed {
+                // The token expired early (or was revoked): one new one, once.
+                renewed = true;
+                continue;
+            }
+            if status == 401 || status == 403 {
+                return Err(ChorusError::Credentials(format!(
+                    "{service} : HTTP {status} pour le compte technique {}",
+                    self.cfg.login
+                )));
+            }
+            if status >= 500 {
+                return Err(ChorusError::Unreachable(format!(
+                    "{service} : HTTP {status}"
+                )));
+            }
+            let v: Value = serde_json::from_str(&text).map_err(|_| {
+                ChorusError::Malformed(format!("{service} : HTTP {status}, pas du JSON"))
+            })?;
+            let code = v["codeRetour"].as_i64().unwrap_or(0);
+            if status >= 400 || code != 0 {
+                let message = v["libelle"]
+                    .as_str()
+                    .unwrap_or("sans explication")
+                    .to_string();
+                return Err(ChorusError::Refused {
+                    code: if code != 0 { code } else { status as i64 },
+                    message,
+                });
+            }
+            return Ok(v);
+        }
+    }
+}
+
+impl ChorusApi for PisteClient {
+    fn health(&self) -> Result<(), ChorusError> {
+        self.call("transverses/v1/health-check", &json!({}))
+            .map(|_| ())
+    }
+
+    fn structure(&self, siret: &str) -> Result<ChorusStructure, ChorusError> {
+        let found = self.call(
+            "structures/v1/rechercher",
+            &json!({
+                "structure": {"identifiantStructure": siret, "typeIdentifiantStructure": "SIRET"},
+            }),
+        )?;
+        let first = &found["listeStructures"][0];
+        let id = first["idStructureCPP"]
+            .as_i64()
+            .ok_or_else(|| ChorusError::Refused {
+                code: 0,
+                message: format!("aucune structure Chorus Pro pour le SIRET {siret}"),
+            })?;
+        let detail = self.call(
+            "structures/v1/consulter",
+            &json!({"idStructureCPP": id, "codeLangue": "fr"}),
+        )?;
+        let p = &detail["parametres"];
+        let services = self.call(
+            "structures/v1/rechercher/services",
+            &json!({"idStructure": id, "parametresRechercherServicesStructure": {"pageResultatDemandee": 1, "nbResultatsParPage": 10000}}),
+        )?;
+        let services = services["listeServices"]
+            .as_array()
+            .map(|list| {
+                list.iter()
+                    .map(|s| ChorusService {
+                        code: s["codeService"].as_str().unwrap_or("").to_string(),
+                        name: s["libelleService"].as_str().unwrap_or("").to_string(),
+                        active: s["estActif"].as_bool().unwrap_or(true),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(ChorusStructure {
+            id,
+            name: first["designationStructure"]
+                .as_str()
+                .or(detail["raisonSociale"].as_str())
+                .unwrap_or("")
+                .to_string(),
+            service_required: p["codeServiceDoitEtreRenseigne"].as_bool().unwrap_or(false),
+            engagement_required: p["numeroEJDoitEtreRenseigne"].as_bool().unwrap_or(false),
+            services,
+        })
+    }
+
+    fn deposit(&self, file_name: &str, pdf: &[u8]) -> Result<ChorusDeposit, ChorusError> {
+        let v = self.call(
+            "factures/v1/deposer/flux",
+            &json!({
+                "fichierFlux": base64(pdf),
+                "nomFichier": file_name,
+                "syntaxeFlux": "IN_DP_E2_CII_FACTURX",
+                "avecSignature": false,
+            }),
+        )?;
+        let flow = v["numeroFluxDepot"]
+            .as_str()
+            .filter(|f| !f.is_empty())
+            .ok_or_else(|| ChorusError::Malformed("dépôt : pas de numéro de flux".into()))?;
+        Ok(ChorusDeposit {
+            flow: flow.to_string(),
+            date: v["dateDepot"].as_str().unwrap_or("").to_string(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn base64_as_the_rfc_says() {
+        assert_eq!(super::base64(b""), "");
+        assert_eq!(super::base64(b"f"), "Zg==");
+        assert_eq!(super::base64(b"fo"), "Zm8=");
+        assert_eq!(super::base64(b"foo"), "Zm9v");
+        assert_eq!(super::base64(b"foobar"), "Zm9vYmFy");
+        assert_eq!(
+            super::base64(b"login:mot de passe"),
+            "bG9naW46bW90IGRlIHBhc3Nl"
+        );
+    }
+}
