@@ -1274,6 +1274,7 @@ fn serve_command(args: ServeArgs<'_>) -> ExitCode {
         Err(e) => return fail(e),
     };
     app.set_chorus(chorus_client(&config));
+    app.spawn_chorus_loop();
     if let Err(e) = enroll_first_admin(keys_dir, initial_admin_keys) {
         return fail(e);
     }

@@ -501,7 +501,10 @@ impl Config {
             cfg.settings.seller = seller(shop, path)?;
         }
         if let Some(c) = file.chorus {
-            cfg.chorus = Some(chorus(c, path, env)?);
+            let c = chorus(c, path, env)?;
+            cfg.settings.chorus_on_issue = c.mode == ChorusMode::OnIssue;
+            cfg.settings.chorus_sync_minutes = c.sync_minutes;
+            cfg.chorus = Some(c);
         }
         if let Some(p) = file.payments {
             if p.ecb_rate_percent.is_some() && p.ecb_rates.is_some() {

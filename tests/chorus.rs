@@ -28,6 +28,14 @@ struct State {
     malformed: bool,
     /// Every call: (path, JSON body).
     calls: Vec<(String, serde_json::Value)>,
+    /// Invoices deposited: (number, id, flow).
+    invoices: Vec<(String, i64, String)>,
+    /// The next deposit is taken but its answer lost (the connection closes).
+    lose_answer: bool,
+    /// Flows rejected, with their errors.
+    rejected: Vec<(String, Vec<String>)>,
+    /// Each invoice's statuses: (id, [(status, date)]).
+    statuses: Vec<(i64, Vec<(String, String)>)>,
 }
 
 struct StandIn {
@@ -188,10 +196,56 @@ fn stand_in() -> StandIn {
                         answer(&mut stream, 400, r#"{"codeRetour":20002,"libelle":"Le fichier n'est pas un PDF Factur-X"}"#);
                         continue;
                     }
+                    let flow = format!("CPP{:08}", s.calls.len());
+                    let number = json["nomFichier"].as_str().unwrap_or("").trim_end_matches(".pdf").to_string();
+                    let id = 9000 + s.invoices.len() as i64;
+                    s.invoices.push((number, id, flow.clone()));
+                    s.statuses.push((id, vec![("DEPOSEE".into(), "2026-03-07".into())]));
+                    if s.lose_answer {
+                        s.lose_answer = false;
+                        // Taken, then the connection goes: the answer is lost.
+                        continue;
+                    }
                     format!(
-                        r#"{{"codeRetour":0,"libelle":"Dépôt effectué","numeroFluxDepot":"CPP{:08}","dateDepot":"2026-12-07","syntaxeFlux":"IN_DP_E2_CII_FACTURX"}}"#,
-                        s.calls.len()
+                        r#"{{"codeRetour":0,"libelle":"Dépôt effectué","numeroFluxDepot":"{flow}","dateDepot":"2026-03-07","syntaxeFlux":"IN_DP_E2_CII_FACTURX"}}"#
                     )
+                }
+                "transverses/v1/consulterCRDetaille" => {
+                    let flow = json["numeroFluxDepot"].as_str().unwrap_or("");
+                    match s.rejected.iter().find(|(f, _)| f == flow) {
+                        Some((_, errors)) => {
+                            let list: Vec<String> = errors
+                                .iter()
+                                .map(|e| format!(r#"{{"numeroDP":"1","libelleErreurDP":"{e}"}}"#))
+                                .collect();
+                            format!(r#"{{"codeRetour":0,"etatCourantDepotFlux":"IN_REJETE","listeErreurDP":[{}]}}"#, list.join(","))
+                        }
+                        None => r#"{"codeRetour":0,"etatCourantDepotFlux":"IN_INTEGRE"}"#.into(),
+                    }
+                }
+                "factures/v1/rechercher/fournisseur" => {
+                    let number = json["numeroFacture"].as_str().unwrap_or("");
+                    let found: Vec<String> = s
+                        .invoices
+                        .iter()
+                        .filter(|(n, _, _)| n == number)
+                        .map(|(n, id, _)| format!(r#"{{"identifiantFactureCPP":{id},"numeroFacture":"{n}","statut":"DEPOSEE"}}"#))
+                        .collect();
+                    format!(r#"{{"codeRetour":0,"listeFactures":[{}]}}"#, found.join(","))
+                }
+                "factures/v1/consulter/historique" => {
+                    let id = json["idFacture"].as_i64().unwrap_or(0);
+                    let list: Vec<String> = s
+                        .statuses
+                        .iter()
+                        .find(|(i, _)| *i == id)
+                        .map(|(_, h)| {
+                            h.iter()
+                                .map(|(st, at)| format!(r#"{{"statutCode":"{st}","statutDate":"{at}"}}"#))
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    format!(r#"{{"codeRetour":0,"statutCourantCode":"","historiquesDesStatuts":{{"histoStatut":[{}]}}}}"#, list.join(","))
                 }
                 _ => r#"{"codeRetour":1,"libelle":"service inconnu du stand-in"}"#.into(),
             };
@@ -295,7 +349,7 @@ fn a_deposit_gets_a_flow_number() {
     let pdf = b"%PDF-1.7\nfaux mais suffisant\n%%EOF\n";
     let d = client.deposit("FA-2026-00001.pdf", pdf).unwrap();
     assert!(d.flow.starts_with("CPP"), "{d:?}");
-    assert_eq!(d.date, "2026-12-07");
+    assert_eq!(d.date, "2026-03-07");
     {
         let st = s.state.lock().unwrap();
         let (path, body) = st.calls.last().unwrap();
@@ -450,4 +504,277 @@ fn the_app_reads_a_structure_through_its_adapter() {
     assert!(st.service_required);
     let e = app.chorus_structure("123").unwrap_err().to_string();
     assert!(e.contains("SIRET"), "{e}");
+}
+
+mod flows {
+    use super::*;
+    use comptoir::app::import::parse_quote_request;
+    use comptoir::app::{Actor, App, FixedClock, Role, Settings};
+    use comptoir::domain::chorus::ChorusState;
+    use comptoir::domain::pipeline::OriginalPoInput;
+    use comptoir::domain::{Checklist, Date, Timestamp};
+
+    fn noon(day: &str) -> Timestamp {
+        Timestamp::from_date_utc(Date::parse_iso(day).unwrap(), 11 * 3600)
+    }
+
+    fn staff() -> Actor {
+        Actor::person("marie", Role::Staff, "SHA256:marie")
+    }
+
+    struct Shop {
+        app: App,
+        clock: Arc<FixedClock>,
+        _dir: tempfile::TempDir,
+    }
+
+    /// A demo store with one invoice issued on 6 March 2026, Chorus Pro at the stand-in.
+    fn shop(s: &StandIn, on_issue: bool) -> (Shop, String, String) {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = Arc::new(FixedClock::new(noon("2026-03-02")));
+        let store = comptoir::store::Store::open(&dir.path().join("data")).unwrap();
+        store.mark_demo().unwrap();
+        let settings = Settings {
+            chorus_on_issue: on_issue,
+            ..Settings::default()
+        };
+        let app = App::new(
+            store,
+            settings,
+            clock.clone(),
+            Arc::new(comptoir::documents::PdfRenderer),
+        )
+        .unwrap();
+        app.set_chorus(Some(Arc::new(PisteClient::new(config_of(&s.url)))));
+        let req = parse_quote_request(include_str!("fixtures/quote.json")).unwrap();
+        let n = app
+            .import_quote(&Actor::import(), &req)
+            .unwrap()
+            .number
+            .to_string();
+        for l in &req.lines {
+            app.adjust_stock(&staff(), &l.sku, l.quantity as i64, "réception")
+                .unwrap();
+        }
+        clock.set(noon("2026-03-06"));
+        let po = OriginalPoInput {
+            contract: None,
+            po_number: "ENG-2026-0042".into(),
+            po_date: app.today().add_days(-1),
+            checklist: Checklist::ALL_TICKED,
+        };
+        app.mark_original_received(&staff(), &n, &po).unwrap();
+        app.issue_delivery_note(&staff(), &n, None).unwrap();
+        let inv = app.issue_invoice(&staff(), &n).unwrap().number.to_string();
+        (
+            Shop {
+                app,
+                clock,
+                _dir: dir,
+            },
+            n,
+            inv,
+        )
+    }
+
+    /// Invoices the platform took (a refused or failed call takes none).
+    fn deposits(s: &StandIn) -> usize {
+        s.state.lock().unwrap().invoices.len()
+    }
+
+    /// Sent once: the PDF as issued, the flow's number kept and audited; sending it again
+    /// is refused.
+    #[test]
+    fn an_invoice_is_deposited_once() {
+        let s = stand_in();
+        let (shop, _, inv) = shop(&s, false);
+        let queued = shop.app.chorus_send(&staff(), &inv).unwrap();
+        assert_eq!(queued.state, ChorusState::Queued);
+        let run = shop.app.chorus_run_queue().unwrap();
+        assert_eq!(run.deposited, 1);
+        let r = shop.app.chorus_record(&inv).unwrap().unwrap();
+        let ChorusState::Deposited { flow, date } = &r.state else {
+            panic!("{r:?}")
+        };
+        assert!(flow.starts_with("CPP") && date == "2026-03-07", "{r:?}");
+        // The bytes deposited are the issued PDF's.
+        let pdf = shop
+            .app
+            .document_file(&inv, comptoir::domain::FileFormat::Pdf)
+            .unwrap();
+        {
+            let st = s.state.lock().unwrap();
+            let body = &st
+                .calls
+                .iter()
+                .rev()
+                .find(|c| c.0 == "factures/v1/deposer/flux")
+                .unwrap()
+                .1;
+            assert_eq!(b64_decode(body["fichierFlux"].as_str().unwrap()), pdf);
+            assert_eq!(body["nomFichier"], format!("{inv}.pdf"));
+        }
+        let e = shop
+            .app
+            .chorus_send(&staff(), &inv)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("déjà sur Chorus Pro"), "{e}");
+        shop.app.chorus_run_queue().unwrap();
+        assert_eq!(deposits(&s), 1);
+        let audit = shop.app.audit(0, 20).unwrap();
+        assert!(
+            audit
+                .iter()
+                .any(|a| a.action == comptoir::domain::Action::Chorus
+                    && a.detail.contains("déposée sur Chorus Pro"))
+        );
+        // A quote is not an invoice.
+        let e = shop
+            .app
+            .chorus_send(&staff(), "DEV-2026-00001")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("ni une facture ni un avoir"), "{e}");
+    }
+
+    /// A deposit whose answer is lost is looked up, not sent again; a platform down leaves
+    /// it queued, said, and tried later.
+    #[test]
+    fn a_lost_answer_never_sends_twice() {
+        let s = stand_in();
+        let (shop, _, inv) = shop(&s, false);
+        s.state.lock().unwrap().lose_answer = true;
+        shop.app.chorus_send(&staff(), &inv).unwrap();
+        let run = shop.app.chorus_run_queue().unwrap();
+        assert_eq!((run.deposited, run.retried), (0, 1));
+        let r = shop.app.chorus_record(&inv).unwrap().unwrap();
+        assert_eq!(r.state, ChorusState::Sending);
+        assert!(
+            r.last_error
+                .as_deref()
+                .unwrap_or("")
+                .contains("ne répond pas"),
+            "{r:?}"
+        );
+        // Next run: found on the platform, not deposited again.
+        let run = shop.app.chorus_run_queue().unwrap();
+        assert_eq!(run.deposited, 1);
+        assert_eq!(deposits(&s), 1, "sent twice");
+        let r = shop.app.chorus_record(&inv).unwrap().unwrap();
+        assert!(matches!(r.state, ChorusState::Deposited { .. }), "{r:?}");
+        assert!(r.invoice_id.is_some());
+    }
+
+    /// The platform down (5xx): nothing lost, queued with the reason; back up, deposited.
+    #[test]
+    fn a_platform_down_keeps_the_invoice_queued() {
+        let s = stand_in();
+        let (shop, _, inv) = shop(&s, false);
+        shop.app.chorus_send(&staff(), &inv).unwrap();
+        s.state.lock().unwrap().fail_with = Some(503);
+        let run = shop.app.chorus_run_queue().unwrap();
+        assert_eq!(run.retried, 1);
+        assert!(shop.app.document(&inv).is_ok(), "the invoice stays issued");
+        s.state.lock().unwrap().fail_with = None;
+        let run = shop.app.chorus_run_queue().unwrap();
+        assert_eq!(run.deposited, 1, "{run:?}");
+        assert_eq!(deposits(&s), 1);
+    }
+
+    /// A rejected flow: the invoice says why and what to do.
+    #[test]
+    fn a_rejected_flow_is_said_with_its_reason() {
+        let s = stand_in();
+        let (shop, _, inv) = shop(&s, false);
+        shop.app.chorus_send(&staff(), &inv).unwrap();
+        shop.app.chorus_run_queue().unwrap();
+        let flow = s.state.lock().unwrap().invoices[0].2.clone();
+        s.state
+            .lock()
+            .unwrap()
+            .rejected
+            .push((flow, vec!["Le code service est obligatoire".into()]));
+        let run = shop.app.chorus_sync().unwrap();
+        assert_eq!(run.refused, 1);
+        let r = shop.app.chorus_record(&inv).unwrap().unwrap();
+        assert_eq!(
+            r.state,
+            ChorusState::Refused {
+                message: "Le code service est obligatoire".into()
+            }
+        );
+        assert!(r.needs_attention().unwrap().contains("avoir"), "{r:?}");
+        assert!(!r.followed());
+    }
+
+    /// The statuses drive the money: the mise à disposition is the receipt (the due date
+    /// moves), SUSPENDUE interrupts the delay, COMPLETEE restarts it — each audited once.
+    #[test]
+    fn statuses_set_the_receipt_and_the_interruption() {
+        let s = stand_in();
+        let (shop, n, inv) = shop(&s, false);
+        let presumed = shop.app.order_view(&n).unwrap().order.invoices[0].due_date();
+        shop.app.chorus_send(&staff(), &inv).unwrap();
+        shop.app.chorus_run_queue().unwrap();
+        {
+            let mut st = s.state.lock().unwrap();
+            let id = st.invoices[0].1;
+            let h = &mut st.statuses.iter_mut().find(|(i, _)| *i == id).unwrap().1;
+            h.push(("MISE_A_DISPOSITION".into(), "2026-03-10".into()));
+            h.push(("SUSPENDUE".into(), "2026-03-20".into()));
+        }
+        shop.clock.set(noon("2026-03-25"));
+        let run = shop.app.chorus_sync().unwrap();
+        assert_eq!(run.statuses, 3, "DEPOSEE, MISE_A_DISPOSITION, SUSPENDUE");
+        let o = shop.app.order_view(&n).unwrap().order;
+        let i = &o.invoices[0];
+        assert_eq!(i.received_on, Some(Date::parse_iso("2026-03-10").unwrap()));
+        assert_ne!(i.due_date(), presumed);
+        let s1 = i.suspension.as_ref().expect("interrupted");
+        assert_eq!(s1.notice, Date::parse_iso("2026-03-20").unwrap());
+        assert!(i.due_date().is_none(), "no due date while suspended");
+        {
+            let mut st = s.state.lock().unwrap();
+            let id = st.invoices[0].1;
+            st.statuses
+                .iter_mut()
+                .find(|(i, _)| *i == id)
+                .unwrap()
+                .1
+                .push(("COMPLETEE".into(), "2026-03-24".into()));
+        }
+        let run = shop.app.chorus_sync().unwrap();
+        assert_eq!(run.statuses, 1, "only the new one");
+        let o = shop.app.order_view(&n).unwrap().order;
+        assert!(o.invoices[0].due_date().is_some(), "restarted");
+        let r = shop.app.chorus_record(&inv).unwrap().unwrap();
+        assert_eq!(r.status(), Some("COMPLETEE"));
+        let receipts = shop
+            .app
+            .audit(0, 100)
+            .unwrap()
+            .into_iter()
+            .filter(|a| {
+                a.detail
+                    .contains("mise à disposition sur Chorus Pro le 10/03/2026")
+            })
+            .count();
+        assert_eq!(receipts, 1);
+    }
+
+    /// `mode = "on_issue"`: the invoice is queued by the transaction that issues it.
+    #[test]
+    fn on_issue_queues_every_new_invoice() {
+        let s = stand_in();
+        let (shop, _, inv) = shop(&s, true);
+        let r = shop
+            .app
+            .chorus_record(&inv)
+            .unwrap()
+            .expect("queued at issue");
+        assert_eq!(r.state, ChorusState::Queued);
+        shop.app.chorus_run_queue().unwrap();
+        assert_eq!(deposits(&s), 1);
+    }
 }

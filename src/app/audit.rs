@@ -17,6 +17,7 @@ pub const KINDS: &[(&str, &str)] = &[
     ("clients", "clients créés ou corrigés, éligibilité"),
     ("stock", "catalogue et stock"),
     ("commandes", "étapes des commandes"),
+    ("chorus", "dépôts et statuts Chorus Pro"),
 ];
 
 /// Records read at most for one question (the newest first).
@@ -76,6 +77,7 @@ pub fn kind_of(a: Action) -> &'static str {
             "documents"
         }
         PaymentRecorded | PenaltiesPaid | PenaltiesWaived | RefundRecorded => "paiements",
+        Chorus => "chorus",
         CustomerCreated | CustomerUpdated | CustomerCorrected | EligibilityDecided => "clients",
         ProductUpserted | StockAdjusted => "stock",
         _ => "commandes",

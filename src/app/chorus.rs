@@ -77,6 +77,21 @@ pub trait ChorusApi: Send + Sync {
     fn structure(&self, siret: &str) -> Result<ChorusStructure, ChorusError>;
     /// Deposits an invoice or credit note's PDF/A-3 with its Factur-X, as issued.
     fn deposit(&self, file_name: &str, pdf: &[u8]) -> Result<ChorusDeposit, ChorusError>;
+    /// A flow's processing state (`IN_INTEGRE`, `IN_REJETE`…) and, when rejected, why.
+    fn flow_report(&self, flow: &str) -> Result<FlowReport, ChorusError>;
+    /// The invoice of this number as the platform lists it (its id and status), if it
+    /// holds one — how a deposit whose answer was lost is found again.
+    fn find_invoice(&self, number: &str) -> Result<Option<(i64, String)>, ChorusError>;
+    /// The dated statuses of an invoice, oldest first.
+    fn history(&self, id: i64) -> Result<Vec<crate::domain::chorus::ChorusStatus>, ChorusError>;
+}
+
+/// What the platform says of a deposited flow.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FlowReport {
+    pub state: String,
+    /// The reasons of a rejection (`listeErreurDP`, `listeErreurTechnique`).
+    pub errors: Vec<String>,
 }
 
 impl App {
@@ -107,5 +122,375 @@ impl App {
         self.chorus()?
             .structure(&digits)
             .map_err(|e| AppError::invalid(e.to_string()))
+    }
+}
+
+use crate::domain::chorus::{ChorusRecord, ChorusState, ChorusStatus, day_of};
+use crate::domain::pipeline::{self, Ctx};
+use crate::domain::{Action, DocKind, DocNumber, Event, FileFormat, Timestamp};
+
+/// What a run of the queue or of the follow-up did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ChorusRun {
+    pub deposited: usize,
+    pub retried: usize,
+    pub refused: usize,
+    /// New statuses read (follow-up).
+    pub statuses: usize,
+}
+
+/// The wait before trying an unreachable platform again: 1, 2, 4… minutes, at most an hour.
+fn backoff(attempts: u32) -> i64 {
+    60 * (1i64 << attempts.min(6)).min(60)
+}
+
+impl App {
+    fn chorus_number(number: &str) -> Result<DocNumber, AppError> {
+        match DocNumber::parse(number) {
+            Some(n) if matches!(n.kind, DocKind::Invoice | DocKind::CreditNote) => Ok(n),
+            Some(n) => Err(AppError::invalid(format!(
+                "{n} n'est ni une facture ni un avoir : seuls eux vont sur Chorus Pro"
+            ))),
+            None => Err(AppError::invalid(format!(
+                "« {} » n'est pas un numéro de document",
+                number.trim()
+            ))),
+        }
+    }
+
+    /// Writes a record and its audit event (on the document's order).
+    fn chorus_write(
+        &self,
+        actor: &super::Actor,
+        record: &ChorusRecord,
+        detail: Option<String>,
+    ) -> Result<(), AppError> {
+        let now = self.now();
+        self.store.write(|tx| {
+            tx.put_chorus(record)?;
+            if let Some(d) = detail {
+                let order = match tx.document(&record.number.to_string())? {
+                    Some(doc) => tx.order(doc.order)?,
+                    None => None,
+                };
+                let ev = Event::new(Action::Chorus, "", "")
+                    .detail(d)
+                    .document(record.number);
+                super::record_events(
+                    tx,
+                    &actor.reference(),
+                    now,
+                    order.as_ref(),
+                    order.as_ref().map(|o| o.customer),
+                    vec![ev],
+                )?;
+            }
+            Ok::<_, AppError>(())
+        })
+    }
+
+    /// Queues an issued invoice or credit note for Chorus Pro (its PDF/A-3 as issued,
+    /// with its Factur-X). The queue sends it off the sessions' tasks; a document already
+    /// queued or deposited is not queued twice (a refused one may be, once corrected).
+    pub fn chorus_send(
+        &self,
+        actor: &super::Actor,
+        number: &str,
+    ) -> Result<ChorusRecord, AppError> {
+        actor.require(super::Role::Staff)?;
+        let n = Self::chorus_number(number)?;
+        self.chorus()?;
+        let doc = self.document(&n.to_string())?;
+        if doc.synthetic {
+            return Err(AppError::invalid(format!(
+                "{n} est un document synthétique (seed) sans fichier : rien à déposer"
+            )));
+        }
+        let existing = self.store.read(|rx| rx.chorus_record(&n.to_string()))?;
+        if let Some(r) = &existing
+            && !matches!(r.state, ChorusState::Refused { .. })
+        {
+            return Err(AppError::invalid(format!(
+                "{n} est déjà sur Chorus Pro ou en file : {}",
+                r.describe()
+            )));
+        }
+        let record = ChorusRecord::new(n, self.now());
+        self.chorus_write(
+            actor,
+            &record,
+            Some(format!("{n} mise en file pour Chorus Pro")),
+        )?;
+        Ok(record)
+    }
+
+    /// A document's life on Chorus Pro.
+    pub fn chorus_record(&self, number: &str) -> Result<Option<ChorusRecord>, AppError> {
+        let n = Self::chorus_number(number)?;
+        Ok(self.store.read(|rx| rx.chorus_record(&n.to_string()))?)
+    }
+
+    /// Every document on Chorus Pro or in its queue.
+    pub fn chorus_records(&self) -> Result<Vec<ChorusRecord>, AppError> {
+        Ok(self.store.read(|rx| rx.chorus_records())?)
+    }
+
+    /// Sends what the queue holds and is due. A deposit under way when the server stopped
+    /// (its answer lost) is first looked up on the platform: it is never sent twice.
+    pub fn chorus_run_queue(&self) -> Result<ChorusRun, AppError> {
+        let api = self.chorus()?;
+        let _one = self.chorus_runs.lock().unwrap_or_else(|e| e.into_inner());
+        let system = super::Actor::system();
+        let now = self.now();
+        let mut run = ChorusRun::default();
+        for mut r in self.chorus_records()? {
+            let n = r.number.to_string();
+            match &r.state {
+                ChorusState::Sending => match api.find_invoice(&n) {
+                    Ok(Some((id, status))) => {
+                        r.state = ChorusState::Deposited {
+                            flow: "(retrouvé sur la plateforme)".into(),
+                            date: String::new(),
+                        };
+                        r.invoice_id = Some(id);
+                        r.flow_state = Some("IN_INTEGRE".into());
+                        if !status.is_empty() {
+                            r.history.push(ChorusStatus {
+                                status,
+                                at: now.paris_date().to_string(),
+                            });
+                        }
+                        self.chorus_write(
+                            &system,
+                            &r,
+                            Some(format!("{n} retrouvée sur Chorus Pro (réponse du dépôt perdue) : pas renvoyée")),
+                        )?;
+                        run.deposited += 1;
+                        continue;
+                    }
+                    Ok(None) => {
+                        // Not there: sending it is safe.
+                        r.state = ChorusState::Queued;
+                    }
+                    Err(e) => {
+                        r.last_error = Some(e.to_string());
+                        self.chorus_write(&system, &r, None)?;
+                        run.retried += 1;
+                        continue;
+                    }
+                },
+                ChorusState::Queued if r.next_try <= now => {}
+                _ => continue,
+            }
+            let pdf = match self.document_file(&n, FileFormat::Pdf) {
+                Ok(b) => b,
+                Err(e) => {
+                    r.state = ChorusState::Refused {
+                        message: format!("PDF introuvable : {e}"),
+                    };
+                    self.chorus_write(&system, &r, Some(format!("{n} : PDF introuvable")))?;
+                    run.refused += 1;
+                    continue;
+                }
+            };
+            // Marked first, durably: a crash during the call leaves it « Sending ».
+            r.state = ChorusState::Sending;
+            r.attempts += 1;
+            self.chorus_write(&system, &r, None)?;
+            match api.deposit(&format!("{n}.pdf"), &pdf) {
+                Ok(d) => {
+                    let detail =
+                        format!("{n} déposée sur Chorus Pro : flux {} du {}", d.flow, d.date);
+                    r.state = ChorusState::Deposited {
+                        flow: d.flow,
+                        date: d.date,
+                    };
+                    r.last_error = None;
+                    self.chorus_write(&system, &r, Some(detail))?;
+                    run.deposited += 1;
+                }
+                Err(ChorusError::Refused { code, message }) => {
+                    let detail = format!("{n} refusée par Chorus Pro (code {code}) : {message}");
+                    r.state = ChorusState::Refused { message };
+                    self.chorus_write(&system, &r, Some(detail))?;
+                    tracing::warn!(document = %n, "Chorus Pro : dépôt refusé (code {code})");
+                    run.refused += 1;
+                }
+                Err(e) => {
+                    // The platform may have taken it: looked up before any new try.
+                    let lost = matches!(e, ChorusError::Unreachable(_) | ChorusError::Malformed(_));
+                    r.state = if lost {
+                        ChorusState::Sending
+                    } else {
+                        ChorusState::Queued
+                    };
+                    r.last_error = Some(e.to_string());
+                    r.next_try = Timestamp(now.0 + backoff(r.attempts));
+                    self.chorus_write(&system, &r, None)?;
+                    tracing::warn!(document = %n, "Chorus Pro : {e}");
+                    run.retried += 1;
+                }
+            }
+        }
+        Ok(run)
+    }
+
+    /// Follows what was deposited: the flow integrated or rejected, then the invoice's
+    /// dated statuses, each new one audited and let drive the money (see
+    /// `domain::chorus`): the receipt date, the delay interrupted and restarted.
+    pub fn chorus_sync(&self) -> Result<ChorusRun, AppError> {
+        let api = self.chorus()?;
+        let _one = self.chorus_runs.lock().unwrap_or_else(|e| e.into_inner());
+        let system = super::Actor::system();
+        let mut run = ChorusRun::default();
+        for mut r in self
+            .chorus_records()?
+            .into_iter()
+            .filter(ChorusRecord::followed)
+        {
+            let n = r.number.to_string();
+            let ChorusState::Deposited { flow, .. } = r.state.clone() else {
+                continue;
+            };
+            if r.invoice_id.is_none() {
+                let report = match api.flow_report(&flow) {
+                    Ok(rep) => rep,
+                    Err(e) => {
+                        r.last_error = Some(e.to_string());
+                        self.chorus_write(&system, &r, None)?;
+                        continue;
+                    }
+                };
+                let changed = r.flow_state.as_deref() != Some(report.state.as_str());
+                r.flow_state = Some(report.state.clone());
+                match report.state.as_str() {
+                    "IN_REJETE" => {
+                        let message = if report.errors.is_empty() {
+                            "flux rejeté".to_string()
+                        } else {
+                            report.errors.join(" ; ")
+                        };
+                        let detail = format!("{n} : flux {flow} rejeté par Chorus Pro : {message}");
+                        r.state = ChorusState::Refused { message };
+                        self.chorus_write(&system, &r, Some(detail))?;
+                        run.refused += 1;
+                        continue;
+                    }
+                    "IN_INTEGRE" | "IN_INTEGRE_PARTIEL" => {
+                        if let Ok(Some((id, _))) = api.find_invoice(&n) {
+                            r.invoice_id = Some(id);
+                        }
+                    }
+                    _ => {}
+                }
+                if changed || r.invoice_id.is_some() {
+                    self.chorus_write(&system, &r, None)?;
+                }
+            }
+            let Some(id) = r.invoice_id else { continue };
+            let history = match api.history(id) {
+                Ok(h) => h,
+                Err(e) => {
+                    r.last_error = Some(e.to_string());
+                    self.chorus_write(&system, &r, None)?;
+                    continue;
+                }
+            };
+            let new: Vec<ChorusStatus> = history
+                .into_iter()
+                .filter(|s| !r.history.contains(s))
+                .collect();
+            for s in new {
+                r.history.push(s.clone());
+                self.chorus_write(
+                    &system,
+                    &r,
+                    Some(format!("{n} : statut Chorus Pro {} le {}", s.status, s.at)),
+                )?;
+                run.statuses += 1;
+                self.chorus_effect(&r, &s);
+            }
+        }
+        Ok(run)
+    }
+
+    /// What a status does to the invoice's order.
+    fn chorus_effect(&self, r: &ChorusRecord, s: &ChorusStatus) {
+        if r.number.kind != DocKind::Invoice {
+            return;
+        }
+        let Some(day) = day_of(&s.at) else { return };
+        let Ok(doc) = self.document(&r.number.to_string()) else {
+            return;
+        };
+        let Ok(order) = self.store.read(|rx| rx.order(doc.order)) else {
+            return;
+        };
+        let Some(order) = order else { return };
+        let number = order.number.to_string();
+        let system = super::Actor::system();
+        let inv = r.number;
+        let result = match s.status.as_str() {
+            "MISE_A_DISPOSITION" => self
+                .order_step(&system, &number, |o, _, _, ctx: &Ctx| {
+                    pipeline::chorus_receipt(o, inv, day, ctx)
+                })
+                .map(|_| ()),
+            "SUSPENDUE" => self
+                .order_step(&system, &number, |o, _, _, ctx: &Ctx| {
+                    pipeline::suspend_delay(
+                        o,
+                        Some(inv),
+                        day,
+                        "Chorus Pro : facture suspendue par l'organisme (complément demandé)",
+                        ctx,
+                    )
+                })
+                .map(|_| ()),
+            "COMPLETEE" => self
+                .order_step(&system, &number, |o, _, _, ctx: &Ctx| {
+                    pipeline::resume_delay(o, Some(inv), day, ctx)
+                })
+                .map(|_| ()),
+            _ => Ok(()),
+        };
+        if let Err(e) = result {
+            tracing::warn!(document = %r.number, status = %s.status, "Chorus Pro : statut sans effet : {e}");
+        }
+    }
+}
+
+impl App {
+    /// The queue and the follow-up, off the sessions: the queue every few seconds, the
+    /// statuses every `sync_minutes`; a failure is logged and tried again, never blocking
+    /// anyone. Ends with the process.
+    pub fn spawn_chorus_loop(self: &Arc<App>) {
+        let app = Arc::clone(self);
+        let spawned = std::thread::Builder::new()
+            .name("chorus".into())
+            .spawn(move || {
+                let mut last_sync: Option<std::time::Instant> = None;
+                loop {
+                    std::thread::sleep(std::time::Duration::from_secs(15));
+                    if app.chorus().is_err() {
+                        continue;
+                    }
+                    if let Err(e) = app.chorus_run_queue() {
+                        tracing::warn!("Chorus Pro, file d'envoi : {e}");
+                    }
+                    let every = std::time::Duration::from_secs(
+                        60 * app.settings().chorus_sync_minutes.max(1),
+                    );
+                    if last_sync.is_none_or(|t| t.elapsed() >= every) {
+                        last_sync = Some(std::time::Instant::now());
+                        if let Err(e) = app.chorus_sync() {
+                            tracing::warn!("Chorus Pro, suivi : {e}");
+                        }
+                    }
+                }
+            });
+        if let Err(e) = spawned {
+            tracing::error!("Chorus Pro : boucle non démarrée : {e}");
+        }
     }
 }

@@ -277,6 +277,10 @@ pub struct Settings {
     /// Free space (MB) kept on the store's disk: business writes are refused below it, so
     /// the audit trail of logins always has room (`[server] disk_reserve_mb`).
     pub disk_reserve_mb: u64,
+    /// `[chorus] mode = "on_issue"`: every new invoice and credit note goes to the queue.
+    pub chorus_on_issue: bool,
+    /// `[chorus] sync_minutes`: how often statuses are read.
+    pub chorus_sync_minutes: u64,
 }
 
 /// The default disk reserve, in MB.
@@ -289,6 +293,8 @@ impl Default for Settings {
             ecb_rates: EcbRates::default(),
             accounts: export::SalesAccounts::default(),
             disk_reserve_mb: DISK_RESERVE_MB,
+            chorus_on_issue: false,
+            chorus_sync_minutes: 30,
         }
     }
 }
@@ -302,6 +308,8 @@ pub struct App {
     renderer: Arc<dyn Renderer>,
     /// Chorus Pro, when configured (see [`chorus::ChorusApi`]).
     chorus: std::sync::RwLock<Option<Arc<dyn chorus::ChorusApi>>>,
+    /// One run of the Chorus queue or follow-up at a time (the loop and a command).
+    chorus_runs: std::sync::Mutex<()>,
     index: Index,
     changes: broadcast::Sender<Change>,
     grants: access::Grants,
@@ -327,6 +335,7 @@ impl App {
             clock,
             renderer,
             chorus: Default::default(),
+            chorus_runs: Default::default(),
             index,
             changes,
             grants: access::Grants::default(),

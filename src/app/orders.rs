@@ -20,7 +20,7 @@ const MAX_STOCK: i64 = 10_000_000;
 
 impl App {
     /// A transition that changes an order (and maybe stock) without issuing a document.
-    fn order_step(
+    pub(super) fn order_step(
         &self,
         actor: &Actor,
         number: &str,
@@ -90,7 +90,20 @@ impl App {
                 let doc = self.store_document(tx, issued.document)?;
                 App::save_stock(tx, &stock)?;
                 tx.put_order(&issued.order)?;
-                self.write_audit(tx, actor, now, Some(&issued.order), None, issued.events)?;
+                let mut events = issued.events;
+                // `[chorus] mode = "on_issue"`: queued in the issuing transaction, so no
+                // invoice is ever issued and forgotten.
+                if self.settings().chorus_on_issue
+                    && matches!(kind, DocKind::Invoice | DocKind::CreditNote)
+                {
+                    tx.put_chorus(&crate::domain::chorus::ChorusRecord::new(doc.number, now))?;
+                    events.push(
+                        Event::new(Action::Chorus, "", "")
+                            .detail(format!("{} mise en file pour Chorus Pro", doc.number))
+                            .document(doc.number),
+                    );
+                }
+                self.write_audit(tx, actor, now, Some(&issued.order), None, events)?;
                 Ok::<_, AppError>((doc, issued.order.id))
             })
             .inspect_err(|_| {

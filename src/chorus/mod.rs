@@ -257,6 +257,91 @@ impl ChorusApi for PisteClient {
             date: v["dateDepot"].as_str().unwrap_or("").to_string(),
         })
     }
+
+    fn flow_report(&self, flow: &str) -> Result<crate::app::chorus::FlowReport, ChorusError> {
+        self.report(flow)
+    }
+
+    fn find_invoice(&self, number: &str) -> Result<Option<(i64, String)>, ChorusError> {
+        let v = self.call(
+            "factures/v1/rechercher/fournisseur",
+            &json!({
+                "numeroFacture": number,
+                "pagination": {"nbResultatsParPage": 100, "pageResultatDemandee": 1},
+            }),
+        )?;
+        Ok(v["listeFactures"].as_array().and_then(|list| {
+            list.iter()
+                .find(|f| f["numeroFacture"].as_str() == Some(number))
+                .and_then(|f| {
+                    Some((
+                        f["identifiantFactureCPP"].as_i64()?,
+                        f["statut"].as_str().unwrap_or("").to_string(),
+                    ))
+                })
+        }))
+    }
+
+    fn history(&self, id: i64) -> Result<Vec<crate::domain::chorus::ChorusStatus>, ChorusError> {
+        let v = self.call(
+            "factures/v1/consulter/historique",
+            &json!({"idFacture": id, "nbResultatsMaximum": 100}),
+        )?;
+        let mut out: Vec<crate::domain::chorus::ChorusStatus> =
+            v["historiquesDesStatuts"]["histoStatut"]
+                .as_array()
+                .or(v["historiquesDesStatuts"].as_array())
+                .map(|list| {
+                    list.iter()
+                        .filter_map(|h| {
+                            Some(crate::domain::chorus::ChorusStatus {
+                                status: h["statutCode"]
+                                    .as_str()
+                                    .or(h["statut"].as_str())?
+                                    .to_string(),
+                                at: match &h["statutDate"] {
+                                    Value::String(s) => s.clone(),
+                                    Value::Number(n) => n.to_string(),
+                                    _ => h["dateStatut"].as_str().unwrap_or("").to_string(),
+                                },
+                            })
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+        // Oldest first, whatever order the platform gives them in.
+        out.sort_by_key(|s| crate::domain::chorus::day_of(&s.at));
+        Ok(out)
+    }
+}
+
+impl PisteClient {
+    fn list_errors(v: &Value) -> Vec<String> {
+        ["listeErreurDP", "listeErreurTechnique"]
+            .iter()
+            .flat_map(|k| v[*k].as_array().cloned().unwrap_or_default())
+            .filter_map(|e| {
+                e["libelleErreurDP"]
+                    .as_str()
+                    .or(e["libelleErreur"].as_str())
+                    .map(str::to_string)
+            })
+            .collect()
+    }
+}
+
+impl PisteClient {
+    /// The flow's report (the detailed one: the short one is unreliable for Factur-X).
+    pub fn report(&self, flow: &str) -> Result<crate::app::chorus::FlowReport, ChorusError> {
+        let v = self.call(
+            "transverses/v1/consulterCRDetaille",
+            &json!({"numeroFluxDepot": flow, "syntaxeFlux": "IN_DP_E2_CII_FACTURX"}),
+        )?;
+        Ok(crate::app::chorus::FlowReport {
+            state: v["etatCourantDepotFlux"].as_str().unwrap_or("").to_string(),
+            errors: Self::list_errors(&v),
+        })
+    }
 }
 
 #[cfg(test)]

@@ -43,12 +43,14 @@ pub enum Action {
     /// An action refused: what was tried and why (a delivery beyond stock, a purchase order
     /// dated before its quote, an admin command tried by staff, the last admin's revocation).
     Refused,
+    /// Chorus Pro: queued, deposited, refused, or a new status of the invoice.
+    Chorus,
 }
 
 impl Action {
     /// Every action, in the order of the enum (a match below fails to compile when one is
     /// added and not listed in `label`; the test of `slug` checks this list).
-    pub const ALL: [Action; 33] = [
+    pub const ALL: [Action; 34] = [
         Action::CustomerCreated,
         Action::CustomerUpdated,
         Action::EligibilityDecided,
@@ -82,6 +84,7 @@ impl Action {
         Action::RefundRecorded,
         Action::LoginPenalty,
         Action::Refused,
+        Action::Chorus,
     ];
 }
 
@@ -122,6 +125,7 @@ impl Action {
             Action::RefundRecorded => "Remboursement enregistré",
             Action::LoginPenalty => "Pénalité de connexion",
             Action::Refused => "Refus",
+            Action::Chorus => "Chorus Pro",
         }
     }
 
@@ -161,6 +165,7 @@ impl Action {
             Action::RefundRecorded => "refund-recorded",
             Action::LoginPenalty => "login-penalty",
             Action::Refused => "refused",
+            Action::Chorus => "chorus",
         }
     }
 

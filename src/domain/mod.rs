@@ -3,6 +3,7 @@
 //! Invariant: nothing in this module depends on redb, ratatui, russh or tokio.
 
 pub mod card;
+pub mod chorus;
 pub mod correction;
 pub mod credit;
 pub mod customer;

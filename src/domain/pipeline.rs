@@ -1271,6 +1271,52 @@ fn due_text(inv: &InvoiceRef) -> String {
 
 /// The body received the invoice on `date` (the Chorus Pro notification): the payment
 /// delay runs from that day.
+/// The invoice's *mise à disposition* on Chorus Pro: the body's receipt, which starts the
+/// payment delay (décret n° 2013-269). It replaces a presumed date and one typed by staff
+/// (said in the event, kept in the audit); the same date again changes nothing.
+pub fn chorus_receipt(
+    order: &Order,
+    invoice: DocNumber,
+    date: Date,
+    ctx: &Ctx,
+) -> Result<Step, PipelineError> {
+    let op = Operation::RecordReceipt;
+    let Some(idx) = order.invoices.iter().position(|i| i.number == invoice) else {
+        return refuse(op, Reason::InvoiceNotInOrder(invoice.to_string()));
+    };
+    let inv = &order.invoices[idx];
+    if inv.received_on == Some(date) {
+        return Ok(Step {
+            order: order.clone(),
+            events: Vec::new(),
+        });
+    }
+    check_invoice_date(inv, date, op, ctx)?;
+    let mut o = order.clone();
+    let before = inv.received_on;
+    o.invoices[idx].received_on = Some(date);
+    let inv = &o.invoices[idx];
+    let was = match before {
+        Some(b) => format!(" ; remplace le {} saisi", b.fr()),
+        None => " ; remplace la date présumée".to_string(),
+    };
+    let ev = Event::new(
+        Action::InvoiceReceivedByBody,
+        o.stage.label(),
+        o.stage.label(),
+    )
+    .detail(format!(
+        "mise à disposition sur Chorus Pro le {}{was} ; {}",
+        date.fr(),
+        due_text(inv)
+    ))
+    .document(inv.number);
+    Ok(Step {
+        order: o,
+        events: vec![ev],
+    })
+}
+
 pub fn record_receipt(
     order: &Order,
     invoice: Option<DocNumber>,

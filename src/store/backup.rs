@@ -220,6 +220,7 @@ impl Store {
             rows += copy(&snapshot, db, CUSTOMER_SUMMARIES)?;
             rows += copy_values(&snapshot, db, DOCUMENT_PARTS, DOCUMENT_PARTS_NAME, recode)?;
             rows += copy(&snapshot, db, DICTIONARIES)?;
+            rows += copy(&snapshot, db, CHORUS)?;
             if let Some(recode) = recode.filter(|r| !r.added.is_empty()) {
                 let txn = batch(db)?;
                 {
@@ -249,7 +250,7 @@ impl Store {
 }
 
 /// Tables a backup copies (every table of the schema).
-pub const TABLE_COUNT: usize = 23;
+pub const TABLE_COUNT: usize = 24;
 
 /// Where a restore kept the store it replaced.
 #[derive(Debug)]

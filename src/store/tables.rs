@@ -69,3 +69,7 @@ pub const PREFERENCES: TableDefinition<&str, &[u8]> = TableDefinition::new("pref
 
 /// Schema version recorded in META; bumped by each named migration.
 pub const SCHEMA_VERSION: u64 = 6;
+
+/// Each invoice or credit note's life on Chorus Pro, by document number (see
+/// `domain::chorus`): the durable queue of deposits and what the platform said since.
+pub const CHORUS: TableDefinition<&str, &[u8]> = TableDefinition::new("chorus_v1");

@@ -37,6 +37,7 @@ pub struct Tx<'t> {
     audit_by_customer: MultimapTable<'t, u64, u64>,
     preferences: Table<'t, &'static str, &'static [u8]>,
     attachments: Table<'t, u64, &'static [u8]>,
+    chorus: Table<'t, &'static str, &'static [u8]>,
     orders_by_po: Table<'t, (&'static str, u64), ()>,
     customer_summaries: Table<'t, u64, &'static [u8]>,
     pub(super) document_parts: Table<'t, u64, &'static [u8]>,
@@ -64,6 +65,7 @@ pub struct Rx {
     audit_by_customer: ReadOnlyMultimapTable<u64, u64>,
     preferences: ReadOnlyTable<&'static str, &'static [u8]>,
     attachments: ReadOnlyTable<u64, &'static [u8]>,
+    chorus: ReadOnlyTable<&'static str, &'static [u8]>,
     orders_by_po: ReadOnlyTable<(&'static str, u64), ()>,
     customer_summaries: ReadOnlyTable<u64, &'static [u8]>,
     document_parts: ReadOnlyTable<u64, &'static [u8]>,
@@ -93,6 +95,7 @@ macro_rules! open_all {
             audit_by_customer: $txn.open_multimap_table(AUDIT_BY_CUSTOMER)?,
             preferences: $txn.open_table(PREFERENCES)?,
             attachments: $txn.open_table(ATTACHMENTS)?,
+            chorus: $txn.open_table(CHORUS)?,
             orders_by_po: $txn.open_table(ORDERS_BY_PO)?,
             customer_summaries: $txn.open_table(CUSTOMER_SUMMARIES)?,
             document_parts: $txn.open_table(DOCUMENT_PARTS)?,
@@ -630,6 +633,29 @@ macro_rules! impl_reads {
                 Ok(out)
             }
 
+            /// A document's life on Chorus Pro, if it was ever queued.
+            pub fn chorus_record(
+                &self,
+                number: &str,
+            ) -> Result<Option<crate::domain::chorus::ChorusRecord>, StoreError> {
+                match self.chorus.get(number)? {
+                    Some(v) => Ok(Some(decode("chorus", &number, v.value())?)),
+                    None => Ok(None),
+                }
+            }
+
+            /// Every document known to Chorus Pro, by number.
+            pub fn chorus_records(
+                &self,
+            ) -> Result<Vec<crate::domain::chorus::ChorusRecord>, StoreError> {
+                let mut out = Vec::new();
+                for entry in self.chorus.iter()? {
+                    let (k, v) = entry?;
+                    out.push(decode("chorus", &k.value(), v.value())?);
+                }
+                Ok(out)
+            }
+
             /// Highest audit sequence number (0 when empty).
             pub fn last_audit_seq(&self) -> Result<u64, StoreError> {
                 Ok(self.audit.last()?.map(|(k, _)| k.value()).unwrap_or(0))
@@ -654,6 +680,19 @@ macro_rules! impl_reads {
 
 impl_reads!(Rx);
 impl_reads!(Tx<'_>);
+
+impl Tx<'_> {
+    /// Stores a document's life on Chorus Pro.
+    pub fn put_chorus(
+        &mut self,
+        record: &crate::domain::chorus::ChorusRecord,
+    ) -> Result<(), StoreError> {
+        let key = record.number.to_string();
+        let bytes = encode("chorus", &key, record)?;
+        self.chorus.insert(key.as_str(), bytes.as_slice())?;
+        Ok(())
+    }
+}
 
 impl Tx<'_> {
     /// Draws the next value of a named id sequence (customers, orders…), starting at 1.

@@ -214,8 +214,128 @@ impl Render for StructureReport {
     }
 }
 
-pub(super) fn chorus(shared: &Shared, what: super::grammar::ChorusCmd) -> Output {
+/// `chorus status`: a document's life on Chorus Pro.
+#[derive(Serialize)]
+struct ChorusRow {
+    number: String,
+    state: String,
+    flow: Option<String>,
+    flow_state: Option<String>,
+    status: Option<String>,
+    history: Vec<HistoryRow>,
+    attention: Option<String>,
+    #[serde(skip)]
+    text: String,
+}
+
+#[derive(Serialize)]
+struct HistoryRow {
+    status: String,
+    at: String,
+}
+
+impl ChorusRow {
+    fn of(r: &crate::domain::chorus::ChorusRecord) -> ChorusRow {
+        use crate::domain::chorus::ChorusState;
+        let (state, flow) = match &r.state {
+            ChorusState::Queued => ("queued", None),
+            ChorusState::Sending => ("sending", None),
+            ChorusState::Deposited { flow, .. } => ("deposited", Some(flow.clone())),
+            ChorusState::Refused { .. } => ("refused", None),
+        };
+        ChorusRow {
+            number: r.number.to_string(),
+            state: state.into(),
+            flow,
+            flow_state: r.flow_state.clone(),
+            status: r.status().map(str::to_string),
+            history: r
+                .history
+                .iter()
+                .map(|h| HistoryRow {
+                    status: h.status.clone(),
+                    at: h.at.clone(),
+                })
+                .collect(),
+            attention: r.needs_attention(),
+            text: format!("{}\t{}", r.number, r.describe()),
+        }
+    }
+}
+
+impl Render for ChorusRow {
+    fn text(&self) -> String {
+        match &self.attention {
+            Some(a) => format!("{}\t⚠ {a}", self.text),
+            None => self.text.clone(),
+        }
+    }
+}
+
+pub(super) fn chorus(
+    shared: &Shared,
+    who: &crate::app::Actor,
+    what: super::grammar::ChorusCmd,
+) -> Output {
     match what {
+        super::grammar::ChorusCmd::Send { number } => {
+            let app = &shared.app;
+            if let Err(e) = app.chorus_send(who, &number) {
+                return e.into();
+            }
+            // Sent at once; if the platform does not answer, the queue tries again.
+            let _ = app.chorus_run_queue();
+            match app.chorus_record(&number) {
+                Ok(Some(r)) => Output::ok(format!("{}\t{}", r.number, r.describe())),
+                Ok(None) => Output::ok(format!("{number}\ten file")),
+                Err(e) => e.into(),
+            }
+        }
+        super::grammar::ChorusCmd::Sync => {
+            let app = &shared.app;
+            let queue = match app.chorus_run_queue() {
+                Ok(r) => r,
+                Err(e) => return e.into(),
+            };
+            match app.chorus_sync() {
+                Ok(s) => Output::ok(format!(
+                    "déposés {} · en attente {} · refusés {} · statuts nouveaux {}",
+                    queue.deposited,
+                    queue.retried,
+                    queue.refused + s.refused,
+                    s.statuses
+                )),
+                Err(e) => e.into(),
+            }
+        }
+        super::grammar::ChorusCmd::Status {
+            number: Some(n),
+            json,
+        } => match shared.app.chorus_record(&n) {
+            Ok(Some(r)) => Output::render(&ChorusRow::of(&r), json),
+            Ok(None) => Output::err(format!("{n} n'a pas été envoyé à Chorus Pro"), 1),
+            Err(e) => e.into(),
+        },
+        super::grammar::ChorusCmd::Status { number: None, json } => {
+            match shared.app.chorus_records() {
+                Ok(all) => {
+                    let rows: Vec<ChorusRow> = all
+                        .iter()
+                        .filter(|r| {
+                            r.followed()
+                                || r.needs_attention().is_some()
+                                || !matches!(
+                                    r.state,
+                                    crate::domain::chorus::ChorusState::Deposited { .. }
+                                )
+                        })
+                        .map(ChorusRow::of)
+                        .collect();
+                    Output::render(&rows, json)
+                }
+                Err(e) => e.into(),
+            }
+        }
         super::grammar::ChorusCmd::Structure { siret, json } => {
             match shared.app.chorus_structure(&siret) {
                 Ok(st) => Output::render(

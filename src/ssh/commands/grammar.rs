@@ -123,7 +123,7 @@ pub(super) enum Cmd {
         #[command(subcommand)]
         what: PubkeyCmd,
     },
-    /// Chorus Pro : ce qu'exige un organisme
+    /// Chorus Pro : dépôts, statuts, exigences des organismes
     Chorus {
         #[command(subcommand)]
         what: ChorusCmd,
@@ -527,6 +527,17 @@ pub(super) enum OrderCmd {
 
 #[derive(Subcommand)]
 pub(super) enum ChorusCmd {
+    /// Déposer une facture ou un avoir sur Chorus Pro (mis en file, envoyé aussitôt)
+    Send { number: String },
+    /// Envoyer ce qui attend et lire les statuts maintenant
+    Sync,
+    /// Où en est un document sur Chorus Pro ; sans numéro, ce qui attend ou demande
+    /// une action
+    Status {
+        number: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Ce que Chorus Pro exige d'un organisme (code service, n° d'engagement) et ses
     /// services actifs
     Structure {

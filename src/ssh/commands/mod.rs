@@ -264,7 +264,7 @@ fn run(shared: &Arc<Shared>, who: &Actor, parsed: Parsed, stdin: Option<Vec<u8>>
         Cmd::Whoami => access::whoami(who),
         Cmd::Backup => admin::backup(shared, who),
         Cmd::Export { what } => documents::export(shared, what),
-        Cmd::Chorus { what } => documents::chorus(shared, what),
+        Cmd::Chorus { what } => documents::chorus(shared, who, what),
         Cmd::Check { json } => admin::check(shared, who, json),
         Cmd::Customers { what } => customers::search(shared, what),
         Cmd::Customer { what } => customers::customer(shared, who, what),
