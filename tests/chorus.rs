@@ -180,7 +180,8 @@ fn stand_in() -> StandIn {
             let reply = match service {
                 "transverses/v1/health-check" => r#"{"codeRetour":0,"libelle":"OK"}"#.to_string(),
                 "structures/v1/rechercher" => {
-                    if json["structure"]["identifiantStructure"] == "19690123500016"
+                    if (json["structure"]["identifiantStructure"] == "19690123500016"
+                        || json["structure"]["identifiantStructure"] == "21750001600019")
                         && json["structure"]["typeIdentifiantStructure"] == "SIRET"
                     {
                         r#"{"codeRetour":0,"listeStructures":[{"idStructureCPP":4242,"designationStructure":"LYCEE JEAN MOULIN"}]}"#.into()
@@ -776,5 +777,108 @@ mod flows {
         assert_eq!(r.state, ChorusState::Queued);
         shop.app.chorus_run_queue().unwrap();
         assert_eq!(deposits(&s), 1);
+    }
+
+    /// What the body's structure requires is checked where it matters: a customer created
+    /// without the service code Chorus Pro requires, an original received for a body whose
+    /// service is unknown or inactive — refused, with the reason.
+    #[test]
+    fn structures_are_checked_at_creation_and_po_receipt() {
+        let s = stand_in();
+        let (shop, _, _) = shop(&s, false);
+        // A new body that Chorus says requires a service code.
+        let new = |code: Option<&str>| comptoir::app::customers::NewCustomer {
+            siret: "21750001600019".into(),
+            legal_name: "Commune de Paris".into(),
+            categorie: "7210".into(),
+            header_address: comptoir::domain::Address {
+                name: "Mairie".into(),
+                street: "Place de l'Hôtel de Ville".into(),
+                extra: String::new(),
+                postcode: "75004".into(),
+                city: "Paris".into(),
+            },
+            contact: comptoir::domain::Contact {
+                name: "Anne Lefèvre".into(),
+                phone: "01 42 76 40 40".into(),
+                email: "anne@paris.example".into(),
+            },
+            chorus: comptoir::domain::ChorusRouting {
+                service_code: code.map(str::to_string),
+                ..Default::default()
+            },
+        };
+        let e = shop
+            .app
+            .create_customer(&staff(), &new(None))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("exige un code service") && e.contains("INTENDANCE"),
+            "{e}"
+        );
+        let e = shop
+            .app
+            .create_customer(&staff(), &new(Some("NOPE")))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("n'existe pas"), "{e}");
+        let c = shop
+            .app
+            .create_customer(&staff(), &new(Some("INTENDANCE")))
+            .unwrap();
+        assert!(
+            c.chorus.service_code_required,
+            "the requirement read from Chorus Pro"
+        );
+        // An original for a body whose service became inactive: refused until corrected.
+        let req = parse_quote_request(
+            &include_str!("fixtures/quote.json").replace("WEB-2026-118734", "WEB-2026-2"),
+        )
+        .unwrap();
+        let n = shop
+            .app
+            .import_quote(&Actor::import(), &req)
+            .unwrap()
+            .number
+            .to_string();
+        let body = shop.app.order_view(&n).unwrap().customer.id;
+        shop.app
+            .correct_customer(&staff(), body, |c| {
+                let mut k = c.coordinates();
+                k.chorus.service_code = Some("CDI".into());
+                Ok(k)
+            })
+            .unwrap();
+        let po = OriginalPoInput {
+            contract: None,
+            po_number: "ENG-2".into(),
+            po_date: shop.app.today(),
+            checklist: Checklist::ALL_TICKED,
+        };
+        let e = shop
+            .app
+            .mark_original_received(&staff(), &n, &po)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("inactif"), "{e}");
+        shop.app
+            .correct_customer(&staff(), body, |c| {
+                let mut k = c.coordinates();
+                k.chorus.service_code = Some("INTENDANCE".into());
+                Ok(k)
+            })
+            .unwrap();
+        shop.app.mark_original_received(&staff(), &n, &po).unwrap();
+        // Asked once for the body: the structure is kept a day.
+        let asked = s
+            .state
+            .lock()
+            .unwrap()
+            .calls
+            .iter()
+            .filter(|c| c.0 == "structures/v1/consulter")
+            .count();
+        assert_eq!(asked, 2, "one per body (Paris, the lycée)");
     }
 }

@@ -494,3 +494,93 @@ impl App {
         }
     }
 }
+
+/// How long a body's structure read from Chorus Pro is trusted.
+const STRUCTURE_TTL: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+
+impl App {
+    /// A body's structure, from the cache while it is fresh; `None` when Chorus Pro is not
+    /// configured or cannot say now (then nothing is refused on its account: the
+    /// procedure goes on, and the log says why it was not checked).
+    pub(crate) fn chorus_structure_cached(&self, siret: &str) -> Option<ChorusStructure> {
+        let api = self.chorus().ok()?;
+        {
+            let cache = self
+                .chorus_structures
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            if let Some((st, at)) = cache.get(siret)
+                && at.elapsed() < STRUCTURE_TTL
+            {
+                return Some(st.clone());
+            }
+        }
+        match api.structure(siret) {
+            Ok(st) => {
+                self.chorus_structures
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(siret.to_string(), (st.clone(), std::time::Instant::now()));
+                Some(st)
+            }
+            Err(e) => {
+                tracing::warn!(siret, "Chorus Pro : structure non vérifiée : {e}");
+                None
+            }
+        }
+    }
+
+    /// What Chorus Pro says a body's routing lacks: a service code it requires, a service
+    /// code it does not know, or one that is inactive.
+    pub(crate) fn chorus_routing_problem(
+        &self,
+        siret: &str,
+        routing: &crate::domain::ChorusRouting,
+    ) -> Option<String> {
+        let st = self.chorus_structure_cached(siret)?;
+        let code = routing
+            .service_code
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty());
+        match code {
+            None if st.service_required => Some(format!(
+                "Chorus Pro exige un code service pour {} : renseignez-le (customer chorus {siret} --service-code …){}",
+                st.name,
+                if st.services.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        " ; services actifs : {}",
+                        st.services
+                            .iter()
+                            .filter(|s| s.active)
+                            .map(|s| s.code.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                }
+            )),
+            Some(c) if !st.services.is_empty() => {
+                match st.services.iter().find(|s| s.code.eq_ignore_ascii_case(c)) {
+                    None => Some(format!(
+                        "le code service « {c} » n'existe pas pour {} sur Chorus Pro (services actifs : {})",
+                        st.name,
+                        st.services
+                            .iter()
+                            .filter(|s| s.active)
+                            .map(|s| s.code.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )),
+                    Some(s) if !s.active => Some(format!(
+                        "le service « {c} » de {} est inactif sur Chorus Pro : choisissez-en un actif",
+                        st.name
+                    )),
+                    Some(_) => None,
+                }
+            }
+            _ => None,
+        }
+    }
+}

@@ -51,6 +51,15 @@ impl App {
         let categorie = new.categorie.trim().to_string();
         legal::validate_categorie(&categorie)
             .map_err(|e| AppError::invalid(format!("catégorie juridique : {e}")))?;
+        // What Chorus Pro requires of this body, when it can say.
+        let mut chorus = new.chorus.clone();
+        if let Some(st) = self.chorus_structure_cached(siret.as_str()) {
+            chorus.service_code_required |= st.service_required;
+            chorus.engagement_required |= st.engagement_required;
+        }
+        if let Some(problem) = self.chorus_routing_problem(siret.as_str(), &chorus) {
+            return Err(AppError::invalid(problem));
+        }
         if legal::classify(&categorie) == LegalClass::Private {
             return Err(AppError::invalid(format!(
                 "catégorie juridique : {categorie} ({}) est un organisme privé ; le paiement par \
@@ -71,7 +80,8 @@ impl App {
         let chorus = ChorusRouting {
             service_code: text(&new.chorus.service_code),
             market_reference: text(&new.chorus.market_reference),
-            ..new.chorus.clone()
+            // The requirements as Chorus Pro states them, when it could say.
+            ..chorus
         };
         if let Some(code) = &chorus.service_code {
             field_error("Chorus Pro", text_problem("code service", code, 100, true))?;

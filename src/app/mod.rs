@@ -310,6 +310,10 @@ pub struct App {
     chorus: std::sync::RwLock<Option<Arc<dyn chorus::ChorusApi>>>,
     /// One run of the Chorus queue or follow-up at a time (the loop and a command).
     chorus_runs: std::sync::Mutex<()>,
+    /// Bodies' Chorus Pro structures, by SIRET, with when they were read.
+    chorus_structures: std::sync::Mutex<
+        std::collections::HashMap<String, (chorus::ChorusStructure, std::time::Instant)>,
+    >,
     index: Index,
     changes: broadcast::Sender<Change>,
     grants: access::Grants,
@@ -336,6 +340,7 @@ impl App {
             renderer,
             chorus: Default::default(),
             chorus_runs: Default::default(),
+            chorus_structures: Default::default(),
             index,
             changes,
             grants: access::Grants::default(),

@@ -188,6 +188,22 @@ impl App {
         number: &str,
         input: &OriginalPoInput,
     ) -> Result<Order, AppError> {
+        // What the body's Chorus Pro structure requires, checked before the original is
+        // accepted (read outside any transaction; not checked when Chorus cannot say).
+        let key = parse_order_number(number)?;
+        if let Ok(v) = self.order_view(number)
+            && let Some(problem) =
+                self.chorus_routing_problem(v.customer.siret.as_str(), &v.customer.chorus)
+        {
+            let why = format!("{problem} — avant d'accepter l'original");
+            self.audit_refusal(
+                actor,
+                Some(&key),
+                "enregistrer le bon de commande original",
+                &why,
+            );
+            return Err(AppError::invalid(why));
+        }
         self.order_step(actor, number, |o, c, s, ctx| {
             pipeline::mark_original_received(o, c, s, input, ctx)
         })

@@ -28,6 +28,8 @@ pub struct OrderView {
     pub penalties: PenaltyTotals,
     pub documents: Vec<DocSummary>,
     pub timeline: Vec<AuditRecord>,
+    /// Its invoices' and credit notes' life on Chorus Pro.
+    pub chorus: Vec<crate::domain::chorus::ChorusRecord>,
 }
 
 /// A line of a document list.
@@ -318,7 +320,17 @@ impl App {
                 }
             }
             let card = OrderCard::from_order(&order);
+            let mut chorus = Vec::new();
+            for d in order.documents.iter().filter(|d| {
+                matches!(
+                    d.number.kind,
+                    crate::domain::DocKind::Invoice | crate::domain::DocKind::CreditNote
+                )
+            }) {
+                chorus.extend(rx.chorus_record(&d.number.to_string())?);
+            }
             Ok(OrderView {
+                chorus,
                 stage: order.stage_on(today),
                 totals: order.totals(),
                 flags: card.flags(today, &self.settings().ecb_rates),

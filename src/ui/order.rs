@@ -280,6 +280,19 @@ impl OrderScreen {
                 money += &format!(" · reste dû {}", o.outstanding().fr());
                 lines.push(Line::from(Span::styled(money, base)));
             }
+            // Each invoice and credit note on Chorus Pro: where it stands, what to do.
+            for r in &v.chorus {
+                lines.push(Line::from(Span::styled(
+                    format!("Chorus Pro · {} : {}", r.number, r.describe()),
+                    base.fg(theme.colors.muted),
+                )));
+                if let Some(a) = r.needs_attention() {
+                    lines.push(Line::from(Span::styled(
+                        format!("  ⚠ {a}"),
+                        base.fg(theme.colors.danger),
+                    )));
+                }
+            }
             for inv in &v.invoices {
                 for (i, text) in inv.explain().into_iter().enumerate() {
                     let colour = if inv.periods.iter().any(|p| p.running) {

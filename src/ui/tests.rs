@@ -1457,3 +1457,97 @@ fn the_audit_is_read_and_filtered_in_the_console() {
     );
     assert!(screen.contains("Journal d'audit (1)"), "{screen}");
 }
+
+/// A platform that takes every deposit (the real client is tested against a stand-in in
+/// `tests/chorus.rs`).
+struct FakeChorus(std::sync::Mutex<Vec<String>>);
+
+impl crate::app::chorus::ChorusApi for FakeChorus {
+    fn health(&self) -> Result<(), crate::app::chorus::ChorusError> {
+        Ok(())
+    }
+    fn structure(
+        &self,
+        _siret: &str,
+    ) -> Result<crate::app::chorus::ChorusStructure, crate::app::chorus::ChorusError> {
+        Err(crate::app::chorus::ChorusError::Unreachable(
+            "hors ligne".into(),
+        ))
+    }
+    fn deposit(
+        &self,
+        file_name: &str,
+        _pdf: &[u8],
+    ) -> Result<crate::app::chorus::ChorusDeposit, crate::app::chorus::ChorusError> {
+        self.0.lock().unwrap().push(file_name.to_string());
+        Ok(crate::app::chorus::ChorusDeposit {
+            flow: "CPP00000042".into(),
+            date: "2026-11-27".into(),
+        })
+    }
+    fn flow_report(
+        &self,
+        _flow: &str,
+    ) -> Result<crate::app::chorus::FlowReport, crate::app::chorus::ChorusError> {
+        Ok(crate::app::chorus::FlowReport {
+            state: "IN_RECU".into(),
+            errors: Vec::new(),
+        })
+    }
+    fn find_invoice(
+        &self,
+        _number: &str,
+    ) -> Result<Option<(i64, String)>, crate::app::chorus::ChorusError> {
+        Ok(None)
+    }
+    fn history(
+        &self,
+        _id: i64,
+    ) -> Result<Vec<crate::domain::chorus::ChorusStatus>, crate::app::chorus::ChorusError> {
+        Ok(Vec::new())
+    }
+}
+
+/// `S` on an invoiced order deposits its invoice on Chorus Pro, and the order screen says
+/// where it stands.
+#[test]
+fn an_invoice_goes_to_chorus_from_the_order_screen() {
+    let w = world();
+    let fake = std::sync::Arc::new(FakeChorus(std::sync::Mutex::new(Vec::new())));
+    w.app.set_chorus(Some(fake.clone()));
+    let mut c = console(&w, Role::Staff);
+    // An invoice issued now (the demo world's are synthetic, without files).
+    let order = w.app.orders_in_stage(Stage::Delivered, 1)[0]
+        .number
+        .to_string();
+    w.app
+        .issue_invoice(&Actor::person("marie", Role::Staff, "SHA256:marie"), &order)
+        .unwrap();
+    c.run(Some(Action::OpenOrder(order.clone())));
+    press(&w, &mut c, &[Key::Char('S')]);
+    let Some(Modal::Form(form, _)) = &c.modal else {
+        panic!(
+            "no Chorus form: {:?} {}",
+            status(&c),
+            text(&draw(&mut c, 100, 30))
+        );
+    };
+    let invoice = form.fields[0].value.clone();
+    assert!(invoice.starts_with("FA-"), "{invoice}");
+    press(&w, &mut c, &[Key::Enter, Key::Enter]);
+    let (level, msg) = status(&c).unwrap();
+    assert_eq!(level, Level::Ok, "{msg}");
+    assert!(
+        msg.contains("déposée") && msg.contains("CPP00000042"),
+        "{msg}"
+    );
+    assert_eq!(
+        fake.0.lock().unwrap().as_slice(),
+        [format!("{invoice}.pdf")]
+    );
+    let screen = text(&draw(&mut c, 120, 40));
+    assert!(
+        screen.contains(&format!("Chorus Pro · {invoice}")),
+        "{screen}"
+    );
+}

@@ -71,6 +71,7 @@ pub(crate) enum OpKind {
     AdjustStock,
     Refund,
     Revise,
+    ChorusSend,
 }
 
 /// What an operation acts on.
@@ -234,7 +235,7 @@ pub(crate) struct OpSpec {
 }
 
 /// Operations on an order, in the order the footer lists them.
-pub(crate) const ORDER_OPS: [OpSpec; 17] = [
+pub(crate) const ORDER_OPS: [OpSpec; 18] = [
     OpSpec {
         kind: OpKind::PreOrder,
         when: "sur un devis en cours",
@@ -364,6 +365,20 @@ pub(crate) const ORDER_OPS: [OpSpec; 17] = [
         prepare: create::prepare_revise,
         submit: create::submit_revise,
         run: create::run_revise,
+    },
+    OpSpec {
+        kind: OpKind::ChorusSend,
+        when: "sur une facture ou un avoir émis (Chorus Pro configuré)",
+        issues: None,
+        key: 'S',
+        label: "Chorus Pro",
+        short: "Chorus Pro",
+        verb: "chorus",
+        phrase: "Déposer sur Chorus Pro une facture de",
+        applies: |s| s.live_invoice,
+        prepare: prepare_chorus_send,
+        submit: submit_chorus_send,
+        run: run_chorus_send,
     },
     OpSpec {
         kind: OpKind::Refund,
@@ -928,7 +943,7 @@ mod tests {
         assert_eq!(keys(Stage::PoReceived, false, false), "box");
         assert_eq!(keys(Stage::PoReceived, false, true), "bfx");
         assert_eq!(keys(Stage::Delivered, false, true), "f");
-        assert_eq!(keys(Stage::Invoiced, true, false), "avei");
+        assert_eq!(keys(Stage::Invoiced, true, false), "aSvei");
         assert_eq!(keys(Stage::Expired, false, false), "n");
         assert_eq!(keys(Stage::Paid, false, false), "");
         let owed = Situation {
@@ -953,7 +968,7 @@ mod tests {
             live_invoice: true,
             ..refund
         };
-        assert_eq!(order_ops(&paid).map(|s| s.key).collect::<String>(), "gv");
+        assert_eq!(order_ops(&paid).map(|s| s.key).collect::<String>(), "Sgv");
     }
 
     #[test]

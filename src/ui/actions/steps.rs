@@ -786,3 +786,90 @@ pub(super) fn order_result(r: Result<Order, AppError>, what: &str) -> Outcome {
         Err(e) => (Level::Error, e.to_string(), None),
     }
 }
+
+/// `S`: an invoice or credit note of the order to Chorus Pro — the newest not yet there.
+pub(super) fn prepare_chorus_send(app: &App, op: &Op) -> Result<Prepared, String> {
+    let (mut intro, v) = order_intro(app, op)?;
+    let candidates: Vec<DocNumber> = v
+        .order
+        .documents
+        .iter()
+        .rev()
+        .map(|d| d.number)
+        .filter(|n| {
+            matches!(
+                n.kind,
+                crate::domain::DocKind::Invoice | crate::domain::DocKind::CreditNote
+            )
+        })
+        .filter(|n| {
+            !v.chorus.iter().any(|r| {
+                r.number == *n
+                    && !matches!(r.state, crate::domain::chorus::ChorusState::Refused { .. })
+            })
+        })
+        .collect();
+    if candidates.is_empty() {
+        return Err("toutes les factures et avoirs de la commande sont déjà sur Chorus Pro".into());
+    }
+    intro.push(
+        "Le PDF/A-3 avec son Factur-X, tel qu'émis, part sur Chorus Pro ; si la plateforme \
+         ne répond pas, il reste en file et repart de lui-même."
+            .into(),
+    );
+    Ok(Prepared::Form(
+        Form::new(
+            "Déposer sur Chorus Pro",
+            intro,
+            vec![Field::text(
+                "invoice",
+                "Facture ou avoir",
+                &candidates[0].to_string(),
+                &candidates
+                    .iter()
+                    .map(|n| n.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            )],
+        ),
+        op.clone(),
+    ))
+}
+
+pub(super) fn submit_chorus_send(form: &Form) -> Result<(String, Args), String> {
+    let v = form.value("invoice");
+    let n = DocNumber::parse(v)
+        .filter(|n| {
+            matches!(
+                n.kind,
+                crate::domain::DocKind::Invoice | crate::domain::DocKind::CreditNote
+            )
+        })
+        .ok_or_else(|| format!("« {v} » n'est pas un numéro de facture ou d'avoir"))?;
+    Ok((
+        format!("Déposer {n} sur Chorus Pro."),
+        Args::Reason(n.to_string()),
+    ))
+}
+
+pub(super) fn run_chorus_send(app: &App, who: &Actor, _t: &Target, args: Args) -> Outcome {
+    let Args::Reason(number) = args else {
+        return missing_input();
+    };
+    if let Err(e) = app.chorus_send(who, &number) {
+        return (Level::Error, e.to_string(), None);
+    }
+    let _ = app.chorus_run_queue();
+    match app.chorus_record(&number) {
+        Ok(Some(r)) => (
+            match r.state {
+                crate::domain::chorus::ChorusState::Refused { .. } => Level::Error,
+                _ => Level::Ok,
+            },
+            format!("Chorus Pro · {number} : {}", r.describe()),
+            None,
+        ),
+        Ok(None) => (Level::Ok, format!("{number} en file pour Chorus Pro"), None),
+        Err(e) => (Level::Error, e.to_string(), None),
+    }
+}
