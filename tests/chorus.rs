@@ -707,6 +707,16 @@ mod flows {
         );
         assert!(r.needs_attention().unwrap().contains("avoir"), "{r:?}");
         assert!(!r.followed());
+        // The alerts panel has a row for it, and the header counts it.
+        let alerts = shop.app.alerts();
+        assert!(
+            alerts.iter().any(|a| a.group == "Chorus Pro"
+                && a.text.contains(&inv)
+                && a.text.contains("refusée")),
+            "{alerts:?}"
+        );
+        let rates = shop.app.settings().ecb_rates.clone();
+        assert_eq!(shop.app.alert_count(shop.app.today(), &rates), alerts.len());
     }
 
     /// The statuses drive the money: the mise à disposition is the receipt (the due date

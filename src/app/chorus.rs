@@ -158,7 +158,8 @@ impl App {
         }
     }
 
-    /// Writes a record and its audit event (on the document's order).
+    /// Writes a record and its audit event (on the document's order), then tells the
+    /// consoles (the order's screen, the header's alerts).
     fn chorus_write(
         &self,
         actor: &super::Actor,
@@ -166,13 +167,16 @@ impl App {
         detail: Option<String>,
     ) -> Result<(), AppError> {
         let now = self.now();
-        self.store.write(|tx| {
+        let (before, order) = self.store.write(|tx| {
+            let before = tx
+                .chorus_record(&record.number.to_string())?
+                .is_some_and(|r| r.needs_attention().is_some());
             tx.put_chorus(record)?;
+            let order = match tx.document(&record.number.to_string())? {
+                Some(doc) => tx.order(doc.order)?,
+                None => None,
+            };
             if let Some(d) = detail {
-                let order = match tx.document(&record.number.to_string())? {
-                    Some(doc) => tx.order(doc.order)?,
-                    None => None,
-                };
                 let ev = Event::new(Action::Chorus, "", "")
                     .detail(d)
                     .document(record.number);
@@ -185,8 +189,27 @@ impl App {
                     vec![ev],
                 )?;
             }
-            Ok::<_, AppError>(())
-        })
+            Ok::<_, AppError>((before, order.map(|o| o.id)))
+        })?;
+        // Counted once committed.
+        let after = record.needs_attention().is_some();
+        if before != after {
+            let mut n = self
+                .chorus_attention
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            if let Some(n) = n.as_mut() {
+                if after {
+                    *n += 1;
+                } else {
+                    *n = n.saturating_sub(1);
+                }
+            }
+        }
+        if let Some(id) = order {
+            self.publish(vec![id], vec![]);
+        }
+        Ok(())
     }
 
     /// Queues an issued invoice or credit note for Chorus Pro (its PDF/A-3 as issued,
@@ -582,5 +605,34 @@ impl App {
             }
             _ => None,
         }
+    }
+}
+
+impl App {
+    /// Documents Chorus Pro needs a person for (a row each in the alerts panel).
+    pub fn chorus_attention_count(&self) -> usize {
+        let mut n = self
+            .chorus_attention
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if let Some(n) = *n {
+            return n;
+        }
+        let count = self
+            .chorus_records()
+            .map(|all| all.iter().filter(|r| r.needs_attention().is_some()).count())
+            .unwrap_or(0);
+        *n = Some(count);
+        count
+    }
+
+    /// The header's « ⚠ N alertes »: the rows of the alerts panel — the orders' flags,
+    /// the bodies to review, and the documents Chorus Pro needs a person for.
+    pub fn alert_count(
+        &self,
+        today: crate::domain::Date,
+        rates: &crate::domain::interest::EcbRates,
+    ) -> usize {
+        self.index().alert_count(today, rates) + self.chorus_attention_count()
     }
 }

@@ -310,6 +310,9 @@ pub struct App {
     chorus: std::sync::RwLock<Option<Arc<dyn chorus::ChorusApi>>>,
     /// One run of the Chorus queue or follow-up at a time (the loop and a command).
     chorus_runs: std::sync::Mutex<()>,
+    /// Documents Chorus Pro needs a person for (refused, rejected, suspended, to
+    /// recycle), counted once then kept up to date by each write of a record.
+    chorus_attention: std::sync::Mutex<Option<usize>>,
     /// Bodies' Chorus Pro structures, by SIRET, with when they were read.
     chorus_structures: std::sync::Mutex<
         std::collections::HashMap<String, (chorus::ChorusStructure, std::time::Instant)>,
@@ -341,6 +344,7 @@ impl App {
             chorus: Default::default(),
             chorus_runs: Default::default(),
             chorus_structures: Default::default(),
+            chorus_attention: Default::default(),
             index,
             changes,
             grants: access::Grants::default(),

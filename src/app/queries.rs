@@ -800,6 +800,28 @@ impl App {
                 ));
             }
         }
+        // Invoices Chorus Pro needs a person for: refused, rejected, suspended, to recycle.
+        if self.chorus_attention_count() > 0 {
+            for r in self.chorus_records().unwrap_or_default() {
+                let Some(what) = r.needs_attention() else {
+                    continue;
+                };
+                let order = self
+                    .document(&r.number.to_string())
+                    .ok()
+                    .and_then(|d| self.store.read(|rx| rx.order(d.order)).ok().flatten());
+                let Some(order) = order else { continue };
+                rows.push((
+                    6,
+                    r.queued_at.0,
+                    AlertRow {
+                        group: "Chorus Pro",
+                        text: format!("{} · {} · {what}", r.number, order.number),
+                        target: AlertTarget::Order(order.number.to_string()),
+                    },
+                ));
+            }
+        }
         rows.sort_by_key(|(rank, weight, _)| (*rank, *weight));
         rows.into_iter().map(|(_, _, r)| r).collect()
     }

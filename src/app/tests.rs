@@ -802,7 +802,7 @@ fn the_alert_count_follows_each_commit_and_each_day() {
         let (day, rates) = (app.today(), app.settings().ecb_rates.clone());
         // The header's count is the alerts panel's rows, whatever happened.
         assert_eq!(
-            app.index().alert_count(day, &rates),
+            app.alert_count(day, &rates),
             app.alerts().len(),
             "after {what}"
         );

@@ -376,7 +376,6 @@ impl Console {
         // The header's alert count is shared by every console (computed once per commit).
         let alerts = self
             .app
-            .index()
             .alert_count(self.app.today(), &self.app.settings().ecb_rates);
         self.redraw |= shown || change.all || alerts != self.drawn_alerts;
     }
@@ -768,7 +767,6 @@ impl Console {
         self.redraw = false;
         self.drawn_alerts = self
             .app
-            .index()
             .alert_count(self.app.today(), &self.app.settings().ecb_rates);
         let area = f.area();
         let theme = self.theme.clone();
@@ -888,7 +886,6 @@ impl Console {
             .bg(theme.colors.header_bg);
         let alerts = self
             .app
-            .index()
             .alert_count(self.app.today(), &self.app.settings().ecb_rates);
         let left = if self.app.is_demo() {
             format!(" comptoir · DÉMO · {}", self.shop)
