@@ -1306,11 +1306,12 @@ fn serve_command(args: ServeArgs<'_>) -> ExitCode {
             Ok(h) => h,
             Err(e) => return fail(format!("impossible d'écouter sur {listen} : {e}")),
         };
-        println!("comptoir écoute sur {}", handle.addr);
+        // The address file first: whoever waits for the line below may read it at once.
         let serving = data.join(SERVING_FILE);
         if let Err(e) = std::fs::write(&serving, format!("{}\n", handle.addr)) {
             tracing::warn!(path = %serving.display(), error = %e, "adresse d'écoute non écrite");
         }
+        println!("comptoir écoute sur {}", handle.addr);
         println!(
             "clé d'hôte {} ({})",
             handle.host_fingerprint,
