@@ -125,7 +125,7 @@ impl App {
     }
 }
 
-use crate::domain::chorus::{ChorusRecord, ChorusState, ChorusStatus, day_of};
+use crate::domain::chorus::{ChorusMark, ChorusRecord, ChorusState, ChorusStatus, day_of};
 use crate::domain::pipeline::{self, Ctx};
 use crate::domain::{Action, DocKind, DocNumber, Event, FileFormat, Timestamp};
 
@@ -192,6 +192,9 @@ impl App {
             Ok::<_, AppError>((before, order.map(|o| o.id)))
         })?;
         // Counted once committed.
+        if let Some(id) = order {
+            self.note_chorus_mark(id, record.number, record.mark());
+        }
         let after = record.needs_attention().is_some();
         if before != after {
             let mut n = self
@@ -608,7 +611,51 @@ impl App {
     }
 }
 
+/// Per order, the mark of each of its documents on Chorus Pro.
+pub(super) type ChorusMarks =
+    std::collections::HashMap<crate::domain::OrderId, Vec<(DocNumber, ChorusMark)>>;
+
 impl App {
+    /// The board's tag for an order: its most urgent document's mark on Chorus Pro.
+    pub fn chorus_mark(&self, order: crate::domain::OrderId) -> Option<ChorusMark> {
+        let mut marks = self.chorus_marks.lock().unwrap_or_else(|e| e.into_inner());
+        if marks.is_none() {
+            let built = self.store.read(|rx| {
+                let mut m = ChorusMarks::new();
+                for r in rx.chorus_records()? {
+                    if let Some(doc) = rx.document(&r.number.to_string())? {
+                        m.entry(doc.order).or_default().push((r.number, r.mark()));
+                    }
+                }
+                Ok::<_, crate::store::StoreError>(m)
+            });
+            // Not kept when the store cannot be read: tried again at the next frame.
+            match built {
+                Ok(m) => *marks = Some(m),
+                Err(_) => return None,
+            }
+        }
+        marks
+            .as_ref()
+            .and_then(|m| m.get(&order))
+            .and_then(|docs| docs.iter().map(|(_, k)| *k).max())
+    }
+
+    /// A document's new mark, once its record is committed.
+    pub(super) fn note_chorus_mark(
+        &self,
+        order: crate::domain::OrderId,
+        number: DocNumber,
+        mark: ChorusMark,
+    ) {
+        let mut marks = self.chorus_marks.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(m) = marks.as_mut() {
+            let docs = m.entry(order).or_default();
+            docs.retain(|(n, _)| *n != number);
+            docs.push((number, mark));
+        }
+    }
+
     /// Documents Chorus Pro needs a person for (a row each in the alerts panel).
     pub fn chorus_attention_count(&self) -> usize {
         let mut n = self

@@ -313,6 +313,9 @@ pub struct App {
     /// Documents Chorus Pro needs a person for (refused, rejected, suspended, to
     /// recycle), counted once then kept up to date by each write of a record.
     chorus_attention: std::sync::Mutex<Option<usize>>,
+    /// Per order, its documents' marks on Chorus Pro (the board's tag): built once,
+    /// then kept up to date by each write of a record.
+    chorus_marks: std::sync::Mutex<Option<chorus::ChorusMarks>>,
     /// Bodies' Chorus Pro structures, by SIRET, with when they were read.
     chorus_structures: std::sync::Mutex<
         std::collections::HashMap<String, (chorus::ChorusStructure, std::time::Instant)>,
@@ -345,6 +348,7 @@ impl App {
             chorus_runs: Default::default(),
             chorus_structures: Default::default(),
             chorus_attention: Default::default(),
+            chorus_marks: Default::default(),
             index,
             changes,
             grants: access::Grants::default(),

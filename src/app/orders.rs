@@ -67,7 +67,7 @@ impl App {
         actor.require(Role::Staff)?;
         let number = parse_order_number(number)?;
         let mut refused: Option<(&'static str, String)> = None;
-        let (doc, order_id) = self
+        let (doc, order_id, queued) = self
             .write_as(actor, |tx| {
                 // Read under the write lock: documents of a series are stamped in the order
                 // their numbers are drawn.
@@ -93,9 +93,9 @@ impl App {
                 let mut events = issued.events;
                 // `[chorus] mode = "on_issue"`: queued in the issuing transaction, so no
                 // invoice is ever issued and forgotten.
-                if self.settings().chorus_on_issue
-                    && matches!(kind, DocKind::Invoice | DocKind::CreditNote)
-                {
+                let queued = self.settings().chorus_on_issue
+                    && matches!(kind, DocKind::Invoice | DocKind::CreditNote);
+                if queued {
                     tx.put_chorus(&crate::domain::chorus::ChorusRecord::new(doc.number, now))?;
                     events.push(
                         Event::new(Action::Chorus, "", "")
@@ -104,13 +104,20 @@ impl App {
                     );
                 }
                 self.write_audit(tx, actor, now, Some(&issued.order), None, events)?;
-                Ok::<_, AppError>((doc, issued.order.id))
+                Ok::<_, AppError>((doc, issued.order.id, queued))
             })
             .inspect_err(|_| {
                 if let Some((what, why)) = refused.take() {
                     self.audit_refusal(actor, Some(&number), what, &why);
                 }
             })?;
+        if queued {
+            self.note_chorus_mark(
+                order_id,
+                doc.number,
+                crate::domain::chorus::ChorusMark::Pending,
+            );
+        }
         self.publish_issued(vec![order_id], vec![]);
         Ok(doc)
     }

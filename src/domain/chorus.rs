@@ -52,6 +52,50 @@ pub struct ChorusRecord {
     pub history: Vec<ChorusStatus>,
 }
 
+/// What the board shows of an order's documents on Chorus Pro, least urgent first
+/// (an order shows its most urgent document's mark).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ChorusMark {
+    /// Deposited and followed, or done.
+    Sent,
+    /// In the queue or being sent.
+    Pending,
+    /// Refused, rejected, suspended or to recycle: a person must act.
+    Attention,
+}
+
+impl ChorusMark {
+    /// A tag that reads without colour.
+    pub fn tag(self) -> &'static str {
+        match self {
+            ChorusMark::Sent => "CP ✓",
+            ChorusMark::Pending => "CP …",
+            ChorusMark::Attention => "CP ⚠",
+        }
+    }
+}
+
+/// A platform status in a few French words (at most 14 characters).
+pub fn status_short(status: &str) -> &'static str {
+    match status {
+        "DEPOSEE" => "déposée",
+        "EN_COURS_ACHEMINEMENT" => "acheminement",
+        "MISE_A_DISPOSITION" => "mise à dispo.",
+        "SUSPENDUE" => "suspendue",
+        "COMPLETEE" => "complétée",
+        "REJETEE" => "rejetée",
+        "A_RECYCLER" => "à recycler",
+        "SERVICE_FAIT" => "service fait",
+        "MANDATEE" => "mandatée",
+        "MISE_A_DISPOSITION_COMPTABLE" => "chez le compt.",
+        "COMPTABILISEE" => "comptabilisée",
+        "MISE_EN_PAIEMENT" => "mise en paiem.",
+        "ABANDONNEE" => "abandonnée",
+        "SUPPRIMEE" => "supprimée",
+        _ => "autre statut",
+    }
+}
+
 /// Statuses after which nothing more is followed.
 pub const FINAL_STATUSES: &[&str] = &["MISE_EN_PAIEMENT", "REJETEE", "ABANDONNEE", "SUPPRIMEE"];
 
@@ -100,6 +144,32 @@ impl ChorusRecord {
         }
     }
 
+    /// The board's mark.
+    pub fn mark(&self) -> ChorusMark {
+        if self.needs_attention().is_some() {
+            ChorusMark::Attention
+        } else if matches!(self.state, ChorusState::Queued | ChorusState::Sending) {
+            ChorusMark::Pending
+        } else {
+            ChorusMark::Sent
+        }
+    }
+
+    /// A few words for a column (at most 14 characters).
+    pub fn short(&self) -> &'static str {
+        match (&self.state, self.status()) {
+            (ChorusState::Queued, _) if self.last_error.is_some() => "en file (err.)",
+            (ChorusState::Queued, _) => "en file",
+            (ChorusState::Sending, _) => "envoi en cours",
+            (ChorusState::Refused { .. }, _) => "refusée",
+            (ChorusState::Deposited { .. }, Some(s)) => status_short(s),
+            (ChorusState::Deposited { .. }, None) => match self.flow_state.as_deref() {
+                Some("IN_INTEGRE") | Some("IN_INTEGRE_PARTIEL") => "intégrée",
+                _ => "déposée",
+            },
+        }
+    }
+
     /// One line in French.
     pub fn describe(&self) -> String {
         match &self.state {
@@ -133,4 +203,75 @@ pub fn day_of(at: &str) -> Option<super::date::Date> {
     at.parse::<i64>()
         .ok()
         .map(|ms| Timestamp(ms / 1000).paris_date())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(state: ChorusState, statuses: &[&str]) -> ChorusRecord {
+        let mut r = ChorusRecord::new(DocNumber::parse("FA-2026-00001").unwrap(), Timestamp(0));
+        r.state = state;
+        r.history = statuses
+            .iter()
+            .map(|s| ChorusStatus {
+                status: s.to_string(),
+                at: "2026-12-01".into(),
+            })
+            .collect();
+        r
+    }
+
+    #[test]
+    fn marks_and_short_words_follow_the_state() {
+        let sent = || ChorusState::Deposited {
+            flow: "F1".into(),
+            date: "2026-12-01".into(),
+        };
+        let queued = record(ChorusState::Queued, &[]);
+        assert_eq!(
+            (queued.mark(), queued.short()),
+            (ChorusMark::Pending, "en file")
+        );
+        let refused = record(
+            ChorusState::Refused {
+                message: "SIRET inconnu".into(),
+            },
+            &[],
+        );
+        assert_eq!(refused.mark(), ChorusMark::Attention);
+        let suspended = record(sent(), &["DEPOSEE", "MISE_A_DISPOSITION", "SUSPENDUE"]);
+        assert_eq!(
+            (suspended.mark(), suspended.short()),
+            (ChorusMark::Attention, "suspendue")
+        );
+        let resumed = record(sent(), &["MISE_A_DISPOSITION", "SUSPENDUE", "COMPLETEE"]);
+        assert_eq!(
+            (resumed.mark(), resumed.short()),
+            (ChorusMark::Sent, "complétée")
+        );
+        assert!(
+            ChorusMark::Attention > ChorusMark::Pending && ChorusMark::Pending > ChorusMark::Sent
+        );
+        for s in [
+            "DEPOSEE",
+            "EN_COURS_ACHEMINEMENT",
+            "MISE_A_DISPOSITION",
+            "SUSPENDUE",
+            "COMPLETEE",
+            "REJETEE",
+            "A_RECYCLER",
+            "SERVICE_FAIT",
+            "MANDATEE",
+            "MISE_A_DISPOSITION_COMPTABLE",
+            "COMPTABILISEE",
+            "MISE_EN_PAIEMENT",
+            "ABANDONNEE",
+            "SUPPRIMEE",
+            "NOUVEAU",
+        ] {
+            assert!(status_short(s).chars().count() <= 14, "{s}");
+            assert_eq!(status_short(s) == "autre statut", s == "NOUVEAU", "{s}");
+        }
+    }
 }

@@ -3,9 +3,10 @@
 use super::actions::{self, Action, Op, OpSpec, Situation};
 use super::key::{Input, Key};
 use super::theme::Theme;
-use super::widgets::{MAX_TYPED, fit, push_text, spread};
+use super::widgets::{MAX_TYPED, fit, pad, push_text, spread};
 use crate::app::App;
 use crate::app::index::{BoardFilter, CardView, ColumnTotals};
+use crate::domain::chorus::ChorusMark;
 use crate::domain::{Flag, OrderId, Stage};
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -353,7 +354,8 @@ impl Board {
             }
             for (k, card) in cards.iter().enumerate() {
                 let selected = focused && self.offset[c] + k == self.row[c];
-                lines.extend(card_lines(card, selected, iw, theme));
+                let chorus = app.chorus_mark(card.id);
+                lines.extend(card_lines(card, chorus, selected, iw, theme));
             }
             f.render_widget(Paragraph::new(lines), inner);
         }
@@ -396,9 +398,50 @@ fn flag_colour(theme: &Theme, flag: &Flag) -> ratatui::style::Color {
     }
 }
 
+/// The customer's name, and at the right the order's mark on Chorus Pro if it has one
+/// (« CP ✓ » deposited, « CP … » queued, « CP ⚠ » a person must act).
+fn customer_line(
+    card: &CardView,
+    chorus: Option<ChorusMark>,
+    base: Style,
+    width: usize,
+    theme: &Theme,
+) -> Line<'static> {
+    let Some(mark) = chorus.filter(|_| width >= 12) else {
+        return Line::from(Span::styled(
+            format!(" {}", fit(&card.customer_name, width.saturating_sub(1))),
+            base,
+        ));
+    };
+    let tag = mark.tag();
+    let name = pad(
+        &format!(" {}", card.customer_name),
+        width.saturating_sub(tag.chars().count() + 1),
+    );
+    let colour = match mark {
+        ChorusMark::Attention => theme.colors.warning,
+        ChorusMark::Pending => theme.colors.muted,
+        ChorusMark::Sent => theme.colors.ok,
+    };
+    Line::from(vec![
+        Span::styled(name, base),
+        Span::styled(
+            tag.to_string(),
+            base.fg(colour).add_modifier(Modifier::BOLD),
+        ),
+        Span::styled(" ", base),
+    ])
+}
+
 /// A card: number and amount, customer, age and the most urgent flag (symbol and words,
 /// so it reads without colour).
-fn card_lines(card: &CardView, selected: bool, width: usize, theme: &Theme) -> Vec<Line<'static>> {
+fn card_lines(
+    card: &CardView,
+    chorus: Option<ChorusMark>,
+    selected: bool,
+    width: usize,
+    theme: &Theme,
+) -> Vec<Line<'static>> {
     let base = if selected {
         theme.selected()
     } else {
@@ -412,10 +455,7 @@ fn card_lines(card: &CardView, selected: bool, width: usize, theme: &Theme) -> V
     );
     let mut lines = vec![
         Line::from(Span::styled(head, base.add_modifier(Modifier::BOLD))),
-        Line::from(Span::styled(
-            format!(" {}", fit(&card.customer_name, width.saturating_sub(1))),
-            base,
-        )),
+        customer_line(card, chorus, base, width, theme),
     ];
     let age = format!(" {} {}", card.days_in_stage, text::DAYS);
     let flag = card

@@ -17,7 +17,16 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 
 mod text {
     pub(super) const TITLE: &str = "Documents émis (du plus récent au plus ancien)";
-    pub(super) const HEADER: &str = "Type              Numéro            Date         Client                          Montant TTC";
+    pub(super) const COLUMNS: [&str; 6] = [
+        "Type",
+        "Numéro",
+        "Date",
+        "Client",
+        "Montant TTC",
+        "Chorus Pro",
+    ];
+    /// The Chorus column, shown when the terminal is wide enough for it.
+    pub(super) const CHORUS_MIN_WIDTH: usize = 110;
     pub(super) const KEYS: &str =
         "↓↑ choisir · Entrée détail · k type · / filtrer · PgPréc/PgSuiv · ? aide · q quitter";
     pub(super) const FILTER_HINT: &str =
@@ -30,6 +39,8 @@ mod text {
 
 pub(super) struct Documents {
     rows: Vec<DocSummary>,
+    /// Each row's state on Chorus Pro (invoices and credit notes sent or queued).
+    chorus: Vec<Option<&'static str>>,
     total: u64,
     offset: usize,
     selected: usize,
@@ -43,6 +54,7 @@ impl Documents {
     pub(super) fn new() -> Documents {
         Documents {
             rows: Vec::new(),
+            chorus: Vec::new(),
             total: 0,
             offset: 0,
             selected: 0,
@@ -87,6 +99,17 @@ impl Documents {
             app.documents(self.offset, self.page.max(1))
                 .unwrap_or_default()
         };
+        self.chorus = rows
+            .iter()
+            .map(|d| match d.kind() {
+                DocKind::Invoice | DocKind::CreditNote => app
+                    .chorus_record(&d.number.to_string())
+                    .ok()
+                    .flatten()
+                    .map(|r| r.short()),
+                _ => None,
+            })
+            .collect();
         self.rows = rows;
         self.selected = self.selected.min(self.rows.len().saturating_sub(1));
     }
@@ -184,6 +207,22 @@ impl Documents {
         let muted = Style::default().fg(theme.colors.muted);
         let kind = self.kind.map(|k| k.label()).unwrap_or(text::ALL);
         let cursor = if self.typing { "▏" } else { "" };
+        let chorus_column = w >= text::CHORUS_MIN_WIDTH;
+        // The amount stays whole at 80 columns: the customer's name takes what is left.
+        let fixed = 1 + 16 + 1 + 14 + 1 + 10 + 2 + 1 + 14 + if chorus_column { 16 } else { 0 };
+        let name_w = w.saturating_sub(fixed).clamp(10, 40);
+        let [kind_h, number_h, date_h, name_h, amount_h, chorus_h] = text::COLUMNS;
+        let mut header = format!(
+            " {} {} {}  {} {}",
+            pad(kind_h, 16),
+            pad(number_h, 14),
+            pad(date_h, 10),
+            pad(name_h, name_w),
+            right(amount_h, 14)
+        );
+        if chorus_column {
+            header += &format!("  {chorus_h}");
+        }
         let mut lines = vec![
             Line::from(Span::styled(
                 fit(
@@ -200,7 +239,7 @@ impl Documents {
                 },
             )),
             Line::from(Span::styled(
-                fit(text::HEADER, w),
+                fit(&header, w),
                 muted.add_modifier(Modifier::BOLD),
             )),
         ];
@@ -212,15 +251,18 @@ impl Documents {
             } else {
                 d.amount.fr()
             };
-            let row = format!(
+            let mut row = format!(
                 "{}{} {} {}  {} {}",
                 if sel { "▶" } else { " " },
-                pad(d.kind().label(), 17),
-                pad(&d.number.to_string(), 17),
+                pad(d.kind().label(), 16),
+                pad(&d.number.to_string(), 14),
                 d.date.fr(),
-                pad(&d.customer_name, 30),
+                pad(&d.customer_name, name_w),
                 right(&amount, 14)
             );
+            if chorus_column && let Some(c) = self.chorus.get(i).copied().flatten() {
+                row += &format!("  {c}");
+            }
             lines.push(Line::from(Span::styled(fit(&row, w), style)));
         }
         let block = Block::default()
@@ -234,6 +276,8 @@ impl Documents {
 pub(super) struct DocumentScreen {
     doc: IssuedDocument,
     ssh_hint: String,
+    /// Its life on Chorus Pro, in one line, when it was sent or queued.
+    chorus: Option<String>,
 }
 
 impl DocumentScreen {
@@ -245,6 +289,11 @@ impl DocumentScreen {
         Ok(DocumentScreen {
             doc: app.document(number)?,
             ssh_hint: ssh_hint.to_string(),
+            chorus: app
+                .chorus_record(number)
+                .ok()
+                .flatten()
+                .map(|r| r.describe()),
         })
     }
 
@@ -299,6 +348,12 @@ impl DocumentScreen {
         if let Some(due) = d.due_date {
             lines.push(Line::from(Span::styled(
                 format!("Échéance : {}", due.fr()),
+                base,
+            )));
+        }
+        if let Some(c) = &self.chorus {
+            lines.push(Line::from(Span::styled(
+                fit(&format!("Chorus Pro : {c}"), w),
                 base,
             )));
         }

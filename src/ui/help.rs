@@ -193,6 +193,10 @@ const FLAGS: &[(&str, &str)] = &[
         "€ intérêts dus",
         "payée en retard : intérêts et 40 € encore dus (m reçus, w abandon)",
     ),
+    (
+        "CP ✓ / CP … / CP ⚠",
+        "Chorus Pro : déposée / en file / rejet, suspension ou recyclage à traiter",
+    ),
 ];
 
 pub(super) fn draw(f: &mut Frame, area: Rect, theme: &Theme, screen: Screen, role: Role) {

@@ -1550,4 +1550,35 @@ fn an_invoice_goes_to_chorus_from_the_order_screen() {
         screen.contains(&format!("Chorus Pro · {invoice}")),
         "{screen}"
     );
+    // The Documents list gives it a Chorus column when the terminal is wide enough,
+    // and its detail the whole line.
+    c.run(Some(Action::Tab(Tab::Documents)));
+    let screen = text(&draw(&mut c, 130, 40));
+    let row = screen
+        .lines()
+        .find(|l| l.contains(&invoice))
+        .unwrap_or_else(|| panic!("{invoice} not listed: {screen}"));
+    assert!(row.contains("déposée"), "{row}");
+    assert!(screen.contains("Chorus Pro"), "{screen}");
+    // At 80 columns the amount stays whole and the column gives way.
+    let narrow = text(&draw(&mut c, 80, 40));
+    let header = narrow.lines().find(|l| l.contains("Numéro")).unwrap();
+    assert!(
+        header.contains("Montant TTC") && !header.contains("Chorus"),
+        "{narrow}"
+    );
+    c.run(Some(Action::OpenDocument(invoice.clone())));
+    let screen = text(&draw(&mut c, 100, 40));
+    assert!(
+        screen.contains("Chorus Pro : déposée le 2026-11-27, flux CPP00000042"),
+        "{screen}"
+    );
+    // The board's card says it too, without colour.
+    c.run(Some(Action::Tab(Tab::Board)));
+    press(&w, &mut c, &[Key::Char('/')]);
+    type_text(&w, &mut c, &order);
+    press(&w, &mut c, &[Key::Enter]);
+    let screen = text(&draw(&mut c, 120, 30));
+    assert!(screen.contains(&order), "{screen}");
+    assert!(screen.contains("CP ✓"), "{screen}");
 }
