@@ -841,7 +841,8 @@ mod flows {
             c.chorus.service_code_required,
             "the requirement read from Chorus Pro"
         );
-        // An original for a body whose service became inactive: refused until corrected.
+        // An original for a body whose service is inactive: refused until corrected, and a
+        // correction is checked too.
         let req = parse_quote_request(
             &include_str!("fixtures/quote.json").replace("WEB-2026-118734", "WEB-2026-2"),
         )
@@ -853,13 +854,33 @@ mod flows {
             .number
             .to_string();
         let body = shop.app.order_view(&n).unwrap().customer.id;
-        shop.app
-            .correct_customer(&staff(), body, |c| {
-                let mut k = c.coordinates();
-                k.chorus.service_code = Some("CDI".into());
-                Ok(k)
-            })
-            .unwrap();
+        let to_cdi = |c: &comptoir::domain::Customer| {
+            let mut k = c.coordinates();
+            k.chorus.service_code = Some("CDI".into());
+            Ok(k)
+        };
+        // A correction to an inactive service is refused, and nothing changes.
+        let e = shop
+            .app
+            .correct_customer(&staff(), body, to_cdi)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("inactif") && e.contains("CDI"), "{e}");
+        assert_ne!(
+            shop.app
+                .order_view(&n)
+                .unwrap()
+                .customer
+                .chorus
+                .service_code,
+            Some("CDI".into())
+        );
+        // Made while Chorus Pro was not configured, it goes through…
+        let api = shop.app.chorus().unwrap();
+        shop.app.set_chorus(None);
+        shop.app.correct_customer(&staff(), body, to_cdi).unwrap();
+        shop.app.set_chorus(Some(api));
+        // …and the original is refused until the routing is right.
         let po = OriginalPoInput {
             contract: None,
             po_number: "ENG-2".into(),

@@ -564,6 +564,27 @@ impl App {
         routing: &crate::domain::ChorusRouting,
     ) -> Option<String> {
         let st = self.chorus_structure_cached(siret)?;
+        Self::routing_problem(&st, siret, routing)
+    }
+
+    /// The structure as last read, without asking the platform (inside a transaction).
+    pub(crate) fn chorus_structure_known(&self, siret: &str) -> Option<ChorusStructure> {
+        self.chorus().ok()?;
+        let cache = self
+            .chorus_structures
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        cache
+            .get(siret)
+            .filter(|(_, at)| at.elapsed() < STRUCTURE_TTL)
+            .map(|(st, _)| st.clone())
+    }
+
+    pub(crate) fn routing_problem(
+        st: &ChorusStructure,
+        siret: &str,
+        routing: &crate::domain::ChorusRouting,
+    ) -> Option<String> {
         let code = routing
             .service_code
             .as_deref()

@@ -204,11 +204,26 @@ impl App {
     ) -> Result<Customer, AppError> {
         actor.require(Role::Staff)?;
         let now = self.now();
+        // What Chorus Pro requires of the body, read before the write (never the network
+        // under the write lock); a changed routing is checked against it below.
+        let siret = self.store.read(|rx| rx.customer(id))?.map(|c| c.siret);
+        if let Some(siret) = &siret {
+            self.chorus_structure_cached(siret.as_str());
+        }
         let (customer, touched) = self.write_as(actor, |tx| {
             let old = tx
                 .customer(id)?
                 .ok_or_else(|| AppError::NotFound("client introuvable".into()))?;
-            let new = edit(&old)?;
+            let mut new = edit(&old)?;
+            if new.chorus != old.chorus
+                && let Some(st) = self.chorus_structure_known(old.siret.as_str())
+            {
+                new.chorus.service_code_required |= st.service_required;
+                new.chorus.engagement_required |= st.engagement_required;
+                if let Some(problem) = Self::routing_problem(&st, old.siret.as_str(), &new.chorus) {
+                    return Err(AppError::invalid(problem));
+                }
+            }
             let c = correction::correct_customer(&old, &new)?;
             tx.put_customer(&c.customer)?;
             self.write_audit(tx, actor, now, None, Some(id), c.events.clone())?;
