@@ -36,6 +36,19 @@ struct State {
     rejected: Vec<(String, Vec<String>)>,
     /// Each invoice's statuses: (id, [(status, date)]).
     statuses: Vec<(i64, Vec<(String, String)>)>,
+    /// The most rows the platform gives per page, whatever is asked (0: as asked).
+    page_cap: usize,
+    /// The invoice search ignores the number asked (as a platform that matches loosely
+    /// would), newest first: the number is found only by reading the pages.
+    loose_search: bool,
+}
+
+/// One page of `rows` (1-based `page`, `per` rows) and how many pages there are.
+fn page_of<T: Clone>(rows: &[T], page: usize, per: usize) -> (Vec<T>, usize) {
+    let per = per.max(1);
+    let pages = rows.len().div_ceil(per).max(1);
+    let start = (page.max(1) - 1) * per;
+    (rows.iter().skip(start).take(per).cloned().collect(), pages)
 }
 
 struct StandIn {
@@ -226,27 +239,54 @@ fn stand_in() -> StandIn {
                 }
                 "factures/v1/rechercher/fournisseur" => {
                     let number = json["numeroFacture"].as_str().unwrap_or("");
-                    let found: Vec<String> = s
+                    let paging = &json["rechercheFactureParFournisseur"];
+                    let per = paging["nbResultatsParPage"].as_u64().unwrap_or(10) as usize;
+                    let per = if s.page_cap > 0 { per.min(s.page_cap) } else { per };
+                    let page = paging["pageResultatDemandee"].as_u64().unwrap_or(1) as usize;
+                    let mut matching: Vec<String> = s
                         .invoices
                         .iter()
-                        .filter(|(n, _, _)| n == number)
+                        .filter(|(n, _, _)| s.loose_search || n == number)
                         .map(|(n, id, _)| format!(r#"{{"identifiantFactureCPP":{id},"numeroFacture":"{n}","statut":"DEPOSEE"}}"#))
                         .collect();
-                    format!(r#"{{"codeRetour":0,"listeFactures":[{}]}}"#, found.join(","))
+                    matching.reverse();
+                    let total = matching.len();
+                    let (rows, pages) = page_of(&matching, page, per);
+                    format!(
+                        r#"{{"codeRetour":0,"listeFactures":[{}],"parametresRetour":{{"nbResultatsParPage":{per},"pageCourante":{page},"pages":{pages},"total":{total}}}}}"#,
+                        rows.join(",")
+                    )
                 }
                 "factures/v1/consulter/historique" => {
                     let id = json["idFacture"].as_i64().unwrap_or(0);
+                    let paging = &json["paramRechercheHistoStatuts"];
+                    let per = paging["nbResultatsParPageListeHistoStatut"].as_u64().unwrap_or(10) as usize;
+                    let per = if s.page_cap > 0 { per.min(s.page_cap) } else { per };
+                    let page = paging["pageResultatDemandeeListeHistoStatut"].as_u64().unwrap_or(1) as usize;
+                    // Newest first, as the portal lists them.
                     let list: Vec<String> = s
                         .statuses
                         .iter()
                         .find(|(i, _)| *i == id)
                         .map(|(_, h)| {
                             h.iter()
-                                .map(|(st, at)| format!(r#"{{"statutCode":"{st}","statutDate":"{at}"}}"#))
+                                .rev()
+                                .map(|(st, at)| format!(r#"{{"histoStatutCode":"{st}","histoStatutDatePassage":"{at}"}}"#))
                                 .collect()
                         })
                         .unwrap_or_default();
-                    format!(r#"{{"codeRetour":0,"statutCourantCode":"","historiquesDesStatuts":{{"histoStatut":[{}]}}}}"#, list.join(","))
+                    let total = list.len();
+                    let current = s
+                        .statuses
+                        .iter()
+                        .find(|(i, _)| *i == id)
+                        .and_then(|(_, h)| h.last().map(|(st, _)| st.clone()))
+                        .unwrap_or_default();
+                    let (rows, pages) = page_of(&list, page, per);
+                    format!(
+                        r#"{{"codeRetour":0,"idFacture":{id},"statutCourantCode":"{current}","historiquesDesStatuts":{{"histoStatut":[{}],"nbResultatsParPageHistoStatut":{per},"pageCouranteHistoStatut":{page},"pagesHistoStatut":{pages},"totalHistoStatut":{total}}}}}"#,
+                        rows.join(",")
+                    )
                 }
                 _ => r#"{"codeRetour":1,"libelle":"service inconnu du stand-in"}"#.into(),
             };
@@ -367,6 +407,56 @@ fn a_deposit_gets_a_flow_number() {
             message: "Le fichier n'est pas un PDF Factur-X".into()
         }
     );
+}
+
+/// Searches and histories come in pages (the platform's default is 10 rows): an invoice
+/// on the last page is found, a history over several pages is read whole, oldest first,
+/// whatever order the platform lists it in.
+#[test]
+fn answers_are_read_across_pages() {
+    let s = stand_in();
+    let client = PisteClient::new(config_of(&s.url));
+    let pdf = b"%PDF-1.7\nfaux mais suffisant\n%%EOF\n";
+    for n in 1..=3 {
+        client
+            .deposit(&format!("FA-2026-0000{n}.pdf"), pdf)
+            .unwrap();
+    }
+    let first = {
+        let mut st = s.state.lock().unwrap();
+        st.page_cap = 1;
+        st.loose_search = true;
+        let id = st.invoices[0].1;
+        let h = &mut st.statuses.iter_mut().find(|(i, _)| *i == id).unwrap().1;
+        h.push(("MISE_A_DISPOSITION".into(), "2026-03-10".into()));
+        h.push(("SUSPENDUE".into(), "2026-03-20".into()));
+        id
+    };
+    // Newest first: the first invoice is on the third page.
+    assert_eq!(
+        client.find_invoice("FA-2026-00001").unwrap(),
+        Some((first, "DEPOSEE".into()))
+    );
+    assert_eq!(client.find_invoice("FA-2026-00009").unwrap(), None);
+    let history: Vec<String> = client
+        .history(first)
+        .unwrap()
+        .into_iter()
+        .map(|h| format!("{} {}", h.status, h.at))
+        .collect();
+    assert_eq!(
+        history,
+        [
+            "DEPOSEE 2026-03-07",
+            "MISE_A_DISPOSITION 2026-03-10",
+            "SUSPENDUE 2026-03-20"
+        ]
+    );
+    let st = s.state.lock().unwrap();
+    let pages_read = |service: &str| st.calls.iter().filter(|c| c.0 == service).count();
+    // Three pages for the first search, three for the one not found, three for the history.
+    assert_eq!(pages_read("factures/v1/rechercher/fournisseur"), 6);
+    assert_eq!(pages_read("factures/v1/consulter/historique"), 3);
 }
 
 /// What the platform may do wrong: down (5xx), unreachable, an answer that is not JSON —
@@ -724,6 +814,8 @@ mod flows {
     #[test]
     fn statuses_set_the_receipt_and_the_interruption() {
         let s = stand_in();
+        // One row per page: the follow-up reads every page.
+        s.state.lock().unwrap().page_cap = 1;
         let (shop, n, inv) = shop(&s, false);
         let presumed = shop.app.order_view(&n).unwrap().order.invoices[0].due_date();
         shop.app.chorus_send(&staff(), &inv).unwrap();

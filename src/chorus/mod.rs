@@ -263,56 +263,92 @@ impl ChorusApi for PisteClient {
     }
 
     fn find_invoice(&self, number: &str) -> Result<Option<(i64, String)>, ChorusError> {
-        let v = self.call(
-            "factures/v1/rechercher/fournisseur",
-            &json!({
-                "numeroFacture": number,
-                "pagination": {"nbResultatsParPage": 100, "pageResultatDemandee": 1},
-            }),
-        )?;
-        Ok(v["listeFactures"].as_array().and_then(|list| {
-            list.iter()
-                .find(|f| f["numeroFacture"].as_str() == Some(number))
-                .and_then(|f| {
-                    Some((
-                        f["identifiantFactureCPP"].as_i64()?,
-                        f["statut"].as_str().unwrap_or("").to_string(),
-                    ))
-                })
-        }))
+        // Paged (the platform's default page is 10 rows): read until the number is found
+        // or the pages run out.
+        for page in 1..=MAX_PAGES {
+            let v = self.call(
+                "factures/v1/rechercher/fournisseur",
+                &json!({
+                    "numeroFacture": number,
+                    "rechercheFactureParFournisseur": {
+                        "nbResultatsParPage": PAGE_ROWS,
+                        "pageResultatDemandee": page,
+                    },
+                }),
+            )?;
+            let found = v["listeFactures"].as_array().and_then(|list| {
+                list.iter()
+                    .find(|f| f["numeroFacture"].as_str() == Some(number))
+                    .and_then(|f| {
+                        Some((
+                            f["identifiantFactureCPP"].as_i64()?,
+                            f["statut"].as_str().unwrap_or("").to_string(),
+                        ))
+                    })
+            });
+            if found.is_some() || page >= pages(&v["parametresRetour"]["pages"]) {
+                return Ok(found);
+            }
+        }
+        Ok(None)
     }
 
     fn history(&self, id: i64) -> Result<Vec<crate::domain::chorus::ChorusStatus>, ChorusError> {
-        let v = self.call(
-            "factures/v1/consulter/historique",
-            &json!({"idFacture": id, "nbResultatsMaximum": 100}),
-        )?;
-        let mut out: Vec<crate::domain::chorus::ChorusStatus> =
-            v["historiquesDesStatuts"]["histoStatut"]
+        let mut out: Vec<crate::domain::chorus::ChorusStatus> = Vec::new();
+        for page in 1..=MAX_PAGES {
+            let v = self.call(
+                "factures/v1/consulter/historique",
+                &json!({
+                    "idFacture": id,
+                    "paramRechercheHistoStatuts": {
+                        "nbResultatsParPageListeHistoStatut": PAGE_ROWS,
+                        "pageResultatDemandeeListeHistoStatut": page,
+                    },
+                }),
+            )?;
+            let statuses = &v["historiquesDesStatuts"];
+            let list = statuses["histoStatut"]
                 .as_array()
-                .or(v["historiquesDesStatuts"].as_array())
-                .map(|list| {
-                    list.iter()
-                        .filter_map(|h| {
-                            Some(crate::domain::chorus::ChorusStatus {
-                                status: h["statutCode"]
-                                    .as_str()
-                                    .or(h["statut"].as_str())?
-                                    .to_string(),
-                                at: match &h["statutDate"] {
-                                    Value::String(s) => s.clone(),
-                                    Value::Number(n) => n.to_string(),
-                                    _ => h["dateStatut"].as_str().unwrap_or("").to_string(),
-                                },
-                            })
-                        })
-                        .collect()
-                })
+                .cloned()
                 .unwrap_or_default();
-        // Oldest first, whatever order the platform gives them in.
-        out.sort_by_key(|s| crate::domain::chorus::day_of(&s.at));
+            out.extend(list.iter().filter_map(|h| {
+                Some(crate::domain::chorus::ChorusStatus {
+                    status: h["histoStatutCode"]
+                        .as_str()
+                        .or(h["statutCode"].as_str())?
+                        .to_string(),
+                    at: match &h["histoStatutDatePassage"] {
+                        Value::String(s) => s.clone(),
+                        Value::Number(n) => n.to_string(),
+                        _ => h["statutDate"].as_str().unwrap_or("").to_string(),
+                    },
+                })
+            }));
+            if list.is_empty() || page >= pages(&statuses["pagesHistoStatut"]) {
+                break;
+            }
+        }
+        // Oldest first, whatever order the platform gives them in (by day, then by the
+        // time it gives within the day).
+        out.sort_by(|a, b| {
+            (crate::domain::chorus::day_of(&a.at), &a.at)
+                .cmp(&(crate::domain::chorus::day_of(&b.at), &b.at))
+        });
+        out.dedup();
         Ok(out)
     }
+}
+
+/// Rows asked per page, and the most pages read for one question (a bound against a
+/// platform that would page forever).
+const PAGE_ROWS: u32 = 100;
+const MAX_PAGES: u32 = 50;
+
+/// The number of pages an answer says there are (1 when it does not say).
+fn pages(v: &Value) -> u32 {
+    v.as_u64()
+        .map(|n| n.clamp(1, u64::from(MAX_PAGES)) as u32)
+        .unwrap_or(1)
 }
 
 impl PisteClient {
