@@ -38,6 +38,10 @@ struct State {
     statuses: Vec<(i64, Vec<(String, String)>)>,
     /// The most rows the platform gives per page, whatever is asked (0: as asked).
     page_cap: usize,
+    /// Each deposit takes this long before it is taken (a slow platform), and whether
+    /// one is under way now.
+    deposit_ms: u64,
+    depositing: bool,
     /// The invoice search ignores the number asked (as a platform that matches loosely
     /// would), newest first: the number is found only by reading the pages.
     loose_search: bool,
@@ -138,7 +142,16 @@ fn stand_in() -> StandIn {
                 continue;
             }
             let body = String::from_utf8_lossy(&body).into_owned();
+            if path.ends_with("/deposer/flux") {
+                let slow = {
+                    let mut s = st.lock().unwrap();
+                    s.depositing = true;
+                    s.deposit_ms
+                };
+                std::thread::sleep(std::time::Duration::from_millis(slow));
+            }
             let mut s = st.lock().unwrap();
+            s.depositing = false;
             if path == "/api/oauth/token" {
                 let ok = form_value(&body, "grant_type") == Some("client_credentials")
                     && form_value(&body, "client_id") == Some("comptoir-app")
@@ -605,7 +618,7 @@ mod flows {
     use comptoir::domain::pipeline::OriginalPoInput;
     use comptoir::domain::{Checklist, Date, Timestamp};
 
-    fn noon(day: &str) -> Timestamp {
+    pub(super) fn noon(day: &str) -> Timestamp {
         Timestamp::from_date_utc(Date::parse_iso(day).unwrap(), 11 * 3600)
     }
 
@@ -637,7 +650,26 @@ mod flows {
         )
         .unwrap();
         app.set_chorus(Some(Arc::new(PisteClient::new(config_of(&s.url)))));
-        let req = parse_quote_request(include_str!("fixtures/quote.json")).unwrap();
+        let (n, inv) = invoiced(&app, &clock, "WEB-2026-118734");
+        (
+            Shop {
+                app,
+                clock,
+                _dir: dir,
+            },
+            n,
+            inv,
+        )
+    }
+
+    /// A web quote (`reference`) taken through to its invoice, issued on 6 March 2026:
+    /// the order's number and the invoice's.
+    pub(super) fn invoiced(app: &App, clock: &FixedClock, reference: &str) -> (String, String) {
+        clock.set(noon("2026-03-02"));
+        let req = parse_quote_request(
+            &include_str!("fixtures/quote.json").replace("WEB-2026-118734", reference),
+        )
+        .unwrap();
         let n = app
             .import_quote(&Actor::import(), &req)
             .unwrap()
@@ -650,22 +682,14 @@ mod flows {
         clock.set(noon("2026-03-06"));
         let po = OriginalPoInput {
             contract: None,
-            po_number: "ENG-2026-0042".into(),
+            po_number: format!("ENG-{reference}"),
             po_date: app.today().add_days(-1),
             checklist: Checklist::ALL_TICKED,
         };
         app.mark_original_received(&staff(), &n, &po).unwrap();
         app.issue_delivery_note(&staff(), &n, None).unwrap();
         let inv = app.issue_invoice(&staff(), &n).unwrap().number.to_string();
-        (
-            Shop {
-                app,
-                clock,
-                _dir: dir,
-            },
-            n,
-            inv,
-        )
+        (n, inv)
     }
 
     /// Invoices the platform took (a refused or failed call takes none).
@@ -1003,5 +1027,136 @@ mod flows {
             .filter(|c| c.0 == "structures/v1/consulter")
             .count();
         assert_eq!(asked, 2, "one per body (Paris, the lycée)");
+    }
+}
+
+/// A real `comptoir serve` killed (SIGKILL) while its queue is depositing, one deposit
+/// taken by the platform but its answer never read: restarted, it sends what was left,
+/// looks the interrupted one up instead of sending it again, and every invoice is on the
+/// platform exactly once.
+#[test]
+fn a_server_killed_with_deposits_queued_loses_none_and_sends_none_twice() {
+    use comptoir::app::{Actor, App, FixedClock, Role, Settings};
+    use comptoir::domain::chorus::ChorusState;
+    use std::process::{Command, Stdio};
+    const INVOICES: usize = 8;
+    let s = stand_in();
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let mut numbers = Vec::new();
+    {
+        let clock = Arc::new(FixedClock::new(flows::noon("2026-03-02")));
+        let store = comptoir::store::Store::open(&data).unwrap();
+        store.mark_demo().unwrap();
+        let app = App::new(
+            store,
+            Settings::default(),
+            clock.clone(),
+            Arc::new(comptoir::documents::PdfRenderer),
+        )
+        .unwrap();
+        app.set_chorus(Some(Arc::new(PisteClient::new(config_of(&s.url)))));
+        let staff = Actor::person("marie", Role::Staff, "SHA256:marie");
+        for k in 0..INVOICES {
+            let (_, inv) = flows::invoiced(&app, &clock, &format!("WEB-2026-9{k:03}"));
+            app.chorus_send(&staff, &inv).unwrap();
+            numbers.push(inv);
+        }
+    }
+    let config = dir.path().join("comptoir.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "{}\n[chorus]\napi_url = \"{1}\"\noauth_url = \"{1}\"\nclient_id = \"comptoir-app\"\nlogin = \"TECH_1@cpro.fr\"\n",
+            std::fs::read_to_string("tests/fixtures/shop.toml").unwrap(),
+            s.url,
+        ),
+    )
+    .unwrap();
+    s.state.lock().unwrap().deposit_ms = 400;
+    let serve = || {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_comptoir"))
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .arg("--data")
+            .arg(&data)
+            .arg("--keys")
+            .arg(dir.path().join("keys"))
+            .arg("--config")
+            .arg(&config)
+            .env("HOME", dir.path())
+            .env("COMPTOIR_CHORUS_CLIENT_SECRET", SECRET)
+            .env("COMPTOIR_CHORUS_PASSWORD", PASSWORD)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut out = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        while !line.contains("comptoir écoute sur") {
+            line.clear();
+            assert!(out.read_line(&mut line).unwrap() > 0, "serve stopped");
+        }
+        // Keep reading so that the server never blocks on a full pipe.
+        std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
+        child
+    };
+    let wait_for = |what: &str, ok: &dyn Fn(&State) -> bool| {
+        let start = std::time::Instant::now();
+        while !ok(&s.state.lock().unwrap()) {
+            assert!(
+                start.elapsed().as_secs() < 120,
+                "waited too long for {what}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    };
+    let mut child = serve();
+    // Killed while the third deposit is under way: the platform takes it, nobody reads
+    // the answer.
+    wait_for("two deposits and a third under way", &|st| {
+        st.invoices.len() >= 2 && st.depositing
+    });
+    child.kill().unwrap();
+    child.wait().unwrap();
+    wait_for("the interrupted deposit taken", &|st| !st.depositing);
+    let taken_before_restart = s.state.lock().unwrap().invoices.len();
+    assert!(
+        (3..INVOICES).contains(&taken_before_restart),
+        "{taken_before_restart} taken before the restart"
+    );
+    let mut child = serve();
+    wait_for("every invoice on the platform", &|st| {
+        st.invoices.len() >= INVOICES
+    });
+    // Let the queue write its last answer, then stop cleanly.
+    std::thread::sleep(std::time::Duration::from_millis(800));
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    child.wait().unwrap();
+    let st = s.state.lock().unwrap();
+    let mut sent: Vec<&str> = st.invoices.iter().map(|(n, _, _)| n.as_str()).collect();
+    sent.sort();
+    let mut expected: Vec<&str> = numbers.iter().map(String::as_str).collect();
+    expected.sort();
+    assert_eq!(sent, expected, "each invoice exactly once");
+    let interrupted = &st.invoices[taken_before_restart - 1].0;
+    assert!(
+        st.calls
+            .iter()
+            .any(|(path, body)| path == "factures/v1/rechercher/fournisseur"
+                && body["numeroFacture"] == interrupted.as_str()),
+        "{interrupted} looked up before anything else"
+    );
+    drop(st);
+    let store = comptoir::store::Store::open(&data).unwrap();
+    let records = store.read(|rx| rx.chorus_records()).unwrap();
+    assert_eq!(records.len(), INVOICES);
+    for r in &records {
+        assert!(
+            matches!(r.state, ChorusState::Deposited { .. }),
+            "{} {:?}",
+            r.number,
+            r.state
+        );
     }
 }

@@ -139,6 +139,9 @@ pub struct ChorusRun {
     pub statuses: usize,
 }
 
+/// How often the background loop runs the queue.
+const QUEUE_SECONDS: u64 = 15;
+
 /// The wait before trying an unreachable platform again: 1, 2, 4… minutes, at most an hour.
 fn backoff(attempts: u32) -> i64 {
     60 * (1i64 << attempts.min(6)).min(60)
@@ -496,8 +499,13 @@ impl App {
             .name("chorus".into())
             .spawn(move || {
                 let mut last_sync: Option<std::time::Instant> = None;
+                // At once at start (what a stopped or killed server left in the queue
+                // goes out first), then every 15 s.
+                let mut first = true;
                 loop {
-                    std::thread::sleep(std::time::Duration::from_secs(15));
+                    if !std::mem::take(&mut first) {
+                        std::thread::sleep(std::time::Duration::from_secs(QUEUE_SECONDS));
+                    }
                     if app.chorus().is_err() {
                         continue;
                     }
