@@ -751,7 +751,9 @@ fn seller(shop: Shop, path: &Path) -> Result<Seller, String> {
                 return Err(err(
                     path,
                     "shop.xml_legal_id",
-                    format!("« {other} » : \"siret\" (Chorus Pro) ou \"siren\" (règle BR-FR-10)"),
+                    format!(
+                        "« {other} » : \"siren\" (par défaut : SIRET en BT-29, SIREN en BT-30) ou \"siret\" (la disposition des premières factures)"
+                    ),
                 ));
             }
         };
@@ -885,12 +887,12 @@ mod tests {
         let e = parse("[accounts]\nsales_2_1 = \"70A\"\n").unwrap_err();
         assert!(e.contains("chiffres"), "{e}");
         assert_eq!(
-            parse("[shop]\nxml_legal_id = \"siren\"\n")
+            parse("[shop]\nxml_legal_id = \"siret\"\n")
                 .unwrap()
                 .settings
                 .seller
                 .legal_id,
-            LegalId::Siren
+            LegalId::Siret
         );
         let e = parse("[shop]\nxml_legal_id = \"tva\"\n").unwrap_err();
         assert!(e.contains("shop.xml_legal_id"), "{e}");

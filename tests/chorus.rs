@@ -890,6 +890,83 @@ mod flows {
         assert_eq!(receipts, 1);
     }
 
+    /// An invoice whose Factur-X breaks one of Chorus Pro's rules (here its service
+    /// became inactive: BR-FR-CPRO-12) is refused before anything is sent — by
+    /// `chorus send` at once, by the queue (`on_issue`) with the rule in the alerts.
+    #[test]
+    fn chorus_rules_are_checked_before_a_deposit() {
+        let s = stand_in();
+        let (shop, _, _) = shop(&s, true);
+        // A second order, its original received while the service was active…
+        let req = parse_quote_request(
+            &include_str!("fixtures/quote.json").replace("WEB-2026-118734", "WEB-2026-7"),
+        )
+        .unwrap();
+        let n = shop
+            .app
+            .import_quote(&Actor::import(), &req)
+            .unwrap()
+            .number
+            .to_string();
+        for l in &req.lines {
+            shop.app
+                .adjust_stock(&staff(), &l.sku, l.quantity as i64, "réception")
+                .unwrap();
+        }
+        let po = OriginalPoInput {
+            contract: None,
+            po_number: "ENG-7".into(),
+            po_date: shop.app.today(),
+            checklist: Checklist::ALL_TICKED,
+        };
+        shop.app.mark_original_received(&staff(), &n, &po).unwrap();
+        // …then routed to an inactive service while Chorus Pro was not configured.
+        let body = shop.app.order_view(&n).unwrap().customer.id;
+        let api = shop.app.chorus().unwrap();
+        shop.app.set_chorus(None);
+        shop.app
+            .correct_customer(&staff(), body, |c| {
+                let mut k = c.coordinates();
+                k.chorus.service_code = Some("CDI".into());
+                Ok(k)
+            })
+            .unwrap();
+        shop.app.issue_delivery_note(&staff(), &n, None).unwrap();
+        let inv = shop
+            .app
+            .issue_invoice(&staff(), &n)
+            .unwrap()
+            .number
+            .to_string();
+        shop.app.set_chorus(Some(api));
+        let before = deposits(&s);
+        let run = shop.app.chorus_run_queue().unwrap();
+        assert_eq!((run.deposited, run.refused), (1, 1), "{run:?}");
+        assert_eq!(deposits(&s), before + 1, "only the first invoice went");
+        let r = shop.app.chorus_record(&inv).unwrap().unwrap();
+        let ChorusState::Refused { message } = &r.state else {
+            panic!("{:?}", r.state)
+        };
+        assert!(
+            message.contains("BR-FR-CPRO-12")
+                && message.contains("CDI")
+                && message.contains("inactif"),
+            "{message}"
+        );
+        assert!(r.needs_attention().is_some());
+        // Sent again by hand: refused at once, with the same rule.
+        let e = shop
+            .app
+            .chorus_send(&staff(), &inv)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("serait refusée par Chorus Pro") && e.contains("BR-FR-CPRO-12"),
+            "{e}"
+        );
+        assert_eq!(deposits(&s), before + 1);
+    }
+
     /// `mode = "on_issue"`: the invoice is queued by the transaction that issues it.
     #[test]
     fn on_issue_queues_every_new_invoice() {
@@ -949,6 +1026,15 @@ mod flows {
             .unwrap_err()
             .to_string();
         assert!(e.contains("n'existe pas"), "{e}");
+        // A name longer than Chorus Pro takes for a buyer (BR-FR-CPRO-44) is refused here.
+        let mut long = new(Some("INTENDANCE"));
+        long.legal_name = format!("Commune de {}", "x".repeat(89));
+        let e = shop
+            .app
+            .create_customer(&staff(), &long)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("99"), "{e}");
         let c = shop
             .app
             .create_customer(&staff(), &new(Some("INTENDANCE")))

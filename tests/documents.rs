@@ -510,8 +510,11 @@ fn factur_x_validates_and_is_embedded() {
     )
     .unwrap();
     assert!(with_code.contains("<ram:BuyerReference>INTENDANCE</ram:BuyerReference>"));
-    assert!(with_code.contains("<ram:ID schemeID=\"0009\">19690123500016</ram:ID>"));
-    assert!(with_code.contains("<ram:ID schemeID=\"0009\">91234567500017</ram:ID>"));
+    // The SIRETs as the parties' identifiers (BT-46, BT-29: scheme 0009), the SIRENs as
+    // their legal registrations (BT-47, BT-30: 0002).
+    assert!(with_code.contains("<ram:GlobalID schemeID=\"0009\">19690123500016</ram:GlobalID>"));
+    assert!(with_code.contains("<ram:ID schemeID=\"0002\">196901235</ram:ID>"));
+    assert!(with_code.contains("<ram:GlobalID schemeID=\"0009\">91234567500017</ram:GlobalID>"));
     assert!(with_code.contains("<ram:IssuerAssignedID>ENG-2026-0042</ram:IssuerAssignedID>"));
     assert!(with_code.contains("<ram:IBANID>FR7630006000011234567890189</ram:IBANID>"));
     let without = String::from_utf8(
@@ -538,7 +541,7 @@ fn factur_x_validates_and_is_embedded() {
     assert!(exempt.contains("<ram:IssuerAssignedID>MARCHE-2026-AUDIO-07</ram:IssuerAssignedID>"));
     assert!(exempt.contains("<ram:ID>B1</ram:ID>"));
     assert!(exempt.contains("<ram:URIID schemeID=\"0225\">912345675</ram:URIID>"));
-    assert!(exempt.contains("<ram:GlobalID schemeID=\"0002\">912345675</ram:GlobalID>"));
+    assert!(exempt.contains("<ram:ID schemeID=\"0002\">912345675</ram:ID>"));
     let partial = String::from_utf8(
         s.app
             .document_file("AV-2026-00002", FileFormat::FacturX)
@@ -573,9 +576,9 @@ fn factur_x_validates_and_is_embedded() {
         ],
     );
 
-    // The same invoice with the SIREN as the seller's legal registration (BR-FR-10).
+    // The same invoice in the first invoices' layout (the SIRET as the legal registration).
     let mut seller = Settings::default().seller;
-    seller.legal_id = comptoir::domain::seller::LegalId::Siren;
+    seller.legal_id = comptoir::domain::seller::LegalId::Siret;
     let doc = s.app.document("FA-2026-00001").unwrap();
     let files = comptoir::documents::Renderer::render(&PdfRenderer, &doc, &seller).unwrap();
     let xml = &files
@@ -585,14 +588,14 @@ fn factur_x_validates_and_is_embedded() {
         .bytes;
     let text = String::from_utf8_lossy(xml);
     assert!(
-        text.contains("<ram:ID schemeID=\"0002\">912345675</ram:ID>"),
+        text.contains("<ram:ID schemeID=\"0009\">91234567500017</ram:ID>"),
         "{text}"
     );
-    std::fs::write(xml_dir.join("FA-2026-00001-siren.xml"), xml).unwrap();
+    std::fs::write(xml_dir.join("FA-2026-00001-siret.xml"), xml).unwrap();
     let checked: Vec<&str> = numbers
         .iter()
         .copied()
-        .chain(["FA-2026-00001-siren"])
+        .chain(["FA-2026-00001-siret"])
         .collect();
 
     // XSD.
@@ -695,12 +698,11 @@ fn factur_x_validates_and_is_embedded() {
             svrl.matches("fired-rule").count() > 50,
             "{n}: the FR rules ran"
         );
-        // BR-FR-10 wants the seller's SIREN in BT-30, where Chorus Pro reads the SIRET
-        // (CII holds one legal identifier); the SIREN is given next to it as BT-29 (0002).
-        // With `xml_legal_id = "siren"`, BR-FR-10 holds too.
+        // BR-FR-10 wants the seller's SIREN in BT-30: it holds in the default layout and
+        // fails, as expected, only in the first invoices' layout (`xml_legal_id = "siret"`).
         let unexpected: Vec<&String> = failed
             .iter()
-            .filter(|f| !f.starts_with("BR-FR-10_BT-30") || n.ends_with("-siren"))
+            .filter(|f| !(f.starts_with("BR-FR-10_BT-30") && n.ends_with("-siret")))
             .collect();
         assert!(unexpected.is_empty(), "{n}: {unexpected:#?}");
     }
@@ -821,7 +823,11 @@ fn worst_case_strings_are_never_clipped() {
             *at = text.clone().into();
             fields.push(text);
         };
-        put(&mut v, &["customer", "legal_name"], g.text(120, spaces));
+        put(
+            &mut v,
+            &["customer", "legal_name"],
+            g.text(comptoir::app::customers::MAX_BODY_NAME, spaces),
+        );
         for (block, which) in [("header_address", None), ("delivery_addresses", Some("0"))] {
             let mut path = vec!["customer", block];
             if let Some(w) = which {

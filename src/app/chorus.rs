@@ -235,6 +235,11 @@ impl App {
                 "{n} est un document synthétique (seed) sans fichier : rien à déposer"
             )));
         }
+        if let Some(problems) = self.chorus_rules_broken(&n, false) {
+            return Err(AppError::invalid(format!(
+                "{n} serait refusée par Chorus Pro — {problems} ; corrigez la fiche de l'organisme, puis émettez un avoir et une nouvelle facture"
+            )));
+        }
         let existing = self.store.read(|rx| rx.chorus_record(&n.to_string()))?;
         if let Some(r) = &existing
             && !matches!(r.state, ChorusState::Refused { .. })
@@ -322,6 +327,16 @@ impl App {
                     continue;
                 }
             };
+            // What Chorus Pro would refuse is said now, without sending it.
+            if let Some(problems) = self.chorus_rules_broken(&r.number, true) {
+                let message = format!("contrôle avant envoi, non déposée — {problems}");
+                r.state = ChorusState::Refused {
+                    message: message.clone(),
+                };
+                self.chorus_write(&system, &r, Some(format!("{n} : {message}")))?;
+                run.refused += 1;
+                continue;
+            }
             // Marked first, durably: a crash during the call leaves it « Sending ».
             r.state = ChorusState::Sending;
             r.attempts += 1;
@@ -637,6 +652,23 @@ impl App {
             }
             _ => None,
         }
+    }
+}
+
+impl App {
+    /// The Chorus Pro rules a document's Factur-X breaks (see `chorus_rules`), joined; the body's structure is asked for when `ask` (the queue), else
+    /// taken only as last read (a session never waits for the network here).
+    fn chorus_rules_broken(&self, n: &DocNumber, ask: bool) -> Option<String> {
+        let number = n.to_string();
+        let xml = self.document_file(&number, FileFormat::FacturX).ok()?;
+        let siret = self.document(&number).ok()?.buyer.siret;
+        let structure = if ask {
+            self.chorus_structure_cached(siret.as_str())
+        } else {
+            self.chorus_structure_known(siret.as_str())
+        };
+        let problems = super::chorus_rules::chorus_rule_problems(&xml, structure.as_ref());
+        (!problems.is_empty()).then(|| problems.join(" ; "))
     }
 }
 

@@ -38,6 +38,10 @@ fn field_error(what: &str, problem: Option<(&'static str, String)>) -> Result<()
     }
 }
 
+/// The longest name a public body may have here: what Chorus Pro accepts for the buyer
+/// (BR-FR-CPRO-44), so that no invoice is refused for it.
+pub const MAX_BODY_NAME: usize = 99;
+
 impl App {
     /// Creates a customer typed by staff: the SIRET is checked, the catégorie juridique
     /// sets its kind and eligibility exactly as at import (private bodies refused, 41xx to
@@ -47,7 +51,10 @@ impl App {
         let siret =
             Siret::parse(&new.siret).map_err(|e| AppError::invalid(format!("SIRET : {e}")))?;
         let legal_name = new.legal_name.trim().to_string();
-        field_error("client", text_problem("name", &legal_name, 120, true))?;
+        field_error(
+            "client",
+            text_problem("name", &legal_name, MAX_BODY_NAME, true),
+        )?;
         let categorie = new.categorie.trim().to_string();
         legal::validate_categorie(&categorie)
             .map_err(|e| AppError::invalid(format!("catégorie juridique : {e}")))?;

@@ -165,7 +165,12 @@ pub fn parse_quote_request(json: &str) -> Result<QuoteRequest, AppError> {
     let o = object(&root, "(racine)")?;
     let reference = string(o, "", "reference", 64)?;
     let c = object(field(o, "", "customer")?, "customer")?;
-    let legal_name = string(c, "customer", "legal_name", 120)?;
+    let legal_name = string(
+        c,
+        "customer",
+        "legal_name",
+        crate::app::customers::MAX_BODY_NAME,
+    )?;
     let siret =
         Siret::parse(&string(c, "customer", "siret", 20)?).map_err(|e| err("customer.siret", e))?;
     let categorie = string(c, "customer", "categorie_juridique", 10)?;

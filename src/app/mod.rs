@@ -10,6 +10,7 @@ pub mod accounts;
 pub mod audit;
 pub mod catalogue;
 pub mod chorus;
+pub mod chorus_rules;
 pub mod customers;
 pub mod export;
 pub mod import;

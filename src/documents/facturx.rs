@@ -261,8 +261,9 @@ pub(crate) fn cii_xml(doc: &IssuedDocument, seller: &Seller) -> String {
         x.leaf("ram:BuyerReference", code.trim());
     }
     x.open("ram:SellerTradeParty");
-    // BT-29 and BT-30: by default the SIREN (scheme 0002) next to the SIRET that Chorus
-    // Pro reads in BT-30; `xml_legal_id = "siren"` swaps them (BR-FR-10 of the 2026 rules).
+    // BT-29 and BT-30: by default the SIRET as the identifier (scheme 0009, BR-FR-CPRO-03)
+    // and the SIREN as the legal registration (0002, BR-FR-10); `xml_legal_id = "siret"`
+    // gives the first invoices' layout (see `LegalId`).
     let (global, legal) = match seller.legal_id {
         LegalId::Siret => (
             ("0002", siren(&seller.siret)),
@@ -297,10 +298,12 @@ pub(crate) fn cii_xml(doc: &IssuedDocument, seller: &Seller) -> String {
     x.close("ram:SpecifiedTaxRegistration");
     x.close("ram:SellerTradeParty");
     x.open("ram:BuyerTradeParty");
-    x.leaf_attr("ram:GlobalID", "schemeID", "0002", siren(&buyer.siret));
+    // BT-46: the body's SIRET, by which Chorus Pro routes the invoice (BR-FR-CPRO-10);
+    // BT-47: its SIREN (0002), as the 2026 rules give a legal registration.
+    x.leaf_attr("ram:GlobalID", "schemeID", "0009", &buyer.siret);
     x.leaf("ram:Name", &buyer.legal_name);
     x.open("ram:SpecifiedLegalOrganization");
-    x.leaf_attr("ram:ID", "schemeID", "0009", &buyer.siret);
+    x.leaf_attr("ram:ID", "schemeID", "0002", siren(&buyer.siret));
     x.close("ram:SpecifiedLegalOrganization");
     if !buyer.contact.name.trim().is_empty() {
         x.open("ram:DefinedTradeContact");

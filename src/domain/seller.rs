@@ -30,15 +30,19 @@ pub struct Seller {
     pub legal_id: LegalId,
 }
 
-/// The seller's legal registration in the Factur-X (BT-30). Chorus Pro reads the SIRET
-/// there today; the 2026 reform's rule BR-FR-10 wants the SIREN. The other goes in the
-/// seller's global identifier (BT-29).
+/// How the Factur-X carries the seller's SIRET and SIREN (BT-29 and BT-30).
+///
+/// Chorus Pro's rules (XP Z12-012 annex A, BR-FR-CPRO-03/09) want the SIRET as the
+/// seller's identifier (BT-29, scheme 0009) and the 2026 rules' BR-FR-10 want the SIREN
+/// as its legal registration (BT-30, scheme 0002): the default gives both. `Siret` is
+/// the layout of comptoir's first invoices (SIRET in BT-30), kept for a platform that
+/// would read it there.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum LegalId {
-    /// BT-30 = SIRET (scheme 0009), BT-29 = SIREN (0002): what Chorus Pro reads.
-    #[default]
+    /// BT-30 = SIRET (scheme 0009), BT-29 = SIREN (0002): the first layout.
     Siret,
-    /// BT-30 = SIREN (scheme 0002), BT-29 = SIRET (0009): BR-FR-10 of the 2026 rules.
+    /// BT-30 = SIREN (scheme 0002), BT-29 = SIRET (0009): BR-FR-10 and BR-FR-CPRO-03.
+    #[default]
     Siren,
 }
 
@@ -67,7 +71,7 @@ impl Seller {
             iban: "FR7630006000011234567890189".into(),
             bic: "AGRIFRPP".into(),
             logo_png: None,
-            legal_id: LegalId::Siret,
+            legal_id: LegalId::Siren,
         }
     }
 }
