@@ -1,6 +1,7 @@
 //! `comptoir bench …`: the measurements reported in BENCHMARKS.md. Benchmarks, not tests:
 //! they print figures and assert nothing about time.
 
+mod chorus;
 mod fuzz;
 mod hostile;
 mod loopback;
@@ -544,6 +545,16 @@ pub enum BenchWhat {
     /// `ssh HOST backup` of the live store: time, size, and a console's keystroke latency
     /// before and during it (against `comptoir serve` in a child process)
     Backup,
+    /// A queue of invoices deposited on Chorus Pro and followed by `comptoir serve` (a
+    /// child process) against an in-process stand-in, while a console types: time, the
+    /// server's CPU, keystroke latency (builds its own store; `--data` is not used)
+    Chorus {
+        #[arg(long, default_value_t = 1000)]
+        invoices: usize,
+        /// How long the stand-in takes to take each deposit
+        #[arg(long, default_value_t = 0)]
+        platform_ms: u64,
+    },
     /// Mutation fuzzing of a parser that takes hostile bytes (no panic, bounded memory)
     Fuzz {
         #[arg(value_enum)]
@@ -614,6 +625,10 @@ pub fn run(what: BenchWhat, data: &Path) -> Result<(), String> {
         BenchWhat::Refresh { consoles, commits } => refresh::refresh(data, consoles, commits),
         BenchWhat::Hostile => bench_hostile(data),
         BenchWhat::Backup => with_server(data, |server| async move { ssh::backup(&server).await }),
+        BenchWhat::Chorus {
+            invoices,
+            platform_ms,
+        } => chorus::chorus(invoices, platform_ms),
         BenchWhat::Fuzz {
             target,
             minutes,

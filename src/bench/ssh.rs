@@ -28,6 +28,11 @@ impl Drop for BenchServer {
 
 impl BenchServer {
     pub(super) fn start(data: &Path) -> Result<BenchServer, String> {
+        Self::start_with(data, "")
+    }
+
+    /// With more configuration (`[chorus]`…) after the bench's `[server]` limits.
+    pub(super) fn start_with(data: &Path, more_config: &str) -> Result<BenchServer, String> {
         let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
         let key =
             PrivateKey::random(&mut rand::rng(), Algorithm::Ed25519).map_err(|e| e.to_string())?;
@@ -44,7 +49,7 @@ impl BenchServer {
             &config,
             // The sessions all come from this machine: up to 9 logins may be under way at
             // once (under the early drop's start), as before the per-source cap.
-            "[server]\nmax_sessions = 400\nmax_sessions_per_person = 400\nmax_startups_per_source = 9\n",
+            format!("[server]\nmax_sessions = 400\nmax_sessions_per_person = 400\nmax_startups_per_source = 9\n{more_config}"),
         )
         .map_err(|e| e.to_string())?;
         let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -328,45 +333,9 @@ pub(super) async fn download(server: &BenchServer, number: &str, n: usize) -> Re
 /// latency before and during the backup.
 pub(super) async fn backup(server: &BenchServer) -> Result<(), String> {
     use std::sync::Arc;
-    use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
-    let (h, mut ch) = server.console(100, 30).await?;
-    let mut p = parser(100, 30);
-    read_until(&mut ch, &mut p, 30, complete).await;
-    let _ = ch.data(&b"2"[..]).await;
-    read_until(&mut ch, &mut p, 30, |s| s.contents().contains("Rechercher")).await;
-    let phase = Arc::new(AtomicU8::new(0));
-    let stop = Arc::new(AtomicBool::new(false));
-    let typing = {
-        let (phase, stop) = (phase.clone(), stop.clone());
-        tokio::spawn(async move {
-            let _h = h;
-            let mut samples: Vec<(u8, Duration)> = Vec::new();
-            let word = "lycee";
-            let mut typed = String::new();
-            'outer: while !stop.load(Ordering::SeqCst) {
-                for i in 0..word.len() * 2 {
-                    let key: Vec<u8> = if i < word.len() {
-                        typed.push(word.as_bytes()[i] as char);
-                        vec![word.as_bytes()[i]]
-                    } else {
-                        typed.pop();
-                        vec![0x7f]
-                    };
-                    let at = phase.load(Ordering::SeqCst);
-                    let started = Instant::now();
-                    let _ = ch.data(&key[..]).await;
-                    let shown = format!("{typed}▏");
-                    if !read_until(&mut ch, &mut p, 30, |s| s.contents().contains(&shown)).await {
-                        break 'outer;
-                    }
-                    samples.push((at, started.elapsed()));
-                    tokio::time::sleep(Duration::from_millis(80)).await;
-                }
-            }
-            let _ = ch.data(&b"\x03"[..]).await;
-            samples
-        })
-    };
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let typist = Typist::start(server).await?;
+    let phase = typist.phase.clone();
     tokio::time::sleep(Duration::from_secs(5)).await;
     phase.store(1, Ordering::SeqCst);
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
@@ -438,8 +407,7 @@ pub(super) async fn backup(server: &BenchServer) -> Result<(), String> {
     println!("server RSS: {rss_before:.0} MB before, peak {peak:.0} MB during the backup");
     phase.store(2, Ordering::SeqCst);
     tokio::time::sleep(Duration::from_secs(2)).await;
-    stop.store(true, Ordering::SeqCst);
-    let samples = typing.await.map_err(|e| e.to_string())?;
+    let samples = typist.stop().await?;
     // The copy is a store that checks clean.
     let check_dir = dir.path().join("check");
     std::fs::create_dir_all(&check_dir).map_err(|e| e.to_string())?;
@@ -461,7 +429,76 @@ pub(super) async fn backup(server: &BenchServer) -> Result<(), String> {
             format!("{} violation(s)", clean.violations.len())
         }
     );
-    for (phase, label) in [(0u8, "before"), (1, "during")] {
+    print_phases(
+        &samples,
+        &[(0, "before the backup"), (1, "during the backup")],
+    );
+    Ok(())
+}
+
+/// A console typing in the Clients search box, a key every 80 ms (a word, then erased),
+/// each keystroke's time to the frame that shows it, tagged with the phase it fell in.
+pub(super) struct Typist {
+    pub phase: std::sync::Arc<std::sync::atomic::AtomicU8>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    task: tokio::task::JoinHandle<Vec<(u8, Duration)>>,
+}
+
+impl Typist {
+    pub(super) async fn start(server: &BenchServer) -> Result<Typist, String> {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+        let (h, mut ch) = server.console(100, 30).await?;
+        let mut p = parser(100, 30);
+        read_until(&mut ch, &mut p, 30, complete).await;
+        let _ = ch.data(&b"2"[..]).await;
+        read_until(&mut ch, &mut p, 30, |s| s.contents().contains("Rechercher")).await;
+        let phase = Arc::new(AtomicU8::new(0));
+        let stop = Arc::new(AtomicBool::new(false));
+        let task = {
+            let (phase, stop) = (phase.clone(), stop.clone());
+            tokio::spawn(async move {
+                let _h = h;
+                let mut samples: Vec<(u8, Duration)> = Vec::new();
+                let word = "lycee";
+                let mut typed = String::new();
+                'outer: while !stop.load(Ordering::SeqCst) {
+                    for i in 0..word.len() * 2 {
+                        let key: Vec<u8> = if i < word.len() {
+                            typed.push(word.as_bytes()[i] as char);
+                            vec![word.as_bytes()[i]]
+                        } else {
+                            typed.pop();
+                            vec![0x7f]
+                        };
+                        let at = phase.load(Ordering::SeqCst);
+                        let started = Instant::now();
+                        let _ = ch.data(&key[..]).await;
+                        let shown = format!("{typed}▏");
+                        if !read_until(&mut ch, &mut p, 30, |s| s.contents().contains(&shown)).await
+                        {
+                            break 'outer;
+                        }
+                        samples.push((at, started.elapsed()));
+                        tokio::time::sleep(Duration::from_millis(80)).await;
+                    }
+                }
+                let _ = ch.data(&b"\x03"[..]).await;
+                samples
+            })
+        };
+        Ok(Typist { phase, stop, task })
+    }
+
+    pub(super) async fn stop(self) -> Result<Vec<(u8, Duration)>, String> {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        self.task.await.map_err(|e| e.to_string())
+    }
+}
+
+/// Keystroke → frame percentiles per phase.
+pub(super) fn print_phases(samples: &[(u8, Duration)], phases: &[(u8, &str)]) {
+    for &(phase, label) in phases {
         let v: Vec<Duration> = samples
             .iter()
             .filter(|(p, _)| *p == phase)
@@ -470,8 +507,7 @@ pub(super) async fn backup(server: &BenchServer) -> Result<(), String> {
         let n = v.len();
         let (p50, p99, max) = percentiles(v);
         println!(
-            "keystroke → frame {label} the backup: p50 {p50:.1} ms, p99 {p99:.1} ms, max {max:.1} ms ({n} keys)"
+            "keystroke → frame {label}: p50 {p50:.1} ms, p99 {p99:.1} ms, max {max:.1} ms ({n} keys)"
         );
     }
-    Ok(())
 }

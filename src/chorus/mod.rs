@@ -57,11 +57,18 @@ fn unreachable(e: ureq::Error) -> ChorusError {
 }
 
 impl PisteClient {
+    /// A client that gives a call 60 s (10 s to connect).
     pub fn new(cfg: ChorusConfig) -> PisteClient {
+        Self::with_timeout(cfg, Duration::from_secs(60))
+    }
+
+    /// A client that gives up a call after `timeout` (the platform then counts as
+    /// unreachable: a deposit is looked up before any new try).
+    pub fn with_timeout(cfg: ChorusConfig, timeout: Duration) -> PisteClient {
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
-            .timeout_global(Some(Duration::from_secs(60)))
-            .timeout_connect(Some(Duration::from_secs(10)))
+            .timeout_global(Some(timeout))
+            .timeout_connect(Some(timeout.min(Duration::from_secs(10))))
             .build()
             .into();
         PisteClient {
