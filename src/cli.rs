@@ -60,6 +60,11 @@ enum Command {
         #[command(subcommand)]
         what: ImportWhat,
     },
+    /// Bank statements on a stopped store (while it serves: `ssh HOST bank import < FILE`)
+    Bank {
+        #[command(subcommand)]
+        what: BankWhat,
+    },
     /// Verify every invariant of the store; exit 0 only when clean
     Check,
     /// A consistent copy of the store (stopped server; while it serves, use
@@ -193,6 +198,16 @@ enum ImportWhat {
 }
 
 #[derive(Subcommand)]
+enum BankWhat {
+    /// Import a statement (camt.053 or CFONB 120); `-` reads standard input
+    Import {
+        file: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
 enum DocWhat {
     /// Write a document's PDF (or its Factur-X XML) exactly as issued
     Export {
@@ -269,6 +284,9 @@ pub fn main() -> ExitCode {
         Command::Import {
             what: ImportWhat::Quote { file },
         } => import_command(&file, &data, config),
+        Command::Bank {
+            what: BankWhat::Import { file, json },
+        } => bank_import_command(&file, json, &data, config),
         Command::Check => check_command(&data, config),
         Command::Backup { output } => backup_command(&data, &output, config),
         Command::Restore { file, force } => restore_command(&file, &data, force),
@@ -455,6 +473,95 @@ fn seed_command(
                 store.path().display(),
                 store.file_size() as f64 / 1e6
             );
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(e),
+    }
+}
+
+/// `comptoir bank import FILE`: a statement into a stopped store, as `ssh … bank import`
+/// does into a served one.
+fn bank_import_command(
+    file: &str,
+    json: bool,
+    data: &Path,
+    config_path: Option<&Path>,
+) -> ExitCode {
+    let mut bytes = Vec::new();
+    let read = if file == "-" {
+        std::io::stdin()
+            .take(crate::app::bank::MAX_STATEMENT_BYTES as u64 + 1)
+            .read_to_end(&mut bytes)
+            .map(|_| ())
+    } else {
+        std::fs::File::open(file).and_then(|f| {
+            f.take(crate::app::bank::MAX_STATEMENT_BYTES as u64 + 1)
+                .read_to_end(&mut bytes)
+                .map(|_| ())
+        })
+    };
+    if let Err(e) = read {
+        return fail(format!("{file} : {e}"));
+    }
+    let config = match Config::load(config_path) {
+        Ok(c) => c,
+        Err(e) => return fail(e),
+    };
+    let app = match open_store(data, config_path, "bank import < FILE", false).and_then(|store| {
+        App::new(
+            store,
+            config.settings.clone(),
+            Arc::new(SystemClock),
+            Arc::new(PdfRenderer),
+        )
+        .map_err(|e| e.to_string())
+    }) {
+        Ok(a) => a,
+        Err(e) => return fail(e),
+    };
+    match app.import_statement(&Actor::cli(), &bytes, &crate::bank::formats()) {
+        Ok(r) => {
+            let row = |list: &[crate::domain::bank::BankRecord]| -> Vec<serde_json::Value> {
+                list.iter()
+                    .map(|b| {
+                        serde_json::json!({
+                            "id": b.id,
+                            "reference": b.reference,
+                            "amount": b.amount.decimal(),
+                            "value": b.value.to_string(),
+                            "payer": b.payer,
+                            "decision": b.describe(),
+                        })
+                    })
+                    .collect()
+            };
+            if json {
+                println!(
+                    "{}",
+                    serde_json::json!({
+                        "format": r.format,
+                        "statement": r.statement,
+                        "applied": row(&r.applied),
+                        "proposed": row(&r.proposed),
+                        "unmatched": row(&r.unmatched),
+                        "already_imported": r.already,
+                        "debits": r.debits,
+                    })
+                );
+            } else {
+                println!(
+                    "relevé {} ({}) : {} appliqué(s), {} proposé(s), {} non rapproché(s), {} déjà importé(s)",
+                    r.statement,
+                    r.format,
+                    r.applied.len(),
+                    r.proposed.len(),
+                    r.unmatched.len(),
+                    r.already
+                );
+                for b in r.applied.iter().chain(&r.proposed).chain(&r.unmatched) {
+                    println!("{}\t{}\t{}", b.id, b.amount.fr(), b.describe());
+                }
+            }
             ExitCode::SUCCESS
         }
         Err(e) => fail(e),

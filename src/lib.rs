@@ -4,6 +4,7 @@
 #![warn(unreachable_pub)]
 
 pub mod app;
+pub mod bank;
 #[cfg(feature = "bench")]
 pub mod bench;
 pub mod chorus;
@@ -33,6 +34,7 @@ mod architecture {
                 "crate::ui",
                 "crate::ssh",
                 "crate::cli",
+                "crate::bank",
                 "crate::config",
                 "redb",
                 "ratatui",
@@ -48,6 +50,7 @@ mod architecture {
                 "crate::ui",
                 "crate::ssh",
                 "crate::cli",
+                "crate::bank",
                 "ratatui",
                 "russh",
             ],
@@ -60,6 +63,7 @@ mod architecture {
                 "crate::ui",
                 "crate::ssh",
                 "crate::cli",
+                "crate::bank",
                 "redb",
                 "russh",
             ],
@@ -70,6 +74,7 @@ mod architecture {
                 "crate::ui",
                 "crate::ssh",
                 "crate::cli",
+                "crate::bank",
                 "crate::config",
                 "redb::",
                 "ratatui",
@@ -81,6 +86,7 @@ mod architecture {
             &[
                 "crate::ssh",
                 "crate::cli",
+                "crate::bank",
                 "crate::store",
                 "redb::",
                 "russh",
@@ -88,6 +94,18 @@ mod architecture {
         ),
         (
             "chorus",
+            &[
+                "crate::store",
+                "crate::ui",
+                "crate::ssh",
+                "crate::cli",
+                "redb::",
+                "ratatui",
+                "russh",
+            ],
+        ),
+        (
+            "bank",
             &[
                 "crate::store",
                 "crate::ui",

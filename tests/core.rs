@@ -1489,3 +1489,316 @@ fn a_local_command_is_recorded_under_its_system_user() {
     assert!(!who.contains('?'), "{who}");
     assert!(who.contains(&account), "« {account} » not in « {who} »");
 }
+
+/// Bank statements: camt.053 (.02 and .08) and CFONB 120 samples written from the
+/// published formats (`tests/fixtures/bank/`), matched against the books.
+mod bank {
+    use super::*;
+    use comptoir::domain::Cents;
+    use comptoir::domain::bank::BankState;
+
+    /// Invoices issued on 6 March 2026: A (lycée, 597,60 €), B (Paris, 107,88 €),
+    /// C (Paris, 550,80 €), D (hospital, 597,60 €), E (lycée, 107,88 €, paid late so that
+    /// interest is owed), F (lycée, 597,60 €), G (lycée, 107,88 €).
+    fn books(dir: &std::path::Path) -> (App, Arc<FixedClock>, Vec<String>) {
+        let clock = Arc::new(FixedClock::new(noon("2026-03-02")));
+        let app = app_in(dir, clock.clone());
+        let plan: [(usize, (usize, u32)); 7] = [
+            (0, (0, 2)),
+            (1, (1, 1)),
+            (1, (2, 1)),
+            (2, (0, 2)),
+            (0, (1, 1)),
+            (0, (0, 2)),
+            (0, (1, 1)),
+        ];
+        let mut orders = Vec::new();
+        for (k, (body, line)) in plan.iter().enumerate() {
+            clock.set(noon("2026-03-02"));
+            let req = parse_quote_request(&quote_json(*body, 900 + k as u32, &[*line])).unwrap();
+            let n = app
+                .import_quote(&Actor::import(), &req)
+                .unwrap()
+                .number
+                .to_string();
+            for l in &req.lines {
+                app.adjust_stock(&staff(), &l.sku, l.quantity as i64, "réception")
+                    .unwrap();
+            }
+            clock.set(noon("2026-03-06"));
+            let po = OriginalPoInput {
+                contract: None,
+                po_number: format!("ENG-{k}"),
+                po_date: Date::parse_iso("2026-03-05").unwrap(),
+                checklist: Checklist::ALL_TICKED,
+            };
+            app.mark_original_received(&staff(), &n, &po).unwrap();
+            app.issue_delivery_note(&staff(), &n, None).unwrap();
+            let inv = app.issue_invoice(&staff(), &n).unwrap().number.to_string();
+            assert_eq!(inv, format!("FA-2026-{:05}", k + 1));
+            orders.push(n);
+        }
+        // E paid 5 days late: interest and the 40 € indemnity are owed.
+        clock.set(noon("2026-04-15"));
+        let due = app.order_view(&orders[4]).unwrap().order.invoices[0]
+            .due_date()
+            .unwrap();
+        app.record_payment(&staff(), &orders[4], due.add_days(5), Cents(10788), "MDT-E")
+            .unwrap();
+        clock.set(noon("2026-04-22"));
+        (app, clock, orders)
+    }
+
+    fn camt02(penalty: Cents) -> Vec<u8> {
+        include_str!("fixtures/bank/camt053-v02.xml")
+            .replace("PENALTY", &penalty.decimal())
+            .into_bytes()
+    }
+
+    fn outstanding(app: &App, order: &str) -> Cents {
+        app.order_view(order).unwrap().order.outstanding()
+    }
+
+    #[test]
+    fn statements_pay_what_they_name_propose_the_rest_and_never_twice() {
+        let dir = tempfile::tempdir().unwrap();
+        let (app, _clock, orders) = books(dir.path());
+        let formats = comptoir::bank::formats();
+        let today = app.today();
+        let rates = &app.settings().ecb_rates;
+        let penalty = app
+            .order_view(&orders[4])
+            .unwrap()
+            .order
+            .penalty_totals(today, rates)
+            .owed();
+        assert!(
+            penalty > Cents(4000),
+            "interest and indemnity owed: {penalty:?}"
+        );
+
+        let r = app
+            .import_statement(&staff(), &camt02(penalty), &formats)
+            .unwrap();
+        assert_eq!(r.format, "camt.053.001.02");
+        assert_eq!(
+            (
+                r.applied.len(),
+                r.proposed.len(),
+                r.unmatched.len(),
+                r.debits
+            ),
+            (2, 2, 1, 1)
+        );
+        // Named: A paid whole, B and C by one transfer, at the value date.
+        assert_eq!(outstanding(&app, &orders[0]), Cents::ZERO);
+        assert_eq!(outstanding(&app, &orders[1]), Cents::ZERO);
+        assert_eq!(outstanding(&app, &orders[2]), Cents::ZERO);
+        let paid = app.order_view(&orders[1]).unwrap().order.payments;
+        assert_eq!(
+            paid[0].date,
+            Date::parse_iso("2026-04-19").unwrap(),
+            "the value date"
+        );
+        assert!(
+            paid[0].reference.contains("20260420-0002"),
+            "{}",
+            paid[0].reference
+        );
+        // Proposed, not applied: D by amount and payer, E's interest by amount.
+        assert_eq!(outstanding(&app, &orders[3]), Cents(59760));
+        let proposal = |payer: &str| {
+            r.proposed
+                .iter()
+                .find(|p| p.payer == payer)
+                .unwrap_or_else(|| panic!("{payer}: {:#?}", r.proposed))
+        };
+        let d = proposal("CENTRE HOSPITALIER DE LYON");
+        assert!(
+            matches!(&d.state, BankState::Proposed { order, penalties: false, .. } if order.to_string() == orders[3]),
+            "{d:?}"
+        );
+        let e = r.proposed.iter().find(|p| p.amount == penalty).unwrap();
+        assert!(
+            matches!(&e.state, BankState::Proposed { order, penalties: true, .. } if order.to_string() == orders[4]),
+            "{e:?}"
+        );
+        assert!(
+            matches!(&r.unmatched[0].state, BankState::Unmatched { why } if why.contains("12,34"))
+        );
+
+        // The same statement again, and the .08 one that overlaps it: nothing twice.
+        let again = app
+            .import_statement(&staff(), &camt02(penalty), &formats)
+            .unwrap();
+        assert_eq!(
+            (
+                again.applied.len(),
+                again.proposed.len(),
+                again.unmatched.len(),
+                again.already
+            ),
+            (0, 0, 0, 5)
+        );
+        let v08 = app
+            .import_statement(
+                &staff(),
+                include_bytes!("fixtures/bank/camt053-v08.xml"),
+                &formats,
+            )
+            .unwrap();
+        assert_eq!(v08.format, "camt.053.001.08");
+        assert_eq!(v08.already, 1, "the overlapping entry");
+        // The batch: 200 € to F by its structured reference, 100 € unknown; the pending
+        // entry is not booked yet.
+        assert_eq!(
+            (v08.applied.len(), v08.unmatched.len(), v08.proposed.len()),
+            (1, 1, 0)
+        );
+        assert_eq!(outstanding(&app, &orders[5]), Cents(59760 - 20000));
+        assert_eq!(v08.applied[0].payer, "LYCEE JEAN MOULIN");
+
+        // CFONB 120, with Windows line ends: G paid, the debit left alone.
+        let cfonb = include_str!("fixtures/bank/cfonb120.txt").replace('\n', "\r\n");
+        let c = app
+            .import_statement(&staff(), cfonb.as_bytes(), &formats)
+            .unwrap();
+        assert_eq!(c.format, "CFONB 120");
+        assert_eq!((c.applied.len(), c.debits), (1, 1));
+        assert_eq!(c.applied[0].payer, "LYCEE JEAN MOULIN");
+        assert_eq!(outstanding(&app, &orders[6]), Cents::ZERO);
+        assert_eq!(
+            app.import_statement(&staff(), cfonb.as_bytes(), &formats)
+                .unwrap()
+                .already,
+            1
+        );
+
+        // A person decides: D and E's interest confirmed, the cheque set aside.
+        let open = app.bank_entries(true).unwrap();
+        assert_eq!(open.len(), 4, "{open:#?}");
+        app.bank_confirm(&staff(), d.id).unwrap();
+        assert_eq!(outstanding(&app, &orders[3]), Cents::ZERO);
+        app.bank_confirm(&staff(), e.id).unwrap();
+        let owed = app
+            .order_view(&orders[4])
+            .unwrap()
+            .order
+            .penalty_totals(today, rates)
+            .owed();
+        assert_eq!(owed, Cents::ZERO);
+        let e2 = app.bank_confirm(&staff(), e.id).unwrap_err().to_string();
+        assert!(e2.contains("déjà traitée"), "{e2}");
+        let cheque = r.unmatched[0].id;
+        let err = app
+            .bank_dismiss(&staff(), cheque, " ")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("pourquoi"), "{err}");
+        app.bank_dismiss(&staff(), cheque, "remise de chèque d'un particulier")
+            .unwrap();
+        // The unknown 100 € assigned by hand to F.
+        let acompte = v08.unmatched[0].id;
+        let too_much = app
+            .bank_assign(&staff(), acompte, &["FA-2026-00002".into()])
+            .unwrap_err()
+            .to_string();
+        assert!(too_much.contains("déjà payée"), "{too_much}");
+        app.bank_assign(&staff(), acompte, &["FA-2026-00006".into()])
+            .unwrap();
+        assert_eq!(outstanding(&app, &orders[5]), Cents(59760 - 30000));
+        assert!(app.bank_entries(true).unwrap().is_empty());
+        // Every decision is in the audit, under « banque ».
+        let filter = comptoir::app::audit::AuditFilter {
+            kind: Some("banque".into()),
+            ..Default::default()
+        };
+        let lines = app.audit_search(&filter, 100).unwrap();
+        assert!(lines.len() >= 8, "{}", lines.len());
+        // The books check clean.
+        let report = app.read(check::check).unwrap();
+        assert!(report.is_clean(), "{:?}", report.violations);
+    }
+
+    #[test]
+    fn bad_statements_are_refused_whole_in_french() {
+        let dir = tempfile::tempdir().unwrap();
+        let (app, _clock, orders) = books(dir.path());
+        let formats = comptoir::bank::formats();
+        let good = camt02(Cents(100));
+        let cfonb = include_str!("fixtures/bank/cfonb120.txt");
+        let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+            ("empty", b"  \n".to_vec(), "vide"),
+            (
+                "truncated XML",
+                good[..good.len() / 2].to_vec(),
+                "XML illisible",
+            ),
+            (
+                "wrong namespace",
+                String::from_utf8(good.clone())
+                    .unwrap()
+                    .replace("camt.053.001.02", "camt.052.001.02")
+                    .into_bytes(),
+                "pas un relevé camt.053",
+            ),
+            (
+                "a bad amount",
+                String::from_utf8(good.clone())
+                    .unwrap()
+                    .replace("658.68", "658,68")
+                    .into_bytes(),
+                "montant « 658,68 » illisible",
+            ),
+            (
+                "a CFONB line of the wrong width",
+                cfonb
+                    .replacen("VIR DRFIP RHONE ", "VIR DRFIP RHONE", 1)
+                    .into_bytes(),
+                "ligne 2 : 119 caractères",
+            ),
+            (
+                "a CFONB bad amount",
+                cfonb
+                    .replacen("0000000001078H", "00000000010X8H", 1)
+                    .into_bytes(),
+                "montant « 00000000010X8H » illisible",
+            ),
+            (
+                "neither format",
+                b"date;montant\n2026-04-01;12,00\n".to_vec(),
+                "non reconnu",
+            ),
+            (
+                "a DTD",
+                b"<?xml version=\"1.0\"?><!DOCTYPE x [<!ENTITY a \"aaaa\">]><x>&a;</x>".to_vec(),
+                "XML illisible",
+            ),
+            (
+                "100 MB",
+                {
+                    let mut v = b"<Document>".to_vec();
+                    v.resize(100 * 1024 * 1024, b' ');
+                    v
+                },
+                "Mo",
+            ),
+        ];
+        for (what, bytes, says) in cases {
+            let e = app
+                .import_statement(&staff(), &bytes, &formats)
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(says), "{what}: {e}");
+        }
+        assert!(
+            app.bank_entries(false).unwrap().is_empty(),
+            "nothing recorded"
+        );
+        assert_eq!(
+            outstanding(&app, &orders[0]),
+            Cents(59760),
+            "nothing applied"
+        );
+    }
+}

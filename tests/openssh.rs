@@ -368,6 +368,11 @@ fn the_readme_examples_run_as_written() {
     )
     .unwrap();
     std::fs::write(work.join("scan.pdf"), b"%PDF-1.4\n%%EOF\n").unwrap();
+    std::fs::write(
+        work.join("releve.xml"),
+        include_str!("fixtures/bank/camt053-v02.xml").replace("PENALTY", "1.00"),
+    )
+    .unwrap();
     let ssh = format!("ssh {}", s.ssh_args().join(" "));
     let mut examples = Vec::new();
     for span in readme.split('`').skip(1).step_by(2) {

@@ -18,6 +18,7 @@ pub const KINDS: &[(&str, &str)] = &[
     ("stock", "catalogue et stock"),
     ("commandes", "étapes des commandes"),
     ("chorus", "dépôts et statuts Chorus Pro"),
+    ("banque", "relevés bancaires importés et rapprochés"),
 ];
 
 /// Records read at most for one question (the newest first).
@@ -78,6 +79,7 @@ pub fn kind_of(a: Action) -> &'static str {
         }
         PaymentRecorded | PenaltiesPaid | PenaltiesWaived | RefundRecorded => "paiements",
         Chorus => "chorus",
+        Bank => "banque",
         CustomerCreated | CustomerUpdated | CustomerCorrected | EligibilityDecided => "clients",
         ProductUpserted | StockAdjusted => "stock",
         _ => "commandes",

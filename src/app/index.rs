@@ -507,6 +507,12 @@ impl Index {
             .cloned()
     }
 
+    /// Calls `f` on every order's card (under the board's read lock: keep `f` short).
+    pub fn for_each_card(&self, mut f: impl FnMut(&crate::domain::card::OrderCard)) {
+        let board = self.board.read().unwrap_or_else(|e| e.into_inner());
+        board.cards.iter().flatten().for_each(&mut f);
+    }
+
     /// The aged balance of receivables on `today`, from every order's card.
     pub fn aged_balance(&self, today: Date) -> Vec<crate::domain::statement::AgedRow> {
         let board = self.board.read().unwrap_or_else(|e| e.into_inner());

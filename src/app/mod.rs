@@ -8,6 +8,7 @@
 pub mod access;
 pub mod accounts;
 pub mod audit;
+pub mod bank;
 pub mod catalogue;
 pub mod chorus;
 pub mod chorus_rules;

@@ -45,12 +45,14 @@ pub enum Action {
     Refused,
     /// Chorus Pro: queued, deposited, refused, or a new status of the invoice.
     Chorus,
+    /// A bank statement's entry: imported, applied, proposed, assigned or dismissed.
+    Bank,
 }
 
 impl Action {
     /// Every action, in the order of the enum (a match below fails to compile when one is
     /// added and not listed in `label`; the test of `slug` checks this list).
-    pub const ALL: [Action; 34] = [
+    pub const ALL: [Action; 35] = [
         Action::CustomerCreated,
         Action::CustomerUpdated,
         Action::EligibilityDecided,
@@ -85,6 +87,7 @@ impl Action {
         Action::LoginPenalty,
         Action::Refused,
         Action::Chorus,
+        Action::Bank,
     ];
 }
 
@@ -126,6 +129,7 @@ impl Action {
             Action::LoginPenalty => "Pénalité de connexion",
             Action::Refused => "Refus",
             Action::Chorus => "Chorus Pro",
+            Action::Bank => "Relevé bancaire",
         }
     }
 
@@ -166,6 +170,7 @@ impl Action {
             Action::LoginPenalty => "login-penalty",
             Action::Refused => "refused",
             Action::Chorus => "chorus",
+            Action::Bank => "bank",
         }
     }
 

@@ -2,6 +2,7 @@
 //!
 //! Invariant: nothing in this module depends on redb, ratatui, russh or tokio.
 
+pub mod bank;
 pub mod card;
 pub mod chorus;
 pub mod correction;

@@ -221,6 +221,7 @@ impl Store {
             rows += copy_values(&snapshot, db, DOCUMENT_PARTS, DOCUMENT_PARTS_NAME, recode)?;
             rows += copy(&snapshot, db, DICTIONARIES)?;
             rows += copy(&snapshot, db, CHORUS)?;
+            rows += copy(&snapshot, db, BANK)?;
             if let Some(recode) = recode.filter(|r| !r.added.is_empty()) {
                 let txn = batch(db)?;
                 {
@@ -250,7 +251,7 @@ impl Store {
 }
 
 /// Tables a backup copies (every table of the schema).
-pub const TABLE_COUNT: usize = 24;
+pub const TABLE_COUNT: usize = 25;
 
 /// Where a restore kept the store it replaced.
 #[derive(Debug)]

@@ -425,6 +425,7 @@ impl Store {
             txn.open_table(PREFERENCES)?;
             txn.open_table(ATTACHMENTS)?;
             txn.open_table(CHORUS)?;
+            txn.open_table(BANK)?;
             txn.open_table(ORDERS_BY_PO)?;
             txn.open_table(CUSTOMER_SUMMARIES)?;
             txn.open_table(DOCUMENT_PARTS)?;

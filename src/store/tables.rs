@@ -73,3 +73,7 @@ pub const SCHEMA_VERSION: u64 = 6;
 /// Each invoice or credit note's life on Chorus Pro, by document number (see
 /// `domain::chorus`): the durable queue of deposits and what the platform said since.
 pub const CHORUS: TableDefinition<&str, &[u8]> = TableDefinition::new("chorus_v1");
+
+/// Bank statements' credit entries, by their key (account, bank reference, booking date,
+/// amount; see `domain::bank`): what became of each, so that no entry is applied twice.
+pub const BANK: TableDefinition<&str, &[u8]> = TableDefinition::new("bank_v1");

@@ -38,6 +38,7 @@ pub struct Tx<'t> {
     preferences: Table<'t, &'static str, &'static [u8]>,
     attachments: Table<'t, u64, &'static [u8]>,
     chorus: Table<'t, &'static str, &'static [u8]>,
+    bank: Table<'t, &'static str, &'static [u8]>,
     orders_by_po: Table<'t, (&'static str, u64), ()>,
     customer_summaries: Table<'t, u64, &'static [u8]>,
     pub(super) document_parts: Table<'t, u64, &'static [u8]>,
@@ -66,6 +67,7 @@ pub struct Rx {
     preferences: ReadOnlyTable<&'static str, &'static [u8]>,
     attachments: ReadOnlyTable<u64, &'static [u8]>,
     chorus: ReadOnlyTable<&'static str, &'static [u8]>,
+    bank: ReadOnlyTable<&'static str, &'static [u8]>,
     orders_by_po: ReadOnlyTable<(&'static str, u64), ()>,
     customer_summaries: ReadOnlyTable<u64, &'static [u8]>,
     document_parts: ReadOnlyTable<u64, &'static [u8]>,
@@ -96,6 +98,7 @@ macro_rules! open_all {
             preferences: $txn.open_table(PREFERENCES)?,
             attachments: $txn.open_table(ATTACHMENTS)?,
             chorus: $txn.open_table(CHORUS)?,
+            bank: $txn.open_table(BANK)?,
             orders_by_po: $txn.open_table(ORDERS_BY_PO)?,
             customer_summaries: $txn.open_table(CUSTOMER_SUMMARIES)?,
             document_parts: $txn.open_table(DOCUMENT_PARTS)?,
@@ -656,6 +659,27 @@ macro_rules! impl_reads {
                 Ok(out)
             }
 
+            /// A bank statement's entry, by its key, if it was ever imported.
+            pub fn bank_record(
+                &self,
+                key: &str,
+            ) -> Result<Option<crate::domain::bank::BankRecord>, StoreError> {
+                match self.bank.get(key)? {
+                    Some(v) => Ok(Some(decode("bank", &key, v.value())?)),
+                    None => Ok(None),
+                }
+            }
+
+            /// Every imported bank entry.
+            pub fn bank_records(&self) -> Result<Vec<crate::domain::bank::BankRecord>, StoreError> {
+                let mut out = Vec::new();
+                for entry in self.bank.iter()? {
+                    let (k, v) = entry?;
+                    out.push(decode("bank", &k.value(), v.value())?);
+                }
+                Ok(out)
+            }
+
             /// Highest audit sequence number (0 when empty).
             pub fn last_audit_seq(&self) -> Result<u64, StoreError> {
                 Ok(self.audit.last()?.map(|(k, _)| k.value()).unwrap_or(0))
@@ -682,6 +706,13 @@ impl_reads!(Rx);
 impl_reads!(Tx<'_>);
 
 impl Tx<'_> {
+    /// Stores a bank statement's entry and what became of it.
+    pub fn put_bank(&mut self, record: &crate::domain::bank::BankRecord) -> Result<(), StoreError> {
+        let bytes = encode("bank", &record.key, record)?;
+        self.bank.insert(record.key.as_str(), bytes.as_slice())?;
+        Ok(())
+    }
+
     /// Stores a document's life on Chorus Pro.
     pub fn put_chorus(
         &mut self,

@@ -361,3 +361,151 @@ pub(super) fn chorus(
         }
     }
 }
+
+/// An imported bank entry, as `bank import` and `bank list` print it.
+#[derive(Serialize)]
+struct BankRow {
+    id: u64,
+    reference: String,
+    amount: String,
+    booked: String,
+    value: String,
+    payer: String,
+    remittance: String,
+    state: &'static str,
+    /// What was applied, proposed or why nothing was.
+    decision: String,
+    orders: Vec<String>,
+    invoice: Option<String>,
+}
+
+impl BankRow {
+    fn of(r: &crate::domain::bank::BankRecord) -> BankRow {
+        use crate::domain::bank::BankState;
+        let (state, orders, invoice) = match &r.state {
+            BankState::Applied { parts, .. } => (
+                "applied",
+                parts.iter().map(|p| p.order.to_string()).collect(),
+                None,
+            ),
+            BankState::Proposed { order, invoice, .. } => (
+                "proposed",
+                vec![order.to_string()],
+                invoice.map(|i| i.to_string()),
+            ),
+            BankState::Unmatched { .. } => ("unmatched", Vec::new(), None),
+            BankState::Dismissed { .. } => ("dismissed", Vec::new(), None),
+        };
+        BankRow {
+            id: r.id,
+            reference: r.reference.clone(),
+            amount: r.amount.decimal(),
+            booked: r.booked.to_string(),
+            value: r.value.to_string(),
+            payer: r.payer.clone(),
+            remittance: r.remittance.clone(),
+            state,
+            decision: r.describe(),
+            orders,
+            invoice,
+        }
+    }
+}
+
+impl Render for BankRow {
+    fn text(&self) -> String {
+        format!(
+            "{}\t{}\t{} €\t{}\t{}",
+            self.id,
+            self.value,
+            self.amount,
+            if self.payer.is_empty() {
+                "—"
+            } else {
+                &self.payer
+            },
+            self.decision
+        )
+    }
+}
+
+/// `bank import --json`: what the import did.
+#[derive(Serialize)]
+struct BankImportOut {
+    format: String,
+    statement: String,
+    applied: Vec<BankRow>,
+    proposed: Vec<BankRow>,
+    unmatched: Vec<BankRow>,
+    already_imported: usize,
+    debits: usize,
+}
+
+impl Render for BankImportOut {
+    fn text(&self) -> String {
+        let mut out = format!(
+            "relevé {} ({}) : {} appliqué(s), {} proposé(s), {} non rapproché(s), {} déjà importé(s), {} débit(s) ignoré(s)",
+            self.statement,
+            self.format,
+            self.applied.len(),
+            self.proposed.len(),
+            self.unmatched.len(),
+            self.already_imported,
+            self.debits
+        );
+        for r in self
+            .applied
+            .iter()
+            .chain(&self.proposed)
+            .chain(&self.unmatched)
+        {
+            out.push('\n');
+            out.push_str(&r.text());
+        }
+        if !self.proposed.is_empty() || !self.unmatched.is_empty() {
+            out.push_str(
+                "\nà décider : ssh … bank confirm ID, bank assign ID FA-…, bank dismiss ID --reason …, ou l'écran Rapprochement (touche R)",
+            );
+        }
+        out
+    }
+}
+
+pub(super) fn bank(
+    shared: &Shared,
+    who: &crate::app::Actor,
+    what: super::grammar::BankCmd,
+    stdin: &[u8],
+) -> Output {
+    use super::grammar::BankCmd;
+    let app = &shared.app;
+    let one = |r: Result<crate::domain::bank::BankRecord, crate::app::AppError>| {
+        Output::from_result(r, |r| BankRow::of(&r).text())
+    };
+    match what {
+        BankCmd::Import { json } => {
+            match app.import_statement(who, stdin, &crate::bank::formats()) {
+                Ok(r) => Output::render(
+                    &BankImportOut {
+                        format: r.format,
+                        statement: r.statement,
+                        applied: r.applied.iter().map(BankRow::of).collect(),
+                        proposed: r.proposed.iter().map(BankRow::of).collect(),
+                        unmatched: r.unmatched.iter().map(BankRow::of).collect(),
+                        already_imported: r.already,
+                        debits: r.debits,
+                    },
+                    json,
+                ),
+                Err(e) => e.into(),
+            }
+        }
+        BankCmd::List { all, json } => match app.bank_entries(!all) {
+            Ok(rows) => Output::render(&rows.iter().map(BankRow::of).collect::<Vec<_>>(), json),
+            Err(e) => e.into(),
+        },
+        BankCmd::Confirm { id } => one(app.bank_confirm(who, id)),
+        BankCmd::Assign { id, invoices } => one(app.bank_assign(who, id, &invoices)),
+        BankCmd::Dismiss { id, reason } => one(app.bank_dismiss(who, id, &reason)),
+    }
+}

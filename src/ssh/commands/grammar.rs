@@ -128,6 +128,11 @@ pub(super) enum Cmd {
         #[command(subcommand)]
         what: ChorusCmd,
     },
+    /// Relevés bancaires : import (camt.053, CFONB 120) et rapprochement
+    Bank {
+        #[command(subcommand)]
+        what: BankCmd,
+    },
     /// Exports comptables
     Export {
         #[command(subcommand)]
@@ -177,8 +182,18 @@ impl Cmd {
                 what: OrderCmd::AttachPo { .. }
             } | Cmd::Catalogue {
                 what: CatalogueCmd::Import
+            } | Cmd::Bank {
+                what: BankCmd::Import { .. }
             }
         )
+    }
+
+    /// The most standard input the command takes.
+    pub(super) fn stdin_limit(&self) -> usize {
+        match self {
+            Cmd::Bank { .. } => crate::app::bank::MAX_STATEMENT_BYTES,
+            _ => super::MAX_STDIN,
+        }
     }
 }
 
@@ -544,6 +559,34 @@ pub(super) enum ChorusCmd {
         siret: String,
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub(super) enum BankCmd {
+    /// Importer un relevé lu sur l'entrée standard (ssh hôte bank import < releve.xml) :
+    /// les virements qui citent leurs factures sont appliqués, les autres proposés ou
+    /// laissés à rapprocher
+    Import {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Les entrées importées qui attendent une décision (--all : toutes)
+    List {
+        #[arg(long)]
+        all: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Confirmer ce que l'import a proposé pour l'entrée n° ID
+    Confirm { id: u64 },
+    /// Désigner les factures que paie l'entrée n° ID (réparti dans l'ordre donné)
+    Assign { id: u64, invoices: Vec<String> },
+    /// Écarter l'entrée n° ID (ce n'est le paiement d'aucune facture), avec la raison
+    Dismiss {
+        id: u64,
+        #[arg(long)]
+        reason: String,
     },
 }
 

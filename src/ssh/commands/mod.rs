@@ -265,6 +265,9 @@ fn run(shared: &Arc<Shared>, who: &Actor, parsed: Parsed, stdin: Option<Vec<u8>>
         Cmd::Backup => admin::backup(shared, who),
         Cmd::Export { what } => documents::export(shared, what),
         Cmd::Chorus { what } => documents::chorus(shared, who, what),
+        Cmd::Bank { what } => {
+            documents::bank(shared, who, what, raw.as_deref().unwrap_or_default())
+        }
         Cmd::Check { json } => admin::check(shared, who, json),
         Cmd::Customers { what } => customers::search(shared, what),
         Cmd::Customer { what } => customers::customer(shared, who, what),
@@ -343,12 +346,15 @@ pub(crate) fn split(line: &str) -> Result<Vec<String>, String> {
     Ok(out)
 }
 
-/// Reads standard input up to [`MAX_STDIN`]; `None` when it is larger.
-async fn read_stdin(stdin_rx: &mut mpsc::Receiver<Option<Vec<u8>>>) -> Option<Vec<u8>> {
+/// Reads standard input up to `limit` bytes; `None` when it is larger.
+async fn read_stdin(
+    stdin_rx: &mut mpsc::Receiver<Option<Vec<u8>>>,
+    limit: usize,
+) -> Option<Vec<u8>> {
     let mut buf = Vec::new();
     while let Some(Some(chunk)) = stdin_rx.recv().await {
         buf.extend_from_slice(&chunk);
-        if buf.len() > MAX_STDIN {
+        if buf.len() > limit {
             return None;
         }
     }
@@ -419,8 +425,9 @@ pub(crate) async fn run_exec(
     let mut out = match parsed {
         Err(out) => out,
         Ok(parsed) => {
+            let limit = parsed.cmd.stdin_limit();
             let stdin = if parsed.cmd.reads_stdin() {
-                tokio::time::timeout(STDIN_WAIT, read_stdin(&mut stdin_rx)).await
+                tokio::time::timeout(STDIN_WAIT, read_stdin(&mut stdin_rx, limit)).await
             } else {
                 Ok(Some(Vec::new()))
             };
@@ -434,8 +441,8 @@ pub(crate) async fn run_exec(
                 ),
                 Ok(None) => Output::err(
                     format!(
-                        "entrée trop grande (plus de {} Mo)",
-                        MAX_STDIN / 1024 / 1024
+                        "entrée trop grande (plus de {} Mo) : rien n'a été fait",
+                        limit / 1024 / 1024
                     ),
                     1,
                 ),
