@@ -567,5 +567,6 @@ impl App {
             self.write_audit(tx, actor, now, None, None, vec![ev])?;
             Ok::<_, AppError>(record)
         })
+        .inspect(|_| self.publish(vec![], vec![]))
     }
 }

@@ -29,6 +29,10 @@ const GLOBAL: &[(&str, &str)] = &[
         "$",
         "la balance âgée des créances (non échu, 1–30, 31–60, 61–90, plus de 90 jours)",
     ),
+    (
+        "R",
+        "le rapprochement bancaire (entrées de relevé proposées ou à rapprocher)",
+    ),
     ("J", "le journal d'audit, filtrable (administrateurs)"),
     ("t", "changer de thème (retenu d'une session à l'autre)"),
     ("Échap", "revenir en arrière, fermer, effacer"),
@@ -141,6 +145,7 @@ pub(super) enum Screen {
     Stock,
     Alerts,
     Aged,
+    Bank,
     Audit,
 }
 
@@ -152,6 +157,18 @@ const AUDIT: &[(&str, &str)] = &[
     ("↓ ↑ PgPréc PgSuiv", "défiler"),
     ("Échap / ⌫", "revenir"),
 ];
+
+const BANK: &[(&str, &str)] = &[
+    ("↓ ↑", "choisir une entrée de relevé"),
+    ("Échap / ⌫", "revenir"),
+];
+
+fn bank_ops_row() -> (String, String) {
+    use super::actions::bank::BANK_OPS;
+    let keys: Vec<String> = BANK_OPS.iter().map(|s| s.key.to_string()).collect();
+    let what: Vec<&str> = BANK_OPS.iter().map(|s| s.short).collect();
+    (keys.join(" / "), what.join(" ; "))
+}
 
 const AGED: &[(&str, &str)] = &[
     (
@@ -236,6 +253,7 @@ pub(super) fn draw(f: &mut Frame, area: Rect, theme: &Theme, screen: Screen, rol
         Screen::Stock => section("Stock", rows(STOCK, Some(product_ops_row()))),
         Screen::Alerts => section("Alertes", rows(ALERTS, None)),
         Screen::Aged => section("Balance âgée des créances", rows(AGED, None)),
+        Screen::Bank => section("Rapprochement bancaire", rows(BANK, Some(bank_ops_row()))),
         Screen::Audit => section("Journal d'audit", rows(AUDIT, None)),
     }
     section(

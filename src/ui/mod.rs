@@ -8,6 +8,7 @@ pub(crate) mod actions;
 mod aged;
 mod alerts;
 mod audit;
+mod bank;
 mod board;
 mod customers;
 mod documents;
@@ -137,6 +138,7 @@ enum View {
     Alerts(Box<alerts::AlertsScreen>),
     Aged(Box<aged::AgedScreen>),
     Audit(Box<audit::AuditScreen>),
+    Bank(Box<bank::BankScreen>),
 }
 
 /// A modal on top of everything.
@@ -362,6 +364,10 @@ impl Console {
                     a.reload(&self.app);
                     true
                 }
+                View::Bank(b) if orders_moved => {
+                    b.reload(&self.app);
+                    true
+                }
                 // Unfiltered, the newest records follow each commit; a filter is applied
                 // again on Enter (it may read far back).
                 View::Audit(a) if a.unfiltered() => {
@@ -450,6 +456,7 @@ impl Console {
                     }
                     Key::Char('!') => return self.run(Some(Action::OpenAlerts)),
                     Key::Char('$') => return self.run(Some(Action::OpenAged)),
+                    Key::Char('R') => return self.run(Some(Action::OpenBank)),
                     Key::Char('J') => return self.run(Some(Action::OpenAudit)),
                     Key::Char(':') => return self.open_palette(),
                     Key::Char('t') => {
@@ -478,6 +485,7 @@ impl Console {
                 View::Alerts(a) => a.handle(&input),
                 View::Aged(a) => a.handle(&input),
                 View::Audit(a) => a.handle(&self.app, &input),
+                View::Bank(b) => b.handle(&input),
             };
             return self.run(action);
         }
@@ -703,6 +711,9 @@ impl Console {
             Action::OpenAged => self
                 .views
                 .push(View::Aged(Box::new(aged::AgedScreen::open(&self.app)))),
+            Action::OpenBank => self
+                .views
+                .push(View::Bank(Box::new(bank::BankScreen::open(&self.app)))),
             // The audit is the admins' (as `ssh … audit`).
             Action::OpenAudit if self.me.role != crate::app::Role::Admin => {
                 self.set_status(Level::Info, "journal d'audit : réservé aux administrateurs")
@@ -829,6 +840,10 @@ impl Console {
                 a.draw(f, body, &theme);
                 a.keys()
             }
+            Some(View::Bank(b)) => {
+                b.draw(f, body, &theme);
+                b.keys()
+            }
             None => match self.tab {
                 Tab::Board => {
                     self.board.draw(f, body, &theme, &self.app);
@@ -864,6 +879,7 @@ impl Console {
                     Some(View::Alerts(_)) => help::Screen::Alerts,
                     Some(View::Aged(_)) => help::Screen::Aged,
                     Some(View::Audit(_)) => help::Screen::Audit,
+                    Some(View::Bank(_)) => help::Screen::Bank,
                     None => help::Screen::Tab(self.tab),
                 };
                 help::draw(f, body, &theme, screen, self.me.role)

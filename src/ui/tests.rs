@@ -1582,3 +1582,75 @@ fn an_invoice_goes_to_chorus_from_the_order_screen() {
     assert!(screen.contains(&order), "{screen}");
     assert!(screen.contains("CP ✓"), "{screen}");
 }
+
+/// The Rapprochement screen (`R`): an entry the import could not match is assigned to
+/// the invoice it pays (`a`), another set aside with a reason (`x`); each through its
+/// confirmation, and the screen empties.
+#[test]
+fn bank_entries_are_decided_on_the_rapprochement_screen() {
+    let w = world();
+    // An open invoice of the demo world and its unpaid amount.
+    let mut open = None;
+    w.app.index().for_each_card(|card| {
+        if open.is_none()
+            && let Some(l) = card
+                .late
+                .iter()
+                .find(|l| l.unpaid > crate::domain::Cents::ZERO)
+        {
+            open = Some((card.number, l.invoice, l.unpaid));
+        }
+    });
+    let (order, invoice, unpaid) = open.expect("an open invoice in the demo world");
+    let entry = |reference: &str, amount: &str, payer: &str, text: &str| {
+        format!(
+            "<Ntry><Amt Ccy=\"EUR\">{amount}</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts><BookgDt><Dt>2026-11-26</Dt></BookgDt><ValDt><Dt>2026-11-26</Dt></ValDt><AcctSvcrRef>{reference}</AcctSvcrRef><NtryDtls><TxDtls><RltdPties><Dbtr><Nm>{payer}</Nm></Dbtr></RltdPties><RmtInf><Ustrd>{text}</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>"
+        )
+    };
+    let xml = format!(
+        "<?xml version=\"1.0\"?><Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.053.001.02\"><BkToCstmrStmt><Stmt><Id>UI-1</Id><Acct><Id><IBAN>FR7630006000011234567890189</IBAN></Id></Acct>{}{}</Stmt></BkToCstmrStmt></Document>",
+        entry("UI-A", &unpaid.decimal(), "PAYEUR INCONNU", "VIREMENT"),
+        entry("UI-B", "12.34", "M DUPONT", "CHEQUE"),
+    );
+    let marie = Actor::person("marie", Role::Staff, "SHA256:marie");
+    let r = w
+        .app
+        .import_statement(&marie, xml.as_bytes(), &crate::bank::formats())
+        .unwrap();
+    assert_eq!(r.unmatched.len() + r.proposed.len(), 2, "{r:?}");
+    let mut c = console(&w, Role::Staff);
+    press(&w, &mut c, &[Key::Char('R')]);
+    let screen = text(&draw(&mut c, 120, 30));
+    assert!(
+        screen.contains("Rapprochement bancaire") && screen.contains("M DUPONT"),
+        "{screen}"
+    );
+    // The first entry (its amount is the open invoice's): named by hand.
+    press(&w, &mut c, &[Key::Char('a')]);
+    assert!(
+        matches!(&c.modal, Some(Modal::Form(..))),
+        "{:?}",
+        status(&c)
+    );
+    type_text(&w, &mut c, &invoice.to_string());
+    press(&w, &mut c, &[Key::Enter, Key::Enter]);
+    let (level, msg) = status(&c).unwrap();
+    assert_eq!(level, Level::Ok, "{msg}");
+    assert!(
+        msg.contains("rapprochée") && msg.contains(&order.to_string()),
+        "{msg}"
+    );
+    // The cheque: set aside, the reason required.
+    press(&w, &mut c, &[Key::Char('x'), Key::Enter]);
+    assert!(
+        matches!(&c.modal, Some(Modal::Form(..))),
+        "the reason is required"
+    );
+    type_text(&w, &mut c, "particulier");
+    press(&w, &mut c, &[Key::Enter, Key::Enter]);
+    let (level, msg) = status(&c).unwrap();
+    assert_eq!(level, Level::Ok, "{msg}");
+    let screen = text(&draw(&mut c, 120, 30));
+    assert!(screen.contains("Rien à rapprocher"), "{screen}");
+    assert!(w.app.bank_entries(true).unwrap().is_empty());
+}

@@ -4,6 +4,7 @@
 //! derived from these specs. An operation goes form → confirmation → app use case →
 //! result line; a refused one shows the app's own message and changes nothing.
 
+pub(crate) mod bank;
 mod catalogue;
 mod correct;
 mod create;
@@ -39,6 +40,8 @@ pub(crate) enum Action {
     OpenAged,
     /// The audit trail (admins).
     OpenAudit,
+    /// Bank statements' entries waiting for a person.
+    OpenBank,
 }
 
 /// Which operation.
@@ -72,6 +75,9 @@ pub(crate) enum OpKind {
     Refund,
     Revise,
     ChorusSend,
+    BankConfirm,
+    BankAssign,
+    BankDismiss,
 }
 
 /// What an operation acts on.
@@ -84,6 +90,8 @@ pub(crate) enum Target {
     Shop,
     /// A product of the catalogue, by its reference.
     Product(String),
+    /// An imported bank statement entry, by its number.
+    BankEntry(u64),
 }
 
 /// An operation that changes data, on its target.
@@ -147,6 +155,8 @@ pub(crate) enum Args {
         surplus: bool,
     },
     Reason(String),
+    /// The invoices a bank entry pays, as typed.
+    Invoices(Vec<String>),
     Credit {
         invoice: Option<DocNumber>,
         scope: CreditScope,
@@ -812,6 +822,7 @@ impl OpKind {
             .iter()
             .chain(CUSTOMER_OPS.iter())
             .chain(PRODUCT_OPS.iter())
+            .chain(bank::BANK_OPS.iter())
             .chain([&NEW_CUSTOMER])
             .find(|s| s.kind == self)
             .expect("every operation kind has a spec")
@@ -890,7 +901,9 @@ pub(crate) fn confirm_form(app: &App, form: &Form, op: &Op) -> Result<(Confirm, 
     // An order's confirmation repeats its first line; a customer's, its whole card.
     let mut lines = match op.target {
         _ if op.kind == OpKind::NewQuote => form.intro.iter().take(1).cloned().collect(),
-        Target::Customer(_) | Target::Shop | Target::Product(_) => form.intro.clone(),
+        Target::Customer(_) | Target::Shop | Target::Product(_) | Target::BankEntry(_) => {
+            form.intro.clone()
+        }
         Target::Order(_) => form.intro.iter().take(1).cloned().collect(),
     };
     if !line.is_empty() {

@@ -32,7 +32,7 @@ mod text {
 pub(super) fn order_of(t: &Target) -> &str {
     match t {
         Target::Order(n) => n,
-        Target::Customer(_) | Target::Shop | Target::Product(_) => "",
+        Target::Customer(_) | Target::Shop | Target::Product(_) | Target::BankEntry(_) => "",
     }
 }
 
