@@ -1500,7 +1500,7 @@ mod bank {
     /// Invoices issued on 6 March 2026: A (lycée, 597,60 €), B (Paris, 107,88 €),
     /// C (Paris, 550,80 €), D (hospital, 597,60 €), E (lycée, 107,88 €, paid late so that
     /// interest is owed), F (lycée, 597,60 €), G (lycée, 107,88 €).
-    fn books(dir: &std::path::Path) -> (App, Arc<FixedClock>, Vec<String>) {
+    pub(super) fn books(dir: &std::path::Path) -> (App, Arc<FixedClock>, Vec<String>) {
         let clock = Arc::new(FixedClock::new(noon("2026-03-02")));
         let app = app_in(dir, clock.clone());
         let plan: [(usize, (usize, u32)); 7] = [
@@ -1801,4 +1801,89 @@ mod bank {
             "nothing applied"
         );
     }
+}
+
+use bank::books as bank_books;
+
+/// `comptoir bank import` killed (SIGKILL) at several moments of a 20,001-entry import:
+/// the store holds either none of it or all of it, and checks clean each time.
+#[test]
+fn a_statement_import_killed_midway_is_all_or_nothing() {
+    use comptoir::domain::Cents;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let orders = {
+        let (_app, _clock, orders) = bank_books(&data);
+        orders
+    };
+    let mut entries = String::new();
+    for k in 0..20_000 {
+        entries.push_str(&format!(
+            "<Ntry><Amt Ccy=\"EUR\">{}.{:02}</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts><BookgDt><Dt>2026-04-20</Dt></BookgDt><AcctSvcrRef>K-{k}</AcctSvcrRef><AddtlNtryInf>DIVERS {k}</AddtlNtryInf></Ntry>",
+            1 + k % 900,
+            k % 100
+        ));
+    }
+    entries.push_str("<Ntry><Amt Ccy=\"EUR\">597.60</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts><BookgDt><Dt>2026-04-20</Dt></BookgDt><AcctSvcrRef>K-NAMED</AcctSvcrRef><AddtlNtryInf>FA-2026-00001</AddtlNtryInf></Ntry>");
+    let file = dir.path().join("big.xml");
+    std::fs::write(
+        &file,
+        format!(
+            "<?xml version=\"1.0\"?><Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.053.001.02\"><BkToCstmrStmt><Stmt><Id>BIG</Id><Acct><Id><IBAN>FR7630006000011234567890189</IBAN></Id></Acct>{entries}</Stmt></BkToCstmrStmt></Document>"
+        ),
+    )
+    .unwrap();
+    let state = || {
+        let store = Store::open(&data).unwrap();
+        let n = store.read(|rx| rx.bank_records()).unwrap().len();
+        let clean = store.read(check::check).unwrap();
+        assert!(clean.is_clean(), "{:?}", clean.violations);
+        let order = store
+            .read(|rx| {
+                let number = comptoir::domain::DocNumber::parse(&orders[0]).unwrap();
+                rx.order_by_number(&number)
+            })
+            .unwrap()
+            .unwrap();
+        (n, order.outstanding())
+    };
+    let mut outcomes = Vec::new();
+    for delay_ms in [30u64, 120, 250, 500, 900] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_comptoir"))
+            .args(["bank", "import"])
+            .arg(&file)
+            .arg("--data")
+            .arg(&data)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let _ = child.kill();
+        let _ = child.wait();
+        let (n, outstanding) = state();
+        assert!(
+            (n == 0 && outstanding == Cents(59760)) || (n == 20_001 && outstanding == Cents::ZERO),
+            "killed after {delay_ms} ms: {n} entries, {outstanding:?} outstanding"
+        );
+        outcomes.push(n);
+        if n > 0 {
+            break;
+        }
+    }
+    // Run to its end: everything, once.
+    let out = comptoir(&[
+        "bank",
+        "import",
+        file.to_str().unwrap(),
+        "--data",
+        data.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(state(), (20_001, Cents::ZERO));
+    eprintln!("entries after each kill: {outcomes:?}");
 }

@@ -1,6 +1,7 @@
 //! `comptoir bench …`: the measurements reported in BENCHMARKS.md. Benchmarks, not tests:
 //! they print figures and assert nothing about time.
 
+mod bank;
 mod chorus;
 mod fuzz;
 mod hostile;
@@ -545,6 +546,12 @@ pub enum BenchWhat {
     /// `ssh HOST backup` of the live store: time, size, and a console's keystroke latency
     /// before and during it (against `comptoir serve` in a child process)
     Backup,
+    /// A camt.053 statement of N credits against the store's open invoices, imported
+    /// (one transaction) then imported again (run it on a copy: it records payments)
+    Bank {
+        #[arg(long, default_value_t = 10_000)]
+        entries: usize,
+    },
     /// A queue of invoices deposited on Chorus Pro and followed by `comptoir serve` (a
     /// child process) against an in-process stand-in, while a console types: time, the
     /// server's CPU, keystroke latency (builds its own store; `--data` is not used)
@@ -625,6 +632,7 @@ pub fn run(what: BenchWhat, data: &Path) -> Result<(), String> {
         BenchWhat::Refresh { consoles, commits } => refresh::refresh(data, consoles, commits),
         BenchWhat::Hostile => bench_hostile(data),
         BenchWhat::Backup => with_server(data, |server| async move { ssh::backup(&server).await }),
+        BenchWhat::Bank { entries } => bank::bank(data, entries),
         BenchWhat::Chorus {
             invoices,
             platform_ms,

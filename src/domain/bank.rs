@@ -150,7 +150,7 @@ impl BankRecord {
 }
 
 /// The invoice numbers a remittance names, in the order given, each once: `FA-2026-00042`,
-/// `FA 2026 42`, `FA202600042`, in any case.
+/// `FA 2026 42`, `FA202600042`, `FA-2026-103456`, in any case.
 pub fn invoice_numbers(text: &str) -> Vec<DocNumber> {
     let upper: Vec<char> = text.to_uppercase().chars().collect();
     let mut out: Vec<DocNumber> = Vec::new();
@@ -179,7 +179,8 @@ pub fn invoice_numbers(text: &str) -> Vec<DocNumber> {
                 .take_while(|c| c.is_ascii_digit())
                 .collect();
             let after = upper.get(j + digits.len());
-            if (1..=5).contains(&digits.len()) && !after.is_some_and(|c| c.is_alphanumeric()) {
+            // Sequences grow past 99 999 in a busy year (`FA-2026-103456`).
+            if (1..=9).contains(&digits.len()) && !after.is_some_and(|c| c.is_alphanumeric()) {
                 let text = format!("FA-{year}-{digits:0>5}");
                 if let Some(n) = DocNumber::parse(&text).filter(|n| n.kind == DocKind::Invoice)
                     && !out.contains(&n)
@@ -282,7 +283,11 @@ mod tests {
             invoice_numbers("SOFA 2026 12 ; FAX 2026 ; FA-26-1"),
             Vec::<DocNumber>::new()
         );
-        assert_eq!(invoice_numbers("FA-2026-123456"), Vec::<DocNumber>::new());
+        assert_eq!(invoice_numbers("FA-2026-123456"), [n("FA-2026-123456")]);
+        assert_eq!(
+            invoice_numbers("FA-2026-1234567890"),
+            Vec::<DocNumber>::new()
+        );
     }
 
     #[test]
