@@ -937,16 +937,28 @@ fn export_command(number: &str, output: Option<PathBuf>, xml: bool, data: &Path)
     } else {
         FileFormat::Pdf
     };
-    let bytes = match app.document_file(number, format) {
-        Ok(b) => b,
-        Err(e) => return fail(e),
+    // A letter (LET-…): its PDF as written.
+    let letter = number
+        .trim()
+        .to_uppercase()
+        .starts_with(crate::app::letters::LETTER_PREFIX);
+    let (bytes, default_name) = if letter {
+        match app.letter(number) {
+            Ok((l, pdf)) => (pdf, l.file_name()),
+            Err(e) => return fail(e),
+        }
+    } else {
+        let bytes = match app.document_file(number, format) {
+            Ok(b) => b,
+            Err(e) => return fail(e),
+        };
+        let canonical = app
+            .document(number)
+            .map(|d| d.number.to_string())
+            .unwrap_or_else(|_| number.to_string());
+        (bytes, format!("{canonical}.{}", format.extension()))
     };
-    let canonical = app
-        .document(number)
-        .map(|d| d.number.to_string())
-        .unwrap_or_else(|_| number.to_string());
-    let path =
-        output.unwrap_or_else(|| PathBuf::from(format!("{canonical}.{}", format.extension())));
+    let path = output.unwrap_or_else(|| PathBuf::from(default_name));
     let written = if path.as_os_str() == "-" {
         std::io::stdout().write_all(&bytes)
     } else {

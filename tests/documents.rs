@@ -1521,3 +1521,174 @@ fn a_refund_the_statement_of_account_and_the_aged_balance() {
     );
     assert!(lines[3].starts_with("Total;;1;"), "{csv}");
 }
+
+/// Letters: a reminder and a formal notice for an overdue invoice, the claim for moratory
+/// interest after the body's 45 days (R2192-36) — each stored with its hash, listed on the
+/// order, downloadable as written, and `pdftotext` finds every amount of the computation;
+/// worst-case strings and long computations are never clipped.
+#[test]
+fn reminders_formal_notices_and_interest_claims() {
+    use comptoir::domain::letter::LetterKind;
+    use sha2::Digest as _;
+    let s = shop();
+    let n = import(
+        &s,
+        "WEB-LET",
+        false,
+        &[("Enceinte active 8 pouces", "1000.00", "20", 2)],
+    );
+    s.clock.set(noon("2026-03-06"));
+    receive_and_deliver(&s, &n);
+    let inv = s.app.issue_invoice(&staff(), &n).unwrap();
+    // Not overdue yet: nothing to remind.
+    let e = s
+        .app
+        .write_letter(&staff(), &n, LetterKind::Reminder)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("aucune facture échue"), "{e}");
+    s.clock.set(noon("2026-04-20"));
+    let reminder = s
+        .app
+        .write_letter(&staff(), &n, LetterKind::Reminder)
+        .unwrap();
+    assert_eq!(reminder.reference, "LET-2026-00001");
+    let due = reminder.invoices[0].due;
+    let (_, pdf) = s.app.letter(&reminder.reference).unwrap();
+    assert!(pdf.starts_with(b"%PDF"));
+    let digest: String = sha2::Sha256::digest(&pdf)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(digest, reminder.sha256, "stored with its hash");
+    let path = s.dir.path().join(reminder.file_name());
+    std::fs::write(&path, &pdf).unwrap();
+    let text = text_of(&path);
+    assert_mentions(
+        &text,
+        &[
+            "RELANCE",
+            "Réf. LET-2026-00001",
+            &inv.number.to_string(),
+            "2 400,00 €",
+            &due.fr(),
+            &format!(
+                "{} j",
+                Date::parse_iso("2026-04-20").unwrap().days_since(due)
+            ),
+            "D2192-35",
+            "IBAN",
+        ],
+    );
+    // The formal notice: the interest so far, period by period.
+    let notice = s
+        .app
+        .write_letter(&staff(), &n, LetterKind::FormalNotice)
+        .unwrap();
+    assert_eq!(notice.reference, "LET-2026-00002");
+    let i = &notice.invoices[0];
+    assert!(
+        i.interest > Cents::ZERO && i.indemnity == Cents(4000),
+        "{i:?}"
+    );
+    assert_eq!(notice.asked, i.unpaid + i.interest + i.indemnity);
+    let path = s.dir.path().join(notice.file_name());
+    std::fs::write(&path, s.app.letter(&notice.reference).unwrap().1).unwrap();
+    let text = text_of(&path);
+    let mut amounts: Vec<String> = i.periods.iter().map(|p| p.interest.fr()).collect();
+    amounts.extend([
+        i.interest.fr(),
+        i.indemnity.fr(),
+        notice.asked.fr(),
+        comptoir::domain::letter::rate_text(i.rate_bp),
+        i.periods[0].days.to_string(),
+    ]);
+    let refs: Vec<&str> = amounts.iter().map(String::as_str).collect();
+    assert_mentions(&text, &refs);
+    assert_mentions(&text, &["MISE EN DEMEURE", "R2192-31", "L2192-13"]);
+    // Paid late on 25 April: the claim waits for the body's 45 days, then asks for
+    // interest on 2 400 € for the days late, and the 40 € indemnity.
+    s.clock.set(noon("2026-04-25"));
+    s.app
+        .record_payment(&staff(), &n, s.app.today(), Cents(240_000), "MDT-9")
+        .unwrap();
+    s.clock.set(noon("2026-05-20"));
+    let e = s
+        .app
+        .write_letter(&staff(), &n, LetterKind::InterestClaim)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("09/06/2026") && e.contains("R2192-36"), "{e}");
+    s.clock.set(noon("2026-06-15"));
+    let claim = s
+        .app
+        .write_letter(&staff(), &n, LetterKind::InterestClaim)
+        .unwrap();
+    let i = &claim.invoices[0];
+    assert_eq!(i.paid_on, Some(Date::parse_iso("2026-04-25").unwrap()));
+    assert_eq!(i.periods.len(), 1);
+    assert_eq!(
+        i.periods[0].days,
+        Date::parse_iso("2026-04-25").unwrap().days_since(due)
+    );
+    assert_eq!(claim.asked, i.interest + Cents(4000));
+    let path = s.dir.path().join(claim.file_name());
+    std::fs::write(&path, s.app.letter(&claim.reference).unwrap().1).unwrap();
+    let text = text_of(&path);
+    assert_mentions(
+        &text,
+        &[
+            "INTÉRÊTS MORATOIRES",
+            "2 400,00 €",
+            &i.periods[0].interest.fr(),
+            &i.interest.fr(),
+            "40,00 €",
+            &claim.asked.fr(),
+            "R2192-36",
+            "L2192-14",
+        ],
+    );
+    // Listed on the order, in the audit; once paid, nothing more to claim.
+    let listed = s.app.letters_of(&claim.order).unwrap();
+    assert_eq!(listed.len(), 3);
+    s.app
+        .record_penalty_payment(&staff(), &n, s.app.today(), claim.asked, "MDT-INT")
+        .unwrap();
+    let e = s
+        .app
+        .write_letter(&staff(), &n, LetterKind::InterestClaim)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("rien à réclamer"), "{e}");
+
+    // Worst-case strings and a long computation: never clipped, pages added.
+    let seller = Settings::default().seller;
+    let mut long = notice.clone();
+    long.buyer_name = format!(
+        "Communauté d'agglomération {}",
+        "Saint-Rémy-de-Provence ".repeat(4)
+    );
+    long.buyer_address = vec![
+        "Ω".repeat(90),
+        "Bâtiment « Les Tilleuls », 3ᵉ étage — service financier, bureau 12".into(),
+    ];
+    long.po_number = Some("ENG-".to_string() + &"9".repeat(46));
+    let template = long.invoices[0].clone();
+    long.invoices = (0..25)
+        .map(|k| {
+            let mut i = template.clone();
+            i.periods = (0..4).map(|_| template.periods[0].clone()).collect();
+            i.invoice =
+                comptoir::domain::DocNumber::parse(&format!("FA-2026-{:05}", 100 + k)).unwrap();
+            i
+        })
+        .collect();
+    let boxes = comptoir::documents::letter_boxes(&long, &seller);
+    let problems = comptoir::documents::layout_problems(&boxes);
+    assert!(problems.is_empty(), "{problems:#?}");
+    let pages = boxes.iter().map(|b| b.page).max().unwrap_or(0);
+    assert!(
+        pages >= 2,
+        "a long computation takes several pages ({pages})"
+    );
+}

@@ -77,7 +77,9 @@ pub fn kind_of(a: Action) -> &'static str {
         QuoteIssued | QuoteRenewed | DeliveryNoteIssued | InvoiceIssued | CreditNoteIssued => {
             "documents"
         }
-        PaymentRecorded | PenaltiesPaid | PenaltiesWaived | RefundRecorded => "paiements",
+        PaymentRecorded | PenaltiesPaid | PenaltiesWaived | RefundRecorded | LetterWritten => {
+            "paiements"
+        }
         Chorus => "chorus",
         Bank => "banque",
         CustomerCreated | CustomerUpdated | CustomerCorrected | EligibilityDecided => "clients",

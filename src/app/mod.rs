@@ -16,6 +16,7 @@ pub mod customers;
 pub mod export;
 pub mod import;
 pub(crate) mod index;
+pub mod letters;
 mod orders;
 pub(crate) mod pool;
 pub(crate) mod queries;

@@ -30,6 +30,8 @@ pub struct OrderView {
     pub timeline: Vec<AuditRecord>,
     /// Its invoices' and credit notes' life on Chorus Pro.
     pub chorus: Vec<crate::domain::chorus::ChorusRecord>,
+    /// The letters written about it (reminders, formal notices, interest claims).
+    pub letters: Vec<crate::domain::letter::Letter>,
 }
 
 /// A line of a document list.
@@ -329,8 +331,14 @@ impl App {
             }) {
                 chorus.extend(rx.chorus_record(&d.number.to_string())?);
             }
+            let letters = rx
+                .letters()?
+                .into_iter()
+                .filter(|l| l.order == order.number)
+                .collect();
             Ok(OrderView {
                 chorus,
+                letters,
                 stage: order.stage_on(today),
                 totals: order.totals(),
                 flags: card.flags(today, &self.settings().ecb_rates),
@@ -764,9 +772,38 @@ impl App {
         let today = self.today();
         let settings = self.settings();
         let mut rows: Vec<(u8, i64, AlertRow)> = Vec::new();
+        // The last letter of each kind per order: what was sent when, or what is due.
+        let mut last_letter: std::collections::HashMap<
+            (DocNumber, crate::domain::letter::LetterKind),
+            crate::domain::letter::Letter,
+        > = std::collections::HashMap::new();
+        for l in self.store.read(|rx| rx.letters()).unwrap_or_default() {
+            last_letter.insert((l.order, l.kind), l);
+        }
+        let sent = |order: DocNumber, kind: crate::domain::letter::LetterKind| {
+            last_letter
+                .get(&(order, kind))
+                .map(|l| format!("{} le {}", l.reference, l.date.fr()))
+        };
         for c in self.index.alert_cards(today, &settings.ecb_rates) {
             let name = self.index.customer_name(c.customer);
             for f in c.flags(today, &settings.ecb_rates) {
+                use crate::domain::letter::LetterKind;
+                let letters = match &f {
+                    Flag::Overdue { .. } => match (
+                        sent(c.number, LetterKind::Reminder),
+                        sent(c.number, LetterKind::FormalNotice),
+                    ) {
+                        (_, Some(n)) => format!(" · mise en demeure {n}"),
+                        (Some(r), None) => format!(" · relancée {r} (mise en demeure : L)"),
+                        (None, None) => " · relance à faire (l)".to_string(),
+                    },
+                    Flag::PenaltiesOwed(_) => match sent(c.number, LetterKind::InterestClaim) {
+                        Some(r) => format!(" · réclamés {r}"),
+                        None => " · à réclamer 45 j après le principal (I)".to_string(),
+                    },
+                    _ => String::new(),
+                };
                 let (rank, weight, group) = match &f {
                     Flag::Overdue { days, .. } => (0, -(*days as i64), "Factures en retard"),
                     Flag::PenaltiesOwed(owed) => (1, -owed.0, "Intérêts et indemnité dus"),
@@ -780,7 +817,7 @@ impl App {
                     weight,
                     AlertRow {
                         group,
-                        text: format!("{} · {name} · {}", c.number, f.text()),
+                        text: format!("{} · {name} · {}{letters}", c.number, f.text()),
                         target: AlertTarget::Order(c.number.to_string()),
                     },
                 ));

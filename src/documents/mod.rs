@@ -34,6 +34,7 @@ pub trait Renderer: Send + Sync {
 pub(crate) mod facturx;
 pub(crate) mod fonts;
 pub(crate) mod layout;
+pub(crate) mod letter;
 pub mod pack;
 pub(crate) mod pdf;
 pub(crate) mod pdfa;
@@ -146,6 +147,27 @@ pub fn render_statement(
     pdf::finish_canvas(&mut canvas, seller);
     let title = format!("Relevé de compte {} au {}", customer.legal_name, st.to.fr());
     canvas_to_pdfa(canvas, &title, &title, seller, at, None)
+}
+
+/// A letter (relance, mise en demeure, claim for interest) as a PDF/A.
+pub fn render_letter(
+    letter: &crate::domain::letter::Letter,
+    seller: &Seller,
+) -> Result<Vec<u8>, RenderError> {
+    let mut canvas = layout::Canvas::new();
+    letter::pages(&mut canvas, letter, seller);
+    pdf::finish_canvas(&mut canvas, seller);
+    let title = format!("{} {}", letter.kind.label(), letter.reference);
+    let subject = format!("{title} — {}", letter.buyer_name);
+    canvas_to_pdfa(canvas, &title, &subject, seller, letter.created_at, None)
+}
+
+/// The text boxes of a letter as laid out (layout checks).
+pub fn letter_boxes(letter: &crate::domain::letter::Letter, seller: &Seller) -> Vec<TextBox> {
+    let mut canvas = layout::Canvas::new();
+    letter::pages(&mut canvas, letter, seller);
+    pdf::finish_canvas(&mut canvas, seller);
+    canvas.text_boxes()
 }
 
 /// The text boxes of a statement of account as laid out (layout checks).

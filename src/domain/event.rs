@@ -47,12 +47,14 @@ pub enum Action {
     Chorus,
     /// A bank statement's entry: imported, applied, proposed, assigned or dismissed.
     Bank,
+    /// A letter written to a body: reminder, formal notice, claim for interest.
+    LetterWritten,
 }
 
 impl Action {
     /// Every action, in the order of the enum (a match below fails to compile when one is
     /// added and not listed in `label`; the test of `slug` checks this list).
-    pub const ALL: [Action; 35] = [
+    pub const ALL: [Action; 36] = [
         Action::CustomerCreated,
         Action::CustomerUpdated,
         Action::EligibilityDecided,
@@ -88,6 +90,7 @@ impl Action {
         Action::Refused,
         Action::Chorus,
         Action::Bank,
+        Action::LetterWritten,
     ];
 }
 
@@ -130,6 +133,7 @@ impl Action {
             Action::Refused => "Refus",
             Action::Chorus => "Chorus Pro",
             Action::Bank => "Relevé bancaire",
+            Action::LetterWritten => "Courrier",
         }
     }
 
@@ -171,6 +175,7 @@ impl Action {
             Action::Refused => "refused",
             Action::Chorus => "chorus",
             Action::Bank => "bank",
+            Action::LetterWritten => "letter",
         }
     }
 

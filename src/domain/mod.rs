@@ -16,6 +16,7 @@ pub mod ids;
 pub mod interest;
 pub mod legacy;
 pub mod legal;
+pub mod letter;
 pub mod money;
 pub mod order;
 pub mod pipeline;

@@ -222,6 +222,8 @@ impl Store {
             rows += copy(&snapshot, db, DICTIONARIES)?;
             rows += copy(&snapshot, db, CHORUS)?;
             rows += copy(&snapshot, db, BANK)?;
+            rows += copy(&snapshot, db, LETTERS)?;
+            rows += copy(&snapshot, db, LETTER_FILES)?;
             if let Some(recode) = recode.filter(|r| !r.added.is_empty()) {
                 let txn = batch(db)?;
                 {
@@ -251,7 +253,7 @@ impl Store {
 }
 
 /// Tables a backup copies (every table of the schema).
-pub const TABLE_COUNT: usize = 25;
+pub const TABLE_COUNT: usize = 27;
 
 /// Where a restore kept the store it replaced.
 #[derive(Debug)]

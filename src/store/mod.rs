@@ -426,6 +426,8 @@ impl Store {
             txn.open_table(ATTACHMENTS)?;
             txn.open_table(CHORUS)?;
             txn.open_table(BANK)?;
+            txn.open_table(LETTERS)?;
+            txn.open_table(LETTER_FILES)?;
             txn.open_table(ORDERS_BY_PO)?;
             txn.open_table(CUSTOMER_SUMMARIES)?;
             txn.open_table(DOCUMENT_PARTS)?;

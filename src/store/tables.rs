@@ -77,3 +77,8 @@ pub const CHORUS: TableDefinition<&str, &[u8]> = TableDefinition::new("chorus_v1
 /// Bank statements' credit entries, by their key (account, bank reference, booking date,
 /// amount; see `domain::bank`): what became of each, so that no entry is applied twice.
 pub const BANK: TableDefinition<&str, &[u8]> = TableDefinition::new("bank_v1");
+
+/// Letters to bodies (reminders, formal notices, interest claims) by id (see
+/// `domain::letter`), and each one's PDF as written (its hash is in the record).
+pub const LETTERS: TableDefinition<u64, &[u8]> = TableDefinition::new("letters_v1");
+pub const LETTER_FILES: TableDefinition<u64, &[u8]> = TableDefinition::new("letter_files_v1");

@@ -39,6 +39,8 @@ pub struct Tx<'t> {
     attachments: Table<'t, u64, &'static [u8]>,
     chorus: Table<'t, &'static str, &'static [u8]>,
     bank: Table<'t, &'static str, &'static [u8]>,
+    letters: Table<'t, u64, &'static [u8]>,
+    letter_files: Table<'t, u64, &'static [u8]>,
     orders_by_po: Table<'t, (&'static str, u64), ()>,
     customer_summaries: Table<'t, u64, &'static [u8]>,
     pub(super) document_parts: Table<'t, u64, &'static [u8]>,
@@ -68,6 +70,8 @@ pub struct Rx {
     attachments: ReadOnlyTable<u64, &'static [u8]>,
     chorus: ReadOnlyTable<&'static str, &'static [u8]>,
     bank: ReadOnlyTable<&'static str, &'static [u8]>,
+    letters: ReadOnlyTable<u64, &'static [u8]>,
+    letter_files: ReadOnlyTable<u64, &'static [u8]>,
     orders_by_po: ReadOnlyTable<(&'static str, u64), ()>,
     customer_summaries: ReadOnlyTable<u64, &'static [u8]>,
     document_parts: ReadOnlyTable<u64, &'static [u8]>,
@@ -99,6 +103,8 @@ macro_rules! open_all {
             attachments: $txn.open_table(ATTACHMENTS)?,
             chorus: $txn.open_table(CHORUS)?,
             bank: $txn.open_table(BANK)?,
+            letters: $txn.open_table(LETTERS)?,
+            letter_files: $txn.open_table(LETTER_FILES)?,
             orders_by_po: $txn.open_table(ORDERS_BY_PO)?,
             customer_summaries: $txn.open_table(CUSTOMER_SUMMARIES)?,
             document_parts: $txn.open_table(DOCUMENT_PARTS)?,
@@ -670,6 +676,21 @@ macro_rules! impl_reads {
                 }
             }
 
+            /// Every letter written, oldest first.
+            pub fn letters(&self) -> Result<Vec<crate::domain::letter::Letter>, StoreError> {
+                let mut out = Vec::new();
+                for entry in self.letters.iter()? {
+                    let (k, v) = entry?;
+                    out.push(decode("letter", &k.value(), v.value())?);
+                }
+                Ok(out)
+            }
+
+            /// A letter's PDF as written.
+            pub fn letter_file(&self, id: u64) -> Result<Option<Vec<u8>>, StoreError> {
+                Ok(self.letter_files.get(id)?.map(|v| v.value().to_vec()))
+            }
+
             /// Every imported bank entry.
             pub fn bank_records(&self) -> Result<Vec<crate::domain::bank::BankRecord>, StoreError> {
                 let mut out = Vec::new();
@@ -706,6 +727,18 @@ impl_reads!(Rx);
 impl_reads!(Tx<'_>);
 
 impl Tx<'_> {
+    /// Stores a letter and its PDF.
+    pub fn put_letter(
+        &mut self,
+        letter: &crate::domain::letter::Letter,
+        pdf: &[u8],
+    ) -> Result<(), StoreError> {
+        let bytes = encode("letter", &letter.id, letter)?;
+        self.letters.insert(letter.id, bytes.as_slice())?;
+        self.letter_files.insert(letter.id, pdf)?;
+        Ok(())
+    }
+
     /// Stores a bank statement's entry and what became of it.
     pub fn put_bank(&mut self, record: &crate::domain::bank::BankRecord) -> Result<(), StoreError> {
         let bytes = encode("bank", &record.key, record)?;

@@ -234,6 +234,7 @@ impl Board {
                     Stage::Quote | Stage::PreOrder | Stage::PoReceived
                 ),
             credit_balance,
+            overdue: card.flags.iter().any(|f| matches!(f, Flag::Overdue { .. })),
         }
     }
 

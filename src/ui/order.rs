@@ -70,6 +70,11 @@ impl OrderScreen {
             penalties_owed: self.view.penalties.owed() > crate::domain::Cents::ZERO,
             delivered: o.delivered_units() > 0,
             credit_balance: o.credit_balance() > crate::domain::Cents::ZERO,
+            overdue: self
+                .view
+                .flags
+                .iter()
+                .any(|f| matches!(f, crate::domain::Flag::Overdue { .. })),
         }
     }
 
@@ -292,6 +297,19 @@ impl OrderScreen {
                         base.fg(theme.colors.danger),
                     )));
                 }
+            }
+            // What was written to the body, when.
+            for l in &v.letters {
+                lines.push(Line::from(Span::styled(
+                    format!(
+                        "✉ {} — par {} (ssh … doc get {} > {})",
+                        l.describe(),
+                        l.created_by,
+                        l.reference,
+                        l.file_name()
+                    ),
+                    base.fg(theme.colors.muted),
+                )));
             }
             for inv in &v.invoices {
                 for (i, text) in inv.explain().into_iter().enumerate() {

@@ -1654,3 +1654,56 @@ fn bank_entries_are_decided_on_the_rapprochement_screen() {
     assert!(screen.contains("Rien à rapprocher"), "{screen}");
     assert!(w.app.bank_entries(true).unwrap().is_empty());
 }
+
+/// `l` on an overdue order writes a reminder through its confirmation; the order screen
+/// lists it with the command that downloads it; `I` says why no claim can be written yet.
+#[test]
+fn a_reminder_is_written_from_the_order_screen() {
+    let w = world();
+    let mut overdue = None;
+    w.app.index().for_each_card(|card| {
+        let late = card
+            .flags(w.app.today(), &w.app.settings().ecb_rates)
+            .iter()
+            .any(|f| matches!(f, crate::domain::Flag::Overdue { .. }));
+        if overdue.is_none() && late {
+            overdue = Some(card.number.to_string());
+        }
+    });
+    let order = overdue.expect("an overdue order in the demo world");
+    let mut c = console(&w, Role::Staff);
+    c.run(Some(Action::OpenOrder(order.clone())));
+    press(&w, &mut c, &[Key::Char('l')]);
+    let Some(Modal::Confirm(confirm, _)) = &c.modal else {
+        panic!("no confirmation: {:?}", status(&c));
+    };
+    assert!(
+        confirm.lines.iter().any(|l| l.contains("Relance pour FA-")),
+        "{:?}",
+        confirm.lines
+    );
+    press(&w, &mut c, &[Key::Enter]);
+    let (level, msg) = status(&c).unwrap();
+    assert_eq!(level, Level::Ok, "{msg}");
+    assert!(
+        msg.contains("LET-2026-00001") && msg.contains("doc get"),
+        "{msg}"
+    );
+    let screen = text(&draw(&mut c, 140, 60));
+    assert!(screen.contains("✉ Relance LET-2026-00001"), "{screen}");
+    press(&w, &mut c, &[Key::Char('I')]);
+    let (level, msg) = status(&c).unwrap();
+    assert_ne!(level, Level::Ok, "{msg}");
+    // The alerts say what was sent when.
+    let row = w
+        .app
+        .alerts()
+        .into_iter()
+        .find(|r| r.text.starts_with(&order))
+        .expect("the order is still overdue");
+    assert!(
+        row.text.contains("relancée LET-2026-00001 le"),
+        "{}",
+        row.text
+    );
+}

@@ -62,6 +62,17 @@ impl Render for DocRow {
 pub(super) fn doc(shared: &Shared, what: DocCmd) -> Output {
     let app = &shared.app;
     match what {
+        DocCmd::Get { number }
+            if number
+                .trim()
+                .to_uppercase()
+                .starts_with(crate::app::letters::LETTER_PREFIX) =>
+        {
+            match app.letter(&number) {
+                Ok((_, pdf)) => Output::bytes(pdf),
+                Err(e) => e.into(),
+            }
+        }
         DocCmd::Get { number } => match app.document_file(&number, FileFormat::Pdf) {
             Ok(b) => Output::bytes(b),
             Err(e) => e.into(),

@@ -391,6 +391,22 @@ pub(super) enum OrderCmd {
     },
     /// Pré-commande : la copie du bon de commande est arrivée par e-mail
     Preorder { number: String },
+    /// Lettre de relance des factures échues et impayées (--formal : mise en demeure,
+    /// avec les intérêts moratoires et l'indemnité à ce jour) ; le PDF : doc get LET-…
+    Remind {
+        number: String,
+        #[arg(long)]
+        formal: bool,
+    },
+    /// Demande de paiement des intérêts moratoires et de l'indemnité d'une facture payée
+    /// en retard, 45 jours après le principal (art. R2192-36)
+    ClaimInterest { number: String },
+    /// Les courriers écrits à propos d'une commande
+    Letters {
+        number: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// Bon de commande original reçu ; chaque point vérifié est exigé
     ReceiveOriginal {
         number: String,
@@ -647,7 +663,7 @@ pub(super) enum QuoteCmd {
 
 #[derive(Subcommand)]
 pub(super) enum DocCmd {
-    /// Le PDF tel qu'émis (binaire sur la sortie standard)
+    /// Le PDF tel qu'émis (binaire sur la sortie standard) ; aussi un courrier (LET-…)
     Get { number: String },
     /// Le XML Factur-X d'une facture ou d'un avoir
     Xml { number: String },

@@ -343,6 +343,34 @@ pub(super) fn order(shared: &Shared, actor: &Actor, what: OrderCmd) -> Output {
             Err(e) => e.into(),
         },
         OrderCmd::Preorder { number } => stage_line(app.record_pre_order(actor, &number)),
+        OrderCmd::Remind { number, formal } => {
+            let kind = if formal {
+                crate::domain::letter::LetterKind::FormalNotice
+            } else {
+                crate::domain::letter::LetterKind::Reminder
+            };
+            Output::from_result(app.write_letter(actor, &number, kind), letter_line)
+        }
+        OrderCmd::ClaimInterest { number } => Output::from_result(
+            app.write_letter(
+                actor,
+                &number,
+                crate::domain::letter::LetterKind::InterestClaim,
+            ),
+            letter_line,
+        ),
+        OrderCmd::Letters { number, json } => {
+            let order = match crate::app::parse_order_number(&number) {
+                Ok(n) => n,
+                Err(e) => return e.into(),
+            };
+            match app.letters_of(&order) {
+                Ok(list) => {
+                    Output::render(&list.iter().map(LetterRow::of).collect::<Vec<_>>(), json)
+                }
+                Err(e) => e.into(),
+            }
+        }
         OrderCmd::ReceiveOriginal {
             number,
             po_number,
@@ -655,5 +683,50 @@ pub(super) fn quote(shared: &Shared, actor: &Actor, what: QuoteCmd, stdin: &str)
                 Err(e) => e.into(),
             }
         }
+    }
+}
+
+/// A letter written: its reference and the command that downloads it.
+fn letter_line(l: crate::domain::letter::Letter) -> String {
+    format!(
+        "{} — ssh … doc get {} > {}",
+        l.describe(),
+        l.reference,
+        l.file_name()
+    )
+}
+
+/// `order letters`: what was written, when, asking for what.
+#[derive(serde::Serialize)]
+struct LetterRow {
+    reference: String,
+    kind: &'static str,
+    date: String,
+    invoices: Vec<String>,
+    asked: String,
+    sha256: String,
+    by: String,
+    #[serde(skip)]
+    text: String,
+}
+
+impl LetterRow {
+    fn of(l: &crate::domain::letter::Letter) -> LetterRow {
+        LetterRow {
+            reference: l.reference.clone(),
+            kind: l.kind.slug(),
+            date: l.date.to_string(),
+            invoices: l.invoices.iter().map(|i| i.invoice.to_string()).collect(),
+            asked: l.asked.decimal(),
+            sha256: l.sha256.clone(),
+            by: l.created_by.clone(),
+            text: format!("{}\t{}", l.describe(), l.created_by),
+        }
+    }
+}
+
+impl Render for LetterRow {
+    fn text(&self) -> String {
+        self.text.clone()
     }
 }

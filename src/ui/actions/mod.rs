@@ -75,6 +75,9 @@ pub(crate) enum OpKind {
     Refund,
     Revise,
     ChorusSend,
+    Remind,
+    FormalNotice,
+    ClaimInterest,
     BankConfirm,
     BankAssign,
     BankDismiss,
@@ -139,6 +142,8 @@ pub(crate) struct Situation {
     pub delivered: bool,
     /// The body paid more than its live invoices ask for (« trop-perçu » to refund).
     pub credit_balance: bool,
+    /// An invoice is past its due date and unpaid.
+    pub overdue: bool,
 }
 
 /// The inputs an operation collected from its form.
@@ -245,7 +250,7 @@ pub(crate) struct OpSpec {
 }
 
 /// Operations on an order, in the order the footer lists them.
-pub(crate) const ORDER_OPS: [OpSpec; 18] = [
+pub(crate) const ORDER_OPS: [OpSpec; 21] = [
     OpSpec {
         kind: OpKind::PreOrder,
         when: "sur un devis en cours",
@@ -652,6 +657,59 @@ pub(crate) const ORDER_OPS: [OpSpec; 18] = [
             Err(e) => (super::Level::Error, e.to_string(), None),
         },
     },
+    OpSpec {
+        kind: OpKind::Remind,
+        when: "quand une facture est échue et impayée",
+        issues: None,
+        key: 'l',
+        label: "relancer",
+        short: "lettre de relance (PDF, ssh … doc get LET-…)",
+        verb: "relancer",
+        phrase: "Écrire une relance pour",
+        applies: |s| s.overdue,
+        prepare: |app, op| letter_confirm(app, op, crate::domain::letter::LetterKind::Reminder),
+        submit: |_| Ok((String::new(), Args::None)),
+        run: |app, who, t, _| letter_run(app, who, t, crate::domain::letter::LetterKind::Reminder),
+    },
+    OpSpec {
+        kind: OpKind::FormalNotice,
+        when: "quand une facture est échue et impayée",
+        issues: None,
+        key: 'L',
+        label: "mise en demeure",
+        short: "mise en demeure avec les intérêts à ce jour",
+        verb: "demeure",
+        phrase: "Écrire une mise en demeure pour",
+        applies: |s| s.overdue,
+        prepare: |app, op| letter_confirm(app, op, crate::domain::letter::LetterKind::FormalNotice),
+        submit: |_| Ok((String::new(), Args::None)),
+        run: |app, who, t, _| {
+            letter_run(app, who, t, crate::domain::letter::LetterKind::FormalNotice)
+        },
+    },
+    OpSpec {
+        kind: OpKind::ClaimInterest,
+        when: "quand des intérêts moratoires restent dus sur une facture payée en retard",
+        issues: None,
+        key: 'I',
+        label: "réclamer les intérêts",
+        short: "demande des intérêts moratoires et de l'indemnité (45 j après le principal)",
+        verb: "reclamer",
+        phrase: "Réclamer les intérêts de",
+        applies: |s| s.penalties_owed && !s.overdue,
+        prepare: |app, op| {
+            letter_confirm(app, op, crate::domain::letter::LetterKind::InterestClaim)
+        },
+        submit: |_| Ok((String::new(), Args::None)),
+        run: |app, who, t, _| {
+            letter_run(
+                app,
+                who,
+                t,
+                crate::domain::letter::LetterKind::InterestClaim,
+            )
+        },
+    },
 ];
 
 /// Operations on a customer (its screen).
@@ -948,6 +1006,7 @@ mod tests {
                 penalties_owed: false,
                 delivered: to_invoice,
                 credit_balance: false,
+                overdue: false,
             })
             .map(|s| s.key)
             .collect::<String>()
@@ -968,8 +1027,19 @@ mod tests {
             penalties_owed: true,
             delivered: true,
             credit_balance: false,
+            overdue: false,
         };
-        assert_eq!(order_ops(&owed).map(|s| s.key).collect::<String>(), "mw");
+        assert_eq!(order_ops(&owed).map(|s| s.key).collect::<String>(), "mwI");
+        let late = Situation {
+            stage: Stage::Invoiced,
+            live_invoice: true,
+            overdue: true,
+            ..owed
+        };
+        assert_eq!(
+            order_ops(&late).map(|s| s.key).collect::<String>(),
+            "aSveimwlL"
+        );
         // A paid invoice cancelled: the surplus is refunded; a paid one can be credited.
         let refund = Situation {
             penalties_owed: false,

@@ -873,3 +873,54 @@ pub(super) fn run_chorus_send(app: &App, who: &Actor, _t: &Target, args: Args) -
         Err(e) => (Level::Error, e.to_string(), None),
     }
 }
+
+/// A letter's confirmation: what it will be about, or why none can be written now.
+pub(super) fn letter_confirm(
+    app: &App,
+    op: &Op,
+    kind: crate::domain::letter::LetterKind,
+) -> Result<Prepared, String> {
+    let (mut intro, v) = order_intro(app, op)?;
+    let (invoices, _, asked) = crate::domain::letter::letter_invoices(
+        &v.order,
+        kind,
+        app.today(),
+        &app.settings().ecb_rates,
+    )
+    .map_err(|why| format!("{} impossible : {why}", kind.label()))?;
+    intro.push(format!(
+        "{} pour {} — demande {} ; le PDF est gardé avec son empreinte et listé sur la commande.",
+        kind.label(),
+        invoices
+            .iter()
+            .map(|i| i.invoice.to_string())
+            .collect::<Vec<_>>()
+            .join(", "),
+        asked.fr()
+    ));
+    if let Some(last) = v.letters.iter().rev().find(|l| l.kind == kind) {
+        intro.push(format!("Dernier envoi de ce type : {}", last.describe()));
+    }
+    Ok(confirm(kind.label(), intro, op))
+}
+
+pub(super) fn letter_run(
+    app: &App,
+    who: &Actor,
+    t: &Target,
+    kind: crate::domain::letter::LetterKind,
+) -> Outcome {
+    match app.write_letter(who, order_of(t), kind) {
+        Ok(l) => (
+            Level::Ok,
+            format!(
+                "{} — ssh … doc get {} > {}",
+                l.describe(),
+                l.reference,
+                l.file_name()
+            ),
+            None,
+        ),
+        Err(e) => (Level::Error, e.to_string(), None),
+    }
+}
