@@ -388,6 +388,20 @@ fn config_check_command(config: Option<&Path>) -> ExitCode {
             }
         }
     }
+    // The mail relay: the settings (password as « défini ») and a real connection test.
+    if let Some(m) = &config.smtp {
+        println!("E-mail (SMTP) :");
+        for l in m.describe() {
+            println!("  {l}");
+        }
+        match crate::mail::SmtpMailer::new(m).and_then(|mailer| mailer.test_connection()) {
+            Ok(()) => println!("  connexion : OK (le relais répond)"),
+            Err(e) => {
+                chorus_ok = false;
+                println!("  connexion : ÉCHEC — {e}");
+            }
+        }
+    }
     let problems = s.problems();
     if problems.is_empty() {
         println!("OK : les documents peuvent être émis avec cette identité.");
@@ -405,6 +419,18 @@ fn config_check_command(config: Option<&Path>) -> ExitCode {
         println!("  {p}");
     }
     ExitCode::FAILURE
+}
+
+/// The mail relay of a configuration (`None`: `[smtp]` not set, or unusable — said).
+fn mailer(config: &Config) -> Option<Arc<dyn crate::app::mail::Mailer>> {
+    let m = config.smtp.as_ref()?;
+    match crate::mail::SmtpMailer::new(m) {
+        Ok(mailer) => Some(Arc::new(mailer) as Arc<dyn crate::app::mail::Mailer>),
+        Err(e) => {
+            tracing::error!("[smtp] inutilisable, aucun e-mail ne partira : {e}");
+            None
+        }
+    }
 }
 
 /// The Chorus Pro client of a configuration (`None`: `[chorus]` not set).
@@ -1393,6 +1419,7 @@ fn serve_command(args: ServeArgs<'_>) -> ExitCode {
         Err(e) => return fail(e),
     };
     app.set_chorus(chorus_client(&config));
+    app.set_mailer(mailer(&config));
     app.spawn_chorus_loop();
     if let Err(e) = enroll_first_admin(keys_dir, initial_admin_keys) {
         return fail(e);
@@ -1527,6 +1554,7 @@ fn reload(shared: &crate::ssh::Shared, config: Option<&Path>, themes_dir: &Path)
         Ok(c) => {
             let problems = c.settings.seller.problems();
             shared.app.set_chorus(chorus_client(&c));
+            shared.app.set_mailer(mailer(&c));
             shared.app.set_settings(c.settings);
             tracing::info!(
                 "configuration rechargée (identité de la boutique, paiements) ; les limites [server] s'appliquent au prochain démarrage"

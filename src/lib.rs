@@ -12,6 +12,7 @@ pub mod cli;
 pub mod config;
 pub mod documents;
 pub mod domain;
+pub mod mail;
 pub mod ssh;
 pub mod store;
 pub mod ui;
@@ -35,6 +36,7 @@ mod architecture {
                 "crate::ssh",
                 "crate::cli",
                 "crate::bank",
+                "crate::mail",
                 "crate::config",
                 "redb",
                 "ratatui",
@@ -51,6 +53,7 @@ mod architecture {
                 "crate::ssh",
                 "crate::cli",
                 "crate::bank",
+                "crate::mail",
                 "ratatui",
                 "russh",
             ],
@@ -64,6 +67,7 @@ mod architecture {
                 "crate::ssh",
                 "crate::cli",
                 "crate::bank",
+                "crate::mail",
                 "redb",
                 "russh",
             ],
@@ -75,6 +79,7 @@ mod architecture {
                 "crate::ssh",
                 "crate::cli",
                 "crate::bank",
+                "crate::mail",
                 "crate::config",
                 "redb::",
                 "ratatui",
@@ -87,6 +92,7 @@ mod architecture {
                 "crate::ssh",
                 "crate::cli",
                 "crate::bank",
+                "crate::mail",
                 "crate::store",
                 "redb::",
                 "russh",
@@ -94,6 +100,18 @@ mod architecture {
         ),
         (
             "chorus",
+            &[
+                "crate::store",
+                "crate::ui",
+                "crate::ssh",
+                "crate::cli",
+                "redb::",
+                "ratatui",
+                "russh",
+            ],
+        ),
+        (
+            "mail",
             &[
                 "crate::store",
                 "crate::ui",

@@ -19,6 +19,7 @@ pub const KINDS: &[(&str, &str)] = &[
     ("commandes", "étapes des commandes"),
     ("chorus", "dépôts et statuts Chorus Pro"),
     ("banque", "relevés bancaires importés et rapprochés"),
+    ("envois", "documents et courriers envoyés par e-mail"),
 ];
 
 /// Records read at most for one question (the newest first).
@@ -82,6 +83,7 @@ pub fn kind_of(a: Action) -> &'static str {
         }
         Chorus => "chorus",
         Bank => "banque",
+        MailSent => "envois",
         CustomerCreated | CustomerUpdated | CustomerCorrected | EligibilityDecided => "clients",
         ProductUpserted | StockAdjusted => "stock",
         _ => "commandes",

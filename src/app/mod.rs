@@ -17,6 +17,7 @@ pub mod export;
 pub mod import;
 pub(crate) mod index;
 pub mod letters;
+pub mod mail;
 mod orders;
 pub(crate) mod pool;
 pub(crate) mod queries;
@@ -284,6 +285,8 @@ pub struct Settings {
     pub chorus_on_issue: bool,
     /// `[chorus] sync_minutes`: how often statuses are read.
     pub chorus_sync_minutes: u64,
+    /// The e-mail of each kind of document (`[smtp.templates]` replaces them).
+    pub mail_templates: crate::domain::mail::MailTemplates,
 }
 
 /// The default disk reserve, in MB.
@@ -298,6 +301,7 @@ impl Default for Settings {
             disk_reserve_mb: DISK_RESERVE_MB,
             chorus_on_issue: false,
             chorus_sync_minutes: 30,
+            mail_templates: Default::default(),
         }
     }
 }
@@ -309,6 +313,8 @@ pub struct App {
     settings: std::sync::RwLock<Arc<Settings>>,
     clock: Arc<dyn Clock>,
     renderer: Arc<dyn Renderer>,
+    /// The shop's SMTP relay, when configured (see [`mail::Mailer`]).
+    mailer: std::sync::RwLock<Option<Arc<dyn mail::Mailer>>>,
     /// Chorus Pro, when configured (see [`chorus::ChorusApi`]).
     chorus: std::sync::RwLock<Option<Arc<dyn chorus::ChorusApi>>>,
     /// One run of the Chorus queue or follow-up at a time (the loop and a command).
@@ -348,6 +354,7 @@ impl App {
             clock,
             renderer,
             chorus: Default::default(),
+            mailer: Default::default(),
             chorus_runs: Default::default(),
             chorus_structures: Default::default(),
             chorus_attention: Default::default(),

@@ -32,6 +32,8 @@ pub struct OrderView {
     pub chorus: Vec<crate::domain::chorus::ChorusRecord>,
     /// The letters written about it (reminders, formal notices, interest claims).
     pub letters: Vec<crate::domain::letter::Letter>,
+    /// What was sent by e-mail about it.
+    pub mails: Vec<crate::domain::mail::MailRecord>,
 }
 
 /// A line of a document list.
@@ -336,9 +338,15 @@ impl App {
                 .into_iter()
                 .filter(|l| l.order == order.number)
                 .collect();
+            let mails = rx
+                .mails()?
+                .into_iter()
+                .filter(|m| m.order == order.number)
+                .collect();
             Ok(OrderView {
                 chorus,
                 letters,
+                mails,
                 stage: order.stage_on(today),
                 totals: order.totals(),
                 flags: card.flags(today, &self.settings().ecb_rates),

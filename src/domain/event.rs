@@ -49,12 +49,14 @@ pub enum Action {
     Bank,
     /// A letter written to a body: reminder, formal notice, claim for interest.
     LetterWritten,
+    /// A document or letter sent by e-mail.
+    MailSent,
 }
 
 impl Action {
     /// Every action, in the order of the enum (a match below fails to compile when one is
     /// added and not listed in `label`; the test of `slug` checks this list).
-    pub const ALL: [Action; 36] = [
+    pub const ALL: [Action; 37] = [
         Action::CustomerCreated,
         Action::CustomerUpdated,
         Action::EligibilityDecided,
@@ -91,6 +93,7 @@ impl Action {
         Action::Chorus,
         Action::Bank,
         Action::LetterWritten,
+        Action::MailSent,
     ];
 }
 
@@ -134,6 +137,7 @@ impl Action {
             Action::Chorus => "Chorus Pro",
             Action::Bank => "Relevé bancaire",
             Action::LetterWritten => "Courrier",
+            Action::MailSent => "E-mail envoyé",
         }
     }
 
@@ -176,6 +180,7 @@ impl Action {
             Action::Chorus => "chorus",
             Action::Bank => "bank",
             Action::LetterWritten => "letter",
+            Action::MailSent => "mail-sent",
         }
     }
 

@@ -17,6 +17,7 @@ pub mod interest;
 pub mod legacy;
 pub mod legal;
 pub mod letter;
+pub mod mail;
 pub mod money;
 pub mod order;
 pub mod pipeline;

@@ -224,6 +224,7 @@ impl Store {
             rows += copy(&snapshot, db, BANK)?;
             rows += copy(&snapshot, db, LETTERS)?;
             rows += copy(&snapshot, db, LETTER_FILES)?;
+            rows += copy(&snapshot, db, MAILS)?;
             if let Some(recode) = recode.filter(|r| !r.added.is_empty()) {
                 let txn = batch(db)?;
                 {
@@ -253,7 +254,7 @@ impl Store {
 }
 
 /// Tables a backup copies (every table of the schema).
-pub const TABLE_COUNT: usize = 27;
+pub const TABLE_COUNT: usize = 28;
 
 /// Where a restore kept the store it replaced.
 #[derive(Debug)]

@@ -43,6 +43,7 @@ impl Record for Product {}
 impl Record for crate::domain::chorus::ChorusRecord {}
 impl Record for crate::domain::bank::BankRecord {}
 impl Record for crate::domain::letter::Letter {}
+impl Record for crate::domain::mail::MailRecord {}
 impl Record for CustomerSummary {}
 
 /// Version 2: receipt date, interruption and partial credits on invoices, penalty

@@ -428,6 +428,7 @@ impl Store {
             txn.open_table(BANK)?;
             txn.open_table(LETTERS)?;
             txn.open_table(LETTER_FILES)?;
+            txn.open_table(MAILS)?;
             txn.open_table(ORDERS_BY_PO)?;
             txn.open_table(CUSTOMER_SUMMARIES)?;
             txn.open_table(DOCUMENT_PARTS)?;

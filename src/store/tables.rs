@@ -82,3 +82,7 @@ pub const BANK: TableDefinition<&str, &[u8]> = TableDefinition::new("bank_v1");
 /// `domain::letter`), and each one's PDF as written (its hash is in the record).
 pub const LETTERS: TableDefinition<u64, &[u8]> = TableDefinition::new("letters_v1");
 pub const LETTER_FILES: TableDefinition<u64, &[u8]> = TableDefinition::new("letter_files_v1");
+
+/// Documents sent by e-mail, by id (see `domain::mail`): to whom, when, the Message-ID
+/// and the relay's answer.
+pub const MAILS: TableDefinition<u64, &[u8]> = TableDefinition::new("mails_v1");

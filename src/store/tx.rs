@@ -41,6 +41,7 @@ pub struct Tx<'t> {
     bank: Table<'t, &'static str, &'static [u8]>,
     letters: Table<'t, u64, &'static [u8]>,
     letter_files: Table<'t, u64, &'static [u8]>,
+    mails: Table<'t, u64, &'static [u8]>,
     orders_by_po: Table<'t, (&'static str, u64), ()>,
     customer_summaries: Table<'t, u64, &'static [u8]>,
     pub(super) document_parts: Table<'t, u64, &'static [u8]>,
@@ -72,6 +73,7 @@ pub struct Rx {
     bank: ReadOnlyTable<&'static str, &'static [u8]>,
     letters: ReadOnlyTable<u64, &'static [u8]>,
     letter_files: ReadOnlyTable<u64, &'static [u8]>,
+    mails: ReadOnlyTable<u64, &'static [u8]>,
     orders_by_po: ReadOnlyTable<(&'static str, u64), ()>,
     customer_summaries: ReadOnlyTable<u64, &'static [u8]>,
     document_parts: ReadOnlyTable<u64, &'static [u8]>,
@@ -105,6 +107,7 @@ macro_rules! open_all {
             bank: $txn.open_table(BANK)?,
             letters: $txn.open_table(LETTERS)?,
             letter_files: $txn.open_table(LETTER_FILES)?,
+            mails: $txn.open_table(MAILS)?,
             orders_by_po: $txn.open_table(ORDERS_BY_PO)?,
             customer_summaries: $txn.open_table(CUSTOMER_SUMMARIES)?,
             document_parts: $txn.open_table(DOCUMENT_PARTS)?,
@@ -691,6 +694,16 @@ macro_rules! impl_reads {
                 Ok(self.letter_files.get(id)?.map(|v| v.value().to_vec()))
             }
 
+            /// Every e-mail sent, oldest first.
+            pub fn mails(&self) -> Result<Vec<crate::domain::mail::MailRecord>, StoreError> {
+                let mut out = Vec::new();
+                for entry in self.mails.iter()? {
+                    let (k, v) = entry?;
+                    out.push(decode("mail", &k.value(), v.value())?);
+                }
+                Ok(out)
+            }
+
             /// Every imported bank entry.
             pub fn bank_records(&self) -> Result<Vec<crate::domain::bank::BankRecord>, StoreError> {
                 let mut out = Vec::new();
@@ -727,6 +740,13 @@ impl_reads!(Rx);
 impl_reads!(Tx<'_>);
 
 impl Tx<'_> {
+    /// Records an e-mail sent.
+    pub fn put_mail(&mut self, mail: &crate::domain::mail::MailRecord) -> Result<(), StoreError> {
+        let bytes = encode("mail", &mail.id, mail)?;
+        self.mails.insert(mail.id, bytes.as_slice())?;
+        Ok(())
+    }
+
     /// Stores a letter and its PDF.
     pub fn put_letter(
         &mut self,

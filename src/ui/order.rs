@@ -298,6 +298,12 @@ impl OrderScreen {
                     )));
                 }
             }
+            for m in &v.mails {
+                lines.push(Line::from(Span::styled(
+                    format!("@ {} — par {}", m.describe(), m.by),
+                    base.fg(theme.colors.muted),
+                )));
+            }
             // What was written to the body, when.
             for l in &v.letters {
                 lines.push(Line::from(Span::styled(

@@ -1706,4 +1706,52 @@ fn a_reminder_is_written_from_the_order_screen() {
         "{}",
         row.text
     );
+    // `@` sends it, prefilled with the letter and the order's contact; the confirmation
+    // says to whom.
+    let fake = Arc::new(FakeMailer(std::sync::Mutex::new(Vec::new())));
+    w.app.set_mailer(Some(fake.clone()));
+    press(&w, &mut c, &[Key::Char('@')]);
+    let Some(Modal::Form(form, _)) = &c.modal else {
+        panic!("no form: {:?}", status(&c));
+    };
+    assert_eq!(form.value("reference"), "LET-2026-00001");
+    let to = form.value("to").to_string();
+    assert!(to.contains('@'), "{to}");
+    press(&w, &mut c, &[Key::Enter]);
+    let Some(Modal::Confirm(confirm, _)) = &c.modal else {
+        panic!("no confirmation: {:?}", status(&c));
+    };
+    assert!(
+        confirm.lines.iter().any(|l| l.contains(&format!("à {to}"))),
+        "{:?}",
+        confirm.lines
+    );
+    press(&w, &mut c, &[Key::Enter]);
+    let (level, msg) = status(&c).unwrap();
+    assert_eq!(level, Level::Ok, "{msg}");
+    let sent = fake.0.lock().unwrap();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].to, [to]);
+    assert_eq!(
+        sent[0].attachment,
+        w.app.letter("LET-2026-00001").unwrap().1,
+        "the letter as written"
+    );
+}
+
+/// A relay that takes every message (the real one is tested against aiosmtpd in
+/// `tests/documents.rs`).
+struct FakeMailer(std::sync::Mutex<Vec<crate::app::mail::OutgoingMail>>);
+
+impl crate::app::mail::Mailer for FakeMailer {
+    fn send(
+        &self,
+        mail: &crate::app::mail::OutgoingMail,
+    ) -> Result<crate::app::mail::SentMail, crate::app::mail::MailError> {
+        self.0.lock().unwrap().push(mail.clone());
+        Ok(crate::app::mail::SentMail {
+            message_id: "<1@test>".into(),
+            answer: "250 OK".into(),
+        })
+    }
 }

@@ -59,9 +59,14 @@ impl Render for DocRow {
     }
 }
 
-pub(super) fn doc(shared: &Shared, what: DocCmd) -> Output {
+pub(super) fn doc(shared: &Shared, who: &crate::app::Actor, what: DocCmd) -> Output {
     let app = &shared.app;
     match what {
+        DocCmd::Send { number, to } => {
+            Output::from_result(app.send_document(who, &number, to.as_deref()), |m| {
+                format!("{} — Message-ID {}", m.describe(), m.message_id)
+            })
+        }
         DocCmd::Get { number }
             if number
                 .trim()

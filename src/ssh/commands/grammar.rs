@@ -676,6 +676,14 @@ pub(super) enum DocCmd {
     },
     /// Dossier comptable d'une facture : facture + RIB + bon de commande, un PDF
     Pack { number: String },
+    /// Envoyer par e-mail (relais [smtp]) un devis, un bon de livraison, une facture (son
+    /// dossier de paiement), un avoir ou un courrier LET-… ; au contact de la commande,
+    /// ou --to adresse[,adresse]
+    Send {
+        number: String,
+        #[arg(long)]
+        to: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]

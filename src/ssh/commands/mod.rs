@@ -279,7 +279,7 @@ fn run(shared: &Arc<Shared>, who: &Actor, parsed: Parsed, stdin: Option<Vec<u8>>
         } => orders::attach_po(shared, who, &number, raw.as_deref().unwrap_or_default()),
         Cmd::Order { what } => orders::order(shared, who, what),
         Cmd::Quote { what } => orders::quote(shared, who, what, &stdin),
-        Cmd::Doc { what } => documents::doc(shared, what),
+        Cmd::Doc { what } => documents::doc(shared, who, what),
         Cmd::Keys { what } => access::keys(shared, who, what, &stdin),
         Cmd::Pubkey { what } => access::pubkey(shared, who, what, &stdin),
         Cmd::Sessions { what } => admin::sessions(shared, who, what),

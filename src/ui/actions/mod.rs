@@ -78,6 +78,7 @@ pub(crate) enum OpKind {
     Remind,
     FormalNotice,
     ClaimInterest,
+    EmailSend,
     BankConfirm,
     BankAssign,
     BankDismiss,
@@ -162,6 +163,11 @@ pub(crate) enum Args {
     Reason(String),
     /// The invoices a bank entry pays, as typed.
     Invoices(Vec<String>),
+    /// A document or letter to send, and to whom.
+    Mail {
+        reference: String,
+        to: String,
+    },
     Credit {
         invoice: Option<DocNumber>,
         scope: CreditScope,
@@ -250,7 +256,7 @@ pub(crate) struct OpSpec {
 }
 
 /// Operations on an order, in the order the footer lists them.
-pub(crate) const ORDER_OPS: [OpSpec; 21] = [
+pub(crate) const ORDER_OPS: [OpSpec; 22] = [
     OpSpec {
         kind: OpKind::PreOrder,
         when: "sur un devis en cours",
@@ -710,6 +716,26 @@ pub(crate) const ORDER_OPS: [OpSpec; 21] = [
             )
         },
     },
+    OpSpec {
+        kind: OpKind::EmailSend,
+        when: "toujours ([smtp] configuré)",
+        issues: None,
+        key: '@',
+        label: "envoyer par e-mail",
+        short: "envoyer un document ou un courrier par e-mail (au contact de la commande)",
+        verb: "envoyer",
+        phrase: "Envoyer par e-mail un document de",
+        applies: |_| true,
+        prepare: prepare_email,
+        submit: submit_email,
+        run: |app, who, _t, args| match args {
+            Args::Mail { reference, to } => match app.send_document(who, &reference, Some(&to)) {
+                Ok(m) => (super::Level::Ok, m.describe(), None),
+                Err(e) => (super::Level::Error, e.to_string(), None),
+            },
+            _ => missing_input(),
+        },
+    },
 ];
 
 /// Operations on a customer (its screen).
@@ -1011,13 +1037,13 @@ mod tests {
             .map(|s| s.key)
             .collect::<String>()
         };
-        assert_eq!(keys(Stage::Quote, false, false), "pryoxz");
-        assert_eq!(keys(Stage::PoReceived, false, false), "box");
-        assert_eq!(keys(Stage::PoReceived, false, true), "bfx");
-        assert_eq!(keys(Stage::Delivered, false, true), "f");
-        assert_eq!(keys(Stage::Invoiced, true, false), "aSvei");
-        assert_eq!(keys(Stage::Expired, false, false), "n");
-        assert_eq!(keys(Stage::Paid, false, false), "");
+        assert_eq!(keys(Stage::Quote, false, false), "pryoxz@");
+        assert_eq!(keys(Stage::PoReceived, false, false), "box@");
+        assert_eq!(keys(Stage::PoReceived, false, true), "bfx@");
+        assert_eq!(keys(Stage::Delivered, false, true), "f@");
+        assert_eq!(keys(Stage::Invoiced, true, false), "aSvei@");
+        assert_eq!(keys(Stage::Expired, false, false), "n@");
+        assert_eq!(keys(Stage::Paid, false, false), "@");
         let owed = Situation {
             stage: Stage::Paid,
             live_invoice: false,
@@ -1029,7 +1055,7 @@ mod tests {
             credit_balance: false,
             overdue: false,
         };
-        assert_eq!(order_ops(&owed).map(|s| s.key).collect::<String>(), "mwI");
+        assert_eq!(order_ops(&owed).map(|s| s.key).collect::<String>(), "mwI@");
         let late = Situation {
             stage: Stage::Invoiced,
             live_invoice: true,
@@ -1038,7 +1064,7 @@ mod tests {
         };
         assert_eq!(
             order_ops(&late).map(|s| s.key).collect::<String>(),
-            "aSveimwlL"
+            "aSveimwlL@"
         );
         // A paid invoice cancelled: the surplus is refunded; a paid one can be credited.
         let refund = Situation {
@@ -1046,12 +1072,12 @@ mod tests {
             credit_balance: true,
             ..owed
         };
-        assert_eq!(order_ops(&refund).map(|s| s.key).collect::<String>(), "g");
+        assert_eq!(order_ops(&refund).map(|s| s.key).collect::<String>(), "g@");
         let paid = Situation {
             live_invoice: true,
             ..refund
         };
-        assert_eq!(order_ops(&paid).map(|s| s.key).collect::<String>(), "Sgv");
+        assert_eq!(order_ops(&paid).map(|s| s.key).collect::<String>(), "Sgv@");
     }
 
     #[test]

@@ -924,3 +924,60 @@ pub(super) fn letter_run(
         Err(e) => (Level::Error, e.to_string(), None),
     }
 }
+
+/// Sending by e-mail: the newest document or letter of the order, to its contact; both
+/// may be changed, and the confirmation says to whom it goes.
+pub(super) fn prepare_email(app: &App, op: &Op) -> Result<Prepared, String> {
+    let (intro, v) = order_intro(app, op)?;
+    let newest_letter = v.letters.last().map(|l| (l.date, l.reference.clone()));
+    let newest_doc = v
+        .order
+        .documents
+        .last()
+        .map(|d| (d.date, d.number.to_string()));
+    let reference = match (newest_letter, newest_doc) {
+        (Some(l), Some(d)) => {
+            // A letter is written after the documents it is about.
+            if l.0 >= d.0 { l.1 } else { d.1 }
+        }
+        (Some(l), None) => l.1,
+        (None, Some(d)) => d.1,
+        (None, None) => return Err("la commande n'a encore aucun document à envoyer".into()),
+    };
+    let to = [v.order.contact.email.clone()]
+        .into_iter()
+        .chain(v.customer.contacts.iter().map(|c| c.email.clone()))
+        .find(|e| !e.trim().is_empty())
+        .unwrap_or_default();
+    Ok(Prepared::Form(
+        Form::new(
+            "Envoyer par e-mail",
+            intro,
+            vec![
+                Field::text(
+                    "reference",
+                    "Document ou courrier",
+                    &reference,
+                    "DEV-…, BL-…, FA-… (le dossier de paiement), AV-…, LET-…",
+                ),
+                Field::text("to", "Destinataire(s)", &to, "adresse[, adresse]"),
+            ],
+        ),
+        op.clone(),
+    ))
+}
+
+pub(super) fn submit_email(form: &Form) -> Result<(String, Args), String> {
+    let reference = form.value("reference").trim().to_uppercase();
+    let to = form.value("to").trim().to_string();
+    if reference.is_empty() {
+        return Err("le numéro du document ou du courrier".into());
+    }
+    if to.is_empty() {
+        return Err("au moins une adresse".into());
+    }
+    Ok((
+        format!("Envoyer {reference} à {to} par le relais SMTP de la boutique."),
+        Args::Mail { reference, to },
+    ))
+}
