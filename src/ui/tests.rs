@@ -1625,12 +1625,16 @@ fn bank_entries_are_decided_on_the_rapprochement_screen() {
         screen.contains("Rapprochement bancaire") && screen.contains("M DUPONT"),
         "{screen}"
     );
-    // The first entry (its amount is the open invoice's): named by hand.
+    // The first entry (its amount is the open invoice's): named by hand, the open
+    // invoices of that amount offered.
     press(&w, &mut c, &[Key::Char('a')]);
+    let Some(Modal::Form(form, _)) = &c.modal else {
+        panic!("no form: {:?}", status(&c));
+    };
     assert!(
-        matches!(&c.modal, Some(Modal::Form(..))),
+        form.intro.iter().any(|l| l.contains(&invoice.to_string())),
         "{:?}",
-        status(&c)
+        form.intro
     );
     type_text(&w, &mut c, &invoice.to_string());
     press(&w, &mut c, &[Key::Enter, Key::Enter]);

@@ -140,10 +140,35 @@ fn prepare_assign(app: &App, op: &Op) -> Result<Prepared, String> {
         } => i.to_string(),
         _ => String::new(),
     };
+    // The open invoices of that amount, to pick from (the body's name helps).
+    let mut lines = intro(&r);
+    let mut same = Vec::new();
+    app.index().for_each_card(|card| {
+        for l in card.late.iter().filter(|l| l.unpaid == r.amount) {
+            if same.len() < 6 {
+                same.push((l.invoice, card.customer));
+            }
+        }
+    });
+    if same.is_empty() {
+        lines.push(format!(
+            "Aucune facture ouverte de {} exactement.",
+            r.amount.fr()
+        ));
+    } else {
+        lines.push(format!(
+            "Factures ouvertes de {} : {}",
+            r.amount.fr(),
+            same.iter()
+                .map(|(i, c)| format!("{i} ({})", app.index().customer_name(*c)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
     Ok(Prepared::Form(
         Form::new(
             "Désigner les factures payées",
-            intro(&r),
+            lines,
             vec![Field::text(
                 "invoices",
                 "Factures",
