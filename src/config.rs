@@ -496,6 +496,9 @@ struct Server {
     listen: Option<String>,
     max_sessions: Option<usize>,
     idle_timeout_minutes: Option<u64>,
+    /// Minutes without a keystroke before a console is closed (0: never; a fraction of a
+    /// minute is accepted, for tests).
+    idle_minutes: Option<toml::Value>,
     keepalive_seconds: Option<u64>,
     shop_title: Option<String>,
     /// Free space (MB) kept on the store's disk; business writes stop below it.
@@ -516,7 +519,8 @@ struct Server {
 pub struct ServerConfig {
     pub listen: Option<String>,
     pub max_sessions: usize,
-    pub idle_timeout: Duration,
+    /// A console untouched this long is closed (`None`: never); commands are unaffected.
+    pub idle_timeout: Option<Duration>,
     pub keepalive: Duration,
     /// Connections kept for admins, so that staff cannot lock them out (at most half of
     /// `max_sessions`).
@@ -618,7 +622,7 @@ impl Default for ServerConfig {
         ServerConfig {
             listen: None,
             max_sessions: 64,
-            idle_timeout: Duration::from_secs(30 * 60),
+            idle_timeout: Some(Duration::from_secs(30 * 60)),
             keepalive: Duration::from_secs(30),
             admin_reserved_sessions: 4,
             max_sessions_per_person: 8,
@@ -780,7 +784,23 @@ impl Config {
                 if m == 0 {
                     return Err(err(path, "server.idle_timeout_minutes", "au moins 1"));
                 }
-                cfg.server.idle_timeout = Duration::from_secs(m * 60);
+                cfg.server.idle_timeout = Some(Duration::from_secs(m * 60));
+            }
+            if let Some(v) = &s.idle_minutes {
+                let minutes = match v {
+                    toml::Value::Integer(i) => *i as f64,
+                    toml::Value::Float(f) => *f,
+                    _ => -1.0,
+                };
+                if !(0.0..=1440.0).contains(&minutes) {
+                    return Err(err(
+                        path,
+                        "server.idle_minutes",
+                        "un nombre de minutes entre 0 (jamais) et 1440",
+                    ));
+                }
+                cfg.server.idle_timeout =
+                    (minutes > 0.0).then(|| Duration::from_secs_f64(minutes * 60.0));
             }
             if let Some(k) = s.keepalive_seconds {
                 if k == 0 {

@@ -2038,3 +2038,71 @@ async fn a_quote_is_revised_as_a_new_version() {
     assert_eq!(s, 1);
     assert!(err.contains("n'est pas au catalogue"), "{err}");
 }
+
+/// The idle lock: a console untouched for `idle_minutes` is closed with a French goodbye
+/// that says why, its terminal restored; a typing console and commands are unaffected;
+/// `sessions list` shows each console's idle time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idle_console_is_closed_and_its_idle_time_shown() {
+    let config = comptoir::config::Config::parse(
+        "[server]\nidle_minutes = 0.05\n",
+        std::path::Path::new("comptoir.toml"),
+    )
+    .unwrap()
+    .server;
+    assert_eq!(config.idle_timeout, Some(Duration::from_secs(3)));
+    let w = world_with(config).await;
+    let mut idle = w.console(&w.staff, 100, 30).await;
+    idle.wait_text("Tableau").await;
+    let mut busy = w.console(&w.admin, 100, 30).await;
+    busy.wait_text("Tableau").await;
+    // The admin keeps typing (a key every second) while the other console sits.
+    for _ in 0..2 {
+        busy.send(b"2").await;
+        busy.pump(Duration::from_millis(500)).await;
+        busy.send(b"1").await;
+        busy.pump(Duration::from_millis(500)).await;
+    }
+    let (out, _, s) = w.run(&w.admin, "sessions list --json").await;
+    assert_eq!(s, 0, "{out}");
+    let rows: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let consoles: Vec<&serde_json::Value> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["what"] == "console")
+        .collect();
+    assert_eq!(consoles.len(), 2, "{out}");
+    assert!(consoles.iter().all(|r| r["idle_seconds"].is_u64()), "{out}");
+    // The admin keeps typing while the other console's lock falls.
+    let started = Instant::now();
+    while !idle.closed {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the idle console stayed open"
+        );
+        busy.send(b"2").await;
+        busy.pump(Duration::from_millis(250)).await;
+        busy.send(b"1").await;
+        idle.pump(Duration::from_millis(250)).await;
+    }
+    idle.wait_end(10).await;
+    let goodbye = String::from_utf8_lossy(&idle.raw).into_owned();
+    assert!(
+        goodbye.contains("sans frappe") && goodbye.contains("idle_minutes"),
+        "{goodbye}"
+    );
+    assert!(!idle.parser.screen().alternate_screen());
+    // The typing console is still there; a command is unaffected by the lock.
+    busy.send(b"2").await;
+    busy.wait_text("Rechercher").await;
+    let (_, _, s) = w.run(&w.staff, "whoami").await;
+    assert_eq!(s, 0);
+    // 0 means never.
+    let never = comptoir::config::Config::parse(
+        "[server]\nidle_minutes = 0\n",
+        std::path::Path::new("comptoir.toml"),
+    )
+    .unwrap();
+    assert_eq!(never.server.idle_timeout, None);
+}

@@ -50,6 +50,19 @@ pub struct SessionInfo {
     pub started: Timestamp,
     /// `console` or the command being run.
     pub what: String,
+    /// A console's time since its last keystroke, in seconds.
+    pub idle_secs: Option<u64>,
+}
+
+impl SessionInfo {
+    /// What it does, and for a console how long it has been idle.
+    pub fn activity(&self) -> String {
+        match self.idle_secs {
+            Some(s) if s >= 60 => format!("{}, inactive depuis {} min", self.what, s / 60),
+            Some(_) => format!("{}, active", self.what),
+            None => self.what.clone(),
+        }
+    }
 }
 
 /// A source or a key refused for a while after repeated failed logins.

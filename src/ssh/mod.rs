@@ -249,7 +249,15 @@ pub async fn start(app: Arc<App>, opts: ServeOptions) -> anyhow::Result<ServerHa
         auth_rejection_time: Duration::from_millis(300),
         auth_rejection_time_initial: Some(Duration::ZERO),
         keys: vec![host_key],
-        inactivity_timeout: Some(shared.config.idle_timeout + Duration::from_secs(300)),
+        // A client that sends nothing at all (not even keepalive answers) long after the
+        // idle lock: the transport is closed.
+        inactivity_timeout: Some(
+            shared
+                .config
+                .idle_timeout
+                .unwrap_or(Duration::from_secs(24 * 3600))
+                + Duration::from_secs(300),
+        ),
         keepalive_interval: Some(shared.config.keepalive),
         keepalive_max: 3,
         max_auth_attempts: MAX_AUTH_ATTEMPTS,
@@ -333,5 +341,6 @@ pub(crate) fn session_info(
         peer,
         started: now,
         what: what.to_string(),
+        idle_secs: None,
     }
 }

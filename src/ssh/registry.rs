@@ -15,6 +15,15 @@ use tokio::sync::mpsc;
 struct Entry {
     info: SessionInfo,
     kill: mpsc::UnboundedSender<String>,
+    /// A console's last keystroke (seconds since the epoch), written by its session.
+    last_input: Arc<AtomicU64>,
+}
+
+fn epoch_secs() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }
 
 #[derive(Default)]
@@ -27,6 +36,19 @@ pub struct Registry {
 pub struct Registration<'a> {
     registry: &'a Registry,
     pub id: u64,
+    last_input: Arc<AtomicU64>,
+}
+
+impl Registration<'_> {
+    /// Where its session notes each keystroke (see [`touch`]).
+    pub fn activity(&self) -> Arc<AtomicU64> {
+        self.last_input.clone()
+    }
+}
+
+/// Notes a keystroke (the Accès tab shows each console's idle time).
+pub(crate) fn touch(activity: &AtomicU64) {
+    activity.store(epoch_secs(), Ordering::Relaxed);
 }
 
 impl Drop for Registration<'_> {
@@ -48,11 +70,26 @@ impl Registry {
         let id = self.next.fetch_add(1, Ordering::SeqCst) + 1;
         info.id = id;
         let (kill, rx) = mpsc::unbounded_channel();
+        let last_input = Arc::new(AtomicU64::new(epoch_secs()));
         self.sessions
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .insert(id, Entry { info, kill });
-        (Registration { registry: self, id }, rx)
+            .insert(
+                id,
+                Entry {
+                    info,
+                    kill,
+                    last_input: last_input.clone(),
+                },
+            );
+        (
+            Registration {
+                registry: self,
+                id,
+                last_input,
+            },
+            rx,
+        )
     }
 
     pub fn list(&self) -> Vec<SessionInfo> {
@@ -61,7 +98,14 @@ impl Registry {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .values()
-            .map(|e| e.info.clone())
+            .map(|e| {
+                let mut info = e.info.clone();
+                if info.what == "console" {
+                    let last = e.last_input.load(Ordering::Relaxed);
+                    info.idle_secs = Some(epoch_secs().saturating_sub(last));
+                }
+                info
+            })
             .collect();
         v.sort_by_key(|s| s.id);
         v
@@ -714,6 +758,7 @@ mod tests {
             peer: None,
             started: Timestamp(0),
             what: "console".into(),
+            idle_secs: None,
         };
         let (a, mut rx) = reg.register(info("marie"));
         let (_b, _rx2) = reg.register(info("paul"));

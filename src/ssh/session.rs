@@ -88,8 +88,8 @@ pub(crate) async fn run_console(start: ConsoleStart) {
         writer.clone(),
         events,
         kill,
-        cols,
-        rows,
+        (cols, rows),
+        registration.activity(),
     ));
     let (end, status) = match inner.await {
         Ok(end) => {
@@ -134,8 +134,8 @@ async fn console_loop(
     writer: Arc<ChannelWriteHalf<RusshMsg>>,
     mut events: mpsc::Receiver<SessionEvent>,
     mut kill: mpsc::UnboundedReceiver<String>,
-    cols: u32,
-    rows: u32,
+    (cols, rows): (u32, u32),
+    activity: Arc<std::sync::atomic::AtomicU64>,
 ) -> End {
     let mut console = Console::new(
         shared.app.clone(),
@@ -203,6 +203,7 @@ async fn console_loop(
             ev = events.recv() => match ev {
                 Some(SessionEvent::Data(bytes)) => {
                     last_input = Instant::now();
+                    super::registry::touch(&activity);
                     let mut dropped = 0usize;
                     for input in decoder.feed(&bytes) {
                         if budget.take() {
@@ -287,9 +288,17 @@ async fn console_loop(
             }
             _ = tick.tick() => {
                 ticks += 1;
-                if last_input.elapsed() >= shared.config.idle_timeout {
-                    let minutes = shared.config.idle_timeout.as_secs() / 60;
-                    return End::Message(format!("Session fermée après {minutes} min d'inactivité."));
+                if let Some(idle) = shared.config.idle_timeout
+                    && last_input.elapsed() >= idle
+                {
+                    let after = if idle.as_secs() >= 60 {
+                        format!("{} min", idle.as_secs() / 60)
+                    } else {
+                        format!("{} s", idle.as_secs().max(1))
+                    };
+                    return End::Message(format!(
+                        "Session fermée après {after} sans frappe (verrouillage d'inactivité, [server] idle_minutes) : reconnectez-vous. À bientôt."
+                    ));
                 }
                 // Clock in the header and expiring status lines: once a minute is enough.
                 if ticks.is_multiple_of(60) {

@@ -598,7 +598,7 @@ impl AccessTab {
                             s.id,
                             pad(&s.person, 10),
                             s.peer.map(|p| p.ip().to_string()).unwrap_or_default(),
-                            s.what
+                            s.activity()
                         ),
                         sw,
                     ),

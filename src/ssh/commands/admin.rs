@@ -20,8 +20,12 @@ struct SessionRow {
     source: Option<String>,
     since: String,
     what: String,
+    /// A console's seconds since its last keystroke.
+    idle_seconds: Option<u64>,
     #[serde(skip)]
     since_fr: String,
+    #[serde(skip)]
+    activity: String,
 }
 
 impl SessionRow {
@@ -34,7 +38,9 @@ impl SessionRow {
             source: s.peer.map(|p| p.to_string()),
             since: s.started.iso_utc(),
             what: s.what.clone(),
+            idle_seconds: s.idle_secs,
             since_fr: s.started.fr(),
+            activity: s.activity(),
         }
     }
 }
@@ -48,7 +54,7 @@ impl Render for SessionRow {
             self.role,
             self.source.as_deref().unwrap_or(""),
             self.since_fr,
-            self.what
+            self.activity
         )
     }
 }
