@@ -402,6 +402,12 @@ fn config_check_command(config: Option<&Path>) -> ExitCode {
             }
         }
     }
+    if let Some(m) = &config.metrics {
+        println!(
+            "Métriques : http://{}/metrics (lu au démarrage ; un SIGHUP ne le change pas)",
+            m.listen
+        );
+    }
     let problems = s.problems();
     if problems.is_empty() {
         println!("OK : les documents peuvent être émis avec cette identité.");
@@ -1447,6 +1453,7 @@ fn serve_command(args: ServeArgs<'_>) -> ExitCode {
             config: config.server.clone(),
             themes,
             public_host: None,
+            metrics: config.metrics.as_ref().map(|m| m.listen),
         };
         let handle = match crate::ssh::start(app, opts).await {
             Ok(h) => h,
@@ -1473,6 +1480,9 @@ fn serve_command(args: ServeArgs<'_>) -> ExitCode {
             handle.addr.port(),
             handle.addr.ip()
         );
+        if let Some(m) = handle.metrics_addr {
+            println!("métriques :    http://{m}/metrics");
+        }
         while signals.next().await == Signal::Reload {
             reload(&handle.shared, config_path, themes_dir);
         }
@@ -1557,7 +1567,7 @@ fn reload(shared: &crate::ssh::Shared, config: Option<&Path>, themes_dir: &Path)
             shared.app.set_mailer(mailer(&c));
             shared.app.set_settings(c.settings);
             tracing::info!(
-                "configuration rechargée (identité de la boutique, paiements) ; les limites [server] s'appliquent au prochain démarrage"
+                "configuration rechargée (identité de la boutique, paiements) ; les limites [server] et [metrics] s'appliquent au prochain démarrage"
             );
             if !shared.app.is_demo() {
                 for p in problems {

@@ -20,6 +20,21 @@ struct File {
     server: Option<Server>,
     chorus: Option<Chorus>,
     smtp: Option<Smtp>,
+    metrics: Option<MetricsFile>,
+}
+
+/// `[metrics]` as the file gives it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MetricsFile {
+    listen: String,
+    allow_remote: Option<bool>,
+}
+
+/// `[metrics]`: where `GET /metrics` is served (opt-in).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MetricsConfig {
+    pub listen: std::net::SocketAddr,
 }
 
 /// `[smtp]`: the shop's mail relay as the file gives it.
@@ -650,6 +665,8 @@ pub struct Config {
     pub chorus: Option<ChorusConfig>,
     /// The mail relay, when `[smtp]` is set.
     pub smtp: Option<SmtpConfig>,
+    /// The metrics endpoint, when `[metrics]` is set.
+    pub metrics: Option<MetricsConfig>,
 }
 
 /// The most a configuration file may hold: a real one is a few KB.
@@ -720,6 +737,29 @@ impl Config {
             cfg.settings.chorus_on_issue = c.mode == ChorusMode::OnIssue;
             cfg.settings.chorus_sync_minutes = c.sync_minutes;
             cfg.chorus = Some(c);
+        }
+        if let Some(m) = file.metrics {
+            let listen: std::net::SocketAddr = m.listen.trim().parse().map_err(|_| {
+                err(
+                    path,
+                    "metrics.listen",
+                    format!(
+                        "« {} » n'est pas une adresse et un port (ex. 127.0.0.1:9464)",
+                        m.listen
+                    ),
+                )
+            })?;
+            if !listen.ip().is_loopback() && m.allow_remote != Some(true) {
+                return Err(err(
+                    path,
+                    "metrics.listen",
+                    format!(
+                        "{listen} n'est pas une adresse locale : les métriques ne sont servies \
+                         qu'en boucle locale (127.0.0.1, ::1) sauf si allow_remote = true"
+                    ),
+                ));
+            }
+            cfg.metrics = Some(MetricsConfig { listen });
         }
         if let Some(m) = file.smtp {
             let (m, templates) = smtp(m, path, env)?;
@@ -1132,6 +1172,19 @@ mod tests {
         );
         let e = parse("[shop]\nxml_legal_id = \"tva\"\n").unwrap_err();
         assert!(e.contains("shop.xml_legal_id"), "{e}");
+    }
+
+    #[test]
+    fn metrics_are_served_on_loopback_unless_allowed() {
+        let c = parse("[metrics]\nlisten = \"127.0.0.1:9464\"\n").unwrap();
+        assert_eq!(c.metrics.unwrap().listen.port(), 9464);
+        assert!(parse("").unwrap().metrics.is_none());
+        let e = parse("[metrics]\nlisten = \"0.0.0.0:9464\"\n").unwrap_err();
+        assert!(e.contains("allow_remote"), "{e}");
+        let c = parse("[metrics]\nlisten = \"0.0.0.0:9464\"\nallow_remote = true\n").unwrap();
+        assert!(c.metrics.is_some());
+        let e = parse("[metrics]\nlisten = \"localhost\"\n").unwrap_err();
+        assert!(e.contains("metrics.listen"), "{e}");
     }
 
     #[test]

@@ -550,6 +550,17 @@ mod flows {
         );
         let rates = shop.app.settings().ecb_rates.clone();
         assert_eq!(shop.app.alert_count(shop.app.today(), &rates), alerts.len());
+        // The operator's metrics count it (the alert rule in contrib/ fires on it).
+        let m = shop.app.metrics_text(&[]);
+        for line in [
+            "comptoir_chorus_documents{state=\"refused\"} 1",
+            "comptoir_chorus_documents{state=\"attention\"} 1",
+            "comptoir_chorus_documents{state=\"deposited\"} 0",
+            "comptoir_chorus_calls_total{result=\"deposited\"} 1",
+            "comptoir_chorus_calls_total{result=\"refused\"} 1",
+        ] {
+            assert!(m.lines().any(|l| l == line), "{line} not in\n{m}");
+        }
     }
 
     /// The statuses drive the money: the mise à disposition is the receipt (the due date

@@ -133,6 +133,7 @@ use crate::domain::{Action, DocKind, DocNumber, Event, FileFormat, Timestamp};
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ChorusRun {
     pub deposited: usize,
+    /// Calls that failed for a reason that passes (tried again later).
     pub retried: usize,
     pub refused: usize,
     /// New statuses read (follow-up).
@@ -376,6 +377,7 @@ impl App {
                 }
             }
         }
+        self.metrics.chorus(&run);
         Ok(run)
     }
 
@@ -402,6 +404,7 @@ impl App {
                     Err(e) => {
                         r.last_error = Some(e.to_string());
                         self.chorus_write(&system, &r, None)?;
+                        run.retried += 1;
                         continue;
                     }
                 };
@@ -437,6 +440,7 @@ impl App {
                 Err(e) => {
                     r.last_error = Some(e.to_string());
                     self.chorus_write(&system, &r, None)?;
+                    run.retried += 1;
                     continue;
                 }
             };
@@ -455,6 +459,7 @@ impl App {
                 self.chorus_effect(&r, &s);
             }
         }
+        self.metrics.chorus(&run);
         Ok(run)
     }
 

@@ -194,6 +194,7 @@ impl App {
             self.write_audit(tx, actor, now, Some(&issued.order), None, issued.events)?;
             Ok::<_, AppError>(issued.order)
         })?;
+        self.metrics.document(DocKind::Quote);
         self.publish_issued(vec![order.id], vec![customer]);
         Ok(order)
     }

@@ -471,6 +471,7 @@ impl App {
                 pending_review: customer.eligibility.status == EligibilityStatus::PendingReview,
             })
         })?;
+        self.metrics.document(DocKind::Quote);
         let order_id = self
             .store
             .read(|rx| rx.order_id_by_number(&outcome.number))?;

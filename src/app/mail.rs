@@ -199,6 +199,7 @@ impl App {
             attachment: bytes,
         };
         let sent = mailer.send(&mail).map_err(|e| {
+            self.metrics.mail(false);
             self.audit_refusal(
                 actor,
                 Some(&order_number),
@@ -209,6 +210,7 @@ impl App {
                 "{reference} n'est pas parti — {e} ; rien n'est noté comme envoyé"
             ))
         })?;
+        self.metrics.mail(true);
         let now = self.now();
         let record = self.write_as(actor, |tx| {
             let order = tx

@@ -18,6 +18,7 @@ pub mod import;
 pub(crate) mod index;
 pub mod letters;
 pub mod mail;
+pub mod metrics;
 mod orders;
 pub(crate) mod pool;
 pub(crate) mod queries;
@@ -313,6 +314,10 @@ pub struct App {
     settings: std::sync::RwLock<Arc<Settings>>,
     clock: Arc<dyn Clock>,
     renderer: Arc<dyn Renderer>,
+    /// What an operator watches (`[metrics]`).
+    metrics: metrics::Metrics,
+    /// When the last backup was made (since the server started).
+    last_backup: std::sync::Mutex<Option<std::time::Instant>>,
     /// The shop's SMTP relay, when configured (see [`mail::Mailer`]).
     mailer: std::sync::RwLock<Option<Arc<dyn mail::Mailer>>>,
     /// Chorus Pro, when configured (see [`chorus::ChorusApi`]).
@@ -355,6 +360,8 @@ impl App {
             renderer,
             chorus: Default::default(),
             mailer: Default::default(),
+            metrics: Default::default(),
+            last_backup: Default::default(),
             chorus_runs: Default::default(),
             chorus_structures: Default::default(),
             chorus_attention: Default::default(),
@@ -373,10 +380,15 @@ impl App {
         f: impl FnOnce(&mut Tx<'_>) -> Result<R, AppError>,
     ) -> Result<R, AppError> {
         self.check_disk_reserve()?;
-        self.store.write(|tx| {
+        let started = std::time::Instant::now();
+        let done = self.store.write(|tx| {
             actor.still_granted()?;
             f(tx)
-        })
+        });
+        if done.is_ok() {
+            self.metrics.commit(started.elapsed().as_secs_f64());
+        }
+        done
     }
 
     /// Refuses a business write when the store's disk has less free space than the

@@ -111,6 +111,7 @@ impl App {
                     self.audit_refusal(actor, Some(&number), what, &why);
                 }
             })?;
+        self.metrics.document(doc.number.kind);
         if queued {
             self.note_chorus_mark(
                 order_id,
@@ -483,6 +484,7 @@ impl App {
             self.write_audit(tx, actor, now, Some(&issued.order), None, quote)?;
             Ok::<_, AppError>((old2.id, issued.order))
         })?;
+        self.metrics.document(DocKind::Quote);
         self.publish_issued(vec![old_id, new_order.id], vec![]);
         Ok(new_order)
     }
@@ -523,6 +525,7 @@ impl App {
                 Ok::<_, AppError>((old2.id, issued.order))
             })
             .inspect_err(|e| self.audit_refused(actor, &number, e))?;
+        self.metrics.document(DocKind::Quote);
         self.publish_issued(vec![old_id, new_order.id], vec![]);
         Ok(new_order)
     }

@@ -209,6 +209,7 @@ impl Conn {
     /// others of the last second in one durable write, off this task.
     fn log_failed(&self, reason: LoginRefusal, fingerprint: Option<String>) {
         tracing::debug!(peer = ?self.peer, fingerprint, ?reason, "login refused");
+        self.shared.app.metrics().login(false);
         let ip = self.peer.map(|p| p.ip());
         if let Some(ip) = ip {
             let started = self.shared.limiter.failure(ip, fingerprint.as_deref());
@@ -395,6 +396,10 @@ impl russh::server::Handler for Conn {
                     client: self.client.clone(),
                 },
             );
+            self.shared
+                .app
+                .metrics()
+                .login(traced.is_ok() || who.role == Role::Admin);
             if let Err(e) = traced {
                 if who.role == Role::Admin {
                     // An admin must be able to get in to repair: the login is in the

@@ -12,6 +12,7 @@ mod conn;
 pub(crate) mod input;
 pub mod keys;
 mod listener;
+mod metrics;
 pub(crate) mod registry;
 mod session;
 pub(crate) mod terminal;
@@ -144,6 +145,8 @@ pub struct ServeOptions {
     pub themes: Vec<Theme>,
     /// Shown in `ssh …` hints; defaults to the listen address.
     pub public_host: Option<String>,
+    /// Where `GET /metrics` is served (`[metrics] listen`), if anywhere.
+    pub metrics: Option<SocketAddr>,
 }
 
 /// A running server.
@@ -151,6 +154,8 @@ pub struct ServerHandle {
     pub addr: SocketAddr,
     pub host_fingerprint: String,
     pub shared: Arc<Shared>,
+    /// The metrics endpoint's bound address, when `[metrics]` is set.
+    pub metrics_addr: Option<SocketAddr>,
     shutdown_tx: watch::Sender<bool>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
 }
@@ -192,6 +197,18 @@ pub async fn start(app: Arc<App>, opts: ServeOptions) -> anyhow::Result<ServerHa
     let host_fingerprint = keys::fingerprint(host_key.public_key());
     let listener = tokio::net::TcpListener::bind(&opts.listen).await?;
     let addr = listener.local_addr()?;
+    let metrics_listener = match opts.metrics {
+        Some(a) => Some(
+            tokio::net::TcpListener::bind(a)
+                .await
+                .map_err(|e| anyhow::anyhow!("métriques : impossible d'écouter sur {a} : {e}"))?,
+        ),
+        None => None,
+    };
+    let metrics_addr = match &metrics_listener {
+        Some(l) => Some(l.local_addr()?),
+        None => None,
+    };
     // Taken before the keys are read: a change made meanwhile is seen by the watcher.
     let keys_signature = keys::folder_signature(&opts.keys_dir);
     let (access_tx, _) = watch::channel(Arc::new(AccessList::load(&opts.keys_dir)));
@@ -269,8 +286,12 @@ pub async fn start(app: Arc<App>, opts: ServeOptions) -> anyhow::Result<ServerHa
         Arc::new(config),
         shared.clone(),
     )));
+    if let Some(l) = metrics_listener {
+        tasks.push(tokio::spawn(metrics::serve(l, shared.clone())));
+    }
     Ok(ServerHandle {
         addr,
+        metrics_addr,
         host_fingerprint,
         shared,
         shutdown_tx,

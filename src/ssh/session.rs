@@ -373,11 +373,13 @@ fn search_job(
     query: String,
     previous: Option<crate::app::search::Found>,
 ) {
+    let started = std::time::Instant::now();
     let page = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         shared
             .app
             .customer_search_page(&query, previous.as_ref(), SEARCH_LIMIT)
     }));
+    shared.app.metrics().search(started.elapsed().as_secs_f64());
     let Ok((result, snapshot)) = page else {
         tracing::error!("a search panicked");
         let _ = tx.blocking_send(SearchAnswer {

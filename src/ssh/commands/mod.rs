@@ -482,6 +482,11 @@ pub(crate) async fn run_exec(
         // is fine, a client that stopped reading is not.
         if matches!(delivered, Ok(Ok(()))) {
             delivered = stream_file(&writer, &path, stall).await;
+            if matches!(delivered, Ok(Ok(()))) {
+                // Only a backup is streamed: its age (a metric) counts from a copy the
+                // client received whole.
+                shared.app.note_backup();
+            }
         }
         let _ = std::fs::remove_file(&path);
     }
