@@ -150,6 +150,10 @@ enum KeysWhat {
     Add {
         name: String,
         pubkey_file: String,
+        /// staff (default), admin, or comptable (read-only: the accountant)
+        #[arg(long, value_enum, conflicts_with = "admin")]
+        role: Option<crate::app::Role>,
+        /// Same as --role admin
         #[arg(long)]
         admin: bool,
     },
@@ -1083,6 +1087,7 @@ fn keys_command(what: KeysWhat, dir: &Path, data: &Path) -> ExitCode {
         KeysWhat::Add {
             name,
             pubkey_file,
+            role,
             admin,
         } => {
             let mut text = String::new();
@@ -1094,11 +1099,11 @@ fn keys_command(what: KeysWhat, dir: &Path, data: &Path) -> ExitCode {
             if let Err(e) = read {
                 return fail(format!("{pubkey_file}: {e}"));
             }
-            let role = if admin {
+            let role = role.unwrap_or(if admin {
                 crate::app::Role::Admin
             } else {
                 crate::app::Role::Staff
-            };
+            });
             match keys::add_key(dir, &name, role, &text) {
                 Ok(e) => {
                     println!(

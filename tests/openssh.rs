@@ -368,6 +368,21 @@ fn the_readme_examples_run_as_written() {
     )
     .unwrap();
     std::fs::write(work.join("scan.pdf"), b"%PDF-1.4\n%%EOF\n").unwrap();
+    let made = Command::new("ssh-keygen")
+        .args([
+            "-q",
+            "-t",
+            "ed25519",
+            "-N",
+            "",
+            "-C",
+            "compta@cabinet",
+            "-f",
+        ])
+        .arg(work.join("compta"))
+        .output()
+        .unwrap();
+    assert!(made.status.success());
     std::fs::write(
         work.join("releve.xml"),
         include_str!("fixtures/bank/camt053-v02.xml").replace("PENALTY", "1.00"),
@@ -446,4 +461,153 @@ fn the_readme_examples_run_as_written() {
         records.iter().filter(|r| r["action"] == "login").count(),
         records.iter().filter(|r| r["action"] == "refused").count()
     );
+}
+
+/// `ssh ARGS 127.0.0.1 COMMAND` with optional standard input: (stdout, stderr, exit code).
+fn ssh_run(args: &[String], command: &str, stdin: Option<&Path>) -> (Vec<u8>, String, i32) {
+    let mut cmd = Command::new("ssh");
+    cmd.args(args).arg("127.0.0.1").arg(command);
+    match stdin {
+        Some(p) => cmd.stdin(std::fs::File::open(p).unwrap()),
+        None => cmd.stdin(Stdio::null()),
+    };
+    let out = cmd.output().unwrap();
+    (
+        out.stdout,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        out.status.code().unwrap_or(-1),
+    )
+}
+
+/// The accountant's seat through the real OpenSSH client: a key enrolled with
+/// `--role comptable` reads and exports everything, reconciles the bank, and every
+/// change is refused — by command and in the console — with the same French reason.
+#[test]
+fn a_comptable_reads_and_exports_and_changes_nothing() {
+    let s = serve();
+    let admin = s.ssh_args();
+    let quote_file = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/quote.json");
+    let (out, err, code) = ssh_run(&admin, "quote import", Some(&quote_file));
+    assert_eq!(code, 0, "{err}");
+    let number = String::from_utf8_lossy(&out).trim().to_string();
+    // The accountant's key, enrolled by the admin.
+    let compta = s.dir.path().join("compta");
+    let made = Command::new("ssh-keygen")
+        .args([
+            "-q",
+            "-t",
+            "ed25519",
+            "-N",
+            "",
+            "-C",
+            "compta@cabinet",
+            "-f",
+        ])
+        .arg(&compta)
+        .output()
+        .unwrap();
+    assert!(made.status.success());
+    let (out, err, code) = ssh_run(
+        &admin,
+        "keys add compta --role comptable",
+        Some(&compta.with_extension("pub")),
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(String::from_utf8_lossy(&out).starts_with("compta\tcomptable\t"));
+    assert!(s.dir.path().join("keys/comptable/compta.pub").exists());
+    let mut args = admin.clone();
+    args[3] = compta.display().to_string();
+
+    // Reads and exports work.
+    let (out, err, code) = ssh_run(&args, "whoami", None);
+    assert_eq!(code, 0, "{err}");
+    assert!(String::from_utf8_lossy(&out).starts_with("compta\tcomptable\t"));
+    let year = &number[4..8];
+    for read in [
+        "orders --json".to_string(),
+        format!("order show {number}"),
+        "customers search lycee".to_string(),
+        "doc list".to_string(),
+        format!("export fec --year {year}"),
+        format!("export invoices --from {year}-01-01 --to {year}-12-31"),
+        "export aged".to_string(),
+        "check".to_string(),
+        "audit --limit 5".to_string(),
+        "bank list".to_string(),
+        "catalogue list".to_string(),
+    ] {
+        let (_, err, code) = ssh_run(&args, &read, None);
+        assert_eq!(code, 0, "`{read}` as comptable: {err}");
+    }
+    let (pdf, _, code) = ssh_run(&args, &format!("doc get {number}"), None);
+    assert!(code == 0 && pdf.starts_with(b"%PDF"));
+    let (help, _, _) = ssh_run(&args, "help", None);
+    let help = String::from_utf8_lossy(&help);
+    assert!(
+        help.contains("export fec")
+            && help.contains("bank import")
+            && !help.contains("order deliver"),
+        "{help}"
+    );
+    // Every kind of change is refused, exit 1, with the table's reason.
+    let team = "réservé à l'équipe et aux administrateurs (vous êtes comptable)";
+    let admins = "réservé aux administrateurs (vous êtes comptable)";
+    for (write, reason) in [
+        (format!("order preorder {number}"), team),
+        (format!("order deliver {number}"), team),
+        (format!("order invoice {number}"), team),
+        (format!("order renew {number}"), team),
+        ("stock add MIC-DYN-58 5".to_string(), team),
+        ("customer create --siret 21690123100011 --legal-name X --categorie 7210 --contact-name A --phone 0102030405 --email a@b.fr".to_string(), team),
+        (format!("order waive-interest {number} --reason x"), admins),
+        ("keys list".to_string(), admins),
+        ("backup".to_string(), admins),
+    ] {
+        let (out, err, code) = ssh_run(&args, &write, None);
+        assert_eq!(code, 1, "`{write}` as comptable: {err}");
+        assert!(out.is_empty());
+        assert!(err.contains(reason), "`{write}`: {err}");
+    }
+    let (_, err, code) = ssh_run(&args, "quote import", Some(&quote_file));
+    assert_eq!(code, 1);
+    assert!(err.contains(team), "{err}");
+    let (_, err, code) = ssh_run(&args, "pubkey add", Some(&compta.with_extension("pub")));
+    assert_eq!(code, 1);
+    assert!(err.contains(team), "{err}");
+    // Nothing changed: the quote is still a quote, the refusals are audited.
+    let (out, _, _) = ssh_run(&admin, &format!("order show {number} --json"), None);
+    let order: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(order["stage"], "quote", "{order}");
+    let (out, _, _) = ssh_run(&admin, "audit --kind refus --person compta --json", None);
+    let refused: Vec<serde_json::Value> = serde_json::from_slice(&out).unwrap();
+    assert!(refused.len() >= 10, "{refused:?}");
+
+    // The console says « lecture seule », and a key that would change something says the
+    // same reason before any form opens.
+    let cmd = format!(
+        "ssh {} -t 127.0.0.1; echo \"ssh exited with $?\"; sleep 60",
+        args.join(" ")
+    );
+    s.tmux(&[
+        "new-session",
+        "-d",
+        "-s",
+        "console",
+        "-x",
+        "180",
+        "-y",
+        "30",
+        &cmd,
+    ]);
+    let board = s.wait_screen(&number);
+    assert!(
+        board.contains("lecture seule") && board.contains("compta (comptable)"),
+        "{board}"
+    );
+    assert!(!board.contains("4 Accès"), "{board}");
+    s.keys(&["p"]);
+    let screen = s.wait_screen("réservé à l'équipe");
+    assert!(screen.contains(team), "{screen}");
+    assert!(!screen.contains("Enregistrer la pré-commande"), "{screen}");
+    s.keys(&["q"]);
 }

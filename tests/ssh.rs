@@ -1937,7 +1937,8 @@ async fn the_audit_answers_questions() {
     assert!(lines.iter().all(|l| l.contains("\trefused\t")), "{text}");
     assert!(text.contains("avant le devis"), "the PO refusal: {text}");
     assert!(
-        text.contains("ssh … audit") && text.contains("réservée aux administrateurs"),
+        text.contains("ssh … audit")
+            && text.contains("réservé aux administrateurs et aux comptables (vous êtes staff)"),
         "{text}"
     );
     assert!(text.contains("révoquer marie"), "the last admin: {text}");

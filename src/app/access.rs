@@ -237,7 +237,7 @@ impl App {
 }
 
 /// One enrolled key as the access snapshot remembers it.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct KeyRecord {
     pub person: String,
     pub role: Role,
@@ -337,7 +337,13 @@ impl App {
         author: &dyn Fn(&AccessEvent) -> Option<super::Actor>,
     ) -> Result<Vec<AccessEvent>, AppError> {
         let mut now = now.to_vec();
-        now.sort();
+        now.sort_by(|a, b| {
+            (&a.person, a.role.label(), &a.fingerprint).cmp(&(
+                &b.person,
+                b.role.label(),
+                &b.fingerprint,
+            ))
+        });
         let at = self.now();
         let written = self.store.write(|tx| {
             let before: Option<Vec<KeyRecord>> = tx

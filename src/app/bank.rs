@@ -8,7 +8,8 @@
 //! overlapping statement again records nothing twice. The formats are adapters
 //! (`crate::bank`), given by the caller.
 
-use super::{Actor, App, AppError, Role};
+use super::{Actor, App, AppError};
+use crate::domain::Permission;
 use crate::domain::bank::{
     AppliedPart, BankRecord, BankState, Statement, StatementEntry, invoice_numbers, names_match,
     split,
@@ -81,7 +82,7 @@ impl App {
         bytes: &[u8],
         formats: &[Box<dyn StatementFormat>],
     ) -> Result<ImportReport, AppError> {
-        actor.require(Role::Staff)?;
+        actor.require(Permission::BankImport)?;
         if bytes.len() > MAX_STATEMENT_BYTES {
             return Err(AppError::invalid(format!(
                 "relevé de plus de {} Mo : comptoir en lit {} Mo au plus (découpez-le par période) ; rien n'a été importé",
@@ -145,7 +146,7 @@ impl App {
             statement: statement.id.clone(),
             ..ImportReport::default()
         };
-        let touched = self.write_as(actor, |tx| {
+        let touched = self.write_as(actor, Permission::BankImport, |tx| {
             let mut touched: Vec<OrderId> = Vec::new();
             let mut seen = std::collections::HashSet::new();
             for entry in &statement.entries {
@@ -422,13 +423,13 @@ impl App {
             AppError,
         >,
     ) -> Result<BankRecord, AppError> {
-        actor.require(Role::Staff)?;
+        actor.require(Permission::BankReconcile)?;
         let now = self.now();
         let ctx = Ctx {
             now,
             actor: &actor.name,
         };
-        let (record, touched) = self.write_as(actor, |tx| {
+        let (record, touched) = self.write_as(actor, Permission::BankReconcile, |tx| {
             let mut record = Self::bank_record_by_id(tx, id)?;
             if !record.open() {
                 return Err(AppError::invalid(format!(
@@ -537,7 +538,7 @@ impl App {
         id: u64,
         reason: &str,
     ) -> Result<BankRecord, AppError> {
-        actor.require(Role::Staff)?;
+        actor.require(Permission::BankReconcile)?;
         let reason = reason.trim();
         if reason.is_empty() {
             return Err(AppError::invalid(
@@ -545,7 +546,7 @@ impl App {
             ));
         }
         let now = self.now();
-        self.write_as(actor, |tx| {
+        self.write_as(actor, Permission::BankReconcile, |tx| {
             let mut record = Self::bank_record_by_id(tx, id)?;
             if !record.open() {
                 return Err(AppError::invalid(format!(

@@ -2,7 +2,8 @@
 //! whole and checked line by line before anything is written) and the products staff quote
 //! from by hand.
 
-use super::{Actor, App, AppError, Role};
+use super::{Actor, App, AppError};
+use crate::domain::Permission;
 use crate::domain::customer::text_problem;
 use crate::domain::money::{MAX_AMOUNT, parse_eur};
 use crate::domain::{Action, Cents, Event, Product, VatRate};
@@ -190,9 +191,9 @@ impl App {
         actor: &Actor,
         rows: &[CatalogueRow],
     ) -> Result<CatalogueOutcome, AppError> {
-        actor.require(Role::Admin)?;
+        actor.require(Permission::Catalogue)?;
         let now = self.now();
-        let outcome = self.write_as(actor, |tx| {
+        let outcome = self.write_as(actor, Permission::Catalogue, |tx| {
             let mut out = CatalogueOutcome::default();
             let mut events = Vec::new();
             for r in rows {

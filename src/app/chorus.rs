@@ -3,6 +3,7 @@
 //! renderer is. The app never names HTTP, tokens or JSON.
 
 use super::{App, AppError};
+use crate::domain::Permission;
 use std::sync::Arc;
 
 /// What went wrong talking to Chorus Pro — in French, never with a secret in it.
@@ -227,7 +228,7 @@ impl App {
         actor: &super::Actor,
         number: &str,
     ) -> Result<ChorusRecord, AppError> {
-        actor.require(super::Role::Staff)?;
+        actor.require(Permission::ChorusSend)?;
         let n = Self::chorus_number(number)?;
         self.chorus()?;
         let doc = self.document(&n.to_string())?;
@@ -481,25 +482,36 @@ impl App {
         let inv = r.number;
         let result = match s.status.as_str() {
             "MISE_A_DISPOSITION" => self
-                .order_step(&system, &number, |o, _, _, ctx: &Ctx| {
-                    pipeline::chorus_receipt(o, inv, day, ctx)
-                })
+                .order_step(
+                    &system,
+                    Permission::PaymentDelay,
+                    &number,
+                    |o, _, _, ctx: &Ctx| pipeline::chorus_receipt(o, inv, day, ctx),
+                )
                 .map(|_| ()),
             "SUSPENDUE" => self
-                .order_step(&system, &number, |o, _, _, ctx: &Ctx| {
-                    pipeline::suspend_delay(
-                        o,
-                        Some(inv),
-                        day,
-                        "Chorus Pro : facture suspendue par l'organisme (complément demandé)",
-                        ctx,
-                    )
-                })
+                .order_step(
+                    &system,
+                    Permission::PaymentDelay,
+                    &number,
+                    |o, _, _, ctx: &Ctx| {
+                        pipeline::suspend_delay(
+                            o,
+                            Some(inv),
+                            day,
+                            "Chorus Pro : facture suspendue par l'organisme (complément demandé)",
+                            ctx,
+                        )
+                    },
+                )
                 .map(|_| ()),
             "COMPLETEE" => self
-                .order_step(&system, &number, |o, _, _, ctx: &Ctx| {
-                    pipeline::resume_delay(o, Some(inv), day, ctx)
-                })
+                .order_step(
+                    &system,
+                    Permission::PaymentDelay,
+                    &number,
+                    |o, _, _, ctx: &Ctx| pipeline::resume_delay(o, Some(inv), day, ctx),
+                )
                 .map(|_| ()),
             _ => Ok(()),
         };

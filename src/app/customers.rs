@@ -1,7 +1,8 @@
 //! Customer use cases besides import: accounts and quotes made by hand, corrections.
 
 use super::orders::create_customer_in;
-use super::{Actor, App, AppError, Role};
+use super::{Actor, App, AppError};
+use crate::domain::Permission;
 use crate::domain::correction::{self, Coordinates};
 use crate::domain::customer::{field_label, text_problem};
 use crate::domain::legal::{self, LegalClass};
@@ -47,7 +48,7 @@ impl App {
     /// sets its kind and eligibility exactly as at import (private bodies refused, 41xx to
     /// review), one SIRET is one account.
     pub fn create_customer(&self, actor: &Actor, new: &NewCustomer) -> Result<Customer, AppError> {
-        actor.require(Role::Staff)?;
+        actor.require(Permission::Customer)?;
         let siret =
             Siret::parse(&new.siret).map_err(|e| AppError::invalid(format!("SIRET : {e}")))?;
         let legal_name = new.legal_name.trim().to_string();
@@ -101,7 +102,7 @@ impl App {
                 "Chorus Pro : le code service est déclaré obligatoire mais n'est pas donné",
             ));
         }
-        let customer = self.write_as(actor, |tx| {
+        let customer = self.write_as(actor, Permission::Customer, |tx| {
             if let Some(old) = tx.customer_by_siret(siret.as_str())? {
                 return Err(AppError::invalid(format!(
                     "SIRET {} : déjà client — {} (client n° {}) ; rien n'a été créé",
@@ -142,7 +143,7 @@ impl App {
         address: Option<usize>,
         contact: Option<usize>,
     ) -> Result<Order, AppError> {
-        actor.require(Role::Staff)?;
+        actor.require(Permission::Quote)?;
         if lines.is_empty() {
             return Err(AppError::invalid(
                 "un devis a au moins une ligne (référence et quantité)",
@@ -154,7 +155,7 @@ impl App {
                 lines.len()
             )));
         }
-        let order = self.write_as(actor, |tx| {
+        let order = self.write_as(actor, Permission::Quote, |tx| {
             let now = self.now();
             let ctx = Ctx {
                 now,
@@ -210,7 +211,7 @@ impl App {
         id: CustomerId,
         edit: impl FnOnce(&Customer) -> Result<Coordinates, AppError>,
     ) -> Result<Customer, AppError> {
-        actor.require(Role::Staff)?;
+        actor.require(Permission::Customer)?;
         let now = self.now();
         // What Chorus Pro requires of the body, read before the write (never the network
         // under the write lock); a changed routing is checked against it below.
@@ -218,7 +219,7 @@ impl App {
         if let Some(siret) = &siret {
             self.chorus_structure_cached(siret.as_str());
         }
-        let (customer, touched) = self.write_as(actor, |tx| {
+        let (customer, touched) = self.write_as(actor, Permission::Customer, |tx| {
             let old = tx
                 .customer(id)?
                 .ok_or_else(|| AppError::NotFound("client introuvable".into()))?;

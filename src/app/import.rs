@@ -2,7 +2,8 @@
 //! README), validated field by field before anything is written.
 
 use super::orders::create_customer_in;
-use super::{Actor, App, AppError, Role};
+use super::{Actor, App, AppError};
+use crate::domain::Permission;
 use crate::domain::customer::payment_delay_days;
 use crate::domain::legal::{self, LegalClass};
 use crate::domain::money::{MAX_AMOUNT, Totals, parse_eur};
@@ -373,8 +374,8 @@ impl App {
         actor: &Actor,
         req: &QuoteRequest,
     ) -> Result<ImportOutcome, AppError> {
-        actor.require(Role::Staff)?;
-        let outcome = self.write_as(actor, |tx| {
+        actor.require(Permission::Quote)?;
+        let outcome = self.write_as(actor, Permission::Quote, |tx| {
             // Read under the write lock: quotes are stamped in the order of their numbers.
             let now = self.now();
             let ctx = Ctx {

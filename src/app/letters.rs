@@ -4,7 +4,8 @@
 //! write lock, printed by `documents`, and stored with its PDF and hash in the same
 //! transaction as its audit event: a letter is written once, exactly as it was sent.
 
-use super::{Actor, App, AppError, Role};
+use super::{Actor, App, AppError};
+use crate::domain::Permission;
 use crate::domain::letter::{Letter, LetterKind, letter_invoices};
 use crate::domain::{Action, DocNumber, Event};
 use sha2::{Digest, Sha256};
@@ -21,12 +22,12 @@ impl App {
         number: &str,
         kind: LetterKind,
     ) -> Result<Letter, AppError> {
-        actor.require(Role::Staff)?;
+        actor.require(Permission::Letter)?;
         let number = super::parse_order_number(number)?;
         let now = self.now();
         let today = self.today();
         let settings = self.settings();
-        let (letter, order_id) = self.write_as(actor, |tx| {
+        let (letter, order_id) = self.write_as(actor, Permission::Letter, |tx| {
             let (order, customer) = App::find_order(tx, &number)?;
             let (invoices, settled, asked) =
                 letter_invoices(&order, kind, today, &settings.ecb_rates).map_err(|why| {

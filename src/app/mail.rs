@@ -7,7 +7,8 @@
 //! thread — and only a message the relay accepted is recorded (on the order, with its
 //! Message-ID and the relay's answer) and audited; a refusal is audited as one.
 
-use super::{Actor, App, AppError, Role};
+use super::{Actor, App, AppError};
+use crate::domain::Permission;
 use crate::domain::mail::{MailKind, MailRecord};
 use crate::domain::{Action, DocKind, DocNumber, Event};
 use sha2::{Digest, Sha256};
@@ -141,7 +142,7 @@ impl App {
         reference: &str,
         to: Option<&str>,
     ) -> Result<MailRecord, AppError> {
-        actor.require(Role::Staff)?;
+        actor.require(Permission::SendEmail)?;
         let (kind, order_number, file_name, bytes, amount) = self.mail_payload(reference)?;
         let view = self.order_view(&order_number.to_string())?;
         let recipients: Vec<String> = match to.map(str::trim).filter(|t| !t.is_empty()) {
@@ -212,7 +213,7 @@ impl App {
         })?;
         self.metrics.mail(true);
         let now = self.now();
-        let record = self.write_as(actor, |tx| {
+        let record = self.write_as(actor, Permission::SendEmail, |tx| {
             let order = tx
                 .order_by_number(&order_number)?
                 .ok_or_else(|| super::not_found_order(&order_number))?;

@@ -29,7 +29,6 @@ mod seed_data;
 pub use index::Index;
 
 use crate::documents::{RenderedFile, Renderer};
-pub use crate::domain::Role;
 use crate::domain::interest::EcbRates;
 use crate::domain::pipeline::Stock;
 use crate::domain::seller::Seller;
@@ -37,6 +36,7 @@ use crate::domain::{
     AccessEvent, ActorKind, ActorRef, AuditRecord, Customer, CustomerId, DocNumber, Event, FileRef,
     IssuedDocument, Order, OrderId, PipelineError, Timestamp,
 };
+pub use crate::domain::{Permission, Role};
 use crate::store::{Store, StoreError, Tx};
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
@@ -153,14 +153,13 @@ impl Actor {
         }
     }
 
-    /// Refuses when the actor's role is below `role`.
-    pub fn require(&self, role: Role) -> Result<(), AppError> {
-        if self.role >= role {
+    /// Refuses unless the actor's role may do `permission` (the one table:
+    /// [`Permission::roles`]).
+    pub fn require(&self, permission: Permission) -> Result<(), AppError> {
+        if permission.allows(self.role) {
             Ok(())
         } else {
-            Err(AppError::Forbidden(
-                "action réservée aux administrateurs".into(),
-            ))
+            Err(AppError::Forbidden(permission.refusal(self.role)))
         }
     }
 }
@@ -373,16 +372,21 @@ impl App {
     }
 
     /// Runs a use case's write transaction for `actor`: refused, with nothing written, when
-    /// the actor's right to act was withdrawn since they logged in.
+    /// the actor's right to act was withdrawn since they logged in, or when their role may
+    /// not do `permission`.
     fn write_as<R>(
         &self,
         actor: &Actor,
+        permission: Permission,
         f: impl FnOnce(&mut Tx<'_>) -> Result<R, AppError>,
     ) -> Result<R, AppError> {
         self.check_disk_reserve()?;
         let started = std::time::Instant::now();
         let done = self.store.write(|tx| {
+            // Inside the transaction: a role changed meanwhile withdrew the grant, and
+            // the table is read here whatever the surface that called.
             actor.still_granted()?;
+            actor.require(permission)?;
             f(tx)
         });
         if done.is_ok() {
@@ -658,7 +662,7 @@ impl App {
         actor: &Actor,
         dest: &std::path::Path,
     ) -> Result<crate::store::backup::BackupReport, AppError> {
-        actor.require(Role::Admin)?;
+        actor.require(Permission::Backup)?;
         // The copy is at most the store's size: it must not eat the disk's reserve (a
         // full disk would stop the store with it).
         let folder = dest.parent().unwrap_or(std::path::Path::new("."));
@@ -679,7 +683,7 @@ impl App {
 
     /// Verifies every invariant of the live store on a snapshot (admins).
     pub fn check(&self, actor: &Actor) -> Result<crate::store::check::Report, AppError> {
-        actor.require(Role::Admin)?;
+        actor.require(Permission::Check)?;
         let now = self.now();
         let mut report = self.store.read(|rx| {
             let mut r = crate::store::check::check(rx)?;

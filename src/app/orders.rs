@@ -1,6 +1,7 @@
 //! Order use cases: one write transaction each, audited, then published.
 
-use super::{Actor, App, AppError, Role, parse_order_number};
+use super::{Actor, App, AppError, parse_order_number};
+use crate::domain::Permission;
 use crate::domain::credit::IssuedTotals;
 use crate::domain::money::MAX_AMOUNT;
 use crate::domain::order::Attachment;
@@ -23,10 +24,11 @@ impl App {
     pub(super) fn order_step(
         &self,
         actor: &Actor,
+        permission: Permission,
         number: &str,
         f: impl FnOnce(&Order, &Customer, &mut Stock, &Ctx) -> Result<Step, PipelineError>,
     ) -> Result<Order, AppError> {
-        actor.require(Role::Staff)?;
+        actor.require(permission)?;
         let number = parse_order_number(number)?;
         let now = self.now();
         let ctx = Ctx {
@@ -34,7 +36,7 @@ impl App {
             actor: &actor.name,
         };
         let order = self
-            .write_as(actor, |tx| {
+            .write_as(actor, permission, |tx| {
                 let (order, customer) = App::find_order(tx, &number)?;
                 let mut stock = App::stock_for(tx, &order)?;
                 let step = f(&order, &customer, &mut stock, &ctx)?;
@@ -53,6 +55,7 @@ impl App {
     fn order_issue(
         &self,
         actor: &Actor,
+        permission: Permission,
         number: &str,
         kind: DocKind,
         f: impl FnOnce(
@@ -64,11 +67,11 @@ impl App {
             &Ctx,
         ) -> Result<Issued, PipelineError>,
     ) -> Result<IssuedDocument, AppError> {
-        actor.require(Role::Staff)?;
+        actor.require(permission)?;
         let number = parse_order_number(number)?;
         let mut refused: Option<(&'static str, String)> = None;
         let (doc, order_id, queued) = self
-            .write_as(actor, |tx| {
+            .write_as(actor, permission, |tx| {
                 // Read under the write lock: documents of a series are stamped in the order
                 // their numbers are drawn.
                 let now = self.now();
@@ -186,7 +189,12 @@ impl App {
 
     /// The emailed copy arrived: goods are reserved.
     pub fn record_pre_order(&self, actor: &Actor, number: &str) -> Result<Order, AppError> {
-        self.order_step(actor, number, pipeline::record_pre_order)
+        self.order_step(
+            actor,
+            Permission::OrderStep,
+            number,
+            pipeline::record_pre_order,
+        )
     }
 
     /// The original purchase order arrived and was checked.
@@ -212,7 +220,7 @@ impl App {
             );
             return Err(AppError::invalid(why));
         }
-        self.order_step(actor, number, |o, c, s, ctx| {
+        self.order_step(actor, Permission::OrderStep, number, |o, c, s, ctx| {
             pipeline::mark_original_received(o, c, s, input, ctx)
         })
     }
@@ -226,6 +234,7 @@ impl App {
     ) -> Result<IssuedDocument, AppError> {
         self.order_issue(
             actor,
+            Permission::IssueDocument,
             number,
             DocKind::DeliveryNote,
             |o, c, s, _, n, ctx| pipeline::issue_delivery_note(o, c, s, quantities, n, ctx),
@@ -235,9 +244,13 @@ impl App {
     /// Bills everything delivered and not yet billed.
     pub fn issue_invoice(&self, actor: &Actor, number: &str) -> Result<IssuedDocument, AppError> {
         let rates = self.settings().ecb_rates.clone();
-        self.order_issue(actor, number, DocKind::Invoice, |o, c, _, _, n, ctx| {
-            pipeline::issue_invoice(o, c, n, &rates, ctx)
-        })
+        self.order_issue(
+            actor,
+            Permission::IssueDocument,
+            number,
+            DocKind::Invoice,
+            |o, c, _, _, n, ctx| pipeline::issue_invoice(o, c, n, &rates, ctx),
+        )
     }
 
     /// Cancels or reduces an invoice of the order (the only live one when `invoice` is
@@ -261,6 +274,7 @@ impl App {
         }
         self.order_issue(
             actor,
+            Permission::IssueDocument,
             number,
             DocKind::CreditNote,
             |o, c, _, issued, n, ctx| {
@@ -277,7 +291,7 @@ impl App {
         invoice: Option<DocNumber>,
         date: Date,
     ) -> Result<Order, AppError> {
-        self.order_step(actor, number, |o, _, _, ctx| {
+        self.order_step(actor, Permission::PaymentDelay, number, |o, _, _, ctx| {
             pipeline::record_receipt(o, invoice, date, ctx)
         })
     }
@@ -291,7 +305,7 @@ impl App {
         notice: Date,
         reason: &str,
     ) -> Result<Order, AppError> {
-        self.order_step(actor, number, |o, _, _, ctx| {
+        self.order_step(actor, Permission::PaymentDelay, number, |o, _, _, ctx| {
             pipeline::suspend_delay(o, invoice, notice, reason, ctx)
         })
     }
@@ -304,7 +318,7 @@ impl App {
         invoice: Option<DocNumber>,
         date: Date,
     ) -> Result<Order, AppError> {
-        self.order_step(actor, number, |o, _, _, ctx| {
+        self.order_step(actor, Permission::PaymentDelay, number, |o, _, _, ctx| {
             pipeline::resume_delay(o, invoice, date, ctx)
         })
     }
@@ -317,7 +331,7 @@ impl App {
         number: &str,
         bytes: &[u8],
     ) -> Result<Order, AppError> {
-        actor.require(Role::Staff)?;
+        actor.require(Permission::OrderStep)?;
         if bytes.is_empty() {
             return Err(AppError::invalid(
                 "aucun fichier reçu : envoyez le scan sur l'entrée standard (ssh … order attach-po N < scan.pdf)",
@@ -334,7 +348,7 @@ impl App {
             attached_by: actor.name.clone(),
             attached_at: now,
         };
-        let order = self.write_as(actor, |tx| {
+        let order = self.write_as(actor, Permission::OrderStep, |tx| {
             let (order, _) = App::find_order(tx, &number)?;
             let step = pipeline::attach_po_scan(&order, scan, info.pages)?;
             tx.insert_attachment(order.id, bytes)?;
@@ -355,7 +369,7 @@ impl App {
         address: Option<usize>,
         contact: Option<usize>,
     ) -> Result<Order, AppError> {
-        self.order_step(actor, number, |o, c, _, _| {
+        self.order_step(actor, Permission::OrderStep, number, |o, c, _, _| {
             pipeline::choose_delivery(o, c, address, contact)
         })
     }
@@ -370,7 +384,7 @@ impl App {
         reference: &str,
     ) -> Result<Order, AppError> {
         let rates = &self.settings().ecb_rates;
-        self.order_step(actor, number, |o, _, _, ctx| {
+        self.order_step(actor, Permission::Payment, number, |o, _, _, ctx| {
             pipeline::record_penalty_payment(o, date, amount, reference, rates, ctx)
         })
     }
@@ -383,9 +397,9 @@ impl App {
         amount: Option<Cents>,
         reason: &str,
     ) -> Result<Order, AppError> {
-        actor.require(Role::Admin)?;
+        actor.require(Permission::WaiveInterest)?;
         let rates = &self.settings().ecb_rates;
-        self.order_step(actor, number, |o, _, _, ctx| {
+        self.order_step(actor, Permission::WaiveInterest, number, |o, _, _, ctx| {
             pipeline::waive_penalties(o, amount, reason, rates, ctx)
         })
     }
@@ -399,7 +413,7 @@ impl App {
         amount: Cents,
         reference: &str,
     ) -> Result<Order, AppError> {
-        self.order_step(actor, number, |o, _, _, ctx| {
+        self.order_step(actor, Permission::Payment, number, |o, _, _, ctx| {
             pipeline::record_payment(o, date, amount, reference, false, ctx)
         })
     }
@@ -414,7 +428,7 @@ impl App {
         amount: Cents,
         reference: &str,
     ) -> Result<Order, AppError> {
-        self.order_step(actor, number, |o, _, _, ctx| {
+        self.order_step(actor, Permission::Payment, number, |o, _, _, ctx| {
             pipeline::record_payment(o, date, amount, reference, true, ctx)
         })
     }
@@ -428,7 +442,7 @@ impl App {
         amount: Cents,
         reference: &str,
     ) -> Result<Order, AppError> {
-        self.order_step(actor, number, |o, _, _, ctx| {
+        self.order_step(actor, Permission::Payment, number, |o, _, _, ctx| {
             pipeline::record_refund(o, date, amount, reference, ctx)
         })
     }
@@ -440,7 +454,7 @@ impl App {
         number: &str,
         reason: &str,
     ) -> Result<Order, AppError> {
-        self.order_step(actor, number, |o, _, s, ctx| {
+        self.order_step(actor, Permission::OrderStep, number, |o, _, s, ctx| {
             pipeline::cancel(o, s, reason, ctx)
         })
     }
@@ -452,16 +466,16 @@ impl App {
         number: &str,
         reason: &str,
     ) -> Result<Order, AppError> {
-        self.order_step(actor, number, |o, _, s, ctx| {
+        self.order_step(actor, Permission::Quote, number, |o, _, s, ctx| {
             pipeline::refuse_quote(o, s, reason, ctx)
         })
     }
 
     /// Renews an expired quote as a new version at current prices; returns the new order.
     pub fn renew_quote(&self, actor: &Actor, number: &str) -> Result<Order, AppError> {
-        actor.require(Role::Staff)?;
+        actor.require(Permission::Quote)?;
         let number = parse_order_number(number)?;
-        let (old_id, new_order) = self.write_as(actor, |tx| {
+        let (old_id, new_order) = self.write_as(actor, Permission::Quote, |tx| {
             let now = self.now();
             let ctx = Ctx {
                 now,
@@ -498,10 +512,10 @@ impl App {
         number: &str,
         lines: &[(String, u32)],
     ) -> Result<Order, AppError> {
-        actor.require(Role::Staff)?;
+        actor.require(Permission::Quote)?;
         let number = parse_order_number(number)?;
         let (old_id, new_order) = self
-            .write_as(actor, |tx| {
+            .write_as(actor, Permission::Quote, |tx| {
                 let now = self.now();
                 let ctx = Ctx {
                     now,
@@ -539,13 +553,13 @@ impl App {
         status: EligibilityStatus,
         reason: &str,
     ) -> Result<Customer, AppError> {
-        actor.require(Role::Admin)?;
+        actor.require(Permission::Eligibility)?;
         let now = self.now();
         let ctx = Ctx {
             now,
             actor: &actor.name,
         };
-        let (updated, touched) = self.write_as(actor, |tx| {
+        let (updated, touched) = self.write_as(actor, Permission::Eligibility, |tx| {
             let c = tx
                 .customer(customer)?
                 .ok_or_else(|| AppError::NotFound("client introuvable".into()))?;
@@ -584,7 +598,7 @@ impl App {
         delta: i64,
         reason: &str,
     ) -> Result<Product, AppError> {
-        actor.require(Role::Staff)?;
+        actor.require(Permission::Stock)?;
         if reason.trim().is_empty() {
             return Err(AppError::invalid(
                 "un motif est obligatoire pour ajuster le stock",
@@ -597,7 +611,7 @@ impl App {
             )));
         }
         let now = self.now();
-        let product = self.write_as(actor, |tx| {
+        let product = self.write_as(actor, Permission::Stock, |tx| {
             let mut p = tx
                 .product(sku)?
                 .ok_or_else(|| AppError::NotFound(format!("produit {sku} introuvable")))?;
@@ -632,7 +646,7 @@ impl App {
 
     /// Creates or replaces a catalogue product (admins only); stock and reservations are kept.
     pub fn upsert_product(&self, actor: &Actor, product: Product) -> Result<Product, AppError> {
-        actor.require(Role::Admin)?;
+        actor.require(Permission::Catalogue)?;
         if product.sku.trim().is_empty() || product.designation.trim().is_empty() {
             return Err(AppError::invalid(
                 "un produit a besoin d'une référence et d'une désignation",
@@ -658,7 +672,7 @@ impl App {
             )));
         }
         let now = self.now();
-        let saved = self.write_as(actor, |tx| {
+        let saved = self.write_as(actor, Permission::Catalogue, |tx| {
             let mut p = product.clone();
             if let Some(old) = tx.product(&p.sku)? {
                 p.reserved = old.reserved;

@@ -190,7 +190,7 @@ fn exercise(target: Target, data: &[u8], rng: &mut impl Rng) {
         Target::Command => {
             let line = String::from_utf8_lossy(data);
             if let Ok(argv) = commands::split(&line) {
-                let _ = commands::parse(&argv);
+                let _ = commands::parse(&argv, crate::app::Role::Staff);
             }
         }
         Target::Import => {

@@ -267,17 +267,22 @@ impl Event {
     }
 }
 
-/// What a person may do.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+/// What a person may do: what each role may run is [`crate::domain::permission`]'s table.
+/// Stored by variant index: new roles go at the end. Deliberately not ordered — no role
+/// is « above » another: the comptable reads what the admin reads and changes nothing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Role {
     Staff,
     Admin,
+    /// The shop's chartered accountant or bookkeeper: reads, exports, reconciles the bank.
+    Comptable,
 }
 
 impl Role {
-    pub const ALL: [Role; 2] = [Role::Staff, Role::Admin];
+    pub const ALL: [Role; 3] = [Role::Staff, Role::Admin, Role::Comptable];
 
-    /// `admin` or `staff`, as typed in the Accès tab.
+    /// `admin`, `staff` or `comptable`, as typed in the Accès tab and in commands (and the
+    /// folder of `keys/`).
     pub fn parse(s: &str) -> Option<Role> {
         Role::ALL.into_iter().find(|r| r.label() == s.trim())
     }
@@ -286,7 +291,24 @@ impl Role {
         match self {
             Role::Staff => "staff",
             Role::Admin => "admin",
+            Role::Comptable => "comptable",
         }
+    }
+
+    /// Who they are, in French, plural: « réservé aux administrateurs ».
+    pub fn plural_fr(self) -> &'static str {
+        match self {
+            Role::Staff => "équipe",
+            Role::Admin => "administrateurs",
+            Role::Comptable => "comptables",
+        }
+    }
+
+    /// Whether this role may change nothing (its console says « lecture seule »).
+    pub fn read_only(self) -> bool {
+        crate::domain::permission::Permission::ALL
+            .iter()
+            .all(|p| !p.allows(self) || !p.writes())
     }
 }
 

@@ -20,6 +20,7 @@ pub mod letter;
 pub mod mail;
 pub mod money;
 pub mod order;
+pub mod permission;
 pub mod pipeline;
 pub mod seller;
 pub mod statement;
@@ -39,3 +40,4 @@ pub use event::{AccessEvent, Action, ActorKind, ActorRef, AuditRecord, Event, Lo
 pub use ids::Siret;
 pub use money::{Cents, Totals, VatLine, VatRate, format_eur};
 pub use order::{Checklist, Order, OrderId, OrderLine, Product, Stage};
+pub use permission::Permission;

@@ -8,7 +8,7 @@ use super::keys;
 use crate::app::access::{
     AccessError, AccessOverview, KeyInfo, LastLogin, PersonRevoked, SessionInfo,
 };
-use crate::app::{Actor, Role};
+use crate::app::{Actor, Permission, Role};
 use crate::domain::{AccessEvent, AuditRecord};
 use crate::ui::access::AccessAdmin;
 use std::collections::HashMap;
@@ -41,6 +41,25 @@ impl AccessService {
                 .audit_refusal(by, None, what, &e.to_string());
         }
         r
+    }
+
+    /// The permission table, read here too: whatever surface calls, an access change by
+    /// a role that may not make it is refused and audited.
+    fn require(&self, by: &Actor, permission: Permission, what: &str) -> Result<(), AccessError> {
+        by.still_granted()?;
+        let r = by
+            .require(permission)
+            .map_err(|e| AccessError(e.to_string()));
+        self.audited(by, what, r)
+    }
+
+    /// Adding or removing a key of one's own is `OwnKeys`; of someone else, `ManageAccess`.
+    fn keys_permission(by: &Actor, name: &str) -> Permission {
+        if by.name == name {
+            Permission::OwnKeys
+        } else {
+            Permission::ManageAccess
+        }
     }
 }
 
@@ -99,7 +118,13 @@ impl AccessAdmin for AccessService {
         role: Role,
         key: &str,
     ) -> Result<KeyInfo, AccessError> {
-        by.still_granted()?;
+        let own = by.name == name && by.role == role;
+        let permission = if own {
+            Permission::OwnKeys
+        } else {
+            Permission::ManageAccess
+        };
+        self.require(by, permission, &format!("ajouter une clé à {name}"))?;
         let entry = keys::add_key(&self.shared.keys_dir, name, role, key)?;
         let event = AccessEvent::KeyAdded {
             person: name.to_string(),
@@ -119,7 +144,11 @@ impl AccessAdmin for AccessService {
         name: &str,
         fingerprint: &str,
     ) -> Result<KeyInfo, AccessError> {
-        by.still_granted()?;
+        self.require(
+            by,
+            Self::keys_permission(by, name),
+            &format!("révoquer la clé {fingerprint} de {name}"),
+        )?;
         let entry = self.audited(
             by,
             &format!("révoquer la clé {fingerprint} de {name}"),
@@ -135,7 +164,7 @@ impl AccessAdmin for AccessService {
     }
 
     fn revoke_person(&self, by: &Actor, name: &str) -> Result<PersonRevoked, AccessError> {
-        by.still_granted()?;
+        self.require(by, Permission::ManageAccess, &format!("révoquer {name}"))?;
         let p = self.audited(
             by,
             &format!("révoquer {name}"),
@@ -160,7 +189,11 @@ impl AccessAdmin for AccessService {
     }
 
     fn set_role(&self, by: &Actor, name: &str, role: Role) -> Result<Role, AccessError> {
-        by.still_granted()?;
+        self.require(
+            by,
+            Permission::ManageAccess,
+            &format!("donner le rôle {role} à {name}"),
+        )?;
         let before = self.audited(
             by,
             &format!("donner le rôle {role} à {name}"),
@@ -177,7 +210,11 @@ impl AccessAdmin for AccessService {
     }
 
     fn end_session(&self, by: &Actor, id: u64) -> Result<SessionInfo, AccessError> {
-        by.still_granted()?;
+        self.require(
+            by,
+            Permission::Sessions,
+            &format!("terminer la session {id}"),
+        )?;
         let Some(target) = self.shared.sessions.list().into_iter().find(|s| s.id == id) else {
             return Err(AccessError(format!("aucune session {id}")));
         };

@@ -89,11 +89,9 @@ pub fn validate_name(name: &str) -> Result<(), AccessError> {
     }
 }
 
+/// The folder of a role: its label (`keys/admin`, `keys/staff`, `keys/comptable`).
 fn role_dir(role: Role) -> &'static str {
-    match role {
-        Role::Admin => "admin",
-        Role::Staff => "staff",
-    }
+    role.label()
 }
 
 /// `SHA256:…` of a key.
@@ -164,11 +162,11 @@ pub fn parse_key_line(line: &str) -> Result<(PublicKey, String, u32), AccessErro
 }
 
 impl AccessList {
-    /// Reads `keys/admin/*.pub` and `keys/staff/*.pub`. A bad line is reported with its
+    /// Reads `keys/admin/*.pub`, `keys/staff/*.pub` and `keys/comptable/*.pub`. A bad line is reported with its
     /// file and line number and does not stop the other keys.
     pub fn load(dir: &Path) -> AccessList {
         let mut list = AccessList::default();
-        for role in [Role::Admin, Role::Staff] {
+        for role in [Role::Admin, Role::Staff, Role::Comptable] {
             let folder = dir.join(role_dir(role));
             if !folder.exists() {
                 continue;
@@ -584,8 +582,8 @@ pub type FolderEntry = (PathBuf, u64, std::time::SystemTime);
 /// A cheap signature of the folder (names, sizes, modification times) to notice changes.
 pub fn folder_signature(dir: &Path) -> Vec<FolderEntry> {
     let mut out = Vec::new();
-    for sub in ["admin", "staff"] {
-        if let Ok(entries) = std::fs::read_dir(dir.join(sub)) {
+    for role in Role::ALL {
+        if let Ok(entries) = std::fs::read_dir(dir.join(role_dir(role))) {
             for e in entries.flatten() {
                 if let Ok(m) = std::fs::symlink_metadata(e.path()) {
                     out.push((

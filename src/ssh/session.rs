@@ -143,7 +143,7 @@ async fn console_loop(
         shared.themes(),
         shared.ssh_hint.clone(),
     );
-    if who.role == crate::app::Role::Admin {
+    if crate::app::Permission::ManageAccess.allows(who.role) {
         console = console.with_access(std::sync::Arc::new(super::access::AccessService::new(
             shared.clone(),
         )));

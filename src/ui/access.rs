@@ -272,7 +272,7 @@ impl AccessTab {
                         };
                         let check = self.admin.check_name(&name).map_err(|e| e.0).and_then(|_| {
                             role.ok_or_else(|| {
-                                format!("rôle « {role_text} » inconnu : admin ou staff")
+                                format!("rôle « {role_text} » inconnu : staff, admin ou comptable")
                             })
                         });
                         match check.and_then(|r| {
@@ -376,7 +376,7 @@ impl AccessTab {
                     vec!["La clé publique OpenSSH se colle en une ligne (ssh-ed25519 AAAA… commentaire).".into()],
                     vec![
                         Field::text("name", "Nom", "", "a-z 0-9 . - _"),
-                        Field::text("role", "Rôle", "staff", "admin ou staff"),
+                        Field::text("role", "Rôle", "staff", "staff, admin ou comptable"),
                         Field::text("key", "Clé publique", "", "collez la ligne du fichier .pub")
                             .long(MAX_KEY_LINE),
                     ],
@@ -397,11 +397,9 @@ impl AccessTab {
             }
             Key::Char('r') => {
                 let p = self.selected_person()?;
-                let role = if p.role == Role::Admin {
-                    Role::Staff
-                } else {
-                    Role::Admin
-                };
+                // The next role in turn: staff → admin → comptable → staff.
+                let i = Role::ALL.iter().position(|r| *r == p.role).unwrap_or(0);
+                let role = Role::ALL[(i + 1) % Role::ALL.len()];
                 let c = Confirm {
                     issue: None,
                     issue_focused: false,
@@ -509,7 +507,7 @@ impl AccessTab {
                 "{}{} {} {} clé(s){seen}",
                 if i == self.person { "▶" } else { " " },
                 pad(&p.name, 12),
-                pad(p.role.label(), 5),
+                pad(p.role.label(), 9),
                 p.keys.len()
             );
             let style = if i == self.person {

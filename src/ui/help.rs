@@ -33,7 +33,7 @@ const GLOBAL: &[(&str, &str)] = &[
         "R",
         "le rapprochement bancaire (entrées de relevé proposées ou à rapprocher)",
     ),
-    ("J", "le journal d'audit, filtrable (administrateurs)"),
+    ("J", "le journal d'audit, filtrable (admins, comptables)"),
     ("t", "changer de thème (retenu d'une session à l'autre)"),
     ("Échap", "revenir en arrière, fermer, effacer"),
     (
@@ -66,17 +66,23 @@ const CUSTOMERS: &[(&str, &str)] = &[
     ),
 ];
 
-/// `p r b f …` and what each does, from the operations' specs.
-fn order_ops_row() -> (String, String) {
-    let keys: Vec<String> = ORDER_OPS.iter().map(|s| s.key.to_string()).collect();
-    let what: Vec<&str> = ORDER_OPS.iter().map(|s| s.short).collect();
-    (keys.join(" "), what.join(", "))
-}
-
-/// `a / r / c …` on a customer's card, from the operations' specs.
-fn customer_ops_row() -> (String, String) {
-    let keys: Vec<String> = CUSTOMER_OPS.iter().map(|s| s.key.to_string()).collect();
-    let what: Vec<String> = CUSTOMER_OPS
+/// The keys of `specs` that `role` may use, and what each does (the others are not
+/// listed: pressed, they say « réservé aux … »).
+fn ops_row(
+    specs: &[super::actions::OpSpec],
+    role: Role,
+    sep: &str,
+    prefix: &str,
+) -> Option<(String, String)> {
+    let allowed: Vec<&super::actions::OpSpec> = specs
+        .iter()
+        .filter(|s| s.kind.permission().allows(role))
+        .collect();
+    if allowed.is_empty() {
+        return None;
+    }
+    let keys: Vec<String> = allowed.iter().map(|s| s.key.to_string()).collect();
+    let what: Vec<String> = allowed
         .iter()
         .map(|s| match s.kind {
             OpKind::Approve | OpKind::RefuseCustomer => {
@@ -85,19 +91,27 @@ fn customer_ops_row() -> (String, String) {
             _ => s.short.to_string(),
         })
         .collect();
-    (
-        keys.join(" / "),
-        format!("sur la fiche : {}", what.join(" ; ")),
-    )
+    let joiner = if sep == " " { ", " } else { " ; " };
+    Some((keys.join(sep), format!("{prefix}{}", what.join(joiner))))
+}
+
+/// `p r b f …` and what each does, from the operations' specs.
+fn order_ops_row(role: Role) -> Option<(String, String)> {
+    ops_row(&ORDER_OPS, role, " ", "")
+}
+
+/// `a / r / c …` on a customer's card, from the operations' specs.
+fn customer_ops_row(role: Role) -> Option<(String, String)> {
+    ops_row(&CUSTOMER_OPS, role, " / ", "sur la fiche : ")
 }
 
 /// `a / e / n` on the stock screen, from the operations' specs.
-fn product_ops_row() -> (String, String) {
-    let keys: Vec<String> = PRODUCT_OPS.iter().map(|s| s.key.to_string()).collect();
-    let what: Vec<&str> = PRODUCT_OPS.iter().map(|s| s.short).collect();
-    (
-        keys.join(" / "),
-        format!("sur le produit en tête de liste : {}", what.join(" ; ")),
+fn product_ops_row(role: Role) -> Option<(String, String)> {
+    ops_row(
+        &PRODUCT_OPS,
+        role,
+        " / ",
+        "sur le produit en tête de liste : ",
     )
 }
 
@@ -163,11 +177,8 @@ const BANK: &[(&str, &str)] = &[
     ("Échap / ⌫", "revenir"),
 ];
 
-fn bank_ops_row() -> (String, String) {
-    use super::actions::bank::BANK_OPS;
-    let keys: Vec<String> = BANK_OPS.iter().map(|s| s.key.to_string()).collect();
-    let what: Vec<&str> = BANK_OPS.iter().map(|s| s.short).collect();
-    (keys.join(" / "), what.join(" ; "))
+fn bank_ops_row(role: Role) -> Option<(String, String)> {
+    ops_row(&super::actions::bank::BANK_OPS, role, " / ", "")
 }
 
 const AGED: &[(&str, &str)] = &[
@@ -241,28 +252,31 @@ pub(super) fn draw(f: &mut Frame, area: Rect, theme: &Theme, screen: Screen, rol
     };
     section("Partout", rows(GLOBAL, None));
     match screen {
-        Screen::Tab(Tab::Board) => section("Tableau", rows(BOARD, Some(order_ops_row()))),
-        Screen::Tab(Tab::Customers) => {
-            section("Clients", rows(CUSTOMERS, Some(customer_ops_row())))
-        }
+        Screen::Tab(Tab::Board) => section("Tableau", rows(BOARD, order_ops_row(role))),
+        Screen::Tab(Tab::Customers) => section("Clients", rows(CUSTOMERS, customer_ops_row(role))),
         Screen::Tab(Tab::Documents) => section("Documents", rows(DOCUMENTS, None)),
         Screen::Tab(Tab::Access) => {}
-        Screen::Order => section("Commande", rows(ORDER, Some(order_ops_row()))),
-        Screen::Customer => section("Fiche client", rows(CUSTOMER, Some(customer_ops_row()))),
+        Screen::Order => section("Commande", rows(ORDER, order_ops_row(role))),
+        Screen::Customer => section("Fiche client", rows(CUSTOMER, customer_ops_row(role))),
         Screen::Document => section("Document", rows(DOCUMENT, None)),
-        Screen::Stock => section("Stock", rows(STOCK, Some(product_ops_row()))),
+        Screen::Stock => section("Stock", rows(STOCK, product_ops_row(role))),
         Screen::Alerts => section("Alertes", rows(ALERTS, None)),
         Screen::Aged => section("Balance âgée des créances", rows(AGED, None)),
-        Screen::Bank => section("Rapprochement bancaire", rows(BANK, Some(bank_ops_row()))),
+        Screen::Bank => section("Rapprochement bancaire", rows(BANK, bank_ops_row(role))),
         Screen::Audit => section("Journal d'audit", rows(AUDIT, None)),
     }
     section(
         "Signaux des cartes (symbole + texte, lisibles sans couleur)",
         rows(FLAGS, None),
     );
-    if role == Role::Admin {
+    if crate::app::Permission::ManageAccess.allows(role) {
         lines.push(title(
             "Administrateur : onglet Accès (4) pour les personnes et leurs clés",
+        ));
+    }
+    if role.read_only() {
+        lines.push(title(
+            "Lecture seule : tout se consulte et s'exporte, les relevés bancaires se rapprochent ; les autres touches disent à qui elles sont réservées",
         ));
     }
     let block = Block::default()

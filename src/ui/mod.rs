@@ -25,7 +25,7 @@ pub use key::{Input, Key};
 pub use theme::Theme;
 
 use crate::app::search::Found;
-use crate::app::{Actor, App, Change, Role};
+use crate::app::{Actor, App, Change, Permission};
 use actions::Action;
 use forms::{Confirm, Form};
 use ratatui::Frame;
@@ -224,9 +224,9 @@ impl Console {
         }
     }
 
-    /// Plugs in the Accès tab (admins only).
+    /// Plugs in the Accès tab (for those who may manage access).
     pub fn with_access(mut self, admin: std::sync::Arc<dyn access::AccessAdmin>) -> Console {
-        if self.me.role == Role::Admin {
+        if Permission::ManageAccess.allows(self.me.role) {
             self.access = Some(access::AccessTab::new(admin, self.me.clone()));
         }
         self
@@ -714,9 +714,9 @@ impl Console {
             Action::OpenBank => self
                 .views
                 .push(View::Bank(Box::new(bank::BankScreen::open(&self.app)))),
-            // The audit is the admins' (as `ssh … audit`).
-            Action::OpenAudit if self.me.role != crate::app::Role::Admin => {
-                self.set_status(Level::Info, "journal d'audit : réservé aux administrateurs")
+            // The same permission as `ssh … audit`.
+            Action::OpenAudit if !Permission::Audit.allows(self.me.role) => {
+                self.set_status(Level::Info, Permission::Audit.refusal(self.me.role))
             }
             Action::OpenAudit => self
                 .views
@@ -758,11 +758,8 @@ impl Console {
                     format!("… {what} : en cours ; attendez sa fin avant une autre action"),
                 );
             }
-            Action::Do(op) if actions::admin_only(op.kind) && self.me.role != Role::Admin => {
-                self.set_status(
-                    Level::Info,
-                    format!("{} : réservé aux administrateurs", op.spec().label),
-                );
+            Action::Do(op) if !op.kind.permission().allows(self.me.role) => {
+                self.set_status(Level::Info, op.kind.permission().refusal(self.me.role));
             }
             Action::Do(op) => match actions::prepare(&self.app, op) {
                 Ok(actions::Prepared::Form(form, op)) => self.modal = Some(Modal::Form(form, op)),
@@ -903,11 +900,14 @@ impl Console {
         let alerts = self
             .app
             .alert_count(self.app.today(), &self.app.settings().ecb_rates);
-        let left = if self.app.is_demo() {
+        let mut left = if self.app.is_demo() {
             format!(" comptoir · DÉMO · {}", self.shop)
         } else {
             format!(" comptoir · {}", self.shop)
         };
+        if self.me.role.read_only() {
+            left.push_str(" · lecture seule");
+        }
         let right = format!(
             "{} ({}) · ⚠ {alerts} {} · {} ",
             self.me.name,

@@ -7,7 +7,6 @@ use super::key::{Input, Key};
 use super::theme::Theme;
 use super::widgets::{MAX_TYPED, centered, fit, push_text};
 use crate::app::Actor;
-use crate::app::Role;
 use crate::app::queries::SearchResult;
 use crate::app::search::Found;
 use crate::domain::text::fold;
@@ -35,7 +34,7 @@ pub(super) struct Palette {
     entries: Vec<(String, Action)>,
     customers: Option<SearchResult>,
     selected: usize,
-    admin: bool,
+    role: crate::app::Role,
 }
 
 impl Palette {
@@ -45,7 +44,7 @@ impl Palette {
             entries: Vec::new(),
             customers: None,
             selected: 0,
-            admin: me.role == Role::Admin,
+            role: me.role,
         };
         p.rebuild();
         p
@@ -76,7 +75,9 @@ impl Palette {
             let verb = words.first().copied().unwrap_or("");
             if n.kind == DocKind::Quote {
                 for spec in &ORDER_OPS {
+                    // Only what this role may run is offered.
                     if !verb.is_empty()
+                        && spec.kind.permission().allows(self.role)
                         && spec.verb.starts_with(verb)
                         && DocNumber::parse(verb).is_none()
                     {
@@ -119,6 +120,11 @@ impl Palette {
             ("Quitter", Action::Quit),
         ];
         for (label, action) in statics {
+            if matches!(action, Action::OpenAudit)
+                && !crate::app::Permission::Audit.allows(self.role)
+            {
+                continue;
+            }
             if q.is_empty()
                 || fold(label).contains(&q)
                 || words.iter().all(|w| fold(label).contains(w))
@@ -126,11 +132,14 @@ impl Palette {
                 entries.push((label.to_string(), action));
             }
         }
-        if self.admin && (q.is_empty() || "acces cles".contains(&q)) {
+        if crate::app::Permission::ManageAccess.allows(self.role)
+            && (q.is_empty() || "acces cles".contains(&q))
+        {
             entries.push(("Accès : personnes et clés".into(), Action::Tab(Tab::Access)));
         }
         for spec in &ORDER_OPS {
             if !q.is_empty()
+                && spec.kind.permission().allows(self.role)
                 && spec.verb.starts_with(words.first().copied().unwrap_or(""))
                 && number.is_none()
             {

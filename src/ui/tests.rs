@@ -3,7 +3,7 @@
 //! by key sequences.
 
 use super::*;
-use crate::app::FixedClock;
+use crate::app::{FixedClock, Role};
 use crate::domain::{Date, Stage};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -469,7 +469,7 @@ fn search_narrows_and_opens_customers() {
         status(&staff).unwrap(),
         (
             Level::Info,
-            "approuver : réservé aux administrateurs".into()
+            crate::app::Permission::Eligibility.refusal(Role::Staff)
         )
     );
     assert!(
@@ -486,7 +486,11 @@ fn search_narrows_and_opens_customers() {
             )
             .unwrap_err()
             .to_string(),
-        "permission refusée (permission denied) : action réservée aux administrateurs"
+        format!(
+            "permission refusée (permission denied) : {}",
+            crate::app::Permission::Eligibility.refusal(Role::Staff)
+        ),
+        "the app refuses with the console's reason"
     );
     // An admin can.
     c.run(Some(Action::OpenCustomer(id)));
@@ -1053,7 +1057,10 @@ fn the_catalogue_is_managed_from_the_stock_screen() {
     press(&w, &mut staff, &[Key::Char('n')]);
     let (level, msg) = status(&staff).unwrap();
     assert_eq!(level, Level::Info);
-    assert_eq!(msg, "nouveau produit : réservé aux administrateurs");
+    assert_eq!(
+        msg,
+        "Catalogue (produits, prix, TVA) : réservé aux administrateurs (vous êtes staff)"
+    );
     // The product keys act on the first row shown: move down one.
     press(&w, &mut staff, &[Key::Down]);
     let before = w.app.products().unwrap();
@@ -1757,5 +1764,154 @@ impl crate::app::mail::Mailer for FakeMailer {
             message_id: "<1@test>".into(),
             answer: "250 OK".into(),
         })
+    }
+}
+
+/// The permission table drives this test: for every permission × every role, the console
+/// (a key says « réservé aux … » before any form opens, or opens it), the commands (the
+/// gate and the generated `help`) and the app (its use cases, inside the write
+/// transaction) all agree with `Permission::roles`. A permission without a row below does
+/// not compile; a command without a permission fails here.
+#[test]
+fn every_permission_agrees_on_every_surface() {
+    use crate::app::{AppError, Permission};
+    use crate::ssh::commands::surface;
+    let w = world();
+    let order = first_in(&w, Stage::Invoiced);
+    let quote = first_in(&w, Stage::Quote);
+    let customer = w
+        .app
+        .orders_in_stage(Stage::Invoiced, 1)
+        .first()
+        .map(|c| c.customer)
+        .unwrap();
+    let sku = w.app.products().unwrap()[0].sku.clone();
+    let tmp = tempfile::tempdir().unwrap();
+
+    // The console: every operation a key can start, on a target of its kind.
+    let mut targets: Vec<(&actions::OpSpec, actions::Target)> = Vec::new();
+    for s in actions::ORDER_OPS.iter() {
+        targets.push((s, actions::Target::Order(order.clone())));
+    }
+    for s in actions::CUSTOMER_OPS.iter() {
+        targets.push((s, actions::Target::Customer(customer)));
+    }
+    for s in actions::PRODUCT_OPS.iter() {
+        targets.push((s, actions::Target::Product(sku.clone())));
+    }
+    for s in actions::bank::BANK_OPS.iter() {
+        targets.push((s, actions::Target::BankEntry(1)));
+    }
+    targets.push((&actions::NEW_CUSTOMER, actions::Target::Shop));
+
+    // The app: one use case per permission that changes something, or `None` where the
+    // app has no gate (reads for everyone; access changes are `ssh::access`'s, checked by
+    // the commands below and the OpenSSH test).
+    macro_rules! ok {
+        ($e:expr) => {
+            Some($e.map(|_| ()))
+        };
+    }
+    let app_call = |perm: Permission, who: &Actor| -> Option<Result<(), AppError>> {
+        let app = &w.app;
+        match perm {
+            Permission::Read
+            | Permission::Export
+            | Permission::Audit
+            | Permission::ChorusSync
+            | Permission::OwnKeys
+            | Permission::ManageAccess
+            | Permission::Sessions => None,
+            Permission::Check => ok!(app.check(who)),
+            Permission::Backup => ok!(app.backup(who, &tmp.path().join("copie.redb"))),
+            Permission::Quote => ok!(app.renew_quote(who, &quote)),
+            Permission::OrderStep => ok!(app.record_pre_order(who, &quote)),
+            Permission::IssueDocument => ok!(app.issue_invoice(who, &order)),
+            Permission::Payment => ok!(app.record_payment(
+                who,
+                &order,
+                w.app.today(),
+                crate::domain::Cents(100),
+                "MANDAT-T",
+            )),
+            Permission::PaymentDelay => ok!(app.record_receipt(who, &order, None, w.app.today())),
+            Permission::WaiveInterest => ok!(app.waive_penalties(who, &order, None, "essai")),
+            Permission::Letter => {
+                ok!(app.write_letter(who, &order, crate::domain::letter::LetterKind::Reminder,))
+            }
+            Permission::SendEmail => ok!(app.send_document(who, &order, None)),
+            Permission::ChorusSend => ok!(app.chorus_send(who, &order)),
+            Permission::Customer => {
+                ok!(app.correct_customer(who, customer, |_| { Err(AppError::invalid("essai")) }))
+            }
+            Permission::Eligibility => ok!(app.decide_eligibility(
+                who,
+                customer,
+                crate::domain::EligibilityStatus::Approved,
+                "essai",
+            )),
+            Permission::Stock => ok!(app.adjust_stock(who, &sku, 0, "essai")),
+            Permission::Catalogue => {
+                ok!(app.upsert_product(who, w.app.products().unwrap()[0].clone()))
+            }
+            Permission::BankImport => ok!(app.import_statement(who, b"pas un releve", &[])),
+            Permission::BankReconcile => ok!(app.bank_dismiss(who, 999_999, "essai")),
+        }
+    };
+
+    let commands = surface::commands();
+    for (path, perm) in &commands {
+        assert!(perm.is_some(), "« {path} » has no permission");
+    }
+    for role in Role::ALL {
+        let who = Actor::person("quelqu'un", role, "SHA256:test");
+        let help = surface::help(role);
+        for perm in Permission::ALL {
+            let allowed = perm.allows(role);
+            let refusal = perm.refusal(role);
+            // Commands and help.
+            for (path, _) in commands.iter().filter(|(_, p)| *p == Some(*perm)) {
+                assert_eq!(
+                    surface::gate(path, role).is_ok(),
+                    allowed,
+                    "{path} for {role}"
+                );
+                if !allowed {
+                    assert_eq!(surface::gate(path, role).unwrap_err(), refusal);
+                }
+                let listed = help.lines().any(|l| {
+                    l.trim_start() == path || l.trim_start().starts_with(&format!("{path} "))
+                });
+                assert_eq!(listed, allowed, "help lists « {path} » for {role}?\n{help}");
+            }
+            // The console.
+            for (spec, target) in targets.iter().filter(|(s, _)| s.kind.permission() == *perm) {
+                let mut c = console(&w, role);
+                c.run(Some(Action::Do(actions::Op {
+                    kind: spec.kind,
+                    target: target.clone(),
+                })));
+                let said = status(&c).map(|(_, m)| m);
+                if allowed {
+                    assert_ne!(said.as_deref(), Some(refusal.as_str()), "{:?}", spec.kind);
+                } else {
+                    assert_eq!(said.as_deref(), Some(refusal.as_str()), "{:?}", spec.kind);
+                    assert!(c.modal.is_none(), "no form opens for {:?}", spec.kind);
+                }
+            }
+            // The app.
+            if let Some(r) = app_call(*perm, &who) {
+                let forbidden = matches!(&r, Err(AppError::Forbidden(m)) if *m == refusal);
+                assert_eq!(forbidden, !allowed, "app {perm:?} for {role}: {r:?}");
+            }
+        }
+    }
+    // Every permission reaches at least one surface.
+    for perm in Permission::ALL {
+        assert!(
+            commands.iter().any(|(_, p)| *p == Some(*perm))
+                || targets.iter().any(|(s, _)| s.kind.permission() == *perm),
+            "{perm:?} is on no surface"
+        );
     }
 }

@@ -94,8 +94,8 @@ pub(super) fn keys(shared: &Arc<Shared>, who: &Actor, what: KeysCmd, stdin: &str
             };
             Output::render(&report, json)
         }
-        KeysCmd::Add { name, admin } => {
-            let role = if admin { Role::Admin } else { Role::Staff };
+        KeysCmd::Add { name, role, admin } => {
+            let role = role.unwrap_or(if admin { Role::Admin } else { Role::Staff });
             match access.add_key(who, &name, role, stdin) {
                 Ok(k) => Output::ok(format!("{name}\t{role}\t{}\t{}", k.fingerprint, k.kind)),
                 Err(e) => e.into(),

@@ -2,30 +2,107 @@
 //! the `help` text is generated, and the admin gate is read. Closed sets (stages, roles)
 //! are value enums, so a typo is a usage error listing the valid values.
 
-use crate::app::Role;
+use crate::app::{Permission, Role};
 use crate::domain::Stage;
 use clap::builder::PossibleValue;
 use clap::{ArgAction, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
-/// Subcommand paths reserved to admins. A path gates everything under it, so a new
-/// subcommand of an admin group is protected by default.
-pub(super) const ADMIN_ONLY: &[&str] = &[
-    "keys",
-    "sessions",
-    "audit",
-    "customer approve",
-    "catalogue import",
-    "customer refuse",
-    "order waive-interest",
-    "backup",
-    "check",
+/// What each command is, as a [`Permission`]: who may run it is the permission's roles
+/// (the one table, `domain::permission`), never written here. Every leaf of the grammar has
+/// exactly one row (a test walks the tree): a new subcommand without one is refused to
+/// everyone until it is given one.
+pub(super) const COMMANDS: &[(&str, Permission)] = &[
+    ("whoami", Permission::Read),
+    ("customers search", Permission::Read),
+    ("customer create", Permission::Customer),
+    ("customer show", Permission::Read),
+    ("customer statement", Permission::Export),
+    ("customer approve", Permission::Eligibility),
+    ("customer refuse", Permission::Eligibility),
+    ("customer contact add", Permission::Customer),
+    ("customer contact set", Permission::Customer),
+    ("customer contact remove", Permission::Customer),
+    ("customer address add", Permission::Customer),
+    ("customer address set", Permission::Customer),
+    ("customer address remove", Permission::Customer),
+    ("customer chorus", Permission::Customer),
+    ("orders", Permission::Read),
+    ("order show", Permission::Read),
+    ("order preorder", Permission::OrderStep),
+    ("order remind", Permission::Letter),
+    ("order claim-interest", Permission::Letter),
+    ("order letters", Permission::Read),
+    ("order receive-original", Permission::OrderStep),
+    ("order deliver", Permission::IssueDocument),
+    ("order invoice", Permission::IssueDocument),
+    ("order pay", Permission::Payment),
+    ("order refund", Permission::Payment),
+    ("order cancel", Permission::OrderStep),
+    ("order refuse", Permission::Quote),
+    ("order credit-note", Permission::IssueDocument),
+    ("order received-by-body", Permission::PaymentDelay),
+    ("order suspend", Permission::PaymentDelay),
+    ("order resume", Permission::PaymentDelay),
+    ("order pay-interest", Permission::Payment),
+    ("order waive-interest", Permission::WaiveInterest),
+    ("order renew", Permission::Quote),
+    ("order attach-po", Permission::OrderStep),
+    ("order deliver-to", Permission::OrderStep),
+    ("quote create", Permission::Quote),
+    ("quote import", Permission::Quote),
+    ("quote revise", Permission::Quote),
+    ("doc get", Permission::Read),
+    ("doc xml", Permission::Read),
+    ("doc list", Permission::Read),
+    ("doc pack", Permission::Export),
+    ("doc send", Permission::SendEmail),
+    ("catalogue list", Permission::Read),
+    ("catalogue import", Permission::Catalogue),
+    ("stock list", Permission::Read),
+    ("stock add", Permission::Stock),
+    ("keys list", Permission::ManageAccess),
+    ("keys add", Permission::ManageAccess),
+    ("keys revoke", Permission::ManageAccess),
+    ("keys role", Permission::ManageAccess),
+    ("sessions list", Permission::Sessions),
+    ("sessions penalties", Permission::Sessions),
+    ("sessions kill", Permission::Sessions),
+    ("pubkey list", Permission::Read),
+    ("pubkey add", Permission::OwnKeys),
+    ("pubkey remove", Permission::OwnKeys),
+    ("chorus send", Permission::ChorusSend),
+    ("chorus sync", Permission::ChorusSync),
+    ("chorus status", Permission::Read),
+    ("chorus structure", Permission::Read),
+    ("bank import", Permission::BankImport),
+    ("bank list", Permission::Read),
+    ("bank confirm", Permission::BankReconcile),
+    ("bank assign", Permission::BankReconcile),
+    ("bank dismiss", Permission::BankReconcile),
+    ("export fec", Permission::Export),
+    ("export aged", Permission::Export),
+    ("export invoices", Permission::Export),
+    ("backup", Permission::Backup),
+    ("check", Permission::Check),
+    ("audit", Permission::Audit),
 ];
 
-/// Whether the subcommand at `path` (`keys add`, `order deliver`) is for admins only.
-pub(super) fn admin_only(path: &str) -> bool {
-    ADMIN_ONLY
+/// The permission of the command at `path` (`order deliver`); `None` for a path the
+/// table does not know (refused to everyone).
+pub(super) fn permission(path: &str) -> Option<Permission> {
+    COMMANDS
         .iter()
-        .any(|p| path == *p || path.starts_with(&format!("{p} ")))
+        .find(|(p, _)| *p == path)
+        .map(|(_, perm)| *perm)
+}
+
+/// Whether `role` may run the command at `path`: `Err` carries the French refusal.
+pub(super) fn gate(path: &str, role: Role) -> Result<(), String> {
+    match permission(path) {
+        Some(p) if p.allows(role) => Ok(()),
+        Some(p) => Err(p.refusal(role)),
+        None => Err(format!("« {path} » n'a pas de permission : refusé")),
+    }
 }
 
 impl ValueEnum for Stage {
@@ -725,6 +802,10 @@ pub(super) enum KeysCmd {
     /// Ajouter une personne, ou une clé à une personne (clé publique OpenSSH sur l'entrée standard)
     Add {
         name: String,
+        /// Le rôle : staff (par défaut), admin ou comptable (lecture seule)
+        #[arg(long, value_enum, conflicts_with = "admin")]
+        role: Option<Role>,
+        /// Comme --role admin
         #[arg(long)]
         admin: bool,
     },
@@ -849,30 +930,47 @@ pub(super) fn parse(argv: &[String]) -> Result<(Cmd, String), clap::Error> {
     Ok((remote.cmd, path.join(" ")))
 }
 
-/// `help`: every command with its arguments, generated from the grammar.
-pub(super) fn help() -> String {
-    let mut rows = Vec::new();
-    collect(&Remote::command(), "", &mut rows);
+/// `help`: every command `role` may run, with its arguments, generated from the grammar
+/// and the permission table.
+pub(super) fn help(role: Role) -> String {
+    let mut rows = leaves();
+    let all = rows.len();
+    rows.retain(|(path, _, _)| gate(path, role).is_ok());
     let width = rows
         .iter()
-        .map(|(u, _)| u.chars().count())
+        .map(|(_, u, _)| u.chars().count())
         .max()
         .unwrap_or(0);
     let mut out =
         String::from("comptoir — commandes disponibles par ssh (ssh -p PORT HOTE COMMANDE) :\n\n");
-    for (usage, about) in rows {
+    for (_, usage, about) in &rows {
         let pad = width - usage.chars().count();
         out.push_str(&format!("  {usage}{}  {about}\n", " ".repeat(pad)));
     }
+    if rows.len() < all {
+        out.push_str(&format!(
+            "\nVous êtes {} : {} commandes sur {} ; les autres sont réservées à d'autres rôles.",
+            role.label(),
+            rows.len(),
+            all
+        ));
+    }
     out.push_str(
-        "\n(admins) : réservé aux administrateurs. Chaque commande accepte --help.\n\
+        "\nChaque commande accepte --help.\n\
          Dates : AAAA-MM-JJ ou JJ/MM/AAAA ; montants en euros (1234,56).",
     );
     out
 }
 
-/// Collects (usage, description) for every leaf command under `cmd`.
-fn collect(cmd: &clap::Command, prefix: &str, rows: &mut Vec<(String, String)>) {
+/// Every leaf command's path (`order deliver`), usage and description.
+pub(super) fn leaves() -> Vec<(String, String, String)> {
+    let mut rows = Vec::new();
+    collect(&Remote::command(), "", &mut rows);
+    rows
+}
+
+/// Collects (path, usage, description) for every leaf command under `cmd`.
+fn collect(cmd: &clap::Command, prefix: &str, rows: &mut Vec<(String, String, String)>) {
     for sub in cmd.get_subcommands() {
         let path = if prefix.is_empty() {
             sub.get_name().to_string()
@@ -891,15 +989,12 @@ fn collect(cmd: &clap::Command, prefix: &str, rows: &mut Vec<(String, String)>) 
             usage.push(' ');
             usage.push_str(&arg_usage(arg));
         }
-        let mut about = sub
+        let about = sub
             .get_about()
             .or_else(|| cmd.get_about())
             .map(|a| a.to_string())
             .unwrap_or_default();
-        if admin_only(&path) {
-            about.push_str(" (admins)");
-        }
-        rows.push((usage, about));
+        rows.push((path, usage, about));
     }
 }
 
@@ -951,22 +1046,35 @@ mod tests {
 
     #[test]
     fn help_lists_every_command_from_the_grammar() {
-        let h = help();
+        let h = help(Role::Admin);
         for line in [
             "order receive-original NUMBER --po-number PO_NUMBER --po-date PO_DATE [--letterhead]",
-            "keys role NAME staff|admin",
+            "keys role NAME staff|admin|comptable",
             "orders [--stage quote|preorder|",
         ] {
             assert!(h.contains(line), "{line}\n{h}");
         }
-        assert!(
-            h.lines()
-                .any(|l| l.contains("keys add") && l.ends_with("(admins)"))
-        );
-        assert!(
-            h.lines()
-                .any(|l| l.contains("order deliver") && !l.contains("(admins)"))
-        );
+        assert!(!h.contains("Vous êtes"), "an admin sees every command");
+        let staff = help(Role::Staff);
+        assert!(staff.contains("order deliver") && !staff.contains("keys add"));
+        let comptable = help(Role::Comptable);
+        assert!(comptable.contains("export fec") && !comptable.contains("order deliver"));
+        assert!(comptable.contains("Vous êtes comptable"), "{comptable}");
+    }
+
+    #[test]
+    fn every_command_has_exactly_one_permission() {
+        let leaves = leaves();
+        for (path, _, _) in &leaves {
+            let rows = COMMANDS.iter().filter(|(p, _)| p == path).count();
+            assert_eq!(rows, 1, "« {path} » needs exactly one row in COMMANDS");
+        }
+        for (p, _) in COMMANDS {
+            assert!(
+                leaves.iter().any(|(path, _, _)| path == p),
+                "COMMANDS names « {p} », which the grammar does not have"
+            );
+        }
     }
 
     #[test]
@@ -975,11 +1083,11 @@ mod tests {
         assert_eq!(path, "orders");
         assert!(parse(&argv("orders --stage facturee")).is_err());
         assert!(parse(&argv("keys role paul boss")).is_err());
-        let (_, path) = parse(&argv("keys role paul admin")).unwrap();
-        assert!(admin_only(&path));
+        let (_, path) = parse(&argv("keys role paul comptable")).unwrap();
+        assert_eq!(permission(&path), Some(Permission::ManageAccess));
         let (_, path) = parse(&argv("customer approve 1 --reason x")).unwrap();
-        assert!(admin_only(&path));
+        assert!(gate(&path, Role::Staff).is_err() && gate(&path, Role::Admin).is_ok());
         let (_, path) = parse(&argv("customer show 1")).unwrap();
-        assert!(!admin_only(&path));
+        assert!(Role::ALL.iter().all(|r| gate(&path, *r).is_ok()));
     }
 }

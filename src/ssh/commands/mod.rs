@@ -4,8 +4,8 @@
 //!
 //! `grammar.rs` is the clap grammar (and the `help` text generated from it); one file per
 //! command group turns a parsed command into app calls and [`Output`]. Roles are checked
-//! here, per command group (admin groups are gated as a whole, see
-//! [`grammar::ADMIN_ONLY`]), and again by the app.
+//! here — each command is a `Permission` ([`grammar::COMMANDS`]), whose roles are the one
+//! table of `domain::permission` — before its input is read, and again by the app.
 
 mod access;
 mod admin;
@@ -134,7 +134,8 @@ pub(crate) struct Parsed {
     path: String,
 }
 
-pub(crate) fn parse(argv: &[String]) -> Result<Parsed, Output> {
+/// Parses a command line; `help` lists what `role` may run.
+pub(crate) fn parse(argv: &[String], role: Role) -> Result<Parsed, Output> {
     // Text given on the command line is stored and shown to others: no control characters.
     for (i, arg) in argv.iter().enumerate() {
         if let Some(c) = first_unprintable(arg, false) {
@@ -146,7 +147,7 @@ pub(crate) fn parse(argv: &[String]) -> Result<Parsed, Output> {
         }
     }
     if argv.is_empty() || argv[0] == "help" || argv[0] == "--help" {
-        return Err(Output::ok(grammar::help()));
+        return Err(Output::ok(grammar::help(role)));
     }
     grammar::parse(argv)
         .map(|(cmd, path)| Parsed { cmd, path })
@@ -250,13 +251,22 @@ fn french_error(e: &clap::Error) -> String {
 }
 
 /// Runs one parsed command for `who`.
+/// The role check of a command, from the permission table, before anything is read or
+/// done: a refusal is audited and said in French (exit 1).
+fn refused(shared: &Arc<Shared>, who: &Actor, path: &str) -> Option<Output> {
+    let why = grammar::gate(path, who.role).err()?;
+    shared
+        .app
+        .audit_refusal(who, None, &format!("ssh … {path}"), &why);
+    Some(Output::err(
+        format!("permission refusée (permission denied) : {why}"),
+        1,
+    ))
+}
+
 fn run(shared: &Arc<Shared>, who: &Actor, parsed: Parsed, stdin: Option<Vec<u8>>) -> Output {
-    if grammar::admin_only(&parsed.path) && who.role != Role::Admin {
-        let why = "commande réservée aux administrateurs";
-        shared
-            .app
-            .audit_refusal(who, None, &format!("ssh … {}", parsed.path), why);
-        return Output::err(format!("permission refusée (permission denied) : {why}"), 1);
+    if let Some(refusal) = refused(shared, who, &parsed.path) {
+        return refusal;
     }
     let raw = stdin;
     let stdin = String::from_utf8_lossy(raw.as_deref().unwrap_or_default()).into_owned();
@@ -421,7 +431,22 @@ pub(crate) async fn run_exec(
             .register(super::session_info(&who, peer, &line, shared.app.now()));
     let parsed = split(&line)
         .map_err(Output::usage)
-        .and_then(|argv| parse(&argv));
+        .and_then(|argv| parse(&argv, who.role));
+    // Refused before its standard input is waited for.
+    let parsed = match parsed {
+        Ok(p) if grammar::gate(&p.path, who.role).is_err() => {
+            let (shared2, who2) = (shared.clone(), who.clone());
+            let path = p.path.clone();
+            Err(
+                tokio::task::spawn_blocking(move || refused(&shared2, &who2, &path))
+                    .await
+                    .ok()
+                    .flatten()
+                    .unwrap_or_else(|| Output::err("permission refusée", 1)),
+            )
+        }
+        other => other,
+    };
     let mut out = match parsed {
         Err(out) => out,
         Ok(parsed) => {
@@ -514,6 +539,32 @@ pub(crate) async fn run_exec(
     tracing::info!(person = %who.name, command = ?line, status = out.status, duration_ms = started.elapsed().as_millis() as u64, "command");
 }
 
+/// The command surface of the permission table, for the test that walks every
+/// permission × role beside the console's (`ui/tests.rs`).
+#[cfg(test)]
+pub(crate) mod surface {
+    use crate::app::{Permission, Role};
+
+    /// Every leaf command with its permission (`None`: the table lacks it).
+    pub(crate) fn commands() -> Vec<(String, Option<Permission>)> {
+        super::grammar::leaves()
+            .into_iter()
+            .map(|(path, _, _)| {
+                let p = super::grammar::permission(&path);
+                (path, p)
+            })
+            .collect()
+    }
+
+    pub(crate) fn gate(path: &str, role: Role) -> Result<(), String> {
+        super::grammar::gate(path, role)
+    }
+
+    pub(crate) fn help(role: Role) -> String {
+        super::grammar::help(role)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::split;
@@ -603,7 +654,7 @@ mod tests {
         #[test]
         fn any_command_line(line in "[ -~\\t'\"\\\\é\u{1b}\u{fffe}]{0,200}") {
             if let Ok(argv) = split(&line) {
-                let _ = super::parse(&argv);
+                let _ = super::parse(&argv, super::Role::Staff);
             }
         }
 
@@ -619,7 +670,7 @@ mod tests {
             0..12,
         )) {
             let argv: Vec<String> = words.into_iter().map(String::from).collect();
-            let _ = super::parse(&argv);
+            let _ = super::parse(&argv, super::Role::Staff);
         }
     }
 }

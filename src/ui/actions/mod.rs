@@ -12,7 +12,7 @@ mod steps;
 
 use super::Tab;
 use super::forms::{Confirm, Form};
-use crate::app::{Actor, App};
+use crate::app::{Actor, App, Permission};
 use crate::domain::pipeline::{CreditScope, OriginalPoInput};
 use crate::domain::{Cents, CustomerId, Date, DocNumber, EligibilityStatus, Stage};
 use steps::*;
@@ -872,16 +872,28 @@ pub(crate) const PRODUCT_OPS: [OpSpec; 3] = [
     },
 ];
 
-/// Operations only admins may run: the console says so before any form is filled.
-pub(crate) fn admin_only(kind: OpKind) -> bool {
-    matches!(
-        kind,
-        OpKind::Approve
-            | OpKind::RefuseCustomer
-            | OpKind::WaiveInterest
-            | OpKind::NewProduct
-            | OpKind::EditProduct
-    )
+impl OpKind {
+    /// What the operation is in the permission table (`domain::permission`), whose roles
+    /// decide who may run it: the console says « réservé aux … » before any form opens.
+    pub(crate) fn permission(self) -> Permission {
+        use OpKind::*;
+        match self {
+            PreOrder | ReceiveOriginal | Cancel | DeliverTo => Permission::OrderStep,
+            Deliver | Invoice | CreditNote => Permission::IssueDocument,
+            Pay | PayInterest | Refund => Permission::Payment,
+            RefuseQuote | Renew | NewQuote | Revise => Permission::Quote,
+            Approve | RefuseCustomer => Permission::Eligibility,
+            ReceivedByBody | Suspend | Resume => Permission::PaymentDelay,
+            WaiveInterest => Permission::WaiveInterest,
+            EditContacts | EditAddresses | EditRouting | NewCustomer => Permission::Customer,
+            NewProduct | EditProduct => Permission::Catalogue,
+            AdjustStock => Permission::Stock,
+            ChorusSend => Permission::ChorusSend,
+            Remind | FormalNotice | ClaimInterest => Permission::Letter,
+            EmailSend => Permission::SendEmail,
+            BankConfirm | BankAssign | BankDismiss => Permission::BankReconcile,
+        }
+    }
 }
 
 /// Creating a customer: Ctrl-N on the Clients tab.
