@@ -611,3 +611,56 @@ fn a_comptable_reads_and_exports_and_changes_nothing() {
     assert!(!screen.contains("Enregistrer la pré-commande"), "{screen}");
     s.keys(&["q"]);
 }
+
+/// Each SSH connection has a short id: every journal line it causes carries it
+/// (`session=…`), and so do its person's audit records, which `audit --session` selects.
+#[test]
+fn one_connection_is_followed_in_the_journal_and_the_audit() {
+    let s = serve();
+    let admin = s.ssh_args();
+    let quote_file = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/quote.json");
+    let (out, err, code) = ssh_run(&admin, "quote import", Some(&quote_file));
+    assert_eq!(code, 0, "{err}");
+    let number = String::from_utf8_lossy(&out).trim().to_string();
+    let (out, _, code) = ssh_run(&admin, "audit --json --limit 50", None);
+    assert_eq!(code, 0);
+    let records: Vec<serde_json::Value> = serde_json::from_slice(&out).unwrap();
+    let issued = records
+        .iter()
+        .find(|r| r["action"] == "quote-issued" && r["order"] == number.as_str())
+        .unwrap_or_else(|| panic!("{records:#?}"));
+    let id = issued["session"].as_str().unwrap().to_string();
+    assert!(
+        id.len() == 6 && id.chars().all(|c| c.is_ascii_hexdigit()),
+        "{id}"
+    );
+    // The same connection's login carries it; the audit's own connection has another.
+    let mine: Vec<&serde_json::Value> = records
+        .iter()
+        .filter(|r| r["session"] == id.as_str())
+        .collect();
+    assert!(mine.iter().any(|r| r["action"] == "login"), "{mine:#?}");
+    let (out, _, _) = ssh_run(&admin, &format!("audit --json --session {id}"), None);
+    let selected: Vec<serde_json::Value> = serde_json::from_slice(&out).unwrap();
+    assert_eq!(selected.len(), mine.len(), "{selected:#?}");
+    assert!(selected.iter().all(|r| r["session"] == id.as_str()));
+    // The journal: the connection, its login, the command and its end, all with the id.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let log = std::fs::read_to_string(s.dir.path().join("server.log")).unwrap();
+        let tagged: Vec<&str> = log
+            .lines()
+            .filter(|l| l.contains(&format!("session={id}")))
+            .collect();
+        let has = |w: &str| tagged.iter().any(|l| l.contains(w));
+        if has("connection") && has(" login") && has("quote import") && has("connection closed") {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "journal lines of session {id}:\n{}\n\nwhole log:\n{log}",
+            tagged.join("\n")
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}

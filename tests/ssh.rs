@@ -2076,6 +2076,13 @@ async fn an_idle_console_is_closed_and_its_idle_time_shown() {
         .collect();
     assert_eq!(consoles.len(), 2, "{out}");
     assert!(consoles.iter().all(|r| r["idle_seconds"].is_u64()), "{out}");
+    // Each names its connection's id, as the journal's `session=` and the audit do.
+    assert!(
+        consoles
+            .iter()
+            .all(|r| r["connection"].as_str().is_some_and(|c| c.len() == 6)),
+        "{out}"
+    );
     // The admin keeps typing while the other console's lock falls.
     let started = Instant::now();
     while !idle.closed {

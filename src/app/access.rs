@@ -52,6 +52,8 @@ pub struct SessionInfo {
     pub what: String,
     /// A console's time since its last keystroke, in seconds.
     pub idle_secs: Option<u64>,
+    /// The SSH connection's id (`3f9a2c`), as the journal's `session=` and the audit show it.
+    pub connection: Option<String>,
 }
 
 impl SessionInfo {

@@ -34,6 +34,8 @@ pub struct AuditFilter {
     pub kind: Option<String>,
     pub since: Option<Date>,
     pub until: Option<Date>,
+    /// One SSH connection's records (its id, as the journal's `session=` shows it).
+    pub session: Option<String>,
 }
 
 impl AuditFilter {
@@ -59,6 +61,11 @@ impl AuditFilter {
         }
         if let Some(p) = &self.person
             && !r.actor.name.eq_ignore_ascii_case(p.trim())
+        {
+            return false;
+        }
+        if let Some(s) = &self.session
+            && r.actor.session.as_deref() != Some(s.trim())
         {
             return false;
         }

@@ -54,6 +54,9 @@ pub struct Actor {
     /// For a person logged in over SSH: the right to act given at login, withdrawn when
     /// their key or role changes. Checked inside every write transaction.
     pub grant: Option<Arc<access::Grant>>,
+    /// The SSH connection this person acts through (`3f9a2c`), carried into the audit
+    /// records they cause and shown in the journal as `session=`.
+    pub session: Option<String>,
 }
 
 impl Actor {
@@ -65,6 +68,7 @@ impl Actor {
             fingerprint: Some(fingerprint.into()),
             kind: ActorKind::Person,
             grant: None,
+            session: None,
         }
     }
 
@@ -88,6 +92,7 @@ impl Actor {
             fingerprint: None,
             kind: ActorKind::Cli,
             grant: None,
+            session: None,
         }
     }
 
@@ -99,6 +104,7 @@ impl Actor {
             fingerprint: None,
             kind: ActorKind::System,
             grant: None,
+            session: None,
         }
     }
 
@@ -110,6 +116,7 @@ impl Actor {
             fingerprint: None,
             kind: ActorKind::Cli,
             grant: None,
+            session: None,
         }
     }
 
@@ -121,6 +128,7 @@ impl Actor {
             fingerprint: None,
             kind: ActorKind::Import,
             grant: None,
+            session: None,
         }
     }
 
@@ -132,6 +140,7 @@ impl Actor {
             fingerprint: None,
             kind: ActorKind::System,
             grant: None,
+            session: None,
         }
     }
 
@@ -142,6 +151,7 @@ impl Actor {
             fingerprint: None,
             kind: ActorKind::System,
             grant: None,
+            session: None,
         }
     }
 
@@ -150,6 +160,15 @@ impl Actor {
             name: self.name.clone(),
             fingerprint: self.fingerprint.clone(),
             kind: self.kind.clone(),
+            session: self.session.clone(),
+        }
+    }
+
+    /// The same person, acting through the SSH connection `id`.
+    pub fn in_session(self, id: &str) -> Actor {
+        Actor {
+            session: Some(id.to_string()),
+            ..self
         }
     }
 

@@ -99,6 +99,7 @@ fn actor(name: &str) -> ActorRef {
         name: name.to_string(),
         fingerprint: None,
         kind: ActorKind::Seed,
+        session: None,
     }
 }
 

@@ -210,12 +210,67 @@ pub struct Event {
     pub document: Option<DocNumber>,
 }
 
+/// The author of an audit record as stored before session ids (record versions 1 and 2).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActorRefV1 {
+    pub name: String,
+    pub fingerprint: Option<String>,
+    pub kind: ActorKind,
+}
+
+impl From<ActorRefV1> for ActorRef {
+    fn from(a: ActorRefV1) -> ActorRef {
+        ActorRef {
+            name: a.name,
+            fingerprint: a.fingerprint,
+            kind: a.kind,
+            session: None,
+        }
+    }
+}
+
+/// An audit record as written before session ids (record version 2).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditRecordV2 {
+    pub seq: u64,
+    pub at: super::date::Timestamp,
+    pub actor: ActorRefV1,
+    pub action: Action,
+    pub order: Option<super::order::OrderId>,
+    pub order_number: Option<DocNumber>,
+    pub customer: Option<super::customer::CustomerId>,
+    pub before: String,
+    pub after: String,
+    pub detail: String,
+    pub document: Option<DocNumber>,
+    pub access: Option<AccessEvent>,
+}
+
+impl From<AuditRecordV2> for AuditRecord {
+    fn from(r: AuditRecordV2) -> AuditRecord {
+        AuditRecord {
+            seq: r.seq,
+            at: r.at,
+            actor: r.actor.into(),
+            action: r.action,
+            order: r.order,
+            order_number: r.order_number,
+            customer: r.customer,
+            before: r.before,
+            after: r.after,
+            detail: r.detail,
+            document: r.document,
+            access: r.access,
+        }
+    }
+}
+
 /// An audit record as written before access events were data (record version 1).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditRecordV1 {
     pub seq: u64,
     pub at: super::date::Timestamp,
-    pub actor: ActorRef,
+    pub actor: ActorRefV1,
     pub action: Action,
     pub order: Option<super::order::OrderId>,
     pub order_number: Option<DocNumber>,
@@ -231,7 +286,7 @@ impl From<AuditRecordV1> for AuditRecord {
         AuditRecord {
             seq: r.seq,
             at: r.at,
-            actor: r.actor,
+            actor: r.actor.into(),
             action: r.action,
             order: r.order,
             order_number: r.order_number,
@@ -492,6 +547,9 @@ pub struct ActorRef {
     pub name: String,
     pub fingerprint: Option<String>,
     pub kind: ActorKind,
+    /// The SSH connection it came through (`3f9a2c`), as in the journal's `session=`
+    /// field; none for local commands and the server's own work.
+    pub session: Option<String>,
 }
 
 impl ActorRef {

@@ -16,6 +16,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
+use tracing::Instrument;
 
 /// How long open consoles have to say goodbye before a revoked connection is closed.
 const CONSOLE_FAREWELL: Duration = Duration::from_millis(500);
@@ -79,6 +80,10 @@ pub(super) struct Conn {
     unknown_keys: Vec<String>,
     /// The explanation was shown: the connection goes on to its refusal.
     explained: bool,
+    /// Its short id (`3f9a2c`) and the span that carries it as `session=` on every log
+    /// line it causes; its sessions run in it, and its person's audit records carry it.
+    pub(super) session: String,
+    span: tracing::Span,
 }
 
 impl Drop for Conn {
@@ -86,19 +91,30 @@ impl Drop for Conn {
         if let Some(w) = self.revocation_watch.take() {
             w.abort();
         }
-        tracing::info!(
-            peer = ?self.peer,
-            person = self.who.as_ref().map(|w| w.name.as_str()).unwrap_or("-"),
-            duration_s = self.since.elapsed().as_secs(),
-            "connection closed"
-        );
+        self.span.in_scope(|| {
+            tracing::info!(
+                peer = ?self.peer,
+                person = self.who.as_ref().map(|w| w.name.as_str()).unwrap_or("-"),
+                duration_s = self.since.elapsed().as_secs(),
+                "connection closed"
+            )
+        });
     }
 }
 
 impl Conn {
-    pub(super) fn new(shared: Arc<Shared>, peer: Option<SocketAddr>, slot: StartupSlot) -> Conn {
-        tracing::info!(peer = ?peer, "connection");
+    /// A connection, in the span of its session id (see [`new_session_id`]).
+    pub(super) fn new(
+        shared: Arc<Shared>,
+        peer: Option<SocketAddr>,
+        slot: StartupSlot,
+        session: String,
+        span: tracing::Span,
+    ) -> Conn {
+        span.in_scope(|| tracing::info!(peer = ?peer, "connection"));
         Conn {
+            session,
+            span,
             shared,
             peer,
             who: None,
@@ -208,14 +224,15 @@ impl Conn {
     /// Counts a refused attempt against its source at once; the audit gets it with the
     /// others of the last second in one durable write, off this task.
     fn log_failed(&self, reason: LoginRefusal, fingerprint: Option<String>) {
-        tracing::debug!(peer = ?self.peer, fingerprint, ?reason, "login refused");
+        self.span
+            .in_scope(|| tracing::debug!(peer = ?self.peer, fingerprint, ?reason, "login refused"));
         self.shared.app.metrics().login(false);
         let ip = self.peer.map(|p| p.ip());
         if let Some(ip) = ip {
             let started = self.shared.limiter.failure(ip, fingerprint.as_deref());
             for p in started {
                 // Every penalty is in the journal and the audit trail, with its reason.
-                tracing::warn!(peer = %ip, subject = %p.subject, seconds = p.seconds, strikes = p.strikes, reason = p.reason, "penalty");
+                self.span.in_scope(|| tracing::warn!(peer = %ip, subject = %p.subject, seconds = p.seconds, strikes = p.strikes, reason = p.reason, "penalty"));
                 let app = self.shared.app.clone();
                 let event = AccessEvent::Penalty {
                     subject: p.subject.to_string(),
@@ -350,7 +367,8 @@ impl russh::server::Handler for Conn {
         let Some((person, entry)) = access.find(key.public_key) else {
             return Ok(Conn::reject());
         };
-        let who = Actor::person(&person.name, person.role, &entry.fingerprint);
+        let who =
+            Actor::person(&person.name, person.role, &entry.fingerprint).in_session(&self.session);
         self.who = Some(self.shared.app.grant(who));
         Ok(Auth::Accept)
     }
@@ -369,13 +387,15 @@ impl russh::server::Handler for Conn {
         }
         if let Some(grant) = self.who.as_ref().and_then(|w| w.grant.clone()) {
             let handle = session.handle();
-            self.revocation_watch = Some(tokio::spawn(async move {
-                grant.withdrawn().await;
-                // Nothing can be done on this connection any more (every channel request
-                // and write checks the grant); open consoles get a moment to say why and
-                // restore the terminal before the connection goes.
-                tokio::time::sleep(CONSOLE_FAREWELL).await;
-                let _ = handle
+            let span = self.span.clone();
+            self.revocation_watch = Some(tokio::spawn(
+                async move {
+                    grant.withdrawn().await;
+                    // Nothing can be done on this connection any more (every channel request
+                    // and write checks the grant); open consoles get a moment to say why and
+                    // restore the terminal before the connection goes.
+                    tokio::time::sleep(CONSOLE_FAREWELL).await;
+                    let _ = handle
                     .disconnect(
                         russh::Disconnect::ByApplication,
                         "Votre accès a changé (clé révoquée ou rôle modifié) : connexion fermée."
@@ -383,11 +403,13 @@ impl russh::server::Handler for Conn {
                         "fr".into(),
                     )
                     .await;
-            }));
+                }
+                .instrument(span),
+            ));
         }
         if let Some(who) = &self.who {
             let fingerprint = who.fingerprint.clone().unwrap_or_default();
-            tracing::info!(peer = ?self.peer, person = %who.name, role = %who.role, %fingerprint, client = %self.client, "login");
+            self.span.in_scope(|| tracing::info!(peer = ?self.peer, person = %who.name, role = %who.role, %fingerprint, client = %self.client, "login"));
             let traced = self.shared.app.try_record_access(
                 who,
                 AccessEvent::Login {
@@ -404,10 +426,10 @@ impl russh::server::Handler for Conn {
                 if who.role == Role::Admin {
                     // An admin must be able to get in to repair: the login is in the
                     // journal instead.
-                    tracing::error!(peer = ?self.peer, person = %who.name, %fingerprint, error = %e, "login NOT in the audit trail (admin let in, traced in this journal only)");
+                    self.span.in_scope(|| tracing::error!(peer = ?self.peer, person = %who.name, %fingerprint, error = %e, "login NOT in the audit trail (admin let in, traced in this journal only)"));
                 } else {
                     // A login nobody can trace is worse than a refused one.
-                    tracing::error!(peer = ?self.peer, person = %who.name, %fingerprint, error = %e, "login refused: the audit trail cannot be written");
+                    self.span.in_scope(|| tracing::error!(peer = ?self.peer, person = %who.name, %fingerprint, error = %e, "login refused: the audit trail cannot be written"));
                     let msg = format!(
                         "Connexion refusée : elle ne peut pas être inscrite au journal d'audit ({e}). Prévenez un administrateur."
                     );
@@ -427,7 +449,7 @@ impl russh::server::Handler for Conn {
         _session: &mut Session,
     ) -> Result<(), Self::Error> {
         if self.channels.len() >= MAX_CHANNELS {
-            tracing::warn!(peer = ?self.peer, "channel refused: {MAX_CHANNELS} already open on this connection");
+            self.span.in_scope(|| tracing::warn!(peer = ?self.peer, "channel refused: {MAX_CHANNELS} already open on this connection"));
             reply
                 .reject(russh::ChannelOpenFailure::ResourceShortage)
                 .await;
@@ -459,7 +481,7 @@ impl russh::server::Handler for Conn {
         _modes: &[(Pty, u32)],
         session: &mut Session,
     ) -> Result<(), Self::Error> {
-        tracing::info!(person = ?self.who.as_ref().map(|w| &w.name), term, cols, rows, "pty");
+        self.span.in_scope(|| tracing::info!(person = ?self.who.as_ref().map(|w| &w.name), term, cols, rows, "pty"));
         if let Some(c) = self.channels.get_mut(&channel) {
             c.pty = Some((cols, rows));
         }
@@ -492,16 +514,19 @@ impl russh::server::Handler for Conn {
         if let Some(chan) = self.channels.get_mut(&channel) {
             chan.console = Some(tx);
         }
-        tokio::spawn(session::run_console(session::ConsoleStart {
-            shared: self.shared.clone(),
-            place,
-            who,
-            peer: self.peer,
-            writer,
-            events: rx,
-            cols,
-            rows,
-        }));
+        tokio::spawn(
+            session::run_console(session::ConsoleStart {
+                shared: self.shared.clone(),
+                place,
+                who,
+                peer: self.peer,
+                writer,
+                events: rx,
+                cols,
+                rows,
+            })
+            .instrument(self.span.clone()),
+        );
         Ok(())
     }
 
@@ -520,15 +545,18 @@ impl russh::server::Handler for Conn {
         if let Some(chan) = self.channels.get_mut(&channel) {
             chan.stdin = Some(stdin_tx);
         }
-        tokio::spawn(commands::run_exec(
-            self.shared.clone(),
-            place,
-            who,
-            self.peer,
-            line,
-            writer,
-            stdin_rx,
-        ));
+        tokio::spawn(
+            commands::run_exec(
+                self.shared.clone(),
+                place,
+                who,
+                self.peer,
+                line,
+                writer,
+                stdin_rx,
+            )
+            .instrument(self.span.clone()),
+        );
         Ok(())
     }
 
@@ -547,12 +575,14 @@ impl russh::server::Handler for Conn {
                 // Never wait here: the session loop must keep running (it carries the
                 // window adjustments the session task may be waiting for).
                 if tx.try_send(SessionEvent::Data(data.to_vec())).is_err() {
-                    tracing::debug!("console input queue full: input dropped");
+                    self.span
+                        .in_scope(|| tracing::debug!("console input queue full: input dropped"));
                 }
             } else if let Some(tx) = &c.stdin
                 && tx.try_send(Some(data.to_vec())).is_err()
             {
-                tracing::warn!("command input queue full: input dropped");
+                self.span
+                    .in_scope(|| tracing::warn!("command input queue full: input dropped"));
             }
         }
         Ok(())
@@ -609,7 +639,8 @@ impl russh::server::Handler for Conn {
         name: &str,
         session: &mut Session,
     ) -> Result<(), Self::Error> {
-        tracing::info!(peer = ?self.peer, subsystem = ?name, "subsystem refused");
+        self.span
+            .in_scope(|| tracing::info!(peer = ?self.peer, subsystem = ?name, "subsystem refused"));
         session.channel_failure(channel)?;
         Ok(())
     }

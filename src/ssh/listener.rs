@@ -15,6 +15,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 use tokio::net::{TcpListener, TcpStream};
+use tracing::Instrument;
 
 const MIN_BACKOFF: Duration = Duration::from_millis(50);
 const MAX_BACKOFF: Duration = Duration::from_secs(1);
@@ -71,6 +72,12 @@ impl Connections {
     }
 }
 
+/// A connection's short id: 6 hex digits, random (so that ids of different days and
+/// restarts rarely meet), shown as `session=` in the journal and carried by the audit.
+pub(crate) fn new_session_id() -> String {
+    format!("{:06x}", rand::random::<u32>() & 0xff_ffff)
+}
+
 /// Accepts connections until the task is aborted. Never returns on an `accept` error.
 pub(crate) async fn accept_loop(
     listener: TcpListener,
@@ -90,7 +97,12 @@ pub(crate) async fn accept_loop(
                     tracing::debug!(%peer, waiting = shared.startups.waiting(), sources = shared.startups.sources_waiting(), "dropped: too many unauthenticated connections (from this source, or in all)");
                     continue;
                 };
-                tokio::spawn(serve(socket, peer, config.clone(), shared.clone(), slot));
+                let session = new_session_id();
+                let span = tracing::info_span!("ssh", session = %session);
+                tokio::spawn(
+                    serve(socket, peer, config.clone(), shared.clone(), slot, session)
+                        .instrument(span),
+                );
             }
             Err(e) => {
                 // EMFILE and friends: the listener stays, new connections wait in the
@@ -110,11 +122,18 @@ async fn serve(
     config: Arc<russh::server::Config>,
     shared: Arc<Shared>,
     slot: StartupSlot,
+    session: String,
 ) {
     let _ = socket.set_nodelay(true);
     let grace = shared.config.login_grace;
     let deadline = tokio::time::Instant::now() + grace;
-    let conn = Conn::new(shared.clone(), Some(peer), slot);
+    let conn = Conn::new(
+        shared.clone(),
+        Some(peer),
+        slot,
+        session,
+        tracing::Span::current(),
+    );
     let authenticated = conn.authenticated.clone();
     let session =
         match tokio::time::timeout_at(deadline, russh::server::run_stream(config, socket, conn))
@@ -132,19 +151,22 @@ async fn serve(
         };
     let handle = session.handle();
     let id = shared.connections.add(handle.clone());
-    let grace_watch = tokio::spawn(async move {
-        tokio::time::sleep_until(deadline).await;
-        if !authenticated.load(Ordering::SeqCst) {
-            tracing::info!(%peer, "closed: not logged in within the login grace time");
-            let _ = handle
-                .disconnect(
-                    russh::Disconnect::ByApplication,
-                    "délai de connexion dépassé".into(),
-                    "fr".into(),
-                )
-                .await;
+    let grace_watch = tokio::spawn(
+        async move {
+            tokio::time::sleep_until(deadline).await;
+            if !authenticated.load(Ordering::SeqCst) {
+                tracing::info!(%peer, "closed: not logged in within the login grace time");
+                let _ = handle
+                    .disconnect(
+                        russh::Disconnect::ByApplication,
+                        "délai de connexion dépassé".into(),
+                        "fr".into(),
+                    )
+                    .await;
+            }
         }
-    });
+        .in_current_span(),
+    );
     if let Err(e) = session.await {
         tracing::debug!(%peer, "connection ended: {e}");
     }

@@ -363,5 +363,6 @@ pub(crate) fn session_info(
         started: now,
         what: what.to_string(),
         idle_secs: None,
+        connection: who.session.clone(),
     }
 }

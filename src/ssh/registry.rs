@@ -759,6 +759,7 @@ mod tests {
             started: Timestamp(0),
             what: "console".into(),
             idle_secs: None,
+            connection: None,
         };
         let (a, mut rx) = reg.register(info("marie"));
         let (_b, _rx2) = reg.register(info("paul"));

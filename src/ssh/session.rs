@@ -16,6 +16,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use tokio::sync::{broadcast, mpsc};
+use tracing::Instrument;
 
 /// What arrives for a console session from the handler.
 pub(crate) enum SessionEvent {
@@ -81,23 +82,26 @@ pub(crate) async fn run_console(start: ConsoleStart) {
             .sessions
             .register(super::session_info(&who, peer, "console", shared.app.now()));
     let id = registration.id;
-    tracing::info!(session = id, person = %who.name, cols, rows, "console opened");
-    let inner = tokio::spawn(console_loop(
-        shared.clone(),
-        who.clone(),
-        writer.clone(),
-        events,
-        kill,
-        (cols, rows),
-        registration.activity(),
-    ));
+    tracing::info!(session_no = id, person = %who.name, cols, rows, "console opened");
+    let inner = tokio::spawn(
+        console_loop(
+            shared.clone(),
+            who.clone(),
+            writer.clone(),
+            events,
+            kill,
+            (cols, rows),
+            registration.activity(),
+        )
+        .in_current_span(),
+    );
     let (end, status) = match inner.await {
         Ok(end) => {
             let status = if matches!(end, End::Quit) { 0 } else { 1 };
             (end, status)
         }
         Err(e) => {
-            tracing::error!(session = id, person = %who.name, "console task failed: {e}");
+            tracing::error!(session_no = id, person = %who.name, "console task failed: {e}");
             (
                 End::Message(
                     "Erreur interne : la session a été fermée (les autres sessions continuent)."
@@ -125,7 +129,7 @@ pub(crate) async fn run_console(start: ConsoleStart) {
     let _ = tokio::time::timeout(stall, writer.close()).await;
     drop(registration);
     drop(place);
-    tracing::info!(session = id, person = %who.name, reason = ?end, duration_s = started.elapsed().as_secs(), "console closed");
+    tracing::info!(session_no = id, person = %who.name, reason = ?end, duration_s = started.elapsed().as_secs(), "console closed");
 }
 
 async fn console_loop(
@@ -337,7 +341,9 @@ async fn console_loop(
                 }
                 Cmd::Execute(job) => {
                     let (app, me, tx) = (shared.app.clone(), who.clone(), done_tx.clone());
+                    let span = tracing::Span::current();
                     tokio::task::spawn_blocking(move || {
+                        let _in = span.enter();
                         // A panic in the use case is caught: the console hears of it.
                         let msg = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                             job.run(&app, &me)

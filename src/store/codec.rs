@@ -6,7 +6,7 @@
 //! versions before it ([`Record::upgrade`]): a migration is code, not a comment.
 
 use super::StoreError;
-use crate::domain::event::AuditRecordV1;
+use crate::domain::event::{AuditRecordV1, AuditRecordV2};
 use crate::domain::legacy::{CustomerV1, IssuedDocumentV1, OrderCardV1, OrderV1, OrderV2};
 use crate::domain::{
     AuditRecord, BuyerSnapshot, Customer, CustomerSummary, DocLine, IssuedDocument, Order,
@@ -85,13 +85,14 @@ impl Record for IssuedDocument {
     }
 }
 
-/// Version 2 added the access event as data.
+/// Version 2 added the access event as data; version 3 the author's SSH session id.
 impl Record for AuditRecord {
-    const VERSION: u8 = 2;
+    const VERSION: u8 = 3;
 
     fn upgrade(version: u8, body: &[u8]) -> Option<Result<Self, postcard::Error>> {
         match version {
             1 => Some(postcard::from_bytes::<AuditRecordV1>(body).map(AuditRecord::from)),
+            2 => Some(postcard::from_bytes::<AuditRecordV2>(body).map(AuditRecord::from)),
             _ => None,
         }
     }
@@ -233,13 +234,14 @@ pub(crate) fn decode<T: Record>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{Action, ActorKind, ActorRef, Timestamp};
+    use crate::domain::event::ActorRefV1;
+    use crate::domain::{Action, ActorKind, Timestamp};
 
     fn v1() -> AuditRecordV1 {
         AuditRecordV1 {
             seq: 7,
             at: Timestamp(1_700_000_000),
-            actor: ActorRef {
+            actor: ActorRefV1 {
                 name: "marie".into(),
                 fingerprint: Some("SHA256:x".into()),
                 kind: ActorKind::Person,
@@ -265,6 +267,38 @@ mod tests {
         assert_eq!(r.access, None);
         let again: AuditRecord = decode("audit", &7, &encode("audit", &7, &r).unwrap()).unwrap();
         assert_eq!(again, r);
+    }
+
+    /// Records written before session ids (version 2) read back with none; today's keep
+    /// theirs.
+    #[test]
+    fn version_2_audit_records_are_read_without_a_session() {
+        let old = v1();
+        let v2 = AuditRecordV2 {
+            seq: old.seq,
+            at: old.at,
+            actor: old.actor.clone(),
+            action: old.action,
+            order: None,
+            order_number: None,
+            customer: None,
+            before: String::new(),
+            after: String::new(),
+            detail: old.detail.clone(),
+            document: None,
+            access: None,
+        };
+        let mut bytes = vec![2u8];
+        bytes.extend(postcard::to_allocvec(&v2).unwrap());
+        let r: AuditRecord = decode("audit", &7, &bytes).unwrap();
+        assert_eq!(
+            (r.actor.name.as_str(), r.actor.session.as_deref()),
+            ("marie", None)
+        );
+        let mut with = r.clone();
+        with.actor.session = Some("3f9a2c".into());
+        let again: AuditRecord = decode("audit", &7, &encode("audit", &7, &with).unwrap()).unwrap();
+        assert_eq!(again.actor.session.as_deref(), Some("3f9a2c"));
     }
 
     #[test]

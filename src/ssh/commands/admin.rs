@@ -22,6 +22,8 @@ struct SessionRow {
     what: String,
     /// A console's seconds since its last keystroke.
     idle_seconds: Option<u64>,
+    /// The connection's id, as the journal's `session=` shows it.
+    connection: Option<String>,
     #[serde(skip)]
     since_fr: String,
     #[serde(skip)]
@@ -39,6 +41,7 @@ impl SessionRow {
             since: s.started.iso_utc(),
             what: s.what.clone(),
             idle_seconds: s.idle_secs,
+            connection: s.connection.clone(),
             since_fr: s.started.fr(),
             activity: s.activity(),
         }
@@ -48,13 +51,14 @@ impl SessionRow {
 impl Render for SessionRow {
     fn text(&self) -> String {
         format!(
-            "{}\t{}\t{}\t{}\t{}\t{}",
+            "{}\t{}\t{}\t{}\t{}\t{}\t{}",
             self.id,
             self.person,
             self.role,
             self.source.as_deref().unwrap_or(""),
             self.since_fr,
-            self.activity
+            self.activity,
+            self.connection.as_deref().unwrap_or("")
         )
     }
 }
@@ -109,6 +113,8 @@ struct AuditRow {
     document: Option<String>,
     /// The access event as data (logins, keys, roles, sessions).
     access: Option<crate::domain::AccessEvent>,
+    /// The SSH connection it came through (the journal's `session=`).
+    session: Option<String>,
     #[serde(skip)]
     author: String,
 }
@@ -128,7 +134,11 @@ impl AuditRow {
             detail: r.detail.clone(),
             document: r.document.map(|d| d.to_string()),
             access: r.access.clone(),
-            author: r.actor.display(),
+            session: r.actor.session.clone(),
+            author: match &r.actor.session {
+                Some(s) => format!("{} [{s}]", r.actor.display()),
+                None => r.actor.display(),
+            },
         }
     }
 }
@@ -154,15 +164,23 @@ impl Render for AuditRow {
 
 /// `audit`: the newest records that pass the filters; in text, consecutive logins of one
 /// key are one line (« 12 connexions … entre … et … »); `--json` gives every record.
-pub(super) fn audit(
-    shared: &Shared,
-    since: Option<String>,
-    until: Option<String>,
-    person: Option<String>,
-    kind: Option<String>,
-    limit: usize,
-    json: bool,
-) -> Output {
+/// The filters of `audit` as typed.
+pub(super) struct AuditQuery {
+    pub since: Option<String>,
+    pub until: Option<String>,
+    pub person: Option<String>,
+    pub kind: Option<String>,
+    pub session: Option<String>,
+}
+
+pub(super) fn audit(shared: &Shared, q: AuditQuery, limit: usize, json: bool) -> Output {
+    let AuditQuery {
+        since,
+        until,
+        person,
+        kind,
+        session,
+    } = q;
     let day = |s: Option<String>, option: &str| match s {
         Some(s) => parse_day(&s, option).map(Some),
         None => Ok(None),
@@ -176,6 +194,7 @@ pub(super) fn audit(
         kind,
         since,
         until,
+        session,
     };
     let records = match shared.app.audit_search(&filter, limit) {
         Ok(r) => r,

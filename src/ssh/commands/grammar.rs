@@ -237,6 +237,9 @@ pub(super) enum Cmd {
         /// acces, refus, documents, paiements, clients, stock, commandes (ou une action)
         #[arg(long)]
         kind: Option<String>,
+        /// Les actions d'une connexion (son identifiant, « session= » dans le journal)
+        #[arg(long)]
+        session: Option<String>,
         #[arg(long, default_value_t = 200)]
         limit: usize,
         #[arg(long)]

@@ -298,9 +298,21 @@ fn run(shared: &Arc<Shared>, who: &Actor, parsed: Parsed, stdin: Option<Vec<u8>>
             until,
             person,
             kind,
+            session,
             limit,
             json,
-        } => admin::audit(shared, since, until, person, kind, limit, json),
+        } => admin::audit(
+            shared,
+            admin::AuditQuery {
+                since,
+                until,
+                person,
+                kind,
+                session,
+            },
+            limit,
+            json,
+        ),
     }
 }
 
@@ -437,13 +449,14 @@ pub(crate) async fn run_exec(
         Ok(p) if grammar::gate(&p.path, who.role).is_err() => {
             let (shared2, who2) = (shared.clone(), who.clone());
             let path = p.path.clone();
-            Err(
-                tokio::task::spawn_blocking(move || refused(&shared2, &who2, &path))
-                    .await
-                    .ok()
-                    .flatten()
-                    .unwrap_or_else(|| Output::err("permission refusée", 1)),
-            )
+            let span = tracing::Span::current();
+            Err(tokio::task::spawn_blocking(move || {
+                span.in_scope(|| refused(&shared2, &who2, &path))
+            })
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| Output::err("permission refusée", 1)))
         }
         other => other,
     };
@@ -474,8 +487,9 @@ pub(crate) async fn run_exec(
                 Ok(Some(stdin)) => {
                     let shared2 = shared.clone();
                     let who2 = who.clone();
+                    let span = tracing::Span::current();
                     let task = tokio::task::spawn_blocking(move || {
-                        run(&shared2, &who2, parsed, Some(stdin))
+                        span.in_scope(|| run(&shared2, &who2, parsed, Some(stdin)))
                     });
                     match task.await {
                         Ok(o) => o,
