@@ -543,15 +543,9 @@ fn bank_import_command(
         Ok(c) => c,
         Err(e) => return fail(e),
     };
-    let app = match open_store(data, config_path, "bank import < FILE", false).and_then(|store| {
-        App::new(
-            store,
-            config.settings.clone(),
-            Arc::new(SystemClock),
-            Arc::new(PdfRenderer),
-        )
-        .map_err(|e| e.to_string())
-    }) {
+    let app = match open_store(data, config_path, "bank import < FILE", false)
+        .and_then(|store| App::wired(store, config.settings.clone()))
+    {
         Ok(a) => a,
         Err(e) => return fail(e),
     };
@@ -627,15 +621,9 @@ fn import_command(file: &str, data: &Path, config_path: Option<&Path>) -> ExitCo
     } else {
         format!("quote import < {file}")
     };
-    let app = match open_store(data, config_path, &ssh_args, false).and_then(|store| {
-        App::new(
-            store,
-            config.settings.clone(),
-            Arc::new(SystemClock),
-            Arc::new(PdfRenderer),
-        )
-        .map_err(|e| e.to_string())
-    }) {
+    let app = match open_store(data, config_path, &ssh_args, false)
+        .and_then(|store| App::wired(store, config.settings.clone()))
+    {
         Ok(a) => a,
         Err(e) => return fail(e),
     };
@@ -763,15 +751,9 @@ fn export_accounts_command(what: ExportWhat, data: &Path, config_path: Option<&P
         Ok(c) => c,
         Err(e) => return fail(e),
     };
-    let app = match open_existing(data, config_path, &ssh_args).and_then(|store| {
-        App::new(
-            store,
-            config.settings.clone(),
-            Arc::new(SystemClock),
-            Arc::new(PdfRenderer),
-        )
-        .map_err(|e| e.to_string())
-    }) {
+    let app = match open_existing(data, config_path, &ssh_args)
+        .and_then(|store| App::wired(store, config.settings.clone()))
+    {
         Ok(a) => a,
         Err(e) => return fail(e),
     };
@@ -956,15 +938,9 @@ fn export_command(number: &str, output: Option<PathBuf>, xml: bool, data: &Path)
         if xml { "xml" } else { "get" },
         if xml { "xml" } else { "pdf" }
     );
-    let app = match open_existing(data, None, &ssh_args).and_then(|store| {
-        App::new(
-            store,
-            Config::default().settings,
-            Arc::new(SystemClock),
-            Arc::new(PdfRenderer),
-        )
-        .map_err(|e| e.to_string())
-    }) {
+    let app = match open_existing(data, None, &ssh_args)
+        .and_then(|store| App::wired(store, Config::default().settings))
+    {
         Ok(a) => a,
         Err(e) => return fail(e),
     };
@@ -1061,12 +1037,7 @@ fn audit_local_key_change(keys_dir: &Path, data: &Path) {
             return;
         }
     };
-    let app = match App::new(
-        store,
-        Config::default().settings,
-        Arc::new(SystemClock),
-        Arc::new(PdfRenderer),
-    ) {
+    let app = match App::wired(store, Config::default().settings) {
         Ok(a) => a,
         Err(e) => {
             eprintln!("attention : pas encore inscrit au journal d'audit : {e}");
@@ -1420,12 +1391,7 @@ fn serve_command(args: ServeArgs<'_>) -> ExitCode {
             "     Vérifiez-la avec : comptoir config check --config comptoir.toml\n  2. Inscrivez le premier administrateur (ci-dessous, si ce n'est pas fait), puis redémarrez avec --config."
         );
     }
-    let app = match App::new(
-        store,
-        config.settings.clone(),
-        Arc::new(SystemClock),
-        Arc::new(PdfRenderer),
-    ) {
+    let app = match App::wired(store, config.settings.clone()) {
         Ok(a) => Arc::new(a),
         Err(e) => return fail(e),
     };

@@ -43,6 +43,16 @@ fn free_port() -> u16 {
         .port()
 }
 
+/// A new Ed25519 key pair at `path` (and `path`.pub), without a passphrase.
+fn keygen(path: &Path, comment: &str) {
+    let made = Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-C", comment, "-f"])
+        .arg(path)
+        .output()
+        .unwrap();
+    assert!(made.status.success());
+}
+
 fn key_path(dir: &Path) -> PathBuf {
     dir.join("id_ed25519")
 }
@@ -115,12 +125,7 @@ fn serve() -> Served {
     need("setsid", "util-linux");
     let dir = tempfile::tempdir().unwrap();
     let key = key_path(dir.path());
-    let made = Command::new("ssh-keygen")
-        .args(["-q", "-t", "ed25519", "-N", "", "-C", "tester@poste", "-f"])
-        .arg(&key)
-        .output()
-        .unwrap();
-    assert!(made.status.success());
+    keygen(&key, "tester@poste");
     let bin = env!("CARGO_BIN_EXE_comptoir");
     let keys_dir = dir.path().join("keys");
     // The first admin is given at start, as a service account without ~/.ssh would.
@@ -368,21 +373,7 @@ fn the_readme_examples_run_as_written() {
     )
     .unwrap();
     std::fs::write(work.join("scan.pdf"), b"%PDF-1.4\n%%EOF\n").unwrap();
-    let made = Command::new("ssh-keygen")
-        .args([
-            "-q",
-            "-t",
-            "ed25519",
-            "-N",
-            "",
-            "-C",
-            "compta@cabinet",
-            "-f",
-        ])
-        .arg(work.join("compta"))
-        .output()
-        .unwrap();
-    assert!(made.status.success());
+    keygen(&work.join("compta"), "compta@cabinet");
     std::fs::write(
         work.join("releve.xml"),
         include_str!("fixtures/bank/camt053-v02.xml").replace("PENALTY", "1.00"),
@@ -492,21 +483,7 @@ fn a_comptable_reads_and_exports_and_changes_nothing() {
     let number = String::from_utf8_lossy(&out).trim().to_string();
     // The accountant's key, enrolled by the admin.
     let compta = s.dir.path().join("compta");
-    let made = Command::new("ssh-keygen")
-        .args([
-            "-q",
-            "-t",
-            "ed25519",
-            "-N",
-            "",
-            "-C",
-            "compta@cabinet",
-            "-f",
-        ])
-        .arg(&compta)
-        .output()
-        .unwrap();
-    assert!(made.status.success());
+    keygen(&compta, "compta@cabinet");
     let (out, err, code) = ssh_run(
         &admin,
         "keys add compta --role comptable",

@@ -461,7 +461,13 @@ impl App {
     /// Opens the store in `data` with the system clock and the PDF renderer: the wiring
     /// every entry point (server, local commands, benchmarks) shares.
     pub fn open(data: &std::path::Path, settings: Settings) -> Result<App, String> {
-        let store = Store::open(data).map_err(|e| e.to_string())?;
+        App::wired(Store::open(data).map_err(|e| e.to_string())?, settings)
+    }
+
+    /// An opened store with the system clock and the PDF renderer: what [`App::open`]
+    /// does once the store is open (entry points that open it their own way — held by a
+    /// server, must exist — come here).
+    pub fn wired(store: Store, settings: Settings) -> Result<App, String> {
         App::new(
             store,
             settings,

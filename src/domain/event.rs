@@ -283,10 +283,10 @@ pub struct AuditRecordV1 {
 
 impl From<AuditRecordV1> for AuditRecord {
     fn from(r: AuditRecordV1) -> AuditRecord {
-        AuditRecord {
+        AuditRecordV2 {
             seq: r.seq,
             at: r.at,
-            actor: r.actor.into(),
+            actor: r.actor,
             action: r.action,
             order: r.order,
             order_number: r.order_number,
@@ -297,6 +297,7 @@ impl From<AuditRecordV1> for AuditRecord {
             document: r.document,
             access: None,
         }
+        .into()
     }
 }
 
