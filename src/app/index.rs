@@ -159,6 +159,8 @@ struct AlertSet {
     rates: EcbRates,
     /// Per order counted, the rows it puts in the alerts panel.
     ids: std::collections::HashMap<u64, usize>,
+    /// Their sum, kept with them: every frame's header reads it.
+    total: usize,
 }
 
 /// The rows a card puts in the alerts panel on `today` (one per flag it shows there; the
@@ -285,10 +287,14 @@ impl Index {
             let mut alerts = self.alerts.lock().unwrap_or_else(|e| e.into_inner());
             for (id, card) in cards {
                 if let Some(set) = alerts.as_mut() {
-                    match card.as_ref().map(|c| alert_rows(c, set.today, &set.rates)) {
-                        Some(n) if n > 0 => set.ids.insert(id.0, n),
+                    let old = match card.as_ref().map(|c| alert_rows(c, set.today, &set.rates)) {
+                        Some(n) if n > 0 => {
+                            set.total += n;
+                            set.ids.insert(id.0, n)
+                        }
                         _ => set.ids.remove(&id.0),
                     };
+                    set.total -= old.unwrap_or(0);
                 }
                 match card {
                     Some(c) => board.insert(c),
@@ -543,7 +549,8 @@ impl Index {
             && set.today == today
             && set.rates == *rates
         {
-            return set.ids.values().sum::<usize>() + pending;
+            debug_assert_eq!(set.total, set.ids.values().sum::<usize>());
+            return set.total + pending;
         }
         let ids: std::collections::HashMap<u64, usize> = board
             .cards
@@ -552,13 +559,14 @@ impl Index {
             .map(|c| (c.id.0, alert_rows(c, today, rates)))
             .filter(|(_, n)| *n > 0)
             .collect();
-        let n = ids.values().sum::<usize>() + pending;
+        let total = ids.values().sum::<usize>();
         *alerts = Some(AlertSet {
             today,
             rates: rates.clone(),
             ids,
+            total,
         });
-        n
+        total + pending
     }
 
     /// The cards the header's alerts count, column by column.

@@ -584,6 +584,9 @@ pub enum BenchWhat {
         /// the store (each session its own), or the 8 fixed queries of `bench search`
         #[arg(long, value_enum, default_value = "names")]
         search_queries: SearchQueries,
+        /// Queries each searching session types one after another (`mix`)
+        #[arg(long, default_value_t = 3)]
+        queries_per_session: usize,
         /// A document to download (needs a store with rendered documents)
         #[arg(long)]
         download: Option<String>,
@@ -599,6 +602,77 @@ pub enum SearchQueries {
     Names,
     /// Session `i` types `QUERIES[i % 8]`: six or seven sessions type each query.
     Fixed,
+    /// A team's day (issue 31): each session is a person with a key of their own, logs in
+    /// 100 ms after the previous one, and types its own mix of queries drawn at random —
+    /// a kind of body and a town of the store (« commune de saint etienne », « centre
+    /// hospitalier de brest », « caisse des ecoles nantes », « mairie de … »), a lycée or
+    /// collège and a person (« lycee victor hugo »), or a plain town (« perpignan »).
+    Mix,
+}
+
+/// Kinds of body as staff type them, with whether a town (else a person) follows.
+const MIX_KINDS: &[(&str, bool)] = &[
+    ("commune de", true),
+    ("mairie de", true),
+    ("centre hospitalier de", true),
+    ("chu de", true),
+    ("caisse des ecoles", true),
+    ("universite", true),
+    ("communaute de communes", true),
+    ("ccas", true),
+    ("conservatoire", true),
+    ("lycee", false),
+    ("college", false),
+];
+
+/// People lycées and collèges are named after, as typed.
+const MIX_PEOPLE: &[&str] = &[
+    "victor hugo",
+    "jean moulin",
+    "marie curie",
+    "jules ferry",
+    "louis pasteur",
+    "jean jaures",
+    "simone veil",
+    "albert camus",
+];
+
+/// For each of `sessions` people, `per` queries of the mix (see [`SearchQueries::Mix`]),
+/// towns taken from the store's customers; deterministic for a store.
+fn mix_to_type(data: &Path, sessions: usize, per: usize) -> Result<Vec<Vec<String>>, String> {
+    use rand::prelude::*;
+    let app = open(data)?;
+    let idx = app.index().customers();
+    let count = idx.len().max(1);
+    let town = |r: &mut rand::rngs::StdRng| {
+        let id = 1 + r.random_range(0..count);
+        let city = idx
+            .get(CustomerId(id as u64))
+            .map(|e| crate::domain::text::fold(e.city()))
+            .unwrap_or_default();
+        city.replace('-', " ")
+    };
+    let mut plans = Vec::with_capacity(sessions);
+    for i in 0..sessions {
+        let mut r = rand::rngs::StdRng::seed_from_u64(31 + i as u64);
+        let mut plan = Vec::with_capacity(per);
+        for _ in 0..per {
+            let q = if r.random_range(0..5) == 0 {
+                town(&mut r)
+            } else {
+                let (kind, with_town) = MIX_KINDS[r.random_range(0..MIX_KINDS.len())];
+                let what = if with_town {
+                    town(&mut r)
+                } else {
+                    MIX_PEOPLE[r.random_range(0..MIX_PEOPLE.len())].to_string()
+                };
+                format!("{kind} {what}")
+            };
+            plan.push(q.trim().to_string());
+        }
+        plans.push(plan);
+    }
+    Ok(plans)
 }
 
 /// The beginning of the names of `n` customers spread over the store (folded, the first
@@ -647,19 +721,35 @@ pub fn run(what: BenchWhat, data: &Path) -> Result<(), String> {
             idle,
             search_sessions,
             search_queries,
+            queries_per_session,
             download,
         } => {
-            let queries = match search_queries {
-                SearchQueries::Names => names_to_type(data, search_sessions)?,
-                SearchQueries::Fixed => QUERIES.iter().map(|q| q.to_string()).collect(),
+            let one_each = |queries: Vec<String>| -> Vec<Vec<String>> {
+                (0..search_sessions)
+                    .map(|i| vec![queries[i % queries.len()].clone()])
+                    .collect()
             };
-            bench_ssh(
-                data,
-                connections,
-                &idle,
-                (search_sessions, &queries),
-                download.as_deref(),
-            )
+            let typing = match search_queries {
+                SearchQueries::Names => ssh::Typing {
+                    plans: one_each(names_to_type(data, search_sessions)?),
+                    stagger: std::time::Duration::ZERO,
+                    own_keys: false,
+                    open_loop: false,
+                },
+                SearchQueries::Fixed => ssh::Typing {
+                    plans: one_each(QUERIES.iter().map(|q| q.to_string()).collect()),
+                    stagger: std::time::Duration::ZERO,
+                    own_keys: false,
+                    open_loop: false,
+                },
+                SearchQueries::Mix => ssh::Typing {
+                    plans: mix_to_type(data, search_sessions, queries_per_session.max(1))?,
+                    stagger: std::time::Duration::from_millis(100),
+                    own_keys: true,
+                    open_loop: true,
+                },
+            };
+            bench_ssh(data, connections, &idle, typing, download.as_deref())
         }
     }
 }
@@ -668,13 +758,18 @@ fn bench_ssh(
     data: &Path,
     connections: usize,
     idle: &[usize],
-    (search_sessions, queries): (usize, &[String]),
+    typing: ssh::Typing,
     download: Option<&str>,
 ) -> Result<(), String> {
-    with_server(data, |server| async move {
+    let people = if typing.own_keys {
+        typing.plans.len()
+    } else {
+        0
+    };
+    with_server_of(data, people, |server| async move {
         ssh::first_frame(&server, connections).await?;
-        if search_sessions > 0 {
-            ssh::concurrent_search(&server, search_sessions, queries).await?;
+        if !typing.plans.is_empty() {
+            ssh::concurrent_search(&server, typing).await?;
         }
         if let Some(n) = download {
             ssh::download(&server, n, 20).await?;
@@ -703,6 +798,22 @@ where
         .map_err(|e| e.to_string())?;
     runtime.block_on(async {
         let server = std::sync::Arc::new(ssh::BenchServer::start(data)?);
+        measure(server).await
+    })
+}
+
+/// As [`with_server`], with `people` staff enrolled, each with a key of their own.
+fn with_server_of<F, Fut>(data: &Path, people: usize, measure: F) -> Result<(), String>
+where
+    F: FnOnce(std::sync::Arc<ssh::BenchServer>) -> Fut,
+    Fut: std::future::Future<Output = Result<(), String>>,
+{
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    runtime.block_on(async {
+        let server = std::sync::Arc::new(ssh::BenchServer::start_with_people(data, "", people)?);
         measure(server).await
     })
 }

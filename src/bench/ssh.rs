@@ -11,11 +11,14 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// A `comptoir serve` child process on a free port, with a fresh admin key.
+/// A `comptoir serve` child process on a free port, with a fresh admin key (and staff
+/// keys of their own for workloads of many people).
 pub(super) struct BenchServer {
     child: Child,
     pub port: u16,
     pub key: PrivateKey,
+    /// `staff001`, `staff002`…: one key per person.
+    pub staff: Vec<PrivateKey>,
     _dir: tempfile::TempDir,
 }
 
@@ -33,6 +36,15 @@ impl BenchServer {
 
     /// With more configuration (`[chorus]`…) after the bench's `[server]` limits.
     pub(super) fn start_with(data: &Path, more_config: &str) -> Result<BenchServer, String> {
+        Self::start_with_people(data, more_config, 0)
+    }
+
+    /// With `people` staff enrolled, each with a key of their own.
+    pub(super) fn start_with_people(
+        data: &Path,
+        more_config: &str,
+        people: usize,
+    ) -> Result<BenchServer, String> {
         let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
         let key =
             PrivateKey::random(&mut rand::rng(), Algorithm::Ed25519).map_err(|e| e.to_string())?;
@@ -44,6 +56,19 @@ impl BenchServer {
             &key.public_key().to_openssh().map_err(|e| e.to_string())?,
         )
         .map_err(|e| e.to_string())?;
+        let mut staff = Vec::with_capacity(people);
+        for i in 0..people {
+            let k = PrivateKey::random(&mut rand::rng(), Algorithm::Ed25519)
+                .map_err(|e| e.to_string())?;
+            crate::ssh::keys::add_key(
+                &keys_dir,
+                &format!("staff{:03}", i + 1),
+                crate::app::Role::Staff,
+                &k.public_key().to_openssh().map_err(|e| e.to_string())?,
+            )
+            .map_err(|e| e.to_string())?;
+            staff.push(k);
+        }
         let config = dir.path().join("comptoir.toml");
         std::fs::write(
             &config,
@@ -84,6 +109,7 @@ impl BenchServer {
             child,
             port,
             key,
+            staff,
             _dir: dir,
         })
     }
@@ -134,7 +160,20 @@ impl BenchServer {
         cols: u16,
         rows: u16,
     ) -> Result<(client::Handle<Trusting>, Channel<client::Msg>), String> {
-        let h = self.connect().await?;
+        self.console_as(None, cols, rows).await
+    }
+
+    /// A console as staff member `person` (its own key), or as the admin.
+    pub(super) async fn console_as(
+        &self,
+        person: Option<usize>,
+        cols: u16,
+        rows: u16,
+    ) -> Result<(client::Handle<Trusting>, Channel<client::Msg>), String> {
+        let h = match person.and_then(|i| self.staff.get(i)) {
+            Some(k) => connect_with_key(([127, 0, 0, 1], self.port).into(), "staff", k).await?,
+            None => self.connect().await?,
+        };
         let ch = h.channel_open_session().await.map_err(|e| e.to_string())?;
         ch.request_pty(true, "xterm", cols as u32, rows as u32, 0, 0, &[])
             .await
@@ -235,53 +274,181 @@ pub(super) async fn idle_memory(server: &BenchServer, counts: &[usize]) -> Resul
     Ok(())
 }
 
-/// `sessions` consoles type customer searches at the same time; per keystroke, the time
-/// until the frame echoing it arrives, and until the frame with its results arrives.
+/// How the sessions of [`concurrent_search`] come and type.
+pub(super) struct Typing {
+    /// What each session types, one query after another (cleared with Ctrl-U between).
+    pub plans: Vec<Vec<String>>,
+    /// Each session logs in this long after the previous one (zero: all logged in first,
+    /// one after the other, then they type together).
+    pub stagger: Duration,
+    /// Each session a person with a key of their own (else all as the bench's admin).
+    pub own_keys: bool,
+    /// Keys sent every 80 ms whatever the screen shows (as a person types), instead of
+    /// waiting for each key's rows and count before the next.
+    pub open_loop: bool,
+}
+
+/// CPU time this process has used so far (user + system), in seconds.
+fn own_cpu_seconds() -> f64 {
+    std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|s| {
+            let rest = s.rsplit_once(')')?.1.split_whitespace().collect::<Vec<_>>();
+            let user: f64 = rest.get(11)?.parse().ok()?;
+            let system: f64 = rest.get(12)?.parse().ok()?;
+            Some((user + system) / 100.0)
+        })
+        .unwrap_or(0.0)
+}
+
+/// The prefix length of `query` the search box shows (`…▏`), if any.
+fn shown_prefix(screen: &str, query: &str, sent: usize) -> Option<usize> {
+    let line = screen.lines().find(|l| l.contains('▏'))?;
+    (1..=sent)
+        .rev()
+        .find(|&k| line.contains(&format!("{}▏", prefix(query, k))))
+}
+
+/// The first `k` characters of `s`.
+fn prefix(s: &str, k: usize) -> &str {
+    s.char_indices().nth(k).map(|(i, _)| &s[..i]).unwrap_or(s)
+}
+
+/// Types `query` a key every 80 ms whatever arrives; for each key, when the box first
+/// showed it (or a later key), and when rows for it (or a later key) were first on
+/// screen — what a person sees. Returns (echo, rows) times, and whether all arrived.
+async fn type_open_loop(
+    ch: &mut Channel<client::Msg>,
+    p: &mut vt100::Parser,
+    query: &str,
+) -> (Vec<Duration>, Vec<Duration>, bool) {
+    let n = query.chars().count();
+    let mut sent_at: Vec<Instant> = Vec::with_capacity(n);
+    let (mut echoed, mut answered) = (0usize, 0usize);
+    let (mut echo, mut rows) = (Vec::new(), Vec::new());
+    let mut tick = tokio::time::interval(Duration::from_millis(80));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30 + n as u64);
+    while answered < n {
+        tokio::select! {
+            _ = tick.tick(), if sent_at.len() < n => {
+                let c = query.chars().nth(sent_at.len()).unwrap_or(' ');
+                sent_at.push(Instant::now());
+                let _ = ch.data(c.to_string().as_bytes()).await;
+            }
+            msg = tokio::time::timeout_at(deadline, ch.wait()) => {
+                match msg {
+                    Ok(Some(ChannelMsg::Data { data })) => p.process(&data),
+                    Ok(Some(_)) => continue,
+                    _ => return (echo, rows, false),
+                }
+                let screen = p.screen().contents();
+                let Some(k) = shown_prefix(&screen, query, sent_at.len()) else { continue };
+                let now = Instant::now();
+                while echoed < k {
+                    echo.push(now - sent_at[echoed]);
+                    echoed += 1;
+                }
+                let fresh = screen.contains("résultat(s)") && !screen.contains("résultat(s) …");
+                if fresh {
+                    while answered < k {
+                        rows.push(now - sent_at[answered]);
+                        answered += 1;
+                    }
+                }
+            }
+        }
+    }
+    (echo, rows, true)
+}
+
+/// The sessions of `typing` type customer searches at the same time; per keystroke, the
+/// time until the frame echoing it arrives, and until the frame with its results arrives.
 pub(super) async fn concurrent_search(
-    server: &BenchServer,
-    sessions: usize,
-    queries: &[String],
+    server: &std::sync::Arc<BenchServer>,
+    typing: Typing,
 ) -> Result<(), String> {
+    let sessions = typing.plans.len();
+    let person = |i: usize| typing.own_keys.then_some(i);
+    let open_loop = typing.open_loop;
+    let (server_cpu, client_cpu, wall) = (server.cpu_seconds(), own_cpu_seconds(), Instant::now());
+    let mut early = Vec::new();
+    if typing.stagger.is_zero() {
+        for i in 0..sessions {
+            early.push(Some(server.console_as(person(i), 100, 30).await?));
+        }
+    } else {
+        early.resize_with(sessions, || None);
+    }
     let mut tasks = Vec::new();
-    for i in 0..sessions {
-        let (h, mut ch) = server.console(100, 30).await?;
-        let query = queries[i % queries.len()].clone();
+    for (i, (plan, ready)) in typing.plans.iter().cloned().zip(early).enumerate() {
+        let who = person(i);
+        let delay = typing.stagger * i as u32;
+        let server = server.clone();
         tasks.push(tokio::spawn(async move {
+            let (h, mut ch) = match ready {
+                Some(c) => c,
+                None => {
+                    tokio::time::sleep(delay).await;
+                    match server.console_as(who, 100, 30).await {
+                        Ok(c) => c,
+                        Err(_) => return (Vec::new(), Vec::new(), Vec::new(), false),
+                    }
+                }
+            };
             let _h = h;
             let mut p = parser(100, 30);
             read_until(&mut ch, &mut p, 30, complete).await;
             let _ = ch.data(&b"2"[..]).await;
             read_until(&mut ch, &mut p, 30, |s| s.contents().contains("Rechercher")).await;
             let (mut echo, mut rows, mut done) = (Vec::new(), Vec::new(), Vec::new());
-            let mut typed = String::new();
             let mut whole = true;
-            for c in query.chars() {
-                typed.push(c);
-                let started = Instant::now();
-                let _ = ch.data(c.to_string().as_bytes()).await;
-                let shown = format!("{typed}▏");
-                if !read_until(&mut ch, &mut p, 30, |s| s.contents().contains(&shown)).await {
-                    whole = false;
-                    break;
+            for (n, query) in plan.iter().enumerate() {
+                if n > 0 {
+                    // The next query from an empty box, after a pause.
+                    tokio::time::sleep(Duration::from_millis(400)).await;
+                    let _ = ch.data(&b"\x15"[..]).await;
+                    let before = format!("{}▏", plan[n - 1]);
+                    read_until(&mut ch, &mut p, 30, |s| !s.contents().contains(&before)).await;
                 }
-                echo.push(started.elapsed());
-                // The rows of this keystroke (« … »: rows of an earlier one), then the exact
-                // count (« ≥ N »: still counting).
-                let answered = |c: &str| {
-                    c.contains(&shown) && c.contains("résultat(s)") && !c.contains("résultat(s) …")
-                };
-                if read_until(&mut ch, &mut p, 30, |s| answered(&s.contents())).await {
-                    rows.push(started.elapsed());
+                if open_loop {
+                    let (e, r, ok) = type_open_loop(&mut ch, &mut p, query).await;
+                    echo.extend(e);
+                    rows.extend(r);
+                    whole &= ok;
+                    continue;
                 }
-                let ok = read_until(&mut ch, &mut p, 30, |s| {
-                    let c = s.contents();
-                    answered(&c) && !c.contains(" ≥ ")
-                })
-                .await;
-                if ok {
-                    done.push(started.elapsed());
+                let mut typed = String::new();
+                for c in query.chars() {
+                    typed.push(c);
+                    let started = Instant::now();
+                    let _ = ch.data(c.to_string().as_bytes()).await;
+                    let shown = format!("{typed}▏");
+                    if !read_until(&mut ch, &mut p, 30, |s| s.contents().contains(&shown)).await {
+                        whole = false;
+                        break;
+                    }
+                    echo.push(started.elapsed());
+                    // The rows of this keystroke (« … »: rows of an earlier one), then the
+                    // exact count (« ≥ N »: still counting).
+                    let answered = |c: &str| {
+                        c.contains(&shown)
+                            && c.contains("résultat(s)")
+                            && !c.contains("résultat(s) …")
+                    };
+                    if read_until(&mut ch, &mut p, 30, |s| answered(&s.contents())).await {
+                        rows.push(started.elapsed());
+                    }
+                    let ok = read_until(&mut ch, &mut p, 30, |s| {
+                        let c = s.contents();
+                        answered(&c) && !c.contains(" ≥ ")
+                    })
+                    .await;
+                    if ok {
+                        done.push(started.elapsed());
+                    }
+                    tokio::time::sleep(Duration::from_millis(80)).await;
                 }
-                tokio::time::sleep(Duration::from_millis(80)).await;
             }
             let _ = ch.data(&b"\x03"[..]).await;
             (echo, rows, done, whole)
@@ -298,12 +465,34 @@ pub(super) async fn concurrent_search(
     }
     if whole < sessions {
         return Err(format!(
-            "only {whole} of {sessions} sessions could type their whole query"
+            "only {whole} of {sessions} sessions could type their whole queries"
         ));
     }
     let (e50, e99, _) = percentiles(echo.clone());
     let (r50, r99, _) = percentiles(rows.clone());
     let (d50, d99, _) = percentiles(done.clone());
+    let keys = echo.len().max(1) as f64;
+    let (server_cpu, client_cpu, wall) = (
+        server.cpu_seconds() - server_cpu,
+        own_cpu_seconds() - client_cpu,
+        wall.elapsed().as_secs_f64(),
+    );
+    println!(
+        "CPU while typing ({wall:.1} s): server {server_cpu:.1} s ({:.2} ms per keystroke, {:.0} % of the 2 cores), the clients in this process {client_cpu:.1} s ({:.0} %)",
+        server_cpu * 1000.0 / keys,
+        server_cpu * 50.0 / wall,
+        client_cpu * 50.0 / wall
+    );
+    if open_loop {
+        let (e50, e99, _) = percentiles(echo.clone());
+        let (r50, r99, rmax) = percentiles(rows.clone());
+        println!(
+            "{sessions} people typing a key every 80 ms (logins {} ms apart): key → its echo p50 {e50:.1} ms, p99 {e99:.1} ms; key → rows for it (or a later key) p50 {r50:.1} ms, p99 {r99:.1} ms, max {rmax:.1} ms ({} keystrokes)",
+            typing.stagger.as_millis(),
+            echo.len()
+        );
+        return Ok(());
+    }
     println!(
         "{sessions} sessions searching at once: keystroke → frame p50 {e50:.1} ms, p99 {e99:.1} ms; keystroke → frame with its rows p50 {r50:.1} ms, p99 {r99:.1} ms; → with the exact count p50 {d50:.1} ms, p99 {d99:.1} ms ({} keystrokes)",
         echo.len()

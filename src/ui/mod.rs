@@ -897,9 +897,8 @@ impl Console {
         let style = Style::default()
             .fg(theme.colors.header_text)
             .bg(theme.colors.header_bg);
-        let alerts = self
-            .app
-            .alert_count(self.app.today(), &self.app.settings().ecb_rates);
+        // Counted once per frame, in `draw`.
+        let alerts = self.drawn_alerts;
         let mut left = if self.app.is_demo() {
             format!(" comptoir · DÉMO · {}", self.shop)
         } else {
