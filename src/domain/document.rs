@@ -3,8 +3,8 @@
 
 use super::customer::{Address, Contact, CustomerId};
 use super::date::{Date, Timestamp};
+use super::ids::OrderId;
 use super::money::{Cents, Totals, VatRate};
-use super::order::OrderId;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 

@@ -5,6 +5,11 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use thiserror::Error;
 
+/// An order's identifier in the store (not its number, `DEV-2026-00042`). Here rather
+/// than in `order.rs`, so that documents name their order without depending on it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct OrderId(pub u64);
+
 /// Why an identifier was rejected, in words a member of staff understands.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum IdError {

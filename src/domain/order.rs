@@ -9,8 +9,7 @@ use super::money::{Cents, Totals, VatRate};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub struct OrderId(pub u64);
+pub use super::ids::OrderId;
 
 /// Where an order stands. `Expired` is never stored: a quote past its validity is
 /// *derived* as expired from the dates (see [`Order::stage_on`]).

@@ -933,22 +933,30 @@ pub(super) fn parse(argv: &[String]) -> Result<(Cmd, String), clap::Error> {
     Ok((remote.cmd, path.join(" ")))
 }
 
+/// Width `help` is laid out in: an 80-column terminal, as clap wraps.
+const HELP_WIDTH: usize = 80;
+
 /// `help`: every command `role` may run, with its arguments, generated from the grammar
-/// and the permission table.
+/// and the permission table; each usage wrapped at 80 columns (arguments never split),
+/// its description below it, indented; one blank line between command groups.
 pub(super) fn help(role: Role) -> String {
     let mut rows = leaves();
     let all = rows.len();
     rows.retain(|(path, _, _)| gate(path, role).is_ok());
-    let width = rows
-        .iter()
-        .map(|(_, u, _)| u.chars().count())
-        .max()
-        .unwrap_or(0);
     let mut out =
-        String::from("comptoir — commandes disponibles par ssh (ssh -p PORT HOTE COMMANDE) :\n\n");
-    for (_, usage, about) in &rows {
-        let pad = width - usage.chars().count();
-        out.push_str(&format!("  {usage}{}  {about}\n", " ".repeat(pad)));
+        String::from("comptoir — commandes disponibles par ssh (ssh -p PORT HOTE COMMANDE) :\n");
+    let mut group = "";
+    for (path, usage, about) in &rows {
+        let first = path.split(' ').next().unwrap_or("");
+        if first != group {
+            out.push('\n');
+            group = first;
+        }
+        out.push_str(&wrap(usage, "  ", "      "));
+        if !about.is_empty() {
+            let words: Vec<String> = about.split_whitespace().map(String::from).collect();
+            out.push_str(&wrap(&words, "          ", "          "));
+        }
     }
     if rows.len() < all {
         out.push_str(&format!(
@@ -965,15 +973,44 @@ pub(super) fn help(role: Role) -> String {
     out
 }
 
-/// Every leaf command's path (`order deliver`), usage and description.
-pub(super) fn leaves() -> Vec<(String, String, String)> {
+/// Words laid out in [`HELP_WIDTH`] columns: `first` before the first line, `next` before
+/// the others. A word breaks only after a `|` of its closed set
+/// (`[--stage quote|preorder|…]`), and only when it does not fit.
+fn wrap(words: &[String], first: &str, next: &str) -> String {
+    let mut out = String::new();
+    let mut line = String::from(first);
+    let mut empty = true;
+    for w in words {
+        for (n, part) in w.split_inclusive('|').enumerate() {
+            let space = !empty && n == 0;
+            if !empty
+                && line.chars().count() + usize::from(space) + part.chars().count() > HELP_WIDTH
+            {
+                out.push_str(line.trim_end());
+                out.push('\n');
+                line = String::from(next);
+            } else if space {
+                line.push(' ');
+            }
+            line.push_str(part);
+            empty = false;
+        }
+    }
+    out.push_str(line.trim_end());
+    out.push('\n');
+    out
+}
+
+/// Every leaf command's path (`order deliver`), usage — the path, then each argument
+/// as one piece (`--po-date PO_DATE`, `[--limit LIMIT]`) — and description.
+pub(super) fn leaves() -> Vec<(String, Vec<String>, String)> {
     let mut rows = Vec::new();
     collect(&Remote::command(), "", &mut rows);
     rows
 }
 
-/// Collects (path, usage, description) for every leaf command under `cmd`.
-fn collect(cmd: &clap::Command, prefix: &str, rows: &mut Vec<(String, String, String)>) {
+/// Collects (path, usage pieces, description) for every leaf command under `cmd`.
+fn collect(cmd: &clap::Command, prefix: &str, rows: &mut Vec<(String, Vec<String>, String)>) {
     for sub in cmd.get_subcommands() {
         let path = if prefix.is_empty() {
             sub.get_name().to_string()
@@ -984,13 +1021,12 @@ fn collect(cmd: &clap::Command, prefix: &str, rows: &mut Vec<(String, String, St
             collect(sub, &path, rows);
             continue;
         }
-        let mut usage = path.clone();
+        let mut usage = vec![path.clone()];
         for arg in sub.get_arguments() {
             if arg.get_id() == "help" {
                 continue;
             }
-            usage.push(' ');
-            usage.push_str(&arg_usage(arg));
+            usage.push(arg_usage(arg));
         }
         let about = sub
             .get_about()
@@ -1051,11 +1087,27 @@ mod tests {
     fn help_lists_every_command_from_the_grammar() {
         let h = help(Role::Admin);
         for line in [
-            "order receive-original NUMBER --po-number PO_NUMBER --po-date PO_DATE [--letterhead]",
-            "keys role NAME staff|admin|comptable",
-            "orders [--stage quote|preorder|",
+            "  order receive-original NUMBER --po-number PO_NUMBER --po-date PO_DATE\n      [--letterhead]",
+            "  keys role NAME staff|admin|comptable\n",
+            "  orders [--stage quote|preorder|",
+            "\n          Bon de commande original reçu ; chaque point vérifié est exigé\n",
         ] {
             assert!(h.contains(line), "{line}\n{h}");
+        }
+        // Readable in an 80-column terminal, every command there.
+        for l in h.lines() {
+            assert!(
+                l.chars().count() <= HELP_WIDTH,
+                "{} columns: {l}",
+                l.chars().count()
+            );
+        }
+        for (path, usage, _) in leaves() {
+            assert!(h.contains(&format!("  {path}")), "{path}");
+            for piece in usage {
+                let first = piece.split('|').next().unwrap_or("").to_string();
+                assert!(h.contains(&first), "{piece}");
+            }
         }
         assert!(!h.contains("Vous êtes"), "an admin sees every command");
         let staff = help(Role::Staff);
