@@ -1426,6 +1426,30 @@ async fn usage_errors_and_help_speak_french() {
         .run(&w.staff, "order pay DEV-2026-00001 --date 2026-03-02")
         .await;
     assert!(err.contains("argument obligatoire manquant"), "{err}");
+    // Dates, amounts and rates are read by the grammar: the option is named, nothing runs.
+    for (cmd, said) in [
+        (
+            "order pay DEV-2026-00001 --date 31/02/2026 --amount 10 --reference M",
+            "--date <DATE> : « 31/02/2026 » n'est pas une date",
+        ),
+        (
+            "order pay DEV-2026-00001 --date 2026-03-02 --amount dix --reference M",
+            "« dix » n'est pas un montant en euros",
+        ),
+        (
+            "order credit-note DEV-2026-00001 --amount 10 --vat 19 --reason x",
+            "« 19 » n'est pas un taux de TVA",
+        ),
+        ("audit --since hier", "« hier » n'est pas une date"),
+        (
+            "export invoices --from 2026-01-01 --to demain",
+            "« demain » n'est pas une date",
+        ),
+    ] {
+        let (_, err, s) = w.run(&w.admin, cmd).await;
+        assert_eq!(s, 2, "{cmd}: {err}");
+        assert!(err.contains(said), "{cmd}: {err}");
+    }
     let (_, err, _) = w.run(&w.staff, "orders --colour").await;
     assert!(err.contains("argument inconnu « --colour »"), "{err}");
     for e in [&err] {

@@ -1,7 +1,7 @@
 //! `sessions …` and `audit` (admins): who is connected, and what happened.
 
 use super::grammar::SessionsCmd;
-use super::{Output, Render, Shared, parse_day};
+use super::{Output, Render, Shared};
 use crate::app::Actor;
 use crate::app::access::SessionInfo;
 use crate::domain::AuditRecord;
@@ -166,8 +166,8 @@ impl Render for AuditRow {
 /// key are one line (« 12 connexions … entre … et … »); `--json` gives every record.
 /// The filters of `audit` as typed.
 pub(super) struct AuditQuery {
-    pub since: Option<String>,
-    pub until: Option<String>,
+    pub since: Option<crate::domain::Date>,
+    pub until: Option<crate::domain::Date>,
     pub person: Option<String>,
     pub kind: Option<String>,
     pub session: Option<String>,
@@ -181,14 +181,6 @@ pub(super) fn audit(shared: &Shared, q: AuditQuery, limit: usize, json: bool) ->
         kind,
         session,
     } = q;
-    let day = |s: Option<String>, option: &str| match s {
-        Some(s) => parse_day(&s, option).map(Some),
-        None => Ok(None),
-    };
-    let (since, until) = match (day(since, "--since"), day(until, "--until")) {
-        (Ok(a), Ok(b)) => (a, b),
-        (Err(o), _) | (_, Err(o)) => return o,
-    };
     let filter = crate::app::audit::AuditFilter {
         person,
         kind,

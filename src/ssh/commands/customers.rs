@@ -246,14 +246,6 @@ pub(super) fn customer(shared: &Shared, actor: &Actor, what: CustomerCmd) -> Out
             to,
             json,
         } => {
-            let day = |s: Option<String>, option: &str| match s {
-                Some(s) => super::parse_day(&s, option).map(Some),
-                None => Ok(None),
-            };
-            let (from, to) = match (day(from, "--from"), day(to, "--to")) {
-                (Ok(f), Ok(t)) => (f, t),
-                (Err(o), _) | (_, Err(o)) => return o,
-            };
             let st = match app
                 .find_customer(&siret)
                 .and_then(|c| app.statement(c.id, from, to))

@@ -141,13 +141,6 @@ pub(super) fn export(shared: &Shared, what: super::grammar::ExportCmd) -> Output
             crate::app::accounts::aged_csv(&app.aged_balance(), app.today()).into_bytes(),
         ),
         ExportCmd::Invoices { from, to, format } => {
-            let (from, to) = match (
-                super::parse_day(&from, "--from"),
-                super::parse_day(&to, "--to"),
-            ) {
-                (Ok(f), Ok(t)) => (f, t),
-                (Err(o), _) | (_, Err(o)) => return o,
-            };
             if to < from {
                 return Output::usage("--to précède --from");
             }

@@ -3,7 +3,8 @@
 //! are value enums, so a typo is a usage error listing the valid values.
 
 use crate::app::{Permission, Role};
-use crate::domain::Stage;
+use crate::domain::money::parse_eur;
+use crate::domain::{Cents, Date, Stage, VatRate};
 use clap::builder::PossibleValue;
 use clap::{ArgAction, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
@@ -103,6 +104,24 @@ pub(super) fn gate(path: &str, role: Role) -> Result<(), String> {
         Some(p) => Err(p.refusal(role)),
         None => Err(format!("« {path} » n'a pas de permission : refusé")),
     }
+}
+
+/// A day as staff write it (`2026-03-01` or `01/03/2026`), read by clap: a bad one is a
+/// usage error naming the option.
+fn day(s: &str) -> Result<Date, String> {
+    Date::parse_fr(s)
+        .ok_or_else(|| format!("« {s} » n'est pas une date (AAAA-MM-JJ ou JJ/MM/AAAA)"))
+}
+
+/// An amount in euros (`1234,56`, `-5`), read by clap.
+fn euros(s: &str) -> Result<Cents, String> {
+    parse_eur(s).ok_or_else(|| format!("« {s} » n'est pas un montant en euros (1234,56)"))
+}
+
+/// A VAT rate in percent (`20`, `5,5`), read by clap.
+fn vat_rate(s: &str) -> Result<VatRate, String> {
+    VatRate::parse_percent(s)
+        .ok_or_else(|| format!("« {s} » n'est pas un taux de TVA (20, 10, 5.5, 2.1 ou 0)"))
 }
 
 impl ValueEnum for Stage {
@@ -226,11 +245,11 @@ pub(super) enum Cmd {
     /// Journal d'audit (les connexions successives d'une même clé en une ligne)
     Audit {
         /// Seulement à partir de ce jour (AAAA-MM-JJ)
-        #[arg(long)]
-        since: Option<String>,
+        #[arg(long, value_parser = day)]
+        since: Option<Date>,
         /// Jusqu'à ce jour inclus
-        #[arg(long)]
-        until: Option<String>,
+        #[arg(long, value_parser = day)]
+        until: Option<Date>,
         /// Les actions d'une personne
         #[arg(long)]
         person: Option<String>,
@@ -329,11 +348,11 @@ pub(super) enum CustomerCmd {
     Statement {
         siret: String,
         /// Premier jour (AAAA-MM-JJ ou JJ/MM/AAAA ; depuis le premier mouvement par défaut)
-        #[arg(long)]
-        from: Option<String>,
+        #[arg(long, value_parser = day)]
+        from: Option<Date>,
         /// Dernier jour inclus (aujourd'hui par défaut)
-        #[arg(long)]
-        to: Option<String>,
+        #[arg(long, value_parser = day)]
+        to: Option<Date>,
         #[arg(long)]
         json: bool,
     },
@@ -492,8 +511,8 @@ pub(super) enum OrderCmd {
         number: String,
         #[arg(long)]
         po_number: String,
-        #[arg(long)]
-        po_date: String,
+        #[arg(long, value_parser = day)]
+        po_date: Date,
         #[arg(long)]
         letterhead: bool,
         #[arg(long)]
@@ -519,10 +538,10 @@ pub(super) enum OrderCmd {
     /// Paiement par mandat
     Pay {
         number: String,
-        #[arg(long)]
-        date: String,
-        #[arg(long)]
-        amount: String,
+        #[arg(long, value_parser = day)]
+        date: Date,
+        #[arg(long, value_parser = euros)]
+        amount: Cents,
         #[arg(long)]
         reference: String,
         /// Accepter un montant supérieur au reste dû (vu sur le relevé bancaire) : l'excédent
@@ -533,10 +552,10 @@ pub(super) enum OrderCmd {
     /// Remboursement d'un trop-perçu à l'organisme (virement émis)
     Refund {
         number: String,
-        #[arg(long)]
-        date: String,
-        #[arg(long)]
-        amount: String,
+        #[arg(long, value_parser = day)]
+        date: Date,
+        #[arg(long, value_parser = euros)]
+        amount: Cents,
         /// Référence du virement de remboursement
         #[arg(long)]
         reference: String,
@@ -565,19 +584,19 @@ pub(super) enum OrderCmd {
         #[arg(long, value_delimiter = ',', conflicts_with = "amount")]
         quantities: Option<Vec<u32>>,
         /// Montant HT de la réduction (ex. 120,50) : avoir partiel
-        #[arg(long)]
-        amount: Option<String>,
+        #[arg(long, value_parser = euros)]
+        amount: Option<Cents>,
         /// Taux de TVA de la réduction, si la facture en a plusieurs (ex. 20)
-        #[arg(long, requires = "amount")]
-        vat: Option<String>,
+        #[arg(long, requires = "amount", value_parser = vat_rate)]
+        vat: Option<VatRate>,
         #[arg(long)]
         reason: String,
     },
     /// Date de réception de la facture par l'organisme (notification Chorus Pro)
     ReceivedByBody {
         number: String,
-        #[arg(long)]
-        date: String,
+        #[arg(long, value_parser = day)]
+        date: Date,
         #[arg(long)]
         invoice: Option<String>,
     },
@@ -585,8 +604,8 @@ pub(super) enum OrderCmd {
     Suspend {
         number: String,
         /// Date de la notification d'interruption
-        #[arg(long)]
-        date: String,
+        #[arg(long, value_parser = day)]
+        date: Date,
         #[arg(long)]
         reason: String,
         #[arg(long)]
@@ -595,18 +614,18 @@ pub(super) enum OrderCmd {
     /// Reprise du délai : les pièces manquantes sont parvenues (R2192-29)
     Resume {
         number: String,
-        #[arg(long)]
-        date: String,
+        #[arg(long, value_parser = day)]
+        date: Date,
         #[arg(long)]
         invoice: Option<String>,
     },
     /// Intérêts moratoires et indemnité reçus (à part du principal)
     PayInterest {
         number: String,
-        #[arg(long)]
-        date: String,
-        #[arg(long)]
-        amount: String,
+        #[arg(long, value_parser = day)]
+        date: Date,
+        #[arg(long, value_parser = euros)]
+        amount: Cents,
         #[arg(long)]
         reference: String,
     },
@@ -614,8 +633,8 @@ pub(super) enum OrderCmd {
     WaiveInterest {
         number: String,
         /// Montant abandonné (tout ce qui est dû par défaut)
-        #[arg(long)]
-        amount: Option<String>,
+        #[arg(long, value_parser = euros)]
+        amount: Option<Cents>,
         #[arg(long)]
         reason: String,
     },
@@ -699,11 +718,11 @@ pub(super) enum ExportCmd {
     /// Factures et avoirs d'une période, pour un tableur
     Invoices {
         /// Premier jour (AAAA-MM-JJ ou JJ/MM/AAAA)
-        #[arg(long)]
-        from: String,
+        #[arg(long, value_parser = day)]
+        from: Date,
         /// Dernier jour inclus
-        #[arg(long)]
-        to: String,
+        #[arg(long, value_parser = day)]
+        to: Date,
         #[arg(long, value_enum, default_value_t = ExportFormat::Csv)]
         format: ExportFormat,
     },

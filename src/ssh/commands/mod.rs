@@ -16,7 +16,6 @@ mod orders;
 
 use super::Shared;
 use crate::app::{Actor, AppError, Role};
-use crate::domain::Date;
 use crate::domain::text::{first_unprintable, printable};
 use grammar::Cmd;
 use russh::ChannelWriteHalf;
@@ -116,15 +115,6 @@ impl From<AppError> for Output {
     fn from(e: AppError) -> Output {
         Output::err(e, 1)
     }
-}
-
-/// A date given as an option: `2026-03-01` or `01/03/2026`.
-fn parse_day(s: &str, option: &str) -> Result<Date, Output> {
-    Date::parse_fr(s).ok_or_else(|| {
-        Output::usage(format!(
-            "{option} : « {s} » n'est pas une date (AAAA-MM-JJ)"
-        ))
-    })
 }
 
 /// A parsed command line, before it runs.

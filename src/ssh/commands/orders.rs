@@ -1,14 +1,13 @@
 //! `orders`, `order …` and `quote import`: the pipeline, one command per step.
 
 use super::grammar::{OrderCmd, QuoteCmd};
-use super::{Output, Render, Shared, parse_day};
+use super::{Output, Render, Shared};
 use crate::app::import::parse_quote_request;
 use crate::app::index::CardView;
 use crate::app::queries::OrderView;
 use crate::app::{Actor, App, AppError};
-use crate::domain::money::parse_eur;
 use crate::domain::pipeline::{CreditScope, OriginalPoInput};
-use crate::domain::{Cents, Checklist, DocKind, DocNumber, IssuedDocument, Order, Stage, VatRate};
+use crate::domain::{Cents, Checklist, DocKind, DocNumber, IssuedDocument, Order, Stage};
 use serde::Serialize;
 
 /// The board's active columns, listed when no stage is given.
@@ -382,10 +381,6 @@ pub(super) fn order(shared: &Shared, actor: &Actor, what: OrderCmd) -> Output {
             amount_matches,
             contract,
         } => {
-            let po_date = match parse_day(&po_date, "--po-date") {
-                Ok(d) => d,
-                Err(o) => return o,
-            };
             let input = OriginalPoInput {
                 po_number,
                 po_date,
@@ -411,15 +406,6 @@ pub(super) fn order(shared: &Shared, actor: &Actor, what: OrderCmd) -> Output {
             reference,
             surplus,
         } => {
-            let date = match parse_day(&date, "--date") {
-                Ok(d) => d,
-                Err(o) => return o,
-            };
-            let Some(amount) = parse_eur(&amount) else {
-                return Output::usage(format!(
-                    "--amount : « {amount} » n'est pas un montant en euros"
-                ));
-            };
             if surplus {
                 balance_line(app.record_overpayment(actor, &number, date, amount, &reference))
             } else {
@@ -431,18 +417,7 @@ pub(super) fn order(shared: &Shared, actor: &Actor, what: OrderCmd) -> Output {
             date,
             amount,
             reference,
-        } => {
-            let date = match parse_day(&date, "--date") {
-                Ok(d) => d,
-                Err(o) => return o,
-            };
-            let Some(amount) = parse_eur(&amount) else {
-                return Output::usage(format!(
-                    "--amount : « {amount} » n'est pas un montant en euros"
-                ));
-            };
-            balance_line(app.record_refund(actor, &number, date, amount, &reference))
-        }
+        } => balance_line(app.record_refund(actor, &number, date, amount, &reference)),
         OrderCmd::Cancel { number, reason } => {
             stage_line(app.cancel_order(actor, &number, &reason))
         }
@@ -463,23 +438,7 @@ pub(super) fn order(shared: &Shared, actor: &Actor, what: OrderCmd) -> Output {
             };
             let scope = match (quantities, amount) {
                 (Some(q), _) => CreditScope::Quantities(q),
-                (None, Some(a)) => {
-                    let Some(net) = parse_eur(&a) else {
-                        return Output::usage(format!(
-                            "--amount : « {a} » n'est pas un montant en euros"
-                        ));
-                    };
-                    let vat = match vat.map(|v| VatRate::parse_percent(&v).ok_or(v)) {
-                        Some(Ok(v)) => Some(v),
-                        Some(Err(v)) => {
-                            return Output::usage(format!(
-                                "--vat : « {v} » n'est pas un taux de TVA (20, 10, 5.5, 2.1 ou 0)"
-                            ));
-                        }
-                        None => None,
-                    };
-                    CreditScope::Amount { net, vat }
-                }
+                (None, Some(net)) => CreditScope::Amount { net, vat },
                 (None, None) => CreditScope::Full,
             };
             doc_line(app.issue_credit_note(actor, &number, invoice, &scope, &reason))
@@ -489,9 +448,9 @@ pub(super) fn order(shared: &Shared, actor: &Actor, what: OrderCmd) -> Output {
             date,
             invoice,
         } => {
-            let (date, invoice) = match (parse_day(&date, "--date"), invoice_arg(invoice)) {
-                (Ok(d), Ok(i)) => (d, i),
-                (Err(o), _) | (_, Err(o)) => return o,
+            let invoice = match invoice_arg(invoice) {
+                Ok(i) => i,
+                Err(o) => return o,
             };
             due_line(app.record_receipt(actor, &number, invoice, date))
         }
@@ -501,9 +460,9 @@ pub(super) fn order(shared: &Shared, actor: &Actor, what: OrderCmd) -> Output {
             reason,
             invoice,
         } => {
-            let (date, invoice) = match (parse_day(&date, "--date"), invoice_arg(invoice)) {
-                (Ok(d), Ok(i)) => (d, i),
-                (Err(o), _) | (_, Err(o)) => return o,
+            let invoice = match invoice_arg(invoice) {
+                Ok(i) => i,
+                Err(o) => return o,
             };
             due_line(app.suspend_delay(actor, &number, invoice, date, &reason))
         }
@@ -512,9 +471,9 @@ pub(super) fn order(shared: &Shared, actor: &Actor, what: OrderCmd) -> Output {
             date,
             invoice,
         } => {
-            let (date, invoice) = match (parse_day(&date, "--date"), invoice_arg(invoice)) {
-                (Ok(d), Ok(i)) => (d, i),
-                (Err(o), _) | (_, Err(o)) => return o,
+            let invoice = match invoice_arg(invoice) {
+                Ok(i) => i,
+                Err(o) => return o,
             };
             due_line(app.resume_delay(actor, &number, invoice, date))
         }
@@ -523,37 +482,15 @@ pub(super) fn order(shared: &Shared, actor: &Actor, what: OrderCmd) -> Output {
             date,
             amount,
             reference,
-        } => {
-            let date = match parse_day(&date, "--date") {
-                Ok(d) => d,
-                Err(o) => return o,
-            };
-            let Some(amount) = parse_eur(&amount) else {
-                return Output::usage(format!(
-                    "--amount : « {amount} » n'est pas un montant en euros"
-                ));
-            };
-            penalty_line(
-                app,
-                app.record_penalty_payment(actor, &number, date, amount, &reference),
-            )
-        }
+        } => penalty_line(
+            app,
+            app.record_penalty_payment(actor, &number, date, amount, &reference),
+        ),
         OrderCmd::WaiveInterest {
             number,
             amount,
             reason,
-        } => {
-            let amount = match amount.map(|a| parse_eur(&a).ok_or(a)) {
-                Some(Ok(a)) => Some(a),
-                Some(Err(a)) => {
-                    return Output::usage(format!(
-                        "--amount : « {a} » n'est pas un montant en euros"
-                    ));
-                }
-                None => None,
-            };
-            penalty_line(app, app.waive_penalties(actor, &number, amount, &reason))
-        }
+        } => penalty_line(app, app.waive_penalties(actor, &number, amount, &reason)),
         OrderCmd::AttachPo { .. } => Output::err("le scan se lit sur l'entrée standard", 1),
         OrderCmd::DeliverTo {
             number,
