@@ -2601,11 +2601,74 @@ mod tests {
         }
     }
 
+    /// Each word's floor (leftmost, from several starts) and ceilings (quick; from the
+    /// haystack's shape; tight: bonuses, side-by-side pairs, shortest gaps) frame nucleo's
+    /// score of `needle` in `hay`. Past [`NUCLEO_CELLS`] (haystack × needle) nucleo scores
+    /// greedily, below its optimum: the ceilings still hold, the floors do not — and the
+    /// search uses none there (it scores each such candidate).
+    fn frame_nucleo(hay: &str, needle: &str) -> Result<(), proptest::test_runner::TestCaseError> {
+        let optimal = hay.len() * needle.len() <= NUCLEO_CELLS;
+        let mut m = new_matcher();
+        let q = Query::new(needle);
+        let exact = q.pattern.score(Utf32Str::Ascii(hay.as_bytes()), &mut m);
+        let words = [needle.as_bytes().to_vec()];
+        let floor = score_floor(hay.as_bytes(), &words[0], FLOOR_STARTS);
+        proptest::prop_assert_eq!(floor.is_some(), exact.is_some());
+        proptest::prop_assert_eq!(
+            leftmost(hay.as_bytes(), &words[0]).is_some(),
+            exact.is_some()
+        );
+        if let (Some(f), Some(e)) = (floor, exact) {
+            let lead = fresh_lead(hay.as_bytes(), &words).unwrap();
+            if optimal {
+                proptest::prop_assert!(f <= e, "floor {} > {}", f, e);
+                proptest::prop_assert!(lead.1 <= e as i32, "lead floor {} > {}", lead.1, e);
+            }
+            let first = first_of(hay.as_bytes(), &words[0]);
+            let quick = quick_ceiling(hay.len(), words[0].len(), first);
+            proptest::prop_assert!(e <= quick, "quick ceiling {} < {}", quick, e);
+            let shape = Shape::of(hay.as_bytes());
+            // The programme takes needles of 2 to 64 characters (one bit each).
+            if let (true, Some(needle)) = (hay.len() > words[0].len(), DpNeedle::of(&words[0])) {
+                let probe = Probe::of(&words[0]);
+                let mut rows = DpRows::default();
+                // Asked to beat `above`, the programme answers a ceiling above it, or
+                // nothing when nucleo's score is not above it.
+                for above in [0, e / 2, e.saturating_sub(1), e, e + 1, e + 30] {
+                    let dp = dp_ceiling(hay.as_bytes(), &needle, &probe, &shape, &mut rows, above);
+                    match dp {
+                        Some(dp) => proptest::prop_assert!(
+                            e <= dp && above < dp,
+                            "dp ceiling {} for {} above {}",
+                            dp,
+                            e,
+                            above
+                        ),
+                        None => proptest::prop_assert!(
+                            e <= above,
+                            "no dp ceiling for {} above {}",
+                            e,
+                            above
+                        ),
+                    }
+                }
+            }
+            let shaped = shape_ceiling(hay.len(), &Probe::of(&words[0]), &shape, first);
+            proptest::prop_assert!(e <= shaped, "shape ceiling {} < {}", shaped, e);
+            let head = u128::from_le_bytes(head_of(hay.as_bytes()));
+            let opened = shaped - opening_cut(hay.len(), &words[0], head, &shape, first);
+            proptest::prop_assert!(e <= opened, "shape ceiling, opening {} < {}", opened, e);
+            // The page reads only the haystack's first 16 bytes for the prefix bonus.
+            let within = first_within(head, hay.len(), &words[0]);
+            proptest::prop_assert_eq!(within, first.min(16), "first within 16 bytes");
+            proptest::prop_assert_eq!(prefix_ceiling(within), prefix_ceiling(first));
+        }
+        Ok(())
+    }
+
     proptest::proptest! {
         #![proptest_config(proptest::test_runner::Config::with_cases(1024))]
-        /// On any haystack, each word's floor (leftmost, from several starts) and ceilings
-        /// (quick; from the haystack's shape; tight: bonuses, side-by-side pairs, shortest
-        /// gaps) frame nucleo's score.
+        /// On any haystack, the floors and ceilings frame nucleo's score.
         #[test]
         fn floors_and_ceilings_frame_nucleo_on_any_haystack(
             hay in hay_strategy(),
@@ -2615,47 +2678,88 @@ mod tests {
                 1 => "[a-e0-3]{1,5}",
             ],
         ) {
-            let mut m = new_matcher();
-            let q = Query::new(&needle);
-            let exact = q.pattern.score(Utf32Str::Ascii(hay.as_bytes()), &mut m);
-            let words = [needle.as_bytes().to_vec()];
-            let floor = score_floor(hay.as_bytes(), &words[0], FLOOR_STARTS);
-            proptest::prop_assert_eq!(floor.is_some(), exact.is_some());
-            proptest::prop_assert_eq!(leftmost(hay.as_bytes(), &words[0]).is_some(), exact.is_some());
-            if let (Some(f), Some(e)) = (floor, exact) {
-                proptest::prop_assert!(f <= e, "floor {} > {}", f, e);
-                let lead = fresh_lead(hay.as_bytes(), &words).unwrap();
-                proptest::prop_assert!(lead.1 <= e as i32, "lead floor {} > {}", lead.1, e);
-                let first = first_of(hay.as_bytes(), &words[0]);
-                let quick = quick_ceiling(hay.len(), words[0].len(), first);
-                proptest::prop_assert!(e <= quick, "quick ceiling {} < {}", quick, e);
-                let shape = Shape::of(hay.as_bytes());
-                if words[0].len() > 1 && hay.len() > words[0].len() {
-                    let needle = DpNeedle::of(&words[0]).unwrap();
-                    let probe = Probe::of(&words[0]);
-                    let mut rows = DpRows::default();
-                    // Asked to beat `above`, the programme answers a ceiling above it, or
-                    // nothing when nucleo's score is not above it.
-                    for above in [0, e / 2, e.saturating_sub(1), e, e + 1, e + 30] {
-                        let dp = dp_ceiling(hay.as_bytes(), &needle, &probe, &shape, &mut rows, above);
-                        match dp {
-                            Some(dp) => proptest::prop_assert!(
-                                e <= dp && above < dp,
-                                "dp ceiling {} for {} above {}", dp, e, above
-                            ),
-                            None => proptest::prop_assert!(e <= above, "no dp ceiling for {} above {}", e, above),
-                        }
-                    }
+            frame_nucleo(&hay, &needle)?;
+        }
+    }
+
+    /// A haystack past 1 KiB (most of them): where nucleo, and the page, take their
+    /// special paths for long texts.
+    fn long_hay_strategy() -> impl proptest::strategy::Strategy<Value = String> {
+        proptest::collection::vec(hay_strategy(), 12..48).prop_map(|parts| parts.join("  "))
+    }
+
+    /// A needle of 65 to 100 letters taken in order from `hay` (so that it matches): past
+    /// the 64 characters where nucleo's and the page's fast paths stop.
+    fn long_needle(hay: &str, stride: usize) -> Option<String> {
+        let letters: Vec<char> = hay.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+        let needle: String = letters.iter().step_by(stride.max(1)).take(100).collect();
+        (needle.len() > 64).then_some(needle)
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config::with_cases(64))]
+        /// The floors and ceilings still frame nucleo's score on haystacks past 1 KiB, with
+        /// short needles and needles past 64 characters.
+        #[test]
+        fn floors_and_ceilings_frame_nucleo_on_long_texts(
+            hay in long_hay_strategy(),
+            word in proptest::sample::select(WORDS),
+            stride in 1usize..6,
+        ) {
+            frame_nucleo(&hay, word)?;
+            if let Some(needle) = long_needle(&hay, stride) {
+                frame_nucleo(&hay, &needle)?;
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config::with_cases(12))]
+        /// Keystroke by keystroke, a query growing past 64 characters over haystacks of
+        /// which some pass 1 KiB: the bounded search gives what scoring every candidate
+        /// gives.
+        #[test]
+        fn bounded_search_equals_scoring_every_candidate_on_long_texts(
+            hays in proptest::collection::vec(
+                proptest::prop_oneof![3 => hay_strategy(), 1 => long_hay_strategy()],
+                1..40,
+            ),
+            typed in proptest::collection::vec(
+                proptest::prop_oneof![
+                    3 => proptest::sample::select(WORDS).prop_map(str::to_string),
+                    1 => "[a-z]{2,8}",
+                ],
+                14..20,
+            ),
+            limit in proptest::sample::select(&[1usize, 50][..]),
+        ) {
+            let idx = CustomerIndex::from_entries(
+                hays.iter()
+                    .enumerate()
+                    .map(|(i, h)| (CustomerId(i as u64 + 1), raw_entry(h)))
+                    .collect(),
+            );
+            let mut query = typed.join(" ");
+            for w in typed.iter().cycle().take(20) {
+                if query.len() > 64 {
+                    break;
                 }
-                let shaped = shape_ceiling(hay.len(), &Probe::of(&words[0]), &shape, first);
-                proptest::prop_assert!(e <= shaped, "shape ceiling {} < {}", shaped, e);
-                let head = u128::from_le_bytes(head_of(hay.as_bytes()));
-                let opened = shaped - opening_cut(hay.len(), &words[0], head, &shape, first);
-                proptest::prop_assert!(e <= opened, "shape ceiling, opening {} < {}", opened, e);
-                // The page reads only the haystack's first 16 bytes for the prefix bonus.
-                let within = first_within(head, hay.len(), &words[0]);
-                proptest::prop_assert_eq!(within, first.min(16), "first within 16 bytes");
-                proptest::prop_assert_eq!(prefix_ceiling(within), prefix_ceiling(first));
+                query.push(' ');
+                query.push_str(w);
+            }
+            proptest::prop_assert!(query.len() > 64);
+            let mut m = new_matcher();
+            let (mut prev_fast, mut prev_every): (Option<Found>, Option<Found>) = (None, None);
+            for end in 1..=query.len() {
+                let q = Query::new(&query[..end]);
+                let mut fast = search(&idx, &q, prev_fast.as_ref(), limit, &mut m);
+                proptest::prop_assert!(settle(&idx, &q, &mut fast, &mut m, &|| false));
+                let every = search_every_candidate(&idx, &q, prev_every.as_ref(), limit, &mut m);
+                proptest::prop_assert_eq!(&fast.top, &every.top, "{:?}", &query[..end]);
+                proptest::prop_assert_eq!(fast.total, every.total, "{:?}", &query[..end]);
+                proptest::prop_assert_eq!(fast.matched_ids(), every.matched_ids(), "{:?}", &query[..end]);
+                prev_fast = Some(fast);
+                prev_every = Some(every);
             }
         }
     }
