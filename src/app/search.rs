@@ -27,6 +27,33 @@ pub(crate) const MIN_QUERY_CHARS: usize = 2;
 /// over the whole haystack (a letter here, a letter there) is noise, not a match.
 const MIN_SCORE_PER_CHAR: u32 = 12;
 
+/// nucleo-matcher 0.3.1's scoring constants (`score.rs`, `config.rs`), under its own
+/// names: the floors and ceilings below re-derive its scores, so they use its numbers —
+/// the reason the crate is pinned (`=0.3.1` in Cargo.toml).
+const SCORE_MATCH: u32 = 16;
+const PENALTY_GAP_START: u32 = 3;
+const PENALTY_GAP_EXTENSION: u32 = 1;
+/// A word start after a non-word character other than a space or a delimiter.
+const BONUS_BOUNDARY: u32 = SCORE_MATCH / 2;
+/// A digit after a non-digit.
+const BONUS_CAMEL123: u32 = BONUS_BOUNDARY - PENALTY_GAP_START;
+/// The least each character of a consecutive run earns.
+const BONUS_CONSECUTIVE: u32 = PENALTY_GAP_START + PENALTY_GAP_EXTENSION;
+const BONUS_FIRST_CHAR_MULTIPLIER: u32 = 2;
+/// The default configuration's bonus after a space (`bonus_boundary_white`), the largest.
+const BONUS_BOUNDARY_WHITE: u32 = BONUS_BOUNDARY + 2;
+/// … and after a delimiter `/,:;|` (`bonus_boundary_delimiter`).
+const BONUS_BOUNDARY_DELIMITER: u32 = BONUS_BOUNDARY + 1;
+/// `prefer_prefix`: the bonus of a match from the haystack's start, halved from its
+/// optimal matcher's scale as the start moves right.
+const MAX_PREFIX_BONUS: u32 = BONUS_BOUNDARY;
+const PREFIX_BONUS_SCALE: u32 = 2;
+/// The most one more character of a needle adds: a match at the largest bonus.
+const MOST_PER_CHAR: u32 = SCORE_MATCH + BONUS_BOUNDARY_WHITE;
+/// A haystack's first bytes kept apart (`heads`), beyond which no prefix bonus is worth
+/// looking for — a length of ours, not nucleo's (it happens to equal [`SCORE_MATCH`]).
+const HEAD: usize = 16;
+
 /// One customer in the index, as shown.
 #[derive(Clone, Debug, Default)]
 pub struct Entry {
@@ -158,8 +185,8 @@ struct Chunk {
     /// Characters of each haystack, and [`PRESENT`].
     masks: Vec<u64>,
     /// What the cheaper ceilings need of each haystack.
-    /// Each haystack's first 16 bytes (zeros past its end), where the prefix bonus is.
-    heads: Vec<[u8; 16]>,
+    /// Each haystack's first [`HEAD`] bytes (zeros past its end), where the prefix bonus is.
+    heads: Vec<[u8; HEAD]>,
     shapes: Vec<Shape>,
     entries: Vec<Entry>,
 }
@@ -222,7 +249,12 @@ impl Shape {
     fn bonus_of(&self, b: u64) -> u32 {
         let any = b == 0 || self.bonused & b != 0;
         let top = b & LETTERS == 0 || (self.bonused >> WORD_STARTS) & b != 0;
-        any as u32 * (8 + 2 * top as u32)
+        any as u32
+            * if top {
+                BONUS_BOUNDARY_WHITE
+            } else {
+                BONUS_BOUNDARY
+            }
     }
 }
 
@@ -261,7 +293,7 @@ fn pair_hash(a: u8, b: u8) -> usize {
 /// different arrays of the chunk).
 struct Seen<'a> {
     hay: &'a [u8],
-    head: &'a [u8; 16],
+    head: &'a [u8; HEAD],
     shape: &'a Shape,
 }
 
@@ -283,7 +315,7 @@ impl Chunk {
         while self.entries.len() <= o {
             self.ends.push(self.hays.len() as u32);
             self.masks.push(0);
-            self.heads.push([0; 16]);
+            self.heads.push([0; HEAD]);
             self.shapes.push(Shape::default());
             self.entries.push(Entry::default());
         }
@@ -1059,21 +1091,21 @@ static BONUSES: [[u8; 5]; 5] = {
         while cur < 5 {
             let p = prev as u8;
             let c = cur as u8;
-            t[prev][cur] = if (c == WORD || c == DIGIT) && p == SPACE {
-                10
+            t[prev][cur] = (if (c == WORD || c == DIGIT) && p == SPACE {
+                BONUS_BOUNDARY_WHITE
             } else if (c == WORD || c == DIGIT) && p == DELIMITER {
-                9
+                BONUS_BOUNDARY_DELIMITER
             } else if (c == WORD || c == DIGIT) && p == NON_WORD {
-                8
+                BONUS_BOUNDARY
             } else if c == DIGIT && p != DIGIT {
-                5
+                BONUS_CAMEL123
             } else if c == SPACE {
-                10
+                BONUS_BOUNDARY_WHITE
             } else if c == NON_WORD {
-                8
+                BONUS_BOUNDARY
             } else {
                 0
-            };
+            }) as u8;
             cur += 1;
         }
         prev += 1;
@@ -1111,9 +1143,11 @@ fn first_of(hay: &[u8], needle: &[u8]) -> usize {
 fn quick_ceiling(hay_len: usize, needle_len: usize, first: usize) -> u32 {
     if needle_len == 1 && hay_len > 1 {
         // A single character scores its best position, without prefix bonus.
-        return 16 + 2 * 10;
+        return SCORE_MATCH + BONUS_FIRST_CHAR_MULTIPLIER * BONUS_BOUNDARY_WHITE;
     }
-    26 * needle_len as u32 + 10 + prefix_ceiling(first)
+    MOST_PER_CHAR * needle_len as u32
+        + (BONUS_FIRST_CHAR_MULTIPLIER - 1) * BONUS_BOUNDARY_WHITE
+        + prefix_ceiling(first)
 }
 
 /// The prefix bonus nucleo may give a match that starts at `p`: its optimal matcher's
@@ -1122,10 +1156,22 @@ fn quick_ceiling(hay_len: usize, needle_len: usize, first: usize) -> u32 {
 /// start), or the one of its path for a needle that occurs once, contiguous.
 fn prefix_at(p: usize, first_at_start: bool) -> u32 {
     let p = p.min(64) as u32;
-    let optimal = if first_at_start { 16 } else { 14u32 }.saturating_sub(p) / 2;
+    // The optimal matcher: the scaled bonus, less the gap's opening penalty and one
+    // extension per position after the first.
+    let scaled = MAX_PREFIX_BONUS * PREFIX_BONUS_SCALE;
+    let optimal = if first_at_start {
+        scaled
+    } else {
+        scaled - PENALTY_GAP_START + PENALTY_GAP_EXTENSION
+    }
+    .saturating_sub(p * PENALTY_GAP_EXTENSION)
+        / PREFIX_BONUS_SCALE;
+    // The path's own score: the whole bonus at the start, else less an opening and one
+    // opening per further position, halved.
     let contiguous = match p {
-        0 => 8,
-        _ => 8u32.saturating_sub((3 + 3 * (p - 1)) / 2),
+        0 => MAX_PREFIX_BONUS,
+        _ => MAX_PREFIX_BONUS
+            .saturating_sub((PENALTY_GAP_START + PENALTY_GAP_START * (p - 1)) / PREFIX_BONUS_SCALE),
     };
     optimal.max(contiguous)
 }
@@ -1143,18 +1189,18 @@ fn shape_ceiling(hay_len: usize, probe: &Probe, shape: &Shape, first: usize) -> 
     }
     let first_bonus = shape.bonus_of(probe.bits[0]);
     if needle.len() == 1 {
-        return 16 + 2 * first_bonus;
+        return SCORE_MATCH + BONUS_FIRST_CHAR_MULTIPLIER * first_bonus;
     }
-    let mut total = 16 + 2 * first_bonus + prefix_ceiling(first);
+    let mut total = SCORE_MATCH + BONUS_FIRST_CHAR_MULTIPLIER * first_bonus + prefix_ceiling(first);
     let mut carried = first_bonus;
     for (&b, &pair) in probe.bits[1..].iter().zip(&probe.pairs) {
         // Without branches: whether a pair occurs side by side is anybody's guess.
         let own = shape.bonus_of(b);
         let side = shape.side_by_side(pair);
         total += if side {
-            16 + own.max(carried).max(4)
+            SCORE_MATCH + own.max(carried).max(BONUS_CONSECUTIVE)
         } else {
-            16 - 3 + own
+            SCORE_MATCH - PENALTY_GAP_START + own
         };
         carried = if side { carried.max(own) } else { own };
     }
@@ -1216,7 +1262,7 @@ const NO_CELL: u32 = u32::MAX;
 /// The level of a consecutive bonus carried on, for [`rest_of`]: 4 at most (a run's own
 /// bonus is never below 4), 8 at most, or more (10 at most).
 fn carried_level(carried: u32) -> usize {
-    (carried > 4) as usize + (carried > 8) as usize
+    (carried > BONUS_CONSECUTIVE) as usize + (carried > BONUS_BOUNDARY) as usize
 }
 
 /// The most the needle characters after each position can add to an alignment that
@@ -1225,7 +1271,7 @@ fn carried_level(carried: u32) -> usize {
 /// the previous one side by side, else after a gap (3 at least). `rest[i]` is for the
 /// characters after `i`.
 fn rest_of(probe: &Probe, shape: &Shape, rest: &mut Vec<[u32; 3]>) {
-    const LEVELS: [u32; 3] = [4, 8, 10];
+    const LEVELS: [u32; 3] = [BONUS_CONSECUTIVE, BONUS_BOUNDARY, BONUS_BOUNDARY_WHITE];
     let n = probe.needle.len();
     rest.clear();
     rest.resize(n, [0; 3]);
@@ -1237,9 +1283,9 @@ fn rest_of(probe: &Probe, shape: &Shape, rest: &mut Vec<[u32; 3]>) {
         let after = |carried: u32| after[carried_level(carried)];
         for (l, &carried) in LEVELS.iter().enumerate() {
             rest[j - 1][l] = if side {
-                16 + own.max(carried) + after(own.max(carried))
+                SCORE_MATCH + own.max(carried) + after(own.max(carried))
             } else {
-                16 - 3 + own + after(own)
+                SCORE_MATCH - PENALTY_GAP_START + own + after(own)
             };
         }
     }
@@ -1279,7 +1325,9 @@ fn dp_ceiling(
     rows.gapped.resize(n, 0);
     rest_of(probe, shape, &mut rows.rest);
     let first_bonus = shape.bonus_of(probe.bits[0]);
-    let opening = 16 + 2 * first_bonus + rows.rest[0][carried_level(first_bonus)];
+    let opening = SCORE_MATCH
+        + BONUS_FIRST_CHAR_MULTIPLIER * first_bonus
+        + rows.rest[0][carried_level(first_bonus)];
     let mut best = None;
     // The needle positions with a cell.
     let mut live = 0u64;
@@ -1308,7 +1356,9 @@ fn dp_ceiling(
             let cell = if i == 0 {
                 Cell {
                     at,
-                    score: 16 + 2 * bonus + prefix_at(p, first_at_start),
+                    score: SCORE_MATCH
+                        + BONUS_FIRST_CHAR_MULTIPLIER * bonus
+                        + prefix_at(p, first_at_start),
                     carried: bonus,
                 }
             } else {
@@ -1320,17 +1370,17 @@ fn dp_ceiling(
                 }
                 let mut cell = Cell {
                     at,
-                    score: gapped.saturating_sub(at + 1) + bonus + 16,
+                    score: gapped.saturating_sub(at + 1) + bonus + SCORE_MATCH,
                     carried: bonus,
                 };
                 if next_to {
-                    let run = q.carried.max(4);
-                    let carried = if bonus >= 8 && bonus > run {
+                    let run = q.carried.max(BONUS_CONSECUTIVE);
+                    let carried = if bonus >= BONUS_BOUNDARY && bonus > run {
                         bonus
                     } else {
                         run
                     };
-                    cell.score = cell.score.max(q.score + run.max(bonus) + 16);
+                    cell.score = cell.score.max(q.score + run.max(bonus) + SCORE_MATCH);
                     cell.carried = cell.carried.max(carried);
                 }
                 cell
@@ -1367,17 +1417,22 @@ fn step(hay: &[u8], (last, floor): Lead, c: u8) -> Option<Lead> {
     let bonus = nucleo_bonus(hay, i) as i32;
     let gap = (i - last - 1) as i32;
     let floor = if gap > 0 {
-        floor - (3 + (gap - 1)) + 16 + bonus
+        floor - (PENALTY_GAP_START as i32 + (gap - 1) * PENALTY_GAP_EXTENSION as i32)
+            + SCORE_MATCH as i32
+            + bonus
     } else {
-        // A consecutive match earns at least nucleo's consecutive bonus (4).
-        floor + 16 + bonus.max(4)
+        // A consecutive match earns at least nucleo's consecutive bonus.
+        floor + SCORE_MATCH as i32 + bonus.max(BONUS_CONSECUTIVE as i32)
     };
     Some((i, floor))
 }
 
 /// The match of `needle` from the occurrence of its first character at `start`, leftmost.
 fn from_start(hay: &[u8], start: usize, rest: &[u8]) -> Option<Lead> {
-    let first = (start, 16 + 2 * nucleo_bonus(hay, start) as i32);
+    let first = (
+        start,
+        (SCORE_MATCH + BONUS_FIRST_CHAR_MULTIPLIER * nucleo_bonus(hay, start)) as i32,
+    );
     rest.iter().try_fold(first, |lead, &c| step(hay, lead, c))
 }
 
@@ -1452,25 +1507,25 @@ fn score_floor(hay: &[u8], needle: &[u8], starts: usize) -> Option<u32> {
     best.map(|b| b.max(0) as u32)
 }
 
-/// The first 16 bytes of a haystack (zeros past its end), read little-endian by
+/// The first [`HEAD`] bytes of a haystack (zeros past its end), read little-endian by
 /// [`first_within`] and [`opening_within`].
-fn head_of(hay: &[u8]) -> [u8; 16] {
-    let mut head = [0u8; 16];
-    let n = hay.len().min(16);
+fn head_of(hay: &[u8]) -> [u8; HEAD] {
+    let mut head = [0u8; HEAD];
+    let n = hay.len().min(HEAD);
     head[..n].copy_from_slice(&hay[..n]);
     head
 }
 
 /// Where `needle`'s first character first occurs in the haystack whose [`head_of`] is
 /// `head`, as far as the prefix bonus goes ([`prefix_ceiling`] gives nothing from 13 on):
-/// 16 when not in its first 16 bytes (the haystack itself is not read). Not looked for
+/// [`HEAD`] when not in its first [`HEAD`] bytes (the haystack itself is not read). Not looked for
 /// when the needle is one character.
 fn first_within(head: u128, hay_len: usize, needle: &[u8]) -> usize {
     if needle.len() == 1 || needle[0] == 0 {
         return 0;
     }
     let at = (maybe_at(head, needle[0]).trailing_zeros() / 8) as usize;
-    if at < hay_len.min(16) { at } else { 16 }
+    if at < hay_len.min(HEAD) { at } else { HEAD }
 }
 
 /// The high bit of each byte of `head` that may equal `c`: every byte that does, and maybe
@@ -1489,7 +1544,7 @@ fn opening_cut(hay_len: usize, needle: &[u8], head: u128, shape: &Shape, first: 
     if hay_len <= needle.len() || needle.len() == 1 {
         return 0;
     }
-    let assumed = 2 * shape.bonus(needle[0]) + prefix_ceiling(first);
+    let assumed = BONUS_FIRST_CHAR_MULTIPLIER * shape.bonus(needle[0]) + prefix_ceiling(first);
     assumed - assumed.min(opening_within(head, hay_len, needle[0], shape))
 }
 
@@ -1498,9 +1553,9 @@ fn opening_cut(hay_len: usize, needle: &[u8], head: u128, shape: &Shape, first: 
 /// of its positions in the first 16 bytes; past them (no prefix bonus there) its doubled
 /// bonus from the shape.
 fn opening_within(head: u128, hay_len: usize, c: u8, shape: &Shape) -> u32 {
-    let mut best = 2 * shape.bonus(c);
+    let mut best = BONUS_FIRST_CHAR_MULTIPLIER * shape.bonus(c);
     let bytes = head.to_le_bytes();
-    let hay = &bytes[..hay_len.min(16)];
+    let hay = &bytes[..hay_len.min(HEAD)];
     let mut maybe = maybe_at(head, c);
     let mut first = None;
     while maybe != 0 {
@@ -1508,7 +1563,9 @@ fn opening_within(head: u128, hay_len: usize, c: u8, shape: &Shape) -> u32 {
         maybe &= maybe - 1;
         if hay.get(p) == Some(&c) {
             let first_at_start = *first.get_or_insert(p) == 0;
-            best = best.max(2 * nucleo_bonus(hay, p) + prefix_at(p, first_at_start));
+            best = best.max(
+                BONUS_FIRST_CHAR_MULTIPLIER * nucleo_bonus(hay, p) + prefix_at(p, first_at_start),
+            );
         }
     }
     best
@@ -1562,7 +1619,7 @@ fn carried(ceiling: u32) -> Option<u16> {
 /// The carried ceiling of a one-character word whose character gets `bonus` at most: its
 /// doubled bonus and, should a second character follow, the largest prefix bonus.
 fn one_letter_carried(bonus: u32) -> u32 {
-    16 + 2 * bonus + prefix_ceiling(0)
+    SCORE_MATCH + BONUS_FIRST_CHAR_MULTIPLIER * bonus + prefix_ceiling(0)
 }
 
 /// How much the [`carried_ceiling`]s computed for the words `before` may grow by for the
@@ -1575,11 +1632,12 @@ fn carried_growth(before: &[Vec<u8>], now: &[Vec<u8>], shortest: usize) -> Optio
     let carry = carry(before, now)?;
     let needle_len: usize = now.iter().map(Vec::len).sum();
     let added = |w: &Vec<u8>| match w.len() {
-        1 => one_letter_carried(10),
+        1 => one_letter_carried(BONUS_BOUNDARY_WHITE),
         n => most(n, shortest),
     };
-    (carry.suffix.len() <= CARRY_MAX && needle_len <= BOUNDED_NEEDLE)
-        .then(|| 26 * carry.suffix.len() as u32 + carry.more.iter().map(added).sum::<u32>())
+    (carry.suffix.len() <= CARRY_MAX && needle_len <= BOUNDED_NEEDLE).then(|| {
+        MOST_PER_CHAR * carry.suffix.len() as u32 + carry.more.iter().map(added).sum::<u32>()
+    })
 }
 
 /// How many candidates the cheaper ceilings did not bar wait, their haystacks prefetched,
@@ -1902,7 +1960,7 @@ fn page_part(
     // (no prefix bonus) is above the page's worst.
     let least_quick: u32 = needles
         .iter()
-        .map(|n| quick_ceiling(usize::MAX, n.len(), 16))
+        .map(|n| quick_ceiling(usize::MAX, n.len(), HEAD))
         .sum();
     let quick_helps = |worst: u32| least_quick <= worst;
     // The characters a candidate needs, and the early letters once the page's worst
@@ -2660,7 +2718,7 @@ mod tests {
             proptest::prop_assert!(e <= opened, "shape ceiling, opening {} < {}", opened, e);
             // The page reads only the haystack's first 16 bytes for the prefix bonus.
             let within = first_within(head, hay.len(), &words[0]);
-            proptest::prop_assert_eq!(within, first.min(16), "first within 16 bytes");
+            proptest::prop_assert_eq!(within, first.min(HEAD), "first within the head's bytes");
             proptest::prop_assert_eq!(prefix_ceiling(within), prefix_ceiling(first));
         }
         Ok(())
