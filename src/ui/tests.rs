@@ -1915,3 +1915,28 @@ fn every_permission_agrees_on_every_surface() {
         );
     }
 }
+
+/// The README's table of keys names every operation's key (a new operation without its
+/// key there fails here).
+#[test]
+fn the_readme_names_every_operation_key() {
+    let readme = include_str!("../../README.md");
+    let console = readme
+        .split("## The console")
+        .nth(1)
+        .and_then(|s| s.split("\n## ").next())
+        .unwrap();
+    for spec in actions::ORDER_OPS
+        .iter()
+        .chain(actions::CUSTOMER_OPS.iter())
+        .chain(actions::PRODUCT_OPS.iter())
+        .chain(actions::bank::BANK_OPS.iter())
+    {
+        assert!(
+            console.contains(&format!("`{}`", spec.key)),
+            "README « The console » does not name `{}` ({})",
+            spec.key,
+            spec.label
+        );
+    }
+}
