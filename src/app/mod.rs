@@ -23,6 +23,7 @@ mod orders;
 pub(crate) mod pool;
 pub(crate) mod queries;
 pub(crate) mod search;
+pub mod search_session;
 pub(crate) mod seed;
 mod seed_data;
 

@@ -60,7 +60,7 @@ pub struct Shared {
     pub config: ServerConfig,
     /// Replaced on a reload (SIGHUP); sessions opened afterwards get the new ones.
     pub themes: std::sync::RwLock<Arc<Vec<Theme>>>,
-    pub pool: SearchPool,
+    pub pool: Arc<SearchPool>,
     shutdown: watch::Receiver<bool>,
     /// `ssh -p 2222 127.0.0.1`, shown next to downloadable documents.
     pub ssh_hint: String,
@@ -241,7 +241,7 @@ pub async fn start(app: Arc<App>, opts: ServeOptions) -> anyhow::Result<ServerHa
         )),
         admin_permits: Arc::new(Semaphore::new(opts.config.admin_slots())),
         per_person: Default::default(),
-        pool: SearchPool::new(2, 256),
+        pool: Arc::new(SearchPool::new(2, 256)),
         themes: std::sync::RwLock::new(Arc::new(themes)),
         shutdown: shutdown_rx,
         ssh_hint: format!("ssh -p {} {host}", addr.port()),

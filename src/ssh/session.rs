@@ -5,7 +5,7 @@
 use super::Shared;
 use super::input::{Decoder, ESC_TIMEOUT, InputBudget};
 use super::terminal::{ENTER, LEAVE, RemoteBackend, clamp_size};
-use crate::app::queries::{SEARCH_LIMIT, SearchResult};
+use crate::app::search_session::SearchSession;
 use crate::app::{Actor, Change};
 use crate::ui::{Cmd, Console, Msg};
 use ratatui::Terminal;
@@ -13,7 +13,6 @@ use russh::ChannelWriteHalf;
 use russh::server::Msg as RusshMsg;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use tokio::sync::{broadcast, mpsc};
 use tracing::Instrument;
@@ -165,20 +164,10 @@ async fn console_loop(
     let mut changes = shared.app.subscribe();
     let mut access = shared.subscribe_access();
     let mut shutdown = shared.shutdown.clone();
-    // Search answers, each with the number of its search: the page as soon as it is known
-    // (its job's last word: the next search may start), then, when the page's count was
-    // not exact, the exact count from a job run after the other sessions' pages (unless a
-    // newer keystroke cancelled it).
-    let (found_tx, mut found_rx) = mpsc::channel::<SearchAnswer>(8);
-    // The newest search whose answer the console shows: an older count arriving late is
-    // not shown over a newer page.
-    let mut shown_seq = 0;
-    // The search this session wants now: a newer one cancels the count of an older one.
-    let search_seq = Arc::new(AtomicU64::new(0));
+    // The console's searches: it submits what is typed, and shows what they answer.
+    let mut searches = SearchSession::new(shared.app.clone(), shared.pool.clone());
     // Confirmed operations run on the blocking pool; their result comes back here.
     let (done_tx, mut done_rx) = mpsc::channel::<Msg>(4);
-    let mut search_busy = false;
-    let mut search_next: Option<Cmd> = None;
     let mut last_input = Instant::now();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     let mut ticks = 0u64;
@@ -252,24 +241,9 @@ async fn console_loop(
                 cmds.extend(console.update(done));
                 dirty = true;
             }
-            found = found_rx.recv() => {
-                let SearchAnswer { target, seq, result, last } = found.unwrap_or(SearchAnswer {
-                    target: crate::ui::SearchTarget::Customers,
-                    seq: 0,
-                    result: None,
-                    last: true,
-                });
-                if let Some(result) = result.filter(|_| seq >= shown_seq) {
-                    shown_seq = seq;
-                    console.update(Msg::Found(target, result));
-                    dirty = true;
-                }
-                if last {
-                    search_busy = false;
-                    if let Some(next) = search_next.take() {
-                        cmds.push(next);
-                    }
-                }
+            found = searches.answer() => {
+                console.update(Msg::Found(found.target, found.result));
+                dirty = true;
             }
             changed = access.changed() => {
                 if changed.is_err() {
@@ -313,32 +287,7 @@ async fn console_loop(
         }
         for cmd in cmds {
             match cmd {
-                Cmd::Search {
-                    target,
-                    query,
-                    previous,
-                } => {
-                    // A newer search: the count of the one running is no longer wanted.
-                    let mine = search_seq.fetch_add(1, Ordering::SeqCst) + 1;
-                    if search_busy {
-                        search_next = Some(Cmd::Search {
-                            target,
-                            query,
-                            previous,
-                        });
-                        continue;
-                    }
-                    search_busy = true;
-                    let (job_shared, tx, seq) =
-                        (shared.clone(), found_tx.clone(), search_seq.clone());
-                    let submitted = shared.pool.submit(move || {
-                        search_job(&job_shared, tx, seq, mine, target, query, previous);
-                    });
-                    if submitted.is_err() {
-                        search_busy = false;
-                        tracing::warn!("search pool full");
-                    }
-                }
+                Cmd::Search { target, query } => searches.submit(target, query),
                 Cmd::Execute(job) => {
                     let (app, me, tx) = (shared.app.clone(), who.clone(), done_tx.clone());
                     let span = tracing::Span::current();
@@ -354,85 +303,5 @@ async fn console_loop(
                 }
             }
         }
-    }
-}
-
-/// A search's answer for the session: see `found_tx` in [`console_loop`].
-struct SearchAnswer {
-    target: crate::ui::SearchTarget,
-    seq: u64,
-    result: Option<SearchResult>,
-    /// The page's job ended: the session may start its next search.
-    last: bool,
-}
-
-/// The job of search number `mine`: its page, sent at once (the job's last word, always
-/// sent, even after a panic, or the console would wait for it forever); then, when its
-/// count is not exact, a job queued after the other sessions' pages makes it exact —
-/// unless the session typed again meanwhile.
-fn search_job(
-    shared: &Arc<Shared>,
-    tx: mpsc::Sender<SearchAnswer>,
-    seq: Arc<AtomicU64>,
-    mine: u64,
-    target: crate::ui::SearchTarget,
-    query: String,
-    previous: Option<crate::app::search::Found>,
-) {
-    let started = std::time::Instant::now();
-    let page = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        shared
-            .app
-            .customer_search_page(&query, previous.as_ref(), SEARCH_LIMIT)
-    }));
-    shared.app.metrics().search(started.elapsed().as_secs_f64());
-    let Ok((result, snapshot)) = page else {
-        tracing::error!("a search panicked");
-        let _ = tx.blocking_send(SearchAnswer {
-            target,
-            seq: mine,
-            result: None,
-            last: true,
-        });
-        return;
-    };
-    let page = |result| SearchAnswer {
-        target,
-        seq: mine,
-        result: Some(result),
-        last: true,
-    };
-    if result.found.settled() {
-        let _ = tx.blocking_send(page(result));
-        return;
-    }
-    if tx.blocking_send(page(result.clone())).is_err() {
-        return;
-    }
-    let app = shared.app.clone();
-    let counted = shared.pool.submit_after(move || {
-        let cancelled = || seq.load(Ordering::SeqCst) != mine || tx.is_closed();
-        if cancelled() {
-            return;
-        }
-        let mut result = result;
-        let done = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            app.count_customer_search(&snapshot, &query, SEARCH_LIMIT, &mut result, &cancelled)
-        }));
-        match done {
-            Ok(true) => {
-                let _ = tx.blocking_send(SearchAnswer {
-                    target,
-                    seq: mine,
-                    result: Some(result),
-                    last: false,
-                });
-            }
-            Ok(false) => {}
-            Err(_) => tracing::error!("a search count panicked"),
-        }
-    });
-    if counted.is_err() {
-        tracing::warn!("search pool full: a count is left « ≥ »");
     }
 }

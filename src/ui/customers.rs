@@ -6,7 +6,6 @@ use super::theme::Theme;
 use super::widgets::{MAX_TYPED, fit, highlighted, pad, push_text, right, spread};
 use crate::app::App;
 use crate::app::queries::{CustomerHit, CustomerView, SearchResult};
-use crate::app::search::Found;
 use crate::domain::{CustomerId, EligibilityStatus, legal};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -43,8 +42,10 @@ impl Customers {
         true
     }
 
-    pub(super) fn previous(&self) -> Option<Found> {
-        (!self.result.found.query.is_empty()).then(|| self.result.found.clone())
+    /// How many customers the result shown matches.
+    #[cfg(test)]
+    pub(super) fn total(&self) -> usize {
+        self.result.found.total
     }
 
     pub(super) fn found(&mut self, result: SearchResult) {

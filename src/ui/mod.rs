@@ -24,7 +24,6 @@ pub(crate) mod widgets;
 pub use key::{Input, Key};
 pub use theme::Theme;
 
-use crate::app::search::Found;
 use crate::app::{Actor, App, Change, Permission};
 use actions::Action;
 use forms::{Confirm, Form};
@@ -106,11 +105,9 @@ impl Msg {
 /// Work the model asks the session to do off the input path.
 #[derive(Clone, Debug)]
 pub enum Cmd {
-    Search {
-        target: SearchTarget,
-        query: String,
-        previous: Option<Found>,
-    },
+    /// The text typed in a search box: the session's searches answer with
+    /// [`Msg::Found`] (see `app::search_session`).
+    Search { target: SearchTarget, query: String },
     /// Run a confirmed operation and answer with [`Msg::Done`].
     Execute(Job),
 }
@@ -608,12 +605,10 @@ impl Console {
                 palette::Outcome::Close => Vec::new(),
                 palette::Outcome::Run(action) => self.run(Some(action)),
                 palette::Outcome::Search(query) => {
-                    let previous = p.previous();
                     self.modal = Some(Modal::Palette(p));
                     vec![Cmd::Search {
                         target: SearchTarget::Palette,
                         query,
-                        previous,
                     }]
                 }
                 palette::Outcome::None => {
@@ -734,7 +729,6 @@ impl Console {
                 return vec![Cmd::Search {
                     target: SearchTarget::Customers,
                     query,
-                    previous: self.customers.previous(),
                 }];
             }
             Action::OpenOrder(n) => match order::OrderScreen::open(&self.app, &n) {

@@ -8,7 +8,6 @@ use super::theme::Theme;
 use super::widgets::{MAX_TYPED, centered, fit, push_text};
 use crate::app::Actor;
 use crate::app::queries::SearchResult;
-use crate::app::search::Found;
 use crate::domain::text::fold;
 use crate::domain::{DocKind, DocNumber};
 use ratatui::Frame;
@@ -48,10 +47,6 @@ impl Palette {
         };
         p.rebuild();
         p
-    }
-
-    pub(super) fn previous(&self) -> Option<Found> {
-        self.customers.as_ref().map(|r| r.found.clone())
     }
 
     pub(super) fn found(&mut self, result: SearchResult) {
