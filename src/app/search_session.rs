@@ -2,7 +2,7 @@
 //! typed for a target (the Clients tab, the palette…), await [`SearchSession::answer`] for
 //! what to show. Inside, the protocol the console no longer sees:
 //!
-//! - **one search at a time per session**, on the shared [`SearchPool`]: a text submitted
+//! - **one search at a time per session**, on the shared `SearchPool`: a text submitted
 //!   while one runs waits, and a newer text replaces it (only the latest matters);
 //! - **page, then count**: a search's page (its rows, exact) is answered as soon as it is
 //!   known — the job's last word, after which the session may start its next search —;
