@@ -143,9 +143,7 @@ mod architecture {
             if path.is_dir() {
                 code_files(&path, out);
             } else if path.extension().is_some_and(|e| e == "rs")
-                && path
-                    .file_name()
-                    .is_some_and(|n| n != "tests.rs" && n != "pipeline_tests.rs")
+                && path.file_name().is_some_and(|n| n != "tests.rs")
             {
                 out.push(path);
             }

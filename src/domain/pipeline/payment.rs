@@ -1,0 +1,429 @@
+//! Money in and the payment delay: payments, refunds, the body's receipt of an invoice
+//! (typed or from Chorus Pro), interruptions and resumptions, interest received or waived.
+
+use super::*;
+
+/// A mandate was paid. Beyond what the live invoices still ask for, the payment is
+/// refused unless `surplus` says staff saw the money arrive: the excess is then a
+/// « trop-perçu » the shop owes back (see [`record_refund`]).
+pub fn record_payment(
+    order: &Order,
+    date: Date,
+    amount: Cents,
+    reference: &str,
+    surplus: bool,
+    ctx: &Ctx,
+) -> Result<Step, PipelineError> {
+    let op = Operation::Pay;
+    let first_invoice = order.live_invoices().map(|i| i.date).min();
+    let Some(first_invoice) = first_invoice else {
+        return refuse(op, Reason::NoInvoice);
+    };
+    if amount <= Cents::ZERO {
+        return refuse(op, Reason::AmountNotPositive);
+    }
+    let outstanding = order.outstanding();
+    if amount > outstanding && !surplus {
+        return refuse(
+            op,
+            Reason::Overpayment {
+                amount,
+                outstanding,
+            },
+        );
+    }
+    let reference = reference.trim();
+    if reference.is_empty() || reference.chars().count() > 100 {
+        return refuse(op, Reason::ReferenceRequired);
+    }
+    check_text(op, "la référence du paiement", reference)?;
+    if date > ctx.today() {
+        return refuse(op, Reason::DateInFuture(date));
+    }
+    if date < first_invoice {
+        return refuse(
+            op,
+            Reason::PaymentBeforeInvoice {
+                date,
+                invoice_date: first_invoice,
+            },
+        );
+    }
+    let mut o = order.clone();
+    o.payments.push(Payment {
+        date,
+        amount,
+        reference: reference.to_string(),
+        recorded_by: ctx.actor.to_string(),
+        recorded_at: ctx.now,
+    });
+    let before = o.stage;
+    let after = o.progress_stage();
+    set_stage(&mut o, after, ctx.now);
+    let ev = Event::new(Action::PaymentRecorded, before.label(), after.label()).detail(format!(
+        "{} le {}, mandat {reference} ; {}",
+        amount.fr(),
+        date.fr(),
+        balance_phrase(&o)
+    ));
+    Ok(Step {
+        order: o,
+        events: vec![ev],
+    })
+}
+
+/// « reste dû 120,00 € », or « trop-perçu à rembourser 30,00 € ».
+pub(super) fn balance_phrase(o: &Order) -> String {
+    match o.credit_balance() {
+        c if c > Cents::ZERO => format!("trop-perçu à rembourser {}", c.fr()),
+        _ => format!("reste dû {}", o.outstanding().fr()),
+    }
+}
+
+/// Money paid back to the body: at most the « trop-perçu » (payments beyond the live
+/// invoices, earlier refunds deducted), dated no earlier than the last payment it
+/// returns, with the bank's reference.
+pub fn record_refund(
+    order: &Order,
+    date: Date,
+    amount: Cents,
+    reference: &str,
+    ctx: &Ctx,
+) -> Result<Step, PipelineError> {
+    let op = Operation::Refund;
+    if amount <= Cents::ZERO {
+        return refuse(op, Reason::AmountNotPositive);
+    }
+    let credit = order.credit_balance();
+    if amount > credit {
+        return refuse(op, Reason::RefundExceedsCredit { amount, credit });
+    }
+    let reference = reference.trim();
+    if reference.is_empty() || reference.chars().count() > 100 {
+        return refuse(op, Reason::ReferenceRequired);
+    }
+    check_text(op, "la référence du remboursement", reference)?;
+    if date > ctx.today() {
+        return refuse(op, Reason::DateInFuture(date));
+    }
+    if let Some(paid) = order.payments.iter().map(|p| p.date).max()
+        && date < paid
+    {
+        return refuse(op, Reason::RefundBeforePayment { date, paid });
+    }
+    let mut o = order.clone();
+    o.refunds.push(Payment {
+        date,
+        amount,
+        reference: reference.to_string(),
+        recorded_by: ctx.actor.to_string(),
+        recorded_at: ctx.now,
+    });
+    let before = o.stage;
+    let after = o.progress_stage();
+    set_stage(&mut o, after, ctx.now);
+    let ev = Event::new(Action::RefundRecorded, before.label(), after.label()).detail(format!(
+        "{} remboursés le {}, réf. {reference} ; trop-perçu restant {}",
+        amount.fr(),
+        date.fr(),
+        o.credit_balance().fr()
+    ));
+    Ok(Step {
+        order: o,
+        events: vec![ev],
+    })
+}
+
+pub(super) fn due_text(inv: &InvoiceRef) -> String {
+    match inv.due_date() {
+        Some(d) => format!("échéance {}", d.fr()),
+        None => "délai interrompu".to_string(),
+    }
+}
+
+/// The body received the invoice on `date` (the Chorus Pro notification): the payment
+/// delay runs from that day.
+/// The invoice's *mise à disposition* on Chorus Pro: the body's receipt, which starts the
+/// payment delay (décret n° 2013-269). It replaces a presumed date and one typed by staff
+/// (said in the event, kept in the audit); the same date again changes nothing.
+pub fn chorus_receipt(
+    order: &Order,
+    invoice: DocNumber,
+    date: Date,
+    ctx: &Ctx,
+) -> Result<Step, PipelineError> {
+    let op = Operation::RecordReceipt;
+    let Some(idx) = order.invoices.iter().position(|i| i.number == invoice) else {
+        return refuse(op, Reason::InvoiceNotInOrder(invoice.to_string()));
+    };
+    let inv = &order.invoices[idx];
+    if inv.received_on == Some(date) {
+        return Ok(Step {
+            order: order.clone(),
+            events: Vec::new(),
+        });
+    }
+    check_invoice_date(inv, date, op, ctx)?;
+    let mut o = order.clone();
+    let before = inv.received_on;
+    o.invoices[idx].received_on = Some(date);
+    let inv = &o.invoices[idx];
+    let was = match before {
+        Some(b) => format!(" ; remplace le {} saisi", b.fr()),
+        None => " ; remplace la date présumée".to_string(),
+    };
+    let ev = Event::new(
+        Action::InvoiceReceivedByBody,
+        o.stage.label(),
+        o.stage.label(),
+    )
+    .detail(format!(
+        "mise à disposition sur Chorus Pro le {}{was} ; {}",
+        date.fr(),
+        due_text(inv)
+    ))
+    .document(inv.number);
+    Ok(Step {
+        order: o,
+        events: vec![ev],
+    })
+}
+
+pub fn record_receipt(
+    order: &Order,
+    invoice: Option<DocNumber>,
+    date: Date,
+    ctx: &Ctx,
+) -> Result<Step, PipelineError> {
+    let op = Operation::RecordReceipt;
+    let idx = pick_invoice(
+        order,
+        invoice,
+        op,
+        |i| !i.is_cancelled() && i.received_on.is_none(),
+        Reason::NoInvoice,
+    )?;
+    let inv = &order.invoices[idx];
+    check_invoice_date(inv, date, op, ctx)?;
+    let mut o = order.clone();
+    let before = inv.received_on;
+    o.invoices[idx].received_on = Some(date);
+    let inv = &o.invoices[idx];
+    let was = match before {
+        Some(b) => format!(" (au lieu du {})", b.fr()),
+        None => String::new(),
+    };
+    let ev = Event::new(
+        Action::InvoiceReceivedByBody,
+        o.stage.label(),
+        o.stage.label(),
+    )
+    .detail(format!(
+        "facture reçue par l'organisme le {}{was} ; {}",
+        date.fr(),
+        due_text(inv)
+    ))
+    .document(inv.number);
+    Ok(Step {
+        order: o,
+        events: vec![ev],
+    })
+}
+
+/// The body interrupted the payment delay by a notice naming what is missing (R2192-27/28).
+pub fn suspend_delay(
+    order: &Order,
+    invoice: Option<DocNumber>,
+    notice: Date,
+    reason: &str,
+    ctx: &Ctx,
+) -> Result<Step, PipelineError> {
+    let op = Operation::Suspend;
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return refuse(op, Reason::ReasonRequired);
+    }
+    check_text(op, "le motif", reason)?;
+    let unpaid: Vec<DocNumber> = order
+        .unpaid_invoices()
+        .iter()
+        .map(|(i, _)| i.number)
+        .collect();
+    let idx = pick_invoice(
+        order,
+        invoice,
+        op,
+        |i| unpaid.contains(&i.number) && i.suspension.is_none(),
+        Reason::NoInvoice,
+    )?;
+    let inv = &order.invoices[idx];
+    if !unpaid.contains(&inv.number) {
+        return refuse(op, Reason::InvoiceSettled(inv.number));
+    }
+    if inv.suspension.is_some() {
+        return refuse(op, Reason::AlreadySuspended(inv.number));
+    }
+    check_invoice_date(inv, notice, op, ctx)?;
+    let due = inv.terms().first_due();
+    if notice > due {
+        return refuse(op, Reason::SuspendedAfterDue { notice, due });
+    }
+    let mut o = order.clone();
+    o.invoices[idx].suspension = Some(crate::domain::interest::Suspension {
+        notice,
+        reason: reason.to_string(),
+        resumed: None,
+    });
+    let ev = Event::new(Action::DelaySuspended, o.stage.label(), o.stage.label())
+        .detail(format!(
+            "délai interrompu le {} ({} j restants) : {reason}",
+            notice.fr(),
+            due.days_since(notice)
+        ))
+        .document(inv.number);
+    Ok(Step {
+        order: o,
+        events: vec![ev],
+    })
+}
+
+/// The missing pieces reached the body: a new delay starts (R2192-29).
+pub fn resume_delay(
+    order: &Order,
+    invoice: Option<DocNumber>,
+    date: Date,
+    ctx: &Ctx,
+) -> Result<Step, PipelineError> {
+    let op = Operation::Resume;
+    let idx = pick_invoice(
+        order,
+        invoice,
+        op,
+        |i| i.suspension.as_ref().is_some_and(|s| s.resumed.is_none()),
+        Reason::NoInvoice,
+    )?;
+    let inv = &order.invoices[idx];
+    let Some(s) = &inv.suspension else {
+        return refuse(op, Reason::NotSuspended(inv.number));
+    };
+    if s.resumed.is_some() {
+        return refuse(op, Reason::AlreadyResumed(inv.number));
+    }
+    check_invoice_date(inv, date, op, ctx)?;
+    if date < s.notice {
+        return refuse(
+            op,
+            Reason::ResumedBeforeNotice {
+                resumed: date,
+                notice: s.notice,
+            },
+        );
+    }
+    let mut o = order.clone();
+    if let Some(s) = o.invoices[idx].suspension.as_mut() {
+        s.resumed = Some(date);
+    }
+    let inv = &o.invoices[idx];
+    let ev = Event::new(Action::DelayResumed, o.stage.label(), o.stage.label())
+        .detail(format!("délai repris le {} ; {}", date.fr(), due_text(inv)))
+        .document(inv.number);
+    Ok(Step {
+        order: o,
+        events: vec![ev],
+    })
+}
+
+/// Interest and indemnity received, recorded apart from the principal.
+pub fn record_penalty_payment(
+    order: &Order,
+    date: Date,
+    amount: Cents,
+    reference: &str,
+    rates: &EcbRates,
+    ctx: &Ctx,
+) -> Result<Step, PipelineError> {
+    let op = Operation::PayPenalties;
+    if amount <= Cents::ZERO {
+        return refuse(op, Reason::AmountNotPositive);
+    }
+    let reference = reference.trim();
+    if reference.is_empty() || reference.chars().count() > 100 {
+        return refuse(op, Reason::ReferenceRequired);
+    }
+    check_text(op, "la référence du paiement", reference)?;
+    if date > ctx.today() {
+        return refuse(op, Reason::DateInFuture(date));
+    }
+    let owed = order.penalty_totals(ctx.today(), rates).owed();
+    if owed <= Cents::ZERO {
+        return refuse(op, Reason::NoPenaltyOwed);
+    }
+    if amount > owed {
+        return refuse(op, Reason::PenaltyOverpaid { amount, owed });
+    }
+    let mut o = order.clone();
+    o.penalty_settlements.push(PenaltySettlement {
+        kind: SettlementKind::Received {
+            date,
+            reference: reference.to_string(),
+        },
+        amount,
+        recorded_by: ctx.actor.to_string(),
+        recorded_at: ctx.now,
+    });
+    let ev = Event::new(Action::PenaltiesPaid, o.stage.label(), o.stage.label()).detail(format!(
+        "{} reçus le {}, mandat {reference} ; reste dû {}",
+        amount.fr(),
+        date.fr(),
+        (owed - amount).fr()
+    ));
+    Ok(Step {
+        order: o,
+        events: vec![ev],
+    })
+}
+
+/// An admin gives up interest and indemnity owed (all of it, or `amount`), with a reason.
+pub fn waive_penalties(
+    order: &Order,
+    amount: Option<Cents>,
+    reason: &str,
+    rates: &EcbRates,
+    ctx: &Ctx,
+) -> Result<Step, PipelineError> {
+    let op = Operation::WaivePenalties;
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return refuse(op, Reason::ReasonRequired);
+    }
+    check_text(op, "le motif", reason)?;
+    let owed = order.penalty_totals(ctx.today(), rates).owed();
+    if owed <= Cents::ZERO {
+        return refuse(op, Reason::NoPenaltyOwed);
+    }
+    let amount = amount.unwrap_or(owed);
+    if amount <= Cents::ZERO {
+        return refuse(op, Reason::AmountNotPositive);
+    }
+    if amount > owed {
+        return refuse(op, Reason::PenaltyOverpaid { amount, owed });
+    }
+    let mut o = order.clone();
+    o.penalty_settlements.push(PenaltySettlement {
+        kind: SettlementKind::Waived {
+            reason: reason.to_string(),
+        },
+        amount,
+        recorded_by: ctx.actor.to_string(),
+        recorded_at: ctx.now,
+    });
+    let ev = Event::new(Action::PenaltiesWaived, o.stage.label(), o.stage.label()).detail(format!(
+        "{} abandonnés sur {} dus : {reason}",
+        amount.fr(),
+        owed.fr()
+    ));
+    Ok(Step {
+        order: o,
+        events: vec![ev],
+    })
+}
