@@ -470,17 +470,24 @@ fn ssh_run(args: &[String], command: &str, stdin: Option<&Path>) -> (Vec<u8>, St
     )
 }
 
-/// The accountant's seat through the real OpenSSH client: a key enrolled with
-/// `--role comptable` reads and exports everything, reconciles the bank, and every
-/// change is refused — by command and in the console — with the same French reason.
-#[test]
-fn a_comptable_reads_and_exports_and_changes_nothing() {
+/// A served store with one quote imported by the admin: the server, the admin's `ssh`
+/// arguments, the quote's file and its number.
+fn served_with_a_quote() -> (Served, Vec<String>, PathBuf, String) {
     let s = serve();
     let admin = s.ssh_args();
     let quote_file = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/quote.json");
     let (out, err, code) = ssh_run(&admin, "quote import", Some(&quote_file));
     assert_eq!(code, 0, "{err}");
     let number = String::from_utf8_lossy(&out).trim().to_string();
+    (s, admin, quote_file, number)
+}
+
+/// The accountant's seat through the real OpenSSH client: a key enrolled with
+/// `--role comptable` reads and exports everything, reconciles the bank, and every
+/// change is refused — by command and in the console — with the same French reason.
+#[test]
+fn a_comptable_reads_and_exports_and_changes_nothing() {
+    let (s, admin, quote_file, number) = served_with_a_quote();
     // The accountant's key, enrolled by the admin.
     let compta = s.dir.path().join("compta");
     keygen(&compta, "compta@cabinet");
@@ -593,12 +600,7 @@ fn a_comptable_reads_and_exports_and_changes_nothing() {
 /// (`session=…`), and so do its person's audit records, which `audit --session` selects.
 #[test]
 fn one_connection_is_followed_in_the_journal_and_the_audit() {
-    let s = serve();
-    let admin = s.ssh_args();
-    let quote_file = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/quote.json");
-    let (out, err, code) = ssh_run(&admin, "quote import", Some(&quote_file));
-    assert_eq!(code, 0, "{err}");
-    let number = String::from_utf8_lossy(&out).trim().to_string();
+    let (s, admin, _, number) = served_with_a_quote();
     let (out, _, code) = ssh_run(&admin, "audit --json --limit 50", None);
     assert_eq!(code, 0);
     let records: Vec<serde_json::Value> = serde_json::from_slice(&out).unwrap();

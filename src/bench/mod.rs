@@ -792,14 +792,7 @@ where
     F: FnOnce(std::sync::Arc<ssh::BenchServer>) -> Fut,
     Fut: std::future::Future<Output = Result<(), String>>,
 {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| e.to_string())?;
-    runtime.block_on(async {
-        let server = std::sync::Arc::new(ssh::BenchServer::start(data)?);
-        measure(server).await
-    })
+    with_server_of(data, 0, measure)
 }
 
 /// As [`with_server`], with `people` staff enrolled, each with a key of their own.

@@ -30,10 +30,6 @@ impl Drop for BenchServer {
 }
 
 impl BenchServer {
-    pub(super) fn start(data: &Path) -> Result<BenchServer, String> {
-        Self::start_with(data, "")
-    }
-
     /// With more configuration (`[chorus]`…) after the bench's `[server]` limits.
     pub(super) fn start_with(data: &Path, more_config: &str) -> Result<BenchServer, String> {
         Self::start_with_people(data, more_config, 0)

@@ -164,23 +164,17 @@ impl Render for AuditRow {
 
 /// `audit`: the newest records that pass the filters; in text, consecutive logins of one
 /// key are one line (« 12 connexions … entre … et … »); `--json` gives every record.
-/// The filters of `audit` as typed.
-pub(super) struct AuditQuery {
-    pub since: Option<crate::domain::Date>,
-    pub until: Option<crate::domain::Date>,
-    pub person: Option<String>,
-    pub kind: Option<String>,
-    pub session: Option<String>,
-}
-
-pub(super) fn audit(shared: &Shared, q: AuditQuery, limit: usize, json: bool) -> Output {
-    let AuditQuery {
+/// `audit`: the records that pass the filters (see [`super::grammar::AuditArgs`]).
+pub(super) fn audit(shared: &Shared, args: super::grammar::AuditArgs) -> Output {
+    let super::grammar::AuditArgs {
         since,
         until,
         person,
         kind,
         session,
-    } = q;
+        limit,
+        json,
+    } = args;
     let filter = crate::app::audit::AuditFilter {
         person,
         kind,

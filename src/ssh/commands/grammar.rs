@@ -243,27 +243,31 @@ pub(super) enum Cmd {
         json: bool,
     },
     /// Journal d'audit (les connexions successives d'une même clé en une ligne)
-    Audit {
-        /// Seulement à partir de ce jour (AAAA-MM-JJ)
-        #[arg(long, value_parser = day)]
-        since: Option<Date>,
-        /// Jusqu'à ce jour inclus
-        #[arg(long, value_parser = day)]
-        until: Option<Date>,
-        /// Les actions d'une personne
-        #[arg(long)]
-        person: Option<String>,
-        /// acces, refus, documents, paiements, clients, stock, commandes (ou une action)
-        #[arg(long)]
-        kind: Option<String>,
-        /// Les actions d'une connexion (son identifiant, « session= » dans le journal)
-        #[arg(long)]
-        session: Option<String>,
-        #[arg(long, default_value_t = 200)]
-        limit: usize,
-        #[arg(long)]
-        json: bool,
-    },
+    Audit(AuditArgs),
+}
+
+/// `audit`'s filters and form.
+#[derive(clap::Args)]
+pub(super) struct AuditArgs {
+    /// Seulement à partir de ce jour (AAAA-MM-JJ)
+    #[arg(long, value_parser = day)]
+    pub since: Option<Date>,
+    /// Jusqu'à ce jour inclus
+    #[arg(long, value_parser = day)]
+    pub until: Option<Date>,
+    /// Les actions d'une personne
+    #[arg(long)]
+    pub person: Option<String>,
+    /// acces, refus, documents, paiements, clients, stock, commandes (ou une action)
+    #[arg(long)]
+    pub kind: Option<String>,
+    /// Les actions d'une connexion (son identifiant, « session= » dans le journal)
+    #[arg(long)]
+    pub session: Option<String>,
+    #[arg(long, default_value_t = 200)]
+    pub limit: usize,
+    #[arg(long)]
+    pub json: bool,
 }
 
 impl Cmd {

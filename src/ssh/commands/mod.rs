@@ -283,26 +283,7 @@ fn run(shared: &Arc<Shared>, who: &Actor, parsed: Parsed, stdin: Option<Vec<u8>>
         Cmd::Keys { what } => access::keys(shared, who, what, &stdin),
         Cmd::Pubkey { what } => access::pubkey(shared, who, what, &stdin),
         Cmd::Sessions { what } => admin::sessions(shared, who, what),
-        Cmd::Audit {
-            since,
-            until,
-            person,
-            kind,
-            session,
-            limit,
-            json,
-        } => admin::audit(
-            shared,
-            admin::AuditQuery {
-                since,
-                until,
-                person,
-                kind,
-                session,
-            },
-            limit,
-            json,
-        ),
+        Cmd::Audit(args) => admin::audit(shared, args),
     }
 }
 
