@@ -100,14 +100,7 @@ fn category(doc: &IssuedDocument, rate: VatRate) -> &'static str {
 
 /// The legal grounds of the document's 0 % lines (BT-120), when they have some.
 fn exemption_reason(doc: &IssuedDocument) -> Option<String> {
-    let mut grounds: Vec<&str> = doc
-        .lines
-        .iter()
-        .filter(|l| l.vat.is_zero())
-        .filter_map(|l| l.exemption.as_deref())
-        .collect();
-    grounds.sort();
-    grounds.dedup();
+    let grounds = doc.exemption_grounds();
     (!grounds.is_empty()).then(|| grounds.join(" ; "))
 }
 

@@ -598,16 +598,8 @@ fn rib_block(c: &mut Canvas, doc: &IssuedDocument, seller: &Seller, y: f32) -> f
 
 /// The legal ground of each VAT exemption on the document's lines.
 fn exemption_mentions(c: &mut Canvas, doc: &IssuedDocument, seller: &Seller, y: f32) -> f32 {
-    let mut grounds: Vec<&str> = doc
-        .lines
-        .iter()
-        .filter(|l| l.vat.is_zero())
-        .filter_map(|l| l.exemption.as_deref())
-        .collect();
-    grounds.sort();
-    grounds.dedup();
     let mut y = y;
-    for g in grounds {
+    for g in doc.exemption_grounds() {
         y = flow(c, doc, seller, y, BODY, false, &format!("TVA 0 % : {g}"));
     }
     y

@@ -216,6 +216,21 @@ pub struct IssuedDocument {
 }
 
 impl IssuedDocument {
+    /// The legal grounds of the document's VAT exemptions (its 0 % lines' grounds, each
+    /// once, in order): what the PDF prints and the Factur-X states (BT-120), from one
+    /// place.
+    pub fn exemption_grounds(&self) -> Vec<&str> {
+        let mut grounds: Vec<&str> = self
+            .lines
+            .iter()
+            .filter(|l| l.vat.is_zero())
+            .filter_map(|l| l.exemption.as_deref())
+            .collect();
+        grounds.sort();
+        grounds.dedup();
+        grounds
+    }
+
     pub fn kind(&self) -> DocKind {
         self.number.kind
     }
