@@ -106,6 +106,100 @@ impl From<AppError> for AccessError {
     }
 }
 
+/// The rules of access changes, whatever carries them (the `keys/` files, a command, the
+/// Accès tab): the shop always keeps an admin, and one key is one person. The transport
+/// (`ssh::keys`) reads the facts and writes the files; it decides nothing.
+pub mod policy {
+    use super::{AccessError, Role};
+
+    fn refuse<T>(why: String) -> Result<T, AccessError> {
+        Err(AccessError(why))
+    }
+
+    /// A key may be added to `name` (as `role`) unless another person holds it, and only
+    /// in the role the person already has.
+    pub fn add_key(
+        name: &str,
+        role: Role,
+        holder: Option<(&str, &str)>,
+        current: Option<Role>,
+    ) -> Result<Role, AccessError> {
+        if let Some((owner, fingerprint)) = holder {
+            return refuse(format!(
+                "la clé {fingerprint} est déjà attribuée à {owner} : une clé = une personne"
+            ));
+        }
+        match current {
+            Some(r) if r != role => refuse(format!(
+                "{name} est déjà {r} : changez son rôle d'abord (keys role {name} {role})"
+            )),
+            Some(r) => Ok(r),
+            None => Ok(role),
+        }
+    }
+
+    /// A person may be revoked unless they are the last admin.
+    pub fn revoke_person(name: &str, role: Role, admins: usize) -> Result<(), AccessError> {
+        if role == Role::Admin && admins <= 1 {
+            return refuse(format!(
+                "{name} est le dernier administrateur : ajoutez-en un autre avant de le révoquer"
+            ));
+        }
+        Ok(())
+    }
+
+    /// One of a person's keys may be revoked unless it is the last admin's only key.
+    pub fn revoke_key(
+        name: &str,
+        role: Role,
+        keys: usize,
+        admins: usize,
+    ) -> Result<(), AccessError> {
+        if role == Role::Admin && keys == 1 && admins <= 1 {
+            return refuse(format!(
+                "c'est la seule clé du dernier administrateur ({name}) : refusé"
+            ));
+        }
+        Ok(())
+    }
+
+    /// A person may move from `from` to another role, unless they are the last admin.
+    pub fn change_role(name: &str, from: Role, to: Role, admins: usize) -> Result<(), AccessError> {
+        if from == to {
+            return refuse(format!("{name} est déjà {to}"));
+        }
+        if from == Role::Admin && admins <= 1 {
+            return refuse(format!(
+                "{name} est le dernier administrateur : il ne peut pas devenir {to}"
+            ));
+        }
+        Ok(())
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn the_shop_keeps_an_admin_and_a_key_is_one_person() {
+            assert!(add_key("eve", Role::Staff, Some(("paul", "SHA256:x")), None).is_err());
+            assert!(add_key("eve", Role::Admin, None, Some(Role::Staff)).is_err());
+            assert_eq!(
+                add_key("eve", Role::Comptable, None, None),
+                Ok(Role::Comptable)
+            );
+            assert!(revoke_person("marie", Role::Admin, 1).is_err());
+            assert!(revoke_person("marie", Role::Admin, 2).is_ok());
+            assert!(revoke_key("marie", Role::Admin, 1, 1).is_err());
+            assert!(revoke_key("marie", Role::Admin, 2, 1).is_ok());
+            let e = change_role("marie", Role::Admin, Role::Comptable, 1).unwrap_err();
+            assert!(e.0.contains("ne peut pas devenir comptable"), "{e}");
+            assert!(change_role("paul", Role::Staff, Role::Staff, 2).is_err());
+            assert!(change_role("paul", Role::Staff, Role::Comptable, 1).is_ok());
+        }
+    }
+}
+
 /// A person revoked, and how many of their sessions were ended.
 #[derive(Clone, Debug)]
 pub struct PersonRevoked {

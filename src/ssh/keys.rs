@@ -5,7 +5,7 @@
 
 use crate::app::Role;
 pub use crate::app::access::AccessError;
-use crate::app::access::{KeyInfo, PersonInfo};
+use crate::app::access::{KeyInfo, PersonInfo, policy};
 use russh::keys::ssh_key::public::KeyData;
 use russh::keys::{HashAlg, PrivateKey, PublicKey};
 use std::io::Write;
@@ -438,22 +438,13 @@ pub fn add_key(
     }
     let (key, kind, bits) = parse_key_line(line)?;
     let list = AccessList::load(dir);
-    if let Some((owner, entry)) = list.find(&key) {
-        return refuse(format!(
-            "la clé {} est déjà attribuée à {} : une clé = une personne",
-            entry.fingerprint, owner.name
-        ));
-    }
-    let role = match list.person(name) {
-        Some(p) if p.role != role => {
-            return refuse(format!(
-                "{name} est déjà {} : changez son rôle d'abord (keys role {name} {})",
-                p.role, role
-            ));
-        }
-        Some(p) => p.role,
-        None => role,
-    };
+    let role = policy::add_key(
+        name,
+        role,
+        list.find(&key)
+            .map(|(owner, entry)| (owner.name.as_str(), entry.fingerprint.as_str())),
+        list.person(name).map(|p| p.role),
+    )?;
     let path = person_file(dir, role, name);
     let mut text = read_key_file(&path)
         .map_err(|e| AccessError(format!("{} : {e}", path.display())))?
@@ -484,11 +475,7 @@ pub fn revoke_person(dir: &Path, name: &str) -> Result<Person, AccessError> {
     let Some(p) = list.person(name).cloned() else {
         return refuse(format!("{name} n'a pas d'accès"));
     };
-    if p.role == Role::Admin && list.admin_count() <= 1 {
-        return refuse(format!(
-            "{name} est le dernier administrateur : ajoutez-en un autre avant de le révoquer"
-        ));
-    }
+    policy::revoke_person(name, p.role, list.admin_count())?;
     std::fs::remove_file(person_file(dir, p.role, name)).map_err(|e| AccessError(e.to_string()))?;
     Ok(p)
 }
@@ -503,11 +490,7 @@ pub fn revoke_key(dir: &Path, name: &str, fp: &str) -> Result<KeyEntry, AccessEr
     let Some(entry) = p.keys.iter().find(|k| k.fingerprint == fp).cloned() else {
         return refuse(format!("{name} n'a pas de clé {fp}"));
     };
-    if p.role == Role::Admin && p.keys.len() == 1 && list.admin_count() <= 1 {
-        return refuse(format!(
-            "c'est la seule clé du dernier administrateur ({name}) : refusé"
-        ));
-    }
+    policy::revoke_key(name, p.role, p.keys.len(), list.admin_count())?;
     let path = person_file(dir, p.role, name);
     let text = read_key_file(&path)
         .map_err(|e| AccessError(format!("{} : {e}", path.display())))?
@@ -537,14 +520,7 @@ pub fn set_role(dir: &Path, name: &str, role: Role) -> Result<Role, AccessError>
     let Some(p) = list.person(name) else {
         return refuse(format!("{name} n'a pas d'accès"));
     };
-    if p.role == role {
-        return refuse(format!("{name} est déjà {role}"));
-    }
-    if p.role == Role::Admin && list.admin_count() <= 1 {
-        return refuse(format!(
-            "{name} est le dernier administrateur : il ne peut pas devenir staff"
-        ));
-    }
+    policy::change_role(name, p.role, role, list.admin_count())?;
     let from = person_file(dir, p.role, name);
     let to = person_file(dir, role, name);
     let text = read_key_file(&from)
