@@ -58,6 +58,27 @@ pub fn load_themes(dir: &Path) -> Result<Vec<crate::ui::Theme>, String> {
 
 /// When nobody can administer comptoir, enroll the invoking user's own public keys.
 /// Enrolls the first admin when there is none: the `--initial-admin-key` files (a service
+/// A person's name for `keys/` from a file name or a system user: lower case, any other
+/// character a `-`; `admin` when that is still not a valid name.
+fn person_name(raw: &str) -> String {
+    let name: String = raw
+        .to_lowercase()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '_' || c == '-' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    if crate::ssh::keys::validate_name(&name).is_ok() {
+        name
+    } else {
+        "admin".to_string()
+    }
+}
+
 /// account has no ~/.ssh), else the running user's ~/.ssh/*.pub.
 pub(super) fn enroll_first_admin(keys_dir: &Path, initial: &[PathBuf]) -> Result<(), String> {
     use crate::ssh::keys;
@@ -67,24 +88,11 @@ pub(super) fn enroll_first_admin(keys_dir: &Path, initial: &[PathBuf]) -> Result
     for f in initial {
         let text = std::fs::read_to_string(f)
             .map_err(|e| format!("--initial-admin-key {}: {e}", f.display()))?;
-        let stem: String = f
-            .file_stem()
-            .map(|s| s.to_string_lossy().to_lowercase())
-            .unwrap_or_default()
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                    c
-                } else {
-                    '-'
-                }
-            })
-            .collect();
-        let name = if keys::validate_name(&stem).is_ok() {
-            stem
-        } else {
-            "admin".to_string()
-        };
+        let name = person_name(
+            &f.file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+        );
         let e = keys::add_key(keys_dir, &name, crate::app::Role::Admin, &text)
             .map_err(|e| format!("--initial-admin-key {}: {e}", f.display()))?;
         keys::journal_append(
@@ -102,23 +110,7 @@ pub(super) fn enroll_first_admin(keys_dir: &Path, initial: &[PathBuf]) -> Result
     if !initial.is_empty() {
         return Ok(());
     }
-    let user = std::env::var("USER").unwrap_or_else(|_| "admin".into());
-    let name: String = user
-        .to_lowercase()
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '.' || c == '_' || c == '-' {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    let name = if keys::validate_name(&name).is_ok() {
-        name
-    } else {
-        "admin".to_string()
-    };
+    let name = person_name(&std::env::var("USER").unwrap_or_else(|_| "admin".into()));
     let home = std::env::var("HOME").map(PathBuf::from).unwrap_or_default();
     let mut enrolled = 0;
     if let Ok(entries) = std::fs::read_dir(home.join(".ssh")) {
