@@ -98,7 +98,9 @@ pub(crate) async fn accept_loop(
                     continue;
                 };
                 let session = new_session_id();
-                let span = tracing::info_span!("ssh", session = %session);
+                // At the error level, so that it is enabled whatever the filter: a warning of this
+                // connection carries its id under RUST_LOG=warn too.
+                let span = tracing::error_span!("ssh", session = %session);
                 tokio::spawn(
                     serve(socket, peer, config.clone(), shared.clone(), slot, session)
                         .instrument(span),
