@@ -4,7 +4,7 @@
 //!
 //! `grammar.rs` is the clap grammar (and the `help` text generated from it); one file per
 //! command group turns a parsed command into app calls and [`Output`]. Roles are checked
-//! here — each command is a `Permission` ([`grammar::COMMANDS`]), whose roles are the one
+//! here — each command is a `Permission` ([`permissions::COMMANDS`]), whose roles are the one
 //! table of `domain::permission` — before its input is read, and again by the app.
 
 mod access;
@@ -12,7 +12,9 @@ mod admin;
 mod customers;
 mod documents;
 mod grammar;
+mod help;
 mod orders;
+mod permissions;
 
 use super::Shared;
 use crate::app::{Actor, AppError, Role};
@@ -137,7 +139,7 @@ pub(crate) fn parse(argv: &[String], role: Role) -> Result<Parsed, Output> {
         }
     }
     if argv.is_empty() || argv[0] == "help" || argv[0] == "--help" {
-        return Err(Output::ok(grammar::help(role)));
+        return Err(Output::ok(help::help(role)));
     }
     grammar::parse(argv)
         .map(|(cmd, path)| Parsed { cmd, path })
@@ -244,7 +246,7 @@ fn french_error(e: &clap::Error) -> String {
 /// The role check of a command, from the permission table, before anything is read or
 /// done: a refusal is audited and said in French (exit 1).
 fn refused(shared: &Arc<Shared>, who: &Actor, path: &str) -> Option<Output> {
-    let why = grammar::gate(path, who.role).err()?;
+    let why = permissions::gate(path, who.role).err()?;
     shared
         .app
         .audit_refusal(who, None, &format!("ssh … {path}"), &why);
@@ -417,7 +419,7 @@ pub(crate) async fn run_exec(
         .and_then(|argv| parse(&argv, who.role));
     // Refused before its standard input is waited for.
     let parsed = match parsed {
-        Ok(p) if grammar::gate(&p.path, who.role).is_err() => {
+        Ok(p) if permissions::gate(&p.path, who.role).is_err() => {
             let (shared2, who2) = (shared.clone(), who.clone());
             let path = p.path.clone();
             let span = tracing::Span::current();
@@ -532,21 +534,21 @@ pub(crate) mod surface {
 
     /// Every leaf command with its permission (`None`: the table lacks it).
     pub(crate) fn commands() -> Vec<(String, Option<Permission>)> {
-        super::grammar::leaves()
+        super::help::leaves()
             .into_iter()
             .map(|(path, _, _)| {
-                let p = super::grammar::permission(&path);
+                let p = super::permissions::permission(&path);
                 (path, p)
             })
             .collect()
     }
 
     pub(crate) fn gate(path: &str, role: Role) -> Result<(), String> {
-        super::grammar::gate(path, role)
+        super::permissions::gate(path, role)
     }
 
     pub(crate) fn help(role: Role) -> String {
-        super::grammar::help(role)
+        super::help::help(role)
     }
 }
 
