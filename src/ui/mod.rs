@@ -36,15 +36,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use widgets::{fit, spread};
 
-mod text {
-    pub(super) const TABS: [&str; 4] = ["Tableau", "Clients", "Documents", "Accès"];
-    pub(super) const TOO_SMALL: &str = "Agrandissez le terminal : 80 × 24 au minimum";
-    pub(super) const ALERTS: &str = "alertes (!)";
-    pub(super) const QUIT_TITLE: &str = "Quitter ?";
-    pub(super) const QUIT_DIRTY: &str =
-        "Un formulaire contient une saisie non enregistrée : quitter quand même ?";
-    pub(super) const ACCESS_ONLY_ADMINS: &str = "L'onglet Accès est réservé aux administrateurs";
-}
+mod text;
 
 /// Which search a result belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -634,7 +626,8 @@ impl Console {
 
     fn go_tab(&mut self, tab: Tab) {
         if tab == Tab::Access && self.access.is_none() {
-            self.set_status(Level::Error, text::ACCESS_ONLY_ADMINS);
+            // The same words as every surface of the permission table.
+            self.set_status(Level::Error, Permission::ManageAccess.refusal(self.me.role));
             return;
         }
         self.views.clear();
