@@ -58,6 +58,26 @@ pub fn load_themes(dir: &Path) -> Result<Vec<crate::ui::Theme>, String> {
 
 /// When nobody can administer comptoir, enroll the invoking user's own public keys.
 /// Enrolls the first admin when there is none: the `--initial-admin-key` files (a service
+/// Enrolls `text`'s key (from `file`) as admin `name`, writes it in `keys/.journal` as
+/// `source`'s doing, and says so.
+fn enroll_admin(
+    keys_dir: &Path,
+    name: &str,
+    text: &str,
+    file: &Path,
+    source: &str,
+) -> Result<(), crate::app::access::AccessError> {
+    use crate::ssh::keys;
+    let e = keys::add_key(keys_dir, name, crate::app::Role::Admin, text)?;
+    keys::journal_append(keys_dir, source, name, std::slice::from_ref(&e.fingerprint));
+    eprintln!(
+        "Pas encore d'administrateur : {} ({}) inscrit comme administrateur « {name} »",
+        file.display(),
+        e.fingerprint
+    );
+    Ok(())
+}
+
 /// A person's name for `keys/` from a file name or a system user: lower case, any other
 /// character a `-`; `admin` when that is still not a valid name.
 fn person_name(raw: &str) -> String {
@@ -93,19 +113,8 @@ pub(super) fn enroll_first_admin(keys_dir: &Path, initial: &[PathBuf]) -> Result
                 .map(|s| s.to_string_lossy().into_owned())
                 .unwrap_or_default(),
         );
-        let e = keys::add_key(keys_dir, &name, crate::app::Role::Admin, &text)
+        enroll_admin(keys_dir, &name, &text, f, "serve --initial-admin-key")
             .map_err(|e| format!("--initial-admin-key {}: {e}", f.display()))?;
-        keys::journal_append(
-            keys_dir,
-            "serve --initial-admin-key",
-            &name,
-            std::slice::from_ref(&e.fingerprint),
-        );
-        eprintln!(
-            "Pas encore d'administrateur : {} ({}) inscrit comme administrateur « {name} »",
-            f.display(),
-            e.fingerprint
-        );
     }
     if !initial.is_empty() {
         return Ok(());
@@ -123,21 +132,8 @@ pub(super) fn enroll_first_admin(keys_dir: &Path, initial: &[PathBuf]) -> Result
             let Ok(text) = std::fs::read_to_string(&f) else {
                 continue;
             };
-            match keys::add_key(keys_dir, &name, crate::app::Role::Admin, &text) {
-                Ok(e) => {
-                    keys::journal_append(
-                        keys_dir,
-                        "serve (~/.ssh)",
-                        &name,
-                        std::slice::from_ref(&e.fingerprint),
-                    );
-                    eprintln!(
-                        "Pas encore d'administrateur : {} ({}) inscrit comme administrateur « {name} »",
-                        f.display(),
-                        e.fingerprint
-                    );
-                    enrolled += 1;
-                }
+            match enroll_admin(keys_dir, &name, &text, &f, "serve (~/.ssh)") {
+                Ok(()) => enrolled += 1,
                 Err(e) => eprintln!("non inscrit {} : {e}", f.display()),
             }
         }

@@ -242,7 +242,6 @@ fn french_error(e: &clap::Error) -> String {
     msg
 }
 
-/// Runs one parsed command for `who`.
 /// The role check of a command, from the permission table, before anything is read or
 /// done: a refusal is audited and said in French (exit 1).
 fn refused(shared: &Arc<Shared>, who: &Actor, path: &str) -> Option<Output> {
@@ -256,10 +255,9 @@ fn refused(shared: &Arc<Shared>, who: &Actor, path: &str) -> Option<Output> {
     ))
 }
 
+/// Runs one parsed command for `who`, whose role [`run_exec`] checked before reading its
+/// standard input.
 fn run(shared: &Arc<Shared>, who: &Actor, parsed: Parsed, stdin: Option<Vec<u8>>) -> Output {
-    if let Some(refusal) = refused(shared, who, &parsed.path) {
-        return refusal;
-    }
     let raw = stdin;
     let stdin = String::from_utf8_lossy(raw.as_deref().unwrap_or_default()).into_owned();
     match parsed.cmd {
