@@ -3,7 +3,7 @@
 //! implements (the keys live in `keys/`, the sessions in the server): the tab knows
 //! neither files nor russh.
 
-use super::forms::{Confirm, Field, Form, FormEvent};
+use super::forms::{Confirm, Field, FieldId, Form, FormEvent};
 use super::widgets::{fit, pad};
 use super::{Input, Key, Level, Theme};
 use crate::app::access::{
@@ -252,9 +252,9 @@ impl AccessTab {
                     FormEvent::Submit => {
                         let (name, role_text, key) = if new_person {
                             (
-                                form.value("name").to_string(),
-                                form.value("role").to_string(),
-                                form.value("key").to_string(),
+                                form.value(FieldId::Name).to_string(),
+                                form.value(FieldId::Role).to_string(),
+                                form.value(FieldId::Key).to_string(),
                             )
                         } else {
                             (
@@ -262,7 +262,7 @@ impl AccessTab {
                                     .map(|p| p.name.clone())
                                     .unwrap_or_default(),
                                 String::new(),
-                                form.value("key").to_string(),
+                                form.value(FieldId::Key).to_string(),
                             )
                         };
                         let role = if new_person {
@@ -375,9 +375,9 @@ impl AccessTab {
                     "Ajouter une personne",
                     vec!["La clé publique OpenSSH se colle en une ligne (ssh-ed25519 AAAA… commentaire).".into()],
                     vec![
-                        Field::text("name", "Nom", "", "a-z 0-9 . - _"),
-                        Field::text("role", "Rôle", "staff", "staff, admin ou comptable"),
-                        Field::text("key", "Clé publique", "", "collez la ligne du fichier .pub")
+                        Field::text(FieldId::Name, "Nom", "", "a-z 0-9 . - _"),
+                        Field::text(FieldId::Role, "Rôle", "staff", "staff, admin ou comptable"),
+                        Field::text(FieldId::Key, "Clé publique", "", "collez la ligne du fichier .pub")
                             .long(MAX_KEY_LINE),
                     ],
                 );
@@ -389,8 +389,13 @@ impl AccessTab {
                     &format!("Ajouter une clé à {name}"),
                     vec!["Une clé = une personne : une clé déjà attribuée est refusée.".into()],
                     vec![
-                        Field::text("key", "Clé publique", "", "collez la ligne du fichier .pub")
-                            .long(MAX_KEY_LINE),
+                        Field::text(
+                            FieldId::Key,
+                            "Clé publique",
+                            "",
+                            "collez la ligne du fichier .pub",
+                        )
+                        .long(MAX_KEY_LINE),
                     ],
                 );
                 self.modal = Some(Modal::Form(form, false));

@@ -22,6 +22,60 @@ mod text {
     pub(super) const CANCEL: &str = "Annuler";
 }
 
+/// How the code that reads a form addresses one of its fields: a typo is a compile
+/// error, and reading a field the form does not have is caught by the tests (see
+/// [`Form::value`]). Several fields of one form may share an id, one per row (the
+/// lines of a quote, the contacts of a customer): [`Form::fields_named`] reads them in
+/// order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum FieldId {
+    Siret,
+    LegalName,
+    Categorie,
+    AddrName,
+    AddrStreet,
+    AddrExtra,
+    AddrPostcode,
+    AddrCity,
+    ContactName,
+    ContactPhone,
+    ContactEmail,
+    ServiceCode,
+    ServiceRequired,
+    EngagementRequired,
+    Market,
+    Address,
+    Contact,
+    LineSku,
+    LineQty,
+    Designation,
+    Price,
+    Vat,
+    Sku,
+    Stock,
+    Delta,
+    Reason,
+    PoNumber,
+    PoDate,
+    Letterhead,
+    Dated,
+    Signed,
+    Stamped,
+    AmountMatches,
+    Contract,
+    Date,
+    Amount,
+    Reference,
+    Surplus,
+    Invoice,
+    Invoices,
+    Quantity,
+    To,
+    Name,
+    Role,
+    Key,
+}
+
 /// What a field holds.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum FieldKind {
@@ -31,8 +85,8 @@ pub(crate) enum FieldKind {
 
 #[derive(Clone, Debug)]
 pub(crate) struct Field {
-    /// How the code that reads the form addresses the field (`po_number`).
-    pub name: &'static str,
+    /// How the code that reads the form addresses the field.
+    pub name: FieldId,
     pub label: String,
     pub kind: FieldKind,
     pub value: String,
@@ -57,7 +111,7 @@ impl Field {
         self
     }
 
-    pub(crate) fn text(name: &'static str, label: &str, value: &str, hint: &str) -> Field {
+    pub(crate) fn text(name: FieldId, label: &str, value: &str, hint: &str) -> Field {
         Field {
             name,
             label: label.into(),
@@ -70,7 +124,7 @@ impl Field {
         }
     }
 
-    pub(crate) fn check(name: &'static str, label: &str) -> Field {
+    pub(crate) fn check(name: FieldId, label: &str) -> Field {
         Field {
             name,
             label: label.into(),
@@ -83,10 +137,6 @@ impl Field {
         }
     }
 }
-
-/// The fields of a form of lines (see [`Form::grow_lines`]).
-pub(crate) const LINE_SKU: &str = "line_sku";
-pub(crate) const LINE_QTY: &str = "line_qty";
 
 /// Result of feeding a key to a form.
 #[derive(Debug, PartialEq, Eq)]
@@ -142,25 +192,40 @@ impl Form {
             .any(|(f, (v, c))| f.value != *v || f.checked != *c)
     }
 
-    fn field(&self, name: &str) -> Option<&Field> {
-        self.fields.iter().find(|f| f.name == name)
+    /// The field `name`. A form asked for a field it was not built with is a bug in the
+    /// code that reads it: the tests fail on it; a release build reads it as empty
+    /// rather than take the session down.
+    fn field(&self, name: FieldId) -> Option<&Field> {
+        let found = self.fields.iter().find(|f| f.name == name);
+        debug_assert!(
+            found.is_some(),
+            "the form « {} » has no field {name:?}",
+            self.title
+        );
+        found
     }
 
-    /// The trimmed text of the field `name` (empty when there is none).
-    pub(crate) fn value(&self, name: &str) -> &str {
+    /// The trimmed text of the field `name`.
+    pub(crate) fn value(&self, name: FieldId) -> &str {
         self.field(name).map(|f| f.value.trim()).unwrap_or("")
     }
 
+    /// The trimmed text of the field `name` in a form built with or without it (the
+    /// interruption's reason, asked only when the date interrupts a delay).
+    pub(crate) fn value_if(&self, name: FieldId) -> Option<&str> {
+        self.fields
+            .iter()
+            .find(|f| f.name == name)
+            .map(|f| f.value.trim())
+    }
+
     /// Whether the box `name` is ticked.
-    pub(crate) fn checked(&self, name: &str) -> bool {
+    pub(crate) fn checked(&self, name: FieldId) -> bool {
         self.field(name).is_some_and(|f| f.checked)
     }
 
     /// Every field called `name`, in order (one per line of a delivery, say).
-    pub(crate) fn fields_named<'a>(
-        &'a self,
-        name: &'a str,
-    ) -> impl Iterator<Item = &'a Field> + 'a {
+    pub(crate) fn fields_named(&self, name: FieldId) -> impl Iterator<Item = &Field> + '_ {
         self.fields.iter().filter(move |f| f.name == name)
     }
 
@@ -241,7 +306,7 @@ impl Form {
             .fields
             .iter()
             .enumerate()
-            .filter(|(_, f)| f.name == LINE_SKU)
+            .filter(|(_, f)| f.name == FieldId::LineSku)
             .map(|(i, _)| i)
             .collect();
         let (Some(&last), n) = (rows.last(), rows.len()) else {
@@ -254,11 +319,11 @@ impl Form {
         let i = n + 1;
         self.fields.insert(
             last + 2,
-            Field::text(LINE_QTY, &format!("Ligne {i} — quantité"), "", "").optional(),
+            Field::text(FieldId::LineQty, &format!("Ligne {i} — quantité"), "", "").optional(),
         );
         self.fields.insert(
             last + 2,
-            Field::text(LINE_SKU, &format!("Ligne {i} — référence"), "", "").optional(),
+            Field::text(FieldId::LineSku, &format!("Ligne {i} — référence"), "", "").optional(),
         );
         self.initial.insert(last + 2, (String::new(), false));
         self.initial.insert(last + 2, (String::new(), false));
@@ -486,8 +551,8 @@ mod tests {
             "BC",
             vec![],
             vec![
-                Field::text("number", "N°", "", "ENG-…"),
-                Field::check("signed", "Signé"),
+                Field::text(FieldId::PoNumber, "N°", "", "ENG-…"),
+                Field::check(FieldId::Signed, "Signé"),
             ],
         );
         assert!(!form.dirty());
@@ -505,8 +570,8 @@ mod tests {
         form.handle(&k(' '));
         form.handle(&Input::Key(Key::Tab));
         assert_eq!(form.handle(&Input::Key(Key::Enter)), FormEvent::Submit);
-        assert_eq!(form.value("number"), "A");
-        assert!(form.checked("signed"));
+        assert_eq!(form.value(FieldId::PoNumber), "A");
+        assert!(form.checked(FieldId::Signed));
         assert_eq!(form.handle(&Input::Key(Key::Esc)), FormEvent::Cancel);
     }
 }

@@ -58,24 +58,7 @@ impl OrderScreen {
     }
 
     fn situation(&self) -> Situation {
-        let o = &self.view.order;
-        Situation {
-            stage: self.view.stage,
-            live_invoice: o.live_invoices().next().is_some(),
-            to_invoice: o.lines.iter().any(|l| l.to_invoice() > 0),
-            renewed: o.quote.renewed_by.is_some(),
-            suspended: o
-                .live_invoices()
-                .any(|i| i.suspension.as_ref().is_some_and(|s| s.resumed.is_none())),
-            penalties_owed: self.view.penalties.owed() > crate::domain::Cents::ZERO,
-            delivered: o.delivered_units() > 0,
-            credit_balance: o.credit_balance() > crate::domain::Cents::ZERO,
-            overdue: self
-                .view
-                .flags
-                .iter()
-                .any(|f| matches!(f, crate::domain::Flag::Overdue { .. })),
-        }
+        Situation::of_order(&self.view)
     }
 
     pub(super) fn handle(&mut self, input: &Input) -> Option<Action> {

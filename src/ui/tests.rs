@@ -5,6 +5,7 @@
 use super::*;
 use crate::app::{FixedClock, Role};
 use crate::domain::{Date, Stage};
+use crate::ui::forms::FieldId;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
@@ -1369,7 +1370,7 @@ fn a_quote_in_the_console_takes_more_than_eight_lines() {
         panic!("no quote form: {}", text(&draw(&mut c, 100, 30)));
     };
     let filled = form
-        .fields_named(crate::ui::forms::LINE_SKU)
+        .fields_named(FieldId::LineSku)
         .filter(|f| !f.value.is_empty())
         .count();
     assert_eq!(filled, 10);
@@ -1723,8 +1724,8 @@ fn a_reminder_is_written_from_the_order_screen() {
     let Some(Modal::Form(form, _)) = &c.modal else {
         panic!("no form: {:?}", status(&c));
     };
-    assert_eq!(form.value("reference"), "LET-2026-00001");
-    let to = form.value("to").to_string();
+    assert_eq!(form.value(FieldId::Reference), "LET-2026-00001");
+    let to = form.value(FieldId::To).to_string();
     assert!(to.contains('@'), "{to}");
     press(&w, &mut c, &[Key::Enter]);
     let Some(Modal::Confirm(confirm, _)) = &c.modal else {

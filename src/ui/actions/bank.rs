@@ -6,7 +6,7 @@ use super::{Args, Op, OpKind, OpSpec, Outcome, Prepared, Target};
 use crate::app::App;
 use crate::domain::bank::{BankRecord, BankState};
 use crate::ui::Level;
-use crate::ui::forms::{Field, Form};
+use crate::ui::forms::{Field, FieldId, Form};
 
 pub(crate) const BANK_OPS: [OpSpec; 3] = [
     OpSpec {
@@ -52,7 +52,7 @@ pub(crate) const BANK_OPS: [OpSpec; 3] = [
         applies: |_| true,
         prepare: prepare_dismiss,
         submit: |form| {
-            let reason = form.value("reason").trim().to_string();
+            let reason = form.value(FieldId::Reason).trim().to_string();
             if reason.is_empty() {
                 return Err("dites pourquoi l'entrée est écartée".into());
             }
@@ -170,7 +170,7 @@ fn prepare_assign(app: &App, op: &Op) -> Result<Prepared, String> {
             "Désigner les factures payées",
             lines,
             vec![Field::text(
-                "invoices",
+                FieldId::Invoices,
                 "Factures",
                 &suggested,
                 "FA-2026-00042 FA-2026-00043 (dans l'ordre où payer)",
@@ -182,7 +182,7 @@ fn prepare_assign(app: &App, op: &Op) -> Result<Prepared, String> {
 
 fn submit_assign(form: &Form) -> Result<(String, Args), String> {
     let list: Vec<String> = form
-        .value("invoices")
+        .value(FieldId::Invoices)
         .split([' ', ',', ';'])
         .filter(|w| !w.trim().is_empty())
         .map(str::to_string)
@@ -203,7 +203,7 @@ fn prepare_dismiss(app: &App, op: &Op) -> Result<Prepared, String> {
             "Écarter l'entrée",
             intro(&r),
             vec![Field::text(
-                "reason",
+                FieldId::Reason,
                 "Raison",
                 "",
                 "ex. remise de chèque d'un particulier",

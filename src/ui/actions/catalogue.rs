@@ -6,7 +6,7 @@ use crate::app::{Actor, App};
 use crate::domain::money::parse_eur;
 use crate::domain::{Cents, Product, VatRate};
 use crate::ui::Level;
-use crate::ui::forms::{Field, Form};
+use crate::ui::forms::{Field, FieldId, Form};
 
 fn product_of(app: &App, op: &Op) -> Result<Product, String> {
     let Target::Product(sku) = &op.target else {
@@ -23,20 +23,20 @@ fn product_fields(p: Option<&Product>) -> Vec<Field> {
     let v = |f: fn(&Product) -> String| p.map(f).unwrap_or_default();
     vec![
         Field::text(
-            "designation",
+            FieldId::Designation,
             "Désignation",
             &v(|p| p.designation.clone()),
             "",
         )
         .long(300),
         Field::text(
-            "price",
+            FieldId::Price,
             "Prix unitaire HT (€)",
             &v(|p| p.unit_price.fr().trim_end_matches(" €").to_string()),
             "ex. 249,00",
         ),
         Field::text(
-            "vat",
+            FieldId::Vat,
             "Taux de TVA (%)",
             &v(|p| p.vat.percent_str()),
             "20, 10, 5,5 ou 2,1",
@@ -46,13 +46,13 @@ fn product_fields(p: Option<&Product>) -> Vec<Field> {
 
 pub(super) fn prepare_new(_app: &App, op: &Op) -> Result<Prepared, String> {
     let mut fields = vec![Field::text(
-        "sku",
+        FieldId::Sku,
         "Référence",
         "",
         "sans espace, ex. ENC-01",
     )];
     fields.extend(product_fields(None));
-    fields.push(Field::text("stock", "Stock initial", "0", ""));
+    fields.push(Field::text(FieldId::Stock, "Stock initial", "0", ""));
     Ok(Prepared::Form(
         Form::new(
             "Nouveau produit",
@@ -83,11 +83,11 @@ pub(super) fn prepare_edit(app: &App, op: &Op) -> Result<Prepared, String> {
 
 /// Reads the designation, price and VAT of a product form.
 fn read_product(form: &Form, sku: String, on_hand: i64) -> Result<Product, String> {
-    let price = form.value("price");
+    let price = form.value(FieldId::Price);
     let unit_price = parse_eur(price)
         .filter(|p| *p >= Cents::ZERO)
         .ok_or_else(|| format!("prix « {price} » invalide (euros, 2 décimales au plus)"))?;
-    let vat_text = form.value("vat");
+    let vat_text = form.value(FieldId::Vat);
     let vat = VatRate::parse_percent(vat_text)
         .filter(|v| !v.is_zero())
         .ok_or_else(|| {
@@ -95,7 +95,7 @@ fn read_product(form: &Form, sku: String, on_hand: i64) -> Result<Product, Strin
         })?;
     Ok(Product {
         sku,
-        designation: form.value("designation").to_string(),
+        designation: form.value(FieldId::Designation).to_string(),
         unit_price,
         vat,
         on_hand,
@@ -114,11 +114,11 @@ fn describe(p: &Product) -> String {
 }
 
 pub(super) fn submit_new(form: &Form) -> Result<(String, Args), String> {
-    let sku = form.value("sku").to_string();
+    let sku = form.value(FieldId::Sku).to_string();
     if sku.contains(char::is_whitespace) {
         return Err(format!("référence « {sku} » : sans espace"));
     }
-    let stock = form.value("stock");
+    let stock = form.value(FieldId::Stock);
     let on_hand = stock
         .parse::<i64>()
         .ok()
@@ -181,8 +181,13 @@ pub(super) fn prepare_adjust(app: &App, op: &Op) -> Result<Prepared, String> {
                 p.available()
             )],
             vec![
-                Field::text("delta", "Unités (+ entrée, − sortie)", "", "ex. +12 ou -1"),
-                Field::text("reason", "Motif", "réception fournisseur", ""),
+                Field::text(
+                    FieldId::Delta,
+                    "Unités (+ entrée, − sortie)",
+                    "",
+                    "ex. +12 ou -1",
+                ),
+                Field::text(FieldId::Reason, "Motif", "réception fournisseur", ""),
             ],
         ),
         op.clone(),
@@ -190,14 +195,14 @@ pub(super) fn prepare_adjust(app: &App, op: &Op) -> Result<Prepared, String> {
 }
 
 pub(super) fn submit_adjust(form: &Form) -> Result<(String, Args), String> {
-    let d = form.value("delta").replace('−', "-");
+    let d = form.value(FieldId::Delta).replace('−', "-");
     let delta = d
         .trim_start_matches('+')
         .parse::<i64>()
         .ok()
         .filter(|d| *d != 0)
         .ok_or_else(|| format!("« {d} » : un nombre d'unités non nul, ex. +12 ou -1"))?;
-    let reason = form.value("reason").to_string();
+    let reason = form.value(FieldId::Reason).to_string();
     let line = format!("Stock {delta:+} (motif : {reason}).");
     Ok((line, Args::Stock { delta, reason }))
 }

@@ -7,7 +7,7 @@ use crate::app::{Actor, App, AppError};
 use crate::domain::correction::Coordinates;
 use crate::domain::{Address, ChorusRouting, Contact, Customer};
 use crate::ui::Level;
-use crate::ui::forms::{Field, Form};
+use crate::ui::forms::{Field, FieldId, Form};
 
 /// Which part of the account a form corrects, as typed.
 #[derive(Clone, Debug)]
@@ -40,10 +40,10 @@ fn form(title: &str, c: &Customer, intro: &str, fields: Vec<Field>, op: &Op) -> 
     Prepared::Form(f, op.clone())
 }
 
-const CONTACT_FIELDS: [(&str, &str); 3] = [
-    ("contact_name", "nom"),
-    ("contact_phone", "téléphone"),
-    ("contact_email", "e-mail"),
+const CONTACT_FIELDS: [(FieldId, &str); 3] = [
+    (FieldId::ContactName, "nom"),
+    (FieldId::ContactPhone, "téléphone"),
+    (FieldId::ContactEmail, "e-mail"),
 ];
 
 pub(super) fn prepare_contacts(app: &App, op: &Op) -> Result<Prepared, String> {
@@ -57,7 +57,7 @@ pub(super) fn prepare_contacts(app: &App, op: &Op) -> Result<Prepared, String> {
             "Nouveau contact".to_string()
         };
         for ((name, label), value) in CONTACT_FIELDS.iter().zip([&k.name, &k.phone, &k.email]) {
-            fields.push(Field::text(name, &format!("{who} — {label}"), value, "").optional());
+            fields.push(Field::text(*name, &format!("{who} — {label}"), value, "").optional());
         }
     }
     Ok(form(
@@ -71,9 +71,9 @@ pub(super) fn prepare_contacts(app: &App, op: &Op) -> Result<Prepared, String> {
 
 pub(super) fn submit_contacts(form: &Form) -> Result<(String, Args), String> {
     let column = |name| form.fields_named(name).map(|f| f.value.trim().to_string());
-    let contacts: Vec<Contact> = column("contact_name")
-        .zip(column("contact_phone"))
-        .zip(column("contact_email"))
+    let contacts: Vec<Contact> = column(FieldId::ContactName)
+        .zip(column(FieldId::ContactPhone))
+        .zip(column(FieldId::ContactEmail))
         .map(|((name, phone), email)| Contact { name, phone, email })
         .filter(|k| !(k.name.is_empty() && k.phone.is_empty() && k.email.is_empty()))
         .collect();
@@ -85,12 +85,12 @@ pub(super) fn submit_contacts(form: &Form) -> Result<(String, Args), String> {
     Ok((line, correction(form, Section::Contacts(contacts))))
 }
 
-const ADDRESS_FIELDS: [(&str, &str); 5] = [
-    ("addr_name", "destinataire"),
-    ("addr_street", "rue"),
-    ("addr_extra", "complément"),
-    ("addr_postcode", "code postal"),
-    ("addr_city", "ville"),
+const ADDRESS_FIELDS: [(FieldId, &str); 5] = [
+    (FieldId::AddrName, "destinataire"),
+    (FieldId::AddrStreet, "rue"),
+    (FieldId::AddrExtra, "complément"),
+    (FieldId::AddrPostcode, "code postal"),
+    (FieldId::AddrCity, "ville"),
 ];
 
 pub(super) fn prepare_addresses(app: &App, op: &Op) -> Result<Prepared, String> {
@@ -109,7 +109,7 @@ pub(super) fn prepare_addresses(app: &App, op: &Op) -> Result<Prepared, String> 
         };
         let values = [&a.name, &a.street, &a.extra, &a.postcode, &a.city];
         for ((name, label), value) in ADDRESS_FIELDS.iter().zip(values) {
-            fields.push(Field::text(name, &format!("{which} — {label}"), value, "").optional());
+            fields.push(Field::text(*name, &format!("{which} — {label}"), value, "").optional());
         }
     }
     Ok(form(
@@ -151,18 +151,21 @@ pub(super) fn submit_addresses(form: &Form) -> Result<(String, Args), String> {
 pub(super) fn prepare_routing(app: &App, op: &Op) -> Result<Prepared, String> {
     let c = customer_of(app, op)?;
     let ch = &c.chorus;
-    let mut required =
-        Field::check("service_required", "Code service obligatoire (Chorus Pro)").optional();
+    let mut required = Field::check(
+        FieldId::ServiceRequired,
+        "Code service obligatoire (Chorus Pro)",
+    )
+    .optional();
     required.checked = ch.service_code_required;
     let mut engagement = Field::check(
-        "engagement_required",
+        FieldId::EngagementRequired,
         "N° d'engagement obligatoire (Chorus Pro)",
     )
     .optional();
     engagement.checked = ch.engagement_required;
     let fields = vec![
         Field::text(
-            "service_code",
+            FieldId::ServiceCode,
             "Code service",
             ch.service_code.as_deref().unwrap_or(""),
             "vide : aucun",
@@ -171,7 +174,7 @@ pub(super) fn prepare_routing(app: &App, op: &Op) -> Result<Prepared, String> {
         required,
         engagement,
         Field::text(
-            "market",
+            FieldId::Market,
             "Référence du marché (BT-12)",
             ch.market_reference.as_deref().unwrap_or(""),
             "vide : aucune",
@@ -190,10 +193,10 @@ pub(super) fn prepare_routing(app: &App, op: &Op) -> Result<Prepared, String> {
 pub(super) fn submit_routing(form: &Form) -> Result<(String, Args), String> {
     let text = |name| Some(form.value(name).to_string()).filter(|v| !v.is_empty());
     let routing = ChorusRouting {
-        service_code: text("service_code"),
-        service_code_required: form.checked("service_required"),
-        engagement_required: form.checked("engagement_required"),
-        market_reference: text("market"),
+        service_code: text(FieldId::ServiceCode),
+        service_code_required: form.checked(FieldId::ServiceRequired),
+        engagement_required: form.checked(FieldId::EngagementRequired),
+        market_reference: text(FieldId::Market),
     };
     let line = format!(
         "Code service : {} ; marché : {}.",

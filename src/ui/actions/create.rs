@@ -8,7 +8,7 @@ use crate::app::{Actor, App};
 use crate::domain::text::fold;
 use crate::domain::{Address, ChorusRouting, Contact, Product, Totals};
 use crate::ui::Level;
-use crate::ui::forms::{Field, Form, LINE_QTY, LINE_SKU};
+use crate::ui::forms::{Field, FieldId, Form};
 
 /// Empty line rows a new quote offers at first (another appears once the last is used).
 const QUOTE_ROWS: usize = 8;
@@ -18,25 +18,30 @@ const CATALOGUE_IN_FORM: usize = 30;
 pub(super) fn prepare_customer(_app: &App, op: &Op) -> Result<Prepared, String> {
     let text = |name, label, hint| Field::text(name, label, "", hint);
     let fields = vec![
-        text("siret", "SIRET", "14 chiffres"),
-        text("legal_name", "Raison sociale", ""),
+        text(FieldId::Siret, "SIRET", "14 chiffres"),
+        text(FieldId::LegalName, "Raison sociale", ""),
         text(
-            "categorie",
+            FieldId::Categorie,
             "Catégorie juridique",
             "7210 commune, 7331 lycée…",
         ),
-        text("addr_name", "Adresse — destinataire", "facultatif").optional(),
-        text("addr_street", "Adresse — rue", ""),
-        text("addr_extra", "Adresse — complément", "facultatif").optional(),
-        text("addr_postcode", "Adresse — code postal", ""),
-        text("addr_city", "Adresse — ville", ""),
-        text("contact_name", "Contact — nom", ""),
-        text("contact_phone", "Contact — téléphone", ""),
-        text("contact_email", "Contact — e-mail", ""),
-        text("service_code", "Code service Chorus Pro", "facultatif").optional(),
-        Field::check("service_required", "Code service obligatoire").optional(),
-        Field::check("engagement_required", "N° d'engagement obligatoire").optional(),
-        text("market", "Référence du marché", "facultatif").optional(),
+        text(FieldId::AddrName, "Adresse — destinataire", "facultatif").optional(),
+        text(FieldId::AddrStreet, "Adresse — rue", ""),
+        text(FieldId::AddrExtra, "Adresse — complément", "facultatif").optional(),
+        text(FieldId::AddrPostcode, "Adresse — code postal", ""),
+        text(FieldId::AddrCity, "Adresse — ville", ""),
+        text(FieldId::ContactName, "Contact — nom", ""),
+        text(FieldId::ContactPhone, "Contact — téléphone", ""),
+        text(FieldId::ContactEmail, "Contact — e-mail", ""),
+        text(
+            FieldId::ServiceCode,
+            "Code service Chorus Pro",
+            "facultatif",
+        )
+        .optional(),
+        Field::check(FieldId::ServiceRequired, "Code service obligatoire").optional(),
+        Field::check(FieldId::EngagementRequired, "N° d'engagement obligatoire").optional(),
+        text(FieldId::Market, "Référence du marché", "facultatif").optional(),
     ];
     Ok(Prepared::Form(
         Form::new(
@@ -53,28 +58,28 @@ pub(super) fn prepare_customer(_app: &App, op: &Op) -> Result<Prepared, String> 
 }
 
 pub(super) fn submit_customer(form: &Form) -> Result<(String, Args), String> {
-    let v = |n: &str| form.value(n).to_string();
+    let v = |n: FieldId| form.value(n).to_string();
     let new = NewCustomer {
-        siret: v("siret"),
-        legal_name: v("legal_name"),
-        categorie: v("categorie"),
+        siret: v(FieldId::Siret),
+        legal_name: v(FieldId::LegalName),
+        categorie: v(FieldId::Categorie),
         header_address: Address {
-            name: v("addr_name"),
-            street: v("addr_street"),
-            extra: v("addr_extra"),
-            postcode: v("addr_postcode"),
-            city: v("addr_city"),
+            name: v(FieldId::AddrName),
+            street: v(FieldId::AddrStreet),
+            extra: v(FieldId::AddrExtra),
+            postcode: v(FieldId::AddrPostcode),
+            city: v(FieldId::AddrCity),
         },
         contact: Contact {
-            name: v("contact_name"),
-            phone: v("contact_phone"),
-            email: v("contact_email"),
+            name: v(FieldId::ContactName),
+            phone: v(FieldId::ContactPhone),
+            email: v(FieldId::ContactEmail),
         },
         chorus: ChorusRouting {
-            service_code: Some(v("service_code")).filter(|s| !s.is_empty()),
-            service_code_required: form.checked("service_required"),
-            engagement_required: form.checked("engagement_required"),
-            market_reference: Some(v("market")).filter(|s| !s.is_empty()),
+            service_code: Some(v(FieldId::ServiceCode)).filter(|s| !s.is_empty()),
+            service_code_required: form.checked(FieldId::ServiceRequired),
+            engagement_required: form.checked(FieldId::EngagementRequired),
+            market_reference: Some(v(FieldId::Market)).filter(|s| !s.is_empty()),
         },
     };
     let line = format!(
@@ -141,11 +146,21 @@ pub(super) fn prepare_quote(app: &App, op: &Op) -> Result<Prepared, String> {
     let mut fields = Vec::new();
     for i in 1..=QUOTE_ROWS {
         let hint = if i == 1 { "ex. ENC-01" } else { "" };
-        fields.push(Field::text(LINE_SKU, &format!("Ligne {i} — référence"), "", hint).optional());
-        fields.push(Field::text(LINE_QTY, &format!("Ligne {i} — quantité"), "", "").optional());
+        fields.push(
+            Field::text(
+                FieldId::LineSku,
+                &format!("Ligne {i} — référence"),
+                "",
+                hint,
+            )
+            .optional(),
+        );
+        fields.push(
+            Field::text(FieldId::LineQty, &format!("Ligne {i} — quantité"), "", "").optional(),
+        );
     }
-    fields.push(Field::text("address", "Adresse de livraison n°", "1", "").optional());
-    fields.push(Field::text("contact", "Contact n°", "1", "").optional());
+    fields.push(Field::text(FieldId::Address, "Adresse de livraison n°", "1", "").optional());
+    fields.push(Field::text(FieldId::Contact, "Contact n°", "1", "").optional());
     let mut form = Form::new("Nouveau devis", intro, fields);
     // Another line appears once the last one is filled, up to what a quote may hold.
     form.grow_lines = Some(crate::app::customers::MAX_QUOTE_LINES);
@@ -154,8 +169,8 @@ pub(super) fn prepare_quote(app: &App, op: &Op) -> Result<Prepared, String> {
 
 pub(super) fn submit_quote(form: &Form) -> Result<(String, Args), String> {
     let mut lines = Vec::new();
-    let skus = form.fields_named(LINE_SKU);
-    let qtys = form.fields_named(LINE_QTY);
+    let skus = form.fields_named(FieldId::LineSku);
+    let qtys = form.fields_named(FieldId::LineQty);
     for (i, (s, q)) in skus.zip(qtys).enumerate() {
         let (sku, qty) = (s.value.trim(), q.value.trim());
         if sku.is_empty() && qty.is_empty() {
@@ -174,7 +189,7 @@ pub(super) fn submit_quote(form: &Form) -> Result<(String, Args), String> {
     if lines.is_empty() {
         return Err("un devis a au moins une ligne (référence et quantité)".into());
     }
-    let number = |name: &str| -> Result<Option<usize>, String> {
+    let number = |name: FieldId| -> Result<Option<usize>, String> {
         let v = form.value(name);
         if v.is_empty() {
             return Ok(None);
@@ -183,8 +198,8 @@ pub(super) fn submit_quote(form: &Form) -> Result<(String, Args), String> {
             .map(Some)
             .map_err(|_| format!("« {v} » : donnez un numéro (1, 2, …)"))
     };
-    let address = number("address")?;
-    let contact = number("contact")?;
+    let address = number(FieldId::Address)?;
+    let contact = number(FieldId::Contact)?;
     let what: Vec<String> = lines.iter().map(|(s, q)| format!("{s} × {q}")).collect();
     let line = format!(
         "Devis : {} ; adresse n° {}, contact n° {} ; prix et TVA du catalogue, valable un mois.",
@@ -323,8 +338,18 @@ pub(super) fn prepare_revise(app: &App, op: &Op) -> Result<Prepared, String> {
             .get(i - 1)
             .map(|l| (l.sku.clone(), l.ordered.to_string()))
             .unwrap_or_default();
-        fields.push(Field::text(LINE_SKU, &format!("Ligne {i} — référence"), &sku, "").optional());
-        fields.push(Field::text(LINE_QTY, &format!("Ligne {i} — quantité"), &qty, "").optional());
+        fields.push(
+            Field::text(
+                FieldId::LineSku,
+                &format!("Ligne {i} — référence"),
+                &sku,
+                "",
+            )
+            .optional(),
+        );
+        fields.push(
+            Field::text(FieldId::LineQty, &format!("Ligne {i} — quantité"), &qty, "").optional(),
+        );
     }
     let mut form = Form::new("Modifier le devis", intro, fields);
     form.grow_lines = Some(crate::app::customers::MAX_QUOTE_LINES);
@@ -334,8 +359,8 @@ pub(super) fn prepare_revise(app: &App, op: &Op) -> Result<Prepared, String> {
 pub(super) fn submit_revise(form: &Form) -> Result<(String, Args), String> {
     let mut lines = Vec::new();
     for (i, (s, q)) in form
-        .fields_named(LINE_SKU)
-        .zip(form.fields_named(LINE_QTY))
+        .fields_named(FieldId::LineSku)
+        .zip(form.fields_named(FieldId::LineQty))
         .enumerate()
     {
         let (sku, qty) = (s.value.trim(), q.value.trim());

@@ -12,7 +12,8 @@ mod specs;
 mod steps;
 
 use super::Tab;
-use super::forms::{Confirm, Form};
+use super::forms::{Confirm, FieldId, Form};
+use crate::app::queries::OrderView;
 use crate::app::{Actor, App, Permission};
 use crate::domain::pipeline::{CreditScope, OriginalPoInput};
 use crate::domain::{Cents, CustomerId, Date, DocNumber, EligibilityStatus, Stage};
@@ -147,6 +148,29 @@ pub(crate) struct Situation {
     pub credit_balance: bool,
     /// An invoice is past its due date and unpaid.
     pub overdue: bool,
+}
+
+impl Situation {
+    /// The situation of the order on its screen (the board reads the same from its cards).
+    pub(crate) fn of_order(view: &OrderView) -> Situation {
+        let o = &view.order;
+        Situation {
+            stage: view.stage,
+            live_invoice: o.live_invoices().next().is_some(),
+            to_invoice: o.lines.iter().any(|l| l.to_invoice() > 0),
+            renewed: o.quote.renewed_by.is_some(),
+            suspended: o
+                .live_invoices()
+                .any(|i| i.suspension.as_ref().is_some_and(|s| s.resumed.is_none())),
+            penalties_owed: view.penalties.owed() > crate::domain::Cents::ZERO,
+            delivered: o.delivered_units() > 0,
+            credit_balance: o.credit_balance() > crate::domain::Cents::ZERO,
+            overdue: view
+                .flags
+                .iter()
+                .any(|f| matches!(f, crate::domain::Flag::Overdue { .. })),
+        }
+    }
 }
 
 /// The inputs an operation collected from its form.

@@ -275,7 +275,7 @@ pub(crate) const ORDER_OPS: [OpSpec; 22] = [
         phrase: "Intérêts moratoires reçus pour",
         applies: |s| s.penalties_owed,
         prepare: prepare_pay_interest,
-        submit: submit_pay,
+        submit: submit_pay_interest,
         run: |app, who, t, args| match args {
             Args::Payment {
                 date,
@@ -349,7 +349,7 @@ pub(crate) const ORDER_OPS: [OpSpec; 22] = [
             Ok(reason_form("Annuler la commande", intro, op))
         },
         submit: |form| {
-            let reason = form.value("reason").to_string();
+            let reason = form.value(FieldId::Reason).to_string();
             let line =
                 format!("Annuler la commande (motif : {reason}) ; les réservations sont libérées.");
             Ok((line, Args::Reason(reason)))
@@ -376,7 +376,7 @@ pub(crate) const ORDER_OPS: [OpSpec; 22] = [
             Ok(reason_form("Devis refusé par l'acheteur", intro, op))
         },
         submit: |form| {
-            let reason = form.value("reason").to_string();
+            let reason = form.value(FieldId::Reason).to_string();
             let line = format!("Marquer le devis comme refusé (motif : {reason}).");
             Ok((line, Args::Reason(reason)))
         },

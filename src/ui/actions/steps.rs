@@ -10,7 +10,7 @@ use crate::domain::{
     Cents, Checklist, Date, DocNumber, EligibilityStatus, IssuedDocument, Order, VatRate,
 };
 use crate::ui::Level;
-use crate::ui::forms::{Confirm, Field, Form};
+use crate::ui::forms::{Confirm, Field, FieldId, Form};
 
 mod text {
     pub(super) const PO_NUMBER: &str = "N° de bon de commande / d'engagement";
@@ -75,7 +75,12 @@ pub(super) fn reason_form(title: &str, intro: Vec<String>, op: &Op) -> Prepared 
         Form::new(
             title,
             intro,
-            vec![Field::text("reason", text::REASON, "", "obligatoire")],
+            vec![Field::text(
+                FieldId::Reason,
+                text::REASON,
+                "",
+                "obligatoire",
+            )],
         ),
         op.clone(),
     )
@@ -140,14 +145,19 @@ pub(super) fn prepare_receive(app: &App, op: &Op) -> Result<Prepared, String> {
             "Bon de commande original reçu",
             intro,
             vec![
-                Field::text("po_number", text::PO_NUMBER, "", "50 caractères au plus"),
-                Field::text("po_date", text::PO_DATE, "", text::DATE_HINT),
-                Field::check("letterhead", text::LETTERHEAD),
-                Field::check("dated", text::DATED),
-                Field::check("signed", text::SIGNED),
-                Field::check("stamped", text::STAMPED),
-                Field::check("amount_matches", text::AMOUNT_MATCHES),
-                Field::text("contract", text::CONTRACT, "", "facultatif (BT-12)").optional(),
+                Field::text(
+                    FieldId::PoNumber,
+                    text::PO_NUMBER,
+                    "",
+                    "50 caractères au plus",
+                ),
+                Field::text(FieldId::PoDate, text::PO_DATE, "", text::DATE_HINT),
+                Field::check(FieldId::Letterhead, text::LETTERHEAD),
+                Field::check(FieldId::Dated, text::DATED),
+                Field::check(FieldId::Signed, text::SIGNED),
+                Field::check(FieldId::Stamped, text::STAMPED),
+                Field::check(FieldId::AmountMatches, text::AMOUNT_MATCHES),
+                Field::text(FieldId::Contract, text::CONTRACT, "", "facultatif (BT-12)").optional(),
             ],
         ),
         op.clone(),
@@ -155,17 +165,17 @@ pub(super) fn prepare_receive(app: &App, op: &Op) -> Result<Prepared, String> {
 }
 
 pub(super) fn submit_receive(form: &Form) -> Result<(String, Args), String> {
-    let date = form.value("po_date");
+    let date = form.value(FieldId::PoDate);
     let po_date =
         Date::parse_fr(date).ok_or_else(|| format!("date « {date} » invalide (JJ/MM/AAAA)"))?;
     let checklist = Checklist {
-        letterhead: form.checked("letterhead"),
-        dated: form.checked("dated"),
-        signed: form.checked("signed"),
-        stamped: form.checked("stamped"),
-        amount_matches: form.checked("amount_matches"),
+        letterhead: form.checked(FieldId::Letterhead),
+        dated: form.checked(FieldId::Dated),
+        signed: form.checked(FieldId::Signed),
+        stamped: form.checked(FieldId::Stamped),
+        amount_matches: form.checked(FieldId::AmountMatches),
     };
-    let po_number = form.value("po_number").to_string();
+    let po_number = form.value(FieldId::PoNumber).to_string();
     let line = format!(
         "BC n° {po_number} du {}, vérifié : à en-tête, daté, signé, cacheté, montant conforme.",
         po_date.fr()
@@ -176,7 +186,7 @@ pub(super) fn submit_receive(form: &Form) -> Result<(String, Args), String> {
             po_number,
             po_date,
             checklist,
-            contract: Some(form.value("contract").to_string()).filter(|c| !c.is_empty()),
+            contract: Some(form.value(FieldId::Contract).to_string()).filter(|c| !c.is_empty()),
         }),
     ))
 }
@@ -192,7 +202,7 @@ pub(super) fn prepare_deliver(app: &App, op: &Op) -> Result<Prepared, String> {
         .iter()
         .map(|l| {
             Field::text(
-                "quantity",
+                FieldId::Quantity,
                 &format!("{} (reste {})", l.designation, l.to_deliver()),
                 &l.to_deliver().to_string(),
                 "",
@@ -207,7 +217,7 @@ pub(super) fn prepare_deliver(app: &App, op: &Op) -> Result<Prepared, String> {
 
 pub(super) fn submit_deliver(form: &Form) -> Result<(String, Args), String> {
     let mut q = Vec::new();
-    for f in form.fields_named("quantity") {
+    for f in form.fields_named(FieldId::Quantity) {
         let value = f.value.trim();
         let n: u32 = value
             .parse()
@@ -249,11 +259,11 @@ pub(super) fn prepare_pay(app: &App, op: &Op) -> Result<Prepared, String> {
             "Paiement reçu",
             intro,
             vec![
-                Field::text("date", text::PAY_DATE, &today, text::DATE_HINT),
-                Field::text("amount", text::PAY_AMOUNT, &due, ""),
-                Field::text("reference", text::PAY_REF, "", "n° du mandat"),
+                Field::text(FieldId::Date, text::PAY_DATE, &today, text::DATE_HINT),
+                Field::text(FieldId::Amount, text::PAY_AMOUNT, &due, ""),
+                Field::text(FieldId::Reference, text::PAY_REF, "", "n° du mandat"),
                 Field::text(
-                    "surplus",
+                    FieldId::Surplus,
                     "Trop-perçu accepté",
                     "non",
                     "oui : plus que le reste dû, vu sur le relevé",
@@ -266,18 +276,17 @@ pub(super) fn prepare_pay(app: &App, op: &Op) -> Result<Prepared, String> {
 
 /// Date, amount and reference of a payment form (a mandate, interest, a refund).
 fn payment_fields(form: &Form) -> Result<(Date, Cents, String), String> {
-    let date_text = form.value("date");
+    let date_text = form.value(FieldId::Date);
     let date = Date::parse_fr(date_text)
         .ok_or_else(|| format!("date « {date_text} » invalide (JJ/MM/AAAA)"))?;
-    let amount_text = form.value("amount");
+    let amount_text = form.value(FieldId::Amount);
     let amount =
         parse_eur(amount_text).ok_or_else(|| format!("montant « {amount_text} » invalide"))?;
-    Ok((date, amount, form.value("reference").to_string()))
+    Ok((date, amount, form.value(FieldId::Reference).to_string()))
 }
 
 pub(super) fn submit_pay(form: &Form) -> Result<(String, Args), String> {
-    let (date, amount, reference) = payment_fields(form)?;
-    let surplus = match form.value("surplus").trim().to_lowercase().as_str() {
+    let surplus = match form.value(FieldId::Surplus).trim().to_lowercase().as_str() {
         "" | "non" | "n" => false,
         "oui" | "o" => true,
         other => {
@@ -286,6 +295,16 @@ pub(super) fn submit_pay(form: &Form) -> Result<(String, Args), String> {
             ));
         }
     };
+    payment(form, surplus)
+}
+
+/// Interest is paid apart from the principal, with no surplus to accept.
+pub(super) fn submit_pay_interest(form: &Form) -> Result<(String, Args), String> {
+    payment(form, false)
+}
+
+fn payment(form: &Form, surplus: bool) -> Result<(String, Args), String> {
+    let (date, amount, reference) = payment_fields(form)?;
     let mut line = format!(
         "Paiement de {} le {}, mandat {reference}.",
         amount.fr(),
@@ -322,13 +341,13 @@ pub(super) fn prepare_refund(app: &App, op: &Op) -> Result<Prepared, String> {
             intro,
             vec![
                 Field::text(
-                    "date",
+                    FieldId::Date,
                     "Date du virement",
                     &app.today().fr(),
                     text::DATE_HINT,
                 ),
-                Field::text("amount", text::PAY_AMOUNT, &amount, ""),
-                Field::text("reference", "Référence du virement", "", ""),
+                Field::text(FieldId::Amount, text::PAY_AMOUNT, &amount, ""),
+                Field::text(FieldId::Reference, "Référence du virement", "", ""),
             ],
         ),
         op.clone(),
@@ -364,11 +383,11 @@ fn invoice_field(candidates: &[DocNumber]) -> Field {
         .map(|n| n.to_string())
         .collect::<Vec<_>>()
         .join(", ");
-    Field::text("invoice", text::INVOICE, &value, &hint)
+    Field::text(FieldId::Invoice, text::INVOICE, &value, &hint)
 }
 
 fn invoice_of(form: &Form) -> Result<Option<DocNumber>, String> {
-    let v = form.value("invoice");
+    let v = form.value(FieldId::Invoice);
     if v.is_empty() {
         return Ok(None);
     }
@@ -377,7 +396,7 @@ fn invoice_of(form: &Form) -> Result<Option<DocNumber>, String> {
         .ok_or_else(|| format!("« {v} » n'est pas un numéro de facture"))
 }
 
-fn date_of(form: &Form, name: &str) -> Result<Date, String> {
+fn date_of(form: &Form, name: FieldId) -> Result<Date, String> {
     let v = form.value(name);
     Date::parse_fr(v).ok_or_else(|| format!("date « {v} » invalide (JJ/MM/AAAA)"))
 }
@@ -393,18 +412,26 @@ pub(super) fn prepare_credit(app: &App, op: &Op) -> Result<Prepared, String> {
     );
     let mut fields = vec![
         invoice_field(&live),
-        Field::text("reason", text::REASON, "", "obligatoire"),
+        Field::text(FieldId::Reason, text::REASON, "", "obligatoire"),
     ];
     for l in &v.order.lines {
         fields.push(Field::text(
-            "quantity",
+            FieldId::Quantity,
             &format!("{} (facturé {})", l.designation, l.invoiced),
             "0",
             "",
         ));
     }
-    fields.push(Field::text("amount", "Ou montant HT (€)", "", "facultatif").optional());
-    fields.push(Field::text("vat", "Taux de TVA du montant", "", "si plusieurs taux").optional());
+    fields.push(Field::text(FieldId::Amount, "Ou montant HT (€)", "", "facultatif").optional());
+    fields.push(
+        Field::text(
+            FieldId::Vat,
+            "Taux de TVA du montant",
+            "",
+            "si plusieurs taux",
+        )
+        .optional(),
+    );
     Ok(Prepared::Form(
         Form::new("Avoir", intro, fields),
         op.clone(),
@@ -413,9 +440,9 @@ pub(super) fn prepare_credit(app: &App, op: &Op) -> Result<Prepared, String> {
 
 pub(super) fn submit_credit(form: &Form) -> Result<(String, Args), String> {
     let invoice = invoice_of(form)?;
-    let reason = form.value("reason").to_string();
+    let reason = form.value(FieldId::Reason).to_string();
     let mut q = Vec::new();
-    for f in form.fields_named("quantity") {
+    for f in form.fields_named(FieldId::Quantity) {
         let value = f.value.trim();
         let n: u32 = if value.is_empty() {
             0
@@ -426,7 +453,7 @@ pub(super) fn submit_credit(form: &Form) -> Result<(String, Args), String> {
         };
         q.push(n);
     }
-    let amount = form.value("amount");
+    let amount = form.value(FieldId::Amount);
     let which = invoice
         .map(|n| n.to_string())
         .unwrap_or("la facture".into());
@@ -435,7 +462,7 @@ pub(super) fn submit_credit(form: &Form) -> Result<(String, Args), String> {
             return Err("donnez des quantités ou un montant, pas les deux".into());
         }
         let net = parse_eur(amount).ok_or_else(|| format!("montant « {amount} » invalide"))?;
-        let vat_text = form.value("vat");
+        let vat_text = form.value(FieldId::Vat);
         let vat = if vat_text.is_empty() {
             None
         } else {
@@ -515,11 +542,11 @@ pub(super) fn prepare_invoice_date(
     };
     let mut fields = vec![
         invoice_field(&candidates),
-        Field::text("date", label, &app.today().fr(), text::DATE_HINT),
+        Field::text(FieldId::Date, label, &app.today().fr(), text::DATE_HINT),
     ];
     if which == InvoiceDateForm::Suspend {
         fields.push(Field::text(
-            "reason",
+            FieldId::Reason,
             "Pièces manquantes (selon la notification)",
             "",
             "obligatoire",
@@ -530,8 +557,8 @@ pub(super) fn prepare_invoice_date(
 
 pub(super) fn submit_invoice_date(form: &Form) -> Result<(String, Args), String> {
     let invoice = invoice_of(form)?;
-    let date = date_of(form, "date")?;
-    let reason = form.value("reason").to_string();
+    let date = date_of(form, FieldId::Date)?;
+    let reason = form.value_if(FieldId::Reason).unwrap_or("").to_string();
     let which = invoice
         .map(|n| n.to_string())
         .unwrap_or("la facture".into());
@@ -563,9 +590,14 @@ pub(super) fn prepare_pay_interest(app: &App, op: &Op) -> Result<Prepared, Strin
             "Intérêts moratoires reçus",
             intro,
             vec![
-                Field::text("date", text::PAY_DATE, &app.today().fr(), text::DATE_HINT),
-                Field::text("amount", text::PAY_AMOUNT, &due, ""),
-                Field::text("reference", text::PAY_REF, "", "n° du mandat"),
+                Field::text(
+                    FieldId::Date,
+                    text::PAY_DATE,
+                    &app.today().fr(),
+                    text::DATE_HINT,
+                ),
+                Field::text(FieldId::Amount, text::PAY_AMOUNT, &due, ""),
+                Field::text(FieldId::Reference, text::PAY_REF, "", "n° du mandat"),
             ],
         ),
         op.clone(),
@@ -584,8 +616,14 @@ pub(super) fn prepare_waive(app: &App, op: &Op) -> Result<Prepared, String> {
             "Abandonner les intérêts moratoires",
             intro,
             vec![
-                Field::text("reason", text::REASON, "", "obligatoire"),
-                Field::text("amount", "Montant abandonné (€)", "", "tout par défaut").optional(),
+                Field::text(FieldId::Reason, text::REASON, "", "obligatoire"),
+                Field::text(
+                    FieldId::Amount,
+                    "Montant abandonné (€)",
+                    "",
+                    "tout par défaut",
+                )
+                .optional(),
             ],
         ),
         op.clone(),
@@ -593,8 +631,8 @@ pub(super) fn prepare_waive(app: &App, op: &Op) -> Result<Prepared, String> {
 }
 
 pub(super) fn submit_waive(form: &Form) -> Result<(String, Args), String> {
-    let reason = form.value("reason").to_string();
-    let a = form.value("amount");
+    let reason = form.value(FieldId::Reason).to_string();
+    let a = form.value(FieldId::Amount);
     let amount = if a.is_empty() {
         None
     } else {
@@ -645,14 +683,14 @@ pub(super) fn prepare_deliver_to(app: &App, op: &Op) -> Result<Prepared, String>
             intro,
             vec![
                 Field::text(
-                    "address",
+                    FieldId::Address,
                     "Adresse n°",
                     &current_address,
                     "numéro ci-dessus",
                 )
                 .optional(),
                 Field::text(
-                    "contact",
+                    FieldId::Contact,
                     "Contact n°",
                     &current_contact,
                     "numéro ci-dessus",
@@ -665,7 +703,7 @@ pub(super) fn prepare_deliver_to(app: &App, op: &Op) -> Result<Prepared, String>
 }
 
 pub(super) fn submit_deliver_to(form: &Form) -> Result<(String, Args), String> {
-    let number = |name: &str, what: &str| -> Result<Option<usize>, String> {
+    let number = |name: FieldId, what: &str| -> Result<Option<usize>, String> {
         let v = form.value(name).trim();
         if v.is_empty() {
             return Ok(None);
@@ -674,8 +712,8 @@ pub(super) fn submit_deliver_to(form: &Form) -> Result<(String, Args), String> {
             .map(Some)
             .map_err(|_| format!("{what} « {v} » : donnez son numéro (1, 2, …)"))
     };
-    let address = number("address", "adresse")?;
-    let contact = number("contact", "contact")?;
+    let address = number(FieldId::Address, "adresse")?;
+    let contact = number(FieldId::Contact, "contact")?;
     let mut parts = Vec::new();
     if let Some(a) = address {
         parts.push(format!("adresse n° {a}"));
@@ -730,7 +768,7 @@ pub(super) fn submit_eligibility(
     form: &Form,
     status: EligibilityStatus,
 ) -> Result<(String, Args), String> {
-    let reason = form.value("reason").to_string();
+    let reason = form.value(FieldId::Reason).to_string();
     let line = format!("Nouvelle décision : {} (motif : {reason}).", status.label());
     Ok((line, Args::Reason(reason)))
 }
@@ -822,7 +860,7 @@ pub(super) fn prepare_chorus_send(app: &App, op: &Op) -> Result<Prepared, String
             "Déposer sur Chorus Pro",
             intro,
             vec![Field::text(
-                "invoice",
+                FieldId::Invoice,
                 "Facture ou avoir",
                 &candidates[0].to_string(),
                 &candidates
@@ -837,7 +875,7 @@ pub(super) fn prepare_chorus_send(app: &App, op: &Op) -> Result<Prepared, String
 }
 
 pub(super) fn submit_chorus_send(form: &Form) -> Result<(String, Args), String> {
-    let v = form.value("invoice");
+    let v = form.value(FieldId::Invoice);
     let n = DocNumber::parse(v)
         .filter(|n| {
             matches!(
@@ -955,12 +993,12 @@ pub(super) fn prepare_email(app: &App, op: &Op) -> Result<Prepared, String> {
             intro,
             vec![
                 Field::text(
-                    "reference",
+                    FieldId::Reference,
                     "Document ou courrier",
                     &reference,
                     "DEV-…, BL-…, FA-… (le dossier de paiement), AV-…, LET-…",
                 ),
-                Field::text("to", "Destinataire(s)", &to, "adresse[, adresse]"),
+                Field::text(FieldId::To, "Destinataire(s)", &to, "adresse[, adresse]"),
             ],
         ),
         op.clone(),
@@ -968,8 +1006,8 @@ pub(super) fn prepare_email(app: &App, op: &Op) -> Result<Prepared, String> {
 }
 
 pub(super) fn submit_email(form: &Form) -> Result<(String, Args), String> {
-    let reference = form.value("reference").trim().to_uppercase();
-    let to = form.value("to").trim().to_string();
+    let reference = form.value(FieldId::Reference).trim().to_uppercase();
+    let to = form.value(FieldId::To).trim().to_string();
     if reference.is_empty() {
         return Err("le numéro du document ou du courrier".into());
     }
