@@ -127,7 +127,7 @@ impl App {
 }
 
 use crate::domain::chorus::{ChorusMark, ChorusRecord, ChorusState, ChorusStatus, day_of};
-use crate::domain::pipeline::{self, Ctx};
+use crate::domain::pipeline::{self, Ctx, DelayNotice};
 use crate::domain::{Action, DocKind, DocNumber, Event, FileFormat, Timestamp};
 
 /// What a run of the queue or of the follow-up did.
@@ -480,41 +480,26 @@ impl App {
         let number = order.number.to_string();
         let system = super::Actor::system();
         let inv = r.number;
-        let result = match s.status.as_str() {
-            "MISE_A_DISPOSITION" => self
-                .order_step(
-                    &system,
-                    Permission::PaymentDelay,
-                    &number,
-                    |o, _, _, ctx: &Ctx| pipeline::chorus_receipt(o, inv, day, ctx),
-                )
-                .map(|_| ()),
-            "SUSPENDUE" => self
-                .order_step(
-                    &system,
-                    Permission::PaymentDelay,
-                    &number,
-                    |o, _, _, ctx: &Ctx| {
-                        pipeline::suspend_delay(
-                            o,
-                            Some(inv),
-                            day,
-                            "Chorus Pro : facture suspendue par l'organisme (complément demandé)",
-                            ctx,
-                        )
-                    },
-                )
-                .map(|_| ()),
-            "COMPLETEE" => self
-                .order_step(
-                    &system,
-                    Permission::PaymentDelay,
-                    &number,
-                    |o, _, _, ctx: &Ctx| pipeline::resume_delay(o, Some(inv), day, ctx),
-                )
-                .map(|_| ()),
-            _ => Ok(()),
+        // The platform's receipt replaces a typed or presumed one; the others are the
+        // notices staff would otherwise type.
+        let notice = match s.status.as_str() {
+            "MISE_A_DISPOSITION" => None,
+            "SUSPENDUE" => Some(DelayNotice::Interrupted {
+                reason: "Chorus Pro : facture suspendue par l'organisme (complément demandé)"
+                    .into(),
+            }),
+            "COMPLETEE" => Some(DelayNotice::Resumed),
+            _ => return,
         };
+        let result = self.order_step(
+            &system,
+            Permission::PaymentDelay,
+            &number,
+            |o, _, _, ctx: &Ctx| match &notice {
+                None => pipeline::chorus_receipt(o, inv, day, ctx),
+                Some(n) => pipeline::record_delay_notice(o, Some(inv), day, n, ctx),
+            },
+        );
         if let Err(e) = result {
             tracing::warn!(document = %r.number, status = %s.status, "Chorus Pro : statut sans effet : {e}");
         }

@@ -6,7 +6,7 @@ use crate::domain::credit::IssuedTotals;
 use crate::domain::money::MAX_AMOUNT;
 use crate::domain::order::Attachment;
 use crate::domain::pipeline::{
-    self, CreditScope, Ctx, Issued, OriginalPoInput, Shortage, Step, Stock,
+    self, CreditScope, Ctx, DelayNotice, Issued, OriginalPoInput, Shortage, Step, Stock,
 };
 use crate::domain::{
     Action, Cents, Customer, CustomerId, Date, DocKind, DocNumber, EligibilityStatus, Event,
@@ -283,43 +283,18 @@ impl App {
         )
     }
 
-    /// The body received the invoice on `date` (Chorus Pro notification).
-    pub fn record_receipt(
+    /// What the body notified about an invoice's payment delay: its receipt, an
+    /// interruption, a resumption (décret n° 2013-269).
+    pub fn record_delay_notice(
         &self,
         actor: &Actor,
         number: &str,
         invoice: Option<DocNumber>,
         date: Date,
+        notice: &DelayNotice,
     ) -> Result<Order, AppError> {
         self.order_step(actor, Permission::PaymentDelay, number, |o, _, _, ctx| {
-            pipeline::record_receipt(o, invoice, date, ctx)
-        })
-    }
-
-    /// The body interrupted the payment delay (R2192-27).
-    pub fn suspend_delay(
-        &self,
-        actor: &Actor,
-        number: &str,
-        invoice: Option<DocNumber>,
-        notice: Date,
-        reason: &str,
-    ) -> Result<Order, AppError> {
-        self.order_step(actor, Permission::PaymentDelay, number, |o, _, _, ctx| {
-            pipeline::suspend_delay(o, invoice, notice, reason, ctx)
-        })
-    }
-
-    /// The missing pieces arrived: the delay starts again (R2192-29).
-    pub fn resume_delay(
-        &self,
-        actor: &Actor,
-        number: &str,
-        invoice: Option<DocNumber>,
-        date: Date,
-    ) -> Result<Order, AppError> {
-        self.order_step(actor, Permission::PaymentDelay, number, |o, _, _, ctx| {
-            pipeline::resume_delay(o, invoice, date, ctx)
+            pipeline::record_delay_notice(o, invoice, date, notice, ctx)
         })
     }
 

@@ -210,15 +210,6 @@ impl Form {
         self.field(name).map(|f| f.value.trim()).unwrap_or("")
     }
 
-    /// The trimmed text of the field `name` in a form built with or without it (the
-    /// interruption's reason, asked only when the date interrupts a delay).
-    pub(crate) fn value_if(&self, name: FieldId) -> Option<&str> {
-        self.fields
-            .iter()
-            .find(|f| f.name == name)
-            .map(|f| f.value.trim())
-    }
-
     /// Whether the box `name` is ticked.
     pub(crate) fn checked(&self, name: FieldId) -> bool {
         self.field(name).is_some_and(|f| f.checked)

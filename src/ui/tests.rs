@@ -1833,7 +1833,13 @@ fn every_permission_agrees_on_every_surface() {
                 crate::domain::Cents(100),
                 "MANDAT-T",
             )),
-            Permission::PaymentDelay => ok!(app.record_receipt(who, &order, None, w.app.today())),
+            Permission::PaymentDelay => ok!(app.record_delay_notice(
+                who,
+                &order,
+                None,
+                w.app.today(),
+                &crate::domain::pipeline::DelayNotice::Received
+            )),
             Permission::WaiveInterest => ok!(app.waive_penalties(who, &order, None, "essai")),
             Permission::Letter => {
                 ok!(app.write_letter(who, &order, crate::domain::letter::LetterKind::Reminder,))

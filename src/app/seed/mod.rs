@@ -628,8 +628,13 @@ impl<'a> Sim<'a> {
                 {
                     let received = inv.date.add_days(self.rng.range(1, 4) as i32);
                     if received <= at.paris_date() {
-                        let r =
-                            pipeline::record_receipt(&sim.order, Some(inv.number), received, &ctx);
+                        let r = pipeline::record_delay_notice(
+                            &sim.order,
+                            Some(inv.number),
+                            received,
+                            &pipeline::DelayNotice::Received,
+                            &ctx,
+                        );
                         sim.order = self.apply_step(tx, "compta", at, r)?;
                     }
                 }

@@ -18,6 +18,7 @@ use super::order::{
 };
 use std::collections::BTreeMap;
 
+mod delay;
 mod delivery;
 mod invoice;
 mod original;
@@ -27,6 +28,7 @@ mod stock;
 #[cfg(test)]
 mod tests;
 
+pub use delay::*;
 pub use delivery::*;
 pub use invoice::*;
 pub use original::*;

@@ -893,7 +893,13 @@ fn receipt_and_interruption_move_the_due_date() {
     let t = ctx("2026-03-20");
     let inv = Some(num(DocKind::Invoice, 1));
     assert_eq!(
-        reason(record_receipt(&o, inv, d("2026-03-06"), &t)),
+        reason(record_delay_notice(
+            &o,
+            inv,
+            d("2026-03-06"),
+            &DelayNotice::Received,
+            &t
+        )),
         Reason::DateBeforeInvoice {
             date: d("2026-03-06"),
             invoice: num(DocKind::Invoice, 1),
@@ -901,12 +907,29 @@ fn receipt_and_interruption_move_the_due_date() {
         }
     );
     assert_eq!(
-        reason(record_receipt(&o, None, d("2026-03-21"), &t)),
+        reason(record_delay_notice(
+            &o,
+            None,
+            d("2026-03-21"),
+            &DelayNotice::Received,
+            &t
+        )),
         Reason::DateInFuture(d("2026-03-21"))
     );
-    let o = record_receipt(&o, None, d("2026-03-12"), &t).unwrap().order;
+    let o = record_delay_notice(&o, None, d("2026-03-12"), &DelayNotice::Received, &t)
+        .unwrap()
+        .order;
     assert_eq!(o.invoices[0].due_date(), Some(d("2026-04-11")));
-    let s = suspend_delay(&o, None, d("2026-03-20"), "attestation de service fait", &t).unwrap();
+    let s = record_delay_notice(
+        &o,
+        None,
+        d("2026-03-20"),
+        &DelayNotice::Interrupted {
+            reason: "attestation de service fait".into(),
+        },
+        &t,
+    )
+    .unwrap();
     assert!(
         s.events[0].detail.contains("22 j restants"),
         "{}",
@@ -915,24 +938,46 @@ fn receipt_and_interruption_move_the_due_date() {
     let o = s.order;
     assert_eq!(o.invoices[0].due_date(), None);
     assert_eq!(
-        reason(suspend_delay(&o, inv, d("2026-03-20"), "encore", &t)),
+        reason(record_delay_notice(
+            &o,
+            inv,
+            d("2026-03-20"),
+            &DelayNotice::Interrupted {
+                reason: "encore".into()
+            },
+            &t
+        )),
         Reason::AlreadySuspended(num(DocKind::Invoice, 1))
     );
     assert_eq!(
-        reason(resume_delay(&o, None, d("2026-03-19"), &t)),
+        reason(record_delay_notice(
+            &o,
+            None,
+            d("2026-03-19"),
+            &DelayNotice::Resumed,
+            &t
+        )),
         Reason::ResumedBeforeNotice {
             resumed: d("2026-03-19"),
             notice: d("2026-03-20")
         }
     );
-    let o = resume_delay(&o, None, d("2026-03-20"), &t).unwrap().order;
+    let o = record_delay_notice(&o, None, d("2026-03-20"), &DelayNotice::Resumed, &t)
+        .unwrap()
+        .order;
     assert_eq!(
         o.invoices[0].due_date(),
         Some(d("2026-04-19")),
         "30 days from resumption (22 left was shorter)"
     );
     assert_eq!(
-        reason(resume_delay(&o, inv, d("2026-03-20"), &t)),
+        reason(record_delay_notice(
+            &o,
+            inv,
+            d("2026-03-20"),
+            &DelayNotice::Resumed,
+            &t
+        )),
         Reason::AlreadyResumed(num(DocKind::Invoice, 1))
     );
 }
@@ -1395,7 +1440,7 @@ proptest::proptest! {
         let rates = EcbRates::new(rate_list.clone()).unwrap();
         if let Some(r) = receipt {
             let day = d("2026-03-07").add_days(r);
-            o = record_receipt(&o, None, day, &ctx_on(day)).unwrap().order;
+            o = record_delay_notice(&o, None, day, &DelayNotice::Received, &ctx_on(day)).unwrap().order;
         }
         let due = o.invoices[0].due_date().unwrap();
         let mut day = d("2026-03-07");

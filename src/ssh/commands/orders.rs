@@ -6,8 +6,8 @@ use crate::app::import::parse_quote_request;
 use crate::app::index::CardView;
 use crate::app::queries::OrderView;
 use crate::app::{Actor, App, AppError};
-use crate::domain::pipeline::{CreditScope, OriginalPoInput};
-use crate::domain::{Cents, Checklist, DocKind, DocNumber, IssuedDocument, Order, Stage};
+use crate::domain::pipeline::{CreditScope, DelayNotice, OriginalPoInput};
+use crate::domain::{Cents, Checklist, Date, DocKind, DocNumber, IssuedDocument, Order, Stage};
 use serde::Serialize;
 
 /// The board's active columns, listed when no stage is given.
@@ -447,36 +447,25 @@ pub(super) fn order(shared: &Shared, actor: &Actor, what: OrderCmd) -> Output {
             number,
             date,
             invoice,
-        } => {
-            let invoice = match invoice_arg(invoice) {
-                Ok(i) => i,
-                Err(o) => return o,
-            };
-            due_line(app.record_receipt(actor, &number, invoice, date))
-        }
+        } => delay_line(app, actor, &number, invoice, date, DelayNotice::Received),
         OrderCmd::Suspend {
             number,
             date,
             reason,
             invoice,
-        } => {
-            let invoice = match invoice_arg(invoice) {
-                Ok(i) => i,
-                Err(o) => return o,
-            };
-            due_line(app.suspend_delay(actor, &number, invoice, date, &reason))
-        }
+        } => delay_line(
+            app,
+            actor,
+            &number,
+            invoice,
+            date,
+            DelayNotice::Interrupted { reason },
+        ),
         OrderCmd::Resume {
             number,
             date,
             invoice,
-        } => {
-            let invoice = match invoice_arg(invoice) {
-                Ok(i) => i,
-                Err(o) => return o,
-            };
-            due_line(app.resume_delay(actor, &number, invoice, date))
-        }
+        } => delay_line(app, actor, &number, invoice, date, DelayNotice::Resumed),
         OrderCmd::PayInterest {
             number,
             date,
@@ -537,8 +526,21 @@ fn invoice_arg(invoice: Option<String>) -> Result<Option<DocNumber>, Output> {
     }
 }
 
-/// The due dates after a change of receipt or interruption.
-fn due_line(r: Result<Order, AppError>) -> Output {
+/// A notice of the payment delay (receipt, interruption, resumption), answered with the
+/// invoices' due dates.
+fn delay_line(
+    app: &App,
+    actor: &Actor,
+    number: &str,
+    invoice: Option<String>,
+    date: Date,
+    notice: DelayNotice,
+) -> Output {
+    let invoice = match invoice_arg(invoice) {
+        Ok(i) => i,
+        Err(o) => return o,
+    };
+    let r = app.record_delay_notice(actor, number, invoice, date, &notice);
     Output::from_result(r, |o| {
         o.invoices
             .iter()

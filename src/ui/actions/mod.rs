@@ -15,7 +15,7 @@ use super::Tab;
 use super::forms::{Confirm, FieldId, Form};
 use crate::app::queries::OrderView;
 use crate::app::{Actor, App, Permission};
-use crate::domain::pipeline::{CreditScope, OriginalPoInput};
+use crate::domain::pipeline::{CreditScope, DelayNotice, OriginalPoInput};
 use crate::domain::{Cents, CustomerId, Date, DocNumber, EligibilityStatus, Stage};
 pub(crate) use specs::{CUSTOMER_OPS, ORDER_OPS};
 use steps::*;
@@ -199,10 +199,11 @@ pub(crate) enum Args {
         scope: CreditScope,
         reason: String,
     },
-    InvoiceDate {
+    /// A notice of an invoice's payment delay (receipt, interruption, resumption).
+    Delay {
         invoice: Option<DocNumber>,
         date: Date,
-        reason: String,
+        notice: DelayNotice,
     },
     Waive {
         amount: Option<Cents>,

@@ -211,14 +211,8 @@ pub(crate) const ORDER_OPS: [OpSpec; 22] = [
         phrase: "Date de réception de la facture par l'organisme pour",
         applies: has_live_invoice,
         prepare: |app, op| prepare_invoice_date(app, op, InvoiceDateForm::Receipt),
-        submit: submit_invoice_date,
-        run: |app, who, t, args| match args {
-            Args::InvoiceDate { invoice, date, .. } => order_result(
-                app.record_receipt(who, order_of(t), invoice, date),
-                "réception de la facture enregistrée",
-            ),
-            _ => missing_input(),
-        },
+        submit: |form| submit_invoice_date(form, InvoiceDateForm::Receipt),
+        run: run_delay,
     },
     OpSpec {
         kind: OpKind::Suspend,
@@ -231,18 +225,8 @@ pub(crate) const ORDER_OPS: [OpSpec; 22] = [
         phrase: "Interruption du délai de paiement de",
         applies: |s| has_live_invoice(s) && !s.suspended,
         prepare: |app, op| prepare_invoice_date(app, op, InvoiceDateForm::Suspend),
-        submit: submit_invoice_date,
-        run: |app, who, t, args| match args {
-            Args::InvoiceDate {
-                invoice,
-                date,
-                reason,
-            } => order_result(
-                app.suspend_delay(who, order_of(t), invoice, date, &reason),
-                "délai de paiement interrompu",
-            ),
-            _ => missing_input(),
-        },
+        submit: |form| submit_invoice_date(form, InvoiceDateForm::Suspend),
+        run: run_delay,
     },
     OpSpec {
         kind: OpKind::Resume,
@@ -255,14 +239,8 @@ pub(crate) const ORDER_OPS: [OpSpec; 22] = [
         phrase: "Reprise du délai de paiement de",
         applies: |s| s.suspended,
         prepare: |app, op| prepare_invoice_date(app, op, InvoiceDateForm::Resume),
-        submit: submit_invoice_date,
-        run: |app, who, t, args| match args {
-            Args::InvoiceDate { invoice, date, .. } => order_result(
-                app.resume_delay(who, order_of(t), invoice, date),
-                "délai de paiement repris",
-            ),
-            _ => missing_input(),
-        },
+        submit: |form| submit_invoice_date(form, InvoiceDateForm::Resume),
+        run: run_delay,
     },
     OpSpec {
         kind: OpKind::PayInterest,

@@ -5,7 +5,7 @@ use super::{Args, Op, Outcome, Pending, Prepared, Target};
 use crate::app::queries::OrderView;
 use crate::app::{Actor, App, AppError};
 use crate::domain::money::parse_eur;
-use crate::domain::pipeline::{CreditScope, OriginalPoInput};
+use crate::domain::pipeline::{CreditScope, DelayNotice, OriginalPoInput};
 use crate::domain::{
     Cents, Checklist, Date, DocNumber, EligibilityStatus, IssuedDocument, Order, VatRate,
 };
@@ -555,26 +555,55 @@ pub(super) fn prepare_invoice_date(
     Ok(Prepared::Form(Form::new(title, intro, fields), op.clone()))
 }
 
-pub(super) fn submit_invoice_date(form: &Form) -> Result<(String, Args), String> {
+pub(super) fn submit_invoice_date(
+    form: &Form,
+    which: InvoiceDateForm,
+) -> Result<(String, Args), String> {
     let invoice = invoice_of(form)?;
     let date = date_of(form, FieldId::Date)?;
-    let reason = form.value_if(FieldId::Reason).unwrap_or("").to_string();
-    let which = invoice
+    let which_invoice = invoice
         .map(|n| n.to_string())
         .unwrap_or("la facture".into());
-    let line = if reason.is_empty() {
-        format!("{which} : {}.", date.fr())
-    } else {
-        format!("{which} : interrompu le {} ({reason}).", date.fr())
+    let (line, notice) = match which {
+        InvoiceDateForm::Receipt => (
+            format!("{which_invoice} : {}.", date.fr()),
+            DelayNotice::Received,
+        ),
+        InvoiceDateForm::Resume => (
+            format!("{which_invoice} : {}.", date.fr()),
+            DelayNotice::Resumed,
+        ),
+        InvoiceDateForm::Suspend => {
+            let reason = form.value(FieldId::Reason).to_string();
+            (
+                format!("{which_invoice} : interrompu le {} ({reason}).", date.fr()),
+                DelayNotice::Interrupted { reason },
+            )
+        }
     };
     Ok((
         line,
-        Args::InvoiceDate {
+        Args::Delay {
             invoice,
             date,
-            reason,
+            notice,
         },
     ))
+}
+
+/// Records a notice of the payment delay, whichever form gathered it.
+pub(super) fn run_delay(app: &App, who: &Actor, t: &Target, args: Args) -> Outcome {
+    match args {
+        Args::Delay {
+            invoice,
+            date,
+            notice,
+        } => order_result(
+            app.record_delay_notice(who, order_of(t), invoice, date, &notice),
+            notice.done(),
+        ),
+        _ => missing_input(),
+    }
 }
 
 pub(super) fn prepare_pay_interest(app: &App, op: &Op) -> Result<Prepared, String> {

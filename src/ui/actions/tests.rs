@@ -131,8 +131,16 @@ fn every_form_reads_only_the_fields_it_was_built_with() {
         .next()
         .unwrap()
         .date;
-    app.suspend_delay(&paul, &a.number.to_string(), None, issued, "pièce")
-        .unwrap();
+    app.record_delay_notice(
+        &paul,
+        &a.number.to_string(),
+        None,
+        issued,
+        &crate::domain::pipeline::DelayNotice::Interrupted {
+            reason: "pièce".into(),
+        },
+    )
+    .unwrap();
     let owed = app
         .order_view(&b.number.to_string())
         .unwrap()
