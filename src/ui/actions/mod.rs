@@ -8,6 +8,8 @@ pub(crate) mod bank;
 mod catalogue;
 mod correct;
 mod create;
+mod money;
+mod outside;
 mod specs;
 mod steps;
 
@@ -17,6 +19,8 @@ use crate::app::queries::OrderView;
 use crate::app::{Actor, App, Permission};
 use crate::domain::pipeline::{CreditScope, DelayNotice, OriginalPoInput};
 use crate::domain::{Cents, CustomerId, Date, DocNumber, EligibilityStatus, Stage};
+use money::*;
+use outside::*;
 pub(crate) use specs::{CUSTOMER_OPS, ORDER_OPS};
 use steps::*;
 

@@ -5,28 +5,28 @@ use super::{Args, Op, Outcome, Pending, Prepared, Target};
 use crate::app::queries::OrderView;
 use crate::app::{Actor, App, AppError};
 use crate::domain::money::parse_eur;
-use crate::domain::pipeline::{CreditScope, DelayNotice, OriginalPoInput};
+use crate::domain::pipeline::{CreditScope, OriginalPoInput};
 use crate::domain::{
     Cents, Checklist, Date, DocNumber, EligibilityStatus, IssuedDocument, Order, VatRate,
 };
 use crate::ui::Level;
 use crate::ui::forms::{Confirm, Field, FieldId, Form};
 
-mod text {
-    pub(super) const PO_NUMBER: &str = "N° de bon de commande / d'engagement";
-    pub(super) const PO_DATE: &str = "Date du bon de commande";
-    pub(super) const LETTERHEAD: &str = "Sur papier à en-tête de l'organisme";
-    pub(super) const DATED: &str = "Daté";
-    pub(super) const SIGNED: &str = "Signé";
-    pub(super) const STAMPED: &str = "Revêtu du cachet officiel";
-    pub(super) const AMOUNT_MATCHES: &str = "Montant conforme au devis";
-    pub(super) const REASON: &str = "Motif";
-    pub(super) const PAY_DATE: &str = "Date du paiement";
-    pub(super) const PAY_AMOUNT: &str = "Montant (€)";
-    pub(super) const PAY_REF: &str = "Référence du mandat";
-    pub(super) const DATE_HINT: &str = "JJ/MM/AAAA";
-    pub(super) const CONTRACT: &str = "Référence du marché";
-    pub(super) const INVOICE: &str = "Facture";
+pub(super) mod text {
+    pub(in crate::ui::actions) const PO_NUMBER: &str = "N° de bon de commande / d'engagement";
+    pub(in crate::ui::actions) const PO_DATE: &str = "Date du bon de commande";
+    pub(in crate::ui::actions) const LETTERHEAD: &str = "Sur papier à en-tête de l'organisme";
+    pub(in crate::ui::actions) const DATED: &str = "Daté";
+    pub(in crate::ui::actions) const SIGNED: &str = "Signé";
+    pub(in crate::ui::actions) const STAMPED: &str = "Revêtu du cachet officiel";
+    pub(in crate::ui::actions) const AMOUNT_MATCHES: &str = "Montant conforme au devis";
+    pub(in crate::ui::actions) const REASON: &str = "Motif";
+    pub(in crate::ui::actions) const PAY_DATE: &str = "Date du paiement";
+    pub(in crate::ui::actions) const PAY_AMOUNT: &str = "Montant (€)";
+    pub(in crate::ui::actions) const PAY_REF: &str = "Référence du mandat";
+    pub(in crate::ui::actions) const DATE_HINT: &str = "JJ/MM/AAAA";
+    pub(in crate::ui::actions) const CONTRACT: &str = "Référence du marché";
+    pub(in crate::ui::actions) const INVOICE: &str = "Facture";
 }
 
 pub(super) fn order_of(t: &Target) -> &str {
@@ -250,130 +250,8 @@ pub(super) fn prepare_invoice(app: &App, op: &Op) -> Result<Prepared, String> {
     Ok(confirm("Émettre la facture ?", lines, op))
 }
 
-pub(super) fn prepare_pay(app: &App, op: &Op) -> Result<Prepared, String> {
-    let (intro, v) = order_intro(app, op)?;
-    let today = app.today().fr();
-    let due = crate::domain::money::format_number_fr(v.order.outstanding()).replace(' ', "");
-    Ok(Prepared::Form(
-        Form::new(
-            "Paiement reçu",
-            intro,
-            vec![
-                Field::text(FieldId::Date, text::PAY_DATE, &today, text::DATE_HINT),
-                Field::text(FieldId::Amount, text::PAY_AMOUNT, &due, ""),
-                Field::text(FieldId::Reference, text::PAY_REF, "", "n° du mandat"),
-                Field::text(
-                    FieldId::Surplus,
-                    "Trop-perçu accepté",
-                    "non",
-                    "oui : plus que le reste dû, vu sur le relevé",
-                ),
-            ],
-        ),
-        op.clone(),
-    ))
-}
-
-/// Date, amount and reference of a payment form (a mandate, interest, a refund).
-fn payment_fields(form: &Form) -> Result<(Date, Cents, String), String> {
-    let date_text = form.value(FieldId::Date);
-    let date = Date::parse_fr(date_text)
-        .ok_or_else(|| format!("date « {date_text} » invalide (JJ/MM/AAAA)"))?;
-    let amount_text = form.value(FieldId::Amount);
-    let amount =
-        parse_eur(amount_text).ok_or_else(|| format!("montant « {amount_text} » invalide"))?;
-    Ok((date, amount, form.value(FieldId::Reference).to_string()))
-}
-
-pub(super) fn submit_pay(form: &Form) -> Result<(String, Args), String> {
-    let surplus = match form.value(FieldId::Surplus).trim().to_lowercase().as_str() {
-        "" | "non" | "n" => false,
-        "oui" | "o" => true,
-        other => {
-            return Err(format!(
-                "trop-perçu accepté : « {other} », répondez oui ou non"
-            ));
-        }
-    };
-    payment(form, surplus)
-}
-
-/// Interest is paid apart from the principal, with no surplus to accept.
-pub(super) fn submit_pay_interest(form: &Form) -> Result<(String, Args), String> {
-    payment(form, false)
-}
-
-fn payment(form: &Form, surplus: bool) -> Result<(String, Args), String> {
-    let (date, amount, reference) = payment_fields(form)?;
-    let mut line = format!(
-        "Paiement de {} le {}, mandat {reference}.",
-        amount.fr(),
-        date.fr()
-    );
-    if surplus {
-        line += " Ce qui dépasse le reste dû sera à rembourser.";
-    }
-    Ok((
-        line,
-        Args::Payment {
-            date,
-            amount,
-            reference,
-            surplus,
-        },
-    ))
-}
-
-pub(super) fn prepare_refund(app: &App, op: &Op) -> Result<Prepared, String> {
-    let (mut intro, v) = order_intro(app, op)?;
-    let credit = v.order.credit_balance();
-    intro.push(format!(
-        "Trop-perçu à rembourser : {} (payé {}, facturé {}, déjà remboursé {}).",
-        credit.fr(),
-        v.order.paid_amount().fr(),
-        v.order.invoiced_amount().fr(),
-        v.order.refunded_amount().fr()
-    ));
-    let amount = crate::domain::money::format_number_fr(credit).replace(' ', "");
-    Ok(Prepared::Form(
-        Form::new(
-            "Remboursement du trop-perçu",
-            intro,
-            vec![
-                Field::text(
-                    FieldId::Date,
-                    "Date du virement",
-                    &app.today().fr(),
-                    text::DATE_HINT,
-                ),
-                Field::text(FieldId::Amount, text::PAY_AMOUNT, &amount, ""),
-                Field::text(FieldId::Reference, "Référence du virement", "", ""),
-            ],
-        ),
-        op.clone(),
-    ))
-}
-
-pub(super) fn submit_refund(form: &Form) -> Result<(String, Args), String> {
-    let (date, amount, reference) = payment_fields(form)?;
-    let line = format!(
-        "Remboursement de {} le {}, virement {reference}.",
-        amount.fr(),
-        date.fr()
-    );
-    Ok((
-        line,
-        Args::Payment {
-            date,
-            amount,
-            reference,
-            surplus: false,
-        },
-    ))
-}
-
 /// The invoice a form is about: the only candidate, prefilled; staff may type another.
-fn invoice_field(candidates: &[DocNumber]) -> Field {
+pub(super) fn invoice_field(candidates: &[DocNumber]) -> Field {
     let value = match candidates {
         [one] => one.to_string(),
         _ => String::new(),
@@ -386,7 +264,7 @@ fn invoice_field(candidates: &[DocNumber]) -> Field {
     Field::text(FieldId::Invoice, text::INVOICE, &value, &hint)
 }
 
-fn invoice_of(form: &Form) -> Result<Option<DocNumber>, String> {
+pub(super) fn invoice_of(form: &Form) -> Result<Option<DocNumber>, String> {
     let v = form.value(FieldId::Invoice);
     if v.is_empty() {
         return Ok(None);
@@ -396,7 +274,7 @@ fn invoice_of(form: &Form) -> Result<Option<DocNumber>, String> {
         .ok_or_else(|| format!("« {v} » n'est pas un numéro de facture"))
 }
 
-fn date_of(form: &Form, name: FieldId) -> Result<Date, String> {
+pub(super) fn date_of(form: &Form, name: FieldId) -> Result<Date, String> {
     let v = form.value(name);
     Date::parse_fr(v).ok_or_else(|| format!("date « {v} » invalide (JJ/MM/AAAA)"))
 }
@@ -497,181 +375,6 @@ pub(super) fn submit_credit(form: &Form) -> Result<(String, Args), String> {
             reason,
         },
     ))
-}
-
-/// The three forms that date something about an invoice.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(super) enum InvoiceDateForm {
-    Receipt,
-    Suspend,
-    Resume,
-}
-
-pub(super) fn prepare_invoice_date(
-    app: &App,
-    op: &Op,
-    which: InvoiceDateForm,
-) -> Result<Prepared, String> {
-    let (mut intro, v) = order_intro(app, op)?;
-    for inv in &v.invoices {
-        intro.extend(inv.explain().into_iter().take(2));
-    }
-    let live = v.order.live_invoices();
-    let (title, label, candidates): (&str, &str, Vec<DocNumber>) = match which {
-        InvoiceDateForm::Receipt => (
-            "Réception de la facture par l'organisme",
-            "Date de réception (notification Chorus Pro)",
-            live.filter(|i| i.received_on.is_none())
-                .map(|i| i.number)
-                .collect(),
-        ),
-        InvoiceDateForm::Suspend => (
-            "Interruption du délai de paiement (R2192-27)",
-            "Date de la notification d'interruption",
-            live.filter(|i| i.suspension.is_none())
-                .map(|i| i.number)
-                .collect(),
-        ),
-        InvoiceDateForm::Resume => (
-            "Reprise du délai de paiement (R2192-29)",
-            "Date de réception des pièces manquantes",
-            live.filter(|i| i.suspension.as_ref().is_some_and(|s| s.resumed.is_none()))
-                .map(|i| i.number)
-                .collect(),
-        ),
-    };
-    let mut fields = vec![
-        invoice_field(&candidates),
-        Field::text(FieldId::Date, label, &app.today().fr(), text::DATE_HINT),
-    ];
-    if which == InvoiceDateForm::Suspend {
-        fields.push(Field::text(
-            FieldId::Reason,
-            "Pièces manquantes (selon la notification)",
-            "",
-            "obligatoire",
-        ));
-    }
-    Ok(Prepared::Form(Form::new(title, intro, fields), op.clone()))
-}
-
-pub(super) fn submit_invoice_date(
-    form: &Form,
-    which: InvoiceDateForm,
-) -> Result<(String, Args), String> {
-    let invoice = invoice_of(form)?;
-    let date = date_of(form, FieldId::Date)?;
-    let which_invoice = invoice
-        .map(|n| n.to_string())
-        .unwrap_or("la facture".into());
-    let (line, notice) = match which {
-        InvoiceDateForm::Receipt => (
-            format!("{which_invoice} : {}.", date.fr()),
-            DelayNotice::Received,
-        ),
-        InvoiceDateForm::Resume => (
-            format!("{which_invoice} : {}.", date.fr()),
-            DelayNotice::Resumed,
-        ),
-        InvoiceDateForm::Suspend => {
-            let reason = form.value(FieldId::Reason).to_string();
-            (
-                format!("{which_invoice} : interrompu le {} ({reason}).", date.fr()),
-                DelayNotice::Interrupted { reason },
-            )
-        }
-    };
-    Ok((
-        line,
-        Args::Delay {
-            invoice,
-            date,
-            notice,
-        },
-    ))
-}
-
-/// Records a notice of the payment delay, whichever form gathered it.
-pub(super) fn run_delay(app: &App, who: &Actor, t: &Target, args: Args) -> Outcome {
-    match args {
-        Args::Delay {
-            invoice,
-            date,
-            notice,
-        } => order_result(
-            app.record_delay_notice(who, order_of(t), invoice, date, &notice),
-            notice.done(),
-        ),
-        _ => missing_input(),
-    }
-}
-
-pub(super) fn prepare_pay_interest(app: &App, op: &Op) -> Result<Prepared, String> {
-    let (mut intro, v) = order_intro(app, op)?;
-    let owed = v.penalties.owed();
-    intro.push(format!(
-        "Intérêts moratoires et indemnité dus : {} (reçus à part du principal).",
-        owed.fr()
-    ));
-    let due = crate::domain::money::format_number_fr(owed).replace(' ', "");
-    Ok(Prepared::Form(
-        Form::new(
-            "Intérêts moratoires reçus",
-            intro,
-            vec![
-                Field::text(
-                    FieldId::Date,
-                    text::PAY_DATE,
-                    &app.today().fr(),
-                    text::DATE_HINT,
-                ),
-                Field::text(FieldId::Amount, text::PAY_AMOUNT, &due, ""),
-                Field::text(FieldId::Reference, text::PAY_REF, "", "n° du mandat"),
-            ],
-        ),
-        op.clone(),
-    ))
-}
-
-pub(super) fn prepare_waive(app: &App, op: &Op) -> Result<Prepared, String> {
-    let (mut intro, v) = order_intro(app, op)?;
-    intro.push(format!(
-        "Intérêts moratoires et indemnité dus : {}. Leur abandon est réservé aux \
-         administrateurs et tracé avec son motif.",
-        v.penalties.owed().fr()
-    ));
-    Ok(Prepared::Form(
-        Form::new(
-            "Abandonner les intérêts moratoires",
-            intro,
-            vec![
-                Field::text(FieldId::Reason, text::REASON, "", "obligatoire"),
-                Field::text(
-                    FieldId::Amount,
-                    "Montant abandonné (€)",
-                    "",
-                    "tout par défaut",
-                )
-                .optional(),
-            ],
-        ),
-        op.clone(),
-    ))
-}
-
-pub(super) fn submit_waive(form: &Form) -> Result<(String, Args), String> {
-    let reason = form.value(FieldId::Reason).to_string();
-    let a = form.value(FieldId::Amount);
-    let amount = if a.is_empty() {
-        None
-    } else {
-        Some(parse_eur(a).ok_or_else(|| format!("montant « {a} » invalide"))?)
-    };
-    let line = match amount {
-        Some(a) => format!("Abandonner {} (motif : {reason}).", a.fr()),
-        None => format!("Abandonner tout ce qui est dû (motif : {reason})."),
-    };
-    Ok((line, Args::Waive { amount, reason }))
 }
 
 pub(super) fn prepare_deliver_to(app: &App, op: &Op) -> Result<Prepared, String> {
@@ -852,199 +555,4 @@ pub(super) fn order_result(r: Result<Order, AppError>, what: &str) -> Outcome {
         ),
         Err(e) => (Level::Error, e.to_string(), None),
     }
-}
-
-/// `S`: an invoice or credit note of the order to Chorus Pro — the newest not yet there.
-pub(super) fn prepare_chorus_send(app: &App, op: &Op) -> Result<Prepared, String> {
-    let (mut intro, v) = order_intro(app, op)?;
-    let candidates: Vec<DocNumber> = v
-        .order
-        .documents
-        .iter()
-        .rev()
-        .map(|d| d.number)
-        .filter(|n| {
-            matches!(
-                n.kind,
-                crate::domain::DocKind::Invoice | crate::domain::DocKind::CreditNote
-            )
-        })
-        .filter(|n| {
-            !v.chorus.iter().any(|r| {
-                r.number == *n
-                    && !matches!(r.state, crate::domain::chorus::ChorusState::Refused { .. })
-            })
-        })
-        .collect();
-    if candidates.is_empty() {
-        return Err("toutes les factures et avoirs de la commande sont déjà sur Chorus Pro".into());
-    }
-    intro.push(
-        "Le PDF/A-3 avec son Factur-X, tel qu'émis, part sur Chorus Pro ; si la plateforme \
-         ne répond pas, il reste en file et repart de lui-même."
-            .into(),
-    );
-    Ok(Prepared::Form(
-        Form::new(
-            "Déposer sur Chorus Pro",
-            intro,
-            vec![Field::text(
-                FieldId::Invoice,
-                "Facture ou avoir",
-                &candidates[0].to_string(),
-                &candidates
-                    .iter()
-                    .map(|n| n.to_string())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            )],
-        ),
-        op.clone(),
-    ))
-}
-
-pub(super) fn submit_chorus_send(form: &Form) -> Result<(String, Args), String> {
-    let v = form.value(FieldId::Invoice);
-    let n = DocNumber::parse(v)
-        .filter(|n| {
-            matches!(
-                n.kind,
-                crate::domain::DocKind::Invoice | crate::domain::DocKind::CreditNote
-            )
-        })
-        .ok_or_else(|| format!("« {v} » n'est pas un numéro de facture ou d'avoir"))?;
-    Ok((
-        format!("Déposer {n} sur Chorus Pro."),
-        Args::Reason(n.to_string()),
-    ))
-}
-
-pub(super) fn run_chorus_send(app: &App, who: &Actor, _t: &Target, args: Args) -> Outcome {
-    let Args::Reason(number) = args else {
-        return missing_input();
-    };
-    if let Err(e) = app.chorus_send(who, &number) {
-        return (Level::Error, e.to_string(), None);
-    }
-    let _ = app.chorus_run_queue();
-    match app.chorus_record(&number) {
-        Ok(Some(r)) => (
-            match r.state {
-                crate::domain::chorus::ChorusState::Refused { .. } => Level::Error,
-                _ => Level::Ok,
-            },
-            format!("Chorus Pro · {number} : {}", r.describe()),
-            None,
-        ),
-        Ok(None) => (Level::Ok, format!("{number} en file pour Chorus Pro"), None),
-        Err(e) => (Level::Error, e.to_string(), None),
-    }
-}
-
-/// A letter's confirmation: what it will be about, or why none can be written now.
-pub(super) fn letter_confirm(
-    app: &App,
-    op: &Op,
-    kind: crate::domain::letter::LetterKind,
-) -> Result<Prepared, String> {
-    let (mut intro, v) = order_intro(app, op)?;
-    let (invoices, _, asked) = crate::domain::letter::letter_invoices(
-        &v.order,
-        kind,
-        app.today(),
-        &app.settings().ecb_rates,
-    )
-    .map_err(|why| format!("{} impossible : {why}", kind.label()))?;
-    intro.push(format!(
-        "{} pour {} — demande {} ; le PDF est gardé avec son empreinte et listé sur la commande.",
-        kind.label(),
-        invoices
-            .iter()
-            .map(|i| i.invoice.to_string())
-            .collect::<Vec<_>>()
-            .join(", "),
-        asked.fr()
-    ));
-    if let Some(last) = v.letters.iter().rev().find(|l| l.kind == kind) {
-        intro.push(format!("Dernier envoi de ce type : {}", last.describe()));
-    }
-    Ok(confirm(kind.label(), intro, op))
-}
-
-pub(super) fn letter_run(
-    app: &App,
-    who: &Actor,
-    t: &Target,
-    kind: crate::domain::letter::LetterKind,
-) -> Outcome {
-    match app.write_letter(who, order_of(t), kind) {
-        Ok(l) => (
-            Level::Ok,
-            format!(
-                "{} — ssh … doc get {} > {}",
-                l.describe(),
-                l.reference,
-                l.file_name()
-            ),
-            None,
-        ),
-        Err(e) => (Level::Error, e.to_string(), None),
-    }
-}
-
-/// Sending by e-mail: the newest document or letter of the order, to its contact; both
-/// may be changed, and the confirmation says to whom it goes.
-pub(super) fn prepare_email(app: &App, op: &Op) -> Result<Prepared, String> {
-    let (intro, v) = order_intro(app, op)?;
-    let newest_letter = v.letters.last().map(|l| (l.date, l.reference.clone()));
-    let newest_doc = v
-        .order
-        .documents
-        .last()
-        .map(|d| (d.date, d.number.to_string()));
-    let reference = match (newest_letter, newest_doc) {
-        (Some(l), Some(d)) => {
-            // A letter is written after the documents it is about.
-            if l.0 >= d.0 { l.1 } else { d.1 }
-        }
-        (Some(l), None) => l.1,
-        (None, Some(d)) => d.1,
-        (None, None) => return Err("la commande n'a encore aucun document à envoyer".into()),
-    };
-    let to = [v.order.contact.email.clone()]
-        .into_iter()
-        .chain(v.customer.contacts.iter().map(|c| c.email.clone()))
-        .find(|e| !e.trim().is_empty())
-        .unwrap_or_default();
-    Ok(Prepared::Form(
-        Form::new(
-            "Envoyer par e-mail",
-            intro,
-            vec![
-                Field::text(
-                    FieldId::Reference,
-                    "Document ou courrier",
-                    &reference,
-                    "DEV-…, BL-…, FA-… (le dossier de paiement), AV-…, LET-…",
-                ),
-                Field::text(FieldId::To, "Destinataire(s)", &to, "adresse[, adresse]"),
-            ],
-        ),
-        op.clone(),
-    ))
-}
-
-pub(super) fn submit_email(form: &Form) -> Result<(String, Args), String> {
-    let reference = form.value(FieldId::Reference).trim().to_uppercase();
-    let to = form.value(FieldId::To).trim().to_string();
-    if reference.is_empty() {
-        return Err("le numéro du document ou du courrier".into());
-    }
-    if to.is_empty() {
-        return Err("au moins une adresse".into());
-    }
-    Ok((
-        format!("Envoyer {reference} à {to} par le relais SMTP de la boutique."),
-        Args::Mail { reference, to },
-    ))
 }
