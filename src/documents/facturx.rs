@@ -137,9 +137,20 @@ pub(crate) fn cii_xml(doc: &IssuedDocument, seller: &Seller) -> String {
          xmlns:udt=\"urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100\">\n",
     );
     x.depth = 1;
-    let number = doc.number.to_string();
-    let credit = doc.kind() == DocKind::CreditNote;
+    context(&mut x);
+    exchanged_document(&mut x, doc, seller);
+    x.open("rsm:SupplyChainTradeTransaction");
+    line_items(&mut x, doc);
+    header_agreement(&mut x, doc, seller);
+    header_delivery(&mut x, doc);
+    header_settlement(&mut x, doc, seller);
+    x.close("rsm:SupplyChainTradeTransaction");
+    x.out.push_str("</rsm:CrossIndustryInvoice>\n");
+    x.out
+}
 
+/// BG-2: the process and the specification the document follows.
+fn context(x: &mut Xml) {
     x.open("rsm:ExchangedDocumentContext");
     // BT-23, French 2026 rules (BR-FR-08): B1, invoice for goods.
     x.open("ram:BusinessProcessSpecifiedDocumentContextParameter");
@@ -149,8 +160,13 @@ pub(crate) fn cii_xml(doc: &IssuedDocument, seller: &Seller) -> String {
     x.leaf("ram:ID", GUIDELINE_EN16931);
     x.close("ram:GuidelineSpecifiedDocumentContextParameter");
     x.close("rsm:ExchangedDocumentContext");
+}
 
+/// Number, type, date and the notes (BG-1) the French rules want on every document.
+fn exchanged_document(x: &mut Xml, doc: &IssuedDocument, seller: &Seller) {
     x.open("rsm:ExchangedDocument");
+    let number = doc.number.to_string();
+    let credit = doc.kind() == DocKind::CreditNote;
     x.leaf("ram:ID", &number);
     x.leaf("ram:TypeCode", if credit { "381" } else { "380" });
     x.date("ram:IssueDateTime", "udt", doc.date);
@@ -205,8 +221,10 @@ pub(crate) fn cii_xml(doc: &IssuedDocument, seller: &Seller) -> String {
         x.close("ram:IncludedNote");
     }
     x.close("rsm:ExchangedDocument");
+}
 
-    x.open("rsm:SupplyChainTradeTransaction");
+/// BG-25: one line item per line of the document.
+fn line_items(x: &mut Xml, doc: &IssuedDocument) {
     for (i, l) in doc.lines.iter().enumerate() {
         x.open("ram:IncludedSupplyChainTradeLineItem");
         x.open("ram:AssociatedDocumentLineDocument");
@@ -243,7 +261,10 @@ pub(crate) fn cii_xml(doc: &IssuedDocument, seller: &Seller) -> String {
         x.close("ram:SpecifiedLineTradeSettlement");
         x.close("ram:IncludedSupplyChainTradeLineItem");
     }
+}
 
+/// The parties, the buyer's routing (BT-10) and its order and contract (BT-13, BT-12).
+fn header_agreement(x: &mut Xml, doc: &IssuedDocument, seller: &Seller) {
     let buyer = &doc.buyer;
     x.open("ram:ApplicableHeaderTradeAgreement");
     if let Some(code) = buyer
@@ -253,6 +274,23 @@ pub(crate) fn cii_xml(doc: &IssuedDocument, seller: &Seller) -> String {
     {
         x.leaf("ram:BuyerReference", code.trim());
     }
+    seller_party(x, seller);
+    buyer_party(x, buyer);
+    if let Some(po) = &doc.po {
+        x.open("ram:BuyerOrderReferencedDocument");
+        x.leaf("ram:IssuerAssignedID", &po.number);
+        x.close("ram:BuyerOrderReferencedDocument");
+        if let Some(m) = po.contract.as_deref().filter(|m| !m.trim().is_empty()) {
+            x.open("ram:ContractReferencedDocument");
+            x.leaf("ram:IssuerAssignedID", m.trim());
+            x.close("ram:ContractReferencedDocument");
+        }
+    }
+    x.close("ram:ApplicableHeaderTradeAgreement");
+}
+
+/// BG-4: the shop.
+fn seller_party(x: &mut Xml, seller: &Seller) {
     x.open("ram:SellerTradeParty");
     // BT-29 and BT-30: by default the SIRET as the identifier (scheme 0009, BR-FR-CPRO-03)
     // and the SIREN as the legal registration (0002, BR-FR-10); `xml_legal_id = "siret"`
@@ -281,7 +319,7 @@ pub(crate) fn cii_xml(doc: &IssuedDocument, seller: &Seller) -> String {
     x.leaf("ram:URIID", &seller.email);
     x.close("ram:EmailURIUniversalCommunication");
     x.close("ram:DefinedTradeContact");
-    address(&mut x, &seller.address);
+    address(x, &seller.address);
     // BT-34: the seller's electronic address in the French directory (scheme 0225).
     x.open("ram:URIUniversalCommunication");
     x.leaf_attr("ram:URIID", "schemeID", "0225", siren(&seller.siret));
@@ -290,6 +328,10 @@ pub(crate) fn cii_xml(doc: &IssuedDocument, seller: &Seller) -> String {
     x.leaf_attr("ram:ID", "schemeID", "VA", &seller.vat_number);
     x.close("ram:SpecifiedTaxRegistration");
     x.close("ram:SellerTradeParty");
+}
+
+/// BG-7: the public body.
+fn buyer_party(x: &mut Xml, buyer: &crate::domain::BuyerSnapshot) {
     x.open("ram:BuyerTradeParty");
     // BT-46: the body's SIRET, by which Chorus Pro routes the invoice (BR-FR-CPRO-10);
     // BT-47: its SIREN (0002), as the 2026 rules give a legal registration.
@@ -303,29 +345,22 @@ pub(crate) fn cii_xml(doc: &IssuedDocument, seller: &Seller) -> String {
         x.leaf("ram:PersonName", &buyer.contact.name);
         x.close("ram:DefinedTradeContact");
     }
-    address(&mut x, &buyer.header_address);
+    address(x, &buyer.header_address);
     // BT-49: the body's electronic address, its SIRET as Chorus Pro addresses it.
     x.open("ram:URIUniversalCommunication");
     x.leaf_attr("ram:URIID", "schemeID", "0225", &buyer.siret);
     x.close("ram:URIUniversalCommunication");
     x.close("ram:BuyerTradeParty");
-    if let Some(po) = &doc.po {
-        x.open("ram:BuyerOrderReferencedDocument");
-        x.leaf("ram:IssuerAssignedID", &po.number);
-        x.close("ram:BuyerOrderReferencedDocument");
-        if let Some(m) = po.contract.as_deref().filter(|m| !m.trim().is_empty()) {
-            x.open("ram:ContractReferencedDocument");
-            x.leaf("ram:IssuerAssignedID", m.trim());
-            x.close("ram:ContractReferencedDocument");
-        }
-    }
-    x.close("ram:ApplicableHeaderTradeAgreement");
+}
 
+/// BG-13: where and when the goods went, and the last delivery note (BT-16).
+fn header_delivery(x: &mut Xml, doc: &IssuedDocument) {
+    let buyer = &doc.buyer;
     x.open("ram:ApplicableHeaderTradeDelivery");
     if buyer.delivery_address != buyer.header_address {
         x.open("ram:ShipToTradeParty");
         x.leaf("ram:Name", &buyer.legal_name);
-        address(&mut x, &buyer.delivery_address);
+        address(x, &buyer.delivery_address);
         x.close("ram:ShipToTradeParty");
     }
     if let Some(d) = doc.delivery_date {
@@ -340,8 +375,15 @@ pub(crate) fn cii_xml(doc: &IssuedDocument, seller: &Seller) -> String {
         x.close("ram:DespatchAdviceReferencedDocument");
     }
     x.close("ram:ApplicableHeaderTradeDelivery");
+}
 
+/// BG-16 to BG-22: payment means, VAT breakdown, terms, totals, the invoice a credit
+/// note corrects.
+fn header_settlement(x: &mut Xml, doc: &IssuedDocument, seller: &Seller) {
     x.open("ram:ApplicableHeaderTradeSettlement");
+    let number = doc.number.to_string();
+    let credit = doc.kind() == DocKind::CreditNote;
+    let buyer = &doc.buyer;
     x.leaf("ram:PaymentReference", &number);
     x.leaf("ram:InvoiceCurrencyCode", "EUR");
     // A credit note is not a payment request: no payment instructions (BG-16).
@@ -406,7 +448,4 @@ pub(crate) fn cii_xml(doc: &IssuedDocument, seller: &Seller) -> String {
         x.close("ram:InvoiceReferencedDocument");
     }
     x.close("ram:ApplicableHeaderTradeSettlement");
-    x.close("rsm:SupplyChainTradeTransaction");
-    x.out.push_str("</rsm:CrossIndustryInvoice>\n");
-    x.out
 }
