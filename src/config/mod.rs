@@ -340,221 +340,256 @@ impl Config {
             cfg.chorus = Some(c);
         }
         if let Some(m) = file.metrics {
-            let listen: std::net::SocketAddr = m.listen.trim().parse().map_err(|_| {
-                err(
-                    path,
-                    "metrics.listen",
-                    format!(
-                        "« {} » n'est pas une adresse et un port (ex. 127.0.0.1:9464)",
-                        m.listen
-                    ),
-                )
-            })?;
-            if !listen.ip().is_loopback() && m.allow_remote != Some(true) {
-                return Err(err(
-                    path,
-                    "metrics.listen",
-                    format!(
-                        "{listen} n'est pas une adresse locale : les métriques ne sont servies \
-                         qu'en boucle locale (127.0.0.1, ::1) sauf si allow_remote = true"
-                    ),
-                ));
-            }
-            cfg.metrics = Some(MetricsConfig { listen });
+            cfg.metrics = Some(metrics(m, path)?);
         }
         if let Some(m) = file.smtp {
             let (m, templates) = smtp(m, path, env)?;
             cfg.settings.mail_templates = templates;
             cfg.smtp = Some(m);
         }
-        if let Some(p) = file.payments {
-            if p.ecb_rate_percent.is_some() && p.ecb_rates.is_some() {
-                return Err(err(
-                    path,
-                    "payments",
-                    "donnez ecb_rate_percent ou ecb_rates, pas les deux",
-                ));
-            }
-            if let Some(rate) = p.ecb_rate_percent {
-                let bp = rate_bp(rate, path, "payments.ecb_rate_percent")?;
-                cfg.settings.ecb_rates = EcbRates::flat(bp);
-            }
-            if let Some(changes) = p.ecb_rates {
-                let mut v = Vec::new();
-                for (i, c) in changes.iter().enumerate() {
-                    let key = format!("payments.ecb_rates[{i}]");
-                    let day = Date::parse_iso(&c.from).ok_or_else(|| {
-                        err(
-                            path,
-                            &key,
-                            format!("from = {:?} n'est pas une date AAAA-MM-JJ", c.from),
-                        )
-                    })?;
-                    v.push((day, rate_bp(c.percent, path, &key)?));
-                }
-                cfg.settings.ecb_rates =
-                    EcbRates::new(v).map_err(|e| err(path, "payments.ecb_rates", e))?;
-            }
+        if let Some(p) = file.payments
+            && let Some(rates) = ecb_rates(p, path)?
+        {
+            cfg.settings.ecb_rates = rates;
         }
         if let Some(a) = file.accounts {
-            let mut by_rate = SalesAccounts::default().by_rate;
-            for (bp, given) in [
-                (2000, a.sales_20),
-                (1000, a.sales_10),
-                (550, a.sales_5_5),
-                (210, a.sales_2_1),
-                (0, a.sales_exempt),
-            ] {
-                if let (Some(n), Some(slot)) = (given, by_rate.iter_mut().find(|(r, _)| r.0 == bp))
-                {
-                    slot.1 = n.trim().to_string();
-                }
-            }
-            cfg.settings.accounts =
-                SalesAccounts::new(by_rate).map_err(|e| err(path, "accounts", e))?;
+            cfg.settings.accounts = accounts(a, path)?;
         }
         if let Some(s) = file.server {
-            cfg.server.listen = s.listen;
-            if let Some(n) = s.max_sessions {
-                if n == 0 || n > 10_000 {
-                    return Err(err(path, "server.max_sessions", "entre 1 et 10000"));
-                }
-                cfg.server.max_sessions = n;
-            }
-            if let Some(m) = s.idle_timeout_minutes {
-                if m == 0 {
-                    return Err(err(path, "server.idle_timeout_minutes", "au moins 1"));
-                }
-                cfg.server.idle_timeout = Some(Duration::from_secs(m * 60));
-            }
-            if let Some(v) = &s.idle_minutes {
-                let minutes = match v {
-                    toml::Value::Integer(i) => *i as f64,
-                    toml::Value::Float(f) => *f,
-                    _ => -1.0,
-                };
-                if !(0.0..=1440.0).contains(&minutes) {
-                    return Err(err(
-                        path,
-                        "server.idle_minutes",
-                        "un nombre de minutes entre 0 (jamais) et 1440",
-                    ));
-                }
-                cfg.server.idle_timeout =
-                    (minutes > 0.0).then(|| Duration::from_secs_f64(minutes * 60.0));
-            }
-            if let Some(k) = s.keepalive_seconds {
-                if k == 0 {
-                    return Err(err(path, "server.keepalive_seconds", "au moins 1"));
-                }
-                cfg.server.keepalive = Duration::from_secs(k);
-            }
-            if let Some(n) = s.admin_reserved_sessions {
-                cfg.server.admin_reserved_sessions = n;
-            }
-            if let Some(n) = s.max_sessions_per_person {
-                if n == 0 {
-                    return Err(err(path, "server.max_sessions_per_person", "au moins 1"));
-                }
-                cfg.server.max_sessions_per_person = n;
-            }
-            if let Some(n) = s.failed_logins_per_minute {
-                if n == 0 {
-                    return Err(err(path, "server.failed_logins_per_minute", "au moins 1"));
-                }
-                cfg.server.failed_logins_per_minute = n;
-            }
-            let seconds =
-                |v: Option<u64>, field: &str, max: u64| -> Result<Option<Duration>, String> {
-                    match v {
-                        Some(n) if !(1..=max).contains(&n) => Err(err(
-                            path,
-                            &format!("server.{field}"),
-                            format!("entre 1 et {max}"),
-                        )),
-                        v => Ok(v.map(Duration::from_secs)),
-                    }
-                };
-            if let Some(n) = s.max_startups_per_source {
-                if n == 0 {
-                    return Err(err(path, "server.max_startups_per_source", "au moins 1"));
-                }
-                cfg.server.max_startups_per_source = n;
-            }
-            if let Some(list) = s.penalty_exempt {
-                let mut out = Vec::new();
-                for (i, c) in list.iter().enumerate() {
-                    out.push(Cidr::parse(c).ok_or_else(|| {
-                        err(
-                            path,
-                            &format!("server.penalty_exempt[{i}]"),
-                            format!("« {c} » : attendu une adresse ou un bloc, par exemple \"192.168.1.0/24\""),
-                        )
-                    })?);
-                }
-                cfg.server.penalty_exempt = out;
-            }
-            if let Some(d) = seconds(s.penalty_seconds, "penalty_seconds", 3600)? {
-                cfg.server.penalty = d;
-            }
-            if let Some(d) = seconds(s.output_stall_seconds, "output_stall_seconds", 600)? {
-                cfg.server.output_stall = d;
-            }
-            if let Some(d) = seconds(s.login_grace_seconds, "login_grace_seconds", 600)? {
-                cfg.server.login_grace = d;
-            }
-            if let Some(m) = s.max_startups {
-                cfg.server.max_startups = MaxStartups::parse(&m).ok_or_else(|| {
-                    err(
-                        path,
-                        "server.max_startups",
-                        format!(
-                            "« {m} » : attendu start:rate:full, par exemple \"10:30:100\" (start ≥ 1, rate ≤ 100, full > start)"
-                        ),
-                    )
-                })?;
-            }
-            let start = cfg.server.max_startups.start;
-            if s.max_startups_per_source.is_none() {
-                // The default stays under the start of the early drop.
-                cfg.server.max_startups_per_source = cfg
-                    .server
-                    .max_startups_per_source
-                    .min(start.saturating_sub(1))
-                    .max(1);
-            } else if cfg.server.max_startups_per_source >= start {
-                return Err(err(
-                    path,
-                    "server.max_startups_per_source",
-                    format!(
-                        "{} : doit rester sous le début de max_startups ({}), sinon une seule adresse déclenche le rejet aléatoire des connexions de tous",
-                        cfg.server.max_startups_per_source, cfg.server.max_startups.start
-                    ),
-                ));
-            }
-            if let Some(mb) = s.disk_reserve_mb {
-                if mb > 1_000_000 {
-                    return Err(err(
-                        path,
-                        "server.disk_reserve_mb",
-                        format!("{mb} Mo : au plus 1 000 000 (0 désactive la réserve)"),
-                    ));
-                }
-                cfg.settings.disk_reserve_mb = mb;
-            }
-            if let Some(t) = s.shop_title {
-                if let Some(c) = crate::domain::text::first_refused(&t, false) {
-                    return Err(err(
-                        path,
-                        "server.shop_title",
-                        crate::domain::text::refused_char(c),
-                    ));
-                }
-                cfg.settings.seller.name = t;
-            }
+            server(s, path, &mut cfg)?;
         }
         Ok(cfg)
     }
+}
+
+/// `[metrics]`: where Prometheus scrapes, on loopback unless `allow_remote`.
+fn metrics(m: MetricsFile, path: &Path) -> Result<MetricsConfig, String> {
+    let listen: std::net::SocketAddr = m.listen.trim().parse().map_err(|_| {
+        err(
+            path,
+            "metrics.listen",
+            format!(
+                "« {} » n'est pas une adresse et un port (ex. 127.0.0.1:9464)",
+                m.listen
+            ),
+        )
+    })?;
+    if !listen.ip().is_loopback() && m.allow_remote != Some(true) {
+        return Err(err(
+            path,
+            "metrics.listen",
+            format!(
+                "{listen} n'est pas une adresse locale : les métriques ne sont servies \
+                 qu'en boucle locale (127.0.0.1, ::1) sauf si allow_remote = true"
+            ),
+        ));
+    }
+    Ok(MetricsConfig { listen })
+}
+
+/// `[payments]`: the ECB rate, flat or by period (`None`: the defaults).
+fn ecb_rates(p: Payments, path: &Path) -> Result<Option<EcbRates>, String> {
+    if p.ecb_rate_percent.is_some() && p.ecb_rates.is_some() {
+        return Err(err(
+            path,
+            "payments",
+            "donnez ecb_rate_percent ou ecb_rates, pas les deux",
+        ));
+    }
+    if let Some(rate) = p.ecb_rate_percent {
+        let bp = rate_bp(rate, path, "payments.ecb_rate_percent")?;
+        return Ok(Some(EcbRates::flat(bp)));
+    }
+    if let Some(changes) = p.ecb_rates {
+        let mut v = Vec::new();
+        for (i, c) in changes.iter().enumerate() {
+            let key = format!("payments.ecb_rates[{i}]");
+            let day = Date::parse_iso(&c.from).ok_or_else(|| {
+                err(
+                    path,
+                    &key,
+                    format!("from = {:?} n'est pas une date AAAA-MM-JJ", c.from),
+                )
+            })?;
+            v.push((day, rate_bp(c.percent, path, &key)?));
+        }
+        return EcbRates::new(v)
+            .map(Some)
+            .map_err(|e| err(path, "payments.ecb_rates", e));
+    }
+    Ok(None)
+}
+
+/// `[accounts]`: the sales accounts per VAT rate.
+fn accounts(a: Accounts, path: &Path) -> Result<SalesAccounts, String> {
+    let mut by_rate = SalesAccounts::default().by_rate;
+    for (bp, given) in [
+        (2000, a.sales_20),
+        (1000, a.sales_10),
+        (550, a.sales_5_5),
+        (210, a.sales_2_1),
+        (0, a.sales_exempt),
+    ] {
+        if let (Some(n), Some(slot)) = (given, by_rate.iter_mut().find(|(r, _)| r.0 == bp)) {
+            slot.1 = n.trim().to_string();
+        }
+    }
+    SalesAccounts::new(by_rate).map_err(|e| err(path, "accounts", e))
+}
+
+/// `[server]`: sessions and their limits, the guards against floods, the disk reserve
+/// and the shop's title.
+fn server(s: Server, path: &Path, cfg: &mut Config) -> Result<(), String> {
+    server_sessions(&s, path, &mut cfg.server)?;
+    server_guards(&s, path, &mut cfg.server)?;
+    if let Some(mb) = s.disk_reserve_mb {
+        if mb > 1_000_000 {
+            return Err(err(
+                path,
+                "server.disk_reserve_mb",
+                format!("{mb} Mo : au plus 1 000 000 (0 désactive la réserve)"),
+            ));
+        }
+        cfg.settings.disk_reserve_mb = mb;
+    }
+    if let Some(t) = s.shop_title {
+        if let Some(c) = crate::domain::text::first_refused(&t, false) {
+            return Err(err(
+                path,
+                "server.shop_title",
+                crate::domain::text::refused_char(c),
+            ));
+        }
+        cfg.settings.seller.name = t;
+    }
+    Ok(())
+}
+
+/// How many sessions, for how long, kept alive how.
+fn server_sessions(s: &Server, path: &Path, server: &mut ServerConfig) -> Result<(), String> {
+    server.listen = s.listen.clone();
+    if let Some(n) = s.max_sessions {
+        if n == 0 || n > 10_000 {
+            return Err(err(path, "server.max_sessions", "entre 1 et 10000"));
+        }
+        server.max_sessions = n;
+    }
+    if let Some(m) = s.idle_timeout_minutes {
+        if m == 0 {
+            return Err(err(path, "server.idle_timeout_minutes", "au moins 1"));
+        }
+        server.idle_timeout = Some(Duration::from_secs(m * 60));
+    }
+    if let Some(v) = &s.idle_minutes {
+        let minutes = match v {
+            toml::Value::Integer(i) => *i as f64,
+            toml::Value::Float(f) => *f,
+            _ => -1.0,
+        };
+        if !(0.0..=1440.0).contains(&minutes) {
+            return Err(err(
+                path,
+                "server.idle_minutes",
+                "un nombre de minutes entre 0 (jamais) et 1440",
+            ));
+        }
+        server.idle_timeout = (minutes > 0.0).then(|| Duration::from_secs_f64(minutes * 60.0));
+    }
+    if let Some(k) = s.keepalive_seconds {
+        if k == 0 {
+            return Err(err(path, "server.keepalive_seconds", "au moins 1"));
+        }
+        server.keepalive = Duration::from_secs(k);
+    }
+    if let Some(n) = s.admin_reserved_sessions {
+        server.admin_reserved_sessions = n;
+    }
+    if let Some(n) = s.max_sessions_per_person {
+        if n == 0 {
+            return Err(err(path, "server.max_sessions_per_person", "au moins 1"));
+        }
+        server.max_sessions_per_person = n;
+    }
+    Ok(())
+}
+
+/// Failed logins, unauthenticated connections, penalties and stalls.
+fn server_guards(s: &Server, path: &Path, server: &mut ServerConfig) -> Result<(), String> {
+    if let Some(n) = s.failed_logins_per_minute {
+        if n == 0 {
+            return Err(err(path, "server.failed_logins_per_minute", "au moins 1"));
+        }
+        server.failed_logins_per_minute = n;
+    }
+    let seconds = |v: Option<u64>, field: &str, max: u64| -> Result<Option<Duration>, String> {
+        match v {
+            Some(n) if !(1..=max).contains(&n) => Err(err(
+                path,
+                &format!("server.{field}"),
+                format!("entre 1 et {max}"),
+            )),
+            v => Ok(v.map(Duration::from_secs)),
+        }
+    };
+    if let Some(n) = s.max_startups_per_source {
+        if n == 0 {
+            return Err(err(path, "server.max_startups_per_source", "au moins 1"));
+        }
+        server.max_startups_per_source = n;
+    }
+    if let Some(list) = &s.penalty_exempt {
+        let mut out = Vec::new();
+        for (i, c) in list.iter().enumerate() {
+            out.push(Cidr::parse(c).ok_or_else(|| {
+                err(
+                    path,
+                    &format!("server.penalty_exempt[{i}]"),
+                    format!(
+                        "« {c} » : attendu une adresse ou un bloc, par exemple \"192.168.1.0/24\""
+                    ),
+                )
+            })?);
+        }
+        server.penalty_exempt = out;
+    }
+    if let Some(d) = seconds(s.penalty_seconds, "penalty_seconds", 3600)? {
+        server.penalty = d;
+    }
+    if let Some(d) = seconds(s.output_stall_seconds, "output_stall_seconds", 600)? {
+        server.output_stall = d;
+    }
+    if let Some(d) = seconds(s.login_grace_seconds, "login_grace_seconds", 600)? {
+        server.login_grace = d;
+    }
+    if let Some(m) = &s.max_startups {
+        server.max_startups = MaxStartups::parse(m).ok_or_else(|| {
+            err(
+                path,
+                "server.max_startups",
+                format!(
+                    "« {m} » : attendu start:rate:full, par exemple \"10:30:100\" (start ≥ 1, rate ≤ 100, full > start)"
+                ),
+            )
+        })?;
+    }
+    let start = server.max_startups.start;
+    if s.max_startups_per_source.is_none() {
+        // The default stays under the start of the early drop.
+        server.max_startups_per_source = server
+            .max_startups_per_source
+            .min(start.saturating_sub(1))
+            .max(1);
+    } else if server.max_startups_per_source >= start {
+        return Err(err(
+            path,
+            "server.max_startups_per_source",
+            format!(
+                "{} : doit rester sous le début de max_startups ({}), sinon une seule adresse déclenche le rejet aléatoire des connexions de tous",
+                server.max_startups_per_source, server.max_startups.start
+            ),
+        ));
+    }
+    Ok(())
 }
 
 fn seller(shop: Shop, path: &Path) -> Result<Seller, String> {
