@@ -130,6 +130,15 @@ enum Next {
     Renew,
 }
 
+/// What a step of an order knows: when, by whom, for which body.
+struct Turn<'c> {
+    at: Timestamp,
+    who: &'static str,
+    ctx: Ctx<'c>,
+    customer: &'c Customer,
+    year: u16,
+}
+
 struct SimOrder {
     order: Order,
     customer: usize,
@@ -453,49 +462,23 @@ impl<'a> Sim<'a> {
         };
         let year = at.paris_date().year() as u16;
         let customer = self.customers[sim.customer].clone();
-        let (partial, credit_note, late) = match sim.fate {
+        let t = Turn {
+            at,
+            who,
+            ctx,
+            customer: &customer,
+            year,
+        };
+        let (credit_note, late) = match sim.fate {
             Fate::Complete {
-                partial,
                 credit_note,
                 late_payment,
                 ..
-            } => (partial, credit_note, late_payment),
-            _ => (false, false, false),
+            } => (credit_note, late_payment),
+            _ => (false, false),
         };
         let next: Option<(Next, Timestamp)> = match sim.next {
-            Next::Renew => {
-                let old = sim.order.clone();
-                let id = OrderId(tx.next_id("order")?);
-                let number = tx.draw_number(DocKind::Quote, year)?;
-                let (old2, issued) =
-                    pipeline::renew_quote(&old, &customer, &self.stock, id, number, &ctx)
-                        .map_err(|e| SeedError::Sim(e.to_string()))?;
-                self.write_document(tx, issued.document)?;
-                let (renewal, quote): (Vec<Event>, Vec<Event>) = issued
-                    .events
-                    .into_iter()
-                    .partition(|e| e.action == Action::QuoteRenewed);
-                self.audit(tx, who, at, &old2, renewal)?;
-                self.audit(tx, who, at, &issued.order, quote)?;
-                self.finished.push(old2);
-                let fate = Fate::Complete {
-                    pre_order: false,
-                    partial: false,
-                    credit_note: false,
-                    late_payment: false,
-                };
-                let when = self.after_days(at, 3, 20);
-                self.schedule(
-                    Box::new(SimOrder {
-                        order: issued.order,
-                        customer: sim.customer,
-                        fate,
-                        next: Next::Original,
-                    }),
-                    when,
-                );
-                return Ok(());
-            }
+            Next::Renew => return self.renew(tx, &t, sim),
             Next::Refuse => {
                 let r = pipeline::refuse_quote(
                     &sim.order,
@@ -529,70 +512,8 @@ impl<'a> Sim<'a> {
                 sim.order = self.apply_step(tx, who, at, r)?;
                 None
             }
-            Next::Original => {
-                if matches!(sim.fate, Fate::Cancel) {
-                    let r = pipeline::cancel(
-                        &sim.order,
-                        &mut self.stock,
-                        "doublon d'une autre commande",
-                        &ctx,
-                    );
-                    sim.order = self.apply_step(tx, who, at, r)?;
-                    None
-                } else {
-                    self.restock(tx, &sim.order, at)?;
-                    let today = at.paris_date();
-                    // Signed after the quote it answers, before its end of validity.
-                    let po_date = today
-                        .add_days(-(self.rng.range(1, 4) as i32))
-                        .min(sim.order.quote.valid_until)
-                        .max(sim.order.quote.issued_on);
-                    let input = OriginalPoInput {
-                        po_number: format!(
-                            "ENG-{}-{:06}",
-                            po_date.year(),
-                            self.rng.range(1, 999_999)
-                        ),
-                        po_date,
-                        checklist: Checklist::ALL_TICKED,
-                        contract: None,
-                    };
-                    let r = pipeline::mark_original_received(
-                        &sim.order,
-                        &customer,
-                        &mut self.stock,
-                        &input,
-                        &ctx,
-                    );
-                    sim.order = self.apply_step(tx, who, at, r)?;
-                    Some((Next::Deliver { partial }, self.after_days(at, 1, 6)))
-                }
-            }
-            Next::Deliver { partial: split } => {
-                self.restock(tx, &sim.order, at)?;
-                let quantities: Option<Vec<u32>> = split.then(|| {
-                    sim.order
-                        .lines
-                        .iter()
-                        .map(|l| l.to_deliver().div_ceil(2))
-                        .collect()
-                });
-                let n = tx.draw_number(DocKind::DeliveryNote, year)?;
-                let r = pipeline::issue_delivery_note(
-                    &sim.order,
-                    &customer,
-                    &mut self.stock,
-                    quantities.as_deref(),
-                    n,
-                    &ctx,
-                );
-                sim.order = self.apply_issue(tx, who, at, r)?;
-                if sim.order.delivered_units() < sim.order.ordered_units() {
-                    Some((Next::Deliver { partial: false }, self.after_days(at, 7, 20)))
-                } else {
-                    Some((Next::Invoice, self.after_days(at, 0, 3)))
-                }
-            }
+            Next::Original => self.original(tx, &t, &mut sim)?,
+            Next::Deliver { partial: split } => self.deliver(tx, &t, &mut sim, split)?,
             Next::Invoice | Next::Reinvoice => {
                 let reinvoice = sim.next == Next::Reinvoice;
                 let n = tx.draw_number(DocKind::Invoice, year)?;
@@ -621,58 +542,8 @@ impl<'a> Sim<'a> {
                 sim.order = self.apply_issue(tx, "compta", at, r)?;
                 Some((Next::Reinvoice, self.after_days(at, 0, 2)))
             }
-            Next::Pay => {
-                // Chorus Pro notified the body a day or three after the invoice.
-                if let Some(inv) = sim.order.live_invoices().last().cloned()
-                    && inv.received_on.is_none()
-                {
-                    let received = inv.date.add_days(self.rng.range(1, 4) as i32);
-                    if received <= at.paris_date() {
-                        let r = pipeline::record_delay_notice(
-                            &sim.order,
-                            Some(inv.number),
-                            received,
-                            &pipeline::DelayNotice::Received,
-                            &ctx,
-                        );
-                        sim.order = self.apply_step(tx, "compta", at, r)?;
-                    }
-                }
-                let amount = sim.order.outstanding();
-                let date = at.paris_date();
-                let reference = format!("MANDAT-{}-{:06}", date.year(), self.rng.range(1, 999_999));
-                let r = pipeline::record_payment(&sim.order, date, amount, &reference, false, &ctx);
-                sim.order = self.apply_step(tx, "compta", at, r)?;
-                let owed = sim.order.penalty_totals(date, &EcbRates::default()).owed();
-                (owed > Cents::ZERO).then(|| (Next::Penalties, self.after_days(at, 15, 60)))
-            }
-            Next::Penalties => {
-                let rates = EcbRates::default();
-                let date = at.paris_date();
-                let owed = sim.order.penalty_totals(date, &rates).owed();
-                match self.rng.range(0, 10) {
-                    0 => {}
-                    1 => {
-                        let r = pipeline::waive_penalties(
-                            &sim.order,
-                            None,
-                            "montant minime, relation suivie avec l'organisme",
-                            &rates,
-                            &ctx,
-                        );
-                        sim.order = self.apply_step(tx, "admin", at, r)?;
-                    }
-                    _ => {
-                        let reference =
-                            format!("MANDAT-{}-{:06}", date.year(), self.rng.range(1, 999_999));
-                        let r = pipeline::record_penalty_payment(
-                            &sim.order, date, owed, &reference, &rates, &ctx,
-                        );
-                        sim.order = self.apply_step(tx, "compta", at, r)?;
-                    }
-                }
-                None
-            }
+            Next::Pay => self.pay(tx, &t, &mut sim)?,
+            Next::Penalties => self.penalties(tx, &t, &mut sim)?,
         };
         match next {
             Some((n, when)) => {
@@ -682,6 +553,191 @@ impl<'a> Sim<'a> {
             None => self.finished.push(sim.order),
         }
         Ok(())
+    }
+
+    /// The quote expired: a new version, which the body then signs.
+    fn renew(&mut self, tx: &mut Tx<'_>, t: &Turn, sim: Box<SimOrder>) -> Result<(), SeedError> {
+        let old = sim.order.clone();
+        let id = OrderId(tx.next_id("order")?);
+        let number = tx.draw_number(DocKind::Quote, t.year)?;
+        let (old2, issued) =
+            pipeline::renew_quote(&old, t.customer, &self.stock, id, number, &t.ctx)
+                .map_err(|e| SeedError::Sim(e.to_string()))?;
+        self.write_document(tx, issued.document)?;
+        let (renewal, quote): (Vec<Event>, Vec<Event>) = issued
+            .events
+            .into_iter()
+            .partition(|e| e.action == Action::QuoteRenewed);
+        self.audit(tx, t.who, t.at, &old2, renewal)?;
+        self.audit(tx, t.who, t.at, &issued.order, quote)?;
+        self.finished.push(old2);
+        let fate = Fate::Complete {
+            pre_order: false,
+            partial: false,
+            credit_note: false,
+            late_payment: false,
+        };
+        let when = self.after_days(t.at, 3, 20);
+        self.schedule(
+            Box::new(SimOrder {
+                order: issued.order,
+                customer: sim.customer,
+                fate,
+                next: Next::Original,
+            }),
+            when,
+        );
+        Ok(())
+    }
+
+    /// The original purchase order arrives (or the order is cancelled as a duplicate).
+    fn original(
+        &mut self,
+        tx: &mut Tx<'_>,
+        t: &Turn,
+        sim: &mut SimOrder,
+    ) -> Result<Option<(Next, Timestamp)>, SeedError> {
+        if matches!(sim.fate, Fate::Cancel) {
+            let r = pipeline::cancel(
+                &sim.order,
+                &mut self.stock,
+                "doublon d'une autre commande",
+                &t.ctx,
+            );
+            sim.order = self.apply_step(tx, t.who, t.at, r)?;
+            return Ok(None);
+        }
+        {
+            self.restock(tx, &sim.order, t.at)?;
+            let today = t.at.paris_date();
+            // Signed after the quote it answers, before its end of validity.
+            let po_date = today
+                .add_days(-(self.rng.range(1, 4) as i32))
+                .min(sim.order.quote.valid_until)
+                .max(sim.order.quote.issued_on);
+            let input = OriginalPoInput {
+                po_number: format!("ENG-{}-{:06}", po_date.year(), self.rng.range(1, 999_999)),
+                po_date,
+                checklist: Checklist::ALL_TICKED,
+                contract: None,
+            };
+            let r = pipeline::mark_original_received(
+                &sim.order,
+                t.customer,
+                &mut self.stock,
+                &input,
+                &t.ctx,
+            );
+            sim.order = self.apply_step(tx, t.who, t.at, r)?;
+            let partial = matches!(sim.fate, Fate::Complete { partial: true, .. });
+            Ok(Some((
+                Next::Deliver { partial },
+                self.after_days(t.at, 1, 6),
+            )))
+        }
+    }
+
+    /// A delivery, whole or in halves.
+    fn deliver(
+        &mut self,
+        tx: &mut Tx<'_>,
+        t: &Turn,
+        sim: &mut SimOrder,
+        split: bool,
+    ) -> Result<Option<(Next, Timestamp)>, SeedError> {
+        self.restock(tx, &sim.order, t.at)?;
+        let quantities: Option<Vec<u32>> = split.then(|| {
+            sim.order
+                .lines
+                .iter()
+                .map(|l| l.to_deliver().div_ceil(2))
+                .collect()
+        });
+        let n = tx.draw_number(DocKind::DeliveryNote, t.year)?;
+        let r = pipeline::issue_delivery_note(
+            &sim.order,
+            t.customer,
+            &mut self.stock,
+            quantities.as_deref(),
+            n,
+            &t.ctx,
+        );
+        sim.order = self.apply_issue(tx, t.who, t.at, r)?;
+        Ok(Some(
+            if sim.order.delivered_units() < sim.order.ordered_units() {
+                (
+                    Next::Deliver { partial: false },
+                    self.after_days(t.at, 7, 20),
+                )
+            } else {
+                (Next::Invoice, self.after_days(t.at, 0, 3))
+            },
+        ))
+    }
+
+    /// The body receives the invoice through Chorus Pro, then pays it.
+    fn pay(
+        &mut self,
+        tx: &mut Tx<'_>,
+        t: &Turn,
+        sim: &mut SimOrder,
+    ) -> Result<Option<(Next, Timestamp)>, SeedError> {
+        // Chorus Pro notified the body a day or three after the invoice.
+        if let Some(inv) = sim.order.live_invoices().last().cloned()
+            && inv.received_on.is_none()
+        {
+            let received = inv.date.add_days(self.rng.range(1, 4) as i32);
+            if received <= t.at.paris_date() {
+                let r = pipeline::record_delay_notice(
+                    &sim.order,
+                    Some(inv.number),
+                    received,
+                    &pipeline::DelayNotice::Received,
+                    &t.ctx,
+                );
+                sim.order = self.apply_step(tx, "compta", t.at, r)?;
+            }
+        }
+        let amount = sim.order.outstanding();
+        let date = t.at.paris_date();
+        let reference = format!("MANDAT-{}-{:06}", date.year(), self.rng.range(1, 999_999));
+        let r = pipeline::record_payment(&sim.order, date, amount, &reference, false, &t.ctx);
+        sim.order = self.apply_step(tx, "compta", t.at, r)?;
+        let owed = sim.order.penalty_totals(date, &EcbRates::default()).owed();
+        Ok((owed > Cents::ZERO).then(|| (Next::Penalties, self.after_days(t.at, 15, 60))))
+    }
+
+    /// Interest owed: received, waived or left.
+    fn penalties(
+        &mut self,
+        tx: &mut Tx<'_>,
+        t: &Turn,
+        sim: &mut SimOrder,
+    ) -> Result<Option<(Next, Timestamp)>, SeedError> {
+        let rates = EcbRates::default();
+        let date = t.at.paris_date();
+        let owed = sim.order.penalty_totals(date, &rates).owed();
+        match self.rng.range(0, 10) {
+            0 => {}
+            1 => {
+                let r = pipeline::waive_penalties(
+                    &sim.order,
+                    None,
+                    "montant minime, relation suivie avec l'organisme",
+                    &rates,
+                    &t.ctx,
+                );
+                sim.order = self.apply_step(tx, "admin", t.at, r)?;
+            }
+            _ => {
+                let reference = format!("MANDAT-{}-{:06}", date.year(), self.rng.range(1, 999_999));
+                let r = pipeline::record_penalty_payment(
+                    &sim.order, date, owed, &reference, &rates, &t.ctx,
+                );
+                sim.order = self.apply_step(tx, "compta", t.at, r)?;
+            }
+        }
+        Ok(None)
     }
 
     /// One unit of work: the earliest of the next creation and the next scheduled step.
