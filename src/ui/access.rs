@@ -240,101 +240,11 @@ impl AccessTab {
 
     pub fn handle(&mut self, input: &Input) -> Option<AccessReply> {
         if let Some(modal) = self.modal.take() {
-            match modal {
-                Modal::Form(mut form, new_person) => match form.handle(input) {
-                    FormEvent::Cancel => {
-                        return Some(AccessReply::Status(
-                            Level::Info,
-                            "Saisie abandonnée, rien n'a changé".into(),
-                        ));
-                    }
-                    FormEvent::None => self.modal = Some(Modal::Form(form, new_person)),
-                    FormEvent::Submit => {
-                        let (name, role_text, key) = if new_person {
-                            (
-                                form.value(FieldId::Name).to_string(),
-                                form.value(FieldId::Role).to_string(),
-                                form.value(FieldId::Key).to_string(),
-                            )
-                        } else {
-                            (
-                                self.selected_person()
-                                    .map(|p| p.name.clone())
-                                    .unwrap_or_default(),
-                                String::new(),
-                                form.value(FieldId::Key).to_string(),
-                            )
-                        };
-                        let role = if new_person {
-                            Role::parse(&role_text)
-                        } else {
-                            self.selected_person().map(|p| p.role)
-                        };
-                        let check = self.admin.check_name(&name).map_err(|e| e.0).and_then(|_| {
-                            role.ok_or_else(|| {
-                                format!("rôle « {role_text} » inconnu : staff, admin ou comptable")
-                            })
-                        });
-                        match check.and_then(|r| {
-                            self.admin
-                                .describe_key(&key)
-                                .map(|d| (r, d))
-                                .map_err(|e| e.0)
-                        }) {
-                            Err(e) => {
-                                form.error = Some(e);
-                                self.modal = Some(Modal::Form(form, new_person));
-                            }
-                            Ok((role, desc)) => {
-                                let (title, pending) = if new_person {
-                                    (
-                                        format!("Ajouter {name} ({role}) ?"),
-                                        Pending::AddPerson {
-                                            name: name.clone(),
-                                            role,
-                                            key,
-                                        },
-                                    )
-                                } else {
-                                    (
-                                        format!("Ajouter une clé à {name} ?"),
-                                        Pending::AddKey {
-                                            name: name.clone(),
-                                            role,
-                                            key,
-                                        },
-                                    )
-                                };
-                                self.modal = Some(Modal::Confirm(
-                                    Confirm {
-                                        issue: None,
-                                        issue_focused: false,
-                                        title,
-                                        lines: vec![format!("Clé : {desc}")],
-                                    },
-                                    pending,
-                                ));
-                            }
-                        }
-                    }
-                },
-                Modal::Confirm(mut c, pending) => match c.handle(input) {
-                    Some(true) => return Some(AccessReply::Run(self.job(pending))),
-                    Some(false) => {
-                        return Some(AccessReply::Status(
-                            Level::Info,
-                            "Action annulée, rien n'a changé".into(),
-                        ));
-                    }
-                    None => self.modal = Some(Modal::Confirm(c, pending)),
-                },
-            }
-            return None;
+            return self.handle_modal(modal, input);
         }
         let Input::Key(k) = input else { return None };
         self.sessions = self.admin.sessions();
         self.penalties = self.admin.penalties();
-        let sessions = self.sessions.clone();
         match k {
             Key::Tab => {
                 self.zone = match self.zone {
@@ -343,149 +253,179 @@ impl AccessTab {
                     Zone::Sessions => Zone::People,
                 }
             }
-            Key::Down | Key::Char('j') => match self.zone {
-                Zone::People => {
-                    self.person = (self.person + 1).min(self.list.people.len().saturating_sub(1));
-                    self.key = 0;
-                }
-                Zone::Keys => {
-                    self.key = (self.key + 1).min(
-                        self.selected_person()
-                            .map(|p| p.keys.len())
-                            .unwrap_or(1)
-                            .saturating_sub(1),
-                    )
-                }
-                Zone::Sessions => {
-                    self.session = (self.session + 1).min(sessions.len().saturating_sub(1))
-                }
-            },
-            Key::Up | Key::Char('k') if *k == Key::Up || self.zone != Zone::People => {
-                match self.zone {
-                    Zone::People => {
-                        self.person = self.person.saturating_sub(1);
-                        self.key = 0;
-                    }
-                    Zone::Keys => self.key = self.key.saturating_sub(1),
-                    Zone::Sessions => self.session = self.session.saturating_sub(1),
-                }
-            }
-            Key::Char('a') => {
-                let form = Form::new(
-                    "Ajouter une personne",
-                    vec!["La clé publique OpenSSH se colle en une ligne (ssh-ed25519 AAAA… commentaire).".into()],
-                    vec![
-                        Field::text(FieldId::Name, "Nom", "", "a-z 0-9 . - _"),
-                        Field::text(FieldId::Role, "Rôle", "staff", "staff, admin ou comptable"),
-                        Field::text(FieldId::Key, "Clé publique", "", "collez la ligne du fichier .pub")
-                            .long(MAX_KEY_LINE),
-                    ],
-                );
-                self.modal = Some(Modal::Form(form, true));
-            }
+            Key::Down | Key::Char('j') => self.down(),
+            Key::Up | Key::Char('k') if *k == Key::Up || self.zone != Zone::People => self.up(),
+            Key::Char('a') => self.modal = Some(Modal::Form(add_person_form(), true)),
             Key::Char('k') => {
                 let name = self.selected_person()?.name.clone();
-                let form = Form::new(
-                    &format!("Ajouter une clé à {name}"),
-                    vec!["Une clé = une personne : une clé déjà attribuée est refusée.".into()],
-                    vec![
-                        Field::text(
-                            FieldId::Key,
-                            "Clé publique",
-                            "",
-                            "collez la ligne du fichier .pub",
-                        )
-                        .long(MAX_KEY_LINE),
-                    ],
-                );
-                self.modal = Some(Modal::Form(form, false));
+                self.modal = Some(Modal::Form(add_key_form(&name), false));
             }
-            Key::Char('r') => {
-                let p = self.selected_person()?;
-                // The next role in turn: staff → admin → comptable → staff.
-                let i = Role::ALL.iter().position(|r| *r == p.role).unwrap_or(0);
-                let role = Role::ALL[(i + 1) % Role::ALL.len()];
-                let c = Confirm {
-                    issue: None,
-                    issue_focused: false,
-                    title: format!("{} devient {role} ?", p.name),
-                    lines: vec![format!(
-                        "Ses sessions ouvertes seront fermées pour prendre en compte le rôle « {role} »."
-                    )],
-                };
-                self.modal = Some(Modal::Confirm(
-                    c,
-                    Pending::Role {
-                        name: p.name.clone(),
-                        role,
-                    },
-                ));
-            }
-            Key::Char('d') => {
-                let p = self.selected_person()?;
-                let key = p.keys.get(self.key)?;
-                let c = Confirm {
-                    issue: None,
-                    issue_focused: false,
-                    title: format!("Révoquer une clé de {} ?", p.name),
-                    lines: vec![
-                        format!("{} {} ({})", key.kind, key.fingerprint, key.comment),
-                        "Les sessions ouvertes avec cette clé seront fermées.".into(),
-                    ],
-                };
-                self.modal = Some(Modal::Confirm(
-                    c,
-                    Pending::RevokeKey {
-                        name: p.name.clone(),
-                        fingerprint: key.fingerprint.clone(),
-                    },
-                ));
-            }
-            Key::Char('x') => {
-                let p = self.selected_person()?;
-                let c = Confirm {
-                    issue: None,
-                    issue_focused: false,
-                    title: format!("Révoquer {} ?", p.name),
-                    lines: vec![format!(
-                        "Ses {} clé(s) seront retirées et ses sessions fermées immédiatement.",
-                        p.keys.len()
-                    )],
-                };
-                self.modal = Some(Modal::Confirm(
-                    c,
-                    Pending::RevokePerson {
-                        name: p.name.clone(),
-                    },
-                ));
-            }
-            Key::Char('e') => {
-                let s = sessions.get(self.session)?;
-                let c = Confirm {
-                    issue: None,
-                    issue_focused: false,
-                    title: format!("Terminer la session {} de {} ?", s.id, s.person),
-                    lines: vec![format!(
-                        "{} depuis {} ({})",
-                        s.what,
-                        s.started.fr(),
-                        s.peer.map(|p| p.to_string()).unwrap_or_default()
-                    )],
-                };
-                self.modal = Some(Modal::Confirm(c, Pending::Kill { id: s.id }));
+            Key::Char(c @ ('r' | 'd' | 'x' | 'e')) => {
+                let (confirm, pending) = self.confirmation(*c)?;
+                self.modal = Some(Modal::Confirm(confirm, pending));
             }
             _ => {}
         }
         None
     }
 
+    fn down(&mut self) {
+        match self.zone {
+            Zone::People => {
+                self.person = (self.person + 1).min(self.list.people.len().saturating_sub(1));
+                self.key = 0;
+            }
+            Zone::Keys => {
+                self.key = (self.key + 1).min(
+                    self.selected_person()
+                        .map(|p| p.keys.len())
+                        .unwrap_or(1)
+                        .saturating_sub(1),
+                )
+            }
+            Zone::Sessions => {
+                self.session = (self.session + 1).min(self.sessions.len().saturating_sub(1))
+            }
+        }
+    }
+
+    fn up(&mut self) {
+        match self.zone {
+            Zone::People => {
+                self.person = self.person.saturating_sub(1);
+                self.key = 0;
+            }
+            Zone::Keys => self.key = self.key.saturating_sub(1),
+            Zone::Sessions => self.session = self.session.saturating_sub(1),
+        }
+    }
+
+    /// A key fed to the open form or confirmation.
+    fn handle_modal(&mut self, modal: Modal, input: &Input) -> Option<AccessReply> {
+        match modal {
+            Modal::Form(mut form, new_person) => match form.handle(input) {
+                FormEvent::Cancel => {
+                    return Some(AccessReply::Status(
+                        Level::Info,
+                        "Saisie abandonnée, rien n'a changé".into(),
+                    ));
+                }
+                FormEvent::None => self.modal = Some(Modal::Form(form, new_person)),
+                FormEvent::Submit => match self.submitted(&form, new_person) {
+                    Err(e) => {
+                        form.error = Some(e);
+                        self.modal = Some(Modal::Form(form, new_person));
+                    }
+                    Ok((confirm, pending)) => self.modal = Some(Modal::Confirm(confirm, pending)),
+                },
+            },
+            Modal::Confirm(mut c, pending) => match c.handle(input) {
+                Some(true) => return Some(AccessReply::Run(self.job(pending))),
+                Some(false) => {
+                    return Some(AccessReply::Status(
+                        Level::Info,
+                        "Action annulée, rien n'a changé".into(),
+                    ));
+                }
+                None => self.modal = Some(Modal::Confirm(c, pending)),
+            },
+        }
+        None
+    }
+
+    /// A new person or a new key, checked (name, role, key) before its confirmation.
+    fn submitted(&self, form: &Form, new_person: bool) -> Result<(Confirm, Pending), String> {
+        let key = form.value(FieldId::Key).to_string();
+        let (name, role_text, role) = if new_person {
+            let role_text = form.value(FieldId::Role).to_string();
+            let role = Role::parse(&role_text);
+            (form.value(FieldId::Name).to_string(), role_text, role)
+        } else {
+            let p = self.selected_person();
+            (
+                p.map(|p| p.name.clone()).unwrap_or_default(),
+                String::new(),
+                p.map(|p| p.role),
+            )
+        };
+        self.admin.check_name(&name).map_err(|e| e.0)?;
+        let role = role
+            .ok_or_else(|| format!("rôle « {role_text} » inconnu : staff, admin ou comptable"))?;
+        let desc = self.admin.describe_key(&key).map_err(|e| e.0)?;
+        let lines = vec![format!("Clé : {desc}")];
+        Ok(if new_person {
+            (
+                confirm(format!("Ajouter {name} ({role}) ?"), lines),
+                Pending::AddPerson { name, role, key },
+            )
+        } else {
+            (
+                confirm(format!("Ajouter une clé à {name} ?"), lines),
+                Pending::AddKey { name, role, key },
+            )
+        })
+    }
+
+    /// What `r` (next role), `d` (revoke a key), `x` (revoke a person) and `e` (end a
+    /// session) would do, to confirm.
+    fn confirmation(&self, key: char) -> Option<(Confirm, Pending)> {
+        if key == 'e' {
+            let s = self.sessions.get(self.session)?;
+            let c = confirm(
+                format!("Terminer la session {} de {} ?", s.id, s.person),
+                vec![format!(
+                    "{} depuis {} ({})",
+                    s.what,
+                    s.started.fr(),
+                    s.peer.map(|p| p.to_string()).unwrap_or_default()
+                )],
+            );
+            return Some((c, Pending::Kill { id: s.id }));
+        }
+        let p = self.selected_person()?;
+        let name = p.name.clone();
+        Some(match key {
+            'r' => {
+                // The next role in turn: staff → admin → comptable → staff.
+                let i = Role::ALL.iter().position(|r| *r == p.role).unwrap_or(0);
+                let role = Role::ALL[(i + 1) % Role::ALL.len()];
+                let c = confirm(
+                    format!("{} devient {role} ?", p.name),
+                    vec![format!(
+                        "Ses sessions ouvertes seront fermées pour prendre en compte le rôle « {role} »."
+                    )],
+                );
+                (c, Pending::Role { name, role })
+            }
+            'd' => {
+                let key = p.keys.get(self.key)?;
+                let c = confirm(
+                    format!("Révoquer une clé de {} ?", p.name),
+                    vec![
+                        format!("{} {} ({})", key.kind, key.fingerprint, key.comment),
+                        "Les sessions ouvertes avec cette clé seront fermées.".into(),
+                    ],
+                );
+                let fingerprint = key.fingerprint.clone();
+                (c, Pending::RevokeKey { name, fingerprint })
+            }
+            _ => {
+                let c = confirm(
+                    format!("Révoquer {} ?", p.name),
+                    vec![format!(
+                        "Ses {} clé(s) seront retirées et ses sessions fermées immédiatement.",
+                        p.keys.len()
+                    )],
+                );
+                (c, Pending::RevokePerson { name })
+            }
+        })
+    }
+
     pub fn draw(&mut self, f: &mut Frame, area: Rect, theme: &Theme) {
         // Sessions come and go without an access change: always the live list.
         self.sessions = self.admin.sessions();
         self.penalties = self.admin.penalties();
-        let base = Style::default().fg(theme.colors.text);
-        let muted = Style::default().fg(theme.colors.muted);
-        let sel = theme.selected();
         let [top, bottom] =
             Layout::vertical([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(area);
         let [people_area, keys_area] =
@@ -501,6 +441,55 @@ impl AccessTab {
             })
         };
         let pw = people_area.width.saturating_sub(2) as usize;
+        f.render_widget(
+            Paragraph::new(self.people_lines(pw, theme)).block(
+                Block::default()
+                    .borders(Borders::ALL)
+                    .border_style(border(Zone::People))
+                    .title(format!(" {} ({}) ", txt::PEOPLE, self.list.people.len())),
+            ),
+            people_area,
+        );
+        let kw = keys_area.width.saturating_sub(2) as usize;
+        f.render_widget(
+            Paragraph::new(self.key_lines(kw, theme)).block(
+                Block::default()
+                    .borders(Borders::ALL)
+                    .border_style(border(Zone::Keys))
+                    .title(format!(" {} ", txt::KEYS)),
+            ),
+            keys_area,
+        );
+        let sw = sessions_area.width.saturating_sub(2) as usize;
+        f.render_widget(
+            Paragraph::new(self.session_lines(sw, theme)).block(
+                Block::default()
+                    .borders(Borders::ALL)
+                    .border_style(border(Zone::Sessions))
+                    .title(format!(" {} ", txt::SESSIONS)),
+            ),
+            sessions_area,
+        );
+        let ew = events_area.width.saturating_sub(2) as usize;
+        f.render_widget(
+            Paragraph::new(self.event_lines(ew, theme)).block(
+                Block::default()
+                    .borders(Borders::ALL)
+                    .title(format!(" {} ", txt::EVENTS)),
+            ),
+            events_area,
+        );
+        match &self.modal {
+            Some(Modal::Form(form, _)) => form.draw(f, area, theme),
+            Some(Modal::Confirm(c, _)) => c.draw(f, area, theme),
+            None => {}
+        }
+    }
+
+    /// One row per person, then what is wrong in the keys folder.
+    fn people_lines(&self, w: usize, theme: &Theme) -> Vec<Line<'static>> {
+        let base = Style::default().fg(theme.colors.text);
+        let sel = theme.selected();
         let mut lines = Vec::new();
         for (i, p) in self.list.people.iter().enumerate() {
             let seen = if self.logins.contains_key(&p.name) {
@@ -522,24 +511,22 @@ impl AccessTab {
             } else {
                 base
             };
-            lines.push(Line::from(Span::styled(fit(&row, pw), style)));
+            lines.push(Line::from(Span::styled(fit(&row, w), style)));
         }
         for pb in self.list.problems.iter().take(3) {
             lines.push(Line::from(Span::styled(
-                fit(&format!("⚠ {pb}"), pw),
+                fit(&format!("⚠ {pb}"), w),
                 base.fg(theme.colors.warning),
             )));
         }
-        f.render_widget(
-            Paragraph::new(lines).block(
-                Block::default()
-                    .borders(Borders::ALL)
-                    .border_style(border(Zone::People))
-                    .title(format!(" {} ({}) ", txt::PEOPLE, self.list.people.len())),
-            ),
-            people_area,
-        );
-        let kw = keys_area.width.saturating_sub(2) as usize;
+        lines
+    }
+
+    /// The selected person's last login and keys.
+    fn key_lines(&self, w: usize, theme: &Theme) -> Vec<Line<'static>> {
+        let base = Style::default().fg(theme.colors.text);
+        let muted = Style::default().fg(theme.colors.muted);
+        let sel = theme.selected();
         let mut klines = Vec::new();
         if let Some(p) = self.selected_person() {
             let login = match self.logins.get(&p.name) {
@@ -551,7 +538,7 @@ impl AccessTab {
                 ),
                 None => format!("{} : jamais connecté", p.name),
             };
-            klines.push(Line::from(Span::styled(fit(&login, kw), muted)));
+            klines.push(Line::from(Span::styled(fit(&login, w), muted)));
             for (i, k) in p.keys.iter().enumerate() {
                 let style = if self.zone == Zone::Keys && i == self.key {
                     sel
@@ -561,22 +548,19 @@ impl AccessTab {
                 klines.push(Line::from(Span::styled(
                     fit(
                         &format!("{} {} {}", pad(&k.kind, 8), k.fingerprint, k.comment),
-                        kw,
+                        w,
                     ),
                     style,
                 )));
             }
         }
-        f.render_widget(
-            Paragraph::new(klines).block(
-                Block::default()
-                    .borders(Borders::ALL)
-                    .border_style(border(Zone::Keys))
-                    .title(format!(" {} ", txt::KEYS)),
-            ),
-            keys_area,
-        );
-        let sw = sessions_area.width.saturating_sub(2) as usize;
+        klines
+    }
+
+    /// Live sessions, then the addresses held back for failed logins.
+    fn session_lines(&self, w: usize, theme: &Theme) -> Vec<Line<'static>> {
+        let base = Style::default().fg(theme.colors.text);
+        let sel = theme.selected();
         let slines: Vec<Line> = self
             .sessions
             .iter()
@@ -603,7 +587,7 @@ impl AccessTab {
                             s.peer.map(|p| p.ip().to_string()).unwrap_or_default(),
                             s.activity()
                         ),
-                        sw,
+                        w,
                     ),
                     style,
                 ))
@@ -612,20 +596,16 @@ impl AccessTab {
         let mut slines = slines;
         for p in &self.penalties {
             slines.push(Line::from(Span::styled(
-                fit(&format!("⛔ {}", p.describe()), sw),
+                fit(&format!("⛔ {}", p.describe()), w),
                 base.fg(theme.colors.danger),
             )));
         }
-        f.render_widget(
-            Paragraph::new(slines).block(
-                Block::default()
-                    .borders(Borders::ALL)
-                    .border_style(border(Zone::Sessions))
-                    .title(format!(" {} ", txt::SESSIONS)),
-            ),
-            sessions_area,
-        );
-        let ew = events_area.width.saturating_sub(2) as usize;
+        slines
+    }
+
+    /// The latest access events.
+    fn event_lines(&self, w: usize, theme: &Theme) -> Vec<Line<'static>> {
+        let muted = Style::default().fg(theme.colors.muted);
         let elines: Vec<Line> = self
             .events
             .iter()
@@ -639,24 +619,58 @@ impl AccessTab {
                             r.action.label(),
                             r.detail
                         ),
-                        ew,
+                        w,
                     ),
                     muted,
                 ))
             })
             .collect();
-        f.render_widget(
-            Paragraph::new(elines).block(
-                Block::default()
-                    .borders(Borders::ALL)
-                    .title(format!(" {} ", txt::EVENTS)),
-            ),
-            events_area,
-        );
-        match &self.modal {
-            Some(Modal::Form(form, _)) => form.draw(f, area, theme),
-            Some(Modal::Confirm(c, _)) => c.draw(f, area, theme),
-            None => {}
-        }
+        elines
     }
+}
+
+/// A confirmation that changes no legal document (a letter or Entrée confirms).
+fn confirm(title: String, lines: Vec<String>) -> Confirm {
+    Confirm {
+        issue: None,
+        issue_focused: false,
+        title,
+        lines,
+    }
+}
+
+fn add_person_form() -> Form {
+    Form::new(
+        "Ajouter une personne",
+        vec![
+            "La clé publique OpenSSH se colle en une ligne (ssh-ed25519 AAAA… commentaire).".into(),
+        ],
+        vec![
+            Field::text(FieldId::Name, "Nom", "", "a-z 0-9 . - _"),
+            Field::text(FieldId::Role, "Rôle", "staff", "staff, admin ou comptable"),
+            Field::text(
+                FieldId::Key,
+                "Clé publique",
+                "",
+                "collez la ligne du fichier .pub",
+            )
+            .long(MAX_KEY_LINE),
+        ],
+    )
+}
+
+fn add_key_form(name: &str) -> Form {
+    Form::new(
+        &format!("Ajouter une clé à {name}"),
+        vec!["Une clé = une personne : une clé déjà attribuée est refusée.".into()],
+        vec![
+            Field::text(
+                FieldId::Key,
+                "Clé publique",
+                "",
+                "collez la ligne du fichier .pub",
+            )
+            .long(MAX_KEY_LINE),
+        ],
+    )
 }
