@@ -312,8 +312,6 @@ impl CustomerScreen {
 
     pub(super) fn draw(&mut self, f: &mut Frame, area: Rect, theme: &Theme) {
         let c = &self.view.customer;
-        let base = Style::default().fg(theme.colors.text);
-        let muted = Style::default().fg(theme.colors.muted);
         // The card grows with the addresses and contacts, up to half the screen; what
         // does not fit scrolls (PgSuiv / PgPréc).
         let coord_lines = 3 + c.delivery_addresses.len() + c.contacts.len() + 1;
@@ -324,6 +322,45 @@ impl CustomerScreen {
         let [left, right_area] =
             Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(top);
         let w = left.width.saturating_sub(2) as usize;
+        let l = self.card_lines(w, theme);
+        f.render_widget(
+            Paragraph::new(l).block(Block::default().borders(Borders::ALL).title(" Client ")),
+            left,
+        );
+        let rw = right_area.width.saturating_sub(2) as usize;
+        let r = self.coordinate_lines(rw, theme);
+        let inner = right_area.height.saturating_sub(2) as usize;
+        self.coord_scroll = self.coord_scroll.min(r.len().saturating_sub(inner));
+        let more = r.len() > inner;
+        let title = if more {
+            format!(
+                " Coordonnées {}–{}/{} (PgSuiv) ",
+                self.coord_scroll + 1,
+                (self.coord_scroll + inner).min(r.len()),
+                r.len()
+            )
+        } else {
+            " Coordonnées ".to_string()
+        };
+        f.render_widget(
+            Paragraph::new(r)
+                .scroll((self.coord_scroll as u16, 0))
+                .block(Block::default().borders(Borders::ALL).title(title)),
+            right_area,
+        );
+        let lines = self.order_lines(bottom, theme);
+        let title = format!(" {} ({}) ", text::ORDERS, self.view.orders.len());
+        f.render_widget(
+            Paragraph::new(lines).block(Block::default().borders(Borders::ALL).title(title)),
+            bottom,
+        );
+    }
+
+    /// The body: identity, eligibility, payment and routing, what it owes.
+    fn card_lines(&self, w: usize, theme: &Theme) -> Vec<Line<'static>> {
+        let c = &self.view.customer;
+        let base = Style::default().fg(theme.colors.text);
+        let muted = Style::default().fg(theme.colors.muted);
         let e = &c.eligibility;
         let mut l = vec![
             Line::from(Span::styled(
@@ -423,11 +460,13 @@ impl CustomerScreen {
                 base.fg(theme.colors.warning),
             )));
         }
-        f.render_widget(
-            Paragraph::new(l).block(Block::default().borders(Borders::ALL).title(" Client ")),
-            left,
-        );
-        let rw = right_area.width.saturating_sub(2) as usize;
+        l
+    }
+
+    /// Its header address, delivery addresses and contacts.
+    fn coordinate_lines(&self, rw: usize, theme: &Theme) -> Vec<Line<'static>> {
+        let c = &self.view.customer;
+        let muted = Style::default().fg(theme.colors.muted);
         let mut r = vec![Line::from(Span::styled(text::HEADER_ADDRESS, muted))];
         r.push(Line::from(fit(&c.header_address.one_line(), rw)));
         r.push(Line::from(Span::styled(
@@ -447,25 +486,12 @@ impl CustomerScreen {
                 rw,
             )));
         }
-        let inner = right_area.height.saturating_sub(2) as usize;
-        self.coord_scroll = self.coord_scroll.min(r.len().saturating_sub(inner));
-        let more = r.len() > inner;
-        let title = if more {
-            format!(
-                " Coordonnées {}–{}/{} (PgSuiv) ",
-                self.coord_scroll + 1,
-                (self.coord_scroll + inner).min(r.len()),
-                r.len()
-            )
-        } else {
-            " Coordonnées ".to_string()
-        };
-        f.render_widget(
-            Paragraph::new(r)
-                .scroll((self.coord_scroll as u16, 0))
-                .block(Block::default().borders(Borders::ALL).title(title)),
-            right_area,
-        );
+        r
+    }
+
+    /// Its orders, the selected one kept in view.
+    fn order_lines(&self, bottom: Rect, theme: &Theme) -> Vec<Line<'static>> {
+        let base = Style::default().fg(theme.colors.text);
         let bw = bottom.width.saturating_sub(2) as usize;
         let mut lines = Vec::new();
         let visible = bottom.height.saturating_sub(2) as usize;
@@ -494,10 +520,6 @@ impl CustomerScreen {
                 style,
             )));
         }
-        let title = format!(" {} ({}) ", text::ORDERS, self.view.orders.len());
-        f.render_widget(
-            Paragraph::new(lines).block(Block::default().borders(Borders::ALL).title(title)),
-            bottom,
-        );
+        lines
     }
 }
