@@ -50,17 +50,43 @@ pub fn chorus_rule_problems(xml: &[u8], structure: Option<&ChorusStructure>) -> 
         Ok(d) => d,
         Err(e) => return vec![format!("le XML Factur-X est illisible : {e}")],
     };
-    let mut out = Vec::new();
-    let root = doc.root_element();
-    let all = |name: &str| {
-        root.descendants()
-            .filter(|n| n.has_tag_name(name))
-            .collect::<Vec<_>>()
+    let x = Cii {
+        root: doc.root_element(),
     };
+    let mut out = Vec::new();
+    let corrected = numbers(&x, &mut out);
+    parties(&x, &mut out);
+    let order_ref = references(&x, &mut out);
+    texts(&x, &mut out);
+    if corrected > 1 {
+        out.push(format!(
+            "BR-FR-CPRO-20 : {corrected} factures corrigées citées, Chorus Pro en accepte une"
+        ));
+    }
+    if let Some(st) = structure {
+        routing(&x, st, &order_ref, &mut out);
+    }
+    out
+}
 
-    // BT-1 and BT-25.
+/// The document's elements, by tag name.
+struct Cii<'a, 'i> {
+    root: Node<'a, 'i>,
+}
+
+impl<'a, 'i> Cii<'a, 'i> {
+    fn all(&self, name: &str) -> Vec<Node<'a, 'i>> {
+        self.root
+            .descendants()
+            .filter(|n| n.has_tag_name(name))
+            .collect()
+    }
+}
+
+/// BT-1 and BT-25, the invoice's number and the one it corrects; how many it corrects.
+fn numbers(x: &Cii, out: &mut Vec<String>) -> usize {
     let number = text_of(
-        all("ExchangedDocument")
+        x.all("ExchangedDocument")
             .first()
             .and_then(|d| child(*d, "ID")),
     );
@@ -70,7 +96,7 @@ pub fn chorus_rule_problems(xml: &[u8], structure: Option<&ChorusStructure>) -> 
         &number,
         20,
     ));
-    let corrected = all("InvoiceReferencedDocument");
+    let corrected = x.all("InvoiceReferencedDocument");
     for r in &corrected {
         out.extend(too_long(
             "BR-FR-CPRO-02",
@@ -79,10 +105,12 @@ pub fn chorus_rule_problems(xml: &[u8], structure: Option<&ChorusStructure>) -> 
             20,
         ));
     }
-    let corrected_count = corrected.len();
+    corrected.len()
+}
 
-    // The parties.
-    let party = |name: &str| all(name).into_iter().next();
+/// The seller's and the body's identifiers, names, contacts and the seller's address.
+fn parties(x: &Cii, out: &mut Vec<String>) {
+    let party = |name: &str| x.all(name).into_iter().next();
     let seller = party("SellerTradeParty");
     let buyer = party("BuyerTradeParty");
     let ids = |p: Option<Node<'_, '_>>| -> Vec<(String, String)> {
@@ -167,9 +195,12 @@ pub fn chorus_rule_problems(xml: &[u8], structure: Option<&ChorusStructure>) -> 
             ));
         }
     }
+}
 
-    // References.
-    let order_ref = all("BuyerOrderReferencedDocument")
+/// The order (engagement) and contract references; returns the order's.
+fn references(x: &Cii, out: &mut Vec<String>) -> String {
+    let order_ref = x
+        .all("BuyerOrderReferencedDocument")
         .first()
         .map(|d| text_of(child(*d, "IssuerAssignedID")))
         .unwrap_or_default();
@@ -179,7 +210,7 @@ pub fn chorus_rule_problems(xml: &[u8], structure: Option<&ChorusStructure>) -> 
         &order_ref,
         50,
     ));
-    for c in all("ContractReferencedDocument") {
+    for c in x.all("ContractReferencedDocument") {
         out.extend(too_long(
             "BR-FR-CPRO-14",
             "la référence du marché",
@@ -187,9 +218,12 @@ pub fn chorus_rule_problems(xml: &[u8], structure: Option<&ChorusStructure>) -> 
             50,
         ));
     }
+    order_ref
+}
 
-    // Texts.
-    for p in all("SpecifiedTradeProduct") {
+/// Designations, notes, payment terms and the bank account.
+fn texts(x: &Cii, out: &mut Vec<String>) {
+    for p in x.all("SpecifiedTradeProduct") {
         out.extend(too_long(
             "BR-FR-CPRO-31",
             "une désignation",
@@ -203,7 +237,7 @@ pub fn chorus_rule_problems(xml: &[u8], structure: Option<&ChorusStructure>) -> 
             1024,
         ));
     }
-    for n in all("IncludedNote") {
+    for n in x.all("IncludedNote") {
         out.extend(too_long(
             "BR-FR-CPRO-42",
             "une note",
@@ -211,7 +245,7 @@ pub fn chorus_rule_problems(xml: &[u8], structure: Option<&ChorusStructure>) -> 
             1024,
         ));
     }
-    for t in all("SpecifiedTradePaymentTerms") {
+    for t in x.all("SpecifiedTradePaymentTerms") {
         out.extend(too_long(
             "BR-FR-CPRO-35",
             "les conditions de paiement",
@@ -220,7 +254,7 @@ pub fn chorus_rule_problems(xml: &[u8], structure: Option<&ChorusStructure>) -> 
         ));
     }
     for tag in ["IBANID", "ProprietaryID"] {
-        for a in all(tag) {
+        for a in x.all(tag) {
             out.extend(too_long(
                 "BR-FR-CPRO-39",
                 "le compte bancaire",
@@ -229,46 +263,40 @@ pub fn chorus_rule_problems(xml: &[u8], structure: Option<&ChorusStructure>) -> 
             ));
         }
     }
-    if corrected_count > 1 {
+}
+
+/// Routing, against what the body's structure requires (the directory's rules).
+fn routing(x: &Cii, st: &ChorusStructure, order_ref: &str, out: &mut Vec<String>) {
+    let service = text_of(x.all("BuyerReference").first().copied());
+    if st.service_required && service.is_empty() {
         out.push(format!(
-            "BR-FR-CPRO-20 : {corrected_count} factures corrigées citées, Chorus Pro en accepte une"
+            "BR-FR-CPRO-11 : {} exige un code service (BT-10) et la facture n'en porte pas",
+            st.name
         ));
     }
-
-    // Routing, against what the body's structure requires (the directory's rules).
-    if let Some(st) = structure {
-        let service = text_of(all("BuyerReference").first().copied());
-        if st.service_required && service.is_empty() {
-            out.push(format!(
-                "BR-FR-CPRO-11 : {} exige un code service (BT-10) et la facture n'en porte pas",
+    if !service.is_empty() && !st.services.is_empty() {
+        match st
+            .services
+            .iter()
+            .find(|s| s.code.eq_ignore_ascii_case(&service))
+        {
+            None => out.push(format!(
+                "BR-FR-CPRO-12 : le code service « {service} » n'existe pas pour {} sur Chorus Pro",
                 st.name
-            ));
-        }
-        if !service.is_empty() && !st.services.is_empty() {
-            match st
-                .services
-                .iter()
-                .find(|s| s.code.eq_ignore_ascii_case(&service))
-            {
-                None => out.push(format!(
-                    "BR-FR-CPRO-12 : le code service « {service} » n'existe pas pour {} sur Chorus Pro",
-                    st.name
-                )),
-                Some(s) if !s.active => out.push(format!(
-                    "BR-FR-CPRO-12 : le service « {service} » de {} est inactif sur Chorus Pro",
-                    st.name
-                )),
-                Some(_) => {}
-            }
-        }
-        if st.engagement_required && order_ref.is_empty() {
-            out.push(format!(
-                "BR-FR-CPRO-13 : {} exige un numéro d'engagement (BT-13) et la facture n'en porte pas",
+            )),
+            Some(s) if !s.active => out.push(format!(
+                "BR-FR-CPRO-12 : le service « {service} » de {} est inactif sur Chorus Pro",
                 st.name
-            ));
+            )),
+            Some(_) => {}
         }
     }
-    out
+    if st.engagement_required && order_ref.is_empty() {
+        out.push(format!(
+            "BR-FR-CPRO-13 : {} exige un numéro d'engagement (BT-13) et la facture n'en porte pas",
+            st.name
+        ));
+    }
 }
 
 #[cfg(test)]
