@@ -226,8 +226,40 @@ impl App {
         else {
             return Err(AppError::Invalid(format!("année {year} hors limites")));
         };
-        let before = first.add_days(-1);
-        let (docs, orders, customers) = self.store.read(|rx| {
+        let (docs, orders, customers) = self.fec_sources(last)?;
+        let settings = self.settings();
+        let names = Names::new(&docs, customers);
+        let mut entries = opening_entries(&orders, &names, year, first);
+        let mut sales: Vec<&IssuedDocument> = docs.iter().filter(|d| d.date >= first).collect();
+        sales.sort_by_key(|d| (d.date, d.number));
+        for d in sales {
+            entries.push(sales_entry(
+                d,
+                &names.of(d.buyer.customer),
+                &settings.accounts,
+            ));
+        }
+        for o in &orders {
+            entries.extend(bank_entries(&o.as_of(last), &names.of(o.customer), first));
+        }
+        // Chronological, journal by journal on one day; the sort is stable, so entries of
+        // one day and journal keep the order they were made in (documents by number,
+        // payments by order and date).
+        entries.sort_by_key(|e| (e.date, e.journal));
+        let (text, lines) = fec_text(&entries, &names);
+        let siren: String = settings.seller.siret.chars().take(9).collect();
+        Ok(Fec {
+            file_name: format!("{siren}FEC{year:04}1231.txt"),
+            entries: entries.len(),
+            lines,
+            text,
+        })
+    }
+
+    /// The invoices and credit notes up to `last`, the orders invoiced by then and their
+    /// bodies.
+    fn fec_sources(&self, last: Date) -> Result<FecSources, AppError> {
+        Ok(self.store.read(|rx| {
             let mut docs = Vec::new();
             rx.for_each_document::<StoreError>(|d| {
                 if matches!(d.kind(), DocKind::Invoice | DocKind::CreditNote) && d.date <= last {
@@ -251,13 +283,29 @@ impl App {
                 }
             }
             Ok::<_, StoreError>((docs, orders, customers))
-        })?;
-        let settings = self.settings();
-        // The body's name as its latest document of the period printed it: one label per
-        // auxiliary account, and a later renaming does not rewrite a closed year.
-        let mut names: HashMap<CustomerId, (Date, DocNumber, String)> = HashMap::new();
-        for d in &docs {
-            let e = names.entry(d.buyer.customer).or_insert((
+        })?)
+    }
+}
+
+/// What a FEC is written from: invoices and credit notes, orders, their bodies.
+type FecSources = (
+    Vec<IssuedDocument>,
+    Vec<Order>,
+    HashMap<CustomerId, Customer>,
+);
+
+/// The body's name as its latest document of the period printed it: one label per
+/// auxiliary account, and a later renaming does not rewrite a closed year.
+struct Names {
+    latest: HashMap<CustomerId, (Date, DocNumber, String)>,
+    customers: HashMap<CustomerId, Customer>,
+}
+
+impl Names {
+    fn new(docs: &[IssuedDocument], customers: HashMap<CustomerId, Customer>) -> Names {
+        let mut latest: HashMap<CustomerId, (Date, DocNumber, String)> = HashMap::new();
+        for d in docs {
+            let e = latest.entry(d.buyer.customer).or_insert((
                 d.date,
                 d.number,
                 d.buyer.legal_name.clone(),
@@ -266,156 +314,151 @@ impl App {
                 *e = (d.date, d.number, d.buyer.legal_name.clone());
             }
         }
-        let name = |c: CustomerId| -> String {
-            names
-                .get(&c)
-                .map(|n| n.2.clone())
-                .or_else(|| customers.get(&c).map(|c| c.legal_name.clone()))
-                .unwrap_or_default()
-        };
-        let mut entries: Vec<Entry> = Vec::new();
-        // Opening balances: what each body still owed on each invoice at the end of the
-        // previous year.
-        let mut opening: BTreeMap<CustomerId, Vec<Line>> = BTreeMap::new();
-        for o in &orders {
-            let view = o.as_of(before);
-            let body = name(o.customer);
-            for s in view.settlements() {
-                if s.unpaid > Cents::ZERO {
-                    let inv = s.invoice;
-                    opening.entry(o.customer).or_default().push(Line {
-                        account: (CUSTOMERS.0.into(), CUSTOMERS.1.into()),
-                        aux: Some(o.customer),
-                        piece: (inv.number.to_string(), inv.date),
-                        label: format!("À-nouveau {} {body}", inv.number),
-                        debit: s.unpaid,
-                        credit: Cents::ZERO,
-                        letters: Some(inv.number),
-                    });
-                }
-            }
-            let unallocated = view.paid_amount()
-                - view.payment_parts().iter().map(|p| p.amount).sum::<Cents>()
-                - view.refunded_amount();
-            if unallocated > Cents::ZERO {
+        Names { latest, customers }
+    }
+
+    fn of(&self, c: CustomerId) -> String {
+        self.latest
+            .get(&c)
+            .map(|n| n.2.clone())
+            .or_else(|| self.customers.get(&c).map(|c| c.legal_name.clone()))
+            .unwrap_or_default()
+    }
+}
+
+/// Opening balances: what each body still owed on each invoice at the end of the
+/// previous year, and what it had paid in advance.
+fn opening_entries(orders: &[Order], names: &Names, year: i32, first: Date) -> Vec<Entry> {
+    let before = first.add_days(-1);
+    let name = |c: CustomerId| names.of(c);
+    let mut entries: Vec<Entry> = Vec::new();
+    let mut opening: BTreeMap<CustomerId, Vec<Line>> = BTreeMap::new();
+    for o in orders {
+        let view = o.as_of(before);
+        let body = name(o.customer);
+        for s in view.settlements() {
+            if s.unpaid > Cents::ZERO {
+                let inv = s.invoice;
                 opening.entry(o.customer).or_default().push(Line {
                     account: (CUSTOMERS.0.into(), CUSTOMERS.1.into()),
                     aux: Some(o.customer),
-                    piece: (o.number.to_string(), before),
-                    label: format!("À-nouveau trop-perçu {} {body}", o.number),
-                    debit: Cents::ZERO,
-                    credit: unallocated,
-                    letters: Some(o.number),
+                    piece: (inv.number.to_string(), inv.date),
+                    label: format!("À-nouveau {} {body}", inv.number),
+                    debit: s.unpaid,
+                    credit: Cents::ZERO,
+                    letters: Some(inv.number),
                 });
             }
         }
-        for (customer, mut lines) in opening {
-            let net: Cents = lines.iter().map(|l| l.debit - l.credit).sum();
-            let (debit, credit) = if net >= Cents::ZERO {
-                (Cents::ZERO, net)
-            } else {
-                (-net, Cents::ZERO)
-            };
-            lines.push(Line {
-                account: (OPENING.0.into(), OPENING.1.into()),
-                aux: None,
-                piece: (format!("AN-{year}"), first),
-                label: format!("À-nouveaux clients {}", name(customer)),
-                debit,
-                credit,
-                letters: None,
-            });
-            entries.push(Entry {
-                journal: Journal::Opening,
-                date: first,
-                valid: first,
-                lines,
+        let unallocated = view.paid_amount()
+            - view.payment_parts().iter().map(|p| p.amount).sum::<Cents>()
+            - view.refunded_amount();
+        if unallocated > Cents::ZERO {
+            opening.entry(o.customer).or_default().push(Line {
+                account: (CUSTOMERS.0.into(), CUSTOMERS.1.into()),
+                aux: Some(o.customer),
+                piece: (o.number.to_string(), before),
+                label: format!("À-nouveau trop-perçu {} {body}", o.number),
+                debit: Cents::ZERO,
+                credit: unallocated,
+                letters: Some(o.number),
             });
         }
-        let mut sales: Vec<&IssuedDocument> = docs.iter().filter(|d| d.date >= first).collect();
-        sales.sort_by_key(|d| (d.date, d.number));
-        for d in sales {
-            entries.push(sales_entry(d, &name(d.buyer.customer), &settings.accounts));
-        }
-        for o in &orders {
-            entries.extend(bank_entries(&o.as_of(last), &name(o.customer), first));
-        }
-        // Chronological, journal by journal on one day; the sort is stable, so entries of
-        // one day and journal keep the order they were made in (documents by number,
-        // payments by order and date).
-        entries.sort_by_key(|e| (e.date, e.journal));
-        // Lettering: an invoice's lines on 411 that balance within the file.
-        let mut groups: HashMap<DocNumber, (Cents, Date)> = HashMap::new();
-        for e in &entries {
-            for l in &e.lines {
-                if let Some(n) = l.letters {
-                    let g = groups.entry(n).or_insert((Cents::ZERO, e.date));
-                    g.0 += l.debit - l.credit;
-                    g.1 = g.1.max(e.date);
-                }
-            }
-        }
-        let mut text = FEC_FIELDS.join("\t");
-        text.push('\n');
-        let mut numbers: HashMap<Journal, usize> = HashMap::new();
-        let mut lines = 0;
-        for e in &entries {
-            let n = numbers.entry(e.journal).or_default();
-            *n += 1;
-            let num = format!("{}{:06}", e.journal.code(), n);
-            for l in &e.lines {
-                let (letter_code, date_let) = match l.letters.and_then(|n| {
-                    groups
-                        .get(&n)
-                        .filter(|g| g.0 == Cents::ZERO)
-                        .map(|g| (n, g.1))
-                }) {
-                    Some((n, d)) => (letter(n), day(d)),
-                    None => (String::new(), String::new()),
-                };
-                let (aux_num, aux_lib) = match l.aux {
-                    Some(c) => (format!("C{:06}", c.0), name(c)),
-                    None => (String::new(), String::new()),
-                };
-                let fields = [
-                    e.journal.code().to_string(),
-                    e.journal.label().to_string(),
-                    num.clone(),
-                    day(e.date),
-                    l.account.0.clone(),
-                    l.account.1.clone(),
-                    aux_num,
-                    aux_lib,
-                    l.piece.0.clone(),
-                    day(l.piece.1),
-                    l.label.clone(),
-                    amount(l.debit),
-                    amount(l.credit),
-                    letter_code,
-                    date_let,
-                    day(e.valid),
-                    String::new(),
-                    String::new(),
-                ];
-                text.push_str(
-                    &fields
-                        .iter()
-                        .map(|f| clean(f))
-                        .collect::<Vec<_>>()
-                        .join("\t"),
-                );
-                text.push('\n');
-                lines += 1;
-            }
-        }
-        let siren: String = settings.seller.siret.chars().take(9).collect();
-        Ok(Fec {
-            file_name: format!("{siren}FEC{year:04}1231.txt"),
-            entries: entries.len(),
-            lines,
-            text,
-        })
     }
+    for (customer, mut lines) in opening {
+        let net: Cents = lines.iter().map(|l| l.debit - l.credit).sum();
+        let (debit, credit) = if net >= Cents::ZERO {
+            (Cents::ZERO, net)
+        } else {
+            (-net, Cents::ZERO)
+        };
+        lines.push(Line {
+            account: (OPENING.0.into(), OPENING.1.into()),
+            aux: None,
+            piece: (format!("AN-{year}"), first),
+            label: format!("À-nouveaux clients {}", name(customer)),
+            debit,
+            credit,
+            letters: None,
+        });
+        entries.push(Entry {
+            journal: Journal::Opening,
+            date: first,
+            valid: first,
+            lines,
+        });
+    }
+    entries
+}
+
+/// The file: header, then one line per entry line, numbered per journal, lettered.
+fn fec_text(entries: &[Entry], names: &Names) -> (String, usize) {
+    let name = |c: CustomerId| names.of(c);
+    // Lettering: an invoice's lines on 411 that balance within the file.
+    let mut groups: HashMap<DocNumber, (Cents, Date)> = HashMap::new();
+    for e in entries {
+        for l in &e.lines {
+            if let Some(n) = l.letters {
+                let g = groups.entry(n).or_insert((Cents::ZERO, e.date));
+                g.0 += l.debit - l.credit;
+                g.1 = g.1.max(e.date);
+            }
+        }
+    }
+    let mut text = FEC_FIELDS.join("\t");
+    text.push('\n');
+    let mut numbers: HashMap<Journal, usize> = HashMap::new();
+    let mut lines = 0;
+    for e in entries {
+        let n = numbers.entry(e.journal).or_default();
+        *n += 1;
+        let num = format!("{}{:06}", e.journal.code(), n);
+        for l in &e.lines {
+            let (letter_code, date_let) = match l.letters.and_then(|n| {
+                groups
+                    .get(&n)
+                    .filter(|g| g.0 == Cents::ZERO)
+                    .map(|g| (n, g.1))
+            }) {
+                Some((n, d)) => (letter(n), day(d)),
+                None => (String::new(), String::new()),
+            };
+            let (aux_num, aux_lib) = match l.aux {
+                Some(c) => (format!("C{:06}", c.0), name(c)),
+                None => (String::new(), String::new()),
+            };
+            let fields = [
+                e.journal.code().to_string(),
+                e.journal.label().to_string(),
+                num.clone(),
+                day(e.date),
+                l.account.0.clone(),
+                l.account.1.clone(),
+                aux_num,
+                aux_lib,
+                l.piece.0.clone(),
+                day(l.piece.1),
+                l.label.clone(),
+                amount(l.debit),
+                amount(l.credit),
+                letter_code,
+                date_let,
+                day(e.valid),
+                String::new(),
+                String::new(),
+            ];
+            text.push_str(
+                &fields
+                    .iter()
+                    .map(|f| clean(f))
+                    .collect::<Vec<_>>()
+                    .join("\t"),
+            );
+            text.push('\n');
+            lines += 1;
+        }
+    }
+    (text, lines)
 }
 
 /// The sales entry of an invoice (411 debit, 707 and 44571 credit) or of a credit note
