@@ -93,121 +93,12 @@ impl StatementFormat for Camt053 {
                 .filter(|c| c.has_tag_name("Ntry"))
                 .enumerate()
             {
-                let at = || {
-                    format!(
-                        "relevé {}, mouvement {}",
-                        ids.last().map(String::as_str).unwrap_or("?"),
-                        k + 1
-                    )
-                };
-                let status = child(ntry, "Sts")
-                    .map(|s| {
-                        let own = s.text().unwrap_or("").trim().to_string();
-                        if own.is_empty() {
-                            text(child(s, "Cd"))
-                        } else {
-                            own
-                        }
-                    })
-                    .unwrap_or_default();
-                if status != "BOOK" {
-                    continue;
-                }
-                let credit = match text(child(ntry, "CdtDbtInd")).as_str() {
-                    "CRDT" => true,
-                    "DBIT" => false,
-                    other => {
-                        return Err(format!(
-                            "{} : sens « {other} » (CRDT ou DBIT attendu)",
-                            at()
-                        ));
-                    }
-                };
-                let amount_node = child(ntry, "Amt");
-                let currency = amount_node.and_then(|a| a.attribute("Ccy")).unwrap_or("");
-                if currency != "EUR" {
-                    return Err(format!(
-                        "{} : montant en « {currency} » (comptoir tient ses comptes en euros)",
-                        at()
-                    ));
-                }
-                let amount_text = text(amount_node);
-                let amount = decimal(&amount_text)
-                    .ok_or_else(|| format!("{} : montant « {amount_text} » illisible", at()))?;
-                let booked = date_of(child(ntry, "BookgDt")).ok_or_else(|| {
-                    format!("{} : date de comptabilisation absente ou illisible", at())
-                })?;
-                let value = date_of(child(ntry, "ValDt")).unwrap_or(booked);
-                let reference = [
-                    text(child(ntry, "AcctSvcrRef")),
-                    text(child(ntry, "NtryRef")),
-                ]
-                .into_iter()
-                .find(|r| !r.is_empty())
-                .unwrap_or_else(|| {
-                    format!("{}#{}", ids.last().cloned().unwrap_or_default(), k + 1)
-                });
-                let general = text(child(ntry, "AddtlNtryInf"));
-                let details: Vec<Node<'_, '_>> = ntry
-                    .descendants()
-                    .filter(|d| d.has_tag_name("TxDtls"))
-                    .collect();
-                let tx_amount = |tx: Node<'_, '_>| {
-                    child(tx, "Amt")
-                        .or_else(|| path(tx, &["AmtDtls", "TxAmt", "Amt"]))
-                        .and_then(|a| decimal(&text(Some(a))))
-                };
-                let split = details.len() > 1 && details.iter().all(|t| tx_amount(*t).is_some());
-                let describe = |nodes: &[Node<'_, '_>]| -> (String, String) {
-                    let mut payer = String::new();
-                    let mut remit: Vec<String> = Vec::new();
-                    for n in nodes {
-                        if payer.is_empty()
-                            && let Some(d) = n.descendants().find(|d| d.has_tag_name("Dbtr"))
-                        {
-                            payer = text(d.descendants().find(|x| x.has_tag_name("Nm")));
-                        }
-                        for d in n.descendants() {
-                            let keep = d.has_tag_name("Ustrd")
-                                || d.has_tag_name("EndToEndId")
-                                || d.has_tag_name("AddtlTxInf")
-                                || (d.has_tag_name("Ref")
-                                    && d.parent().is_some_and(|p| p.has_tag_name("CdtrRefInf")));
-                            if keep {
-                                let t = text(Some(d));
-                                if !t.is_empty() && t != "NOTPROVIDED" {
-                                    remit.push(t);
-                                }
-                            }
-                        }
-                    }
-                    (payer, remit.join(" "))
-                };
-                if split {
-                    for (i, tx) in details.iter().enumerate() {
-                        let (payer, remittance) = describe(std::slice::from_ref(tx));
-                        out.entries.push(StatementEntry {
-                            reference: format!("{reference}/{}", i + 1),
-                            credit,
-                            amount: tx_amount(*tx).unwrap_or(crate::domain::Cents::ZERO),
-                            booked,
-                            value,
-                            payer,
-                            remittance: [general.clone(), remittance].join(" ").trim().to_string(),
-                        });
-                    }
-                } else {
-                    let (payer, remittance) = describe(&details);
-                    out.entries.push(StatementEntry {
-                        reference,
-                        credit,
-                        amount,
-                        booked,
-                        value,
-                        payer,
-                        remittance: [general, remittance].join(" ").trim().to_string(),
-                    });
-                }
+                entry(
+                    ntry,
+                    ids.last().map(String::as_str).unwrap_or("?"),
+                    k,
+                    &mut out.entries,
+                )?;
                 if out.entries.len() > MAX_ENTRIES {
                     return Err(format!(
                         "plus de {MAX_ENTRIES} mouvements : découpez le relevé par période"
@@ -218,4 +109,125 @@ impl StatementFormat for Camt053 {
         out.id = ids.join("+");
         Ok(out)
     }
+}
+
+/// One booked `Ntry` (the `k`-th of statement `statement`) as one entry, or one per
+/// transaction when a batch gives each its amount; pending and other entries are skipped.
+fn entry(
+    ntry: Node<'_, '_>,
+    statement: &str,
+    k: usize,
+    out: &mut Vec<StatementEntry>,
+) -> Result<(), String> {
+    let at = || format!("relevé {statement}, mouvement {}", k + 1);
+    let status = child(ntry, "Sts")
+        .map(|s| {
+            let own = s.text().unwrap_or("").trim().to_string();
+            if own.is_empty() {
+                text(child(s, "Cd"))
+            } else {
+                own
+            }
+        })
+        .unwrap_or_default();
+    if status != "BOOK" {
+        return Ok(());
+    }
+    let credit = match text(child(ntry, "CdtDbtInd")).as_str() {
+        "CRDT" => true,
+        "DBIT" => false,
+        other => {
+            return Err(format!(
+                "{} : sens « {other} » (CRDT ou DBIT attendu)",
+                at()
+            ));
+        }
+    };
+    let amount_node = child(ntry, "Amt");
+    let currency = amount_node.and_then(|a| a.attribute("Ccy")).unwrap_or("");
+    if currency != "EUR" {
+        return Err(format!(
+            "{} : montant en « {currency} » (comptoir tient ses comptes en euros)",
+            at()
+        ));
+    }
+    let amount_text = text(amount_node);
+    let amount = decimal(&amount_text)
+        .ok_or_else(|| format!("{} : montant « {amount_text} » illisible", at()))?;
+    let booked = date_of(child(ntry, "BookgDt"))
+        .ok_or_else(|| format!("{} : date de comptabilisation absente ou illisible", at()))?;
+    let value = date_of(child(ntry, "ValDt")).unwrap_or(booked);
+    let reference = [
+        text(child(ntry, "AcctSvcrRef")),
+        text(child(ntry, "NtryRef")),
+    ]
+    .into_iter()
+    .find(|r| !r.is_empty())
+    .unwrap_or_else(|| format!("{statement}#{}", k + 1));
+    let general = text(child(ntry, "AddtlNtryInf"));
+    let details: Vec<Node<'_, '_>> = ntry
+        .descendants()
+        .filter(|d| d.has_tag_name("TxDtls"))
+        .collect();
+    let split = details.len() > 1 && details.iter().all(|t| tx_amount(*t).is_some());
+    if split {
+        for (i, tx) in details.iter().enumerate() {
+            let (payer, remittance) = describe(std::slice::from_ref(tx));
+            out.push(StatementEntry {
+                reference: format!("{reference}/{}", i + 1),
+                credit,
+                amount: tx_amount(*tx).unwrap_or(crate::domain::Cents::ZERO),
+                booked,
+                value,
+                payer,
+                remittance: [general.clone(), remittance].join(" ").trim().to_string(),
+            });
+        }
+    } else {
+        let (payer, remittance) = describe(&details);
+        out.push(StatementEntry {
+            reference,
+            credit,
+            amount,
+            booked,
+            value,
+            payer,
+            remittance: [general, remittance].join(" ").trim().to_string(),
+        });
+    }
+    Ok(())
+}
+
+/// The payer and the remittance text of an entry's transaction details.
+fn describe(nodes: &[Node<'_, '_>]) -> (String, String) {
+    let mut payer = String::new();
+    let mut remit: Vec<String> = Vec::new();
+    for n in nodes {
+        if payer.is_empty()
+            && let Some(d) = n.descendants().find(|d| d.has_tag_name("Dbtr"))
+        {
+            payer = text(d.descendants().find(|x| x.has_tag_name("Nm")));
+        }
+        for d in n.descendants() {
+            let keep = d.has_tag_name("Ustrd")
+                || d.has_tag_name("EndToEndId")
+                || d.has_tag_name("AddtlTxInf")
+                || (d.has_tag_name("Ref")
+                    && d.parent().is_some_and(|p| p.has_tag_name("CdtrRefInf")));
+            if keep {
+                let t = text(Some(d));
+                if !t.is_empty() && t != "NOTPROVIDED" {
+                    remit.push(t);
+                }
+            }
+        }
+    }
+    (payer, remit.join(" "))
+}
+
+/// A transaction's own amount, when its details give one.
+fn tx_amount(tx: Node<'_, '_>) -> Option<crate::domain::Cents> {
+    child(tx, "Amt")
+        .or_else(|| path(tx, &["AmtDtls", "TxAmt", "Amt"]))
+        .and_then(|a| decimal(&text(Some(a))))
 }
