@@ -3,7 +3,7 @@
 use super::{Rx, StoreError};
 use crate::domain::money::MAX_AMOUNT;
 use crate::domain::{
-    Action, DocKind, EligibilityStatus, IssuedDocument, OrderCard, OrderId, Stage, ids,
+    Action, DocKind, EligibilityStatus, IssuedDocument, Order, OrderCard, OrderId, Stage, ids,
 };
 use crate::domain::{FileFormat, Totals};
 use sha2::{Digest, Sha256};
@@ -113,87 +113,133 @@ fn check_documents(
     now: crate::domain::Timestamp,
     report: &mut Report,
 ) -> Result<HashMap<OrderId, OrderDocs>, StoreError> {
-    type Issue = (u32, crate::domain::Date, crate::domain::Timestamp);
     let mut seqs: BTreeMap<(DocKind, u16), Vec<Issue>> = BTreeMap::new();
-    let mut per_order: HashMap<OrderId, OrderDocs> = HashMap::new();
-    // Amount credited so far per invoice, and the invoice's amount.
-    let mut credited: HashMap<String, crate::domain::Cents> = HashMap::new();
-    let mut invoice_amounts: HashMap<String, crate::domain::Cents> = HashMap::new();
-    let mut invoices: HashMap<String, (OrderId, Vec<(String, u32)>)> = HashMap::new();
+    let mut tally = Tally::default();
     rx.for_each_document(|doc: IssuedDocument| -> Result<(), StoreError> {
         report.documents += 1;
         let number = doc.number.to_string();
         seqs.entry((doc.kind(), doc.number.year))
             .or_default()
             .push((doc.number.seq, doc.date, doc.issued_at));
-        if doc.issued_at > now {
-            report.violation(
-                &number,
-                format!("issued at {}, after now", doc.issued_at.iso_utc()),
-            );
-        }
-        if doc.date.year() != doc.number.year as i32 {
-            report.violation(
-                &number,
-                format!(
-                    "dated {} but numbered in the {} series",
-                    doc.date, doc.number.year
-                ),
-            );
-        }
-        if doc.synthetic {
-            report.synthetic_documents += 1;
-        } else {
-            for format in doc.required_formats() {
-                if doc.file(*format).is_none() {
-                    report.violation(&number, format!("no {} file recorded", format.extension()));
-                }
-            }
-        }
+        check_dates(&doc, &number, now, report);
+        check_required_files(&doc, &number, report);
         check_amounts(&doc, &number, report);
-        for f in &doc.files {
-            report.files += 1;
-            match rx.document_file(&number, f.format) {
-                Ok(None) => report.violation(
-                    &number,
-                    format!("{} file missing from the store", f.format.extension()),
+        check_files(rx, &doc, &number, report)?;
+        tally.add(&doc, number, report);
+        Ok(())
+    })?;
+    check_series(rx, seqs, report)?;
+    Ok(tally.per_order)
+}
+
+/// A document's number, its date and its issue time.
+type Issue = (u32, crate::domain::Date, crate::domain::Timestamp);
+
+/// Issued after now, or dated outside its series' year.
+fn check_dates(
+    doc: &IssuedDocument,
+    number: &str,
+    now: crate::domain::Timestamp,
+    report: &mut Report,
+) {
+    if doc.issued_at > now {
+        report.violation(
+            number,
+            format!("issued at {}, after now", doc.issued_at.iso_utc()),
+        );
+    }
+    if doc.date.year() != doc.number.year as i32 {
+        report.violation(
+            number,
+            format!(
+                "dated {} but numbered in the {} series",
+                doc.date, doc.number.year
+            ),
+        );
+    }
+}
+
+/// The files a document of its kind must have (a synthetic one, from the seed, has none).
+fn check_required_files(doc: &IssuedDocument, number: &str, report: &mut Report) {
+    if doc.synthetic {
+        report.synthetic_documents += 1;
+    } else {
+        for format in doc.required_formats() {
+            if doc.file(*format).is_none() {
+                report.violation(number, format!("no {} file recorded", format.extension()));
+            }
+        }
+    }
+}
+
+/// Each file recorded is in the store, with its size and SHA-256; the Factur-X XML
+/// parses.
+fn check_files(
+    rx: &Rx,
+    doc: &IssuedDocument,
+    number: &str,
+    report: &mut Report,
+) -> Result<(), StoreError> {
+    for f in &doc.files {
+        report.files += 1;
+        match rx.document_file(number, f.format) {
+            Ok(None) => report.violation(
+                number,
+                format!("{} file missing from the store", f.format.extension()),
+            ),
+            // A damaged compressed file no longer decompresses.
+            Err(StoreError::Corrupt { reason, .. }) => report.violation(
+                number,
+                format!(
+                    "{} file does not match its SHA-256 (altered after issue: {reason})",
+                    f.format.extension()
                 ),
-                // A damaged compressed file no longer decompresses.
-                Err(StoreError::Corrupt { reason, .. }) => report.violation(
-                    &number,
-                    format!(
-                        "{} file does not match its SHA-256 (altered after issue: {reason})",
-                        f.format.extension()
-                    ),
-                ),
-                Err(e) => return Err(e),
-                Ok(Some(bytes)) => {
-                    if bytes.len() as u64 != f.size || sha256(&bytes) != f.sha256 {
-                        report.violation(
-                            &number,
-                            format!(
-                                "{} file does not match its SHA-256 (altered after issue)",
-                                f.format.extension()
-                            ),
-                        );
-                    }
-                    if f.format == FileFormat::FacturX
-                        && let Err(e) = well_formed(&bytes)
-                    {
-                        report.violation(&number, format!("Factur-X XML is not well-formed: {e}"));
-                    }
+            ),
+            Err(e) => return Err(e),
+            Ok(Some(bytes)) => {
+                if bytes.len() as u64 != f.size || sha256(&bytes) != f.sha256 {
+                    report.violation(
+                        number,
+                        format!(
+                            "{} file does not match its SHA-256 (altered after issue)",
+                            f.format.extension()
+                        ),
+                    );
+                }
+                if f.format == FileFormat::FacturX
+                    && let Err(e) = well_formed(&bytes)
+                {
+                    report.violation(number, format!("Factur-X XML is not well-formed: {e}"));
                 }
             }
         }
-        let entry = per_order.entry(doc.order).or_default();
+    }
+    Ok(())
+}
+
+/// What the documents say per order (numbers, units delivered and invoiced), and the
+/// credit notes against each invoice.
+#[derive(Default)]
+struct Tally {
+    per_order: HashMap<OrderId, OrderDocs>,
+    /// Amount credited so far per invoice, and the invoice's amount.
+    credited: HashMap<String, crate::domain::Cents>,
+    invoice_amounts: HashMap<String, crate::domain::Cents>,
+    invoices: HashMap<String, (OrderId, Vec<(String, u32)>)>,
+}
+
+impl Tally {
+    fn add(&mut self, doc: &IssuedDocument, number: String, report: &mut Report) {
+        let entry = self.per_order.entry(doc.order).or_default();
         entry.numbers.push(number.clone());
         let units: i64 = doc.lines.iter().map(|l| l.quantity as i64).sum();
         match doc.kind() {
             DocKind::DeliveryNote => entry.delivered_units += units as u64,
             DocKind::Invoice => {
                 entry.live_invoiced_units += units;
-                invoice_amounts.insert(number.clone(), doc.totals.incl_vat);
-                invoices.insert(
+                self.invoice_amounts
+                    .insert(number.clone(), doc.totals.incl_vat);
+                self.invoices.insert(
                     number.clone(),
                     (
                         doc.order,
@@ -213,9 +259,9 @@ fn check_documents(
                     None => report.violation(&number, "credit note that cancels no invoice"),
                     Some((inv, _)) => {
                         let inv = inv.to_string();
-                        let total = credited.entry(inv.clone()).or_default();
+                        let total = self.credited.entry(inv.clone()).or_default();
                         *total += doc.totals.incl_vat;
-                        if let Some(amount) = invoice_amounts.get(&inv)
+                        if let Some(amount) = self.invoice_amounts.get(&inv)
                             && *total > *amount
                         {
                             report.violation(
@@ -227,7 +273,7 @@ fn check_documents(
                                 ),
                             );
                         }
-                        match invoices.get(&inv) {
+                        match self.invoices.get(&inv) {
                             None => report.violation(
                                 &number,
                                 format!("cancels {inv}, which was not issued before it"),
@@ -242,8 +288,15 @@ fn check_documents(
             }
             DocKind::Quote => {}
         }
-        Ok(())
-    })?;
+    }
+}
+
+/// Each series: chronological, numbered from 1 without gap or repeat, up to its counter.
+fn check_series(
+    rx: &Rx,
+    mut seqs: BTreeMap<(DocKind, u16), Vec<Issue>>,
+    report: &mut Report,
+) -> Result<(), StoreError> {
     for (prefix, year, last) in rx.counters()? {
         let Some(kind) = DocKind::from_prefix(&prefix) else {
             report.violation(format!("{prefix}-{year}"), "counter of an unknown series");
@@ -307,7 +360,7 @@ fn check_documents(
             "documents without a numbering counter",
         );
     }
-    Ok(per_order)
+    Ok(())
 }
 
 /// Every line amount is its quantity times its unit price, the totals recompute from the
@@ -378,197 +431,239 @@ fn check_orders_and_stock(
     let empty = OrderDocs::default();
     rx.for_each_order(|o| -> Result<(), StoreError> {
         report.orders += 1;
-        let subject = o.number.to_string();
-        let mut v = |m: String| report.violation(&subject, m);
-        for (i, l) in o.lines.iter().enumerate() {
-            if l.reserved as u64 + l.delivered as u64 > l.ordered as u64 {
-                v(format!(
-                    "line {}: reserved + delivered exceed ordered",
-                    i + 1
-                ));
-            }
-            if l.invoiced > l.delivered {
-                v(format!(
-                    "line {}: more invoiced ({}) than delivered ({})",
-                    i + 1,
-                    l.invoiced,
-                    l.delivered
-                ));
-            }
+        for l in &o.lines {
             *reserved_by_sku.entry(l.sku.clone()).or_default() += l.reserved as i64;
         }
-        for (i, l) in o.lines.iter().enumerate() {
-            // Invoiced, less what full cancellations gave back (a reduction keeps its units).
-            let billed: u32 = o
-                .invoices
-                .iter()
-                .map(|inv| {
-                    let given_back: u32 = inv
-                        .credits
-                        .iter()
-                        .filter(|c| c.cancels)
-                        .map(|c| c.quantities.get(i).copied().unwrap_or(0))
-                        .sum();
-                    inv.quantities.get(i).copied().unwrap_or(0) - given_back
-                })
-                .sum();
-            if billed != l.invoiced {
-                v(format!(
-                    "line {}: invoiced counter {} but live invoices bill {billed}",
-                    i + 1,
-                    l.invoiced
-                ));
-            }
-        }
-        if let Some(a) = &o.po_scan {
-            match rx.attachment(o.id)? {
-                None => v("the attached scan is missing from the store".into()),
-                Some(bytes) if bytes.len() as u64 != a.size || sha256(&bytes) != a.sha256 => {
-                    v("the attached scan does not match its SHA-256 (altered)".into())
-                }
-                Some(_) => {}
-            }
-        }
-        let d = docs.get(&o.id).unwrap_or(&empty);
-        if d.delivered_units != o.delivered_units() {
-            v(format!(
-                "delivery notes ship {} units, the order counts {}",
-                d.delivered_units,
-                o.delivered_units()
-            ));
-        }
-        if d.live_invoiced_units != o.invoiced_units() as i64 {
-            v(format!(
-                "invoices minus credit notes bill {} units, the order counts {}",
-                d.live_invoiced_units,
-                o.invoiced_units()
-            ));
-        }
-        for r in &o.documents {
-            if !d.numbers.contains(&r.number.to_string()) {
-                v(format!(
-                    "refers to {} which is not a document of this order",
-                    r.number
-                ));
-            }
-        }
-        if d.numbers.len() != o.documents.len() {
-            v(format!(
-                "{} documents point to this order, it lists {}",
-                d.numbers.len(),
-                o.documents.len()
-            ));
-        }
-        if !o.documents.iter().any(|r| r.number == o.number) {
-            v("its quote document is missing".into());
-        }
-        // Paying beyond the invoices is allowed (an accepted overpayment, or an invoice
-        // credited after payment); each refund was bounded by the surplus of its day (an
-        // invoice issued later may make the body owe again), so what holds for ever is
-        // that nothing was refunded that was not paid.
-        if o.refunded_amount() > o.paid_amount() {
-            v("refunds exceed the payments received".into());
-        }
-        let stage_ok = match o.stage {
-            Stage::Quote => o.po.is_none() && o.pre_order.is_none() && o.delivered_units() == 0,
-            Stage::PreOrder => o.pre_order.is_some() && o.po.is_none() && o.delivered_units() == 0,
-            Stage::PoReceived | Stage::Delivered | Stage::Invoiced | Stage::Paid => {
-                o.po.is_some() && o.progress_stage() == o.stage
-            }
-            Stage::Cancelled | Stage::Refused => {
-                o.delivered_units() == 0
-                    && o.invoices.is_empty()
-                    && o.reserved_units() == 0
-                    && o.closing_reason.is_some()
-            }
-            Stage::Expired => false,
-        };
-        if !stage_ok {
-            v(format!(
-                "stage « {} » does not match its counters and documents",
-                o.stage.label()
-            ));
-        }
-        match rx.order_card(o.id)? {
-            Some(card) if card == OrderCard::from_order(&o) => {}
-            _ => v("board card missing or out of date".into()),
-        }
-        if rx.order_id_by_number(&o.number)? != Some(o.id) {
-            v("number index does not point to this order".into());
-        }
-        if !rx.orders_of_customer(o.customer)?.contains(&o.id) {
-            v("missing from its customer's index".into());
-        }
-        if !rx.orders_in_stage_contains(o.stage, o.id)? {
-            v("missing from the stage index".into());
-        }
-        // The audit trail explains every step.
-        let audit = rx.audit_of_order(o.id)?;
-        let has = |a: Action, doc: Option<String>| {
-            audit.iter().any(|r| {
-                r.action == a && (doc.is_none() || r.document.map(|n| n.to_string()) == doc)
-            })
-        };
-        for r in &o.documents {
-            let action = match r.number.kind {
-                DocKind::Quote => Action::QuoteIssued,
-                DocKind::DeliveryNote => Action::DeliveryNoteIssued,
-                DocKind::Invoice => Action::InvoiceIssued,
-                DocKind::CreditNote => Action::CreditNoteIssued,
-            };
-            if !has(action, Some(r.number.to_string())) {
-                v(format!("no audit event for the issue of {}", r.number));
-            }
-        }
-        if o.pre_order.is_some() && !has(Action::PreOrderRecorded, None) {
-            v("no audit event for its pre-order".into());
-        }
-        if o.po.is_some() && !has(Action::OriginalReceived, None) {
-            v("no audit event for the receipt of its original".into());
-        }
-        let payments = audit
-            .iter()
-            .filter(|r| r.action == Action::PaymentRecorded)
-            .count();
-        if payments != o.payments.len() {
-            v(format!(
-                "{} payments but {payments} payment audit events",
-                o.payments.len()
-            ));
-        }
-        let refunds = audit
-            .iter()
-            .filter(|r| r.action == Action::RefundRecorded)
-            .count();
-        if refunds != o.refunds.len() {
-            v(format!(
-                "{} refunds but {refunds} refund audit events",
-                o.refunds.len()
-            ));
-        }
-        if o.stage == Stage::Cancelled && !has(Action::OrderCancelled, None) {
-            v("no audit event for its cancellation".into());
-        }
-        if o.stage == Stage::Refused && !has(Action::QuoteRefused, None) {
-            v("no audit event for its refusal".into());
-        }
-        if o.quote.renewed_by.is_some() && !has(Action::QuoteRenewed, Some(o.number.to_string())) {
-            v("no audit event for its renewal".into());
-        }
-        if let Some(last) = audit
-            .iter()
-            .rev()
-            .find(|r| !r.after.is_empty() && r.action != Action::QuoteRenewed)
-            && last.after != o.stage.label()
-        {
-            v(format!(
-                "last audit event leaves it « {} », the order says « {} »",
-                last.after,
-                o.stage.label()
-            ));
-        }
+        let subject = o.number.to_string();
+        let mut v = |m: String| report.violation(&subject, m);
+        check_lines(&o, &mut v);
+        check_scan(rx, &o, &mut v)?;
+        check_order_documents(&o, docs.get(&o.id).unwrap_or(&empty), &mut v);
+        check_stage(&o, &mut v);
+        check_indexes(rx, &o, &mut v)?;
+        check_order_audit(rx, &o, &mut v)?;
         Ok(())
     })?;
+    check_stock(rx, reserved_by_sku, report)
+}
+
+/// Each line's counters agree with each other and with the live invoices.
+fn check_lines(o: &Order, v: &mut impl FnMut(String)) {
+    for (i, l) in o.lines.iter().enumerate() {
+        if l.reserved as u64 + l.delivered as u64 > l.ordered as u64 {
+            v(format!(
+                "line {}: reserved + delivered exceed ordered",
+                i + 1
+            ));
+        }
+        if l.invoiced > l.delivered {
+            v(format!(
+                "line {}: more invoiced ({}) than delivered ({})",
+                i + 1,
+                l.invoiced,
+                l.delivered
+            ));
+        }
+    }
+    for (i, l) in o.lines.iter().enumerate() {
+        // Invoiced, less what full cancellations gave back (a reduction keeps its units).
+        let billed: u32 = o
+            .invoices
+            .iter()
+            .map(|inv| {
+                let given_back: u32 = inv
+                    .credits
+                    .iter()
+                    .filter(|c| c.cancels)
+                    .map(|c| c.quantities.get(i).copied().unwrap_or(0))
+                    .sum();
+                inv.quantities.get(i).copied().unwrap_or(0) - given_back
+            })
+            .sum();
+        if billed != l.invoiced {
+            v(format!(
+                "line {}: invoiced counter {} but live invoices bill {billed}",
+                i + 1,
+                l.invoiced
+            ));
+        }
+    }
+}
+
+/// The attached scan of the original is stored, unaltered.
+fn check_scan(rx: &Rx, o: &Order, v: &mut impl FnMut(String)) -> Result<(), StoreError> {
+    if let Some(a) = &o.po_scan {
+        match rx.attachment(o.id)? {
+            None => v("the attached scan is missing from the store".into()),
+            Some(bytes) if bytes.len() as u64 != a.size || sha256(&bytes) != a.sha256 => {
+                v("the attached scan does not match its SHA-256 (altered)".into())
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(())
+}
+
+/// The documents pointing to the order agree with what it counts and lists.
+fn check_order_documents(o: &Order, d: &OrderDocs, v: &mut impl FnMut(String)) {
+    if d.delivered_units != o.delivered_units() {
+        v(format!(
+            "delivery notes ship {} units, the order counts {}",
+            d.delivered_units,
+            o.delivered_units()
+        ));
+    }
+    if d.live_invoiced_units != o.invoiced_units() as i64 {
+        v(format!(
+            "invoices minus credit notes bill {} units, the order counts {}",
+            d.live_invoiced_units,
+            o.invoiced_units()
+        ));
+    }
+    for r in &o.documents {
+        if !d.numbers.contains(&r.number.to_string()) {
+            v(format!(
+                "refers to {} which is not a document of this order",
+                r.number
+            ));
+        }
+    }
+    if d.numbers.len() != o.documents.len() {
+        v(format!(
+            "{} documents point to this order, it lists {}",
+            d.numbers.len(),
+            o.documents.len()
+        ));
+    }
+    if !o.documents.iter().any(|r| r.number == o.number) {
+        v("its quote document is missing".into());
+    }
+}
+
+/// Refunds within payments; the stage matches counters and documents.
+fn check_stage(o: &Order, v: &mut impl FnMut(String)) {
+    // Paying beyond the invoices is allowed (an accepted overpayment, or an invoice
+    // credited after payment); each refund was bounded by the surplus of its day (an
+    // invoice issued later may make the body owe again), so what holds for ever is
+    // that nothing was refunded that was not paid.
+    if o.refunded_amount() > o.paid_amount() {
+        v("refunds exceed the payments received".into());
+    }
+    let stage_ok = match o.stage {
+        Stage::Quote => o.po.is_none() && o.pre_order.is_none() && o.delivered_units() == 0,
+        Stage::PreOrder => o.pre_order.is_some() && o.po.is_none() && o.delivered_units() == 0,
+        Stage::PoReceived | Stage::Delivered | Stage::Invoiced | Stage::Paid => {
+            o.po.is_some() && o.progress_stage() == o.stage
+        }
+        Stage::Cancelled | Stage::Refused => {
+            o.delivered_units() == 0
+                && o.invoices.is_empty()
+                && o.reserved_units() == 0
+                && o.closing_reason.is_some()
+        }
+        Stage::Expired => false,
+    };
+    if !stage_ok {
+        v(format!(
+            "stage « {} » does not match its counters and documents",
+            o.stage.label()
+        ));
+    }
+}
+
+/// The board card and the indexes (number, customer, stage) point to the order.
+fn check_indexes(rx: &Rx, o: &Order, v: &mut impl FnMut(String)) -> Result<(), StoreError> {
+    match rx.order_card(o.id)? {
+        Some(card) if card == OrderCard::from_order(o) => {}
+        _ => v("board card missing or out of date".into()),
+    }
+    if rx.order_id_by_number(&o.number)? != Some(o.id) {
+        v("number index does not point to this order".into());
+    }
+    if !rx.orders_of_customer(o.customer)?.contains(&o.id) {
+        v("missing from its customer's index".into());
+    }
+    if !rx.orders_in_stage_contains(o.stage, o.id)? {
+        v("missing from the stage index".into());
+    }
+    Ok(())
+}
+
+/// The audit trail explains every step.
+fn check_order_audit(rx: &Rx, o: &Order, v: &mut impl FnMut(String)) -> Result<(), StoreError> {
+    let audit = rx.audit_of_order(o.id)?;
+    let has = |a: Action, doc: Option<String>| {
+        audit
+            .iter()
+            .any(|r| r.action == a && (doc.is_none() || r.document.map(|n| n.to_string()) == doc))
+    };
+    for r in &o.documents {
+        let action = match r.number.kind {
+            DocKind::Quote => Action::QuoteIssued,
+            DocKind::DeliveryNote => Action::DeliveryNoteIssued,
+            DocKind::Invoice => Action::InvoiceIssued,
+            DocKind::CreditNote => Action::CreditNoteIssued,
+        };
+        if !has(action, Some(r.number.to_string())) {
+            v(format!("no audit event for the issue of {}", r.number));
+        }
+    }
+    if o.pre_order.is_some() && !has(Action::PreOrderRecorded, None) {
+        v("no audit event for its pre-order".into());
+    }
+    if o.po.is_some() && !has(Action::OriginalReceived, None) {
+        v("no audit event for the receipt of its original".into());
+    }
+    let payments = audit
+        .iter()
+        .filter(|r| r.action == Action::PaymentRecorded)
+        .count();
+    if payments != o.payments.len() {
+        v(format!(
+            "{} payments but {payments} payment audit events",
+            o.payments.len()
+        ));
+    }
+    let refunds = audit
+        .iter()
+        .filter(|r| r.action == Action::RefundRecorded)
+        .count();
+    if refunds != o.refunds.len() {
+        v(format!(
+            "{} refunds but {refunds} refund audit events",
+            o.refunds.len()
+        ));
+    }
+    if o.stage == Stage::Cancelled && !has(Action::OrderCancelled, None) {
+        v("no audit event for its cancellation".into());
+    }
+    if o.stage == Stage::Refused && !has(Action::QuoteRefused, None) {
+        v("no audit event for its refusal".into());
+    }
+    if o.quote.renewed_by.is_some() && !has(Action::QuoteRenewed, Some(o.number.to_string())) {
+        v("no audit event for its renewal".into());
+    }
+    if let Some(last) = audit
+        .iter()
+        .rev()
+        .find(|r| !r.after.is_empty() && r.action != Action::QuoteRenewed)
+        && last.after != o.stage.label()
+    {
+        v(format!(
+            "last audit event leaves it « {} », the order says « {} »",
+            last.after,
+            o.stage.label()
+        ));
+    }
+    Ok(())
+}
+
+/// Stock never negative, reservations within it and equal to what the orders reserve.
+fn check_stock(
+    rx: &Rx,
+    mut reserved_by_sku: HashMap<String, i64>,
+    report: &mut Report,
+) -> Result<(), StoreError> {
     for p in rx.products()? {
         if p.on_hand < 0 {
             report.violation(&p.sku, format!("negative stock ({})", p.on_hand));
