@@ -192,77 +192,11 @@ pub fn issue_credit_note(
     let (lines, quantities, cancels) = match scope {
         CreditScope::Full => (billed_lines(&order.lines, &left_qty), left_qty, true),
         CreditScope::Quantities(q) => {
-            if q.len() != order.lines.len() {
-                return refuse(
-                    op,
-                    Reason::QuantityCount {
-                        given: q.len(),
-                        lines: order.lines.len(),
-                    },
-                );
-            }
-            if q.iter().all(|x| *x == 0) {
-                return refuse(op, Reason::NothingToCredit);
-            }
-            for (i, (want, left)) in q.iter().zip(&left_qty).enumerate() {
-                if want > left {
-                    return refuse(
-                        op,
-                        Reason::CreditQuantityTooLarge {
-                            line: i + 1,
-                            sku: order.lines[i].sku.clone(),
-                            requested: *want,
-                            left: *left,
-                        },
-                    );
-                }
-            }
+            check_credit_quantities(order, q, &left_qty, op)?;
             (billed_lines(&order.lines, q), q.clone(), false)
         }
         CreditScope::Amount { net, vat } => {
-            if *net <= Cents::ZERO {
-                return refuse(op, Reason::AmountNotPositive);
-            }
-            let billed: Vec<&OrderLine> = order
-                .lines
-                .iter()
-                .zip(&inv.quantities)
-                .filter(|(_, q)| **q > 0)
-                .map(|(l, _)| l)
-                .collect();
-            let mut rates: Vec<VatRate> = billed.iter().map(|l| l.vat).collect();
-            rates.sort();
-            rates.dedup();
-            let rate = match (vat, rates.as_slice()) {
-                (None, [one]) => *one,
-                (None, _) => return refuse(op, Reason::CreditVatRateNeeded(inv.number)),
-                (Some(v), _) if rates.contains(v) => *v,
-                (Some(v), _) => {
-                    return refuse(
-                        op,
-                        Reason::CreditVatRateNotOnInvoice {
-                            invoice: inv.number,
-                            rate: v.fr(),
-                        },
-                    );
-                }
-            };
-            let exemption = billed
-                .iter()
-                .find(|l| l.vat == rate)
-                .and_then(|l| l.exemption.clone());
-            let line = DocLine {
-                sku: String::new(),
-                designation: format!("Réduction sur la facture {} : {reason}", inv.number),
-                quantity: 1,
-                unit_price: *net,
-                vat: rate,
-                amount: *net,
-                ordered: 0,
-                remaining: 0,
-                delivered_before: 0,
-                exemption,
-            };
+            let line = reduction_line(order, &inv, *net, *vat, reason, op)?;
             (vec![line], vec![0; order.lines.len()], false)
         }
     };
@@ -333,6 +267,98 @@ pub fn issue_credit_note(
         document: doc,
         events: vec![ev],
     })
+}
+
+/// Quantities to credit: one per order line, not all zero, none beyond what is left
+/// to credit on the invoice.
+fn check_credit_quantities(
+    order: &Order,
+    q: &[u32],
+    left_qty: &[u32],
+    op: Operation,
+) -> Result<(), PipelineError> {
+    if q.len() != order.lines.len() {
+        return refuse(
+            op,
+            Reason::QuantityCount {
+                given: q.len(),
+                lines: order.lines.len(),
+            },
+        );
+    }
+    if q.iter().all(|x| *x == 0) {
+        return refuse(op, Reason::NothingToCredit);
+    }
+    for (i, (want, left)) in q.iter().zip(left_qty).enumerate() {
+        if want > left {
+            return refuse(
+                op,
+                Reason::CreditQuantityTooLarge {
+                    line: i + 1,
+                    sku: order.lines[i].sku.clone(),
+                    requested: *want,
+                    left: *left,
+                },
+            );
+        }
+    }
+    Ok(())
+}
+
+/// A reduction of `net` excluding VAT at one of the invoice's rates (`vat`, needed when
+/// it has several), as one line that keeps that rate's exemption.
+fn reduction_line(
+    order: &Order,
+    inv: &InvoiceRef,
+    net: Cents,
+    vat: Option<VatRate>,
+    reason: &str,
+    op: Operation,
+) -> Result<DocLine, PipelineError> {
+    if net <= Cents::ZERO {
+        return refuse(op, Reason::AmountNotPositive);
+    }
+    let billed: Vec<&OrderLine> = order
+        .lines
+        .iter()
+        .zip(&inv.quantities)
+        .filter(|(_, q)| **q > 0)
+        .map(|(l, _)| l)
+        .collect();
+    let mut rates: Vec<VatRate> = billed.iter().map(|l| l.vat).collect();
+    rates.sort();
+    rates.dedup();
+    let rate = match (vat, rates.as_slice()) {
+        (None, [one]) => *one,
+        (None, _) => return refuse(op, Reason::CreditVatRateNeeded(inv.number)),
+        (Some(v), _) if rates.contains(&v) => v,
+        (Some(v), _) => {
+            return refuse(
+                op,
+                Reason::CreditVatRateNotOnInvoice {
+                    invoice: inv.number,
+                    rate: v.fr(),
+                },
+            );
+        }
+    };
+    let exemption = billed
+        .iter()
+        .find(|l| l.vat == rate)
+        .and_then(|l| l.exemption.clone());
+    let line = DocLine {
+        sku: String::new(),
+        designation: format!("Réduction sur la facture {} : {reason}", inv.number),
+        quantity: 1,
+        unit_price: net,
+        vat: rate,
+        amount: net,
+        ordered: 0,
+        remaining: 0,
+        delivered_before: 0,
+        exemption,
+    };
+    Ok(line)
 }
 
 /// Checks a date given for an invoice: not before it, not in the future.
