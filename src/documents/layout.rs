@@ -220,140 +220,169 @@ impl Canvas {
             .image
             .as_ref()
             .map(|img| (doc.add_image(img), img.width.max(1) as f32));
+        let image_height = self.image.as_ref().map(|i| i.height as f32).unwrap_or(0.0);
         let pages = std::mem::take(&mut self.pages)
             .into_iter()
             .map(|items| {
-                let mut ops = vec![Op::SetFillColor { col: color(BLACK) }];
-                let mut fill = BLACK;
+                let mut painter = Painter {
+                    ops: vec![Op::SetFillColor { col: color(BLACK) }],
+                    fill: BLACK,
+                    font: font.clone(),
+                    image: image.clone(),
+                    image_height,
+                };
                 for item in items {
-                    match item {
-                        Item::Text {
-                            x,
-                            y,
-                            size,
-                            bold,
-                            color: c,
-                            text,
-                        } => {
-                            let Some(font) = font.clone() else { continue };
-                            if c != fill {
-                                ops.push(Op::SetFillColor { col: color(c) });
-                                fill = c;
-                            }
-                            if bold {
-                                ops.push(Op::SetOutlineColor { col: color(c) });
-                                ops.push(Op::SetOutlineThickness {
-                                    pt: Pt(size * 0.045),
-                                });
-                                ops.push(Op::SetTextRenderingMode {
-                                    mode: TextRenderingMode::FillStroke,
-                                });
-                            }
-                            ops.push(Op::StartTextSection);
-                            ops.push(Op::SetFont {
-                                font: PdfFontHandle::External(font),
-                                size: Pt(size),
-                            });
-                            ops.push(Op::SetTextCursor { pos: point(x, y) });
-                            ops.push(Op::ShowText {
-                                items: vec![TextItem::Text(text)],
-                            });
-                            ops.push(Op::EndTextSection);
-                            if bold {
-                                ops.push(Op::SetTextRenderingMode {
-                                    mode: TextRenderingMode::Fill,
-                                });
-                            }
-                        }
-                        Item::Line {
-                            x1,
-                            y1,
-                            x2,
-                            y2,
-                            width,
-                            color: c,
-                        } => {
-                            ops.push(Op::SetOutlineColor { col: color(c) });
-                            ops.push(Op::SetOutlineThickness {
-                                pt: Pt(width / fonts::MM_PER_PT),
-                            });
-                            ops.push(Op::DrawLine {
-                                line: Line {
-                                    points: vec![
-                                        LinePoint {
-                                            p: point(x1, y1),
-                                            bezier: false,
-                                        },
-                                        LinePoint {
-                                            p: point(x2, y2),
-                                            bezier: false,
-                                        },
-                                    ],
-                                    is_closed: false,
-                                },
-                            });
-                        }
-                        Item::Image { x, y, width } => {
-                            let Some((id, px)) = image.clone() else {
-                                continue;
-                            };
-                            let dpi = px / (width / 25.4);
-                            let height = width
-                                * self
-                                    .image
-                                    .as_ref()
-                                    .map(|i| i.height as f32 / px)
-                                    .unwrap_or(1.0);
-                            ops.push(Op::UseXobject {
-                                id,
-                                transform: printpdf::XObjectTransform {
-                                    translate_x: Some(Mm(x).into()),
-                                    translate_y: Some(Mm(PAGE_H - y - height).into()),
-                                    dpi: Some(dpi),
-                                    ..Default::default()
-                                },
-                            });
-                        }
-                        Item::Rect {
-                            x,
-                            y,
-                            w,
-                            h,
-                            fill: f,
-                            stroke,
-                        } => {
-                            let rect = |mode| Rect {
-                                x: Mm(x).into(),
-                                y: Mm(PAGE_H - y - h).into(),
-                                width: Mm(w).into(),
-                                height: Mm(h).into(),
-                                mode: Some(mode),
-                                winding_order: None,
-                            };
-                            if let Some(c) = f {
-                                ops.push(Op::SetFillColor { col: color(c) });
-                                fill = c;
-                                ops.push(Op::DrawRectangle {
-                                    rectangle: rect(PaintMode::Fill),
-                                });
-                            }
-                            if let Some(c) = stroke {
-                                ops.push(Op::SetOutlineColor { col: color(c) });
-                                ops.push(Op::SetOutlineThickness {
-                                    pt: Pt(0.3 / fonts::MM_PER_PT),
-                                });
-                                ops.push(Op::DrawRectangle {
-                                    rectangle: rect(PaintMode::Stroke),
-                                });
-                            }
-                        }
-                    }
+                    painter.paint(item);
                 }
-                PdfPage::new(Mm(PAGE_W), Mm(PAGE_H), ops)
+                PdfPage::new(Mm(PAGE_W), Mm(PAGE_H), painter.ops)
             })
             .collect();
         doc.with_pages(pages);
         Ok(doc)
+    }
+}
+
+/// Turns a page's items into printpdf operations, keeping the current fill colour.
+struct Painter {
+    ops: Vec<Op>,
+    fill: Rgb8,
+    font: Option<FontId>,
+    /// The logo's image and its width in pixels.
+    image: Option<(printpdf::XObjectId, f32)>,
+    /// The logo's height in pixels.
+    image_height: f32,
+}
+
+impl Painter {
+    fn paint(&mut self, item: Item) {
+        match item {
+            Item::Text {
+                x,
+                y,
+                size,
+                bold,
+                color: c,
+                text,
+            } => self.text(x, y, size, bold, c, text),
+            Item::Line {
+                x1,
+                y1,
+                x2,
+                y2,
+                width,
+                color: c,
+            } => self.line((x1, y1), (x2, y2), width, c),
+            Item::Image { x, y, width } => self.image(x, y, width),
+            Item::Rect {
+                x,
+                y,
+                w,
+                h,
+                fill,
+                stroke,
+            } => self.rect(x, y, w, h, fill, stroke),
+        }
+    }
+
+    /// Bold is the regular face filled and stroked.
+    fn text(&mut self, x: f32, y: f32, size: f32, bold: bool, c: Rgb8, text: String) {
+        let Some(font) = self.font.clone() else {
+            return;
+        };
+        if c != self.fill {
+            self.ops.push(Op::SetFillColor { col: color(c) });
+            self.fill = c;
+        }
+        if bold {
+            self.ops.push(Op::SetOutlineColor { col: color(c) });
+            self.ops.push(Op::SetOutlineThickness {
+                pt: Pt(size * 0.045),
+            });
+            self.ops.push(Op::SetTextRenderingMode {
+                mode: TextRenderingMode::FillStroke,
+            });
+        }
+        self.ops.push(Op::StartTextSection);
+        self.ops.push(Op::SetFont {
+            font: PdfFontHandle::External(font),
+            size: Pt(size),
+        });
+        self.ops.push(Op::SetTextCursor { pos: point(x, y) });
+        self.ops.push(Op::ShowText {
+            items: vec![TextItem::Text(text)],
+        });
+        self.ops.push(Op::EndTextSection);
+        if bold {
+            self.ops.push(Op::SetTextRenderingMode {
+                mode: TextRenderingMode::Fill,
+            });
+        }
+    }
+
+    fn line(&mut self, (x1, y1): (f32, f32), (x2, y2): (f32, f32), width: f32, c: Rgb8) {
+        self.ops.push(Op::SetOutlineColor { col: color(c) });
+        self.ops.push(Op::SetOutlineThickness {
+            pt: Pt(width / fonts::MM_PER_PT),
+        });
+        self.ops.push(Op::DrawLine {
+            line: Line {
+                points: vec![
+                    LinePoint {
+                        p: point(x1, y1),
+                        bezier: false,
+                    },
+                    LinePoint {
+                        p: point(x2, y2),
+                        bezier: false,
+                    },
+                ],
+                is_closed: false,
+            },
+        });
+    }
+
+    fn image(&mut self, x: f32, y: f32, width: f32) {
+        let Some((id, px)) = self.image.clone() else {
+            return;
+        };
+        let dpi = px / (width / 25.4);
+        let height = width * self.image_height / px;
+        self.ops.push(Op::UseXobject {
+            id,
+            transform: printpdf::XObjectTransform {
+                translate_x: Some(Mm(x).into()),
+                translate_y: Some(Mm(PAGE_H - y - height).into()),
+                dpi: Some(dpi),
+                ..Default::default()
+            },
+        });
+    }
+
+    fn rect(&mut self, x: f32, y: f32, w: f32, h: f32, fill: Option<Rgb8>, stroke: Option<Rgb8>) {
+        let rect = |mode| Rect {
+            x: Mm(x).into(),
+            y: Mm(PAGE_H - y - h).into(),
+            width: Mm(w).into(),
+            height: Mm(h).into(),
+            mode: Some(mode),
+            winding_order: None,
+        };
+        if let Some(c) = fill {
+            self.ops.push(Op::SetFillColor { col: color(c) });
+            self.fill = c;
+            self.ops.push(Op::DrawRectangle {
+                rectangle: rect(PaintMode::Fill),
+            });
+        }
+        if let Some(c) = stroke {
+            self.ops.push(Op::SetOutlineColor { col: color(c) });
+            self.ops.push(Op::SetOutlineThickness {
+                pt: Pt(0.3 / fonts::MM_PER_PT),
+            });
+            self.ops.push(Op::DrawRectangle {
+                rectangle: rect(PaintMode::Stroke),
+            });
+        }
     }
 }
 
