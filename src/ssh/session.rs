@@ -2,12 +2,12 @@
 //! model, and sends one message per frame. A panic in it ends this session only, after
 //! restoring the client's terminal.
 
-use super::Shared;
 use super::input::{Decoder, ESC_TIMEOUT, InputBudget};
 use super::terminal::{ENTER, LEAVE, RemoteBackend, clamp_size};
+use super::{AccessList, Shared};
 use crate::app::search_session::SearchSession;
 use crate::app::{Actor, Change};
-use crate::ui::{Cmd, Console, Msg};
+use crate::ui::{Cmd, Console, Job, Msg};
 use ratatui::Terminal;
 use russh::ChannelWriteHalf;
 use russh::server::Msg as RusshMsg;
@@ -131,6 +131,65 @@ pub(crate) async fn run_console(start: ConsoleStart) {
     tracing::info!(session_no = id, person = %who.name, reason = ?end, duration_s = started.elapsed().as_secs(), "console closed");
 }
 
+/// The console of `who`, with the Accès tab for those who manage access.
+fn open_console(shared: &Arc<Shared>, who: &Actor) -> Console {
+    let console = Console::new(
+        shared.app.clone(),
+        who.clone(),
+        shared.themes(),
+        shared.ssh_hint.clone(),
+    );
+    if crate::app::Permission::ManageAccess.allows(who.role) {
+        console.with_access(std::sync::Arc::new(super::access::AccessService::new(
+            shared.clone(),
+        )))
+    } else {
+        console
+    }
+}
+
+/// Whether an access change ends this session: its key revoked, its role changed.
+fn access_end(list: &AccessList, who: &Actor) -> Option<End> {
+    match list.still_allowed(&who.name, who.fingerprint.as_deref().unwrap_or_default()) {
+        None => Some(End::Message(
+            "Votre clé a été révoquée : session terminée.".into(),
+        )),
+        Some(role) if role != who.role => Some(End::Message(format!(
+            "Votre rôle est maintenant « {role} » : reconnectez-vous."
+        ))),
+        Some(_) => None,
+    }
+}
+
+/// The idle lock's goodbye.
+fn idle_end(idle: Duration) -> End {
+    let after = if idle.as_secs() >= 60 {
+        format!("{} min", idle.as_secs() / 60)
+    } else {
+        format!("{} s", idle.as_secs().max(1))
+    };
+    End::Message(format!(
+        "Session fermée après {after} sans frappe (verrouillage d'inactivité, [server] idle_minutes) : reconnectez-vous. À bientôt."
+    ))
+}
+
+/// A confirmed operation, run on the blocking pool; its result comes back on `done`.
+/// A panic in the use case is caught: the console hears of it.
+fn execute(shared: &Arc<Shared>, who: &Actor, job: Job, done: mpsc::Sender<Msg>) {
+    let (app, me) = (shared.app.clone(), who.clone());
+    let span = tracing::Span::current();
+    tokio::task::spawn_blocking(move || {
+        let _in = span.enter();
+        let msg = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job.run(&app, &me)))
+            .unwrap_or_else(|_| {
+                Msg::failed(
+                    "erreur interne pendant l'opération : vérifiez son état avant de recommencer",
+                )
+            });
+        let _ = done.blocking_send(msg);
+    });
+}
+
 async fn console_loop(
     shared: Arc<Shared>,
     who: Actor,
@@ -140,17 +199,7 @@ async fn console_loop(
     (cols, rows): (u32, u32),
     activity: Arc<std::sync::atomic::AtomicU64>,
 ) -> End {
-    let mut console = Console::new(
-        shared.app.clone(),
-        who.clone(),
-        shared.themes(),
-        shared.ssh_hint.clone(),
-    );
-    if crate::app::Permission::ManageAccess.allows(who.role) {
-        console = console.with_access(std::sync::Arc::new(super::access::AccessService::new(
-            shared.clone(),
-        )));
-    }
+    let mut console = open_console(&shared, &who);
     let mut terminal = match Terminal::new(RemoteBackend::new(clamp_size(cols, rows))) {
         Ok(t) => t,
         Err(e) => return End::Message(format!("terminal : {e}")),
@@ -250,12 +299,8 @@ async fn console_loop(
                     return End::Message("Le serveur s'arrête.".into());
                 }
                 let list = access.borrow_and_update().clone();
-                match list.still_allowed(&who.name, who.fingerprint.as_deref().unwrap_or_default()) {
-                    None => return End::Message("Votre clé a été révoquée : session terminée.".into()),
-                    Some(role) if role != who.role => {
-                        return End::Message(format!("Votre rôle est maintenant « {role} » : reconnectez-vous."));
-                    }
-                    Some(_) => {}
+                if let Some(end) = access_end(&list, &who) {
+                    return end;
                 }
             }
             msg = kill.recv() => {
@@ -269,14 +314,7 @@ async fn console_loop(
                 if let Some(idle) = shared.config.idle_timeout
                     && last_input.elapsed() >= idle
                 {
-                    let after = if idle.as_secs() >= 60 {
-                        format!("{} min", idle.as_secs() / 60)
-                    } else {
-                        format!("{} s", idle.as_secs().max(1))
-                    };
-                    return End::Message(format!(
-                        "Session fermée après {after} sans frappe (verrouillage d'inactivité, [server] idle_minutes) : reconnectez-vous. À bientôt."
-                    ));
+                    return idle_end(idle);
                 }
                 // Clock in the header and expiring status lines: once a minute is enough.
                 if ticks.is_multiple_of(60) {
@@ -288,19 +326,7 @@ async fn console_loop(
         for cmd in cmds {
             match cmd {
                 Cmd::Search { target, query } => searches.submit(target, query),
-                Cmd::Execute(job) => {
-                    let (app, me, tx) = (shared.app.clone(), who.clone(), done_tx.clone());
-                    let span = tracing::Span::current();
-                    tokio::task::spawn_blocking(move || {
-                        let _in = span.enter();
-                        // A panic in the use case is caught: the console hears of it.
-                        let msg = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                            job.run(&app, &me)
-                        }))
-                        .unwrap_or_else(|_| Msg::failed("erreur interne pendant l'opération : vérifiez son état avant de recommencer"));
-                        let _ = tx.blocking_send(msg);
-                    });
-                }
+                Cmd::Execute(job) => execute(&shared, &who, job, done_tx.clone()),
             }
         }
     }
