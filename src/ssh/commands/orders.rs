@@ -6,6 +6,7 @@ use crate::app::import::parse_quote_request;
 use crate::app::index::CardView;
 use crate::app::queries::OrderView;
 use crate::app::{Actor, App, AppError};
+use crate::domain::letter::LetterKind;
 use crate::domain::pipeline::{CreditScope, DelayNotice, OriginalPoInput};
 use crate::domain::{Cents, Checklist, Date, DocKind, DocNumber, IssuedDocument, Order, Stage};
 use serde::Serialize;
@@ -344,32 +345,17 @@ pub(super) fn order(shared: &Shared, actor: &Actor, what: OrderCmd) -> Output {
         OrderCmd::Preorder { number } => stage_line(app.record_pre_order(actor, &number)),
         OrderCmd::Remind { number, formal } => {
             let kind = if formal {
-                crate::domain::letter::LetterKind::FormalNotice
+                LetterKind::FormalNotice
             } else {
-                crate::domain::letter::LetterKind::Reminder
+                LetterKind::Reminder
             };
             Output::from_result(app.write_letter(actor, &number, kind), letter_line)
         }
         OrderCmd::ClaimInterest { number } => Output::from_result(
-            app.write_letter(
-                actor,
-                &number,
-                crate::domain::letter::LetterKind::InterestClaim,
-            ),
+            app.write_letter(actor, &number, LetterKind::InterestClaim),
             letter_line,
         ),
-        OrderCmd::Letters { number, json } => {
-            let order = match crate::app::parse_order_number(&number) {
-                Ok(n) => n,
-                Err(e) => return e.into(),
-            };
-            match app.letters_of(&order) {
-                Ok(list) => {
-                    Output::render(&list.iter().map(LetterRow::of).collect::<Vec<_>>(), json)
-                }
-                Err(e) => e.into(),
-            }
-        }
+        OrderCmd::Letters { number, json } => letters(app, &number, json),
         OrderCmd::ReceiveOriginal {
             number,
             po_number,
@@ -496,6 +482,18 @@ pub(super) fn order(shared: &Shared, actor: &Actor, what: OrderCmd) -> Output {
         OrderCmd::Renew { number } => {
             Output::from_result(app.renew_quote(actor, &number), |o| o.number.to_string())
         }
+    }
+}
+
+/// `order letters N`: what was written to the body about the order.
+fn letters(app: &App, number: &str, json: bool) -> Output {
+    let order = match crate::app::parse_order_number(number) {
+        Ok(n) => n,
+        Err(e) => return e.into(),
+    };
+    match app.letters_of(&order) {
+        Ok(list) => Output::render(&list.iter().map(LetterRow::of).collect::<Vec<_>>(), json),
+        Err(e) => e.into(),
     }
 }
 
