@@ -178,4 +178,186 @@ mod architecture {
             broken.join("\n")
         );
     }
+
+    /// The text of `code` with what is not code blanked (comments, strings, characters),
+    /// so that braces can be counted: line breaks are kept.
+    fn code_only(code: &str) -> String {
+        let b: Vec<char> = code.chars().collect();
+        let mut out = String::with_capacity(code.len());
+        let mut i = 0;
+        let blank = |c: char| if c == '\n' { '\n' } else { ' ' };
+        while i < b.len() {
+            let c = b[i];
+            let next = b.get(i + 1).copied();
+            if c == '/' && next == Some('/') {
+                while i < b.len() && b[i] != '\n' {
+                    out.push(' ');
+                    i += 1;
+                }
+            } else if c == '/' && next == Some('*') {
+                let mut depth = 0;
+                loop {
+                    if i >= b.len() {
+                        break;
+                    }
+                    if b[i] == '/' && b.get(i + 1) == Some(&'*') {
+                        depth += 1;
+                        out.push_str("  ");
+                        i += 2;
+                    } else if b[i] == '*' && b.get(i + 1) == Some(&'/') {
+                        depth -= 1;
+                        out.push_str("  ");
+                        i += 2;
+                        if depth == 0 {
+                            break;
+                        }
+                    } else {
+                        out.push(blank(b[i]));
+                        i += 1;
+                    }
+                }
+            } else if (c == 'r' || (c == 'b' && next == Some('r')))
+                && !b
+                    .get(i.wrapping_sub(1))
+                    .is_some_and(|p| p.is_alphanumeric() || *p == '_')
+                && {
+                    let mut j = i + if c == 'b' { 2 } else { 1 };
+                    while b.get(j) == Some(&'#') {
+                        j += 1;
+                    }
+                    b.get(j) == Some(&'"')
+                }
+            {
+                let mut j = i + if c == 'b' { 2 } else { 1 };
+                let mut hashes = 0;
+                while b[j] == '#' {
+                    hashes += 1;
+                    j += 1;
+                }
+                j += 1;
+                while j < b.len() {
+                    if b[j] == '"' && (0..hashes).all(|k| b.get(j + 1 + k) == Some(&'#')) {
+                        j += 1 + hashes;
+                        break;
+                    }
+                    j += 1;
+                }
+                for &k in &b[i..j.min(b.len())] {
+                    out.push(blank(k));
+                }
+                i = j;
+            } else if c == '"' {
+                out.push(' ');
+                i += 1;
+                while i < b.len() && b[i] != '"' {
+                    if b[i] == '\\' {
+                        out.push(' ');
+                        i += 1;
+                    }
+                    if i < b.len() {
+                        out.push(blank(b[i]));
+                        i += 1;
+                    }
+                }
+                out.push(' ');
+                i += 1;
+            } else if c == '\'' && next == Some('\\') {
+                // An escaped character: '\n', '\'', '\u{…}'.
+                let mut j = i + 2;
+                while j < b.len() && b[j] != '\'' {
+                    j += 1;
+                }
+                for _ in i..=j.min(b.len() - 1) {
+                    out.push(' ');
+                }
+                i = j + 1;
+            } else if c == '\'' && b.get(i + 2) == Some(&'\'') {
+                out.push_str("   ");
+                i += 3;
+            } else {
+                out.push(c);
+                i += 1;
+            }
+        }
+        out
+    }
+
+    /// Functions (name, first line, lines) of `code`, measured from their `fn` line to
+    /// their closing brace.
+    fn functions(code: &str) -> Vec<(String, usize, usize)> {
+        let clean = code_only(code);
+        let lines: Vec<&str> = clean.lines().collect();
+        let mut found = Vec::new();
+        for (n, line) in lines.iter().enumerate() {
+            let Some(at) = line.find("fn ") else { continue };
+            if at > 0 && !line[..at].ends_with(' ') && !line[..at].ends_with('(') {
+                continue;
+            }
+            let name: String = line[at + 3..]
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            if name.is_empty() {
+                continue;
+            }
+            // Its body opens at the first `{` (a `;` first: a declaration, no body).
+            let mut depth = 0i64;
+            let mut opened = false;
+            'body: for (m, l) in lines.iter().enumerate().skip(n) {
+                let from = if m == n { at } else { 0 };
+                for ch in l[from..].chars() {
+                    match ch {
+                        ';' if !opened => break 'body,
+                        '{' => {
+                            depth += 1;
+                            opened = true;
+                        }
+                        '}' => {
+                            depth -= 1;
+                            if opened && depth == 0 {
+                                found.push((name.clone(), n + 1, m - n + 1));
+                                break 'body;
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+        found
+    }
+
+    /// What a newcomer reads stays readable: no source file over 1,000 lines and no
+    /// function over 150 outside tests (issue 27).
+    #[test]
+    fn rooms_stay_small() {
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut files = Vec::new();
+        code_files(&src, &mut files);
+        let mut big = Vec::new();
+        for file in files {
+            let text = std::fs::read_to_string(&file).unwrap();
+            let code = text.split("#[cfg(test)]\nmod tests").next().unwrap_or("");
+            let name = file.strip_prefix(&src).unwrap().display().to_string();
+            let lines = code.lines().count();
+            if lines > 1000 {
+                big.push(format!("{name}: {lines} lines"));
+            }
+            for (f, at, len) in functions(code) {
+                if len > 150 {
+                    big.push(format!("{name}:{at}: fn {f}, {len} lines"));
+                }
+            }
+        }
+        assert!(big.is_empty(), "too big to read:\n{}", big.join("\n"));
+    }
+
+    #[test]
+    fn functions_are_measured_past_strings_and_comments() {
+        let code = "fn a() {\n    let s = \"{\";\n    let c = '}';\n    // }\n    let r = r#\"}\"#;\n}\nfn b<'x>(v: &'x str) -> &'x str {\n    v\n}\ntrait T {\n    fn c(&self);\n}\n";
+        assert_eq!(
+            functions(code),
+            vec![("a".to_string(), 1, 6), ("b".to_string(), 7, 3)]
+        );
+    }
 }

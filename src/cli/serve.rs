@@ -181,67 +181,15 @@ pub(super) fn serve_command(args: ServeArgs<'_>) -> ExitCode {
         Ok(t) => t,
         Err(e) => return fail(e),
     };
-    let store = match Store::open(data) {
+    let store = match open_store(data) {
         Ok(s) => s,
         Err(e) => return fail(e),
     };
-    let now = crate::app::Clock::now(&SystemClock);
-    match store.read(|rx| check::clock_behind(rx, now)) {
-        Ok(Some(w)) => {
-            eprintln!("attention : {w}");
-            tracing::warn!("{w}");
-        }
-        Ok(None) => {}
-        Err(e) => return fail(e),
+    if demo && let Err(e) = seed_demo_if_empty(&store, &config) {
+        return fail(e);
     }
-    if let Some(free) = crate::store::free_space(data) {
-        tracing::info!(
-            free_mb = free / 1_000_000,
-            "espace libre sur le disque du magasin"
-        );
-    }
-    for (path, bytes) in store.leftovers_removed() {
-        tracing::warn!(
-            path = %path.display(),
-            bytes,
-            "copie temporaire laissée par un arrêt brutal (sauvegarde, restauration ou compactage) supprimée"
-        );
-    }
-    if demo {
-        match store.read(|rx| rx.customer_count()) {
-            Ok(0) => {
-                eprintln!(
-                    "Magasin vide : création des données de démonstration (300 organismes publics, 1 000 commandes)…"
-                );
-                let opts = SeedOptions {
-                    customers: 300,
-                    orders: 1000,
-                    seed: 42,
-                    today: SystemClock.now_date(),
-                    documents: DocumentMode::Full,
-                };
-                if let Err(e) =
-                    seed::seed(&store, &PdfRenderer, &config.settings.seller, &opts, |_| {})
-                {
-                    return fail(e);
-                }
-            }
-            Ok(_) => {}
-            Err(e) => return fail(e),
-        }
-    }
-    let is_demo = store.is_demo().unwrap_or(false);
-    let problems = config.settings.seller.problems();
-    if !is_demo && !problems.is_empty() {
-        eprintln!(
-            "Avant que l'équipe puisse émettre un document (devis, bon de livraison, facture) :\n  1. Renseignez l'identité de la boutique dans la section [shop] d'un comptoir.toml (partez de\n     comptoir.example.toml) et passez-le avec --config. Ce qui manque :"
-        );
-        for p in &problems {
-            eprintln!("       {p}");
-        }
-        eprintln!(
-            "     Vérifiez-la avec : comptoir config check --config comptoir.toml\n  2. Inscrivez le premier administrateur (ci-dessous, si ce n'est pas fait), puis redémarrez avec --config."
-        );
+    if !store.is_demo().unwrap_or(false) {
+        say_what_the_shop_lacks(&config);
     }
     let app = match App::wired(store, config.settings.clone()) {
         Ok(a) => Arc::new(a),
@@ -287,25 +235,7 @@ pub(super) fn serve_command(args: ServeArgs<'_>) -> ExitCode {
         if let Err(e) = std::fs::write(&serving, format!("{}\n", handle.addr)) {
             tracing::warn!(path = %serving.display(), error = %e, "adresse d'écoute non écrite");
         }
-        println!("comptoir écoute sur {}", handle.addr);
-        println!(
-            "clé d'hôte {} ({})",
-            handle.host_fingerprint,
-            keys_dir.join(crate::ssh::keys::HOST_KEY_FILE).display()
-        );
-        println!(
-            "connexion :    ssh -p {} {}",
-            handle.addr.port(),
-            handle.addr.ip()
-        );
-        println!(
-            "commandes :    ssh -p {} {} help",
-            handle.addr.port(),
-            handle.addr.ip()
-        );
-        if let Some(m) = handle.metrics_addr {
-            println!("métriques :    http://{m}/metrics");
-        }
+        announce(&handle, keys_dir);
         while signals.next().await == Signal::Reload {
             reload(&handle.shared, config_path, themes_dir);
         }
@@ -314,6 +244,98 @@ pub(super) fn serve_command(args: ServeArgs<'_>) -> ExitCode {
         let _ = std::fs::remove_file(data.join(SERVING_FILE));
         ExitCode::SUCCESS
     })
+}
+
+/// The store, opened; a clock behind its last write, the free space and what an abrupt
+/// stop left behind said in the log.
+fn open_store(data: &Path) -> Result<Store, String> {
+    let store = Store::open(data).map_err(|e| e.to_string())?;
+    let now = crate::app::Clock::now(&SystemClock);
+    if let Some(w) = store
+        .read(|rx| check::clock_behind(rx, now))
+        .map_err(|e| e.to_string())?
+    {
+        eprintln!("attention : {w}");
+        tracing::warn!("{w}");
+    }
+    if let Some(free) = crate::store::free_space(data) {
+        tracing::info!(
+            free_mb = free / 1_000_000,
+            "espace libre sur le disque du magasin"
+        );
+    }
+    for (path, bytes) in store.leftovers_removed() {
+        tracing::warn!(
+            path = %path.display(),
+            bytes,
+            "copie temporaire laissée par un arrêt brutal (sauvegarde, restauration ou compactage) supprimée"
+        );
+    }
+    Ok(store)
+}
+
+/// `--demo` on an empty store: the demonstration data.
+fn seed_demo_if_empty(store: &Store, config: &Config) -> Result<(), String> {
+    if store
+        .read(|rx| rx.customer_count())
+        .map_err(|e| e.to_string())?
+        > 0
+    {
+        return Ok(());
+    }
+    eprintln!(
+        "Magasin vide : création des données de démonstration (300 organismes publics, 1 000 commandes)…"
+    );
+    let opts = SeedOptions {
+        customers: 300,
+        orders: 1000,
+        seed: 42,
+        today: SystemClock.now_date(),
+        documents: DocumentMode::Full,
+    };
+    seed::seed(store, &PdfRenderer, &config.settings.seller, &opts, |_| {})
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
+/// What the shop's identity lacks before the team can issue a document, and how to fix it.
+fn say_what_the_shop_lacks(config: &Config) {
+    let problems = config.settings.seller.problems();
+    if problems.is_empty() {
+        return;
+    }
+    eprintln!(
+        "Avant que l'équipe puisse émettre un document (devis, bon de livraison, facture) :\n  1. Renseignez l'identité de la boutique dans la section [shop] d'un comptoir.toml (partez de\n     comptoir.example.toml) et passez-le avec --config. Ce qui manque :"
+    );
+    for p in &problems {
+        eprintln!("       {p}");
+    }
+    eprintln!(
+        "     Vérifiez-la avec : comptoir config check --config comptoir.toml\n  2. Inscrivez le premier administrateur (ci-dessous, si ce n'est pas fait), puis redémarrez avec --config."
+    );
+}
+
+/// Where the server listens and how to reach it, once it does.
+fn announce(handle: &crate::ssh::ServerHandle, keys_dir: &Path) {
+    println!("comptoir écoute sur {}", handle.addr);
+    println!(
+        "clé d'hôte {} ({})",
+        handle.host_fingerprint,
+        keys_dir.join(crate::ssh::keys::HOST_KEY_FILE).display()
+    );
+    println!(
+        "connexion :    ssh -p {} {}",
+        handle.addr.port(),
+        handle.addr.ip()
+    );
+    println!(
+        "commandes :    ssh -p {} {} help",
+        handle.addr.port(),
+        handle.addr.ip()
+    );
+    if let Some(m) = handle.metrics_addr {
+        println!("métriques :    http://{m}/metrics");
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
