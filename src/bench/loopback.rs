@@ -1,4 +1,4 @@
-//! The loopback SSH client that the benchmarks, `tests/ssh.rs` and `tests/hostile.rs`
+//! The loopback SSH client that the benchmarks, `tests/ssh/` and `tests/hostile/`
 //! share (the tests include this file with `#[path]`). It trusts any host key: it only ever talks to a server its own
 //! process started on 127.0.0.1, and it is compiled into no server build.
 

@@ -292,7 +292,7 @@ async fn the_pack_copies_the_issued_invoice_and_the_scan() {
     assert_eq!(s, 0);
     assert_eq!(pages(&pack), pages(&invoice) + 2, "…and the scan's page");
     assert_eq!(page_content(&pack, 0), page_content(&invoice, 0));
-    // Real readers open it: poppler (installed by .ci/run, as for tests/documents.rs).
+    // Real readers open it: poppler (installed by .ci/run, as for tests/documents/).
     let path = w._dir.path().join("pack.pdf");
     std::fs::write(&path, &pack).unwrap();
     let text = std::process::Command::new("pdftotext")

@@ -525,7 +525,7 @@ pub(crate) async fn run_exec(
 }
 
 /// The command surface of the permission table, for the test that walks every
-/// permission × role beside the console's (`ui/tests.rs`).
+/// permission × role beside the console's (`ui/tests/outside.rs`).
 #[cfg(test)]
 pub(crate) mod surface {
     use crate::app::{Permission, Role};

@@ -288,7 +288,7 @@ fn a_reminder_is_written_from_the_order_screen() {
 }
 
 /// A relay that takes every message (the real one is tested against aiosmtpd in
-/// `tests/documents.rs`).
+/// `tests/documents/`).
 struct FakeMailer(std::sync::Mutex<Vec<crate::app::mail::OutgoingMail>>);
 
 impl crate::app::mail::Mailer for FakeMailer {
