@@ -440,43 +440,36 @@ impl AccessTab {
                 theme.colors.border
             })
         };
-        let pw = people_area.width.saturating_sub(2) as usize;
-        f.render_widget(
-            Paragraph::new(self.people_lines(pw, theme)).block(
-                Block::default()
-                    .borders(Borders::ALL)
-                    .border_style(border(Zone::People))
-                    .title(format!(" {} ({}) ", txt::PEOPLE, self.list.people.len())),
-            ),
+        let inner = |r: Rect| r.width.saturating_sub(2) as usize;
+        let mut panel = |lines: Vec<Line>, title: String, zone: Option<Zone>, at: Rect| {
+            let mut block = Block::default().borders(Borders::ALL).title(title);
+            if let Some(z) = zone {
+                block = block.border_style(border(z));
+            }
+            f.render_widget(Paragraph::new(lines).block(block), at);
+        };
+        panel(
+            self.people_lines(inner(people_area), theme),
+            format!(" {} ({}) ", txt::PEOPLE, self.list.people.len()),
+            Some(Zone::People),
             people_area,
         );
-        let kw = keys_area.width.saturating_sub(2) as usize;
-        f.render_widget(
-            Paragraph::new(self.key_lines(kw, theme)).block(
-                Block::default()
-                    .borders(Borders::ALL)
-                    .border_style(border(Zone::Keys))
-                    .title(format!(" {} ", txt::KEYS)),
-            ),
+        panel(
+            self.key_lines(inner(keys_area), theme),
+            format!(" {} ", txt::KEYS),
+            Some(Zone::Keys),
             keys_area,
         );
-        let sw = sessions_area.width.saturating_sub(2) as usize;
-        f.render_widget(
-            Paragraph::new(self.session_lines(sw, theme)).block(
-                Block::default()
-                    .borders(Borders::ALL)
-                    .border_style(border(Zone::Sessions))
-                    .title(format!(" {} ", txt::SESSIONS)),
-            ),
+        panel(
+            self.session_lines(inner(sessions_area), theme),
+            format!(" {} ", txt::SESSIONS),
+            Some(Zone::Sessions),
             sessions_area,
         );
-        let ew = events_area.width.saturating_sub(2) as usize;
-        f.render_widget(
-            Paragraph::new(self.event_lines(ew, theme)).block(
-                Block::default()
-                    .borders(Borders::ALL)
-                    .title(format!(" {} ", txt::EVENTS)),
-            ),
+        panel(
+            self.event_lines(inner(events_area), theme),
+            format!(" {} ", txt::EVENTS),
+            None,
             events_area,
         );
         match &self.modal {

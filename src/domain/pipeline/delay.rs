@@ -36,6 +36,18 @@ impl DelayNotice {
         }
     }
 
+    /// The invoices of `order` the notice can concern: the one it is taken for when
+    /// no number is given and there is only one, those a form offers.
+    pub fn candidates(&self, order: &Order) -> Vec<DocNumber> {
+        let unpaid = unpaid_numbers(order);
+        order
+            .invoices
+            .iter()
+            .filter(|i| self.concerns(i, &unpaid))
+            .map(|i| i.number)
+            .collect()
+    }
+
     /// Whether the notice can concern `inv` (the invoice is then found without its
     /// number when it is the only one).
     fn concerns(&self, inv: &InvoiceRef, unpaid: &[DocNumber]) -> bool {
@@ -144,11 +156,7 @@ pub fn record_delay_notice(
         }
         check_text(op, "le motif", reason)?;
     }
-    let unpaid: Vec<DocNumber> = order
-        .unpaid_invoices()
-        .iter()
-        .map(|(i, _)| i.number)
-        .collect();
+    let unpaid = unpaid_numbers(order);
     let idx = pick_invoice(
         order,
         invoice,
@@ -219,6 +227,14 @@ pub fn chorus_receipt(
         order: o,
         events: vec![ev],
     })
+}
+
+fn unpaid_numbers(order: &Order) -> Vec<DocNumber> {
+    order
+        .unpaid_invoices()
+        .iter()
+        .map(|(i, _)| i.number)
+        .collect()
 }
 
 pub(super) fn due_text(inv: &InvoiceRef) -> String {

@@ -9,7 +9,7 @@ use super::{Args, Op, Outcome, Prepared, Target};
 use crate::app::{Actor, App};
 use crate::domain::money::parse_eur;
 use crate::domain::pipeline::DelayNotice;
-use crate::domain::{Cents, Date, DocNumber};
+use crate::domain::{Cents, Date};
 use crate::ui::forms::{Field, FieldId, Form};
 
 pub(super) fn prepare_pay(app: &App, op: &Op) -> Result<Prepared, String> {
@@ -151,30 +151,27 @@ pub(super) fn prepare_invoice_date(
     for inv in &v.invoices {
         intro.extend(inv.explain().into_iter().take(2));
     }
-    let live = v.order.live_invoices();
-    let (title, label, candidates): (&str, &str, Vec<DocNumber>) = match which {
+    let (title, label, notice) = match which {
         InvoiceDateForm::Receipt => (
             "Réception de la facture par l'organisme",
             "Date de réception (notification Chorus Pro)",
-            live.filter(|i| i.received_on.is_none())
-                .map(|i| i.number)
-                .collect(),
+            DelayNotice::Received,
         ),
         InvoiceDateForm::Suspend => (
             "Interruption du délai de paiement (R2192-27)",
             "Date de la notification d'interruption",
-            live.filter(|i| i.suspension.is_none())
-                .map(|i| i.number)
-                .collect(),
+            DelayNotice::Interrupted {
+                reason: String::new(),
+            },
         ),
         InvoiceDateForm::Resume => (
             "Reprise du délai de paiement (R2192-29)",
             "Date de réception des pièces manquantes",
-            live.filter(|i| i.suspension.as_ref().is_some_and(|s| s.resumed.is_none()))
-                .map(|i| i.number)
-                .collect(),
+            DelayNotice::Resumed,
         ),
     };
+    // The invoices the pipeline would take the notice for, as it decides it.
+    let candidates = notice.candidates(&v.order);
     let mut fields = vec![
         invoice_field(&candidates),
         Field::text(FieldId::Date, label, &app.today().fr(), text::DATE_HINT),
