@@ -72,13 +72,11 @@ impl StockScreen {
 
     pub(super) fn handle(&mut self, input: &Input) -> Option<Action> {
         let Input::Key(k) = input else { return None };
-        let last = self.rows.len().saturating_sub(1);
+        if super::widgets::move_cursor(&mut self.selected, k, self.rows.len()) {
+            self.keep_in_view();
+            return None;
+        }
         match k {
-            Key::Down | Key::Char('j') => self.selected = (self.selected + 1).min(last),
-            Key::Up | Key::Char('k') => self.selected = self.selected.saturating_sub(1),
-            Key::PageDown => self.selected = (self.selected + 10).min(last),
-            Key::PageUp => self.selected = self.selected.saturating_sub(10),
-            Key::Home => self.selected = 0,
             Key::Esc | Key::Backspace => return Some(Action::Back),
             Key::Char(ch) => {
                 let spec = PRODUCT_OPS.iter().find(|s| s.key == *ch)?;

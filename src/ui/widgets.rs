@@ -1,5 +1,6 @@
 //! Small drawing helpers shared by the screens.
 
+use super::key::Key;
 use super::theme::Theme;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
@@ -12,6 +13,22 @@ pub(crate) const MAX_TYPED: usize = 200;
 /// Appends typed or pasted text to `buf`, at most `max` characters in all: line breaks and
 /// tabs become spaces, other control characters (escape sequences…) are dropped, so that
 /// nothing a person types can reach another person's terminal or a document.
+/// Moves a list's cursor by the keys every list takes (↓/j, ↑/k, PgSuiv/PgPréc by ten,
+/// Début/Fin) over `len` rows; whether `key` was one of them.
+pub(crate) fn move_cursor(selected: &mut usize, key: &Key, len: usize) -> bool {
+    let last = len.saturating_sub(1);
+    *selected = match key {
+        Key::Down | Key::Char('j') => (*selected + 1).min(last),
+        Key::Up | Key::Char('k') => selected.saturating_sub(1),
+        Key::PageDown => (*selected + 10).min(last),
+        Key::PageUp => selected.saturating_sub(10),
+        Key::Home => 0,
+        Key::End => last,
+        _ => return false,
+    };
+    true
+}
+
 pub(crate) fn push_text(buf: &mut String, text: &str, max: usize) {
     let mut room = max.saturating_sub(buf.chars().count());
     for c in text.chars() {
@@ -174,5 +191,25 @@ mod tests {
         assert_eq!(spread("Total", "12,00 €", 15), "Total   12,00 €");
         assert_eq!(pad("ab", 4), "ab  ");
         assert_eq!(right("ab", 4), "  ab");
+    }
+
+    #[test]
+    fn a_list_cursor_stays_on_its_rows() {
+        let mut at = 0;
+        assert!(move_cursor(&mut at, &Key::Up, 3));
+        assert_eq!(at, 0);
+        for (key, then) in [
+            (Key::Char('j'), 1),
+            (Key::PageDown, 2),
+            (Key::Home, 0),
+            (Key::End, 2),
+            (Key::PageUp, 0),
+        ] {
+            assert!(move_cursor(&mut at, &key, 3));
+            assert_eq!(at, then, "{key:?}");
+        }
+        assert!(!move_cursor(&mut at, &Key::Char('a'), 3));
+        assert!(move_cursor(&mut at, &Key::Down, 0));
+        assert_eq!(at, 0);
     }
 }
