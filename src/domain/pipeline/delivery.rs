@@ -79,9 +79,7 @@ pub fn issue_delivery_note(
         .documents_of(DocKind::DeliveryNote)
         .map(|d| (d.number, d.date))
         .collect();
-    let before = o.stage;
-    let after = o.progress_stage();
-    set_stage(&mut o, after, ctx.now);
+    let (before, after) = progress(&mut o, ctx.now);
     let mut doc = document(&o, customer, number, lines, ctx);
     doc.delivery_notes = earlier;
     o.documents.push(doc_ref(&doc));

@@ -69,9 +69,7 @@ pub fn issue_invoice(
     doc.late_rate_bp = Some(rates.penalty_rate_bp(due.add_days(1)));
     o.invoices.push(invoice);
     o.documents.push(doc_ref(&doc));
-    let before = o.stage;
-    let after = o.progress_stage();
-    set_stage(&mut o, after, ctx.now);
+    let (before, after) = progress(&mut o, ctx.now);
     let ev = Event::new(Action::InvoiceIssued, before.label(), after.label())
         .detail(format!(
             "{}, échéance estimée {} (réception présumée + {} j)",
@@ -245,9 +243,7 @@ pub fn issue_credit_note(
     doc.partial = !cancels;
     doc.delivery_date = o.documents_of(DocKind::DeliveryNote).map(|d| d.date).max();
     o.documents.push(doc_ref(&doc));
-    let before = o.stage;
-    let after = o.progress_stage();
-    set_stage(&mut o, after, ctx.now);
+    let (before, after) = progress(&mut o, ctx.now);
     let verb = if cancels { "annule" } else { "réduit de" };
     let what = if cancels {
         format!("la facture {} ({})", inv.number, inv.amount_incl_vat.fr())

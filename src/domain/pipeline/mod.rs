@@ -221,6 +221,14 @@ fn doc_ref(doc: &IssuedDocument) -> DocRef {
     }
 }
 
+/// Moves the order to the stage its counters and documents now give: (before, after).
+fn progress(order: &mut Order, now: Timestamp) -> (Stage, Stage) {
+    let before = order.stage;
+    let after = order.progress_stage();
+    set_stage(order, after, now);
+    (before, after)
+}
+
 fn set_stage(order: &mut Order, stage: Stage, now: Timestamp) {
     if order.stage != stage {
         order.stage = stage;

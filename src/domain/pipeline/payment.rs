@@ -50,16 +50,9 @@ pub fn record_payment(
         );
     }
     let mut o = order.clone();
-    o.payments.push(Payment {
-        date,
-        amount,
-        reference: reference.to_string(),
-        recorded_by: ctx.actor.to_string(),
-        recorded_at: ctx.now,
-    });
-    let before = o.stage;
-    let after = o.progress_stage();
-    set_stage(&mut o, after, ctx.now);
+    o.payments
+        .push(money_movement(date, amount, reference, ctx));
+    let (before, after) = progress(&mut o, ctx.now);
     let ev = Event::new(Action::PaymentRecorded, before.label(), after.label()).detail(format!(
         "{} le {}, mandat {reference} ; {}",
         amount.fr(),
@@ -70,6 +63,17 @@ pub fn record_payment(
         order: o,
         events: vec![ev],
     })
+}
+
+/// A payment or a refund as recorded: what, when, by whom.
+fn money_movement(date: Date, amount: Cents, reference: &str, ctx: &Ctx) -> Payment {
+    Payment {
+        date,
+        amount,
+        reference: reference.to_string(),
+        recorded_by: ctx.actor.to_string(),
+        recorded_at: ctx.now,
+    }
 }
 
 /// « reste dû 120,00 € », or « trop-perçu à rembourser 30,00 € ».
@@ -112,16 +116,8 @@ pub fn record_refund(
         return refuse(op, Reason::RefundBeforePayment { date, paid });
     }
     let mut o = order.clone();
-    o.refunds.push(Payment {
-        date,
-        amount,
-        reference: reference.to_string(),
-        recorded_by: ctx.actor.to_string(),
-        recorded_at: ctx.now,
-    });
-    let before = o.stage;
-    let after = o.progress_stage();
-    set_stage(&mut o, after, ctx.now);
+    o.refunds.push(money_movement(date, amount, reference, ctx));
+    let (before, after) = progress(&mut o, ctx.now);
     let ev = Event::new(Action::RefundRecorded, before.label(), after.label()).detail(format!(
         "{} remboursés le {}, réf. {reference} ; trop-perçu restant {}",
         amount.fr(),
