@@ -200,6 +200,30 @@ pub fn renew_quote(
             }
         })
         .collect();
+    let (old2, mut issued) = next_version(old, customer, lines, id, number, op, ctx)?;
+    issued.events.push(
+        Event::new(
+            Action::QuoteRenewed,
+            Stage::Expired.label(),
+            Stage::Expired.label(),
+        )
+        .detail(format!("renouvelé par {number}"))
+        .document(old.number),
+    );
+    Ok((old2, issued))
+}
+
+/// The next version of `old` with `lines` (same delivery address and contact), and
+/// `old` marked as replaced by it; the caller says why in the old one's event.
+fn next_version(
+    old: &Order,
+    customer: &Customer,
+    lines: Vec<QuoteLine>,
+    id: OrderId,
+    number: DocNumber,
+    op: Operation,
+    ctx: &Ctx,
+) -> Result<(Order, Issued), PipelineError> {
     let new_quote = NewQuote {
         id,
         number,
@@ -214,16 +238,6 @@ pub fn renew_quote(
         create_quote(customer, new_quote, ctx).map_err(|e| PipelineError::new(op, e.reason))?;
     let mut old2 = old.clone();
     old2.quote.renewed_by = Some(number);
-    let mut issued = issued;
-    issued.events.push(
-        Event::new(
-            Action::QuoteRenewed,
-            Stage::Expired.label(),
-            Stage::Expired.label(),
-        )
-        .detail(format!("renouvelé par {number}"))
-        .document(old.number),
-    );
     Ok((old2, issued))
 }
 
@@ -245,22 +259,8 @@ pub fn revise_quote(
     if old.stage != Stage::Quote {
         return refuse(op, Reason::WrongStage(old.stage.label()));
     }
-    let new_quote = NewQuote {
-        id,
-        number,
-        version: old.quote.version + 1,
-        renews: Some(old.number),
-        external_ref: None,
-        lines,
-        delivery_address: old.delivery_address.clone(),
-        contact: old.contact.clone(),
-    };
-    let issued =
-        create_quote(customer, new_quote, ctx).map_err(|e| PipelineError::new(op, e.reason))?;
-    let mut old2 = old.clone();
-    old2.quote.renewed_by = Some(number);
+    let (old2, mut issued) = next_version(old, customer, lines, id, number, op, ctx)?;
     let stage = old.stage_on(ctx.today()).label();
-    let mut issued = issued;
     issued.events.push(
         Event::new(Action::QuoteRenewed, stage, stage)
             .detail(format!("remplacé par {number} (lignes modifiées)"))
